@@ -1,0 +1,202 @@
+/**
+ * The one interface between tx's compiler and a warehouse.
+ *
+ * A target is a folder under targets/ with small files named by role
+ * (`<type>-connection.ts`, `<type>-dialect.ts`, `<type>-materializations.ts`,
+ * `<type>-loader.ts`, `<type>-introspector.ts`) and an index that exports a
+ * `TargetFactory`. The compiler never imports a target's internals and a
+ * target never imports the compiler: both speak only the types in this file.
+ */
+
+/** A row as it comes out of a warehouse: column name to JS value. */
+export type Row = Record<string, unknown>;
+
+/** A fully qualified relation. `database` is optional (DuckDB catalog, unused by PostgreSQL/Hive). */
+export interface Relation {
+  database?: string;
+  schema: string;
+  identifier: string;
+}
+
+/** A column as the warehouse reports it. `type` is the warehouse's own type name, upper-case. */
+export interface ColumnInfo {
+  name: string;
+  type: string;
+}
+
+/** Logical column types tx understands in seeds, sources and contracts; dialects map them. */
+export type LogicalType =
+  | 'string'
+  | 'integer'
+  | 'bigint'
+  | 'double'
+  | 'decimal'
+  | 'boolean'
+  | 'date'
+  | 'timestamp';
+
+/** Something that can hear what a target is doing; the runner logs it to logs/tx.log. */
+export interface TargetLog {
+  /** Every statement sent to the warehouse, with its duration. Never contains secrets. */
+  statement(sql: string, ms: number, node?: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Everything a materialization needs to build one model. */
+export interface ModelBuild {
+  /** Unique id of the node, e.g. `model.healthcare.city_report`. */
+  uniqueId: string;
+  relation: Relation;
+  /** The compiled SELECT (ephemeral models already inlined as CTEs). */
+  sql: string;
+  materialized: 'view' | 'table' | 'incremental';
+  fullRefresh: boolean;
+  incremental?: {
+    strategy: 'append' | 'delete+insert' | 'merge' | 'insert_overwrite';
+    uniqueKey: string[];
+    onSchemaChange: 'ignore' | 'fail' | 'append_new_columns' | 'sync_all_columns';
+  };
+  /** Enforced contract: the output must have exactly these columns (name and logical/warehouse type). */
+  contract?: { columns: { name: string; dataType: string }[] };
+  /** Target-specific extras from config (partition_by, file_format, tblproperties, ...). */
+  options: Record<string, unknown>;
+  /** Cancels the statement(s) on the server when aborted (Ctrl-C, timeout). */
+  signal?: AbortSignal;
+}
+
+/** What a materialization reports back. */
+export interface BuildResult {
+  /** e.g. `created table`, `created view`, `inserted into incremental` */
+  action: string;
+  rowsAffected?: number;
+}
+
+/** Column description for seeds and file sources. */
+export interface LoadColumn {
+  name: string;
+  type: LogicalType | string;
+}
+
+/** A seed CSV to load into a table. */
+export interface SeedLoad {
+  uniqueId: string;
+  relation: Relation;
+  path: string;
+  delimiter: string;
+  quote: string;
+  header: boolean;
+  /** Declared types; columns not listed are inferred. */
+  columnTypes: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** Result of a load: rows loaded and rows rejected (with a reason each). */
+export interface LoadResult {
+  rowsLoaded: number;
+  rowsRejected: number;
+}
+
+/** File formats tx reads as sources. */
+export type FileFormat = 'csv' | 'parquet' | 'json' | 'avro' | 'orc';
+
+/**
+ * A file source (vendor files) to land as a typed table. Values that do not fit
+ * their declared type are rejected rows: written to `rejectsRelation` with file,
+ * line and reason, never silently converted.
+ */
+export interface FileSourceLoad {
+  uniqueId: string;
+  relation: Relation;
+  /** Absolute paths, already expanded from folders and globs, sorted. */
+  files: string[];
+  format: FileFormat;
+  /** Declared columns, in order; when absent the reader infers them. */
+  columns?: LoadColumn[];
+  /** CSV options and the like. */
+  options: { delimiter?: string; quote?: string; header?: boolean; compression?: string };
+  rejectsRelation: Relation;
+  signal?: AbortSignal;
+}
+
+/** The database connection of a target: execute, query, stream rows out, cancel, close. */
+export interface TargetConnection {
+  execute(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<{ rowsAffected?: number }>;
+  /** For small results (metadata, test counts). */
+  query(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<Row[]>;
+  /** For large results: batches of rows, memory bounded by the batch size. */
+  stream(sql: string, opts?: { batchSize?: number; signal?: AbortSignal }): AsyncIterable<Row[]>;
+  close(): Promise<void>;
+}
+
+/** Quote identifiers, name relations, map types: pure functions, no I/O. */
+export interface Dialect {
+  quoteIdentifier(name: string): string;
+  /** `"schema"."table"` (or with database), already quoted. */
+  relationName(relation: Relation): string;
+  /** Map a logical type (or a warehouse type passed through) to this warehouse's type name. */
+  typeName(type: LogicalType | string): string;
+  /** SQL string literal. */
+  literal(value: string): string;
+}
+
+/** An open session on a target: what the runner uses during one invocation. */
+export interface TargetSession {
+  readonly dialect: Dialect;
+  readonly connection: TargetConnection;
+  /** Create the schema if missing. */
+  ensureSchema(schema: string, database?: string): Promise<void>;
+  relationExists(relation: Relation): Promise<boolean>;
+  /** Columns of a relation, in order; empty when it does not exist. */
+  columns(relation: Relation): Promise<ColumnInfo[]>;
+  /** Build a model; must be atomic: a failure leaves the previous version intact. */
+  materialize(build: ModelBuild): Promise<BuildResult>;
+  /** Load a seed CSV into a table, atomically replacing the previous one. */
+  loadSeed(seed: SeedLoad): Promise<LoadResult>;
+  /** Land a file source as a typed table, atomically; rejected rows go to the rejects table. */
+  loadFileSource(load: FileSourceLoad): Promise<LoadResult>;
+  /** Drop a relation if it exists (tables or views). */
+  dropRelation(relation: Relation): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Static information about a target, used by `tx debug` and the compiler. */
+export interface TargetInfo {
+  type: string;
+  /** Default schema for models when the project sets none. */
+  schema: string;
+  database?: string;
+  /** Threads the target supports well (DuckDB: cores; PostgreSQL: pool size). */
+  threads?: number;
+}
+
+/** A configured target: opens sessions. One per `--target`. */
+export interface Target {
+  readonly name: string;
+  readonly info: TargetInfo;
+  readonly dialect: Dialect;
+  /** Open a session; `lockWait` decides what happens when another tx holds the warehouse. */
+  open(opts: { log: TargetLog; threads: number }): Promise<TargetSession>;
+  /** A short check for `tx debug`: returns the server version or throws. */
+  ping(): Promise<string>;
+}
+
+/** Resolved target config from project.yml or profiles (env_var() already applied). */
+export type TargetConfig = Record<string, unknown> & { type: string };
+
+/** Builds a Target from its config. `projectDir` resolves relative paths. */
+export type TargetFactory = (name: string, config: TargetConfig, projectDir: string) => Target;
+
+/**
+ * Errors a target throws when the warehouse says no. `transient` marks errors
+ * worth a retry (connection reset, serialization failure, throttling).
+ */
+export class TargetError extends Error {
+  constructor(
+    message: string,
+    readonly options: { transient?: boolean; sql?: string; cause?: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'TargetError';
+  }
+}
