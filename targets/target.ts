@@ -72,6 +72,18 @@ export interface BuildResult {
   rowsAffected?: number;
 }
 
+/** Options for `TargetSession.copyToFile`. */
+export interface CopyToFileOptions {
+  format: 'parquet' | 'csv' | 'json';
+  compression?: string;
+  header?: boolean;
+  delimiter?: string;
+  /** Hive-style partition folders. */
+  partitionBy?: string[];
+  /** Target size of each part file, in bytes (DuckDB FILE_SIZE_BYTES). */
+  fileSizeBytes?: number;
+}
+
 /** Column description for seeds and file sources. */
 export interface LoadColumn {
   name: string;
@@ -95,6 +107,8 @@ export interface SeedLoad {
 export interface LoadResult {
   rowsLoaded: number;
   rowsRejected: number;
+  /** A few rejected rows (file, line, reason) for the console. */
+  sampleRejects?: { file: string; line?: number; reason: string }[];
 }
 
 /** File formats tx reads as sources. */
@@ -116,6 +130,8 @@ export interface FileSourceLoad {
   /** CSV options and the like. */
   options: { delimiter?: string; quote?: string; header?: boolean; compression?: string };
   rejectsRelation: Relation;
+  /** Rejected rows allowed before the load fails: a count, or a fraction of rows when below 1. Default 0. */
+  maxRejectedRows?: number;
   signal?: AbortSignal;
 }
 
@@ -155,6 +171,11 @@ export interface TargetSession {
   loadSeed(seed: SeedLoad): Promise<LoadResult>;
   /** Land a file source as a typed table, atomically; rejected rows go to the rejects table. */
   loadFileSource(load: FileSourceLoad): Promise<LoadResult>;
+  /**
+   * Optional (DuckDB): write a query's result to a local file with the engine's own
+   * writer (COPY ... TO). Exporters use it when present; otherwise they stream rows.
+   */
+  copyToFile?(sql: string, path: string, options: CopyToFileOptions): Promise<{ rows: number }>;
   /** Drop a relation if it exists (tables or views). */
   dropRelation(relation: Relation): Promise<void>;
   close(): Promise<void>;

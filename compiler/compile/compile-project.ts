@@ -1,0 +1,562 @@
+import { createHash } from 'node:crypto';
+import { TxError, closest, didYouMean } from '../errors.js';
+import { Dag } from '../graph/dag.js';
+import { configFromHierarchy } from '../load/config-hierarchy.js';
+import type { ColumnProps, ModelProps, NodeConfig, Project, SqlFile, TestSpec } from '../load/project-types.js';
+import { validateDefinition } from '../load/validate.js';
+import { TemplateEngine, type PreparedTemplate } from '../template/template-engine.js';
+import type { Dialect, Relation } from '../../targets/target.js';
+import { loadDialect } from '../../targets/registry.js';
+import { BUILTIN_MACROS } from './builtin-macros.js';
+import type { GraphNode, TestNodeInfo } from './nodes.js';
+import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
+import { RelationValue, RunStartedAt, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
+
+export interface CompileOptions {
+  target?: string;
+  /** --vars, already parsed. */
+  vars?: Record<string, unknown>;
+  runStartedAt?: Date;
+  /** Where `log()` goes. */
+  log?: (msg: string, info: boolean) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The compiled project: every node rendered, the DAG, and the chosen target. */
+export interface CompiledProject {
+  project: Project;
+  nodes: Map<string, GraphNode>;
+  dag: Dag;
+  target: ResolvedTarget;
+  dialect: Dialect;
+  runStartedAt: Date;
+  /** Render a model again at run time (incremental models need `is_incremental()` true). */
+  renderModel(id: string, opts: { isIncremental: boolean }): string;
+  /** Render a one-off string with the project's globals (hooks, export paths). */
+  renderString(source: string, where: string, thisNode?: GraphNode): string;
+}
+
+const EPHEMERAL_PREFIX = '__tx_cte__';
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+interface ModelWork {
+  file: SqlFile;
+  id: string;
+  tpl: PreparedTemplate;
+  props?: ModelProps;
+  config: NodeConfig;
+  refs: string[];
+  sources: [string, string][];
+  usesIsIncremental: boolean;
+}
+
+/** Project → compiled nodes and DAG. Touches no database. */
+export async function compileProject(project: Project, opts: CompileOptions = {}): Promise<CompiledProject> {
+  const runStartedAt = opts.runStartedAt ?? new Date();
+  const engine = new TemplateEngine();
+  engine.addMacroFile(BUILTIN_MACROS, '<tx built-in macros>');
+  for (const m of project.macros) engine.addMacroFile(m.text, m.path);
+
+  const vars = { ...project.vars, ...(opts.vars ?? {}) };
+  const log = opts.log ?? (() => {});
+  engine.setGlobal('var', makeVar(vars));
+  engine.setGlobal('env_var', makeEnvVar(opts.env ?? process.env));
+  engine.setGlobal('run_started_at', new RunStartedAt(runStartedAt));
+  engine.setGlobal('invocation_id', sha(String(runStartedAt.getTime()) + process.pid).slice(0, 32));
+  engine.setGlobal('log', (...args: unknown[]) => {
+    const { pos, kw } = splitArgs(args);
+    log(String(pos[0]), Boolean(pos[1] ?? kw.info));
+    return '';
+  });
+  const raise = (...args: unknown[]) => {
+    throw new TxError('TEMPLATE', String(splitArgs(args).pos[0]));
+  };
+  engine.setGlobal('raise_compiler_error', raise);
+  engine.setGlobal('exceptions', { raise_compiler_error: raise, warn: (m: unknown) => (log(String(m), true), '') });
+  engine.setGlobal('doc', (name: unknown) => {
+    const d = project.docs.get(String(name));
+    if (!d) throw new TxError('REF', `doc(\`${String(name)}\`) names no docs block`, { hint: didYouMean(String(name), project.docs.keys()) });
+    return d.text;
+  });
+  engine.setGlobal('zip', (...a: unknown[][]) => a[0]!.map((_, i) => a.map((x) => x[i])));
+  engine.setGlobal('tojson', (v: unknown) => JSON.stringify(v));
+  engine.setGlobal('fromjson', (v: unknown) => JSON.parse(String(v)));
+
+  const target = resolveTarget(project, opts.target, engine);
+  const dialect = await loadDialect(target.config.type);
+  engine.setGlobal('target', target.public);
+  engine.setGlobal('adapter', {
+    quote: (s: unknown) => dialect.quoteIdentifier(String(s)),
+    type: () => target.config.type,
+  });
+
+  const call = (name: string, ...args: unknown[]): string => {
+    const fn = engine.getGlobal(name) as (...a: unknown[]) => unknown;
+    return String(fn(...args) ?? '').trim();
+  };
+  const relationFor = (name: string, config: NodeConfig, resourceType: string): Relation => {
+    const node = { name, resource_type: resourceType, config };
+    const schema = call('generate_schema_name', config.schema ?? null, node);
+    const identifier = call('generate_alias_name', config.alias ?? null, node);
+    const database = call('generate_database_name', config.database ?? null, node) || undefined;
+    return { database, schema, identifier };
+  };
+
+  const nodes = new Map<string, GraphNode>();
+  const byName = new Map<string, string>(); // model/seed name → id
+  const p = project.name;
+
+  // ---- seeds
+  for (const s of project.seeds) {
+    const props = project.seedProps.get(s.name);
+    const config = mergeConfig(configFromHierarchy(project.seedsConfig, p, s.folders, s.name), props?.config);
+    if (props?.config) validateDefinition('seed_config', props.config, props.file, props.line, `seed \`${s.name}\` config`);
+    if (config.enabled === false) continue;
+    const relation = relationFor(s.name, config, 'seed');
+    const id = `seed.${p}.${s.name}`;
+    byName.set(s.name, id);
+    nodes.set(id, {
+      uniqueId: id,
+      resourceType: 'seed',
+      name: s.name,
+      path: s.path,
+      fqn: [p, ...s.folders.slice(1), s.name],
+      folders: s.folders,
+      relation,
+      relationName: dialect.relationName(relation),
+      config,
+      tags: tagsOf(config),
+      description: props?.description ?? '',
+      columns: props?.columns ?? [],
+      checksum: sha(s.text),
+      dependsOn: [],
+      refs: [],
+      sources: [],
+      seedPath: s.absPath,
+    });
+  }
+
+  // ---- sources
+  const sourceIds = new Map<string, string>();
+  for (const s of project.sources) {
+    const id = `source.${p}.${s.sourceName}.${s.name}`;
+    sourceIds.set(`${s.sourceName}.${s.name}`, id);
+    const relation: Relation = { database: s.database, schema: s.schema, identifier: s.identifier };
+    nodes.set(id, {
+      uniqueId: id,
+      resourceType: 'source',
+      name: s.name,
+      path: s.file,
+      fqn: [p, s.sourceName, s.name],
+      folders: [],
+      relation,
+      relationName: dialect.relationName(relation),
+      config: { enabled: true, tags: s.tags },
+      tags: s.tags,
+      description: s.description,
+      columns: s.columns,
+      checksum: sha(JSON.stringify(s)),
+      dependsOn: [],
+      refs: [],
+      sources: [],
+      source: s,
+    });
+  }
+
+  // ---- models, pass 1: capture config, refs and sources
+  const work: ModelWork[] = [];
+  const modelNames = new Set(project.models.map((m) => m.name));
+  for (const name of project.modelProps.keys()) {
+    if (!modelNames.has(name)) {
+      const mp = project.modelProps.get(name)!;
+      throw new TxError('REF', `properties describe model \`${name}\`, but no models/**/${name}.sql exists`, {
+        file: mp.file,
+        line: mp.line,
+        hint: didYouMean(name, modelNames),
+      });
+    }
+  }
+  for (const f of project.models) {
+    const props = project.modelProps.get(f.name);
+    if (props?.config && Object.keys(props.config).length) validateDefinition('model_config', props.config, props.file, props.line, `model \`${f.name}\` config`);
+    const base = mergeConfig({ materialized: 'view' }, configFromHierarchy(project.modelsConfig, p, f.folders, f.name), props?.config);
+    const tpl = engine.prepare(f.text, f.path);
+    const captured: Record<string, unknown> = {};
+    const refs: string[] = [];
+    const sources: [string, string][] = [];
+    let usesIsIncremental = false;
+    const provisional = relationFor(f.name, { ...base }, 'model');
+    const cfgFn = Object.assign(
+      (...args: unknown[]) => {
+        const { pos, kw } = splitArgs(args);
+        const given = (pos[0] && typeof pos[0] === 'object' ? pos[0] : kw) as Record<string, unknown>;
+        const line = lineOfCall(f.text, 'config', '');
+        try {
+          validateDefinition('model_config', normalizeHooks(given), f.path, line, `config() of model \`${f.name}\``);
+        } catch (e) {
+          throw e;
+        }
+        Object.assign(captured, normalizeHooks(given));
+        return '';
+      },
+      { get: (k: string, d?: unknown) => captured[k] ?? base[k] ?? d, require: (k: string) => captured[k] ?? base[k] },
+    );
+    engine.setGlobal('config', cfgFn);
+    engine.setGlobal('ref', (...args: unknown[]) => {
+      const { pos, kw } = splitArgs(args);
+      const name = String(pos.length > 1 ? pos[1] : pos[0] ?? kw.name);
+      refs.push(name);
+      return new RelationValue({ schema: 'ref', identifier: name }, dialect.quoteIdentifier(name));
+    });
+    engine.setGlobal('source', (...args: unknown[]) => {
+      const { pos } = splitArgs(args);
+      sources.push([String(pos[0]), String(pos[1])]);
+      return new RelationValue({ schema: String(pos[0]), identifier: String(pos[1]) }, `${dialect.quoteIdentifier(String(pos[0]))}.${dialect.quoteIdentifier(String(pos[1]))}`);
+    });
+    engine.setGlobal('is_incremental', () => {
+      usesIsIncremental = true;
+      return false;
+    });
+    engine.setGlobal('this', relationValue(provisional, dialect));
+    engine.setGlobal('model', { name: f.name, unique_id: `model.${p}.${f.name}`, config: base, path: f.path });
+    engine.render(tpl);
+    const config = mergeConfig(base, captured);
+    if (config.enabled === false) continue;
+    const id = `model.${p}.${f.name}`;
+    if (byName.has(f.name)) {
+      throw new TxError('DUPLICATE', `a model and a seed are both named \`${f.name}\``, { file: f.path, hint: 'ref() could not tell them apart; rename one' });
+    }
+    byName.set(f.name, id);
+    work.push({ file: f, id, tpl, props, config, refs, sources, usesIsIncremental });
+  }
+
+  // ---- resolve refs and sources, build nodes and the DAG
+  const dag = new Dag();
+  const disabledModels = new Set(project.models.map((m) => m.name).filter((n) => !byName.has(n)));
+  for (const w of work) {
+    const deps: string[] = [];
+    for (const r of w.refs) {
+      const id = byName.get(r);
+      if (!id) {
+        const hint = disabledModels.has(r) ? `model \`${r}\` is disabled (enabled: false)` : closest(r, byName.keys()).length ? `did you mean ${closest(r, byName.keys()).map((c) => `\`${c}\``).join(' or ')}?` : undefined;
+        throw new TxError('REF', `model \`${w.file.name}\` refers to \`${r}\`, which does not exist`, { file: w.file.path, line: lineOfCall(w.file.text, 'ref', r), hint });
+      }
+      deps.push(id);
+    }
+    for (const [s, t] of w.sources) {
+      const id = sourceIds.get(`${s}.${t}`);
+      if (!id) {
+        throw new TxError('REF', `model \`${w.file.name}\` uses source \`${s}.${t}\`, which is not declared in any properties file`, {
+          file: w.file.path,
+          line: lineOfCall(w.file.text, 'source', t),
+          hint: didYouMean(`${s}.${t}`, sourceIds.keys()),
+        });
+      }
+      deps.push(id);
+    }
+    const materialized = String(w.config.materialized ?? 'view');
+    const relation = relationFor(w.file.name, w.config, 'model');
+    nodes.set(w.id, {
+      uniqueId: w.id,
+      resourceType: 'model',
+      name: w.file.name,
+      path: w.file.path,
+      fqn: [p, ...w.file.folders.slice(1), w.file.name],
+      folders: w.file.folders,
+      relation: materialized === 'ephemeral' ? undefined : relation,
+      relationName: materialized === 'ephemeral' ? undefined : dialect.relationName(relation),
+      config: w.config,
+      tags: tagsOf(w.config),
+      description: w.props?.description ?? '',
+      columns: w.props?.columns ?? [],
+      rawSql: w.file.text,
+      checksum: sha(w.file.text),
+      dependsOn: [...new Set(deps)],
+      refs: [...new Set(w.refs)],
+      sources: w.sources,
+      usesIsIncremental: w.usesIsIncremental,
+    });
+  }
+  for (const n of nodes.values()) dag.add(n.uniqueId, n.dependsOn);
+  const label = (id: string) => nodes.get(id)?.name ?? id;
+  dag.assertAcyclic(label);
+
+  // ---- models, pass 2: render with real relations
+  const workById = new Map(work.map((w) => [w.id, w]));
+  const renderOne = (w: ModelWork, isIncremental: boolean): string => {
+    const node = nodes.get(w.id)!;
+    const ephemeralDeps: string[] = [];
+    engine.setGlobal('config', Object.assign(() => '', { get: (k: string, d?: unknown) => w.config[k] ?? d, require: (k: string) => w.config[k] }));
+    engine.setGlobal('ref', (...args: unknown[]) => {
+      const { pos, kw } = splitArgs(args);
+      const name = String(pos.length > 1 ? pos[1] : pos[0] ?? kw.name);
+      const dep = nodes.get(byName.get(name)!)!;
+      if (dep.resourceType === 'model' && dep.config.materialized === 'ephemeral') {
+        ephemeralDeps.push(dep.uniqueId);
+        const r = { schema: '', identifier: EPHEMERAL_PREFIX + name };
+        return new RelationValue(r, dialect.quoteIdentifier(r.identifier));
+      }
+      return relationValue(dep.relation!, dialect);
+    });
+    engine.setGlobal('source', (...args: unknown[]) => {
+      const { pos } = splitArgs(args);
+      const dep = nodes.get(sourceIds.get(`${String(pos[0])}.${String(pos[1])}`)!)!;
+      return relationValue(dep.relation!, dialect);
+    });
+    engine.setGlobal('is_incremental', () => isIncremental);
+    engine.setGlobal('this', node.relation ? relationValue(node.relation, dialect) : new RelationValue({ schema: '', identifier: EPHEMERAL_PREFIX + node.name }, dialect.quoteIdentifier(EPHEMERAL_PREFIX + node.name)));
+    engine.setGlobal('model', { name: node.name, unique_id: node.uniqueId, config: node.config, path: node.path });
+    const sql = engine.render(w.tpl);
+    return ephemeralDeps.length ? injectCtes(sql, ephemeralDeps, (id) => ephemeralSql(id)) : sql;
+  };
+  const ephemeralCache = new Map<string, string>();
+  const ephemeralSql = (id: string): string => {
+    let s = ephemeralCache.get(id);
+    if (s === undefined) {
+      s = renderOne(workById.get(id)!, false);
+      ephemeralCache.set(id, s);
+    }
+    return s;
+  };
+  for (const w of work) {
+    const node = nodes.get(w.id)!;
+    node.compiledSql = renderOne(w, false);
+  }
+
+  // ---- descriptions may use doc()
+  for (const n of nodes.values()) {
+    if (n.description.includes('{{')) n.description = engine.renderString(n.description, `${n.path} (description of ${n.name})`);
+    for (const c of n.columns) if (c.description.includes('{{')) c.description = engine.renderString(c.description, `${n.path} (description of ${n.name}.${c.name})`);
+  }
+
+  // ---- tests
+  compileTests(project, nodes, dag, byName, sourceIds, engine, dialect);
+  dag.assertAcyclic(label);
+
+  const renderString = (source: string, where: string, thisNode?: GraphNode): string => {
+    if (thisNode?.relation) engine.setGlobal('this', relationValue(thisNode.relation, dialect));
+    engine.setGlobal('ref', (...args: unknown[]) => {
+      const { pos } = splitArgs(args);
+      const name = String(pos.length > 1 ? pos[1] : pos[0]);
+      const id = byName.get(name);
+      if (!id) throw new TxError('REF', `ref to \`${name}\`, which does not exist`, { hint: didYouMean(name, byName.keys()) });
+      return relationValue(nodes.get(id)!.relation!, dialect);
+    });
+    return engine.renderString(source, where);
+  };
+
+  return {
+    project,
+    nodes,
+    dag,
+    target,
+    dialect,
+    runStartedAt,
+    renderModel: (id, o) => renderOne(workById.get(id)!, o.isIncremental),
+    renderString,
+  };
+}
+
+// ------------------------------------------------------------------ helpers
+
+function normalizeHooks(c: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) out[k === 'pre-hook' ? 'pre_hook' : k === 'post-hook' ? 'post_hook' : k] = v;
+  return out;
+}
+
+function mergeConfig(...parts: (Record<string, unknown> | undefined)[]): NodeConfig {
+  const out: NodeConfig = {};
+  for (const p of parts) {
+    if (!p) continue;
+    for (const [k0, v] of Object.entries(p)) {
+      const k = k0 === 'pre-hook' ? 'pre_hook' : k0 === 'post-hook' ? 'post_hook' : k0;
+      if (k === 'tags') out.tags = [...new Set([...(out.tags ?? []), ...(Array.isArray(v) ? v.map(String) : [String(v)])])];
+      else out[k] = v;
+    }
+  }
+  return out;
+}
+
+function tagsOf(c: NodeConfig): string[] {
+  return Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : [];
+}
+
+/** Line of the first `fn('name'` call in a template, for error messages. */
+function lineOfCall(text: string, fn: string, name: string): number | undefined {
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`\\b${fn}\\s*\\([^)]*${esc ? `['"]${esc}['"]` : ''}`);
+  const m = re.exec(text);
+  return m ? text.slice(0, m.index).split('\n').length : undefined;
+}
+
+/** Inline ephemeral models as CTEs at the front of the statement. */
+function injectCtes(sql: string, ids: string[], sqlOf: (id: string) => string): string {
+  const ordered: string[] = [];
+  const seen = new Set<string>();
+  const collect = (id: string): void => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    // an ephemeral's own ephemeral deps are already inlined in its SQL
+    ordered.push(id);
+  };
+  ids.forEach(collect);
+  const ctes = ordered.map((id) => {
+    const name = id.split('.').pop()!;
+    return `"${EPHEMERAL_PREFIX}${name}" as (\n${sqlOf(id).trim().replace(/;\s*$/, '')}\n)`;
+  });
+  const m = /^(\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*)with(\s+recursive)?\s/i.exec(sql);
+  if (m) return `${m[1]}with${m[2] ?? ''} ${ctes.join(',\n')},\n${sql.slice(m[0].length)}`;
+  return `with ${ctes.join(',\n')}\n${sql}`;
+}
+
+function testConfigOf(spec: TestSpec, defaults: Record<string, unknown>): Record<string, unknown> {
+  return { ...defaults, ...spec.config };
+}
+
+function compileTests(
+  project: Project,
+  nodes: Map<string, GraphNode>,
+  dag: Dag,
+  byName: Map<string, string>,
+  sourceIds: Map<string, string>,
+  engine: TemplateEngine,
+  dialect: Dialect,
+): void {
+  const p = project.name;
+  const used = new Set<string>();
+  const testMacros = [...engine.macros.keys()].filter((m) => m.startsWith('test_')).map((m) => m.slice(5));
+  const add = (attached: GraphNode, spec: TestSpec, columns: ColumnProps[]) => {
+    const testName = spec.name.includes('.') ? spec.name.split('.').pop()! : spec.name;
+    const macro = engine.getGlobal(`test_${testName}`) as ((...a: unknown[]) => unknown) | undefined;
+    if (typeof macro !== 'function') {
+      throw new TxError('PROJECT', `unknown test \`${spec.name}\``, { file: spec.file, line: spec.line, hint: didYouMean(testName, testMacros) ?? `known tests: ${testMacros.join(', ')}` });
+    }
+    if (spec.column && columns.length && !columns.some((c) => c.name === spec.column)) {
+      // Columns are declared in properties; a column test names one of them by construction.
+    }
+    const config = testConfigOf(spec, {});
+    if (config.enabled === false) return;
+    const deps = new Set<string>([attached.uniqueId]);
+    // Arguments may hold ref()/source() expressions, rendered like dbt does.
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(spec.args)) {
+      if (typeof v === 'string' && /^\s*(ref|source)\s*\(/.test(v)) {
+        const m = /^\s*ref\s*\(\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(v);
+        const s = /^\s*source\s*\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(v);
+        const id = m ? byName.get(m[1]!) : s ? sourceIds.get(`${s[1]}.${s[2]}`) : undefined;
+        if (!id) throw new TxError('REF', `test \`${spec.name}\` argument \`${k}\` refers to \`${v}\`, which does not exist`, { file: spec.file, line: spec.line, hint: m ? didYouMean(m[1]!, byName.keys()) : undefined });
+        deps.add(id);
+        args[k] = relationValue(nodes.get(id)!.relation!, dialect);
+      } else args[k] = v;
+    }
+    let model: unknown = relationValue(attached.relation!, dialect);
+    if (typeof config.where === 'string') model = `(select * from ${String(model)} where ${config.where}) as tx_subquery`;
+    const callArgs: Record<string, unknown> = { ...args, model };
+    if (spec.column) callArgs.column_name = dialect.quoteIdentifier(spec.column);
+    let sql: string;
+    try {
+      sql = String(macro(kw(callArgs)) ?? '');
+    } catch (e) {
+      throw e instanceof TxError ? new TxError(e.code, e.message, { file: spec.file, line: spec.line, hint: e.hint }) : new TxError('TEMPLATE', `test \`${spec.name}\` failed to render: ${(e as Error).message}`, { file: spec.file, line: spec.line });
+    }
+    let base = [testName, attached.name, spec.column].filter(Boolean).join('_').replace(/[^A-Za-z0-9_]/g, '_');
+    if (Object.keys(spec.args).length) base += `_${sha(JSON.stringify(spec.args)).slice(0, 8)}`;
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
+    used.add(name);
+    const id = `test.${p}.${name}`;
+    const info: TestNodeInfo = {
+      kind: 'generic',
+      testName,
+      args: spec.args,
+      column: spec.column,
+      attachedTo: attached.uniqueId,
+      spec,
+      severity: String(config.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error',
+    };
+    nodes.set(id, {
+      uniqueId: id,
+      resourceType: 'test',
+      name,
+      path: spec.file,
+      fqn: [p, name],
+      folders: [],
+      config: { ...config, tags: [...new Set([...(attached.tags ?? []), ...tagsOf(config as NodeConfig)])] },
+      tags: [...new Set([...attached.tags, ...tagsOf(config as NodeConfig)])],
+      description: '',
+      columns: [],
+      compiledSql: sql.trim(),
+      checksum: sha(sql),
+      dependsOn: [...deps],
+      refs: [],
+      sources: [],
+      test: info,
+    });
+    dag.add(id, [...deps]);
+  };
+  const kw = (o: Record<string, unknown>) => ({ ...o, __keywords: true });
+  for (const n of [...nodes.values()]) {
+    if (n.resourceType === 'test') continue;
+    const specs: TestSpec[] = [];
+    if (n.resourceType === 'model') {
+      const props = project.modelProps.get(n.name);
+      if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
+    } else if (n.resourceType === 'seed') {
+      const props = project.seedProps.get(n.name);
+      if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
+    } else if (n.source) specs.push(...n.source.tests, ...n.source.columns.flatMap((c) => c.tests));
+    if (n.resourceType === 'model' && n.config.materialized === 'ephemeral' && specs.length) {
+      throw new TxError('PROJECT', `model \`${n.name}\` is ephemeral and cannot have tests (it is not a relation)`, { file: specs[0]!.file, line: specs[0]!.line });
+    }
+    for (const spec of specs) add(n, spec, n.columns);
+  }
+  // singular tests: tests/**/*.sql, rendered like models
+  for (const f of project.singularTests) {
+    const refs: string[] = [];
+    const srcs: string[] = [];
+    engine.setGlobal('ref', (...args: unknown[]) => {
+      const { pos } = splitArgs(args);
+      const name = String(pos.length > 1 ? pos[1] : pos[0]);
+      const id = byName.get(name);
+      if (!id) throw new TxError('REF', `test \`${f.name}\` refers to \`${name}\`, which does not exist`, { file: f.path, line: lineOfCall(f.text, 'ref', name), hint: didYouMean(name, byName.keys()) });
+      refs.push(id);
+      return relationValue(nodes.get(id)!.relation!, dialect);
+    });
+    engine.setGlobal('source', (...args: unknown[]) => {
+      const { pos } = splitArgs(args);
+      const id = sourceIds.get(`${String(pos[0])}.${String(pos[1])}`);
+      if (!id) throw new TxError('REF', `test \`${f.name}\` uses source \`${String(pos[0])}.${String(pos[1])}\`, which is not declared`, { file: f.path });
+      srcs.push(id);
+      return relationValue(nodes.get(id)!.relation!, dialect);
+    });
+    const captured: Record<string, unknown> = {};
+    engine.setGlobal('config', Object.assign((...args: unknown[]) => (Object.assign(captured, splitArgs(args).kw), ''), { get: (k: string, d?: unknown) => captured[k] ?? d }));
+    const sql = engine.render(engine.prepare(f.text, f.path)).trim();
+    const config = { ...captured };
+    if (config.enabled === false) continue;
+    const id = `test.${p}.${f.name}`;
+    if (nodes.has(id)) throw new TxError('DUPLICATE', `two tests are named \`${f.name}\``, { file: f.path });
+    const deps = [...new Set([...refs, ...srcs])];
+    nodes.set(id, {
+      uniqueId: id,
+      resourceType: 'test',
+      name: f.name,
+      path: f.path,
+      fqn: [p, ...f.folders.slice(1), f.name],
+      folders: f.folders,
+      config,
+      tags: tagsOf(config as NodeConfig),
+      description: '',
+      columns: [],
+      rawSql: f.text,
+      compiledSql: sql.replace(/;\s*$/, ''),
+      checksum: sha(f.text),
+      dependsOn: deps,
+      refs: [],
+      sources: [],
+      test: { kind: 'singular', severity: String(config.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error', attachedTo: deps[0] },
+    });
+    dag.add(id, deps);
+  }
+}

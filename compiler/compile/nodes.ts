@@ -1,0 +1,46 @@
+import type { Relation } from '../../targets/target.js';
+import type { ColumnProps, NodeConfig, SourceTable, TestSpec } from '../load/project-types.js';
+
+export type ResourceType = 'model' | 'seed' | 'source' | 'test';
+
+/** A node of the DAG, compiled. This is what the manifest stores. */
+export interface GraphNode {
+  uniqueId: string;
+  resourceType: ResourceType;
+  name: string;
+  /** File the node comes from, relative to the project. */
+  path: string;
+  fqn: string[];
+  folders: string[];
+  relation?: Relation;
+  /** `"schema"."name"` as the target quotes it. */
+  relationName?: string;
+  config: NodeConfig;
+  tags: string[];
+  description: string;
+  columns: ColumnProps[];
+  rawSql?: string;
+  compiledSql?: string;
+  checksum: string;
+  dependsOn: string[];
+  /** Macros used, for the docs site. */
+  refs: string[];
+  sources: [string, string][];
+  source?: SourceTable;
+  seedPath?: string;
+  test?: TestNodeInfo;
+  /** Whether the SQL uses is_incremental(); incremental models re-render at run time. */
+  usesIsIncremental?: boolean;
+}
+
+export interface TestNodeInfo {
+  kind: 'generic' | 'singular';
+  /** Generic tests: the test name (`not_null`, ...), its arguments and the column. */
+  testName?: string;
+  args?: Record<string, unknown>;
+  column?: string;
+  /** The node the test is attached to (for selection: a model selects its tests). */
+  attachedTo?: string;
+  spec?: TestSpec;
+  severity: 'error' | 'warn';
+}

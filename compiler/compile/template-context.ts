@@ -1,0 +1,122 @@
+import { TxError, didYouMean } from '../errors.js';
+import type { Dialect, Relation } from '../../targets/target.js';
+
+/** Split nunjucks' calling convention: positional args and a trailing keyword object. */
+export function splitArgs(args: unknown[]): { pos: unknown[]; kw: Record<string, unknown> } {
+  const last = args[args.length - 1] as Record<string, unknown> | undefined;
+  if (last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords) {
+    const kw = { ...last };
+    delete kw.__keywords;
+    return { pos: args.slice(0, -1), kw };
+  }
+  return { pos: args, kw: {} };
+}
+
+/** What `ref()`, `source()` and `this` return: renders as the quoted name, with attributes. */
+export class RelationValue {
+  readonly database?: string;
+  readonly schema: string;
+  readonly identifier: string;
+  readonly name: string;
+  constructor(
+    relation: Relation,
+    private readonly rendered: string,
+  ) {
+    this.database = relation.database;
+    this.schema = relation.schema;
+    this.identifier = relation.identifier;
+    this.name = relation.identifier;
+  }
+  toString(): string {
+    return this.rendered;
+  }
+  render(): string {
+    return this.rendered;
+  }
+}
+
+export function relationValue(r: Relation, dialect: Dialect): RelationValue {
+  return new RelationValue(r, dialect.relationName(r));
+}
+
+/** `run_started_at` with Python's strftime and isoformat, as dbt users write them. */
+export class RunStartedAt {
+  constructor(readonly date: Date) {}
+  strftime(fmt: string): string {
+    const d = this.date;
+    const p = (n: number, w = 2) => String(n).padStart(w, '0');
+    return fmt.replace(/%([YmdHMSfjyaAbBpzZ%])/g, (_, c: string) => {
+      switch (c) {
+        case 'Y':
+          return String(d.getUTCFullYear());
+        case 'y':
+          return p(d.getUTCFullYear() % 100);
+        case 'm':
+          return p(d.getUTCMonth() + 1);
+        case 'd':
+          return p(d.getUTCDate());
+        case 'H':
+          return p(d.getUTCHours());
+        case 'M':
+          return p(d.getUTCMinutes());
+        case 'S':
+          return p(d.getUTCSeconds());
+        case 'f':
+          return p(d.getUTCMilliseconds() * 1000, 6);
+        case 'j':
+          return p(Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86400000) + 1, 3);
+        case 'a':
+          return ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()]!;
+        case 'A':
+          return ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][d.getUTCDay()]!;
+        case 'b':
+          return d.toLocaleString('en', { month: 'short', timeZone: 'UTC' });
+        case 'B':
+          return d.toLocaleString('en', { month: 'long', timeZone: 'UTC' });
+        case 'p':
+          return d.getUTCHours() < 12 ? 'AM' : 'PM';
+        case 'z':
+          return '+0000';
+        case 'Z':
+          return 'UTC';
+        default:
+          return '%';
+      }
+    });
+  }
+  isoformat(): string {
+    return this.date.toISOString();
+  }
+  toString(): string {
+    return this.date.toISOString();
+  }
+}
+
+/** `var(name, default)` over CLI vars then project vars. */
+export function makeVar(vars: Record<string, unknown>): (...args: unknown[]) => unknown {
+  return (...args) => {
+    const { pos, kw } = splitArgs(args);
+    const name = String(pos[0]);
+    if (Object.prototype.hasOwnProperty.call(vars, name)) return vars[name];
+    if (pos.length > 1) return pos[1];
+    if ('default' in kw) return kw.default;
+    throw new TxError('VAR', `var \`${name}\` has no value and no default`, {
+      hint: didYouMean(name, Object.keys(vars)) ?? `set it under \`vars:\` in project.yml or pass --vars '{${name}: ...}'`,
+    });
+  };
+}
+
+/** `env_var(name, default)`. */
+export function makeEnvVar(env: NodeJS.ProcessEnv): (...args: unknown[]) => unknown {
+  return (...args) => {
+    const { pos, kw } = splitArgs(args);
+    const name = String(pos[0]);
+    const v = env[name];
+    if (v !== undefined) return v;
+    if (pos.length > 1) return pos[1];
+    if ('default' in kw) return kw.default;
+    throw new TxError('VAR', `environment variable \`${name}\` is not set and env_var() gives no default`, {
+      hint: `export ${name}=... or write env_var('${name}', 'default')`,
+    });
+  };
+}

@@ -1,0 +1,153 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { TxError } from '../errors.js';
+import { configFromHierarchy, validateHierarchy } from './config-hierarchy.js';
+import { parseDocsBlocks } from './docs-blocks.js';
+import { parseProperties } from './properties.js';
+import type { ModelProps, Project, SourceTable, SqlFile, UnitTestSpec } from './project-types.js';
+import { scanFiles } from './scan-files.js';
+import { validateYaml } from './validate.js';
+import { readYaml } from './yaml-file.js';
+
+type Obj = Record<string, unknown>;
+const list = (v: unknown, dflt: string[]): string[] => (v == null ? dflt : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+/** The folder holding project.yml: `dir` itself, or the nearest ancestor of the cwd. */
+export function findProjectDir(dir?: string): string {
+  if (dir) {
+    const abs = resolve(dir);
+    if (!existsSync(join(abs, 'project.yml'))) {
+      throw new TxError('PROJECT', `no project.yml in ${abs}`, { hint: 'pass --project-dir pointing at the folder that holds project.yml' });
+    }
+    return abs;
+  }
+  let cur = process.cwd();
+  for (;;) {
+    if (existsSync(join(cur, 'project.yml'))) return cur;
+    const up = dirname(cur);
+    if (up === cur) throw new TxError('PROJECT', `no project.yml in ${process.cwd()} or any parent folder`, { hint: 'run tx inside a project or pass --project-dir' });
+    cur = up;
+  }
+}
+
+/** files → Project: read and validate project.yml, properties files, SQL, macros, seeds, docs. */
+export function loadProject(projectDir?: string): Project {
+  const dir = findProjectDir(projectDir);
+  const pf = readYaml(join(dir, 'project.yml'), 'project.yml');
+  if (pf.value == null || typeof pf.value !== 'object') throw new TxError('PROJECT', 'project.yml is empty; it needs at least `name:`', { file: 'project.yml', line: 1 });
+  validateYaml('project', pf);
+  const raw = pf.value as Obj;
+  const name = String(raw.name);
+  const paths = (raw.paths ?? {}) as Obj;
+  const p = {
+    models: list(paths.models, ['models']),
+    seeds: list(paths.seeds, ['seeds']),
+    macros: list(paths.macros, ['macros']),
+    tests: list(paths.tests, ['tests']),
+    docs: list(paths.docs, list(paths.models, ['models'])),
+  };
+
+  const models = scanFiles(dir, p.models, ['.sql']);
+  const seeds = scanFiles(dir, p.seeds, ['.csv', '.tsv']);
+  const macros = [...scanFiles(dir, p.macros, ['.sql']), ...scanFiles(dir, p.tests.map((t) => `${t}/generic`), ['.sql'])];
+  const singularTests = scanFiles(dir, p.tests, ['.sql']).filter((f) => !f.path.includes('/generic/'));
+  const docs = parseDocsBlocks(scanFiles(dir, [...new Set([...p.docs, ...p.models])], ['.md']));
+
+  checkUnique(models, 'model');
+  checkUnique(seeds, 'seed');
+
+  // Properties files: every .yml/.yaml under models, seeds, tests (and macros for macro docs).
+  const ymlFiles = scanFiles(dir, [...new Set([...p.models, ...p.seeds, ...p.tests])], ['.yml', '.yaml']);
+  const modelProps = new Map<string, ModelProps>();
+  const seedProps = new Map<string, ModelProps>();
+  const sources: SourceTable[] = [];
+  const unitTests: UnitTestSpec[] = [];
+  const sourceKeys = new Map<string, string>();
+  for (const f of ymlFiles) {
+    const parsed = parseProperties(readYaml(f.absPath, f.path));
+    for (const m of parsed.models) {
+      const prev = modelProps.get(m.name);
+      if (prev) throw new TxError('DUPLICATE', `model \`${m.name}\` is described twice (also in ${prev.file})`, { file: m.file, line: m.line });
+      modelProps.set(m.name, m);
+    }
+    for (const s of parsed.seeds) seedProps.set(s.name, s);
+    for (const s of parsed.sources) {
+      const key = `${s.sourceName}.${s.name}`;
+      if (sourceKeys.has(key)) throw new TxError('DUPLICATE', `source table \`${key}\` is defined twice (also in ${sourceKeys.get(key)})`, { file: s.file, line: s.line });
+      sourceKeys.set(key, s.file);
+      sources.push(s);
+    }
+    unitTests.push(...parsed.unitTests);
+  }
+
+  const knownModelPaths = hierarchyPaths(models);
+  const knownSeedPaths = hierarchyPaths(seeds);
+  const modelsConfig = (raw.models ?? {}) as Obj;
+  const seedsConfig = (raw.seeds ?? {}) as Obj;
+  const testsConfig = (raw.data_tests ?? raw.tests ?? {}) as Obj;
+  validateHierarchy('models', modelsConfig, pf, name, knownModelPaths);
+  validateHierarchy('seeds', seedsConfig, pf, name, knownSeedPaths);
+
+  const targetPath = String(raw['target-path'] ?? 'target');
+  const targets = (raw.targets as Record<string, Obj> | undefined) ?? {
+    duckdb: { type: 'duckdb', path: `${targetPath}/${name}.duckdb` },
+  };
+  if (!raw.targets) (targets.duckdb as Obj).schema = 'main';
+  const defaultTarget = String(raw.target ?? (targets.duckdb ? 'duckdb' : Object.keys(targets)[0]));
+
+  return {
+    dir,
+    name,
+    version: raw.version == null ? undefined : String(raw.version),
+    raw,
+    paths: p,
+    targetPath,
+    logPath: String(raw['log-path'] ?? 'logs'),
+    cleanTargets: list(raw['clean-targets'], [targetPath, String(raw['log-path'] ?? 'logs')]),
+    vars: (raw.vars ?? {}) as Obj,
+    targets,
+    defaultTarget,
+    modelsConfig,
+    seedsConfig,
+    testsConfig,
+    onRunStart: list(raw['on-run-start'], []),
+    onRunEnd: list(raw['on-run-end'], []),
+    exportRoots: list(raw.export_roots, ['output']),
+    models,
+    seeds,
+    macros,
+    singularTests,
+    docs,
+    modelProps,
+    seedProps,
+    sources,
+    unitTests,
+    propertyFiles: ymlFiles.map((f) => f.path),
+  };
+}
+
+function checkUnique(files: SqlFile[], kind: string): void {
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const prev = seen.get(f.name);
+    if (prev) throw new TxError('DUPLICATE', `two ${kind}s are named \`${f.name}\`: ${prev} and ${f.path}`, { file: f.path, hint: `${kind} names must be unique across the project; rename one` });
+    seen.set(f.name, f.path);
+  }
+}
+
+/** Folder paths and node paths, relative to their resource root, for hierarchy validation. */
+function hierarchyPaths(files: SqlFile[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) {
+    const folders = f.folders.slice(1);
+    for (let i = 1; i <= folders.length; i++) out.add(folders.slice(0, i).join('/'));
+    out.add([...folders, f.name].join('/'));
+    out.add(f.name);
+  }
+  return out;
+}
+
+export { configFromHierarchy };
+export function isDirectory(p: string): boolean {
+  return existsSync(p) && statSync(p).isDirectory();
+}

@@ -1,0 +1,120 @@
+/** The typed, validated project that `load` returns and every later stage reads. */
+
+export type Materialization = 'view' | 'table' | 'ephemeral' | 'incremental';
+
+/** Model/seed/test config as merged from project.yml, properties files and config() calls. */
+export type NodeConfig = Record<string, unknown> & {
+  materialized?: Materialization;
+  enabled?: boolean;
+  schema?: string;
+  database?: string;
+  alias?: string;
+  tags?: string[];
+};
+
+export interface ColumnProps {
+  name: string;
+  description: string;
+  dataType?: string;
+  tests: TestSpec[];
+  meta: Record<string, unknown>;
+  line?: number;
+}
+
+/** A data test as written in a properties file, before it becomes a graph node. */
+export interface TestSpec {
+  /** e.g. `not_null`, `accepted_values`, `my_package.custom` */
+  name: string;
+  args: Record<string, unknown>;
+  config: Record<string, unknown>;
+  file: string;
+  line?: number;
+  column?: string;
+}
+
+export interface ModelProps {
+  name: string;
+  description: string;
+  config: Record<string, unknown>;
+  columns: ColumnProps[];
+  tests: TestSpec[];
+  meta: Record<string, unknown>;
+  file: string;
+  line?: number;
+}
+
+export interface SourceTable {
+  sourceName: string;
+  name: string;
+  description: string;
+  sourceDescription: string;
+  schema: string;
+  database?: string;
+  identifier: string;
+  /** File sources: path (file, folder or glob) relative to the project, and format. */
+  path?: string;
+  format?: 'csv' | 'parquet' | 'json' | 'avro' | 'orc';
+  options: Record<string, unknown>;
+  maxRejectedRows?: number;
+  columns: ColumnProps[];
+  tests: TestSpec[];
+  freshness?: Record<string, unknown> | null;
+  loadedAtField?: string;
+  meta: Record<string, unknown>;
+  tags: string[];
+  file: string;
+  line?: number;
+}
+
+export interface SqlFile {
+  /** Name: the file name without extension. */
+  name: string;
+  /** Path relative to the project dir, with forward slashes. */
+  path: string;
+  absPath: string;
+  text: string;
+  /** Folder parts under the resource root, for the config hierarchy and `path:` selectors. */
+  folders: string[];
+}
+
+export interface UnitTestSpec {
+  name: string;
+  model: string;
+  raw: Record<string, unknown>;
+  file: string;
+  line?: number;
+}
+
+export interface Project {
+  dir: string;
+  name: string;
+  version?: string;
+  /** project.yml as validated, for artifacts. */
+  raw: Record<string, unknown>;
+  paths: { models: string[]; seeds: string[]; macros: string[]; tests: string[]; docs: string[] };
+  targetPath: string;
+  logPath: string;
+  cleanTargets: string[];
+  vars: Record<string, unknown>;
+  targets: Record<string, Record<string, unknown>>;
+  defaultTarget: string;
+  /** dbt-style config hierarchies from project.yml. */
+  modelsConfig: Record<string, unknown>;
+  seedsConfig: Record<string, unknown>;
+  testsConfig: Record<string, unknown>;
+  onRunStart: string[];
+  onRunEnd: string[];
+  exportRoots: string[];
+  models: SqlFile[];
+  seeds: SqlFile[];
+  macros: SqlFile[];
+  singularTests: SqlFile[];
+  /** Generic test definitions under tests/generic are macros too; they are in `macros`. */
+  docs: Map<string, { text: string; file: string }>;
+  modelProps: Map<string, ModelProps>;
+  seedProps: Map<string, ModelProps>;
+  sources: SourceTable[];
+  unitTests: UnitTestSpec[];
+  /** Every properties file, for checksums and the cache key. */
+  propertyFiles: string[];
+}

@@ -1,0 +1,148 @@
+import { TxError } from '../errors.js';
+import type { ColumnProps, ModelProps, SourceTable, TestSpec, UnitTestSpec } from './project-types.js';
+import type { YamlFile } from './yaml-file.js';
+import { validateYaml } from './validate.js';
+
+/** Keys of a test entry that are config, not arguments of the test. */
+const TEST_CONFIG_KEYS = new Set(['severity', 'where', 'limit', 'warn_if', 'error_if', 'tags', 'enabled', 'store_failures', 'meta', 'fail_calc', 'alias', 'schema']);
+
+export interface ParsedProperties {
+  models: ModelProps[];
+  seeds: ModelProps[];
+  sources: SourceTable[];
+  unitTests: UnitTestSpec[];
+}
+
+type Obj = Record<string, unknown>;
+const asObj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
+
+/** Parse a test list (`tests:` or `data_tests:`) into TestSpecs. */
+export function parseTests(file: YamlFile, path: (string | number)[], list: unknown[], column?: string): TestSpec[] {
+  return list.map((entry, i) => {
+    const line = file.lineOf([...path, i]);
+    if (typeof entry === 'string') return { name: entry, args: {}, config: {}, file: file.path, line, column };
+    const o = asObj(entry);
+    const keys = Object.keys(o);
+    if (keys.length !== 1) {
+      throw new TxError('PROJECT', `a test must be a name or a map with one key (the test name); got keys ${keys.join(', ') || '(none)'}`, { file: file.path, line });
+    }
+    const name = keys[0]!;
+    const body = o[name] == null ? {} : o[name];
+    if (typeof body !== 'object' || Array.isArray(body)) {
+      throw new TxError('PROJECT', `arguments of test \`${name}\` must be a map`, { file: file.path, line });
+    }
+    const args: Obj = {};
+    const config: Obj = { ...asObj((body as Obj).config) };
+    for (const [k, v] of Object.entries(body as Obj)) {
+      if (k === 'config') continue;
+      if (k === 'arguments') Object.assign(args, asObj(v));
+      else if (TEST_CONFIG_KEYS.has(k)) config[k] = v;
+      else args[k] = v;
+    }
+    return { name, args, config, file: file.path, line, column };
+  });
+}
+
+function parseColumns(file: YamlFile, path: (string | number)[], list: unknown[]): ColumnProps[] {
+  return list.map((c, i) => {
+    const o = asObj(c);
+    const name = str(o.name);
+    return {
+      name,
+      description: str(o.description),
+      dataType: typeof o.data_type === 'string' ? o.data_type : undefined,
+      tests: parseTests(file, [...path, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests), name),
+      meta: asObj(o.meta),
+      line: file.lineOf([...path, i]),
+    };
+  });
+}
+
+function parseModelLike(file: YamlFile, key: 'models' | 'seeds', list: unknown[]): ModelProps[] {
+  return list.map((m, i) => {
+    const o = asObj(m);
+    return {
+      name: str(o.name),
+      description: str(o.description),
+      config: asObj(o.config),
+      columns: parseColumns(file, [key, i, 'columns'], asArr(o.columns)),
+      tests: parseTests(file, [key, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests)),
+      meta: asObj(o.meta),
+      file: file.path,
+      line: file.lineOf([key, i]),
+    };
+  });
+}
+
+const FORMAT_BY_EXT: [RegExp, SourceTable['format']][] = [
+  [/\.csv(\.gz|\.gzip|\.zst)?$/i, 'csv'],
+  [/\.tsv(\.gz)?$/i, 'csv'],
+  [/\.parquet$/i, 'parquet'],
+  [/\.(json|jsonl|ndjson)(\.gz)?$/i, 'json'],
+  [/\.avro$/i, 'avro'],
+  [/\.orc$/i, 'orc'],
+];
+
+/** Infer a file source's format from its path's extension (folders and globs: the pattern's extension). */
+export function formatFromPath(path: string): SourceTable['format'] | undefined {
+  return FORMAT_BY_EXT.find(([re]) => re.test(path))?.[1];
+}
+
+export function parseProperties(file: YamlFile): ParsedProperties {
+  if (file.value == null) return { models: [], seeds: [], sources: [], unitTests: [] };
+  validateYaml('properties', file);
+  const root = asObj(file.value);
+  const sources: SourceTable[] = [];
+  asArr(root.sources).forEach((s, si) => {
+    const so = asObj(s);
+    const sourceName = str(so.name);
+    asArr(so.tables).forEach((t, ti) => {
+      const to = asObj(t);
+      const path = typeof to.path === 'string' ? to.path : undefined;
+      let format = (to.format as SourceTable['format']) ?? undefined;
+      if (path && !format) {
+        format = formatFromPath(path);
+        if (!format) {
+          throw new TxError('PROJECT', `cannot infer the format of file source \`${sourceName}.${str(to.name)}\` from \`${path}\``, {
+            file: file.path,
+            line: file.lineOf(['sources', si, 'tables', ti, 'path']),
+            hint: 'add `format: csv|parquet|json|avro|orc`',
+          });
+        }
+      }
+      sources.push({
+        sourceName,
+        name: str(to.name),
+        description: str(to.description),
+        sourceDescription: str(so.description),
+        schema: str(so.schema) || sourceName,
+        database: typeof so.database === 'string' ? so.database : undefined,
+        identifier: str(to.identifier) || str(to.name),
+        path,
+        format,
+        options: asObj(to.options),
+        maxRejectedRows: typeof to.max_rejected_rows === 'number' ? to.max_rejected_rows : undefined,
+        columns: parseColumns(file, ['sources', si, 'tables', ti, 'columns'], asArr(to.columns)),
+        tests: parseTests(file, ['sources', si, 'tables', ti, to.data_tests ? 'data_tests' : 'tests'], asArr(to.data_tests ?? to.tests)),
+        freshness: (to.freshness ?? so.freshness) as SourceTable['freshness'],
+        loadedAtField: str(to.loaded_at_field ?? so.loaded_at_field) || undefined,
+        meta: { ...asObj(so.meta), ...asObj(to.meta) },
+        tags: [...asArr(so.tags), ...asArr(to.tags)].map(str),
+        file: file.path,
+        line: file.lineOf(['sources', si, 'tables', ti]),
+      });
+    });
+  });
+  const unitTests: UnitTestSpec[] = asArr(root.unit_tests).map((u, i) => {
+    const o = asObj(u);
+    return { name: str(o.name), model: str(o.model), raw: o, file: file.path, line: file.lineOf(['unit_tests', i]) };
+  });
+  return {
+    models: parseModelLike(file, 'models', asArr(root.models)),
+    seeds: parseModelLike(file, 'seeds', asArr(root.seeds)),
+    sources,
+    unitTests,
+  };
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { TxError, didYouMean } from '../errors.js';
+import { packageRoot } from './package-root.js';
+import type { YamlFile } from './yaml-file.js';
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
+const validators = new Map<string, ValidateFunction>();
+
+/** The JSON Schema shipped in schemas/ (also used by editors through yaml-language-server). */
+export function loadSchema(name: 'project' | 'properties'): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(packageRoot(), 'schemas', `${name}.schema.json`), 'utf8')) as Record<string, unknown>;
+}
+
+function validator(name: 'project' | 'properties'): ValidateFunction {
+  let v = validators.get(name);
+  if (!v) {
+    v = ajv.compile(loadSchema(name));
+    validators.set(name, v);
+  }
+  return v;
+}
+
+/** Validate a value against a sub-schema of project.schema.json (e.g. `model_config`). */
+export function validateDefinition(def: string, value: unknown, file: string, line: number | undefined, what: string): void {
+  const key = `def:${def}`;
+  let v = validators.get(key);
+  if (!v) {
+    const schema = loadSchema('project');
+    const definitions = schema.definitions as Record<string, unknown>;
+    v = ajv.compile({ ...(definitions[def] as object), definitions });
+    validators.set(key, v);
+  }
+  if (!v(value)) throw toTxError(v.errors ?? [], file, () => line, what);
+}
+
+/** Validate a whole YAML file against a shipped schema; the first error becomes a TxError with file:line. */
+export function validateYaml(name: 'project' | 'properties', file: YamlFile): void {
+  const v = validator(name);
+  if (!v(file.value)) throw toTxError(v.errors ?? [], file.path, (p) => file.lineOf(p), name === 'project' ? 'project.yml' : 'properties');
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function toTxError(errors: ErrorObject[], file: string, lineOf: (p: (string | number)[]) => number | undefined, what: string): TxError {
+  // Prefer unknown-key errors: they are the typos users lose data to.
+  const sorted = [...errors].sort((a, b) => rank(a) - rank(b));
+  const e = sorted[0]!;
+  const path = pointerToPath(e.instancePath);
+  const where = path.length ? path.join('.') : 'top level';
+  if (e.keyword === 'additionalProperties') {
+    const key = (e.params as { additionalProperty: string }).additionalProperty;
+    const props = Object.keys(((e.parentSchema as { properties?: object })?.properties ?? {}) as object);
+    return new TxError('PROJECT', `unknown key \`${key}\` in ${what} (${where})`, {
+      file,
+      line: lineOf([...path, key]),
+      hint: didYouMean(key, props) ?? `allowed keys: ${props.join(', ')}`,
+    });
+  }
+  if (e.keyword === 'enum') {
+    const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+    return new TxError('PROJECT', `invalid value ${JSON.stringify(e.data)} for \`${where}\` in ${what}`, {
+      file,
+      line: lineOf(path),
+      hint: didYouMean(String(e.data), allowed.map(String)) ?? `allowed: ${allowed.join(', ')}`,
+    });
+  }
+  if (e.keyword === 'required') {
+    return new TxError('PROJECT', `missing required key \`${(e.params as { missingProperty: string }).missingProperty}\` in ${what} (${where})`, {
+      file,
+      line: lineOf(path),
+    });
+  }
+  return new TxError('PROJECT', `\`${where}\` ${e.message ?? 'is invalid'} in ${what}`, { file, line: lineOf(path) });
+}
+
+function rank(e: ErrorObject): number {
+  if (e.keyword === 'additionalProperties') return 0;
+  if (e.keyword === 'enum') return 1;
+  if (e.keyword === 'required') return 2;
+  if (e.keyword === 'oneOf' || e.keyword === 'anyOf') return 9;
+  return 5;
+}

@@ -1,0 +1,101 @@
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { TargetError, type Row, type TargetConnection, type TargetLog } from '../target.js';
+
+/** A small pool of DuckDB connections on one instance; each statement runs on a free one. */
+export class DuckdbPool implements TargetConnection {
+  private readonly free: DuckDBConnection[] = [];
+  private readonly waiters: ((c: DuckDBConnection) => void)[] = [];
+  private created = 0;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly size: number,
+    private readonly log: TargetLog,
+  ) {}
+
+  async acquire(): Promise<DuckDBConnection> {
+    const c = this.free.pop();
+    if (c) return c;
+    if (this.created < this.size) {
+      this.created++;
+      return this.instance.connect();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(c: DuckDBConnection): void {
+    const w = this.waiters.shift();
+    if (w) w(c);
+    else this.free.push(c);
+  }
+
+  /** Run `fn` with one connection held for its whole duration (transactions need that). */
+  async with<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const c = await this.acquire();
+    try {
+      return await fn(c);
+    } finally {
+      this.release(c);
+    }
+  }
+
+  /** Run one statement on `c`, logged, cancellable. */
+  async run(c: DuckDBConnection, sql: string, opts: { signal?: AbortSignal; node?: string } = {}): Promise<{ rowsAffected?: number; rows?: Row[] }> {
+    const { signal } = opts;
+    if (signal?.aborted) throw new TargetError('cancelled before it started', { sql });
+    const onAbort = () => c.interrupt();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const t0 = performance.now();
+    try {
+      const reader = await c.runAndReadAll(sql);
+      const rows = reader.getRowObjectsJS() as Row[];
+      return { rowsAffected: reader.rowsChanged, rows };
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new TargetError(signal?.aborted ? `cancelled: ${msg}` : msg, { sql, cause: e });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.log.statement(sql, performance.now() - t0, opts.node);
+    }
+  }
+
+  async execute(sql: string, opts: { signal?: AbortSignal; node?: string } = {}): Promise<{ rowsAffected?: number }> {
+    const r = await this.with((c) => this.run(c, sql, opts));
+    return { rowsAffected: r.rowsAffected };
+  }
+
+  async query(sql: string, opts: { signal?: AbortSignal; node?: string } = {}): Promise<Row[]> {
+    return (await this.with((c) => this.run(c, sql, opts))).rows ?? [];
+  }
+
+  async *stream(sql: string, opts: { batchSize?: number; signal?: AbortSignal } = {}): AsyncIterable<Row[]> {
+    const c = await this.acquire();
+    const t0 = performance.now();
+    try {
+      const result = await c.stream(sql);
+      const batch = opts.batchSize ?? 2048;
+      let buf: Row[] = [];
+      for await (const rows of result.yieldRowObjectJs()) {
+        if (opts.signal?.aborted) throw new TargetError('cancelled', { sql });
+        for (const r of rows) {
+          buf.push(r as Row);
+          if (buf.length >= batch) {
+            yield buf;
+            buf = [];
+          }
+        }
+      }
+      if (buf.length) yield buf;
+    } catch (e) {
+      if (e instanceof TargetError) throw e;
+      throw new TargetError((e as Error).message, { sql, cause: e });
+    } finally {
+      this.log.statement(sql, performance.now() - t0);
+      this.release(c);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.free.splice(0)) c.closeSync();
+  }
+}

@@ -1,0 +1,132 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  TargetError,
+  type CopyToFileOptions,
+  type Relation,
+  type Target,
+  type TargetConfig,
+  type TargetFactory,
+  type TargetLog,
+  type TargetSession,
+} from '../target.js';
+import { DuckdbPool } from './duckdb-connection.js';
+import { duckdbDialect as d, duckdbDialect } from './duckdb-dialect.js';
+import { DuckdbIntrospector } from './duckdb-introspector.js';
+import { DuckdbLoader } from './duckdb-loader.js';
+import { DuckdbMaterializations } from './duckdb-materializations.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Open the database file. DuckDB allows one writing process per file: a second tx waits
+ * up to `lock_timeout` seconds for the first to finish, then stops with a clear message.
+ */
+async function openInstance(path: string, threads: number, lockTimeoutS: number, settings: Record<string, unknown>): Promise<DuckDBInstance> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const deadline = Date.now() + lockTimeoutS * 1000;
+  const options: Record<string, string> = { threads: String(Math.max(1, threads)) };
+  for (const [k, v] of Object.entries(settings)) options[k] = String(v);
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(path, options);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (!/lock/i.test(msg)) throw new TargetError(`cannot open DuckDB database ${path}: ${msg}`, { cause: e });
+      if (Date.now() >= deadline) {
+        const pid = /PID (\d+)/.exec(msg)?.[1];
+        throw new TargetError(
+          `the DuckDB file ${path} is in use by another process${pid ? ` (PID ${pid})` : ''}; waited ${lockTimeoutS}s. ` +
+            `Another tx build is probably running: wait for it, or raise lock_timeout on the target.`,
+          { cause: e },
+        );
+      }
+      await sleep(250);
+    }
+  }
+}
+
+class DuckdbSession implements TargetSession {
+  readonly dialect = duckdbDialect;
+  private readonly intro: DuckdbIntrospector;
+  private readonly mat: DuckdbMaterializations;
+  private readonly loader: DuckdbLoader;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckdbPool,
+  ) {
+    this.intro = new DuckdbIntrospector(connection);
+    this.mat = new DuckdbMaterializations(connection, this.intro);
+    this.loader = new DuckdbLoader(connection, this.intro);
+  }
+
+  async ensureSchema(schema: string, database?: string): Promise<void> {
+    const name = database ? `${d.quoteIdentifier(database)}.${d.quoteIdentifier(schema)}` : d.quoteIdentifier(schema);
+    await this.connection.execute(`create schema if not exists ${name}`);
+  }
+  async relationExists(r: Relation): Promise<boolean> {
+    return (await this.intro.kind(r)) !== undefined;
+  }
+  columns(r: Relation) {
+    return this.intro.columns(r);
+  }
+  materialize = (b: Parameters<TargetSession['materialize']>[0]) => this.mat.materialize(b);
+  loadSeed = (s: Parameters<TargetSession['loadSeed']>[0]) => this.loader.loadSeed(s);
+  loadFileSource = (l: Parameters<TargetSession['loadFileSource']>[0]) => this.loader.loadFileSource(l);
+
+  async copyToFile(sql: string, path: string, o: CopyToFileOptions): Promise<{ rows: number }> {
+    const opts = [`format ${o.format}`];
+    if (o.compression) opts.push(`compression ${o.compression}`);
+    if (o.format === 'csv') {
+      opts.push(`header ${o.header === false ? 'false' : 'true'}`);
+      if (o.delimiter) opts.push(`delimiter ${d.literal(o.delimiter)}`);
+    }
+    if (o.partitionBy?.length) opts.push(`partition_by (${o.partitionBy.map((p) => d.quoteIdentifier(p)).join(', ')})`);
+    if (o.fileSizeBytes) opts.push(`file_size_bytes ${Math.floor(o.fileSizeBytes)}`);
+    const r = await this.connection.execute(`copy (${sql}) to ${d.literal(path)} (${opts.join(', ')})`);
+    return { rows: r.rowsAffected ?? 0 };
+  }
+
+  async dropRelation(r: Relation): Promise<void> {
+    const kind = await this.intro.kind(r);
+    if (kind) await this.connection.execute(`drop ${kind} ${d.relationName(r)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+    this.instance.closeSync();
+  }
+}
+
+class DuckdbTarget implements Target {
+  readonly dialect = duckdbDialect;
+  readonly info;
+  constructor(
+    readonly name: string,
+    private readonly config: TargetConfig,
+  ) {
+    this.info = { type: 'duckdb', schema: String(config.schema ?? 'main'), database: config.database as string | undefined, threads: Number(config.threads ?? 2) };
+  }
+
+  async open(opts: { log: TargetLog; threads: number }): Promise<TargetSession> {
+    const path = String(this.config.path);
+    const instance = await openInstance(path, opts.threads, Number(this.config.lock_timeout ?? 10), (this.config.settings as Record<string, unknown>) ?? {});
+    const pool = new DuckdbPool(instance, Math.max(1, opts.threads), opts.log);
+    await pool.execute('load icu').catch(() => undefined);
+    return new DuckdbSession(instance, pool);
+  }
+
+  async ping(): Promise<string> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const c = await instance.connect();
+    const r = await c.runAndReadAll('select version() as v');
+    const v = String(r.getRowObjectsJS()[0]!.v);
+    c.closeSync();
+    instance.closeSync();
+    return `DuckDB ${v} (file ${String(this.config.path)})`;
+  }
+}
+
+export const createDuckdbTarget: TargetFactory = (name, config) => new DuckdbTarget(name, config);
