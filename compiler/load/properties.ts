@@ -102,7 +102,7 @@ export function parseProperties(file: YamlFile): ParsedProperties {
       const to = asObj(t);
       const path = typeof to.path === 'string' ? to.path : undefined;
       let format = (to.format as SourceTable['format']) ?? undefined;
-      if (path && !format) {
+      if (path && !format && !path.includes('{{')) {
         format = formatFromPath(path);
         if (!format) {
           throw new TxError('PROJECT', `cannot infer the format of file source \`${sourceName}.${str(to.name)}\` from \`${path}\``, {

@@ -1,0 +1,256 @@
+#!/usr/bin/env node
+import { existsSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { parse as parseYamlText } from 'yaml';
+import { writeCompiledSql, writeManifest } from './artifacts/artifacts.js';
+import { compileProject, type CompiledProject } from './compile/compile-project.js';
+import { TxError } from './errors.js';
+import { loadProject } from './load/load-project.js';
+import { txVersion } from './load/package-root.js';
+import { Logger, type LogFormat } from './log/logger.js';
+import { runProject, type RunCommand } from './run/run-project.js';
+import { selectNodes } from './select/selector.js';
+import { formatRows, type OutputFormat } from './commands/show-output.js';
+import { createTarget } from '../targets/registry.js';
+
+interface CommonOpts {
+  projectDir?: string;
+  target?: string;
+  vars?: string;
+  logFormat: LogFormat;
+  debug?: boolean;
+  quiet?: boolean;
+}
+
+function parseVars(text: string | undefined): Record<string, unknown> {
+  if (!text) return {};
+  let v: unknown;
+  try {
+    v = parseYamlText(text);
+  } catch (e) {
+    throw new TxError('USAGE', `--vars is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { hint: `e.g. --vars '{presc_fact_path: /data/fact.csv}'` });
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new TxError('USAGE', '--vars must be a mapping', { hint: `e.g. --vars '{key: value}'` });
+  return v as Record<string, unknown>;
+}
+
+function makeLogger(o: CommonOpts, projectDir?: string, logPath = 'logs'): Logger {
+  return new Logger({ format: o.logFormat, file: projectDir ? join(projectDir, logPath, 'tx.log') : undefined, debug: o.debug, quiet: o.quiet });
+}
+
+async function compileFrom(o: CommonOpts): Promise<{ compiled: CompiledProject; logger: Logger }> {
+  const project = loadProject(o.projectDir);
+  const logger = makeLogger(o, project.dir, project.logPath);
+  const compiled = await compileProject(project, {
+    target: o.target,
+    vars: parseVars(o.vars),
+    log: (msg, info) => (info ? logger.info(msg) : logger.debug(msg)),
+  });
+  return { compiled, logger };
+}
+
+function addCommon(cmd: Command): Command {
+  return cmd
+    .option('--project-dir <dir>', 'folder holding project.yml (default: the nearest one above the current folder)')
+    .option('-t, --target <name>', 'target from project.yml (default: its `target`, else duckdb)')
+    .option('--vars <yaml>', 'variables as YAML or JSON, e.g. \'{presc_fact_path: /x/fact.csv}\'')
+    .addOption(new Option('--log-format <format>', 'console output').choices(['text', 'json']).default('text'))
+    .option('--debug', 'show stack traces and debug lines')
+    .option('-q, --quiet', 'only errors on the console');
+}
+
+function addSelection(cmd: Command): Command {
+  return cmd
+    .option('-s, --select <selector...>', 'nodes to include: name, +name, name+, @name, tag:x, path:x, config.materialized:x, source:x, resource_type:x')
+    .option('--exclude <selector...>', 'nodes to leave out');
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--threads <n>', 'parallel nodes (default: number of cores, or the target\'s threads)')
+    .option('-x, --fail-fast', 'stop at the first failure')
+    .option('--full-refresh', 'rebuild incremental models from scratch');
+}
+
+type RunCliOpts = CommonOpts & { select?: string[]; exclude?: string[]; threads?: string; failFast?: boolean; fullRefresh?: boolean };
+
+let exitCode = 0;
+const controller = new AbortController();
+
+async function runCommand(command: RunCommand, o: RunCliOpts): Promise<void> {
+  const { compiled, logger } = await compileFrom(o);
+  const threads = o.threads ? Number(o.threads) : Number(compiled.target.config.threads ?? cpus().length);
+  if (!Number.isInteger(threads) || threads < 1) throw new TxError('USAGE', `--threads must be a positive integer, got ${o.threads}`);
+  const { afterNodeHooks } = await import('./run/export-steps.js');
+  const outcome = await runProject(compiled, {
+    command,
+    select: o.select,
+    exclude: o.exclude,
+    threads,
+    failFast: !!o.failFast,
+    fullRefresh: !!o.fullRefresh,
+    logger,
+    signal: controller.signal,
+    afterNode: command === 'build' ? afterNodeHooks(compiled, logger, controller.signal) : undefined,
+  });
+  exitCode = outcome.exitCode;
+}
+
+function main(argv: string[]): Command {
+  const program = new Command('tx')
+    .description('tx: a SQL-first pipeline compiler and runner (DuckDB, PostgreSQL, Hive)')
+    .version(txVersion(), '-v, --version')
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.exitOverride();
+
+  for (const [name, desc] of [
+    ['build', 'seed, load sources, run models, test them, and export: everything in DAG order'],
+    ['run', 'load file sources and build models'],
+    ['seed', 'load seeds/*.csv into tables'],
+    ['test', 'run data tests'],
+  ] as const) {
+    addRunOptions(addSelection(addCommon(program.command(name).description(desc)))).action(async (o: RunCliOpts) => runCommand(name, o));
+  }
+
+  addSelection(addCommon(program.command('compile').description('render every model to SQL and write target/manifest.json (no database)'))).action(async (o: RunCliOpts) => {
+    const t0 = performance.now();
+    const { compiled, logger } = await compileFrom(o);
+    const targetDir = join(compiled.project.dir, compiled.project.targetPath);
+    writeManifest(compiled, targetDir);
+    writeCompiledSql(compiled, targetDir);
+    const counts = new Map<string, number>();
+    for (const n of compiled.nodes.values()) counts.set(n.resourceType, (counts.get(n.resourceType) ?? 0) + 1);
+    logger.info(
+      `Compiled ${[...counts].map(([k, v]) => `${v} ${k}${v === 1 ? '' : 's'}`).join(', ')} in ${((performance.now() - t0) / 1000).toFixed(2)}s → ${relative(process.cwd(), targetDir) || '.'}/`,
+    );
+  });
+
+  addSelection(addCommon(program.command('ls').alias('list').description('list the selected nodes')))
+    .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json', 'name', 'path']).default('text'))
+    .option('--resource-type <type...>', 'only these resource types')
+    .action(async (o: RunCliOpts & { output: string; resourceType?: string[] }) => {
+      const { compiled } = await compileFrom(o);
+      const ids = planNodesForLs(compiled, o.select, o.exclude).filter((id) => !o.resourceType || o.resourceType.includes(compiled.nodes.get(id)!.resourceType));
+      for (const id of ids) {
+        const n = compiled.nodes.get(id)!;
+        if (o.output === 'json') {
+          process.stdout.write(
+            `${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: { materialized: n.config.materialized ?? null }, relation_name: n.relationName ?? null, depends_on: n.dependsOn })}\n`,
+          );
+        } else if (o.output === 'name') process.stdout.write(`${n.name}\n`);
+        else if (o.output === 'path') process.stdout.write(`${n.path}\n`);
+        else process.stdout.write(`${n.fqn.join('.')}\n`);
+      }
+    });
+
+  addCommon(program.command('show').description('preview rows of a model or an inline query'))
+    .option('-s, --select <model>', 'model, seed or source to show')
+    .option('--inline <sql>', 'a query; ref() and source() work')
+    .option('--limit <n>', 'rows to show, -1 for all', '5')
+    .addOption(new Option('--output <format>', 'text, json or csv').choices(['text', 'json', 'csv']).default('text'))
+    .action(async (o: CommonOpts & { select?: string; inline?: string; limit: string; output: OutputFormat }) => {
+      const { compiled, logger } = await compileFrom(o);
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < -1) throw new TxError('USAGE', `--limit must be an integer >= -1, got ${o.limit}`);
+      let sql: string;
+      if (o.inline) sql = compiled.renderString(o.inline, '--inline');
+      else if (o.select) {
+        const ids = planNodesForLs(compiled, [o.select], undefined).filter((id) => compiled.nodes.get(id)!.resourceType !== 'test');
+        if (ids.length !== 1) throw new TxError('SELECTOR', `--select must name exactly one model, seed or source; \`${o.select}\` matched ${ids.length}`);
+        const n = compiled.nodes.get(ids[0]!)!;
+        sql = n.relationName ? `select * from ${n.relationName}` : n.compiledSql!;
+      } else throw new TxError('USAGE', 'tx show needs --select MODEL or --inline "SQL"');
+      const target = await createTarget(compiled.target.name, compiled.target.config, compiled.project.dir);
+      const session = await target.open({ log: logger, threads: 1 });
+      try {
+        const q = limit === -1 ? sql : `select * from (\n${sql}\n) as tx_show limit ${limit}`;
+        await formatRows(session.connection.stream(q, { batchSize: 1000, signal: controller.signal }), o.output, process.stdout);
+      } catch (e) {
+        throw new TxError('EXECUTION', (e as Error).message, { cause: e });
+      } finally {
+        await session.close();
+      }
+    });
+
+  addCommon(program.command('debug').description('show versions, the project found, and whether the target is reachable')).action(async (o: CommonOpts) => {
+    const out = (s: string) => process.stdout.write(`${s}\n`);
+    out(`tx ${txVersion()}  node ${process.version}  ${process.platform}-${process.arch}`);
+    const project = loadProject(o.projectDir);
+    out(`project: ${project.name} at ${project.dir}`);
+    out(`  ${project.models.length} models, ${project.seeds.length} seeds, ${project.sources.length} sources, ${project.macros.length} macro files, ${project.singularTests.length} singular tests`);
+    out(`  targets: ${Object.keys(project.targets).join(', ')} (default: ${project.defaultTarget})`);
+    const { compiled } = await compileFrom(o);
+    const target = await createTarget(compiled.target.name, compiled.target.config, project.dir);
+    try {
+      out(`target ${compiled.target.name}: OK, ${await target.ping()}`);
+    } catch (e) {
+      const logger = makeLogger(o);
+      logger.addSecret(compiled.target.config.password as string | undefined);
+      throw new TxError('TARGET', logger.mask(`target ${compiled.target.name} is not reachable: ${(e as Error).message}`));
+    }
+  });
+
+  program
+    .command('clean')
+    .description('remove target/ and logs/ (the project\'s clean-targets)')
+    .option('--project-dir <dir>', 'folder holding project.yml')
+    .action((o: { projectDir?: string }) => {
+      const project = loadProject(o.projectDir);
+      for (const t of project.cleanTargets) {
+        const abs = resolve(project.dir, t);
+        const rel = relative(project.dir, abs);
+        if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
+          throw new TxError('PROJECT', `clean-targets entry \`${t}\` is outside the project; refusing to delete it`, { file: 'project.yml' });
+        }
+        if (existsSync(abs)) {
+          rmSync(abs, { recursive: true, force: true });
+          process.stdout.write(`removed ${rel}/\n`);
+        }
+      }
+    });
+
+  void argv;
+  return program;
+}
+
+/** What `ls` and `show` select: every matching node, tests included, in DAG order. */
+function planNodesForLs(c: CompiledProject, select?: string[], exclude?: string[]): string[] {
+  return c.dag.order(selectNodes(c.nodes, c.dag, c.project.name, select, exclude));
+}
+
+async function entry(): Promise<void> {
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write('\nCancelling: interrupting running statements (Ctrl-C again to quit at once)...\n');
+    controller.abort();
+  });
+  process.on('SIGTERM', () => controller.abort());
+  const program = main(process.argv);
+  const debug = process.argv.includes('--debug');
+  try {
+    await program.parseAsync(process.argv);
+    process.exitCode = controller.signal.aborted ? 130 : exitCode;
+  } catch (e) {
+    const err = e as { code?: string; exitCode?: number };
+    if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
+      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+      return;
+    }
+    if (e instanceof TxError) {
+      process.stderr.write(`Error: ${e.format()}\n`);
+      if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write(`Error: ${(e as Error).message ?? String(e)}\n`);
+    if (debug) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = controller.signal.aborted ? 130 : 1;
+  }
+}
+
+await entry();

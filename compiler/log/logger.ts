@@ -1,0 +1,81 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { TargetLog } from '../../targets/target.js';
+
+export type LogFormat = 'text' | 'json';
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+const bigintSafe = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
+
+const COLORS = { green: 32, red: 31, yellow: 33, grey: 90, bold: 1 } as const;
+
+/**
+ * The one logger: progress lines on the console (colour only on a TTY),
+ * every line and every statement with its timing in logs/tx.log,
+ * `--log-format json` for machines. Secrets are masked before anything is written.
+ */
+export class Logger implements TargetLog {
+  private readonly secrets: string[] = [];
+  private readonly color: boolean;
+  constructor(
+    private readonly opts: { format: LogFormat; file?: string; quiet?: boolean; debug?: boolean; stream?: NodeJS.WriteStream },
+  ) {
+    const s = opts.stream ?? process.stdout;
+    this.color = opts.format === 'text' && !!s.isTTY && !process.env.NO_COLOR;
+    if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
+  }
+
+  /** Any string that must never be written (passwords, keys). */
+  addSecret(s: string | undefined): void {
+    if (s && s.length >= 4) this.secrets.push(s);
+  }
+
+  mask(s: string): string {
+    let out = s;
+    for (const sec of this.secrets) out = out.split(sec).join('****');
+    return out;
+  }
+
+  paint(text: string, c: keyof typeof COLORS): string {
+    return this.color ? `\x1b[${COLORS[c]}m${text}\x1b[0m` : text;
+  }
+
+  private toFile(level: Level, msg: string, extra?: Record<string, unknown>): void {
+    if (!this.opts.file) return;
+    const line = JSON.stringify({ ts: new Date().toISOString(), level, msg: this.mask(msg), ...extra }, bigintSafe);
+    try {
+      appendFileSync(this.opts.file, `${line}\n`);
+    } catch {
+      /* the log file is best effort */
+    }
+  }
+
+  /** A console line (and the log file). `data` goes into the JSON form. */
+  line(level: Level, msg: string, data?: Record<string, unknown>): void {
+    const m = this.mask(msg);
+    this.toFile(level, m, data);
+    if (this.opts.quiet && level !== 'error') return;
+    if (level === 'debug' && !this.opts.debug) return;
+    const s = this.opts.stream ?? (level === 'error' ? process.stderr : process.stdout);
+    if (this.opts.format === 'json') s.write(`${JSON.stringify({ ts: new Date().toISOString(), level, msg: m.replace(/\x1b\[[0-9;]*m/g, ''), ...data }, bigintSafe)}\n`);
+    else s.write(`${m}\n`);
+  }
+
+  info(msg: string, data?: Record<string, unknown>): void {
+    this.line('info', msg, data);
+  }
+  warn(msg: string, data?: Record<string, unknown>): void {
+    this.line('warn', this.color ? this.paint(msg, 'yellow') : msg, data);
+  }
+  error(msg: string, data?: Record<string, unknown>): void {
+    this.line('error', msg, data);
+  }
+  debug(msg: string, data?: Record<string, unknown>): void {
+    this.line('debug', msg, data);
+  }
+
+  /** Every statement sent to a warehouse, with its duration: log file only. */
+  statement(sql: string, ms: number, node?: string): void {
+    this.toFile('debug', 'statement', { node, ms: Math.round(ms * 100) / 100, sql: this.mask(sql) });
+  }
+}

@@ -1,0 +1,252 @@
+import { join } from 'node:path';
+import type { NodeResult } from '../artifacts/artifacts.js';
+import { compiledPathOf, writeFileAtomic } from '../artifacts/artifacts.js';
+import type { CompiledProject } from '../compile/compile-project.js';
+import type { GraphNode } from '../compile/nodes.js';
+import type { Logger } from '../log/logger.js';
+import type { ModelBuild, Relation, TargetSession } from '../../targets/target.js';
+
+export interface ExecContext {
+  compiled: CompiledProject;
+  session: TargetSession;
+  logger: Logger;
+  fullRefresh: boolean;
+  signal: AbortSignal;
+  /** Files of each selected file source, expanded before anything ran. */
+  sourceFiles: Map<string, string[]>;
+}
+
+const list = (v: unknown): string[] => (v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const now = () => new Date().toISOString();
+
+function quoteRel(ctx: ExecContext, r: Relation): string {
+  return ctx.session.dialect.relationName(r);
+}
+
+async function runHooks(ctx: ExecContext, n: GraphNode, key: 'pre_hook' | 'post_hook'): Promise<void> {
+  for (const h of list(n.config[key])) {
+    const sql = ctx.compiled.renderString(h, `${n.path} (${key})`, n).trim();
+    if (sql) await ctx.session.connection.execute(sql, { signal: ctx.signal, node: n.uniqueId });
+  }
+}
+
+/** After a model builds: log its row count, schema and first rows when `validate:` asks for it. */
+async function validateOutput(ctx: ExecContext, n: GraphNode): Promise<Record<string, unknown> | undefined> {
+  const v = n.config.validate;
+  if (!v || !n.relation) return undefined;
+  const o = v === true ? { row_count: true, schema: true, head: 10 } : (v as { row_count?: boolean; schema?: boolean; head?: number });
+  const rel = quoteRel(ctx, n.relation);
+  const out: Record<string, unknown> = {};
+  // Lines are printed with the node's result line, so parallel nodes do not interleave.
+  const lines: string[] = [];
+  if (o.row_count) {
+    const rows = await ctx.session.connection.query(`select count(*) as n from ${rel}`, { node: n.uniqueId });
+    out.row_count = Number(rows[0]?.n ?? 0);
+    lines.push(`validate ${n.name}: ${String(out.row_count)} rows`);
+  }
+  if (o.schema) {
+    const cols = await ctx.session.columns(n.relation);
+    out.schema = cols;
+    lines.push(`validate ${n.name}: schema ${cols.map((c) => `${c.name} ${c.type}`).join(', ')}`);
+  }
+  if (o.head) {
+    const rows = await ctx.session.connection.query(`select * from ${rel} limit ${Math.max(0, Math.floor(o.head))}`, { node: n.uniqueId });
+    out.head = rows;
+    const cols = rows.length ? Object.keys(rows[0]!) : [];
+    lines.push(`validate ${n.name}: first ${rows.length} rows`);
+    if (cols.length) lines.push(`  ${cols.join(' | ')}`);
+    for (const r of rows) lines.push(`  ${Object.values(r).map((x) => (x === null ? 'NULL' : typeof x === 'bigint' ? x.toString() : String(x))).join(' | ')}`);
+  }
+  out.lines = lines;
+  return out;
+}
+
+async function buildModel(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+  const t0 = performance.now();
+  const startedAt = now();
+  const mat = String(n.config.materialized ?? 'view');
+  if (mat === 'ephemeral') {
+    return { uniqueId: n.uniqueId, status: 'success', message: 'ephemeral (inlined where used)', executionTime: 0, startedAt, completedAt: now() };
+  }
+  const relation = n.relation!;
+  await ctx.session.ensureSchema(relation.schema, relation.database);
+  let sql = n.compiledSql!;
+  const fullRefresh = n.config.full_refresh === false ? false : ctx.fullRefresh || n.config.full_refresh === true;
+  if (mat === 'incremental' && n.usesIsIncremental && !fullRefresh && (await ctx.session.relationExists(relation))) {
+    sql = ctx.compiled.renderModel(n.uniqueId, { isIncremental: true });
+  }
+  writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${sql}\n`);
+  const contractCfg = n.config.contract as { enforced?: boolean } | undefined;
+  const build: ModelBuild = {
+    uniqueId: n.uniqueId,
+    relation,
+    sql,
+    materialized: mat as ModelBuild['materialized'],
+    fullRefresh,
+    incremental:
+      mat === 'incremental'
+        ? {
+            strategy: (n.config.incremental_strategy as NonNullable<ModelBuild['incremental']>['strategy']) ?? (n.config.unique_key ? 'merge' : 'append'),
+            uniqueKey: list(n.config.unique_key),
+            onSchemaChange: (n.config.on_schema_change as NonNullable<ModelBuild['incremental']>['onSchemaChange']) ?? 'ignore',
+          }
+        : undefined,
+    contract: contractCfg?.enforced ? { columns: n.columns.map((c) => ({ name: c.name, dataType: c.dataType ?? '' })) } : undefined,
+    options: n.config,
+    signal: ctx.signal,
+  };
+  await runHooks(ctx, n, 'pre_hook');
+  const r = await ctx.session.materialize(build);
+  await runHooks(ctx, n, 'post_hook');
+  const validation = await validateOutput(ctx, n);
+  return {
+    uniqueId: n.uniqueId,
+    status: 'success',
+    message: `${r.action} ${quoteRel(ctx, relation).replace(/"/g, '')}`,
+    executionTime: (performance.now() - t0) / 1000,
+    startedAt,
+    completedAt: now(),
+    rowsAffected: r.rowsAffected,
+    details: validation ? { validation } : undefined,
+  };
+}
+
+async function loadSeed(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+  const t0 = performance.now();
+  const startedAt = now();
+  await ctx.session.ensureSchema(n.relation!.schema, n.relation!.database);
+  const c = n.config;
+  const r = await ctx.session.loadSeed({
+    uniqueId: n.uniqueId,
+    relation: n.relation!,
+    path: n.seedPath!,
+    delimiter: String(c.delimiter ?? (n.seedPath!.endsWith('.tsv') ? '\t' : ',')),
+    quote: String(c.quote ?? '"'),
+    header: c.header !== false,
+    columnTypes: (c.column_types as Record<string, string>) ?? {},
+    signal: ctx.signal,
+  });
+  await runHooks(ctx, n, 'post_hook');
+  return {
+    uniqueId: n.uniqueId,
+    status: 'success',
+    message: `loaded seed ${quoteRel(ctx, n.relation!).replace(/"/g, '')}`,
+    executionTime: (performance.now() - t0) / 1000,
+    startedAt,
+    completedAt: now(),
+    rowsAffected: r.rowsLoaded,
+  };
+}
+
+async function loadFileSource(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+  const t0 = performance.now();
+  const startedAt = now();
+  const s = n.source!;
+  await ctx.session.ensureSchema(n.relation!.schema, n.relation!.database);
+  const r = await ctx.session.loadFileSource({
+    uniqueId: n.uniqueId,
+    relation: n.relation!,
+    files: ctx.sourceFiles.get(n.uniqueId)!,
+    format: s.format!,
+    columns: s.columns.some((c) => c.dataType) ? s.columns.map((c) => ({ name: c.name, type: c.dataType ?? 'string' })) : undefined,
+    options: s.options as { delimiter?: string; quote?: string; header?: boolean; compression?: string },
+    rejectsRelation: { ...n.relation!, identifier: `${n.relation!.identifier}__rejects` },
+    maxRejectedRows: s.maxRejectedRows,
+    signal: ctx.signal,
+  });
+  const rej = r.rowsRejected ? `, ${r.rowsRejected} rejected` : '';
+  if (r.rowsRejected) {
+    ctx.logger.warn(`    ${r.rowsRejected} rows of ${s.sourceName}.${s.name} rejected (kept in ${quoteRel(ctx, { ...n.relation!, identifier: `${n.relation!.identifier}__rejects` }).replace(/"/g, '')})`);
+    for (const x of r.sampleRejects ?? []) ctx.logger.warn(`      ${x.file}${x.line ? `:${x.line}` : ''}: ${x.reason}`);
+  }
+  return {
+    uniqueId: n.uniqueId,
+    status: 'success',
+    message: `loaded source ${quoteRel(ctx, n.relation!).replace(/"/g, '')}${rej}`,
+    executionTime: (performance.now() - t0) / 1000,
+    startedAt,
+    completedAt: now(),
+    rowsAffected: r.rowsLoaded,
+    details: { rows_rejected: r.rowsRejected, sample_rejects: r.sampleRejects ?? [] },
+  };
+}
+
+/** `>10`, `!=0`, `>=5` applied to a failure count. */
+function threshold(expr: string, n: number): boolean {
+  const m = /^\s*(>=|<=|!=|==|=|>|<)\s*(\d+)\s*$/.exec(expr);
+  if (!m) return n !== 0;
+  const v = Number(m[2]);
+  switch (m[1]) {
+    case '>':
+      return n > v;
+    case '>=':
+      return n >= v;
+    case '<':
+      return n < v;
+    case '<=':
+      return n <= v;
+    case '==':
+    case '=':
+      return n === v;
+    default:
+      return n !== v;
+  }
+}
+
+async function runTest(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+  const t0 = performance.now();
+  const startedAt = now();
+  const c = n.config;
+  let inner = n.compiledSql!;
+  if (typeof c.limit === 'number') inner = `select * from (${inner}) as tx_limited limit ${c.limit}`;
+  writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${inner}\n`);
+  const failCalc = String(c.fail_calc ?? 'count(*)');
+  const rows = await ctx.session.connection.query(`select ${failCalc} as failures from (\n${inner}\n) as tx_test`, { signal: ctx.signal, node: n.uniqueId });
+  const failures = Number(rows[0]?.failures ?? 0);
+  let details: Record<string, unknown> | undefined;
+  if (c.store_failures && failures > 0) {
+    const schema = `${ctx.compiled.target.public.schema ?? 'main'}_tx_test__audit`;
+    const rel = { schema, identifier: n.name };
+    await ctx.session.ensureSchema(schema);
+    await ctx.session.dropRelation(rel);
+    await ctx.session.connection.execute(`create table ${quoteRel(ctx, rel)} as ${inner}`, { node: n.uniqueId });
+    details = { failures_relation: quoteRel(ctx, rel) };
+  }
+  const severity = n.test?.severity ?? 'error';
+  const errorIf = String(c.error_if ?? '!=0');
+  const warnIf = String(c.warn_if ?? '!=0');
+  let status: NodeResult['status'] = 'pass';
+  if (severity === 'error' && threshold(errorIf, failures)) status = 'fail';
+  else if (threshold(warnIf, failures)) status = 'warn';
+  let sample: Record<string, unknown>[] = [];
+  if (status !== 'pass') {
+    sample = await ctx.session.connection.query(`select * from (\n${inner}\n) as tx_sample limit 5`, { node: n.uniqueId }).catch(() => []);
+  }
+  const where = n.test?.attachedTo ? ` on ${ctx.compiled.nodes.get(n.test.attachedTo)?.name ?? n.test.attachedTo}${n.test.column ? `.${n.test.column}` : ''}` : '';
+  const message = status === 'pass' ? `${n.name}` : `${n.name}: ${failures} failing row${failures === 1 ? '' : 's'}${where}`;
+  return {
+    uniqueId: n.uniqueId,
+    status,
+    message,
+    executionTime: (performance.now() - t0) / 1000,
+    startedAt,
+    completedAt: now(),
+    failures,
+    details: { ...details, ...(sample.length ? { sample } : {}) },
+  };
+}
+
+/** Execute one node against the session. Throws on failure; the scheduler records it. */
+export async function executeNode(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+  switch (n.resourceType) {
+    case 'model':
+      return buildModel(ctx, n);
+    case 'seed':
+      return loadSeed(ctx, n);
+    case 'source':
+      if (n.source?.path) return loadFileSource(ctx, n);
+      return { uniqueId: n.uniqueId, status: 'success', message: 'database source', executionTime: 0 };
+    case 'test':
+      return runTest(ctx, n);
+  }
+}

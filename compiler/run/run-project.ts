@@ -1,0 +1,210 @@
+import { join } from 'node:path';
+import { writeManifest, writeCompiledSql, writeRunResults, compiledPathOf, type NodeResult } from '../artifacts/artifacts.js';
+import type { CompiledProject } from '../compile/compile-project.js';
+import type { GraphNode } from '../compile/nodes.js';
+import { TxError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { selectNodes, withAttachedTests } from '../select/selector.js';
+import type { TargetSession } from '../../targets/target.js';
+import { createTarget } from '../../targets/registry.js';
+import { executeNode, type ExecContext } from './execute-node.js';
+import { expandSourceFiles } from './file-source-files.js';
+import { schedule } from './scheduler.js';
+
+export type RunCommand = 'run' | 'seed' | 'test' | 'build';
+
+export interface RunOptions {
+  command: RunCommand;
+  select?: string[];
+  exclude?: string[];
+  threads: number;
+  failFast: boolean;
+  fullRefresh: boolean;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Extra steps after a node succeeded (exports): ids `after:<node>` scheduled like nodes. */
+  afterNode?: AfterNodeHooks;
+}
+
+export interface AfterNodeHooks {
+  /** Whether node `n` has after-steps (e.g. exports) in this command. */
+  has(n: GraphNode): boolean;
+  run(n: GraphNode, session: TargetSession): Promise<NodeResult>;
+}
+
+export interface RunOutcome {
+  results: NodeResult[];
+  exitCode: number;
+}
+
+const COMMAND_TYPES: Record<RunCommand, Set<string>> = {
+  run: new Set(['model', 'source']),
+  seed: new Set(['seed']),
+  test: new Set(['test']),
+  build: new Set(['model', 'seed', 'source', 'test']),
+};
+
+/** Which nodes a command runs, from --select/--exclude. */
+export function planNodes(c: CompiledProject, command: RunCommand, select?: string[], exclude?: string[]): string[] {
+  let selected = selectNodes(c.nodes, c.dag, c.project.name, select, exclude);
+  if (command === 'test' || command === 'build') {
+    const excluded = exclude?.length ? selectNodes(c.nodes, c.dag, c.project.name, exclude, undefined) : new Set<string>();
+    selected = withAttachedTests(selected, c.nodes, excluded);
+  }
+  const types = COMMAND_TYPES[command];
+  return c.dag.order(selected).filter((id) => {
+    const n = c.nodes.get(id)!;
+    if (!types.has(n.resourceType)) return false;
+    if (n.resourceType === 'source') return !!n.source?.path;
+    return true;
+  });
+}
+
+function statusWord(r: NodeResult, logger: Logger): string {
+  switch (r.status) {
+    case 'success':
+      return logger.paint('OK', 'green');
+    case 'pass':
+      return logger.paint('PASS', 'green');
+    case 'warn':
+      return logger.paint('WARN', 'yellow');
+    case 'skipped':
+      return logger.paint('SKIP', 'yellow');
+    case 'fail':
+      return logger.paint('FAIL', 'red');
+    default:
+      return logger.paint('ERROR', 'red');
+  }
+}
+
+/** Plan → execute(Target) → results and artifacts. */
+export async function runProject(c: CompiledProject, o: RunOptions): Promise<RunOutcome> {
+  const t0 = performance.now();
+  const { logger } = o;
+  const order = planNodes(c, o.command, o.select, o.exclude);
+  const targetDir = join(c.project.dir, c.project.targetPath);
+  writeManifest(c, targetDir);
+  writeCompiledSql(c, targetDir);
+
+  // Everything that can be checked without the warehouse is checked before it is touched.
+  const sourceFiles = new Map<string, string[]>();
+  for (const id of order) {
+    const n = c.nodes.get(id)!;
+    if (n.resourceType === 'source' && n.source?.path) {
+      sourceFiles.set(id, expandSourceFiles(n.source.path, c.project.dir, { file: n.source.file, line: n.source.line, source: `${n.source.sourceName}.${n.name}` }));
+    }
+  }
+
+  // after-steps (exports) run once a node and its tests have passed
+  const steps = [...order];
+  const afterOf = new Map<string, string>();
+  if (o.afterNode) {
+    for (const id of order) {
+      const n = c.nodes.get(id)!;
+      if (n.resourceType !== 'test' && o.afterNode.has(n)) {
+        const aid = `after:${id}`;
+        afterOf.set(aid, id);
+        steps.push(aid);
+      }
+    }
+  }
+  const inPlan = new Set(steps);
+  const testsOf = new Map<string, string[]>();
+  for (const id of order) {
+    const n = c.nodes.get(id)!;
+    if (n.resourceType === 'test') for (const d of n.dependsOn) testsOf.set(d, [...(testsOf.get(d) ?? []), id]);
+  }
+
+  const targetCfg = c.target.config;
+  logger.addSecret(targetCfg.password as string | undefined);
+  const total = steps.length;
+  if (!total) {
+    logger.warn(`Nothing to ${o.command}: the selection matched no nodes.`);
+    writeRunResults(targetDir, o.command, [], 0, { select: o.select ?? [], exclude: o.exclude ?? [] });
+    return { results: [], exitCode: 0 };
+  }
+  logger.info(`Running ${o.command} on target ${c.target.name} (${targetCfg.type}) with ${o.threads} thread${o.threads === 1 ? '' : 's'}: ${total} node${total === 1 ? '' : 's'}`);
+
+  const target = await createTarget(c.target.name, targetCfg, c.project.dir);
+  let session: TargetSession;
+  try {
+    session = await target.open({ log: logger, threads: o.threads });
+  } catch (e) {
+    throw new TxError('TARGET', logger.mask(`cannot open target ${c.target.name}: ${(e as Error).message}`), { cause: e });
+  }
+  const ctx: ExecContext = { compiled: c, session, logger, fullRefresh: o.fullRefresh, signal: o.signal, sourceFiles };
+  let done = 0;
+  let results: NodeResult[] = [];
+  try {
+    for (const h of c.project.onRunStart) {
+      const sql = c.renderString(h, 'project.yml (on-run-start)').trim();
+      if (sql) await session.connection.execute(sql, { node: 'on-run-start' });
+    }
+    results = await schedule({
+      order: steps,
+      threads: o.threads,
+      failFast: o.failFast,
+      signal: o.signal,
+      waitsFor: (id) => {
+        if (afterOf.has(id)) {
+          const base = afterOf.get(id)!;
+          return [base, ...(testsOf.get(base) ?? [])];
+        }
+        const n = c.nodes.get(id)!;
+        const deps = [...n.dependsOn];
+        // In build, a node waits for its parents' tests: bad data never flows on.
+        if (o.command === 'build' && n.resourceType !== 'test') for (const d of n.dependsOn) deps.push(...(testsOf.get(d) ?? []));
+        return deps.filter((d) => inPlan.has(d));
+      },
+      run: async (id) => {
+        if (afterOf.has(id)) return o.afterNode!.run(c.nodes.get(afterOf.get(id)!)!, session);
+        return executeNode(ctx, c.nodes.get(id)!);
+      },
+      skipped: (id, cause) => ({
+        uniqueId: id,
+        status: 'skipped',
+        message: cause ? `skipped because ${c.nodes.get(cause)?.name ?? cause} ${c.nodes.get(cause)?.resourceType === 'test' ? 'failed' : 'did not succeed'}` : o.signal.aborted ? 'skipped: cancelled' : 'skipped after an earlier failure (--fail-fast)',
+        executionTime: 0,
+      }),
+      onResult: (r) => {
+        done++;
+        const n = c.nodes.get(r.uniqueId) ?? c.nodes.get(afterOf.get(r.uniqueId) ?? '');
+        const rows = r.rowsAffected !== undefined ? `${r.rowsAffected} rows in ` : '';
+        const msg = r.status === 'error' && n ? `${r.message}\n      compiled SQL: ${compiledPathOf(c, n, 'run')}` : r.message;
+        const label = r.status === 'error' ? `${n?.resourceType ?? 'step'} ${n?.name ?? r.uniqueId}: ` : '';
+        logger.line(r.status === 'error' || r.status === 'fail' ? 'error' : 'info', `${done} of ${total} ${statusWord(r, logger)} ${label}${logger.mask(msg)} ... [${rows}${r.executionTime.toFixed(2)}s]`, {
+          node: r.uniqueId,
+          status: r.status,
+          rows: r.rowsAffected,
+          seconds: r.executionTime,
+        });
+        const validation = r.details?.validation as { lines?: string[] } | undefined;
+        for (const l of validation?.lines ?? []) logger.info(`    ${l}`);
+        if ((r.status === 'fail' || r.status === 'warn') && Array.isArray(r.details?.sample)) {
+          for (const row of (r.details.sample as Record<string, unknown>[]).slice(0, 5)) {
+            logger.info(`      ${Object.entries(row).map(([k, v]) => `${k}=${v === null ? 'NULL' : String(v)}`).join(', ')}`);
+          }
+        }
+      },
+    });
+    if (!o.signal.aborted) {
+      for (const h of c.project.onRunEnd) {
+        const sql = c.renderString(h, 'project.yml (on-run-end)').trim();
+        if (sql) await session.connection.execute(sql, { node: 'on-run-end' });
+      }
+    }
+  } finally {
+    await session.close().catch(() => undefined);
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  writeRunResults(targetDir, o.command, results, elapsed, { select: o.select ?? [], exclude: o.exclude ?? [], target: c.target.name });
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  const ok = count('success') + count('pass');
+  const errors = count('error') + count('fail') + count('cancelled');
+  logger.info(
+    `Finished ${o.command} of ${total} node${total === 1 ? '' : 's'} in ${elapsed.toFixed(2)}s. OK=${ok} WARN=${count('warn')} ERROR=${errors} SKIP=${count('skipped')}`,
+    { summary: { ok, warn: count('warn'), error: errors, skipped: count('skipped'), elapsed } },
+  );
+  if (o.signal.aborted) logger.error('Cancelled: running statements were interrupted; tables being replaced keep their previous version.');
+  return { results, exitCode: errors || o.signal.aborted ? 1 : 0 };
+}
