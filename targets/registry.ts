@@ -14,6 +14,10 @@ const TYPES: Record<string, TargetType> = {
     dialect: async () => (await import('./duckdb/duckdb-dialect.js')).duckdbDialect,
     factory: async () => (await import('./duckdb/index.js')).createDuckdbTarget,
   },
+  postgres: {
+    dialect: async () => (await import('./postgres/postgres-dialect.js')).postgresDialect,
+    factory: async () => (await import('./postgres/index.js')).createPostgresTarget,
+  },
 };
 
 export function targetTypes(): string[] {

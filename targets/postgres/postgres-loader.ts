@@ -1,0 +1,528 @@
+/**
+ * Seeds and file sources into PostgreSQL with `COPY ... FROM STDIN`, streamed, memory flat.
+ *
+ * DuckDB (in memory, in this process) reads the files in place and does the typing exactly as the
+ * DuckDB target's loader does: the same read_csv options, the same casts, the same rejected rows
+ * and reasons. So a source lands with the same rows on both targets. DuckDB writes the typed rows
+ * as CSV into a named pipe (`COPY (...) TO fifo`); this process reads the pipe and feeds
+ * PostgreSQL's COPY with backpressure: a slow server stalls DuckDB's writer, nothing piles up.
+ * Rows land in a scratch table that is swapped in (with dependent views kept) in one transaction.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { duckdbDialect } from '../duckdb/duckdb-dialect.js';
+import { TargetError, type FileSourceLoad, type LoadColumn, type LoadResult, type Relation, type SeedLoad } from '../target.js';
+import type { PgClient, PostgresConnection } from './postgres-connection.js';
+import { postgresDialect as d, scratchName } from './postgres-dialect.js';
+import type { PostgresIntrospector } from './postgres-introspector.js';
+import { swapIn } from './postgres-materializations.js';
+
+const lit = duckdbDialect.literal;
+const dq = duckdbDialect.quoteIdentifier;
+const q = d.quoteIdentifier;
+const fileList = (files: string[]) => `[${files.map(lit).join(', ')}]`;
+
+// ---------------------------------------------------------------------------------------------
+// Types between the two engines
+// ---------------------------------------------------------------------------------------------
+
+const LOGICAL = new Set(['string', 'integer', 'bigint', 'double', 'decimal', 'boolean', 'date', 'timestamp']);
+
+/** The DuckDB type that reads (and validates) a declared type, logical or PostgreSQL's. */
+export function duckTypeFor(declared: string): string {
+  const t = declared.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (LOGICAL.has(t)) return duckdbDialect.typeName(t);
+  const num = /^(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/.exec(t);
+  if (num) return Number(num[1]) <= 38 ? `DECIMAL(${num[1]},${num[2] ?? 0})` : 'DOUBLE';
+  if (/^(?:character varying|varchar|character|char|bpchar)\s*(?:\(\s*\d+\s*\))?$/.test(t)) return 'VARCHAR';
+  const map: Record<string, string> = {
+    text: 'VARCHAR',
+    name: 'VARCHAR',
+    citext: 'VARCHAR',
+    json: 'VARCHAR',
+    jsonb: 'VARCHAR',
+    int: 'INTEGER',
+    int4: 'INTEGER',
+    smallint: 'SMALLINT',
+    int2: 'SMALLINT',
+    int8: 'BIGINT',
+    real: 'FLOAT',
+    float4: 'FLOAT',
+    float: 'DOUBLE',
+    float8: 'DOUBLE',
+    'double precision': 'DOUBLE',
+    numeric: 'DECIMAL(38,9)',
+    bool: 'BOOLEAN',
+    'timestamp without time zone': 'TIMESTAMP',
+    timestamptz: 'TIMESTAMPTZ',
+    'timestamp with time zone': 'TIMESTAMPTZ',
+    time: 'TIME',
+    'time without time zone': 'TIME',
+    uuid: 'UUID',
+    bytea: 'BLOB',
+    interval: 'INTERVAL',
+  };
+  return map[t] ?? declared.toUpperCase();
+}
+
+/** The PostgreSQL column type for a DuckDB result type (inferred columns). */
+export function pgTypeForDuck(duckType: string): string {
+  const t = duckType.toUpperCase();
+  if (/[[\]]$|^(STRUCT|MAP|UNION|LIST)\b/.test(t)) return 'jsonb';
+  const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
+  if (dec) return `numeric(${dec[1]},${dec[2]})`;
+  const map: Record<string, string> = {
+    BOOLEAN: 'boolean',
+    TINYINT: 'smallint',
+    UTINYINT: 'smallint',
+    SMALLINT: 'smallint',
+    USMALLINT: 'integer',
+    INTEGER: 'integer',
+    UINTEGER: 'bigint',
+    BIGINT: 'bigint',
+    UBIGINT: 'numeric(20,0)',
+    HUGEINT: 'numeric(39,0)',
+    UHUGEINT: 'numeric(39,0)',
+    FLOAT: 'real',
+    DOUBLE: 'double precision',
+    VARCHAR: 'text',
+    DATE: 'date',
+    TIME: 'time',
+    'TIME WITH TIME ZONE': 'timetz',
+    TIMESTAMP: 'timestamp',
+    TIMESTAMP_S: 'timestamp',
+    TIMESTAMP_MS: 'timestamp',
+    TIMESTAMP_NS: 'timestamp',
+    'TIMESTAMP WITH TIME ZONE': 'timestamptz',
+    INTERVAL: 'interval',
+    UUID: 'uuid',
+    BLOB: 'bytea',
+    JSON: 'jsonb',
+  };
+  return map[t] ?? 'text';
+}
+
+/** How a DuckDB column is written so PostgreSQL's CSV input reads it back. */
+function duckOutputExpr(name: string, duckType: string): string {
+  const t = duckType.toUpperCase();
+  const col = dq(name);
+  if (/[[\]]$|^(STRUCT|MAP|UNION|LIST)\b/.test(t)) return `cast(to_json(${col}) as varchar) as ${col}`;
+  if (t === 'BLOB') return `'\\x' || hex(${col}) as ${col}`;
+  if (t.startsWith('ENUM') || t === 'BIT') return `cast(${col} as varchar) as ${col}`;
+  return col;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Header checks, as on DuckDB
+// ---------------------------------------------------------------------------------------------
+
+/** The first line of a (possibly gzipped) text file, without BOM and CR. */
+function readHeaderLine(path: string): string | null {
+  const fd = openSync(path, 'r');
+  try {
+    const size = Math.min(statSync(path).size, 1 << 20);
+    const buf = Buffer.alloc(size);
+    readSync(fd, buf, 0, size, 0);
+    let text: string;
+    if (buf[0] === 0x1f && buf[1] === 0x8b) {
+      try {
+        text = gunzipSync(buf, { finishFlush: 2 }).toString('utf8');
+      } catch {
+        text = '';
+      }
+    } else text = buf.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (!text.length) return null;
+    const nl = text.indexOf('\n');
+    return (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function splitHeader(line: string, delim: string, quote: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inQ = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (inQ) {
+      if (ch === quote && line[i + 1] === quote) {
+        cur += quote;
+        i++;
+      } else if (ch === quote) inQ = false;
+      else cur += ch;
+    } else if (ch === quote) inQ = true;
+    else if (ch === delim) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim());
+}
+
+function checkHeaders(l: FileSourceLoad, cols: LoadColumn[], delim: string, quote: string): void {
+  for (const f of l.files) {
+    const line = readHeaderLine(f);
+    if (line === null) throw new TargetError(`${f}: the file is empty; expected a header line with ${cols.length} columns`);
+    const got = splitHeader(line, delim, quote);
+    const want = cols.map((c) => c.name);
+    if (got.length !== want.length || got.some((g, i) => g.toLowerCase() !== want[i]!.toLowerCase())) {
+      const missing = want.filter((w) => !got.some((g) => g.toLowerCase() === w.toLowerCase()));
+      const extra = got.filter((g) => !want.some((w) => w.toLowerCase() === g.toLowerCase()));
+      const parts = [];
+      if (missing.length) parts.push(`missing columns: ${missing.join(', ')}`);
+      if (extra.length) parts.push(`unexpected columns: ${extra.join(', ')}`);
+      if (!parts.length) parts.push(`columns in another order: got ${got.join(', ')}`);
+      throw new TargetError(`${f}:1: the header does not match the declared columns of ${l.uniqueId} (${parts.join('; ')})`);
+    }
+  }
+}
+
+function wrapFileError(e: unknown, l: FileSourceLoad): Error {
+  if (e instanceof TargetError && /rejected|header|empty|declared columns|connect|password|database|cancel|SSL|timeout|lost/.test(e.message)) return e;
+  const msg = (e as Error).message ?? String(e);
+  const files = l.files.length === 1 ? l.files[0]! : `${l.files.length} files (${basename(l.files[0]!)}, ...)`;
+  return new TargetError(`cannot read ${l.format} source ${files}: ${msg.split('\n')[0]}`, { cause: e, transient: e instanceof TargetError && e.options.transient });
+}
+
+// ---------------------------------------------------------------------------------------------
+// DuckDB → named pipe → COPY FROM STDIN
+// ---------------------------------------------------------------------------------------------
+
+/** One column of a scratch table: its PostgreSQL type and how DuckDB writes it. */
+interface OutColumn {
+  name: string;
+  pgType: string;
+  duckExpr: string;
+}
+
+/**
+ * Streams `selectSql` (DuckDB) into `copySql` (PostgreSQL COPY ... FROM STDIN (FORMAT csv)).
+ * Both ends must succeed; on any failure the other end is stopped and nothing is left hanging.
+ */
+async function pipeRows(duck: DuckDBConnection, selectSql: string, c: PgClient, copySql: string, signal?: AbortSignal): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'tx-pg-load-'));
+  const fifo = join(dir, 'rows.csv');
+  try {
+    try {
+      execFileSync('mkfifo', ['-m', '600', fifo]);
+    } catch (e) {
+      throw new TargetError(`cannot create a named pipe for loading (mkfifo): ${(e as Error).message}`);
+    }
+    // Open our reading end first, non-blocking, plus a placeholder writer: DuckDB's open() never blocks,
+    // and the reader sees no premature end-of-file before DuckDB has opened the pipe.
+    const rfd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    let placeholder = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    const dropPlaceholder = () => {
+      if (placeholder !== -1) {
+        closeSync(placeholder);
+        placeholder = -1;
+      }
+    };
+    const reader = new net.Socket({ fd: rfd, readable: true, writable: false });
+    reader.once('data', dropPlaceholder);
+    let duckError: unknown;
+    const onAbort = () => duck.interrupt();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const writing = duck
+      .run(`COPY (${selectSql}) TO ${lit(fifo)} (FORMAT csv, HEADER false, USE_TMP_FILE false)`)
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          duckError = e;
+          reader.destroy(new Error(`reading failed: ${(e as Error).message}`));
+        },
+      )
+      .finally(dropPlaceholder);
+    let copied = 0;
+    try {
+      copied = await c.copyIn(copySql, reader, { signal });
+    } catch (e) {
+      c.broken = true; // a COPY cut short: do not hand this session to anyone else
+      if (!duckError) {
+        // Stop DuckDB and keep a reader on the pipe until it has let go, so its writes fail instead of block.
+        duck.interrupt();
+        const drain = new net.Socket({ fd: openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+        drain.on('data', () => undefined);
+        drain.on('error', () => undefined);
+        await writing;
+        drain.destroy();
+      }
+      if (duckError) throw duckError;
+      throw e;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    await writing;
+    if (duckError) {
+      c.broken = true;
+      throw duckError;
+    }
+    if (signal?.aborted) throw new TargetError('cancelled');
+    return copied;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loader
+// ---------------------------------------------------------------------------------------------
+
+const REJECT_COLUMNS = ['source', 'file', 'line', 'column_name', 'error_type', 'reason', 'raw_line'];
+
+export class PostgresLoader {
+  private instance: Promise<DuckDBInstance> | undefined;
+
+  constructor(
+    private readonly conn: PostgresConnection,
+    private readonly intro: PostgresIntrospector,
+    private readonly ensureSchema: (c: PgClient, schema: string) => Promise<void>,
+    /** DuckDB settings for the reading side (threads, memory_limit). */
+    private readonly duckSettings: Record<string, string> = { threads: '2', memory_limit: '1GB' },
+  ) {}
+
+  private async duck<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.instance ??= DuckDBInstance.create(':memory:', this.duckSettings);
+    const c = await (await this.instance).connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.closeSync();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.instance) (await this.instance.catch(() => undefined))?.closeSync();
+    this.instance = undefined;
+  }
+
+  /** Column names and DuckDB types of a DuckDB query. */
+  private async describe(c: DuckDBConnection, sql: string): Promise<{ name: string; type: string }[]> {
+    const rows = (await c.runAndReadAll(`DESCRIBE ${sql}`)).getRowObjectsJS();
+    return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  }
+
+  /**
+   * Creates the scratch table beside `relation`, pipes `selectSql` into it, and returns the scratch name and
+   * row count. `declared` gives PostgreSQL types for declared columns; the rest follow DuckDB's inference.
+   */
+  private async land(
+    pg: PgClient,
+    duck: DuckDBConnection,
+    relation: Relation,
+    suffix: string,
+    selectSql: string,
+    declared: Map<string, string>,
+    signal?: AbortSignal,
+  ): Promise<{ scratch: string; rows: number }> {
+    const described = await this.describe(duck, selectSql);
+    const cols: OutColumn[] = described.map((x) => ({
+      name: x.name,
+      pgType: declared.get(x.name.toLowerCase()) ?? pgTypeForDuck(x.type),
+      duckExpr: duckOutputExpr(x.name, x.type),
+    }));
+    const scratch = scratchName(relation.identifier, suffix);
+    const scratchSql = `${q(relation.schema)}.${q(scratch)}`;
+    await this.ensureSchema(pg, relation.schema);
+    await pg.run(`DROP TABLE IF EXISTS ${scratchSql}`);
+    await pg.run(`CREATE TABLE ${scratchSql} (${cols.map((x) => `${q(x.name)} ${x.pgType}`).join(', ')})`);
+    const rows = await pipeRows(
+      duck,
+      `SELECT ${cols.map((x) => x.duckExpr).join(', ')} FROM (${selectSql})`,
+      pg,
+      `COPY ${scratchSql} (${cols.map((x) => q(x.name)).join(', ')}) FROM STDIN (FORMAT csv)`,
+      signal,
+    );
+    return { scratch, rows };
+  }
+
+  /** Lands `selectSql` and swaps it in for `relation` in one transaction; retried whole on transient errors. */
+  private async replaceWith(relation: Relation, node: string, selectSql: string, declared: Map<string, string>, signal?: AbortSignal): Promise<number> {
+    return this.conn.retrying(
+      () =>
+        this.conn.withClient(
+          (pg) =>
+            this.duck(async (duck) => {
+              const { scratch, rows } = await this.land(pg, duck, relation, 'load', selectSql, declared, signal).catch(async (e) => {
+                await this.dropScratch(pg, relation, 'load');
+                throw e;
+              });
+              try {
+                await pg.transaction(() => swapIn(pg, this.intro, relation, scratch));
+              } catch (e) {
+                await this.dropScratch(pg, relation, 'load');
+                throw e;
+              }
+              return rows;
+            }),
+          { signal, node },
+        ),
+      { signal, what: `loading ${node}` },
+    );
+  }
+
+  private async dropScratch(pg: PgClient, relation: Relation, suffix: string): Promise<void> {
+    if (pg.broken) return; // a new session cleans up; DROP IF EXISTS runs before every load
+    await pg.run(`DROP TABLE IF EXISTS ${q(relation.schema)}.${q(scratchName(relation.identifier, suffix))}`).catch(() => undefined);
+  }
+
+  async loadSeed(s: SeedLoad): Promise<LoadResult> {
+    const types = Object.entries(s.columnTypes);
+    const opts = [
+      `header = ${s.header ? 'true' : 'false'}`,
+      `delim = ${lit(s.delimiter)}`,
+      `quote = ${lit(s.quote)}`,
+      ...(types.length ? [`types = {${types.map(([k, v]) => `${lit(k)}: ${lit(duckTypeFor(v))}`).join(', ')}}`] : []),
+    ];
+    const sql = `select * from read_csv(${lit(s.path)}, ${opts.join(', ')})`;
+    const declared = new Map(types.map(([k, v]) => [k.toLowerCase(), d.typeName(v)]));
+    try {
+      const rows = await this.replaceWith(s.relation, s.uniqueId, sql, declared, s.signal);
+      return { rowsLoaded: rows, rowsRejected: 0 };
+    } catch (e) {
+      if (e instanceof TargetError) throw e;
+      throw new TargetError(`cannot load seed ${s.path}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+    }
+  }
+
+  async loadFileSource(l: FileSourceLoad): Promise<LoadResult> {
+    if (!l.files.length) throw new TargetError(`file source ${l.uniqueId}: no files to read`);
+    try {
+      if (!l.columns?.length) {
+        // Undeclared schema: DuckDB infers the types (DuckDB's target reads in place; PostgreSQL needs a table).
+        const rows = await this.replaceWith(l.relation, l.uniqueId, this.readerSql(l), new Map(), l.signal);
+        return { rowsLoaded: rows, rowsRejected: 0 };
+      }
+      return await this.loadTyped(l);
+    } catch (e) {
+      throw wrapFileError(e, l);
+    }
+  }
+
+  /** Mirrors the DuckDB loader's reader for undeclared sources. */
+  private readerSql(l: FileSourceLoad): string {
+    const files = fileList(l.files);
+    switch (l.format) {
+      case 'csv': {
+        const o = l.options;
+        const opts = [`header = ${o.header === false ? 'false' : 'true'}`];
+        if (o.delimiter) opts.push(`delim = ${lit(o.delimiter)}`);
+        if (o.quote) opts.push(`quote = ${lit(o.quote)}`);
+        return `select * from read_csv(${files}, ${opts.join(', ')})`;
+      }
+      case 'parquet':
+        return `select * from read_parquet(${files})`;
+      case 'json':
+        return `select * from read_json_auto(${files})`;
+      default:
+        throw new TargetError(`format ${l.format} is not readable by tx's PostgreSQL loader (csv, parquet, json)`);
+    }
+  }
+
+  /**
+   * Declared columns: DuckDB casts each value to its declared type; the rows that fit are copied to PostgreSQL,
+   * the others land in the rejects relation with file, line and reason (the DuckDB target's rules and texts).
+   */
+  private async loadTyped(l: FileSourceLoad): Promise<LoadResult> {
+    const cols = l.columns!;
+    const declared = new Map(cols.map((c) => [c.name.toLowerCase(), d.typeName(c.type)]));
+    const tag = `tx_rej_${Math.random().toString(36).slice(2, 10)}`;
+    let typed: string;
+    let rejectsSelect: string;
+    let cleanup: string[] = [];
+    if (l.format === 'csv') {
+      const delim = l.options.delimiter ?? ',';
+      const quote = l.options.quote ?? '"';
+      const header = l.options.header !== false;
+      if (header) checkHeaders(l, cols, delim, quote);
+      const colsSpec = `{${cols.map((c) => `${lit(c.name)}: ${lit(duckTypeFor(c.type))}`).join(', ')}}`;
+      typed =
+        `select * from read_csv(${fileList(l.files)}, header = ${header}, delim = ${lit(delim)}, quote = ${lit(quote)}, escape = ${lit(quote)}, ` +
+        `columns = ${colsSpec}, auto_detect = false, store_rejects = true, rejects_table = ${lit(tag)}, rejects_scan = ${lit(`${tag}_scan`)}, ` +
+        `null_padding = false, ignore_errors = true)`;
+      rejectsSelect = `select s.file_path as file, e.line as line, e.column_name as column_name, e.error_type as error_type, e.error_message as reason, e.csv_line as raw_line
+       from ${dq(tag)} e join ${dq(`${tag}_scan`)} s on e.scan_id = s.scan_id and e.file_id = s.file_id`;
+      cleanup = [`drop table if exists ${dq(tag)}`, `drop table if exists ${dq(`${tag}_scan`)}`];
+    } else {
+      const files = fileList(l.files);
+      const raw =
+        l.format === 'parquet'
+          ? `select *, filename as __tx_file, file_row_number + 1 as __tx_line from read_parquet(${files}, filename = true, file_row_number = true)`
+          : l.format === 'json'
+            ? `select *, filename as __tx_file, row_number() over (partition by filename) as __tx_line from read_json_auto(${files}, filename = true)`
+            : null;
+      if (!raw) throw new TargetError(`format ${l.format} needs a loader that tx does not have on PostgreSQL`);
+      const available = await this.duck(async (c) => (await this.describe(c, raw)).map((x) => x.name));
+      const missing = cols.filter((c) => !available.some((a) => a.toLowerCase() === c.name.toLowerCase()));
+      if (missing.length) throw new TargetError(`${l.files[0]}: declared columns missing from the file: ${missing.map((c) => c.name).join(', ')}`);
+      const cast = (c: LoadColumn) => `try_cast(${dq(c.name)} as ${duckTypeFor(c.type)})`;
+      const bad = cols.map((c) => `(${dq(c.name)} is not null and ${cast(c)} is null)`).join(' or ');
+      const reason = `concat_ws('; ', ${cols
+        .map((c) => `case when ${dq(c.name)} is not null and ${cast(c)} is null then ${lit(`${c.name}: value does not fit ${duckTypeFor(c.type)}: `)} || cast(${dq(c.name)} as varchar) end`)
+        .join(', ')})`;
+      typed = `select ${cols.map((c) => `${cast(c)} as ${dq(c.name)}`).join(', ')} from (${raw}) where not (${bad})`;
+      rejectsSelect = `select __tx_file as file, __tx_line as line, null as column_name, 'CAST' as error_type, ${reason} as reason, null as raw_line from (${raw}) where ${bad}`;
+    }
+    const rejectsOut = `select ${lit(l.uniqueId)} as source, cast(file as varchar) as file, cast(line as bigint) as line, cast(column_name as varchar) as column_name, cast(error_type as varchar) as error_type, cast(reason as varchar) as reason, cast(raw_line as varchar) as raw_line from (${rejectsSelect})`;
+    const rejName = d.relationName(l.rejectsRelation);
+
+    return this.conn.retrying(
+      () =>
+        this.conn.withClient(
+          (pg) =>
+            this.duck(async (duck) => {
+              const opts = { signal: l.signal };
+              try {
+                const main = await this.land(pg, duck, l.relation, 'load', typed, declared, l.signal);
+                // The rejects relation: always replaced, also when the load then fails on max_rejected_rows.
+                await this.ensureSchema(pg, l.rejectsRelation.schema);
+                const rejScratch = scratchName(l.rejectsRelation.identifier, 'load');
+                const rejScratchSql = `${q(l.rejectsRelation.schema)}.${q(rejScratch)}`;
+                await pg.run(`DROP TABLE IF EXISTS ${rejScratchSql}`, opts);
+                await pg.run(
+                  `CREATE TABLE ${rejScratchSql} (source text, file text, line bigint, column_name text, error_type text, reason text, raw_line text, rejected_at timestamptz NOT NULL DEFAULT now())`,
+                  opts,
+                );
+                const rejected = await pipeRows(duck, rejectsOut, pg, `COPY ${rejScratchSql} (${REJECT_COLUMNS.map(q).join(', ')}) FROM STDIN (FORMAT csv)`, l.signal);
+                const sample = (
+                  await pg.rows<{ file: string; line: string | bigint | null; reason: string }>(
+                    `SELECT file, line, reason FROM ${rejScratchSql} ORDER BY file, line LIMIT 5`,
+                  )
+                ).map((x) => ({ file: basename(String(x.file)), line: x.line == null ? undefined : Number(x.line), reason: String(x.reason) }));
+                const overLimit = this.limitError(l, main.rows, rejected, sample, rejName);
+                await pg.transaction(async () => {
+                  await swapIn(pg, this.intro, l.rejectsRelation, rejScratch);
+                  if (!overLimit) await swapIn(pg, this.intro, l.relation, main.scratch);
+                });
+                if (overLimit) throw overLimit;
+                return { rowsLoaded: main.rows, rowsRejected: rejected, sampleRejects: sample };
+              } finally {
+                for (const s of cleanup) await duck.run(s).catch(() => undefined);
+                await this.dropScratch(pg, l.relation, 'load');
+                await this.dropScratch(pg, l.rejectsRelation, 'load');
+              }
+            }),
+          { signal: l.signal, node: l.uniqueId },
+        ),
+      { signal: l.signal, what: `loading ${l.uniqueId}` },
+    );
+  }
+
+  /** max_rejected_rows, with the DuckDB target's rule and wording. */
+  private limitError(l: FileSourceLoad, loaded: number, rejected: number, sample: NonNullable<LoadResult['sampleRejects']>, rejName: string): TargetError | null {
+    const max = l.maxRejectedRows ?? 0;
+    const total = loaded + rejected;
+    const allowed = max > 0 && max < 1 ? Math.floor(max * total) : max;
+    if (rejected <= allowed) return null;
+    const first = sample.map((s) => `${s.file}${s.line ? `:${s.line}` : ''}: ${s.reason}`).join('\n    ');
+    return new TargetError(`${rejected} of ${total} rows of ${l.uniqueId} were rejected (max_rejected_rows: ${max}); they are in ${rejName}\n    ${first}`);
+  }
+}
