@@ -14,6 +14,10 @@ const TYPES: Record<string, TargetType> = {
     dialect: async () => (await import('./duckdb/duckdb-dialect.js')).duckdbDialect,
     factory: async () => (await import('./duckdb/index.js')).createDuckdbTarget,
   },
+  hive: {
+    dialect: async () => (await import('./hive/hive-dialect.js')).hiveDialect,
+    factory: async () => (await import('./hive/index.js')).createHiveTarget,
+  },
   postgres: {
     dialect: async () => (await import('./postgres/postgres-dialect.js')).postgresDialect,
     factory: async () => (await import('./postgres/index.js')).createPostgresTarget,

@@ -1,0 +1,462 @@
+/**
+ * Seeds and file sources into Hive. The files are read and typed by an embedded DuckDB on this
+ * machine, with exactly the rules of the DuckDB target (targets/duckdb/duckdb-loader.ts): same
+ * CSV options, same declared types, same rejected rows with file, line and reason. The typed rows
+ * then travel to the server one of two ways:
+ *
+ * - parquet: DuckDB `COPY ... TO` writes a Parquet file into a folder the server can read (a
+ *   local temp folder when the server runs on this machine, else a local `location_root` that the
+ *   server sees at the same path); an external staging table over it is copied by CTAS into the
+ *   warehouse, then the staging table and folder are dropped. Streamed, bounded memory.
+ * - values: batched `INSERT INTO ... VALUES` (rows streamed out of DuckDB, one batch in memory).
+ *   Used for small seeds, and when the server shares no folder with tx.
+ *
+ * Either way the rows land in `<name>__tx_load` and are swapped in like a table model.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { duckdbDialect as dd } from '../duckdb/duckdb-dialect.js';
+import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad, type TargetLog } from '../target.js';
+import type { HiveConnection } from './hive-connection.js';
+import { hiveDialect as d } from './hive-dialect.js';
+import type { HiveIntrospector } from './hive-introspector.js';
+import { newBuildId, tmpRelation, type HiveMaterializations, type TableOptions } from './hive-materializations.js';
+
+export interface HiveLoadConfig {
+  /** A local folder the server reads at the same path; null when the server shares none. */
+  landingDir: string | null;
+  /** `auto`: parquet when there is a landing folder (values for small seeds), else values. */
+  method: 'auto' | 'parquet' | 'values';
+  /** In `auto`, seeds up to this many bytes go through INSERT ... VALUES. */
+  valuesMaxBytes: number;
+  /** Rows per INSERT ... VALUES statement. */
+  valuesBatchRows: number;
+  /** Storage format of loaded tables. */
+  fileFormat: string;
+}
+
+/** A column on its way to Hive: its name, the DuckDB expression, the Hive type. */
+interface ShipColumn {
+  name: string;
+  expr: string;
+  hiveType: string;
+}
+
+const lit = dd.literal;
+const fileList = (files: string[]): string => `[${files.map(lit).join(', ')}]`;
+
+/** The first line of a (possibly gzipped) text file, without BOM and CR. */
+function readHeaderLine(file: string): string | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = Math.min(fs.statSync(file).size, 1 << 20);
+    const buf = Buffer.alloc(size);
+    fs.readSync(fd, buf, 0, size, 0);
+    let text: string;
+    if (buf[0] === 0x1f && buf[1] === 0x8b) {
+      try {
+        text = gunzipSync(buf, { finishFlush: 2 }).toString('utf8');
+      } catch {
+        text = '';
+      }
+    } else text = buf.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (!text.length) return null;
+    const nl = text.indexOf('\n');
+    return (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Split a CSV header line (quotes allowed). */
+function splitHeader(line: string, delim: string, quote: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inQ = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (inQ) {
+      if (ch === quote && line[i + 1] === quote) {
+        cur += quote;
+        i++;
+      } else if (ch === quote) inQ = false;
+      else cur += ch;
+    } else if (ch === quote) inQ = true;
+    else if (ch === delim) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim());
+}
+
+/** A DuckDB type (as DESCRIBE prints it) as Hive spells it, and the DuckDB cast that fits it. */
+export function duckToHive(duckType: string): { hive: string; duck?: string } {
+  const t = duckType.toUpperCase();
+  const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
+  if (dec) return { hive: `DECIMAL(${dec[1]},${dec[2]})` };
+  switch (t) {
+    case 'VARCHAR':
+      return { hive: 'STRING' };
+    case 'BOOLEAN':
+      return { hive: 'BOOLEAN' };
+    case 'TINYINT':
+      return { hive: 'TINYINT' };
+    case 'SMALLINT':
+      return { hive: 'SMALLINT' };
+    case 'INTEGER':
+      return { hive: 'INT' };
+    case 'BIGINT':
+      return { hive: 'BIGINT' };
+    case 'UTINYINT':
+      return { hive: 'SMALLINT', duck: 'SMALLINT' };
+    case 'USMALLINT':
+      return { hive: 'INT', duck: 'INTEGER' };
+    case 'UINTEGER':
+      return { hive: 'BIGINT', duck: 'BIGINT' };
+    case 'UBIGINT':
+      return { hive: 'DECIMAL(20,0)', duck: 'DECIMAL(20,0)' };
+    case 'HUGEINT':
+    case 'UHUGEINT':
+      return { hive: 'DECIMAL(38,0)', duck: 'DECIMAL(38,0)' };
+    case 'FLOAT':
+      return { hive: 'FLOAT' };
+    case 'DOUBLE':
+      return { hive: 'DOUBLE' };
+    case 'DATE':
+      return { hive: 'DATE' };
+    case 'TIMESTAMP':
+    case 'TIMESTAMP_MS':
+    case 'TIMESTAMP_S':
+    case 'TIMESTAMP_NS':
+    case 'TIMESTAMP WITH TIME ZONE':
+      return { hive: 'TIMESTAMP', duck: 'TIMESTAMP' };
+    case 'BLOB':
+      return { hive: 'BINARY' };
+    default:
+      return { hive: 'STRING', duck: 'VARCHAR' };
+  }
+}
+
+type Sample = NonNullable<LoadResult['sampleRejects']>;
+
+export class HiveLoader {
+  constructor(
+    private readonly conn: HiveConnection,
+    private readonly intro: HiveIntrospector,
+    private readonly mat: HiveMaterializations,
+    private readonly cfg: HiveLoadConfig,
+    private readonly log: TargetLog,
+    private readonly spark: () => boolean,
+  ) {}
+
+  private async withDuck<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    const c = await instance.connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  /** Columns of a DuckDB query, with declared (logical) types where given. */
+  private async shipColumns(c: DuckDBConnection, sql: string, declared: Record<string, string> = {}): Promise<ShipColumn[]> {
+    const rows = (await c.runAndReadAll(`DESCRIBE ${sql}`)).getRowObjectsJS();
+    const declaredLower = new Map(Object.entries(declared).map(([k, v]) => [k.toLowerCase(), v]));
+    return rows.map((r) => {
+      const name = String(r.column_name);
+      const duckType = String(r.column_type);
+      const decl = declaredLower.get(name.toLowerCase());
+      const m = duckToHive(duckType);
+      const hiveType = decl ? d.typeName(decl) : m.hive;
+      const expr = m.duck ? `CAST(${dd.quoteIdentifier(name)} AS ${m.duck})` : dd.quoteIdentifier(name);
+      return { name, expr, hiveType };
+    });
+  }
+
+  private useValues(sizeBytes?: number): boolean {
+    if (this.cfg.method === 'values' || !this.cfg.landingDir) return true;
+    if (this.cfg.method === 'parquet') return false;
+    return sizeBytes !== undefined && sizeBytes <= this.cfg.valuesMaxBytes;
+  }
+
+  /**
+   * Runs the DuckDB query `sql` once and lands its rows in Hive table `tmp` (created here).
+   * Returns the number of rows.
+   */
+  private async land(c: DuckDBConnection, sql: string, cols: ShipColumn[], tmp: Relation, node: string, values: boolean, signal?: AbortSignal): Promise<number> {
+    const q = d.quoteIdentifier;
+    const opts = { node, signal };
+    const b = { uniqueId: node, signal };
+    await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(tmp)}`, opts);
+    const colDefs = cols.map((x) => `${q(x.name)} ${x.hiveType}`).join(', ');
+    const select = `SELECT ${cols.map((x) => `${x.expr} AS ${dd.quoteIdentifier(x.name)}`).join(', ')} FROM (${sql})`;
+    const format = this.cfg.fileFormat;
+    if (values) {
+      await this.conn.execute(
+        this.spark() ? `CREATE TABLE ${d.relationName(tmp)} (${colDefs}) USING ${format}` : `CREATE TABLE ${d.relationName(tmp)} (${colDefs}) STORED AS ${format.toUpperCase()}`,
+        opts,
+      );
+      const asText = `SELECT ${cols.map((x) => `CAST(${dd.quoteIdentifier(x.name)} AS VARCHAR) AS ${dd.quoteIdentifier(x.name)}`).join(', ')} FROM (${select})`;
+      const result = await c.stream(asText);
+      let batch: string[] = [];
+      let bytes = 0;
+      let n = 0;
+      const flush = async (): Promise<void> => {
+        if (!batch.length) return;
+        await this.conn.execute(`INSERT INTO TABLE ${d.relationName(tmp)} VALUES\n${batch.join(',\n')}`, opts);
+        batch = [];
+        bytes = 0;
+      };
+      for await (const rows of result.yieldRows()) {
+        for (const row of rows) {
+          const tuple = `(${row
+            .map((v, i) => {
+              if (v === null || v === undefined) return 'NULL';
+              const t = cols[i]!.hiveType;
+              const s = d.literal(String(v));
+              return t === 'STRING' ? s : `CAST(${s} AS ${t})`;
+            })
+            .join(', ')})`;
+          batch.push(tuple);
+          bytes += tuple.length;
+          n++;
+          if (batch.length >= this.cfg.valuesBatchRows || bytes > 512 * 1024) await flush();
+        }
+      }
+      await flush();
+      return n;
+    }
+    const dir = path.join(this.cfg.landingDir!, `${tmp.schema}.${tmp.identifier}.${newBuildId()}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const stage = tmpRelation(tmp, 'stage');
+    try {
+      const r = await c.run(`COPY (${select}) TO ${lit(path.join(dir, 'data.parquet'))} (FORMAT parquet, COMPRESSION snappy)`);
+      const n = Number(r.rowsChanged);
+      // Readable by the server (it may run as another user).
+      fs.chmodSync(dir, 0o755);
+      for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
+      const url = pathToFileURL(dir).href;
+      await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(stage)}`, opts);
+      await this.conn.execute(
+        this.spark()
+          ? `CREATE TABLE ${d.relationName(stage)} (${colDefs}) USING parquet LOCATION ${d.literal(url)}`
+          : `CREATE EXTERNAL TABLE ${d.relationName(stage)} (${colDefs}) STORED AS PARQUET LOCATION ${d.literal(url)}`,
+        opts,
+      );
+      const o: TableOptions = { fileFormat: format, partitionBy: [], clusteredBy: [], tblproperties: {} };
+      await this.mat.createTableAs(b, tmp, `SELECT * FROM ${d.relationName(stage)}`, o);
+      return n;
+    } finally {
+      await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(stage)}`, { node }).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Lands `sql` beside `relation`, runs `before` (rejects, limits), then swaps it in. */
+  private async replaceWith(
+    c: DuckDBConnection,
+    relation: Relation,
+    sql: string,
+    cols: ShipColumn[],
+    node: string,
+    values: boolean,
+    signal?: AbortSignal,
+    before?: (rows: number) => Promise<void>,
+  ): Promise<number> {
+    await this.conn.execute(`CREATE DATABASE IF NOT EXISTS ${d.quoteIdentifier(relation.schema)}`, { node });
+    const tmp = tmpRelation(relation, 'load');
+    try {
+      const n = await this.land(c, sql, cols, tmp, node, values, signal);
+      if (before) await before(n);
+      const existing = await this.intro.details(relation);
+      await this.mat.swap({ uniqueId: node }, tmp, relation, existing);
+      return n;
+    } catch (e) {
+      await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(tmp)}`, { node }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async loadSeed(s: SeedLoad): Promise<LoadResult> {
+    const types = Object.entries(s.columnTypes);
+    const opts = [
+      `header = ${s.header ? 'true' : 'false'}`,
+      `delim = ${lit(s.delimiter)}`,
+      `quote = ${lit(s.quote)}`,
+      ...(types.length ? [`types = {${types.map(([k, v]) => `${lit(k)}: ${lit(dd.typeName(v))}`).join(', ')}}`] : []),
+    ];
+    const sql = `SELECT * FROM read_csv(${lit(s.path)}, ${opts.join(', ')})`;
+    const size = fs.statSync(s.path).size;
+    return this.withDuck(async (c) => {
+      let cols: ShipColumn[];
+      try {
+        cols = await this.shipColumns(c, sql, s.columnTypes);
+      } catch (e) {
+        throw new TargetError(`cannot read seed ${s.path}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+      }
+      const rows = await this.replaceWith(c, s.relation, sql, cols, s.uniqueId, this.useValues(size), s.signal);
+      return { rowsLoaded: rows, rowsRejected: 0 };
+    });
+  }
+
+  async loadFileSource(l: FileSourceLoad): Promise<LoadResult> {
+    if (!l.files.length) throw new TargetError(`file source ${l.uniqueId}: no files to read`);
+    if (l.format === 'avro' || l.format === 'orc') {
+      throw new TargetError(`format ${l.format} needs a loader that tx does not have on Hive (files are read with DuckDB here): convert ${l.uniqueId} to parquet or csv`);
+    }
+    return this.withDuck(async (c) => {
+      try {
+        if (!l.columns?.length) {
+          // Undeclared schema: land what the reader infers.
+          const sql = this.readerSql(l);
+          const cols = await this.shipColumns(c, sql);
+          const rows = await this.replaceWith(c, l.relation, sql, cols, l.uniqueId, this.useValues(), l.signal);
+          return { rowsLoaded: rows, rowsRejected: 0 };
+        }
+        if (l.format === 'csv') return await this.loadTypedCsv(c, l);
+        return await this.loadTypedOther(c, l);
+      } catch (e) {
+        throw wrapFileError(e, l);
+      }
+    });
+  }
+
+  private readerSql(l: FileSourceLoad): string {
+    const files = fileList(l.files);
+    switch (l.format) {
+      case 'csv': {
+        const o = l.options;
+        const opts = [`header = ${o.header === false ? 'false' : 'true'}`];
+        if (o.delimiter) opts.push(`delim = ${lit(o.delimiter)}`);
+        if (o.quote) opts.push(`quote = ${lit(o.quote)}`);
+        return `SELECT * FROM read_csv(${files}, ${opts.join(', ')})`;
+      }
+      case 'parquet':
+        return `SELECT * FROM read_parquet(${files})`;
+      case 'json':
+        return `SELECT * FROM read_json_auto(${files})`;
+      default:
+        throw new TargetError(`format ${l.format} is not readable by DuckDB`);
+    }
+  }
+
+  /** Typed CSV: each value cast to its declared type; rows that don't fit land in the rejects table. */
+  private async loadTypedCsv(c: DuckDBConnection, l: FileSourceLoad): Promise<LoadResult> {
+    const cols = l.columns!;
+    const delim = l.options.delimiter ?? ',';
+    const quote = l.options.quote ?? '"';
+    const header = l.options.header !== false;
+    if (header) {
+      for (const f of l.files) {
+        const line = readHeaderLine(f);
+        if (line === null) throw new TargetError(`${f}: the file is empty; expected a header line with ${cols.length} columns`);
+        const got = splitHeader(line, delim, quote);
+        const want = cols.map((x) => x.name);
+        if (got.length !== want.length || got.some((g, i) => g.toLowerCase() !== want[i]!.toLowerCase())) {
+          const missing = want.filter((w) => !got.some((g) => g.toLowerCase() === w.toLowerCase()));
+          const extra = got.filter((g) => !want.some((w) => w.toLowerCase() === g.toLowerCase()));
+          const parts = [];
+          if (missing.length) parts.push(`missing columns: ${missing.join(', ')}`);
+          if (extra.length) parts.push(`unexpected columns: ${extra.join(', ')}`);
+          if (!parts.length) parts.push(`columns in another order: got ${got.join(', ')}`);
+          throw new TargetError(`${f}:1: the header does not match the declared columns of ${l.uniqueId} (${parts.join('; ')})`);
+        }
+      }
+    }
+    const tag = `tx_rej_${Math.random().toString(36).slice(2, 10)}`;
+    const colsSpec = `{${cols.map((x) => `${lit(x.name)}: ${lit(dd.typeName(x.type))}`).join(', ')}}`;
+    const sql =
+      `SELECT * FROM read_csv(${fileList(l.files)}, header = ${header}, delim = ${lit(delim)}, quote = ${lit(quote)}, escape = ${lit(quote)}, ` +
+      `columns = ${colsSpec}, auto_detect = false, store_rejects = true, rejects_table = ${lit(tag)}, rejects_scan = ${lit(`${tag}_scan`)}, ` +
+      `null_padding = false, ignore_errors = true)`;
+    const rejectsSql =
+      `SELECT s.file_path AS file, e.line AS line, e.column_name AS column_name, e.error_type AS error_type, e.error_message AS reason, e.csv_line AS raw_line ` +
+      `FROM ${dd.quoteIdentifier(tag)} e JOIN ${dd.quoteIdentifier(`${tag}_scan`)} s ON e.scan_id = s.scan_id AND e.file_id = s.file_id`;
+    return this.typedLoad(c, l, sql, rejectsSql);
+  }
+
+  /** Parquet/JSON with declared types: cast each column; a value that does not fit rejects its row. */
+  private async loadTypedOther(c: DuckDBConnection, l: FileSourceLoad): Promise<LoadResult> {
+    const cols = l.columns!;
+    const files = fileList(l.files);
+    const raw =
+      l.format === 'parquet'
+        ? `SELECT *, filename AS __tx_file, file_row_number + 1 AS __tx_line FROM read_parquet(${files}, filename = true, file_row_number = true)`
+        : `SELECT *, filename AS __tx_file, row_number() OVER (PARTITION BY filename) AS __tx_line FROM read_json_auto(${files}, filename = true)`;
+    const available = (await c.runAndReadAll(`DESCRIBE ${raw}`)).getRowObjectsJS().map((r) => String(r.column_name));
+    const missing = cols.filter((x) => !available.some((a) => a.toLowerCase() === x.name.toLowerCase()));
+    if (missing.length) throw new TargetError(`${l.files[0]}: declared columns missing from the file: ${missing.map((x) => x.name).join(', ')}`);
+    const q = dd.quoteIdentifier;
+    const cast = (x: { name: string; type: string }): string => `try_cast(${q(x.name)} AS ${dd.typeName(x.type)})`;
+    const bad = cols.map((x) => `(${q(x.name)} IS NOT NULL AND ${cast(x)} IS NULL)`).join(' OR ');
+    const reason = `concat_ws('; ', ${cols
+      .map((x) => `CASE WHEN ${q(x.name)} IS NOT NULL AND ${cast(x)} IS NULL THEN ${lit(`${x.name}: value does not fit ${dd.typeName(x.type)}: `)} || CAST(${q(x.name)} AS VARCHAR) END`)
+      .join(', ')})`;
+    const typed = `SELECT ${cols.map((x) => `${cast(x)} AS ${q(x.name)}`).join(', ')} FROM (${raw}) WHERE NOT (${bad})`;
+    const rejectsSql = `SELECT __tx_file AS file, __tx_line AS line, NULL AS column_name, 'CAST' AS error_type, ${reason} AS reason, NULL AS raw_line FROM (${raw}) WHERE ${bad}`;
+    return this.typedLoad(c, l, typed, rejectsSql);
+  }
+
+  /** Lands the typed rows; before the swap, lands the rejects and enforces max_rejected_rows. */
+  private async typedLoad(c: DuckDBConnection, l: FileSourceLoad, typedSql: string, rejectsSql: string): Promise<LoadResult> {
+    const declared = Object.fromEntries(l.columns!.map((x) => [x.name, x.type]));
+    const cols = await this.shipColumns(c, typedSql, declared);
+    let rejected = 0;
+    let loaded = 0;
+    let sample: Sample = [];
+    const values = this.useValues();
+    const before = async (rows: number): Promise<void> => {
+      loaded = rows;
+      // The rejects table exists only after the scan ran (DuckDB fills it while reading).
+      await c.run(
+        `CREATE OR REPLACE TEMP TABLE tx_rejects AS SELECT ${lit(l.uniqueId)} AS source, CAST(file AS VARCHAR) AS file, CAST(line AS BIGINT) AS line, ` +
+          `CAST(column_name AS VARCHAR) AS column_name, CAST(error_type AS VARCHAR) AS error_type, CAST(reason AS VARCHAR) AS reason, ` +
+          `CAST(raw_line AS VARCHAR) AS raw_line, CAST(now() AS TIMESTAMP) AS rejected_at FROM (${rejectsSql})`,
+      );
+      rejected = Number((await c.runAndReadAll('SELECT count(*) AS n FROM tx_rejects')).getRowObjectsJS()[0]?.n ?? 0);
+      sample = (await c.runAndReadAll('SELECT file, line, reason FROM tx_rejects ORDER BY file, line LIMIT 5')).getRowObjectsJS().map((x) => ({
+        file: path.basename(String(x.file)),
+        line: x.line == null ? undefined : Number(x.line),
+        reason: String(x.reason),
+      }));
+      const rejCols = await this.shipColumns(c, 'SELECT * FROM tx_rejects');
+      await this.replaceWith(c, l.rejectsRelation, 'SELECT * FROM tx_rejects', rejCols, l.uniqueId, values || rejected < 1000);
+      this.enforceLimit(l, loaded, rejected, sample);
+    };
+    await this.replaceWith(c, l.relation, typedSql, cols, l.uniqueId, values, l.signal, before);
+    return { rowsLoaded: loaded, rowsRejected: rejected, sampleRejects: sample };
+  }
+
+  private enforceLimit(l: FileSourceLoad, loaded: number, rejected: number, sample: Sample): void {
+    const max = l.maxRejectedRows ?? 0;
+    const total = loaded + rejected;
+    const allowed = max > 0 && max < 1 ? Math.floor(max * total) : max;
+    if (rejected > allowed) {
+      const first = sample.map((s) => `${s.file}${s.line ? `:${s.line}` : ''}: ${s.reason}`).join('\n    ');
+      throw new TargetError(
+        `${rejected} of ${total} rows of ${l.uniqueId} were rejected (max_rejected_rows: ${max}); they are in ${d.relationName(l.rejectsRelation)}\n    ${first}`,
+      );
+    }
+  }
+}
+
+function wrapFileError(e: unknown, l: FileSourceLoad): Error {
+  if (e instanceof TargetError) return e;
+  const msg = (e as Error).message ?? String(e);
+  const files = l.files.length === 1 ? l.files[0]! : `${l.files.length} files (${path.basename(l.files[0]!)}, ...)`;
+  return new TargetError(`cannot read ${l.format} source ${files}: ${msg.split('\n')[0]}`, { cause: e });
+}
+
+/** The default landing folder for a server on this machine. */
+export function localLandingDir(): string {
+  return path.join(os.tmpdir(), 'tx-hive-landing');
+}
