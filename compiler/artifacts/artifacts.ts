@@ -1,4 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
@@ -102,17 +103,41 @@ export function writeManifest(c: CompiledProject, targetDir: string): string {
     child_map: children,
   };
   const path = join(targetDir, 'manifest.json');
-  writeFileAtomic(path, JSON.stringify(manifest, jsonReplacer, 1));
+  writeFileAtomic(path, JSON.stringify(manifest));
   return path;
 }
 
-/** target/compiled/<path>.sql for every node with SQL. */
+/**
+ * target/compiled/<path>.sql for every node with SQL. A checksum index beside them means a
+ * compile rewrites only what changed, which matters at 10,000 models.
+ */
 export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
+  const root = join(targetDir, 'compiled');
+  const indexPath = join(root, '.index.json');
+  let index: Record<string, string> = {};
+  try {
+    if (existsSync(indexPath)) index = JSON.parse(readFileSync(indexPath, 'utf8')) as Record<string, string>;
+  } catch {
+    index = {};
+  }
+  const next: Record<string, string> = {};
+  const dirs = new Set<string>();
   for (const n of c.nodes.values()) {
     if (!n.compiledSql) continue;
     const rel = n.resourceType === 'test' && n.test?.kind === 'generic' ? `${c.project.name}/tests/generic/${n.name}.sql` : `${c.project.name}/${n.path}`;
-    writeFileAtomic(join(targetDir, 'compiled', rel), `${n.compiledSql}\n`);
+    const text = `${n.compiledSql}\n`;
+    const sum = hash('sha1', text, 'base64');
+    next[rel] = sum;
+    const abs = join(root, rel);
+    if (index[rel] === sum && existsSync(abs)) continue;
+    const dir = dirname(abs);
+    if (!dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      dirs.add(dir);
+    }
+    writeFileSync(abs, text);
   }
+  writeFileAtomic(indexPath, JSON.stringify(next));
 }
 
 export function compiledPathOf(c: CompiledProject, n: GraphNode, kind: 'compiled' | 'run'): string {

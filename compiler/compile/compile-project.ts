@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { TxError, closest, didYouMean } from '../errors.js';
 import { Dag } from '../graph/dag.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
@@ -6,6 +6,7 @@ import type { ColumnProps, ModelProps, NodeConfig, Project, SqlFile, TestSpec } 
 import { validateDefinition } from '../load/validate.js';
 import { formatFromPath } from '../load/properties.js';
 import { TemplateEngine, type PreparedTemplate } from '../template/template-engine.js';
+import { staticCalls, type LiteTemplate } from '../template/jinja-lite.js';
 import type { Dialect, Relation } from '../../targets/target.js';
 import { loadDialect } from '../../targets/registry.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
@@ -39,7 +40,8 @@ export interface CompiledProject {
 }
 
 const EPHEMERAL_PREFIX = '__tx_cte__';
-export const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const BUILTIN_FILE = '<tx built-in macros>';
+export const sha = (s: string): string => hash('sha256', s, 'hex');
 
 interface ModelWork {
   file: SqlFile;
@@ -56,7 +58,7 @@ interface ModelWork {
 export async function compileProject(project: Project, opts: CompileOptions = {}): Promise<CompiledProject> {
   const runStartedAt = opts.runStartedAt ?? new Date();
   const engine = new TemplateEngine();
-  engine.addMacroFile(BUILTIN_MACROS, '<tx built-in macros>');
+  engine.addMacroFile(BUILTIN_MACROS, BUILTIN_FILE);
   for (const m of project.macros) engine.addMacroFile(m.text, m.path);
 
   const vars = { ...project.vars, ...(opts.vars ?? {}) };
@@ -96,7 +98,18 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const fn = engine.getGlobal(name) as (...a: unknown[]) => unknown;
     return String(fn(...args) ?? '').trim();
   };
+  // The built-in naming macros run natively unless the project overrides them.
+  const builtin = (m: string) => engine.macros.get(m)?.file === BUILTIN_FILE;
+  const nativeNaming = builtin('generate_schema_name') && builtin('generate_alias_name') && builtin('generate_database_name');
+  const tSchema = String(target.public.schema ?? '');
+  const tDatabase = target.public.database == null ? '' : String(target.public.database);
   const relationFor = (name: string, config: NodeConfig, resourceType: string): Relation => {
+    if (nativeNaming) {
+      const cs = config.schema == null ? '' : String(config.schema).trim();
+      const ca = config.alias == null ? '' : String(config.alias).trim();
+      const cd = config.database == null ? '' : String(config.database).trim();
+      return { database: (cd || tDatabase) || undefined, schema: cs ? `${tSchema}_${cs}` : tSchema, identifier: ca || name };
+    }
     const node = { name, resource_type: resourceType, config };
     const schema = call('generate_schema_name', config.schema ?? null, node);
     const identifier = call('generate_alias_name', config.alias ?? null, node);
@@ -182,6 +195,13 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 
   // ---- models, pass 1: capture config, refs and sources
   const work: ModelWork[] = [];
+  // Macros that call ref/source/config/is_incremental make a model's capture dynamic.
+  const unsafeMacros = new Set<string>();
+  for (const m of project.macros) {
+    if (/\b(ref|source|config|is_incremental)\s*\(/.test(m.text)) {
+      for (const [name, info] of engine.macros) if (info.file === m.path) unsafeMacros.add(name);
+    }
+  }
   const modelNames = new Set(project.models.map((m) => m.name));
   for (const name of project.modelProps.keys()) {
     if (!modelNames.has(name)) {
@@ -218,25 +238,34 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       },
       { get: (k: string, d?: unknown) => captured[k] ?? base[k] ?? d, require: (k: string) => captured[k] ?? base[k] },
     );
-    engine.setGlobal('config', cfgFn);
-    engine.setGlobal('ref', (...args: unknown[]) => {
-      const { pos, kw } = splitArgs(args);
-      const name = String(pos.length > 1 ? pos[1] : pos[0] ?? kw.name);
-      refs.push(name);
-      return new RelationValue({ schema: 'ref', identifier: name }, dialect.quoteIdentifier(name));
-    });
-    engine.setGlobal('source', (...args: unknown[]) => {
-      const { pos } = splitArgs(args);
-      sources.push([String(pos[0]), String(pos[1])]);
-      return new RelationValue({ schema: String(pos[0]), identifier: String(pos[1]) }, `${dialect.quoteIdentifier(String(pos[0]))}.${dialect.quoteIdentifier(String(pos[1]))}`);
-    });
-    engine.setGlobal('is_incremental', () => {
-      usesIsIncremental = true;
-      return false;
-    });
-    engine.setGlobal('this', relationValue(provisional, dialect));
-    engine.setGlobal('model', { name: f.name, unique_id: `model.${p}.${f.name}`, config: base, path: f.path });
-    engine.render(tpl);
+    // Static capture when the template allows it (no render); otherwise render once in capture mode.
+    const stat = tpl.lite ? staticCapture(tpl.lite, unsafeMacros) : null;
+    if (stat) {
+      refs.push(...stat.refs);
+      sources.push(...stat.sources);
+      usesIsIncremental = stat.usesIsIncremental;
+      for (const c of stat.configs) cfgFn(kwArgs(c));
+    } else {
+      engine.setGlobal('config', cfgFn);
+      engine.setGlobal('ref', (...args: unknown[]) => {
+        const { pos, kw } = splitArgs(args);
+        const name = String(pos.length > 1 ? pos[1] : pos[0] ?? kw.name);
+        refs.push(name);
+        return new RelationValue({ schema: 'ref', identifier: name }, dialect.quoteIdentifier(name));
+      });
+      engine.setGlobal('source', (...args: unknown[]) => {
+        const { pos } = splitArgs(args);
+        sources.push([String(pos[0]), String(pos[1])]);
+        return new RelationValue({ schema: String(pos[0]), identifier: String(pos[1]) }, `${dialect.quoteIdentifier(String(pos[0]))}.${dialect.quoteIdentifier(String(pos[1]))}`);
+      });
+      engine.setGlobal('is_incremental', () => {
+        usesIsIncremental = true;
+        return false;
+      });
+      engine.setGlobal('this', relationValue(provisional, dialect));
+      engine.setGlobal('model', { name: f.name, unique_id: `model.${p}.${f.name}`, config: base, path: f.path });
+      engine.render(tpl);
+    }
     const config = mergeConfig(base, captured);
     if (config.enabled === false) continue;
     const id = `model.${p}.${f.name}`;
@@ -428,3 +457,42 @@ function injectCtes(sql: string, ids: string[], sqlOf: (id: string) => string): 
 }
 
 
+
+const kwArgs = (o: Record<string, unknown>) => ({ ...o, __keywords: true });
+
+/**
+ * refs, sources, config() and is_incremental() of a template, read from its syntax tree.
+ * Null when something is only known by rendering (non-literal arguments, a macro that
+ * itself calls ref/config, ...).
+ */
+function staticCapture(
+  lite: LiteTemplate,
+  unsafeMacros: Set<string>,
+): { refs: string[]; sources: [string, string][]; configs: Record<string, unknown>[]; usesIsIncremental: boolean } | null {
+  const { calls } = staticCalls(lite);
+  const out = { refs: [] as string[], sources: [] as [string, string][], configs: [] as Record<string, unknown>[], usesIsIncremental: false };
+  for (const c of calls) {
+    switch (c.name) {
+      case 'ref':
+        if (!c.args || !c.kw || !c.args.length || c.args.some((a) => typeof a !== 'string')) return null;
+        out.refs.push(String(c.args[c.args.length - 1]));
+        break;
+      case 'source':
+        if (!c.args || c.args.length !== 2 || c.args.some((a) => typeof a !== 'string')) return null;
+        out.sources.push([String(c.args[0]), String(c.args[1])]);
+        break;
+      case 'config':
+        if (!c.args || !c.kw) return null;
+        if (c.args.length === 1 && c.args[0] && typeof c.args[0] === 'object') out.configs.push(c.args[0] as Record<string, unknown>);
+        else if (c.args.length) return null;
+        out.configs.push(c.kw);
+        break;
+      case 'is_incremental':
+        out.usesIsIncremental = true;
+        break;
+      default:
+        if (unsafeMacros.has(c.name)) return null;
+    }
+  }
+  return out;
+}

@@ -1,19 +1,120 @@
 import { TxError, didYouMean } from '../errors.js';
 import type { Dag } from '../graph/dag.js';
+import { configFromHierarchy } from '../load/config-hierarchy.js';
 import type { ColumnProps, NodeConfig, Project, TestSpec } from '../load/project-types.js';
+import { validateDefinition } from '../load/validate.js';
 import type { TemplateEngine } from '../template/template-engine.js';
+import { macroSignatures, rewriteTestBlocks, type MacroSignature } from '../testing/generic-test-blocks.js';
+import { compileUnitTests } from '../testing/unit-tests.js';
 import type { Dialect } from '../../targets/target.js';
+import { BUILTIN_MACROS } from './builtin-macros.js';
 import type { GraphNode, TestNodeInfo } from './nodes.js';
 import { lineOfCall, sha } from './compile-project.js';
 import { relationValue, splitArgs } from './template-context.js';
 
+const BUILTIN_FILE = '<tx built-in macros>';
 const tagsOf = (c: NodeConfig): string[] => (Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : []);
+const THRESHOLD_RE = /^\s*(>=|<=|!=|==|=|>|<)\s*(\d+)\s*$/;
+const severityOf = (c: Record<string, unknown>): 'error' | 'warn' => (String(c.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error');
+const kw = (o: Record<string, unknown>) => ({ ...o, __keywords: true });
 
-function testConfigOf(spec: TestSpec, defaults: Record<string, unknown>): Record<string, unknown> {
-  return { ...defaults, ...spec.config };
+/** Argument aliases of built-in tests: `accepted_range: {min: 0}` reads as `min_value: 0`. */
+const ARG_ALIASES: Record<string, Record<string, string>> = { accepted_range: { min: 'min_value', max: 'max_value' } };
+
+/** Shape checks of built-in tests' arguments: a message when malformed. */
+const ARG_CHECKS: Record<string, (a: Record<string, unknown>) => string | undefined> = {
+  accepted_values: (a) => {
+    if (!Array.isArray(a.values) || !a.values.length) return '`values` must be a non-empty list, e.g. `values: [a, b]`';
+    if (a.values.some((v) => v === null || typeof v === 'object')) return '`values` must hold scalars (text, numbers, booleans)';
+    if (a.quote !== undefined && typeof a.quote !== 'boolean') return '`quote` must be true or false';
+    return undefined;
+  },
+  relationships: (a) => {
+    if (typeof a.to !== 'string' || !/^\s*(ref|source)\s*\(/.test(a.to)) return "`to` must be ref('model') or source('source', 'table')";
+    if (typeof a.field !== 'string' || !a.field.trim()) return '`field` must name the column of `to` to match';
+    return undefined;
+  },
+  accepted_range: (a) => {
+    if (a.min_value === undefined && a.max_value === undefined) return 'give `min_value` (or `min`), `max_value` (or `max`), or both';
+    for (const k of ['min_value', 'max_value']) {
+      const v = a[k];
+      if (v !== undefined && v !== null && typeof v !== 'number' && typeof v !== 'string') return `\`${k}\` must be a number or a SQL expression`;
+    }
+    if (a.inclusive !== undefined && typeof a.inclusive !== 'boolean') return '`inclusive` must be true or false';
+    return undefined;
+  },
+  unique_combination_of_columns: (a) => {
+    if (!Array.isArray(a.combination_of_columns) || !a.combination_of_columns.length || a.combination_of_columns.some((c) => typeof c !== 'string' || !c)) {
+      return '`combination_of_columns` must be a non-empty list of column names';
+    }
+    return undefined;
+  },
+  expression_is_true: (a) => (typeof a.expression !== 'string' || !a.expression.trim() ? '`expression` must be a SQL boolean expression, e.g. "amount >= 0"' : undefined),
+};
+
+/** Signatures of every macro, later files overriding earlier ones (as the engine registers them). */
+function signaturesOf(project: Project): Map<string, MacroSignature> {
+  const out = new Map<string, MacroSignature>();
+  for (const s of macroSignatures(BUILTIN_MACROS, BUILTIN_FILE)) out.set(s.name, s);
+  for (const m of project.macros) for (const s of macroSignatures(rewriteTestBlocks(m.text), m.path)) out.set(s.name, s);
+  return out;
 }
 
-/** Data tests as graph nodes: generic ones from properties files, singular ones from the tests folder. */
+/** Why `sql` is not one query, or undefined when it is. */
+export function notAQuery(sql: string): string | undefined {
+  const stripped = sql
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .trim();
+  if (!stripped) return 'is empty; a singular test is a query that returns the failing rows';
+  const statements = stripped.split(';').filter((s) => s.trim());
+  if (statements.length > 1) return `holds ${statements.length} statements; a singular test is one query that returns the failing rows`;
+  const first = /^\(*\s*([A-Za-z_]+)/.exec(statements[0]!.trim())?.[1]?.toLowerCase();
+  if (!first || !['select', 'with', 'from', 'values', 'table'].includes(first)) {
+    return `is not a query (it starts with \`${first ?? statements[0]!.trim().slice(0, 20)}\`); a singular test is a select that returns the failing rows`;
+  }
+  return undefined;
+}
+
+/** Check a test's config: known keys with the right types, thresholds like `>10`. */
+function checkTestConfig(config: Record<string, unknown>, file: string, line: number | undefined, what: string): void {
+  validateDefinition('test_config', config, file, line, what);
+  for (const k of ['warn_if', 'error_if']) {
+    const v = config[k];
+    if (v !== undefined && !THRESHOLD_RE.test(String(v))) {
+      throw new TxError('PROJECT', `\`${k}\` of ${what} must be a comparison with a count, like ">10" or "!=0"; got \`${String(v)}\``, { file, line });
+    }
+  }
+  if (config.limit !== undefined && (typeof config.limit !== 'number' || config.limit < 0)) {
+    throw new TxError('PROJECT', `\`limit\` of ${what} must be a whole number >= 0`, { file, line });
+  }
+}
+
+/** Models with `contract: {enforced: true}` must declare every column with a data_type. */
+function checkContracts(project: Project, nodes: Map<string, GraphNode>): void {
+  for (const n of nodes.values()) {
+    if (n.resourceType !== 'model') continue;
+    const c = n.config.contract as { enforced?: boolean } | undefined;
+    if (!c?.enforced) continue;
+    const props = project.modelProps.get(n.name);
+    const file = props?.file ?? n.path;
+    if (n.config.materialized === 'ephemeral') throw new TxError('PROJECT', `model \`${n.name}\` is ephemeral and cannot have an enforced contract (it is not a relation)`, { file, line: props?.line });
+    if (!n.columns.length) {
+      throw new TxError('PROJECT', `model \`${n.name}\` has an enforced contract but declares no columns`, { file, line: props?.line, hint: 'list every column under `columns:` with its `data_type`' });
+    }
+    const seen = new Set<string>();
+    for (const col of n.columns) {
+      if (!col.dataType) {
+        throw new TxError('PROJECT', `column \`${col.name}\` of model \`${n.name}\` has no data_type; an enforced contract needs one for every column`, { file, line: col.line ?? props?.line, hint: 'e.g. `data_type: bigint`' });
+      }
+      if (seen.has(col.name.toLowerCase())) throw new TxError('PROJECT', `column \`${col.name}\` of model \`${n.name}\` is declared twice`, { file, line: col.line });
+      seen.add(col.name.toLowerCase());
+    }
+  }
+}
+
+/** Data tests as graph nodes: generic ones from properties files, singular ones from the tests folder, unit tests. */
 export function compileTests(
   project: Project,
   nodes: Map<string, GraphNode>,
@@ -25,42 +126,154 @@ export function compileTests(
 ): void {
   const p = project.name;
   const used = new Set<string>();
-  const testMacros = [...engine.macros.keys()].filter((m) => m.startsWith('test_')).map((m) => m.slice(5));
-  const add = (attached: GraphNode, spec: TestSpec, columns: ColumnProps[]) => {
+  const signatures = signaturesOf(project);
+  const testMacros = () => [...engine.macros.keys()].filter((m) => m.startsWith('test_')).map((m) => m.slice(5));
+  const saved = new Map(['ref', 'source', 'config'].map((g) => [g, engine.getGlobal(g)]));
+  checkContracts(project, nodes);
+
+  /** Render one argument value: ref()/source() become relations (and dependencies), `{{ }}` is rendered. */
+  const renderArg = (v: unknown, spec: TestSpec, key: string, deps: string[]): unknown => {
+    if (Array.isArray(v)) return v.map((x) => renderArg(x, spec, key, deps));
+    if (typeof v !== 'string') return v;
+    const isCall = /^\s*(ref|source)\s*\(.*\)\s*$/s.test(v);
+    if (!isCall && !v.includes('{{') && !v.includes('{%')) return v;
+    const where = `${spec.file} (argument \`${key}\` of test \`${spec.name}\`)`;
+    engine.setGlobal('ref', (...args: unknown[]) => {
+      const { pos } = splitArgs(args);
+      const name = String(pos.length > 1 ? pos[1] : pos[0]);
+      const id = byName.get(name);
+      if (!id) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` refers to \`${name}\`, which does not exist`, { file: spec.file, line: spec.line, hint: didYouMean(name, byName.keys()) });
+      const dep = nodes.get(id)!;
+      if (!dep.relation) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` refers to ephemeral model \`${name}\`, which is not a relation`, { file: spec.file, line: spec.line });
+      deps.push(id);
+      return relationValue(dep.relation, dialect);
+    });
+    engine.setGlobal('source', (...args: unknown[]) => {
+      const { pos } = splitArgs(args);
+      const key2 = `${String(pos[0])}.${String(pos[1])}`;
+      const id = sourceIds.get(key2);
+      if (!id) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` uses source \`${key2}\`, which is not declared`, { file: spec.file, line: spec.line, hint: didYouMean(key2, sourceIds.keys()) });
+      deps.push(id);
+      return relationValue(nodes.get(id)!.relation!, dialect);
+    });
+    try {
+      return engine.renderString(isCall ? `{{ ${v} }}` : v, where).trim();
+    } catch (e) {
+      if (e instanceof TxError && e.location.file === spec.file) throw e;
+      throw new TxError(e instanceof TxError ? e.code : 'TEMPLATE', `argument \`${key}\` of test \`${spec.name}\` does not render: ${(e as Error).message}`, { file: spec.file, line: spec.line });
+    }
+  };
+
+  const add = (attached: GraphNode, spec: TestSpec, declared: ColumnProps[]) => {
     const testName = spec.name.includes('.') ? spec.name.split('.').pop()! : spec.name;
-    const macro = engine.getGlobal(`test_${testName}`) as ((...a: unknown[]) => unknown) | undefined;
-    if (typeof macro !== 'function') {
-      throw new TxError('PROJECT', `unknown test \`${spec.name}\``, { file: spec.file, line: spec.line, hint: didYouMean(testName, testMacros) ?? `known tests: ${testMacros.join(', ')}` });
+    const macroName = `test_${testName}`;
+    const macro = engine.getGlobal(macroName) as ((...a: unknown[]) => unknown) | undefined;
+    const what = `test \`${spec.name}\` on ${attached.resourceType} \`${attached.name}\`${spec.column ? `, column \`${spec.column}\`` : ''}`;
+    const fail = (msg: string, hint?: string) => new TxError('PROJECT', msg, { file: spec.file, line: spec.line, hint });
+    if (typeof macro !== 'function' || !engine.macros.has(macroName)) {
+      throw new TxError('PROJECT', `unknown test \`${spec.name}\``, {
+        file: spec.file,
+        line: spec.line,
+        hint: didYouMean(testName, testMacros()) ?? `known tests: ${testMacros().join(', ')}; define your own with {% test ${testName}(model, column_name) %} in macros/ or tests/generic/`,
+      });
     }
-    if (spec.column && columns.length && !columns.some((c) => c.name === spec.column)) {
-      // Columns are declared in properties; a column test names one of them by construction.
-    }
-    const config = testConfigOf(spec, {});
+    const builtin = engine.macros.get(macroName)?.file === BUILTIN_FILE;
+
+    // ---- config: project.yml `data_tests:` hierarchy, then the test's own
+    checkTestConfig(spec.config, spec.file, spec.line, `the config of ${what}`);
+    const folders = spec.file.split('/').slice(0, -1);
+    const config: Record<string, unknown> = { ...configFromHierarchy(project.testsConfig, p, folders, testName), ...spec.config };
     if (config.enabled === false) return;
-    const deps = new Set<string>([attached.uniqueId]);
-    // Arguments may hold ref()/source() expressions, rendered like dbt does.
+
+    // ---- arguments against the macro's signature
     const args: Record<string, unknown> = {};
+    const aliases = builtin ? (ARG_ALIASES[testName] ?? {}) : {};
     for (const [k, v] of Object.entries(spec.args)) {
-      if (typeof v === 'string' && /^\s*(ref|source)\s*\(/.test(v)) {
-        const m = /^\s*ref\s*\(\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(v);
-        const s = /^\s*source\s*\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(v);
-        const id = m ? byName.get(m[1]!) : s ? sourceIds.get(`${s[1]}.${s[2]}`) : undefined;
-        if (!id) throw new TxError('REF', `test \`${spec.name}\` argument \`${k}\` refers to \`${v}\`, which does not exist`, { file: spec.file, line: spec.line, hint: m ? didYouMean(m[1]!, byName.keys()) : undefined });
-        deps.add(id);
-        args[k] = relationValue(nodes.get(id)!.relation!, dialect);
-      } else args[k] = v;
+      const key = aliases[k] ?? k;
+      if (key in args) throw fail(`${what} gives \`${key}\` twice (as \`${k}\` too)`);
+      args[key] = v;
     }
+    let column = spec.column;
+    if ('column_name' in args) {
+      if (column) throw fail(`${what} sits under a column and also gives \`column_name\`; use one`);
+      if (typeof args.column_name !== 'string' || !args.column_name) throw fail(`\`column_name\` of ${what} must be a column name`);
+      column = args.column_name;
+      delete args.column_name;
+    }
+    const sig = signatures.get(macroName);
+    let takesColumn = true;
+    if (sig) {
+      const params = sig.params.map((x) => x.name);
+      takesColumn = params.includes('column_name');
+      const argNames = params.filter((x) => x !== 'model' && x !== 'column_name');
+      for (const k of Object.keys(args)) {
+        if (!argNames.includes(k)) {
+          throw fail(
+            `${what} has no argument \`${k}\``,
+            didYouMean(k, argNames) ?? (argNames.length ? `its arguments: ${argNames.join(', ')}` : `\`${testName}\` takes no arguments`),
+          );
+        }
+      }
+      for (const prm of sig.params) {
+        if (prm.hasDefault || prm.name === 'model') continue;
+        if (prm.name === 'column_name') {
+          if (!column) throw fail(`test \`${spec.name}\` on \`${attached.name}\` needs a column: list it under a column's tests, or give \`column_name\``);
+        } else if (!(prm.name in args)) {
+          throw fail(`${what} needs the argument \`${prm.name}\``, `e.g. \`- ${testName}: {${sig.params.filter((q) => !q.hasDefault && q.name !== 'model' && q.name !== 'column_name').map((q) => `${q.name}: ...`).join(', ')}}\``);
+        }
+      }
+      if (column && !takesColumn) throw fail(`\`${testName}\` is a model-level test and takes no column; list it under the tests of ${attached.resourceType} \`${attached.name}\``);
+    }
+    if (builtin && ARG_CHECKS[testName]) {
+      const problem = ARG_CHECKS[testName]!(args);
+      if (problem) throw fail(`malformed arguments of ${what}: ${problem}`);
+    }
+
+    // ---- columns: declared ones now, the built relation's at run time
+    const ownColumns = [...(column ? [column] : []), ...(builtin && testName === 'unique_combination_of_columns' ? (args.combination_of_columns as string[]) : [])];
+    const declaredNames = declared.map((c) => c.name);
+    for (const c of ownColumns) {
+      if (declaredNames.length && !declaredNames.some((d) => d.toLowerCase() === c.toLowerCase())) {
+        throw fail(`${what} names column \`${c}\`, which ${attached.resourceType} \`${attached.name}\` does not declare (its columns: ${declaredNames.join(', ')})`, didYouMean(c, declaredNames));
+      }
+    }
+    const columnChecks: NonNullable<TestNodeInfo['columnChecks']> = ownColumns.length ? [{ nodeId: attached.uniqueId, columns: ownColumns }] : [];
+
+    // ---- render arguments (ref/source become relations and dependencies)
+    const deps = new Set<string>([attached.uniqueId]);
+    const rendered: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(args)) {
+      const argDeps: string[] = [];
+      rendered[k] = renderArg(v, spec, k, argDeps);
+      argDeps.forEach((d) => deps.add(d));
+      if (builtin && testName === 'relationships' && k === 'to') {
+        const toNode = nodes.get(argDeps[0]!)!;
+        const field = String(args.field);
+        const toCols = toNode.columns.map((c) => c.name);
+        if (toCols.length && !toCols.some((c) => c.toLowerCase() === field.toLowerCase())) {
+          throw fail(`${what}: field \`${field}\` is not a column of \`${toNode.name}\` (its columns: ${toCols.join(', ')})`, didYouMean(field, toCols));
+        }
+        columnChecks.push({ nodeId: toNode.uniqueId, columns: [field] });
+      }
+    }
+    if (builtin && testName === 'relationships') rendered.field = dialect.quoteIdentifier(String(args.field));
+    if (builtin && testName === 'unique_combination_of_columns') rendered.combination_of_columns = (args.combination_of_columns as string[]).map((c) => dialect.quoteIdentifier(c));
+
     let model: unknown = relationValue(attached.relation!, dialect);
-    if (typeof config.where === 'string') model = `(select * from ${String(model)} where ${config.where}) as tx_subquery`;
-    const callArgs: Record<string, unknown> = { ...args, model };
-    if (spec.column) callArgs.column_name = dialect.quoteIdentifier(spec.column);
+    if (typeof config.where === 'string' && config.where.trim()) model = `(select * from ${String(model)} where ${config.where}) as tx_where`;
+    const callArgs: Record<string, unknown> = { ...rendered, model };
+    if (column && takesColumn) callArgs.column_name = dialect.quoteIdentifier(column);
     let sql: string;
     try {
       sql = String(macro(kw(callArgs)) ?? '');
     } catch (e) {
-      throw e instanceof TxError ? new TxError(e.code, e.message, { file: spec.file, line: spec.line, hint: e.hint }) : new TxError('TEMPLATE', `test \`${spec.name}\` failed to render: ${(e as Error).message}`, { file: spec.file, line: spec.line });
+      throw e instanceof TxError
+        ? new TxError(e.code, e.message, { file: spec.file, line: spec.line, hint: e.hint })
+        : new TxError('TEMPLATE', `${what} failed to render: ${(e as Error).message}`, { file: spec.file, line: spec.line });
     }
-    let base = [testName, attached.name, spec.column].filter(Boolean).join('_').replace(/[^A-Za-z0-9_]/g, '_');
+    if (!sql.trim()) throw fail(`${what} rendered to nothing; a test macro returns a query selecting the failing rows`);
+
+    let base = [testName, attached.name, column].filter(Boolean).join('_').replace(/[^A-Za-z0-9_]/g, '_');
     if (Object.keys(spec.args).length) base += `_${sha(JSON.stringify(spec.args)).slice(0, 8)}`;
     let name = base;
     for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
@@ -70,11 +283,13 @@ export function compileTests(
       kind: 'generic',
       testName,
       args: spec.args,
-      column: spec.column,
+      column,
       attachedTo: attached.uniqueId,
       spec,
-      severity: String(config.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error',
+      severity: severityOf(config),
+      columnChecks,
     };
+    const tags = [...new Set([...attached.tags, ...tagsOf(config as NodeConfig)])];
     nodes.set(id, {
       uniqueId: id,
       resourceType: 'test',
@@ -82,8 +297,8 @@ export function compileTests(
       path: spec.file,
       fqn: [p, name],
       folders: [],
-      config: { ...config, tags: [...new Set([...(attached.tags ?? []), ...tagsOf(config as NodeConfig)])] },
-      tags: [...new Set([...attached.tags, ...tagsOf(config as NodeConfig)])],
+      config: { ...config, tags },
+      tags,
       description: '',
       columns: [],
       compiledSql: sql.trim(),
@@ -95,68 +310,89 @@ export function compileTests(
     });
     dag.add(id, [...deps]);
   };
-  const kw = (o: Record<string, unknown>) => ({ ...o, __keywords: true });
-  for (const n of [...nodes.values()]) {
-    if (n.resourceType === 'test') continue;
-    const specs: TestSpec[] = [];
-    if (n.resourceType === 'model') {
-      const props = project.modelProps.get(n.name);
-      if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
-    } else if (n.resourceType === 'seed') {
-      const props = project.seedProps.get(n.name);
-      if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
-    } else if (n.source) specs.push(...n.source.tests, ...n.source.columns.flatMap((c) => c.tests));
-    if (n.resourceType === 'model' && n.config.materialized === 'ephemeral' && specs.length) {
-      throw new TxError('PROJECT', `model \`${n.name}\` is ephemeral and cannot have tests (it is not a relation)`, { file: specs[0]!.file, line: specs[0]!.line });
+
+  try {
+    for (const n of [...nodes.values()]) {
+      if (n.resourceType === 'test') continue;
+      const specs: TestSpec[] = [];
+      let declared: ColumnProps[] = n.columns;
+      if (n.resourceType === 'model') {
+        const props = project.modelProps.get(n.name);
+        if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
+      } else if (n.resourceType === 'seed') {
+        const props = project.seedProps.get(n.name);
+        if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
+        declared = props?.columns ?? [];
+      } else if (n.source) specs.push(...n.source.tests, ...n.source.columns.flatMap((c) => c.tests));
+      if (n.resourceType === 'model' && n.config.materialized === 'ephemeral' && specs.length) {
+        throw new TxError('PROJECT', `model \`${n.name}\` is ephemeral and cannot have tests (it is not a relation)`, { file: specs[0]!.file, line: specs[0]!.line });
+      }
+      for (const spec of specs) add(n, spec, declared);
     }
-    for (const spec of specs) add(n, spec, n.columns);
-  }
-  // singular tests: tests/**/*.sql, rendered like models
-  for (const f of project.singularTests) {
-    const refs: string[] = [];
-    const srcs: string[] = [];
-    engine.setGlobal('ref', (...args: unknown[]) => {
-      const { pos } = splitArgs(args);
-      const name = String(pos.length > 1 ? pos[1] : pos[0]);
-      const id = byName.get(name);
-      if (!id) throw new TxError('REF', `test \`${f.name}\` refers to \`${name}\`, which does not exist`, { file: f.path, line: lineOfCall(f.text, 'ref', name), hint: didYouMean(name, byName.keys()) });
-      refs.push(id);
-      return relationValue(nodes.get(id)!.relation!, dialect);
-    });
-    engine.setGlobal('source', (...args: unknown[]) => {
-      const { pos } = splitArgs(args);
-      const id = sourceIds.get(`${String(pos[0])}.${String(pos[1])}`);
-      if (!id) throw new TxError('REF', `test \`${f.name}\` uses source \`${String(pos[0])}.${String(pos[1])}\`, which is not declared`, { file: f.path });
-      srcs.push(id);
-      return relationValue(nodes.get(id)!.relation!, dialect);
-    });
-    const captured: Record<string, unknown> = {};
-    engine.setGlobal('config', Object.assign((...args: unknown[]) => (Object.assign(captured, splitArgs(args).kw), ''), { get: (k: string, d?: unknown) => captured[k] ?? d }));
-    const sql = engine.render(engine.prepare(f.text, f.path)).trim();
-    const config = { ...captured };
-    if (config.enabled === false) continue;
-    const id = `test.${p}.${f.name}`;
-    if (nodes.has(id)) throw new TxError('DUPLICATE', `two tests are named \`${f.name}\``, { file: f.path });
-    const deps = [...new Set([...refs, ...srcs])];
-    nodes.set(id, {
-      uniqueId: id,
-      resourceType: 'test',
-      name: f.name,
-      path: f.path,
-      fqn: [p, ...f.folders.slice(1), f.name],
-      folders: f.folders,
-      config,
-      tags: tagsOf(config as NodeConfig),
-      description: '',
-      columns: [],
-      rawSql: f.text,
-      compiledSql: sql.replace(/;\s*$/, ''),
-      checksum: sha(f.text),
-      dependsOn: deps,
-      refs: [],
-      sources: [],
-      test: { kind: 'singular', severity: String(config.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error', attachedTo: deps[0] },
-    });
-    dag.add(id, deps);
+
+    // singular tests: tests/**/*.sql, rendered like models, one query returning the failing rows
+    for (const f of project.singularTests) {
+      const refs: string[] = [];
+      const srcs: string[] = [];
+      engine.setGlobal('ref', (...args: unknown[]) => {
+        const { pos } = splitArgs(args);
+        const name = String(pos.length > 1 ? pos[1] : pos[0]);
+        const id = byName.get(name);
+        if (!id) throw new TxError('REF', `test \`${f.name}\` refers to \`${name}\`, which does not exist`, { file: f.path, line: lineOfCall(f.text, 'ref', name), hint: didYouMean(name, byName.keys()) });
+        const dep = nodes.get(id)!;
+        if (!dep.relation) throw new TxError('REF', `test \`${f.name}\` refers to ephemeral model \`${name}\`, which is not a relation`, { file: f.path, line: lineOfCall(f.text, 'ref', name) });
+        refs.push(id);
+        return relationValue(dep.relation, dialect);
+      });
+      engine.setGlobal('source', (...args: unknown[]) => {
+        const { pos } = splitArgs(args);
+        const key = `${String(pos[0])}.${String(pos[1])}`;
+        const id = sourceIds.get(key);
+        if (!id) throw new TxError('REF', `test \`${f.name}\` uses source \`${key}\`, which is not declared`, { file: f.path, line: lineOfCall(f.text, 'source', String(pos[1])), hint: didYouMean(key, sourceIds.keys()) });
+        srcs.push(id);
+        return relationValue(nodes.get(id)!.relation!, dialect);
+      });
+      const captured: Record<string, unknown> = {};
+      engine.setGlobal('config', Object.assign((...args: unknown[]) => (Object.assign(captured, splitArgs(args).kw), ''), { get: (k: string, d?: unknown) => captured[k] ?? d }));
+      const sql = engine.render(engine.prepare(f.text, f.path)).trim().replace(/;\s*$/, '');
+      const configLine = lineOfCall(f.text, 'config', '');
+      checkTestConfig(captured, f.path, configLine, `config() of test \`${f.name}\``);
+      const config = { ...configFromHierarchy(project.testsConfig, p, f.folders, f.name), ...captured };
+      if (config.enabled === false) continue;
+      const problem = notAQuery(sql);
+      if (problem) {
+        const firstCode = f.text.split('\n').findIndex((l) => l.trim() && !l.trim().startsWith('--') && !/^\s*\{[{%#]/.test(l));
+        throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}`, { file: f.path, line: firstCode >= 0 ? firstCode + 1 : 1 });
+      }
+      const id = `test.${p}.${f.name}`;
+      if (nodes.has(id)) throw new TxError('DUPLICATE', `two tests are named \`${f.name}\``, { file: f.path, hint: 'a singular test and a generic test share this name; rename the file' });
+      const deps = [...new Set([...refs, ...srcs])];
+      const tags = tagsOf(config as NodeConfig);
+      nodes.set(id, {
+        uniqueId: id,
+        resourceType: 'test',
+        name: f.name,
+        path: f.path,
+        fqn: [p, ...f.folders.slice(1), f.name],
+        folders: f.folders,
+        config: { ...config, tags },
+        tags,
+        description: '',
+        columns: [],
+        rawSql: f.text,
+        compiledSql: sql,
+        checksum: sha(f.text),
+        dependsOn: deps,
+        refs: [],
+        sources: [],
+        test: { kind: 'singular', severity: severityOf(config), attachedTo: deps[0] },
+      });
+      dag.add(id, deps);
+    }
+
+    compileUnitTests(project, nodes, dag, engine, byName, sourceIds);
+  } finally {
+    for (const [g, v] of saved) engine.setGlobal(g, v);
   }
 }
+

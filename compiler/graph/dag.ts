@@ -1,4 +1,4 @@
-import { Graph, alg } from '@dagrejs/graphlib';
+import { Graph } from '@dagrejs/graphlib';
 import { TxError } from '../errors.js';
 
 /**
@@ -60,28 +60,51 @@ export class Dag {
     return seen;
   }
 
-  /** Throw a CYCLE error naming the whole cycle (`a → b → c → a`) if there is one. */
+  /** Throw a CYCLE error naming the whole cycle (`a → b → c → a`) if there is one. Iterative: 10,000-deep chains are fine. */
   assertAcyclic(label: (id: string) => string = (x) => x): void {
-    const cycles = alg.findCycles(this.g);
-    if (!cycles.length) return;
-    // findCycles gives the members; recover the order by walking edges inside the cycle.
-    const members = new Set(cycles[0]);
-    const start = [...members].sort()[0]!;
-    const order = [start];
-    let cur = start;
-    for (;;) {
-      const next = this.children(cur).filter((c) => members.has(c)).sort()[0]!;
-      if (next === start || order.includes(next)) break;
-      order.push(next);
-      cur = next;
+    const state = new Map<string, 1 | 2>(); // 1 = on the stack, 2 = done
+    for (const root of this.g.nodes().sort()) {
+      if (state.has(root)) continue;
+      const stack: [string, string[]][] = [[root, this.children(root).sort()]];
+      const path = [root];
+      state.set(root, 1);
+      while (stack.length) {
+        const top = stack[stack.length - 1]!;
+        const next = top[1].shift();
+        if (next === undefined) {
+          state.set(top[0], 2);
+          stack.pop();
+          path.pop();
+          continue;
+        }
+        const st = state.get(next);
+        if (st === 1) {
+          const cycle = [...path.slice(path.indexOf(next)), next];
+          throw new TxError('CYCLE', `the DAG has a cycle: ${cycle.map(label).join(' → ')}`, { hint: 'a model cannot depend on itself, directly or through others' });
+        }
+        if (st === 2) continue;
+        state.set(next, 1);
+        path.push(next);
+        stack.push([next, this.children(next).sort()]);
+      }
     }
-    const text = [...order, start].map(label).join(' → ');
-    throw new TxError('CYCLE', `the DAG has a cycle: ${text}`, { hint: 'a model cannot depend on itself, directly or through others' });
   }
 
-  /** Topological order restricted to `subset` (all nodes when absent). */
+  /** Topological order (Kahn, stable by id) restricted to `subset` (all nodes when absent). */
   order(subset?: Set<string>): string[] {
-    const all = alg.topsort(this.g) as string[];
-    return subset ? all.filter((n) => subset.has(n)) : all;
+    const indeg = new Map<string, number>();
+    for (const n of this.g.nodes()) indeg.set(n, this.parents(n).length);
+    const ready = [...indeg].filter(([, d]) => d === 0).map(([n]) => n).sort();
+    const out: string[] = [];
+    for (let i = 0; i < ready.length; i++) {
+      const n = ready[i]!;
+      out.push(n);
+      for (const c of this.children(n)) {
+        const d = indeg.get(c)! - 1;
+        indeg.set(c, d);
+        if (d === 0) ready.push(c);
+      }
+    }
+    return subset ? out.filter((n) => subset.has(n)) : out;
   }
 }

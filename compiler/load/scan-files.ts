@@ -1,4 +1,20 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+
+/** Relative paths of the files under `root`, skipping hidden entries; dirents avoid a stat per file. */
+function walk(root: string): string[] {
+  const out: string[] = [];
+  const stack = [''];
+  while (stack.length) {
+    const rel = stack.pop()!;
+    for (const e of readdirSync(rel ? join(root, rel) : root, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      const r = rel ? `${rel}${sep}${e.name}` : e.name;
+      if (e.isDirectory()) stack.push(r);
+      else if (e.isFile() || (e.isSymbolicLink() && statSync(join(root, r)).isFile())) out.push(r);
+    }
+  }
+  return out;
+}
 import { join, relative, sep } from 'node:path';
 import type { SqlFile } from './project-types.js';
 
@@ -8,14 +24,11 @@ export function scanFiles(dir: string, roots: string[], exts: string[]): SqlFile
   for (const root of roots) {
     const absRoot = join(dir, root);
     if (!existsSync(absRoot) || !statSync(absRoot).isDirectory()) continue;
-    const entries = readdirSync(absRoot, { recursive: true, withFileTypes: false }) as string[];
-    for (const rel of entries) {
+    for (const rel of walk(absRoot)) {
       const ext = exts.find((e) => rel.endsWith(e));
       if (!ext) continue;
       const parts = rel.split(sep);
-      if (parts.some((p) => p.startsWith('.'))) continue;
       const absPath = join(absRoot, rel);
-      if (!statSync(absPath).isFile()) continue;
       const base = parts[parts.length - 1]!;
       out.push({
         name: base.slice(0, base.length - ext.length),

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { TxError, didYouMean } from '../errors.js';
@@ -13,8 +14,18 @@ export function loadSchema(name: 'project' | 'properties'): Record<string, unkno
   return JSON.parse(readFileSync(join(packageRoot(), 'schemas', `${name}.schema.json`), 'utf8')) as Record<string, unknown>;
 }
 
+/** Validators precompiled by build-validators.ts; absent when running from source without a build. */
+let precompiled: Record<string, ValidateFunction> | null | undefined;
+function fromBuild(key: string): ValidateFunction | undefined {
+  if (precompiled === undefined) {
+    const path = join(packageRoot(), 'dist', 'validators.cjs');
+    precompiled = existsSync(path) ? (createRequire(import.meta.url)(path) as Record<string, ValidateFunction>) : null;
+  }
+  return precompiled?.[key];
+}
+
 function validator(name: 'project' | 'properties'): ValidateFunction {
-  let v = validators.get(name);
+  let v = validators.get(name) ?? fromBuild(name);
   if (!v) {
     v = ajv.compile(loadSchema(name));
     validators.set(name, v);
@@ -25,7 +36,7 @@ function validator(name: 'project' | 'properties'): ValidateFunction {
 /** Validate a value against a sub-schema of project.schema.json (e.g. `model_config`). */
 export function validateDefinition(def: string, value: unknown, file: string, line: number | undefined, what: string): void {
   const key = `def:${def}`;
-  let v = validators.get(key);
+  let v = validators.get(key) ?? fromBuild(key);
   if (!v) {
     const schema = loadSchema('project');
     const definitions = schema.definitions as Record<string, unknown>;

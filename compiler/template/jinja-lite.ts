@@ -113,51 +113,68 @@ function findClose(src: string, from: number, close: string, skipStrings: boolea
 
 type Tok = { t: 'name' | 'num' | 'str' | 'op'; v: string; at: number };
 
-const OPS = ['**', '//', '==', '!=', '<=', '>=', '(', ')', '[', ']', '{', '}', ',', '.', ':', '|', '+', '-', '*', '/', '%', '~', '<', '>', '='];
+
+const isIdStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isIdPart = (c: number) => isIdStart(c) || (c >= 48 && c <= 57);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const TWO_CHAR_OPS = new Set(['**', '//', '==', '!=', '<=', '>=']);
+const ONE_CHAR_OPS = new Set(['(', ')', '[', ']', '{', '}', ',', '.', ':', '|', '+', '-', '*', '/', '%', '~', '<', '>', '=']);
 
 function lexExpr(s: string, base: number): Tok[] {
   const out: Tok[] = [];
   let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === ' ' || c === '\n' || c === '\t' || c === '\r') {
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9 || c === 13) {
       i++;
       continue;
     }
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_') {
+    if (isIdStart(c)) {
       let j = i + 1;
-      while (j < s.length && /[A-Za-z0-9_]/.test(s[j]!)) j++;
+      while (j < n && isIdPart(s.charCodeAt(j))) j++;
       out.push({ t: 'name', v: s.slice(i, j), at: base + i });
       i = j;
       continue;
     }
-    if (c >= '0' && c <= '9') {
+    if (isDigit(c)) {
       let j = i + 1;
-      while (j < s.length && /[0-9._]/.test(s[j]!)) j++;
-      if (s[j - 1] === '.') j--;
+      while (j < n && (isDigit(s.charCodeAt(j)) || s.charCodeAt(j) === 46 || s.charCodeAt(j) === 95)) j++;
+      if (s.charCodeAt(j - 1) === 46) j--;
       out.push({ t: 'num', v: s.slice(i, j).replace(/_/g, ''), at: base + i });
       i = j;
       continue;
     }
-    if (c === '"' || c === "'") {
+    if (c === 34 || c === 39) {
+      const q = s[i]!;
       let j = i + 1;
       let v = '';
-      while (j < s.length && s[j] !== c) {
-        if (s[j] === '\\' && j + 1 < s.length) {
+      let start = j;
+      while (j < n && s[j] !== q) {
+        if (s.charCodeAt(j) === 92 && j + 1 < n) {
+          v += s.slice(start, j);
           const e = s[j + 1]!;
           v += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e;
           j += 2;
-        } else v += s[j++];
+          start = j;
+        } else j++;
       }
-      if (j >= s.length) throw new TemplateError('unterminated string', base + i);
+      if (j >= n) throw new TemplateError('unterminated string', base + i);
+      v += s.slice(start, j);
       out.push({ t: 'str', v, at: base + i });
       i = j + 1;
       continue;
     }
-    const op = OPS.find((o) => s.startsWith(o, i));
-    if (!op) throw new TemplateError(`unexpected character \`${c}\``, base + i);
-    out.push({ t: 'op', v: op, at: base + i });
-    i += op.length;
+    const two = s.slice(i, i + 2);
+    if (TWO_CHAR_OPS.has(two)) {
+      out.push({ t: 'op', v: two, at: base + i });
+      i += 2;
+      continue;
+    }
+    const one = s[i]!;
+    if (!ONE_CHAR_OPS.has(one)) throw new TemplateError(`unexpected character \`${one}\``, base + i);
+    out.push({ t: 'op', v: one, at: base + i });
+    i++;
   }
   return out;
 }
@@ -806,4 +823,142 @@ function runTest(name: string, a: unknown, args: unknown[], at: number): boolean
     default:
       throw new TemplateError(`unknown test \`is ${name}\``, at);
   }
+}
+
+// ---------------------------------------------------------------- static analysis
+
+/** A call found by `staticCalls`: its callee name and literal arguments (null when not literal). */
+export interface StaticCall {
+  name: string;
+  args: unknown[] | null;
+  kw: Record<string, unknown> | null;
+}
+
+function literalValue(e: Expr): { ok: boolean; v?: unknown } {
+  switch (e.k) {
+    case 'lit':
+      return { ok: true, v: e.v };
+    case 'list': {
+      const out: unknown[] = [];
+      for (const x of e.items) {
+        const r = literalValue(x);
+        if (!r.ok) return { ok: false };
+        out.push(r.v);
+      }
+      return { ok: true, v: out };
+    }
+    case 'dict': {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of e.items) {
+        const a = literalValue(k);
+        const b = literalValue(v);
+        if (!a.ok || !b.ok) return { ok: false };
+        out[String(a.v)] = b.v;
+      }
+      return { ok: true, v: out };
+    }
+    case 'un':
+      if (e.op === '-') {
+        const r = literalValue(e.a);
+        return r.ok && typeof r.v === 'number' ? { ok: true, v: -r.v } : { ok: false };
+      }
+      return { ok: false };
+    default:
+      return { ok: false };
+  }
+}
+
+/**
+ * Every call by plain name in the template, with literal arguments where they are
+ * literals, and every other name it reads. Lets the compiler learn a model's refs,
+ * sources and config without rendering it.
+ */
+export function staticCalls(t: LiteTemplate): { calls: StaticCall[]; names: Set<string> } {
+  const calls: StaticCall[] = [];
+  const names = new Set<string>();
+  const visitE = (e: Expr | null): void => {
+    if (!e) return;
+    switch (e.k) {
+      case 'name':
+        names.add(e.n);
+        return;
+      case 'call': {
+        if (e.f.k === 'name') {
+          const args: unknown[] = [];
+          let ok = true;
+          for (const a of e.args) {
+            const r = literalValue(a);
+            if (!r.ok) ok = false;
+            args.push(r.v);
+          }
+          const kw: Record<string, unknown> = {};
+          let kwOk = true;
+          for (const [k, v] of e.kw) {
+            const r = literalValue(v);
+            if (!r.ok) kwOk = false;
+            kw[k] = r.v;
+          }
+          calls.push({ name: e.f.n, args: ok ? args : null, kw: kwOk ? kw : null });
+        } else visitE(e.f);
+        e.args.forEach(visitE);
+        e.kw.forEach(([, v]) => visitE(v));
+        return;
+      }
+      case 'attr':
+        visitE(e.o);
+        return;
+      case 'index':
+        visitE(e.o);
+        visitE(e.i);
+        return;
+      case 'list':
+        e.items.forEach(visitE);
+        return;
+      case 'dict':
+        e.items.forEach(([k, v]) => (visitE(k), visitE(v)));
+        return;
+      case 'un':
+        visitE(e.a);
+        return;
+      case 'bin':
+        visitE(e.a);
+        visitE(e.b);
+        return;
+      case 'filter':
+        visitE(e.a);
+        e.args.forEach(visitE);
+        e.kw.forEach(([, v]) => visitE(v));
+        return;
+      case 'test':
+        visitE(e.a);
+        e.args.forEach(visitE);
+        return;
+      case 'cond':
+        visitE(e.c);
+        visitE(e.a);
+        visitE(e.b);
+        return;
+      case 'lit':
+        return;
+    }
+  };
+  const visitS = (ss: Stmt[]): void => {
+    for (const s of ss) {
+      if (s.k === 'out') visitE(s.e);
+      else if (s.k === 'set') visitE(s.e);
+      else if (s.k === 'if') {
+        for (const [c, b] of s.branches) {
+          visitE(c);
+          visitS(b);
+        }
+        visitS(s.orelse);
+      } else if (s.k === 'for') {
+        visitE(s.iter);
+        visitS(s.body);
+        visitS(s.orelse);
+      }
+    }
+  };
+  visitS(t.body);
+  return { calls, names };
 }

@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import { TxError, didYouMean } from '../errors.js';
+import { rewriteTestBlocks } from '../testing/generic-test-blocks.js';
 import { parseLite, renderLite, TemplateError, type LiteRuntime, type LiteTemplate } from './jinja-lite.js';
 
 /** A template ready to render: the fast path when possible, nunjucks otherwise. */
@@ -91,7 +92,8 @@ export class TemplateEngine {
   addMacroFile(source: string, file: string): void {
     let exported: Record<string, unknown> = {};
     try {
-      const tpl = new nunjucks.Template(source, this.env, file, true);
+      // `{% test x() %}` blocks (custom generic tests) become `{% macro test_x() %}`
+      const tpl = new nunjucks.Template(rewriteTestBlocks(source), this.env, file, true);
       const ctx = {};
       (tpl as unknown as { getExported(ctx: object, cb: (err: Error | null, exp: Record<string, unknown>) => void): void }).getExported(ctx, (err, exp) => {
         if (err) throw err;
