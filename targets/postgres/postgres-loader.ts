@@ -346,32 +346,35 @@ export class PostgresLoader {
 
   /** Lands `selectSql` and swaps it in for `relation` in one transaction; retried whole on transient errors. */
   private async replaceWith(relation: Relation, node: string, selectSql: string, declared: Map<string, string>, signal?: AbortSignal): Promise<number> {
-    return this.conn.retrying(
-      () =>
-        this.conn.withClient(
-          (pg) =>
-            this.duck(async (duck) => {
-              const { scratch, rows } = await this.land(pg, duck, relation, 'load', selectSql, declared, signal).catch(async (e) => {
-                await this.dropScratch(pg, relation, 'load');
-                throw e;
-              });
-              try {
-                await pg.transaction(() => swapIn(pg, this.intro, relation, scratch));
-              } catch (e) {
-                await this.dropScratch(pg, relation, 'load');
-                throw e;
-              }
-              return rows;
-            }),
-          { signal, node },
-        ),
-      { signal, what: `loading ${node}` },
+    return this.attempt([relation], node, signal, (pg) =>
+      this.duck(async (duck) => {
+        const { scratch, rows } = await this.land(pg, duck, relation, 'load', selectSql, declared, signal);
+        await pg.transaction(() => swapIn(pg, this.intro, relation, scratch));
+        return rows;
+      }),
     );
   }
 
-  private async dropScratch(pg: PgClient, relation: Relation, suffix: string): Promise<void> {
-    if (pg.broken) return; // a new session cleans up; DROP IF EXISTS runs before every load
-    await pg.run(`DROP TABLE IF EXISTS ${q(relation.schema)}.${q(scratchName(relation.identifier, suffix))}`).catch(() => undefined);
+  /**
+   * Runs a load on one client, retried whole on transient errors. A failed attempt's scratch tables are dropped
+   * afterwards on a healthy connection (the failed one may be the reason it failed).
+   */
+  private async attempt<T>(relations: Relation[], node: string, signal: AbortSignal | undefined, fn: (pg: PgClient) => Promise<T>): Promise<T> {
+    return this.conn.retrying(
+      async () => {
+        try {
+          return await this.conn.withClient(fn, { signal, node });
+        } catch (e) {
+          await this.conn
+            .withClient(async (pg) => {
+              for (const r of relations) await pg.run(`DROP TABLE IF EXISTS ${q(r.schema)}.${q(scratchName(r.identifier, 'load'))}`);
+            })
+            .catch(() => undefined);
+          throw e;
+        }
+      },
+      { signal, what: `loading ${node}` },
+    );
   }
 
   async loadSeed(s: SeedLoad): Promise<LoadResult> {
@@ -389,7 +392,8 @@ export class PostgresLoader {
       return { rowsLoaded: rows, rowsRejected: 0 };
     } catch (e) {
       if (e instanceof TargetError) throw e;
-      throw new TargetError(`cannot load seed ${s.path}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+      // DuckDB's first paragraph names the line, the original text and the conversion; the rest lists reader options.
+      throw new TargetError(`cannot load seed ${s.path}: ${(e as Error).message.split('\n\n')[0]}`, { cause: e });
     }
   }
 
@@ -474,45 +478,39 @@ export class PostgresLoader {
     const rejectsOut = `select ${lit(l.uniqueId)} as source, cast(file as varchar) as file, cast(line as bigint) as line, cast(column_name as varchar) as column_name, cast(error_type as varchar) as error_type, cast(reason as varchar) as reason, cast(raw_line as varchar) as raw_line from (${rejectsSelect})`;
     const rejName = d.relationName(l.rejectsRelation);
 
-    return this.conn.retrying(
-      () =>
-        this.conn.withClient(
-          (pg) =>
-            this.duck(async (duck) => {
-              const opts = { signal: l.signal };
-              try {
-                const main = await this.land(pg, duck, l.relation, 'load', typed, declared, l.signal);
-                // The rejects relation: always replaced, also when the load then fails on max_rejected_rows.
-                await this.ensureSchema(pg, l.rejectsRelation.schema);
-                const rejScratch = scratchName(l.rejectsRelation.identifier, 'load');
-                const rejScratchSql = `${q(l.rejectsRelation.schema)}.${q(rejScratch)}`;
-                await pg.run(`DROP TABLE IF EXISTS ${rejScratchSql}`, opts);
-                await pg.run(
-                  `CREATE TABLE ${rejScratchSql} (source text, file text, line bigint, column_name text, error_type text, reason text, raw_line text, rejected_at timestamptz NOT NULL DEFAULT now())`,
-                  opts,
-                );
-                const rejected = await pipeRows(duck, rejectsOut, pg, `COPY ${rejScratchSql} (${REJECT_COLUMNS.map(q).join(', ')}) FROM STDIN (FORMAT csv)`, l.signal);
-                const sample = (
-                  await pg.rows<{ file: string; line: string | bigint | null; reason: string }>(
-                    `SELECT file, line, reason FROM ${rejScratchSql} ORDER BY file, line LIMIT 5`,
-                  )
-                ).map((x) => ({ file: basename(String(x.file)), line: x.line == null ? undefined : Number(x.line), reason: String(x.reason) }));
-                const overLimit = this.limitError(l, main.rows, rejected, sample, rejName);
-                await pg.transaction(async () => {
-                  await swapIn(pg, this.intro, l.rejectsRelation, rejScratch);
-                  if (!overLimit) await swapIn(pg, this.intro, l.relation, main.scratch);
-                });
-                if (overLimit) throw overLimit;
-                return { rowsLoaded: main.rows, rowsRejected: rejected, sampleRejects: sample };
-              } finally {
-                for (const s of cleanup) await duck.run(s).catch(() => undefined);
-                await this.dropScratch(pg, l.relation, 'load');
-                await this.dropScratch(pg, l.rejectsRelation, 'load');
-              }
-            }),
-          { signal: l.signal, node: l.uniqueId },
-        ),
-      { signal: l.signal, what: `loading ${l.uniqueId}` },
+    return this.attempt([l.relation, l.rejectsRelation], l.uniqueId, l.signal, (pg) =>
+      this.duck(async (duck) => {
+        const opts = { signal: l.signal };
+        try {
+          const main = await this.land(pg, duck, l.relation, 'load', typed, declared, l.signal);
+          // The rejects relation: always replaced, also when the load then fails on max_rejected_rows.
+          await this.ensureSchema(pg, l.rejectsRelation.schema);
+          const rejScratch = scratchName(l.rejectsRelation.identifier, 'load');
+          const rejScratchSql = `${q(l.rejectsRelation.schema)}.${q(rejScratch)}`;
+          await pg.run(`DROP TABLE IF EXISTS ${rejScratchSql}`, opts);
+          await pg.run(
+            `CREATE TABLE ${rejScratchSql} (source text, file text, line bigint, column_name text, error_type text, reason text, raw_line text, rejected_at timestamptz NOT NULL DEFAULT now())`,
+            opts,
+          );
+          const rejected = await pipeRows(duck, rejectsOut, pg, `COPY ${rejScratchSql} (${REJECT_COLUMNS.map(q).join(', ')}) FROM STDIN (FORMAT csv)`, l.signal);
+          const sample = (
+            await pg.rows<{ file: string; line: string | bigint | null; reason: string }>(
+              `SELECT file, line, reason FROM ${rejScratchSql} ORDER BY file, line LIMIT 5`,
+            )
+          ).map((x) => ({ file: basename(String(x.file)), line: x.line == null ? undefined : Number(x.line), reason: String(x.reason) }));
+          const overLimit = this.limitError(l, main.rows, rejected, sample, rejName);
+          await pg.transaction(async () => {
+            await swapIn(pg, this.intro, l.rejectsRelation, rejScratch);
+            if (!overLimit) await swapIn(pg, this.intro, l.relation, main.scratch);
+          });
+          if (overLimit) throw overLimit;
+          return { rowsLoaded: main.rows, rowsRejected: rejected, sampleRejects: sample };
+        } finally {
+          for (const s of cleanup) await duck.run(s).catch(() => undefined);
+          // Left only when the limit stopped the swap of the main table.
+          if (!pg.broken) await pg.run(`DROP TABLE IF EXISTS ${q(l.relation.schema)}.${q(scratchName(l.relation.identifier, 'load'))}`).catch(() => undefined);
+        }
+      }),
     );
   }
 
