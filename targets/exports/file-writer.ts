@@ -171,7 +171,7 @@ export async function produceFiles(opts: {
     if (session.copyToFile) {
       copier = sessionCopier(session, signal);
       select = `SELECT * FROM ${opts.relationName}`;
-      if (spec.extraColumns.length) sourceColumns = (await session.columns(opts.relation)).map((c) => c.name);
+      if (spec.extraColumns.length || spec.partitionBy.length) sourceColumns = (await session.columns(opts.relation)).map((c) => c.name);
     } else {
       const stageDir = path.join(scratchDir, 'stage');
       await fs.promises.mkdir(stageDir, { recursive: true });
