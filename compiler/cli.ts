@@ -13,6 +13,8 @@ import { Logger, type LogFormat } from './log/logger.js';
 import { runProject, type RunCommand } from './run/run-project.js';
 import { selectNodes } from './select/selector.js';
 import { formatRows, type OutputFormat } from './commands/show-output.js';
+import { registerSourceCommand } from './commands/source-command.js';
+import { reportTestRun } from './commands/test-report.js';
 import { createTarget } from '../targets/registry.js';
 
 interface CommonOpts {
@@ -74,7 +76,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--full-refresh', 'rebuild incremental models from scratch');
 }
 
-type RunCliOpts = CommonOpts & { select?: string[]; exclude?: string[]; threads?: string; failFast?: boolean; fullRefresh?: boolean };
+type RunCliOpts = CommonOpts & { select?: string[]; exclude?: string[]; threads?: string; failFast?: boolean; fullRefresh?: boolean; junitXml?: string };
 
 let exitCode = 0;
 const controller = new AbortController();
@@ -95,7 +97,7 @@ async function runCommand(command: RunCommand, o: RunCliOpts): Promise<void> {
     signal: controller.signal,
     afterNode: command === 'build' ? afterNodeHooks(compiled, logger, controller.signal) : undefined,
   });
-  exitCode = outcome.exitCode;
+  exitCode = command === 'test' || command === 'build' ? reportTestRun(compiled, outcome, { command, junitXml: o.junitXml, logger }) : outcome.exitCode;
 }
 
 function main(argv: string[]): Command {
@@ -110,10 +112,13 @@ function main(argv: string[]): Command {
     ['build', 'seed, load sources, run models, test them, and export: everything in DAG order'],
     ['run', 'load file sources and build models'],
     ['seed', 'load seeds/*.csv into tables'],
-    ['test', 'run data tests'],
+    ['test', 'run data tests (generic and singular) and unit tests'],
   ] as const) {
-    addRunOptions(addSelection(addCommon(program.command(name).description(desc)))).action(async (o: RunCliOpts) => runCommand(name, o));
+    const cmd = addRunOptions(addSelection(addCommon(program.command(name).description(desc))));
+    if (name === 'test' || name === 'build') cmd.option('--junit-xml <path>', 'write the test results as JUnit XML (one test case per data test and unit test)');
+    cmd.action(async (o: RunCliOpts) => runCommand(name, o));
   }
+  registerSourceCommand<RunCliOpts>(program, { addCommon, addSelection, compileFrom, setExitCode: (c) => (exitCode = c), signal: controller.signal });
 
   addSelection(addCommon(program.command('compile').description('render every model to SQL and write target/manifest.json (no database)'))).action(async (o: RunCliOpts) => {
     const t0 = performance.now();

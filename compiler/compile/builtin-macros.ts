@@ -16,6 +16,10 @@ export const BUILTIN_MACROS = `
   {%- if custom_database_name -%}{{ custom_database_name | trim }}{%- else -%}{{ target.database }}{%- endif -%}
 {%- endmacro %}
 
+{#- Built-in generic tests. Each returns the failing rows; a project test macro of the same name overrides it.
+    tx passes model (the relation, or an aliased subquery when where: is set) and column_name (quoted).
+    None of them aliases model, so the where: subquery fits anywhere. -#}
+
 {% macro test_not_null(model, column_name) -%}
 select * from {{ model }} where {{ column_name }} is null
 {%- endmacro %}
@@ -39,9 +43,39 @@ group by {{ column_name }}
 {%- endmacro %}
 
 {% macro test_relationships(model, column_name, to, field) -%}
-select child.{{ column_name }} as from_field
-from {{ model }} as child
-left join {{ to }} as parent on child.{{ column_name }} = parent.{{ field }}
-where child.{{ column_name }} is not null and parent.{{ field }} is null
+with child as (
+    select {{ column_name }} as from_field
+    from {{ model }}
+    where {{ column_name }} is not null
+),
+parent as (
+    select {{ field }} as to_field
+    from {{ to }}
+)
+select from_field
+from child
+left join parent on child.from_field = parent.to_field
+where parent.to_field is null
+{%- endmacro %}
+
+{% macro test_accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) -%}
+select *
+from {{ model }}
+where not (1 = 1
+  {%- if min_value is not none %} and {{ column_name }} {{ '>=' if inclusive else '>' }} {{ min_value }}{% endif %}
+  {%- if max_value is not none %} and {{ column_name }} {{ '<=' if inclusive else '<' }} {{ max_value }}{% endif %})
+{%- endmacro %}
+
+{% macro test_unique_combination_of_columns(model, combination_of_columns) -%}
+select {{ combination_of_columns | join(', ') }}, count(*) as n_records
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{%- endmacro %}
+
+{% macro test_expression_is_true(model, expression, column_name=none) -%}
+select *
+from {{ model }}
+where not ({% if column_name %}{{ column_name }} {% endif %}{{ expression }})
 {%- endmacro %}
 `;

@@ -1,5 +1,6 @@
 import type { Relation } from '../../targets/target.js';
 import type { ColumnProps, NodeConfig, SourceTable, TestSpec } from '../load/project-types.js';
+import type { UnitTestPlan } from '../testing/unit-tests.js';
 
 export type ResourceType = 'model' | 'seed' | 'source' | 'test';
 
@@ -34,7 +35,7 @@ export interface GraphNode {
 }
 
 export interface TestNodeInfo {
-  kind: 'generic' | 'singular';
+  kind: 'generic' | 'singular' | 'unit';
   /** Generic tests: the test name (`not_null`, ...), its arguments and the column. */
   testName?: string;
   args?: Record<string, unknown>;
@@ -43,4 +44,8 @@ export interface TestNodeInfo {
   attachedTo?: string;
   spec?: TestSpec;
   severity: 'error' | 'warn';
+  /** Columns each relation must have; checked against the built relation before the test runs. */
+  columnChecks?: { nodeId: string; columns: string[] }[];
+  /** Unit tests: the model's SQL over fixture tables, the fixtures and the expected rows. */
+  unit?: UnitTestPlan;
 }

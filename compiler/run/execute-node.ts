@@ -5,6 +5,7 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelBuild, Relation, TargetSession } from '../../targets/target.js';
+import { runTest } from './execute-test.js';
 
 export interface ExecContext {
   compiled: CompiledProject;
@@ -168,71 +169,6 @@ async function loadFileSource(ctx: ExecContext, n: GraphNode): Promise<NodeResul
     completedAt: now(),
     rowsAffected: r.rowsLoaded,
     details: { rows_rejected: r.rowsRejected, sample_rejects: r.sampleRejects ?? [] },
-  };
-}
-
-/** `>10`, `!=0`, `>=5` applied to a failure count. */
-function threshold(expr: string, n: number): boolean {
-  const m = /^\s*(>=|<=|!=|==|=|>|<)\s*(\d+)\s*$/.exec(expr);
-  if (!m) return n !== 0;
-  const v = Number(m[2]);
-  switch (m[1]) {
-    case '>':
-      return n > v;
-    case '>=':
-      return n >= v;
-    case '<':
-      return n < v;
-    case '<=':
-      return n <= v;
-    case '==':
-    case '=':
-      return n === v;
-    default:
-      return n !== v;
-  }
-}
-
-async function runTest(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
-  const t0 = performance.now();
-  const startedAt = now();
-  const c = n.config;
-  let inner = n.compiledSql!;
-  if (typeof c.limit === 'number') inner = `select * from (${inner}) as tx_limited limit ${c.limit}`;
-  writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${inner}\n`);
-  const failCalc = String(c.fail_calc ?? 'count(*)');
-  const rows = await ctx.session.connection.query(`select ${failCalc} as failures from (\n${inner}\n) as tx_test`, { signal: ctx.signal, node: n.uniqueId });
-  const failures = Number(rows[0]?.failures ?? 0);
-  let details: Record<string, unknown> | undefined;
-  if (c.store_failures && failures > 0) {
-    const schema = `${ctx.compiled.target.public.schema ?? 'main'}_tx_test__audit`;
-    const rel = { schema, identifier: n.name };
-    await ctx.session.ensureSchema(schema);
-    await ctx.session.dropRelation(rel);
-    await ctx.session.connection.execute(`create table ${quoteRel(ctx, rel)} as ${inner}`, { node: n.uniqueId });
-    details = { failures_relation: quoteRel(ctx, rel) };
-  }
-  const severity = n.test?.severity ?? 'error';
-  const errorIf = String(c.error_if ?? '!=0');
-  const warnIf = String(c.warn_if ?? '!=0');
-  let status: NodeResult['status'] = 'pass';
-  if (severity === 'error' && threshold(errorIf, failures)) status = 'fail';
-  else if (threshold(warnIf, failures)) status = 'warn';
-  let sample: Record<string, unknown>[] = [];
-  if (status !== 'pass') {
-    sample = await ctx.session.connection.query(`select * from (\n${inner}\n) as tx_sample limit 5`, { node: n.uniqueId }).catch(() => []);
-  }
-  const where = n.test?.attachedTo ? ` on ${ctx.compiled.nodes.get(n.test.attachedTo)?.name ?? n.test.attachedTo}${n.test.column ? `.${n.test.column}` : ''}` : '';
-  const message = status === 'pass' ? `${n.name}` : `${n.name}: ${failures} failing row${failures === 1 ? '' : 's'}${where}`;
-  return {
-    uniqueId: n.uniqueId,
-    status,
-    message,
-    executionTime: (performance.now() - t0) / 1000,
-    startedAt,
-    completedAt: now(),
-    failures,
-    details: { ...details, ...(sample.length ? { sample } : {}) },
   };
 }
 

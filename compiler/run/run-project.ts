@@ -115,6 +115,13 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
     if (n.resourceType === 'test') for (const d of n.dependsOn) testsOf.set(d, [...(testsOf.get(d) ?? []), id]);
   }
 
+  const ancestors = new Map<string, Set<string>>();
+  const allUpstream = (test: string, node: string): boolean => {
+    let a = ancestors.get(node);
+    if (!a) ancestors.set(node, (a = c.dag.upstream(node)));
+    return c.nodes.get(test)!.dependsOn.every((x) => a.has(x));
+  };
+
   const targetCfg = c.target.config;
   logger.addSecret(targetCfg.password as string | undefined);
   const total = steps.length;
@@ -153,7 +160,10 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
         const n = c.nodes.get(id)!;
         const deps = [...n.dependsOn];
         // In build, a node waits for its parents' tests: bad data never flows on.
-        if (o.command === 'build' && n.resourceType !== 'test') for (const d of n.dependsOn) deps.push(...(testsOf.get(d) ?? []));
+        // A test on several nodes (relationships, singular) counts only when all of them are upstream of this node (as in dbt).
+        if (o.command === 'build' && n.resourceType !== 'test') {
+          for (const d of n.dependsOn) deps.push(...(testsOf.get(d) ?? []).filter((t) => c.nodes.get(t)!.dependsOn.length < 2 || allUpstream(t, id)));
+        }
         return deps.filter((d) => inPlan.has(d));
       },
       run: async (id) => {

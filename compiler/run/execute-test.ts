@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { NodeResult } from '../artifacts/artifacts.js';
+import { compiledPathOf, writeFileAtomic } from '../artifacts/artifacts.js';
+import type { GraphNode } from '../compile/nodes.js';
+import { TxError, didYouMean } from '../errors.js';
+import { formatDiff, runUnitTest } from '../testing/unit-test-runner.js';
+import type { ColumnInfo, Relation, Row, TargetSession } from '../../targets/target.js';
+import type { ExecContext } from './execute-node.js';
+
+const now = () => new Date().toISOString();
+const SAMPLE_ROWS = 5;
+
+/** `>10`, `!=0`, `>=5` applied to a failure count. */
+export function threshold(expr: string, n: number): boolean {
+  const m = /^\s*(>=|<=|!=|==|=|>|<)\s*(\d+)\s*$/.exec(expr);
+  if (!m) return n !== 0;
+  const v = Number(m[2]);
+  switch (m[1]) {
+    case '>':
+      return n > v;
+    case '>=':
+      return n >= v;
+    case '<':
+      return n < v;
+    case '<=':
+      return n <= v;
+    case '==':
+    case '=':
+      return n === v;
+    default:
+      return n !== v;
+  }
+}
+
+/** Where a test is defined: `models/x.yml:12` or `tests/y.sql`. */
+export function testLocation(n: GraphNode): { file: string; line?: number; text: string } {
+  const file = n.test?.spec?.file ?? n.test?.unit?.file ?? n.path;
+  const line = n.test?.spec?.line ?? n.test?.unit?.line;
+  return { file, line, text: line ? `${file}:${line}` : file };
+}
+
+/** `city_report.city`, `city_report`, or undefined for a test on nothing. */
+export function testTarget(c: ExecContext['compiled'], n: GraphNode): { model?: string; column?: string } {
+  const attached = n.test?.attachedTo ? c.nodes.get(n.test.attachedTo) : undefined;
+  const model = attached ? (attached.resourceType === 'source' ? `${attached.fqn[1]}.${attached.name}` : attached.name) : undefined;
+  return { model, column: n.test?.column };
+}
+
+const columnCache = new WeakMap<TargetSession, Map<string, Promise<ColumnInfo[]>>>();
+
+function columnsOf(session: TargetSession, r: Relation): Promise<ColumnInfo[]> {
+  let m = columnCache.get(session);
+  if (!m) {
+    m = new Map();
+    columnCache.set(session, m);
+  }
+  const key = session.dialect.relationName(r);
+  let p = m.get(key);
+  if (!p) {
+    p = session.columns(r);
+    m.set(key, p);
+  }
+  return p;
+}
+
+/** The columns a test names exist in the built relations; a project error (exit 2) naming the YAML line if not. */
+async function checkColumns(ctx: ExecContext, n: GraphNode): Promise<void> {
+  const loc = testLocation(n);
+  for (const chk of n.test?.columnChecks ?? []) {
+    const target = ctx.compiled.nodes.get(chk.nodeId);
+    if (!target?.relation) continue;
+    const cols = await columnsOf(ctx.session, target.relation);
+    const label = target.resourceType === 'source' ? `source ${target.fqn[1]}.${target.name}` : `${target.resourceType} ${target.name}`;
+    if (!cols.length) {
+      throw new TxError('EXECUTION', `${label} has no relation ${ctx.session.dialect.relationName(target.relation).replace(/"/g, '')} to test`, {
+        file: loc.file,
+        line: loc.line,
+        hint: `build it first: tx build --select ${target.name}`,
+      });
+    }
+    const names = cols.map((c) => c.name);
+    for (const c of chk.columns) {
+      if (!names.some((x) => x.toLowerCase() === c.toLowerCase())) {
+        throw new TxError('PROJECT', `test \`${n.test?.spec?.name ?? n.name}\` names column \`${c}\`, which ${label} does not have (it has: ${names.join(', ')})`, {
+          file: loc.file,
+          line: loc.line,
+          hint: didYouMean(c, names),
+        });
+      }
+    }
+  }
+}
+
+/** Audit relation for store_failures: `<target schema>_tx_test__audit.<test name>` (config `schema`/`alias` override). */
+function auditRelation(ctx: ExecContext, n: GraphNode): Relation {
+  const c = n.config;
+  const base = String(ctx.compiled.target.public.schema ?? 'main');
+  const schema = `${base}_${typeof c.schema === 'string' && c.schema ? c.schema : 'tx_test__audit'}`;
+  let identifier = typeof c.alias === 'string' && c.alias ? c.alias : n.name;
+  if (identifier.length > 63) identifier = `${identifier.slice(0, 54)}_${createHash('sha1').update(identifier).digest('hex').slice(0, 8)}`;
+  return { schema, identifier };
+}
+
+async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt: string): Promise<NodeResult> {
+  const c = n.config;
+  await checkColumns(ctx, n);
+  let inner = n.compiledSql!;
+  if (typeof c.limit === 'number') inner = `select * from (\n${inner}\n) as tx_limited limit ${Math.floor(c.limit)}`;
+  writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${inner}\n`);
+  const failCalc = String(c.fail_calc ?? 'count(*)');
+  const rows = await ctx.session.connection.query(`select ${failCalc} as failures from (\n${inner}\n) as tx_test`, { signal: ctx.signal, node: n.uniqueId });
+  const failures = Number(rows[0]?.failures ?? 0);
+  const details: Record<string, unknown> = {};
+  const rel = (r: Relation) => ctx.session.dialect.relationName(r);
+  if (c.store_failures === true) {
+    // Replaced on every run, so the table always holds this run's failing rows.
+    const audit = auditRelation(ctx, n);
+    await ctx.session.ensureSchema(audit.schema);
+    await ctx.session.dropRelation(audit);
+    await ctx.session.connection.execute(`create table ${rel(audit)} as\n${inner}`, { signal: ctx.signal, node: n.uniqueId });
+    details.failures_relation = rel(audit).replace(/"/g, '');
+  }
+  const severity = n.test?.severity ?? 'error';
+  let status: NodeResult['status'] = 'pass';
+  if (severity === 'error' && threshold(String(c.error_if ?? '!=0'), failures)) status = 'fail';
+  else if (threshold(String(c.warn_if ?? '!=0'), failures)) status = 'warn';
+  let sample: Row[] = [];
+  if (failures > 0) {
+    sample = await ctx.session.connection.query(`select * from (\n${inner}\n) as tx_sample limit ${SAMPLE_ROWS}`, { signal: ctx.signal, node: n.uniqueId }).catch(() => []);
+  }
+  const { model, column } = testTarget(ctx.compiled, n);
+  const loc = testLocation(n);
+  const on = model ? ` in ${model}${column ? `.${column}` : ''}` : '';
+  const stored = details.failures_relation ? `; failing rows stored in ${String(details.failures_relation)}` : '';
+  const message =
+    status === 'pass'
+      ? `${n.name}${failures ? ` (${failures} failing row${failures === 1 ? '' : 's'}, under the threshold)` : ''}${stored}`
+      : `${n.name}: ${failures} failing row${failures === 1 ? '' : 's'}${on} (${loc.text})${stored}`;
+  return {
+    uniqueId: n.uniqueId,
+    status,
+    message,
+    executionTime: (performance.now() - t0) / 1000,
+    startedAt,
+    completedAt: now(),
+    failures,
+    details: { ...details, ...(sample.length ? { sample } : {}), test: { kind: n.test?.kind, model: model ?? null, column: column ?? null, file: loc.file, line: loc.line ?? null, severity } },
+  };
+}
+
+async function runUnit(ctx: ExecContext, n: GraphNode, t0: number, startedAt: string): Promise<NodeResult> {
+  const plan = n.test!.unit!;
+  const outcome = await runUnitTest(plan, { projectDir: ctx.compiled.project.dir, log: ctx.logger, signal: ctx.signal, node: n.uniqueId });
+  const runPath = join(ctx.compiled.project.dir, ctx.compiled.project.targetPath, 'run', ctx.compiled.project.name, 'unit_tests', plan.modelName, `${plan.name}.sql`);
+  writeFileAtomic(runPath, `${outcome.script.join('\n\n')}\n`);
+  const loc = testLocation(n);
+  const diffRows = outcome.nMissing + outcome.nUnexpected;
+  const parts = [
+    outcome.nMissing ? `${outcome.nMissing} expected row${outcome.nMissing === 1 ? '' : 's'} missing` : '',
+    outcome.nUnexpected ? `${outcome.nUnexpected} unexpected row${outcome.nUnexpected === 1 ? '' : 's'}` : '',
+  ].filter(Boolean);
+  const message = outcome.passed
+    ? `${n.name} (unit test of ${plan.modelName})`
+    : `${n.name}: unit test of ${plan.modelName} failed: ${parts.join(', ')}; got ${outcome.actualRows} row${outcome.actualRows === 1 ? '' : 's'}, expected ${outcome.expectedRows} (${loc.text})`;
+  const sample = [
+    ...outcome.missing.map((r) => ({ diff: '-expected', ...r })),
+    ...outcome.unexpected.map((r) => ({ diff: '+actual', ...r })),
+  ].slice(0, 10);
+  return {
+    uniqueId: n.uniqueId,
+    status: outcome.passed ? 'pass' : 'fail',
+    message,
+    executionTime: (performance.now() - t0) / 1000,
+    startedAt,
+    completedAt: now(),
+    failures: diffRows,
+    details: {
+      ...(sample.length ? { sample } : {}),
+      ...(outcome.passed ? {} : { diff: formatDiff(outcome) }),
+      test: { kind: 'unit', model: plan.modelName, column: null, file: loc.file, line: loc.line ?? null, severity: 'error' },
+    },
+  };
+}
+
+/** Run a data test (generic or singular) or a unit test. Failures are results; project errors carry their code. */
+export async function runTest(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+  const t0 = performance.now();
+  const startedAt = now();
+  try {
+    if (n.test?.kind === 'unit') return await runUnit(ctx, n, t0, startedAt);
+    return await runDataTest(ctx, n, t0, startedAt);
+  } catch (e) {
+    const loc = testLocation(n);
+    const { model, column } = testTarget(ctx.compiled, n);
+    const err = e instanceof TxError ? e : undefined;
+    const message = err ? `${n.name}: ${err.format()}` : `${n.name} (${loc.text}): ${(e as Error).message ?? String(e)}`;
+    return {
+      uniqueId: n.uniqueId,
+      status: 'error',
+      message,
+      executionTime: (performance.now() - t0) / 1000,
+      startedAt,
+      completedAt: now(),
+      details: {
+        ...(err ? { error_code: err.code, exit_code: err.exitCode } : {}),
+        test: { kind: n.test?.kind, model: model ?? null, column: column ?? null, file: err?.location.file ?? loc.file, line: err?.location.line ?? loc.line ?? null, severity: n.test?.severity ?? 'error' },
+      },
+    };
+  }
+}
