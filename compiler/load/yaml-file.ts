@@ -15,7 +15,8 @@ export function parseYaml(text: string, path: string): YamlFile {
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    const pos = e.linePos?.[0];
+    // linePos is only filled in with prettyErrors; the offset always is.
+    const pos = e.linePos?.[0] ?? (e.pos ? lineCounter.linePos(e.pos[0]) : undefined);
     throw new TxError('YAML', `YAML syntax error: ${e.message.split('\n')[0]}`, {
       file: path,
       line: pos?.line,
