@@ -1,0 +1,226 @@
+/**
+ * Selection: every selector form, union and intersection, --exclude, bad selectors, and
+ * `tx ls` (text and --output json) through the built CLI.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CompiledProject } from '../compile/compile-project.js';
+import { TxError } from '../errors.js';
+import { compileFixture, dedent, fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
+import { selectNodes } from './selector.js';
+
+//   countries (seed) ─┐
+//   raw.events ───────┼─▶ stg_a ─┐
+//                     │          ├─▶ fct ─▶ rpt ─▶ not_null_rpt_id (test)
+//                     └─ stg_b ──┤
+//                                └─▶ other
+const FILES = {
+  'project.yml': dedent(`
+    name: sel
+    models:
+      sel:
+        staging:
+          +tags: [staging]
+        marts:
+          +materialized: table
+  `),
+  'seeds/countries.csv': 'code,name\nUS,United States\n',
+  'models/sources.yml': dedent(`
+    version: 2
+    sources:
+      - name: raw
+        tables:
+          - name: events
+          - name: clicks
+            path: data/clicks.csv
+  `),
+  'data/clicks.csv': 'id\n1\n',
+  'models/staging/stg_a.sql': "select e.* from {{ source('raw', 'events') }} e join {{ ref('countries') }} c on e.code = c.code",
+  'models/staging/stg_b.sql': 'select 1 as id',
+  'models/marts/fct.sql': "{{ config(tags=['finance']) }}select * from {{ ref('stg_a') }} join {{ ref('stg_b') }} using (id)",
+  'models/marts/rpt.sql': "{{ config(materialized='view') }}select * from {{ ref('fct') }}",
+  'models/marts/other.sql': "select * from {{ ref('stg_b') }}",
+  'models/marts/props.yml': 'version: 2\nmodels:\n  - name: rpt\n    columns:\n      - name: id\n        tests: [not_null]\n',
+};
+
+let c: CompiledProject;
+beforeAll(async () => {
+  c = await compileFixture(FILES);
+});
+
+/** Names of the selected nodes, sorted; tests appear as `test:<name>`, sources as `raw.<name>`. */
+function sel(select?: string[], exclude?: string[]): string[] {
+  const ids = selectNodes(c.nodes, c.dag, c.project.name, select, exclude);
+  return [...ids]
+    .map((id) => {
+      const n = c.nodes.get(id)!;
+      return n.resourceType === 'test' ? 'test' : n.resourceType === 'source' ? `raw.${n.name}` : n.name;
+    })
+    .sort();
+}
+
+function selError(select: string[]): TxError {
+  try {
+    sel(select);
+  } catch (e) {
+    if (e instanceof TxError) return e;
+    throw e;
+  }
+  throw new Error(`expected selector ${select.join(' ')} to be rejected`);
+}
+
+describe('selector forms', () => {
+  it('a name selects one node; no selection selects everything', () => {
+    expect(sel(['fct'])).toEqual(['fct']);
+    expect(sel()).toEqual(['countries', 'fct', 'other', 'raw.clicks', 'raw.events', 'rpt', 'stg_a', 'stg_b', 'test']);
+  });
+
+  it('+model selects it and all its ancestors', () => {
+    expect(sel(['+fct'])).toEqual(['countries', 'fct', 'raw.events', 'stg_a', 'stg_b']);
+  });
+
+  it('model+ selects it and all its descendants', () => {
+    expect(sel(['stg_b+'])).toEqual(['fct', 'other', 'rpt', 'stg_b', 'test']);
+  });
+
+  it('N+model and model+N limit the depth', () => {
+    expect(sel(['1+rpt'])).toEqual(['fct', 'rpt']);
+    expect(sel(['2+rpt'])).toEqual(['fct', 'rpt', 'stg_a', 'stg_b']);
+    expect(sel(['stg_a+1'])).toEqual(['fct', 'stg_a']);
+  });
+
+  it('@model selects descendants and the ancestors of those descendants', () => {
+    expect(sel(['@stg_b'])).toEqual(['countries', 'fct', 'other', 'raw.events', 'rpt', 'stg_a', 'stg_b', 'test']);
+  });
+
+  it('tag:', () => {
+    expect(sel(['tag:staging'])).toEqual(['stg_a', 'stg_b']);
+    expect(sel(['tag:finance'])).toEqual(['fct']);
+    expect(sel(['tag:fin*'])).toEqual(['fct']);
+  });
+
+  it('path: a folder or one file', () => {
+    expect(sel(['path:models/staging'])).toEqual(['stg_a', 'stg_b']);
+    expect(sel(['path:models/marts/rpt.sql'])).toEqual(['rpt']);
+    expect(sel(['path:seeds'])).toEqual(['countries']);
+  });
+
+  it('config.materialized:', () => {
+    expect(sel(['config.materialized:table'])).toEqual(['fct', 'other']);
+    expect(sel(['config.materialized:view'])).toEqual(['rpt', 'stg_a', 'stg_b']);
+  });
+
+  it('source: a whole source, one table, and its downstream', () => {
+    expect(sel(['source:raw'])).toEqual(['raw.clicks', 'raw.events']);
+    expect(sel(['source:raw.events'])).toEqual(['raw.events']);
+    expect(sel(['source:raw.events+'])).toEqual(['fct', 'raw.events', 'rpt', 'stg_a', 'test']);
+  });
+
+  it('resource_type:', () => {
+    expect(sel(['resource_type:seed'])).toEqual(['countries']);
+    expect(sel(['resource_type:source'])).toEqual(['raw.clicks', 'raw.events']);
+    expect(sel(['resource_type:test'])).toEqual(['test']);
+    expect(sel(['resource_type:model'])).toEqual(['fct', 'other', 'rpt', 'stg_a', 'stg_b']);
+  });
+
+  it('* wildcards in names', () => {
+    expect(sel(['stg_*'])).toEqual(['stg_a', 'stg_b']);
+    expect(sel(['*_b'])).toEqual(['stg_b']);
+    expect(sel(['s*l.marts.*'])).toEqual(['fct', 'other', 'rpt']);
+  });
+
+  it('a folder name selects the models inside it', () => {
+    expect(sel(['marts'])).toEqual(['fct', 'other', 'rpt']);
+  });
+
+  it('union: a space inside one argument, or several arguments', () => {
+    expect(sel(['stg_a rpt'])).toEqual(['rpt', 'stg_a']);
+    expect(sel(['stg_a', 'rpt'])).toEqual(['rpt', 'stg_a']);
+    expect(sel(['tag:finance +stg_a'])).toEqual(['countries', 'fct', 'raw.events', 'stg_a']);
+  });
+
+  it('intersection: a comma', () => {
+    expect(sel(['tag:staging,stg_b+'])).toEqual(['stg_b']);
+    expect(sel(['+rpt,config.materialized:table'])).toEqual(['fct']);
+    expect(sel(['+rpt,resource_type:model,tag:staging'])).toEqual(['stg_a', 'stg_b']);
+  });
+
+  it('--exclude removes what it matches, after graph operators', () => {
+    expect(sel(['marts'], ['rpt'])).toEqual(['fct', 'other']);
+    expect(sel(['+rpt'], ['tag:staging', 'resource_type:source'])).toEqual(['countries', 'fct', 'rpt']);
+    expect(sel(undefined, ['marts+'])).toEqual(['countries', 'raw.clicks', 'raw.events', 'stg_a', 'stg_b']);
+  });
+
+  it('a selector that matches nothing selects nothing', () => {
+    expect(sel(['no_such_model'])).toEqual([]);
+  });
+});
+
+describe('invalid selectors', () => {
+  it('an unknown method suggests the closest', () => {
+    const e = selError(['tags:finance']);
+    expect(e.code).toBe('SELECTOR');
+    expect(e.message).toContain('tags');
+    expect(e.hint).toContain('`tag`');
+    expect(e.exitCode).toBe(2);
+  });
+
+  it('a method with no value', () => {
+    expect(selError(['tag:']).code).toBe('SELECTOR');
+  });
+
+  it('an unknown resource type suggests the closest', () => {
+    const e = selError(['resource_type:modle']);
+    expect(e.hint).toContain('`model`');
+  });
+
+  it('malformed graph operators', () => {
+    expect(selError(['a+b+']).code).toBe('SELECTOR');
+    expect(selError(['fct++']).code).toBe('SELECTOR');
+  });
+
+  it('config: with no key', () => {
+    expect(selError(['config:table']).code).toBe('SELECTOR');
+  });
+});
+
+describe.concurrent('tx ls (built CLI)', () => {
+  let fx: FixtureProject;
+  beforeAll(() => {
+    fx = fixtureProject(FILES);
+  });
+  afterAll(() => fx.cleanup());
+
+  it('prints the selection as text, one fqn a line, in DAG order', async () => {
+    const r = await fx.tx('ls', '--select', '+rpt', '--exclude', 'resource_type:source');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect([...lines].sort()).toEqual(['sel.countries', 'sel.marts.fct', 'sel.marts.rpt', 'sel.staging.stg_a', 'sel.staging.stg_b']);
+    expect(lines.indexOf('sel.marts.fct')).toBeGreaterThan(lines.indexOf('sel.staging.stg_a'));
+    expect(lines.indexOf('sel.marts.rpt')).toBeGreaterThan(lines.indexOf('sel.marts.fct'));
+    expect(fx.exists('target/sel.duckdb')).toBe(false);
+  });
+
+  it('--output json: one JSON object a line with type, config and depends_on', async () => {
+    const r = await fx.tx('ls', '--select', 'tag:finance', 'source:raw.events', '--output', 'json');
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => x.unique_id).sort()).toEqual(['model.sel.fct', 'source.sel.raw.events']);
+    const fct = rows.find((x) => x.name === 'fct')!;
+    expect(fct).toMatchObject({
+      resource_type: 'model',
+      path: 'models/marts/fct.sql',
+      tags: ['finance'],
+      config: { materialized: 'table' },
+      relation_name: '"main"."fct"',
+    });
+    expect((fct.depends_on as string[]).sort()).toEqual(['model.sel.stg_a', 'model.sel.stg_b']);
+  });
+
+  it('an invalid selector exits 2 with the error on stderr', async () => {
+    const r = await fx.tx('ls', '--select', 'tags:finance');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown selector method `tags`/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
