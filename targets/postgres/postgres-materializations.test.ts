@@ -325,3 +325,16 @@ describe('incremental', () => {
     expect(await all('inc_full', 'id')).toEqual([{ id: 9 }]);
   });
 });
+
+describe('contracts', () => {
+  it('varchar and text without a length are the same type to a contract; a length or another type is not', async () => {
+    const t = rel('t_strings');
+    const b = (sql: string, dataType: string) => build(t, sql, { contract: { columns: [{ name: 's', dataType }] } });
+    await f.session.materialize(b(`select upper('x') as s`, 'varchar'));
+    await f.session.materialize(b(`select 'x'::varchar as s`, 'string'));
+    await f.session.materialize(b(`select 'x'::varchar(5) as s`, 'text'));
+    await expect(f.session.materialize(b(`select 'x'::text as s`, 'varchar(5)'))).rejects.toThrow(/column `s` is text, the contract says varchar\(5\)/);
+    await expect(f.session.materialize(b(`select 1 as s`, 'varchar'))).rejects.toThrow(/column `s` is integer, the contract says varchar/);
+    await expect(f.session.materialize(b(`select 1 as s`, 'no_such_type'))).rejects.toThrow(/the contract type `no_such_type` is not a PostgreSQL type/);
+  });
+});

@@ -13,6 +13,8 @@ function body(sql: string): string {
 
 const SQLSTATE = (e: unknown): string | undefined => (e as { code?: string })?.code ?? ((e as TargetError)?.options?.cause as { code?: string } | undefined)?.code;
 
+const STRING_TYPES = new Set(['text', 'character varying']);
+
 /** A type's modifier, `(10,2)` → `10,2`, or null. */
 const modifier = (t: string): string | null => /\(([^)]*)\)/.exec(t)?.[1]?.replace(/\s+/g, '') ?? null;
 
@@ -47,7 +49,10 @@ export async function contractDiff(c: PgClient, actual: PgColumn[], contract: { 
       continue;
     }
     const mod = modifier(pgType);
-    if (a.baseType !== base || (mod !== null && modifier(a.type) !== mod)) {
+    // Without a length, `varchar` and `text` are the same type in all but name (as VARCHAR/TEXT on DuckDB): a portable
+    // contract says `string` or `varchar`, while PostgreSQL types string expressions (`upper(x)`, `'USA'`) as text.
+    const sameBase = a.baseType === base || (mod === null && STRING_TYPES.has(base) && STRING_TYPES.has(a.baseType));
+    if (!sameBase || (mod !== null && modifier(a.type) !== mod)) {
       problems.push(`column \`${col.name}\` is ${a.type}, the contract says ${col.dataType}`);
     }
   }

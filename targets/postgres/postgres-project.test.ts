@@ -1,0 +1,74 @@
+/**
+ * The whole example project (repository root) built with the CLI on PostgreSQL and on DuckDB:
+ * both reports must hold exactly the same rows (compared as multisets).
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, queryDuckdb, runCli } from '../../testing/fixture-project.js';
+import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
+import { PG_TYPES } from './postgres-connection.js';
+
+let svc: PostgresService;
+let db: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  svc = await startPostgres();
+  db = await createTestDatabase(svc, 'tx_pg_project');
+  // A copy of the project, so this run's target/ folder and DuckDB file are its own.
+  dir = mkdtempSync(join(tmpdir(), 'tx-pg-project-'));
+  // TX_TEST_PROJECT_DIR: try a modified copy of the project instead of the repository's.
+  const from = process.env.TX_TEST_PROJECT_DIR ?? REPO_ROOT;
+  for (const part of ['project.yml', 'models', 'macros', 'seeds', 'tests', 'data']) {
+    cpSync(join(from, part), join(dir, part), { recursive: true });
+  }
+});
+afterAll(async () => {
+  await db?.drop().catch(() => undefined);
+  await svc?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** One comparable string per row: numbers of any JS type by value, dates as ISO, keys sorted. */
+function canon(rows: Record<string, unknown>[]): string[] {
+  const value = (v: unknown): unknown => {
+    if (typeof v === 'bigint') return Number(v);
+    if (typeof v === 'number') return Number.isInteger(v) ? v : Number(v.toPrecision(12));
+    if (v instanceof Date) return v.toISOString();
+    return v;
+  };
+  return rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, value(r[k])]))).sort();
+}
+
+describe('the example project on PostgreSQL', () => {
+  it('builds, and both reports equal DuckDB’s', async () => {
+    const u = new URL(db.url);
+    const env = {
+      PGHOST: u.hostname,
+      PGPORT: u.port || '5432',
+      PGUSER: decodeURIComponent(u.username),
+      PGPASSWORD: decodeURIComponent(u.password),
+      PGDATABASE: db.name,
+    };
+    const onPg = await runCli(['build', '--project-dir', dir, '--target', 'postgres'], { env, timeoutMs: 300_000 });
+    expect(onPg.output).toMatch(/Finished build/);
+    expect(onPg.code, onPg.output).toBe(0);
+    const onDuck = await runCli(['build', '--project-dir', dir, '--target', 'duckdb'], { timeoutMs: 300_000 });
+    expect(onDuck.code, onDuck.output).toBe(0);
+
+    const client = new pg.Client({ connectionString: db.url, types: PG_TYPES });
+    await client.connect();
+    try {
+      for (const report of ['city_report', 'top_prescribers']) {
+        const fromPg = (await client.query(`select * from prescpipeline.${report}`)).rows as Record<string, unknown>[];
+        const fromDuck = await queryDuckdb(join(dir, 'target', 'healthcare.duckdb'), `select * from main.${report}`);
+        expect(fromPg.length, report).toBeGreaterThan(0);
+        expect(canon(fromPg), report).toEqual(canon(fromDuck));
+      }
+    } finally {
+      await client.end();
+    }
+  });
+});
