@@ -139,18 +139,20 @@ export class AzureSink implements ObjectSink {
     return joinKey(this.dest.prefix, rel);
   }
 
+  /**
+   * Listing checks the container and the credentials in one call. A SAS without list
+   * permission (write-only) cannot list: then nothing is known to be there, and the export
+   * still writes whole blobs, manifest and `_SUCCESS` last; it just cannot remove stale ones.
+   */
   async list(): Promise<string[]> {
-    try {
-      await this.container.getProperties();
-    } catch (e) {
-      throw azureError(e, this.dest.container, 'checking');
-    }
     const base = this.dest.prefix ? `${this.dest.prefix}/` : '';
     const out: string[] = [];
     try {
       for await (const b of this.container.listBlobsFlat({ prefix: base })) out.push(b.name.slice(base.length));
     } catch (e) {
-      throw azureError(e, this.dest.container, 'listing');
+      const code = (e as { details?: { errorCode?: string }; code?: string }).details?.errorCode ?? (e as { code?: string }).code;
+      if (code === 'AuthorizationPermissionMismatch' && (this.dest.sas || process.env.AZURE_STORAGE_SAS_TOKEN)) return [];
+      throw azureError(e, this.dest.container, 'checking');
     }
     return out;
   }
