@@ -69,6 +69,8 @@ function openSource(source: CsvSource, opts: CsvOptions): AsyncIterable<string |
 }
 
 const INCOMPLETE = -1;
+/** Shared (never written) `quoted` array for records parsed without quote tracking. */
+const NO_QUOTED: boolean[] = [];
 
 type Utf8Sliceable = { utf8Slice?: (start: number, end: number) => string };
 /** Decodes bytes [start, end) into a fresh string (Buffer#utf8Slice when present: no argument juggling). */
@@ -91,6 +93,7 @@ function parseRecords(
   lineRef: { line: number },
   want: Uint8Array | null,
   maxRecords = Infinity,
+  trackQuoted = true,
 ): number {
   const n = data.length;
   let pos = start;
@@ -116,7 +119,7 @@ function parseRecords(
     const recordLine = lineRef.line;
     let extraLines = 0;
     const fields: string[] = [];
-    const quoted: boolean[] = [];
+    const quoted: boolean[] = trackQuoted ? [] : NO_QUOTED;
     let i = pos;
     let fi = 0; // field index
     let end = INCOMPLETE; // offset after the record's line break
@@ -146,7 +149,7 @@ function parseRecords(
         for (let k = i + 1; k < closed; k++) if (data[k] === LF) extraLines++;
         fields.push(want === null || want[fi] === 1 ? value : '');
         fi++;
-        quoted.push(true);
+        if (trackQuoted) quoted.push(true);
         i = closed + 1;
         if (i >= n) {
           if (!final) return pos;
@@ -172,7 +175,7 @@ function parseRecords(
         if (j >= n && !final) return pos;
         fields.push(j > i && (want === null || want[fi] === 1) ? decode(data, i, j) : '');
         fi++;
-        quoted.push(false);
+        if (trackQuoted) quoted.push(false);
         i = j;
         if (i >= n) {
           end = n;
@@ -183,7 +186,7 @@ function parseRecords(
           if (i >= n) {
             if (!final) return pos;
             fields.push('');
-            quoted.push(false);
+            if (trackQuoted) quoted.push(false);
             end = n;
             break;
           }
@@ -217,9 +220,12 @@ export async function* csvRowBatchesDetailed(
      * ones decoded in later records (the others come back as ''). Saves time and garbage.
      */
     project?: (header: string[]) => readonly number[];
+    /** Fill `quoted` (default true); when false every record shares an empty array. */
+    trackQuoted?: boolean;
   } = {},
 ): AsyncGenerator<DetailedRow[]> {
   let want: Uint8Array | null = null;
+  const trackQuoted = opts.trackQuoted ?? true;
   let headerSeen = !opts.project;
   const setHeader = (header: string[]): void => {
     const idx = opts.project!(header);
@@ -259,7 +265,7 @@ export async function* csvRowBatchesDetailed(
       }
       setHeader(out[0]!.fields);
     }
-    consumed = parseRecords(data, consumed, false, DELIM, out, lineRef, want);
+    consumed = parseRecords(data, consumed, false, DELIM, out, lineRef, want, Infinity, trackQuoted);
     if (consumed < data.length) carry = Buffer.from(data.subarray(consumed)); // own copy: frees the chunk
     if (out.length > 0) yield out;
   }
@@ -272,7 +278,7 @@ export async function* csvRowBatchesDetailed(
       from = parseRecords(data, 0, true, DELIM, out, lineRef, null, 1);
       if (out.length > 0) setHeader(out[0]!.fields);
     }
-    parseRecords(data, from, true, DELIM, out, lineRef, want);
+    parseRecords(data, from, true, DELIM, out, lineRef, want, Infinity, trackQuoted);
     if (out.length > 0) yield out;
   }
 }
@@ -283,7 +289,7 @@ export async function* csvRowsDetailed(source: CsvSource, opts: CsvOptions = {})
 
 /** Raw fields of each record (header included, as the first record). */
 export async function* csvRows(source: CsvSource, opts: CsvOptions = {}): AsyncGenerator<string[]> {
-  for await (const batch of csvRowBatchesDetailed(source, opts)) for (const r of batch) yield r.fields;
+  for await (const batch of csvRowBatchesDetailed(source, { ...opts, trackQuoted: false })) for (const r of batch) yield r.fields;
 }
 
 /**
@@ -307,7 +313,7 @@ export async function* csvRecordBatches(
     }
     return h.map((_, i) => i);
   };
-  for await (const batch of csvRowBatchesDetailed(source, { ...opts, project })) {
+  for await (const batch of csvRowBatchesDetailed(source, { ...opts, project, trackQuoted: false })) {
     const out: Record<string, string | null>[] = [];
     for (const r of batch) {
       if (!header) {
