@@ -523,10 +523,9 @@ export class HiveConnection implements TargetConnection {
         }
         const rows = await this.fetchBatch(live, started.op, batchSize, sql);
         if (rows === null) break;
-        if (rows.length) {
-          yielded = true;
-          yield rows;
-        }
+        yielded = true;
+        yield rows;
+        if (rows.length < batchSize) break;
       }
     } catch (e) {
       throw this.wrap(e, live, sql, yielded);
@@ -678,7 +677,7 @@ export class HiveConnection implements TargetConnection {
           throw new TargetError(`the operation is in an unknown state (${String(s.operationState)})`, { sql });
       }
       await Promise.race([sleep(delay), started.wake]);
-      delay = Math.min(500, Math.ceil(delay * 1.5));
+      delay = Math.min(250, Math.ceil(delay * 1.5));
     }
   }
 
@@ -695,7 +694,7 @@ export class HiveConnection implements TargetConnection {
     op.flush();
     const rows: Row[] = [];
     if (schema) for (const rs of data) rowsFromRowSet(schema, rs, rows);
-    if (!op.hasMoreRows() && rows.length === 0) return null;
+    if (rows.length === 0) return null;
     return rows;
   }
 
@@ -717,16 +716,21 @@ export class HiveConnection implements TargetConnection {
       const modified = await this.waitFor(live, started, sql, opts);
       if (mode === 'execute') return { rowsAffected: modified };
       const rows: Row[] = [];
+      const size = this.config.fetchSize ?? 10_000;
       for (;;) {
-        const batch = await this.fetchBatch(live, started.op, this.config.fetchSize ?? 10_000, sql);
+        const batch = await this.fetchBatch(live, started.op, size, sql);
         if (batch === null) break;
         for (const r of batch) rows.push(r);
+        // Servers fill a fetch up to maxRows while rows remain (Spark's hasMoreRows is always
+        // false, so it cannot be trusted): a short batch is the last one.
+        if (batch.length < size) break;
       }
       return { rows, rowsAffected: modified };
     } finally {
       if (started) {
         started.dispose();
-        await this.closeOp(live, started.op);
+        // Not awaited: the result is in hand, the close needs no round trip of our time.
+        void this.closeOp(live, started.op);
       }
       this.log.statement(sql, performance.now() - t0, opts.node);
     }

@@ -169,7 +169,7 @@ export class HiveMaterializations {
     if (kind === 'table') {
       // A table becomes a view: move the table aside, create the view, then drop the old table.
       const old = tmpRelation(b.relation, 'old');
-      await this.dropIfExists(old, b.uniqueId);
+      await this.dropIfExists(old, b.uniqueId, 'table');
       await this.run(b, `ALTER TABLE ${name} RENAME TO ${d.relationName(old)}`);
       try {
         await this.run(b, `CREATE VIEW ${name} AS\n${b.sql}`);
@@ -266,7 +266,7 @@ export class HiveMaterializations {
       return performance.now() - t0;
     }
     const old = tmpRelation(target, 'old');
-    await this.dropIfExists(old, b.uniqueId);
+    await this.dropIfExists(old, b.uniqueId, 'table');
     const t0 = performance.now();
     await this.run(node, `ALTER TABLE ${name} RENAME TO ${d.relationName(old)}`);
     try {
