@@ -1,5 +1,5 @@
-{#- How many zip codes a space-separated list holds; 0 for null or blank. -#}
+{#- How many zip codes a space-separated list holds: the pieces of a split on one space, as the
+    original job counted them (len(zips.split(' '))); 0 when null. -#}
 {% macro zip_count(column) -%}
-case when {{ column }} is null or trim({{ column }}) = '' then 0
-     else len(string_split(regexp_replace(trim({{ column }}), '\s+', ' ', 'g'), ' ')) end
+case when {{ column }} is null then 0 else len(string_split({{ column }}, ' ')) end
 {%- endmacro %}

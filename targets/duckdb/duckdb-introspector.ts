@@ -1,4 +1,5 @@
-import type { ColumnInfo, Relation } from '../target.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ColumnInfo, Relation, Row } from '../target.js';
 import { duckdbDialect as d } from './duckdb-dialect.js';
 import type { DuckdbPool } from './duckdb-connection.js';
 
@@ -13,14 +14,19 @@ export class DuckdbIntrospector {
     return `table_schema = ${d.literal(r.schema)} and table_name = ${d.literal(r.identifier)}${db}`;
   }
 
-  async kind(r: Relation): Promise<RelationKind> {
-    const rows = await this.pool.query(`select table_type from information_schema.tables where ${this.where(r)}`);
+  /** On `c` when the caller holds a connection (a nested acquire could deadlock the pool). */
+  private q(sql: string, c?: DuckDBConnection): Promise<Row[]> {
+    return c ? this.pool.run(c, sql).then((r) => r.rows ?? []) : this.pool.query(sql);
+  }
+
+  async kind(r: Relation, c?: DuckDBConnection): Promise<RelationKind> {
+    const rows = await this.q(`select table_type from information_schema.tables where ${this.where(r)}`, c);
     if (!rows.length) return undefined;
     return String(rows[0]!.table_type).toUpperCase() === 'VIEW' ? 'view' : 'table';
   }
 
-  async columns(r: Relation): Promise<ColumnInfo[]> {
-    const rows = await this.pool.query(`select column_name, data_type from information_schema.columns where ${this.where(r)} order by ordinal_position`);
+  async columns(r: Relation, c?: DuckDBConnection): Promise<ColumnInfo[]> {
+    const rows = await this.q(`select column_name, data_type from information_schema.columns where ${this.where(r)} order by ordinal_position`, c);
     return rows.map((x) => ({ name: String(x.column_name), type: String(x.data_type).toUpperCase() }));
   }
 }

@@ -35,6 +35,25 @@ export function readHeaderLine(path: string): string | null {
   }
 }
 
+/** A name for binary content that a text reader would choke on, or null for text. */
+export function sniffBinary(path: string): string | null {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const head = buf.subarray(0, n);
+    if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'it is a Parquet file';
+    if (head.subarray(0, 3).toString('latin1') === 'ORC') return 'it is an ORC file';
+    if (head.subarray(0, 4).toString('latin1') === 'Obj\x01') return 'it is an Avro file';
+    if (head[0] === 0x1f && head[1] === 0x8b) return null; // gzip: DuckDB decompresses it
+    if (head[0] === 0x50 && head[1] === 0x4b) return 'it is a ZIP archive';
+    if (head.includes(0)) return 'it holds binary data';
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Split a CSV header line (quotes allowed). */
 function splitHeader(line: string, delim: string, quote: string): string[] {
   const out: string[] = [];
@@ -84,7 +103,6 @@ export class DuckdbLoader {
     const kind = await this.intro.kind(relation);
     return this.pool.with(async (c) => {
       const opts = { signal, node };
-      await this.pool.run(c, `create schema if not exists ${d.quoteIdentifier(relation.schema)}`, opts);
       await this.pool.run(c, `drop table if exists ${d.relationName(tmp)}`, opts);
       try {
         await this.pool.run(c, `create table ${d.relationName(tmp)} as ${sql}`, opts);
@@ -113,8 +131,7 @@ export class DuckdbLoader {
       // Undeclared schema: a view that reads the files in place.
       const sql = this.readerSql(l);
       await this.pool.with(async (c) => {
-        await this.pool.run(c, `create schema if not exists ${d.quoteIdentifier(l.relation.schema)}`, { node: l.uniqueId });
-        const kind = await this.intro.kind(l.relation);
+        const kind = await this.intro.kind(l.relation, c);
         if (kind === 'table') await this.pool.run(c, `drop table ${d.relationName(l.relation)}`, { node: l.uniqueId });
         await this.pool.run(c, `create or replace view ${d.relationName(l.relation)} as ${sql}`, { node: l.uniqueId, signal: l.signal });
       });
@@ -152,6 +169,8 @@ export class DuckdbLoader {
     const header = l.options.header !== false;
     if (header) {
       for (const f of l.files) {
+        const kind = sniffBinary(f);
+        if (kind) throw new TargetError(`${f}: this is not a CSV file (${kind}); check the path or set the source's format`);
         const line = readHeaderLine(f);
         if (line === null) throw new TargetError(`${f}: the file is empty; expected a header line with ${cols.length} columns`);
         const got = splitHeader(line, delim, quote);
@@ -175,9 +194,16 @@ export class DuckdbLoader {
       `null_padding = false, ignore_errors = true)`;
     let rejected = 0;
     let sample: LoadResult['sampleRejects'] = [];
+    // One rejected row per file line, with every reason DuckDB gave for it.
     const rejectsSql = (scanTable: string) =>
-      `select s.file_path as file, e.line as line, e.column_name as column_name, e.error_type as error_type, e.error_message as reason, e.csv_line as raw_line
-       from ${d.quoteIdentifier(tag)} e join ${d.quoteIdentifier(scanTable)} s on e.scan_id = s.scan_id and e.file_id = s.file_id`;
+      `select s.file_path as file, e.line as line, string_agg(distinct e.column_name, ', ') as column_name,
+              string_agg(distinct e.error_type, ', ') as error_type,
+              string_agg(distinct case e.error_type when 'MISSING COLUMNS' then 'too few columns (expected ${cols.length})'
+                                                    when 'TOO MANY COLUMNS' then 'too many columns (expected ${cols.length})'
+                                                    else e.error_message end, '; ') as reason,
+              min(e.csv_line) as raw_line
+       from ${d.quoteIdentifier(tag)} e join ${d.quoteIdentifier(scanTable)} s on e.scan_id = s.scan_id and e.file_id = s.file_id
+       group by s.file_path, e.line`;
     let loaded = 0;
     const check = async (c: DuckDBConnection, tmpName: string) => {
       // Keep the rejects beside the source, replaced on each load.
@@ -248,7 +274,6 @@ export class DuckdbLoader {
 
   private async writeRejects(c: DuckDBConnection, l: FileSourceLoad, selectSql: string): Promise<void> {
     const r = d.relationName(l.rejectsRelation);
-    await this.pool.run(c, `create schema if not exists ${d.quoteIdentifier(l.rejectsRelation.schema)}`);
     await this.pool.run(
       c,
       `create or replace table ${r} as select ${lit(l.uniqueId)} as source, cast(file as varchar) as file, cast(line as bigint) as line, cast(column_name as varchar) as column_name, cast(error_type as varchar) as error_type, cast(reason as varchar) as reason, cast(raw_line as varchar) as raw_line, current_timestamp as rejected_at from (${selectSql})`,

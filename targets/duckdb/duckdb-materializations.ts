@@ -69,9 +69,9 @@ export class DuckdbMaterializations {
     }
   }
 
-  private async checkContract(b: ModelBuild, built: Relation): Promise<void> {
+  private async checkContract(c: DuckDBConnection, b: ModelBuild, built: Relation): Promise<void> {
     if (!b.contract) return;
-    const diff = contractDiff(await this.intro.columns(built), b.contract.columns);
+    const diff = contractDiff(await this.intro.columns(built, c), b.contract.columns);
     if (diff) throw new TargetError(diff);
   }
 
@@ -85,7 +85,7 @@ export class DuckdbMaterializations {
         const tmp = tmpRelation(b.relation, 'contract');
         await this.pool.run(c, `create or replace view ${d.relationName(tmp)} as\n${b.sql}`, opts);
         try {
-          await this.checkContract(b, tmp);
+          await this.checkContract(c, b, tmp);
         } finally {
           await this.pool.run(c, `drop view if exists ${d.relationName(tmp)}`, opts);
         }
@@ -112,7 +112,7 @@ export class DuckdbMaterializations {
       await this.pool.run(c, `drop table if exists ${d.relationName(tmp)}`, opts);
       try {
         await this.pool.run(c, `create table ${d.relationName(tmp)} as\n${b.sql}`, opts);
-        await this.checkContract(b, tmp);
+        await this.checkContract(c, b, tmp);
         const rows = Number((await this.pool.run(c, `select count(*) as n from ${d.relationName(tmp)}`, opts)).rows?.[0]?.n ?? 0);
         await this.inTransaction(c, b, async () => {
           if (kind === 'table') await this.pool.run(c, `drop table ${name}`, opts);
@@ -142,9 +142,9 @@ export class DuckdbMaterializations {
       await this.pool.run(c, `drop table if exists ${tmpName}`, opts);
       try {
         await this.pool.run(c, `create table ${tmpName} as\n${b.sql}`, opts);
-        await this.checkContract(b, tmp);
-        const newCols = await this.intro.columns(tmp);
-        const oldCols = await this.intro.columns(b.relation);
+        await this.checkContract(c, b, tmp);
+        const newCols = await this.intro.columns(tmp, c);
+        const oldCols = await this.intro.columns(b.relation, c);
         const oldNames = new Set(oldCols.map((x) => x.name));
         const newNames = new Set(newCols.map((x) => x.name));
         const added = newCols.filter((x) => !oldNames.has(x.name));
@@ -172,7 +172,7 @@ export class DuckdbMaterializations {
             for (const r of removed) await this.pool.run(c, `alter table ${name} drop column ${d.quoteIdentifier(r.name)}`, opts);
             for (const ch of changed) await this.pool.run(c, `alter table ${name} alter column ${d.quoteIdentifier(ch.name)} type ${ch.type}`, opts);
           }
-          const targetCols = (await this.intro.columns(b.relation)).map((x) => x.name);
+          const targetCols = (await this.intro.columns(b.relation, c)).map((x) => x.name);
           const cols = targetCols.filter((x) => newNames.has(x));
           const colList = cols.map((x) => d.quoteIdentifier(x)).join(', ');
           const keyMatch = inc.uniqueKey.map((k) => `t.${d.quoteIdentifier(k)} is not distinct from s.${d.quoteIdentifier(k)}`).join(' and ');

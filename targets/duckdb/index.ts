@@ -62,9 +62,18 @@ class DuckdbSession implements TargetSession {
     this.loader = new DuckdbLoader(connection, this.intro);
   }
 
-  async ensureSchema(schema: string, database?: string): Promise<void> {
+  private readonly schemas = new Map<string, Promise<void>>();
+
+  /** Create a schema once per session: parallel nodes creating the same schema would conflict in DuckDB's catalog. */
+  ensureSchema(schema: string, database?: string): Promise<void> {
     const name = database ? `${d.quoteIdentifier(database)}.${d.quoteIdentifier(schema)}` : d.quoteIdentifier(schema);
-    await this.connection.execute(`create schema if not exists ${name}`);
+    let p = this.schemas.get(name);
+    if (!p) {
+      p = this.connection.execute(`create schema if not exists ${name}`).then(() => undefined);
+      p.catch(() => this.schemas.delete(name));
+      this.schemas.set(name, p);
+    }
+    return p;
   }
   async relationExists(r: Relation): Promise<boolean> {
     return (await this.intro.kind(r)) !== undefined;
