@@ -99,20 +99,20 @@ export function request(
   spec: Record<string, unknown>,
   opts: { relation?: Relation; projectDir: string; exportRoots?: string[] } & Partial<ExportRequest>,
 ): ExportRequest {
-  const relation = opts.relation ?? CITIES;
+  const { relation: given, exportRoots, ...rest } = opts;
+  const relation = given ?? CITIES;
   return {
     spec,
     node: { name: relation.identifier, uniqueId: `model.test.${relation.identifier}`, relation, relationName: relationName(relation) },
     session: fx.session,
-    projectDir: opts.projectDir,
-    exportRoots: opts.exportRoots ?? [path.join(opts.projectDir, 'output')],
+    exportRoots: exportRoots ?? [path.join(opts.projectDir, 'output')],
     renderTemplate: (t) => t.replace(/\{\{\s*this\.name\s*\}\}/g, relation.identifier).replace(/\{\{\s*run_started_at[^}]*\}\}/g, '2024-05-01-10-00-00'),
     openTarget: async (name) => {
       throw new Error(`no target named ${name}`);
     },
     log: fx.log,
     tuning: { retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 } },
-    ...opts,
+    ...rest,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * A private DuckDB the exporters use for themselves: staging streamed rows, writing files
  * with COPY, counting rows in produced files, reading a Parquet schema. Never the user's
- * warehouse. Disk-backed when given a folder, so large stages spill instead of growing RSS.
+ * warehouse. Given a folder, large stages spill there instead of growing RSS.
  */
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
@@ -12,12 +12,14 @@ export class LocalDuckdb {
     readonly connection: DuckDBConnection,
   ) {}
 
-  /** In memory, or in `<dir>/stage.duckdb` with a bounded buffer pool. */
-  static async open(dir?: string, memoryLimit = '512MB'): Promise<LocalDuckdb> {
-    const file = dir ? path.join(dir, 'stage.duckdb') : ':memory:';
+  /**
+   * In memory with a bounded buffer pool; given `spillDir`, blocks beyond the limit spill to
+   * files there (no database file: nothing to checkpoint when the stage is thrown away).
+   */
+  static async open(spillDir?: string, memoryLimit = '512MB'): Promise<LocalDuckdb> {
     const options: Record<string, string> = { threads: '2', memory_limit: memoryLimit };
-    if (dir) options.temp_directory = path.join(dir, 'stage.tmp');
-    const instance = await DuckDBInstance.create(file, options);
+    if (spillDir) options.temp_directory = path.join(spillDir, 'spill');
+    const instance = await DuckDBInstance.create(':memory:', options);
     const connection = await instance.connect();
     return new LocalDuckdb(instance, connection);
   }
