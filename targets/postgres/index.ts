@@ -6,12 +6,16 @@
  *   sslmode (disable|allow|prefer|require|verify-ca|verify-full), sslrootcert, sslcert, sslkey   (PGSSLMODE, ...)
  *   connect_timeout     seconds, or "500ms"/"30s" (PGCONNECT_TIMEOUT; default 10 s)
  *   statement_timeout   milliseconds, or "30s"/"5min"; the server cancels a statement that runs longer
+ *   lock_timeout        milliseconds, or "10s": how long a statement waits for a lock (e.g. a swap behind a long
+ *                       reader) before it fails; retried like other transient errors
  *   retries             extra attempts for transient errors (connection lost, serialization failure, deadlock); default 2
  *   retry_backoff       first retry delay (default "500ms"), doubling each attempt
  *   pool_size / threads connections in the pool (default: threads)
+ *   load_threads, load_memory_limit   the in-process DuckDB that reads seed and source files (default: cores - 1,
+ *                                     at most 4; "1GB")
  */
 import { TargetError, type ColumnInfo, type Relation, type Target, type TargetConfig, type TargetFactory, type TargetLog, type TargetSession } from '../target.js';
-import { postgresSettings, POSTGRES_CONFIG_KEYS } from './postgres-config.js';
+import { postgresSettings, POSTGRES_CONFIG_KEYS, type LoadSettings } from './postgres-config.js';
 import { connectClient, PostgresConnection, resolveSsl, toTargetError, type PgClient, type PgSettings } from './postgres-connection.js';
 import { checkIdentifiers, postgresDialect } from './postgres-dialect.js';
 import { PostgresIntrospector } from './postgres-introspector.js';
@@ -41,11 +45,15 @@ export class PostgresSession implements TargetSession {
   constructor(
     readonly connection: PostgresConnection,
     private readonly database: string,
-    opts: { serverVersionNum?: number } = {},
+    opts: { serverVersionNum?: number; load?: LoadSettings } = {},
   ) {
     this.version = opts.serverVersionNum;
     this.mat = new PostgresMaterializations(connection, this.intro, (c) => this.serverVersion(c));
-    this.loader = new PostgresLoader(connection, this.intro, (c, schema) => ensureSchemaOn(c, this.intro, schema));
+    const load = opts.load ?? { threads: 1, memoryLimit: '1GB' };
+    this.loader = new PostgresLoader(connection, this.intro, (c, schema) => ensureSchemaOn(c, this.intro, schema), {
+      threads: String(load.threads),
+      memory_limit: load.memoryLimit,
+    });
   }
 
   /** server_version_num (150020 for 15.20), read once. */
@@ -116,7 +124,7 @@ export class PostgresSession implements TargetSession {
 class PostgresTarget implements Target {
   readonly dialect = postgresDialect;
   readonly info;
-  private readonly settings: PgSettings & { schema: string };
+  private readonly settings: PgSettings & { schema: string; load: LoadSettings };
   private readonly unknownKeys: string[];
   private readonly explicitPoolSize: boolean;
 
@@ -143,7 +151,7 @@ class PostgresTarget implements Target {
       await conn.close();
       throw e;
     });
-    return new PostgresSession(conn, this.settings.database);
+    return new PostgresSession(conn, this.settings.database, { load: this.settings.load });
   }
 
   async ping(): Promise<string> {

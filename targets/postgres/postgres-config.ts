@@ -1,4 +1,4 @@
-import { userInfo } from 'node:os';
+import { cpus, userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { TargetError, type TargetConfig } from '../target.js';
 import type { PgSettings, SslMode } from './postgres-connection.js';
@@ -18,12 +18,21 @@ export const POSTGRES_CONFIG_KEYS = [
   'sslkey',
   'connect_timeout',
   'statement_timeout',
+  'lock_timeout',
   'retries',
   'retry_backoff',
   'pool_size',
   'threads',
   'application_name',
+  'load_threads',
+  'load_memory_limit',
 ] as const;
+
+/** How the loader's in-process DuckDB reads files (threads, memory_limit). */
+export interface LoadSettings {
+  threads: number;
+  memoryLimit: string;
+}
 
 const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
@@ -56,7 +65,7 @@ function int(v: string | undefined, key: string, dflt: number, min: number): num
 }
 
 /** Resolves a target config (env_var() already applied) plus libpq's environment variables into connection settings. */
-export function postgresSettings(config: TargetConfig, projectDir: string): PgSettings & { schema: string } {
+export function postgresSettings(config: TargetConfig, projectDir: string): PgSettings & { schema: string; load: LoadSettings } {
   const unknown = Object.keys(config).filter((k) => k !== 'type' && k !== 'name' && !(POSTGRES_CONFIG_KEYS as readonly string[]).includes(k));
   if (unknown.length) {
     throw new TargetError(`postgres target: unknown config key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `\`${k}\``).join(', ')} (known: ${POSTGRES_CONFIG_KEYS.join(', ')})`);
@@ -70,6 +79,8 @@ export function postgresSettings(config: TargetConfig, projectDir: string): PgSe
   };
   const statement = pick(config, 'statement_timeout');
   const statementTimeoutMs = statement === undefined ? undefined : parseDuration(statement, 'ms', 'statement_timeout');
+  const lock = pick(config, 'lock_timeout');
+  const lockTimeoutMs = lock === undefined ? undefined : parseDuration(lock, 'ms', 'lock_timeout');
   const poolSize = int(pick(config, 'pool_size') ?? pick(config, 'threads'), 'pool_size', 4, 1);
   return {
     host: pick(config, 'host', 'PGHOST') ?? 'localhost',
@@ -84,9 +95,16 @@ export function postgresSettings(config: TargetConfig, projectDir: string): PgSe
     sslkey: file('sslkey', 'PGSSLKEY'),
     connectTimeoutMs: parseDuration(pick(config, 'connect_timeout', 'PGCONNECT_TIMEOUT') ?? '10', 's', 'connect_timeout'),
     statementTimeoutMs: statementTimeoutMs || undefined,
+    lockTimeoutMs: lockTimeoutMs || undefined,
     retries: int(pick(config, 'retries'), 'retries', 2, 0),
     retryBaseMs: parseDuration(pick(config, 'retry_backoff') ?? '500ms', 'ms', 'retry_backoff'),
     poolSize,
     applicationName: pick(config, 'application_name', 'PGAPPNAME') ?? 'tx',
+    load: {
+      // Leave a core to the server when it runs on this machine: on 2 cores DuckDB with 2 threads only competes
+      // with the PostgreSQL backend parsing the COPY stream (and doubles the reader's memory).
+      threads: int(pick(config, 'load_threads'), 'load_threads', Math.min(4, Math.max(1, cpus().length - 1)), 1),
+      memoryLimit: pick(config, 'load_memory_limit') ?? '1GB',
+    },
   };
 }

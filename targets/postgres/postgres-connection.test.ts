@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../testing/services/free-port.js';
 import { createTestDatabase, startPostgres, type PostgresService } from '../../testing/services/postgres.js';
@@ -149,6 +150,27 @@ describe('errors and cancellation', () => {
     await expect(p).resolves.toEqual({ action: 'created table', rowsAffected: 1 });
     expect(await f.rows('select a from tx_test.t_killed_retry')).toEqual([{ a: 2 }]);
     expect(f.log.warnings.slice(warnings).join('\n')).toMatch(/transient error, retrying/);
+  });
+
+  it('a swap stuck behind a long reader fails after lock_timeout, and is retried once the reader is gone', async () => {
+    const t = rel('t_locked');
+    await f.session.materialize(build(t, 'select 1 as a'));
+    const reader = new pg.Client({ connectionString: f.db.url });
+    await reader.connect();
+    try {
+      await reader.query('begin');
+      await reader.query('select * from tx_test.t_locked'); // holds ACCESS SHARE until commit
+      const noRetry = await f.open({ lock_timeout: '200ms', retries: 0 });
+      await expect(noRetry.materialize(build(t, 'select 2 as a'))).rejects.toThrow(/waited longer than lock_timeout \(200 ms\) for a lock/);
+      const retrying = await f.open({ lock_timeout: '200ms', retries: 3, retry_backoff: '300ms' });
+      const p = retrying.materialize(build(t, 'select 3 as a'));
+      await sleep(400);
+      await reader.query('commit');
+      await expect(p).resolves.toMatchObject({ action: 'created table' });
+      expect(await f.rows('select a from tx_test.t_locked')).toEqual([{ a: 3 }]);
+    } finally {
+      await reader.end();
+    }
   });
 
   it('serialization failures (40001) are retried', async () => {

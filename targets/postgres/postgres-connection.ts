@@ -26,6 +26,8 @@ export interface PgSettings {
   connectTimeoutMs: number;
   /** Server-side limit per statement; the server cancels a statement that runs longer. */
   statementTimeoutMs?: number;
+  /** Server-side limit on waiting for a lock (e.g. the swap waiting for a long reader); retried as transient. */
+  lockTimeoutMs?: number;
   /** Extra attempts for transient errors (connection lost, serialization failure, deadlock). */
   retries: number;
   /** First backoff delay; doubles each attempt (with jitter), capped at 10 s. */
@@ -168,9 +170,12 @@ export function toTargetError(e: unknown, ctx: ErrorContext): TargetError {
     case '57014':
       message = ctx.aborted
         ? 'cancelled: the statement was cancelled on the server'
-        : /statement timeout/.test(raw)
+        : /statement timeout/.test(raw) && s.statementTimeoutMs
           ? `the statement ran past statement_timeout (${s.statementTimeoutMs} ms) and was cancelled on the server`
           : `the statement was cancelled on the server: ${raw}`;
+      break;
+    case '55P03':
+      message = /lock timeout/.test(raw) ? `waited longer than lock_timeout (${s.lockTimeoutMs} ms) for a lock: ${raw}` : raw;
       break;
     default:
       if (/does not support SSL/i.test(raw)) {
@@ -222,6 +227,7 @@ function clientConfig(s: PgSettings, ssl: false | ConnectionOptions): pg.ClientC
     ssl,
     connectionTimeoutMillis: s.connectTimeoutMs,
     statement_timeout: s.statementTimeoutMs,
+    lock_timeout: s.lockTimeoutMs,
     application_name: s.applicationName,
     types: PG_TYPES,
     keepAlive: true,

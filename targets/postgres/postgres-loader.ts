@@ -14,7 +14,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdbDialect } from '../duckdb/duckdb-dialect.js';
 import { TargetError, type FileSourceLoad, type LoadColumn, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
@@ -290,7 +290,8 @@ export class PostgresLoader {
   ) {}
 
   private async duck<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    this.instance ??= DuckDBInstance.create(':memory:', this.duckSettings);
+    // Loaded on the first load only: models-only runs never load DuckDB's native module.
+    this.instance ??= import('@duckdb/node-api').then((m) => m.DuckDBInstance.create(':memory:', this.duckSettings));
     const c = await (await this.instance).connect();
     try {
       return await fn(c);
