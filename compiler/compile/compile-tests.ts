@@ -214,6 +214,7 @@ export function compileTests(
           );
         }
       }
+      if (column && !takesColumn) throw fail(`\`${testName}\` is a model-level test and takes no column; list it under the tests of ${attached.resourceType} \`${attached.name}\``);
       for (const prm of sig.params) {
         if (prm.hasDefault || prm.name === 'model') continue;
         if (prm.name === 'column_name') {
@@ -222,7 +223,6 @@ export function compileTests(
           throw fail(`${what} needs the argument \`${prm.name}\``, `e.g. \`- ${testName}: {${sig.params.filter((q) => !q.hasDefault && q.name !== 'model' && q.name !== 'column_name').map((q) => `${q.name}: ...`).join(', ')}}\``);
         }
       }
-      if (column && !takesColumn) throw fail(`\`${testName}\` is a model-level test and takes no column; list it under the tests of ${attached.resourceType} \`${attached.name}\``);
     }
     if (builtin && ARG_CHECKS[testName]) {
       const problem = ARG_CHECKS[testName]!(args);

@@ -194,7 +194,7 @@ export async function runTest(ctx: ExecContext, n: GraphNode): Promise<NodeResul
     const loc = testLocation(n);
     const { model, column } = testTarget(ctx.compiled, n);
     const err = e instanceof TxError ? e : undefined;
-    const message = err ? `${n.name}: ${err.format()}` : `${n.name} (${loc.text}): ${(e as Error).message ?? String(e)}`;
+    const message = err ? err.format() : `${loc.text}: ${(e as Error).message ?? String(e)}`;
     return {
       uniqueId: n.uniqueId,
       status: 'error',
