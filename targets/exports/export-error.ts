@@ -108,6 +108,10 @@ export function toExportError(err: unknown, context: string): ExportError {
   if ((err as { name?: string } | null)?.name === 'AbortError') {
     return new ExportError('EXPORT_CANCELLED', `${context}: cancelled`);
   }
+  const msg = errorMessage(err);
+  if (code === undefined && /No space left on device|Disk quota exceeded/i.test(msg)) {
+    return new ExportError('EXPORT_IO', `${context}: ${msg}`, { hint: 'the disk is full: free space or export elsewhere; nothing was left half-written' });
+  }
   if (typeof code === 'string' && IO_CODES.has(code)) {
     const hint =
       code === 'ENOSPC' || code === 'EDQUOT'

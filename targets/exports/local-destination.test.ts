@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -233,5 +234,34 @@ describe('local exports: refusals and failures', () => {
     await bad({ to: 'gs://bucket/x' }, /unsupported export destination/);
     await bad({ to: 'output/', partition_by: 'nope' }, /partition_by column `nope`/);
     expect(fs.existsSync(path.join(project, 'output', 'cities', 'cities.parquet'))).toBe(false);
+  });
+});
+
+/** A tiny tmpfs as the export root (needs root, as on CI and the dev machines); null when mounting is not allowed. */
+function mountTinyDisk(dir: string, size: string): boolean {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('local exports: a full disk', () => {
+  const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-exp-full-'));
+  const mounted = mountTinyDisk(disk, '2m');
+  if (!mounted) console.warn('[tx services] cannot mount a tmpfs here (not root?): skipping the disk-full test');
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [disk]);
+    fs.rmSync(disk, { recursive: true, force: true });
+  });
+
+  it.skipIf(!mounted)('fails with a clear disk-full error and leaves nothing behind', async () => {
+    fs.writeFileSync(path.join(disk, 'keep.txt'), 'x');
+    const err = (await runExport(request(fx, { to: disk, format: 'csv' }, { projectDir: project, exportRoots: [disk] })).catch((e: unknown) => e)) as ExportError;
+    expect(err).toBeInstanceOf(ExportError);
+    expect(err.code).toBe('EXPORT_IO');
+    expect(err.hint).toMatch(/disk is full/);
+    expect(fs.readdirSync(disk)).toEqual(['keep.txt']);
   });
 });
