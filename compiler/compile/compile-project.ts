@@ -1,4 +1,6 @@
 import { hash } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { TxError, closest, didYouMean } from '../errors.js';
 import { Dag } from '../graph/dag.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
@@ -160,7 +162,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       if (!s.path) throw new TxError('SOURCE_FILE', `the path of file source \`${s.sourceName}.${s.name}\` rendered empty`, { file: s.file, line: s.line });
     }
     if (s.path && !s.format) {
-      s.format = formatFromPath(s.path);
+      s.format = formatFromPath(s.path) ?? formatOfFolder(isAbsolute(s.path) ? s.path : join(project.dir, s.path));
       if (!s.format) {
         throw new TxError('SOURCE_FILE', `cannot infer the format of file source \`${s.sourceName}.${s.name}\` from \`${s.path}\``, {
           file: s.file,
@@ -495,4 +497,16 @@ function staticCapture(
     }
   }
   return out;
+}
+
+/** A folder source's format: that of the first data file inside (Spark part files). */
+function formatOfFolder(dir: string): ReturnType<typeof formatFromPath> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+  for (const f of (readdirSync(dir, { recursive: true }) as string[]).sort()) {
+    const base = f.split('/').pop()!;
+    if (base.startsWith('_') || base.startsWith('.') || base.endsWith('.crc')) continue;
+    const fmt = formatFromPath(f);
+    if (fmt) return fmt;
+  }
+  return undefined;
 }

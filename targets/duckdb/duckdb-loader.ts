@@ -129,6 +129,7 @@ export class DuckdbLoader {
     if (!l.files.length) throw new TargetError(`file source ${l.uniqueId}: no files to read`);
     if (!l.columns?.length) {
       // Undeclared schema: a view that reads the files in place.
+      if (l.format === 'avro') return this.loadAvro(l);
       const sql = this.readerSql(l);
       await this.pool.with(async (c) => {
         const kind = await this.intro.kind(l.relation, c);
@@ -138,6 +139,8 @@ export class DuckdbLoader {
       const n = await this.pool.query(`select count(*) as n from ${d.relationName(l.relation)}`);
       return { rowsLoaded: Number(n[0]?.n ?? 0), rowsRejected: 0 };
     }
+    if (l.format === 'avro') return this.loadAvro(l);
+    if (l.format === 'orc') throw new TargetError(`${l.files[0]}: ORC sources are not supported on DuckDB yet (DuckDB has no ORC reader); convert to Parquet`);
     if (l.format === 'csv') return this.loadTypedCsv(l);
     return this.loadTypedOther(l);
   }
@@ -226,16 +229,63 @@ export class DuckdbLoader {
     return { rowsLoaded: loaded, rowsRejected: rejected, sampleRejects: sample };
   }
 
-  /** Parquet/JSON with declared types: cast each column; a value that does not fit rejects its row. */
-  private async loadTypedOther(l: FileSourceLoad): Promise<LoadResult> {
+  /**
+   * Avro: stream records (avsc, bounded memory) into a staging table of text values with
+   * file and record number, then type them like any other source.
+   */
+  private async loadAvro(l: FileSourceLoad): Promise<LoadResult> {
+    const { avroColumns, readAvroBatches } = await import('../files/avro-reader.js');
+    const schemaCols = await avroColumns(l.files[0]!).catch((e: unknown) => {
+      throw new TargetError(`${l.files[0]}: not a readable Avro file: ${(e as Error).message}`, { cause: e });
+    });
+    const staging: Relation = { ...l.relation, identifier: `${l.relation.identifier}__tx_avro` };
+    const q = d.quoteIdentifier;
+    const names = schemaCols.map((c) => c.name);
+    await this.pool.with(async (c) => {
+      await this.pool.run(c, `create or replace table ${d.relationName(staging)} (${[...names.map((n) => `${q(n)} varchar`), '__tx_file varchar', '__tx_line bigint'].join(', ')})`);
+      const appender = await c.createAppender(staging.identifier, staging.schema);
+      try {
+        for (const f of l.files) {
+          let line = 0;
+          for await (const batch of readAvroBatches(f, { batchSize: 5000, signal: l.signal })) {
+            for (const row of batch) {
+              line++;
+              for (const n of names) {
+                const v = row[n];
+                if (v === null || v === undefined) appender.appendNull();
+                else appender.appendVarchar(v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+              }
+              appender.appendVarchar(f);
+              appender.appendVarchar(String(line));
+              appender.endRow();
+            }
+          }
+        }
+        appender.flushSync();
+      } catch (e) {
+        throw new TargetError(`cannot read Avro source ${l.files[0]}: ${(e as Error).message}`, { cause: e });
+      } finally {
+        appender.closeSync();
+      }
+    });
+    try {
+      const columns = l.columns?.length ? l.columns : schemaCols.map((c) => ({ name: c.name, type: c.type }));
+      return await this.loadTypedOther({ ...l, columns }, `select * from ${d.relationName(staging)}`);
+    } finally {
+      await this.pool.execute(`drop table if exists ${d.relationName(staging)}`).catch(() => undefined);
+    }
+  }
+
+  /** Parquet/JSON/staged Avro with declared types: cast each column; a value that does not fit rejects its row. */
+  private async loadTypedOther(l: FileSourceLoad, stagedRaw?: string): Promise<LoadResult> {
     const cols = l.columns!;
     const files = fileList(l.files);
-    const raw =
-      l.format === 'parquet'
+    const raw = stagedRaw ??
+      (l.format === 'parquet'
         ? `select *, filename as __tx_file, file_row_number + 1 as __tx_line from read_parquet(${files}, filename = true, file_row_number = true)`
         : l.format === 'json'
           ? `select *, filename as __tx_file, row_number() over (partition by filename) as __tx_line from read_json_auto(${files}, filename = true)`
-          : null;
+          : null);
     if (!raw) throw new TargetError(`format ${l.format} needs a loader that tx does not have on DuckDB`);
     let available: string[];
     try {
