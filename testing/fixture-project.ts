@@ -189,7 +189,11 @@ export function fixtureProject(files: Files, opts: { name?: string; prefix?: str
     query: (sql, db) => queryDuckdb(db ?? dbFile, sql),
     relations: (db) => relationsOf(db ?? dbFile),
     json: <T>(rel: string) => JSON.parse(readFileSync(join(dir, rel), 'utf8')) as T,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      // TX_FX_KEEP=1 keeps fixture folders for debugging a failing test
+      if (process.env.TX_FX_KEEP) process.stderr.write(`kept fixture ${dir}\n`);
+      else rmSync(dir, { recursive: true, force: true });
+    },
   };
   return fx;
 }
@@ -236,4 +240,55 @@ export function compiledSql(c: CompiledProject, model: string): string {
   const n = [...c.nodes.values()].find((x) => x.resourceType === 'model' && x.name === model);
   if (!n) throw new Error(`no model ${model} (models: ${[...c.nodes.values()].filter((x) => x.resourceType === 'model').map((x) => x.name).join(', ')})`);
   return (n.compiledSql ?? '').trim();
+}
+
+/** Run SQL on a throwaway in-memory DuckDB (e.g. `copy (...) to 'x.parquet'` to make fixture files). */
+export async function duckdbMemory(sql: string): Promise<Row[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  try {
+    const conn = await instance.connect();
+    try {
+      const reader = await conn.runAndReadAll(sql);
+      return (reader.getRowObjectsJS() as Row[]).map((r) => plain(r) as Row);
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/**
+ * Start `fn` at the first call and share its promise afterwards. A test file starts every
+ * fixture pipeline (CLI runs, then queries) in one `beforeAll`, so they run at the same time,
+ * and each test awaits the pipeline it asserts on.
+ */
+export function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    if (!p) {
+      p = fn();
+      p.catch(() => undefined); // reported by the tests that await it, not as an unhandled rejection
+    }
+    return p;
+  };
+}
+
+/** Run each query of `queries` on a DuckDB file; results by the same keys. */
+export async function snapshot<K extends string>(dbFile: string, queries: Record<K, string>): Promise<Record<K, Row[]>> {
+  const out = {} as Record<K, Row[]>;
+  const instance = await DuckDBInstance.create(dbFile, { access_mode: 'READ_ONLY' });
+  try {
+    const conn = await instance.connect();
+    try {
+      for (const [k, sql] of Object.entries(queries) as [K, string][]) {
+        out[k] = ((await conn.runAndReadAll(sql)).getRowObjectsJS() as Row[]).map((r) => plain(r) as Row);
+      }
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+  return out;
 }

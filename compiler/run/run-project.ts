@@ -181,7 +181,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
         const n = c.nodes.get(r.uniqueId) ?? c.nodes.get(afterOf.get(r.uniqueId) ?? '');
         const rows = r.rowsAffected !== undefined ? `${r.rowsAffected} rows in ` : '';
         const msg = r.status === 'error' && n?.compiledSql ? `${r.message}\n      compiled SQL: ${compiledPathOf(c, n, 'run')}` : r.message;
-        const label = r.status === 'error' ? `${n?.resourceType ?? 'step'} ${n?.name ?? r.uniqueId}: ` : '';
+        const label = r.status === 'error' || r.status === 'skipped' ? `${n?.resourceType ?? 'step'} ${n?.name ?? r.uniqueId}: ` : '';
         logger.line(r.status === 'error' || r.status === 'fail' ? 'error' : 'info', `${done} of ${total} ${statusWord(r, logger)} ${label}${logger.mask(msg)} ... [${rows}${r.executionTime.toFixed(2)}s]`, {
           node: r.uniqueId,
           status: r.status,
