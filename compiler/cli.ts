@@ -95,7 +95,7 @@ async function runCommand(command: RunCommand, o: RunCliOpts): Promise<void> {
     fullRefresh: !!o.fullRefresh,
     logger,
     signal: controller.signal,
-    afterNode: command === 'build' ? afterNodeHooks(compiled, logger, controller.signal) : undefined,
+    afterNode: command === 'build' || command === 'export' ? afterNodeHooks(compiled, logger, controller.signal) : undefined,
   });
   exitCode = command === 'test' || command === 'build' ? reportTestRun(compiled, outcome, { command, junitXml: o.junitXml, logger }) : outcome.exitCode;
 }
@@ -113,6 +113,7 @@ function main(argv: string[]): Command {
     ['run', 'load file sources and build models'],
     ['seed', 'load seeds/*.csv into tables'],
     ['test', 'run data tests (generic and singular) and unit tests'],
+    ['export', 're-run the exports of the selected models (built earlier) without rebuilding them'],
   ] as const) {
     const cmd = addRunOptions(addSelection(addCommon(program.command(name).description(desc))));
     if (name === 'test' || name === 'build') cmd.option('--junit-xml <path>', 'write the test results as JUnit XML (one test case per data test and unit test)');

@@ -39,6 +39,8 @@ export interface CompiledProject {
   renderModel(id: string, opts: { isIncremental: boolean }): string;
   /** Render a one-off string with the project's globals (hooks, export paths). */
   renderString(source: string, where: string, thisNode?: GraphNode): string;
+  /** Another configured target (exports to `target:NAME`), rendered like the chosen one. */
+  resolveOtherTarget(name: string): ResolvedTarget;
 }
 
 const EPHEMERAL_PREFIX = '__tx_cte__';
@@ -402,6 +404,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     runStartedAt,
     renderModel: (id, o) => renderOne(workById.get(id)!, o.isIncremental),
     renderString,
+    resolveOtherTarget: (name) => resolveTarget(project, name, engine),
   };
 }
 

@@ -11,7 +11,7 @@ import { executeNode, type ExecContext } from './execute-node.js';
 import { expandSourceFiles } from './file-source-files.js';
 import { schedule } from './scheduler.js';
 
-export type RunCommand = 'run' | 'seed' | 'test' | 'build';
+export type RunCommand = 'run' | 'seed' | 'test' | 'build' | 'export';
 
 export interface RunOptions {
   command: RunCommand;
@@ -30,6 +30,8 @@ export interface AfterNodeHooks {
   /** Whether node `n` has after-steps (e.g. exports) in this command. */
   has(n: GraphNode): boolean;
   run(n: GraphNode, session: TargetSession): Promise<NodeResult>;
+  /** Release what the steps opened (sessions on other targets). */
+  close?(): Promise<void>;
 }
 
 export interface RunOutcome {
@@ -42,6 +44,7 @@ const COMMAND_TYPES: Record<RunCommand, Set<string>> = {
   seed: new Set(['seed']),
   test: new Set(['test']),
   build: new Set(['model', 'seed', 'source', 'test']),
+  export: new Set(['model', 'seed']),
 };
 
 /** Which nodes a command runs, from --select/--exclude. */
@@ -96,7 +99,8 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   }
 
   // after-steps (exports) run once a node and its tests have passed
-  const steps = [...order];
+  // `tx export` runs the after-steps alone, on relations built earlier.
+  const steps = o.command === 'export' ? [] : [...order];
   const afterOf = new Map<string, string>();
   if (o.afterNode) {
     for (const id of order) {
@@ -204,6 +208,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
       }
     }
   } finally {
+    await o.afterNode?.close?.().catch(() => undefined);
     await session.close().catch(() => undefined);
   }
   const elapsed = (performance.now() - t0) / 1000;
