@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../testing/services/free-port.js';
@@ -191,6 +192,20 @@ describe('errors and cancellation', () => {
     await expect(target.open({ log, threads: 1 })).rejects.toThrow(new RegExp(`cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}: connection refused.*failed 2 times`));
     expect(log.warnings.length).toBe(1);
     await expect(target.ping()).rejects.toThrow(/connection refused/);
+  });
+
+  it('a server that accepts but never answers: fails after connect_timeout', async () => {
+    const silent = net.createServer(() => undefined); // accepts, says nothing
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const target = createPostgresTarget('pg', configFor(`postgres://postgres@127.0.0.1:${port}/postgres`, { connect_timeout: '300ms' }), process.cwd());
+      const t0 = Date.now();
+      await expect(target.open({ log: recordingLog(), threads: 1 })).rejects.toThrow(/cannot connect to PostgreSQL at 127\.0\.0\.1:\d+: no answer within connect_timeout \(0\.3 s\)/);
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      silent.close();
+    }
   });
 
   it('database missing: names the database', async () => {
