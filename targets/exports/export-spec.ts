@@ -326,8 +326,13 @@ export function parseExportSpec(raw: Record<string, unknown>, ctx: SpecContext):
     }
   }
 
-  const enabled = raw.enabled === undefined ? true : raw.enabled;
-  if (typeof enabled !== 'boolean') throw configError('export `enabled` must be true or false');
+  // `enabled` may be a template, e.g. "{{ var('ship', false) }}", so one project serves laptops and production.
+  let enabled: unknown = raw.enabled === undefined ? true : raw.enabled;
+  if (typeof enabled === 'string') {
+    const v = render(ctx, enabled).trim().toLowerCase();
+    enabled = v === 'true' ? true : v === 'false' || v === '' ? false : v;
+  }
+  if (typeof enabled !== 'boolean') throw configError('export `enabled` must be true or false (or a template that renders to one)');
 
   const display =
     destination.kind === 'local'
