@@ -1,0 +1,188 @@
+/**
+ * Artifacts in target/: manifest.json, run_results.json, compiled and executed SQL files,
+ * written by `tx compile` and `tx build` through the built CLI. No secret reaches any of them.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dedent, fixtureProject, type FixtureProject, type TxRun } from '../../testing/fixture-project.js';
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const SECRET = 'pa55-w0rd-never-logged';
+const FILES = {
+  'project.yml': dedent(`
+    name: art
+    targets:
+      duckdb:
+        type: duckdb
+        path: target/art.duckdb
+        password: "{{ env_var('TX_FX_PASSWORD') }}"
+  `),
+  'seeds/s.csv': 'id,label\n1,one\n2,two\n',
+  'data/f.csv': 'id\n1\n2\n3\n',
+  'models/props.yml': dedent(`
+    version: 2
+    sources:
+      - name: raw
+        tables:
+          - name: f
+            path: data/f.csv
+    models:
+      - name: a
+        description: The a model.
+        columns:
+          - name: id
+            description: Key.
+            tests: [not_null]
+  `),
+  'models/a.sql': "{{ config(materialized='table', tags=['t1']) }}\nselect s.id, s.label from {{ ref('s') }} s join {{ source('raw', 'f') }} f using (id)\n",
+  'models/b.sql': "select count(*) as n from {{ ref('a') }}\n",
+  'models/e.sql': "{{ config(materialized='ephemeral') }}select 10 as x\n",
+  'models/c.sql': "{{ config(materialized='table') }}select * from {{ ref('e') }}\n",
+};
+
+let fx: FixtureProject;
+let compile: TxRun;
+let afterCompile: { dbExists: boolean; manifest: Obj; compiledFiles: string[] };
+let build: TxRun;
+let manifest: Obj;
+let runResults: Obj;
+
+function filesUnder(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).map((f) => f.split('\\').join('/')).sort();
+}
+
+beforeAll(async () => {
+  fx = fixtureProject(FILES);
+  const env = { TX_FX_PASSWORD: SECRET };
+  compile = await fx.txWith({ env }, 'compile');
+  afterCompile = {
+    dbExists: fx.exists('target/art.duckdb'),
+    manifest: fx.json('target/manifest.json'),
+    compiledFiles: filesUnder(fx.path('target/compiled')),
+  };
+  build = await fx.txWith({ env }, 'build');
+  manifest = fx.json('target/manifest.json');
+  runResults = fx.json('target/run_results.json');
+}, 120_000);
+afterAll(() => fx?.cleanup());
+
+describe('tx compile', () => {
+  it('writes manifest.json and compiled SQL without touching the database', () => {
+    expect(compile.stderr).toBe('');
+    expect(compile.code).toBe(0);
+    const summary = /^Compiled (.*) in \d+\.\d\ds/m.exec(compile.stdout)?.[1] ?? '';
+    expect(summary.split(', ').sort()).toEqual(['1 seed', '1 source', '1 test', '4 models']);
+    expect(afterCompile.dbExists).toBe(false);
+    expect(Object.keys(afterCompile.manifest.nodes).sort()).toEqual(['model.art.a', 'model.art.b', 'model.art.c', 'model.art.e', 'seed.art.s', expect.stringMatching(/^test\.art\./)]);
+    expect(afterCompile.compiledFiles).toEqual(expect.arrayContaining(['art/models/a.sql', 'art/models/b.sql', 'art/models/c.sql']));
+  });
+});
+
+describe('manifest.json', () => {
+  it('every node has type, config, depends_on, raw and compiled SQL, and a sha256 checksum of its file', () => {
+    const a = manifest.nodes['model.art.a'];
+    expect(a).toMatchObject({
+      unique_id: 'model.art.a',
+      resource_type: 'model',
+      name: 'a',
+      path: 'models/a.sql',
+      fqn: ['art', 'a'],
+      relation_name: '"main"."a"',
+      config: { materialized: 'table', tags: ['t1'] },
+      tags: ['t1'],
+      description: 'The a model.',
+      raw_code: FILES['models/a.sql'],
+      compiled_code: '\nselect s.id, s.label from "main"."s" s join "raw"."f" f using (id)\n',
+      checksum: { name: 'sha256', checksum: createHash('sha256').update(FILES['models/a.sql']).digest('hex') },
+    });
+    expect(a.depends_on.nodes.sort()).toEqual(['seed.art.s', 'source.art.raw.f']);
+    expect(a.columns.id).toMatchObject({ name: 'id', description: 'Key.', tests: ['not_null'] });
+    expect(manifest.nodes['model.art.b']).toMatchObject({ resource_type: 'model', config: { materialized: 'view' }, depends_on: { nodes: ['model.art.a'] } });
+    expect(manifest.nodes['model.art.e']).toMatchObject({ config: { materialized: 'ephemeral' }, relation_name: null });
+    expect(manifest.nodes['model.art.c'].compiled_code).toContain('"__tx_cte__e" as (');
+  });
+
+  it('seeds, sources and tests are there with their type and dependencies', () => {
+    expect(manifest.nodes['seed.art.s']).toMatchObject({ resource_type: 'seed', relation_name: '"main"."s"', depends_on: { nodes: [] } });
+    expect(manifest.sources['source.art.raw.f']).toMatchObject({
+      resource_type: 'source',
+      source_name: 'raw',
+      relation_name: '"raw"."f"',
+      external: { location: 'data/f.csv', format: 'csv' },
+    });
+    const test = Object.values(manifest.nodes as Record<string, Obj>).find((n) => n.resource_type === 'test')!;
+    expect(test.depends_on.nodes).toEqual(['model.art.a']);
+    expect(test.test_metadata).toMatchObject({ name: 'not_null', column_name: 'id' });
+    expect(test.compiled_code).toMatch(/"main"\."a"/);
+  });
+
+  it('parent and child maps follow the DAG', () => {
+    expect(manifest.parent_map['model.art.b']).toEqual(['model.art.a']);
+    expect(manifest.child_map['model.art.a']).toEqual(expect.arrayContaining(['model.art.b']));
+    expect(manifest.child_map['seed.art.s']).toEqual(['model.art.a']);
+  });
+
+  it('records the target without its password', () => {
+    expect(manifest.metadata).toMatchObject({ project_name: 'art', target: { name: 'duckdb', type: 'duckdb', schema: 'main' } });
+    expect(manifest.metadata.target.password).toBeUndefined();
+  });
+});
+
+describe('run_results.json', () => {
+  it('has status, timing, rows affected and message for every node that ran', () => {
+    expect(build.stderr).toBe('');
+    expect(build.code).toBe(0);
+    expect(runResults.metadata.command).toBe('build');
+    expect(typeof runResults.elapsed_time).toBe('number');
+    const byId = Object.fromEntries((runResults.results as Obj[]).map((r) => [r.unique_id, r]));
+    expect(Object.keys(byId)).toHaveLength(7);
+    expect(Object.keys(byId)).toEqual(expect.arrayContaining(['model.art.a', 'model.art.b', 'model.art.c', 'model.art.e', 'seed.art.s', 'source.art.raw.f', expect.stringMatching(/^test\.art\./)]));
+    expect(byId['model.art.a']).toMatchObject({ status: 'success', message: 'created table main.a', adapter_response: { rows_affected: 2 } });
+    expect(byId['seed.art.s']).toMatchObject({ status: 'success', adapter_response: { rows_affected: 2 } });
+    expect(byId['source.art.raw.f']).toMatchObject({ status: 'success', adapter_response: { rows_affected: 3 } });
+    expect(byId['model.art.b']).toMatchObject({ status: 'success', message: 'created view main.b' });
+    const test = Object.values(byId).find((r) => String(r.unique_id).startsWith('test.'))!;
+    expect(test.status).toBe('pass');
+    for (const id of ['model.art.a', 'model.art.b', 'seed.art.s']) {
+      const r = byId[id];
+      expect(r.execution_time).toBeGreaterThan(0);
+      expect(r.timing[0].name).toBe('execute');
+      expect(Date.parse(r.timing[0].completed_at)).toBeGreaterThanOrEqual(Date.parse(r.timing[0].started_at));
+    }
+  });
+});
+
+describe('SQL files', () => {
+  it('target/compiled/** holds the compiled SQL of each node', () => {
+    expect(fx.read('target/compiled/art/models/a.sql')).toBe(`${manifest.nodes['model.art.a'].compiled_code}\n`);
+    expect(fx.read('target/compiled/art/models/c.sql')).toContain('"__tx_cte__e"');
+    expect(filesUnder(fx.path('target/compiled')).some((f) => /^art\/tests\/generic\/.*\.sql$/.test(f))).toBe(true);
+  });
+
+  it('target/run/** holds the SQL that was executed for each built model', () => {
+    const run = filesUnder(fx.path('target/run')).filter((f) => f.endsWith('.sql'));
+    expect(run).toEqual(expect.arrayContaining(['art/models/a.sql', 'art/models/b.sql', 'art/models/c.sql']));
+    expect(fx.read('target/run/art/models/b.sql')).toBe('select count(*) as n from "main"."a"\n\n');
+  });
+
+  it('no artifact and no log holds the password', () => {
+    const all = [...filesUnder(fx.path('target')).map((f) => join('target', f)), ...filesUnder(fx.path('logs')).map((f) => join('logs', f))].filter(
+      (f) => !f.endsWith('.duckdb') && !f.endsWith('.wal') && !/\/$/.test(f),
+    );
+    let checked = 0;
+    for (const f of all) {
+      let text: string;
+      try {
+        text = readFileSync(fx.path(f), 'utf8');
+      } catch {
+        continue; // a folder
+      }
+      checked++;
+      expect(text, f).not.toContain(SECRET);
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+});
