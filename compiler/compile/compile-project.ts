@@ -67,7 +67,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 
   const vars = { ...project.vars, ...(opts.vars ?? {}) };
   const log = opts.log ?? (() => {});
-  engine.setGlobal('var', makeVar(vars));
+  engine.setGlobal('var', makeVar(vars, (s, where) => engine.renderString(s, `project.yml (${where})`)));
   engine.setGlobal('env_var', makeEnvVar(opts.env ?? process.env));
   engine.setGlobal('run_started_at', new RunStartedAt(runStartedAt));
   engine.setGlobal('invocation_id', sha(String(runStartedAt.getTime()) + process.pid).slice(0, 32));

@@ -92,12 +92,18 @@ export class RunStartedAt {
   }
 }
 
-/** `var(name, default)` over CLI vars then project vars. */
-export function makeVar(vars: Record<string, unknown>): (...args: unknown[]) => unknown {
+/**
+ * `var(name, default)` over CLI vars then project vars. A string value may itself be a
+ * template (`"{{ env_var('BUCKET', 'x') }}"`), rendered when read.
+ */
+export function makeVar(vars: Record<string, unknown>, render?: (s: string, where: string) => string): (...args: unknown[]) => unknown {
   return (...args) => {
     const { pos, kw } = splitArgs(args);
     const name = String(pos[0]);
-    if (Object.prototype.hasOwnProperty.call(vars, name)) return vars[name];
+    if (Object.prototype.hasOwnProperty.call(vars, name)) {
+      const v = vars[name];
+      return render && typeof v === 'string' && v.includes('{{') ? render(v, `var ${name}`) : v;
+    }
     if (pos.length > 1) return pos[1];
     if ('default' in kw) return kw.default;
     throw new TxError('VAR', `var \`${name}\` has no value and no default`, {
