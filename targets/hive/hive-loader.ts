@@ -147,6 +147,9 @@ export function duckToHive(duckType: string): { hive: string; duck?: string } {
 type Sample = NonNullable<LoadResult['sampleRejects']>;
 
 export class HiveLoader {
+  /** Databases this session has made sure of. */
+  private readonly databases = new Set<string>();
+
   constructor(
     private readonly conn: HiveConnection,
     private readonly intro: HiveIntrospector,
@@ -196,14 +199,15 @@ export class HiveLoader {
     const q = d.quoteIdentifier;
     const opts = { node, signal };
     const b = { uniqueId: node, signal };
-    await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(tmp)}`, opts);
     const colDefs = cols.map((x) => `${q(x.name)} ${x.hiveType}`).join(', ');
     const select = `SELECT ${cols.map((x) => `${x.expr} AS ${dd.quoteIdentifier(x.name)}`).join(', ')} FROM (${sql})`;
     const format = this.cfg.fileFormat;
     if (values) {
-      await this.conn.execute(
-        this.spark() ? `CREATE TABLE ${d.relationName(tmp)} (${colDefs}) USING ${format}` : `CREATE TABLE ${d.relationName(tmp)} (${colDefs}) STORED AS ${format.toUpperCase()}`,
-        opts,
+      await this.mat.createFresh(b, tmp, () =>
+        this.conn.execute(
+          this.spark() ? `CREATE TABLE ${d.relationName(tmp)} (${colDefs}) USING ${format}` : `CREATE TABLE ${d.relationName(tmp)} (${colDefs}) STORED AS ${format.toUpperCase()}`,
+          opts,
+        ),
       );
       const asText = `SELECT ${cols.map((x) => `CAST(${dd.quoteIdentifier(x.name)} AS VARCHAR) AS ${dd.quoteIdentifier(x.name)}`).join(', ')} FROM (${select})`;
       const result = await c.stream(asText);
@@ -235,9 +239,11 @@ export class HiveLoader {
       await flush();
       return n;
     }
-    const dir = path.join(this.cfg.landingDir!, `${tmp.schema}.${tmp.identifier}.${newBuildId()}`);
+    const id = newBuildId();
+    const dir = path.join(this.cfg.landingDir!, `${tmp.schema}.${tmp.identifier}.${id}`);
     fs.mkdirSync(dir, { recursive: true });
-    const stage = tmpRelation(tmp, 'stage');
+    // A name of its own per load: no leftover can be in the way.
+    const stage = { ...tmp, identifier: `${tmp.identifier.replace(/__tx_load$/, '')}__tx_stage_${id}` };
     try {
       const r = await c.run(`COPY (${select}) TO ${lit(path.join(dir, 'data.parquet'))} (FORMAT parquet, COMPRESSION snappy)`);
       const n = Number(r.rowsChanged);
@@ -245,7 +251,6 @@ export class HiveLoader {
       fs.chmodSync(dir, 0o755);
       for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644);
       const url = pathToFileURL(dir).href;
-      await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(stage)}`, opts);
       await this.conn.execute(
         this.spark()
           ? `CREATE TABLE ${d.relationName(stage)} (${colDefs}) USING parquet LOCATION ${d.literal(url)}`
@@ -253,7 +258,7 @@ export class HiveLoader {
         opts,
       );
       const o: TableOptions = { fileFormat: format, partitionBy: [], clusteredBy: [], tblproperties: {} };
-      await this.mat.createTableAs(b, tmp, `SELECT * FROM ${d.relationName(stage)}`, o);
+      await this.mat.createFresh(b, tmp, () => this.mat.createTableAs(b, tmp, `SELECT * FROM ${d.relationName(stage)}`, o));
       return n;
     } finally {
       await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(stage)}`, { node }).catch(() => undefined);
@@ -272,7 +277,10 @@ export class HiveLoader {
     signal?: AbortSignal,
     before?: (rows: number) => Promise<void>,
   ): Promise<number> {
-    await this.conn.execute(`CREATE DATABASE IF NOT EXISTS ${d.quoteIdentifier(relation.schema)}`, { node });
+    if (!this.databases.has(relation.schema.toLowerCase())) {
+      await this.conn.execute(`CREATE DATABASE IF NOT EXISTS ${d.quoteIdentifier(relation.schema)}`, { node });
+      this.databases.add(relation.schema.toLowerCase());
+    }
     const tmp = tmpRelation(relation, 'load');
     try {
       const n = await this.land(c, sql, cols, tmp, node, values, signal);

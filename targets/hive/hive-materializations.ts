@@ -145,6 +145,26 @@ export class HiveMaterializations {
     if (diff) throw new TargetError(diff);
   }
 
+  /**
+   * Runs `create` (a CREATE TABLE of `r`); when a leftover of a killed run is in the way, drops it
+   * and tries once more. Saves the DROP round trip in the usual case.
+   */
+  async createFresh(b: { signal?: AbortSignal; uniqueId: string }, r: Relation, create: () => Promise<unknown>): Promise<void> {
+    try {
+      await create();
+    } catch (e) {
+      if (!(e instanceof TargetError) || !/ALREADY_EXISTS|already exists/i.test(e.message)) throw e;
+      this.log.info(`dropping ${d.relationName(r)}, left over from an earlier run`);
+      await this.run(b, `DROP TABLE IF EXISTS ${d.relationName(r)}`);
+      await create();
+    }
+  }
+
+  /** ALTER TABLE from RENAME TO to, dropping a leftover `to` (from a killed run) if needed. */
+  private async renameAside(b: { signal?: AbortSignal; uniqueId: string }, from: Relation, to: Relation): Promise<void> {
+    await this.createFresh(b, to, () => this.run(b, `ALTER TABLE ${d.relationName(from)} RENAME TO ${d.relationName(to)}`));
+  }
+
   async dropIfExists(r: Relation, node?: string, kindHint?: 'table' | 'view'): Promise<void> {
     const kind = kindHint ?? (await this.intro.kind(r));
     if (!kind) return;
@@ -165,12 +185,11 @@ export class HiveMaterializations {
         await this.run(b, `DROP VIEW IF EXISTS ${d.relationName(tmp)}`).catch(() => undefined);
       }
     }
-    const kind = await this.intro.kind(b.relation);
-    if (kind === 'table') {
+    const existing = await this.intro.details(b.relation);
+    if (existing?.kind === 'table') {
       // A table becomes a view: move the table aside, create the view, then drop the old table.
       const old = tmpRelation(b.relation, 'old');
-      await this.dropIfExists(old, b.uniqueId, 'table');
-      await this.run(b, `ALTER TABLE ${name} RENAME TO ${d.relationName(old)}`);
+      await this.renameAside(b, b.relation, old);
       try {
         await this.run(b, `CREATE VIEW ${name} AS\n${b.sql}`);
       } catch (e) {
@@ -266,9 +285,8 @@ export class HiveMaterializations {
       return performance.now() - t0;
     }
     const old = tmpRelation(target, 'old');
-    await this.dropIfExists(old, b.uniqueId, 'table');
     const t0 = performance.now();
-    await this.run(node, `ALTER TABLE ${name} RENAME TO ${d.relationName(old)}`);
+    await this.renameAside(node, target, old);
     try {
       await this.run(node, `ALTER TABLE ${d.relationName(tmp)} RENAME TO ${name}`);
     } catch (e) {
@@ -308,9 +326,8 @@ export class HiveMaterializations {
     const tmp = tmpRelation(b.relation, 'new');
     const existing = existingKnown === undefined ? await this.intro.details(b.relation) : (existingKnown ?? undefined);
     const location = o.locationRoot ? tableLocation(o.locationRoot, b.relation, newBuildId()) : undefined;
-    await this.dropIfExists(tmp, b.uniqueId, 'table');
     try {
-      await this.createTableAs(b, tmp, b.sql, o, location);
+      await this.createFresh(b, tmp, () => this.createTableAs(b, tmp, b.sql, o, location));
       await this.checkContract(b, tmp);
       const rows = await this.count(b, tmp);
       const window = await this.swap(b, tmp, b.relation, existing);
@@ -350,9 +367,8 @@ export class HiveMaterializations {
     const staging = tmpRelation(b.relation, 'incr');
     const stagingName = d.relationName(staging);
     const stagingOptions: TableOptions = { fileFormat: 'parquet', partitionBy: [], clusteredBy: [], tblproperties: {} };
-    await this.dropIfExists(staging, b.uniqueId, 'table');
     try {
-      await this.createTableAs(b, staging, b.sql, stagingOptions);
+      await this.createFresh(b, staging, () => this.createTableAs(b, staging, b.sql, stagingOptions));
       await this.checkContract(b, staging);
       const newCols = await this.intro.columns(staging);
       const newByName = new Map(newCols.map((c) => [c.name.toLowerCase(), c]));
@@ -449,10 +465,9 @@ export class HiveMaterializations {
       partitionBy: existing.partitionColumns,
     };
     const tmp = tmpRelation(b.relation, 'new');
-    await this.dropIfExists(tmp, b.uniqueId, 'table');
     const location = existing.external && o.locationRoot ? tableLocation(o.locationRoot, b.relation, newBuildId()) : undefined;
     try {
-      await this.createTableAs(b, tmp, `SELECT ${select} FROM ${d.relationName(b.relation)}`, o, location);
+      await this.createFresh(b, tmp, () => this.createTableAs(b, tmp, `SELECT ${select} FROM ${d.relationName(b.relation)}`, o, location));
       await this.swap(b, tmp, b.relation, existing);
     } catch (e) {
       await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(tmp)}`, { node: b.uniqueId }).catch(() => undefined);
