@@ -9,13 +9,14 @@
  * Rows land in a scratch table that is swapped in (with dependent views kept) in one transaction.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdbDialect } from '../duckdb/duckdb-dialect.js';
+// The DuckDB target's own file checks, so both targets refuse the same files with the same words.
+import { readHeaderLine, sniffBinary } from '../duckdb/duckdb-loader.js';
 import { TargetError, type FileSourceLoad, type LoadColumn, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
 import { postgresDialect as d, scratchName } from './postgres-dialect.js';
@@ -121,30 +122,6 @@ function duckOutputExpr(name: string, duckType: string): string {
 // Header checks, as on DuckDB
 // ---------------------------------------------------------------------------------------------
 
-/** The first line of a (possibly gzipped) text file, without BOM and CR. */
-function readHeaderLine(path: string): string | null {
-  const fd = openSync(path, 'r');
-  try {
-    const size = Math.min(statSync(path).size, 1 << 20);
-    const buf = Buffer.alloc(size);
-    readSync(fd, buf, 0, size, 0);
-    let text: string;
-    if (buf[0] === 0x1f && buf[1] === 0x8b) {
-      try {
-        text = gunzipSync(buf, { finishFlush: 2 }).toString('utf8');
-      } catch {
-        text = '';
-      }
-    } else text = buf.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (!text.length) return null;
-    const nl = text.indexOf('\n');
-    return (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function splitHeader(line: string, delim: string, quote: string): string[] {
   const out: string[] = [];
   let cur = '';
@@ -169,6 +146,8 @@ function splitHeader(line: string, delim: string, quote: string): string[] {
 
 function checkHeaders(l: FileSourceLoad, cols: LoadColumn[], delim: string, quote: string): void {
   for (const f of l.files) {
+    const kind = sniffBinary(f);
+    if (kind) throw new TargetError(`${f}: this is not a CSV file (${kind}); check the path or set the source's format`);
     const line = readHeaderLine(f);
     if (line === null) throw new TargetError(`${f}: the file is empty; expected a header line with ${cols.length} columns`);
     const got = splitHeader(line, delim, quote);
@@ -186,7 +165,7 @@ function checkHeaders(l: FileSourceLoad, cols: LoadColumn[], delim: string, quot
 }
 
 function wrapFileError(e: unknown, l: FileSourceLoad): Error {
-  if (e instanceof TargetError && /rejected|header|empty|declared columns|connect|password|database|cancel|SSL|timeout|lost/.test(e.message)) return e;
+  if (e instanceof TargetError && /rejected|header|empty|declared columns|not a CSV file|Avro|ORC|connect|password|database|cancel|SSL|timeout|lost/.test(e.message)) return e;
   const msg = (e as Error).message ?? String(e);
   const files = l.files.length === 1 ? l.files[0]! : `${l.files.length} files (${basename(l.files[0]!)}, ...)`;
   return new TargetError(`cannot read ${l.format} source ${files}: ${msg.split('\n')[0]}`, { cause: e, transient: e instanceof TargetError && e.options.transient });
@@ -280,6 +259,7 @@ const REJECT_COLUMNS = ['source', 'file', 'line', 'column_name', 'error_type', '
 
 export class PostgresLoader {
   private instance: Promise<DuckDBInstance> | undefined;
+  private instanceDir: string | undefined;
 
   constructor(
     private readonly conn: PostgresConnection,
@@ -290,9 +270,14 @@ export class PostgresLoader {
   ) {}
 
   private async duck<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    // Loaded on the first load only: models-only runs never load DuckDB's native module.
-    this.instance ??= import('@duckdb/node-api').then((m) => m.DuckDBInstance.create(':memory:', this.duckSettings));
-    const c = await (await this.instance).connect();
+    // Loaded on the first load only: models-only runs never load DuckDB's native module. A database file in a
+    // private temp folder (not :memory:) so staged data and large intermediates spill to disk, not to RAM.
+    if (!this.instance) {
+      const dir = mkdtempSync(join(tmpdir(), 'tx-pg-reader-'));
+      this.instanceDir = dir;
+      this.instance = import('@duckdb/node-api').then((m) => m.DuckDBInstance.create(join(dir, 'reader.duckdb'), this.duckSettings));
+    }
+    const c = await (await this.instance!).connect();
     try {
       return await fn(c);
     } finally {
@@ -303,6 +288,8 @@ export class PostgresLoader {
   async close(): Promise<void> {
     if (this.instance) (await this.instance.catch(() => undefined))?.closeSync();
     this.instance = undefined;
+    if (this.instanceDir) rmSync(this.instanceDir, { recursive: true, force: true });
+    this.instanceDir = undefined;
   }
 
   /** Column names and DuckDB types of a DuckDB query. */
@@ -401,6 +388,10 @@ export class PostgresLoader {
   async loadFileSource(l: FileSourceLoad): Promise<LoadResult> {
     if (!l.files.length) throw new TargetError(`file source ${l.uniqueId}: no files to read`);
     try {
+      if (l.format === 'avro') return await this.loadAvro(l);
+      if (l.format === 'orc') {
+        throw new TargetError(`${l.files[0]}: ORC sources are not supported on PostgreSQL yet (tx reads files with DuckDB, which has no ORC reader); convert to Parquet`);
+      }
       if (!l.columns?.length) {
         // Undeclared schema: DuckDB infers the types (DuckDB's target reads in place; PostgreSQL needs a table).
         const rows = await this.replaceWith(l.relation, l.uniqueId, this.readerSql(l), new Map(), l.signal);
@@ -436,7 +427,7 @@ export class PostgresLoader {
    * Declared columns: DuckDB casts each value to its declared type; the rows that fit are copied to PostgreSQL,
    * the others land in the rejects relation with file, line and reason (the DuckDB target's rules and texts).
    */
-  private async loadTyped(l: FileSourceLoad): Promise<LoadResult> {
+  private async loadTyped(l: FileSourceLoad, stagedRaw?: string): Promise<LoadResult> {
     const cols = l.columns!;
     const declared = new Map(cols.map((c) => [c.name.toLowerCase(), d.typeName(c.type)]));
     const tag = `tx_rej_${Math.random().toString(36).slice(2, 10)}`;
@@ -453,17 +444,25 @@ export class PostgresLoader {
         `select * from read_csv(${fileList(l.files)}, header = ${header}, delim = ${lit(delim)}, quote = ${lit(quote)}, escape = ${lit(quote)}, ` +
         `columns = ${colsSpec}, auto_detect = false, store_rejects = true, rejects_table = ${lit(tag)}, rejects_scan = ${lit(`${tag}_scan`)}, ` +
         `null_padding = false, ignore_errors = true)`;
-      rejectsSelect = `select s.file_path as file, e.line as line, e.column_name as column_name, e.error_type as error_type, e.error_message as reason, e.csv_line as raw_line
-       from ${dq(tag)} e join ${dq(`${tag}_scan`)} s on e.scan_id = s.scan_id and e.file_id = s.file_id`;
+      // One rejected row per file line, with every reason DuckDB gave for it.
+      rejectsSelect = `select s.file_path as file, e.line as line, string_agg(distinct e.column_name, ', ') as column_name,
+              string_agg(distinct e.error_type, ', ') as error_type,
+              string_agg(distinct case e.error_type when 'MISSING COLUMNS' then 'too few columns (expected ${cols.length})'
+                                                    when 'TOO MANY COLUMNS' then 'too many columns (expected ${cols.length})'
+                                                    else e.error_message end, '; ') as reason,
+              min(e.csv_line) as raw_line
+       from ${dq(tag)} e join ${dq(`${tag}_scan`)} s on e.scan_id = s.scan_id and e.file_id = s.file_id
+       group by s.file_path, e.line`;
       cleanup = [`drop table if exists ${dq(tag)}`, `drop table if exists ${dq(`${tag}_scan`)}`];
     } else {
       const files = fileList(l.files);
       const raw =
-        l.format === 'parquet'
+        stagedRaw ??
+        (l.format === 'parquet'
           ? `select *, filename as __tx_file, file_row_number + 1 as __tx_line from read_parquet(${files}, filename = true, file_row_number = true)`
           : l.format === 'json'
             ? `select *, filename as __tx_file, row_number() over (partition by filename) as __tx_line from read_json_auto(${files}, filename = true)`
-            : null;
+            : null);
       if (!raw) throw new TargetError(`format ${l.format} needs a loader that tx does not have on PostgreSQL`);
       const available = await this.duck(async (c) => (await this.describe(c, raw)).map((x) => x.name));
       const missing = cols.filter((c) => !available.some((a) => a.toLowerCase() === c.name.toLowerCase()));
@@ -513,6 +512,52 @@ export class PostgresLoader {
         }
       }),
     );
+  }
+
+  /**
+   * Avro, as on DuckDB: records streamed (avsc, bounded memory) into a staging table of text values with file and
+   * record number in the loader's DuckDB (a temp file, so it spills to disk), then typed like any other source.
+   */
+  private async loadAvro(l: FileSourceLoad): Promise<LoadResult> {
+    const { avroColumns, readAvroBatches } = await import('../files/avro-reader.js');
+    const schemaCols = await avroColumns(l.files[0]!).catch((e: unknown) => {
+      throw new TargetError(`${l.files[0]}: not a readable Avro file: ${(e as Error).message}`, { cause: e });
+    });
+    const staging = `tx_avro_${Math.random().toString(36).slice(2, 10)}`;
+    const names = schemaCols.map((c) => c.name);
+    await this.duck(async (c) => {
+      await c.run(`create table ${dq(staging)} (${[...names.map((n) => `${dq(n)} varchar`), '__tx_file varchar', '__tx_line bigint'].join(', ')})`);
+      const appender = await c.createAppender(staging, 'main');
+      try {
+        for (const f of l.files) {
+          let line = 0;
+          for await (const batch of readAvroBatches(f, { batchSize: 5000, signal: l.signal })) {
+            for (const row of batch) {
+              line++;
+              for (const n of names) {
+                const v = row[n];
+                if (v === null || v === undefined) appender.appendNull();
+                else appender.appendVarchar(v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+              }
+              appender.appendVarchar(f);
+              appender.appendVarchar(String(line));
+              appender.endRow();
+            }
+          }
+        }
+        appender.flushSync();
+      } catch (e) {
+        throw new TargetError(`cannot read Avro source ${l.files[0]}: ${(e as Error).message}`, { cause: e });
+      } finally {
+        appender.closeSync();
+      }
+    });
+    try {
+      const columns = l.columns?.length ? l.columns : schemaCols.map((c) => ({ name: c.name, type: c.type }));
+      return await this.loadTyped({ ...l, columns }, `select * from ${dq(staging)}`);
+    } finally {
+      await this.duck((c) => c.run(`drop table if exists ${dq(staging)}`)).catch(() => undefined);
+    }
   }
 
   /** max_rejected_rows, with the DuckDB target's rule and wording. */
