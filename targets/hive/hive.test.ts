@@ -565,6 +565,28 @@ describe('hive target on the Spark Thrift Server', () => {
     await expect(nosasl.ping()).rejects.toThrow(/HiveServer2 at 127\.0\.0\.1:\d+ closed the connection while opening a session: the server probably expects SASL \(set auth: NONE, PLAIN or LDAP\)/);
     expect(Date.now() - t2).toBeLessThan(10_000);
 
+    // A server that hangs up on the SASL handshake (what a NOSASL HiveServer2 does), and one that
+    // accepts the connection and never answers: each a clear error naming the stage.
+    const sockets = new Set<net.Socket>();
+    const hangUp = net.createServer((s) => s.once('data', () => s.destroy()));
+    const silent = net.createServer((s) => sockets.add(s));
+    await new Promise<void>((r) => hangUp.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port1 = (hangUp.address() as net.AddressInfo).port;
+      await expect(createHiveTarget('hive', targetConfig({ port: port1, retries: 0 }), work).ping()).rejects.toThrow(
+        /closed the connection during the SASL PLAIN handshake: the server may not use SASL \(auth: NOSASL\)/,
+      );
+      const port2 = (silent.address() as net.AddressInfo).port;
+      await expect(createHiveTarget('hive', targetConfig({ port: port2, retries: 0, connect_timeout: '1s' }), work).ping()).rejects.toThrow(
+        /timed out after 1s authenticating to HiveServer2 at 127\.0\.0\.1:\d+ \(auth NONE: if the server uses another auth mode/,
+      );
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => hangUp.close(r));
+      await new Promise((r) => silent.close(r));
+    }
+
     expect(() => createHiveTarget('hive', targetConfig({ auth: 'KERBEROS' }), work)).toThrow(/auth KERBEROS is not supported by tx/);
     expect(() => createHiveTarget('hive', targetConfig({ auth: 'LDAP', user: '' }), work)).toThrow(/auth LDAP needs a user/);
     expect(() => createHiveTarget('hive', targetConfig({ auth: 'TOKEN' }), work)).toThrow(/auth must be one of NONE, PLAIN, LDAP, NOSASL/);
