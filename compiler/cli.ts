@@ -236,6 +236,11 @@ async function entry(): Promise<void> {
     controller.abort();
   });
   process.on('SIGTERM', () => controller.abort());
+  // `tx show ... | head`: the reader went away; stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const program = main(process.argv);
   const debug = process.argv.includes('--debug');
   try {

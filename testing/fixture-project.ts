@@ -10,9 +10,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { compileProject, type CompileOptions, type CompiledProject } from '../compiler/compile/compile-project.js';
@@ -22,6 +22,27 @@ import { loadProject } from '../compiler/load/load-project.js';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The built CLI (`npm run build` writes it). */
 export const CLI = join(REPO_ROOT, 'dist', 'compiler', 'cli.js');
+
+let snapshotCli: string | undefined;
+/**
+ * The CLI the tests run: a private copy of dist/ (with package.json, schemas/ and a link to
+ * node_modules) taken once per test file, so a `npm run build` running beside the tests cannot
+ * hand a child process half-written modules. TX_TEST_LIVE_DIST=1 runs dist/ in place.
+ */
+export function cliPath(): string {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  if (process.env.TX_TEST_LIVE_DIST) return CLI;
+  if (!snapshotCli) {
+    const root = mkdtempSync(join(tmpdir(), 'tx-cli-'));
+    cpSync(join(REPO_ROOT, 'dist'), join(root, 'dist'), { recursive: true, filter: (src) => !src.includes(`${sep}bench${sep}`) && !src.endsWith('.map') });
+    cpSync(join(REPO_ROOT, 'schemas'), join(root, 'schemas'), { recursive: true });
+    cpSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'));
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    snapshotCli = join(root, 'dist', 'compiler', 'cli.js');
+  }
+  return snapshotCli;
+}
 
 export type Files = Record<string, string | Uint8Array>;
 export type Row = Record<string, unknown>;
@@ -63,7 +84,7 @@ export function writeFiles(dir: string, files: Files): void {
 
 /** Run the built tx CLI with `args`; never throws, kills it after `timeoutMs`. */
 export function runCli(args: string[], o: RunOptions = {}): Promise<TxRun> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const cli = cliPath();
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined };
   delete env.TX_TARGET;
   for (const [k, v] of Object.entries(o.env ?? {})) {
@@ -72,7 +93,7 @@ export function runCli(args: string[], o: RunOptions = {}): Promise<TxRun> {
   }
   const t0 = performance.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: o.cwd ?? tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { cwd: o.cwd ?? tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -161,6 +182,8 @@ export interface FixtureProject {
   relations(dbFile?: string): Promise<RelationRow[]>;
   /** target/manifest.json, target/run_results.json and similar, parsed. */
   json<T = Record<string, unknown>>(rel: string): T;
+  /** A copy of the whole folder (database file included) in a fresh temp dir. */
+  copy(): FixtureProject;
   cleanup(): void;
 }
 
@@ -168,13 +191,15 @@ export interface FixtureProject {
  * Write a project folder from `files` into a fresh temp dir. When `project.yml` is absent it is
  * written as `name: <name>`. `dbFile` is where the default DuckDB target puts its file.
  */
-export function fixtureProject(files: Files, opts: { name?: string; prefix?: string; dbFile?: string } = {}): FixtureProject {
+export function fixtureProject(files: Files, opts: { name?: string; prefix?: string; dbFile?: string; copyFrom?: string } = {}): FixtureProject {
   const dir = mkdtempSync(join(tmpdir(), opts.prefix ?? 'tx-fx-'));
+  if (opts.copyFrom) cpSync(opts.copyFrom, dir, { recursive: true });
   const all: Files = { ...files };
   const name = opts.name ?? 'fx';
-  if (!('project.yml' in all)) all['project.yml'] = `name: ${name}\n`;
+  if (!('project.yml' in all) && !existsSync(join(dir, 'project.yml'))) all['project.yml'] = `name: ${name}\n`;
   writeFiles(dir, all);
-  const projectName = /^name:\s*['"]?([A-Za-z0-9_]+)/m.exec(String(all['project.yml']))?.[1] ?? name;
+  const projectYml = 'project.yml' in all ? String(all['project.yml']) : readFileSync(join(dir, 'project.yml'), 'utf8');
+  const projectName = /^name:\s*['"]?([A-Za-z0-9_]+)/m.exec(projectYml)?.[1] ?? name;
   const dbFile = opts.dbFile ? resolve(dir, opts.dbFile) : join(dir, 'target', `${projectName}.duckdb`);
   const fx: FixtureProject = {
     dir,
@@ -189,6 +214,7 @@ export function fixtureProject(files: Files, opts: { name?: string; prefix?: str
     query: (sql, db) => queryDuckdb(db ?? dbFile, sql),
     relations: (db) => relationsOf(db ?? dbFile),
     json: <T>(rel: string) => JSON.parse(readFileSync(join(dir, rel), 'utf8')) as T,
+    copy: () => fixtureProject({}, { ...opts, copyFrom: dir, dbFile: dbFile.startsWith(dir) ? dbFile.slice(dir.length + 1) : dbFile }),
     cleanup: () => {
       // TX_FX_KEEP=1 keeps fixture folders for debugging a failing test
       if (process.env.TX_FX_KEEP) process.stderr.write(`kept fixture ${dir}\n`);
