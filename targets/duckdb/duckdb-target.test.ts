@@ -1,0 +1,199 @@
+/**
+ * The DuckDB target on its own, on real database files: atomic replacement (a reader never sees
+ * a missing or half-built table, a failed build keeps the previous version), materialization
+ * edge cases, seeds, the dialect and the introspector.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ModelBuild, Relation, TargetSession } from '../target.js';
+import { duckdbDialect } from './duckdb-dialect.js';
+import { createDuckdbTarget } from './index.js';
+
+let dir: string;
+let session: TargetSession;
+const statements: string[] = [];
+const log = { statement: (sql: string) => void statements.push(sql), info: () => undefined, warn: () => undefined };
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tx-duck-'));
+  statements.length = 0;
+  session = await createDuckdbTarget('t', { type: 'duckdb', path: join(dir, 'db.duckdb') }, dir).open({ log, threads: 4 });
+  await session.ensureSchema('main');
+});
+afterEach(async () => {
+  await session.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const rel = (identifier: string, schema = 'main'): Relation => ({ schema, identifier });
+const build = (r: Relation, sql: string, extra: Partial<ModelBuild> = {}): ModelBuild => ({
+  uniqueId: `model.t.${r.identifier}`,
+  relation: r,
+  sql,
+  materialized: 'table',
+  fullRefresh: false,
+  options: {},
+  ...extra,
+});
+const incremental = (r: Relation, sql: string, strategy: 'append' | 'merge' | 'delete+insert', uniqueKey: string[] = []) =>
+  build(r, sql, { materialized: 'incremental', incremental: { strategy, uniqueKey, onSchemaChange: 'ignore' } });
+const q = (sql: string) => session.connection.query(sql);
+const num = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+
+describe('atomic replacement', () => {
+  it('a table build that fails leaves the previous table, its rows and no temporary relation', async () => {
+    await session.materialize(build(rel('t'), 'select * from range(4) t(id)'));
+    await expect(session.materialize(build(rel('t'), "select id, 'x'::integer as bad from range(9) t(id)"))).rejects.toThrow(/Conversion Error/);
+    expect(num(await q('select count(*) as n, max(id) as m from main.t'))).toEqual([{ n: 4, m: 3 }]);
+    expect(await q("select table_name from information_schema.tables where table_name like 't__tx_%'")).toEqual([]);
+  });
+
+  it('a view that fails to build leaves the previous view', async () => {
+    await session.materialize(build(rel('v'), 'select 1 as id', { materialized: 'view' }));
+    await expect(session.materialize(build(rel('v'), 'select * from no_such_table', { materialized: 'view' }))).rejects.toThrow(/no_such_table/);
+    expect(num(await q('select * from main.v'))).toEqual([{ id: 1 }]);
+  });
+
+  it('the new table is built beside the old one and swapped in one transaction', async () => {
+    await session.materialize(build(rel('t'), 'select 1 as id'));
+    statements.length = 0;
+    await session.materialize(build(rel('t'), 'select 2 as id'));
+    const create = statements.findIndex((s) => /create table "main"\."t__tx_new" as/.test(s));
+    const begin = statements.findIndex((s, i) => i > create && /^begin/i.test(s));
+    const drop = statements.findIndex((s, i) => i > begin && /drop table "main"\."t"$/.test(s));
+    const rename = statements.findIndex((s, i) => i > drop && /alter table "main"\."t__tx_new" rename to "t"/.test(s));
+    const commit = statements.findIndex((s, i) => i > rename && /^commit/i.test(s));
+    expect([create, begin, drop, rename, commit].every((i) => i >= 0)).toBe(true);
+  });
+
+  it('a reader polling the table while it is replaced again and again never misses it nor sees it half-built', async () => {
+    await session.materialize(build(rel('t'), 'select * from range(50000) t(id)'));
+    let stop = false;
+    const seen = new Set<number>();
+    const errors: string[] = [];
+    const reader = (async () => {
+      while (!stop) {
+        try {
+          const r = await q('select count(*) as n from main.t');
+          seen.add(Number(r[0]!.n));
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+      }
+    })();
+    for (let i = 0; i < 8; i++) await session.materialize(build(rel('t'), `select * from range(${i % 2 ? 70000 : 50000}) t(id)`));
+    stop = true;
+    await reader;
+    expect(errors).toEqual([]);
+    // only complete versions, and both of them: the reader really ran during the swaps
+    expect([...seen].sort()).toEqual([50000, 70000]);
+  });
+
+  it('a table can replace a view and a view a table', async () => {
+    await session.materialize(build(rel('x'), 'select 1 as id', { materialized: 'view' }));
+    await session.materialize(build(rel('x'), 'select 2 as id'));
+    expect(await q("select table_type from information_schema.tables where table_name = 'x'")).toEqual([{ table_type: 'BASE TABLE' }]);
+    await session.materialize(build(rel('x'), 'select 3 as id', { materialized: 'view' }));
+    expect(await q("select table_type from information_schema.tables where table_name = 'x'")).toEqual([{ table_type: 'VIEW' }]);
+    expect(num(await q('select * from main.x'))).toEqual([{ id: 3 }]);
+  });
+});
+
+describe('incremental on DuckDB', () => {
+  it('the first build creates the table; later builds apply the strategy', async () => {
+    const r1 = await session.materialize(incremental(rel('i'), 'select 1 as id', 'append'));
+    expect(r1.action).toBe('created table');
+    const r2 = await session.materialize(incremental(rel('i'), 'select 2 as id', 'append'));
+    expect(r2).toMatchObject({ action: 'incremental append', rowsAffected: 1 });
+    expect(num(await q('select id from main.i order by id'))).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
+  it('merge matches NULL keys as equal (is not distinct from)', async () => {
+    await session.materialize(incremental(rel('m'), "select * from (values (null, 'a'), (1, 'b')) t(k, v)", 'merge', ['k']));
+    await session.materialize(incremental(rel('m'), "select * from (values (null, 'A')) t(k, v)", 'merge', ['k']));
+    expect(num(await q('select k, v from main.m order by k nulls first'))).toEqual([
+      { k: null, v: 'A' },
+      { k: 1, v: 'b' },
+    ]);
+  });
+
+  it('a unique_key that is not in the output is a clear error, and the table is unchanged', async () => {
+    await session.materialize(incremental(rel('m'), 'select 1 as id', 'merge', ['id']));
+    await expect(session.materialize(incremental(rel('m'), 'select 2 as other', 'merge', ['id']))).rejects.toThrow(/unique_key column `id` is not in the model's output/);
+    expect(num(await q('select * from main.m'))).toEqual([{ id: 1 }]);
+  });
+
+  it('delete+insert without a unique_key is a clear error', async () => {
+    await session.materialize(incremental(rel('d'), 'select 1 as id', 'delete+insert'));
+    await expect(session.materialize(incremental(rel('d'), 'select 2 as id', 'delete+insert'))).rejects.toThrow(/needs a unique_key/);
+  });
+
+  it('a failing incremental step rolls back: no half-applied delete', async () => {
+    await session.materialize(incremental(rel('r'), "select * from (values (1, 'a'), (2, 'b')) t(id, v)", 'delete+insert', ['id']));
+    // the insert fails after the delete ran (v does not fit the integer column the table has)
+    await session.connection.execute('create or replace table main.r as select 1::integer as id, 10::integer as v union all select 2, 20');
+    await expect(session.materialize(incremental(rel('r'), "select * from (values (1, 'not a number')) t(id, v)", 'delete+insert', ['id']))).rejects.toThrow();
+    expect(num(await q('select * from main.r order by id'))).toEqual([
+      { id: 1, v: 10 },
+      { id: 2, v: 20 },
+    ]);
+  });
+
+  it('--full-refresh replaces the table', async () => {
+    await session.materialize(incremental(rel('f'), 'select 1 as id', 'append'));
+    await session.materialize({ ...incremental(rel('f'), 'select 5 as id', 'append'), fullRefresh: true });
+    expect(num(await q('select * from main.f'))).toEqual([{ id: 5 }]);
+  });
+});
+
+describe('seeds', () => {
+  it('header, delimiter, quote and column types', async () => {
+    const path = join(dir, 's.tsv');
+    writeFileSync(path, "code\tname\n007\t'Bond\tJames'\n");
+    const r = await session.loadSeed({ uniqueId: 'seed.t.s', relation: rel('s'), path, delimiter: '\t', quote: "'", header: true, columnTypes: { code: 'string' } });
+    expect(r.rowsLoaded).toBe(1);
+    expect(await q('select * from main.s')).toEqual([{ code: '007', name: 'Bond\tJames' }]);
+  });
+
+  it('a seed that fails to load leaves the previous table', async () => {
+    const path = join(dir, 's.csv');
+    writeFileSync(path, 'n\n1\n2\n');
+    await session.loadSeed({ uniqueId: 'seed.t.s', relation: rel('s'), path, delimiter: ',', quote: '"', header: true, columnTypes: {} });
+    writeFileSync(path, 'n\nx\n');
+    await expect(session.loadSeed({ uniqueId: 'seed.t.s', relation: rel('s'), path, delimiter: ',', quote: '"', header: true, columnTypes: { n: 'integer' } })).rejects.toThrow();
+    expect(num(await q('select * from main.s order by n'))).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+});
+
+describe('dialect and introspection', () => {
+  it('quotes identifiers (doubling quotes), names relations with and without a database', () => {
+    expect(duckdbDialect.quoteIdentifier('a"b')).toBe('"a""b"');
+    expect(duckdbDialect.relationName({ schema: 's', identifier: 't' })).toBe('"s"."t"');
+    expect(duckdbDialect.relationName({ database: 'd', schema: 's', identifier: 't' })).toBe('"d"."s"."t"');
+    expect(duckdbDialect.literal("it's")).toBe("'it''s'");
+    expect(duckdbDialect.typeName('string')).toBe('VARCHAR');
+    expect(duckdbDialect.typeName('decimal(10,2)')).toBe('DECIMAL(10,2)');
+  });
+
+  it('columns and existence of relations', async () => {
+    await session.materialize(build(rel('c'), "select 1::integer as a, 'x' as b, current_date as d"));
+    expect(await session.columns(rel('c'))).toEqual([
+      { name: 'a', type: 'INTEGER' },
+      { name: 'b', type: 'VARCHAR' },
+      { name: 'd', type: 'DATE' },
+    ]);
+    expect(await session.relationExists(rel('c'))).toBe(true);
+    expect(await session.relationExists(rel('nope'))).toBe(false);
+    expect(await session.columns(rel('nope'))).toEqual([]);
+    await session.dropRelation(rel('c'));
+    expect(await session.relationExists(rel('c'))).toBe(false);
+  });
+
+  it('a schema with an awkward name works end to end', async () => {
+    await session.ensureSchema('my schema');
+    await session.materialize(build(rel('odd "name"', 'my schema'), 'select 1 as id'));
+    expect(num(await q('select * from "my schema"."odd ""name"""'))).toEqual([{ id: 1 }]);
+  });
+});
