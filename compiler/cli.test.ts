@@ -97,6 +97,43 @@ describe.concurrent('projects, paths, vars and targets', () => {
   });
 });
 
+describe.concurrent('selection and naming on a real build', () => {
+  it('--select / --exclude decide what is built', async () => {
+    const fx = project({
+      'project.yml': 'name: sel\n',
+      'models/a.sql': 'select 1 as id',
+      'models/b.sql': "select * from {{ ref('a') }}",
+      'models/c.sql': "select * from {{ ref('b') }}",
+      'models/d.sql': 'select 4 as id',
+    });
+    const r = await fx.tx('run', '--select', 'a+', '--exclude', 'c');
+    expect(r.code).toBe(0);
+    expect((await fx.relations()).map((x) => x.name)).toEqual(['a', 'b']);
+    const r2 = await fx.tx('run', '--select', '1+c d');
+    expect(r2.code).toBe(0);
+    expect(r2.stdout).toMatch(/Running run .*: 3 nodes/);
+    expect((await fx.relations()).map((x) => x.name)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('a project generate_schema_name decides the schema the relation is built in', async () => {
+    const fx = project({
+      'project.yml': 'name: naming\nmodels:\n  naming:\n    marts:\n      +schema: mart\n',
+      'macros/generate_schema_name.sql': dedent(`
+        {% macro generate_schema_name(custom_schema_name, node) -%}
+          {%- if custom_schema_name -%}{{ custom_schema_name | trim }}{%- else -%}{{ target.schema }}{%- endif -%}
+        {%- endmacro %}
+      `),
+      'models/marts/m.sql': "{{ config(materialized='table') }}select 1 as id",
+      'models/top.sql': "select * from {{ ref('m') }}",
+    });
+    const r = await fx.tx('build');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((await fx.relations()).map((x) => `${x.schema}.${x.name}`)).toEqual(['main.top', 'mart.m']);
+    expect(await fx.query('select * from main.top')).toEqual([{ id: 1 }]);
+  });
+});
+
 describe.concurrent('tx show', () => {
   const shown = once(async () => {
     const fx = project({

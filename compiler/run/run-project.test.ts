@@ -24,7 +24,7 @@ const EXEC_FILES = {
     on-run-end: "insert into main.audit values ('end', '{{ target.name }}')"
   `),
   'models/ok_table.sql': "{{ config(materialized='table') }}select * from range(3) t(id)",
-  'models/ok_view.sql': 'select 1 as id',
+  'models/ok_view.sql': "{{ log('rendering ok_view for ' ~ target.name, info=True) }}{{ log('a quiet detail of ok_view') }}select 1 as id",
   'models/bad.sql': "{{ config(materialized='table') }}select 'oops'::integer as n",
   'models/bad_child.sql': "select * from {{ ref('bad') }}",
   'models/bad_grandchild.sql': "select * from {{ ref('bad_child') }}",
@@ -145,6 +145,13 @@ describe('a model that fails in DuckDB', () => {
     expect(start).toBeGreaterThanOrEqual(0);
     expect(start).toBeLessThan(model);
     expect(model).toBeLessThan(end);
+  });
+
+  it('log() prints with info=True and only writes to logs/tx.log without it', async () => {
+    const { run, log } = await failing();
+    expect(run.stdout).toContain('rendering ok_view for duckdb');
+    expect(run.output).not.toContain('a quiet detail of ok_view');
+    expect(log).toContain('a quiet detail of ok_view');
   });
 
   it('logs/tx.log holds every statement with its timing, the failing one included', async () => {
