@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedent, fixtureProject, type FixtureProject, type TxRun } from '../../testing/fixture-project.js';
 
+// JSON artifacts are read loosely: the tests assert their shape.
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const SECRET = 'pa55-w0rd-never-logged';
@@ -137,7 +138,7 @@ describe('run_results.json', () => {
     expect(build.code).toBe(0);
     expect(runResults.metadata.command).toBe('build');
     expect(typeof runResults.elapsed_time).toBe('number');
-    const byId = Object.fromEntries((runResults.results as Obj[]).map((r) => [r.unique_id, r]));
+    const byId: Record<string, Obj> = Object.fromEntries((runResults.results as Obj[]).map((r) => [r.unique_id, r]));
     expect(Object.keys(byId)).toHaveLength(7);
     expect(Object.keys(byId)).toEqual(expect.arrayContaining(['model.art.a', 'model.art.b', 'model.art.c', 'model.art.e', 'seed.art.s', 'source.art.raw.f', expect.stringMatching(/^test\.art\./)]));
     expect(byId['model.art.a']).toMatchObject({ status: 'success', message: 'created table main.a', adapter_response: { rows_affected: 2 } });
