@@ -122,6 +122,8 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
   }
   const next: Record<string, string> = {};
   const dirs = new Set<string>();
+  // The index lives inside the folder: if the folder is gone, so is the index.
+  const haveRoot = existsSync(root);
   for (const n of c.nodes.values()) {
     if (!n.compiledSql) continue;
     const rel = n.resourceType === 'test' && n.test?.kind === 'generic' ? `${c.project.name}/tests/generic/${n.name}.sql` : `${c.project.name}/${n.path}`;
@@ -129,7 +131,7 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
     const sum = hash('sha1', text, 'base64');
     next[rel] = sum;
     const abs = join(root, rel);
-    if (index[rel] === sum && existsSync(abs)) continue;
+    if (index[rel] === sum && haveRoot) continue;
     const dir = dirname(abs);
     if (!dirs.has(dir)) {
       mkdirSync(dir, { recursive: true });

@@ -13,6 +13,7 @@ import type { Dialect, Relation } from '../../targets/target.js';
 import { loadDialect } from '../../targets/registry.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
 import { compileTests } from './compile-tests.js';
+import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './compile-cache.js';
 import type { GraphNode, TestNodeInfo } from './nodes.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { RelationValue, RunStartedAt, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
@@ -25,6 +26,8 @@ export interface CompileOptions {
   /** Where `log()` goes. */
   log?: (msg: string, info: boolean) => void;
   env?: NodeJS.ProcessEnv;
+  /** Skip target/cache/compile.json (tests of the renderer itself). */
+  noCache?: boolean;
 }
 
 /** The compiled project: every node rendered, the DAG, and the chosen target. */
@@ -50,7 +53,11 @@ export const sha = (s: string): string => hash('sha256', s, 'hex');
 interface ModelWork {
   file: SqlFile;
   id: string;
-  tpl: PreparedTemplate;
+  /** Parsed on first use: a model served from the cache is never parsed. */
+  tpl(): PreparedTemplate;
+  textHash: string;
+  /** Whether its output may be cached (no env_var(), clock or dynamic capture). */
+  cacheable: boolean;
   props?: ModelProps;
   config: NodeConfig;
   refs: string[];
@@ -199,6 +206,16 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 
   // ---- models, pass 1: capture config, refs and sources
   const work: ModelWork[] = [];
+  const validConfigs = new Set<string>();
+  const cache = opts.noCache ? null : CompileCache.open(project, globalCacheKey(project, [vars, target.public, opts.env === undefined ? null : 'custom-env']));
+  const captures = new Map<string, CachedModel['capture']>();
+  // Macros that read the environment or the clock make a model's output uncacheable.
+  const impureMacros = new Set<string>();
+  for (const m of project.macros) {
+    if (/\b(env_var|run_started_at|invocation_id|modules|log)\b/.test(m.text)) {
+      for (const [name, info] of engine.macros) if (info.file === m.path) impureMacros.add(name);
+    }
+  }
   // Macros that call ref/source/config/is_incremental make a model's capture dynamic.
   const unsafeMacros = new Set<string>();
   for (const m of project.macros) {
@@ -221,7 +238,11 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const props = project.modelProps.get(f.name);
     if (props?.config && Object.keys(props.config).length) validateDefinition('model_config', props.config, props.file, props.line, `model \`${f.name}\` config`);
     const base = mergeConfig({ materialized: 'view' }, configFromHierarchy(project.modelsConfig, p, f.folders, f.name), props?.config);
-    const tpl = engine.prepare(f.text, f.path);
+    let prepared: PreparedTemplate | undefined;
+    const tpl = (): PreparedTemplate => (prepared ??= engine.prepare(f.text, f.path));
+    const textHash = quickHash(f.text);
+    const fromCache = cache?.capture(f.path, textHash);
+    let cacheable = !!fromCache;
     const captured: Record<string, unknown> = {};
     const refs: string[] = [];
     const sources: [string, string][] = [];
@@ -231,20 +252,27 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       (...args: unknown[]) => {
         const { pos, kw } = splitArgs(args);
         const given = (pos[0] && typeof pos[0] === 'object' ? pos[0] : kw) as Record<string, unknown>;
-        const line = lineOfCall(f.text, 'config', '');
-        try {
-          validateDefinition('model_config', normalizeHooks(given), f.path, line, `config() of model \`${f.name}\``);
-        } catch (e) {
-          throw e;
+        const norm = normalizeHooks(given);
+        // Most models repeat a few config() shapes: validate each distinct one once.
+        const key = JSON.stringify(norm);
+        if (!validConfigs.has(key)) {
+          validateDefinition('model_config', norm, f.path, lineOfCall(f.text, 'config', ''), `config() of model \`${f.name}\``);
+          validConfigs.add(key);
         }
-        Object.assign(captured, normalizeHooks(given));
+        Object.assign(captured, norm);
         return '';
       },
       { get: (k: string, d?: unknown) => captured[k] ?? base[k] ?? d, require: (k: string) => captured[k] ?? base[k] },
     );
-    // Static capture when the template allows it (no render); otherwise render once in capture mode.
-    const stat = tpl.lite ? staticCapture(tpl.lite, unsafeMacros) : null;
-    if (stat) {
+    // From the cache; else statically when the template allows it (no render); else render once in capture mode.
+    const stat = fromCache ? null : tpl().lite ? staticCapture(tpl().lite!, unsafeMacros, impureMacros) : null;
+    if (fromCache) {
+      Object.assign(captured, fromCache.config);
+      refs.push(...fromCache.refs);
+      sources.push(...fromCache.sources);
+      usesIsIncremental = fromCache.usesIsIncremental;
+    } else if (stat) {
+      cacheable = stat.pure;
       refs.push(...stat.refs);
       sources.push(...stat.sources);
       usesIsIncremental = stat.usesIsIncremental;
@@ -268,7 +296,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       });
       engine.setGlobal('this', relationValue(provisional, dialect));
       engine.setGlobal('model', { name: f.name, unique_id: `model.${p}.${f.name}`, config: base, path: f.path });
-      engine.render(tpl);
+      engine.render(tpl());
     }
     const config = mergeConfig(base, captured);
     if (config.enabled === false) continue;
@@ -277,7 +305,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       throw new TxError('DUPLICATE', `a model and a seed are both named \`${f.name}\``, { file: f.path, hint: 'ref() could not tell them apart; rename one' });
     }
     byName.set(f.name, id);
-    work.push({ file: f, id, tpl, props, config, refs, sources, usesIsIncremental });
+    work.push({ file: f, id, tpl, textHash, cacheable, props, config, refs, sources, usesIsIncremental });
+    if (cacheable) captures.set(f.path, { config: captured, refs, sources, usesIsIncremental });
   }
 
   // ---- resolve refs and sources, build nodes and the DAG
@@ -356,7 +385,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     engine.setGlobal('is_incremental', () => isIncremental);
     engine.setGlobal('this', node.relation ? relationValue(node.relation, dialect) : new RelationValue({ schema: '', identifier: EPHEMERAL_PREFIX + node.name }, dialect.quoteIdentifier(EPHEMERAL_PREFIX + node.name)));
     engine.setGlobal('model', { name: node.name, unique_id: node.uniqueId, config: node.config, path: node.path });
-    const sql = engine.render(w.tpl);
+    const sql = engine.render(w.tpl());
     return ephemeralDeps.length ? injectCtes(sql, ephemeralDeps, (id) => ephemeralSql(id)) : sql;
   };
   const ephemeralCache = new Map<string, string>();
@@ -370,8 +399,15 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   };
   for (const w of work) {
     const node = nodes.get(w.id)!;
-    node.compiledSql = renderOne(w, false);
+    const deps = [node.relationName ?? '', ...w.refs.map((r) => nodes.get(byName.get(r)!)!), ...w.sources.map(([a, b]) => nodes.get(sourceIds.get(`${a}.${b}`)!)!)];
+    const hasEphemeral = deps.some((d) => typeof d !== 'string' && d.resourceType === 'model' && d.config.materialized === 'ephemeral');
+    const depKey = quickHash(deps.map((d) => (typeof d === 'string' ? d : d.relationName ?? '')).join('\u0000'));
+    const cached = w.cacheable && !hasEphemeral ? cache?.sql(w.file.path, w.textHash, depKey) : undefined;
+    node.compiledSql = cached ?? renderOne(w, false);
+    const capture = captures.get(w.file.path) ?? (w.cacheable ? cache?.capture(w.file.path, w.textHash) : undefined);
+    if (cache && w.cacheable && capture) cache.put(w.file.path, { textHash: w.textHash, capture, render: hasEphemeral ? undefined : { depKey, sql: node.compiledSql } });
   }
+  cache?.save();
 
   // ---- descriptions may use doc()
   for (const n of nodes.values()) {
@@ -470,12 +506,16 @@ const kwArgs = (o: Record<string, unknown>) => ({ ...o, __keywords: true });
  * Null when something is only known by rendering (non-literal arguments, a macro that
  * itself calls ref/config, ...).
  */
+const IMPURE_NAMES = ['env_var', 'run_started_at', 'invocation_id', 'log', 'modules'];
+
 function staticCapture(
   lite: LiteTemplate,
   unsafeMacros: Set<string>,
-): { refs: string[]; sources: [string, string][]; configs: Record<string, unknown>[]; usesIsIncremental: boolean } | null {
-  const { calls } = staticCalls(lite);
-  const out = { refs: [] as string[], sources: [] as [string, string][], configs: [] as Record<string, unknown>[], usesIsIncremental: false };
+  impureMacros: Set<string>,
+): { refs: string[]; sources: [string, string][]; configs: Record<string, unknown>[]; usesIsIncremental: boolean; pure: boolean } | null {
+  const { calls, names } = staticCalls(lite);
+  const pure = !IMPURE_NAMES.some((n) => names.has(n)) && !calls.some((c) => IMPURE_NAMES.includes(c.name) || impureMacros.has(c.name));
+  const out = { refs: [] as string[], sources: [] as [string, string][], configs: [] as Record<string, unknown>[], usesIsIncremental: false, pure };
   for (const c of calls) {
     switch (c.name) {
       case 'ref':

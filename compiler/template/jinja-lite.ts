@@ -181,6 +181,9 @@ function lexExpr(s: string, base: number): Tok[] {
 
 // ---------------------------------------------------------------- expression parser
 
+/** Precedence of binary operators given as op tokens. */
+const BINARY_PREC: Record<string, number> = { '==': 4, '!=': 4, '<': 4, '>': 4, '<=': 4, '>=': 4, '~': 5, '+': 6, '-': 6, '*': 7, '/': 7, '//': 7, '%': 7 };
+
 class ExprParser {
   private p = 0;
   constructor(
@@ -218,10 +221,10 @@ class ExprParser {
   }
 
   parseExpr(): Expr {
-    const a = this.parseOr();
+    const a = this.parseBinary(0);
     if (this.isName('if')) {
       this.p++;
-      const c = this.parseOr();
+      const c = this.parseBinary(0);
       let b: Expr | null = null;
       if (this.isName('else')) {
         this.p++;
@@ -231,90 +234,67 @@ class ExprParser {
     }
     return a;
   }
-  private parseOr(): Expr {
-    let a = this.parseAnd();
-    while (this.isName('or')) {
-      this.p++;
-      a = { k: 'bin', op: 'or', a, b: this.parseAnd() };
+
+  /** The binary operator at the cursor and its precedence (higher binds tighter), or null. */
+  private binaryOp(): { op: string; prec: number; width: number } | null {
+    const t = this.toks[this.p];
+    if (!t) return null;
+    if (t.t === 'op') {
+      const prec = BINARY_PREC[t.v];
+      return prec === undefined ? null : { op: t.v, prec, width: 1 };
     }
-    return a;
-  }
-  private parseAnd(): Expr {
-    let a = this.parseNot();
-    while (this.isName('and')) {
-      this.p++;
-      a = { k: 'bin', op: 'and', a, b: this.parseNot() };
+    if (t.t === 'name') {
+      if (t.v === 'or') return { op: 'or', prec: 1, width: 1 };
+      if (t.v === 'and') return { op: 'and', prec: 2, width: 1 };
+      if (t.v === 'in') return { op: 'in', prec: 4, width: 1 };
+      if (t.v === 'is') return { op: 'is', prec: 4, width: 1 };
+      if (t.v === 'not' && this.toks[this.p + 1]?.v === 'in') return { op: 'not in', prec: 4, width: 2 };
     }
-    return a;
+    return null;
   }
-  private parseNot(): Expr {
+
+  /** Precedence climbing over or < and < not < comparisons/in/is < ~ < + - < * / // % (then unary, **). */
+  private parseBinary(minPrec: number): Expr {
+    let left: Expr;
+    if (minPrec <= 3 && this.isName('not')) {
+      this.p++;
+      left = { k: 'un', op: 'not', a: this.parseBinary(3) };
+    } else left = this.parseUnary();
+    for (;;) {
+      const op = this.binaryOp();
+      if (!op || op.prec < minPrec) return left;
+      if (op.op === 'is') {
+        this.p++;
+        left = this.parseIsTest(left);
+        continue;
+      }
+      this.p += op.width;
+      const right = this.parseBinary(op.prec + 1);
+      left = op.op === 'not in' ? { k: 'un', op: 'not', a: { k: 'bin', op: 'in', a: left, b: right } } : { k: 'bin', op: op.op, a: left, b: right };
+    }
+  }
+
+  private parseIsTest(a: Expr): Expr {
+    let neg = false;
     if (this.isName('not')) {
       this.p++;
-      return { k: 'un', op: 'not', a: this.parseNot() };
+      neg = true;
     }
-    return this.parseCompare();
-  }
-  private parseCompare(): Expr {
-    let a = this.parseConcat();
-    for (;;) {
-      const t = this.peek();
-      if (!t) return a;
-      if (t.t === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(t.v)) {
-        this.p++;
-        a = { k: 'bin', op: t.v, a, b: this.parseConcat() };
-      } else if (t.t === 'name' && t.v === 'in') {
-        this.p++;
-        a = { k: 'bin', op: 'in', a, b: this.parseConcat() };
-      } else if (t.t === 'name' && t.v === 'not' && this.toks[this.p + 1]?.v === 'in') {
-        this.p += 2;
-        a = { k: 'un', op: 'not', a: { k: 'bin', op: 'in', a, b: this.parseConcat() } };
-      } else if (t.t === 'name' && t.v === 'is') {
-        this.p++;
-        let neg = false;
-        if (this.isName('not')) {
-          this.p++;
-          neg = true;
-        }
-        const nt = this.next();
-        const args: Expr[] = [];
-        if (this.isOp('(')) {
-          this.p++;
-          while (!this.isOp(')')) {
-            args.push(this.parseExpr());
-            if (!this.isOp(')')) this.expectOp(',');
-          }
-          this.p++;
-        } else if (this.peek() && (this.peek()!.t === 'num' || this.peek()!.t === 'str')) {
-          args.push(this.parsePrimary());
-        }
-        a = { k: 'test', a, n: nt.v, args, neg, at: nt.at };
-      } else return a;
-    }
-  }
-  private parseConcat(): Expr {
-    let a = this.parseAdd();
-    while (this.isOp('~')) {
+    const nt = this.next();
+    const args: Expr[] = [];
+    if (this.isOp('(')) {
       this.p++;
-      a = { k: 'bin', op: '~', a, b: this.parseAdd() };
+      while (!this.isOp(')')) {
+        args.push(this.parseExpr());
+        if (!this.isOp(')')) this.expectOp(',');
+      }
+      this.p++;
+    } else if (this.peek() && (this.peek()!.t === 'num' || this.peek()!.t === 'str')) {
+      args.push(this.parsePrimary());
     }
-    return a;
+    return { k: 'test', a, n: nt.v, args, neg, at: nt.at };
   }
-  private parseAdd(): Expr {
-    let a = this.parseMul();
-    while (this.isOp('+') || this.isOp('-')) {
-      const op = this.next().v;
-      a = { k: 'bin', op, a, b: this.parseMul() };
-    }
-    return a;
-  }
-  private parseMul(): Expr {
-    let a = this.parseUnary();
-    while (this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%')) {
-      const op = this.next().v;
-      a = { k: 'bin', op, a, b: this.parseUnary() };
-    }
-    return a;
-  }
+
   private parseUnary(): Expr {
     if (this.isOp('-')) {
       this.p++;
@@ -324,9 +304,6 @@ class ExprParser {
       this.p++;
       return this.parseUnary();
     }
-    return this.parsePow();
-  }
-  private parsePow(): Expr {
     const a = this.parseFilter();
     if (this.isOp('**')) {
       this.p++;

@@ -1,0 +1,88 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadProject } from '../load/load-project.js';
+import { compileProject } from './compile-project.js';
+
+/** The compile cache must never serve SQL that a fresh compile would not produce. */
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tx-cache-'));
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  return dir;
+}
+
+async function compiled(dir: string, vars: Record<string, unknown> = {}): Promise<Record<string, string>> {
+  const c = await compileProject(loadProject(dir), { vars });
+  const out: Record<string, string> = {};
+  for (const n of c.nodes.values()) if (n.resourceType === 'model') out[n.name] = n.compiledSql!;
+  return out;
+}
+
+async function fresh(dir: string, vars: Record<string, unknown> = {}): Promise<Record<string, string>> {
+  const c = await compileProject(loadProject(dir), { vars, noCache: true });
+  const out: Record<string, string> = {};
+  for (const n of c.nodes.values()) if (n.resourceType === 'model') out[n.name] = n.compiledSql!;
+  return out;
+}
+
+describe('compile cache', () => {
+  it('is written, then reused, and matches a fresh compile', async () => {
+    const dir = project({
+      'project.yml': 'name: c\nvars:\n  k: 1\n',
+      'macros/m.sql': '{% macro plus(x) %}{{ x }} + {{ var("k") }}{% endmacro %}',
+      'models/a.sql': "{{ config(alias='a_v1') }}select {{ plus('1') }} as x",
+      'models/b.sql': "select * from {{ ref('a') }}",
+    });
+    const first = await compiled(dir);
+    const cacheFile = join(dir, 'target', 'cache', 'compile.json');
+    const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { models: Record<string, unknown> };
+    expect(Object.keys(cache.models).sort()).toEqual(['models/a.sql', 'models/b.sql']);
+    expect(await compiled(dir)).toEqual(first);
+    expect(first).toEqual(await fresh(dir));
+  });
+
+  it('recompiles a model when what it refers to is renamed, though its own text did not change', async () => {
+    const dir = project({
+      'project.yml': 'name: c\n',
+      'models/a.sql': "{{ config(alias='a_v1') }}select 1 as x",
+      'models/b.sql': "select * from {{ ref('a') }}",
+    });
+    expect((await compiled(dir)).b).toContain('"a_v1"');
+    writeFileSync(join(dir, 'models', 'a.sql'), "{{ config(alias='a_v2') }}select 1 as x");
+    const after = await compiled(dir);
+    expect(after.b).toContain('"a_v2"');
+    expect(after).toEqual(await fresh(dir));
+  });
+
+  it('is dropped when a macro, a var or project.yml changes', async () => {
+    const dir = project({
+      'project.yml': 'name: c\nvars:\n  k: 1\n',
+      'macros/m.sql': '{% macro plus(x) %}{{ x }} + 1{% endmacro %}',
+      'models/a.sql': "select {{ plus('1') }} as x, {{ var('k') }} as k",
+    });
+    expect((await compiled(dir)).a).toContain('1 + 1');
+    writeFileSync(join(dir, 'macros', 'm.sql'), '{% macro plus(x) %}{{ x }} + 2{% endmacro %}');
+    expect((await compiled(dir)).a).toContain('1 + 2');
+    expect((await compiled(dir, { k: 7 })).a).toContain('7 as k');
+    writeFileSync(join(dir, 'project.yml'), 'name: c\nvars:\n  k: 3\n');
+    expect((await compiled(dir)).a).toContain('3 as k');
+  });
+
+  it('never caches a model that reads the environment or the clock', async () => {
+    const dir = project({
+      'project.yml': 'name: c\n',
+      'models/e.sql': "select '{{ env_var('TX_CACHE_TEST', 'none') }}' as v, '{{ run_started_at.strftime('%Y') }}' as y",
+    });
+    process.env.TX_CACHE_TEST = 'one';
+    expect((await compiled(dir)).e).toContain("'one'");
+    process.env.TX_CACHE_TEST = 'two';
+    expect((await compiled(dir)).e).toContain("'two'");
+    delete process.env.TX_CACHE_TEST;
+    const cache = JSON.parse(readFileSync(join(dir, 'target', 'cache', 'compile.json'), 'utf8')) as { models: Record<string, unknown> };
+    expect(cache.models['models/e.sql']).toBeUndefined();
+  });
+});
