@@ -445,11 +445,13 @@ export class PostgresLoader {
         `columns = ${colsSpec}, auto_detect = false, store_rejects = true, rejects_table = ${lit(tag)}, rejects_scan = ${lit(`${tag}_scan`)}, ` +
         `null_padding = false, ignore_errors = true)`;
       // One rejected row per file line, with every reason DuckDB gave for it.
-      rejectsSelect = `select s.file_path as file, e.line as line, string_agg(distinct e.column_name, ', ') as column_name,
-              string_agg(distinct e.error_type, ', ') as error_type,
-              string_agg(distinct case e.error_type when 'MISSING COLUMNS' then 'too few columns (expected ${cols.length})'
-                                                    when 'TOO MANY COLUMNS' then 'too many columns (expected ${cols.length})'
-                                                    else e.error_message end, '; ') as reason,
+      // (Ordered inside each line, so the text is the same from run to run.)
+      const why = `case e.error_type when 'MISSING COLUMNS' then 'too few columns (expected ${cols.length})'
+                                     when 'TOO MANY COLUMNS' then 'too many columns (expected ${cols.length})'
+                                     else e.error_message end`;
+      rejectsSelect = `select s.file_path as file, e.line as line, string_agg(distinct e.column_name, ', ' order by e.column_name) as column_name,
+              string_agg(distinct e.error_type, ', ' order by e.error_type) as error_type,
+              string_agg(distinct ${why}, '; ' order by ${why}) as reason,
               min(e.csv_line) as raw_line
        from ${dq(tag)} e join ${dq(`${tag}_scan`)} s on e.scan_id = s.scan_id and e.file_id = s.file_id
        group by s.file_path, e.line`;
