@@ -394,7 +394,7 @@ function renderModel(
   macros: Obj,
   envVars: Obj,
 ): string {
-  const names = ['ref', 'source', 'this', 'config', 'is_incremental', 'model', 'var', 'env_var', ...Object.keys(macros)];
+  const names = ['ref', 'source', 'this', 'config', 'is_incremental', 'model', 'var', 'env_var', 'target', ...Object.keys(macros)];
   const saved = new Map(names.map((n) => [n, engine.getGlobal(n)]));
   const rel = (table: string) => new RelationValue({ schema: '', identifier: table }, quote(table));
   try {
@@ -408,6 +408,9 @@ function renderModel(
       return rel(parseInput(`source('${String(pos[0])}', '${String(pos[1])}')`)!.table);
     });
     engine.setGlobal('this', rel('__tx_given__this'));
+    // Unit tests run on an in-memory DuckDB whatever the target: macros that branch on
+    // target.type must render their DuckDB form.
+    engine.setGlobal('target', { ...(saved.get('target') as Obj), type: 'duckdb', name: 'unit_test' });
     engine.setGlobal('config', Object.assign(() => '', { get: (k: string, d?: unknown) => model.config[k] ?? d, require: (k: string) => model.config[k] }));
     engine.setGlobal('model', { name: model.name, unique_id: model.uniqueId, config: model.config, path: model.path });
     const incremental = macros.is_incremental === true;
