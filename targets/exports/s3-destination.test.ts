@@ -212,13 +212,16 @@ describe.skipIf(s3 === null)('S3 exports with credentials checked (moto with IAM
     const client = new S3Client({ ...authed!.clientConfig, credentials: { accessKeyId: good.id, secretAccessKey: good.secret } });
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     client.destroy();
-    fx ??= await duckdbFixture();
+    // Its own fixture and scratch: the suite above removes its own in afterAll.
+    delete process.env.TX_EXPORT_TMPDIR;
+    fx = await duckdbFixture();
     await createSampleTables(fx.session);
-    project ??= fs.mkdtempSync(path.join(os.tmpdir(), 'tx-exp-s3-'));
+    project = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-exp-s3-auth-'));
   });
   afterAll(async () => {
+    await fx?.close();
+    fs.rmSync(project, { recursive: true, force: true });
     await authed?.stop();
-    useServer(s3!);
   });
 
   it('works with the right key', async () => {
