@@ -199,11 +199,14 @@ export class DuckdbLoader {
     let sample: LoadResult['sampleRejects'] = [];
     // One rejected row per file line, with every reason DuckDB gave for it.
     const rejectsSql = (scanTable: string) =>
-      `select s.file_path as file, e.line as line, string_agg(distinct e.column_name, ', ') as column_name,
-              string_agg(distinct e.error_type, ', ') as error_type,
+      `select s.file_path as file, e.line as line, string_agg(distinct e.column_name, ', ' order by e.column_name) as column_name,
+              string_agg(distinct e.error_type, ', ' order by e.error_type) as error_type,
               string_agg(distinct case e.error_type when 'MISSING COLUMNS' then 'too few columns (expected ${cols.length})'
                                                     when 'TOO MANY COLUMNS' then 'too many columns (expected ${cols.length})'
-                                                    else e.error_message end, '; ') as reason,
+                                                    else e.error_message end, '; '
+                                              order by case e.error_type when 'MISSING COLUMNS' then 'too few columns (expected ${cols.length})'
+                                                    when 'TOO MANY COLUMNS' then 'too many columns (expected ${cols.length})'
+                                                    else e.error_message end) as reason,
               min(e.csv_line) as raw_line
        from ${d.quoteIdentifier(tag)} e join ${d.quoteIdentifier(scanTable)} s on e.scan_id = s.scan_id and e.file_id = s.file_id
        group by s.file_path, e.line`;
