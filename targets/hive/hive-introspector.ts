@@ -40,7 +40,7 @@ function pick(row: Row, names: string[]): string {
 /** Errors that mean "no such database/table", as Hive and Spark word them. */
 export function isNotFound(e: unknown): boolean {
   const m = e instanceof Error ? e.message : String(e);
-  return /TABLE_OR_VIEW_NOT_FOUND|SCHEMA_NOT_FOUND|NoSuchDatabase|NoSuchTable|Table or view not found|Table not found|Database .* (does not exist|not found)|Database does not exist|\[?42P01\]?|\[?42704\]?|Invalid table alias or column reference|SemanticException \[Error 10001\]/i.test(
+  return /TABLE_OR_VIEW_NOT_FOUND|SCHEMA_NOT_FOUND|NoSuchDatabase|NoSuchTable|Table or view not found|Table not found|Database .* (does not exist|not found)|Database does not exist|SQLSTATE 42P01|SQLSTATE 42704|Invalid table alias or column reference|SemanticException \[Error 10001\]/i.test(
     m,
   );
 }

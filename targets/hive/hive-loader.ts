@@ -160,7 +160,8 @@ export class HiveLoader {
   ) {}
 
   private async withDuck<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-    const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+    // Bounded: large files spill to DuckDB's temp folder instead of growing the process.
+    const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB' });
     const c = await instance.connect();
     try {
       return await fn(c);
