@@ -148,7 +148,9 @@ export function cleanHiveMessage(raw: string): string {
 export function retrySafe(sql: string): boolean {
   const s = sql.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, '').toLowerCase();
   return (
-    /^(select|with|show|describe|desc|explain|set|use|values)\b/.test(s) ||
+    /^(select|show|describe|desc|explain|set|use|values)\b/.test(s) ||
+    // Spark allows `WITH … INSERT …`: a CTE is safe only when nothing in it writes.
+    (/^with\b/.test(s) && !/\b(insert|merge|update|delete|create|drop|alter)\b/.test(s)) ||
     /^create\s+(or\s+replace\s+)?view\b/.test(s) ||
     /^create\s+(database|schema)\s+if\s+not\s+exists\b/.test(s) ||
     /^drop\s+(table|view|database|schema)\s+if\s+exists\b/.test(s)

@@ -309,7 +309,7 @@ export class HiveMaterializations {
     if (!existing.external || !existing.location) return;
     const local = localPath(existing.location);
     if (!local) {
-      this.log.info(`the previous files of ${d.relationName(target)} stay at ${existing.location} (external table; remove them when no reader needs them)`);
+      this.log.statement(`-- the previous files of ${d.relationName(target)} stay at ${existing.location} (external table)`, 0);
       return;
     }
     const parent = path.basename(path.dirname(local));
@@ -331,7 +331,8 @@ export class HiveMaterializations {
       await this.checkContract(b, tmp);
       const rows = await this.count(b, tmp);
       const window = await this.swap(b, tmp, b.relation, existing);
-      this.log.info(`${d.relationName(b.relation)}: swapped in (${window.toFixed(0)} ms without the table)`);
+      // How long readers got "table not found": into logs/tx.log (not the console).
+      this.log.statement(`-- swap: ${d.relationName(b.relation)} was missing for ${window.toFixed(0)} ms`, window, b.uniqueId);
       return { action: existing?.kind === 'view' ? 'created table (was a view)' : 'created table', rowsAffected: rows };
     } catch (e) {
       await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(tmp)}`, { node: b.uniqueId }).catch(() => undefined);

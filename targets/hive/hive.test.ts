@@ -247,7 +247,7 @@ describe('hive target on the Spark Thrift Server', () => {
     const tables = (await session.connection.query(`SHOW TABLES IN ${d.quoteIdentifier(schema)}`)).map((x) => String(x.tableName));
     expect(tables.filter((t) => t.startsWith('people'))).toEqual(['people']);
     expect(log.statements.some((s) => /ALTER TABLE `[^`]+`\.`people` RENAME TO `[^`]+`\.`people__tx_old`/.test(s))).toBe(true);
-    expect(log.infos.some((s) => /`people`: swapped in \(\d+ ms without the table\)/.test(s))).toBe(true);
+    expect(log.statements.some((s) => /^-- swap: `[^`]+`\.`people` was missing for \d+ ms$/.test(s))).toBe(true);
 
     // A failing query: Hive's message, no Java stack, the SQL attached; the old table stays.
     const err = await session.materialize({ ...m, sql: 'SELECT id FROM no_such_table_anywhere' }).catch((e: unknown) => e);
