@@ -96,7 +96,14 @@ export function parseDescribe(rows: Row[]): Omit<RelationDetails, 'kind'> & { ty
       }
     }
   }
-  // Hive repeats partition columns in the column list too; keep them once (Spark does the same).
+  // Spark and Hive's plain DESCRIBE list partition columns in the column list too; Hive's
+  // DESCRIBE FORMATTED lists them only under "# Partition Information": add them at the end.
+  for (const p of partitionColumns) {
+    if (!columns.some((c) => c.name.toLowerCase() === p.toLowerCase())) {
+      const row = rows.find((r) => str(r.col_name ?? Object.values(r)[0]) === p);
+      columns.push({ name: p, type: str(row?.data_type ?? '').toUpperCase() });
+    }
+  }
   const tableType = (facts.get('type') ?? facts.get('table type') ?? '').toUpperCase();
   let provider = (facts.get('provider') ?? '').toLowerCase();
   if (!provider) {
