@@ -210,7 +210,7 @@ export async function runExport(req: ExportRequest): Promise<ExportResult> {
     return res;
   } catch (err) {
     const e = toExportError(err, `export ${label}`);
-    if (!e.message.startsWith(`export `)) {
+    if (!e.message.startsWith(`export ${label}`)) {
       // Keep the label at the front so a user sees which export failed.
       const wrapped = new ExportError(e.code, `export ${label}: ${e.message}`, { hint: e.hint, transient: e.options.transient });
       req.log.warn(wrapped.message);
