@@ -16,6 +16,7 @@ import { formatRows, type OutputFormat } from './commands/show-output.js';
 import { registerSourceCommand } from './commands/source-command.js';
 import { reportTestRun } from './commands/test-report.js';
 import { createTarget } from '../targets/registry.js';
+import { registerDocsCommand } from './commands/docs-command.js';
 
 interface CommonOpts {
   projectDir?: string;
@@ -218,6 +219,7 @@ function main(argv: string[]): Command {
       }
     });
 
+  registerDocsCommand(program);
   void argv;
   return program;
 }

@@ -1,0 +1,111 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { TxError } from '../errors.js';
+import type { Catalog, Manifest, RunResults } from './manifest-types.js';
+
+export interface Artifacts {
+  manifest: Manifest;
+  runResults: RunResults | null;
+  catalog: Catalog | null;
+  /** Things a reader of the site should know (shown as banners and printed by the CLI). */
+  warnings: string[];
+}
+
+function readJson<T>(path: string, what: string, hint: string): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new TxError('USAGE', `cannot read ${what} ${path}: ${(e as Error).message}`, { hint });
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new TxError('USAGE', `${what} ${path} is not valid JSON (${(e as Error).message}); it may be half-written or from another tool`, { hint });
+  }
+}
+
+const time = (s: string | undefined | null) => (s ? Date.parse(s) : NaN);
+
+/**
+ * Read target/manifest.json (required), run_results.json and catalog.json (optional),
+ * and say clearly what is missing or stale.
+ */
+export function readArtifacts(targetDir: string, projectDir?: string): Artifacts {
+  const warnings: string[] = [];
+  const mPath = join(targetDir, 'manifest.json');
+  if (!existsSync(mPath)) {
+    throw new TxError('USAGE', `no manifest at ${mPath}: the docs site is built from tx's artifacts`, { hint: 'run `tx compile` (or `tx build`) first, then `tx docs generate`' });
+  }
+  const manifest = readJson<Manifest>(mPath, 'manifest', 'run `tx compile` to write it again');
+  if (!manifest || typeof manifest !== 'object' || !manifest.nodes || !manifest.sources || !manifest.metadata) {
+    throw new TxError('USAGE', `${mPath} is not a tx manifest (it has no nodes/sources/metadata)`, { hint: 'run `tx compile` to write it again' });
+  }
+
+  let runResults: RunResults | null = null;
+  const rPath = join(targetDir, 'run_results.json');
+  if (!existsSync(rPath)) {
+    warnings.push('No run results (target/run_results.json): statuses, durations and rows are not shown. Run `tx build` and generate the docs again.');
+  } else {
+    runResults = readJson<RunResults>(rPath, 'run results', 'run `tx build` to write them again');
+    if (!Array.isArray(runResults?.results)) throw new TxError('USAGE', `${rPath} has no results list`, { hint: 'run `tx build` to write it again' });
+    const mt = time(manifest.metadata.generated_at);
+    const rt = time(runResults.metadata?.generated_at);
+    if (mt > rt) {
+      warnings.push(
+        `The run results (${runResults.metadata.generated_at}) are older than the manifest (${manifest.metadata.generated_at}): statuses are from a run of an earlier compile and may not match the SQL shown.`,
+      );
+    }
+    const ids = new Set([...Object.keys(manifest.nodes), ...Object.keys(manifest.sources)]);
+    const unknown = runResults.results.filter((r) => !ids.has(r.unique_id) && !r.unique_id.startsWith('after:'));
+    if (unknown.length) {
+      warnings.push(`${unknown.length} run result(s) are for nodes no longer in the manifest (e.g. ${unknown[0]!.unique_id}): the run results are stale.`);
+    }
+  }
+
+  let catalog: Catalog | null = null;
+  const cPath = join(targetDir, 'catalog.json');
+  if (existsSync(cPath)) {
+    catalog = readJson<Catalog>(cPath, 'catalog', 'run `tx docs generate` without --no-catalog to write it again');
+    if (!catalog?.nodes) catalog = null;
+  }
+
+  if (projectDir) {
+    const newer = newerThan(projectDir, time(manifest.metadata.generated_at));
+    if (newer) warnings.push(`The manifest (${manifest.metadata.generated_at}) is older than ${newer}: run \`tx compile\` or \`tx build\` so the docs show the current project.`);
+  }
+  return { manifest, runResults, catalog, warnings };
+}
+
+/** The first project file modified after `t` (models, macros, seeds, tests, project.yml), if any. */
+function newerThan(projectDir: string, t: number): string | undefined {
+  if (!Number.isFinite(t)) return undefined;
+  const check = (p: string) => {
+    try {
+      return statSync(p).mtimeMs > t + 1000;
+    } catch {
+      return false;
+    }
+  };
+  if (check(join(projectDir, 'project.yml'))) return 'project.yml';
+  for (const folder of ['models', 'macros', 'seeds', 'tests', 'snapshots']) {
+    const stack = [join(projectDir, folder)];
+    let seen = 0;
+    while (stack.length && seen < 20000) {
+      const dir = stack.pop()!;
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        seen++;
+        const p = join(dir, e.name);
+        if (e.isDirectory()) stack.push(p);
+        else if (/\.(sql|ya?ml|csv|md)$/.test(e.name) && check(p)) return relative(projectDir, p);
+      }
+    }
+  }
+  return undefined;
+}
