@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, dedent, fingerprint, fixtureProject, once, runCli, type Files, type FixtureProject } from '../testing/fixture-project.js';
 
@@ -219,6 +220,31 @@ describe.concurrent('tx debug and tx clean', () => {
     expect(r.stdout).toContain(`project: dbg at ${fx.dir}`);
     expect(r.stdout).toMatch(/1 models?, 1 seeds?/);
     expect(r.stdout).toMatch(/target duckdb: OK, DuckDB v\d/);
+  });
+
+  it('tx debug reports a DuckDB file that cannot be created as not reachable', async () => {
+    // the folder of the file is a regular file: nothing can be created there
+    const fx = project({ 'project.yml': 'name: dbg\ntargets:\n  duckdb:\n    type: duckdb\n    path: notes.txt/db/x.duckdb\n', 'notes.txt': 'a file' });
+    const r = await fx.tx('debug');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toMatch(/target duckdb: OK/);
+    expect(r.stderr).toMatch(/target duckdb is not reachable: .*notes\.txt\/db\/x\.duckdb/);
+  });
+
+  it('tx debug reports a DuckDB file that another process holds', async () => {
+    const fx = project({ 'project.yml': 'name: dbg\n', 'models/a.sql': 'select 1' });
+    expect((await fx.tx('build')).code).toBe(0);
+    const holder = await DuckDBInstance.create(fx.dbFile);
+    try {
+      const r = await fx.tx('debug');
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/target duckdb is not reachable: .*(lock|in use)/i);
+    } finally {
+      holder.closeSync();
+    }
+    const free = await fx.tx('debug');
+    expect(free.code).toBe(0);
+    expect(free.stdout).toMatch(/target duckdb: OK/);
   });
 
   it('tx debug on a broken project exits 2 with the project error', async () => {

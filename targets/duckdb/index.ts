@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
@@ -127,14 +127,37 @@ class DuckdbTarget implements Target {
     return new DuckdbSession(instance, pool);
   }
 
+  /**
+   * Reachable means tx could build on the file: an existing file opens (read-only, so a lock held
+   * by another process shows), a new one could be created in its folder. Nothing is written.
+   */
   async ping(): Promise<string> {
-    const instance = await DuckDBInstance.create(':memory:');
+    const path = String(this.config.path);
+    let instance: DuckDBInstance;
+    if (path !== ':memory:' && existsSync(path)) {
+      try {
+        instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+      } catch (e) {
+        throw new TargetError(`cannot open ${path}: ${(e as Error).message}`, { cause: e });
+      }
+    } else {
+      if (path !== ':memory:') {
+        // the folder must be creatable (as the build would create it); undo what this made
+        try {
+          const made = mkdirSync(dirname(path), { recursive: true });
+          if (made) rmSync(made, { recursive: true, force: true });
+        } catch (e) {
+          throw new TargetError(`cannot create ${path}: ${(e as Error).message}`, { cause: e });
+        }
+      }
+      instance = await DuckDBInstance.create(':memory:');
+    }
     const c = await instance.connect();
     const r = await c.runAndReadAll('select version() as v');
     const v = String(r.getRowObjectsJS()[0]!.v);
     c.closeSync();
     instance.closeSync();
-    return `DuckDB ${v} (file ${String(this.config.path)})`;
+    return `DuckDB ${v} (file ${path}${existsSync(path) ? '' : ', will be created'})`;
   }
 }
 
