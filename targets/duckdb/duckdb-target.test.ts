@@ -197,3 +197,32 @@ describe('dialect and introspection', () => {
     expect(num(await q('select * from "my schema"."odd ""name"""'))).toEqual([{ id: 1 }]);
   });
 });
+
+describe('a pool of one connection', () => {
+  it('every materialization and load completes with threads: 1 (no connection is acquired twice)', async () => {
+    const one = await createDuckdbTarget('t1', { type: 'duckdb', path: join(dir, 'one.duckdb') }, dir).open({ log, threads: 1 });
+    const within = <T>(p: Promise<T>, what: string) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish: a deadlocked pool?`)), 20_000))]);
+    try {
+      await one.ensureSchema('main');
+      const r = rel('x');
+      await within(one.materialize(build(r, 'select 1 as id', { materialized: 'view' })), 'view');
+      await within(one.materialize(build(r, 'select 1 as id')), 'table over a view');
+      await within(one.materialize(build(r, 'select 2 as id')), 'table over a table');
+      const inc = (sql: string) => ({ ...build(r, sql, { materialized: 'incremental' }), incremental: { strategy: 'merge' as const, uniqueKey: ['id'], onSchemaChange: 'sync_all_columns' as const } });
+      await within(one.materialize(inc("select 2 as id, 'b' as v")), 'incremental with a schema change');
+      const csv = join(dir, 'f.csv');
+      writeFileSync(csv, 'id,v\n1,a\n');
+      await within(one.loadSeed({ uniqueId: 'seed.t.s', relation: rel('s'), path: csv, delimiter: ',', quote: '"', header: true, columnTypes: {} }), 'seed');
+      await within(one.loadFileSource({ uniqueId: 'source.t.f', relation: rel('f'), files: [csv], format: 'csv', options: {}, rejectsRelation: rel('f__rejects') }), 'file source');
+      await within(
+        one.loadFileSource({ uniqueId: 'source.t.g', relation: rel('g'), files: [csv], format: 'csv', columns: [{ name: 'id', type: 'integer' }, { name: 'v', type: 'string' }], options: {}, rejectsRelation: rel('g__rejects') }),
+        'typed file source',
+      );
+      expect(num(await one.connection.query('select * from main.x'))).toEqual([{ id: 2, v: 'b' }]);
+      expect(num(await one.connection.query('select * from main.g'))).toEqual([{ id: 1, v: 'a' }]);
+    } finally {
+      await one.close();
+    }
+  });
+});
