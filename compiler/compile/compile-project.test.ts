@@ -27,6 +27,18 @@ describe('templating', () => {
     expect(c.nodes.get('model.fx.b')!.dependsOn.sort()).toEqual(['model.fx.a', 'source.fx.raw.events']);
   });
 
+  it('a file source path can use var() and env_var()', async () => {
+    const c = await compileFixture(
+      {
+        ...P('vars:\n  day: 2024-05-01\n'),
+        'models/s.yml': "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: f\n        path: \"{{ env_var('TX_FX_ROOT') }}/{{ var('day') }}/f.parquet\"\n",
+        'models/a.sql': "select * from {{ source('raw', 'f') }}",
+      },
+      { env: { TX_FX_ROOT: '/landing' } },
+    );
+    expect(c.nodes.get('source.fx.raw.f')!.source).toMatchObject({ path: '/landing/2024-05-01/f.parquet', format: 'parquet' });
+  });
+
   it('ref() inside a {% for %} loop and in a non-literal call is still captured for the DAG', async () => {
     const c = await compileFixture({
       ...P(),
@@ -449,6 +461,13 @@ describe('bad input at compile time', () => {
     const e = await compileError({ ...P(), 'models/a.sql': 'select 1', 'seeds/a.csv': 'x\n1\n' });
     expect(e.code).toBe('DUPLICATE');
     expect(e.message).toContain('`a`');
+  });
+
+  it('properties that describe a model with no SQL file name the file and the closest model', async () => {
+    const e = await compileError({ ...P(), 'models/orders.sql': 'select 1', 'models/props.yml': 'version: 2\nmodels:\n  - name: order\n' });
+    expect(e.code).toBe('REF');
+    expect(e.location).toMatchObject({ file: 'models/props.yml', line: 3 });
+    expect(e.hint).toContain('`orders`');
   });
 
   it('an unknown target names the targets there are', async () => {
