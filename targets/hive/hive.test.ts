@@ -185,29 +185,24 @@ describe('hive target on the Spark Thrift Server', () => {
   });
 
   test('creates the database when missing and quotes identifiers with backticks', async () => {
-    const other = `${schema}_x`;
-    await session.ensureSchema(other);
-    try {
-      // A reserved word as table name; a backtick, a space and mixed case in column names.
-      const r = { schema: other, identifier: 'select' };
-      await session.materialize({ ...model('select', "SELECT 1 AS `a``b`, 'it''s \\\\ here' AS `the order`, 3 AS `Upper`"), relation: r });
-      expect(await session.columns(r)).toEqual([
-        { name: 'a`b', type: 'INT' },
-        { name: 'the order', type: 'STRING' },
-        { name: 'Upper', type: 'INT' },
-      ]);
-      const rows = await session.connection.query(`SELECT * FROM ${d.relationName(r)}`);
-      // Spark reads 'it''s' as two adjacent literals: "its"; \\ is one backslash.
-      expect(rows).toEqual([{ 'a`b': 1, 'the order': 'its \\ here', Upper: 3 }]);
-      const lit = d.literal("quote ' backslash \\ newline \n end");
-      expect((await session.connection.query(`SELECT ${lit} AS s`))[0]!.s).toBe("quote ' backslash \\ newline \n end");
-      expect(await session.relationExists(r)).toBe(true);
-      expect(await session.relationExists({ schema: other, identifier: 'SELECT' })).toBe(true); // names are case-insensitive
-      await session.dropRelation(r);
-      expect(await session.relationExists(r)).toBe(false);
-    } finally {
-      await session.connection.execute(`DROP DATABASE IF EXISTS ${d.quoteIdentifier(other)} CASCADE`);
-    }
+    // beforeAll's ensureSchema created the database.
+    expect((await session.connection.query(`SHOW DATABASES LIKE ${d.literal(schema)}`)).length).toBe(1);
+    // A reserved word as table name; a backtick, a space and mixed case in column names.
+    const r = rel('select');
+    await session.materialize(model('select', "SELECT 1 AS `a``b`, 'it''s \\\\ here' AS `the order`, 3 AS `Upper`"));
+    expect(await session.columns(r)).toEqual([
+      { name: 'a`b', type: 'INT' },
+      { name: 'the order', type: 'STRING' },
+      { name: 'Upper', type: 'INT' },
+    ]);
+    const rows = await session.connection.query(`SELECT * FROM ${d.relationName(r)}`);
+    // Spark reads 'it''s' as two adjacent literals: "its"; \\ is one backslash.
+    expect(rows).toEqual([{ 'a`b': 1, 'the order': 'its \\ here', Upper: 3 }]);
+    const lit = d.literal("quote ' backslash \\ newline \n end");
+    expect((await session.connection.query(`SELECT ${lit} AS s`))[0]!.s).toBe("quote ' backslash \\ newline \n end");
+    expect(await session.relationExists({ schema, identifier: 'SELECT' })).toBe(true); // names are case-insensitive
+    await session.dropRelation(r);
+    expect(await session.relationExists(r)).toBe(false);
     expect(await session.relationExists({ schema: 'no_such_db_tx', identifier: 't' })).toBe(false);
     expect(await session.columns({ schema: 'no_such_db_tx', identifier: 't' })).toEqual([]);
   });
