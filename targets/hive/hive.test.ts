@@ -116,40 +116,6 @@ function canon(rows: Record<string, unknown>[]): string[] {
   return rows.map((r) => JSON.stringify(Object.keys(r).sort().map((k) => [k, value(r[k])]))).sort();
 }
 
-/**
- * Spark-compatible versions of the example project's macros, written into the copy at `dir` only
- * when the project's own macros do not handle `target.type == 'hive'` (Spark SQL has no
- * `string_split`, and its VARCHAR needs a length). Returns the macros it replaced.
- */
-function overlayPortableMacros(dir: string): string[] {
-  const portable: Record<string, string> = {
-    'years_from_text.sql': [
-      '{% macro years_from_text(column) -%}',
-      "cast(nullif(regexp_extract(cast({{ column }} as {{ 'string' if target.type == 'hive' else 'varchar' }}), '[0-9]+', 0), '') as integer)",
-      '{%- endmacro %}',
-    ].join('\n'),
-    'zip_count.sql': [
-      '{% macro zip_count(column) -%}',
-      "{%- if target.type == 'hive' -%}",
-      "case when {{ column }} is null then 0 else cast(size(split({{ column }}, ' ')) as bigint) end",
-      '{%- else -%}',
-      "case when {{ column }} is null then 0 else len(string_split({{ column }}, ' ')) end",
-      '{%- endif -%}',
-      '{%- endmacro %}',
-    ].join('\n'),
-  };
-  const replaced: string[] = [];
-  for (const [file, text] of Object.entries(portable)) {
-    const f = path.join(dir, 'macros', file);
-    if (!fs.existsSync(f)) continue;
-    const own = fs.readFileSync(f, 'utf8');
-    if (/target\.type|adapter\.type\(\)/.test(own) || !/varchar|string_split/.test(own)) continue;
-    fs.writeFileSync(f, text);
-    replaced.push(file);
-  }
-  return replaced;
-}
-
 describe('hive target on the Spark Thrift Server', () => {
   let session: TargetSession;
   let target: Target;
@@ -649,13 +615,6 @@ describe('hive target on the Spark Thrift Server', () => {
       const from = process.env.TX_TEST_PROJECT_DIR ?? REPO_ROOT;
       for (const part of ['project.yml', 'models', 'macros', 'seeds', 'tests', 'data']) {
         if (fs.existsSync(path.join(from, part))) fs.cpSync(path.join(from, part), path.join(dir, part), { recursive: true });
-      }
-      const overlaid = overlayPortableMacros(dir);
-      if (overlaid.length) {
-        console.warn(
-          `!!! the example project's macros ${overlaid.join(', ')} are DuckDB-only SQL (varchar without a length, string_split); ` +
-            'this test builds with Spark-compatible copies of them (targets/hive/hive.test.ts, overlayPortableMacros)',
-        );
       }
       const env = { TX_HIVE_HOST: hive!.host, TX_HIVE_PORT: String(hive!.port), TX_HIVE_USER: 'tx', TX_HIVE_PASSWORD: 'tx', TX_HIVE_AUTH: 'NONE' };
       const onHive = await runCli(['build', '--project-dir', dir, '--target', 'hive'], { env, timeoutMs: 900_000 });
