@@ -259,7 +259,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
     if (e.type === 'test') {
       const attached = m.attached_node ?? m.depends_on?.nodes?.[0];
       node.test = {
-        kind: m.test_metadata ? 'generic' : 'singular',
+        kind: m.unique_id.startsWith('unit_test.') ? 'unit' : m.test_metadata ? 'generic' : 'singular',
         test_name: m.test_metadata?.name ?? null,
         column: m.test_metadata?.column_name ?? null,
         kwargs: m.test_metadata?.kwargs ?? {},

@@ -7,7 +7,7 @@ import { GraphView, STATUS_COLOURS, TYPE_COLOURS, type GraphModel } from './grap
 import { clear, h, trustedHtml } from './dom.js';
 import { highlightSql } from './highlight.js';
 import { layoutGraph } from './layout.js';
-import { SelectorError, selectIndexes, type SelGraph } from './selector.js';
+import { SelectorError, selGraphFromIndex, selectIndexes, type SelGraph } from './selector.js';
 import { CHUNK_SIZE, type SiteIndex, type SiteNode, type TxWindow } from './site-data.js';
 
 const w = window as unknown as Window & TxWindow & { __txReady?: number; __txDebug?: unknown };
@@ -37,21 +37,7 @@ for (let k = 0; k < idx.edges.length; k += 2) {
   parents[idx.edges[k + 1]!]!.push(idx.edges[k]!);
 }
 const lowerNames = idx.nodes.name.map((n) => n.toLowerCase());
-const selGraph: SelGraph = {
-  projectName: idx.meta.project,
-  nodes: idx.nodes.id.map((_, i) => ({
-    name: idx.nodes.name[i]!,
-    fqn: idx.nodes.fqn[i]!,
-    path: idx.nodes.path[i]!,
-    tags: idx.nodes.tags[i]!,
-    type: idx.nodes.type[i]!,
-    config: idx.nodes.config[i]!,
-    testKind: idx.nodes.testKind[i] ?? undefined,
-    testName: idx.nodes.testName[i] ?? undefined,
-  })),
-  parents: (i) => parents[i]!,
-  children: (i) => children[i]!,
-};
+const selGraph: SelGraph = selGraphFromIndex(idx);
 
 // ------------------------------------------------------------------ node details, loaded on demand
 const chunks = new Map<number, Promise<SiteNode[]>>();

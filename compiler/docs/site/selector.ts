@@ -7,6 +7,7 @@
  *   source:vendor.prescribers  resource_type:model  test_type:generic  test_name:not_null  fqn:x
  * Space = union, comma = intersection.
  */
+import type { SiteIndex } from './site-data.js';
 
 export interface SelNode {
   name: string;
@@ -167,4 +168,30 @@ export function selectIndexes(g: SelGraph, select: string[] | undefined, exclude
     selected = new Set([...selected].filter((x) => !ex.has(x)));
   }
   return selected;
+}
+
+/** The selector's view of the site index (parents/children from its edge list). */
+export function selGraphFromIndex(idx: SiteIndex): SelGraph {
+  const n = idx.nodes.id.length;
+  const parents: number[][] = Array.from({ length: n }, () => []);
+  const children: number[][] = Array.from({ length: n }, () => []);
+  for (let k = 0; k < idx.edges.length; k += 2) {
+    children[idx.edges[k]!]!.push(idx.edges[k + 1]!);
+    parents[idx.edges[k + 1]!]!.push(idx.edges[k]!);
+  }
+  return {
+    projectName: idx.meta.project,
+    nodes: idx.nodes.id.map((_, i) => ({
+      name: idx.nodes.name[i]!,
+      fqn: idx.nodes.fqn[i]!,
+      path: idx.nodes.path[i]!,
+      tags: idx.nodes.tags[i]!,
+      type: idx.nodes.type[i]!,
+      config: idx.nodes.config[i]!,
+      testKind: idx.nodes.testKind[i] ?? undefined,
+      testName: idx.nodes.testName[i] ?? undefined,
+    })),
+    parents: (i) => parents[i]!,
+    children: (i) => children[i]!,
+  };
 }
