@@ -38,6 +38,8 @@ export function dedent(text: string): string {
 
 export class Fixture {
   readonly dir: string;
+  /** Extra environment for the CLI runs. */
+  env: Record<string, string> = {};
   constructor(files: Record<string, string>, prefix = 'tx-fx-') {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
     if (!('project.yml' in files)) this.write('project.yml', 'name: fx\n');
@@ -59,7 +61,7 @@ export class Fixture {
     const r = spawnSync(process.execPath, [CLI, ...args, '--project-dir', this.dir], {
       encoding: 'utf8',
       cwd: this.dir,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, ...this.env, NO_COLOR: '1' },
       timeout: 120_000,
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, output: `${r.stdout}\n${r.stderr}` };

@@ -1,0 +1,96 @@
+/**
+ * Data tests, store_failures, the build gate and an enforced contract on PostgreSQL (a real server:
+ * see testing/services/postgres.ts), through the CLI.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
+import { Fixture } from './test-fixture.js';
+
+let svc: PostgresService;
+let db: TestDatabase;
+let fx: Fixture;
+
+beforeAll(async () => {
+  svc = await startPostgres();
+  db = await createTestDatabase(svc, 'tx_data_tests');
+  const u = new URL(db.url);
+  const env = { PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: db.name };
+  fx = new Fixture({
+    'project.yml': `
+      name: fx
+      target: pg
+      targets:
+        pg:
+          type: postgres
+          host: "{{ env_var('PGHOST') }}"
+          port: "{{ env_var('PGPORT') }}"
+          user: "{{ env_var('PGUSER') }}"
+          password: "{{ env_var('PGPASSWORD', '') }}"
+          database: "{{ env_var('PGDATABASE') }}"
+          schema: app
+      `,
+    'models/report.sql': "{{ config(materialized='table') }}\nselect 1 as id, 'x'::text as city union all select 2, null\n",
+    'models/after.sql': "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('report') }}\n",
+    'models/p.yml': `
+      models:
+        - name: report
+          config:
+            contract: {enforced: true}
+          columns:
+            - name: id
+              data_type: integer
+              data_tests: [unique, not_null]
+            - name: city
+              data_type: text
+              data_tests:
+                - not_null: {config: {store_failures: true}}
+      `,
+  });
+  fx.env = env;
+});
+afterAll(async () => {
+  fx?.cleanup();
+  await db?.drop().catch(() => undefined);
+  await svc?.stop();
+});
+
+async function rows(sql: string): Promise<Record<string, unknown>[]> {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows as Record<string, unknown>[];
+  } finally {
+    await c.end();
+  }
+}
+
+const tx = (...args: string[]) => fx.tx(...args);
+
+describe('data tests and contracts on PostgreSQL', () => {
+  it('a failing test stores its rows in the audit schema and skips downstream; exit 1', async () => {
+    const r = tx('build');
+    expect(r.code, r.output).toBe(1);
+    const res = fx.results();
+    expect(res.get('unique_report_id')!.status).toBe('pass');
+    expect(res.get('not_null_report_city')).toMatchObject({ status: 'fail', failures: 1 });
+    expect(res.get('after')!.status).toBe('skipped');
+    expect(r.output).toContain('failing rows stored in app_tx_test__audit.not_null_report_city');
+    expect(await rows('select id from app_tx_test__audit.not_null_report_city')).toEqual([{ id: 2 }]);
+  });
+
+  it('a contract violation fails before the table is replaced', async () => {
+    fx.write('models/report.sql', "{{ config(materialized='table') }}\nselect 1::bigint as id, 'y'::text as city\n");
+    const r = tx('build');
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toMatch(/contract violated: column `id` is bigint, the contract says integer/);
+    expect(await rows('select id, city from app.report order by id')).toEqual([
+      { id: 1, city: 'x' },
+      { id: 2, city: null },
+    ]);
+    fx.write('models/report.sql', "{{ config(materialized='table') }}\nselect 1 as id, 'y'::text as city\n");
+    const ok = tx('build');
+    expect(ok.code, ok.output).toBe(0);
+    expect(await rows('select * from app.after')).toEqual([{ n: '1' }]);
+  });
+});
