@@ -1,11 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
+// One Spark Thrift Server for the whole run (a JVM takes tens of seconds and 1-2 GiB to start),
+// started by the global setup only when the run may need it. S3 and Azure suites start their own
+// servers: some of their tests kill a server mid-upload.
+process.env.TX_TEST_SHARED_SERVICES ??= 'hive';
+
 export default defineConfig({
   test: {
     include: ['compiler/**/*.test.ts', 'targets/**/*.test.ts', 'testing/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
-    globalSetup: [],
+    globalSetup: ['testing/services/global-setup.ts'],
   },
 });

@@ -21,9 +21,31 @@ import { startSparkThriftServer } from './spark.js';
 
 type Stop = () => Promise<void>;
 
+/**
+ * Whether this vitest run may need a service: a full run does; a run filtered to some files
+ * only when a filter could match a suite that uses it (so `vitest run compiler/template` never
+ * waits for a JVM).
+ */
+export function runMayNeed(service: string, argv: string[] = process.argv.slice(2)): boolean {
+  const filters = argv.filter((a) => !a.startsWith('-') && !['run', 'watch', 'vitest'].includes(a) && !a.endsWith('vitest.mjs'));
+  if (!filters.length) return true;
+  const hints: Record<string, RegExp> = {
+    hive: /hive|spark|services|testing\/?$|targets\/?$|^\.$/,
+    postgres: /postgres|services|export|testing\/?$|targets\/?$|^\.$/,
+    s3: /s3|export|services|testing\/?$|targets\/?$|^\.$/,
+    azure: /azure|export|services|testing\/?$|targets\/?$|^\.$/,
+  };
+  return filters.some((f) => (hints[service] ?? /./).test(f));
+}
+
 export default async function setup(): Promise<() => Promise<void>> {
   const raw = process.env.TX_TEST_SHARED_SERVICES ?? 'postgres,hive,s3,azure';
-  const wanted = new Set(raw.split(/[\s,]+/).map((s) => s.trim().toLowerCase()).filter((s) => s !== '' && s !== 'none'));
+  const wanted = new Set(
+    raw
+      .split(/[\s,]+/)
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== '' && s !== 'none' && runMayNeed(s)),
+  );
   const env = process.env;
   const stops: Stop[] = [];
   const t0 = Date.now();
