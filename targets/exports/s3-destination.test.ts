@@ -68,6 +68,11 @@ async function whenUploading(client: S3Client, prefix: string, fn: () => unknown
   throw new Error('no multipart upload started');
 }
 
+// At the top level, so a run filtered to one suite still stops the server.
+afterAll(async () => {
+  await s3?.stop();
+});
+
 describe.skipIf(s3 === null)('S3 exports (moto)', () => {
   beforeAll(async () => {
     process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -88,7 +93,6 @@ describe.skipIf(s3 === null)('S3 exports (moto)', () => {
   afterAll(async () => {
     await fx?.close();
     admin?.destroy();
-    await s3?.stop();
     for (const d of [project, tmp]) if (d) fs.rmSync(d, { recursive: true, force: true });
   });
 
@@ -220,7 +224,7 @@ describe.skipIf(s3 === null)('S3 exports with credentials checked (moto with IAM
   });
   afterAll(async () => {
     await fx?.close();
-    fs.rmSync(project, { recursive: true, force: true });
+    if (project) fs.rmSync(project, { recursive: true, force: true });
     await authed?.stop();
   });
 
