@@ -6,25 +6,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fixture, type RunResult } from './test-fixture.js';
 
-const MODEL_TESTS = (model: string) => `
+// dbt accepts both keys: \`tests:\` (older) and \`data_tests:\`
+const MODEL_TESTS = (model: string, key = 'data_tests') => `
   - name: ${model}
-    data_tests:
+    ${key}:
       - unique_combination_of_columns: {combination_of_columns: [id, name]}
       - expression_is_true: {expression: "age <= 120"}
     columns:
       - name: id
-        data_tests: [unique, not_null]
+        ${key}: [unique, not_null]
       - name: name
-        data_tests: [not_null, all_lowercase]
+        ${key}: [not_null, all_lowercase]
       - name: status
-        data_tests:
+        ${key}:
           - accepted_values: {values: [active, inactive]}
       - name: age
-        data_tests:
+        ${key}:
           - accepted_range: {min_value: 0, max_value: 120}
           - expression_is_true: {expression: ">= 0"}
       - name: dept_id
-        data_tests:
+        ${key}:
           - relationships: {to: ref('depts'), field: dept_id}
           - accepted_values: {values: [10, 20], quote: false}
           - is_even
@@ -41,7 +42,7 @@ function files(): Record<string, string> {
       union all select null, 'EVE', 'active', -1, 10
       union all select 1, 'ann', 'active', 30, 10
       `,
-    'models/props.yml': `version: 2\nmodels:\n${MODEL_TESTS('good')}${MODEL_TESTS('bad')}`,
+    'models/props.yml': `version: 2\nmodels:\n${MODEL_TESTS('good', 'tests')}${MODEL_TESTS('bad')}`,
     'macros/is_even.sql': `
       {% test is_even(model, column_name) %}
       select * from {{ model }} where {{ column_name }} % 2 <> 0

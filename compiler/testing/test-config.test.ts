@@ -79,6 +79,20 @@ describe('severity and thresholds', () => {
   });
 });
 
+describe('accepted_range bounds', () => {
+  it('inclusive by default; inclusive: false fails on the bounds; min/max read as min_value/max_value', () => {
+    const fx = project('- accepted_range: {min_value: 10, max_value: 100}\n- accepted_range: {min: 10, max: 100, inclusive: false}\n- accepted_range: {max: 50}');
+    const r = fx.tx('build');
+    expect(r.code).toBe(1);
+    const res = [...fx.results().entries()].filter(([k]) => k.startsWith('accepted_range_orders_amount')).map(([, v]) => [v.status, v.failures]);
+    expect(res.sort()).toEqual([
+      ['fail', 2], // 10 and 100 are outside (10, 100)
+      ['fail', 3], // 70, 80 and 100 are above 50
+      ['pass', 0],
+    ]);
+  });
+});
+
 describe('where, limit, tags, enabled', () => {
   it('where filters the rows tested; limit caps the failing rows', () => {
     const fx = project('- not_null');
