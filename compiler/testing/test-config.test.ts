@@ -46,6 +46,17 @@ describe('severity and thresholds', () => {
     expect(fx.results().get('not_null_orders_amount')!.status).toBe('warn');
   });
 
+  it('a singular test sets its severity with config()', () => {
+    const fx = project('- accepted_range: {min_value: 0}', {
+      'tests/few_orders.sql': "{{ config(severity='warn', tags=['nightly']) }}\nselect * from {{ ref('orders') }} where amount is null\n",
+    });
+    const r = fx.tx('build');
+    expect(r.code, r.output).toBe(0);
+    expect(fx.results().get('few_orders')).toMatchObject({ status: 'warn', failures: 3 });
+    expect(fx.tx('test', '--select', 'tag:nightly').code).toBe(0);
+    expect([...fx.results().keys()]).toEqual(['few_orders']);
+  });
+
   it('error_if / warn_if thresholds decide between fail, warn and pass', () => {
     const fx = project(`- not_null:\n    config: {error_if: ">3", warn_if: ">=2"}`);
     const r = fx.tx('test');
