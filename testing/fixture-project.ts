@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,24 +24,67 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = join(REPO_ROOT, 'dist', 'compiler', 'cli.js');
 
 let snapshotCli: string | undefined;
+
+/** Files of dist/ the CLI needs (no benchmarks, no source maps), relative, sorted. */
+function distFiles(): string[] {
+  return (readdirSync(join(REPO_ROOT, 'dist'), { recursive: true }) as string[])
+    .filter((f) => !f.startsWith(`bench${sep}`) && !f.endsWith('.map') && statSync(join(REPO_ROOT, 'dist', f)).isFile())
+    .sort();
+}
+
+/** A key of the built CLI: every file's path, size and mtime, plus schemas/ and package.json. */
+function distKey(files: string[]): string {
+  const h = createHash('sha1');
+  const add = (abs: string, rel: string) => {
+    const st = statSync(abs);
+    h.update(`${rel}\0${st.size}\0${st.mtimeMs}\n`);
+  };
+  for (const f of files) add(join(REPO_ROOT, 'dist', f), `dist/${f}`);
+  for (const f of readdirSync(join(REPO_ROOT, 'schemas')).sort()) add(join(REPO_ROOT, 'schemas', f), `schemas/${f}`);
+  add(join(REPO_ROOT, 'package.json'), 'package.json');
+  return h.digest('hex').slice(0, 16);
+}
+
 /**
  * The CLI the tests run: a private copy of dist/ (with package.json, schemas/ and a link to
- * node_modules) taken once per test file, so a `npm run build` running beside the tests cannot
- * hand a child process half-written modules. TX_TEST_LIVE_DIST=1 runs dist/ in place.
+ * node_modules), so a `npm run build` running beside the tests cannot hand a child process
+ * half-written modules. One copy per build of dist/, shared by test files and reused across
+ * runs; copies older than a day are removed. TX_TEST_LIVE_DIST=1 runs dist/ in place.
  */
 export function cliPath(): string {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   if (process.env.TX_TEST_LIVE_DIST) return CLI;
-  if (!snapshotCli) {
-    const root = mkdtempSync(join(tmpdir(), 'tx-cli-'));
-    cpSync(join(REPO_ROOT, 'dist'), join(root, 'dist'), { recursive: true, filter: (src) => !src.includes(`${sep}bench${sep}`) && !src.endsWith('.map') });
-    cpSync(join(REPO_ROOT, 'schemas'), join(root, 'schemas'), { recursive: true });
-    cpSync(join(REPO_ROOT, 'package.json'), join(root, 'package.json'));
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
-    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
-    snapshotCli = join(root, 'dist', 'compiler', 'cli.js');
+  if (snapshotCli) return snapshotCli;
+  for (let attempt = 0; ; attempt++) {
+    const files = distFiles();
+    const key = distKey(files);
+    const root = join(tmpdir(), `tx-cli-${key}`);
+    if (existsSync(join(root, '.complete'))) return (snapshotCli = join(root, 'dist', 'compiler', 'cli.js'));
+    const tmp = mkdtempSync(`${root}.tmp-`);
+    for (const f of files) {
+      mkdirSync(dirname(join(tmp, 'dist', f)), { recursive: true });
+      cpSync(join(REPO_ROOT, 'dist', f), join(tmp, 'dist', f));
+    }
+    cpSync(join(REPO_ROOT, 'schemas'), join(tmp, 'schemas'), { recursive: true });
+    cpSync(join(REPO_ROOT, 'package.json'), join(tmp, 'package.json'));
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(tmp, 'node_modules'), 'dir');
+    // dist/ changed while it was copied (a build beside the tests): copy again
+    if (distKey(distFiles()) !== key && attempt < 5) {
+      rmSync(tmp, { recursive: true, force: true });
+      continue;
+    }
+    writeFileSync(join(tmp, '.complete'), key);
+    try {
+      renameSync(tmp, root);
+    } catch {
+      rmSync(tmp, { recursive: true, force: true }); // another test file made the same copy first
+    }
+    for (const old of readdirSync(tmpdir())) {
+      const abs = join(tmpdir(), old);
+      if (old.startsWith('tx-cli-') && abs !== root && Date.now() - statSync(abs).mtimeMs > 86_400_000) rmSync(abs, { recursive: true, force: true });
+    }
+    return (snapshotCli = join(root, 'dist', 'compiler', 'cli.js'));
   }
-  return snapshotCli;
 }
 
 export type Files = Record<string, string | Uint8Array>;
