@@ -117,7 +117,9 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
     for (const c of l.columns) {
       for (const d of c.depends_on) {
         const k = `${d.node}\u0000${d.column.toLowerCase()}`;
-        usedBy.set(k, [...(usedBy.get(k) ?? []), { node: mi, column: c.name }]);
+        const list = usedBy.get(k);
+        if (list) list.push({ node: mi, column: c.name });
+        else usedBy.set(k, [{ node: mi, column: c.name }]);
       }
     }
   }
@@ -201,7 +203,10 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
       if (e.type === 'model') {
         const cl = columnLineageFor(l, name);
         lin = {
-          depends_on: cl.depends_on.map((u) => ({ node: idx.get(u.node) ?? -1, id: u.node, column: u.column })),
+          depends_on: cl.depends_on.map((u) => {
+            const j = idx.get(u.node);
+            return j === undefined ? { node: -1, id: u.node, column: u.column } : { node: j, column: u.column };
+          }),
           transform: cl.transform,
           ...(cl.untraced ? { untraced: cl.untraced } : {}),
         };
@@ -280,7 +285,20 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
     if (la !== undefined && lb !== undefined) shownEdges.push([la, lb]);
   }
   const layout = layoutGraph(
-    { n: shown.length, edges: shownEdges, groupKey: (l) => { const e = entries[shown[l]!]!; return `${e.m?.fqn.slice(0, -1).join('/') ?? ''}/${e.m?.name ?? e.id}`; } },
+    {
+      n: shown.length,
+      edges: shownEdges,
+      groupKey: (l) => {
+        const e = entries[shown[l]!]!;
+        return `${e.m?.fqn.slice(0, -1).join('/') ?? ''}/${e.m?.name ?? e.id}`;
+      },
+      // first folder of a model (domain), a source's source name, an export's model's
+      cluster: (l) => {
+        const e = entries[shown[l]!]!;
+        const m = e.m ?? entries[idx.get(e.exportOf!.model)!]!.m!;
+        return m.fqn[1] ?? '';
+      },
+    },
     { dagreMax: opts.dagreMax ?? 200 },
   );
   const xs: (number | null)[] = entries.map(() => null);

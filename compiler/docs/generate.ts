@@ -4,7 +4,7 @@
  *   target/manifest.json + run_results.json (+ catalog.json) ─▶ column lineage ─▶ site data ─▶ files
  *
  * The output opens from file:// and from any static host: index.html,
- * assets/{app.js,style.css}, data/index.{js,json}, data/nodes/c<k>.{js,json},
+ * assets/{app.js,style.css}, data/index.{js,json}, data/nodes/c<k>.js,
  * and manifest.json (the manifest with catalog types and columns[].depends_on).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,7 +74,6 @@ export async function generateDocs(o: GenerateOptions): Promise<GenerateReport> 
   writeFileSync(join(out, 'data', 'index.js'), dataScript('index', indexJson));
   for (let k = 0; k * CHUNK_SIZE < site.nodes.length; k++) {
     const json = JSON.stringify(site.nodes.slice(k * CHUNK_SIZE, (k + 1) * CHUNK_SIZE));
-    writeFileSync(join(out, 'data', 'nodes', `c${k}.json`), json);
     writeFileSync(join(out, 'data', 'nodes', `c${k}.js`), dataScript(`c${k}`, json));
   }
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(site.manifest));

@@ -25,6 +25,12 @@ export interface LayoutInput {
   edges: readonly (readonly [number, number])[];
   /** Sort key per node for the first ordering (e.g. folder path + name): keeps folders together. */
   groupKey?: (i: number) => string;
+  /**
+   * Cluster per node (e.g. the first folder, or a source's name). When one layered layout of a
+   * big graph comes out far taller than wide, each cluster is laid out alone and the clusters
+   * are packed in rows, so the whole DAG fits a screen; edges between clusters stay drawn.
+   */
+  cluster?: (i: number) => string;
 }
 
 export interface LayoutResult {
@@ -42,7 +48,7 @@ export const DAGRE_MAX_NODES = 150;
 export function layoutGraph(input: LayoutInput, opts: { dagreMax?: number } = {}): LayoutResult {
   const t0 = now();
   const max = opts.dagreMax ?? DAGRE_MAX_NODES;
-  const r = input.n <= max ? layoutDagre(input) : layoutLayered(input);
+  const r = input.n <= max ? layoutDagre(input) : layoutClustered(input) ?? layoutLayered(input);
   return { ...r, ms: now() - t0 };
 }
 
@@ -84,6 +90,64 @@ function normalise(x: Float64Array, y: Float64Array, engine: LayoutResult['engin
     y[i] = y[i]! - minY + NODE_H / 2;
   }
   return { x, y, width: maxX - minX + NODE_W, height: maxY - minY + NODE_H, engine };
+}
+
+/** Big DAGs with clusters: each cluster laid out alone, then packed in rows (undefined when not worth it). */
+function layoutClustered(input: LayoutInput): Omit<LayoutResult, 'ms'> | undefined {
+  const { n, edges, cluster, groupKey } = input;
+  if (!cluster) return undefined;
+  const members = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const k = cluster(i);
+    const m = members.get(k);
+    if (m) m.push(i);
+    else members.set(k, [i]);
+  }
+  if (members.size < 4 || [...members.values()].some((m) => m.length > n / 2)) return undefined;
+  const whole = layoutLayered(input);
+  if (whole.height < 3 * whole.width) return whole;
+  const local = new Int32Array(n);
+  const boxes: { nodes: number[]; r: Omit<LayoutResult, 'ms'>; order: number }[] = [];
+  const byCluster = new Map<string, [number, number][]>();
+  const clusterOf = new Map<number, string>();
+  for (const [k, m] of members) {
+    m.forEach((v, j) => {
+      local[v] = j;
+      clusterOf.set(v, k);
+    });
+    byCluster.set(k, []);
+  }
+  for (const [a, b] of edges) if (clusterOf.get(a) === clusterOf.get(b)) byCluster.get(clusterOf.get(a)!)!.push([local[a]!, local[b]!]);
+  for (const [k, m] of members) {
+    const r = layoutLayered({ n: m.length, edges: byCluster.get(k)!, groupKey: groupKey ? (j) => groupKey(m[j]!) : undefined });
+    let mean = 0;
+    for (const v of m) mean += whole.x[v]!;
+    boxes.push({ nodes: m, r, order: mean / m.length });
+  }
+  // upstream clusters first, then pack into rows about as wide as a 16:10 screen holds
+  boxes.sort((a, b) => a.order - b.order);
+  const gap = RANK_GAP * 2;
+  const area = boxes.reduce((a, b) => a + (b.r.width + gap) * (b.r.height + gap), 0);
+  const rowWidth = Math.max(Math.sqrt(area * 1.6), ...boxes.map((b) => b.r.width));
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  let cx = 0;
+  let cy = 0;
+  let rowH = 0;
+  for (const b of boxes) {
+    if (cx > 0 && cx + b.r.width > rowWidth) {
+      cx = 0;
+      cy += rowH + gap;
+      rowH = 0;
+    }
+    b.nodes.forEach((v, j) => {
+      x[v] = b.r.x[j]! + cx;
+      y[v] = b.r.y[j]! + cy;
+    });
+    cx += b.r.width + gap;
+    rowH = Math.max(rowH, b.r.height);
+  }
+  return normalise(x, y, 'layered');
 }
 
 /** Linear-time layered layout for large DAGs. */

@@ -262,7 +262,7 @@ function lineageCell(c: SiteNode['columns'][number]): HTMLElement {
   if (l.depends_on.length) {
     l.depends_on.forEach((d, k) => {
       if (k) td.append(', ');
-      const label = `${d.node >= 0 ? idx.nodes.name[d.node] : d.id}.${d.column}`;
+      const label = `${d.node >= 0 ? idx.nodes.name[d.node] : d.id ?? '?'}.${d.column}`;
       td.append(d.node >= 0 ? h('a', { href: nodeHref(d.node), class: 'upcol' }, label) : h('span', { class: 'upcol' }, label));
     });
     td.append(h('span', { class: 'muted' }, ` (${l.transform === 'identity' ? 'copied' : 'computed'})`));

@@ -6,7 +6,8 @@
  * project parses in milliseconds. Details (SQL, columns, lineage) sit in
  * `data/nodes/c<k>.js` chunks loaded when a page opens. Each `.js` file assigns
  * `JSON.parse("...")` to `window.__tx.data[key]`, so the site works from
- * file:// where fetch() is not allowed; the same data is written as `.json`.
+ * file:// where fetch() is not allowed. For machines, the index is also written
+ * as `data/index.json`, and the whole manifest (with lineage) as `manifest.json`.
  */
 
 export const CHUNK_SIZE = 200;
@@ -87,7 +88,8 @@ export interface SiteColumn {
   declared: boolean;
   tests: { node: number; name: string; status: string | null }[];
   lineage: {
-    depends_on: { node: number; id: string; column: string }[];
+    /** `node` is an index into the site index; -1 with `id` for a node outside it. */
+    depends_on: { node: number; id?: string; column: string }[];
     transform: string;
     untraced?: string;
   } | null;
