@@ -139,6 +139,14 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
     let status = 'unknown';
     if ((warn != null || err != null) && age != null) status = err != null && age > err ? 'error' : warn != null && age > warn ? 'warn' : 'pass';
     const rule = [ruleText(f?.warn_after, 'warn'), ruleText(f?.error_after, 'error')].filter(Boolean).join(', ') || null;
+    // `tx source freshness` measured it: its verdict wins
+    const checked = a.sources?.results.find((x) => x.unique_id === e.id);
+    if (checked) {
+      const c = checked.criteria ?? {};
+      const checkedRule = [ruleText(c.warn_after, 'warn'), ruleText(c.error_after, 'error')].filter(Boolean).join(', ') || rule;
+      freshness.set(i, { node: i, loaded_at: run?.completed_at ?? null, rows: run?.rows ?? null, max_loaded_at: checked.max_loaded_at, rule: checkedRule, status: checked.status, age_s: checked.max_loaded_at_time_ago_in_s });
+      return;
+    }
     freshness.set(i, { node: i, loaded_at: run?.completed_at ?? null, rows: run?.rows ?? null, max_loaded_at: maxLoaded, rule, status, age_s: age });
   });
 
@@ -318,6 +326,11 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
     sc[s] = (sc[s] ?? 0) + 1;
     if (['error', 'fail', 'warn', 'cancelled'].includes(s)) problems.push({ node: i, status: s, message: nodes[i]!.run?.message ?? '' });
   });
+  for (const f of freshness.values()) {
+    if (['warn', 'error', 'runtime error'].includes(f.status)) {
+      problems.push({ node: f.node, status: f.status === 'runtime error' ? 'error' : f.status, message: `source freshness ${f.status}: newest data ${f.max_loaded_at ?? 'unknown'}${f.rule ? ` (${f.rule})` : ''}` });
+    }
+  }
   const slowest = nodes
     .map((n, i) => ({ node: i, time: n.run?.execution_time ?? 0 }))
     .filter((x) => x.time > 0)

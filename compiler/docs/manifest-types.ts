@@ -91,3 +91,17 @@ export interface CatalogEntry {
   /** Sources with `loaded_at_field`: the newest value of that field, ISO text. */
   max_loaded_at?: string | null;
 }
+
+/** target/sources.json, written by `tx source freshness`. */
+export interface SourcesResults {
+  metadata: { generated_at?: string };
+  results: {
+    unique_id: string;
+    status: string;
+    max_loaded_at: string | null;
+    snapshotted_at?: string;
+    max_loaded_at_time_ago_in_s: number | null;
+    criteria?: { warn_after?: { count: number; period: string } | null; error_after?: { count: number; period: string } | null };
+    message?: string;
+  }[];
+}

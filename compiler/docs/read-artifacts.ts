@@ -1,12 +1,14 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TxError } from '../errors.js';
-import type { Catalog, Manifest, RunResults } from './manifest-types.js';
+import type { Catalog, Manifest, RunResults, SourcesResults } from './manifest-types.js';
 
 export interface Artifacts {
   manifest: Manifest;
   runResults: RunResults | null;
   catalog: Catalog | null;
+  /** target/sources.json from `tx source freshness`, when present. */
+  sources?: SourcesResults | null;
   /** Things a reader of the site should know (shown as banners and printed by the CLI). */
   warnings: string[];
 }
@@ -70,11 +72,18 @@ export function readArtifacts(targetDir: string, projectDir?: string): Artifacts
     if (!catalog?.nodes) catalog = null;
   }
 
+  let sources: SourcesResults | null = null;
+  const sPath = join(targetDir, 'sources.json');
+  if (existsSync(sPath)) {
+    sources = readJson<SourcesResults>(sPath, 'source freshness results', 'run `tx source freshness` to write them again');
+    if (!Array.isArray(sources?.results)) sources = null;
+  }
+
   if (projectDir) {
     const newer = newerThan(projectDir, time(manifest.metadata.generated_at));
     if (newer) warnings.push(`The manifest (${manifest.metadata.generated_at}) is older than ${newer}: run \`tx compile\` or \`tx build\` so the docs show the current project.`);
   }
-  return { manifest, runResults, catalog, warnings };
+  return { manifest, runResults, catalog, sources, warnings };
 }
 
 /** The first project file modified after `t` (models, macros, seeds, tests, project.yml), if any. */
