@@ -221,7 +221,7 @@ async function main(): Promise<void> {
         await page.goto(url + '#/graph');
         await page.waitForFunction(() => (window as unknown as { __txReady?: number }).__txReady !== undefined);
         await page.screenshot({ path: join(OUT, 'shots', 'graph.png') });
-        console.log(`focused view: ${await page.evaluate(() => document.getElementById('g-info')?.textContent)}`);
+        console.log(`whole graph: ${await page.evaluate(() => document.getElementById('g-info')?.textContent)}`);
       }
       if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
       await ctx.close();

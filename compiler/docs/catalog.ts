@@ -3,6 +3,7 @@
  * names, as the warehouse reports them. The only step of `tx docs generate`
  * that opens the target; `--no-catalog` skips it.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/artifacts.js';
 import { TxError } from '../errors.js';
@@ -23,6 +24,13 @@ export interface CatalogOptions {
 const quietLog: TargetLog = { statement: () => {}, info: () => {}, warn: () => {} };
 
 export async function buildCatalog(o: CatalogOptions): Promise<Catalog> {
+  const meta = { generated_at: new Date().toISOString(), tx_version: txVersion(), target: o.target.name, target_type: o.target.config.type };
+  const dbPath = o.target.config.path;
+  if (o.target.config.type === 'duckdb' && typeof dbPath === 'string' && dbPath !== ':memory:' && !existsSync(dbPath)) {
+    // opening it would create an empty database file: there is nothing to read yet
+    o.log?.(`catalog: skipped, the DuckDB file ${dbPath} does not exist yet (run \`tx build\`)`);
+    return { metadata: meta, nodes: {}, errors: [{ unique_id: '', message: `${dbPath} does not exist` }] };
+  }
   let target;
   try {
     target = await createTarget(o.target.name, o.target.config, o.projectDir);
@@ -63,7 +71,7 @@ export async function buildCatalog(o: CatalogOptions): Promise<Catalog> {
     await session.close();
   }
   const catalog: Catalog = {
-    metadata: { generated_at: new Date().toISOString(), tx_version: txVersion(), target: o.target.name, target_type: o.target.config.type },
+    metadata: meta,
     nodes,
     ...(errors.length ? { errors } : {}),
   };

@@ -53,6 +53,9 @@ export async function generateDocs(o: GenerateOptions): Promise<GenerateReport> 
   if (o.catalog) {
     artifacts.catalog = await o.catalog();
     lap('catalog');
+    if (!Object.keys(artifacts.catalog.nodes).length) {
+      artifacts.warnings.push(`The warehouse holds none of the project's relations yet${artifacts.catalog.errors?.[0] ? ` (${artifacts.catalog.errors[0].message})` : ''}: column types come only from properties files. Run \`tx build\`, then generate again.`);
+    }
   } else if (artifacts.catalog) {
     const ct = Date.parse(artifacts.catalog.metadata?.generated_at ?? '');
     const rt = Date.parse(artifacts.runResults?.metadata?.generated_at ?? '');
