@@ -9,10 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath } from '../../testing/fixture-project.js';
 import { launchChromium } from './browser-fixture.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(REPO, 'dist', 'compiler', 'cli.js');
 const SHOTS = join(REPO, 'test-artifacts', 'docs');
 
 const PAYLOAD_SQL = `select 1 as id, '</script><script>window.__pwned = 4</script>' as payload`;
@@ -32,7 +32,7 @@ let page: Page;
 const errors: string[] = [];
 
 function tx(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args, '--project-dir', dir], { encoding: 'utf8', cwd: dir, env: { ...process.env, NO_COLOR: '1', TX_TARGET: 'duckdb' }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [cliPath(), ...args, '--project-dir', dir], { encoding: 'utf8', cwd: dir, env: { ...process.env, NO_COLOR: '1', TX_TARGET: 'duckdb' }, timeout: 120_000 });
   return { code: r.status, output: `${r.stdout}\n${r.stderr}` };
 }
 const site = (hash = '') => `${pathToFileURL(join(dir, 'target', 'docs', 'index.html')).href}${hash}`;

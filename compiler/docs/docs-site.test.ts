@@ -12,12 +12,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath } from '../../testing/fixture-project.js';
 import { launchChromium } from './browser-fixture.js';
 import type { Manifest } from './manifest-types.js';
 import { serveDocs } from './server.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = join(REPO, 'dist', 'compiler', 'cli.js');
 const SHOTS = join(REPO, 'test-artifacts', 'docs');
 
 let dir: string;
@@ -26,7 +26,7 @@ let page: Page;
 const problems: string[] = [];
 
 function tx(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args, '--project-dir', dir], { encoding: 'utf8', cwd: dir, env: { ...process.env, NO_COLOR: '1', TX_TARGET: 'duckdb' }, timeout: 180_000 });
+  const r = spawnSync(process.execPath, [cliPath(), ...args, '--project-dir', dir], { encoding: 'utf8', cwd: dir, env: { ...process.env, NO_COLOR: '1', TX_TARGET: 'duckdb' }, timeout: 180_000 });
   return { code: r.status, output: `${r.stdout}\n${r.stderr}` };
 }
 
