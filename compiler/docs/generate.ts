@@ -67,6 +67,7 @@ export async function generateDocs(o: GenerateOptions): Promise<GenerateReport> 
   lap('lineage');
   const site = buildSiteData(artifacts, lineage, { dagreMax: o.dagreMax });
   lap('site-data');
+  timings['(of which layout)'] = Math.round(site.layout.ms);
 
   const out = o.outDir ?? join(o.targetDir, 'docs');
   rmSync(join(out, 'data'), { recursive: true, force: true });
