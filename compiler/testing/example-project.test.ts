@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO } from './test-fixture.js';
+import { REPO, cli } from './test-fixture.js';
 
 let dir: string;
 const tx = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [CLI, ...args, '--project-dir', dir], { encoding: 'utf8', cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeout: 180_000 });
+  const r = spawnSync(process.execPath, [cli(), ...args, '--project-dir', dir], { encoding: 'utf8', cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeout: 180_000 });
   return { code: r.status, output: `${r.stdout}\n${r.stderr}` };
 };
 

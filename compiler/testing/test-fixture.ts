@@ -1,7 +1,7 @@
 /**
  * Small tx projects for the test suites of data tests, unit tests, contracts and freshness:
- * files written to a fresh temp folder, the built CLI (`dist/compiler/cli.js`) run on it as a
- * child process, and the resulting DuckDB file read back read-only.
+ * files written to a fresh temp folder, the built CLI run on it as a child process, and the
+ * resulting DuckDB file read back read-only.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { cliPath } from '../../testing/fixture-project.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(REPO, 'dist', 'compiler', 'cli.js');
+/**
+ * The CLI the tests run: a private copy of dist/ (see testing/fixture-project.ts), so a build
+ * running beside the tests cannot hand a child process half-written modules.
+ */
+export const cli = (): string => cliPath();
 
 export interface CliRun {
   code: number | null;
@@ -58,7 +63,7 @@ export class Fixture {
 
   /** Run `tx <args> --project-dir <dir>`. */
   tx(...args: string[]): CliRun {
-    const r = spawnSync(process.execPath, [CLI, ...args, '--project-dir', this.dir], {
+    const r = spawnSync(process.execPath, [cli(), ...args, '--project-dir', this.dir], {
       encoding: 'utf8',
       cwd: this.dir,
       env: { ...process.env, ...this.env, NO_COLOR: '1' },
