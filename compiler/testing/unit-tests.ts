@@ -113,7 +113,6 @@ export function compileUnitTests(
   sourceIds: Map<string, string>,
 ): void {
   if (!project.unitTests.length) return;
-  const p = project.name;
   const yamlCache = new Map<string, YamlFile>();
   const yamlOf = (file: string): YamlFile => {
     let y = yamlCache.get(file);
@@ -139,7 +138,6 @@ export function compileUnitTests(
     nodes.set(node.uniqueId, node);
     dag.add(node.uniqueId, node.dependsOn);
   }
-  void p;
 }
 
 function compileOne(
@@ -232,7 +230,7 @@ function compileOne(
   const exp = readFixture(project, file, raw.expect, ['expect'], lineOf, `\`expect\` of ${what}`, [], undefined);
 
   // ---- render the model over the fixture tables
-  const sql = renderModel(engine, modelFile.text, modelFile.path, model, inputs, oVars, oMacros, oEnv);
+  const sql = renderModel(engine, modelFile.text, modelFile.path, model, oVars, oMacros, oEnv);
 
   const tags = [...new Set([...(Array.isArray(config.tags) ? config.tags.map(String) : config.tags ? [String(config.tags)] : [])])];
   const plan: UnitTestPlan = {
@@ -389,7 +387,6 @@ function renderModel(
   text: string,
   path: string,
   model: GraphNode,
-  inputs: Map<string, InputRef>,
   vars: Obj,
   macros: Obj,
   envVars: Obj,
@@ -426,7 +423,6 @@ function renderModel(
       return Object.prototype.hasOwnProperty.call(envVars, name) ? String(envVars[name]) : origEnv(...args);
     });
     for (const [k, v] of Object.entries(macros)) if (k !== 'is_incremental') engine.setGlobal(k, () => v);
-    void inputs;
     return engine.render(engine.prepare(text, path)).trim().replace(/;\s*$/, '');
   } finally {
     for (const [n, v] of saved) engine.setGlobal(n, v);
