@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,14 @@ describe('healthcare pipeline on the 105-row sample', () => {
   it('builds, with the known results and the reference implementation\'s rows', async () => {
     const b = tx(dir, 'build');
     expect(b.code, b.out).toBe(0);
+    // The original job's validations, as a model config: row count, schema and first rows,
+    // on the console and in logs/tx.log.
+    expect(b.out).toContain('validate city_report: 77 rows');
+    expect(b.out).toMatch(/validate city_report: schema city VARCHAR, state_name VARCHAR, county_name VARCHAR, population INTEGER, zip_counts BIGINT, trx_counts BIGINT, presc_counts BIGINT/);
+    expect(b.out).toMatch(/validate top_prescribers: first 5 rows/);
+    const log = readFileSync(join(dir, 'logs', 'tx.log'), 'utf8');
+    expect(log).toContain('validate city_report: 77 rows');
+    expect(log).toContain('validate top_prescribers: 34 rows');
     const n = await expectSameAsReference(dir, join(dir, 'data', 'USA_Presc_Medicare_Data_2021.csv'));
     expect(n).toEqual({ city: 77, top: 34 });
     const show = tx(dir, 'show', '--select', 'city_report', '--limit', '-1', '--output', 'json');

@@ -139,6 +139,13 @@ describe('bad vendor files', () => {
       expect(r.out).toMatch(/1 rejected/);
       expect(await query('select count(*) as n from vendor.prescribers__rejects')).toEqual([{ n: 1n }]);
       expect(await query('select count(*) as n from vendor.prescribers')).toEqual([{ n: 104n }]);
+      // A fraction below 1 is a share of the rows: 5% of 105 allows 5, 0.5% allows none.
+      writeFileSync(yml, before.replace('max_rejected_rows: 0', 'max_rejected_rows: 0.05'));
+      expect(runWith(join(files, 'nonnum.csv')).code).toBe(0);
+      writeFileSync(yml, before.replace('max_rejected_rows: 0', 'max_rejected_rows: 0.005'));
+      const strict = runWith(join(files, 'nonnum.csv'));
+      expect(strict.code).toBe(1);
+      expect(strict.out).toMatch(/1 of 105 rows .* were rejected \(max_rejected_rows: 0\.005\)/);
     } finally {
       writeFileSync(yml, before);
     }
