@@ -1,7 +1,6 @@
-import { openSync, readSync, closeSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { basename } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { checkCsvHeaders } from '../files/csv-header.js';
 import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { DuckdbPool } from './duckdb-connection.js';
 import { duckdbDialect as d } from './duckdb-dialect.js';
@@ -10,72 +9,6 @@ import { tmpRelation } from './duckdb-materializations.js';
 
 const lit = d.literal;
 const fileList = (files: string[]) => `[${files.map(lit).join(', ')}]`;
-
-/** The first line of a (possibly gzipped) text file, without BOM and CR. */
-export function readHeaderLine(path: string): string | null {
-  const fd = openSync(path, 'r');
-  try {
-    const size = Math.min(statSync(path).size, 1 << 20);
-    const buf = Buffer.alloc(size);
-    readSync(fd, buf, 0, size, 0);
-    let text: string;
-    if (buf[0] === 0x1f && buf[1] === 0x8b) {
-      try {
-        text = gunzipSync(buf, { finishFlush: 2 }).toString('utf8');
-      } catch {
-        text = '';
-      }
-    } else text = buf.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (!text.length) return null;
-    const nl = text.indexOf('\n');
-    return (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A name for binary content that a text reader would choke on, or null for text. */
-export function sniffBinary(path: string): string | null {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(4096);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const head = buf.subarray(0, n);
-    if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'it is a Parquet file';
-    if (head.subarray(0, 3).toString('latin1') === 'ORC') return 'it is an ORC file';
-    if (head.subarray(0, 4).toString('latin1') === 'Obj\x01') return 'it is an Avro file';
-    if (head[0] === 0x1f && head[1] === 0x8b) return null; // gzip: DuckDB decompresses it
-    if (head[0] === 0x50 && head[1] === 0x4b) return 'it is a ZIP archive';
-    if (head.includes(0)) return 'it holds binary data';
-    return null;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Split a CSV header line (quotes allowed). */
-function splitHeader(line: string, delim: string, quote: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inQ = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (inQ) {
-      if (ch === quote && line[i + 1] === quote) {
-        cur += quote;
-        i++;
-      } else if (ch === quote) inQ = false;
-      else cur += ch;
-    } else if (ch === quote) inQ = true;
-    else if (ch === delim) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim());
-}
 
 /** Seeds and file sources into DuckDB, typed, with rejected rows kept. */
 export class DuckdbLoader {
@@ -170,25 +103,7 @@ export class DuckdbLoader {
     const delim = l.options.delimiter ?? ',';
     const quote = l.options.quote ?? '"';
     const header = l.options.header !== false;
-    if (header) {
-      for (const f of l.files) {
-        const kind = sniffBinary(f);
-        if (kind) throw new TargetError(`${f}: this is not a CSV file (${kind}); check the path or set the source's format`);
-        const line = readHeaderLine(f);
-        if (line === null) throw new TargetError(`${f}: the file is empty; expected a header line with ${cols.length} columns`);
-        const got = splitHeader(line, delim, quote);
-        const want = cols.map((c) => c.name);
-        if (got.length !== want.length || got.some((g, i) => g.toLowerCase() !== want[i]!.toLowerCase())) {
-          const missing = want.filter((w) => !got.some((g) => g.toLowerCase() === w.toLowerCase()));
-          const extra = got.filter((g) => !want.some((w) => w.toLowerCase() === g.toLowerCase()));
-          const parts = [];
-          if (missing.length) parts.push(`missing columns: ${missing.join(', ')}`);
-          if (extra.length) parts.push(`unexpected columns: ${extra.join(', ')}`);
-          if (!parts.length) parts.push(`columns in another order: got ${got.join(', ')}`);
-          throw new TargetError(`${f}:1: the header does not match the declared columns of ${l.uniqueId} (${parts.join('; ')})`);
-        }
-      }
-    }
+    if (header) checkCsvHeaders(l, cols, delim, quote);
     const tag = `tx_rej_${Math.random().toString(36).slice(2, 10)}`;
     const colsSpec = `{${cols.map((c) => `${lit(c.name)}: ${lit(d.typeName(c.type))}`).join(', ')}}`;
     const sql =

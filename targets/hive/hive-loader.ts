@@ -17,9 +17,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckdbDialect as dd } from '../duckdb/duckdb-dialect.js';
+import { checkCsvHeaders } from '../files/csv-header.js';
 import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad, type TargetLog } from '../target.js';
 import type { HiveConnection } from './hive-connection.js';
 import { hiveDialect as d } from './hive-dialect.js';
@@ -48,53 +48,6 @@ interface ShipColumn {
 
 const lit = dd.literal;
 const fileList = (files: string[]): string => `[${files.map(lit).join(', ')}]`;
-
-/** The first line of a (possibly gzipped) text file, without BOM and CR. */
-function readHeaderLine(file: string): string | null {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = Math.min(fs.statSync(file).size, 1 << 20);
-    const buf = Buffer.alloc(size);
-    fs.readSync(fd, buf, 0, size, 0);
-    let text: string;
-    if (buf[0] === 0x1f && buf[1] === 0x8b) {
-      try {
-        text = gunzipSync(buf, { finishFlush: 2 }).toString('utf8');
-      } catch {
-        text = '';
-      }
-    } else text = buf.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (!text.length) return null;
-    const nl = text.indexOf('\n');
-    return (nl === -1 ? text : text.slice(0, nl)).replace(/\r$/, '');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Split a CSV header line (quotes allowed). */
-function splitHeader(line: string, delim: string, quote: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inQ = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (inQ) {
-      if (ch === quote && line[i + 1] === quote) {
-        cur += quote;
-        i++;
-      } else if (ch === quote) inQ = false;
-      else cur += ch;
-    } else if (ch === quote) inQ = true;
-    else if (ch === delim) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim());
-}
 
 /** A DuckDB type (as DESCRIBE prints it) as Hive spells it, and the DuckDB cast that fits it. */
 export function duckToHive(duckType: string): { hive: string; duck?: string } {
@@ -364,23 +317,7 @@ export class HiveLoader {
     const delim = l.options.delimiter ?? ',';
     const quote = l.options.quote ?? '"';
     const header = l.options.header !== false;
-    if (header) {
-      for (const f of l.files) {
-        const line = readHeaderLine(f);
-        if (line === null) throw new TargetError(`${f}: the file is empty; expected a header line with ${cols.length} columns`);
-        const got = splitHeader(line, delim, quote);
-        const want = cols.map((x) => x.name);
-        if (got.length !== want.length || got.some((g, i) => g.toLowerCase() !== want[i]!.toLowerCase())) {
-          const missing = want.filter((w) => !got.some((g) => g.toLowerCase() === w.toLowerCase()));
-          const extra = got.filter((g) => !want.some((w) => w.toLowerCase() === g.toLowerCase()));
-          const parts = [];
-          if (missing.length) parts.push(`missing columns: ${missing.join(', ')}`);
-          if (extra.length) parts.push(`unexpected columns: ${extra.join(', ')}`);
-          if (!parts.length) parts.push(`columns in another order: got ${got.join(', ')}`);
-          throw new TargetError(`${f}:1: the header does not match the declared columns of ${l.uniqueId} (${parts.join('; ')})`);
-        }
-      }
-    }
+    if (header) checkCsvHeaders(l, cols, delim, quote);
     const tag = `tx_rej_${Math.random().toString(36).slice(2, 10)}`;
     const colsSpec = `{${cols.map((x) => `${lit(x.name)}: ${lit(dd.typeName(x.type))}`).join(', ')}}`;
     const sql =

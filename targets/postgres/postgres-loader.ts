@@ -16,7 +16,7 @@ import { basename, join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdbDialect } from '../duckdb/duckdb-dialect.js';
 // The DuckDB target's own file checks, so both targets refuse the same files with the same words.
-import { readHeaderLine, sniffBinary } from '../duckdb/duckdb-loader.js';
+import { checkCsvHeaders } from '../files/csv-header.js';
 import { TargetError, type FileSourceLoad, type LoadColumn, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
 import { postgresDialect as d, scratchName } from './postgres-dialect.js';
@@ -121,48 +121,6 @@ function duckOutputExpr(name: string, duckType: string): string {
 // ---------------------------------------------------------------------------------------------
 // Header checks, as on DuckDB
 // ---------------------------------------------------------------------------------------------
-
-function splitHeader(line: string, delim: string, quote: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inQ = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (inQ) {
-      if (ch === quote && line[i + 1] === quote) {
-        cur += quote;
-        i++;
-      } else if (ch === quote) inQ = false;
-      else cur += ch;
-    } else if (ch === quote) inQ = true;
-    else if (ch === delim) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim());
-}
-
-function checkHeaders(l: FileSourceLoad, cols: LoadColumn[], delim: string, quote: string): void {
-  for (const f of l.files) {
-    const kind = sniffBinary(f);
-    if (kind) throw new TargetError(`${f}: this is not a CSV file (${kind}); check the path or set the source's format`);
-    const line = readHeaderLine(f);
-    if (line === null) throw new TargetError(`${f}: the file is empty; expected a header line with ${cols.length} columns`);
-    const got = splitHeader(line, delim, quote);
-    const want = cols.map((c) => c.name);
-    if (got.length !== want.length || got.some((g, i) => g.toLowerCase() !== want[i]!.toLowerCase())) {
-      const missing = want.filter((w) => !got.some((g) => g.toLowerCase() === w.toLowerCase()));
-      const extra = got.filter((g) => !want.some((w) => w.toLowerCase() === g.toLowerCase()));
-      const parts = [];
-      if (missing.length) parts.push(`missing columns: ${missing.join(', ')}`);
-      if (extra.length) parts.push(`unexpected columns: ${extra.join(', ')}`);
-      if (!parts.length) parts.push(`columns in another order: got ${got.join(', ')}`);
-      throw new TargetError(`${f}:1: the header does not match the declared columns of ${l.uniqueId} (${parts.join('; ')})`);
-    }
-  }
-}
 
 function wrapFileError(e: unknown, l: FileSourceLoad): Error {
   if (e instanceof TargetError && /rejected|header|empty|declared columns|not a CSV file|Avro|ORC|connect|password|database|cancel|SSL|timeout|lost/.test(e.message)) return e;
@@ -438,7 +396,7 @@ export class PostgresLoader {
       const delim = l.options.delimiter ?? ',';
       const quote = l.options.quote ?? '"';
       const header = l.options.header !== false;
-      if (header) checkHeaders(l, cols, delim, quote);
+      if (header) checkCsvHeaders(l, cols, delim, quote);
       const colsSpec = `{${cols.map((c) => `${lit(c.name)}: ${lit(duckTypeFor(c.type))}`).join(', ')}}`;
       typed =
         `select * from read_csv(${fileList(l.files)}, header = ${header}, delim = ${lit(delim)}, quote = ${lit(quote)}, escape = ${lit(quote)}, ` +
