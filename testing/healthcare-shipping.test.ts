@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient } from '@azure/storage-blob';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type AzuriteService } from './services/azurite.js';
+import { openHiveSession } from './services/hive-client.js';
+import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from './services/postgres.js';
+import { startS3, type S3Service } from './services/s3.js';
+import { startSparkThriftServer, type HiveService } from './services/spark.js';
+
+/**
+ * Issue 7's end to end: the example project, built with `--vars '{ship: true}'`, sends its two
+ * reports where the original job did: local files, an S3 bucket and an Azure container under a
+ * timestamped folder, and appended (with delivery_date) to PostgreSQL and Hive tables.
+ */
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'dist', 'compiler', 'cli.js');
+const id = Math.random().toString(36).slice(2, 8);
+const bucket = `tx-ship-${id}`;
+const container = `tx-ship-${id}`;
+const hiveSchema = `prescpipeline_${id}`;
+
+let dir: string;
+let s3: S3Service | null;
+let az: AzuriteService;
+let pgSvc: PostgresService;
+let db: TestDatabase;
+let hive: HiveService | null;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tx-ship-'));
+  for (const p of ['project.yml', 'models', 'macros', 'tests', 'seeds', 'data']) if (existsSync(join(root, p))) cpSync(join(root, p), join(dir, p), { recursive: true });
+  [s3, az, pgSvc, hive] = await Promise.all([startS3(), startAzurite(), startPostgres(), startSparkThriftServer()]);
+  db = await createTestDatabase(pgSvc, 'tx_ship');
+  if (s3) await new S3Client(s3.clientConfig).send(new CreateBucketCommand({ Bucket: bucket }));
+  await BlobServiceClient.fromConnectionString(az.connectionString).createContainer(container);
+}, 900_000);
+
+afterAll(async () => {
+  await Promise.all([s3?.stop(), az?.stop(), db?.drop(), hive?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+describe('the example project ships its reports like the original job', () => {
+  it('to local files, S3, Azure, PostgreSQL and Hive', async (ctx) => {
+    if (!s3 || !hive) return ctx.skip();
+    const url = new URL(db.url);
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      AWS_REGION: s3.region,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AZURE_STORAGE_CONNECTION_STRING: az.connectionString,
+      TX_S3_BUCKET: bucket,
+      TX_AZURE_CONTAINER: container,
+      PGHOST: url.hostname,
+      PGPORT: url.port || '5432',
+      PGUSER: decodeURIComponent(url.username) || 'postgres',
+      PGPASSWORD: decodeURIComponent(url.password),
+      PGDATABASE: url.pathname.slice(1),
+      TX_HIVE_HOST: hive.host,
+      TX_HIVE_PORT: String(hive.port),
+    };
+    // The persisted tables go to a schema of this test's own (the Spark server is shared by the run).
+    const vars = JSON.stringify({ ship: true, persist_schema: hiveSchema });
+    const r = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir, '--vars', vars], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+    const out = `${r.stdout}${r.stderr}`;
+    expect(r.status, out).toBe(0);
+    for (const secret of [s3.secretAccessKey, az.accountKey]) expect(out).not.toContain(secret);
+
+    // Local: output/<model>/<timestamp>/ with the data file, the manifest and _SUCCESS.
+    for (const [model, file] of [
+      ['city_report', 'city_report.json.bz2'],
+      ['top_prescribers', 'top_prescribers.parquet'],
+    ] as const) {
+      const stamps = readdirSync(join(dir, 'output', model));
+      expect(stamps).toHaveLength(1);
+      expect(stamps[0]).toMatch(/^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/);
+      expect(readdirSync(join(dir, 'output', model, stamps[0]!)).sort()).toEqual(['_SUCCESS', '_manifest.json', file].sort());
+    }
+
+    // S3 and Azure: <model>/<timestamp>/<file>, _manifest.json, _SUCCESS.
+    const keys = ((await new S3Client(s3.clientConfig).send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
+    const blobs: string[] = [];
+    for await (const b of BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient(container).listBlobsFlat()) blobs.push(b.name);
+    for (const names of [keys, blobs.sort()]) {
+      expect(names.filter((k) => k.endsWith('/_SUCCESS')).length, names.join('\n')).toBe(2);
+      expect(names.some((k) => /^city_report\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/city_report\.json\.bz2$/.test(k))).toBe(true);
+      expect(names.some((k) => /^top_prescribers\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/top_prescribers\.parquet$/.test(k))).toBe(true);
+    }
+
+    // PostgreSQL: appended with delivery_date.
+    const today = new Date().toISOString().slice(0, 10);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const c = await client.query(`select count(*)::int as n, min(delivery_date)::text as d from ${hiveSchema}.city_report`);
+      expect(c.rows[0]).toEqual({ n: 77, d: today });
+      const t = await client.query(`select count(*)::int as n from ${hiveSchema}.top_prescribers`);
+      expect(t.rows[0].n).toBe(34);
+    } finally {
+      await client.end();
+    }
+
+    // Hive: appended, partitioned by delivery_date.
+    const s = await openHiveSession(hive.host, hive.port);
+    try {
+      const rows = await s.query(`SELECT count(*) AS n, min(CAST(delivery_date AS STRING)) AS d FROM ${hiveSchema}.city_report`);
+      expect(rows).toEqual([{ n: 77, d: today }]);
+      const parts = await s.query(`SHOW PARTITIONS ${hiveSchema}.top_prescribers`);
+      expect(JSON.stringify(parts)).toContain(`delivery_date=${today}`);
+    } finally {
+      await s.execute(`DROP DATABASE IF EXISTS ${hiveSchema} CASCADE`).catch(() => undefined);
+      await s.close();
+    }
+  }, 900_000);
+});
