@@ -88,6 +88,10 @@ describe('selector forms', () => {
     expect(sel(['stg_a+1'])).toEqual(['fct', 'stg_a']);
   });
 
+  it('@ does not combine with +', () => {
+    for (const bad of ['@+stg_b', '@stg_b+', '@2+stg_b']) expect(() => sel([bad])).toThrow(/`@` cannot be combined with `\+`/);
+  });
+
   it('@model selects descendants and the ancestors of those descendants', () => {
     expect(sel(['@stg_b'])).toEqual(['countries', 'fct', 'other', 'raw.events', 'rpt', 'stg_a', 'stg_b', 'test']);
   });

@@ -84,7 +84,12 @@ const GRAPH_RE = /^(@)?(?:(\d*)\+)?([^+@]+?)(?:\+(\d*))?$/;
 /** One term with graph operators: `+model`, `model+`, `2+model`, `@model`, `model+3`. */
 function matchTerm(term: string, nodes: Map<string, GraphNode>, dag: Dag, projectName: string): Set<string> {
   const m = GRAPH_RE.exec(term);
-  if (!m) throw new TxError('SELECTOR', `invalid selector \`${term}\``, { hint: 'forms: name, +name, name+, 2+name, name+1, @name, tag:x, path:models/x, config.materialized:table' });
+  const forms = 'forms: name, +name, name+, 2+name, name+1, @name, tag:x, path:models/x, config.materialized:table';
+  if (!m) throw new TxError('SELECTOR', `invalid selector \`${term}\``, { hint: forms });
+  // `@` already means "the node, everything downstream and all their parents": it takes no `+`.
+  if (m[1] && (m[2] !== undefined || m[4] !== undefined || /^@\+|\+$/.test(term))) {
+    throw new TxError('SELECTOR', `invalid selector \`${term}\`: \`@\` cannot be combined with \`+\``, { hint: forms });
+  }
   const [, at, upDepth, atom, downDepth] = m;
   const hasUp = term.includes('+') && term.indexOf('+') < term.indexOf(atom!);
   const hasDown = term.endsWith('+') || /\+\d+$/.test(term);
