@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { checkCsvHeaders } from '../files/csv-header.js';
+import { avroSourceColumns, stageAvroRecords, untypedReaderSql } from '../files/duckdb-file-readers.js';
 import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { DuckdbPool } from './duckdb-connection.js';
 import { duckdbDialect as d } from './duckdb-dialect.js';
@@ -63,7 +64,7 @@ export class DuckdbLoader {
     if (!l.columns?.length) {
       // Undeclared schema: a view that reads the files in place.
       if (l.format === 'avro') return this.loadAvro(l);
-      const sql = this.readerSql(l);
+      const sql = untypedReaderSql(l);
       await this.pool.with(async (c) => {
         const kind = await this.intro.kind(l.relation, c);
         if (kind === 'table') await this.pool.run(c, `drop table ${d.relationName(l.relation)}`, { node: l.uniqueId });
@@ -76,25 +77,6 @@ export class DuckdbLoader {
     if (l.format === 'orc') throw new TargetError(`${l.files[0]}: ORC sources are not supported on DuckDB yet (DuckDB has no ORC reader); convert to Parquet`);
     if (l.format === 'csv') return this.loadTypedCsv(l);
     return this.loadTypedOther(l);
-  }
-
-  private readerSql(l: FileSourceLoad): string {
-    const files = fileList(l.files);
-    switch (l.format) {
-      case 'csv': {
-        const o = l.options;
-        const opts = [`header = ${o.header === false ? 'false' : 'true'}`];
-        if (o.delimiter) opts.push(`delim = ${lit(o.delimiter)}`);
-        if (o.quote) opts.push(`quote = ${lit(o.quote)}`);
-        return `select * from read_csv(${files}, ${opts.join(', ')})`;
-      }
-      case 'parquet':
-        return `select * from read_parquet(${files})`;
-      case 'json':
-        return `select * from read_json_auto(${files})`;
-      default:
-        throw new TargetError(`format ${l.format} is not readable in place by DuckDB`);
-    }
   }
 
   /** Typed CSV: DuckDB casts each value to its declared type; rows that don't fit land in the rejects table. */
@@ -152,40 +134,9 @@ export class DuckdbLoader {
    * file and record number, then type them like any other source.
    */
   private async loadAvro(l: FileSourceLoad): Promise<LoadResult> {
-    const { avroColumns, readAvroBatches } = await import('../files/avro-reader.js');
-    const schemaCols = await avroColumns(l.files[0]!).catch((e: unknown) => {
-      throw new TargetError(`${l.files[0]}: not a readable Avro file: ${(e as Error).message}`, { cause: e });
-    });
+    const schemaCols = await avroSourceColumns(l);
     const staging: Relation = { ...l.relation, identifier: `${l.relation.identifier}__tx_avro` };
-    const q = d.quoteIdentifier;
-    const names = schemaCols.map((c) => c.name);
-    await this.pool.with(async (c) => {
-      await this.pool.run(c, `create or replace table ${d.relationName(staging)} (${[...names.map((n) => `${q(n)} varchar`), '__tx_file varchar', '__tx_line bigint'].join(', ')})`);
-      const appender = await c.createAppender(staging.identifier, staging.schema);
-      try {
-        for (const f of l.files) {
-          let line = 0;
-          for await (const batch of readAvroBatches(f, { batchSize: 5000, signal: l.signal })) {
-            for (const row of batch) {
-              line++;
-              for (const n of names) {
-                const v = row[n];
-                if (v === null || v === undefined) appender.appendNull();
-                else appender.appendVarchar(v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
-              }
-              appender.appendVarchar(f);
-              appender.appendVarchar(String(line));
-              appender.endRow();
-            }
-          }
-        }
-        appender.flushSync();
-      } catch (e) {
-        throw new TargetError(`cannot read Avro source ${l.files[0]}: ${(e as Error).message}`, { cause: e });
-      } finally {
-        appender.closeSync();
-      }
-    });
+    await this.pool.with((c) => stageAvroRecords(c, staging, schemaCols.map((x) => x.name), l, { run: (sql) => this.pool.run(c, sql, { node: l.uniqueId }) }));
     try {
       const columns = l.columns?.length ? l.columns : schemaCols.map((c) => ({ name: c.name, type: c.type }));
       return await this.loadTypedOther({ ...l, columns }, `select * from ${d.relationName(staging)}`);

@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckdbDialect as dd } from '../duckdb/duckdb-dialect.js';
 import { checkCsvHeaders } from '../files/csv-header.js';
+import { untypedReaderSql } from '../files/duckdb-file-readers.js';
 import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad, type TargetLog } from '../target.js';
 import type { HiveConnection } from './hive-connection.js';
 import { hiveDialect as d } from './hive-dialect.js';
@@ -279,7 +280,7 @@ export class HiveLoader {
       try {
         if (!l.columns?.length) {
           // Undeclared schema: land what the reader infers.
-          const sql = this.readerSql(l);
+          const sql = untypedReaderSql(l);
           const cols = await this.shipColumns(c, sql);
           const rows = await this.replaceWith(c, l.relation, sql, cols, l.uniqueId, this.useValues(), l.signal);
           return { rowsLoaded: rows, rowsRejected: 0 };
@@ -290,25 +291,6 @@ export class HiveLoader {
         throw wrapFileError(e, l);
       }
     });
-  }
-
-  private readerSql(l: FileSourceLoad): string {
-    const files = fileList(l.files);
-    switch (l.format) {
-      case 'csv': {
-        const o = l.options;
-        const opts = [`header = ${o.header === false ? 'false' : 'true'}`];
-        if (o.delimiter) opts.push(`delim = ${lit(o.delimiter)}`);
-        if (o.quote) opts.push(`quote = ${lit(o.quote)}`);
-        return `SELECT * FROM read_csv(${files}, ${opts.join(', ')})`;
-      }
-      case 'parquet':
-        return `SELECT * FROM read_parquet(${files})`;
-      case 'json':
-        return `SELECT * FROM read_json_auto(${files})`;
-      default:
-        throw new TargetError(`format ${l.format} is not readable by DuckDB`);
-    }
   }
 
   /** Typed CSV: each value cast to its declared type; rows that don't fit land in the rejects table. */

@@ -17,6 +17,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdbDialect } from '../duckdb/duckdb-dialect.js';
 // The DuckDB target's own file checks, so both targets refuse the same files with the same words.
 import { checkCsvHeaders } from '../files/csv-header.js';
+import { avroSourceColumns, stageAvroRecords, untypedReaderSql } from '../files/duckdb-file-readers.js';
 import { TargetError, type FileSourceLoad, type LoadColumn, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
 import { postgresDialect as d, scratchName } from './postgres-dialect.js';
@@ -352,32 +353,12 @@ export class PostgresLoader {
       }
       if (!l.columns?.length) {
         // Undeclared schema: DuckDB infers the types (DuckDB's target reads in place; PostgreSQL needs a table).
-        const rows = await this.replaceWith(l.relation, l.uniqueId, this.readerSql(l), new Map(), l.signal);
+        const rows = await this.replaceWith(l.relation, l.uniqueId, untypedReaderSql(l), new Map(), l.signal);
         return { rowsLoaded: rows, rowsRejected: 0 };
       }
       return await this.loadTyped(l);
     } catch (e) {
       throw wrapFileError(e, l);
-    }
-  }
-
-  /** Mirrors the DuckDB loader's reader for undeclared sources. */
-  private readerSql(l: FileSourceLoad): string {
-    const files = fileList(l.files);
-    switch (l.format) {
-      case 'csv': {
-        const o = l.options;
-        const opts = [`header = ${o.header === false ? 'false' : 'true'}`];
-        if (o.delimiter) opts.push(`delim = ${lit(o.delimiter)}`);
-        if (o.quote) opts.push(`quote = ${lit(o.quote)}`);
-        return `select * from read_csv(${files}, ${opts.join(', ')})`;
-      }
-      case 'parquet':
-        return `select * from read_parquet(${files})`;
-      case 'json':
-        return `select * from read_json_auto(${files})`;
-      default:
-        throw new TargetError(`format ${l.format} is not readable by tx's PostgreSQL loader (csv, parquet, json)`);
     }
   }
 
@@ -479,39 +460,9 @@ export class PostgresLoader {
    * record number in the loader's DuckDB (a temp file, so it spills to disk), then typed like any other source.
    */
   private async loadAvro(l: FileSourceLoad): Promise<LoadResult> {
-    const { avroColumns, readAvroBatches } = await import('../files/avro-reader.js');
-    const schemaCols = await avroColumns(l.files[0]!).catch((e: unknown) => {
-      throw new TargetError(`${l.files[0]}: not a readable Avro file: ${(e as Error).message}`, { cause: e });
-    });
+    const schemaCols = await avroSourceColumns(l);
     const staging = `tx_avro_${Math.random().toString(36).slice(2, 10)}`;
-    const names = schemaCols.map((c) => c.name);
-    await this.duck(async (c) => {
-      await c.run(`create table ${dq(staging)} (${[...names.map((n) => `${dq(n)} varchar`), '__tx_file varchar', '__tx_line bigint'].join(', ')})`);
-      const appender = await c.createAppender(staging, 'main');
-      try {
-        for (const f of l.files) {
-          let line = 0;
-          for await (const batch of readAvroBatches(f, { batchSize: 5000, signal: l.signal })) {
-            for (const row of batch) {
-              line++;
-              for (const n of names) {
-                const v = row[n];
-                if (v === null || v === undefined) appender.appendNull();
-                else appender.appendVarchar(v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
-              }
-              appender.appendVarchar(f);
-              appender.appendVarchar(String(line));
-              appender.endRow();
-            }
-          }
-        }
-        appender.flushSync();
-      } catch (e) {
-        throw new TargetError(`cannot read Avro source ${l.files[0]}: ${(e as Error).message}`, { cause: e });
-      } finally {
-        appender.closeSync();
-      }
-    });
+    await this.duck((c) => stageAvroRecords(c, { schema: 'main', identifier: staging }, schemaCols.map((x) => x.name), l, { create: 'create table' }));
     try {
       const columns = l.columns?.length ? l.columns : schemaCols.map((c) => ({ name: c.name, type: c.type }));
       return await this.loadTyped({ ...l, columns }, `select * from ${dq(staging)}`);
