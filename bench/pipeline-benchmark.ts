@@ -5,11 +5,12 @@
  *   npm run bench:pipeline -- 1000000 10000000
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateFactCsv } from './generate-fact-data.js';
+import { copyProject } from '../testing/fixture-project.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist', 'compiler', 'cli.js');
@@ -52,7 +53,7 @@ for (const rows of sizes.length ? sizes : [1_000_000, 10_000_000]) {
   const work = join(tmpdir(), `tx-bench-pipeline-${rows}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  for (const p of ['project.yml', 'models', 'macros', 'tests', 'seeds', 'data']) if (existsSync(join(root, p))) cpSync(join(root, p), join(work, p), { recursive: true });
+  copyProject(work, root);
   const { path: fact } = await generateFactCsv({ rows, out: join(work, 'gen'), seed: 1, citiesPath: join(root, 'data', 'us_cities_dimension.parquet') });
   const tx = measureRss([process.execPath, cli, 'run', '--project-dir', work, '-q', '--vars', JSON.stringify({ presc_fact_path: fact })], work);
   // The declared fact columns, as tx typed them.

@@ -23,6 +23,21 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The built CLI (`npm run build` writes it). */
 export const CLI = join(REPO_ROOT, 'dist', 'compiler', 'cli.js');
 
+/** The parts of a tx project a copy needs: everything but its build output. */
+export const PROJECT_PARTS = ['project.yml', 'models', 'macros', 'seeds', 'tests', 'data'] as const;
+
+/**
+ * Copy a project (the example project at the repository root by default) into `to`, so a test
+ * or benchmark gets its own target/ folder and DuckDB file. Parts a project does not have are
+ * left out: only project.yml is required.
+ */
+export function copyProject(to: string, from: string = REPO_ROOT): string {
+  for (const part of PROJECT_PARTS) {
+    if (existsSync(join(from, part))) cpSync(join(from, part), join(to, part), { recursive: true });
+  }
+  return to;
+}
+
 let snapshotCli: string | undefined;
 
 /** Files of dist/ the CLI needs (no benchmarks, no source maps), relative, sorted. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFactCsv } from '../bench/generate-fact-data.js';
 import { CITY_REPORT_COLUMNS, TOP_PRESCRIBERS_COLUMNS, compareMultisets, referenceFromFiles } from './reference-pipeline.js';
+import { copyProject } from './fixture-project.js';
 
 /**
  * The example project must give exactly the original job's results: compared, as multisets,
@@ -17,16 +18,8 @@ const cli = join(root, 'dist', 'compiler', 'cli.js');
 const cities = join(root, 'data', 'us_cities_dimension.parquet');
 
 /** A private copy of the example project, so tests never touch the repo's target/. */
-function copyProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tx-healthcare-'));
-  for (const p of ['project.yml', 'models', 'macros', 'tests', 'seeds', 'data']) {
-    try {
-      cpSync(join(root, p), join(dir, p), { recursive: true });
-    } catch {
-      /* optional folders */
-    }
-  }
-  return dir;
+function privateCopy(): string {
+  return copyProject(mkdtempSync(join(tmpdir(), 'tx-healthcare-')), root);
 }
 
 async function readReport(dir: string, table: string, columns: readonly string[]): Promise<unknown[][]> {
@@ -60,7 +53,7 @@ async function expectSameAsReference(dir: string, factCsv: string): Promise<{ ci
 describe('healthcare pipeline on the 105-row sample', () => {
   let dir: string;
   beforeAll(() => {
-    dir = copyProject();
+    dir = privateCopy();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -90,7 +83,7 @@ describe('healthcare pipeline on 1,000,000 generated rows', () => {
   let dir: string;
   let fact: string;
   beforeAll(async () => {
-    dir = copyProject();
+    dir = privateCopy();
     fact = (await generateFactCsv({ rows: 1_000_000, out: join(dir, 'gen'), seed: 42, citiesPath: cities })).path;
   }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { openHiveSession } from './services/hive-client.js';
 import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from './services/postgres.js';
 import { startS3, type S3Service } from './services/s3.js';
 import { startSparkThriftServer, type HiveService } from './services/spark.js';
+import { copyProject } from './fixture-project.js';
 
 /**
  * Issue 7's end to end: the example project, built with `--vars '{ship: true}'`, sends its two
@@ -34,7 +35,7 @@ let hive: HiveService | null;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tx-ship-'));
-  for (const p of ['project.yml', 'models', 'macros', 'tests', 'seeds', 'data']) if (existsSync(join(root, p))) cpSync(join(root, p), join(dir, p), { recursive: true });
+  copyProject(dir, root);
   [s3, az, pgSvc, hive] = await Promise.all([startS3(), startAzurite(), startPostgres(), startSparkThriftServer()]);
   db = await createTestDatabase(pgSvc, 'tx_ship');
   if (s3) await new S3Client(s3.clientConfig).send(new CreateBucketCommand({ Bucket: bucket }));

@@ -532,16 +532,16 @@ function valuesClose(a: Norm, b: Norm, relTol: number): boolean {
  * Rows may be objects (read by column name) or arrays (read by position in `columns`).
  */
 export function compareMultisets(
-  actualRows: Iterable<Record<string, unknown> | unknown[]>,
-  expectedRows: Iterable<Record<string, unknown> | unknown[]>,
+  actualRows: Iterable<object>,
+  expectedRows: Iterable<object>,
   columns: readonly ColumnSpec[],
   opts: CompareOptions = {},
 ): MultisetDiff {
   const relTol = opts.relTol ?? 1e-9;
   const maxShown = opts.maxShown ?? 20;
   const specs = columns.map((c) => (typeof c === 'string' ? { name: c, type: 'auto' as const } : { type: 'auto' as const, ...c }));
-  const norm = (r: Record<string, unknown> | unknown[]): Norm[] =>
-    specs.map((s, i) => normalizeValue(Array.isArray(r) ? r[i] : r[s.name], s.type));
+  const norm = (r: object): Norm[] =>
+    specs.map((s, i) => normalizeValue(Array.isArray(r) ? r[i] : (r as Record<string, unknown>)[s.name], s.type));
 
   const counts = new Map<string, { row: Norm[]; count: number }>();
   let actualCount = 0;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyProject } from './fixture-project.js';
 
 /**
  * Issue 3: vendor files in every format, and every kind of bad input, through the example
@@ -50,7 +51,7 @@ const runWith = (path: string) => tx('run', '--vars', JSON.stringify({ presc_fac
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tx-vendor-'));
-  for (const p of ['project.yml', 'models', 'macros', 'tests', 'seeds', 'data']) if (existsSync(join(root, p))) cpSync(join(root, p), join(dir, p), { recursive: true });
+  copyProject(dir, root);
   files = join(dir, 'vendor');
   mkdirSync(files);
   // Other formats of the same rows, written by DuckDB from the CSV read as text.

@@ -4,7 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { TxError, closest, didYouMean } from '../errors.js';
 import { Dag } from '../graph/dag.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
-import type { ColumnProps, ModelProps, NodeConfig, Project, SqlFile, TestSpec } from '../load/project-types.js';
+import type { ModelProps, NodeConfig, Project, SqlFile } from '../load/project-types.js';
 import { validateDefinition } from '../load/validate.js';
 import { formatFromPath } from '../load/properties.js';
 import { TemplateEngine, type PreparedTemplate } from '../template/template-engine.js';
@@ -14,7 +14,7 @@ import { loadDialect } from '../../targets/registry.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
 import { compileTests } from './compile-tests.js';
 import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './compile-cache.js';
-import type { GraphNode, TestNodeInfo } from './nodes.js';
+import type { GraphNode } from './nodes.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { RelationValue, RunStartedAt, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
 

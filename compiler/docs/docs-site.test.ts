@@ -5,14 +5,14 @@
  * to test-artifacts/docs/.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath } from '../../testing/fixture-project.js';
+import { cliPath, copyProject } from '../../testing/fixture-project.js';
 import { launchChromium } from './browser-fixture.js';
 import type { Manifest } from './manifest-types.js';
 import { serveDocs } from './server.js';
@@ -32,7 +32,7 @@ function tx(...args: string[]) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tx-docs-site-'));
-  for (const p of ['project.yml', 'models', 'macros', 'tests', 'seeds', 'data']) if (existsSync(join(REPO, p))) cpSync(join(REPO, p), join(dir, p), { recursive: true });
+  copyProject(dir, REPO);
   const build = tx('build');
   expect(build.code, build.output).toBe(0);
   const gen = tx('docs', 'generate');

@@ -6,7 +6,7 @@
  * phase 2 again with --full-refresh rebuilds from scratch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dedent, duckdbMemory, fixtureProject, once, snapshot, type FixtureProject, type Row, type TxRun } from '../../testing/fixture-project.js';
+import { dedent, duckdbMemory, fixtureProject, once, snapshot, type FixtureProject, type Row } from '../../testing/fixture-project.js';
 
 const inc = (cfg: string, phase1: string, phase2: string, filter = '') =>
   dedent(`

@@ -5,7 +5,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dedent, fixtureProject, once, snapshot, type FixtureProject, type Row, type TxRun } from '../../testing/fixture-project.js';
+import { dedent, fixtureProject, once, snapshot, type FixtureProject, type Row } from '../../testing/fixture-project.js';
 
 const fixtures: FixtureProject[] = [];
 const project = (files: Record<string, string>) => {

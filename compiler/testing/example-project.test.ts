@@ -2,12 +2,13 @@
  * The healthcare example project (the repository root) as a fresh clone would run it: every data
  * test, unit test and contract passes; breaking a cleansing rule or the ranking makes its unit test fail.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, cli } from './test-fixture.js';
+import { copyProject } from '../../testing/fixture-project.js';
 
 let dir: string;
 const tx = (...args: string[]) => {
@@ -17,7 +18,7 @@ const tx = (...args: string[]) => {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tx-example-'));
-  for (const p of ['project.yml', 'models', 'macros', 'tests', 'seeds', 'data']) if (existsSync(join(REPO, p))) cpSync(join(REPO, p), join(dir, p), { recursive: true });
+  copyProject(dir, REPO);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

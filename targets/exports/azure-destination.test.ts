@@ -22,7 +22,7 @@ let container: ContainerClient;
 let project: string;
 let tmp: string;
 
-function setEnv(vars: Record<string, string>): void {
+function setEnv(vars: Record<string, string | undefined>): void {
   for (const v of AZ_VARS) delete process.env[v];
   Object.assign(process.env, vars);
 }

@@ -21,7 +21,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckdbDialect as dd } from '../duckdb/duckdb-dialect.js';
 import { checkCsvHeaders } from '../files/csv-header.js';
 import { untypedReaderSql } from '../files/duckdb-file-readers.js';
-import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad, type TargetLog } from '../target.js';
+import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { HiveConnection } from './hive-connection.js';
 import { hiveDialect as d } from './hive-dialect.js';
 import type { HiveIntrospector } from './hive-introspector.js';
@@ -109,7 +109,6 @@ export class HiveLoader {
     private readonly intro: HiveIntrospector,
     private readonly mat: HiveMaterializations,
     private readonly cfg: HiveLoadConfig,
-    private readonly log: TargetLog,
     private readonly spark: () => boolean,
   ) {}
 

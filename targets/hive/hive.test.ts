@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, queryDuckdb, runCli } from '../../testing/fixture-project.js';
+import { REPO_ROOT, copyProject, queryDuckdb, runCli } from '../../testing/fixture-project.js';
 import { freePort } from '../../testing/services/free-port.js';
 import { startSparkThriftServer, type HiveService } from '../../testing/services/spark.js';
 import { createDuckdbTarget } from '../duckdb/index.js';
@@ -612,10 +612,7 @@ describe('hive target on the Spark Thrift Server', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-hive-project-'));
     try {
       // TX_TEST_PROJECT_DIR: try a modified copy of the project instead of the repository's.
-      const from = process.env.TX_TEST_PROJECT_DIR ?? REPO_ROOT;
-      for (const part of ['project.yml', 'models', 'macros', 'seeds', 'tests', 'data']) {
-        if (fs.existsSync(path.join(from, part))) fs.cpSync(path.join(from, part), path.join(dir, part), { recursive: true });
-      }
+      copyProject(dir, process.env.TX_TEST_PROJECT_DIR ?? REPO_ROOT);
       const env = { TX_HIVE_HOST: hive!.host, TX_HIVE_PORT: String(hive!.port), TX_HIVE_USER: 'tx', TX_HIVE_PASSWORD: 'tx', TX_HIVE_AUTH: 'NONE' };
       const onHive = await runCli(['build', '--project-dir', dir, '--target', 'hive'], { env, timeoutMs: 900_000 });
       console.log(`[timing] example project build on Spark: ${(onHive.ms / 1000).toFixed(1)} s`);

@@ -161,7 +161,7 @@ class HiveSession implements TargetSession {
     const spark = (): boolean => connection.serverInfo()?.spark ?? true;
     this.intro = new HiveIntrospector(connection);
     this.mat = new HiveMaterializations(connection, this.intro, settings.tables, log, spark);
-    this.loader = new HiveLoader(connection, this.intro, this.mat, settings.load, log, spark);
+    this.loader = new HiveLoader(connection, this.intro, this.mat, settings.load, spark);
   }
 
   async ensureSchema(schema: string): Promise<void> {

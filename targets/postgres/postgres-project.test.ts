@@ -2,12 +2,12 @@
  * The whole example project (repository root) built with the CLI on PostgreSQL and on DuckDB:
  * both reports must hold exactly the same rows (compared as multisets).
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, queryDuckdb, runCli } from '../../testing/fixture-project.js';
+import { REPO_ROOT, copyProject, queryDuckdb, runCli } from '../../testing/fixture-project.js';
 import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
 import { PG_TYPES } from './postgres-connection.js';
 
@@ -20,10 +20,7 @@ beforeAll(async () => {
   // A copy of the project, so this run's target/ folder and DuckDB file are its own.
   dir = mkdtempSync(join(tmpdir(), 'tx-pg-project-'));
   // TX_TEST_PROJECT_DIR: try a modified copy of the project instead of the repository's.
-  const from = process.env.TX_TEST_PROJECT_DIR ?? REPO_ROOT;
-  for (const part of ['project.yml', 'models', 'macros', 'seeds', 'tests', 'data']) {
-    cpSync(join(from, part), join(dir, part), { recursive: true });
-  }
+  copyProject(dir, process.env.TX_TEST_PROJECT_DIR ?? REPO_ROOT);
 });
 afterAll(async () => {
   await db?.drop().catch(() => undefined);

@@ -56,7 +56,7 @@ export class GraphView {
   private labels: string[] = [];
 
   constructor(
-    private readonly host: HTMLElement,
+    host: HTMLElement,
     readonly model: GraphModel,
     private readonly onOpen: (globalIndex: number) => void,
   ) {
