@@ -114,9 +114,15 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   }
   const inPlan = new Set(steps);
   const testsOf = new Map<string, string[]>();
+  // In build, unit tests run before their model (they read fixtures, never the warehouse):
+  // a failing unit test keeps the model's previous table and skips everything downstream.
+  const unitTestsOf = new Map<string, string[]>();
+  const unitFirst = o.command === 'build';
   for (const id of order) {
     const n = c.nodes.get(id)!;
-    if (n.resourceType === 'test') for (const d of n.dependsOn) testsOf.set(d, [...(testsOf.get(d) ?? []), id]);
+    if (n.resourceType !== 'test') continue;
+    if (unitFirst && n.test?.kind === 'unit' && n.test.attachedTo) unitTestsOf.set(n.test.attachedTo, [...(unitTestsOf.get(n.test.attachedTo) ?? []), id]);
+    else for (const d of n.dependsOn) testsOf.set(d, [...(testsOf.get(d) ?? []), id]);
   }
 
   const ancestors = new Map<string, Set<string>>();
@@ -162,7 +168,8 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
           return [base, ...(testsOf.get(base) ?? [])];
         }
         const n = c.nodes.get(id)!;
-        const deps = [...n.dependsOn];
+        if (unitFirst && n.test?.kind === 'unit') return [];
+        const deps = [...n.dependsOn, ...(unitTestsOf.get(id) ?? [])];
         // In build, a node waits for its parents' tests: bad data never flows on.
         // A test on several nodes (relationships, singular) counts only when all of them are upstream of this node (as in dbt).
         if (o.command === 'build' && n.resourceType !== 'test') {

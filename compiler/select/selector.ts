@@ -59,11 +59,12 @@ function matchAtom(atom: string, nodes: Map<string, GraphNode>, projectName: str
       }
       case 'resource_type':
         if (!RESOURCE_TYPES.includes(value)) throw new TxError('SELECTOR', `unknown resource_type \`${value}\``, { hint: didYouMean(value, RESOURCE_TYPES) });
-        hit = n.resourceType === value;
+        // unit tests are test nodes; `test` means data tests, as in dbt
+        hit = value === 'unit_test' ? n.test?.kind === 'unit' : value === 'test' ? n.resourceType === 'test' && n.test?.kind !== 'unit' : n.resourceType === value;
         break;
       case 'test_type':
         if (!['generic', 'singular', 'unit', 'data'].includes(value)) throw new TxError('SELECTOR', `unknown test_type \`${value}\``, { hint: didYouMean(value, ['generic', 'singular', 'unit']) });
-        hit = n.resourceType === 'test' && (value === 'data' ? n.test?.kind !== ('unit' as string) : (n.test?.kind as string) === value);
+        hit = n.resourceType === 'test' && (value === 'data' ? n.test?.kind !== 'unit' : n.test?.kind === value);
         break;
       case 'test_name':
         hit = n.resourceType === 'test' && re.test(n.test?.testName ?? n.name);

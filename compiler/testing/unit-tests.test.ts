@@ -114,6 +114,10 @@ describe('unit tests that pass', () => {
     const d = fx.tx('test', '--select', 'test_type:data');
     expect(d.code).toBe(0);
     expect(d.output).toMatch(/Nothing to test/);
+    // dbt's spelling: unit tests are resource_type unit_test, data tests resource_type test
+    fx.tx('test', '--select', 'resource_type:unit_test');
+    expect([...fx.results().keys()].sort()).toEqual(['incremental_only_new', 'joins_customers']);
+    expect(fx.tx('test', '--select', 'resource_type:test').output).toMatch(/Nothing to test/);
   });
 });
 
@@ -134,19 +138,31 @@ describe('a failing unit test', () => {
     expect(xml).toMatch(/<testcase classname="fx\.unit_test\.orders" name="joins_customers"[^>]*\/>/);
   });
 
-  it('in tx build, a failing unit test skips what is downstream of its model', () => {
-    const fx = project(`${SOURCES}${UNIT_TESTS}${FAILING}`);
+  it('in tx build, a failing unit test runs before its model: the model keeps its previous table and what is downstream is skipped', async () => {
+    const fx = project();
     fx.write('models/report.sql', "select count(*) as n from {{ ref('orders') }}\n");
     // the source table the model reads in the warehouse
-    return fx.exec('create schema if not exists shop; create table shop.orders as select 1 as id, 1 as customer_id, 2.0 as amount').then(() => {
-      const r = fx.tx('build');
-      expect(r.code, r.output).toBe(1);
-      const res = fx.results();
-      expect(res.get('orders')!.status).toBe('success');
-      expect(res.get('totals_are_wrong')!.status).toBe('fail');
-      expect(res.get('report')!.status).toBe('skipped');
-      expect(res.get('report')!.message).toMatch(/skipped because totals_are_wrong failed/);
-    });
+    await fx.exec('create schema if not exists shop; create table shop.orders as select 1 as id, 1 as customer_id, 2.0 as amount');
+    const first = fx.tx('build');
+    expect(first.code, first.output).toBe(0);
+    // unit tests are reported before the model they test
+    const lines = first.output.split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(at(/PASS joins_customers/)).toBeGreaterThanOrEqual(0);
+    expect(at(/PASS joins_customers/)).toBeLessThan(at(/OK .*main\.orders/));
+    expect(await fx.query('select id, amount from main.orders')).toEqual([{ id: 1, amount: 2 }]);
+
+    // new data arrives, and a unit test now fails: the new data must not reach the table
+    await fx.exec('insert into shop.orders values (2, 1, 7.0)');
+    fx.write('models/props.yml', `${SOURCES}${UNIT_TESTS}${FAILING}`);
+    const r = fx.tx('build');
+    expect(r.code, r.output).toBe(1);
+    const res = fx.results();
+    expect(res.get('totals_are_wrong')!.status).toBe('fail');
+    expect(res.get('orders')!.status).toBe('skipped');
+    expect(res.get('orders')!.message).toMatch(/skipped because totals_are_wrong failed/);
+    expect(res.get('report')!.status).toBe('skipped');
+    expect(await fx.query('select id, amount from main.orders')).toEqual([{ id: 1, amount: 2 }]);
   });
 });
 

@@ -47,6 +47,8 @@ const SELECTORS: [string[] | undefined, string[] | undefined][] = [
   [['source:vendor.us_cities+'], undefined],
   [['resource_type:source'], undefined],
   [['resource_type:test,city_report+'], undefined],
+  [['resource_type:unit_test'], undefined],
+  [['resource_type:test'], ['test_type:singular']],
   [['test_type:generic'], undefined],
   [['test_type:singular'], undefined],
   [['test_type:unit'], undefined],

@@ -84,7 +84,8 @@ function matchAtom(atom: string, g: SelGraph): Set<number> {
         break;
       }
       case 'resource_type':
-        hit = n.type === value;
+        // as on the command line: unit tests are `unit_test`, `test` means data tests
+        hit = value === 'unit_test' ? n.type === 'test' && n.testKind === 'unit' : value === 'test' ? n.type === 'test' && n.testKind !== 'unit' : n.type === value;
         break;
       case 'test_type':
         hit = n.type === 'test' && (value === 'data' ? n.testKind !== 'unit' : n.testKind === value);
