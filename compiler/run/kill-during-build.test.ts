@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,12 +38,18 @@ async function tableState(dir: string): Promise<{ rows: number; sum: bigint } | 
   }
 }
 
+/** Resolves with the exit code once the child has exited, also when it already has (an 'exit' listener added late never fires). */
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
 const sumTo = (n: number) => (BigInt(n) * BigInt(n - 1)) / 2n;
 
 describe('SIGKILL while a table is being replaced', () => {
   it('leaves the previous complete table, at every kill point', async () => {
     const dir = project();
-    const first = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir, '-q'], { encoding: 'utf8' });
+    const first = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir, '-q'], { encoding: 'utf8', timeout: 120_000 });
     expect(first.status, first.stderr).toBe(0);
     expect(await tableState(dir)).toEqual({ rows: 1000, sum: sumTo(1000) });
 
@@ -59,7 +65,7 @@ describe('SIGKILL while a table is being replaced', () => {
       await new Promise((r) => setTimeout(r, delayMs));
       const swapped = readFileSync(log, 'utf8').includes('rename to');
       child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      await exited(child);
       const state = await tableState(dir);
       if (!swapped && state?.rows === 1000) killedMidBuild++;
       // Either the old version or the complete new one; never missing, never partial.
@@ -69,7 +75,7 @@ describe('SIGKILL while a table is being replaced', () => {
     }
     expect(killedMidBuild, 'at least one kill must land while the new table was being built').toBeGreaterThan(0);
     // And the next build recovers (a leftover temporary table is dropped and rebuilt).
-    const again = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir, '-q', '--vars', '{n: 2000}'], { encoding: 'utf8' });
+    const again = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir, '-q', '--vars', '{n: 2000}'], { encoding: 'utf8', timeout: 120_000 });
     expect(again.status, again.stderr).toBe(0);
     expect(await tableState(dir)).toEqual({ rows: 2000, sum: sumTo(2000) });
   }, 180_000);
@@ -90,7 +96,7 @@ describe('Ctrl-C', () => {
     while (!readFileSync(log, 'utf8').includes('big__tx_new') && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    const code = await exited(child);
     expect(code).not.toBe(0);
     expect(out).toMatch(/Cancel/i);
     expect(await tableState(dir)).toEqual({ rows: 1000, sum: sumTo(1000) });
