@@ -5,6 +5,9 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { txVersion } from '../load/package-root.js';
 
+/** The hash of a compiled SQL file's content (`target/compiled/**.sql`, which ends with a newline). */
+export const sqlFileHash = (sql: string): string => hash('sha1', `${sql}\n`, 'base64');
+
 /** JSON.stringify replacer: bigints as numbers when exact, else strings. */
 export function jsonReplacer(_k: string, v: unknown): unknown {
   if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
@@ -127,8 +130,7 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
   for (const n of c.nodes.values()) {
     if (!n.compiledSql) continue;
     const rel = n.resourceType === 'test' && n.test?.kind === 'generic' ? `${c.project.name}/tests/generic/${n.name}.sql` : `${c.project.name}/${n.path}`;
-    const text = `${n.compiledSql}\n`;
-    const sum = hash('sha1', text, 'base64');
+    const sum = n.compiledSqlHash ?? sqlFileHash(n.compiledSql);
     next[rel] = sum;
     const abs = join(root, rel);
     if (index[rel] === sum && haveRoot) continue;
@@ -137,7 +139,7 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
       mkdirSync(dir, { recursive: true });
       dirs.add(dir);
     }
-    writeFileSync(abs, text);
+    writeFileSync(abs, `${n.compiledSql}\n`);
   }
   writeFileAtomic(indexPath, JSON.stringify(next));
 }

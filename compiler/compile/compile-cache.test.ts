@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../load/load-project.js';
+import { writeCompiledSql } from '../artifacts/artifacts.js';
 import { compileProject } from './compile-project.js';
 
 /** The compile cache must never serve SQL that a fresh compile would not produce. */
@@ -84,5 +85,29 @@ describe('compile cache', () => {
     delete process.env.TX_CACHE_TEST;
     const cache = JSON.parse(readFileSync(join(dir, 'target', 'cache', 'compile.json'), 'utf8')) as { models: Record<string, unknown> };
     expect(cache.models['models/e.sql']).toBeUndefined();
+  });
+
+  it('keeps target/compiled/ equal to a fresh compile across warm compiles (file hashes come from the cache)', async () => {
+    const dir = project({
+      'project.yml': 'name: c\n',
+      'models/a.sql': "{{ config(alias='a_v1') }}select 1 as x",
+      'models/b.sql': "select * from {{ ref('a') }}",
+      'models/c.sql': 'select 2 as y',
+    });
+    const onDisk = async () => {
+      const c = await compileProject(loadProject(dir));
+      writeCompiledSql(c, join(dir, 'target'));
+      return Object.fromEntries(['a', 'b', 'c'].map((m) => [m, readFileSync(join(dir, 'target', 'compiled', 'c', 'models', `${m}.sql`), 'utf8')]));
+    };
+    const expected = async () => Object.fromEntries(Object.entries(await fresh(dir)).map(([k, v]) => [k, `${v}\n`]));
+    expect(await onDisk()).toEqual(await expected());
+    expect(await onDisk()).toEqual(await expected()); // warm: every model from the cache
+    writeFileSync(join(dir, 'models', 'a.sql'), "{{ config(alias='a_v2') }}select 1 as x");
+    writeFileSync(join(dir, 'models', 'c.sql'), 'select 3 as y');
+    const after = await onDisk();
+    expect(after.b).toContain('"a_v2"');
+    expect(after.c).toContain('3 as y');
+    expect(after).toEqual(await expected());
+    expect(await onDisk()).toEqual(await expected());
   });
 });

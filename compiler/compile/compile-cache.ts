@@ -15,7 +15,7 @@ import { txVersion } from '../load/package-root.js';
 export interface CachedModel {
   textHash: string;
   capture: { config: Record<string, unknown>; refs: string[]; sources: [string, string][]; usesIsIncremental: boolean };
-  render?: { depKey: string; sql: string };
+  render?: { depKey: string; sql: string; sqlHash: string };
 }
 
 interface CacheFile {
@@ -66,10 +66,10 @@ export class CompileCache {
     return e && e.textHash === textHash ? e.capture : undefined;
   }
 
-  /** The cached SQL of a model whose text and dependencies match. */
-  sql(path: string, textHash: string, depKey: string): string | undefined {
+  /** The cached SQL (and its file hash) of a model whose text and dependencies match. */
+  render(path: string, textHash: string, depKey: string): { sql: string; sqlHash: string } | undefined {
     const e = this.prev[path];
-    return e && e.textHash === textHash && e.render?.depKey === depKey ? e.render.sql : undefined;
+    return e && e.textHash === textHash && e.render?.depKey === depKey && e.render.sqlHash ? e.render : undefined;
   }
 
   put(path: string, entry: CachedModel): void {

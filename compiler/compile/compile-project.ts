@@ -14,6 +14,7 @@ import { loadDialect } from '../../targets/registry.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
 import { compileTests } from './compile-tests.js';
 import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './compile-cache.js';
+import { sqlFileHash } from '../artifacts/artifacts.js';
 import type { GraphNode } from './nodes.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { RelationValue, RunStartedAt, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
@@ -240,7 +241,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const base = mergeConfig({ materialized: 'view' }, configFromHierarchy(project.modelsConfig, p, f.folders, f.name), props?.config);
     let prepared: PreparedTemplate | undefined;
     const tpl = (): PreparedTemplate => (prepared ??= engine.prepare(f.text, f.path));
-    const textHash = quickHash(f.text);
+    const textHash = sha(f.text);
     const fromCache = cache?.capture(f.path, textHash);
     let cacheable = !!fromCache;
     const captured: Record<string, unknown> = {};
@@ -349,7 +350,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       description: w.props?.description ?? '',
       columns: w.props?.columns ?? [],
       rawSql: w.file.text,
-      checksum: sha(w.file.text),
+      checksum: w.textHash,
       dependsOn: [...new Set(deps)],
       refs: [...new Set(w.refs)],
       sources: w.sources,
@@ -402,10 +403,13 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const deps = [node.relationName ?? '', ...w.refs.map((r) => nodes.get(byName.get(r)!)!), ...w.sources.map(([a, b]) => nodes.get(sourceIds.get(`${a}.${b}`)!)!)];
     const hasEphemeral = deps.some((d) => typeof d !== 'string' && d.resourceType === 'model' && d.config.materialized === 'ephemeral');
     const depKey = quickHash(deps.map((d) => (typeof d === 'string' ? d : d.relationName ?? '')).join('\u0000'));
-    const cached = w.cacheable && !hasEphemeral ? cache?.sql(w.file.path, w.textHash, depKey) : undefined;
-    node.compiledSql = cached ?? renderOne(w, false);
+    const cached = w.cacheable && !hasEphemeral ? cache?.render(w.file.path, w.textHash, depKey) : undefined;
+    node.compiledSql = cached?.sql ?? renderOne(w, false);
     const capture = captures.get(w.file.path) ?? (w.cacheable ? cache?.capture(w.file.path, w.textHash) : undefined);
-    if (cache && w.cacheable && capture) cache.put(w.file.path, { textHash: w.textHash, capture, render: hasEphemeral ? undefined : { depKey, sql: node.compiledSql } });
+    if (cache && w.cacheable && capture) {
+      node.compiledSqlHash = cached?.sqlHash ?? (hasEphemeral ? undefined : sqlFileHash(node.compiledSql));
+      cache.put(w.file.path, { textHash: w.textHash, capture, render: hasEphemeral ? undefined : { depKey, sql: node.compiledSql, sqlHash: node.compiledSqlHash! } });
+    }
   }
   cache?.save();
 

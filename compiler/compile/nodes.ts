@@ -22,6 +22,8 @@ export interface GraphNode {
   columns: ColumnProps[];
   rawSql?: string;
   compiledSql?: string;
+  /** Hash of the compiled SQL file, when known from the compile cache (not in the manifest). */
+  compiledSqlHash?: string;
   checksum: string;
   dependsOn: string[];
   /** Macros used, for the docs site. */

@@ -47,17 +47,18 @@ export function loadProject(projectDir?: string): Project {
     docs: list(paths.docs, list(paths.models, ['models'])),
   };
 
-  const models = scanFiles(dir, p.models, ['.sql']);
-  const seeds = scanFiles(dir, p.seeds, ['.csv', '.tsv']);
-  const macros = [...scanFiles(dir, p.macros, ['.sql']), ...scanFiles(dir, p.tests.map((t) => `${t}/generic`), ['.sql'])];
-  const singularTests = scanFiles(dir, p.tests, ['.sql']).filter((f) => !f.path.includes('/generic/'));
-  const docs = parseDocsBlocks(scanFiles(dir, [...new Set([...p.docs, ...p.models])], ['.md']));
+  const walked = new Map<string, string[]>();
+  const models = scanFiles(dir, p.models, ['.sql'], walked);
+  const seeds = scanFiles(dir, p.seeds, ['.csv', '.tsv'], walked);
+  const macros = [...scanFiles(dir, p.macros, ['.sql'], walked), ...scanFiles(dir, p.tests.map((t) => `${t}/generic`), ['.sql'], walked)];
+  const singularTests = scanFiles(dir, p.tests, ['.sql'], walked).filter((f) => !f.path.includes('/generic/'));
+  const docs = parseDocsBlocks(scanFiles(dir, [...new Set([...p.docs, ...p.models])], ['.md'], walked));
 
   checkUnique(models, 'model');
   checkUnique(seeds, 'seed');
 
   // Properties files: every .yml/.yaml under models, seeds, tests (and macros for macro docs).
-  const ymlFiles = scanFiles(dir, [...new Set([...p.models, ...p.seeds, ...p.tests])], ['.yml', '.yaml']);
+  const ymlFiles = scanFiles(dir, [...new Set([...p.models, ...p.seeds, ...p.tests])], ['.yml', '.yaml'], walked);
   const modelProps = new Map<string, ModelProps>();
   const seedProps = new Map<string, ModelProps>();
   const sources: SourceTable[] = [];

@@ -18,13 +18,21 @@ function walk(root: string): string[] {
 import { join, relative, sep } from 'node:path';
 import type { SqlFile } from './project-types.js';
 
-/** Every file under `roots` (relative to `dir`) whose name ends with one of `exts`, sorted by path. */
-export function scanFiles(dir: string, roots: string[], exts: string[]): SqlFile[] {
+/**
+ * Every file under `roots` (relative to `dir`) whose name ends with one of `exts`, sorted by path.
+ * `walked` shares folder listings between calls of one load (models/ is scanned for .sql, .yml
+ * and .md): each folder is listed once.
+ */
+export function scanFiles(dir: string, roots: string[], exts: string[], walked: Map<string, string[]> = new Map()): SqlFile[] {
   const out: SqlFile[] = [];
   for (const root of roots) {
     const absRoot = join(dir, root);
-    if (!existsSync(absRoot) || !statSync(absRoot).isDirectory()) continue;
-    for (const rel of walk(absRoot)) {
+    let files = walked.get(absRoot);
+    if (!files) {
+      files = existsSync(absRoot) && statSync(absRoot).isDirectory() ? walk(absRoot) : [];
+      walked.set(absRoot, files);
+    }
+    for (const rel of files) {
       const ext = exts.find((e) => rel.endsWith(e));
       if (!ext) continue;
       const parts = rel.split(sep);

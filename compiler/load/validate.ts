@@ -1,12 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { TxError, didYouMean } from '../errors.js';
 import { packageRoot } from './package-root.js';
 import type { YamlFile } from './yaml-file.js';
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
+// ajv itself is only needed when running from source without a build (the build precompiles
+// every validator): loaded on first use, it stays out of every command's start-up time.
+let ajvInstance: AjvClass | undefined;
+function ajv(): AjvClass {
+  if (!ajvInstance) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajvInstance = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
+  }
+  return ajvInstance;
+}
 const validators = new Map<string, ValidateFunction>();
 
 /** The JSON Schema shipped in schemas/ (also used by editors through yaml-language-server). */
@@ -27,7 +36,7 @@ function fromBuild(key: string): ValidateFunction | undefined {
 function validator(name: 'project' | 'properties'): ValidateFunction {
   let v = validators.get(name) ?? fromBuild(name);
   if (!v) {
-    v = ajv.compile(loadSchema(name));
+    v = ajv().compile(loadSchema(name));
     validators.set(name, v);
   }
   return v;
@@ -40,7 +49,7 @@ export function validateDefinition(def: string, value: unknown, file: string, li
   if (!v) {
     const schema = loadSchema('project');
     const definitions = schema.definitions as Record<string, unknown>;
-    v = ajv.compile({ ...(definitions[def] as object), definitions });
+    v = ajv().compile({ ...(definitions[def] as object), definitions });
     validators.set(key, v);
   }
   if (!v(value)) throw toTxError(v.errors ?? [], file, () => line, what);
