@@ -73,6 +73,21 @@ describe('compile cache', () => {
     expect((await compiled(dir)).a).toContain('3 as k');
   });
 
+  it('recompiles a model whose var is a template reading the environment', async () => {
+    const dir = project({
+      'project.yml': "name: c\nvars:\n  bucket: \"{{ env_var('TX_CACHE_BUCKET', 'one') }}\"\n",
+      'models/m.sql': "select '{{ var('bucket') }}' as b",
+    });
+    delete process.env.TX_CACHE_BUCKET;
+    expect((await compiled(dir)).m).toContain("'one'");
+    process.env.TX_CACHE_BUCKET = 'two';
+    try {
+      expect((await compiled(dir)).m).toContain("'two'");
+    } finally {
+      delete process.env.TX_CACHE_BUCKET;
+    }
+  });
+
   it('never caches a model that reads the environment or the clock', async () => {
     const dir = project({
       'project.yml': 'name: c\n',

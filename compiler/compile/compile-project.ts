@@ -208,7 +208,19 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   // ---- models, pass 1: capture config, refs and sources
   const work: ModelWork[] = [];
   const validConfigs = new Set<string>();
-  const cache = opts.noCache ? null : CompileCache.open(project, globalCacheKey(project, [vars, target.public, opts.env === undefined ? null : 'custom-env']));
+  // A var may be a template (`"{{ env_var('X') }}"`): its rendered value is part of the key, so a
+  // changed environment never serves SQL rendered with the old value.
+  const renderedVars = Object.fromEntries(
+    Object.entries(vars).map(([k, v]) => {
+      if (typeof v !== 'string' || !v.includes('{{')) return [k, v];
+      try {
+        return [k, { rendered: engine.renderString(v, `project.yml (var ${k})`) }];
+      } catch (e) {
+        return [k, { error: (e as Error).message }];
+      }
+    }),
+  );
+  const cache = opts.noCache ? null : CompileCache.open(project, globalCacheKey(project, [vars, renderedVars, target.public, opts.env === undefined ? null : 'custom-env']));
   const captures = new Map<string, CachedModel['capture']>();
   // Macros that read the environment or the clock make a model's output uncacheable.
   const impureMacros = new Set<string>();
