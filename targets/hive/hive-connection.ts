@@ -411,7 +411,11 @@ export class HiveConnection implements TargetConnection {
             const msg = errorText(e);
             reject(
               /Authentication error/i.test(msg)
-                ? new TargetError(`authentication failed at ${this.where} for user \`${this.config.user ?? 'tx'}\` (auth ${auth}): ${msg.replace(/^Authentication error:\s*/i, '')}`, { cause: e })
+                ? new TargetError(
+                    `authentication failed at ${this.where} for user \`${this.config.user ?? 'tx'}\` (auth ${auth}): ${msg.replace(/^Authentication error:\s*/i, '')}; ` +
+                      'check the user and password (a refused login is not retried)',
+                    { cause: e },
+                  )
                 : new TargetError(`${this.where}: ${msg}`, { transient: true, cause: e }),
             );
           });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, copyProject, queryDuckdb, runCli } from '../../testing/fixture-project.js';
 import { freePort } from '../../testing/services/free-port.js';
+import { serviceUnavailable } from '../../testing/services/require.js';
 import { startSparkThriftServer, type HiveService } from '../../testing/services/spark.js';
 import { createDuckdbTarget } from '../duckdb/index.js';
 import { TargetError, type ModelBuild, type Target, type TargetConfig, type TargetLog, type TargetSession } from '../target.js';
@@ -552,6 +553,51 @@ describe('hive target on the Spark Thrift Server', () => {
     expect(() => createHiveTarget('hive', targetConfig({ auth: 'LDAP', user: '' }), work)).toThrow(/auth LDAP needs a user/);
     expect(() => createHiveTarget('hive', targetConfig({ auth: 'TOKEN' }), work)).toThrow(/auth must be one of NONE, PLAIN, LDAP, NOSASL/);
   });
+
+  test('a wrong password: a clear authentication error that never shows the password, no retries; the right one connects', async () => {
+    const account = hive!.passwordAccount;
+    if (!account) {
+      // An external server (TX_TEST_HIVE_URL) that did not say which account it checks.
+      serviceUnavailable('hive', 'the HiveServer2 in TX_TEST_HIVE_URL has no known password account (set TX_TEST_HIVE_PASSWORD_ACCOUNT=user:password)');
+      return;
+    }
+    const wrong = `not-${account.password}-at-all`;
+    for (const auth of ['PLAIN', 'LDAP']) {
+      const log = captureLog();
+      const t1 = Date.now();
+      const bad = createHiveTarget('hive', targetConfig({ auth, user: account.user, password: wrong, retries: 3 }), work);
+      const err = (await bad.open({ log, threads: 1 }).catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(Error);
+      expect(err.message).toMatch(new RegExp(`authentication failed at HiveServer2 at 127\\.0\\.0\\.1:${hive!.port} for user \`${account.user}\` \\(auth ${auth}\\)`));
+      // A wrong password is not a transient fault: no retries, so no lock-out of the account.
+      expect(err.message).not.toMatch(/after \d+ attempts/);
+      expect(Date.now() - t1).toBeLessThan(15_000);
+      const everything = [err.message, String(err.stack), JSON.stringify(err), String((err as { cause?: unknown }).cause ?? ''), ...log.infos, ...log.warnings, ...log.statements].join('\n');
+      expect(everything).not.toContain(wrong);
+    }
+    const good = createHiveTarget('hive', targetConfig({ auth: 'PLAIN', user: account.user, password: account.password }), work);
+    expect(await good.ping()).toMatch(/HiveServer2 at 127\.0\.0\.1:\d+, auth PLAIN/);
+
+    // The CLI: exit non-zero before building anything, the password nowhere in its output or logs.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-hive-auth-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'models'));
+      fs.writeFileSync(
+        path.join(dir, 'project.yml'),
+        `name: auth\ntarget: hive\ntargets:\n  hive:\n    type: hive\n    host: 127.0.0.1\n    port: ${hive!.port}\n    schema: ${schema}\n    auth: PLAIN\n    user: ${account.user}\n    password: "{{ env_var('TX_HIVE_PASSWORD') }}"\n`,
+      );
+      fs.writeFileSync(path.join(dir, 'models', 'auth_probe.sql'), 'select 1 as x');
+      const r = await runCli(['build', '--project-dir', dir], { env: { TX_HIVE_PASSWORD: wrong }, timeoutMs: 120_000 });
+      expect(r.code, r.output).not.toBe(0);
+      expect(r.output).toMatch(/authentication failed/);
+      const logs = fs.existsSync(path.join(dir, 'logs')) ? fs.readdirSync(path.join(dir, 'logs')).map((f) => fs.readFileSync(path.join(dir, 'logs', f), 'utf8')).join('\n') : '';
+      const target = fs.existsSync(path.join(dir, 'target')) ? fs.readdirSync(path.join(dir, 'target'), { recursive: true }).map(String).filter((f) => fs.statSync(path.join(dir, 'target', f)).isFile()).map((f) => fs.readFileSync(path.join(dir, 'target', f), 'utf8')).join('\n') : '';
+      for (const text of [r.output, logs, target]) expect(text).not.toContain(wrong);
+      expect(await session.relationExists(rel('auth_probe'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   test('a query past its timeout is cancelled on the server', async () => {
     const slow = await openSession({ query_timeout: '2s' });

@@ -65,6 +65,7 @@ export default async function setup(): Promise<() => Promise<void>> {
         if (!hive) return;
         stops.push(hive.stop);
         env.TX_TEST_HIVE_URL = hive.url;
+        if (hive.passwordAccount) env.TX_TEST_HIVE_PASSWORD_ACCOUNT = `${hive.passwordAccount.user}:${hive.passwordAccount.password}`;
       }),
     );
   }

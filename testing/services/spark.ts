@@ -5,9 +5,11 @@
  *
  * `TX_TEST_HIVE_URL=hive://host:port` uses an already running server instead (stop is a no-op).
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
 import { openHiveSession } from './hive-client.js';
 import { findJava } from './java.js';
@@ -15,6 +17,7 @@ import { spawnDetached, type SpawnedProcess } from './process.js';
 import { provisionSpark, type SparkInstall } from './provision.js';
 import { findPython } from './python-venv.js';
 import { serviceUnavailable } from './require.js';
+import { run } from './run-command.js';
 import { portAcceptsConnections, waitFor } from './wait-port.js';
 
 export { provisionSpark, type SparkInstall } from './provision.js';
@@ -30,7 +33,44 @@ export interface HiveService {
   workDir: string | null;
   /** Server log; null for an external server. */
   logFile: string | null;
+  /**
+   * The one account whose password the server checks (CUSTOM auth, TxTestPasswordAuthenticator;
+   * other user names get in without a password, as with NONE). For an external server, from
+   * TX_TEST_HIVE_PASSWORD_ACCOUNT=user:password; null when unknown.
+   */
+  passwordAccount: { user: string; password: string } | null;
   stop(): Promise<void>;
+}
+
+const AUTHENTICATOR_CLASS = 'tx.testing.TxTestPasswordAuthenticator';
+const AUTHENTICATOR_SOURCE = fileURLToPath(new URL('./hive-password-auth/TxTestPasswordAuthenticator.java', import.meta.url)).replace(
+  `${path.sep}dist${path.sep}`,
+  path.sep,
+);
+
+/** javac beside a java executable (`$JAVA_HOME/bin/java`), or javac on PATH. */
+function javacOf(java: string): string {
+  return java.includes(path.sep) ? path.join(path.dirname(java), 'javac') : 'javac';
+}
+
+/** Compiles the test authenticator against the Thrift server jar into `outDir`; its class path entry. */
+async function compileAuthenticator(install: SparkInstall, outDir: string): Promise<string> {
+  const java = await findJava();
+  const javac = javacOf(java?.java ?? 'java');
+  const jars = path.join(install.sparkHome, 'jars');
+  const thrift = fs.readdirSync(jars).find((j) => j.startsWith('spark-hive-thriftserver'));
+  if (!thrift) throw new Error(`no spark-hive-thriftserver jar in ${jars}`);
+  fs.mkdirSync(outDir, { recursive: true });
+  const r = await run(javac, ['-nowarn', '-cp', path.join(jars, thrift), '-d', outDir, AUTHENTICATOR_SOURCE], 120_000);
+  if (r.status !== 0) throw new Error(`javac failed (${javac}): ${r.stderr || r.stdout}`);
+  return outDir;
+}
+
+/** TX_TEST_HIVE_PASSWORD_ACCOUNT=user:password, as the global setup hands it on. */
+function accountFromEnv(): { user: string; password: string } | null {
+  const raw = process.env.TX_TEST_HIVE_PASSWORD_ACCOUNT;
+  const i = raw ? raw.indexOf(':') : -1;
+  return raw && i > 0 ? { user: raw.slice(0, i), password: raw.slice(i + 1) } : null;
 }
 
 export interface SparkStartOptions {
@@ -56,12 +96,15 @@ export async function sparkUnavailableReason(): Promise<string | null> {
     return `Spark 3.5 needs Java 8, 11 or 17; found "${java.version}"`;
   }
   if (!(await findPython())) return 'no Python >= 3.8 with venv found to provision pyspark (set TX_TEST_PYTHON)';
+  if ((await run(javacOf(java.java), ['-version'], 30_000)).status !== 0) {
+    return `no javac next to ${java.java} (a JDK, not only a JRE, is needed to build the test server's password check)`;
+  }
   return null;
 }
 
 const log = (msg: string): void => console.warn(`[tx services] ${msg}`);
 
-function sparkArgs(port: number, workDir: string, opts: SparkStartOptions): string[] {
+function sparkArgs(port: number, workDir: string, opts: SparkStartOptions, auth: { classPath: string; user: string; password: string }): string[] {
   const conf: Record<string, string> = {
     'spark.ui.enabled': 'false',
     'spark.sql.shuffle.partitions': '2',
@@ -76,10 +119,13 @@ function sparkArgs(port: number, workDir: string, opts: SparkStartOptions): stri
     '--driver-memory', opts.driverMemory ?? '2g',
     '--class', 'org.apache.spark.sql.hive.thriftserver.HiveThriftServer2',
     ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
-    '--driver-java-options', `-Dderby.system.home=${workDir} -Djava.io.tmpdir=${path.join(workDir, 'tmp')}`,
+    '--driver-class-path', auth.classPath,
+    '--driver-java-options',
+    `-Dderby.system.home=${workDir} -Djava.io.tmpdir=${path.join(workDir, 'tmp')} -Dtx.test.hive.user=${auth.user} -Dtx.test.hive.password=${auth.password}`,
     '--hiveconf', 'hive.server2.thrift.bind.host=127.0.0.1',
     '--hiveconf', `hive.server2.thrift.port=${port}`,
-    '--hiveconf', 'hive.server2.authentication=NONE',
+    '--hiveconf', 'hive.server2.authentication=CUSTOM',
+    '--hiveconf', `hive.server2.custom.authentication.class=${AUTHENTICATOR_CLASS}`,
   ];
 }
 
@@ -102,7 +148,10 @@ async function startOnce(
     SPARK_LOCAL_HOSTNAME: 'localhost',
   };
   const t0 = Date.now();
-  const proc: SpawnedProcess = spawnDetached(install.sparkSubmit, sparkArgs(port, workDir, opts), { cwd: workDir, env, logFile });
+  // A random password for the one checked account: tests of a wrong password need a server that refuses one.
+  const account = { user: 'tx_vault', password: randomBytes(12).toString('hex') };
+  const classPath = await compileAuthenticator(install, path.join(workDir, 'auth-classes'));
+  const proc: SpawnedProcess = spawnDetached(install.sparkSubmit, sparkArgs(port, workDir, opts, { classPath, ...account }), { cwd: workDir, env, logFile });
   const cleanup = async (): Promise<void> => {
     await proc.stop(20_000);
     if (!process.env.TX_TEST_KEEP_SERVICE_DIRS) fs.rmSync(workDir, { recursive: true, force: true });
@@ -146,6 +195,7 @@ async function startOnce(
       pid: proc.pid,
       workDir,
       logFile,
+      passwordAccount: account,
       stop: async () => {
         if (stopped) return;
         stopped = true;
@@ -166,7 +216,7 @@ export async function startSparkThriftServer(opts: SparkStartOptions = {}): Prom
     const { host, port } = parseHiveUrl(external);
     const session = await openHiveSession(host, port, { timeoutMs: 30_000 });
     await session.close();
-    return { host, port, url: `hive://${host}:${port}`, pid: null, workDir: null, logFile: null, stop: async () => {} };
+    return { host, port, url: `hive://${host}:${port}`, pid: null, workDir: null, logFile: null, passwordAccount: accountFromEnv(), stop: async () => {} };
   }
   const reason = await sparkUnavailableReason();
   if (reason) {
