@@ -15,9 +15,10 @@ import { startSparkThriftServer, type HiveService } from './services/spark.js';
 import { copyProject } from './fixture-project.js';
 
 /**
- * Issue 7's end to end: the example project, built with `--vars '{ship: true}'`, sends its two
- * reports where the original job did: local files, an S3 bucket and an Azure container under a
- * timestamped folder, and appended (with delivery_date) to PostgreSQL and Hive tables.
+ * Issue 7's end to end: the example project, built with TX_S3_URI, TX_AZURE_URI and
+ * TX_PERSIST_TARGETS set, sends its two reports where the original job did: local files, an S3
+ * bucket and an Azure container under a timestamped folder, and appended (with delivery_date) to
+ * PostgreSQL and Hive tables. Unset, those exports are skipped.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'compiler', 'cli.js');
@@ -58,8 +59,9 @@ describe('the example project ships its reports like the original job', () => {
       AWS_REGION: s3.region,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AZURE_STORAGE_CONNECTION_STRING: az.connectionString,
-      TX_S3_BUCKET: bucket,
-      TX_AZURE_CONTAINER: container,
+      TX_S3_URI: `s3://${bucket}/reports`,
+      TX_AZURE_URI: `azure://${container}/reports`,
+      TX_PERSIST_TARGETS: 'postgres, hive',
       PGHOST: url.hostname,
       PGPORT: url.port || '5432',
       PGUSER: decodeURIComponent(url.username) || 'postgres',
@@ -69,7 +71,7 @@ describe('the example project ships its reports like the original job', () => {
       TX_HIVE_PORT: String(hive.port),
     };
     // The persisted tables go to a schema of this test's own (the Spark server is shared by the run).
-    const vars = JSON.stringify({ ship: true, persist_schema: hiveSchema });
+    const vars = JSON.stringify({ persist_schema: hiveSchema });
     const r = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir, '--vars', vars], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
     const out = `${r.stdout}${r.stderr}`;
     expect(r.status, out).toBe(0);
@@ -86,14 +88,14 @@ describe('the example project ships its reports like the original job', () => {
       expect(readdirSync(join(dir, 'output', model, stamps[0]!)).sort()).toEqual(['_SUCCESS', '_manifest.json', file].sort());
     }
 
-    // S3 and Azure: <model>/<timestamp>/<file>, _manifest.json, _SUCCESS.
+    // S3 and Azure: <prefix>/<model>/<timestamp>/<file>, _manifest.json, _SUCCESS.
     const keys = ((await new S3Client(s3.clientConfig).send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
     const blobs: string[] = [];
     for await (const b of BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient(container).listBlobsFlat()) blobs.push(b.name);
     for (const names of [keys, blobs.sort()]) {
       expect(names.filter((k) => k.endsWith('/_SUCCESS')).length, names.join('\n')).toBe(2);
-      expect(names.some((k) => /^city_report\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/city_report\.json\.bz2$/.test(k))).toBe(true);
-      expect(names.some((k) => /^top_prescribers\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/top_prescribers\.parquet$/.test(k))).toBe(true);
+      expect(names.some((k) => /^reports\/city_report\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/city_report\.json\.bz2$/.test(k))).toBe(true);
+      expect(names.some((k) => /^reports\/top_prescribers\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/top_prescribers\.parquet$/.test(k))).toBe(true);
     }
 
     // PostgreSQL: appended with delivery_date.
@@ -121,4 +123,16 @@ describe('the example project ships its reports like the original job', () => {
       await s.close();
     }
   }, 900_000);
+
+  it('ships nowhere but output/ when the variables are unset, and refuses a persist target it does not know', () => {
+    const env = { ...process.env, TX_S3_URI: '', TX_AZURE_URI: '', TX_PERSIST_TARGETS: '' };
+    const quiet = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir, '--select', '+city_report'], { encoding: 'utf8', env });
+    expect(quiet.status, quiet.stdout + quiet.stderr).toBe(0);
+    expect(quiet.stdout).toMatch(/export city_report → \{\{ var\('s3_uri'\) \}\} \(renders empty\): disabled, skipped/);
+    expect(quiet.stdout).toMatch(/export city_report → target:postgres: disabled, skipped/);
+    const typo = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir], { encoding: 'utf8', env: { ...env, TX_PERSIST_TARGETS: 'postgres,hvie' } });
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toMatch(/persist_targets \(TX_PERSIST_TARGETS\) names `hvie`: the reports can be persisted to postgres and hive/);
+    expect(typo.stdout).not.toMatch(/ OK /);
+  }, 300_000);
 });

@@ -30,6 +30,16 @@ describe('export entries', () => {
     expect([s.format, s.compression, s.fileName, s.partitionBy, s.fileSizeBytes, s.enabled]).toEqual(['parquet', 'snappy', 'city_report', [], undefined, true]);
   });
 
+  it('enabled may be a template; a disabled export whose `to` renders empty is skipped, an enabled one is an error', () => {
+    const render = { ...ctx, renderTemplate: (t: string) => t.replace("{{ var('s3_uri') }}", '').replace("{{ var('s3_uri') != '' }}", 'False') };
+    const off = parseExportSpec({ to: "{{ var('s3_uri') }}", enabled: "{{ var('s3_uri') != '' }}", format: 'json' }, render);
+    expect(off.enabled).toBe(false);
+    expect(off.display).toBe("{{ var('s3_uri') }} (renders empty)");
+    expect(() => parseExportSpec({ to: "{{ var('s3_uri') }}" }, render)).toThrow(ExportError);
+    expect(parseExportSpec({ to: 's3://my-bucket/p', enabled: 'True' }, ctx).enabled).toBe(true);
+    fails({ to: 's3://my-bucket/p', enabled: 'maybe' }, 'EXPORT_CONFIG', /`enabled` must be true or false/);
+  });
+
   it('parses every kind of destination, rendering templates', () => {
     const p = "{{ this.name }}/{{ run_started_at.strftime('%Y-%m-%d-%H-%M-%S') }}";
     expect(parseExportSpec({ to: 's3://my-bucket/reports/', path: p }, ctx).destination).toEqual({

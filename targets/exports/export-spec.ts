@@ -218,6 +218,28 @@ export function joinKey(...parts: string[]): string {
     .join('/');
 }
 
+/** The spec of a disabled export whose `to` renders empty: shown as skipped, never run. */
+function disabledWithoutDestination(ctx: SpecContext, name: string | undefined, toRaw: string): ExportSpec {
+  const display = `${toRaw.trim()} (renders empty)`;
+  return {
+    label: name ?? `${ctx.nodeName} → ${display}`,
+    display,
+    destination: { kind: 'local', dir: ctx.projectDir },
+    format: 'parquet',
+    compression: 'none',
+    header: true,
+    delimiter: ',',
+    partitionBy: [],
+    fileSizeBytes: undefined,
+    fileName: ctx.nodeName,
+    mode: 'append',
+    table: undefined,
+    schema: undefined,
+    extraColumns: [],
+    enabled: false,
+  };
+}
+
 /** Validate one `exports:` entry. Throws ExportError (code EXPORT_CONFIG or EXPORT_PATH). */
 export function parseExportSpec(raw: Record<string, unknown>, ctx: SpecContext): ExportSpec {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw configError('an export entry must be a mapping with at least `to:`');
@@ -226,7 +248,16 @@ export function parseExportSpec(raw: Record<string, unknown>, ctx: SpecContext):
   }
   const toRaw = str(raw, 'to');
   if (toRaw === undefined) throw configError('an export entry needs `to:`', 'e.g. `to: output/`, `s3://bucket/prefix` or `target:postgres`');
-  const to = render(ctx, toRaw);
+  // `enabled` may be a template, e.g. "{{ env_var('TX_S3_URI', '') != '' }}", so one project serves laptops and production.
+  let enabled: unknown = raw.enabled === undefined ? true : raw.enabled;
+  if (typeof enabled === 'string') {
+    const v = render(ctx, enabled).trim().toLowerCase();
+    enabled = v === 'true' ? true : v === 'false' || v === '' ? false : v;
+  }
+  if (typeof enabled !== 'boolean') throw configError('export `enabled` must be true or false (or a template that renders to one)');
+  const to = render(ctx, toRaw).trim();
+  // A disabled export whose destination comes from an unset variable has nowhere to point: skipped as it is.
+  if (!enabled && to === '') return disabledWithoutDestination(ctx, str(raw, 'name'), toRaw);
   let destination = parseDestination(to, ctx.projectDir);
 
   // Folder under `to` (default: the model's name) and base file name.
@@ -325,14 +356,6 @@ export function parseExportSpec(raw: Record<string, unknown>, ctx: SpecContext):
       extraColumns.push({ name, value: render(ctx, value), type });
     }
   }
-
-  // `enabled` may be a template, e.g. "{{ var('ship', false) }}", so one project serves laptops and production.
-  let enabled: unknown = raw.enabled === undefined ? true : raw.enabled;
-  if (typeof enabled === 'string') {
-    const v = render(ctx, enabled).trim().toLowerCase();
-    enabled = v === 'true' ? true : v === 'false' || v === '' ? false : v;
-  }
-  if (typeof enabled !== 'boolean') throw configError('export `enabled` must be true or false (or a template that renders to one)');
 
   const display =
     destination.kind === 'local'
