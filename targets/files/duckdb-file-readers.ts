@@ -1,12 +1,15 @@
 /**
  * How tx reads vendor files with DuckDB, shared by every target's loader (DuckDB loads in
  * place; PostgreSQL and Hive read with an in-process DuckDB): the untyped reader query for a
- * source without declared columns, and Avro records staged as text for typing.
+ * source without declared columns, the typed reads whose rejected rows are the same on every
+ * target, the max_rejected_rows rule, and Avro records staged as text for typing.
  */
+import { basename } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdbDialect as d } from '../duckdb/duckdb-dialect.js';
-import { TargetError, type FileSourceLoad } from '../target.js';
+import { TargetError, type FileSourceLoad, type LoadColumn, type LoadResult } from '../target.js';
 import { avroColumns, readAvroBatches, type AvroColumn } from './avro-reader.js';
+import { checkCsvHeaders } from './csv-header.js';
 
 const fileList = (files: string[]): string => `[${files.map(d.literal).join(', ')}]`;
 
@@ -28,6 +31,109 @@ export function untypedReaderSql(l: Pick<FileSourceLoad, 'files' | 'format' | 'o
     default:
       throw new TargetError(`format ${l.format} is not readable in place by DuckDB (csv, parquet, json)`);
   }
+}
+
+/** A typed read of a file source, in DuckDB SQL. */
+export interface TypedRead {
+  /** The rows whose every value fits its declared type, typed. */
+  typed: string;
+  /** One row per rejected file line: file, line, column_name, error_type, reason, raw_line. */
+  rejects: string;
+  /** Drops the tables DuckDB fills with rejects while reading (run after `rejects` was read). */
+  cleanup: string[];
+}
+
+/** A declared type as the loader's DuckDB spells it (targets map their own type names). */
+export type DuckTypeName = (declared: string) => string;
+
+/**
+ * Typed CSV: DuckDB casts each value to its declared type and keeps what does not fit
+ * (`store_rejects`); the header must name the declared columns.
+ */
+export function typedCsvRead(l: Pick<FileSourceLoad, 'files' | 'uniqueId' | 'options'>, cols: LoadColumn[], typeName: DuckTypeName): TypedRead {
+  const delim = l.options.delimiter ?? ',';
+  const quote = l.options.quote ?? '"';
+  const header = l.options.header !== false;
+  if (header) checkCsvHeaders(l, cols, delim, quote);
+  const tag = `tx_rej_${Math.random().toString(36).slice(2, 10)}`;
+  const colsSpec = `{${cols.map((c) => `${d.literal(c.name)}: ${d.literal(typeName(c.type))}`).join(', ')}}`;
+  const typed =
+    `select * from read_csv(${fileList(l.files)}, header = ${header}, delim = ${d.literal(delim)}, quote = ${d.literal(quote)}, escape = ${d.literal(quote)}, ` +
+    `columns = ${colsSpec}, auto_detect = false, store_rejects = true, rejects_table = ${d.literal(tag)}, rejects_scan = ${d.literal(`${tag}_scan`)}, ` +
+    `null_padding = false, ignore_errors = true)`;
+  // One rejected row per file line, with every reason DuckDB gave for it, ordered so that the
+  // text is the same from run to run.
+  const why = `case e.error_type when 'MISSING COLUMNS' then 'too few columns (expected ${cols.length})'
+                                 when 'TOO MANY COLUMNS' then 'too many columns (expected ${cols.length})'
+                                 else e.error_message end`;
+  const rejects = `select s.file_path as file, e.line as line, string_agg(distinct e.column_name, ', ' order by e.column_name) as column_name,
+          string_agg(distinct e.error_type, ', ' order by e.error_type) as error_type,
+          string_agg(distinct ${why}, '; ' order by ${why}) as reason,
+          min(e.csv_line) as raw_line
+   from ${d.quoteIdentifier(tag)} e join ${d.quoteIdentifier(`${tag}_scan`)} s on e.scan_id = s.scan_id and e.file_id = s.file_id
+   group by s.file_path, e.line`;
+  return { typed, rejects, cleanup: [`drop table if exists ${d.quoteIdentifier(tag)}`, `drop table if exists ${d.quoteIdentifier(`${tag}_scan`)}`] };
+}
+
+/** Every row of Parquet or JSON files with `__tx_file` and `__tx_line`, for typing by casts; null for other formats. */
+export function positionedRowsSql(l: Pick<FileSourceLoad, 'files' | 'format'>): string | null {
+  const files = fileList(l.files);
+  if (l.format === 'parquet') return `select *, filename as __tx_file, file_row_number + 1 as __tx_line from read_parquet(${files}, filename = true, file_row_number = true)`;
+  if (l.format === 'json') return `select *, filename as __tx_file, row_number() over (partition by filename) as __tx_line from read_json_auto(${files}, filename = true)`;
+  return null;
+}
+
+/**
+ * Typed rows from `raw` (Parquet, JSON or staged Avro rows with `__tx_file`, `__tx_line`): each
+ * value cast to its declared type; a value that does not fit rejects its row. `available` are the
+ * columns `raw` has: a declared column missing from the file is an error.
+ */
+export function typedCastRead(l: Pick<FileSourceLoad, 'files'>, cols: LoadColumn[], raw: string, available: string[], typeName: DuckTypeName): TypedRead {
+  const missing = cols.filter((c) => !available.some((a) => a.toLowerCase() === c.name.toLowerCase()));
+  if (missing.length) throw new TargetError(`${l.files[0]}: declared columns missing from the file: ${missing.map((c) => c.name).join(', ')}`);
+  const q = d.quoteIdentifier;
+  const cast = (c: LoadColumn) => `try_cast(${q(c.name)} as ${typeName(c.type)})`;
+  const bad = cols.map((c) => `(${q(c.name)} is not null and ${cast(c)} is null)`).join(' or ');
+  const reason = `concat_ws('; ', ${cols
+    .map((c) => `case when ${q(c.name)} is not null and ${cast(c)} is null then ${d.literal(`${c.name}: value does not fit ${typeName(c.type)}: `)} || cast(${q(c.name)} as varchar) end`)
+    .join(', ')})`;
+  return {
+    typed: `select ${cols.map((c) => `${cast(c)} as ${q(c.name)}`).join(', ')} from (${raw}) where not (${bad})`,
+    rejects: `select __tx_file as file, __tx_line as line, null as column_name, 'CAST' as error_type, ${reason} as reason, null as raw_line from (${raw}) where ${bad}`,
+    cleanup: [],
+  };
+}
+
+/** The rows of a rejects table (without `rejected_at`, which each target stamps): the same columns and types everywhere. */
+export function rejectRowsSql(sourceId: string, rejects: string): string {
+  return (
+    `select ${d.literal(sourceId)} as source, cast(file as varchar) as file, cast(line as bigint) as line, cast(column_name as varchar) as column_name, ` +
+    `cast(error_type as varchar) as error_type, cast(reason as varchar) as reason, cast(raw_line as varchar) as raw_line from (${rejects})`
+  );
+}
+
+/** A few rejected rows for the console, from rows with file, line and reason. */
+export function rejectSample(rows: Record<string, unknown>[]): NonNullable<LoadResult['sampleRejects']> {
+  return rows.map((x) => ({ file: basename(String(x.file)), line: x.line == null ? undefined : Number(x.line), reason: String(x.reason) }));
+}
+
+/**
+ * max_rejected_rows: a count, or a fraction of all rows below 1 (default 0). The error that stops
+ * the load when there are more rejects than that, naming where they are and the first few.
+ */
+export function rejectLimitError(
+  l: Pick<FileSourceLoad, 'uniqueId' | 'maxRejectedRows'>,
+  loaded: number,
+  rejected: number,
+  sample: NonNullable<LoadResult['sampleRejects']>,
+  rejectsName: string,
+): TargetError | undefined {
+  const max = l.maxRejectedRows ?? 0;
+  const total = loaded + rejected;
+  const allowed = max > 0 && max < 1 ? Math.floor(max * total) : max;
+  if (rejected <= allowed) return undefined;
+  const first = sample.map((s) => `${s.file}${s.line ? `:${s.line}` : ''}: ${s.reason}`).join('\n    ');
+  return new TargetError(`${rejected} of ${total} rows of ${l.uniqueId} were rejected (max_rejected_rows: ${max}); they are in ${rejectsName}\n    ${first}`);
 }
 
 /** The columns of the first Avro file, or a clear error when it is not one. */

@@ -19,8 +19,18 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { duckdbDialect as dd } from '../duckdb/duckdb-dialect.js';
-import { checkCsvHeaders } from '../files/csv-header.js';
-import { untypedReaderSql } from '../files/duckdb-file-readers.js';
+import {
+  avroSourceColumns,
+  positionedRowsSql,
+  rejectLimitError,
+  rejectRowsSql,
+  rejectSample,
+  stageAvroRecords,
+  typedCastRead,
+  typedCsvRead,
+  untypedReaderSql,
+  type TypedRead,
+} from '../files/duckdb-file-readers.js';
 import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { HiveConnection } from './hive-connection.js';
 import { hiveDialect as d } from './hive-dialect.js';
@@ -48,7 +58,6 @@ interface ShipColumn {
 }
 
 const lit = dd.literal;
-const fileList = (files: string[]): string => `[${files.map(lit).join(', ')}]`;
 
 /** A DuckDB type (as DESCRIBE prints it) as Hive spells it, and the DuckDB cast that fits it. */
 export function duckToHive(duckType: string): { hive: string; duck?: string } {
@@ -272,11 +281,12 @@ export class HiveLoader {
 
   async loadFileSource(l: FileSourceLoad): Promise<LoadResult> {
     if (!l.files.length) throw new TargetError(`file source ${l.uniqueId}: no files to read`);
-    if (l.format === 'avro' || l.format === 'orc') {
-      throw new TargetError(`format ${l.format} needs a loader that tx does not have on Hive (files are read with DuckDB here): convert ${l.uniqueId} to parquet or csv`);
+    if (l.format === 'orc') {
+      throw new TargetError(`format orc needs a loader that tx does not have on Hive (files are read with DuckDB here): convert ${l.uniqueId} to parquet or csv`);
     }
     return this.withDuck(async (c) => {
       try {
+        if (l.format === 'avro') return await this.loadAvro(c, l);
         if (!l.columns?.length) {
           // Undeclared schema: land what the reader infers.
           const sql = untypedReaderSql(l);
@@ -284,7 +294,7 @@ export class HiveLoader {
           const rows = await this.replaceWith(c, l.relation, sql, cols, l.uniqueId, this.useValues(), l.signal);
           return { rowsLoaded: rows, rowsRejected: 0 };
         }
-        if (l.format === 'csv') return await this.loadTypedCsv(c, l);
+        if (l.format === 'csv') return await this.typedLoad(c, l, typedCsvRead(l, l.columns, dd.typeName));
         return await this.loadTypedOther(c, l);
       } catch (e) {
         throw wrapFileError(e, l);
@@ -292,51 +302,35 @@ export class HiveLoader {
     });
   }
 
-  /** Typed CSV: each value cast to its declared type; rows that don't fit land in the rejects table. */
-  private async loadTypedCsv(c: DuckDBConnection, l: FileSourceLoad): Promise<LoadResult> {
-    const cols = l.columns!;
-    const delim = l.options.delimiter ?? ',';
-    const quote = l.options.quote ?? '"';
-    const header = l.options.header !== false;
-    if (header) checkCsvHeaders(l, cols, delim, quote);
-    const tag = `tx_rej_${Math.random().toString(36).slice(2, 10)}`;
-    const colsSpec = `{${cols.map((x) => `${lit(x.name)}: ${lit(dd.typeName(x.type))}`).join(', ')}}`;
-    const sql =
-      `SELECT * FROM read_csv(${fileList(l.files)}, header = ${header}, delim = ${lit(delim)}, quote = ${lit(quote)}, escape = ${lit(quote)}, ` +
-      `columns = ${colsSpec}, auto_detect = false, store_rejects = true, rejects_table = ${lit(tag)}, rejects_scan = ${lit(`${tag}_scan`)}, ` +
-      `null_padding = false, ignore_errors = true)`;
-    const rejectsSql =
-      `SELECT s.file_path AS file, e.line AS line, e.column_name AS column_name, e.error_type AS error_type, e.error_message AS reason, e.csv_line AS raw_line ` +
-      `FROM ${dd.quoteIdentifier(tag)} e JOIN ${dd.quoteIdentifier(`${tag}_scan`)} s ON e.scan_id = s.scan_id AND e.file_id = s.file_id`;
-    return this.typedLoad(c, l, sql, rejectsSql);
+  /** Parquet/JSON/staged Avro with declared types: cast each column; a value that does not fit rejects its row. */
+  private async loadTypedOther(c: DuckDBConnection, l: FileSourceLoad, stagedRaw?: string): Promise<LoadResult> {
+    const raw = stagedRaw ?? positionedRowsSql(l);
+    if (!raw) throw new TargetError(`format ${l.format} needs a loader that tx does not have on Hive`);
+    const available = (await c.runAndReadAll(`DESCRIBE ${raw}`)).getRowObjectsJS().map((r) => String(r.column_name));
+    return this.typedLoad(c, l, typedCastRead(l, l.columns!, raw, available, dd.typeName));
   }
 
-  /** Parquet/JSON with declared types: cast each column; a value that does not fit rejects its row. */
-  private async loadTypedOther(c: DuckDBConnection, l: FileSourceLoad): Promise<LoadResult> {
-    const cols = l.columns!;
-    const files = fileList(l.files);
-    const raw =
-      l.format === 'parquet'
-        ? `SELECT *, filename AS __tx_file, file_row_number + 1 AS __tx_line FROM read_parquet(${files}, filename = true, file_row_number = true)`
-        : `SELECT *, filename AS __tx_file, row_number() OVER (PARTITION BY filename) AS __tx_line FROM read_json_auto(${files}, filename = true)`;
-    const available = (await c.runAndReadAll(`DESCRIBE ${raw}`)).getRowObjectsJS().map((r) => String(r.column_name));
-    const missing = cols.filter((x) => !available.some((a) => a.toLowerCase() === x.name.toLowerCase()));
-    if (missing.length) throw new TargetError(`${l.files[0]}: declared columns missing from the file: ${missing.map((x) => x.name).join(', ')}`);
-    const q = dd.quoteIdentifier;
-    const cast = (x: { name: string; type: string }): string => `try_cast(${q(x.name)} AS ${dd.typeName(x.type)})`;
-    const bad = cols.map((x) => `(${q(x.name)} IS NOT NULL AND ${cast(x)} IS NULL)`).join(' OR ');
-    const reason = `concat_ws('; ', ${cols
-      .map((x) => `CASE WHEN ${q(x.name)} IS NOT NULL AND ${cast(x)} IS NULL THEN ${lit(`${x.name}: value does not fit ${dd.typeName(x.type)}: `)} || CAST(${q(x.name)} AS VARCHAR) END`)
-      .join(', ')})`;
-    const typed = `SELECT ${cols.map((x) => `${cast(x)} AS ${q(x.name)}`).join(', ')} FROM (${raw}) WHERE NOT (${bad})`;
-    const rejectsSql = `SELECT __tx_file AS file, __tx_line AS line, NULL AS column_name, 'CAST' AS error_type, ${reason} AS reason, NULL AS raw_line FROM (${raw}) WHERE ${bad}`;
-    return this.typedLoad(c, l, typed, rejectsSql);
+  /**
+   * Avro, as on DuckDB: records streamed (avsc, bounded memory) into a staging table of text values
+   * with file and record number in the loader's DuckDB, then typed like any other source (the
+   * declared columns, or the Avro schema's).
+   */
+  private async loadAvro(c: DuckDBConnection, l: FileSourceLoad): Promise<LoadResult> {
+    const schemaCols = await avroSourceColumns(l);
+    const staging = `tx_avro_${Math.random().toString(36).slice(2, 10)}`;
+    await stageAvroRecords(c, { schema: 'main', identifier: staging }, schemaCols.map((x) => x.name), l, { create: 'create table' });
+    try {
+      const columns = l.columns?.length ? l.columns : schemaCols.map((x) => ({ name: x.name, type: x.type }));
+      return await this.loadTypedOther(c, { ...l, columns }, `SELECT * FROM ${dd.quoteIdentifier(staging)}`);
+    } finally {
+      await c.run(`DROP TABLE IF EXISTS ${dd.quoteIdentifier(staging)}`).catch(() => undefined);
+    }
   }
 
   /** Lands the typed rows; before the swap, lands the rejects and enforces max_rejected_rows. */
-  private async typedLoad(c: DuckDBConnection, l: FileSourceLoad, typedSql: string, rejectsSql: string): Promise<LoadResult> {
+  private async typedLoad(c: DuckDBConnection, l: FileSourceLoad, read: TypedRead): Promise<LoadResult> {
     const declared = Object.fromEntries(l.columns!.map((x) => [x.name, x.type]));
-    const cols = await this.shipColumns(c, typedSql, declared);
+    const cols = await this.shipColumns(c, read.typed, declared);
     let rejected = 0;
     let loaded = 0;
     let sample: Sample = [];
@@ -344,35 +338,17 @@ export class HiveLoader {
     const before = async (rows: number): Promise<void> => {
       loaded = rows;
       // The rejects table exists only after the scan ran (DuckDB fills it while reading).
-      await c.run(
-        `CREATE OR REPLACE TEMP TABLE tx_rejects AS SELECT ${lit(l.uniqueId)} AS source, CAST(file AS VARCHAR) AS file, CAST(line AS BIGINT) AS line, ` +
-          `CAST(column_name AS VARCHAR) AS column_name, CAST(error_type AS VARCHAR) AS error_type, CAST(reason AS VARCHAR) AS reason, ` +
-          `CAST(raw_line AS VARCHAR) AS raw_line, CAST(now() AS TIMESTAMP) AS rejected_at FROM (${rejectsSql})`,
-      );
+      await c.run(`CREATE OR REPLACE TEMP TABLE tx_rejects AS SELECT *, CAST(now() AS TIMESTAMP) AS rejected_at FROM (${rejectRowsSql(l.uniqueId, read.rejects)})`);
+      for (const sql of read.cleanup) await c.run(sql);
       rejected = Number((await c.runAndReadAll('SELECT count(*) AS n FROM tx_rejects')).getRowObjectsJS()[0]?.n ?? 0);
-      sample = (await c.runAndReadAll('SELECT file, line, reason FROM tx_rejects ORDER BY file, line LIMIT 5')).getRowObjectsJS().map((x) => ({
-        file: path.basename(String(x.file)),
-        line: x.line == null ? undefined : Number(x.line),
-        reason: String(x.reason),
-      }));
+      sample = rejectSample((await c.runAndReadAll('SELECT file, line, reason FROM tx_rejects ORDER BY file, line LIMIT 5')).getRowObjectsJS());
       const rejCols = await this.shipColumns(c, 'SELECT * FROM tx_rejects');
       await this.replaceWith(c, l.rejectsRelation, 'SELECT * FROM tx_rejects', rejCols, l.uniqueId, values || rejected < 1000);
-      this.enforceLimit(l, loaded, rejected, sample);
+      const over = rejectLimitError(l, loaded, rejected, sample, d.relationName(l.rejectsRelation));
+      if (over) throw over;
     };
-    await this.replaceWith(c, l.relation, typedSql, cols, l.uniqueId, values, l.signal, before);
+    await this.replaceWith(c, l.relation, read.typed, cols, l.uniqueId, values, l.signal, before);
     return { rowsLoaded: loaded, rowsRejected: rejected, sampleRejects: sample };
-  }
-
-  private enforceLimit(l: FileSourceLoad, loaded: number, rejected: number, sample: Sample): void {
-    const max = l.maxRejectedRows ?? 0;
-    const total = loaded + rejected;
-    const allowed = max > 0 && max < 1 ? Math.floor(max * total) : max;
-    if (rejected > allowed) {
-      const first = sample.map((s) => `${s.file}${s.line ? `:${s.line}` : ''}: ${s.reason}`).join('\n    ');
-      throw new TargetError(
-        `${rejected} of ${total} rows of ${l.uniqueId} were rejected (max_rejected_rows: ${max}); they are in ${d.relationName(l.rejectsRelation)}\n    ${first}`,
-      );
-    }
   }
 }
 

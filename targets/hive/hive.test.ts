@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, copyProject, queryDuckdb, runCli } from '../../testing/fixture-project.js';
 import { freePort } from '../../testing/services/free-port.js';
@@ -452,7 +453,7 @@ describe('hive target on the Spark Thrift Server', () => {
     expect(await count(session, 'prices')).toBe(1);
   });
 
-  test('file sources: typed CSV with rejected rows (file, line, reason) as on DuckDB; max_rejected_rows', async () => {
+  test('file sources: typed CSV, Parquet and Avro with rejected rows (file, line, reason) as on DuckDB; max_rejected_rows', async () => {
     const dir = path.join(work, 'vendor');
     fs.mkdirSync(dir, { recursive: true });
     const a = path.join(dir, 'a.csv');
@@ -513,6 +514,31 @@ describe('hive target on the Spark Thrift Server', () => {
     const pres = await session.loadFileSource({ ...load, relation: rel('sales_pq'), rejectsRelation: rel('sales_pq__rejects'), files: [pq], format: 'parquet', columns: columns.slice(0, 2) });
     expect({ loaded: pres.rowsLoaded, rejected: pres.rowsRejected }).toEqual({ loaded: 2, rejected: 1 });
     expect(pres.sampleRejects).toEqual([{ file: 'c.parquet', line: 3, reason: 'id: value does not fit INTEGER: three' }]);
+
+    // Avro (streamed with avsc), typed as declared: the same rows and rejects as on DuckDB.
+    const av = path.join(dir, 'd.avro');
+    const type = avro.Type.forSchema({ type: 'record', name: 'sale', fields: [{ name: 'id', type: 'string' }, { name: 'name', type: ['null', 'string'] }] });
+    await new Promise<void>((resolve, reject) => {
+      const enc = avro.createFileEncoder(av, type);
+      enc.on('finish', resolve).on('error', reject);
+      for (const [id, name] of [['7', 'g'], ['eight', 'h'], ['9', null]]) enc.write({ id, name });
+      enc.end();
+    });
+    const aload = { ...load, relation: rel('sales_avro'), rejectsRelation: rel('sales_avro__rejects'), files: [av], format: 'avro' as const, columns: columns.slice(0, 2) };
+    const ares = await session.loadFileSource(aload);
+    expect({ loaded: ares.rowsLoaded, rejected: ares.rowsRejected }).toEqual({ loaded: 2, rejected: 1 });
+    expect(ares.sampleRejects).toEqual([{ file: 'd.avro', line: 2, reason: 'id: value does not fit INTEGER: eight' }]);
+    expect(await session.connection.query(`SELECT id, name FROM ${d.relationName(rel('sales_avro'))} ORDER BY id`)).toEqual([
+      { id: 7, name: 'g' },
+      { id: 9, name: null },
+    ]);
+    const duck2 = await createDuckdbTarget('duck', { type: 'duckdb', path: ':memory:' }, work).open({ log: captureLog(), threads: 1 });
+    try {
+      const dres = await duck2.loadFileSource({ ...aload, relation: { schema: 'main', identifier: 'sales_avro' }, rejectsRelation: { schema: 'main', identifier: 'sales_avro__rejects' } });
+      expect({ loaded: dres.rowsLoaded, rejected: dres.rowsRejected, sample: dres.sampleRejects }).toEqual({ loaded: 2, rejected: 1, sample: ares.sampleRejects });
+    } finally {
+      await duck2.close();
+    }
   });
 
   test('server unreachable, wrong auth mode, Kerberos: clear errors', async () => {

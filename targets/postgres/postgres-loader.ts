@@ -15,10 +15,20 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdbDialect } from '../duckdb/duckdb-dialect.js';
-// The DuckDB target's own file checks, so both targets refuse the same files with the same words.
-import { checkCsvHeaders } from '../files/csv-header.js';
-import { avroSourceColumns, stageAvroRecords, untypedReaderSql } from '../files/duckdb-file-readers.js';
-import { TargetError, type FileSourceLoad, type LoadColumn, type LoadResult, type Relation, type SeedLoad } from '../target.js';
+// The DuckDB target's own typed reads and checks, so every target refuses and rejects the same rows with the same words.
+import {
+  avroSourceColumns,
+  positionedRowsSql,
+  rejectLimitError,
+  rejectRowsSql,
+  rejectSample,
+  stageAvroRecords,
+  typedCastRead,
+  typedCsvRead,
+  untypedReaderSql,
+  type TypedRead,
+} from '../files/duckdb-file-readers.js';
+import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
 import { postgresDialect as d, scratchName } from './postgres-dialect.js';
 import type { PostgresIntrospector } from './postgres-introspector.js';
@@ -27,7 +37,6 @@ import { swapIn } from './postgres-materializations.js';
 const lit = duckdbDialect.literal;
 const dq = duckdbDialect.quoteIdentifier;
 const q = d.quoteIdentifier;
-const fileList = (files: string[]) => `[${files.map(lit).join(', ')}]`;
 
 // ---------------------------------------------------------------------------------------------
 // Types between the two engines
@@ -369,54 +378,16 @@ export class PostgresLoader {
   private async loadTyped(l: FileSourceLoad, stagedRaw?: string): Promise<LoadResult> {
     const cols = l.columns!;
     const declared = new Map(cols.map((c) => [c.name.toLowerCase(), d.typeName(c.type)]));
-    const tag = `tx_rej_${Math.random().toString(36).slice(2, 10)}`;
-    let typed: string;
-    let rejectsSelect: string;
-    let cleanup: string[] = [];
-    if (l.format === 'csv') {
-      const delim = l.options.delimiter ?? ',';
-      const quote = l.options.quote ?? '"';
-      const header = l.options.header !== false;
-      if (header) checkCsvHeaders(l, cols, delim, quote);
-      const colsSpec = `{${cols.map((c) => `${lit(c.name)}: ${lit(duckTypeFor(c.type))}`).join(', ')}}`;
-      typed =
-        `select * from read_csv(${fileList(l.files)}, header = ${header}, delim = ${lit(delim)}, quote = ${lit(quote)}, escape = ${lit(quote)}, ` +
-        `columns = ${colsSpec}, auto_detect = false, store_rejects = true, rejects_table = ${lit(tag)}, rejects_scan = ${lit(`${tag}_scan`)}, ` +
-        `null_padding = false, ignore_errors = true)`;
-      // One rejected row per file line, with every reason DuckDB gave for it.
-      // (Ordered inside each line, so the text is the same from run to run.)
-      const why = `case e.error_type when 'MISSING COLUMNS' then 'too few columns (expected ${cols.length})'
-                                     when 'TOO MANY COLUMNS' then 'too many columns (expected ${cols.length})'
-                                     else e.error_message end`;
-      rejectsSelect = `select s.file_path as file, e.line as line, string_agg(distinct e.column_name, ', ' order by e.column_name) as column_name,
-              string_agg(distinct e.error_type, ', ' order by e.error_type) as error_type,
-              string_agg(distinct ${why}, '; ' order by ${why}) as reason,
-              min(e.csv_line) as raw_line
-       from ${dq(tag)} e join ${dq(`${tag}_scan`)} s on e.scan_id = s.scan_id and e.file_id = s.file_id
-       group by s.file_path, e.line`;
-      cleanup = [`drop table if exists ${dq(tag)}`, `drop table if exists ${dq(`${tag}_scan`)}`];
-    } else {
-      const files = fileList(l.files);
-      const raw =
-        stagedRaw ??
-        (l.format === 'parquet'
-          ? `select *, filename as __tx_file, file_row_number + 1 as __tx_line from read_parquet(${files}, filename = true, file_row_number = true)`
-          : l.format === 'json'
-            ? `select *, filename as __tx_file, row_number() over (partition by filename) as __tx_line from read_json_auto(${files}, filename = true)`
-            : null);
+    let read: TypedRead;
+    if (l.format === 'csv') read = typedCsvRead(l, cols, duckTypeFor);
+    else {
+      const raw = stagedRaw ?? positionedRowsSql(l);
       if (!raw) throw new TargetError(`format ${l.format} needs a loader that tx does not have on PostgreSQL`);
       const available = await this.duck(async (c) => (await this.describe(c, raw)).map((x) => x.name));
-      const missing = cols.filter((c) => !available.some((a) => a.toLowerCase() === c.name.toLowerCase()));
-      if (missing.length) throw new TargetError(`${l.files[0]}: declared columns missing from the file: ${missing.map((c) => c.name).join(', ')}`);
-      const cast = (c: LoadColumn) => `try_cast(${dq(c.name)} as ${duckTypeFor(c.type)})`;
-      const bad = cols.map((c) => `(${dq(c.name)} is not null and ${cast(c)} is null)`).join(' or ');
-      const reason = `concat_ws('; ', ${cols
-        .map((c) => `case when ${dq(c.name)} is not null and ${cast(c)} is null then ${lit(`${c.name}: value does not fit ${duckTypeFor(c.type)}: `)} || cast(${dq(c.name)} as varchar) end`)
-        .join(', ')})`;
-      typed = `select ${cols.map((c) => `${cast(c)} as ${dq(c.name)}`).join(', ')} from (${raw}) where not (${bad})`;
-      rejectsSelect = `select __tx_file as file, __tx_line as line, null as column_name, 'CAST' as error_type, ${reason} as reason, null as raw_line from (${raw}) where ${bad}`;
+      read = typedCastRead(l, cols, raw, available, duckTypeFor);
     }
-    const rejectsOut = `select ${lit(l.uniqueId)} as source, cast(file as varchar) as file, cast(line as bigint) as line, cast(column_name as varchar) as column_name, cast(error_type as varchar) as error_type, cast(reason as varchar) as reason, cast(raw_line as varchar) as raw_line from (${rejectsSelect})`;
+    const { typed, cleanup } = read;
+    const rejectsOut = rejectRowsSql(l.uniqueId, read.rejects);
     const rejName = d.relationName(l.rejectsRelation);
 
     return this.attempt([l.relation, l.rejectsRelation], l.uniqueId, l.signal, (pg) =>
@@ -434,12 +405,8 @@ export class PostgresLoader {
             opts,
           );
           const rejected = await pipeRows(duck, rejectsOut, pg, `COPY ${rejScratchSql} (${REJECT_COLUMNS.map(q).join(', ')}) FROM STDIN (FORMAT csv)`, l.signal);
-          const sample = (
-            await pg.rows<{ file: string; line: string | bigint | null; reason: string }>(
-              `SELECT file, line, reason FROM ${rejScratchSql} ORDER BY file, line LIMIT 5`,
-            )
-          ).map((x) => ({ file: basename(String(x.file)), line: x.line == null ? undefined : Number(x.line), reason: String(x.reason) }));
-          const overLimit = this.limitError(l, main.rows, rejected, sample, rejName);
+          const sample = rejectSample(await pg.rows(`SELECT file, line, reason FROM ${rejScratchSql} ORDER BY file, line LIMIT 5`));
+          const overLimit = rejectLimitError(l, main.rows, rejected, sample, rejName);
           await pg.transaction(async () => {
             await swapIn(pg, this.intro, l.rejectsRelation, rejScratch);
             if (!overLimit) await swapIn(pg, this.intro, l.relation, main.scratch);
@@ -472,12 +439,5 @@ export class PostgresLoader {
   }
 
   /** max_rejected_rows, with the DuckDB target's rule and wording. */
-  private limitError(l: FileSourceLoad, loaded: number, rejected: number, sample: NonNullable<LoadResult['sampleRejects']>, rejName: string): TargetError | null {
-    const max = l.maxRejectedRows ?? 0;
-    const total = loaded + rejected;
-    const allowed = max > 0 && max < 1 ? Math.floor(max * total) : max;
-    if (rejected <= allowed) return null;
-    const first = sample.map((s) => `${s.file}${s.line ? `:${s.line}` : ''}: ${s.reason}`).join('\n    ');
-    return new TargetError(`${rejected} of ${total} rows of ${l.uniqueId} were rejected (max_rejected_rows: ${max}); they are in ${rejName}\n    ${first}`);
-  }
+
 }
