@@ -3,12 +3,13 @@
  * a missing or half-built table, a failed build keeps the previous version), materialization
  * edge cases, seeds, the dialect and the introspector.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelBuild, Relation, TargetSession } from '../target.js';
 import { duckdbDialect } from './duckdb-dialect.js';
+import { runCli } from '../../testing/fixture-project.js';
 import { createDuckdbTarget } from './index.js';
 
 let dir: string;
@@ -223,6 +224,32 @@ describe('a pool of one connection', () => {
       expect(num(await one.connection.query('select * from main.g'))).toEqual([{ id: 1, v: 'a' }]);
     } finally {
       await one.close();
+    }
+  });
+});
+
+describe('the database file', () => {
+  it('is created with its missing folders; a folder that cannot be made is a clear error, not a hang (/proc)', async () => {
+    const deep = join(dir, 'a', 'b', 'c.duckdb');
+    const s = await createDuckdbTarget('deep', { type: 'duckdb', path: deep }, dir).open({ log, threads: 1 });
+    await s.close();
+    // In a child process with a hard timeout: Node's recursive mkdir spins forever under /proc,
+    // which no test timeout could interrupt in this process.
+    for (const path of ['/proc/tx-no-such/db.duckdb', join(dir, 'a', 'b', 'c.duckdb', 'x.duckdb')]) {
+      const project = mkdtempSync(join(tmpdir(), 'tx-duck-path-'));
+      try {
+        writeFileSync(join(project, 'project.yml'), `name: p\ntargets:\n  duckdb:\n    type: duckdb\n    path: ${JSON.stringify(path)}\n`);
+        mkdirSync(join(project, 'models'));
+        writeFileSync(join(project, 'models', 'm.sql'), 'select 1 as x');
+        for (const cmd of ['build', 'debug']) {
+          const r = await runCli([cmd, '--project-dir', project], { timeoutMs: 30_000 });
+          expect(r.timedOut, r.output).toBe(false);
+          expect(r.code, r.output).toBe(2);
+          expect(r.output).toMatch(/cannot create/);
+        }
+      } finally {
+        rmSync(project, { recursive: true, force: true });
+      }
     }
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
@@ -12,6 +12,7 @@ import {
   type TargetSession,
 } from '../target.js';
 import { DuckdbPool } from './duckdb-connection.js';
+import { makeDirs } from '../files/make-dirs.js';
 import { duckdbDialect as d, duckdbDialect } from './duckdb-dialect.js';
 import { DuckdbIntrospector } from './duckdb-introspector.js';
 import { DuckdbLoader } from './duckdb-loader.js';
@@ -24,7 +25,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * up to `lock_timeout` seconds for the first to finish, then stops with a clear message.
  */
 async function openInstance(path: string, threads: number, lockTimeoutS: number, settings: Record<string, unknown>): Promise<DuckDBInstance> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    try {
+      makeDirs(dirname(path));
+    } catch (e) {
+      throw new TargetError(`cannot create the folder of DuckDB database ${path}: ${(e as Error).message}`, { cause: e });
+    }
+  }
   const deadline = Date.now() + lockTimeoutS * 1000;
   const options: Record<string, string> = { threads: String(Math.max(1, threads)) };
   for (const [k, v] of Object.entries(settings)) options[k] = String(v);
@@ -144,7 +151,7 @@ class DuckdbTarget implements Target {
       if (path !== ':memory:') {
         // the folder must be creatable (as the build would create it); undo what this made
         try {
-          const made = mkdirSync(dirname(path), { recursive: true });
+          const made = makeDirs(dirname(path));
           if (made) rmSync(made, { recursive: true, force: true });
         } catch (e) {
           throw new TargetError(`cannot create ${path}: ${(e as Error).message}`, { cause: e });
