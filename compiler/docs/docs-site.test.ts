@@ -155,6 +155,10 @@ describe('docs site of the example project (file://, headless Chromium)', () => 
       expect(res.status).not.toBe(200);
       const manifest = (await (await fetch(`${s.url}manifest.json`)).json()) as Manifest;
       expect(manifest.nodes['model.healthcare.city_report']!.columns.trx_counts).toMatchObject({ depends_on: [{ node: 'model.healthcare.stg_prescribers', column: 'trx_cnt' }] });
+      // target/manifest.json, the artifact other tools read, carries the lineage too
+      const artifact = JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest;
+      expect(artifact.nodes['model.healthcare.city_report']!.columns.trx_counts).toMatchObject({ depends_on: [{ node: 'model.healthcare.stg_prescribers', column: 'trx_cnt' }] });
+      expect(artifact.metadata.generated_at).toBe(manifest.metadata.generated_at);
     } finally {
       await new Promise((r) => (server ? server.close(r) : r(undefined)));
     }

@@ -80,7 +80,11 @@ export async function generateDocs(o: GenerateOptions): Promise<GenerateReport> 
     const json = JSON.stringify(site.nodes.slice(k * CHUNK_SIZE, (k + 1) * CHUNK_SIZE));
     writeFileSync(join(out, 'data', 'nodes', `c${k}.js`), dataScript(`c${k}`, json));
   }
-  writeFileSync(join(out, 'manifest.json'), JSON.stringify(site.manifest));
+  const enriched = JSON.stringify(site.manifest);
+  writeFileSync(join(out, 'manifest.json'), enriched);
+  // As dbt's docs generate does, target/manifest.json itself gets the column lineage
+  // (columns[].depends_on); its metadata, and so every staleness check, stay as they were.
+  writeFileAtomic(join(o.targetDir, 'manifest.json'), enriched);
   writeFileSync(join(out, 'assets', 'style.css'), STYLE_CSS);
   writeFileSync(join(out, 'assets', 'app.js'), await bundleSiteScript());
   // the page last, so a reader never opens a page whose data is half-written
