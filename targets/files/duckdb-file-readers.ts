@@ -47,8 +47,36 @@ export interface TypedRead {
 export type DuckTypeName = (declared: string) => string;
 
 /**
+ * The most characters a declared type holds: `varchar(3)`, `char(2)`, `character varying(10)`.
+ * DuckDB ignores such lengths, PostgreSQL and Spark refuse longer values: tx rejects the row on
+ * every target, so a value never fits on one and fails the load on another.
+ */
+export function maxLength(declared: string): number | undefined {
+  const m = /^\s*(?:varchar|character\s+varying|char|character|bpchar|nvarchar|nchar|string)\s*\(\s*(\d+)\s*\)\s*$/i.exec(declared);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** `(col is too long) or …` and the matching reason text, for the columns with a length limit; null when none has one. */
+function lengthChecks(cols: LoadColumn[]): { bad: string; reason: string } | null {
+  const q = d.quoteIdentifier;
+  const limited = cols.flatMap((c) => {
+    const n = maxLength(c.type);
+    return n === undefined ? [] : [{ c, n, test: `(${q(c.name)} is not null and length(cast(${q(c.name)} as varchar)) > ${n})` }];
+  });
+  if (!limited.length) return null;
+  return {
+    bad: limited.map((x) => x.test).join(' or '),
+    reason: `concat_ws('; ', ${limited
+      .map((x) => `case when ${x.test} then ${d.literal(`${x.c.name}: value longer than ${x.c.type} (`)} || length(cast(${q(x.c.name)} as varchar)) || ' characters): ' || cast(${q(x.c.name)} as varchar) end`)
+      .join(', ')})`,
+  };
+}
+
+/**
  * Typed CSV: DuckDB casts each value to its declared type and keeps what does not fit
- * (`store_rejects`); the header must name the declared columns.
+ * (`store_rejects`); the header must name the declared columns. A value longer than its
+ * declared `varchar(n)` rejects its row too (file and reason; DuckDB gives no line number for
+ * rows it read without error).
  */
 export function typedCsvRead(l: Pick<FileSourceLoad, 'files' | 'uniqueId' | 'options'>, cols: LoadColumn[], typeName: DuckTypeName): TypedRead {
   const delim = l.options.delimiter ?? ',';
@@ -57,10 +85,11 @@ export function typedCsvRead(l: Pick<FileSourceLoad, 'files' | 'uniqueId' | 'opt
   if (header) checkCsvHeaders(l, cols, delim, quote);
   const tag = `tx_rej_${Math.random().toString(36).slice(2, 10)}`;
   const colsSpec = `{${cols.map((c) => `${d.literal(c.name)}: ${d.literal(typeName(c.type))}`).join(', ')}}`;
-  const typed =
-    `select * from read_csv(${fileList(l.files)}, header = ${header}, delim = ${d.literal(delim)}, quote = ${d.literal(quote)}, escape = ${d.literal(quote)}, ` +
-    `columns = ${colsSpec}, auto_detect = false, store_rejects = true, rejects_table = ${d.literal(tag)}, rejects_scan = ${d.literal(`${tag}_scan`)}, ` +
-    `null_padding = false, ignore_errors = true)`;
+  const options =
+    `header = ${header}, delim = ${d.literal(delim)}, quote = ${d.literal(quote)}, escape = ${d.literal(quote)}, ` +
+    `columns = ${colsSpec}, auto_detect = false, null_padding = false, ignore_errors = true`;
+  const read = `select * from read_csv(${fileList(l.files)}, ${options}, store_rejects = true, rejects_table = ${d.literal(tag)}, rejects_scan = ${d.literal(`${tag}_scan`)})`;
+  const lengths = lengthChecks(cols);
   // One rejected row per file line, with every reason DuckDB gave for it, ordered so that the
   // text is the same from run to run.
   const why = `case e.error_type when 'MISSING COLUMNS' then 'too few columns (expected ${cols.length})'
@@ -72,7 +101,19 @@ export function typedCsvRead(l: Pick<FileSourceLoad, 'files' | 'uniqueId' | 'opt
           min(e.csv_line) as raw_line
    from ${d.quoteIdentifier(tag)} e join ${d.quoteIdentifier(`${tag}_scan`)} s on e.scan_id = s.scan_id and e.file_id = s.file_id
    group by s.file_path, e.line`;
-  return { typed, rejects, cleanup: [`drop table if exists ${d.quoteIdentifier(tag)}`, `drop table if exists ${d.quoteIdentifier(`${tag}_scan`)}`] };
+  const cleanup = [`drop table if exists ${d.quoteIdentifier(tag)}`, `drop table if exists ${d.quoteIdentifier(`${tag}_scan`)}`];
+  if (!lengths) return { typed: read, rejects, cleanup };
+  // Values too long for their varchar(n): a second scan without store_rejects (the rows DuckDB
+  // could not read are skipped by both, and recorded once, by the first).
+  const named = `select * from read_csv(${fileList(l.files)}, ${options}, filename = '__tx_file')`;
+  const raw = `concat_ws(${d.literal(delim)}, ${cols.map((c) => `coalesce(cast(${d.quoteIdentifier(c.name)} as varchar), '')`).join(', ')})`;
+  return {
+    typed: `select * from (${read}) where not (${lengths.bad})`,
+    rejects:
+      `${rejects} union all select __tx_file as file, null as line, null as column_name, 'LENGTH' as error_type, ${lengths.reason} as reason, ${raw} as raw_line ` +
+      `from (${named}) where ${lengths.bad}`,
+    cleanup,
+  };
 }
 
 /** Every row of Parquet or JSON files with `__tx_file` and `__tx_line`, for typing by casts; null for other formats. */
@@ -93,10 +134,11 @@ export function typedCastRead(l: Pick<FileSourceLoad, 'files'>, cols: LoadColumn
   if (missing.length) throw new TargetError(`${l.files[0]}: declared columns missing from the file: ${missing.map((c) => c.name).join(', ')}`);
   const q = d.quoteIdentifier;
   const cast = (c: LoadColumn) => `try_cast(${q(c.name)} as ${typeName(c.type)})`;
-  const bad = cols.map((c) => `(${q(c.name)} is not null and ${cast(c)} is null)`).join(' or ');
+  const lengths = lengthChecks(cols);
+  const bad = cols.map((c) => `(${q(c.name)} is not null and ${cast(c)} is null)`).join(' or ') + (lengths ? ` or ${lengths.bad}` : '');
   const reason = `concat_ws('; ', ${cols
     .map((c) => `case when ${q(c.name)} is not null and ${cast(c)} is null then ${d.literal(`${c.name}: value does not fit ${typeName(c.type)}: `)} || cast(${q(c.name)} as varchar) end`)
-    .join(', ')})`;
+    .join(', ')}${lengths ? `, ${lengths.reason}` : ''})`;
   return {
     typed: `select ${cols.map((c) => `${cast(c)} as ${q(c.name)}`).join(', ')} from (${raw}) where not (${bad})`,
     rejects: `select __tx_file as file, __tx_line as line, null as column_name, 'CAST' as error_type, ${reason} as reason, null as raw_line from (${raw}) where ${bad}`,

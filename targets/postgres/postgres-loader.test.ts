@@ -294,27 +294,57 @@ describe('file sources', () => {
   });
 
   it('a value PostgreSQL refuses mid-COPY aborts the load cleanly (no hang), the previous table stays', async () => {
-    const rows = ['id,code'];
-    for (let i = 0; i < 200_000; i++) rows.push(`${i},abc`);
-    rows.push('200000,abcdef'); // too long for varchar(3) below, found by PostgreSQL only
-    const p = write('long.csv', `${rows.join('\n')}\n`);
-    const load = (code: string): FileSourceLoad => ({
-      uniqueId: 'source.t.vendor.codes',
-      relation: rel('codes', 'src'),
+    const rows = ['id,day'];
+    for (let i = 0; i < 200_000; i++) rows.push(`${i},2021-01-01`);
+    rows.push('200000,5874898-01-01'); // a date DuckDB holds and PostgreSQL does not (its last year is 5874897)
+    const p = write('far.csv', `${rows.join('\n')}\n`);
+    const load = (type: string): FileSourceLoad => ({
+      uniqueId: 'source.t.vendor.days',
+      relation: rel('days', 'src'),
       files: [p],
       format: 'csv',
       columns: [
         { name: 'id', type: 'integer' },
-        { name: 'code', type: code },
+        { name: 'day', type },
       ],
       options: { header: true },
-      rejectsRelation: rel('codes_rejects', 'src'),
+      rejectsRelation: rel('days_rejects', 'src'),
     });
     expect((await f.session.loadFileSource(load('text'))).rowsLoaded).toBe(200_001);
-    await expect(f.session.loadFileSource(load('varchar(3)'))).rejects.toThrow(/value too long for type character varying\(3\)/);
-    expect(await f.rows(`select count(*)::int as n from src.codes`)).toEqual([{ n: 200_001 }]);
+    await expect(f.session.loadFileSource(load('date'))).rejects.toThrow(/date out of range/);
+    expect(await f.rows(`select count(*)::int as n from src.days`)).toEqual([{ n: 200_001 }]);
     // and the session is still usable
     expect(await f.session.connection.query('select 1 as x')).toEqual([{ x: 1 }]);
+  });
+
+  it('a value longer than its varchar(n) is a rejected row, on PostgreSQL as on DuckDB (CSV and parquet)', async () => {
+    const csv = write('codes.csv', 'id,code\n1,abc\n2,abcdef\n3,\n4,äöü\n');
+    const pq = join(dir, 'codes.parquet');
+    await duckSql(`copy (select * from (values (1, 'abc'), (2, 'abcdef'), (3, null), (4, 'äöü')) v(id, code)) to '${pq}' (format parquet)`);
+    for (const [file, format] of [[csv, 'csv'], [pq, 'parquet']] as const) {
+      const load = (relation: Relation, rejects: Relation): FileSourceLoad => ({
+        uniqueId: 'source.t.vendor.codes',
+        relation,
+        files: [file],
+        format,
+        columns: [
+          { name: 'id', type: 'integer' },
+          { name: 'code', type: 'varchar(3)' },
+        ],
+        options: { header: true },
+        rejectsRelation: rejects,
+        maxRejectedRows: 1,
+      });
+      const pr = await f.session.loadFileSource(load(rel(`codes_${format}`, 'src'), rel(`codes_${format}_rejects`, 'src')));
+      const dr = await duck.loadFileSource(load(rel(`codes_${format}`, 'main'), rel(`codes_${format}_rejects`, 'main')));
+      expect(pr).toEqual(dr);
+      expect(pr).toMatchObject({ rowsLoaded: 3, rowsRejected: 1 });
+      expect(pr.sampleRejects?.[0]?.reason).toBe('code: value longer than varchar(3) (6 characters): abcdef');
+      expect(canon(await pgRows(rel(`codes_${format}`, 'src')))).toEqual(canon(await duckRows(rel(`codes_${format}`, 'main'))));
+      expect(canon(await pgRejects(rel(`codes_${format}_rejects`, 'src')))).toEqual(canon(await duckRejects(rel(`codes_${format}_rejects`, 'main'))));
+      // over the limit: the load stops, naming the reason
+      await expect(f.session.loadFileSource({ ...load(rel(`codes_${format}`, 'src'), rel(`codes_${format}_rejects`, 'src')), maxRejectedRows: 0 })).rejects.toThrow(/1 of 4 rows .* were rejected/);
+    }
   });
 
   it('a DuckDB read error mid-stream aborts the COPY; nothing half-loaded is swapped in', async () => {
