@@ -2,7 +2,7 @@
  * The healthcare example project (the repository root) as a fresh clone would run it: every data
  * test, unit test and contract passes; breaking a cleansing rule or the ranking makes its unit test fail.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -63,6 +63,24 @@ describe('the example project', () => {
     } finally {
       writeFileSync(stg, s0);
       writeFileSync(top, t0);
+    }
+  });
+
+  it('a city whose state disagrees with the us_states seed stops city_report before it is built or shipped', () => {
+    const seed = join(dir, 'seeds', 'us_states.csv');
+    const s0 = readFileSync(seed, 'utf8');
+    try {
+      expect(s0).toContain('CA,California,West');
+      writeFileSync(seed, s0.replace('CA,California,West', 'CA,Californa,West'));
+      const before = readdirSync(join(dir, 'output', 'city_report')).length;
+      const r = tx('build');
+      expect(r.code, r.output).toBe(1);
+      expect(r.output).toMatch(/FAIL assert_cities_agree_with_us_states/);
+      expect(r.output).toMatch(/SKIP model city_report: skipped because assert_cities_agree_with_us_states failed/);
+      // nothing new was exported
+      expect(readdirSync(join(dir, 'output', 'city_report')).length).toBe(before);
+    } finally {
+      writeFileSync(seed, s0);
     }
   });
 });

@@ -1,4 +1,7 @@
 -- Cleansed cities: names upper-cased so they join to the prescribers' upper-case cities.
+-- depends_on: {{ ref('us_states') }}
+-- (the seed the cities' states are tested against: with it upstream, a failing state check stops
+-- the reports before they are built or shipped)
 select
     upper(city)        as city,
     state_id,
