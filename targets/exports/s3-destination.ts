@@ -35,6 +35,9 @@ export function s3EndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+  // tx pins its SDK version and runs on Node 20: the SDK's notice that *later* SDK versions need
+  // Node 22 would land in the middle of a build's output. A user who wants it sets the variable to false.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = s3EndpointFromEnv(env);
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (endpoint ? 'us-east-1' : undefined);
   const config: S3ClientConfig = {
