@@ -76,6 +76,8 @@ describe('the example project ships its reports like the original job', () => {
     const out = `${r.stdout}${r.stderr}`;
     expect(r.status, out).toBe(0);
     for (const secret of [s3.secretAccessKey, az.accountKey]) expect(out).not.toContain(secret);
+    // no SDK notices in the middle of the build's output
+    expect(out).not.toMatch(/NodeVersionSupportWarning/);
 
     // Local: output/<model>/<timestamp>/ with the data file, the manifest and _SUCCESS.
     for (const [model, file] of [

@@ -127,8 +127,8 @@ describe('docs site of the example project (file://, headless Chromium)', () => 
     await page.goto(`${siteUrl()}#/graph?select=${encodeURIComponent('+city_report')}`);
     await page.waitForSelector('#graph-nodes');
     const listed = (await page.$$eval('#graph-nodes li a', (as) => as.map((a) => a.textContent))).sort();
-    expect(listed).toEqual(['city_report', 'prescribers', 'stg_cities', 'stg_prescribers', 'us_cities']);
-    expect(await page.textContent('#g-info')).toMatch(/5 nodes, 4 edges · dagre layout/);
+    expect(listed).toEqual(['city_report', 'prescribers', 'stg_cities', 'stg_prescribers', 'us_cities', 'us_states']);
+    expect(await page.textContent('#g-info')).toMatch(/6 nodes, 5 edges · dagre layout/);
     await page.screenshot({ path: join(SHOTS, 'graph-focused.png') });
 
     await page.goto(`${siteUrl()}#/graph?select=${encodeURIComponent('colour:red')}`);
