@@ -52,7 +52,7 @@ describe('the example project ships its reports like the original job', () => {
   it('to local files, S3, Azure, PostgreSQL and Hive', async (ctx) => {
     if (!s3 || !hive) return ctx.skip();
     const url = new URL(db.url);
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       AWS_ACCESS_KEY_ID: s3.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
