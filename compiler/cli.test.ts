@@ -172,9 +172,22 @@ describe.concurrent('tx show', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe('i,label,x');
     expect(lines).toHaveLength(1 + 12);
-    expect(lines[1]).toBe('0,"row 0, ok",0');
+    // x is DECIMAL: shown with its scale
+    expect(lines[1]).toBe('0,"row 0, ok",0.0');
     expect(lines[3]).toBe('2,"row 2, ok",');
     expect(lines[12]).toBe('11,"row 11, ok",16.5');
+  });
+
+  it('DECIMAL values are shown exactly, with their scale (text, csv, json), as PostgreSQL NUMERIC is', async () => {
+    const { fx } = await shown();
+    const sql = 'select 1.10::decimal(5,2) as price, 12345678901234567.891::decimal(38,3) as big, 2.5::double as ratio;';
+    const text = await fx.tx('show', '--inline', sql);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/\| 1\.10 +\| 12345678901234567\.891 \| 2\.5 +\|/);
+    const csv = await fx.tx('show', '--inline', sql, '--limit', '-1', '--output', 'csv');
+    expect(csv.stdout.trim().split('\n')[1]).toBe('1.10,12345678901234567.891,2.5');
+    const json = await fx.tx('show', '--inline', sql, '--output', 'json');
+    expect(JSON.parse(json.stdout)).toEqual([{ price: '1.10', big: '12345678901234567.891', ratio: 2.5 }]);
   });
 
   it('a ref to a missing model in --inline is an error naming the closest model (exit 2)', async () => {

@@ -163,7 +163,8 @@ function main(argv: string[]): Command {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < -1) throw new TxError('USAGE', `--limit must be an integer >= -1, got ${o.limit}`);
       let sql: string;
-      if (o.inline) sql = compiled.renderString(o.inline, '--inline');
+      // A trailing `;` (as typed in a SQL console) would break the query tx wraps around it.
+      if (o.inline) sql = compiled.renderString(o.inline, '--inline').replace(/;\s*$/, '');
       else if (o.select) {
         const ids = planNodesForLs(compiled, [o.select], undefined).filter((id) => compiled.nodes.get(id)!.resourceType !== 'test');
         if (ids.length !== 1) throw new TxError('SELECTOR', `--select must name exactly one model, seed or source; \`${o.select}\` matched ${ids.length}`);

@@ -1,5 +1,20 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { TargetError, type Row, type TargetConnection, type TargetLog } from '../target.js';
+import { duckdbDialect as d } from './duckdb-dialect.js';
+
+/** `sql` with its DECIMAL columns cast to text, or `sql` itself when it has none (or cannot be described). */
+async function exactDecimalsSql(c: DuckDBConnection, sql: string): Promise<string> {
+  const body = sql.replace(/;\s*$/, '');
+  let decimals: string[];
+  try {
+    const described = (await c.runAndReadAll(`describe ${body}`)).getRowObjectsJS();
+    decimals = described.filter((r) => /^DECIMAL\b/i.test(String(r.column_type))).map((r) => String(r.column_name));
+  } catch {
+    return sql;
+  }
+  if (!decimals.length) return sql;
+  return `select * replace (${decimals.map((n) => `cast(${d.quoteIdentifier(n)} as varchar) as ${d.quoteIdentifier(n)}`).join(', ')}) from (${body})`;
+}
 
 /** A small pool of DuckDB connections on one instance; each statement runs on a free one. */
 export class DuckdbPool implements TargetConnection {
@@ -68,11 +83,17 @@ export class DuckdbPool implements TargetConnection {
     return (await this.with((c) => this.run(c, sql, opts))).rows ?? [];
   }
 
+  /**
+   * Rows in batches. DECIMAL values come as exact text (`'1.10'`), as PostgreSQL's driver gives
+   * NUMERIC: DuckDB's JS conversion would make them doubles and drop digits and scale.
+   */
   async *stream(sql: string, opts: { batchSize?: number; signal?: AbortSignal } = {}): AsyncIterable<Row[]> {
     const c = await this.acquire();
     const t0 = performance.now();
     try {
-      const result = await c.stream(sql);
+      const exact = await exactDecimalsSql(c, sql);
+      // A statement the rewrite does not suit (a trailing `;`, duplicate column names) runs as written.
+      const result = await c.stream(exact).catch((e: unknown) => (exact === sql ? Promise.reject(e) : c.stream(sql)));
       const batch = opts.batchSize ?? 2048;
       let buf: Row[] = [];
       for await (const rows of result.yieldRowObjectJs()) {
