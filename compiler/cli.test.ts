@@ -190,6 +190,13 @@ describe.concurrent('tx show', () => {
     expect(JSON.parse(json.stdout)).toEqual([{ price: '1.10', big: '12345678901234567.891', ratio: 2.5 }]);
   });
 
+  it('columns of the same name are all shown (a, a_1), not one overwriting the other', async () => {
+    const { fx } = await shown();
+    const r = await fx.tx('show', '--inline', "select 1 as a, 2 as a, 'x' as b", '--output', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ a: 1, a_1: 2, b: 'x' }]);
+  });
+
   it('a ref to a missing model in --inline is an error naming the closest model (exit 2)', async () => {
     const { fx } = await shown();
     const r = await fx.tx('show', '--inline', "select * from {{ ref('num') }}");

@@ -2,18 +2,27 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { TargetError, type Row, type TargetConnection, type TargetLog } from '../target.js';
 import { duckdbDialect as d } from './duckdb-dialect.js';
 
-/** `sql` with its DECIMAL columns cast to text, or `sql` itself when it has none (or cannot be described). */
+/**
+ * `sql` rewritten so that every value survives the trip into JS rows: DECIMAL columns cast to
+ * text, and columns of the same name told apart (`a`, `a_1`, as DuckDB names them in a subquery)
+ * instead of one overwriting the other in the row object. `sql` itself when neither applies or
+ * it cannot be described.
+ */
 async function exactDecimalsSql(c: DuckDBConnection, sql: string): Promise<string> {
   const body = sql.replace(/;\s*$/, '');
-  let decimals: string[];
+  const describe = async (q: string) => (await c.runAndReadAll(`describe ${q}`)).getRowObjectsJS();
   try {
-    const described = (await c.runAndReadAll(`describe ${body}`)).getRowObjectsJS();
-    decimals = described.filter((r) => /^DECIMAL\b/i.test(String(r.column_type))).map((r) => String(r.column_name));
+    const described = await describe(body);
+    const names = described.map((r) => String(r.column_name));
+    const duplicated = new Set(names.map((n) => n.toLowerCase())).size < names.length;
+    const source = duplicated ? `(select * from (${body}))` : `(${body})`;
+    const typed = duplicated ? await describe(`select * from ${source}`) : described;
+    const decimals = typed.filter((r) => /^DECIMAL\b/i.test(String(r.column_type))).map((r) => String(r.column_name));
+    if (!decimals.length) return duplicated ? `select * from ${source}` : sql;
+    return `select * replace (${decimals.map((n) => `cast(${d.quoteIdentifier(n)} as varchar) as ${d.quoteIdentifier(n)}`).join(', ')}) from ${source}`;
   } catch {
     return sql;
   }
-  if (!decimals.length) return sql;
-  return `select * replace (${decimals.map((n) => `cast(${d.quoteIdentifier(n)} as varchar) as ${d.quoteIdentifier(n)}`).join(', ')}) from (${body})`;
 }
 
 /** A small pool of DuckDB connections on one instance; each statement runs on a free one. */
