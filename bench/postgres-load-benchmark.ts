@@ -20,6 +20,7 @@ import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { createTestDatabase, startPostgres } from '../testing/services/postgres.js';
 import { createPostgresTarget } from '../targets/postgres/index.js';
+import { connectionConfig } from '../targets/postgres/postgres-test-support.js';
 import type { LoadColumn, TargetLog } from '../targets/target.js';
 import { FACT_FILE_NAME, generateFactCsv } from './generate-fact-data.js';
 
@@ -65,24 +66,11 @@ function factColumns(): LoadColumn[] {
 
 const PG_TYPE: Record<string, string> = { string: 'text', bigint: 'bigint', integer: 'integer', double: 'double precision' };
 
-function pgConfig(url: string): Record<string, unknown> & { type: string } {
-  const u = new URL(url);
-  return {
-    type: 'postgres',
-    host: u.hostname,
-    port: Number(u.port || 5432),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password) || undefined,
-    database: decodeURIComponent(u.pathname.slice(1)),
-    schema: 'bench',
-    sslmode: 'disable',
-  };
-}
 
 /** Child mode: one tx load, then a JSON line with its numbers (maxRSS covers DuckDB's threads too). */
 async function childLoad(url: string, file: string, loadThreads: string): Promise<void> {
   const log: TargetLog = { statement: () => undefined, info: () => undefined, warn: (m) => console.error(m) };
-  const session = await createPostgresTarget('bench', { ...pgConfig(url), load_threads: loadThreads }, process.cwd()).open({ log, threads: 1 });
+  const session = await createPostgresTarget('bench', { ...connectionConfig(url, 'bench'), load_threads: loadThreads }, process.cwd()).open({ log, threads: 1 });
   try {
     await session.ensureSchema('bench');
     const t0 = performance.now();

@@ -185,7 +185,12 @@ function plain(v: unknown): unknown {
 /** Run `sql` on a DuckDB file opened read-only, then close it (so a tx process can open it again). */
 export async function queryDuckdb(dbFile: string, sql: string): Promise<Row[]> {
   if (!existsSync(dbFile)) throw new Error(`no DuckDB file at ${dbFile}`);
-  const instance = await DuckDBInstance.create(dbFile, { access_mode: 'READ_ONLY' });
+  return runOnce(dbFile, { access_mode: 'READ_ONLY' }, sql);
+}
+
+/** Open a DuckDB database, run one statement, close it; rows with plain numbers. */
+async function runOnce(path: string, options: Record<string, string>, sql: string): Promise<Row[]> {
+  const instance = await DuckDBInstance.create(path, options);
   try {
     const conn = await instance.connect();
     try {
@@ -328,18 +333,7 @@ export function compiledSql(c: CompiledProject, model: string): string {
 
 /** Run SQL on a throwaway in-memory DuckDB (e.g. `copy (...) to 'x.parquet'` to make fixture files). */
 export async function duckdbMemory(sql: string): Promise<Row[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  try {
-    const conn = await instance.connect();
-    try {
-      const reader = await conn.runAndReadAll(sql);
-      return (reader.getRowObjectsJS() as Row[]).map((r) => plain(r) as Row);
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
+  return runOnce(':memory:', {}, sql);
 }
 
 /**

@@ -40,7 +40,8 @@ export interface PgFixture {
   close(): Promise<void>;
 }
 
-export function configFor(url: string, overrides: Record<string, unknown> = {}): TargetConfig {
+/** The connection settings of a postgres target for a server URL (tests and benchmarks). */
+export function connectionConfig(url: string, schema: string): TargetConfig {
   const u = new URL(url);
   return {
     type: 'postgres',
@@ -49,12 +50,13 @@ export function configFor(url: string, overrides: Record<string, unknown> = {}):
     user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password) || undefined,
     database: decodeURIComponent(u.pathname.slice(1)),
-    schema: 'tx_test',
+    schema,
     sslmode: 'disable',
-    retries: 0,
-    retry_backoff: '50ms',
-    ...overrides,
   };
+}
+
+export function configFor(url: string, overrides: Record<string, unknown> = {}): TargetConfig {
+  return { ...connectionConfig(url, 'tx_test'), retries: 0, retry_backoff: '50ms', ...overrides };
 }
 
 export async function pgFixture(prefix: string, overrides: Record<string, unknown> = {}): Promise<PgFixture> {
