@@ -1,0 +1,867 @@
+/**
+ * Evaluation of a Jinja2 syntax tree, compiled once into JavaScript closures and run many
+ * times. Scoping follows jinja2's generated code: `for` iterations, macro calls, `with`,
+ * set blocks and filter blocks get a new frame whose parent is the enclosing one; `if` does
+ * not; assignments never leak out of a frame (namespace attributes do). Values follow
+ * Python's semantics through py.ts.
+ */
+import type { CallArgs, Expr, Param, Stmt, Target } from './ast.js';
+import type { FilterEnv, FilterFn, TestFn } from './filters.js';
+import * as py from './py.js';
+import { Kwargs, Markup, PY_REPR, PY_STR, PyError, Undefined, isKwargs, isPlainObject, makeTuple } from './values.js';
+
+/** Variables of one scope; `parent` is the enclosing scope. */
+export class Frame {
+  readonly vars = new Map<string, unknown>();
+  constructor(readonly parent: Frame | null) {}
+  lookup(name: string): unknown {
+    let f: Frame | null = this;
+    while (f) {
+      const v = f.vars.get(name);
+      if (v !== undefined || f.vars.has(name)) return v;
+      f = f.parent;
+    }
+    return MISSING;
+  }
+}
+
+export const MISSING: unique symbol = Symbol('missing');
+
+/** What a compiled template needs from its environment while it runs. */
+export interface Runtime extends FilterEnv {
+  /** Names not found in any frame: the render context, then the globals. */
+  resolve(name: string, ctx: Record<string, unknown>): unknown;
+  /** 'error': printing an undefined value is an error; 'empty': it prints as '' (jinja2's default). */
+  readonly undefinedOutput: 'error' | 'empty';
+  readonly maxDepth: number;
+  readonly maxOutput: number;
+  depth: number;
+  filterFn(name: string): FilterFn | undefined;
+  testFn(name: string): TestFn | undefined;
+}
+
+/** The state of one render: its context and where errors point. */
+export interface RenderState {
+  rt: Runtime;
+  ctx: Record<string, unknown>;
+}
+
+/** Raised by `{{ return(x) }}` (dbt): the macro being called returns x. */
+export class MacroReturn {
+  constructor(readonly value: unknown) {}
+}
+
+/** An error raised while rendering, with the offset and template it came from. */
+export class RenderError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly at: number,
+    readonly tpl: TemplateInfo,
+    readonly original: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface TemplateInfo {
+  name: string;
+  source: string;
+}
+
+class BreakSignal {}
+class ContinueSignal {}
+const BREAK = new BreakSignal();
+const CONTINUE = new ContinueSignal();
+
+type EvalFn = (f: Frame, s: RenderState) => unknown;
+type StmtFn = (f: Frame, s: RenderState) => string;
+
+/** Marks a JS function as a macro and holds what `caller`-aware code needs. */
+export const MACRO_INFO = Symbol('tx.macro');
+export interface MacroInfo {
+  name: string;
+  params: string[];
+  catchKwargs: boolean;
+  catchVarargs: boolean;
+  caller: boolean;
+  file: string;
+}
+
+function toRenderError(e: unknown, at: number, tpl: TemplateInfo): unknown {
+  if (e instanceof RenderError || e instanceof MacroReturn || e === BREAK || e === CONTINUE) return e;
+  if (e instanceof PyError) return new RenderError(e.type, e.message, at, tpl, e);
+  if (e instanceof RangeError && /call stack/.test(e.message)) return new RenderError('RecursionError', 'maximum recursion depth exceeded', at, tpl, e);
+  if (e instanceof RangeError && /string length/i.test(e.message)) return new RenderError('MemoryError', 'the rendered text grew beyond what one string can hold', at, tpl, e);
+  return e; // host errors (TxError and others) keep their identity; the caller adds the place
+}
+
+/** Attach the template and offset to an error thrown by host code, once (innermost wins). */
+export const ERROR_AT = Symbol('tx.error.at');
+function mark(e: unknown, at: number, tpl: TemplateInfo): unknown {
+  const r = toRenderError(e, at, tpl);
+  if (r === e && e !== null && typeof e === 'object' && !(e instanceof RenderError) && !(e instanceof MacroReturn) && e !== BREAK && e !== CONTINUE) {
+    const o = e as Record<symbol, unknown>;
+    if (!o[ERROR_AT]) {
+      try {
+        o[ERROR_AT] = { at, tpl };
+      } catch {
+        /* frozen */
+      }
+    }
+  }
+  return r;
+}
+
+/** The loop variable of a for loop. */
+export class LoopContext {
+  index0 = -1;
+  private lastChanged: unknown = MISSING;
+  constructor(
+    private readonly items: unknown[],
+    readonly depth0: number,
+    private readonly recurse: ((items: unknown, depth: number) => string) | null,
+  ) {}
+  get length(): number {
+    return this.items.length;
+  }
+  get index(): number {
+    return this.index0 + 1;
+  }
+  get revindex(): number {
+    return this.items.length - this.index0;
+  }
+  get revindex0(): number {
+    return this.items.length - this.index0 - 1;
+  }
+  get first(): boolean {
+    return this.index0 === 0;
+  }
+  get last(): boolean {
+    return this.index0 === this.items.length - 1;
+  }
+  get depth(): number {
+    return this.depth0 + 1;
+  }
+  get previtem(): unknown {
+    return this.index0 > 0 ? this.items[this.index0 - 1] : new Undefined('previtem', 'there is no previous item');
+  }
+  get nextitem(): unknown {
+    return this.index0 + 1 < this.items.length ? this.items[this.index0 + 1] : new Undefined('nextitem', 'there is no next item');
+  }
+  cycle(...args: unknown[]): unknown {
+    if (args.length && isKwargs(args[args.length - 1])) args.pop();
+    if (!args.length) throw new PyError('TypeError', 'no items for cycling given');
+    return args[this.index0 % args.length];
+  }
+  changed(...args: unknown[]): boolean {
+    if (args.length && isKwargs(args[args.length - 1])) args.pop();
+    const v = makeTuple(args);
+    if (this.lastChanged === MISSING || !py.eq(this.lastChanged, v)) {
+      this.lastChanged = v;
+      return true;
+    }
+    return false;
+  }
+  __call__(iterable: unknown): string {
+    if (!this.recurse) throw new PyError('TypeError', 'The loop must have the \'recursive\' marker to be called recursively.');
+    return this.recurse(iterable, this.depth0 + 1);
+  }
+  [PY_STR](): string {
+    return `<LoopContext ${this.index}/${this.length}>`;
+  }
+  [PY_REPR](): string {
+    return this[PY_STR]();
+  }
+}
+
+/** jinja2's namespace(): attributes that `{% set ns.x = … %}` may assign from any scope. */
+export class Namespace {
+  constructor(init: Map<string, unknown>) {
+    for (const [k, v] of init) (this as unknown as Record<string, unknown>)[k] = v;
+  }
+  [PY_STR](): string {
+    return this[PY_REPR]();
+  }
+  [PY_REPR](): string {
+    const d = py.makeDict(Object.entries(this));
+    return `<Namespace ${py.pyRepr(d)}>`;
+  }
+}
+
+function namesUsed(stmts: Stmt[], out: Set<string>): void {
+  const visitE = (e: Expr | null): void => {
+    if (!e) return;
+    switch (e.k) {
+      case 'name':
+        out.add(e.n);
+        return;
+      case 'const':
+        return;
+      case 'getattr':
+        return visitE(e.o);
+      case 'getitem':
+        visitE(e.o);
+        return visitE(e.i);
+      case 'slice':
+        visitE(e.start);
+        visitE(e.stop);
+        return visitE(e.step);
+      case 'call':
+        visitE(e.f);
+        return visitArgs(e);
+      case 'filter':
+        visitE(e.node);
+        return visitArgs(e);
+      case 'test':
+        visitE(e.node);
+        return visitArgs(e);
+      case 'list':
+      case 'tuple':
+        return e.items.forEach(visitE);
+      case 'dict':
+        return e.items.forEach(([a, b]) => (visitE(a), visitE(b)));
+      case 'cond':
+        visitE(e.test);
+        visitE(e.a);
+        return visitE(e.b);
+      case 'bin':
+        visitE(e.a);
+        return visitE(e.b);
+      case 'un':
+        return visitE(e.a);
+      case 'compare':
+        visitE(e.first);
+        return e.ops.forEach(([, x]) => visitE(x));
+    }
+  };
+  const visitArgs = (a: CallArgs): void => {
+    a.args.forEach(visitE);
+    a.kw.forEach(([, x]) => visitE(x));
+    visitE(a.dynArgs);
+    visitE(a.dynKw);
+  };
+  for (const s of stmts) {
+    switch (s.k) {
+      case 'out':
+      case 'do':
+        visitE(s.e);
+        break;
+      case 'set':
+        visitE(s.e);
+        break;
+      case 'setblock':
+        visitE(s.filter);
+        namesUsed(s.body, out);
+        break;
+      case 'if':
+        visitE(s.test);
+        namesUsed(s.body, out);
+        namesUsed(s.orelse, out);
+        break;
+      case 'for':
+        visitE(s.iter);
+        visitE(s.filter);
+        namesUsed(s.body, out);
+        namesUsed(s.orelse, out);
+        break;
+      case 'macro':
+        s.params.forEach((p) => visitE(p.default));
+        namesUsed(s.body, out);
+        break;
+      case 'callblock':
+        visitE(s.call);
+        s.params.forEach((p) => visitE(p.default));
+        namesUsed(s.body, out);
+        break;
+      case 'filterblock':
+        visitE(s.filter);
+        namesUsed(s.body, out);
+        break;
+      case 'with':
+        s.targets.forEach(([, e]) => visitE(e));
+        namesUsed(s.body, out);
+        break;
+      case 'scope':
+        namesUsed(s.body, out);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Call a template value: macros, host functions, objects with __call__. */
+export function callValue(fn: unknown, args: unknown[], kw: Map<string, unknown> | null): unknown {
+  if (typeof fn === 'function') {
+    if (kw && kw.size) args.push(new Kwargs(kw));
+    return (fn as (...a: unknown[]) => unknown)(...args);
+  }
+  if (fn instanceof Undefined) throw new PyError('UndefinedError', fn.hint);
+  if (fn !== null && typeof fn === 'object') {
+    const c = (fn as { __call__?: unknown }).__call__;
+    if (typeof c === 'function') {
+      if (kw && kw.size) args.push(new Kwargs(kw));
+      return (c as (...a: unknown[]) => unknown).apply(fn, args);
+    }
+  }
+  throw new PyError('TypeError', `'${py.typeName(fn)}' object is not callable`);
+}
+
+function undefinedName(name: string): Undefined {
+  return new Undefined(name, `'${name}' is undefined`);
+}
+
+/** Compiles the statements of one template. */
+export class Compiler {
+  constructor(
+    readonly tpl: TemplateInfo,
+    private readonly checkFilter: (name: string, at: number) => void,
+    private readonly checkTest: (name: string, at: number) => void,
+  ) {}
+
+  block(stmts: Stmt[]): StmtFn {
+    const fns = stmts.map((s) => this.stmt(s));
+    if (fns.length === 0) return () => '';
+    if (fns.length === 1) return fns[0]!;
+    return (f, s) => {
+      let out = '';
+      for (let i = 0; i < fns.length; i++) out += fns[i]!(f, s);
+      if (out.length > s.rt.maxOutput) throw new PyError('MemoryError', `the rendered text is longer than tx's limit of ${s.rt.maxOutput} characters`);
+      return out;
+    };
+  }
+
+  private guard<T>(at: number, fn: (f: Frame, s: RenderState) => T): (f: Frame, s: RenderState) => T {
+    const tpl = this.tpl;
+    return (f, s) => {
+      try {
+        return fn(f, s);
+      } catch (e) {
+        throw mark(e, at, tpl);
+      }
+    };
+  }
+
+  stmt(s: Stmt): StmtFn {
+    switch (s.k) {
+      case 'data': {
+        const text = s.s;
+        return () => text;
+      }
+      case 'out': {
+        const e = this.expr(s.e);
+        return this.guard(s.at, (f, st) => {
+          const v = e(f, st);
+          if (typeof v === 'string') return v;
+          if (v instanceof Undefined) {
+            if (st.rt.undefinedOutput === 'empty') return '';
+            throw new PyError('UndefinedError', v.hint);
+          }
+          return py.pyStr(v);
+        });
+      }
+      case 'if': {
+        const test = this.expr(s.test);
+        const body = this.block(s.body);
+        const orelse = this.block(s.orelse);
+        const at = s.test.at;
+        const tpl = this.tpl;
+        return (f, st) => {
+          let t: boolean;
+          try {
+            t = py.truthy(test(f, st));
+          } catch (e) {
+            throw mark(e, at, tpl);
+          }
+          return t ? body(f, st) : orelse(f, st);
+        };
+      }
+      case 'for':
+        return this.forLoop(s);
+      case 'set': {
+        const e = this.expr(s.e);
+        const assign = this.assigner(s.target);
+        return this.guard(s.at, (f, st) => {
+          assign(f, e(f, st));
+          return '';
+        });
+      }
+      case 'setblock': {
+        const body = this.block(s.body);
+        const filter = s.filter ? this.filterChain(s.filter) : null;
+        const assign = this.assigner(s.target);
+        return this.guard(s.at, (f, st) => {
+          let v: unknown = body(new Frame(f), st);
+          if (filter) v = filter(v, f, st);
+          assign(f, v);
+          return '';
+        });
+      }
+      case 'macro': {
+        const make = this.macro(s.name, s.params, s.body, s.at);
+        const name = s.name;
+        return (f, st) => {
+          f.vars.set(name, make(f, st));
+          return '';
+        };
+      }
+      case 'callblock': {
+        const callerMake = this.macro('caller', s.params, s.body, s.at);
+        const call = s.call as Extract<Expr, { k: 'call' }>;
+        const fn = this.expr(call.f);
+        const args = this.args(call);
+        return this.guard(s.at, (f, st) => {
+          const caller = callerMake(f, st);
+          const { pos, kw } = args(f, st);
+          kw.set('caller', caller);
+          const v = callValue(fn(f, st), pos, kw);
+          if (v instanceof Undefined) {
+            if (st.rt.undefinedOutput === 'empty') return '';
+            throw new PyError('UndefinedError', v.hint);
+          }
+          return typeof v === 'string' ? v : py.pyStr(v);
+        });
+      }
+      case 'filterblock': {
+        const body = this.block(s.body);
+        const filter = this.filterChain(s.filter);
+        return this.guard(s.at, (f, st) => py.pyStr(filter(body(new Frame(f), st), f, st)));
+      }
+      case 'with': {
+        const values = s.targets.map(([t, e]) => [this.assigner(t), this.expr(e)] as const);
+        const body = this.block(s.body);
+        return this.guard(s.at, (f, st) => {
+          const inner = new Frame(f);
+          const vals = values.map(([, e]) => e(f, st));
+          values.forEach(([assign], i) => assign(inner, vals[i]));
+          return body(inner, st);
+        });
+      }
+      case 'do': {
+        const e = this.expr(s.e);
+        return this.guard(s.at, (f, st) => {
+          e(f, st);
+          return '';
+        });
+      }
+      case 'break':
+        return () => {
+          throw BREAK;
+        };
+      case 'continue':
+        return () => {
+          throw CONTINUE;
+        };
+      case 'scope': {
+        const body = this.block(s.body);
+        return (f, st) => body(new Frame(f), st);
+      }
+    }
+  }
+
+  /** A function storing a value into a target in a frame. */
+  private assigner(t: Target): (f: Frame, v: unknown) => void {
+    switch (t.k) {
+      case 'name': {
+        const n = t.n;
+        return (f, v) => void f.vars.set(n, v);
+      }
+      case 'nsref': {
+        const { ns, attr } = t;
+        return (f, v) => {
+          const o = f.lookup(ns);
+          if (!(o instanceof Namespace)) throw new PyError('TemplateRuntimeError', 'cannot assign attribute on non-namespace object');
+          (o as unknown as Record<string, unknown>)[attr] = v;
+        };
+      }
+      case 'tuple': {
+        const subs = t.items.map((x) => this.assigner(x));
+        const n = subs.length;
+        return (f, v) => {
+          const items = [...py.iterate(v)];
+          if (items.length < n) throw new PyError('ValueError', `not enough values to unpack (expected ${n}, got ${items.length})`);
+          if (items.length > n) throw new PyError('ValueError', `too many values to unpack (expected ${n})`);
+          for (let i = 0; i < n; i++) subs[i]!(f, items[i]);
+        };
+      }
+    }
+  }
+
+  private forLoop(s: Extract<Stmt, { k: 'for' }>): StmtFn {
+    const iter = this.expr(s.iter);
+    const filter = s.filter ? this.expr(s.filter) : null;
+    const assign = this.assigner(s.target);
+    const body = this.block(s.body);
+    const orelse = this.block(s.orelse);
+    const recursive = s.recursive;
+    const at = s.at;
+    const tpl = this.tpl;
+    const run = (iterable: unknown, depth0: number, f: Frame, st: RenderState): string => {
+      let items: unknown[];
+      try {
+        items = Array.isArray(iterable) ? (iterable as unknown[]) : [...py.iterate(iterable)];
+        if (filter) {
+          const kept: unknown[] = [];
+          for (const it of items) {
+            const inner = new Frame(f);
+            assign(inner, it);
+            if (py.truthy(filter(inner, st))) kept.push(it);
+          }
+          items = kept;
+        }
+      } catch (e) {
+        throw mark(e, at, tpl);
+      }
+      if (items.length === 0) return orelse(f, st);
+      const loop = new LoopContext(items, depth0, recursive ? (it, d) => run(it, d, f, st) : null);
+      let out = '';
+      const max = st.rt.maxOutput;
+      for (let i = 0; i < items.length; i++) {
+        loop.index0 = i;
+        const inner = new Frame(f);
+        inner.vars.set('loop', loop);
+        try {
+          assign(inner, items[i]);
+        } catch (e) {
+          throw mark(e, at, tpl);
+        }
+        try {
+          out += body(inner, st);
+        } catch (e) {
+          if (e === CONTINUE) continue;
+          if (e === BREAK) break;
+          throw e;
+        }
+        if (out.length > max) throw mark(new PyError('MemoryError', `the rendered text is longer than tx's limit of ${max} characters`), at, tpl);
+      }
+      return out;
+    };
+    const iterAt = s.iter.at;
+    return (f, st) => {
+      let it: unknown;
+      try {
+        it = iter(f, st);
+      } catch (e) {
+        throw mark(e, iterAt, tpl);
+      }
+      return run(it, 0, f, st);
+    };
+  }
+
+  /** A macro definition: returns a factory making the callable in the defining frame. */
+  private macro(name: string, params: Param[], bodyStmts: Stmt[], at: number): (f: Frame, st: RenderState) => (...a: unknown[]) => unknown {
+    const body = this.block(bodyStmts);
+    const defaults = params.map((p) => (p.default ? this.expr(p.default) : null));
+    const names = params.map((p) => p.name);
+    const used = new Set<string>();
+    namesUsed(bodyStmts, used);
+    const catchKwargs = used.has('kwargs');
+    const catchVarargs = used.has('varargs');
+    const explicitCaller = names.includes('caller');
+    const caller = used.has('caller') && !explicitCaller;
+    const count = names.length;
+    const info: MacroInfo = { name, params: names, catchKwargs, catchVarargs, caller, file: this.tpl.name };
+    const tpl = this.tpl;
+    return (def, st) => {
+      const fn = (...all: unknown[]): unknown => {
+        let kw: Map<string, unknown> | null = null;
+        if (all.length && isKwargs(all[all.length - 1])) kw = new Map((all.pop() as Kwargs).values);
+        const frame = new Frame(def);
+        const rt = st.rt;
+        for (let i = 0; i < count; i++) {
+          const pname = names[i]!;
+          let v: unknown = MISSING;
+          if (i < all.length) v = all[i];
+          else if (kw && kw.has(pname)) {
+            v = kw.get(pname);
+            kw.delete(pname);
+          }
+          if (v === MISSING) {
+            const d = defaults[i];
+            v = d ? d(frame, st) : new Undefined(pname, `parameter '${pname}' was not provided`);
+          }
+          frame.vars.set(pname, v);
+        }
+        if (caller) {
+          let c: unknown = kw?.get('caller');
+          if (kw) kw.delete('caller');
+          if (c === undefined || c === null) c = new Undefined('caller', 'No caller defined');
+          frame.vars.set('caller', c);
+        }
+        if (catchKwargs) frame.vars.set('kwargs', py.makeDict(kw ? [...kw] : []));
+        else if (kw && kw.size) {
+          if (kw.has('caller')) throw new PyError('TypeError', `macro '${name}' was invoked with two values for the special caller argument. This is most likely a bug.`);
+          throw new PyError('TypeError', `macro '${name}' takes no keyword argument '${kw.keys().next().value}'`);
+        }
+        if (catchVarargs) frame.vars.set('varargs', makeTuple(all.slice(count)));
+        else if (all.length > count) throw new PyError('TypeError', `macro '${name}' takes not more than ${count} argument(s)`);
+        if (++rt.depth > rt.maxDepth) {
+          rt.depth--;
+          throw new PyError('RecursionError', `maximum recursion depth exceeded: macros nested more than ${rt.maxDepth} deep (a macro that calls itself without end?)`);
+        }
+        try {
+          return body(frame, st);
+        } catch (e) {
+          if (e instanceof MacroReturn) return e.value;
+          if (e === BREAK || e === CONTINUE) throw mark(new PyError('TemplateSyntaxError', 'break or continue outside of a loop'), at, tpl);
+          throw e;
+        } finally {
+          rt.depth--;
+        }
+      };
+      Object.defineProperty(fn, MACRO_INFO, { value: info });
+      Object.defineProperty(fn, 'name', { value: name });
+      (fn as unknown as Record<symbol, unknown>)[PY_STR] = () => `<Macro '${name}'>`;
+      (fn as unknown as Record<symbol, unknown>)[PY_REPR] = () => `<Macro '${name}'>`;
+      return fn;
+    };
+  }
+
+  private args(a: CallArgs): (f: Frame, st: RenderState) => { pos: unknown[]; kw: Map<string, unknown> } {
+    const pos = a.args.map((x) => this.expr(x));
+    const kw = a.kw.map(([k, x]) => [k, this.expr(x)] as const);
+    const dynArgs = a.dynArgs ? this.expr(a.dynArgs) : null;
+    const dynKw = a.dynKw ? this.expr(a.dynKw) : null;
+    return (f, st) => {
+      const p: unknown[] = new Array(pos.length);
+      for (let i = 0; i < pos.length; i++) p[i] = pos[i]!(f, st);
+      if (dynArgs) for (const x of py.iterate(dynArgs(f, st))) p.push(x);
+      const k = new Map<string, unknown>();
+      for (const [name, e] of kw) k.set(name, e(f, st));
+      if (dynKw) {
+        const d = dynKw(f, st);
+        if (d instanceof Map) for (const [key, v] of d) k.set(String(key), v);
+        else if (isPlainObject(d)) for (const key of Object.keys(d)) k.set(key, d[key]);
+        else throw new PyError('TypeError', `argument after ** must be a mapping, not ${py.typeName(d)}`);
+      }
+      return { pos: p, kw: k };
+    };
+  }
+
+  /** A filter expression whose innermost node is null (set blocks, filter blocks), as a function of the value. */
+  private filterChain(e: Expr): (v: unknown, f: Frame, st: RenderState) => unknown {
+    if (e.k !== 'filter') throw new Error('not a filter chain');
+    const inner = e.node ? this.filterChain(e.node) : null;
+    this.checkFilter(e.name, e.at);
+    const args = this.args(e);
+    const name = e.name;
+    return (v, f, st) => {
+      const value = inner ? inner(v, f, st) : v;
+      const { pos, kw } = args(f, st);
+      return st.rt.filterFn(name)!(st.rt, value, pos, kw);
+    };
+  }
+
+  expr(e: Expr): EvalFn {
+    switch (e.k) {
+      case 'const': {
+        const v = e.v;
+        return () => v;
+      }
+      case 'name': {
+        const n = e.n;
+        return (f, st) => {
+          const v = f.lookup(n);
+          if (v !== MISSING) return v;
+          const r = st.rt.resolve(n, st.ctx);
+          return r === MISSING ? undefinedName(n) : r;
+        };
+      }
+      case 'getattr': {
+        const o = this.expr(e.o);
+        const n = e.n;
+        return this.guard(e.at, (f, st) => {
+          const obj = o(f, st);
+          if (obj instanceof LoopContext) return loopAttr(obj, n);
+          return py.getAttr(obj, n);
+        });
+      }
+      case 'getitem': {
+        const o = this.expr(e.o);
+        if (e.i.k === 'slice') {
+          const sl = e.i;
+          const a = sl.start ? this.expr(sl.start) : null;
+          const b = sl.stop ? this.expr(sl.stop) : null;
+          const c = sl.step ? this.expr(sl.step) : null;
+          return this.guard(e.at, (f, st) => py.sliceOf(o(f, st), a ? a(f, st) : null, b ? b(f, st) : null, c ? c(f, st) : null));
+        }
+        const i = this.expr(e.i);
+        return this.guard(e.at, (f, st) => py.getItem(o(f, st), i(f, st)));
+      }
+      case 'slice':
+        throw new PyError('TemplateSyntaxError', 'a slice is only allowed inside [ ]');
+      case 'call':
+        return this.call(e);
+      case 'filter': {
+        if (!e.node) throw new Error('filter without a value');
+        this.checkFilter(e.name, e.at);
+        const node = this.expr(e.node);
+        const args = this.args(e);
+        const name = e.name;
+        return this.guard(e.at, (f, st) => {
+          const v = node(f, st);
+          const { pos, kw } = args(f, st);
+          return st.rt.filterFn(name)!(st.rt, v, pos, kw);
+        });
+      }
+      case 'test': {
+        this.checkTest(e.name, e.at);
+        const node = this.expr(e.node);
+        const args = this.args(e);
+        const name = e.name;
+        return this.guard(e.at, (f, st) => {
+          const v = node(f, st);
+          const { pos, kw } = args(f, st);
+          if (kw.size) pos.push(new Kwargs(kw));
+          return st.rt.testFn(name)!(st.rt, v, pos);
+        });
+      }
+      case 'list': {
+        const items = e.items.map((x) => this.expr(x));
+        return (f, st) => items.map((x) => x(f, st));
+      }
+      case 'tuple': {
+        const items = e.items.map((x) => this.expr(x));
+        return (f, st) => makeTuple(items.map((x) => x(f, st)));
+      }
+      case 'dict': {
+        const items = e.items.map(([k, v]) => [this.expr(k), this.expr(v)] as const);
+        return this.guard(e.at, (f, st) => py.makeDict(items.map(([k, v]) => [k(f, st), v(f, st)])));
+      }
+      case 'cond': {
+        const test = this.expr(e.test);
+        const a = this.expr(e.a);
+        const b = e.b ? this.expr(e.b) : null;
+        return this.guard(e.at, (f, st) => (py.truthy(test(f, st)) ? a(f, st) : b ? b(f, st) : new Undefined('', 'the inline if-expression on line evaluated to false and no else section was defined.')));
+      }
+      case 'un': {
+        const a = this.expr(e.a);
+        if (e.op === 'not') return this.guard(e.at, (f, st) => !py.truthy(a(f, st)));
+        if (e.op === '-') return this.guard(e.at, (f, st) => py.neg(a(f, st)));
+        return this.guard(e.at, (f, st) => py.pos(a(f, st)));
+      }
+      case 'bin': {
+        const a = this.expr(e.a);
+        const b = this.expr(e.b);
+        switch (e.op) {
+          case 'and':
+            return this.guard(e.at, (f, st) => {
+              const x = a(f, st);
+              return py.truthy(x) ? b(f, st) : x;
+            });
+          case 'or':
+            return this.guard(e.at, (f, st) => {
+              const x = a(f, st);
+              return py.truthy(x) ? x : b(f, st);
+            });
+          case '+':
+            return this.guard(e.at, (f, st) => {
+              const x = a(f, st);
+              const y = b(f, st);
+              if (typeof x === 'string' && typeof y === 'string') return checkLen(x + y, st);
+              return checkLen(py.add(x, y), st);
+            });
+          case '-':
+            return this.guard(e.at, (f, st) => py.sub(a(f, st), b(f, st)));
+          case '*':
+            return this.guard(e.at, (f, st) => {
+              const x = a(f, st);
+              const y = b(f, st);
+              const lim = st.rt.maxOutput;
+              if (typeof x === 'string' && typeof y === 'number' && x.length * y > lim) throw tooLong(lim);
+              if (typeof y === 'string' && typeof x === 'number' && y.length * x > lim) throw tooLong(lim);
+              if (Array.isArray(x) && typeof y === 'number' && x.length * y > lim) throw tooLong(lim);
+              return py.mul(x, y);
+            });
+          case '/':
+            return this.guard(e.at, (f, st) => py.truediv(a(f, st), b(f, st)));
+          case '//':
+            return this.guard(e.at, (f, st) => py.floordiv(a(f, st), b(f, st)));
+          case '%':
+            return this.guard(e.at, (f, st) => checkLen(py.mod(a(f, st), b(f, st)), st));
+          case '**':
+            return this.guard(e.at, (f, st) => py.pow(a(f, st), b(f, st)));
+          case '~':
+            return this.guard(e.at, (f, st) => checkLen(py.concat(a(f, st), b(f, st)), st));
+          default:
+            throw new Error(`unknown operator ${e.op}`);
+        }
+      }
+      case 'compare': {
+        const first = this.expr(e.first);
+        const ops = e.ops.map(([op, x]) => [op, this.expr(x)] as const);
+        return this.guard(e.at, (f, st) => {
+          let left = first(f, st);
+          for (const [op, x] of ops) {
+            const right = x(f, st);
+            let ok: boolean;
+            switch (op) {
+              case '==':
+                ok = py.eq(left, right);
+                break;
+              case '!=':
+                ok = !py.eq(left, right);
+                break;
+              case 'in':
+                ok = py.contains(right, left);
+                break;
+              case 'notin':
+                ok = !py.contains(right, left);
+                break;
+              default:
+                ok = py.compare(op as py.CompareOp, left, right);
+            }
+            if (!ok) return false;
+            left = right;
+          }
+          return true;
+        });
+      }
+    }
+  }
+
+  private call(e: Extract<Expr, { k: 'call' }>): EvalFn {
+    const fn = this.expr(e.f);
+    const args = this.args(e);
+    return this.guard(e.at, (f, st) => {
+      const callee = fn(f, st);
+      const { pos, kw } = args(f, st);
+      return callValue(callee, pos, kw.size ? kw : null);
+    });
+  }
+}
+
+function tooLong(lim: number): PyError {
+  return new PyError('MemoryError', `the string would be longer than tx's limit of ${lim} characters`);
+}
+
+function checkLen<T>(v: T, st: RenderState): T {
+  if (typeof v === 'string' && v.length > st.rt.maxOutput) throw tooLong(st.rt.maxOutput);
+  return v;
+}
+
+function loopAttr(loop: LoopContext, n: string): unknown {
+  switch (n) {
+    case 'index':
+    case 'index0':
+    case 'revindex':
+    case 'revindex0':
+    case 'first':
+    case 'last':
+    case 'length':
+    case 'depth':
+    case 'depth0':
+    case 'previtem':
+    case 'nextitem':
+      return loop[n];
+    case 'cycle':
+      return loop.cycle.bind(loop);
+    case 'changed':
+      return loop.changed.bind(loop);
+    default:
+      return new Undefined(n, `'jinja2.runtime.LoopContext object' has no attribute '${n}'`);
+  }
+}
+
+export { Markup };

@@ -1,0 +1,263 @@
+/**
+ * tx's Jinja2 environment: jinja2's default globals, filters and tests, dbt's extensions
+ * and settings (do, loopcontrols; no autoescape; trim_blocks and lstrip_blocks off), and
+ * templates compiled once and rendered many times. `undefinedOutput` chooses what printing
+ * an undefined value does: jinja2 prints '' ('empty'); tx's compiler makes it an error
+ * ('error'), so a misspelt name never becomes silently empty SQL.
+ */
+import type { Stmt } from './ast.js';
+import { Compiler, Frame, MISSING, MacroReturn, Namespace, RenderError, type RenderState, type Runtime, type TemplateInfo } from './compile.js';
+import { FILTERS, type FilterFn, type TestFn } from './filters.js';
+import { TESTS } from './tests.js';
+import { lineCol } from './position.js';
+import { SyntaxErr, parseTemplate } from './parser.js';
+import * as py from './py.js';
+import { PY_REPR, PY_STR, PyError, Undefined, isKwargs, splitArgs } from './values.js';
+
+export interface EnvironmentOptions {
+  undefinedOutput?: 'error' | 'empty';
+  /** Deepest macro nesting before a RecursionError (default 200). */
+  maxDepth?: number;
+  /** Longest rendered text or string, in characters (default 200,000,000). */
+  maxOutput?: number;
+}
+
+/** A template error with jinja2's exception type and the place in the template. */
+export class TemplateError extends Error {
+  constructor(
+    readonly pyType: string,
+    message: string,
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly column: number | undefined,
+    readonly original?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export class Environment implements Runtime {
+  readonly globals: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  readonly filters: Record<string, FilterFn> = { ...FILTERS };
+  readonly tests: Record<string, TestFn> = { ...TESTS };
+  readonly undefinedOutput: 'error' | 'empty';
+  readonly maxDepth: number;
+  readonly maxOutput: number;
+  depth = 0;
+
+  constructor(opts: EnvironmentOptions = {}) {
+    this.undefinedOutput = opts.undefinedOutput ?? 'empty';
+    this.maxDepth = opts.maxDepth ?? 200;
+    this.maxOutput = opts.maxOutput ?? 200_000_000;
+    Object.assign(this.globals, defaultGlobals());
+  }
+
+  resolve(name: string, ctx: Record<string, unknown>): unknown {
+    if (Object.prototype.hasOwnProperty.call(ctx, name)) return ctx[name];
+    const g = this.globals[name];
+    if (g !== undefined || name in this.globals) return g;
+    return MISSING;
+  }
+  filter(name: string): FilterFn | undefined {
+    return this.filters[name];
+  }
+  test(name: string): TestFn | undefined {
+    return this.tests[name];
+  }
+  filterFn(name: string): FilterFn | undefined {
+    return this.filters[name];
+  }
+  testFn(name: string): TestFn | undefined {
+    return this.tests[name];
+  }
+  call(fn: unknown, args: unknown[], kwargs?: Map<string, unknown>): unknown {
+    return callValueExported(fn, args, kwargs ?? null);
+  }
+
+  /** Parse and compile a template; syntax errors are TemplateError('TemplateSyntaxError'). */
+  fromString(source: string, name = '<template>'): Template {
+    let ast;
+    try {
+      ast = parseTemplate(source);
+    } catch (e) {
+      if (e instanceof SyntaxErr) {
+        const src = normalizedForError(source);
+        const { line, column } = lineCol(src, e.at);
+        throw new TemplateError('TemplateSyntaxError', e.message, name, line, column, e);
+      }
+      throw e;
+    }
+    const info: TemplateInfo = { name, source: ast.source };
+    const compiler = new Compiler(
+      info,
+      (n, at) => {
+        if (!this.filters[n]) throw syntaxAt('TemplateAssertionError', `No filter named '${n}'.`, info, at);
+      },
+      (n, at) => {
+        if (!this.tests[n]) throw syntaxAt('TemplateAssertionError', `No test named '${n}'.`, info, at);
+      },
+    );
+    let body;
+    try {
+      body = compiler.block(ast.body);
+    } catch (e) {
+      if (e instanceof TemplateError) throw e;
+      throw e;
+    }
+    return new Template(this, info, ast.body, body);
+  }
+}
+
+function normalizedForError(source: string): string {
+  return source.includes('\r') ? source.replace(/\r\n?/g, '\n') : source;
+}
+
+function syntaxAt(type: string, msg: string, info: TemplateInfo, at: number): TemplateError {
+  const { line, column } = lineCol(info.source, at);
+  return new TemplateError(type, msg, info.name, line, column);
+}
+
+/** Turn anything thrown while rendering into a TemplateError with a place, or rethrow host errors. */
+export function toTemplateError(e: unknown, info: TemplateInfo): unknown {
+  if (e instanceof TemplateError) return e;
+  if (e instanceof RenderError) {
+    const { line, column } = lineCol(e.tpl.source, e.at);
+    return new TemplateError(e.type, e.message, e.tpl.name, line, column, e.original);
+  }
+  if (e instanceof PyError) return new TemplateError(e.type, e.message, info.name, undefined, undefined, e);
+  return e;
+}
+
+export class Template {
+  constructor(
+    readonly env: Environment,
+    readonly info: TemplateInfo,
+    readonly ast: Stmt[],
+    private readonly body: (f: Frame, s: RenderState) => string,
+  ) {}
+
+  get name(): string {
+    return this.info.name;
+  }
+
+  /** Render with a context (names looked up before the globals). */
+  render(ctx: Record<string, unknown> = {}): string {
+    const st: RenderState = { rt: this.env, ctx };
+    const depth = this.env.depth;
+    try {
+      return this.body(new Frame(null), st);
+    } catch (e) {
+      if (e instanceof MacroReturn) return py.pyStr(e.value);
+      throw toTemplateError(e, this.info);
+    } finally {
+      this.env.depth = depth;
+    }
+  }
+
+  /**
+   * Run the template's top level and return what it defines (macros and top-level
+   * variables), as jinja2's `Template.module` does; macros stay bound to `ctx`.
+   */
+  makeModule(ctx: Record<string, unknown> = {}): Record<string, unknown> {
+    const st: RenderState = { rt: this.env, ctx };
+    const frame = new Frame(null);
+    try {
+      this.body(frame, st);
+    } catch (e) {
+      throw toTemplateError(e, this.info);
+    }
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const [k, v] of frame.vars) if (!k.startsWith('_')) out[k] = v;
+    return out;
+  }
+}
+
+import { callValue as callValueExported } from './compile.js';
+
+class Cycler {
+  private pos = 0;
+  constructor(readonly items: unknown[]) {
+    if (!items.length) throw new PyError('RuntimeError', 'at least one item has to be provided');
+  }
+  get current(): unknown {
+    return this.items[this.pos];
+  }
+  reset(): null {
+    this.pos = 0;
+    return null;
+  }
+  next(): unknown {
+    const v = this.items[this.pos];
+    this.pos = (this.pos + 1) % this.items.length;
+    return v;
+  }
+}
+
+class Joiner {
+  private used = false;
+  constructor(readonly sep: string) {}
+  __call__(): string {
+    if (!this.used) {
+      this.used = true;
+      return '';
+    }
+    return this.sep;
+  }
+}
+
+function intArg(x: unknown, what: string): number {
+  if (typeof x === 'boolean') return x ? 1 : 0;
+  if (typeof x !== 'number' || !Number.isInteger(x)) throw new PyError('TypeError', `'${py.typeName(x)}' object cannot be interpreted as an integer${what ? '' : ''}`);
+  return x;
+}
+
+/** jinja2's DEFAULT_NAMESPACE: range, dict, lipsum, cycler, joiner, namespace. */
+function defaultGlobals(): Record<string, unknown> {
+  return {
+    range: (...args: unknown[]) => {
+      const { pos, kw } = splitArgs(args);
+      if (kw.size) throw new PyError('TypeError', 'range() takes no keyword arguments');
+      if (pos.length === 0) throw new PyError('TypeError', 'range expected at least 1 argument, got 0');
+      if (pos.length > 3) throw new PyError('TypeError', `range expected at most 3 arguments, got ${pos.length}`);
+      const n = pos.map((x) => intArg(x, 'range'));
+      if (n.length === 1) return new py.PyRange(0, n[0]!, 1);
+      return new py.PyRange(n[0]!, n[1]!, n.length === 3 ? n[2]! : 1);
+    },
+    dict: (...args: unknown[]) => {
+      const { pos, kw } = splitArgs(args);
+      const d = new Map<unknown, unknown>();
+      if (pos.length > 1) throw new PyError('TypeError', `dict expected at most 1 argument, got ${pos.length}`);
+      if (pos.length === 1) {
+        const src = pos[0];
+        if (src instanceof Map) for (const [k, v] of src) py.dictSet(d, k, v);
+        else if (src !== null && typeof src === 'object' && Object.getPrototypeOf(src) === Object.prototype) for (const [k, v] of Object.entries(src)) d.set(k, v);
+        else
+          for (const item of py.iterate(src)) {
+            const pair = [...py.iterate(item)];
+            if (pair.length !== 2) throw new PyError('ValueError', `dictionary update sequence element #0 has length ${pair.length}; 2 is required`);
+            py.dictSet(d, pair[0], pair[1]);
+          }
+      }
+      for (const [k, v] of kw) d.set(k, v);
+      return d;
+    },
+    namespace: (...args: unknown[]) => {
+      const { pos, kw } = splitArgs(args);
+      const init = new Map<string, unknown>();
+      for (const p of pos) {
+        if (p instanceof Map) for (const [k, v] of p) init.set(String(k), v);
+        else if (p !== null && typeof p === 'object') for (const [k, v] of Object.entries(p)) init.set(k, v);
+      }
+      for (const [k, v] of kw) init.set(k, v);
+      return new Namespace(init);
+    },
+    cycler: (...args: unknown[]) => new Cycler(args.filter((a) => !isKwargs(a))),
+    joiner: (...args: unknown[]) => {
+      const { pos, kw } = splitArgs(args);
+      const sep = (pos[0] ?? kw.get('sep') ?? ', ') as string;
+      return new Joiner(py.pyStr(sep));
+    },
+  };
+}
+
+export { MacroReturn, Undefined, PY_STR, PY_REPR };
