@@ -1,0 +1,259 @@
+"""The reference side of tx's differential Jinja2 test: renders a corpus with Python's jinja2,
+configured exactly as dbt-core 1.10 configures it (dbt_common.clients.jinja.get_environment: the
+sandboxed MacroFuzzEnvironment with the do / loopcontrols / materialization / docs / test
+extensions, jinja2's default Undefined), dbt's base context as globals
+(dbt.context.base.generate_base_context) and each case's own context on top.
+
+Protocol (JSON lines on stdin, JSON lines on stdout, in order):
+  {"type": "package", "name": "dbt_utils", "files": [{"path": "...", "source": "..."}]}
+      -> {"type": "package", "name": ..., "macros": {"path": ["macro_name", ...]}}
+         Each file's macros are wrapped in dbt's own MacroGenerator (so `{{ return(x) }}` gives
+         x) and published as the namespace `name` (a dict) for cases that ask for the package;
+         the package "dbt" is also published at the top level, as dbt publishes its internal
+         macros.
+  {"type": "case", "id": "...", "source": "...", "name": "x.sql", "context": {...},
+   "packages": ["dbt", "dbt_utils"], "toplevel": ["project"], "stubs": true}
+      -> {"type": "case", "id": ..., "ok": true, "output": "..."}
+       | {"type": "case", "id": ..., "ok": false, "error": "UndefinedError", "message": "..."}
+Values in "context" use the codec of codec.ts ({"$float": 1.0}, {"$tuple": [...]},
+{"$set": [...]}, {"$dict": [[k, v], ...]}, {"$obj": {...}}; a plain JSON object is a dict).
+
+The stubs (adapter, api, load_result, target, execute, exceptions, model, this, ref, source,
+config, var) are
+mirrored one for one by stubs.ts; keep both tiny and identical.
+"""
+import json
+import os
+import sys
+import types
+
+# Everything dbt or a template prints (print(), log(), deprecation events) goes to stderr; only
+# our JSON lines go to stdout.
+_out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+
+import jinja2  # noqa: E402
+import jinja2.nodes  # noqa: E402
+from dbt_common.clients.jinja import get_environment  # noqa: E402
+from dbt.clients.jinja import MacroGenerator  # noqa: E402
+from dbt.context.base import generate_base_context  # noqa: E402
+from dbt.flags import set_from_args  # noqa: E402
+
+set_from_args(types.SimpleNamespace(), {})
+
+MACRO_PREFIX = "dbt_macro__"
+
+
+# ---------------------------------------------------------------------------- codec
+def decode(v):
+    if isinstance(v, list):
+        return [decode(x) for x in v]
+    if isinstance(v, dict):
+        if len(v) == 1:
+            (k, x), = v.items()
+            if k == "$float":
+                return float(x)
+            if k == "$tuple":
+                return tuple(decode(i) for i in x)
+            if k == "$set":
+                return set(decode(i) for i in x)
+            if k == "$dict":
+                return {decode(a): decode(b) for a, b in x}
+            if k == "$obj":
+                return {a: decode(b) for a, b in x.items()}
+        return {k: decode(x) for k, x in v.items()}
+    return v
+
+
+# ---------------------------------------------------------------------------- stubs
+VARS = {
+    "min_years_of_exp": 20,
+    "max_years_of_exp": 50,
+    "top_ranks": 5,
+    "persist_targets": "postgres, hive",
+    "dbt_date:time_zone": "America/Los_Angeles",
+}
+_NOTSET = object()
+
+
+class CompilationError(Exception):
+    """What the stubs raise (dbt raises its own CompilationError; only the name is compared)."""
+
+
+def raise_compiler_error(msg, node=None):
+    raise CompilationError(msg)
+
+
+def warn(msg, node=None):
+    return ""
+
+
+def var(name, default=_NOTSET):
+    if name in VARS:
+        return VARS[name]
+    if default is not _NOTSET:
+        return default
+    raise CompilationError("Required var '%s' not found in config" % name)
+
+
+def ref(*args, **kwargs):
+    return '"db"."main"."%s"' % args[-1]
+
+
+def source(source_name, table_name):
+    return '"db"."%s"."%s"' % (source_name, table_name)
+
+
+def config(*args, **kwargs):
+    return ""
+
+
+TYPE_LABELS = {"STRING": "TEXT", "TIMESTAMP": "TIMESTAMP", "FLOAT": "FLOAT", "INTEGER": "INT", "BOOLEAN": "BOOLEAN"}
+
+
+def translate_type(dtype):
+    return TYPE_LABELS.get(dtype.upper(), dtype)
+
+
+def numeric_type(dtype, precision, scale):
+    if precision is None or scale is None:
+        return dtype
+    return "{}({},{})".format(dtype, precision, scale)
+
+
+def load_result(name):
+    return None
+
+
+class Adapter:
+    """adapter.dispatch resolves `duckdb__name`, then `default__name`, in the macro namespace
+    (the package named, else the `dbt` package); adapter.quote double-quotes."""
+
+    def __init__(self, packages):
+        self._packages = packages
+
+    def dispatch(self, macro_name, macro_namespace=None):
+        ns = self._packages.get(macro_namespace or "dbt", {})
+        for prefix in ("duckdb__", "default__"):
+            if prefix + macro_name in ns:
+                return ns[prefix + macro_name]
+        raise CompilationError(
+            "In dispatch: No macro named '%s' found within namespace: '%s'" % (macro_name, macro_namespace)
+        )
+
+    def quote(self, identifier):
+        return '"%s"' % identifier
+
+    def type(self):
+        return "duckdb"
+
+
+def stub_context(packages):
+    return {
+        "adapter": Adapter(packages),
+        "api": {"Column": {"translate_type": translate_type, "numeric_type": numeric_type}},
+        "load_result": load_result,
+        "target": {"type": "duckdb", "name": "dev", "database": "db", "schema": "main", "threads": 1, "profile_name": "tx"},
+        "execute": False,
+        "exceptions": {"raise_compiler_error": raise_compiler_error, "warn": warn},
+        "model": {"name": "my_model", "package_name": "my_project", "unique_id": "model.my_project.my_model"},
+        "this": '"db"."main"."my_model"',
+        "ref": ref,
+        "source": source,
+        "config": config,
+        "var": var,
+    }
+
+
+# ---------------------------------------------------------------------------- rendering
+BASE = generate_base_context({})
+ENV = get_environment()
+PACKAGES = {}  # name -> list of (path, source, [macro names])
+
+
+def macro_names(source):
+    names = []
+    for node in ENV.parse(source).body:
+        if isinstance(node, jinja2.nodes.Macro) and node.name.startswith(MACRO_PREFIX):
+            names.append(node.name[len(MACRO_PREFIX):])
+    return names
+
+
+def load_package(msg):
+    files = []
+    out = {}
+    for f in msg["files"]:
+        try:
+            names = macro_names(f["source"])
+        except jinja2.TemplateSyntaxError as e:
+            names = []
+            out[f["path"]] = {"error": type(e).__name__, "message": str(e)}
+        else:
+            out[f["path"]] = names
+        files.append((f["path"], f["source"], names))
+    PACKAGES[msg["name"]] = files
+    return {"type": "package", "name": msg["name"], "macros": out}
+
+
+def build_context(case):
+    ctx = dict(BASE)
+    wanted = case.get("packages") or []
+    if wanted or case.get("stubs"):
+        namespaces = {}
+        ctx.update(stub_context(namespaces))
+        for pkg in wanted:
+            ns = {}
+            for path, src, names in PACKAGES[pkg]:
+                for name in names:
+                    macro = types.SimpleNamespace(name=name, macro_sql=src, unique_id="macro.%s.%s" % (pkg, name))
+                    ns[name] = MacroGenerator(macro, ctx)
+            namespaces[pkg] = ns
+            ctx[pkg] = ns
+        # dbt's own macros are also reachable unqualified, as in dbt, and so are those of the
+        # packages the case names in "toplevel" (a root project's macros).
+        for pkg in ["dbt"] + (case.get("toplevel") or []):
+            for name, gen in namespaces.get(pkg, {}).items():
+                ctx[name] = gen
+    ctx.update(decode(case.get("context") or {}))
+    return ctx
+
+
+def innermost(e):
+    # dbt's MacroGenerator wraps TypeError and TemplateRuntimeError raised inside a macro in
+    # CaughtMacroError(WithNodeError); report the original exception.
+    seen = 0
+    while hasattr(e, "exc") and isinstance(getattr(e, "exc"), BaseException) and seen < 20:
+        e = e.exc
+        seen += 1
+    return e
+
+
+def render_case(case):
+    try:
+        ctx = build_context(case)
+        template = ENV.from_string(case["source"], globals=ctx)
+        output = template.render(ctx)
+        return {"type": "case", "id": case["id"], "ok": True, "output": output}
+    except RecursionError as e:
+        return {"type": "case", "id": case["id"], "ok": False, "error": "RecursionError", "message": str(e)[:500]}
+    except Exception as e:  # noqa: BLE001 -- every exception is a result here
+        e = innermost(e)
+        return {"type": "case", "id": case["id"], "ok": False, "error": type(e).__name__, "message": str(e)[:500]}
+
+
+def main():
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        msg = json.loads(line)
+        if msg["type"] == "package":
+            res = load_package(msg)
+        else:
+            res = render_case(msg)
+        _out.write(json.dumps(res, ensure_ascii=False) + "\n")
+    _out.flush()
+
+
+if __name__ == "__main__":
+    main()
