@@ -1,0 +1,154 @@
+/**
+ * jinja2 3.1's built-in tests (`x is odd`, `x is divisibleby(3)`, ...), on tx's value model
+ * (see values.ts), errors included as PyError with Python's exception type.
+ */
+
+import { Markup, PyError, PyFloat, Undefined, isPlainObject } from './values.js';
+import { PyRange, compare, contains, eq, mod, pyStr, type CompareOp } from './py.js';
+import type { FilterEnv, TestFn } from './filters.js';
+
+/** A test taking the value plus exactly `extra` positional arguments (Python's arity errors). */
+function arity(fname: string, names: readonly string[], fn: (env: FilterEnv, value: unknown, args: unknown[]) => boolean): TestFn {
+  const n = names.length;
+  return (env, value, args) => {
+    if (args.length !== n - 1) {
+      const given = args.length + 1;
+      if (given > n)
+        throw new PyError(
+          'TypeError',
+          `${fname}() takes ${n} positional argument${n === 1 ? '' : 's'} but ${given} were given`,
+        );
+      const missing = names.slice(given).map((x) => `'${x}'`);
+      throw new PyError(
+        'TypeError',
+        `${fname}() missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${missing.join(' and ')}`,
+      );
+    }
+    return fn(env, value, args);
+  };
+}
+
+function one(fname: string, fn: (value: unknown) => boolean): TestFn {
+  return arity(fname, ['value'], (_env, value) => fn(value));
+}
+
+function operatorTest(op: string, fn: (a: unknown, b: unknown) => boolean): TestFn {
+  return (_env, value, args) => {
+    if (args.length !== 1) throw new PyError('TypeError', `${op} expected 2 arguments, got ${args.length + 1}`);
+    return fn(value, args[0]);
+  };
+}
+
+function cmp(op: CompareOp): TestFn {
+  return operatorTest(op, (a, b) => compare(op, a, b));
+}
+
+function isDict(x: unknown): boolean {
+  return x instanceof Map || isPlainObject(x);
+}
+
+function strOf(x: unknown): string {
+  if (typeof x === 'string') return x;
+  if (x instanceof Undefined) return '';
+  return pyStr(x);
+}
+
+const CASED_UPPER = /[\p{Uppercase}\p{Lt}]/u;
+const CASED_LOWER = /\p{Lowercase}/u;
+
+/** Python's str.islower(). */
+function isLower(s: string): boolean {
+  return CASED_LOWER.test(s) && !CASED_UPPER.test(s);
+}
+
+/** Python's str.isupper(). */
+function isUpper(s: string): boolean {
+  return /\p{Uppercase}/u.test(s) && !/[\p{Lowercase}\p{Lt}]/u.test(s);
+}
+
+function isNumber(x: unknown): boolean {
+  return typeof x === 'number' || typeof x === 'boolean' || x instanceof PyFloat;
+}
+
+function isInteger(x: unknown): boolean {
+  return typeof x === 'number' && Number.isInteger(x);
+}
+
+function isFloat(x: unknown): boolean {
+  return x instanceof PyFloat || (typeof x === 'number' && !Number.isInteger(x));
+}
+
+function isIterable(x: unknown): boolean {
+  if (typeof x === 'string' || x instanceof Markup || x instanceof Undefined) return true;
+  if (x === null || typeof x !== 'object') return false;
+  if (x instanceof PyFloat) return false;
+  if (Array.isArray(x) || isDict(x) || x instanceof Set) return true;
+  return typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function';
+}
+
+/** len(x) works and x has __getitem__. */
+function isSequence(x: unknown): boolean {
+  return (
+    typeof x === 'string' ||
+    x instanceof Markup ||
+    Array.isArray(x) ||
+    isDict(x) ||
+    x instanceof Undefined ||
+    x instanceof PyRange
+  );
+}
+
+function isCallable(x: unknown): boolean {
+  return typeof x === 'function' || x instanceof Undefined;
+}
+
+export const TESTS: Record<string, TestFn> = {
+  odd: one('test_odd', (v) => eq(mod(v, 2), 1)),
+  even: one('test_even', (v) => eq(mod(v, 2), 0)),
+  divisibleby: arity('test_divisibleby', ['value', 'num'], (_env, v, args) => eq(mod(v, args[0]), 0)),
+  defined: one('test_defined', (v) => !(v instanceof Undefined)),
+  undefined: one('test_undefined', (v) => v instanceof Undefined),
+  filter: arity('test_filter', ['value'], (env, v) => typeof v === 'string' && env.filter(v) !== undefined),
+  test: arity('test_test', ['value'], (env, v) => typeof v === 'string' && env.test(v) !== undefined),
+  none: one('test_none', (v) => v === null || v === undefined),
+  boolean: one('test_boolean', (v) => v === true || v === false),
+  false: one('test_false', (v) => v === false),
+  true: one('test_true', (v) => v === true),
+  integer: one('test_integer', isInteger),
+  float: one('test_float', isFloat),
+  lower: one('test_lower', (v) => isLower(strOf(v))),
+  upper: one('test_upper', (v) => isUpper(strOf(v))),
+  string: one('test_string', (v) => typeof v === 'string' || v instanceof Markup),
+  mapping: one('test_mapping', isDict),
+  number: one('test_number', isNumber),
+  sequence: one('test_sequence', isSequence),
+  iterable: one('test_iterable', isIterable),
+  callable: (_env, value, args) => {
+    if (args.length > 0) throw new PyError('TypeError', `callable() takes exactly one argument (${args.length + 1} given)`);
+    return isCallable(value);
+  },
+  sameas: arity('test_sameas', ['value', 'other'], (_env, v, args) => {
+    const o = args[0];
+    if (v === o) return true;
+    // None is a singleton; JS undefined from the host is None too.
+    return (v === null || v === undefined) && (o === null || o === undefined);
+  }),
+  escaped: one('test_escaped', (v) => v instanceof Markup),
+  in: arity('test_in', ['value', 'seq'], (_env, v, args) => contains(args[0], v)),
+  '==': operatorTest('eq', eq),
+  eq: operatorTest('eq', eq),
+  equalto: operatorTest('eq', eq),
+  '!=': operatorTest('ne', (a, b) => !eq(a, b)),
+  ne: operatorTest('ne', (a, b) => !eq(a, b)),
+  '>': cmp('>'),
+  gt: cmp('>'),
+  greaterthan: cmp('>'),
+  ge: cmp('>='),
+  '>=': cmp('>='),
+  '<': cmp('<'),
+  lt: cmp('<'),
+  lessthan: cmp('<'),
+  '<=': cmp('<='),
+  le: cmp('<='),
+};
+
