@@ -50,6 +50,7 @@ let afterCompile: { dbExists: boolean; manifest: Obj; compiledFiles: string[] };
 let build: TxRun;
 let manifest: Obj;
 let runResults: Obj;
+let txRun: Obj;
 
 function filesUnder(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[]).map((f) => f.split('\\').join('/')).sort();
@@ -67,6 +68,7 @@ beforeAll(async () => {
   build = await fx.txWith({ env }, 'build');
   manifest = fx.json('target/manifest.json');
   runResults = fx.json('target/run_results.json');
+  txRun = fx.json('target/tx_run.json');
 }, 120_000);
 afterAll(() => fx?.cleanup());
 
@@ -82,14 +84,26 @@ describe('tx compile', () => {
   });
 });
 
-describe('manifest.json', () => {
+describe('manifest.json (dbt manifest v12)', () => {
   it('every node has type, config, depends_on, raw and compiled SQL, and a sha256 checksum of its file', () => {
     const a = manifest.nodes['model.art.a'];
     expect(a).toMatchObject({
       unique_id: 'model.art.a',
       resource_type: 'model',
+      package_name: 'art',
       name: 'a',
-      path: 'models/a.sql',
+      // as dbt: path relative to the models folder, original_file_path relative to the project
+      path: 'a.sql',
+      original_file_path: 'models/a.sql',
+      schema: 'main',
+      alias: 'a',
+      language: 'sql',
+      compiled: true,
+      compiled_path: 'target/compiled/art/models/a.sql',
+      patch_path: 'art://models/props.yml',
+      refs: [{ name: 's', package: null, version: null }],
+      sources: [['raw', 'f']],
+      depends_on: { macros: [] },
       fqn: ['art', 'a'],
       relation_name: '"main"."a"',
       config: { materialized: 'table', tags: ['t1'] },
@@ -100,24 +114,39 @@ describe('manifest.json', () => {
       checksum: { name: 'sha256', checksum: createHash('sha256').update(FILES['models/a.sql']).digest('hex') },
     });
     expect(a.depends_on.nodes.sort()).toEqual(['seed.art.s', 'source.art.raw.f']);
-    expect(a.columns.id).toMatchObject({ name: 'id', description: 'Key.', tests: ['not_null'] });
+    expect(a.columns.id).toMatchObject({ name: 'id', description: 'Key.', data_type: null, meta: {} });
+    // dbt's config: defaults filled, hooks as lists
+    expect(a.config).toMatchObject({ enabled: true, 'post-hook': [], 'pre-hook': [], on_schema_change: 'ignore', contract: { enforced: false } });
     expect(manifest.nodes['model.art.b']).toMatchObject({ resource_type: 'model', config: { materialized: 'view' }, depends_on: { nodes: ['model.art.a'] } });
-    expect(manifest.nodes['model.art.e']).toMatchObject({ config: { materialized: 'ephemeral' }, relation_name: null });
+    expect(manifest.nodes['model.art.e']).toMatchObject({ config: { materialized: 'ephemeral' }, relation_name: null, schema: 'main', alias: 'e' });
     expect(manifest.nodes['model.art.c'].compiled_code).toContain('"__tx_cte__e" as (');
   });
 
   it('seeds, sources and tests are there with their type and dependencies', () => {
-    expect(manifest.nodes['seed.art.s']).toMatchObject({ resource_type: 'seed', relation_name: '"main"."s"', depends_on: { nodes: [] } });
+    const seed = manifest.nodes['seed.art.s'];
+    // a seed depends on nothing: dbt's seed has depends_on.macros only
+    expect(seed).toMatchObject({ resource_type: 'seed', relation_name: '"main"."s"', depends_on: { macros: [] }, path: 's.csv', original_file_path: 'seeds/s.csv', config: { materialized: 'seed' } });
+    expect(seed.checksum).toEqual({ name: 'sha256', checksum: createHash('sha256').update(FILES['seeds/s.csv']).digest('hex') });
+    expect(seed.depends_on.nodes).toBeUndefined();
     expect(manifest.sources['source.art.raw.f']).toMatchObject({
       resource_type: 'source',
+      package_name: 'art',
       source_name: 'raw',
+      identifier: 'f',
+      loader: '',
       relation_name: '"raw"."f"',
-      external: { location: 'data/f.csv', format: 'csv' },
+      original_file_path: 'models/props.yml',
+      external: { location: 'data/f.csv', file_format: 'csv' },
     });
     const test = Object.values(manifest.nodes as Record<string, Obj>).find((n) => n.resource_type === 'test')!;
     expect(test.depends_on.nodes).toEqual(['model.art.a']);
-    expect(test.test_metadata).toMatchObject({ name: 'not_null', column_name: 'id' });
+    expect(test.depends_on.macros).toEqual(['macro.tx.test_not_null']);
+    expect(test).toMatchObject({ attached_node: 'model.art.a', column_name: 'id', file_key_name: 'models.a', original_file_path: 'models/props.yml', refs: [{ name: 'a', package: null, version: null }] });
+    expect(test.test_metadata).toEqual({ name: 'not_null', kwargs: { column_name: 'id', model: "{{ get_where_subquery(ref('a')) }}" }, namespace: null });
+    expect(test.config).toMatchObject({ severity: 'ERROR', materialized: 'test' });
     expect(test.compiled_code).toMatch(/"main"\."a"/);
+    // the built-in generic test is a macro of package tx
+    expect(manifest.macros['macro.tx.test_not_null']).toMatchObject({ resource_type: 'macro', package_name: 'tx', macro_sql: expect.stringContaining('is null') });
   });
 
   it('parent and child maps follow the DAG', () => {
@@ -126,9 +155,18 @@ describe('manifest.json', () => {
     expect(manifest.child_map['seed.art.s']).toEqual(['model.art.a']);
   });
 
-  it('records the target without its password', () => {
-    expect(manifest.metadata).toMatchObject({ project_name: 'art', target: { name: 'duckdb', type: 'duckdb', schema: 'main' } });
-    expect(manifest.metadata.target.password).toBeUndefined();
+  it('has dbt\'s metadata; the target, without its password, is in tx_run.json', () => {
+    expect(manifest.metadata).toMatchObject({
+      dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json',
+      dbt_version: expect.stringMatching(/^1\.10\.0\+tx\./),
+      project_name: 'art',
+      adapter_type: 'duckdb',
+      invocation_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      env: {},
+    });
+    for (const k of ['exposures', 'metrics', 'groups', 'selectors', 'disabled', 'group_map', 'saved_queries', 'semantic_models', 'unit_tests']) expect(manifest[k], k).toEqual({});
+    expect(txRun.metadata).toMatchObject({ project_name: 'art', target: { name: 'duckdb', type: 'duckdb', schema: 'main' } });
+    expect(txRun.metadata.target.password).toBeUndefined();
   });
 });
 
@@ -136,17 +174,31 @@ describe('run_results.json', () => {
   it('has status, timing, rows affected and message for every node that ran', () => {
     expect(build.stderr).toBe('');
     expect(build.code).toBe(0);
-    expect(runResults.metadata.command).toBe('build');
+    expect(runResults.args.which).toBe('build');
+    expect(runResults.metadata).toMatchObject({ dbt_schema_version: 'https://schemas.getdbt.com/dbt/run-results/v6.json', invocation_id: manifest.metadata.invocation_id });
     expect(typeof runResults.elapsed_time).toBe('number');
     const byId: Record<string, Obj> = Object.fromEntries((runResults.results as Obj[]).map((r) => [r.unique_id, r]));
     expect(Object.keys(byId)).toHaveLength(7);
     expect(Object.keys(byId)).toEqual(expect.arrayContaining(['model.art.a', 'model.art.b', 'model.art.c', 'model.art.e', 'seed.art.s', 'source.art.raw.f', expect.stringMatching(/^test\.art\./)]));
-    expect(byId['model.art.a']).toMatchObject({ status: 'success', message: 'created table main.a', adapter_response: { rows_affected: 2 } });
+    expect(byId['model.art.a']).toMatchObject({
+      status: 'success',
+      message: 'created table main.a',
+      adapter_response: { rows_affected: 2 },
+      thread_id: expect.stringMatching(/^Thread-\d+ \(worker\)$/),
+      compiled: true,
+      compiled_code: manifest.nodes['model.art.a'].compiled_code,
+      relation_name: '"main"."a"',
+    });
     expect(byId['seed.art.s']).toMatchObject({ status: 'success', adapter_response: { rows_affected: 2 } });
     expect(byId['source.art.raw.f']).toMatchObject({ status: 'success', adapter_response: { rows_affected: 3 } });
     expect(byId['model.art.b']).toMatchObject({ status: 'success', message: 'created view main.b' });
     const test = Object.values(byId).find((r) => String(r.unique_id).startsWith('test.'))!;
-    expect(test.status).toBe('pass');
+    expect(test).toMatchObject({ status: 'pass', failures: 0 });
+    // what only tx knows (rejected rows of a file source) is in tx_run.json, same invocation
+    expect(txRun.metadata.invocation_id).toBe(runResults.metadata.invocation_id);
+    const f = (txRun.results as Obj[]).find((r) => r.unique_id === 'source.art.raw.f')!;
+    expect(f.details).toMatchObject({ rows_rejected: 0 });
+    expect(byId['source.art.raw.f'].details).toBeUndefined();
     for (const id of ['model.art.a', 'model.art.b', 'seed.art.s']) {
       const r = byId[id];
       expect(r.execution_time).toBeGreaterThan(0);

@@ -4,6 +4,9 @@ import { dirname, join } from 'node:path';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { txVersion } from '../load/package-root.js';
+import { scrub } from '../log/scrub.js';
+import { buildManifest } from './dbt-manifest.js';
+import { artifactMetadata, invocationId } from './dbt-meta.js';
 
 /** The hash of a compiled SQL file's content (`target/compiled/**.sql`, which ends with a newline). */
 export const sqlFileHash = (sql: string): string => hash('sha1', `${sql}\n`, 'base64');
@@ -18,7 +21,7 @@ export function jsonReplacer(_k: string, v: unknown): unknown {
 export function writeFileAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
+  writeFileSync(tmp, scrub(text)); // no secret reaches a file (compiler/log/scrub.ts)
   renameSync(tmp, path);
 }
 
@@ -31,85 +34,21 @@ export interface NodeResult {
   completedAt?: string;
   rowsAffected?: number;
   failures?: number;
-  /** Files written by exports, rejected rows, and the like. */
+  /** Files written by exports, rejected rows, and the like (target/tx_run.json, not run_results.json). */
   details?: Record<string, unknown>;
+  /** The scheduler's worker slot that ran it (`Thread-1 (worker)`, as dbt names them). */
+  threadId?: string;
 }
 
-function nodeJson(n: GraphNode): Record<string, unknown> {
-  return {
-    unique_id: n.uniqueId,
-    resource_type: n.resourceType,
-    name: n.name,
-    path: n.path,
-    fqn: n.fqn,
-    relation_name: n.relationName ?? null,
-    database: n.relation?.database ?? null,
-    schema: n.relation?.schema ?? null,
-    alias: n.relation?.identifier ?? null,
-    config: n.config,
-    tags: n.tags,
-    description: n.description,
-    columns: Object.fromEntries(
-      n.columns.map((c) => [c.name, { name: c.name, description: c.description, data_type: c.dataType ?? null, meta: c.meta, tests: c.tests.map((t) => t.name) }]),
-    ),
-    raw_code: n.rawSql ?? null,
-    compiled_code: n.compiledSql ?? null,
-    checksum: { name: 'sha256', checksum: n.checksum },
-    depends_on: { nodes: n.dependsOn },
-    refs: n.refs,
-    sources: n.sources,
-    ...(n.source
-      ? {
-          source_name: n.source.sourceName,
-          source_description: n.source.sourceDescription,
-          identifier: n.source.identifier,
-          external: n.source.path ? { location: n.source.path, format: n.source.format } : null,
-          loaded_at_field: n.source.loadedAtField ?? null,
-          freshness: n.source.freshness ?? null,
-        }
-      : {}),
-    ...(n.test
-      ? {
-          test_metadata: n.test.kind === 'generic' ? { name: n.test.testName, kwargs: n.test.args ?? {}, column_name: n.test.column ?? null } : null,
-          attached_node: n.test.attachedTo ?? null,
-          severity: n.test.severity,
-        }
-      : {}),
-    original_file_path: n.path,
-  };
-}
-
-/** target/manifest.json: every node with type, config, depends_on, raw and compiled SQL, checksum. */
+/**
+ * target/manifest.json: dbt's manifest v12 (see dbt-manifest.ts), so tools that read dbt's
+ * manifest read tx's.
+ */
 export function writeManifest(c: CompiledProject, targetDir: string): string {
-  const nodes: Record<string, unknown> = {};
-  const sources: Record<string, unknown> = {};
-  for (const n of c.nodes.values()) (n.resourceType === 'source' ? sources : nodes)[n.uniqueId] = nodeJson(n);
-  const parents: Record<string, string[]> = {};
-  const children: Record<string, string[]> = {};
-  for (const n of c.nodes.values()) {
-    parents[n.uniqueId] = n.dependsOn;
-    children[n.uniqueId] = c.dag.children(n.uniqueId);
-  }
-  const manifest = {
-    metadata: {
-      tx_schema_version: 'https://tx.dev/schemas/manifest/v1.json',
-      tx_version: txVersion(),
-      generated_at: new Date().toISOString(),
-      project_name: c.project.name,
-      target: c.target.public,
-    },
-    nodes,
-    sources,
-    docs: Object.fromEntries([...c.project.docs].map(([k, v]) => [k, { name: k, block_contents: v.text, path: v.file }])),
-    macros: {},
-    parent_map: parents,
-    child_map: children,
-  };
   const path = join(targetDir, 'manifest.json');
-  writeFileAtomic(path, JSON.stringify(manifest));
+  writeFileAtomic(path, JSON.stringify(buildManifest(c), jsonReplacer));
   return path;
 }
-
 /**
  * target/compiled/<path>.sql for every node with SQL. A checksum index beside them means a
  * compile rewrites only what changed, which matters at 10,000 models.
@@ -139,7 +78,7 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
       mkdirSync(dir, { recursive: true });
       dirs.add(dir);
     }
-    writeFileSync(abs, `${n.compiledSql}\n`);
+    writeFileSync(abs, scrub(`${n.compiledSql}\n`));
   }
   writeFileAtomic(indexPath, JSON.stringify(next));
 }
@@ -149,24 +88,74 @@ export function compiledPathOf(c: CompiledProject, n: GraphNode, kind: 'compiled
   return join(c.project.targetPath, kind, rel);
 }
 
-/** target/run_results.json: status, timing, rows affected and message per node. */
-export function writeRunResults(targetDir: string, command: string, results: NodeResult[], elapsed: number, args: Record<string, unknown>): string {
+/** run_results.json statuses: dbt's enum has no `cancelled` (an interrupted node is an error there). */
+function dbtStatus(s: NodeResult['status']): string {
+  return s === 'cancelled' ? 'error' : s;
+}
+
+/**
+ * target/run_results.json as dbt's run_results v6 (status, timing, thread, adapter response with
+ * rows affected, compiled SQL per node), and target/tx_run.json with what only tx knows: each
+ * result's details (rejected rows, validations, test samples, export files), the export steps
+ * (`after:<node>`), tx's own statuses (`cancelled`) and the target (without secrets).
+ */
+export function writeRunResults(
+  c: CompiledProject | null,
+  targetDir: string,
+  command: string,
+  results: NodeResult[],
+  elapsed: number,
+  args: Record<string, unknown>,
+): string {
+  const now = new Date();
+  const nodeResults = results.filter((r) => !r.uniqueId.startsWith('after:'));
   const body = {
-    metadata: { tx_version: txVersion(), generated_at: new Date().toISOString(), command },
+    metadata: artifactMetadata('run_results', now),
+    results: nodeResults.map((r) => {
+      const n = c?.nodes.get(r.uniqueId);
+      const rows = r.rowsAffected;
+      return {
+        status: dbtStatus(r.status),
+        timing: r.startedAt ? [{ name: 'execute', started_at: r.startedAt, completed_at: r.completedAt ?? r.startedAt }] : [],
+        thread_id: r.threadId ?? 'MainThread',
+        execution_time: r.executionTime,
+        adapter_response: { _message: r.message, ...(rows !== undefined ? { rows_affected: rows } : {}) },
+        message: r.message,
+        failures: r.failures ?? (r.status === 'pass' ? 0 : null),
+        unique_id: r.uniqueId,
+        compiled: n ? (n.compiledSql ? true : n.resourceType === 'seed' || n.resourceType === 'source' ? null : false) : null,
+        compiled_code: n?.compiledSql ?? null,
+        relation_name: n?.relationName ?? null,
+        batch_results: null,
+      };
+    }),
     elapsed_time: elapsed,
-    args,
+    args: { which: command, invocation_command: `tx ${command}`, ...args },
+  };
+  const path = join(targetDir, 'run_results.json');
+  writeFileAtomic(path, JSON.stringify(body, jsonReplacer, 1));
+  const txRun = {
+    metadata: {
+      tx_version: txVersion(),
+      invocation_id: invocationId(),
+      generated_at: now.toISOString(),
+      command,
+      project_name: c?.project.name ?? null,
+      target: c?.target.public ?? null,
+    },
+    elapsed_time: elapsed,
     results: results.map((r) => ({
       unique_id: r.uniqueId,
       status: r.status,
       message: r.message,
       execution_time: r.executionTime,
-      timing: r.startedAt ? [{ name: 'execute', started_at: r.startedAt, completed_at: r.completedAt }] : [],
-      adapter_response: { rows_affected: r.rowsAffected ?? null },
+      thread_id: r.threadId ?? 'MainThread',
+      timing: r.startedAt ? [{ name: 'execute', started_at: r.startedAt, completed_at: r.completedAt ?? r.startedAt }] : [],
+      rows_affected: r.rowsAffected ?? null,
       failures: r.failures ?? null,
       ...(r.details ? { details: r.details } : {}),
     })),
   };
-  const path = join(targetDir, 'run_results.json');
-  writeFileAtomic(path, JSON.stringify(body, jsonReplacer, 1));
+  writeFileAtomic(join(targetDir, 'tx_run.json'), JSON.stringify(txRun, jsonReplacer, 1));
   return path;
 }

@@ -42,12 +42,17 @@ describe('site data', () => {
   });
 
   it('judges source freshness from the catalog, and takes `tx source freshness` results over it', () => {
+    // dbt's catalog v1: sources apart from nodes, the newest load time as a stat
+    const entry = (id: string, at: string) => ({
+      metadata: { type: 'BASE TABLE', schema: 's', name: id.split('.').pop()! },
+      columns: { ts: { type: 'TIMESTAMP', index: 1, name: 'ts' } },
+      stats: { max_loaded_at: { id: 'max_loaded_at', label: 'Max loaded at', value: at, include: true } },
+      unique_id: id,
+    });
     const catalog = {
-      metadata: { generated_at: NOW.toISOString(), tx_version: 't', target: 'duckdb', target_type: 'duckdb' },
-      nodes: {
-        'source.p.s.fresh': { unique_id: 'source.p.s.fresh', relation: 'x', columns: [], max_loaded_at: '2026-01-02T11:00:00Z' },
-        'source.p.s.stale': { unique_id: 'source.p.s.stale', relation: 'y', columns: [], max_loaded_at: '2025-12-30T12:00:00Z' },
-      },
+      metadata: { generated_at: NOW.toISOString() },
+      nodes: {},
+      sources: { 'source.p.s.fresh': entry('source.p.s.fresh', '2026-01-02T11:00:00Z'), 'source.p.s.stale': entry('source.p.s.stale', '2025-12-30T12:00:00Z') },
     };
     const a = buildSiteData({ manifest, runResults, catalog, warnings: [] }, new Map(), { generatedAt: NOW }).index;
     const row = (ix: typeof a, name: string) => ix.overview.freshness.find((f) => ix.nodes.name[f.node] === name)!;

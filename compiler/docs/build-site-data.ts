@@ -4,7 +4,8 @@
  */
 import { columnLineageFor, type ModelLineage } from './column-lineage.js';
 import type { Artifacts } from './read-artifacts.js';
-import type { Manifest, ManifestNode, RunResult } from './manifest-types.js';
+import { txVersionOf } from '../artifacts/dbt-meta.js';
+import { catalogView, type Manifest, type ManifestNode, type RunResult } from './manifest-types.js';
 import { renderMarkdown } from './markdown.js';
 import { layoutGraph, type LayoutResult } from './site/layout.js';
 import type { FreshnessRow, NodeType, Overview, SiteColumn, SiteIndex, SiteNode, SiteRun } from './site/site-data.js';
@@ -58,10 +59,11 @@ function toRun(r: RunResult | undefined): SiteRun | null {
 export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, opts: { generatedAt?: Date; dagreMax?: number } = {}): SiteData {
   const now = opts.generatedAt ?? new Date();
   const { manifest, runResults, catalog } = a;
-  const all = [...Object.values(manifest.nodes), ...Object.values(manifest.sources)];
+  // unit tests are apart from nodes in dbt's manifest; the site shows them among the tests
+  const all = [...Object.values(manifest.nodes), ...Object.values(manifest.sources), ...Object.values(manifest.unit_tests ?? {})];
   const entries: Entry[] = [];
   for (const m of all) {
-    const type = (['model', 'source', 'seed', 'test'].includes(m.resource_type) ? m.resource_type : 'model') as NodeType;
+    const type = (m.resource_type === 'unit_test' ? 'test' : ['model', 'source', 'seed', 'test'].includes(m.resource_type) ? m.resource_type : 'model') as NodeType;
     entries.push({ id: m.unique_id, type, m });
   }
   // exports listed in a model's config become nodes downstream of it
@@ -130,7 +132,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
     if (e.type !== 'source' || !e.m) return;
     const r = results.get(e.id);
     const run = toRun(r);
-    const maxLoaded = catalog?.nodes[e.id]?.max_loaded_at ?? null;
+    const maxLoaded = catalogView(catalog, e.id)?.max_loaded_at ?? null;
     const ref = maxLoaded ?? run?.completed_at ?? null;
     const age = ref ? Math.max(0, Math.round((now.getTime() - Date.parse(ref)) / 1000)) : null;
     const f = (e.m.freshness ?? null) as Record<string, unknown> | null;
@@ -144,7 +146,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
     if (checked) {
       const c = checked.criteria ?? {};
       const checkedRule = [ruleText(c.warn_after, 'warn'), ruleText(c.error_after, 'error')].filter(Boolean).join(', ') || rule;
-      freshness.set(i, { node: i, loaded_at: run?.completed_at ?? null, rows: run?.rows ?? null, max_loaded_at: checked.max_loaded_at, rule: checkedRule, status: checked.status, age_s: checked.max_loaded_at_time_ago_in_s });
+      freshness.set(i, { node: i, loaded_at: run?.completed_at ?? null, rows: run?.rows ?? null, max_loaded_at: checked.max_loaded_at ?? null, rule: checkedRule, status: checked.status, age_s: checked.max_loaded_at_time_ago_in_s ?? null });
       return;
     }
     freshness.set(i, { node: i, loaded_at: run?.completed_at ?? null, rows: run?.rows ?? null, max_loaded_at: maxLoaded, rule, status, age_s: age });
@@ -188,7 +190,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
       };
     }
     const m = e.m!;
-    const cat = catalog?.nodes[m.unique_id];
+    const cat = catalogView(catalog, m.unique_id);
     const l = lineageOf.get(m.unique_id);
     const declared = Object.values(m.columns ?? {});
     const names: string[] = [];
@@ -221,7 +223,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
         // the manifest-like data the site ships: columns[].depends_on
         const mc = enriched[m.resource_type === 'source' ? 'sources' : 'nodes'][m.unique_id]!.columns;
         const target = Object.values(mc).find((c) => c.name.toLowerCase() === name.toLowerCase());
-        const rec = target ?? (mc[name] = { name, description: '', data_type: null, meta: {}, tests: [] });
+        const rec = target ?? (mc[name] = { name, description: '', meta: {}, data_type: null, constraints: [], quote: null, config: { meta: {}, tags: [] }, tags: [], granularity: null, doc_blocks: [] });
         Object.assign(rec, { depends_on: cl.depends_on, lineage: { transform: cl.transform, traced: !cl.untraced, ...(cl.untraced ? { reason: cl.untraced } : {}) } });
       }
       if (type && !d?.data_type) {
@@ -264,7 +266,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
         source_name: m.source_name ?? m.fqn[1] ?? '',
         source_description_html: renderMarkdown(m.source_description),
         location: m.external?.location ?? null,
-        format: m.external?.format ?? null,
+        format: m.external?.file_format ?? m.external?.format ?? null,
         loaded_at_field: m.loaded_at_field ?? null,
         freshness: freshness.get(i) ?? null,
       };
@@ -277,7 +279,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
         column: m.test_metadata?.column_name ?? null,
         kwargs: m.test_metadata?.kwargs ?? {},
         attached: attached ? idx.get(attached) ?? -1 : -1,
-        severity: m.severity ?? null,
+        severity: m.severity ?? (typeof m.config?.severity === 'string' ? m.config.severity.toLowerCase() : null),
       };
     }
     return node;
@@ -340,14 +342,14 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
   const index: SiteIndex = {
     meta: {
       project: manifest.metadata.project_name ?? 'project',
-      tx_version: String(manifest.metadata.tx_version ?? ''),
+      tx_version: String(txVersionOf(manifest.metadata.dbt_version) ?? manifest.metadata.tx_version ?? ''),
       generated_at: now.toISOString(),
       manifest_generated_at: manifest.metadata.generated_at ?? null,
       run_results_generated_at: runResults?.metadata?.generated_at ?? null,
-      run_command: runResults?.metadata?.command ?? null,
+      run_command: (runResults?.args?.which as string | undefined) ?? (runResults?.metadata?.command as string | undefined) ?? null,
       run_elapsed: runResults?.elapsed_time ?? null,
       catalog_generated_at: catalog?.metadata?.generated_at ?? null,
-      target: (manifest.metadata.target?.name as string | undefined) ?? null,
+      target: (a.txRun?.metadata.target?.name as string | undefined) ?? null,
       warnings: a.warnings,
       layout: { engine: layout.engine, ms: Math.round(layout.ms), width: Math.round(layout.width), height: Math.round(layout.height) },
     },

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/artifacts.js';
+import { artifactMetadata } from '../artifacts/dbt-meta.js';
 import { TxError } from '../errors.js';
-import { txVersion } from '../load/package-root.js';
 import type { TargetConfig, TargetLog } from '../../targets/target.js';
 import { createTarget } from '../../targets/registry.js';
 import type { Catalog, CatalogEntry, Manifest } from './manifest-types.js';
@@ -24,12 +24,12 @@ export interface CatalogOptions {
 const quietLog: TargetLog = { statement: () => {}, info: () => {}, warn: () => {} };
 
 export async function buildCatalog(o: CatalogOptions): Promise<Catalog> {
-  const meta = { generated_at: new Date().toISOString(), tx_version: txVersion(), target: o.target.name, target_type: o.target.config.type };
+  const meta = artifactMetadata('catalog');
   const dbPath = o.target.config.path;
   if (o.target.config.type === 'duckdb' && typeof dbPath === 'string' && dbPath !== ':memory:' && !existsSync(dbPath)) {
     // opening it would create an empty database file: there is nothing to read yet
     o.log?.(`catalog: skipped, the DuckDB file ${dbPath} does not exist yet (run \`tx build\`)`);
-    return { metadata: meta, nodes: {}, errors: [{ unique_id: '', message: `${dbPath} does not exist` }] };
+    return { metadata: meta, nodes: {}, sources: {}, errors: [`${dbPath} does not exist`] };
   }
   let target;
   try {
@@ -44,7 +44,8 @@ export async function buildCatalog(o: CatalogOptions): Promise<Catalog> {
     throw new TxError('TARGET', `cannot connect to target ${o.target.name} to read column types: ${(e as Error).message}`, { hint: 'use `tx docs generate --no-catalog` to build the site without a warehouse' });
   }
   const nodes: Record<string, CatalogEntry> = {};
-  const errors: { unique_id: string; message: string }[] = [];
+  const sources: Record<string, CatalogEntry> = {};
+  const errors: string[] = [];
   try {
     for (const n of [...Object.values(o.manifest.nodes), ...Object.values(o.manifest.sources)]) {
       if (!n.schema || !(n.alias ?? n.identifier) || n.resource_type === 'test') continue;
@@ -52,30 +53,42 @@ export async function buildCatalog(o: CatalogOptions): Promise<Catalog> {
       try {
         const cols = await session.columns(relation);
         if (!cols.length) continue; // not built yet
-        const entry: CatalogEntry = { unique_id: n.unique_id, relation: n.relation_name ?? `${relation.schema}.${relation.identifier}`, columns: cols.map((c, i) => ({ name: c.name, type: c.type, index: i + 1 })) };
+        // dbt's catalog v1 entry: table metadata, columns by name with their position, stats
+        const entry: CatalogEntry = {
+          metadata: {
+            type: n.resource_type === 'model' && n.config?.materialized === 'view' ? 'VIEW' : 'BASE TABLE',
+            schema: relation.schema,
+            name: relation.identifier,
+            database: relation.database ?? null,
+            comment: null,
+            owner: null,
+          },
+          columns: Object.fromEntries(cols.map((c, i) => [c.name, { type: c.type, index: i + 1, name: c.name, comment: null }])),
+          stats: { has_stats: { id: 'has_stats', label: 'Has Stats?', value: false, include: false, description: 'Indicates whether there are statistics for this table' } },
+          unique_id: n.unique_id,
+        };
         if (n.resource_type === 'source' && n.loaded_at_field && n.relation_name) {
           try {
             const rows = await session.connection.query(`select max(${n.loaded_at_field}) as m from ${n.relation_name}`);
             const v = rows[0]?.m;
-            entry.max_loaded_at = v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
+            const at = v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
+            // the newest `loaded_at_field`, as a stat dbt's schema allows (value: string)
+            entry.stats.max_loaded_at = { id: 'max_loaded_at', label: 'Max loaded at', value: at, include: true, description: `max(${n.loaded_at_field}) when the catalog was read` };
+            entry.stats.has_stats = { ...entry.stats.has_stats!, value: true };
           } catch (e) {
-            errors.push({ unique_id: n.unique_id, message: `max(${n.loaded_at_field}): ${(e as Error).message}` });
+            errors.push(`${n.unique_id}: max(${n.loaded_at_field}): ${(e as Error).message}`);
           }
         }
-        nodes[n.unique_id] = entry;
+        (n.resource_type === 'source' ? sources : nodes)[n.unique_id] = entry;
       } catch (e) {
-        errors.push({ unique_id: n.unique_id, message: (e as Error).message });
+        errors.push(`${n.unique_id}: ${(e as Error).message}`);
       }
     }
   } finally {
     await session.close();
   }
-  const catalog: Catalog = {
-    metadata: meta,
-    nodes,
-    ...(errors.length ? { errors } : {}),
-  };
+  const catalog: Catalog = { metadata: meta, nodes, sources, errors: errors.length ? errors : null };
   writeFileAtomic(join(o.targetDir, 'catalog.json'), JSON.stringify(catalog, null, 1));
-  o.log?.(`catalog: ${Object.keys(nodes).length} relations introspected${errors.length ? `, ${errors.length} errors` : ''}`);
+  o.log?.(`catalog: ${Object.keys(nodes).length + Object.keys(sources).length} relations introspected${errors.length ? `, ${errors.length} errors` : ''}`);
   return catalog;
 }

@@ -11,7 +11,7 @@
  * with the reason, and nothing is guessed.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { Catalog, Manifest, ManifestNode } from './manifest-types.js';
+import { catalogView, type Catalog, type Manifest, type ManifestNode } from './manifest-types.js';
 
 export interface UpstreamColumn {
   node: string;
@@ -587,12 +587,14 @@ export interface LineageInput {
  */
 export async function computeColumnLineage({ manifest, catalog }: LineageInput): Promise<Map<string, ModelLineage>> {
   const all = [...Object.values(manifest.nodes), ...Object.values(manifest.sources)];
-  const defaultSchema = String(manifest.metadata.target?.schema ?? 'main');
+  // unqualified names resolve to the target's schema: the schema of any model or seed without a custom one
+  const plain = all.find((n) => (n.resource_type === 'model' || n.resource_type === 'seed') && n.config?.schema == null && n.schema);
+  const defaultSchema = String(plain?.schema ?? 'main');
   const relations = new RelationIndex(all, defaultSchema);
   const known = new Map<string, NodeColumns>();
   // what is known before any SQL is walked: the catalog (exact) and declared source/seed columns
   for (const n of all) {
-    const cat = catalog?.nodes[n.unique_id];
+    const cat = catalogView(catalog, n.unique_id);
     if (cat && cat.columns.length) known.set(n.unique_id, { columns: cat.columns.map((c) => c.name), complete: true });
     else if (n.resource_type === 'source' && Object.keys(n.columns).length) known.set(n.unique_id, { columns: Object.keys(n.columns), complete: true });
     else if (Object.keys(n.columns ?? {}).length) known.set(n.unique_id, { columns: Object.keys(n.columns), complete: false });
@@ -621,7 +623,7 @@ export async function computeColumnLineage({ manifest, catalog }: LineageInput):
       return;
     }
     // unaliased expressions have names only the warehouse knows: take them from the catalog by position
-    const cat = catalog?.nodes[n.unique_id]?.columns;
+    const cat = catalogView(catalog, n.unique_id)?.columns;
     let columns = rel.columns;
     if (cat && rel.complete && cat.length === columns.length) columns = columns.map((c, j) => ({ name: cat[j]!.name, info: c.info }));
     const lineage: ModelLineage = { columns: columns.filter((c) => c.name).map(toColumnLineage), complete: rel.complete && columns.every((c) => c.name) };

@@ -10,6 +10,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/artifacts.js';
+import { scrub } from '../log/scrub.js';
 import { bundleSiteScript } from './bundle.js';
 import { buildSiteData } from './build-site-data.js';
 import { computeColumnLineage } from './column-lineage.js';
@@ -53,8 +54,8 @@ export async function generateDocs(o: GenerateOptions): Promise<GenerateReport> 
   if (o.catalog) {
     artifacts.catalog = await o.catalog();
     lap('catalog');
-    if (!Object.keys(artifacts.catalog.nodes).length) {
-      artifacts.warnings.push(`The warehouse holds none of the project's relations yet${artifacts.catalog.errors?.[0] ? ` (${artifacts.catalog.errors[0].message})` : ''}: column types come only from properties files. Run \`tx build\`, then generate again.`);
+    if (!Object.keys(artifacts.catalog.nodes).length && !Object.keys(artifacts.catalog.sources ?? {}).length) {
+      artifacts.warnings.push(`The warehouse holds none of the project's relations yet${artifacts.catalog.errors?.[0] ? ` (${artifacts.catalog.errors[0]})` : ''}: column types come only from properties files. Run \`tx build\`, then generate again.`);
     }
   } else if (artifacts.catalog) {
     const ct = Date.parse(artifacts.catalog.metadata?.generated_at ?? '');
@@ -73,14 +74,14 @@ export async function generateDocs(o: GenerateOptions): Promise<GenerateReport> 
   rmSync(join(out, 'data'), { recursive: true, force: true });
   mkdirSync(join(out, 'data', 'nodes'), { recursive: true });
   mkdirSync(join(out, 'assets'), { recursive: true });
-  const indexJson = JSON.stringify(site.index);
+  const indexJson = scrub(JSON.stringify(site.index));
   writeFileSync(join(out, 'data', 'index.json'), indexJson);
   writeFileSync(join(out, 'data', 'index.js'), dataScript('index', indexJson));
   for (let k = 0; k * CHUNK_SIZE < site.nodes.length; k++) {
-    const json = JSON.stringify(site.nodes.slice(k * CHUNK_SIZE, (k + 1) * CHUNK_SIZE));
+    const json = scrub(JSON.stringify(site.nodes.slice(k * CHUNK_SIZE, (k + 1) * CHUNK_SIZE)));
     writeFileSync(join(out, 'data', 'nodes', `c${k}.js`), dataScript(`c${k}`, json));
   }
-  const enriched = JSON.stringify(site.manifest);
+  const enriched = scrub(JSON.stringify(site.manifest));
   writeFileSync(join(out, 'manifest.json'), enriched);
   // As dbt's docs generate does, target/manifest.json itself gets the column lineage
   // (columns[].depends_on); its metadata, and so every staleness check, stay as they were.

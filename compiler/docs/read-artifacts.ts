@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TxError } from '../errors.js';
-import type { Catalog, Manifest, RunResults, SourcesResults } from './manifest-types.js';
+import type { Catalog, Manifest, RunResults, SourcesResults, TxRun } from './manifest-types.js';
 
 export interface Artifacts {
   manifest: Manifest;
@@ -9,6 +9,8 @@ export interface Artifacts {
   catalog: Catalog | null;
   /** target/sources.json from `tx source freshness`, when present. */
   sources?: SourcesResults | null;
+  /** target/tx_run.json of the same run as run_results.json, when present: tx's own data about it. */
+  txRun?: TxRun | null;
   /** Things a reader of the site should know (shown as banners and printed by the CLI). */
   warnings: string[];
 }
@@ -45,6 +47,7 @@ export function readArtifacts(targetDir: string, projectDir?: string): Artifacts
   }
 
   let runResults: RunResults | null = null;
+  let txRun: TxRun | null = null;
   const rPath = join(targetDir, 'run_results.json');
   if (!existsSync(rPath)) {
     warnings.push('No run results (target/run_results.json): statuses, durations and rows are not shown. Run `tx build` and generate the docs again.');
@@ -58,7 +61,26 @@ export function readArtifacts(targetDir: string, projectDir?: string): Artifacts
         `The run results (${runResults.metadata.generated_at}) are older than the manifest (${manifest.metadata.generated_at}): statuses are from a run of an earlier compile and may not match the SQL shown.`,
       );
     }
-    const ids = new Set([...Object.keys(manifest.nodes), ...Object.keys(manifest.sources)]);
+    // tx's own data about the run (details, export steps, statuses dbt has no word for) is in
+    // target/tx_run.json; it belongs to these results when both come from one invocation
+    const tPath = join(targetDir, 'tx_run.json');
+    if (existsSync(tPath)) {
+      const t = readJson<TxRun>(tPath, 'tx run data', 'run `tx build` to write it again');
+      if (Array.isArray(t?.results) && (!runResults.metadata?.invocation_id || t.metadata?.invocation_id === runResults.metadata.invocation_id)) {
+        txRun = t;
+        const byId = new Map(runResults.results.map((r) => [r.unique_id, r]));
+        for (const x of t.results) {
+          const r = byId.get(x.unique_id);
+          if (r) {
+            if (x.details) r.details = x.details;
+            if (x.status === 'cancelled') r.status = 'cancelled';
+          } else if (x.unique_id.startsWith('after:')) {
+            runResults.results.push({ ...x, adapter_response: { rows_affected: x.rows_affected ?? null } });
+          }
+        }
+      }
+    }
+    const ids = new Set([...Object.keys(manifest.nodes), ...Object.keys(manifest.sources), ...Object.keys(manifest.unit_tests ?? {})]);
     const unknown = runResults.results.filter((r) => !ids.has(r.unique_id) && !r.unique_id.startsWith('after:'));
     if (unknown.length) {
       warnings.push(`${unknown.length} run result(s) are for nodes no longer in the manifest (e.g. ${unknown[0]!.unique_id}): the run results are stale.`);
@@ -69,7 +91,8 @@ export function readArtifacts(targetDir: string, projectDir?: string): Artifacts
   const cPath = join(targetDir, 'catalog.json');
   if (existsSync(cPath)) {
     catalog = readJson<Catalog>(cPath, 'catalog', 'run `tx docs generate` without --no-catalog to write it again');
-    if (!catalog?.nodes) catalog = null;
+    // dbt's catalog v1 (columns keyed by name); a catalog of the older tx shape is not used
+    if (!catalog?.nodes || Object.values(catalog.nodes).some((e) => !e || Array.isArray(e.columns))) catalog = null;
   }
 
   let sources: SourcesResults | null = null;
@@ -83,7 +106,7 @@ export function readArtifacts(targetDir: string, projectDir?: string): Artifacts
     const newer = newerThan(projectDir, time(manifest.metadata.generated_at));
     if (newer) warnings.push(`The manifest (${manifest.metadata.generated_at}) is older than ${newer}: run \`tx compile\` or \`tx build\` so the docs show the current project.`);
   }
-  return { manifest, runResults, catalog, sources, warnings };
+  return { manifest, runResults, catalog, sources, txRun, warnings };
 }
 
 /** The first project file modified after `t` (models, macros, seeds, tests, project.yml), if any. */

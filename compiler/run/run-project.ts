@@ -4,6 +4,7 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { TxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { allowSecretEnvVars } from '../log/scrub.js';
 import { selectNodes, withAttachedTests } from '../select/selector.js';
 import type { TargetSession } from '../../targets/target.js';
 import { createTarget } from '../../targets/registry.js';
@@ -137,7 +138,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   const total = steps.length;
   if (!total) {
     logger.warn(`Nothing to ${o.command}: the selection matched no nodes.`);
-    writeRunResults(targetDir, o.command, [], 0, { select: o.select ?? [], exclude: o.exclude ?? [] });
+    writeRunResults(c, targetDir, o.command, [], 0, { select: o.select ?? [], exclude: o.exclude ?? [], target: c.target.name, threads: o.threads, full_refresh: o.fullRefresh });
     return { results: [], exitCode: 0 };
   }
   logger.info(`Running ${o.command} on target ${c.target.name} (${targetCfg.type}) with ${o.threads} thread${o.threads === 1 ? '' : 's'}: ${total} node${total === 1 ? '' : 's'}`);
@@ -154,7 +155,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   let results: NodeResult[] = [];
   try {
     for (const h of c.project.onRunStart) {
-      const sql = c.renderString(h, 'project.yml (on-run-start)').trim();
+      const sql = allowSecretEnvVars(() => c.renderString(h, 'project.yml (on-run-start)')).trim();
       if (sql) await session.connection.execute(sql, { node: 'on-run-start' });
     }
     results = await schedule({
@@ -210,7 +211,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
     });
     if (!o.signal.aborted) {
       for (const h of c.project.onRunEnd) {
-        const sql = c.renderString(h, 'project.yml (on-run-end)').trim();
+        const sql = allowSecretEnvVars(() => c.renderString(h, 'project.yml (on-run-end)')).trim();
         if (sql) await session.connection.execute(sql, { node: 'on-run-end' });
       }
     }
@@ -219,7 +220,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
     await session.close().catch(() => undefined);
   }
   const elapsed = (performance.now() - t0) / 1000;
-  writeRunResults(targetDir, o.command, results, elapsed, { select: o.select ?? [], exclude: o.exclude ?? [], target: c.target.name });
+  writeRunResults(c, targetDir, o.command, results, elapsed, { select: o.select ?? [], exclude: o.exclude ?? [], target: c.target.name, threads: o.threads, full_refresh: o.fullRefresh });
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const ok = count('success') + count('pass');
   const errors = count('error') + count('fail') + count('cancelled');

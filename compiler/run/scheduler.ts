@@ -26,6 +26,7 @@ export async function schedule(o: ScheduleOptions): Promise<NodeResult[]> {
   const inOrder = new Set(o.order);
   const waits = new Map(o.order.map((id) => [id, o.waitsFor(id).filter((d) => inOrder.has(d) && d !== id)]));
   const running = new Map<string, Promise<void>>();
+  const busy = new Set<number>();
   let stop = false;
 
   const finish = (r: NodeResult) => {
@@ -51,11 +52,16 @@ export async function schedule(o: ScheduleOptions): Promise<NodeResult[]> {
       if (!pending.has(id)) continue;
       if (!waits.get(id)!.every((w) => results.has(w))) continue;
       pending.delete(id);
+      // the lowest free worker slot runs it: thread ids as dbt writes them in run_results.json
+      let slot = 1;
+      while (busy.has(slot)) slot++;
+      busy.add(slot);
       const p = o
         .run(id)
         .catch((e: unknown): NodeResult => ({ uniqueId: id, status: 'error', message: (e as Error).message ?? String(e), executionTime: 0 }))
         .then((r) => {
-          finish(r);
+          busy.delete(slot);
+          finish({ ...r, threadId: r.threadId ?? `Thread-${slot} (worker)` });
           running.delete(id);
         });
       running.set(id, p);

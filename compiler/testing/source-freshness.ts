@@ -16,8 +16,8 @@ import { jsonReplacer, writeFileAtomic } from '../artifacts/artifacts.js';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { TxError, didYouMean } from '../errors.js';
-import { txVersion } from '../load/package-root.js';
 import type { Logger } from '../log/logger.js';
+import { artifactMetadata } from '../artifacts/dbt-meta.js';
 import { selectNodes } from '../select/selector.js';
 import { createTarget } from '../../targets/registry.js';
 
@@ -140,22 +140,29 @@ export async function sourceFreshness(c: CompiledProject, o: FreshnessOptions): 
       join(targetDir, 'sources.json'),
       JSON.stringify(
         {
-          metadata: { tx_version: txVersion(), generated_at: new Date().toISOString() },
+          // dbt's sources v3: a measured result, or `runtime error` with the error (no max to show)
+          metadata: artifactMetadata('sources'),
           elapsed_time: (performance.now() - t0) / 1000,
-          results: results.map((r) => ({
-            unique_id: r.uniqueId,
-            status: r.status,
-            max_loaded_at: r.maxLoadedAt,
-            snapshotted_at: r.snapshottedAt,
-            max_loaded_at_time_ago_in_s: r.ageSeconds,
-            criteria: {
-              warn_after: r.criteria.warnAfter ?? null,
-              error_after: r.criteria.errorAfter ?? null,
-              filter: r.criteria.filter ?? null,
-            },
-            message: r.message,
-            execution_time: r.executionTime,
-          })),
+          results: results.map((r) =>
+            r.maxLoadedAt === null || r.ageSeconds === null
+              ? { unique_id: r.uniqueId, error: r.message, status: 'runtime error' }
+              : {
+                  unique_id: r.uniqueId,
+                  max_loaded_at: r.maxLoadedAt,
+                  snapshotted_at: r.snapshottedAt,
+                  max_loaded_at_time_ago_in_s: r.ageSeconds,
+                  status: r.status,
+                  criteria: {
+                    warn_after: r.criteria.warnAfter ?? { count: null, period: null },
+                    error_after: r.criteria.errorAfter ?? { count: null, period: null },
+                    filter: r.criteria.filter ?? null,
+                  },
+                  adapter_response: { _message: r.message },
+                  timing: [{ name: 'execute', started_at: r.snapshottedAt, completed_at: new Date(Date.parse(r.snapshottedAt) + r.executionTime * 1000).toISOString() }],
+                  thread_id: 'Thread-1 (worker)',
+                  execution_time: r.executionTime,
+                },
+          ),
         },
         jsonReplacer,
         1,

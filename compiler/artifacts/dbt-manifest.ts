@@ -1,0 +1,423 @@
+/**
+ * The compiled project as dbt's manifest v12 (what dbt-core 1.10 writes), so dbt's ecosystem
+ * (dagster-dbt, Cosmos, Elementary, data catalogs) reads it. Field by field as dbt fills it:
+ * `path` relative to the resource folder and `original_file_path` relative to the project,
+ * sha256 checksums of the files, dbt-style config (defaults, `pre-hook`/`post-hook` lists,
+ * upper-case test severity), `depends_on.macros`, `refs`, `sources`, generic tests with
+ * `attached_node`, `column_name` and `test_metadata`, unit tests in `unit_tests`, macros and docs
+ * blocks, disabled models and seeds in `disabled`.
+ *
+ * tx's own config keys (`exports`, `validate`, Hive options, …) stay in `config`, whose schema
+ * allows extra keys; nothing tx-specific goes where the schema forbids it.
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { CompiledProject } from '../compile/compile-project.js';
+import { BUILTIN_MACROS } from '../compile/builtin-macros.js';
+import type { GraphNode } from '../compile/nodes.js';
+import type { ColumnProps, SqlFile } from '../load/project-types.js';
+import { artifactMetadata } from './dbt-meta.js';
+import { macroBlocks, macroCalls, type MacroBlock } from './dbt-macros.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The package built-in macros belong to (dbt's are `macro.dbt.*`). */
+export const BUILTIN_PACKAGE = 'tx';
+
+interface MacroEntry extends MacroBlock {
+  uniqueId: string;
+  packageName: string;
+  file: string;
+}
+
+/** `models/staging/x.sql` → `staging/x.sql`: dbt's `path` is relative to the resource folder. */
+function relativeToRoots(file: string, roots: readonly string[]): string {
+  for (const r of roots) {
+    const root = r.replace(/\/+$/, '');
+    if (root && file.startsWith(`${root}/`)) return file.slice(root.length + 1);
+  }
+  return file;
+}
+
+function hooks(v: unknown): { sql: string; transaction: boolean; index: number }[] {
+  const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+  return list.map((h, index) => (isObj(h) ? { sql: String(h.sql ?? ''), transaction: h.transaction !== false, index } : { sql: String(h), transaction: true, index }));
+}
+
+const BASE_CONFIG: Obj = {
+  enabled: true,
+  alias: null,
+  schema: null,
+  database: null,
+  tags: [],
+  meta: {},
+  group: null,
+  incremental_strategy: null,
+  batch_size: null,
+  lookback: 1,
+  begin: null,
+  persist_docs: {},
+  'post-hook': [],
+  'pre-hook': [],
+  quoting: {},
+  column_types: {},
+  full_refresh: null,
+  unique_key: null,
+  on_schema_change: 'ignore',
+  on_configuration_change: 'apply',
+  grants: {},
+  packages: [],
+  docs: { show: true, node_color: null },
+  contract: { enforced: false, alias_types: true },
+  event_time: null,
+  concurrent_batches: null,
+};
+
+/** A node's config as dbt writes it: dbt's defaults, then the node's own keys (tx's extras kept). */
+export function dbtConfig(n: GraphNode): Obj {
+  const c = n.config as Obj;
+  let out: Obj;
+  if (n.resourceType === 'test') {
+    out = {
+      enabled: true,
+      alias: null,
+      schema: null,
+      database: null,
+      tags: [],
+      meta: {},
+      group: null,
+      materialized: 'test',
+      severity: 'ERROR',
+      store_failures: null,
+      store_failures_as: null,
+      where: null,
+      limit: null,
+      fail_calc: 'count(*)',
+      warn_if: '!= 0',
+      error_if: '!= 0',
+    };
+  } else if (n.resourceType === 'source') {
+    out = { enabled: true, event_time: null, freshness: null, meta: {}, tags: [] };
+  } else {
+    out = { ...BASE_CONFIG, materialized: n.resourceType === 'seed' ? 'seed' : 'view', ...(n.resourceType === 'model' ? { access: 'protected' } : { delimiter: ',', quote_columns: null }) };
+  }
+  for (const [k, v] of Object.entries(c)) {
+    if (k === 'pre_hook' || k === 'pre-hook') out['pre-hook'] = hooks(v);
+    else if (k === 'post_hook' || k === 'post-hook') out['post-hook'] = hooks(v);
+    else if (k === 'tags') out.tags = n.tags;
+    else if (k === 'severity') out.severity = String(v).toUpperCase();
+    else if (k === 'contract' && isObj(v)) out.contract = { enforced: v.enforced === true, alias_types: v.alias_types !== false };
+    else if (k === 'docs' && isObj(v)) out.docs = { show: v.show !== false, node_color: v.node_color ?? null };
+    else if (v !== undefined) out[k] = v;
+  }
+  if (n.resourceType === 'test') out.severity = n.test?.severity === 'warn' ? 'WARN' : 'ERROR';
+  return out;
+}
+
+function dbtColumns(cols: ColumnProps[]): Obj {
+  return Object.fromEntries(
+    cols.map((c) => [
+      c.name,
+      {
+        name: c.name,
+        description: c.description ?? '',
+        meta: c.meta ?? {},
+        data_type: c.dataType ?? null,
+        constraints: [],
+        quote: null,
+        config: { meta: c.meta ?? {}, tags: [] },
+        tags: [],
+        granularity: null,
+        doc_blocks: [],
+      },
+    ]),
+  );
+}
+
+function freshness(v: unknown): Obj | null {
+  if (!isObj(v)) return null;
+  const rule = (r: unknown) =>
+    isObj(r) && typeof r.count === 'number' && Number.isInteger(r.count) && ['minute', 'hour', 'day'].includes(String(r.period)) ? { count: r.count, period: String(r.period) } : { count: null, period: null };
+  return { warn_after: rule(v.warn_after), error_after: rule(v.error_after), filter: typeof v.filter === 'string' ? v.filter : null };
+}
+
+/** The manifest v12 of a compiled project. */
+export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj {
+  const p = c.project.name;
+  const createdAt = generatedAt.getTime() / 1000;
+  const targetSchema = String(c.target.public.schema ?? 'main');
+  const targetDatabase = c.target.public.database == null ? null : String(c.target.public.database);
+  const paths = c.project.paths;
+
+  // ---- macros: built-ins (package tx), then the project's (a project macro overrides a built-in)
+  const macros: MacroEntry[] = [];
+  for (const b of macroBlocks(BUILTIN_MACROS)) macros.push({ ...b, uniqueId: `macro.${BUILTIN_PACKAGE}.${b.name}`, packageName: BUILTIN_PACKAGE, file: 'compiler/compile/builtin-macros.ts' });
+  for (const f of c.project.macros) for (const b of macroBlocks(f.text)) macros.push({ ...b, uniqueId: `macro.${p}.${b.name}`, packageName: p, file: f.path });
+  const macroIds = new Map<string, string>();
+  for (const m of macros) if (!macroIds.has(m.name) || m.packageName === p) macroIds.set(m.name, m.uniqueId);
+  const macroNames = new Set(macroIds.keys());
+  const macrosUsed = (text: string | undefined, self?: string) => (text ? macroCalls(text, macroNames).filter((x) => x !== self).map((x) => macroIds.get(x)!) : []);
+
+  const refOf = (id: string) => c.nodes.get(id);
+  const refsOf = (n: GraphNode) => {
+    const names = n.resourceType === 'test' ? n.dependsOn.map(refOf).filter((d): d is GraphNode => !!d && d.resourceType !== 'source').map((d) => d.name) : n.refs;
+    return [...new Set(names)].map((name) => ({ name, package: null, version: null }));
+  };
+  const sourcesOf = (n: GraphNode): [string, string][] => {
+    if (n.resourceType !== 'test') return n.sources.map(([a, b]) => [a, b]);
+    return n.dependsOn
+      .map(refOf)
+      .filter((d): d is GraphNode => !!d && d.resourceType === 'source' && !!d.source)
+      .map((d) => [d.source!.sourceName, d.source!.name]);
+  };
+  const compiledRel = (n: GraphNode) => (n.resourceType === 'test' && n.test?.kind === 'generic' ? `${p}/tests/generic/${n.name}.sql` : `${p}/${n.path}`);
+  const compiledPath = (n: GraphNode) => posix.join(c.project.targetPath.split('\\').join('/'), 'compiled', compiledRel(n));
+
+  const common = (n: GraphNode, dbtPath: string): Obj => ({
+    database: n.relation?.database ?? targetDatabase,
+    schema: n.relation?.schema ?? targetSchema,
+    name: n.name,
+    resource_type: n.resourceType,
+    package_name: p,
+    path: dbtPath,
+    original_file_path: n.path,
+    unique_id: n.uniqueId,
+    fqn: n.fqn,
+    alias: n.relation?.identifier ?? n.name,
+    checksum: { name: 'sha256', checksum: n.checksum },
+    config: dbtConfig(n),
+    tags: n.tags,
+    description: n.description ?? '',
+    columns: dbtColumns(n.columns),
+    meta: isObj(n.config.meta) ? n.config.meta : {},
+    group: null,
+    docs: { show: true, node_color: null },
+    patch_path: null,
+    build_path: null,
+    unrendered_config: {},
+    created_at: createdAt,
+    relation_name: n.relationName ?? null,
+    raw_code: n.rawSql ?? '',
+    doc_blocks: [],
+  });
+  const compiled = (n: GraphNode): Obj => ({
+    language: 'sql',
+    refs: refsOf(n),
+    sources: sourcesOf(n),
+    metrics: [],
+    depends_on: { macros: n.test?.kind === 'generic' ? [macroIds.get(`test_${n.test.testName}`)].filter(Boolean) : macrosUsed(n.rawSql), nodes: n.dependsOn },
+    compiled_path: n.compiledSql ? compiledPath(n) : null,
+    compiled: !!n.compiledSql,
+    compiled_code: n.compiledSql ?? null,
+    extra_ctes_injected: true,
+    extra_ctes: [],
+    contract: { enforced: (n.config.contract as Obj | undefined)?.enforced === true, alias_types: true, checksum: null },
+  });
+
+  const nodes: Obj = {};
+  const sources: Obj = {};
+  const unitTests: Obj = {};
+  const propsFile = (name: string, kind: 'model' | 'seed') => (kind === 'model' ? c.project.modelProps : c.project.seedProps).get(name)?.file;
+
+  for (const n of c.nodes.values()) {
+    if (n.resourceType === 'seed') {
+      const pf = propsFile(n.name, 'seed');
+      nodes[n.uniqueId] = { ...common(n, relativeToRoots(n.path, paths.seeds)), patch_path: pf ? `${p}://${pf}` : null, root_path: c.project.dir, depends_on: { macros: [] } };
+    } else if (n.resourceType === 'model') {
+      const pf = propsFile(n.name, 'model');
+      nodes[n.uniqueId] = {
+        ...common(n, relativeToRoots(n.path, paths.models)),
+        patch_path: pf ? `${p}://${pf}` : null,
+        ...compiled(n),
+        access: 'protected',
+        constraints: [],
+        version: null,
+        latest_version: null,
+        deprecation_date: null,
+        primary_key: [],
+        time_spine: null,
+      };
+      // ephemeral models have no relation: dbt writes their would-be schema and alias, no relation name
+    } else if (n.resourceType === 'source' && n.source) {
+      const s = n.source;
+      const f = freshness(s.freshness);
+      sources[n.uniqueId] = {
+        database: s.database ?? targetDatabase,
+        schema: s.schema,
+        name: s.name,
+        resource_type: 'source',
+        package_name: p,
+        path: s.file,
+        original_file_path: s.file,
+        unique_id: n.uniqueId,
+        fqn: n.fqn,
+        source_name: s.sourceName,
+        source_description: s.sourceDescription ?? '',
+        loader: '',
+        identifier: s.identifier,
+        quoting: { database: null, schema: null, identifier: null, column: null },
+        loaded_at_field: s.loadedAtField ?? null,
+        loaded_at_query: null,
+        freshness: f,
+        external: s.path ? { location: s.path, file_format: s.format ?? null, row_format: null, tbl_properties: null, partitions: null, ...(Object.keys(s.options ?? {}).length ? { options: s.options } : {}) } : null,
+        description: s.description ?? '',
+        columns: dbtColumns(s.columns),
+        meta: s.meta ?? {},
+        source_meta: {},
+        tags: s.tags ?? [],
+        config: { enabled: true, event_time: null, freshness: f, meta: s.meta ?? {}, tags: s.tags ?? [], ...(s.maxRejectedRows !== undefined ? { max_rejected_rows: s.maxRejectedRows } : {}) },
+        patch_path: null,
+        unrendered_config: {},
+        relation_name: n.relationName ?? null,
+        created_at: createdAt,
+        unrendered_database: null,
+        unrendered_schema: null,
+        doc_blocks: [],
+      };
+    } else if (n.resourceType === 'test' && n.test?.kind === 'unit') {
+      const raw = c.project.unitTests.find((u) => u.name === n.name && `model.${p}.${u.model}` === n.test!.attachedTo)?.raw ?? {};
+      const fixture = (x: unknown): Obj => {
+        const o = isObj(x) ? x : {};
+        return { ...(o.input !== undefined ? { input: String(o.input) } : {}), rows: o.rows ?? null, format: typeof o.format === 'string' ? o.format : 'dict', fixture: typeof o.fixture === 'string' ? o.fixture : null };
+      };
+      const model = refOf(n.test.attachedTo!)!;
+      unitTests[n.uniqueId] = {
+        model: model.name,
+        given: (Array.isArray(raw.given) ? raw.given : []).map(fixture),
+        expect: (({ input: _input, ...rest }) => rest)(fixture(raw.expect)),
+        name: n.name,
+        resource_type: 'unit_test',
+        package_name: p,
+        path: relativeToRoots(n.path, paths.models),
+        original_file_path: n.path,
+        unique_id: n.uniqueId,
+        fqn: n.fqn,
+        description: n.description ?? '',
+        overrides: isObj(raw.overrides) ? { macros: {}, vars: {}, env_vars: {}, ...raw.overrides } : null,
+        depends_on: { macros: [], nodes: n.dependsOn },
+        config: { tags: n.tags, meta: isObj(n.config.meta) ? n.config.meta : {}, enabled: true },
+        checksum: n.checksum,
+        schema: model.relation?.schema ?? targetSchema,
+        created_at: createdAt,
+        versions: null,
+        version: null,
+      };
+    } else if (n.resourceType === 'test' && n.test?.kind === 'generic') {
+      const t = n.test;
+      const attached = t.attachedTo ? refOf(t.attachedTo) : undefined;
+      const call = attached?.resourceType === 'source' && attached.source ? `source('${attached.source.sourceName}', '${attached.source.name}')` : `ref('${attached?.name ?? ''}')`;
+      nodes[n.uniqueId] = {
+        ...common(n, `${n.name}.sql`),
+        raw_code: `{{ test_${t.testName}(**_dbt_generic_test_kwargs) }}`,
+        ...compiled(n),
+        column_name: t.column ?? null,
+        file_key_name: attached ? (attached.resourceType === 'source' && attached.source ? `sources.${attached.source.sourceName}` : `${attached.resourceType}s.${attached.name}`) : null,
+        attached_node: t.attachedTo ?? null,
+        test_metadata: {
+          name: t.testName ?? n.name,
+          kwargs: { ...(t.args ?? {}), ...(t.column ? { column_name: t.column } : {}), model: `{{ get_where_subquery(${call}) }}` },
+          namespace: null,
+        },
+      };
+    } else if (n.resourceType === 'test') {
+      // singular tests: dbt's schema has no attached_node for them
+      nodes[n.uniqueId] = { ...common(n, relativeToRoots(n.path, paths.tests)), ...compiled(n) };
+    }
+  }
+
+  // ---- disabled models and seeds: what `enabled: false` left out of the graph
+  const disabled: Obj = {};
+  const disabledOf = (f: SqlFile, kind: 'model' | 'seed') => {
+    const id = `${kind}.${p}.${f.name}`;
+    if (c.nodes.has(id)) return;
+    disabled[id] = [
+      {
+        database: targetDatabase,
+        schema: targetSchema,
+        name: f.name,
+        resource_type: kind,
+        package_name: p,
+        path: relativeToRoots(f.path, kind === 'model' ? paths.models : paths.seeds),
+        original_file_path: f.path,
+        unique_id: id,
+        fqn: [p, ...f.folders.slice(1), f.name],
+        alias: f.name,
+        checksum: { name: 'sha256', checksum: sha256(f.text) },
+        config: { ...BASE_CONFIG, enabled: false, materialized: kind === 'seed' ? 'seed' : 'view' },
+        tags: [],
+        description: '',
+        columns: {},
+        meta: {},
+        created_at: createdAt,
+        raw_code: kind === 'model' ? f.text : '',
+        ...(kind === 'model' ? { language: 'sql', refs: [], sources: [], metrics: [], depends_on: { macros: [], nodes: [] } } : { depends_on: { macros: [] } }),
+      },
+    ];
+  };
+  for (const f of c.project.models) disabledOf(f, 'model');
+  for (const f of c.project.seeds) disabledOf(f, 'seed');
+
+  // ---- parent and child maps over everything in the graph
+  const parents: Record<string, string[]> = {};
+  const children: Record<string, string[]> = {};
+  for (const n of c.nodes.values()) {
+    parents[n.uniqueId] = [...n.dependsOn];
+    children[n.uniqueId] = c.dag.children(n.uniqueId);
+  }
+
+  const docsRel = (f: string) => relativeToRoots(f, [...paths.docs, ...paths.models]);
+  return {
+    metadata: {
+      ...artifactMetadata('manifest', generatedAt),
+      project_name: p,
+      project_id: createHash('md5').update(p).digest('hex'),
+      user_id: null,
+      send_anonymous_usage_stats: false,
+      adapter_type: String(c.target.config.type),
+      quoting: { database: true, schema: true, identifier: true, column: null },
+    },
+    nodes,
+    sources,
+    macros: Object.fromEntries(
+      macros.map((m) => [
+        m.uniqueId,
+        {
+          name: m.name,
+          resource_type: 'macro',
+          package_name: m.packageName,
+          path: m.packageName === p ? relativeToRoots(m.file, [...paths.macros, ...paths.tests]) : m.file,
+          original_file_path: m.file,
+          unique_id: m.uniqueId,
+          macro_sql: m.sql,
+          depends_on: { macros: macrosUsed(m.sql, m.name) },
+          description: '',
+          meta: {},
+          docs: { show: true, node_color: null },
+          patch_path: null,
+          arguments: m.args.map((name) => ({ name, type: null, description: '' })),
+          created_at: createdAt,
+          supported_languages: null,
+        },
+      ]),
+    ),
+    docs: Object.fromEntries(
+      [...c.project.docs].map(([k, v]) => [
+        `doc.${p}.${k}`,
+        { name: k, resource_type: 'doc', package_name: p, path: docsRel(v.file), original_file_path: v.file, unique_id: `doc.${p}.${k}`, block_contents: v.text },
+      ]),
+    ),
+    exposures: {},
+    metrics: {},
+    groups: {},
+    selectors: {},
+    disabled,
+    parent_map: parents,
+    child_map: children,
+    group_map: {},
+    saved_queries: {},
+    semantic_models: {},
+    unit_tests: unitTests,
+  };
+}
