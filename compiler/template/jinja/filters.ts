@@ -850,7 +850,7 @@ const EMAIL_RE = new RegExp(`^\\S+@${W}${W.slice(0, -1)}.-]*\\.${W}+$`, 'u');
 const URI_SCHEME_RE = /^([\p{L}\p{N}_.+-]{2,}:(\/){0,2})$/u;
 
 function urlize(
-  text: string,
+  text: unknown,
   trimUrlLimit: number | null,
   rel: string | null,
   target: string | null,
@@ -1003,18 +1003,24 @@ function doAbs(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<str
   if (value instanceof PyFloat) return new PyFloat(Math.abs(value.value));
   if (typeof value === 'number') return new PyFloat(Math.abs(value));
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (value instanceof Undefined) throw undefinedError(value);
   throw new PyError('TypeError', `bad operand type for abs(): '${typeName(value)}'`);
 }
 
 function doAttr(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
   const [obj, name] = bind('do_attr', [['obj', REQUIRED], ['name', REQUIRED]], value, args, kwargs);
   if (typeof name !== 'string') throw new PyError('TypeError', `attribute name must be string, not '${typeName(name)}'`);
-  if (obj instanceof Undefined) return obj;
+  if (obj instanceof Undefined) throw undefinedError(obj);
   if (name.startsWith('_')) {
     return new Undefined(name, `access to attribute ${strRepr(name)} of ${strRepr(typeName(obj))} object is unsafe.`);
   }
   if (obj instanceof Map) {
+    const m = pyMethod(obj, name);
+    return m === undefined ? missingOf(obj, name) : m;
+  }
+  if (isPlainObject(obj)) {
+    // A dict: its items are no attributes; a host object's own function is its method.
+    const own = Object.prototype.hasOwnProperty.call(obj, name) ? obj[name] : undefined;
+    if (typeof own === 'function') return getAttr(obj, name);
     const m = pyMethod(obj, name);
     return m === undefined ? missingOf(obj, name) : m;
   }
@@ -1127,7 +1133,9 @@ function doFilesizeformat(_env: FilterEnv, value: unknown, args: unknown[], kwar
   for (let i = 0; i < prefixes.length; i++) {
     unit = base ** (i + 2);
     prefix = prefixes[i]!;
-    if (bytes < unit) return `${formatFixed((base * bytes) / unit, 1)} ${prefix}`;
+    // Python compares the float with the exact int base ** (i + 2).
+    const less = bytes === unit ? BigInt(bytes) < BigInt(base) ** BigInt(i + 2) : bytes < unit;
+    if (less) return `${formatFixed((base * bytes) / unit, 1)} ${prefix}`;
   }
   return `${formatFixed((base * bytes) / unit, 1)} ${prefix}`;
 }
@@ -1218,6 +1226,8 @@ function doIndent(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<
   }
   if (!isStr(s)) {
     if (s instanceof Undefined) throw undefinedError(s);
+    // list += '\n' extends the list; then a list has no splitlines.
+    if (Array.isArray(s) && !isTuple(s)) throw new PyError('AttributeError', "'list' object has no attribute 'splitlines'");
     throw new PyError('TypeError', `unsupported operand type(s) for +=: '${typeName(s)}' and 'str'`);
   }
   const str = rawStr(s) + '\n';
@@ -1291,9 +1301,10 @@ function doLast(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<st
   const [seq] = bind('do_last', [['seq', REQUIRED]], value, args, kwargs);
   let items: readonly unknown[];
   if (Array.isArray(seq)) items = seq;
-  else if (isStr(seq)) items = codePoints(rawStr(seq));
-  else if (isDict(seq) || seq instanceof PyRange || seq instanceof DictView) items = Array.from(iterate(seq));
-  else if (seq instanceof Undefined) throw undefinedError(seq);
+  else if (typeof seq === 'string') items = codePoints(seq);
+  else if (seq instanceof Markup) items = codePoints(seq.value).map((c) => new Markup(c));
+  else if (isDict(seq) || seq instanceof PyRange || seq instanceof DictView || seq instanceof Undefined)
+    items = Array.from(iterate(seq));
   else throw new PyError('TypeError', `'${typeName(seq)}' object is not reversible`);
   if (items.length === 0) return new Undefined('', 'No last item, sequence was empty.');
   return items[items.length - 1];
@@ -1456,7 +1467,8 @@ function doReverse(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map
   if (typeof v === 'string') return codePoints(v).reverse().join('');
   if (v instanceof Markup) return new Markup(codePoints(v.value).reverse().join(''));
   if (Array.isArray(v)) return reversedGen(v);
-  if (isDict(v) || v instanceof PyRange || v instanceof DictView) return reversedGen(Array.from(iterate(v)));
+  if (isDict(v) || v instanceof PyRange || v instanceof DictView || v instanceof Undefined)
+    return reversedGen(Array.from(iterate(v)));
   try {
     return Array.from(iterate(v)).reverse();
   } catch (e) {
@@ -1476,7 +1488,6 @@ function doRound(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<s
   if (method !== 'common' && method !== 'ceil' && method !== 'floor')
     throw filterArgumentError('method must be common, ceil or floor');
   if (method === 'common') {
-    if (v instanceof Undefined) throw undefinedError(v);
     const p = intArg(precision);
     if (isIntValue(v)) return roundInt(v, p);
     if (typeof v === 'boolean') return roundInt(v ? 1 : 0, p);
@@ -1498,7 +1509,7 @@ function doRound(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<s
   const pn = numberOrUndef(prod);
   if (pn === undefined || typeof prod === 'boolean')
     throw new PyError('TypeError', `must be real number, not ${typeName(prod)}`);
-  const r = method === 'ceil' ? Math.ceil(pn) : Math.floor(pn);
+  const r = (method === 'ceil' ? Math.ceil(pn) : Math.floor(pn)) + 0; // an int: no -0
   if (isFloatValue(prod)) truncFloat(pn); // inf / nan raise as math.ceil does
   return new PyFloat(r / numberOrUndef(scale)!);
 }
@@ -1710,7 +1721,7 @@ function doUrlize(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<
   }
   const limit = trimUrlLimit === null || trimUrlLimit === undefined ? null : intArg(trimUrlLimit);
   const tgt = target === null || target === undefined ? null : sstr(target);
-  return urlize(sstr(v), limit, relStr, truthy(tgt) ? tgt : null, schemes);
+  return urlize(v, limit, relStr, truthy(tgt) ? tgt : null, schemes);
 }
 
 const WORD_RE = /[\p{L}\p{N}_]+/gu;
@@ -1730,6 +1741,7 @@ function doWordwrap(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Ma
     kwargs,
   );
   const wrap = wrapstring === null || wrapstring === undefined ? '\n' : sstr(wrapstring);
+  if (s instanceof Undefined) throw undefinedError(s);
   if (!isStr(s)) throw new PyError('AttributeError', `'${typeName(s)}' object has no attribute 'splitlines'`);
   const w = intArg(width);
   return pySplitlines(rawStr(s))

@@ -134,7 +134,8 @@ export const TESTS: Record<string, TestFn> = {
     return (v === null || v === undefined) && (o === null || o === undefined);
   }),
   escaped: one('test_escaped', (v) => v instanceof Markup),
-  in: arity('test_in', ['value', 'seq'], (_env, v, args) => contains(args[0], v)),
+  // An Undefined iterates as empty, so nothing is in it.
+  in: arity('test_in', ['value', 'seq'], (_env, v, args) => !(args[0] instanceof Undefined) && contains(args[0], v)),
   '==': operatorTest('eq', eq),
   eq: operatorTest('eq', eq),
   equalto: operatorTest('eq', eq),

@@ -1,0 +1,748 @@
+/**
+ * Differential test of tx's jinja2 filters and tests against Python's jinja2 itself.
+ *
+ * Every case is a filter (or test) applied to a value with positional and keyword arguments.
+ * Python renders `{{ r(v|NAME(*a, **k)) }}` (or `v is NAME(*a)`) in ONE process, in a
+ * SandboxedEnvironment as dbt configures it (dbt's text-mode filters added), and reports the
+ * result's type and str() (generators listed first) or the exception's type. tx calls FILTERS /
+ * TESTS directly on the same decoded values and must give the same type and the same str()
+ * byte for byte, or throw a PyError of the same exception type.
+ */
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureVenv } from '../../../testing/services/python-venv.js';
+import { FILTERS, type FilterEnv } from './filters.js';
+import { TESTS } from './tests.js';
+import { pyStr, typeName } from './py.js';
+import { Markup, PyError, PyFloat, Undefined, makeTuple } from './values.js';
+
+// ---------------------------------------------------------------------------------------------
+// Encoded values: JSON plus tags for what JSON lacks
+
+type Enc = unknown;
+const fl = (x: number | 'nan' | 'inf' | '-inf'): Enc => ({ $f: x });
+const tup = (...xs: Enc[]): Enc => ({ $t: xs });
+const dict = (...kv: [Enc, Enc][]): Enc => ({ $d: kv });
+const obj = (o: Record<string, Enc>): Enc => ({ $o: o });
+const set = (...xs: Enc[]): Enc => ({ $s: xs });
+const mk = (s: string): Enc => ({ $m: s });
+const undef = (name = 'nope'): Enc => ({ $u: name });
+const gen = (...xs: Enc[]): Enc => ({ $g: xs });
+
+function decode(x: Enc): unknown {
+  if (Array.isArray(x)) return x.map(decode);
+  if (x === null || typeof x !== 'object') return x;
+  const o = x as Record<string, unknown>;
+  if ('$f' in o) {
+    const f = o.$f;
+    return new PyFloat(f === 'nan' ? NaN : f === 'inf' ? Infinity : f === '-inf' ? -Infinity : (f as number));
+  }
+  if ('$t' in o) return makeTuple((o.$t as Enc[]).map(decode));
+  if ('$d' in o) return new Map((o.$d as [Enc, Enc][]).map(([k, v]) => [decode(k), decode(v)]));
+  if ('$o' in o) return Object.fromEntries(Object.entries(o.$o as Record<string, Enc>).map(([k, v]) => [k, decode(v)]));
+  if ('$s' in o) return new Set((o.$s as Enc[]).map(decode));
+  if ('$m' in o) return new Markup(o.$m as string);
+  if ('$u' in o) return new Undefined(o.$u as string, `'${o.$u as string}' is undefined`);
+  if ('$g' in o) {
+    const items = (o.$g as Enc[]).map(decode);
+    return (function* () {
+      yield* items;
+    })();
+  }
+  throw new Error(`bad encoded value ${JSON.stringify(x)}`);
+}
+
+interface Case {
+  kind: 'filter' | 'test';
+  name: string;
+  v: Enc;
+  a: Enc[];
+  k: Record<string, Enc>;
+}
+
+interface Outcome {
+  kind?: string;
+  str?: string;
+  error?: string;
+  msg?: string;
+}
+
+const cases: Case[] = [];
+const F = (name: string, v: Enc, a: Enc[] = [], k: Record<string, Enc> = {}): void => {
+  cases.push({ kind: 'filter', name, v, a, k });
+};
+const T = (name: string, v: Enc, a: Enc[] = []): void => {
+  cases.push({ kind: 'test', name, v, a, k: {} });
+};
+
+// ---------------------------------------------------------------------------------------------
+// The cases
+
+const POOL: Enc[] = [
+  '',
+  'hello',
+  'Hello World',
+  'hello WORLD foo',
+  '  padded \t\n',
+  'ÄÖü straße ǆemal',
+  'emoji 😀 x',
+  'a\nb\r\nc\n\nd',
+  'x<y & "q" \'s\'',
+  '42',
+  '-3.5',
+  ' 0x1A ',
+  '1_000',
+  0,
+  1,
+  -3,
+  42,
+  fl(1.5),
+  fl(-2.5),
+  fl(0),
+  fl(2.675),
+  fl(1e20),
+  fl(1e-7),
+  fl('nan'),
+  fl('inf'),
+  null,
+  true,
+  false,
+  [],
+  [3, 1, 2],
+  ['b', 'A', 'c', 'a'],
+  [1, fl(2.5), true],
+  [[1, 2], [3]],
+  tup(1, 2),
+  tup('x'),
+  tup(),
+  dict(['b', 1], ['a', 2]),
+  dict(),
+  dict([1, 'one'], [tup(1, 2), [3]]),
+  obj({ z: 1, y: [2, 3] }),
+  set(),
+  mk('<b>bold</b> &amp; more'),
+  mk(''),
+  undef(),
+  [null, 'x', fl(0.5), dict(['k', 'v'])],
+  ['é', 'É', 'e', 'E'],
+];
+
+const UNARY_FILTERS = [
+  'abs', 'capitalize', 'center', 'count', 'd', 'default', 'dictsort', 'e', 'escape', 'filesizeformat', 'first',
+  'float', 'forceescape', 'int', 'items', 'join', 'last', 'length', 'list', 'lower', 'max', 'min', 'pprint',
+  'reject', 'reverse', 'round', 'safe', 'select', 'sort', 'string', 'striptags', 'sum', 'title', 'tojson', 'trim',
+  'truncate', 'unique', 'upper', 'urlencode', 'urlize', 'wordcount', 'wordwrap', 'xmlattr', 'indent',
+  'as_text', 'as_bool', 'as_number', 'as_native', 'is_list',
+];
+for (const name of UNARY_FILTERS) for (const v of POOL) F(name, v);
+
+const UNARY_TESTS = [
+  'odd', 'even', 'defined', 'undefined', 'none', 'boolean', 'false', 'true', 'integer', 'float', 'lower', 'upper',
+  'string', 'mapping', 'number', 'sequence', 'iterable', 'callable', 'escaped',
+];
+for (const name of UNARY_TESTS) for (const v of POOL) T(name, v);
+
+// abs / round / int / float with arguments
+for (const v of [fl(2.5), fl(3.5), fl(-0.5), fl(2.675), fl(1.005), fl(123.456), 15, 25, -25, fl(1e16), fl(0.125)]) {
+  F('round', v, [2]);
+  F('round', v, [1, 'floor']);
+  F('round', v, [1, 'ceil']);
+  F('round', v, [-1]);
+  F('round', v, [], { precision: 0, method: 'ceil' });
+}
+F('round', fl(1.5), [0, 'bogus']);
+F('round', fl(1.5), [fl(1.0)]);
+F('round', 'x');
+F('round', fl(42.55));
+F('round', fl(42.55), [1, 'floor']);
+F('round', fl(1.5), [], { precison: 1 });
+F('round', fl('inf'), [0, 'ceil']);
+for (const v of ['0x1A', '0b101', '0o17', '12', ' 12 ', '1_0', '12.9', '-7.5e1', 'abc', '', '0x', 'zz', fl(3.99), fl(-3.99), true, null, [], fl('nan'), '1e400']) {
+  F('int', v);
+  F('int', v, [-1]);
+  F('int', v, [0, 16]);
+  F('int', v, [], { base: 2 });
+  F('int', v, [], { base: 0 });
+  F('int', v, [], { base: 8, default: 'bad' });
+}
+F('int', fl('inf'));
+F('int', undef());
+F('int', 'x', [], { bogus: 1 });
+F('int', '7', [0, '16']);
+F('int', '7', [0, 1]);
+for (const v of ['1.5', ' -2 ', '1e3', 'inf', '-Infinity', 'nan', '1_000.5', 'x', '', '1__0', '.5', '5.', 42, true, null, []]) {
+  F('float', v);
+  F('float', v, ['dflt']);
+  F('float', v, [], { default: fl(9.5) });
+}
+F('float', undef());
+
+// default / d
+for (const v of [undef(), null, '', 0, false, [], 'x', 5]) {
+  F('default', v, ['DEF']);
+  F('default', v, ['DEF', true]);
+  F('d', v, [], { default_value: 'kw', boolean: true });
+}
+F('default', 1, [], { bogus: 2 });
+F('default', 1, [1, 2, 3]);
+F('default', 1, [1], { default_value: 2 });
+
+// join
+F('join', [1, 2, 3], ['|']);
+F('join', ['a', null, fl(1.0), true], [', ']);
+F('join', [obj({ n: 'x' }), obj({ n: 'y' })], [', '], { attribute: 'n' });
+F('join', [dict(['n', dict(['m', 1])]), dict(['n', dict(['m', 2])])], ['-'], { attribute: 'n.m' });
+F('join', [[1, 2], [3, 4]], ['/'], { attribute: 1 });
+F('join', [[1, 2], [3, 4]], ['/'], { attribute: '0' });
+F('join', 'abc', ['-']);
+F('join', dict(['a', 1], ['b', 2]), [',']);
+F('join', gen('x', 'y'), ['+']);
+F('join', [1, 2], [5]);
+F('join', 5);
+F('join', [undef(), 'x']);
+F('join', [1], [], { sep: ',' });
+
+// sort / dictsort / unique / min / max
+F('sort', [3, 1, 2], [true]);
+F('sort', [3, 1, 2], [], { reverse: true });
+F('sort', ['b', 'A', 'c', 'a']);
+F('sort', ['b', 'A', 'c', 'a'], [], { case_sensitive: true });
+F('sort', ['b', 'A', 'c', 'a'], [true, true]);
+F('sort', [1, 'a']);
+F('sort', [1, null]);
+F('sort', [fl(2.5), 1, true, fl(-1)]);
+F('sort', [tup(2, 'b'), tup(1, 'z'), tup(2, 'a')]);
+F('sort', [[2], [1, 5], [1]]);
+F('sort', [obj({ n: 'b', a: 2 }), obj({ n: 'a', a: 2 }), obj({ n: 'C', a: 1 })], [], { attribute: 'n' });
+F('sort', [obj({ n: 'b', a: 2 }), obj({ n: 'a', a: 2 }), obj({ n: 'C', a: 1 })], [], { attribute: 'a,n' });
+F('sort', [obj({ n: 'b', a: 2 }), obj({ n: 'a', a: 2 }), obj({ n: 'C', a: 1 })], [true], { attribute: 'a' });
+F('sort', [dict(['x', dict(['y', 3])]), dict(['x', dict(['y', 1])])], [], { attribute: 'x.y' });
+F('sort', [[3, 'c'], [1, 'a']], [], { attribute: '0' });
+F('sort', [obj({ n: 1 }), obj({ m: 2 })], [], { attribute: 'n' });
+F('sort', 'hello');
+F('sort', dict(['b', 1], ['a', 2]));
+F('sort', set(3, 1, 2));
+F('sort', gen(2, 1));
+F('sort', 5);
+F('sort', [1], [], { key: 1 });
+F('sort', [1], [false, false, null, 1]);
+F('dictsort', dict(['b', 1], ['A', 3], ['a', 2]));
+F('dictsort', dict(['b', 1], ['A', 3], ['a', 2]), [true]);
+F('dictsort', dict(['b', 1], ['A', 3], ['a', 2]), [false, 'value']);
+F('dictsort', dict(['b', 1], ['A', 3], ['a', 2]), [], { reverse: true });
+F('dictsort', dict(['b', 'x'], ['a', 'Y']), [false, 'value', true]);
+F('dictsort', dict(['b', 1]), [false, 'bogus']);
+F('dictsort', dict([1, 'a'], ['b', 'c']));
+F('dictsort', obj({ b: 1, a: 2 }));
+F('unique', ['foo', 'bar', 'foobar', 'FooBar', 'Foo']);
+F('unique', ['foo', 'bar', 'FooBar', 'Foo'], [true]);
+F('unique', [1, fl(1.0), true, 2, '1']);
+F('unique', [[1], [1]]);
+F('unique', [tup(1, 2), tup(1, 2), tup(2, 1)]);
+F('unique', [obj({ n: 'a' }), obj({ n: 'A' }), obj({ n: 'b' })], [], { attribute: 'n' });
+F('unique', 'Mississippi');
+F('unique', dict(['a', 1], ['A', 2]));
+F('unique', [null, null, 0, false, '']);
+F('max', [1, 5, 3]);
+F('max', ['a', 'B', 'c', 'C']);
+F('max', ['a', 'B', 'c', 'C'], [true]);
+F('min', ['a', 'B', 'c', 'C']);
+F('min', ['b', 'B', 'A', 'a']);
+F('max', ['b', 'B', 'A', 'a']);
+F('min', [obj({ n: 3 }), obj({ n: 1 }), obj({ n: 1 })], [], { attribute: 'n' });
+F('max', [obj({ n: 3, i: 1 }), obj({ n: 3, i: 2 })], [], { attribute: 'n' });
+F('max', [1, 'a']);
+F('max', []);
+F('min', [fl(2.5), 2, true]);
+F('max', 'hello');
+
+// sum
+F('sum', [1, 2, 3]);
+F('sum', [1, 2, 3], [], { start: 10 });
+F('sum', [fl(0.1), fl(0.2), fl(0.3)]);
+F('sum', [1, fl(0.5)]);
+F('sum', [obj({ p: 1 }), obj({ p: fl(2.5) })], ['p']);
+F('sum', [obj({ p: 1 }), obj({ p: 2 })], [], { attribute: 'p', start: 5 });
+F('sum', [[1], [2]], [], { start: [] });
+F('sum', ['a', 'b']);
+F('sum', ['a', 'b'], [], { start: '' });
+F('sum', [1, null]);
+F('sum', [true, true, 1]);
+
+// map / select / reject / selectattr / rejectattr
+F('map', ['a', 'B'], ['upper']);
+F('map', [1, 2], ['string']);
+F('map', [fl(1.25), fl(2.5)], ['round', 1]);
+F('map', ['a b', 'c'], ['replace', ' ', '_']);
+F('map', [obj({ n: 'x' }), obj({ m: 'y' })], [], { attribute: 'n', default: 'D' });
+F('map', [obj({ n: 'x' })], [], { attribute: 'n', bogus: 1 });
+F('map', [1, 2]);
+F('map', [1, 2], ['nosuchfilter']);
+F('map', [], ['nosuchfilter']);
+F('map', undef(), ['upper']);
+F('map', [[1, 2], [3, 4]], [], { attribute: '1' });
+F('map', ['x'], ['default', 'y']);
+F('map', [dict(['a', 1])], ['items']);
+F('map', [-1, fl(-2.5)], ['abs']);
+F('select', [0, 1, 2, 3, 4, 5], ['odd']);
+F('select', [0, 1, 2, 3, 4, 5], ['even']);
+F('select', [0, 1, 2, 3, 4, 5, 6], ['divisibleby', 3]);
+F('select', [1, 50, 30], ['lessthan', 42]);
+F('select', [1, 50, 30], ['>', 29]);
+F('select', ['a', 'mystring'], ['equalto', 'mystring']);
+F('select', [0, '', null, 'x', [], [0]]);
+F('select', [1, 'a', null], ['string']);
+F('select', [1, 2], ['nosuchtest']);
+F('select', [1, 'a'], ['odd']);
+F('select', [1, 2], ['in', [2, 3]]);
+F('reject', [0, 1, 2, 3], ['odd']);
+F('reject', [0, 1, '', 'x']);
+F('reject', undef());
+F('select', 5);
+F('select', 0);
+F('selectattr', [obj({ a: true, n: 1 }), obj({ a: false, n: 2 }), obj({ a: 1, n: 3 })], ['a']);
+F('selectattr', [obj({ e: null, n: 1 }), obj({ e: 'x', n: 2 })], ['e', 'none']);
+F('selectattr', [obj({ n: 1 }), obj({ n: 2 }), obj({ n: 3 })], ['n', 'gt', 1]);
+F('selectattr', [obj({ n: 1 }), obj({ m: 2 })], ['n', 'defined']);
+F('rejectattr', [obj({ n: 1 }), obj({ m: 2 })], ['n', 'defined']);
+F('rejectattr', [obj({ a: true }), obj({ a: false })], ['a']);
+F('selectattr', [obj({ n: 1 })]);
+F('selectattr', [dict(['x', dict(['y', 2])]), dict(['x', dict(['y', 3])])], ['x.y', 'odd']);
+F('selectattr', [[1, 2], [2, 3]], ['0', 'equalto', 2]);
+
+// groupby / batch / slice
+const people = [
+  obj({ name: 'a', city: 'NY' }),
+  obj({ name: 'b', city: 'CA' }),
+  obj({ name: 'c', city: 'ny' }),
+  obj({ name: 'd' }),
+  obj({ name: 'e', city: 'CA' }),
+];
+F('groupby', people.slice(0, 3).concat([people[4]!]), ['city']);
+F('groupby', people.slice(0, 3).concat([people[4]!]), ['city'], { case_sensitive: true });
+F('groupby', people, ['city'], { default: 'ZZ' });
+F('groupby', people, ['city']);
+F('groupby', [[1, 'a'], [2, 'b'], [1, 'c']], [0]);
+F('groupby', [[1, 'a'], [2, 'b'], [1, 'c']], ['0']);
+F('groupby', [dict(['k', dict(['j', 'x'])]), dict(['k', dict(['j', 'X'])])], ['k.j']);
+F('groupby', [], ['x']);
+F('groupby', [1, 2]);
+F('groupby', [obj({ n: 1 }), obj({ n: 'a' })], ['n']);
+for (const v of [[1, 2, 3, 4, 5, 6, 7], [], ['a'], 'abcdefg', tup(1, 2, 3)]) {
+  F('batch', v, [3]);
+  F('batch', v, [3, 'x']);
+  F('batch', v, [], { linecount: 2, fill_with: 0 });
+  F('slice', v, [3]);
+  F('slice', v, [3, 'x']);
+  F('slice', v, [], { slices: 2, fill_with: null });
+  F('slice', v, [1]);
+}
+F('batch', [1, 2, 3], [0]);
+F('batch', [1, 2, 3], [1]);
+F('batch', [1, 2, 3]);
+F('slice', [1, 2, 3], [0]);
+F('slice', [1, 2, 3], [5]);
+F('slice', [1, 2, 3], [5, '-']);
+
+// string filters with arguments
+F('center', 'abc', [10]);
+F('center', 'abcd', [9]);
+F('center', 'ab', [9]);
+F('center', 'abc', [2]);
+F('center', 'x', [], { width: 4 });
+F('center', 12, [7]);
+F('center', 'é😀', [7]);
+F('indent', 'a\nb\n\nc');
+F('indent', 'a\nb\n\nc', [2, true]);
+F('indent', 'a\nb\n\nc', [2, true, true]);
+F('indent', 'a\nb\n\nc', ['> ']);
+F('indent', 'a\nb\n\nc', [], { width: '--', blank: true });
+F('indent', 'a\r\nb\u2028c');
+F('indent', 'one line', [], { first: true });
+F('indent', '', [], { first: true });
+F('indent', 'x\n', [3, false, true]);
+F('indent', 'x', [fl(2.0)]);
+F('indent', 'x', [], { indentfirst: true });
+F('replace', 'Hello World', ['Hello', 'Goodbye']);
+F('replace', 'aaaaargh', ['a', "d'oh, ", 2]);
+F('replace', 'abc', ['', '-']);
+F('replace', 'abc', ['', '-', 2]);
+F('replace', 'abc', ['b', '', 0]);
+F('replace', 'abc', ['b', 'x', -1]);
+F('replace', 'a.b.c', ['.', '/'], { count: 1 });
+F('replace', 123, [2, 9]);
+F('replace', 'abc', ['b']);
+F('replace', 'abc', ['b', 'c', fl(1.0)]);
+F('replace', 'é😀é', ['', '|']);
+F('trim', '  x  ');
+F('trim', 'xxhixx', ['x']);
+F('trim', '--a-b--', [], { chars: '-a' });
+F('trim', '\u3000wide\u00a0');
+F('trim', 'abc', [1]);
+F('trim', 'abc', [null]);
+F('truncate', 'foo bar baz qux', [9]);
+F('truncate', 'foo bar baz qux', [9, true]);
+F('truncate', 'foo bar baz qux', [11]);
+F('truncate', 'foo bar baz qux', [11, false, '...', 0]);
+F('truncate', 'foo bar baz qux', [5, false, '!', 0]);
+F('truncate', 'foobarbazqux', [5, false, '', 0]);
+F('truncate', 'foo bar', [2]);
+F('truncate', 'foo bar baz', [5, false, '...', -1]);
+F('truncate', 'a'.repeat(300));
+F('truncate', 'a '.repeat(150));
+F('truncate', 'héllo wörld 😀 again', [8, false, '…', 0]);
+F('truncate', [1, 2, 3], [5]);
+F('truncate', 'x', [], { length: 3, end: '', killwords: true, leeway: 0 });
+F('wordwrap', 'The quick brown fox jumps over the lazy dog', [10]);
+F('wordwrap', 'The quick brown fox jumps over the lazy dog', [10, true, '<br>']);
+F('wordwrap', 'supercalifragilisticexpialidocious word', [10]);
+F('wordwrap', 'supercalifragilisticexpialidocious word', [10, false]);
+F('wordwrap', 'well-known hyphen-ated words-are-here', [8]);
+F('wordwrap', 'well-known hyphen-ated words-are-here', [8], { break_on_hyphens: false });
+F('wordwrap', 'para one is long enough\n\npara two', [8]);
+F('wordwrap', 'tabs\there  and   spaces', [6]);
+F('wordwrap', 'a -- b --c', [3]);
+F('wordwrap', 'x', [0]);
+F('wordwrap', 'abc def', [], { width: 3, wrapstring: '|' });
+F('wordcount', 'one two_three, four-five 6 ünï 😀 ');
+F('wordcount', 'e\u0301t\u00e9');
+F('title', 'hello world-wide (web) [x] <y> {z}');
+F('title', "it's o'neil aBC dEF");
+F('title', 'ǆemal straße');
+F('capitalize', 'ǆemal');
+F('capitalize', 'ßeta');
+F('capitalize', 'hELLO wORLD');
+F('format', '%s, %s!', ['Hello', 'World']);
+F('format', '%d items', [5]);
+F('format', '%(a)s-%(b)s', [], { a: 1, b: 2 });
+F('format', '%s', [1], { a: 2 });
+F('format', '%.2f', [fl(3.14159)]);
+F('format', '%s %s', [1]);
+F('format', '%5s|%-5s|', ['a', 'b']);
+F('format', '%x %o %e', [255, 8, fl(12345.678)]);
+F('format', '%r', ['x']);
+F('format', 'no args');
+
+// escaping, tags, json, urls, xml
+F('escape', '<a href="x">\'t\' & co</a>');
+F('e', mk('<b>safe</b>'));
+F('e', 5);
+F('escape', null);
+F('forceescape', mk('<b>x</b>'));
+F('forceescape', '<b>x</b>');
+F('safe', '<b>x</b>');
+F('safe', 5);
+F('string', mk('<b>'));
+F('string', [mk('<b>')]);
+F('striptags', '<p>Hello <b>World</b>!</p>   <!-- c --> x');
+F('striptags', 'a &amp; b &lt;c&gt; &quot;d&quot; &#39;e&#39; &#x41; &nbsp;f &copy g &bogus; h');
+F('striptags', 'unclosed <tag');
+F('striptags', 'unclosed <!-- comment');
+F('striptags', mk('Main &raquo;\t<em>About</em>'));
+F('striptags', '  lots   of\n\nspace  ');
+F('tojson', dict(['b', 1], ['a', [1, fl(2.5), null, true]], ['c', 'x<y>&\'"']));
+F('tojson', [1, 2], [2]);
+F('tojson', dict(['a', dict(['b', []])], ['c', dict()]), [], { indent: 2 });
+F('tojson', dict(['a', 1]), [0]);
+F('tojson', dict(['a', 1]), ['\t']);
+F('tojson', 'é😀\u0001\u007f\n\t\\/');
+F('tojson', [fl('nan'), fl('inf'), fl('-inf'), fl(1e20), fl(1e-7), fl(0.1)]);
+F('tojson', dict([1, 'int'], [fl(2.5), 'f'], [true, 'b'], [null, 'n']));
+F('tojson', dict([1, 'int'], ['a', 'str']));
+F('tojson', dict([tup(1, 2), 'tuple key']));
+F('tojson', tup(1, tup(2, 3)));
+F('tojson', set(1));
+F('tojson', undef());
+F('tojson', mk('<b>'));
+F('tojson', obj({ z: 1, a: obj({ y: 2, b: 3 }) }));
+F('urlencode', 'a b&c=d/é?');
+F('urlencode', dict(['a b', 'c&d'], ['x', 1]));
+F('urlencode', [tup('k', 'v/w'), tup('é', null)]);
+F('urlencode', 42);
+F('urlencode', [1, 2]);
+F('urlencode', obj({ q: 'a+b' }));
+F('urlencode', "~-_.!*'()");
+F('urlize', 'visit http://example.com/path?x=1. or www.test.org, (https://a.io/b)');
+F('urlize', 'mail me@example.com or mailto:x@y.org and @a@b');
+F('urlize', 'long http://example.com/a/very/long/path/here', [15]);
+F('urlize', 'link example.com and foo.bar', [], { nofollow: true, target: '_blank' });
+F('urlize', 'ftp://files.net/x and tel:+123', [], { extra_schemes: ['ftp://', 'tel:'] });
+F('urlize', 'x', [], { extra_schemes: ['bad scheme'] });
+F('urlize', 'see <http://x.com> and &lt;http://y.com&gt;', [], { rel: 'ext' });
+F('urlize', 'http://192.168.0.1:8080/x http://[::1]/ https://xn--bcher-kva.example');
+F('xmlattr', dict(['class', 'my_list'], ['missing', null], ['id', 'list-42'], ['data', '<"&>']));
+F('xmlattr', dict(['a', 1]), [false]);
+F('xmlattr', dict(['bad key', 1]));
+F('xmlattr', dict(['bad/key', 1]));
+F('xmlattr', dict(['u', undef()]));
+F('xmlattr', dict());
+F('xmlattr', obj({ b: true, a: fl(0.5) }));
+
+// filesizeformat
+for (const v of [0, 1, 2, 999, 1000, 1024, 1500, 123456789, fl(1e12), 10 ** 24, fl(1e30), '2048', fl(-5.0), 'x', fl(0.5), 1050, 1250, 1350]) {
+  F('filesizeformat', v);
+  F('filesizeformat', v, [true]);
+}
+
+// first / last / random / length / list / reverse / items / attr
+F('first', gen());
+F('first', gen(7, 8));
+F('last', gen(7, 8));
+F('last', 'abc😀');
+F('last', set(1));
+F('last', dict(['a', 1], ['b', 2]));
+F('random', [5]);
+F('random', []);
+F('random', 'z');
+F('length', gen(1));
+F('list', gen(1, 2));
+F('list', 'é😀');
+F('list', 5);
+F('reverse', [1, 2, 3]);
+F('reverse', tup(1, 2));
+F('reverse', gen(1, 2, 3));
+F('reverse', set(1));
+F('reverse', 'ab😀c');
+F('reverse', mk('ab'));
+F('reverse', 5);
+F('reverse', dict(['a', 1], ['b', 2]));
+F('items', dict(['a', 1], ['b', [2]]));
+F('items', obj({ x: null }));
+F('items', undef());
+F('items', [1, 2]);
+F('attr', obj({ a: 1 }), ['a']);
+F('attr', obj({ a: 1 }), ['b']);
+F('attr', dict(['a', 1]), ['a']);
+F('attr', undef(), ['a']);
+F('attr', 'abc', ['nope']);
+F('attr', [1], ['nope']);
+F('attr', obj({ a: 1 }), ['__class__']);
+
+// abs edge cases
+F('abs', -0);
+F('abs', fl(-0.0));
+F('abs', 'x');
+F('abs', 1, [2]);
+
+// arity errors
+F('upper', 'x', [1]);
+F('lower', 'x', [], { s: 'y' });
+F('length', [1], [2]);
+F('first', [1], [], { seq: 2 });
+F('slice', [1, 2]);
+F('center', 'x', [], { width: 5, fillchar: '*' });
+F('truncate', 'x', [], { length: 1 });
+F('truncate', 'abcdef', [1]);
+
+// tests with arguments
+for (const [v, n] of [[9, 3], [10, 3], [fl(9.0), 3], [9, fl(1.5)], [0, 5], [5, 0], ['x', 2], [-9, 3]] as [Enc, Enc][]) T('divisibleby', v, [n]);
+for (const [a, b] of [[1, 1], [1, fl(1.0)], [1, true], ['a', 'a'], ['a', mk('a')], [[1], tup(1)], [null, 0], [dict(['a', 1]), obj({ a: 1 })], [1, 'a'], ['b', 'a'], [fl(2.5), 2], [[1, 2], [1, 3]], [tup(1), tup(1, 0)]] as [Enc, Enc][]) {
+  for (const op of ['eq', 'equalto', '==', 'ne', '!=', 'gt', 'greaterthan', '>', 'ge', '>=', 'lt', 'lessthan', '<', 'le', '<=']) T(op, a, [b]);
+}
+for (const [v, seq] of [[1, [1, 2]], [3, [1, 2]], ['a', 'cat'], ['x', 'cat'], [1, 'abc'], ['a', dict(['a', 1])], [1, set(1)], [1, fl(1.0)], [[1], [[1]]], ['b', obj({ b: 1 })], [1, undef()]] as [Enc, Enc][]) T('in', v, [seq]);
+for (const name of ['upper', 'map', 'as_text', 'is_list', 'nosuch', 'd', 'odd']) {
+  T('filter', name);
+  T('test', name);
+}
+T('filter', 5);
+T('sameas', null, [null]);
+T('sameas', true, [true]);
+T('sameas', false, [0]);
+T('sameas', 1, [true]);
+T('odd', 1, [2]);
+T('divisibleby', 4);
+T('eq', 1);
+T('lower', 'ÀÉ ǅ x');
+T('upper', 'ǅ');
+T('lower', 'ª º');
+T('upper', 'ABC1');
+T('lower', '123');
+T('odd', fl(3.0));
+T('even', 'x');
+T('odd', fl(3.5));
+T('iterable', gen());
+T('sequence', gen());
+T('mapping', gen());
+T('number', fl('nan'));
+
+// ---------------------------------------------------------------------------------------------
+// Python side
+
+const HARNESS = String.raw`
+import json, sys, types, collections.abc as abc
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.runtime import Undefined
+from markupsafe import Markup
+
+env = SandboxedEnvironment(extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"])
+# dbt_common.clients.jinja.TEXT_FILTERS (text rendering mode)
+env.filters.update({
+    "as_text": lambda x: x, "as_bool": lambda x: x, "as_native": lambda x: x, "as_number": lambda x: x,
+    "is_list": lambda value: isinstance(value, list),
+})
+
+def decode(x):
+    if isinstance(x, list):
+        return [decode(v) for v in x]
+    if isinstance(x, dict):
+        if "$f" in x:
+            return float(x["$f"])
+        if "$t" in x:
+            return tuple(decode(v) for v in x["$t"])
+        if "$d" in x:
+            return {decode(k): decode(v) for k, v in x["$d"]}
+        if "$o" in x:
+            return {k: decode(v) for k, v in x["$o"].items()}
+        if "$s" in x:
+            return set(decode(v) for v in x["$s"])
+        if "$m" in x:
+            return Markup(x["$m"])
+        if "$u" in x:
+            return env.undefined(name=x["$u"])
+        if "$g" in x:
+            return (v for v in [decode(v) for v in x["$g"]])
+        raise ValueError(x)
+    return x
+
+def describe(r):
+    if isinstance(r, Undefined):
+        return {"kind": "undefined"}
+    if isinstance(r, (str, int, float, list, tuple, dict, set, type(None))):
+        return {"kind": type(r).__name__, "str": str(r)}
+    if isinstance(r, abc.Iterator):
+        return {"kind": "iter", "str": str(list(r))}
+    return {"kind": type(r).__name__, "str": str(r)}
+
+out = []
+for case in json.load(sys.stdin):
+    got = []
+    def r(x):
+        got.append(x)
+        return ""
+    if case["kind"] == "filter":
+        src = "{{ r(v|%s(*a, **k)) }}" % case["name"]
+    else:
+        src = "{{ r(v is %s(*a)) }}" % case["name"] if case["name"].isidentifier() else None
+    try:
+        v, a, k = decode(case["v"]), decode(case["a"]), {n: decode(x) for n, x in case["k"].items()}
+        if src is None:
+            res = env.call_test(case["name"], v, a, k)
+        else:
+            env.from_string(src).render(r=r, v=v, a=a, k=k)
+            res = got[0]
+        out.append(describe(res))
+    except Exception as e:
+        out.append({"error": type(e).__name__, "msg": str(e)})
+json.dump(out, sys.stdout)
+`;
+
+async function runPython(python: string, input: string): Promise<Outcome[]> {
+  return await new Promise((resolve, reject) => {
+    const child = spawn(python, ['-c', HARNESS], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`python harness failed (${code}): ${err}`));
+      else resolve(JSON.parse(out) as Outcome[]);
+    });
+    child.stdin.end(input);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// tx side
+
+const env: FilterEnv = {
+  filter: (name) => FILTERS[name],
+  test: (name) => TESTS[name],
+  call: (fn, args) => (fn as (...a: unknown[]) => unknown)(...args),
+};
+
+function isIterator(x: unknown): x is Iterator<unknown> {
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    !Array.isArray(x) &&
+    !(x instanceof Map) &&
+    !(x instanceof Set) &&
+    typeof (x as { next?: unknown }).next === 'function'
+  );
+}
+
+function runTx(c: Case): Outcome {
+  try {
+    const v = decode(c.v);
+    const a = c.a.map(decode);
+    const k = new Map(Object.entries(c.k).map(([n, x]) => [n, decode(x)]));
+    let r: unknown;
+    if (c.kind === 'filter') {
+      const f = FILTERS[c.name];
+      if (!f) return { error: 'TemplateAssertionError', msg: `No filter named '${c.name}'.` };
+      r = f(env, v, a, k);
+    } else {
+      const t = TESTS[c.name];
+      if (!t) return { error: 'TemplateAssertionError', msg: `No test named '${c.name}'.` };
+      r = t(env, v, a);
+    }
+    if (r instanceof Undefined) return { kind: 'undefined' };
+    if (isIterator(r)) return { kind: 'iter', str: pyStr(Array.from({ [Symbol.iterator]: () => r as Iterator<unknown> })) };
+    return { kind: typeName(r), str: pyStr(r) };
+  } catch (e) {
+    if (e instanceof PyError) return { error: e.type, msg: e.message };
+    return { error: `JS ${(e as Error).name}`, msg: String((e as Error).stack ?? e) };
+  }
+}
+
+function label(c: Case): string {
+  const args = [...c.a.map((x) => JSON.stringify(x)), ...Object.entries(c.k).map(([n, x]) => `${n}=${JSON.stringify(x)}`)];
+  return c.kind === 'filter'
+    ? `${JSON.stringify(c.v)}|${c.name}(${args.join(', ')})`
+    : `${JSON.stringify(c.v)} is ${c.name}(${args.join(', ')})`;
+}
+
+/** A generator's repr carries its function's name and address: neither can match. */
+function normalize(s: string | undefined): string | undefined {
+  return s?.replace(/<generator object[^>]*>/g, '<generator object>');
+}
+
+function same(py: Outcome, tx: Outcome): boolean {
+  if (py.error !== undefined) return tx.error === py.error;
+  return tx.error === undefined && tx.kind === py.kind && normalize(tx.str) === normalize(py.str);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('jinja2 filters and tests, differential against Python jinja2 3.1', () => {
+  let expected: Outcome[] = [];
+
+  beforeAll(async () => {
+    const venv = await ensureVenv({
+      name: 'jinja2',
+      requirements: ['jinja2==3.1.6'],
+      description: 'jinja2 3.1.6 (reference for the template engine)',
+      probe: 'import json, jinja2, markupsafe; print(json.dumps({"jinja2": jinja2.__version__, "markupsafe": markupsafe.__version__}))',
+    });
+    expected = await runPython(venv.python, JSON.stringify(cases));
+  }, 600_000);
+
+  it(`gives Python's result for all ${cases.length} cases`, () => {
+    expect(expected.length).toBe(cases.length);
+    const failures: string[] = [];
+    cases.forEach((c, i) => {
+      const py = expected[i]!;
+      const tx = runTx(c);
+      if (!same(py, tx)) failures.push(`${label(c)}\n    python: ${JSON.stringify(py)}\n    tx:     ${JSON.stringify(tx)}`);
+    });
+    if (failures.length > 0) console.log(`${failures.length} of ${cases.length} differ:\n${failures.join('\n')}`);
+    expect(failures.length, `${failures.length} cases differ from jinja2`).toBe(0);
+  });
+
+  it('covers every filter and test jinja2 and dbt define', () => {
+    for (const name of Object.keys(FILTERS)) expect(cases.some((c) => c.kind === 'filter' && c.name === name), name).toBe(true);
+    for (const name of Object.keys(TESTS)) expect(cases.some((c) => c.kind === 'test' && c.name === name), name).toBe(true);
+  });
+});
