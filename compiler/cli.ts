@@ -10,6 +10,7 @@ import { TxError } from './errors.js';
 import { loadProject } from './load/load-project.js';
 import { txVersion } from './load/package-root.js';
 import { Logger, type LogFormat } from './log/logger.js';
+import { scrub } from './log/scrub.js';
 import { runProject, type RunCommand } from './run/run-project.js';
 import { selectNodes } from './select/selector.js';
 import { formatRows, type OutputFormat } from './commands/show-output.js';
@@ -256,13 +257,13 @@ async function entry(): Promise<void> {
       return;
     }
     if (e instanceof TxError) {
-      process.stderr.write(`Error: ${e.format()}\n`);
-      if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+      process.stderr.write(scrub(`Error: ${e.format()}\n`));
+      if (debug && e.stack) process.stderr.write(scrub(`${e.stack}\n`));
       process.exitCode = e.exitCode;
       return;
     }
-    process.stderr.write(`Error: ${(e as Error).message ?? String(e)}\n`);
-    if (debug) process.stderr.write(`${(e as Error).stack}\n`);
+    process.stderr.write(scrub(`Error: ${(e as Error).message ?? String(e)}\n`));
+    if (debug) process.stderr.write(scrub(`${(e as Error).stack}\n`));
     process.exitCode = controller.signal.aborted ? 130 : 1;
   }
 }

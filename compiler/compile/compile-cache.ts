@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/artifacts.js';
 import type { Project } from '../load/project-types.js';
 import { txVersion } from '../load/package-root.js';
+import { containsSecret } from '../log/scrub.js';
 
 /**
  * A content-hash cache of compiled models in target/cache/compile.json. A model is reused
@@ -73,6 +74,7 @@ export class CompileCache {
   }
 
   put(path: string, entry: CachedModel): void {
+    if (containsSecret(JSON.stringify(entry))) return;
     const e = this.prev[path];
     if (!e || e.textHash !== entry.textHash || e.render?.depKey !== entry.render?.depKey) this.changed = true;
     this.next[path] = entry;

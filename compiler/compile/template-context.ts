@@ -1,5 +1,6 @@
 import { TxError, didYouMean } from '../errors.js';
 import type { Dialect, Relation } from '../../targets/target.js';
+import { checkEnvVarRead } from '../log/scrub.js';
 
 /** Split nunjucks' calling convention: positional args and a trailing keyword object. */
 export function splitArgs(args: unknown[]): { pos: unknown[]; kw: Record<string, unknown> } {
@@ -118,6 +119,7 @@ export function makeEnvVar(env: NodeJS.ProcessEnv): (...args: unknown[]) => unkn
     const { pos, kw } = splitArgs(args);
     const name = String(pos[0]);
     const v = env[name];
+    checkEnvVarRead(name, v); // DBT_ENV_SECRET_* / TX_ENV_SECRET_*: only in targets, hooks, exports
     if (v !== undefined) return v;
     if (pos.length > 1) return pos[1];
     if ('default' in kw) return kw.default;

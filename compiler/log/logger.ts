@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { TargetLog } from '../../targets/target.js';
+import { registerSecret, scrub, shortSecretWarnings } from './scrub.js';
 
 export type LogFormat = 'text' | 'json';
 type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -12,10 +13,10 @@ const COLORS = { green: 32, red: 31, yellow: 33, grey: 90, bold: 1 } as const;
 /**
  * The one logger: progress lines on the console (colour only on a TTY),
  * every line and every statement with its timing in logs/tx.log,
- * `--log-format json` for machines. Secrets are masked before anything is written.
+ * `--log-format json` for machines. Every line goes through the one scrubber (./scrub.ts)
+ * before it is written, whole: message, data and statements alike.
  */
 export class Logger implements TargetLog {
-  private readonly secrets: string[] = [];
   private readonly color: boolean;
   constructor(
     private readonly opts: { format: LogFormat; file?: string; quiet?: boolean; debug?: boolean; stream?: NodeJS.WriteStream },
@@ -25,15 +26,19 @@ export class Logger implements TargetLog {
     if (opts.file) mkdirSync(dirname(opts.file), { recursive: true });
   }
 
-  /** Any string that must never be written (passwords, keys). */
+  /** Any string that must never be written (passwords, keys): registered with the scrubber. */
   addSecret(s: string | undefined): void {
-    if (s && s.length >= 4) this.secrets.push(s);
+    registerSecret(s, 'a target');
   }
 
+  /** `s` with every known secret replaced by `*****`. */
   mask(s: string): string {
-    let out = s;
-    for (const sec of this.secrets) out = out.split(sec).join('****');
-    return out;
+    return scrub(s);
+  }
+
+  /** Warn once about secrets too short to be masked (their names, never their values). */
+  private warnShortSecrets(): void {
+    for (const w of shortSecretWarnings()) this.line('warn', w);
   }
 
   paint(text: string, c: keyof typeof COLORS): string {
@@ -42,7 +47,7 @@ export class Logger implements TargetLog {
 
   private toFile(level: Level, msg: string, extra?: Record<string, unknown>): void {
     if (!this.opts.file) return;
-    const line = JSON.stringify({ ts: new Date().toISOString(), level, msg: this.mask(msg), ...extra }, bigintSafe);
+    const line = scrub(JSON.stringify({ ts: new Date().toISOString(), level, msg, ...extra }, bigintSafe));
     try {
       appendFileSync(this.opts.file, `${line}\n`);
     } catch {
@@ -52,12 +57,13 @@ export class Logger implements TargetLog {
 
   /** A console line (and the log file). `data` goes into the JSON form. */
   line(level: Level, msg: string, data?: Record<string, unknown>): void {
-    const m = this.mask(msg);
+    this.warnShortSecrets();
+    const m = scrub(msg);
     this.toFile(level, m, data);
     if (this.opts.quiet && level !== 'error') return;
     if (level === 'debug' && !this.opts.debug) return;
     const s = this.opts.stream ?? (level === 'error' ? process.stderr : process.stdout);
-    if (this.opts.format === 'json') s.write(`${JSON.stringify({ ts: new Date().toISOString(), level, msg: m.replace(/\x1b\[[0-9;]*m/g, ''), ...data }, bigintSafe)}\n`);
+    if (this.opts.format === 'json') s.write(`${scrub(JSON.stringify({ ts: new Date().toISOString(), level, msg: m.replace(/\x1b\[[0-9;]*m/g, ''), ...data }, bigintSafe))}\n`);
     else s.write(`${m}\n`);
   }
 
@@ -76,6 +82,6 @@ export class Logger implements TargetLog {
 
   /** Every statement sent to a warehouse, with its duration: log file only. */
   statement(sql: string, ms: number, node?: string): void {
-    this.toFile('debug', 'statement', { node, ms: Math.round(ms * 100) / 100, sql: this.mask(sql) });
+    this.toFile('debug', 'statement', { node, ms: Math.round(ms * 100) / 100, sql });
   }
 }

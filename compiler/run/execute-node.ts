@@ -4,6 +4,7 @@ import { compiledPathOf, writeFileAtomic } from '../artifacts/artifacts.js';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import type { Logger } from '../log/logger.js';
+import { allowSecretEnvVars } from '../log/scrub.js';
 import type { ModelBuild, Relation, TargetSession } from '../../targets/target.js';
 import { runTest } from './execute-test.js';
 
@@ -26,7 +27,7 @@ function quoteRel(ctx: ExecContext, r: Relation): string {
 
 async function runHooks(ctx: ExecContext, n: GraphNode, key: 'pre_hook' | 'post_hook'): Promise<void> {
   for (const h of list(n.config[key])) {
-    const sql = ctx.compiled.renderString(h, `${n.path} (${key})`, n).trim();
+    const sql = allowSecretEnvVars(() => ctx.compiled.renderString(h, `${n.path} (${key})`, n)).trim();
     if (sql) await ctx.session.connection.execute(sql, { signal: ctx.signal, node: n.uniqueId });
   }
 }

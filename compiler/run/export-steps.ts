@@ -3,6 +3,7 @@ import type { NodeResult } from '../artifacts/artifacts.js';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import type { Logger } from '../log/logger.js';
+import { allowSecretEnvVars } from '../log/scrub.js';
 import { runExport } from '../../targets/exports/index.js';
 import type { TargetSession } from '../../targets/target.js';
 import { createTarget } from '../../targets/registry.js';
@@ -49,7 +50,7 @@ export function afterNodeHooks(c: CompiledProject, logger: Logger, signal: Abort
           session,
           projectDir: c.project.dir,
           exportRoots,
-          renderTemplate: (tpl) => c.renderString(tpl, `${n.path} (exports of ${n.name})`, n),
+          renderTemplate: (tpl) => allowSecretEnvVars(() => c.renderString(tpl, `${n.path} (exports of ${n.name})`, n)),
           openTarget,
           log: logger,
           signal,

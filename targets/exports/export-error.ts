@@ -59,9 +59,12 @@ const PATTERNS: [RegExp, string][] = [
   [/(aws_secret_access_key\s*[=:]\s*)\S+/gi, '$1***'],
 ];
 
-/** Remove anything that looks like, or is known to be, a secret. */
-export function scrubSecrets(text: string): string {
-  let out = text;
+/**
+ * The secret values the exporters know of: credential variables, the pieces of a connection
+ * string, and secrets learned at run time. tx's one scrubber (compiler/log/scrub.ts) masks them
+ * in every log line and artifact too.
+ */
+export function knownExportSecrets(): string[] {
   const known: string[] = [...extraSecrets];
   for (const name of SECRET_ENV) {
     const v = process.env[name];
@@ -75,6 +78,13 @@ export function scrubSecrets(text: string): string {
       if (m && m[2]!.length >= 6) known.push(m[2]!.trim());
     }
   }
+  return known;
+}
+
+/** Remove anything that looks like, or is known to be, a secret. */
+export function scrubSecrets(text: string): string {
+  let out = text;
+  const known = knownExportSecrets();
   known.sort((a, b) => b.length - a.length);
   for (const s of known) out = out.split(s).join('***');
   for (const [re, rep] of PATTERNS) out = out.replace(re, rep);

