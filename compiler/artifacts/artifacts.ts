@@ -5,7 +5,6 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { txVersion } from '../load/package-root.js';
 import { scrub } from '../log/scrub.js';
-import { scrub } from '../log/scrub.js';
 import { buildManifest } from './dbt-manifest.js';
 import { artifactMetadata, invocationId } from './dbt-meta.js';
 

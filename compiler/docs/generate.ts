@@ -11,7 +11,6 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/artifacts.js';
 import { scrub } from '../log/scrub.js';
-import { scrub } from '../log/scrub.js';
 import { bundleSiteScript } from './bundle.js';
 import { buildSiteData } from './build-site-data.js';
 import { computeColumnLineage } from './column-lineage.js';

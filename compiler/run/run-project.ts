@@ -5,7 +5,6 @@ import type { GraphNode } from '../compile/nodes.js';
 import { TxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { allowSecretEnvVars } from '../log/scrub.js';
-import { allowSecretEnvVars } from '../log/scrub.js';
 import { selectNodes, withAttachedTests } from '../select/selector.js';
 import type { TargetSession } from '../../targets/target.js';
 import { createTarget } from '../../targets/registry.js';
