@@ -565,6 +565,75 @@ T('sequence', gen());
 T('mapping', gen());
 T('number', fl('nan'));
 
+// pprint: wrapping at 80 columns, sorted dict keys, long strings split into chunks
+const longWords = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore';
+F('pprint', Array.from({ length: 40 }, (_, i) => i * 37));
+F('pprint', dict(...Array.from({ length: 12 }, (_, i) => [`key_${(i * 7) % 12}`, `value number ${i}`] as [Enc, Enc])));
+F('pprint', dict(['a', [longWords, longWords]], ['b', dict(['c', tup(1, 2, longWords)])]));
+F('pprint', longWords + ' ' + longWords);
+F('pprint', `${longWords}\n${longWords}\nshort`);
+F('pprint', [longWords + longWords]);
+F('pprint', tup(Array.from({ length: 30 }, (_, i) => `s${i}`)));
+F('pprint', tup(longWords + longWords));
+F('pprint', [dict(['x', Array.from({ length: 25 }, (_, i) => fl(i / 4))])]);
+F('pprint', dict([2, 'b'], [1, 'a'], ['z', null]));
+F('pprint', [[[[Array.from({ length: 20 }, (_, i) => i * 1000)]]]]);
+F('pprint', 'x'.repeat(100));
+F('pprint', dict(['k', 'x'.repeat(100)]));
+
+// Seeded random inputs
+let seed = 12345;
+const rand = (): number => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
+const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rand() * xs.length)]!;
+const ALPHABET = ['a', 'b', 'Z', 'é', 'Ä', 'ß', ' ', ' ', ' ', '-', '--', '.', ',', '\n', '\t', '(', '[', '<', "'", '1', '_', 'word', 'Word', 'LONGERWORD', '😀', 'ǆ', 'ﬁ'];
+const randStr = (n: number): string => Array.from({ length: n }, () => pick(ALPHABET)).join('');
+for (let i = 0; i < 150; i++) {
+  const x = (rand() - 0.5) * 10 ** Math.floor(rand() * 12 - 4);
+  const p = Math.floor(rand() * 10) - 3;
+  F('round', fl(x), [p]);
+  F('round', fl(x), [p, pick(['ceil', 'floor'])]);
+  F('round', fl(Math.round(x * 1000) / 1000 + 0.0005), [3]);
+}
+for (let i = 0; i < 40; i++) {
+  const x = Math.floor(rand() * 10 ** Math.floor(rand() * 20));
+  F('filesizeformat', x, [rand() < 0.5]);
+  F('filesizeformat', fl(x + 0.5));
+}
+for (let i = 0; i < 60; i++) {
+  const s = randStr(5 + Math.floor(rand() * 40));
+  for (const name of ['title', 'capitalize', 'upper', 'lower', 'wordcount', 'trim', 'striptags', 'escape', 'urlencode', 'tojson', 'reverse', 'center', 'indent', 'list']) F(name, s);
+  F('truncate', s, [Math.floor(rand() * 20) + 3, rand() < 0.5, '..', Math.floor(rand() * 3)]);
+  F('wordwrap', s, [Math.floor(rand() * 12) + 1, rand() < 0.7, null, rand() < 0.7]);
+  F('center', s, [Math.floor(rand() * 60)]);
+  F('indent', s, [Math.floor(rand() * 3), rand() < 0.5, rand() < 0.5]);
+  F('replace', s, [pick(ALPHABET), pick(ALPHABET), Math.floor(rand() * 4) - 1]);
+  F('unique', s.split(''));
+  F('sort', s.split(''), [rand() < 0.5, rand() < 0.5]);
+  F('dictsort', dict(...s.split(' ').map((w, j) => [w, j] as [Enc, Enc])), [rand() < 0.5, pick(['key', 'value']), rand() < 0.5]);
+  T('lower', s);
+  T('upper', s);
+}
+for (let i = 0; i < 40; i++) {
+  const n = Math.floor(rand() * 8);
+  const xs = Array.from({ length: n }, () => (rand() < 0.5 ? Math.floor(rand() * 10) - 5 : fl(Math.floor(rand() * 40) / 4 - 5)));
+  F('sort', xs, [rand() < 0.5]);
+  F('max', xs);
+  F('min', xs);
+  F('sum', xs);
+  F('unique', xs);
+  F('batch', xs, [1 + Math.floor(rand() * 4), rand() < 0.5 ? null : 'f']);
+  F('slice', xs, [1 + Math.floor(rand() * 4), rand() < 0.5 ? null : 'f']);
+  F('groupby', xs.map((x) => obj({ k: x })), ['k']);
+  F('tojson', xs);
+  F('pprint', xs);
+}
+for (const s of ['12', '-0', '+5', '0_0', '00', '0x_1f', '0X1F', '0b_1', '1 2', '٣', '1e3', '−1', ' \t7\n', 'FF', 'ff', 'z', '0o777', '0777']) {
+  for (const base of [0, 2, 8, 10, 16, 36]) F('int', s, [-1, base]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Python side
 
@@ -614,6 +683,7 @@ def describe(r):
         return {"kind": "iter", "str": str(list(r))}
     return {"kind": type(r).__name__, "str": str(r)}
 
+templates = {}
 out = []
 for case in json.load(sys.stdin):
     got = []
@@ -629,7 +699,10 @@ for case in json.load(sys.stdin):
         if src is None:
             res = env.call_test(case["name"], v, a, k)
         else:
-            env.from_string(src).render(r=r, v=v, a=a, k=k)
+            t = templates.get(src)
+            if t is None:
+                t = templates[src] = env.from_string(src)
+            t.render(r=r, v=v, a=a, k=k)
             res = got[0]
         out.append(describe(res))
     except Exception as e:

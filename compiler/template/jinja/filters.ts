@@ -248,10 +248,16 @@ function titleFirst(ch: string): string {
     case '\u01f2':
     case '\u01f3':
       return '\u01f2';
-    case '\u00df':
-      return 'Ss';
-    default:
-      return ch.toUpperCase();
+    case '\u0149':
+      return '\u02bcN';
+    default: {
+      // A letter whose upper case is several letters (ß, ligatures): title case is the first one
+      // upper, the rest lower ('ﬁ' -> 'Fi').
+      const up = ch.toUpperCase();
+      const first = String.fromCodePoint(up.codePointAt(0)!);
+      if (first.length === up.length) return up;
+      return first + up.slice(first.length).toLowerCase();
+    }
   }
 }
 
@@ -265,8 +271,25 @@ function pyCapitalize(s: string): string {
 const FLOAT_RE = /^[+-]?(?:(?:\d(?:_?\d)*)?\.?\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.(?:[eE][+-]?\d(?:_?\d)*)?)$/;
 const SPECIAL_FLOAT = /^([+-]?)(inf|infinity|nan)$/i;
 
+const NON_ASCII_DIGIT = /[^\x00-\x7f]/;
+const ND = /\p{Nd}/u;
+const ND_ALL = /\p{Nd}/gu;
+
+/** Python's int()/float() read any Unicode decimal digit (category Nd) as its ASCII digit. */
+function asciiDigits(s: string): string {
+  if (!NON_ASCII_DIGIT.test(s)) return s;
+  return s.replace(ND_ALL, (d) => {
+    const cp = d.codePointAt(0)!;
+    if (cp < 0x80) return d;
+    // Nd characters come in runs of ten, zero first: the digit is the offset in its run.
+    let start = cp;
+    while (start > 0 && ND.test(String.fromCodePoint(start - 1))) start--;
+    return String((cp - start) % 10);
+  });
+}
+
 function parsePyFloat(str: string): number {
-  const s = pyStrip(str);
+  const s = asciiDigits(pyStrip(str));
   const sp = SPECIAL_FLOAT.exec(s);
   if (sp) {
     if (sp[2]!.toLowerCase() === 'nan') return NaN;
@@ -293,7 +316,7 @@ const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz';
 function parsePyInt(str: string, base: number): number {
   const bad = (): PyError => new PyError('ValueError', `invalid literal for int() with base ${base}: ${strRepr(str)}`);
   if (base !== 0 && (base < 2 || base > 36)) throw new PyError('ValueError', 'int() base must be >= 2 and <= 36, or 0');
-  let s = pyStrip(str);
+  let s = asciiDigits(pyStrip(str));
   let neg = false;
   if (s.startsWith('+') || s.startsWith('-')) {
     neg = s[0] === '-';
@@ -723,6 +746,8 @@ function safeRepr(x: unknown): string {
   return pyRepr(x);
 }
 
+const PPRINT_PARTS = new RegExp(`[^${PY_SPACE_CLASS}]*[${PY_SPACE_CLASS}]*`, 'g');
+
 function pformat(obj: unknown): string {
   const width = 80;
   let out = '';
@@ -805,8 +830,9 @@ function pformat(obj: unknown): string {
       if (i === lines.length - 1) maxWidth1 -= allowance;
       if (cpLen(rep) <= maxWidth1) chunks.push(rep);
       else {
-        const parts = line.match(/\S*\s*/gu)!.filter((p, j, all) => p !== '' || j < all.length - 1);
-        let maxWidth2 = maxWidth1;
+        const parts = line.match(PPRINT_PARTS)!;
+        parts.pop(); // re.findall's empty last match
+        let maxWidth2 = width - indent;
         let current = '';
         parts.forEach((part, j) => {
           const candidate = current + part;
