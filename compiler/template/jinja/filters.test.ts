@@ -437,6 +437,8 @@ F('string', [mk('<b>')]);
 F('striptags', '<p>Hello <b>World</b>!</p>   <!-- c --> x');
 F('striptags', 'a &amp; b &lt;c&gt; &quot;d&quot; &#39;e&#39; &#x41; &nbsp;f &copy g &bogus; h');
 F('striptags', 'unclosed <tag');
+F('striptags', '&notin; &notit; &not &NotEqualTilde; &acE; &fjlig; &AMP &ampx &amp;x &Afr; &bogus &; &#; &#x; &#0; &#128; &#x81; &#xD800; &#1114112; &#11; &#xFFFE; &#x1FFFF; &#65 &#x41x &#99999999999;');
+F('striptags', '&lt;b&gt;escaped tag&lt;/b&gt; <i>&eacute;t&eacute;</i> &Eacute &eacutex');
 F('striptags', 'unclosed <!-- comment');
 F('striptags', mk('Main &raquo;\t<em>About</em>'));
 F('striptags', '  lots   of\n\nspace  ');
