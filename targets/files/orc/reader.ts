@@ -1,0 +1,674 @@
+/**
+ * Streaming ORC reader (file version 0.11/0.12): the file tail first (postscript, footer), then
+ * one stripe at a time, decoded in batches of rows. Memory: one stripe's compressed bytes plus
+ * one decompressed chunk per stream plus one batch of rows. Every length read from the file is
+ * checked against the file before anything is allocated for it.
+ *
+ * Types → JS values in rows:
+ * | ORC | value |
+ * |---|---|
+ * | boolean | boolean |
+ * | tinyint, smallint, int | number |
+ * | bigint | bigint |
+ * | float, double | number |
+ * | decimal(p,s) | exact decimal string at scale s, e.g. '-12.30' |
+ * | string, varchar, char | string |
+ * | binary | Buffer |
+ * | date | 'YYYY-MM-DD' |
+ * | timestamp | 'YYYY-MM-DD HH:MM:SS[.ffffff[fff]]', the wall-clock time in the writer's time zone |
+ * | timestamp with local time zone | the same, in UTC |
+ * | struct | object; list: array; map: object (keys as text) |
+ * | union | not supported (a clear error naming the column) |
+ */
+import fs from 'node:fs';
+import { InStream, compressionFromKind, decompressAll, type OrcCompression } from './compression.js';
+import { OrcError, inFile } from './errors.js';
+import { ProtoMessage } from './proto.js';
+import { BooleanDecoder, ByteRleDecoder, IntRleV2Decoder, readSignedVarintBig } from './rle.js';
+import { ENCODING, KINDS, ORC_EPOCH, STREAM, decimalString, formatDate, formatTimestamp, typeName, type OrcType } from './types.js';
+import type { LogicalType } from '../../target.js';
+
+export type OrcRow = Record<string, unknown>;
+
+export interface OrcStripe {
+  offset: number;
+  indexLength: number;
+  dataLength: number;
+  footerLength: number;
+  rows: number;
+}
+
+export interface OrcFileInfo {
+  path: string;
+  bytes: number;
+  compression: OrcCompression;
+  blockSize: number;
+  version: number[];
+  writerVersion: number;
+  rows: number;
+  stripes: OrcStripe[];
+  /** Every type by column id; [0] is the root. */
+  types: OrcType[];
+  /** Top-level columns (the root struct's fields). */
+  fields: { name: string; type: OrcType }[];
+  metadata: Record<string, string>;
+}
+
+export interface OrcColumn {
+  name: string;
+  type: Extract<LogicalType, 'string' | 'integer' | 'bigint' | 'double' | 'boolean' | 'date' | 'timestamp' | 'decimal'>;
+  orcType: string;
+  nullable: boolean;
+  precision?: number;
+  scale?: number;
+}
+
+export interface OrcReadOptions {
+  /** Rows per yielded batch (default 10,000). */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+const MAX_TAIL = 64 * 1024 * 1024;
+const MAX_BLOCK = 64 * 1024 * 1024;
+const MAX_STRIPE = 1.5 * 1024 * 1024 * 1024;
+
+async function readAt(fd: fs.promises.FileHandle, pos: number, len: number): Promise<Buffer> {
+  const buf = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fd.read(buf, got, len - got, pos + got);
+    if (bytesRead === 0) throw new OrcError(`file ends early (wanted ${len} bytes at ${pos})`);
+    got += bytesRead;
+  }
+  return buf;
+}
+
+function parseType(m: ProtoMessage, id: number, count: number): OrcType {
+  const kindNo = m.num(1) ?? 0;
+  const kind = KINDS[kindNo];
+  if (!kind) throw new OrcError(`corrupt footer: type ${id} has unknown kind ${kindNo}`);
+  const t: OrcType = { kind, id };
+  const subs = m.packed(2).map(Number);
+  for (const s of subs) if (!(s > id && s < count)) throw new OrcError(`corrupt footer: type ${id} refers to type ${s}`);
+  if (subs.length) t.children = subs.map((s) => ({ kind: 'boolean', id: s }));
+  if (kind === 'struct') t.fieldNames = m.strings(3);
+  const ml = m.num(4);
+  if (ml !== undefined) t.maxLength = ml;
+  if (kind === 'decimal') {
+    t.precision = m.num(5) ?? 38;
+    t.scale = m.num(6) ?? 18;
+  }
+  return t;
+}
+
+/** Reads and checks the file tail: postscript, footer, schema, stripe list. */
+export async function openOrcFile(path: string): Promise<OrcFileInfo> {
+  let fd: fs.promises.FileHandle;
+  try {
+    fd = await fs.promises.open(path, 'r');
+  } catch (e) {
+    throw new OrcError(`${path}: cannot open: ${(e as Error).message}`);
+  }
+  try {
+    return await readTail(fd, path);
+  } catch (e) {
+    throw inFile(e, path);
+  } finally {
+    await fd.close();
+  }
+}
+
+async function readTail(fd: fs.promises.FileHandle, path: string): Promise<OrcFileInfo> {
+  const size = (await fd.stat()).size;
+  if (size < 4) throw new OrcError(`not an ORC file: ${size} bytes is too small`);
+  const head = await readAt(fd, 0, 3);
+  if (head.toString('latin1') !== 'ORC') throw new OrcError(`not an ORC file (the first bytes are not the magic "ORC")`);
+  const tailLen = Math.min(size, 16 * 1024);
+  const tail = await readAt(fd, size - tailLen, tailLen);
+  const psLen = tail[tail.length - 1]!;
+  if (psLen === 0 || psLen + 1 > size - 3) throw new OrcError(`not a complete ORC file (postscript length ${psLen}; truncated?)`);
+  const ps = ProtoMessage.parse(tail.subarray(tail.length - 1 - psLen, tail.length - 1), 'postscript (truncated file?)');
+  const magic = ps.string(8000);
+  if (magic !== undefined && magic !== 'ORC') throw new OrcError(`not a complete ORC file (no "ORC" in the postscript; truncated?)`);
+  if (magic === undefined && !ps.has(1)) throw new OrcError('not a complete ORC file (no postscript; truncated?)');
+  const footerLen = ps.num(1) ?? 0;
+  const metaLen = ps.num(5) ?? 0;
+  const compression = compressionFromKind(ps.num(2) ?? 0);
+  const blockSize = ps.num(3) ?? 256 * 1024;
+  if (compression !== 'none' && (blockSize < 1 || blockSize > MAX_BLOCK)) throw new OrcError(`corrupt postscript: compression block size ${blockSize}`);
+  const version = ps.packed(4).map(Number);
+  const writerVersion = ps.num(6) ?? 0;
+  const tailBytes = footerLen + metaLen + psLen + 1;
+  if (footerLen === 0 || tailBytes > size - 3) {
+    throw new OrcError(`corrupt or truncated: the postscript claims a ${footerLen}-byte footer and ${metaLen} bytes of metadata, the file has ${size} bytes`);
+  }
+  if (footerLen > MAX_TAIL) throw new OrcError(`corrupt postscript: a ${footerLen}-byte footer is beyond what tx reads (${MAX_TAIL})`);
+  const footerStart = size - 1 - psLen - footerLen;
+  const footerRaw =
+    footerStart >= size - tailLen ? tail.subarray(footerStart - (size - tailLen), footerStart - (size - tailLen) + footerLen) : await readAt(fd, footerStart, footerLen);
+  const footer = ProtoMessage.parse(decompressAll(footerRaw, compression, blockSize, 4 * MAX_TAIL), 'footer');
+  const rows = footer.num(6) ?? 0;
+  const contentEnd = size - tailBytes;
+  const stripes: OrcStripe[] = footer.messages(3, 'stripe information').map((s, i) => {
+    const st = { offset: s.num(1) ?? 0, indexLength: s.num(2) ?? 0, dataLength: s.num(3) ?? 0, footerLength: s.num(4) ?? 0, rows: s.num(5) ?? 0 };
+    const end = st.offset + st.indexLength + st.dataLength + st.footerLength;
+    if (st.offset < 3 || end > contentEnd || st.footerLength === 0) {
+      throw new OrcError(`corrupt footer: stripe ${i + 1} (bytes ${st.offset} to ${end}) lies outside the file's data (3 to ${contentEnd})`);
+    }
+    return st;
+  });
+  const total = stripes.reduce((a, s) => a + s.rows, 0);
+  if (total !== rows) throw new OrcError(`corrupt footer: the stripes hold ${total} rows, the footer says ${rows}`);
+  const typeMsgs = footer.messages(4, 'type');
+  if (!typeMsgs.length) throw new OrcError('corrupt footer: no types');
+  const flat = typeMsgs.map((m, i) => parseType(m, i, typeMsgs.length));
+  const build = (id: number, depth: number): OrcType => {
+    if (depth > 64) throw new OrcError('corrupt footer: types nested too deep');
+    const t = flat[id]!;
+    if (t.children) t.children = t.children.map((c) => build(c.id!, depth + 1));
+    return t;
+  };
+  const root = build(0, 0);
+  const fields =
+    root.kind === 'struct'
+      ? (root.children ?? []).map((t, i) => ({ name: root.fieldNames?.[i] ?? `_col${i}`, type: t }))
+      : [{ name: 'value', type: root }];
+  const check = (t: OrcType, col: string): void => {
+    if (t.kind === 'decimal' && (t.precision! > 38 || t.precision! < 1 || t.scale! > t.precision!)) {
+      throw new OrcError(`column ${col}: decimal(${t.precision},${t.scale}) is outside what ORC allows (precision 1 to 38, scale ≤ precision)`);
+    }
+    if (t.kind === 'union') throw new OrcError(`column ${col}: type ${typeName(t)} is not supported by tx's ORC reader yet`);
+    if ((t.kind === 'list' && t.children?.length !== 1) || (t.kind === 'map' && t.children?.length !== 2)) throw new OrcError(`corrupt footer: column ${col} has a malformed ${t.kind} type`);
+    for (const c of t.children ?? []) check(c, col);
+  };
+  for (const f of fields) check(f.type, f.name);
+  const metadata: Record<string, string> = {};
+  for (const m of footer.messages(5, 'user metadata')) metadata[m.string(1) ?? ''] = Buffer.from(m.bytes(2) ?? new Uint8Array()).toString('utf8');
+  return { path, bytes: size, compression, blockSize, version, writerVersion, rows, stripes, types: flat, fields, metadata };
+}
+
+function logical(t: OrcType): Pick<OrcColumn, 'type' | 'precision' | 'scale'> {
+  switch (t.kind) {
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'byte':
+    case 'short':
+    case 'int':
+      return { type: 'integer' };
+    case 'long':
+      return { type: 'bigint' };
+    case 'float':
+    case 'double':
+      return { type: 'double' };
+    case 'decimal':
+      return { type: 'decimal', precision: t.precision, scale: t.scale };
+    case 'date':
+      return { type: 'date' };
+    case 'timestamp':
+    case 'timestamp_instant':
+      return { type: 'timestamp' };
+    default:
+      return { type: 'string' };
+  }
+}
+
+/** Top-level columns of an ORC file mapped to tx's logical types (only the tail is read). */
+export async function orcColumns(path: string): Promise<OrcColumn[]> {
+  const info = await openOrcFile(path);
+  return info.fields.map((f) => ({ name: f.name, orcType: typeName(f.type), nullable: true, ...logical(f.type) }));
+}
+
+// ---------------------------------------------------------------------------
+// Column readers
+// ---------------------------------------------------------------------------
+
+interface StripeContext {
+  streams: Map<string, Uint8Array>;
+  encodings: { kind: number; dictionarySize: number }[];
+  compression: OrcCompression;
+  blockSize: number;
+  timezone: string;
+  stripeRows: number;
+}
+
+function stream(ctx: StripeContext, col: number, kind: number, name: string, required = true): InStream | undefined {
+  const data = ctx.streams.get(`${col}:${kind}`);
+  if (!data) {
+    if (required) throw new OrcError(`corrupt stripe: column ${col} has no ${name} stream`);
+    return undefined;
+  }
+  return new InStream(data, ctx.compression, ctx.blockSize, name);
+}
+
+const tzFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Offset (seconds) of a time zone from UTC at an instant. */
+function tzOffset(tz: string, epochSeconds: number): number {
+  let f = tzFormats.get(tz);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short' });
+    } catch {
+      throw new OrcError(`the stripe's writer time zone ${JSON.stringify(tz)} is unknown`);
+    }
+    tzFormats.set(tz, f);
+  }
+  const p: Record<string, string> = {};
+  for (const x of f.formatToParts(new Date(epochSeconds * 1000))) p[x.type] = x.value;
+  let year = Number(p.year);
+  if (p.era === 'BC' || p.era === 'B') year = 1 - year;
+  const d = new Date(0);
+  d.setUTCFullYear(year, Number(p.month) - 1, Number(p.day));
+  d.setUTCHours(Number(p.hour), Number(p.minute), Number(p.second), 0);
+  return Math.round(d.getTime() / 1000) - epochSeconds;
+}
+
+const UTC_NAMES = new Set(['', 'UTC', 'GMT', 'Z', 'Etc/UTC', 'Etc/GMT', 'Etc/UCT', 'UCT', 'Universal', 'Zulu', 'Etc/Universal', 'Etc/Zulu', 'GMT0', 'Etc/GMT0', 'Etc/GMT+0', 'Etc/GMT-0']);
+
+abstract class ColumnReader {
+  protected readonly present: BooleanDecoder | undefined;
+
+  constructor(
+    readonly type: OrcType,
+    protected readonly ctx: StripeContext,
+  ) {
+    const p = stream(ctx, type.id!, STREAM.PRESENT, 'PRESENT', false);
+    this.present = p ? new BooleanDecoder(p) : undefined;
+    const enc = ctx.encodings[type.id!];
+    if (!enc) throw new OrcError(`corrupt stripe footer: no encoding for column ${type.id}`);
+  }
+
+  protected encoding(): number {
+    return this.ctx.encodings[this.type.id!]!.kind;
+  }
+
+  protected requireV2(): void {
+    const e = this.encoding();
+    if (e === ENCODING.DIRECT || e === ENCODING.DICTIONARY) {
+      throw new OrcError(`${typeName(this.type)} column written with RLE v1 (ORC 0.11, Hive 0.11): not supported by tx's ORC reader`);
+    }
+  }
+
+  abstract value(): unknown;
+
+  read(n: number): unknown[] {
+    const out = new Array<unknown>(n);
+    const p = this.present;
+    if (p) for (let i = 0; i < n; i++) out[i] = p.next() ? this.value() : null;
+    else for (let i = 0; i < n; i++) out[i] = this.value();
+    return out;
+  }
+
+  /** Presence of n values and the count of non-null ones. */
+  protected presence(n: number): { mask: boolean[] | undefined; k: number } {
+    if (!this.present) return { mask: undefined, k: n };
+    const mask = new Array<boolean>(n);
+    let k = 0;
+    for (let i = 0; i < n; i++) if ((mask[i] = this.present.next())) k++;
+    return { mask, k };
+  }
+}
+
+class BooleanReader extends ColumnReader {
+  private readonly d = new BooleanDecoder(stream(this.ctx, this.type.id!, STREAM.DATA, 'DATA')!);
+  value(): unknown {
+    return this.d.next();
+  }
+}
+
+class ByteReader extends ColumnReader {
+  private readonly d = new ByteRleDecoder(stream(this.ctx, this.type.id!, STREAM.DATA, 'DATA')!);
+  value(): unknown {
+    const b = this.d.next();
+    return b >= 128 ? b - 256 : b;
+  }
+}
+
+class IntReader extends ColumnReader {
+  private readonly d: IntRleV2Decoder;
+  private readonly big: boolean;
+  constructor(t: OrcType, ctx: StripeContext) {
+    super(t, ctx);
+    this.requireV2();
+    this.d = new IntRleV2Decoder(stream(ctx, t.id!, STREAM.DATA, 'DATA')!, true);
+    this.big = t.kind === 'long';
+  }
+  value(): unknown {
+    const v = this.d.next();
+    if (this.big) return typeof v === 'bigint' ? v : BigInt(v);
+    return Number(v);
+  }
+}
+
+class FloatReader extends ColumnReader {
+  private readonly s = stream(this.ctx, this.type.id!, STREAM.DATA, 'DATA')!;
+  private readonly width = this.type.kind === 'float' ? 4 : 8;
+  value(): unknown {
+    const b = this.s.read(this.width);
+    return this.width === 4 ? b.readFloatLE(0) : b.readDoubleLE(0);
+  }
+}
+
+class StringReader extends ColumnReader {
+  private readonly dict: string[] | undefined;
+  private readonly ids: IntRleV2Decoder | undefined;
+  private readonly lengths: IntRleV2Decoder | undefined;
+  private readonly data: InStream | undefined;
+  private readonly binary: boolean;
+
+  constructor(t: OrcType, ctx: StripeContext) {
+    super(t, ctx);
+    this.requireV2();
+    this.binary = t.kind === 'binary';
+    const enc = ctx.encodings[t.id!]!;
+    if (enc.kind === ENCODING.DICTIONARY_V2) {
+      const size = enc.dictionarySize;
+      const lens = new IntRleV2Decoder(stream(ctx, t.id!, STREAM.LENGTH, 'LENGTH')!, false);
+      const dictData = stream(ctx, t.id!, STREAM.DICTIONARY_DATA, 'DICTIONARY_DATA', size > 0);
+      if (size > Math.max(ctx.stripeRows, 1) * 64) throw new OrcError(`corrupt stripe: a dictionary of ${size} entries for ${ctx.stripeRows} rows`);
+      const dict: string[] = [];
+      for (let i = 0; i < size; i++) dict.push(dictData!.read(lens.nextCount()).toString('utf8'));
+      this.dict = dict;
+      this.ids = new IntRleV2Decoder(stream(ctx, t.id!, STREAM.DATA, 'DATA')!, false);
+    } else {
+      this.lengths = new IntRleV2Decoder(stream(ctx, t.id!, STREAM.LENGTH, 'LENGTH')!, false);
+      this.data = stream(ctx, t.id!, STREAM.DATA, 'DATA')!;
+    }
+  }
+
+  value(): unknown {
+    if (this.dict) {
+      const id = this.ids!.nextCount();
+      const v = this.dict[id];
+      if (v === undefined) throw new OrcError(`corrupt stripe: dictionary id ${id} beyond the dictionary's ${this.dict.length} entries`);
+      return v;
+    }
+    const b = this.data!.read(this.lengths!.nextCount());
+    return this.binary ? Buffer.from(b) : b.toString('utf8');
+  }
+}
+
+class DecimalReader extends ColumnReader {
+  private readonly data = stream(this.ctx, this.type.id!, STREAM.DATA, 'DATA')!;
+  private readonly scales: IntRleV2Decoder;
+  constructor(t: OrcType, ctx: StripeContext) {
+    super(t, ctx);
+    this.requireV2();
+    this.scales = new IntRleV2Decoder(stream(ctx, t.id!, STREAM.SECONDARY, 'SECONDARY')!, true);
+  }
+  value(): unknown {
+    let unscaled = readSignedVarintBig(this.data);
+    let scale = Number(this.scales.next());
+    const want = this.type.scale!;
+    if (scale < want) {
+      unscaled *= 10n ** BigInt(want - scale);
+      scale = want;
+    } else if (scale > want) {
+      const f = 10n ** BigInt(scale - want);
+      if (unscaled % f === 0n) {
+        unscaled /= f;
+        scale = want;
+      }
+    }
+    if (scale < -100 || scale > 100) throw new OrcError(`corrupt stripe: decimal scale ${scale}`);
+    return decimalString(unscaled, scale);
+  }
+}
+
+class DateReader extends ColumnReader {
+  private readonly d: IntRleV2Decoder;
+  constructor(t: OrcType, ctx: StripeContext) {
+    super(t, ctx);
+    this.requireV2();
+    this.d = new IntRleV2Decoder(stream(ctx, t.id!, STREAM.DATA, 'DATA')!, true);
+  }
+  value(): unknown {
+    const days = Number(this.d.next());
+    if (Math.abs(days) > 100_000_000) throw new OrcError(`date ${days} days from 1970 is outside the range tx reads`);
+    return formatDate(days);
+  }
+}
+
+class TimestampReader extends ColumnReader {
+  private readonly secs: IntRleV2Decoder;
+  private readonly nanos: IntRleV2Decoder;
+  private readonly tz: string | undefined;
+  private readonly base: number;
+  constructor(t: OrcType, ctx: StripeContext) {
+    super(t, ctx);
+    this.requireV2();
+    this.secs = new IntRleV2Decoder(stream(ctx, t.id!, STREAM.DATA, 'DATA')!, true);
+    this.nanos = new IntRleV2Decoder(stream(ctx, t.id!, STREAM.SECONDARY, 'SECONDARY')!, false);
+    const tz = t.kind === 'timestamp' && !UTC_NAMES.has(ctx.timezone) ? ctx.timezone : undefined;
+    this.tz = tz;
+    // 2015-01-01 00:00:00 in the writer's time zone.
+    this.base = tz ? ORC_EPOCH - tzOffset(tz, ORC_EPOCH) : ORC_EPOCH;
+  }
+  value(): unknown {
+    const raw = this.secs.next();
+    const enc = this.nanos.next();
+    // The nanos stream holds int64s: writers that truncate seconds toward zero (Arrow's) store
+    // negative nanos for times before 1970, which wrap to huge unsigned values.
+    let nanos: number;
+    if (typeof enc === 'bigint') {
+      const sv = BigInt.asIntN(64, enc);
+      const zeros = Number(BigInt.asUintN(3, sv));
+      let n = sv >> 3n;
+      if (zeros !== 0) n *= 10n ** BigInt(zeros + 1);
+      nanos = Number(n);
+    } else {
+      const zeros = enc & 7;
+      nanos = Math.floor(enc / 8);
+      if (zeros !== 0) nanos *= 10 ** (zeros + 1);
+    }
+    if (typeof raw !== 'number' || Math.abs(raw) > 1e13 || nanos > 999_999_999 || nanos < -999_999_999) {
+      throw new OrcError(`timestamp ${String(raw)} s (+${nanos} ns) from 2015 is outside the range tx reads`);
+    }
+    let secs = raw + this.base;
+    if (secs < 0 && nanos > 999_999) secs -= 1;
+    if (nanos < 0) {
+      secs -= 1;
+      nanos += 1_000_000_000;
+    }
+    if (this.tz) secs += tzOffset(this.tz, secs);
+    return formatTimestamp(secs, nanos);
+  }
+}
+
+class StructReader extends ColumnReader {
+  readonly children: ColumnReader[];
+  readonly names: string[];
+  constructor(t: OrcType, ctx: StripeContext) {
+    super(t, ctx);
+    this.children = (t.children ?? []).map((c) => columnReader(c, ctx));
+    this.names = (t.children ?? []).map((_, i) => t.fieldNames?.[i] ?? `_col${i}`);
+  }
+  value(): unknown {
+    return this.read(1)[0];
+  }
+  override read(n: number, onChildError?: (name: string, e: unknown) => never): unknown[] {
+    const { mask, k } = this.presence(n);
+    const cols: unknown[][] = [];
+    for (let c = 0; c < this.children.length; c++) {
+      try {
+        cols.push(this.children[c]!.read(k));
+      } catch (e) {
+        if (onChildError) onChildError(this.names[c]!, e);
+        throw e;
+      }
+    }
+    const out = new Array<unknown>(n);
+    let j = 0;
+    const names = this.names;
+    for (let i = 0; i < n; i++) {
+      if (mask && !mask[i]) {
+        out[i] = null;
+        continue;
+      }
+      const o: Record<string, unknown> = {};
+      for (let c = 0; c < names.length; c++) o[names[c]!] = cols[c]![j];
+      out[i] = o;
+      j++;
+    }
+    return out;
+  }
+}
+
+class ListReader extends ColumnReader {
+  private readonly lengths: IntRleV2Decoder;
+  private readonly children: ColumnReader[];
+  constructor(t: OrcType, ctx: StripeContext) {
+    super(t, ctx);
+    this.requireV2();
+    this.lengths = new IntRleV2Decoder(stream(ctx, t.id!, STREAM.LENGTH, 'LENGTH')!, false);
+    this.children = t.children!.map((c) => columnReader(c, ctx));
+  }
+  value(): unknown {
+    return this.read(1)[0];
+  }
+  override read(n: number): unknown[] {
+    const { mask, k } = this.presence(n);
+    const lens: number[] = [];
+    let total = 0;
+    for (let i = 0; i < k; i++) {
+      const l = this.lengths.nextCount();
+      lens.push(l);
+      total += l;
+      if (total > 1 << 27) throw new OrcError(`corrupt stripe: ${total} elements in one batch of lists`);
+    }
+    const vals = this.children.map((c) => c.read(total));
+    const out = new Array<unknown>(n);
+    let j = 0;
+    let pos = 0;
+    for (let i = 0; i < n; i++) {
+      if (mask && !mask[i]) {
+        out[i] = null;
+        continue;
+      }
+      const l = lens[j++]!;
+      if (this.type.kind === 'list') out[i] = vals[0]!.slice(pos, pos + l);
+      else {
+        const o: Record<string, unknown> = {};
+        for (let x = pos; x < pos + l; x++) o[String(vals[0]![x])] = vals[1]![x];
+        out[i] = o;
+      }
+      pos += l;
+    }
+    return out;
+  }
+}
+
+function columnReader(t: OrcType, ctx: StripeContext): ColumnReader {
+  switch (t.kind) {
+    case 'boolean':
+      return new BooleanReader(t, ctx);
+    case 'byte':
+      return new ByteReader(t, ctx);
+    case 'short':
+    case 'int':
+    case 'long':
+      return new IntReader(t, ctx);
+    case 'float':
+    case 'double':
+      return new FloatReader(t, ctx);
+    case 'string':
+    case 'varchar':
+    case 'char':
+    case 'binary':
+      return new StringReader(t, ctx);
+    case 'decimal':
+      return new DecimalReader(t, ctx);
+    case 'date':
+      return new DateReader(t, ctx);
+    case 'timestamp':
+    case 'timestamp_instant':
+      return new TimestampReader(t, ctx);
+    case 'struct':
+      return new StructReader(t, ctx);
+    case 'list':
+    case 'map':
+      return new ListReader(t, ctx);
+    default:
+      throw new OrcError(`type ${typeName(t)} is not supported by tx's ORC reader yet`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Stripes and rows
+// ---------------------------------------------------------------------------
+
+function stripeContext(info: OrcFileInfo, stripe: OrcStripe, index: number, buf: Buffer): StripeContext {
+  const what = `stripe ${index + 1}`;
+  const footerRaw = buf.subarray(stripe.indexLength + stripe.dataLength);
+  const footer = ProtoMessage.parse(decompressAll(footerRaw, info.compression, info.blockSize, MAX_TAIL), `${what} footer`);
+  const streams = new Map<string, Uint8Array>();
+  let pos = 0;
+  const limit = stripe.indexLength + stripe.dataLength;
+  for (const s of footer.messages(1, `${what} stream`)) {
+    const kind = s.num(1) ?? 0;
+    const column = s.num(2) ?? 0;
+    const length = s.num(3) ?? 0;
+    if (pos + length > limit) {
+      throw new OrcError(`corrupt ${what}: its streams' lengths add up to more than the stripe's ${limit} bytes (stream of column ${column} at ${pos} claims ${length} bytes)`);
+    }
+    if (kind !== STREAM.ROW_INDEX && kind !== STREAM.BLOOM_FILTER && kind !== STREAM.BLOOM_FILTER_UTF8) streams.set(`${column}:${kind}`, buf.subarray(pos, pos + length));
+    pos += length;
+  }
+  if (pos !== limit) throw new OrcError(`corrupt ${what}: its streams' lengths add up to ${pos} bytes, the stripe holds ${limit}`);
+  const encodings = footer.messages(2, `${what} column encoding`).map((e) => ({ kind: e.num(1) ?? 0, dictionarySize: e.num(2) ?? 0 }));
+  if (encodings.length < info.types.length) throw new OrcError(`corrupt ${what}: ${encodings.length} column encodings for ${info.types.length} columns`);
+  return { streams, encodings, compression: info.compression, blockSize: info.blockSize, timezone: footer.string(3) ?? '', stripeRows: stripe.rows };
+}
+
+/**
+ * Streams the rows of an ORC file in batches of `batchSize` rows (objects keyed by the top-level
+ * column names). Errors name the file (and the column when one is at fault).
+ */
+export async function* readOrcBatches(path: string, opts: OrcReadOptions = {}): AsyncGenerator<OrcRow[]> {
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 10_000));
+  const info = await openOrcFile(path);
+  const fd = await fs.promises.open(path, 'r');
+  try {
+    for (let si = 0; si < info.stripes.length; si++) {
+      const stripe = info.stripes[si]!;
+      if (opts.signal?.aborted) throw new OrcError(`${path}: read cancelled`);
+      if (stripe.rows === 0) continue;
+      const len = stripe.indexLength + stripe.dataLength + stripe.footerLength;
+      if (len > MAX_STRIPE) throw new OrcError(`${path}: stripe ${si + 1} is ${len} bytes, more than tx reads at once`);
+      let root: StructReader | ColumnReader;
+      try {
+        const buf = await readAt(fd, stripe.offset, len);
+        const ctx = stripeContext(info, stripe, si, buf);
+        root = columnReader(info.types[0]!, ctx);
+      } catch (e) {
+        throw inFile(e, path);
+      }
+      let left = stripe.rows;
+      while (left > 0) {
+        const n = Math.min(batchSize, left);
+        let rows: unknown[];
+        try {
+          if (root instanceof StructReader) {
+            rows = root.read(n, (name, e) => {
+              throw inFile(e, path, name);
+            });
+          } else rows = root.read(n).map((v) => ({ value: v }));
+        } catch (e) {
+          throw inFile(e, path);
+        }
+        left -= n;
+        yield rows as OrcRow[];
+      }
+    }
+  } finally {
+    await fd.close();
+  }
+}
+
+/** Every row of a (small) ORC file. */
+export async function readOrcFile(path: string): Promise<OrcRow[]> {
+  const out: OrcRow[] = [];
+  for await (const b of readOrcBatches(path)) for (const r of b) out.push(r);
+  return out;
+}

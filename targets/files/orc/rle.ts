@@ -1,0 +1,696 @@
+/**
+ * ORC run-length encodings: byte RLE, boolean RLE (bits on byte RLE) and integer RLE v2
+ * (SHORT_REPEAT, DIRECT, PATCHED_BASE, DELTA). Writers emit SHORT_REPEAT, DIRECT and DELTA;
+ * readers read all four.
+ *
+ * 64-bit values travel as (hi, lo) pairs of uint32 inside the codec, so the common case stays in
+ * plain numbers; values beyond 2^53 come out as bigint.
+ */
+import type { InStream } from './compression.js';
+import { OrcError } from './errors.js';
+
+// ---------------------------------------------------------------------------
+// Output buffer
+// ---------------------------------------------------------------------------
+
+export class ByteSink {
+  buf: Buffer = Buffer.allocUnsafe(4096);
+  len = 0;
+
+  ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    if (this.len >= this.buf.length) this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** Writes `s` as UTF-8; returns the byte length. */
+  utf8(s: string): number {
+    this.ensure(s.length * 3);
+    const n = this.buf.write(s, this.len, 'utf8');
+    this.len += n;
+    return n;
+  }
+
+  /** The bytes written so far (a copy) and an empty sink. */
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.len));
+    this.len = 0;
+    if (this.buf.length > 1 << 20) this.buf = Buffer.allocUnsafe(4096);
+    return out;
+  }
+
+  varint(v: number): void {
+    while (v >= 0x80) {
+      this.byte((v % 128) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    this.byte(v);
+  }
+
+  varintBig(v: bigint): void {
+    while (v >= 0x80n) {
+      this.byte(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.byte(Number(v));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Byte RLE
+// ---------------------------------------------------------------------------
+
+export class ByteRleEncoder {
+  private lits = new Uint8Array(128);
+  private n = 0;
+  private repeat = false;
+  private runLen = 0;
+
+  constructor(readonly out: ByteSink) {}
+
+  private writeValues(): void {
+    if (this.n === 0) return;
+    if (this.repeat) {
+      this.out.byte(this.n - 3);
+      this.out.byte(this.lits[0]!);
+    } else {
+      this.out.byte(-this.n & 0xff);
+      this.out.bytes(this.lits.subarray(0, this.n));
+    }
+    this.repeat = false;
+    this.n = 0;
+    this.runLen = 0;
+  }
+
+  add(b: number): void {
+    b &= 0xff;
+    if (this.n === 0) {
+      this.lits[this.n++] = b;
+      this.runLen = 1;
+    } else if (this.repeat) {
+      if (b === this.lits[0]) {
+        this.n++;
+        if (this.n === 130) this.writeValues();
+      } else {
+        this.writeValues();
+        this.lits[this.n++] = b;
+        this.runLen = 1;
+      }
+    } else {
+      if (b === this.lits[this.n - 1]) this.runLen++;
+      else this.runLen = 1;
+      if (this.runLen === 3) {
+        if (this.n + 1 === 3) {
+          this.repeat = true;
+          this.n = 3;
+          this.lits[0] = b;
+        } else {
+          this.n -= 2;
+          this.writeValues();
+          this.lits[0] = b;
+          this.repeat = true;
+          this.n = 3;
+        }
+      } else {
+        this.lits[this.n++] = b;
+        if (this.n === 128) this.writeValues();
+      }
+    }
+  }
+
+  finish(): void {
+    this.writeValues();
+  }
+}
+
+export class ByteRleDecoder {
+  private lits = new Uint8Array(130);
+  private n = 0;
+  private pos = 0;
+
+  constructor(private readonly s: InStream) {}
+
+  next(): number {
+    if (this.pos >= this.n) {
+      const c = this.s.readByte();
+      if (c < 0x80) {
+        const v = this.s.readByte();
+        this.n = c + 3;
+        this.lits.fill(v, 0, this.n);
+      } else {
+        this.n = 0x100 - c;
+        const b = this.s.read(this.n);
+        this.lits.set(b, 0);
+      }
+      this.pos = 0;
+    }
+    return this.lits[this.pos++]!;
+  }
+}
+
+export class BooleanEncoder {
+  private readonly bytes: ByteRleEncoder;
+  private cur = 0;
+  private bits = 0;
+  /** Count of true values seen (for statistics). */
+  trues = 0;
+  count = 0;
+
+  constructor(out: ByteSink) {
+    this.bytes = new ByteRleEncoder(out);
+  }
+
+  add(v: boolean): void {
+    this.cur = (this.cur << 1) | (v ? 1 : 0);
+    if (v) this.trues++;
+    this.count++;
+    if (++this.bits === 8) {
+      this.bytes.add(this.cur);
+      this.cur = 0;
+      this.bits = 0;
+    }
+  }
+
+  finish(): void {
+    if (this.bits > 0) this.bytes.add(this.cur << (8 - this.bits));
+    this.cur = 0;
+    this.bits = 0;
+    this.bytes.finish();
+  }
+}
+
+export class BooleanDecoder {
+  private readonly bytes: ByteRleDecoder;
+  private cur = 0;
+  private bits = 0;
+
+  constructor(s: InStream) {
+    this.bytes = new ByteRleDecoder(s);
+  }
+
+  next(): boolean {
+    if (this.bits === 0) {
+      this.cur = this.bytes.next();
+      this.bits = 8;
+    }
+    this.bits--;
+    return ((this.cur >>> this.bits) & 1) === 1;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Integer RLE v2
+// ---------------------------------------------------------------------------
+
+const TWO32 = 4294967296;
+const SAFE_HI = 0x200000; // hi < 2^21: hi * 2^32 + lo < 2^53
+
+export function closestFixedBits(n: number): number {
+  if (n === 0) return 1;
+  if (n <= 24) return n;
+  if (n <= 26) return 26;
+  if (n <= 28) return 28;
+  if (n <= 30) return 30;
+  if (n <= 32) return 32;
+  if (n <= 40) return 40;
+  if (n <= 48) return 48;
+  if (n <= 56) return 56;
+  return 64;
+}
+
+function encodeBitWidth(w: number): number {
+  if (w <= 24) return w - 1;
+  switch (w) {
+    case 26:
+      return 24;
+    case 28:
+      return 25;
+    case 30:
+      return 26;
+    case 32:
+      return 27;
+    case 40:
+      return 28;
+    case 48:
+      return 29;
+    case 56:
+      return 30;
+    default:
+      return 31;
+  }
+}
+
+const DECODED_WIDTH = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 28, 30, 32, 40, 48, 56, 64];
+
+function bitLen(hi: number, lo: number): number {
+  return hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(lo);
+}
+
+class BitWriter {
+  private cur = 0;
+  private bits = 0;
+  constructor(private readonly out: ByteSink) {}
+
+  write32(x: number, w: number): void {
+    while (w > 0) {
+      const space = 8 - this.bits;
+      if (w >= space) {
+        const take = (x >>> (w - space)) & ((1 << space) - 1);
+        this.out.byte(((this.cur << space) | take) & 0xff);
+        this.cur = 0;
+        this.bits = 0;
+        w -= space;
+      } else {
+        this.cur = (this.cur << w) | (x & ((1 << w) - 1));
+        this.bits += w;
+        w = 0;
+      }
+    }
+  }
+
+  write(hi: number, lo: number, w: number): void {
+    if (w > 32) {
+      this.write32(hi, w - 32);
+      this.write32(lo, 32);
+    } else this.write32(lo, w);
+  }
+
+  flush(): void {
+    if (this.bits > 0) this.out.byte((this.cur << (8 - this.bits)) & 0xff);
+    this.cur = 0;
+    this.bits = 0;
+  }
+}
+
+const MAX_RUN = 512;
+
+/** Integer RLE v2 writer; `signed` zigzag-encodes values. */
+export class IntRleV2Encoder {
+  private hi = new Uint32Array(MAX_RUN);
+  private lo = new Uint32Array(MAX_RUN);
+  private vals = new Float64Array(MAX_RUN);
+  private allSafe = true;
+  private n = 0;
+  private readonly bits: BitWriter;
+
+  constructor(
+    readonly out: ByteSink,
+    readonly signed: boolean,
+  ) {
+    this.bits = new BitWriter(out);
+  }
+
+  add(v: number | bigint): void {
+    const i = this.n;
+    if (typeof v === 'number') {
+      this.vals[i] = v;
+      if (this.signed) {
+        const m = v >= 0 ? v * 2 : -v * 2;
+        let hi = Math.floor(m / TWO32);
+        let lo = m - hi * TWO32;
+        if (v < 0) {
+          if (lo === 0) {
+            lo = 0xffffffff;
+            hi -= 1;
+          } else lo -= 1;
+        }
+        this.hi[i] = hi;
+        this.lo[i] = lo;
+      } else {
+        const hi = Math.floor(v / TWO32);
+        this.hi[i] = hi;
+        this.lo[i] = v - hi * TWO32;
+      }
+    } else {
+      const u = this.signed ? BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)) : BigInt.asUintN(64, v);
+      this.hi[i] = Number(u >> 32n);
+      this.lo[i] = Number(u & 0xffffffffn);
+      if (Number.isSafeInteger(Number(v)) && BigInt(Number(v)) === v) this.vals[i] = Number(v);
+      else this.allSafe = false;
+    }
+    if (++this.n === MAX_RUN) this.flush();
+  }
+
+  finish(): void {
+    this.flush();
+  }
+
+  private eq(a: number, b: number): boolean {
+    return this.hi[a] === this.hi[b] && this.lo[a] === this.lo[b];
+  }
+
+  private flush(): void {
+    const n = this.n;
+    let i = 0;
+    while (i < n) {
+      let j = i + 1;
+      while (j < n && this.eq(j, i)) j++;
+      const run = j - i;
+      if (run >= 3) {
+        if (run <= 10) this.shortRepeat(i, run);
+        else this.fixedDelta(i, run, 0);
+        i = j;
+        continue;
+      }
+      let k = i;
+      while (k < n && !(k + 2 < n && this.eq(k, k + 1) && this.eq(k, k + 2))) k++;
+      this.literals(i, k - i);
+      i = k;
+    }
+    this.n = 0;
+    this.allSafe = true;
+  }
+
+  private shortRepeat(i: number, run: number): void {
+    const hi = this.hi[i]!;
+    const lo = this.lo[i]!;
+    const bytes = Math.max(1, Math.ceil(bitLen(hi, lo) / 8));
+    this.out.byte(((bytes - 1) << 3) | (run - 3));
+    for (let b = bytes - 1; b >= 0; b--) {
+      this.out.byte(b >= 4 ? (hi >>> ((b - 4) * 8)) & 0xff : (lo >>> (b * 8)) & 0xff);
+    }
+  }
+
+  private writeBase(i: number): void {
+    // The first value as a varint: zigzagged (hi/lo already are) when signed.
+    const hi = this.hi[i]!;
+    const lo = this.lo[i]!;
+    if (hi < SAFE_HI) this.out.varint(hi * TWO32 + lo);
+    else this.out.varintBig((BigInt(hi) << 32n) | BigInt(lo));
+  }
+
+  private signedVarint(d: number): void {
+    this.out.varint(d >= 0 ? d * 2 : -d * 2 - 1);
+  }
+
+  private fixedDelta(i: number, len: number, delta: number): void {
+    this.out.byte((3 << 6) | (((len - 1) >>> 8) & 1));
+    this.out.byte((len - 1) & 0xff);
+    this.writeBase(i);
+    this.signedVarint(delta);
+  }
+
+  private literals(i: number, len: number): void {
+    let maxBits = 0;
+    for (let k = i; k < i + len; k++) {
+      const b = bitLen(this.hi[k]!, this.lo[k]!);
+      if (b > maxBits) maxBits = b;
+    }
+    const directWidth = closestFixedBits(maxBits);
+    if (len >= 3 && this.allSafe) {
+      const v = this.vals;
+      const d0 = v[i + 1]! - v[i]!;
+      let fixed = true;
+      let inc = true;
+      let dec = true;
+      let maxDelta = 0;
+      for (let k = i + 1; k < i + len; k++) {
+        const d = v[k]! - v[k - 1]!;
+        if (d !== d0) fixed = false;
+        if (d < 0) inc = false;
+        if (d > 0) dec = false;
+        const a = Math.abs(d);
+        if (k > i + 1 && a > maxDelta) maxDelta = a;
+      }
+      const deltasSafe = Number.isSafeInteger(d0 * 2) && maxDelta < 2 ** 52;
+      if (deltasSafe && fixed) {
+        this.fixedDelta(i, len, d0);
+        return;
+      }
+      if (deltasSafe && (inc || (dec && d0 < 0))) {
+        const w = Math.max(2, closestFixedBits(maxDelta === 0 ? 0 : Math.floor(Math.log2(maxDelta)) + 1));
+        if ((len - 2) * w + 40 < len * directWidth) {
+          this.out.byte((3 << 6) | (encodeBitWidth(w) << 1) | (((len - 1) >>> 8) & 1));
+          this.out.byte((len - 1) & 0xff);
+          this.writeBase(i);
+          this.signedVarint(d0);
+          for (let k = i + 2; k < i + len; k++) {
+            const a = Math.abs(v[k]! - v[k - 1]!);
+            const hi = Math.floor(a / TWO32);
+            this.bits.write(hi, a - hi * TWO32, w);
+          }
+          this.bits.flush();
+          return;
+        }
+      }
+    }
+    this.out.byte((1 << 6) | (encodeBitWidth(directWidth) << 1) | (((len - 1) >>> 8) & 1));
+    this.out.byte((len - 1) & 0xff);
+    for (let k = i; k < i + len; k++) this.bits.write(this.hi[k]!, this.lo[k]!, directWidth);
+    this.bits.flush();
+  }
+}
+
+class BitReader {
+  private cur = 0;
+  private bits = 0;
+  constructor(private readonly s: InStream) {}
+
+  read32(w: number): number {
+    let result = 0;
+    while (w > 0) {
+      if (this.bits === 0) {
+        this.cur = this.s.readByte();
+        this.bits = 8;
+      }
+      const take = Math.min(w, this.bits);
+      const shift = this.bits - take;
+      result = result * (1 << take) + ((this.cur >>> shift) & ((1 << take) - 1));
+      this.bits -= take;
+      w -= take;
+    }
+    return result >>> 0;
+  }
+
+  /** Reads w bits into [hi, lo]. */
+  read(w: number, out: { hi: number; lo: number }): void {
+    if (w > 32) {
+      out.hi = this.read32(w - 32);
+      out.lo = this.read32(32);
+    } else {
+      out.hi = 0;
+      out.lo = this.read32(w);
+    }
+  }
+
+  align(): void {
+    this.bits = 0;
+  }
+}
+
+function fromParts(hi: number, lo: number, signed: boolean): number | bigint {
+  if (hi < SAFE_HI) {
+    const u = hi * TWO32 + lo;
+    if (!signed) return u;
+    return u % 2 === 1 ? -(u + 1) / 2 : u / 2;
+  }
+  const u = (BigInt(hi) << 32n) | BigInt(lo);
+  if (!signed) return u;
+  return BigInt.asIntN(64, (u >> 1n) ^ -(u & 1n));
+}
+
+function normal(v: bigint): number | bigint {
+  return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
+}
+
+/** Integer RLE v2 reader; `signed` undoes zigzag. Values beyond 2^53 come out as bigint. */
+export class IntRleV2Decoder {
+  private vals: (number | bigint)[] = [];
+  private pos = 0;
+  private readonly bits: BitReader;
+  private readonly tmp = { hi: 0, lo: 0 };
+
+  constructor(
+    private readonly s: InStream,
+    readonly signed: boolean,
+  ) {
+    this.bits = new BitReader(s);
+  }
+
+  next(): number | bigint {
+    if (this.pos >= this.vals.length) this.readRun();
+    return this.vals[this.pos++]!;
+  }
+
+  /** A value that must be a non-negative safe integer (lengths, counts, dictionary ids). */
+  nextCount(): number {
+    const v = this.next();
+    if (typeof v !== 'number' || v < 0) throw new OrcError(`corrupt ${this.s.name} stream: length ${v} out of range`);
+    return v;
+  }
+
+  private corrupt(why: string): never {
+    throw new OrcError(`corrupt ${this.s.name} stream: ${why}`);
+  }
+
+  private readRun(): void {
+    const first = this.s.readByte();
+    const enc = first >>> 6;
+    this.pos = 0;
+    const out: (number | bigint)[] = [];
+    this.vals = out;
+    if (enc === 0) {
+      const bytes = ((first >>> 3) & 7) + 1;
+      const count = (first & 7) + 3;
+      let hi = 0;
+      let lo = 0;
+      for (let b = bytes - 1; b >= 0; b--) {
+        const x = this.s.readByte();
+        if (b >= 4) hi = (hi | (x << ((b - 4) * 8))) >>> 0;
+        else lo = (lo | (x << (b * 8))) >>> 0;
+      }
+      const v = fromParts(hi, lo, this.signed);
+      for (let k = 0; k < count; k++) out.push(v);
+      return;
+    }
+    const second = this.s.readByte();
+    const len = (((first & 1) << 8) | second) + 1;
+    if (enc === 1) {
+      const w = DECODED_WIDTH[(first >>> 1) & 31]!;
+      const t = this.tmp;
+      for (let k = 0; k < len; k++) {
+        this.bits.read(w, t);
+        out.push(fromParts(t.hi, t.lo, this.signed));
+      }
+      this.bits.align();
+      return;
+    }
+    if (enc === 3) {
+      const code = (first >>> 1) & 31;
+      const w = code === 0 ? 0 : DECODED_WIDTH[code]!;
+      const ub = this.s.varintBig();
+      const base = this.signed ? BigInt.asIntN(64, (ub >> 1n) ^ -(ub & 1n)) : BigInt.asUintN(64, ub);
+      const db = this.s.varintBig();
+      const deltaBase = (db >> 1n) ^ -(db & 1n);
+      // Deltas (w <= 64 bits each) first, then the values: in numbers when they stay exact.
+      const deltas: (number | bigint)[] = [];
+      if (w !== 0) {
+        const t = this.tmp;
+        for (let k = 2; k < len; k++) {
+          this.bits.read(w, t);
+          deltas.push(t.hi < SAFE_HI ? t.hi * TWO32 + t.lo : (BigInt(t.hi) << 32n) | BigInt(t.lo));
+        }
+        this.bits.align();
+      }
+      const nb = Number(base);
+      const nd = Number(deltaBase);
+      if (Math.abs(nb) < 2 ** 52 && Math.abs(nd) < 2 ** 52 && deltas.every((d) => typeof d === 'number')) {
+        let prev = nb;
+        out.push(prev);
+        let ok = true;
+        if (len > 1) {
+          prev += nd;
+          out.push(prev);
+          for (let k = 2; k < len; k++) {
+            if (w === 0) prev += nd;
+            else prev = nd < 0 ? prev - (deltas[k - 2] as number) : prev + (deltas[k - 2] as number);
+            if (!(prev > -(2 ** 52) && prev < 2 ** 52)) ok = false;
+            out.push(prev);
+          }
+        }
+        if (ok) return;
+        out.length = 0;
+      }
+      let prev = base;
+      out.push(normal(prev));
+      if (len === 1) return;
+      prev += deltaBase;
+      out.push(normal(prev));
+      for (let k = 2; k < len; k++) {
+        if (w === 0) prev += deltaBase;
+        else {
+          const d = BigInt(deltas[k - 2]!);
+          prev = deltaBase < 0n ? prev - d : prev + d;
+        }
+        out.push(normal(this.signed ? BigInt.asIntN(64, prev) : BigInt.asUintN(64, prev)));
+      }
+      return;
+    }
+    // PATCHED_BASE
+    const w = DECODED_WIDTH[(first >>> 1) & 31]!;
+    const third = this.s.readByte();
+    const fourth = this.s.readByte();
+    const bw = (third >>> 5) + 1;
+    const pw = DECODED_WIDTH[third & 31]!;
+    const pgw = (fourth >>> 5) + 1;
+    const pll = fourth & 31;
+    if (pw + pgw > 64) this.corrupt('patch wider than 64 bits');
+    let base = 0n;
+    for (let b = 0; b < bw; b++) base = (base << 8n) | BigInt(this.s.readByte());
+    const signBit = 1n << BigInt(bw * 8 - 1);
+    if (base & signBit) base = -(base & ~signBit);
+    const t = this.tmp;
+    const data: bigint[] = [];
+    for (let k = 0; k < len; k++) {
+      this.bits.read(w, t);
+      data.push((BigInt(t.hi) << 32n) | BigInt(t.lo));
+    }
+    this.bits.align();
+    const cfb = closestFixedBits(pw + pgw);
+    const patches: bigint[] = [];
+    for (let k = 0; k < pll; k++) {
+      this.bits.read(cfb, t);
+      patches.push((BigInt(t.hi) << 32n) | BigInt(t.lo));
+    }
+    this.bits.align();
+    const mask = (1n << BigInt(pw)) - 1n;
+    let idx = 0;
+    let gap = 0n;
+    let patch = 0n;
+    let actual = 0n;
+    const load = (): void => {
+      if (idx >= patches.length) this.corrupt('patch list ends early');
+      gap = patches[idx]! >> BigInt(pw);
+      patch = patches[idx]! & mask;
+    };
+    if (pll > 0) {
+      load();
+      while (gap === 255n && patch === 0n) {
+        actual += 255n;
+        idx++;
+        load();
+      }
+      actual += gap;
+    } else actual = -1n;
+    for (let k = 0; k < len; k++) {
+      if (BigInt(k) === actual) {
+        out.push(normal(BigInt.asIntN(64, base + (data[k]! | (patch << BigInt(w))))));
+        idx++;
+        if (idx < pll) {
+          load();
+          actual = 0n;
+          while (gap === 255n && patch === 0n) {
+            actual += 255n;
+            idx++;
+            load();
+          }
+          actual += gap + BigInt(k);
+        }
+      } else out.push(normal(BigInt.asIntN(64, base + data[k]!)));
+    }
+  }
+}
+
+/** Unbounded signed varint (zigzag, base 128) of a decimal's unscaled value. */
+export function writeSignedVarintBig(out: ByteSink, v: bigint): void {
+  out.varintBig(v >= 0n ? v << 1n : (-v << 1n) - 1n);
+}
+
+export function readSignedVarintBig(s: InStream): bigint {
+  const u = s.varintBig();
+  return u & 1n ? -((u + 1n) >> 1n) : u >> 1n;
+}
