@@ -547,6 +547,16 @@ for (const name of ['upper', 'map', 'as_text', 'is_list', 'nosuch', 'd', 'odd'])
   T('test', name);
 }
 T('filter', 5);
+T('filter', mk('upper'));
+T('filter', [1]);
+T('test', dict());
+T('filter', 'constructor');
+T('test', 'toString');
+T('filter', '__proto__');
+F('map', [1], ['constructor']);
+F('select', [1], ['hasOwnProperty']);
+F('title', 'a\x1cb\u2003c\ufeffd');
+F('urlize', 'http://a.com\x1chttp://b.com\ufeffhttp://c.com');
 T('sameas', null, [null]);
 T('sameas', true, [true]);
 T('sameas', false, [0]);

@@ -1152,7 +1152,7 @@ function urlize(
 ): string {
   const trim = (x: string): string =>
     trimUrlLimit !== null && cpLen(x) > trimUrlLimit ? `${cpSlice(x, 0, trimUrlLimit)}...` : x;
-  const words = escape(text).value.split(/(\s+)/u);
+  const words = escape(text).value.split(PY_WS_RUN);
   const relAttr = rel ? ` rel="${escape(rel).value}"` : '';
   const targetAttr = target ? ` target="${escape(target).value}"` : '';
   for (let i = 0; i < words.length; i++) {
@@ -1210,6 +1210,8 @@ function urlize(
   }
   return words.join('');
 }
+
+const PY_WS_RUN = new RegExp(`([${PY_SPACE_CLASS}]+)`);
 
 const UNRESERVED = /^[A-Za-z0-9_.\-~]$/;
 
@@ -1350,7 +1352,8 @@ function doBatch(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<s
 
 function strFilter(fname: string, fn: (s: string) => string): FilterFn {
   return (_env, value, args, kwargs) => {
-    const [s] = bind(fname, [P_S], value, args, kwargs);
+    const s = args.length === 0 && kwargs.size === 0 ? value : bind(fname, [P_S], value, args, kwargs)[0];
+    if (typeof s === 'string') return fn(s);
     const ss = softStr(s);
     return like(ss, fn(rawStr(ss)));
   };
@@ -1873,7 +1876,7 @@ function doSum(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<str
   return acc;
 }
 
-const WORD_BEGIN_SPLIT = /([-\s({[<]+)/u;
+const WORD_BEGIN_SPLIT = new RegExp(`([-${PY_SPACE_CLASS}({[<]+)`, 'u');
 
 function doTitle(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
   const [s] = bind('do_title', [P_S], value, args, kwargs);
@@ -2077,7 +2080,8 @@ function doIsList(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<
   return Array.isArray(v) && !isTuple(v);
 }
 
-export const FILTERS: Record<string, FilterFn> = {
+/** jinja2's filters by name (a null-prototype object: 'constructor' is no filter). */
+export const FILTERS: Record<string, FilterFn> = Object.assign(Object.create(null) as Record<string, FilterFn>, {
   abs: doAbs,
   attr: doAttr,
   batch: doBatch,
@@ -2138,7 +2142,7 @@ export const FILTERS: Record<string, FilterFn> = {
   as_native: identityFilter('as_native'),
   as_number: identityFilter('as_number'),
   is_list: doIsList,
-};
+} satisfies Record<string, FilterFn>);
 
 // Helpers other modules of the evaluator may want (json.dumps, pprint.pformat, '%.Nf', round()).
 export { jsonDumps, pformat, formatFixed, roundFloat, parsePyFloat, parsePyInt, NO_KWARGS };

@@ -4,7 +4,7 @@
  */
 
 import { Markup, PyError, PyFloat, Undefined, isPlainObject } from './values.js';
-import { PyRange, compare, contains, eq, mod, pyStr, type CompareOp } from './py.js';
+import { PyRange, checkHashable, compare, contains, eq, mod, pyStr, type CompareOp } from './py.js';
 import type { FilterEnv, TestFn } from './filters.js';
 
 /** A test taking the value plus exactly `extra` positional arguments (Python's arity errors). */
@@ -98,18 +98,33 @@ function isSequence(x: unknown): boolean {
   );
 }
 
+/** The name `value in env.filters` looks up: a str (Markup too), else none; unhashable values raise. */
+function nameOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v instanceof Markup) return v.value;
+  checkHashable(v);
+  return undefined;
+}
+
 function isCallable(x: unknown): boolean {
   return typeof x === 'function' || x instanceof Undefined;
 }
 
-export const TESTS: Record<string, TestFn> = {
+/** jinja2's tests by name (a null-prototype object: 'constructor' is no test). */
+export const TESTS: Record<string, TestFn> = Object.assign(Object.create(null) as Record<string, TestFn>, {
   odd: one('test_odd', (v) => eq(mod(v, 2), 1)),
   even: one('test_even', (v) => eq(mod(v, 2), 0)),
   divisibleby: arity('test_divisibleby', ['value', 'num'], (_env, v, args) => eq(mod(v, args[0]), 0)),
   defined: one('test_defined', (v) => !(v instanceof Undefined)),
   undefined: one('test_undefined', (v) => v instanceof Undefined),
-  filter: arity('test_filter', ['value'], (env, v) => typeof v === 'string' && env.filter(v) !== undefined),
-  test: arity('test_test', ['value'], (env, v) => typeof v === 'string' && env.test(v) !== undefined),
+  filter: arity('test_filter', ['value'], (env, v) => {
+    const name = nameOf(v);
+    return name !== undefined && env.filter(name) !== undefined;
+  }),
+  test: arity('test_test', ['value'], (env, v) => {
+    const name = nameOf(v);
+    return name !== undefined && env.test(name) !== undefined;
+  }),
   none: one('test_none', (v) => v === null || v === undefined),
   boolean: one('test_boolean', (v) => v === true || v === false),
   false: one('test_false', (v) => v === false),
@@ -151,5 +166,5 @@ export const TESTS: Record<string, TestFn> = {
   lessthan: cmp('<'),
   '<=': cmp('<='),
   le: cmp('<='),
-};
+} satisfies Record<string, TestFn>);
 
