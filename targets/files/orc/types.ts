@@ -96,13 +96,13 @@ export function typeName(t: OrcType): string {
     case 'char':
       return `${t.kind}(${t.maxLength})`;
     case 'list':
-      return `array<${typeName(t.children![0]!)}>`;
+      return `array<${(t.children ?? []).map(typeName).join(',')}>`;
     case 'map':
-      return `map<${typeName(t.children![0]!)},${typeName(t.children![1]!)}>`;
+      return `map<${(t.children ?? []).map(typeName).join(',')}>`;
     case 'struct':
-      return `struct<${t.children!.map((c, i) => `${t.fieldNames![i]}:${typeName(c)}`).join(',')}>`;
+      return `struct<${(t.children ?? []).map((c, i) => `${t.fieldNames?.[i] ?? `_col${i}`}:${typeName(c)}`).join(',')}>`;
     case 'union':
-      return `uniontype<${t.children!.map(typeName).join(',')}>`;
+      return `uniontype<${(t.children ?? []).map(typeName).join(',')}>`;
     case 'byte':
       return 'tinyint';
     case 'short':
