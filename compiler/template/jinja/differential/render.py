@@ -25,6 +25,7 @@ mirrored one for one by stubs.ts; keep both tiny and identical.
 import json
 import os
 import sys
+import time
 import types
 
 # Everything dbt or a template prints (print(), log(), deprecation events) goes to stderr; only
@@ -38,8 +39,10 @@ from dbt_common.clients.jinja import get_environment  # noqa: E402
 from dbt.clients.jinja import MacroGenerator  # noqa: E402
 from dbt.context.base import generate_base_context  # noqa: E402
 from dbt.flags import set_from_args  # noqa: E402
+from dbt_common.context import set_invocation_context  # noqa: E402
 
 set_from_args(types.SimpleNamespace(), {})
+set_invocation_context({})  # env_var reads the environment through it; an empty one is deterministic
 
 MACRO_PREFIX = "dbt_macro__"
 
@@ -250,7 +253,9 @@ def main():
         if msg["type"] == "package":
             res = load_package(msg)
         else:
+            t0 = time.perf_counter()
             res = render_case(msg)
+            res["ms"] = round((time.perf_counter() - t0) * 1000, 2)
         _out.write(json.dumps(res, ensure_ascii=False) + "\n")
     _out.flush()
 
