@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'PROJECT' // project.yml or a properties file is wrong
   | 'YAML' // YAML syntax
   | 'TEMPLATE' // template syntax or render error
+  | 'ENCODING' // a project file that is not UTF-8
   | 'REF' // ref/source to something that does not exist
   | 'DUPLICATE' // two nodes with one name
   | 'CYCLE' // the DAG has a cycle

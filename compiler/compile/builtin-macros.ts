@@ -13,7 +13,7 @@ export const BUILTIN_MACROS = `
 {%- endmacro %}
 
 {% macro generate_database_name(custom_database_name, node) -%}
-  {%- if custom_database_name -%}{{ custom_database_name | trim }}{%- else -%}{{ target.database }}{%- endif -%}
+  {%- if custom_database_name -%}{{ custom_database_name | trim }}{%- elif target.database is defined and target.database is not none -%}{{ target.database }}{%- endif -%}
 {%- endmacro %}
 
 {#- Built-in generic tests. Each returns the failing rows; a project test macro of the same name overrides it.

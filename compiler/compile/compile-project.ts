@@ -8,7 +8,9 @@ import type { ModelProps, NodeConfig, Project, SqlFile } from '../load/project-t
 import { validateDefinition } from '../load/validate.js';
 import { formatFromPath } from '../load/properties.js';
 import { TemplateEngine, type PreparedTemplate } from '../template/template-engine.js';
-import { staticCalls, type LiteTemplate } from '../template/jinja-lite.js';
+import { staticCalls } from '../template/static-calls.js';
+import type { Stmt } from '../template/jinja/ast.js';
+import { Kwargs } from '../template/jinja/values.js';
 import type { Dialect, Relation } from '../../targets/target.js';
 import { loadDialect } from '../../targets/registry.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
@@ -106,10 +108,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     type: () => target.config.type,
   });
 
-  const call = (name: string, ...args: unknown[]): string => {
-    const fn = engine.getGlobal(name) as (...a: unknown[]) => unknown;
-    return String(fn(...args) ?? '').trim();
-  };
+  const call = (name: string, ...args: unknown[]): string => engine.callMacro(name, args).trim();
   // The built-in naming macros run natively unless the project overrides them.
   const builtin = (m: string) => engine.macros.get(m)?.file === BUILTIN_FILE;
   const nativeNaming = builtin('generate_schema_name') && builtin('generate_alias_name') && builtin('generate_database_name');
@@ -278,7 +277,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       { get: (k: string, d?: unknown) => captured[k] ?? base[k] ?? d, require: (k: string) => captured[k] ?? base[k] },
     );
     // From the cache; else statically when the template allows it (no render); else render once in capture mode.
-    const stat = fromCache ? null : tpl().lite ? staticCapture(tpl().lite!, unsafeMacros, impureMacros) : null;
+    const stat = fromCache ? null : staticCapture(tpl().ast, unsafeMacros, impureMacros);
     if (fromCache) {
       Object.assign(captured, fromCache.config);
       refs.push(...fromCache.refs);
@@ -515,7 +514,7 @@ function injectCtes(sql: string, ids: string[], sqlOf: (id: string) => string): 
 
 
 
-const kwArgs = (o: Record<string, unknown>) => ({ ...o, __keywords: true });
+const kwArgs = (o: Record<string, unknown>) => Kwargs.of(o);
 
 /**
  * refs, sources, config() and is_incremental() of a template, read from its syntax tree.
@@ -525,11 +524,14 @@ const kwArgs = (o: Record<string, unknown>) => ({ ...o, __keywords: true });
 const IMPURE_NAMES = ['env_var', 'run_started_at', 'invocation_id', 'log', 'modules'];
 
 function staticCapture(
-  lite: LiteTemplate,
+  ast: Stmt[],
   unsafeMacros: Set<string>,
   impureMacros: Set<string>,
 ): { refs: string[]; sources: [string, string][]; configs: Record<string, unknown>[]; usesIsIncremental: boolean; pure: boolean } | null {
-  const { calls, names } = staticCalls(lite);
+  const { calls, names, assigned, dynamic } = staticCalls(ast);
+  const captured = ['ref', 'source', 'config', 'is_incremental'];
+  // Rebound, passed around as values or called in ways the tree does not show: render instead.
+  if (dynamic || captured.some((n) => names.has(n) || assigned.has(n))) return null;
   const pure = !IMPURE_NAMES.some((n) => names.has(n)) && !calls.some((c) => IMPURE_NAMES.includes(c.name) || impureMacros.has(c.name));
   const out = { refs: [] as string[], sources: [] as [string, string][], configs: [] as Record<string, unknown>[], usesIsIncremental: false, pure };
   for (const c of calls) {

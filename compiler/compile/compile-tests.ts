@@ -4,6 +4,7 @@ import { configFromHierarchy } from '../load/config-hierarchy.js';
 import type { ColumnProps, NodeConfig, Project, TestSpec } from '../load/project-types.js';
 import { validateDefinition } from '../load/validate.js';
 import type { TemplateEngine } from '../template/template-engine.js';
+import { Kwargs } from '../template/jinja/values.js';
 import { macroSignatures, rewriteTestBlocks, type MacroSignature } from '../testing/generic-test-blocks.js';
 import { compileUnitTests } from '../testing/unit-tests.js';
 import type { Dialect } from '../../targets/target.js';
@@ -16,7 +17,7 @@ const BUILTIN_FILE = '<tx built-in macros>';
 const tagsOf = (c: NodeConfig): string[] => (Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : []);
 const THRESHOLD_RE = /^\s*(>=|<=|!=|==|=|>|<)\s*(\d+)\s*$/;
 const severityOf = (c: Record<string, unknown>): 'error' | 'warn' => (String(c.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error');
-const kw = (o: Record<string, unknown>) => ({ ...o, __keywords: true });
+const kw = (o: Record<string, unknown>) => Kwargs.of(o);
 
 /** Argument aliases of built-in tests: `accepted_range: {min: 0}` reads as `min_value: 0`. */
 const ARG_ALIASES: Record<string, Record<string, string>> = { accepted_range: { min: 'min_value', max: 'max_value' } };

@@ -1,15 +1,12 @@
 import { TxError, didYouMean } from '../errors.js';
 import type { Dialect, Relation } from '../../targets/target.js';
 import { checkEnvVarRead } from '../log/scrub.js';
+import { Kwargs, PY_STR, PY_REPR } from '../template/jinja/values.js';
 
-/** Split nunjucks' calling convention: positional args and a trailing keyword object. */
+/** Split the template calling convention: positional args and a trailing Kwargs. */
 export function splitArgs(args: unknown[]): { pos: unknown[]; kw: Record<string, unknown> } {
-  const last = args[args.length - 1] as Record<string, unknown> | undefined;
-  if (last && typeof last === 'object' && (last as { __keywords?: boolean }).__keywords) {
-    const kw = { ...last };
-    delete kw.__keywords;
-    return { pos: args.slice(0, -1), kw };
-  }
+  const last = args[args.length - 1];
+  if (last instanceof Kwargs) return { pos: args.slice(0, -1), kw: Object.fromEntries(last.values) };
   return { pos: args, kw: {} };
 }
 
@@ -30,6 +27,12 @@ export class RelationValue {
   }
   toString(): string {
     return this.rendered;
+  }
+  [PY_STR](): string {
+    return this.rendered;
+  }
+  [PY_REPR](): string {
+    return `<Relation ${this.rendered}>`;
   }
   render(): string {
     return this.rendered;
@@ -90,6 +93,13 @@ export class RunStartedAt {
   }
   toString(): string {
     return this.date.toISOString();
+  }
+  /** Python's str() of dbt's run_started_at: `2024-01-02 03:04:05.123000+00:00`. */
+  [PY_STR](): string {
+    return this.date.toISOString().replace('T', ' ').replace(/\.(\d{3})Z$/, '.$1000+00:00');
+  }
+  [PY_REPR](): string {
+    return this[PY_STR]();
   }
 }
 

@@ -16,7 +16,55 @@ function walk(root: string): string[] {
   return out;
 }
 import { join, relative, sep } from 'node:path';
+import { TxError } from '../errors.js';
 import type { SqlFile } from './project-types.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A file's text; bytes that are not UTF-8 are an error naming the file, line and byte. */
+export function readUtf8(absPath: string, displayPath: string): string {
+  const buf = readFileSync(absPath);
+  try {
+    return utf8.decode(buf);
+  } catch {
+    // find the first bad sequence: decode growing prefixes line by line
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= buf.length; i++) {
+      if (i === buf.length || buf[i] === 10) {
+        try {
+          utf8.decode(buf.subarray(start, i));
+        } catch {
+          throw new TxError('ENCODING', `${displayPath} is not valid UTF-8 (line ${line}, near byte ${findBad(buf, start, i)})`, {
+            file: displayPath,
+            line,
+            hint: 'save the file as UTF-8 (iconv -f latin1 -t utf-8 is the usual fix)',
+          });
+        }
+        line++;
+        start = i + 1;
+      }
+    }
+    throw new TxError('ENCODING', `${displayPath} is not valid UTF-8`, { file: displayPath });
+  }
+}
+
+function findBad(buf: Buffer, start: number, end: number): number {
+  for (let j = start + 1; j <= end; j++) {
+    try {
+      utf8.decode(buf.subarray(start, j));
+    } catch (e) {
+      // an incomplete sequence at the end also throws; keep going until a hard error
+      if (j === end) return j - 1;
+      try {
+        utf8.decode(buf.subarray(start, Math.min(end, j + 3)));
+      } catch {
+        return j - 1;
+      }
+    }
+  }
+  return start;
+}
 
 /**
  * Every file under `roots` (relative to `dir`) whose name ends with one of `exts`, sorted by path.
@@ -45,7 +93,7 @@ export function scanFiles(dir: string, roots: string[], exts: string[], walked: 
         name: base.slice(0, base.length - ext.length),
         path: relRoot ? `${relRoot}/${parts.join('/')}` : parts.join('/'),
         absPath,
-        text: readFileSync(absPath, 'utf8'),
+        text: readUtf8(absPath, relRoot ? `${relRoot}/${parts.join('/')}` : parts.join('/')),
         folders: [folder0, ...parts.slice(0, -1)],
       });
     }

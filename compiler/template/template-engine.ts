@@ -1,19 +1,18 @@
-import nunjucks from 'nunjucks';
 import { TxError, didYouMean } from '../errors.js';
-import { rewriteTestBlocks } from '../testing/generic-test-blocks.js';
-import { parseLite, renderLite, TemplateError, type LiteRuntime, type LiteTemplate } from './jinja-lite.js';
+import type { Stmt } from './jinja/ast.js';
+import { MACRO_INFO, MacroReturn, RenderError, type MacroInfo as JinjaMacroInfo } from './jinja/compile.js';
+import { Environment, Template, TemplateError, errorPlaces, toTemplateError } from './jinja/environment.js';
+import { pyStr } from './jinja/py.js';
+import { lineCol } from './jinja/position.js';
+import { Undefined } from './jinja/values.js';
 
-/** A template ready to render: the fast path when possible, nunjucks otherwise. */
+/** A template ready to render: parsed and compiled once. */
 export interface PreparedTemplate {
   path: string;
   source: string;
-  lite: LiteTemplate | null;
-  nj: nunjucks.Template | null;
-}
-
-/** Thrown by `{{ return(x) }}` inside a macro; the macro wrapper turns it into the macro's value. */
-class MacroReturn {
-  constructor(readonly value: unknown) {}
+  template: Template;
+  /** The syntax tree, for reading ref/source/config calls without rendering. */
+  ast: Stmt[];
 }
 
 export interface MacroInfo {
@@ -21,68 +20,37 @@ export interface MacroInfo {
   file: string;
 }
 
-/** Offset → 1-based line and column. */
-export function lineCol(source: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = 0; i < offset && i < source.length; i++) {
-    if (source.charCodeAt(i) === 10) {
-      line++;
-      last = i;
-    }
-  }
-  return { line, column: offset - last };
-}
+export { lineCol };
+
+/** How many template errors one run reports before it stops collecting. */
+export const MAX_TEMPLATE_ERRORS = 50;
 
 /**
- * The template environment of one project: nunjucks for macros and for templates
- * outside the fast subset, the lite evaluator for the rest, one global namespace
- * (tx functions, built-in macros, project macros) shared by both.
+ * The template environment of one project: one Jinja2 environment (Python semantics,
+ * dbt's settings, printing an undefined name is an error), tx's functions and the
+ * project's macros as globals. Per-node values (ref, this, config, ...) are globals
+ * set before each render.
  */
 export class TemplateEngine {
-  readonly env: nunjucks.Environment;
+  readonly env: Environment;
   readonly macros = new Map<string, MacroInfo>();
-  private readonly rt: LiteRuntime;
-  private readonly baseGlobals = new Set<string>();
+  /** How many templates were rendered (the compile cache's tests count them). */
+  renders = 0;
 
   constructor() {
-    this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: false, dev: true, trimBlocks: false, lstripBlocks: false });
-    this.env.addGlobal('return', (v: unknown) => {
-      throw new MacroReturn(v);
-    });
-    for (const k of Object.keys((this.env as unknown as { globals: object }).globals)) this.baseGlobals.add(k);
-    const globals = (this.env as unknown as { globals: Record<string, unknown> }).globals;
-    const env = this.env;
-    this.rt = {
-      at: 0,
-      lookup: (n) => globals[n],
-      filter: (n) => {
-        try {
-          return env.getFilter(n) as (...a: unknown[]) => unknown;
-        } catch {
-          return undefined;
-        }
-      },
-      kwargs: (o) => (nunjucks.runtime as unknown as { makeKeywordArgs(o: object): Record<string, unknown> }).makeKeywordArgs(o),
-      notCallable: () => {
-        throw new Error('unreachable');
-      },
-    };
-    this.rt.notCallable = (name, offset) => {
-      const known = [...this.macros.keys(), ...Object.keys(globals).filter((k) => typeof globals[k] === 'function')];
-      const e = new TemplateError(`undefined macro or function \`${name}\``, offset) as TemplateError & { hint?: string };
-      e.hint = didYouMean(name, known);
-      throw e;
+    this.env = new Environment({ undefinedOutput: 'error' });
+    this.env.globals.return = (...args: unknown[]) => {
+      throw new MacroReturn(args[0] ?? null);
     };
   }
 
   /** Set a global visible to every template and macro (tx functions, per-node values). */
   setGlobal(name: string, value: unknown): void {
-    (this.env as unknown as { globals: Record<string, unknown> }).globals[name] = value;
+    this.env.globals[name] = value;
   }
 
   getGlobal(name: string): unknown {
-    return (this.env as unknown as { globals: Record<string, unknown> }).globals[name];
+    return this.env.globals[name];
   }
 
   /**
@@ -90,58 +58,48 @@ export class TemplateEngine {
    * earlier ones, so project macros override tx's built-ins of the same name.
    */
   addMacroFile(source: string, file: string): void {
-    let exported: Record<string, unknown> = {};
+    let module: Record<string, unknown>;
     try {
-      // `{% test x() %}` blocks (custom generic tests) become `{% macro test_x() %}`
-      const tpl = new nunjucks.Template(rewriteTestBlocks(source), this.env, file, true);
-      const ctx = {};
-      (tpl as unknown as { getExported(ctx: object, cb: (err: Error | null, exp: Record<string, unknown>) => void): void }).getExported(ctx, (err, exp) => {
-        if (err) throw err;
-        exported = exp;
-      });
+      module = this.env.fromString(source, file).makeModule({});
     } catch (e) {
-      throw this.toTxError(e, source, file, null);
+      throw this.toTxError(e, file);
     }
-    for (const [name, fn] of Object.entries(exported)) {
-      if (typeof fn !== 'function') continue;
-      const macro = fn as (...a: unknown[]) => unknown;
-      const wrapped = (...args: unknown[]): unknown => {
-        try {
-          return macro(...args);
-        } catch (e) {
-          if (e instanceof MacroReturn) return e.value;
-          throw e;
-        }
-      };
-      this.setGlobal(name, wrapped);
+    for (const [name, fn] of Object.entries(module)) {
+      if (typeof fn !== 'function' || !(fn as unknown as Record<symbol, unknown>)[MACRO_INFO]) continue;
+      this.setGlobal(name, fn);
       this.macros.set(name, { name, file });
     }
   }
 
+  /** Parse and compile a template; a syntax error is a TxError with file:line:col. */
   prepare(source: string, path: string): PreparedTemplate {
     try {
-      const lite = parseLite(source);
-      return { path, source, lite, nj: null };
+      const template = this.env.fromString(source, path);
+      return { path, source, template, ast: template.ast };
     } catch (e) {
-      throw this.toTxError(e, source, path, null);
+      throw this.toTxError(e, path);
     }
   }
 
   /** Render with the current globals. Errors become TxError with file:line:column. */
   render(t: PreparedTemplate): string {
-    if (t.lite) {
-      try {
-        return renderLite(t.lite, this.rt);
-      } catch (e) {
-        if (e instanceof MacroReturn) return String(e.value ?? '');
-        throw this.toTxError(e, t.source, t.path, this.rt.at);
-      }
-    }
+    this.renders++;
     try {
-      if (!t.nj) t.nj = new nunjucks.Template(t.source, this.env, t.path, true);
-      return t.nj.render({});
+      return t.template.render({});
     } catch (e) {
-      throw this.toTxError(e, t.source, t.path, null);
+      throw this.toTxError(e, t.path);
+    }
+  }
+
+  /** Call a macro from tx's own code; its value as Python's str(), errors as TxError. */
+  callMacro(name: string, args: unknown[]): string {
+    const fn = this.env.globals[name];
+    if (typeof fn !== 'function') throw new TxError('TEMPLATE', `macro \`${name}\` is not defined`, { hint: didYouMean(name, this.macros.keys()) });
+    try {
+      const v = (fn as (...a: unknown[]) => unknown)(...args);
+      return typeof v === 'string' ? v : v === null || v === undefined ? '' : pyStr(v);
+    } catch (e) {
+      throw this.toTxError(e, this.macros.get(name)?.file ?? name);
     }
   }
 
@@ -151,35 +109,50 @@ export class TemplateEngine {
     return this.render(this.prepare(source, path));
   }
 
-  private toTxError(e: unknown, source: string, file: string, offset: number | null): TxError {
+  /** The names a did-you-mean may suggest: macros and functions. */
+  private known(): string[] {
+    const g = this.env.globals;
+    return [...this.macros.keys(), ...Object.keys(g).filter((k) => typeof g[k] === 'function')];
+  }
+
+  toTxError(e0: unknown, file: string): TxError {
+    const e = e0 instanceof RenderError ? toTemplateError(e0, { name: file, source: '' }) : e0;
     if (e instanceof TxError) {
       if (e.location.file) return e;
-      const pos = offset != null ? lineCol(source, offset) : undefined;
-      return new TxError(e.code, e.message, { file, line: pos?.line, column: pos?.column, hint: e.hint, cause: e });
+      const { top, inner } = errorPlaces(e);
+      if (top) return new TxError(e.code, e.message + innerNote(inner), { file: top.file, line: top.line, column: top.column, hint: e.hint, cause: e });
+      return new TxError(e.code, e.message, { file, hint: e.hint, cause: e });
     }
     if (e instanceof TemplateError) {
-      const pos = lineCol(source, e.offset);
-      return new TxError('TEMPLATE', e.message, { file, line: pos.line, column: pos.column, hint: (e as { hint?: string }).hint });
+      let hint: string | undefined;
+      let msg = e.message;
+      const called = (e.original as { calledName?: string } | undefined)?.calledName;
+      const undef = /^'([^']+)' is undefined$/.exec(msg);
+      if (called) {
+        hint = didYouMean(called, this.known());
+        msg = `undefined macro or function \`${called}\``;
+        return new TxError('TEMPLATE', `${msg}${innerNote(e.inner)}`, { file: e.file || file, line: e.line, column: e.column, hint, cause: e });
+      } else if (undef) {
+        hint = didYouMean(undef[1]!, this.known());
+        msg = `\`${undef[1]}\` is undefined`;
+      }
+      const type = e.pyType === 'TemplateSyntaxError' || e.pyType === 'TemplateAssertionError' ? 'syntax error' : e.pyType;
+      return new TxError('TEMPLATE', `${type}: ${msg}${innerNote(e.inner)}`, { file: e.file || file, line: e.line, column: e.column, hint, cause: e });
     }
-    const err = e as { message?: string; lineno?: number; colno?: number; cause?: unknown };
-    if (err.cause instanceof TxError) return this.toTxError(err.cause, source, file, null);
-    let msg = String(err.message ?? e);
-    // nunjucks: "(file) [Line 3, Column 5]\n  message"
-    const m = /\[Line (\d+), Column (\d+)\]\s*\n?\s*([\s\S]*)$/.exec(msg);
-    let line = err.lineno;
-    let column = err.colno;
-    if (m) {
-      line = Number(m[1]);
-      column = Number(m[2]);
-      msg = m[3]!;
-    }
-    msg = msg.replace(/^Error: /, '').replace(/^Template render error: /, '').replace(/^\(unknown path\)\s*/, '').trim();
-    let hint: string | undefined;
-    const undef = /Unable to call `([^`]+)`, which is undefined or falsey/.exec(msg);
-    if (undef) {
-      msg = `undefined macro or function \`${undef[1]}\``;
-      hint = didYouMean(undef[1]!, this.macros.keys());
-    }
-    return new TxError('TEMPLATE', msg, { file, line: line || undefined, column: column || undefined, hint, cause: e });
+    if (e instanceof Undefined) return new TxError('TEMPLATE', e.hint, { file });
+    const { top, inner } = errorPlaces(e);
+    return new TxError('TEMPLATE', `internal error while rendering: ${String((e as Error)?.message ?? e)}${innerNote(inner)}`, {
+      file: top?.file ?? file,
+      line: top?.line,
+      column: top?.column,
+      cause: e,
+    });
   }
 }
+
+/** ` (at macros/x.sql:3:5)` when an error happened inside a macro of another place. */
+function innerNote(inner: { file: string; line: number; column: number } | undefined): string {
+  return inner ? ` (at ${inner.file}:${inner.line}:${inner.column})` : '';
+}
+
+export type { JinjaMacroInfo };

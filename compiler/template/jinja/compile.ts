@@ -96,18 +96,25 @@ function toRenderError(e: unknown, at: number, tpl: TemplateInfo): unknown {
   return e; // host errors (TxError and others) keep their identity; the caller adds the place
 }
 
-/** Attach the template and offset to an error thrown by host code, once (innermost wins). */
+/**
+ * Where an error happened: ERROR_AT is the innermost place (a macro's line, say), ERROR_TOP
+ * the outermost one seen so far (as it propagates: finally the template being rendered).
+ */
 export const ERROR_AT = Symbol('tx.error.at');
+export const ERROR_TOP = Symbol('tx.error.top');
+export interface ErrorPlace {
+  at: number;
+  tpl: TemplateInfo;
+}
 function mark(e: unknown, at: number, tpl: TemplateInfo): unknown {
   const r = toRenderError(e, at, tpl);
-  if (r === e && e !== null && typeof e === 'object' && !(e instanceof RenderError) && !(e instanceof MacroReturn) && e !== BREAK && e !== CONTINUE) {
-    const o = e as Record<symbol, unknown>;
-    if (!o[ERROR_AT]) {
-      try {
-        o[ERROR_AT] = { at, tpl };
-      } catch {
-        /* frozen */
-      }
+  if (r !== null && typeof r === 'object' && !(r instanceof MacroReturn) && r !== BREAK && r !== CONTINUE) {
+    const o = r as Record<symbol, unknown>;
+    try {
+      if (!o[ERROR_AT]) o[ERROR_AT] = { at, tpl };
+      o[ERROR_TOP] = { at, tpl };
+    } catch {
+      /* frozen */
     }
   }
   return r;
@@ -297,7 +304,11 @@ export function callValue(fn: unknown, args: unknown[], kw: Map<string, unknown>
     if (kw && kw.size) args.push(new Kwargs(kw));
     return (fn as (...a: unknown[]) => unknown)(...args);
   }
-  if (fn instanceof Undefined) throw new PyError('UndefinedError', fn.hint);
+  if (fn instanceof Undefined) {
+    const err = new PyError('UndefinedError', fn.hint);
+    if (fn.hint === `'${fn.name}' is undefined`) (err as PyError & { calledName?: string }).calledName = fn.name;
+    throw err;
+  }
   if (fn !== null && typeof fn === 'object') {
     const c = (fn as { __call__?: unknown }).__call__;
     if (typeof c === 'function') {
@@ -307,6 +318,9 @@ export function callValue(fn: unknown, args: unknown[], kw: Map<string, unknown>
   }
   throw new PyError('TypeError', `'${py.typeName(fn)}' object is not callable`);
 }
+
+/** What `x if cond` gives when cond is false: an Undefined that prints as '' even in tx's strict mode. */
+export const INLINE_IF_FALSE = new Undefined('', 'the inline if-expression evaluated to false and no else section was defined.');
 
 function undefinedName(name: string): Undefined {
   return new Undefined(name, `'${name}' is undefined`);
@@ -355,7 +369,7 @@ export class Compiler {
           const v = e(f, st);
           if (typeof v === 'string') return v;
           if (v instanceof Undefined) {
-            if (st.rt.undefinedOutput === 'empty') return '';
+            if (st.rt.undefinedOutput === 'empty' || v === INLINE_IF_FALSE) return '';
             throw new PyError('UndefinedError', v.hint);
           }
           return py.pyStr(v);
@@ -733,7 +747,7 @@ export class Compiler {
         const test = this.expr(e.test);
         const a = this.expr(e.a);
         const b = e.b ? this.expr(e.b) : null;
-        return this.guard(e.at, (f, st) => (py.truthy(test(f, st)) ? a(f, st) : b ? b(f, st) : new Undefined('', 'the inline if-expression on line evaluated to false and no else section was defined.')));
+        return this.guard(e.at, (f, st) => (py.truthy(test(f, st)) ? a(f, st) : b ? b(f, st) : INLINE_IF_FALSE));
       }
       case 'un': {
         const a = this.expr(e.a);

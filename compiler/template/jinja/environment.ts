@@ -6,7 +6,7 @@
  * ('error'), so a misspelt name never becomes silently empty SQL.
  */
 import type { Stmt } from './ast.js';
-import { Compiler, Frame, MISSING, MacroReturn, Namespace, RenderError, type RenderState, type Runtime, type TemplateInfo } from './compile.js';
+import { Compiler, ERROR_AT, ERROR_TOP, Frame, MISSING, MacroReturn, Namespace, RenderError, type ErrorPlace, type RenderState, type Runtime, type TemplateInfo } from './compile.js';
 import { FILTERS, type FilterFn, type TestFn } from './filters.js';
 import { TESTS } from './tests.js';
 import { lineCol } from './position.js';
@@ -31,9 +31,21 @@ export class TemplateError extends Error {
     readonly line: number | undefined,
     readonly column: number | undefined,
     readonly original?: unknown,
+    /** Where it happened when that is not the template rendered (a macro in another file). */
+    readonly inner?: { file: string; line: number; column: number },
   ) {
     super(message);
   }
+}
+
+/** The outermost and innermost places an error passed through, as file:line:col. */
+export function errorPlaces(e: unknown): { top?: { file: string; line: number; column: number }; inner?: { file: string; line: number; column: number } } {
+  if (e === null || typeof e !== 'object') return {};
+  const o = e as Record<symbol, ErrorPlace | undefined>;
+  const conv = (p: ErrorPlace | undefined) => (p ? { file: p.tpl.name, ...lineCol(p.tpl.source, p.at) } : undefined);
+  const top = conv(o[ERROR_TOP]);
+  const inner = conv(o[ERROR_AT]);
+  return { top, inner: inner && top && (inner.file !== top.file || inner.line !== top.line) ? inner : undefined };
 }
 
 export class Environment implements Runtime {
@@ -121,6 +133,8 @@ function syntaxAt(type: string, msg: string, info: TemplateInfo, at: number): Te
 export function toTemplateError(e: unknown, info: TemplateInfo): unknown {
   if (e instanceof TemplateError) return e;
   if (e instanceof RenderError) {
+    const { top, inner } = errorPlaces(e);
+    if (top) return new TemplateError(e.type, e.message, top.file, top.line, top.column, e.original, inner);
     const { line, column } = lineCol(e.tpl.source, e.at);
     return new TemplateError(e.type, e.message, e.tpl.name, line, column, e.original);
   }

@@ -47,6 +47,7 @@ class Parser {
   private i = 0;
   /** The stack of open blocks, for "the innermost block that needs to be closed". */
   private readonly stack: string[] = [];
+  private readonly stackAt: number[] = [];
   private readonly endStack: string[][] = [];
 
   constructor(private readonly toks: Token[]) {}
@@ -114,7 +115,8 @@ class Parser {
     let msg = 'Unexpected end of template.';
     if (expected.length) msg += ` Jinja was looking for the following tags: ${expected.map((e) => `'${e}'`).join(' or ')}.`;
     if (this.stack.length) msg += ` The innermost block that needs to be closed is '${this.stack[this.stack.length - 1]}'.`;
-    this.fail(msg, this.cur.at);
+    // point at the block left open (jinja2 points at the end of the template, which helps less)
+    this.fail(msg, this.stackAt.length ? this.stackAt[this.stackAt.length - 1]! : this.cur.at);
   }
 
   // ------------------------------------------------------------------ statements
@@ -155,6 +157,7 @@ class Parser {
     const t = this.cur;
     if (t.type !== 'name') this.fail('tag name expected');
     this.stack.push(t.value);
+    this.stackAt.push(t.at);
     let popped = false;
     try {
       switch (t.value) {
@@ -220,6 +223,7 @@ class Parser {
           break;
       }
       this.stack.pop();
+      this.stackAt.pop();
       popped = true;
       const name = t.value;
       let msg = `Encountered unknown tag '${name}'.`;
@@ -232,7 +236,10 @@ class Parser {
       }
       return this.fail(msg, t.at);
     } finally {
-      if (!popped) this.stack.pop();
+      if (!popped) {
+        this.stack.pop();
+        this.stackAt.pop();
+      }
     }
   }
 
