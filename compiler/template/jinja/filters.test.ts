@@ -422,6 +422,19 @@ F('format', '%5s|%-5s|', ['a', 'b']);
 F('format', '%x %o %e', [255, 8, fl(12345.678)]);
 F('format', '%r', ['x']);
 F('format', 'no args');
+F('format', mk('<b>%s</b>'), ['<i>']);
+F('format', mk('<b>%(x)s</b>'), [], { x: '<i>' });
+F('truncate', mk('a b c d e f g h'), [5, false, '<>', 0]);
+F('truncate', mk('abcdefgh'), [5, true, '&', 0]);
+F('sum', [mk('<a>'), '<b>'], [], { start: mk('') });
+F('replace', mk('<a>x'), ['x', '<y>']);
+F('join', [mk('<a>'), '<b>'], [mk('<br>')]);
+F('center', mk('<a>'), [7]);
+F('trim', mk(' <a> '));
+F('indent', mk('<a>\n<b>'), ['<i>', true]);
+F('wordwrap', mk('<a> <b> <c>'), [4, true, '<br>']);
+F('title', mk('<a> b'));
+F('capitalize', mk('<A> B'));
 
 // escaping, tags, json, urls, xml
 F('escape', '<a href="x">\'t\' & co</a>');

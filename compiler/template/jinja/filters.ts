@@ -10,6 +10,8 @@
 
 import {
   Markup,
+  PY_REPR,
+  PY_STR,
   PyError,
   PyFloat,
   Undefined,
@@ -1463,7 +1465,22 @@ function doFormat(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<
   if (args.length > 0 && kwargs.size > 0)
     throw filterArgumentError("can't handle positional and keyword arguments at the same time");
   const s = softStr(value);
+  if (s instanceof Markup) {
+    // Markup % args escapes each argument's str() and repr() (markupsafe's _MarkupEscapeHelper).
+    if (kwargs.size > 0) return mod(s, new Map([...kwargs].map(([k, v]) => [k, markupArg(v)])));
+    return mod(s, makeTuple(args.map(markupArg)));
+  }
   return mod(s, kwargs.size > 0 ? new Map(kwargs) : makeTuple([...args]));
+}
+
+/** An argument of Markup % args: numbers stay numbers (their text needs no escaping). */
+function markupArg(x: unknown): unknown {
+  if (x === null || x === undefined || typeof x === 'number' || typeof x === 'boolean' || x instanceof PyFloat) return x;
+  if (x instanceof Markup) return x;
+  return {
+    [PY_STR]: () => escape(x).value,
+    [PY_REPR]: () => escapeHtml(pyRepr(x)),
+  };
 }
 
 /** A namedtuple (grouper, list): a tuple with .grouper and .list. */
@@ -1933,11 +1950,11 @@ function doTruncate(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Ma
   if (!isStr(s)) throw new PyError('TypeError', `unsupported operand type(s) for +: '${typeName(s)}' and '${typeName(end)}'`);
   const str = rawStr(s);
   const n = intArg(length) - endLen;
-  const endStr = sstr(end);
+  // Markup + str escapes the str.
+  const endStr = s instanceof Markup ? escape(end).value : sstr(end);
   const head = n >= 0 ? cpSlice(str, 0, n) : cpSlice(str, 0, Math.max(0, cpLen(str) + n));
-  if (truthy(killwords)) return head + endStr;
-  const i = head.lastIndexOf(' ');
-  return (i < 0 ? head : head.slice(0, i)) + endStr;
+  const i = truthy(killwords) ? -1 : head.lastIndexOf(' ');
+  return like(s, (i < 0 ? head : head.slice(0, i)) + endStr);
 }
 
 function* uniqueGen(value: unknown, caseSensitive: unknown, attribute: unknown): Generator<unknown> {
