@@ -111,7 +111,8 @@ describe('manifest.json (dbt manifest v12)', () => {
       description: 'The a model.',
       raw_code: FILES['models/a.sql'],
       compiled_code: '\nselect s.id, s.label from "main"."s" s join "raw"."f" f using (id)\n',
-      checksum: { name: 'sha256', checksum: createHash('sha256').update(FILES['models/a.sql']).digest('hex') },
+      // dbt's checksum: sha256 of the file's text, stripped
+      checksum: { name: 'sha256', checksum: createHash('sha256').update(FILES['models/a.sql'].trim()).digest('hex') },
     });
     expect(a.depends_on.nodes.sort()).toEqual(['seed.art.s', 'source.art.raw.f']);
     expect(a.columns.id).toMatchObject({ name: 'id', description: 'Key.', data_type: null, meta: {} });
@@ -126,7 +127,7 @@ describe('manifest.json (dbt manifest v12)', () => {
     const seed = manifest.nodes['seed.art.s'];
     // a seed depends on nothing: dbt's seed has depends_on.macros only
     expect(seed).toMatchObject({ resource_type: 'seed', relation_name: '"main"."s"', depends_on: { macros: [] }, path: 's.csv', original_file_path: 'seeds/s.csv', config: { materialized: 'seed' } });
-    expect(seed.checksum).toEqual({ name: 'sha256', checksum: createHash('sha256').update(FILES['seeds/s.csv']).digest('hex') });
+    expect(seed.checksum).toEqual({ name: 'sha256', checksum: createHash('sha256').update(FILES['seeds/s.csv'].trim()).digest('hex') });
     expect(seed.depends_on.nodes).toBeUndefined();
     expect(manifest.sources['source.art.raw.f']).toMatchObject({
       resource_type: 'source',

@@ -22,6 +22,8 @@ import { macroBlocks, macroCalls, type MacroBlock } from './dbt-macros.js';
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+/** dbt's file checksum: sha256 of the file's text without leading and trailing whitespace. */
+export const fileChecksum = (text: string): string => sha256(text.trim());
 
 /** The package built-in macros belong to (dbt's are `macro.dbt.*`). */
 export const BUILTIN_PACKAGE = 'tx';
@@ -186,7 +188,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     unique_id: n.uniqueId,
     fqn: n.fqn,
     alias: n.relation?.identifier ?? n.name,
-    checksum: { name: 'sha256', checksum: n.checksum },
+    checksum: { name: 'sha256', checksum: n.resourceType === 'model' && n.rawSql !== undefined ? fileChecksum(n.rawSql) : n.checksum },
     config: dbtConfig(n),
     tags: n.tags,
     description: n.description ?? '',
@@ -221,10 +223,19 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
   const unitTests: Obj = {};
   const propsFile = (name: string, kind: 'model' | 'seed') => (kind === 'model' ? c.project.modelProps : c.project.seedProps).get(name)?.file;
 
+  const seedText = new Map(c.project.seeds.map((f) => [f.path, f.text]));
+  const singularText = new Map(c.project.singularTests.map((f) => [f.path, f.text]));
   for (const n of c.nodes.values()) {
     if (n.resourceType === 'seed') {
       const pf = propsFile(n.name, 'seed');
-      nodes[n.uniqueId] = { ...common(n, relativeToRoots(n.path, paths.seeds)), patch_path: pf ? `${p}://${pf}` : null, root_path: c.project.dir, depends_on: { macros: [] } };
+      const text = seedText.get(n.path);
+      nodes[n.uniqueId] = {
+        ...common(n, relativeToRoots(n.path, paths.seeds)),
+        ...(text !== undefined ? { checksum: { name: 'sha256', checksum: fileChecksum(text) } } : {}),
+        patch_path: pf ? `${p}://${pf}` : null,
+        root_path: c.project.dir,
+        depends_on: { macros: [] },
+      };
     } else if (n.resourceType === 'model') {
       const pf = propsFile(n.name, 'model');
       nodes[n.uniqueId] = {
@@ -308,8 +319,11 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       const t = n.test;
       const attached = t.attachedTo ? refOf(t.attachedTo) : undefined;
       const call = attached?.resourceType === 'source' && attached.source ? `source('${attached.source.sourceName}', '${attached.source.name}')` : `ref('${attached?.name ?? ''}')`;
+      // dbt's fqn of a generic test: the project, the folders of its properties file, its name
+      const folders = posix.dirname(relativeToRoots(n.path, [...paths.models, ...paths.seeds])).split('/').filter((x) => x && x !== '.');
       nodes[n.uniqueId] = {
         ...common(n, `${n.name}.sql`),
+        fqn: [p, ...folders, n.name],
         raw_code: `{{ test_${t.testName}(**_dbt_generic_test_kwargs) }}`,
         ...compiled(n),
         column_name: t.column ?? null,
@@ -323,7 +337,8 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       };
     } else if (n.resourceType === 'test') {
       // singular tests: dbt's schema has no attached_node for them
-      nodes[n.uniqueId] = { ...common(n, relativeToRoots(n.path, paths.tests)), ...compiled(n) };
+      const text = singularText.get(n.path);
+      nodes[n.uniqueId] = { ...common(n, relativeToRoots(n.path, paths.tests)), ...(text !== undefined ? { checksum: { name: 'sha256', checksum: fileChecksum(text) } } : {}), ...compiled(n) };
     }
   }
 
@@ -344,7 +359,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         unique_id: id,
         fqn: [p, ...f.folders.slice(1), f.name],
         alias: f.name,
-        checksum: { name: 'sha256', checksum: sha256(f.text) },
+        checksum: { name: 'sha256', checksum: fileChecksum(f.text) },
         config: { ...BASE_CONFIG, enabled: false, materialized: kind === 'seed' ? 'seed' : 'view' },
         tags: [],
         description: '',

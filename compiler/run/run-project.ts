@@ -8,6 +8,9 @@ import { allowSecretEnvVars } from '../log/scrub.js';
 import { selectNodes, withAttachedTests } from '../select/selector.js';
 import type { TargetSession } from '../../targets/target.js';
 import { createTarget } from '../../targets/registry.js';
+import { buildManifest } from '../artifacts/dbt-manifest.js';
+import { openLineageFor, type LineageColumns } from '../artifacts/openlineage.js';
+import type { Manifest } from '../docs/manifest-types.js';
 import { executeNode, type ExecContext } from './execute-node.js';
 import { expandSourceFiles } from './file-source-files.js';
 import { schedule } from './scheduler.js';
@@ -151,6 +154,18 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
     throw new TxError('TARGET', logger.mask(`cannot open target ${c.target.name}: ${(e as Error).message}`), { cause: e });
   }
   const ctx: ExecContext = { compiled: c, session, logger, fullRefresh: o.fullRefresh, signal: o.signal, sourceFiles };
+  // OpenLineage events (target/openlineage.jsonl, and a receiver when configured); column lineage
+  // of the models is computed beside the build and awaited only by their COMPLETE events
+  const lineage = openLineageFor({
+    compiled: c,
+    command: o.command,
+    targetDir,
+    log: logger,
+    lineage: order.some((id) => c.nodes.get(id)!.resourceType === 'model')
+      ? import('../docs/column-lineage.js').then(({ computeColumnLineage }) => computeColumnLineage({ manifest: buildManifest(c) as unknown as Manifest }) as Promise<Map<string, LineageColumns>>)
+      : undefined,
+  });
+  lineage?.runStarted();
   let done = 0;
   let results: NodeResult[] = [];
   try {
@@ -179,6 +194,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
         return deps.filter((d) => inPlan.has(d));
       },
       run: async (id) => {
+        lineage?.nodeStarted(id);
         if (afterOf.has(id)) return o.afterNode!.run(c.nodes.get(afterOf.get(id)!)!, session);
         return executeNode(ctx, c.nodes.get(id)!);
       },
@@ -190,6 +206,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
       }),
       onResult: (r) => {
         done++;
+        lineage?.nodeFinished(r);
         const n = c.nodes.get(r.uniqueId) ?? c.nodes.get(afterOf.get(r.uniqueId) ?? '');
         const rows = r.rowsAffected !== undefined ? `${r.rowsAffected} rows in ` : '';
         const msg = r.status === 'error' && n?.compiledSql ? `${r.message}\n      compiled SQL: ${compiledPathOf(c, n, 'run')}` : r.message;
@@ -218,6 +235,11 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   } finally {
     await o.afterNode?.close?.().catch(() => undefined);
     await session.close().catch(() => undefined);
+    if (lineage) {
+      const failed = results.filter((r) => ['error', 'fail', 'cancelled'].includes(r.status)).length;
+      lineage.runEnded(!failed && !o.signal.aborted && results.length > 0, o.signal.aborted ? 'cancelled' : `${failed} node(s) failed`);
+      await lineage.close().catch(() => undefined);
+    }
   }
   const elapsed = (performance.now() - t0) / 1000;
   writeRunResults(c, targetDir, o.command, results, elapsed, { select: o.select ?? [], exclude: o.exclude ?? [], target: c.target.name, threads: o.threads, full_refresh: o.fullRefresh });
