@@ -15,8 +15,8 @@ export interface Param {
 }
 
 /** p('year'), p('hour', 0), p('fold', 0, true). */
-export function p(name: string, dflt: unknown = REQUIRED, kwOnly = false): Param {
-  return { name, dflt, kwOnly };
+export function p(name: string, ...rest: [] | [unknown] | [unknown, boolean]): Param {
+  return { name, dflt: rest.length > 0 ? rest[0] : REQUIRED, kwOnly: rest[1] === true };
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   isPlainObject,
   makeTuple,
 } from '../../jinja/values.js';
-import { add, compare, eq, floordiv, iterate, len, mod, mul, pyIndex, pyRepr, pyStr, sub, truediv, truthy } from '../../jinja/py.js';
+import { add, compare, eq, floordiv, iterate, len, makeDict, makeSet, mod, mul, pyIndex, pyRepr, pyStr, sub, truediv, truthy } from '../../jinja/py.js';
 import { NotImplemented, binaryDunder, compareDunder, unaryDunder } from '../dunder.js';
 
 type Node =
@@ -371,9 +371,9 @@ export function evalPy(n: Node, scope: Scope): unknown {
     case 'tuple':
       return makeTuple(n.items.map((x) => evalPy(x, scope)));
     case 'set':
-      return new Set(n.items.map((x) => evalPy(x, scope)));
+      return makeSet(n.items.map((x) => evalPy(x, scope)));
     case 'dict':
-      return new Map(n.items.map(([k, v]) => [evalPy(k, scope), evalPy(v, scope)]));
+      return makeDict(n.items.map(([k, v]) => [evalPy(k, scope), evalPy(v, scope)]));
     case 'lambda':
       return (...args: unknown[]) => {
         const inner: Scope = Object.create(scope) as Scope;

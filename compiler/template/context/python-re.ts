@@ -1,0 +1,1 @@
+export function reModule(): Record<string, unknown> { return {}; }

@@ -1,0 +1,1 @@
+export function pytzModule(): Record<string, unknown> { return {}; }
