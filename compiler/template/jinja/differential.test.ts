@@ -210,6 +210,9 @@ describe('Jinja2 differential corpus: tx renders every template byte for byte as
       expect(expected.has(c.id), `jinja2 gave no result for ${c.id}`).toBe(true);
     }
     for (const pkg of corpus.packages) expect(packages.has(pkg.name), `jinja2 did not load ${pkg.name}`).toBe(true);
+    // Output that differs from run to run in Python itself (an object's address) cannot be compared.
+    const unstable = [...expected.values()].filter((r) => r.ok && / at 0x[0-9a-f]+/.test(r.output ?? '')).map((r) => r.id);
+    expect(unstable, 'cases whose jinja2 output holds a memory address').toEqual([]);
   });
 
   it('renders every case as jinja2 does, or raises where jinja2 raises', () => {

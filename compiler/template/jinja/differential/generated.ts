@@ -77,7 +77,7 @@ export function generatedCases(): Case[] {
   exprs('ctxval', [
     's', 'e', 'u', 'sp', 'n', 'neg', 'z', 'f', 'fi', 'big', 't', 'no', 'nil', 'l', 'ls', 'el', 'nested', 'd', 'ed', 'tup',
     'tup1', 'intkeys', 'obj', 'users[0]', 'nested.a', 'nested.a[1].b', 'nested.c.d', 'nested["a"][1]["b"][-1]',
-    'obj.name', "obj['size']", 'd.a', 'd.keys', "d['zz']", 'd.zz', 'tup[1]', 'intkeys[1]', 'intkeys[2]', 'sets|sort',
+    'obj.name', "obj['size']", 'd.a', 'd.keys is callable', "d['zz']", 'd.zz', 'tup[1]', 'intkeys[1]', 'intkeys[2]', 'sets|sort',
     'sets|length', '2 in sets', '5 in sets', 'html', 'multi', 'num_s', 'flt_s', 'undefined_name', 'undefined_name.attr',
   ]);
 
@@ -115,7 +115,7 @@ export function generatedCases(): Case[] {
     'u[::-1]', 'd["a"]', "d['missing']", "d.get('a')", "d.get('missing')", "d.get('missing', 'dflt')", 'users[1].name',
     "users[1]['age']", 'users[9].name', "'abc'[1:2:1]", '[1, 2, 3][0:0]', "'abcdef'[-100:100]", "'abc'.upper()[1]",
     'l[1.0]', "l['a']", 'none[0]', '[[1, 2], [3, 4]][1][0]', "{'a': {'b': 'c'}}.a.b", "{'a': {'b': 'c'}}['a']['b']",
-    "{'items': 1}['items']", "{'items': 1}.items", "{'keys': 5}.keys", '"abc".length', "'abcdef'[1:5:2]",
+    "{'items': 1}['items']", "{'items': 1}.items is callable", "{'keys': 5}.keys is callable", "{'nokey': 5}.nokey", '"abc".length', "'abcdef'[1:5:2]",
   ]);
 
   // ------------------------------------------------------------------ str methods
@@ -209,7 +209,7 @@ export function generatedCases(): Case[] {
     "{{ d | dictsort }} {{ d.a }} {{ d['b'] }}",
     "{{ intkeys.items() | list }} {{ intkeys | dictsort }}",
     "{{ obj.keys() | list }} {{ obj.items() | list }}",
-    "{{ fromkeys }}{{ dict.fromkeys }}",
+    "[{{ fromkeys }}]{{ dict.fromkeys is callable }}",
     "{{ {'a': 1}.nope }}|{{ {'a': 1}.nope() }}",
   ]);
 
@@ -521,6 +521,63 @@ export function generatedCases(): Case[] {
     "{{ ['single \\' quote', \"double \\\" quote\", 'both \\' \"', 'back\\\\slash', 'nl\\n', 'uni é \\u2603'] }}",
     "{{ [1.0, 1.5, 1e16, 1e-7, 123456789.0, 0.1 + 0.2, -0.0, 2.0 ** 70] }}",
     "{{ {'a': 1.0, 'b': (1.5,)} }} {{ (1.0, 2) }}",
+  ]);
+
+  // ------------------------------------------------------------------ dbt's parser extensions
+  stmts('dbtext', [
+    '{% test my_test(model, column_name) %}select {{ column_name }} from {{ model }}{% endtest %}[{{ dbt_macro__test_my_test("m", "c") }}]',
+    '{% test t2(model) %}x{% endtest %}[{{ test_t2 }}]',
+    '{% docs my_doc %}Some **markdown** {{ 1 + 1 }}{% enddocs %}[done]',
+    '{% materialization my_mat, default %}body{% endmaterialization %}[{{ dbt_macro__materialization_my_mat_default() }}]',
+    '{% materialization my_mat, adapter="duckdb" %}body{% endmaterialization %}[{{ dbt_macro__materialization_my_mat_duckdb is defined }}]',
+    '{% materialization my_mat, adapter="duckdb", supported_languages=["sql", "python"] %}{{ supported_languages }}{% endmaterialization %}{{ dbt_macro__materialization_my_mat_duckdb() }}',
+    '{% materialization m, nope=1 %}{% endmaterialization %}',
+    '{% macro typed(a: str, b: int = 1, c: Dict[str, List[int]] = {}) %}{{ a }}{{ b }}{{ c }}{% endmacro %}{{ dbt_macro__typed("x") }}',
+    '{% macro typed(a: ) %}{% endmacro %}',
+    '{% if true: %}colon if{% endif %}', '{% for x in [1, 2]: %}{{ x }}{% endfor %}', '{% macro m(): %}m{% endmacro %}{{ dbt_macro__m() }}',
+    '{% if false %}{% elif true: %}elif colon{% else: %}no{% endif %}', '{% with a = 1: %}{{ a }}{% endwith %}',
+    '{% filter upper: %}f{% endfilter %}', '{% set x: %}s{% endset %}{{ x }}',
+  ]);
+
+  // ------------------------------------------------------------------ Markup (the safe and escape filters)
+  exprs('markup', [
+    "('<b>'|safe) + '<i>'", "'<i>' + ('<b>'|safe)", "('<b>'|safe) ~ '<i>'", "('%s'|safe) % '<x>'", "('<b>'|safe)|length",
+    "('a&'|safe) * 2", "'<'|e + '<'", "('<b>'|safe).upper()", "('a<b'|safe)|replace('<', '>')", "('<b>'|safe)|escape",
+    "('<b>'|safe)|forceescape", "['<b>'|safe]", "('<b>'|safe) == '<b>'", "('<b>'|safe) is string", "('<b>'|safe) is escaped",
+    "('<b>x</b>'|safe)|striptags", "('<b>'|safe)|upper", "('<b>'|safe)|list", "('a'|safe).join(['<', '>'])", "'x'|e|string",
+    "('{}'|safe).format('<')", "('<a>'|safe)[1:]", "(('<'|safe) ~ '>')|e",
+  ]);
+
+  // ------------------------------------------------------------------ floats and their repr
+  exprs('float', [
+    '1e22', '1e21', '1e15 + 0.5', '123456789012345678.0', '0.1', '1/3 * 3', '2.0 ** 0.5', '1.1 * 1.1', '100 / 3', '5e-324', '1.7976931348623157e308',
+    "'nan'|float", "'inf'|float", "-('inf'|float)", "('inf'|float) - ('inf'|float)", "'1e400'|float", "'-0'|float", "0.5|round",
+    "1.5|round", "0.125|round(2)", "1234.5678|round(-2)", "(0.1 + 0.2)|round(10)", '3.0|int', '1e10|int', '7.0 / 2', '7.0 // 2',
+    '-7.0 % 3', '2 ** 0.0', '0.0 ** 0', '10.0 ** -2', '(2 ** 53) + 1.0', '1.0 == 1', '1.0 in [1]', '{1: "a"}[1.0]', 'l|sum / l|length',
+    '[0.1, 0.25, 1e-10, 1.5e300]', '(1.0, 2.5)', "{'f': 0.1}", "'%s' % 0.1", "'%r' % 0.1", "'{}'.format(0.1)", "'{:g}'.format(1e-10)",
+    "1.0|string", "2.50|string ~ ''", "[1.0]|join(',')", "3.14|abs", "-0.0|abs", "(1/3)|string|length",
+  ]);
+
+  // ------------------------------------------------------------------ scoping
+  stmts('scope', [
+    '{% set x = "top" %}{% macro m() %}{% for i in [1] %}{{ x }}{% endfor %}{% endmacro %}{{ dbt_macro__m() }}',
+    '{% macro m() %}{% set ns = namespace(c=0) %}{% for i in range(3) %}{% set ns.c = ns.c + i %}{% endfor %}{{ ns.c }}{% endmacro %}{{ dbt_macro__m() }}',
+    '{% set x = 1 %}{% for i in range(2) %}{{ x }}{% set x = x + 10 %}{{ x }}|{% endfor %}{{ x }}',
+    '{% for i in range(2) %}{% set x = i %}{% endfor %}[{{ x }}]',
+    '{% set i = "outer" %}{% for i in range(2) %}{{ i }}{% endfor %}{{ i }}',
+    '{% with %}{% set y = 1 %}{% endwith %}[{{ y }}]',
+    '{% if true %}{% set y = 1 %}{% endif %}[{{ y }}]',
+    '{% macro m() %}{% set y = 1 %}{% endmacro %}{{ dbt_macro__m() }}[{{ y }}]',
+    '{% macro w() %}{{ caller() }}{% endmacro %}{% call dbt_macro__w() %}{% set z = 5 %}{{ z }}{% endcall %}[{{ z }}]',
+    '{% set x = 1 %}{% macro m(x) %}{{ x }}{% endmacro %}{{ dbt_macro__m(2) }}{{ x }}',
+    '{% set x = 1 %}{% macro m() %}{% set x = x + 1 %}{{ x }}{% endmacro %}{{ dbt_macro__m() }}',
+    '{% for a in range(2) %}{% for b in range(2) %}{% set c = a * b %}{% endfor %}{{ c }}{% endfor %}',
+    '{% set l2 = [] %}{% for i in range(3) %}{% do l2.append(i) %}{% endfor %}{{ l2 }}',
+    '{% set d2 = {} %}{% for i in range(3) %}{% do d2.update({i: i * i}) %}{% endfor %}{{ d2 }}',
+    '{% for x in range(2) %}{{ loop.index }}{% for y in range(2) %}{{ loop.index }}{% endfor %}{{ loop.index }}{% endfor %}',
+    '{% for x in range(3) %}{% set outer_loop = loop %}{% for y in range(2) %}{{ outer_loop.index }}{{ loop.index }} {% endfor %}{% endfor %}',
+    '{% set n = 5 %}{{ n }}', '{% set n = n + 1 %}{{ n }}', '{% set s = s ~ "!" %}{{ s }}',
+    '{% macro m() %}{{ n }}{% set n = 1 %}{% endmacro %}{{ dbt_macro__m() }}',
   ]);
 
   return cases;
