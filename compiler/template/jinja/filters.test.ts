@@ -606,8 +606,10 @@ F('pprint', [[[[Array.from({ length: 20 }, (_, i) => i * 1000)]]]]);
 F('pprint', 'x'.repeat(100));
 F('pprint', dict(['k', 'x'.repeat(100)]));
 
-// Seeded random inputs
-let seed = 12345;
+// Seeded random inputs (TX_FILTERS_FUZZ=20 runs twenty times as many, with another seed)
+const FUZZ = Math.max(1, Number(process.env.TX_FILTERS_FUZZ ?? 1) || 1);
+let seed = Number(process.env.TX_FILTERS_SEED ?? (FUZZ === 1 ? 12345 : Date.now() % 2147483648));
+if (FUZZ > 1) console.log(`filters fuzz: TX_FILTERS_FUZZ=${FUZZ} TX_FILTERS_SEED=${seed}`);
 const rand = (): number => {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed / 2147483648;
@@ -615,19 +617,19 @@ const rand = (): number => {
 const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rand() * xs.length)]!;
 const ALPHABET = ['a', 'b', 'Z', 'é', 'Ä', 'ß', ' ', ' ', ' ', '-', '--', '.', ',', '\n', '\t', '(', '[', '<', "'", '1', '_', 'word', 'Word', 'LONGERWORD', '😀', 'ǆ', 'ﬁ'];
 const randStr = (n: number): string => Array.from({ length: n }, () => pick(ALPHABET)).join('');
-for (let i = 0; i < 150; i++) {
+for (let i = 0; i < 150 * FUZZ; i++) {
   const x = (rand() - 0.5) * 10 ** Math.floor(rand() * 12 - 4);
   const p = Math.floor(rand() * 10) - 3;
   F('round', fl(x), [p]);
   F('round', fl(x), [p, pick(['ceil', 'floor'])]);
   F('round', fl(Math.round(x * 1000) / 1000 + 0.0005), [3]);
 }
-for (let i = 0; i < 40; i++) {
+for (let i = 0; i < 40 * FUZZ; i++) {
   const x = Math.floor(rand() * 10 ** Math.floor(rand() * 20));
   F('filesizeformat', x, [rand() < 0.5]);
   F('filesizeformat', fl(x + 0.5));
 }
-for (let i = 0; i < 60; i++) {
+for (let i = 0; i < 60 * FUZZ; i++) {
   const s = randStr(5 + Math.floor(rand() * 40));
   for (const name of ['title', 'capitalize', 'upper', 'lower', 'wordcount', 'trim', 'striptags', 'escape', 'urlencode', 'tojson', 'reverse', 'center', 'indent', 'list']) F(name, s);
   F('truncate', s, [Math.floor(rand() * 20) + 3, rand() < 0.5, '..', Math.floor(rand() * 3)]);
@@ -641,7 +643,7 @@ for (let i = 0; i < 60; i++) {
   T('lower', s);
   T('upper', s);
 }
-for (let i = 0; i < 40; i++) {
+for (let i = 0; i < 40 * FUZZ; i++) {
   const n = Math.floor(rand() * 8);
   const xs = Array.from({ length: n }, () => (rand() < 0.5 ? Math.floor(rand() * 10) - 5 : fl(Math.floor(rand() * 40) / 4 - 5)));
   F('sort', xs, [rand() < 0.5]);
@@ -662,7 +664,7 @@ const URL_WORDS = [
   '@at@b.com', 'a:b@c.com', 'www.a@b.com', 'HTTP://UP.COM', 'https://a.co:99999',
 ];
 const WRAPS: [string, string][] = [['', ''], ['(', ')'], ['<', '>'], ['', '.'], ['', ','], ['((', '))'], ['', ').'], ['"', '"'], ['', '\n']];
-for (let i = 0; i < 60; i++) {
+for (let i = 0; i < 60 * FUZZ; i++) {
   const words = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => {
     const [a, b] = pick(WRAPS);
     return a + pick(URL_WORDS) + b;
@@ -681,7 +683,7 @@ const randJson = (depth: number): Enc => {
   if (r < 0.85) return dict(...Array.from({ length: Math.floor(rand() * 4) }, (_, j) => [`k${Math.floor(rand() * 9)}${j}é`, randJson(depth - 1)] as [Enc, Enc]));
   return obj(Object.fromEntries(Array.from({ length: Math.floor(rand() * 3) }, (_, j) => [`o${j}`, randJson(depth - 1)])));
 };
-for (let i = 0; i < 60; i++) {
+for (let i = 0; i < 60 * FUZZ; i++) {
   const v = randJson(4);
   F('tojson', v);
   F('tojson', v, [pick([0, 1, 2, '  '])]);
