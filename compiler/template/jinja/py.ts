@@ -793,7 +793,7 @@ export function mod(a: unknown, b: unknown): unknown {
   const nums = bothNums(a, b);
   if (!nums) throw unsupported('%', a, b);
   const [x, y, isF] = nums;
-  if (y === 0) throw new PyError('ZeroDivisionError', isF ? 'float modulo' : 'integer division or modulo by zero');
+  if (y === 0) throw new PyError('ZeroDivisionError', isF ? 'float modulo' : 'integer modulo by zero');
   if (isF) return pyFloat(floatMod(x, y));
   return intMod(x, y);
 }
@@ -829,7 +829,7 @@ export function pow(a: unknown, b: unknown): unknown {
     // Python returns a complex number here; tx has none.
     throw new PyError('ValueError', 'math domain error');
   }
-  if (x === 1 || y === 0) return pyFloat(1);
+  if (x === 1 || y === 0 || (x === -1 && (y === Infinity || y === -Infinity))) return pyFloat(1);
   const r = Math.pow(x, y);
   if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y))
     throw new PyError('OverflowError', "(34, 'Numerical result out of range')");
@@ -880,6 +880,7 @@ export function contains(container: unknown, item: unknown): boolean {
   }
   if (container instanceof Map || isPlainObject(container)) return dictLookup(container, item) !== MISSING;
   if (container instanceof Set) {
+    if (item instanceof Set) return false; // Python looks a set up as a frozenset: never an element here
     checkHashable(item);
     return setHas(container, item);
   }
@@ -1024,6 +1025,22 @@ function pyAttribute(obj: unknown, name: string): unknown {
   }
   const m = methodOf(obj, name);
   if (m !== undefined) return m;
+  if (typeof obj === 'number' || typeof obj === 'boolean' || obj instanceof PyFloat) {
+    const n = numOf(obj)!;
+    const f = isPyFloat(obj);
+    switch (name) {
+      case 'real':
+        return f ? pyFloat(n) : n;
+      case 'imag':
+        return f ? pyFloat(0) : 0;
+      case 'numerator':
+        return f ? MISSING : n;
+      case 'denominator':
+        return f ? MISSING : 1;
+      default:
+        return MISSING;
+    }
+  }
   if (typeof obj === 'object' && !(obj instanceof Map) && !Array.isArray(obj) && !(obj instanceof Set)) {
     if (obj instanceof Undefined || obj instanceof PyFloat || obj instanceof Markup) return MISSING;
     if (obj instanceof DictView || obj instanceof PyRange) {
@@ -1043,20 +1060,33 @@ export function pyMethod(value: unknown, name: string): ((...args: unknown[]) =>
   return methodOf(value, name);
 }
 
+/**
+ * Python's dunder attributes that every object has (or that tx's types have): the sandbox refuses
+ * them (an Undefined saying the access is unsafe); other names starting with '__' are missing.
+ */
+const DUNDERS = new Set(
+  (
+    'class doc init new repr str hash eq ne lt le gt ge getattribute setattr delattr dir format reduce ' +
+    'reduce_ex sizeof subclasshook init_subclass'
+  )
+    .split(' ')
+    .map((n) => `__${n}__`),
+);
+
+function isUnsafe(name: string): boolean {
+  return name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95;
+}
+
 /** jinja2's (sandboxed) Environment.getattr: `obj.name` — the attribute, else the item. */
 export function getAttr(obj: unknown, name: string): unknown {
   if (obj instanceof Undefined) throw undefinedError(obj);
+  if (isUnsafe(name) && DUNDERS.has(name)) return unsafeUndefined(obj, name);
   if (obj instanceof Map) {
     // A dict's method wins over a key of the same name.
     const m = methodOf(obj, name);
     if (m !== undefined) return m;
-    if (name.startsWith('__')) return unsafeUndefined(obj, name);
     const v = obj.get(name);
     return v !== undefined || obj.has(name) ? v : missingOf(obj, name);
-  }
-  if (name.startsWith('__')) {
-    const v = pyAttribute(obj, name);
-    return v === MISSING ? missingOf(obj, name) : unsafeUndefined(obj, name);
   }
   const v = pyAttribute(obj, name);
   if (v !== MISSING) return v;
@@ -1080,8 +1110,9 @@ export function getItem(obj: unknown, key: unknown): unknown {
     } else if (isPlainObject(obj)) {
       if (Object.prototype.hasOwnProperty.call(obj, key)) return obj[key];
       // A host object's item is its own property; then its dict methods.
+      if (isUnsafe(key) && DUNDERS.has(key)) return unsafeUndefined(obj, key);
       const m = methodOf(obj, key);
-      return m !== undefined && !key.startsWith('__') ? m : missingOf(obj, key);
+      return m !== undefined ? m : missingOf(obj, key);
     }
   }
   if (isIntNumber(key)) {
@@ -1099,8 +1130,9 @@ export function getItem(obj: unknown, key: unknown): unknown {
     if (!(e instanceof PyError) || !(e.type === 'TypeError' || e.type === 'KeyError' || e.type === 'IndexError')) throw e;
   }
   if (typeof key === 'string') {
+    if (isUnsafe(key) && DUNDERS.has(key)) return unsafeUndefined(obj, key);
     const v = pyAttribute(obj, key);
-    if (v !== MISSING) return key.startsWith('__') ? unsafeUndefined(obj, key) : v;
+    if (v !== MISSING) return isUnsafe(key) ? unsafeUndefined(obj, key) : v;
   }
   return missingOf(obj, key);
 }

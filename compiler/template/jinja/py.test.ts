@@ -1,0 +1,448 @@
+/**
+ * Differential tests of py.ts / py-methods.ts / py-format.ts: cases are data (tagged JSON values
+ * and an operation), run once through python3 (CPython with jinja2's sandboxed environment, as dbt
+ * runs templates; one process per batch) and once through tx, and the two outcomes compared: str,
+ * repr and type name of the result, or the exception's type and message.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import {
+  Kwargs,
+  PyError,
+  PyFloat,
+  Undefined,
+  makeTuple,
+} from './values.js';
+import {
+  add,
+  compare,
+  concat,
+  contains,
+  eq,
+  floordiv,
+  getAttr,
+  getItem,
+  iterate,
+  len,
+  makeDict,
+  makeSet,
+  mod,
+  mul,
+  neg,
+  pos,
+  pow,
+  pyRepr,
+  pyStr,
+  sliceOf,
+  sub,
+  truediv,
+  truthy,
+  typeName,
+  type CompareOp,
+} from './py.js';
+import { formatValue, percentFormat, strFormat } from './py-format.js';
+
+/** A Python value as JSON: ints and str as is, {f} float, {t} tuple, {d} dict, {o} plain object, {s} set. */
+type V =
+  | null
+  | boolean
+  | number
+  | string
+  | V[]
+  | { f: string }
+  | { t: V[] }
+  | { d: [V, V][] }
+  | { o: Record<string, V> }
+  | { s: V[] };
+
+const f = (x: string | number): V => ({ f: String(x) });
+const t = (...xs: V[]): V => ({ t: xs });
+const d = (...kv: [V, V][]): V => ({ d: kv });
+const o = (x: Record<string, V>): V => ({ o: x });
+const s = (...xs: V[]): V => ({ s: xs });
+
+type Case =
+  | { op: 'str' | 'repr' | 'bool' | 'len' | 'iter' | 'neg' | 'pos'; a: V }
+  | { op: 'bin'; o: string; a: V; b: V }
+  | { op: 'eq' | 'in'; a: V; b: V }
+  | { op: 'cmp'; o: CompareOp; a: V; b: V }
+  | { op: 'slice'; a: V; i: V; j: V; k: V }
+  | { op: 'call'; a: V; m: string; args: V[]; kw?: Record<string, V> }
+  | { op: 'fmt'; a: string; args: V[]; kw?: Record<string, V> }
+  | { op: 'format'; a: V; spec: string }
+  | { op: 'getattr'; a: V; name: string }
+  | { op: 'getitem'; a: V; key: V };
+
+/** What one side did: a value (str, repr, type name), a set (sorted reprs), an Undefined, a callable, or an error. */
+type Outcome =
+  | { ok: true; str: string; repr: string; type: string; after?: string }
+  | { set: string[]; type: string; after?: string }
+  | { undef: string }
+  | { callable: true }
+  | { err: string; msg: string }
+  | { skip: string };
+
+const PYTHON = String.raw`
+import json, sys, math
+import jinja2, jinja2.sandbox
+env = jinja2.sandbox.SandboxedEnvironment()
+
+def dec(v):
+    if isinstance(v, list): return [dec(x) for x in v]
+    if isinstance(v, dict):
+        if 'f' in v: return float(v['f'])
+        if 't' in v: return tuple(dec(x) for x in v['t'])
+        if 'd' in v: return {dec(k): dec(x) for k, x in v['d']}
+        if 'o' in v: return {k: dec(x) for k, x in v['o'].items()}
+        if 's' in v: return set(dec(x) for x in v['s'])
+    return v
+
+def big(r):
+    return type(r) is int and abs(r) > 2**53
+
+def outcome(r, after=None):
+    if isinstance(r, jinja2.Undefined): return {'undef': r._undefined_message}
+    if isinstance(r, complex): return {'skip': 'complex'}
+    if big(r): return {'skip': 'big int'}
+    if isinstance(r, (list, tuple)) and any(big(x) for x in r): return {'skip': 'big int'}
+    if isinstance(r, (set, frozenset)):
+        out = {'set': sorted(repr(x) for x in r), 'type': type(r).__name__}
+    elif callable(r) and not isinstance(r, type):
+        return {'callable': True}
+    else:
+        out = {'ok': True, 'str': str(r), 'repr': repr(r), 'type': type(r).__name__}
+    if after is not None: out['after'] = after
+    return out
+
+OPS = {'+': lambda a, b: a + b, '-': lambda a, b: a - b, '*': lambda a, b: a * b, '/': lambda a, b: a / b,
+       '//': lambda a, b: a // b, '%': lambda a, b: a % b, '**': lambda a, b: a ** b, '~': lambda a, b: str(a) + str(b)}
+CMP = {'<': lambda a, b: a < b, '<=': lambda a, b: a <= b, '>': lambda a, b: a > b, '>=': lambda a, b: a >= b}
+
+def run(c):
+    op = c['op']
+    a = dec(c['a']) if op != 'fmt' else c['a']
+    if op == 'str': return str(a)
+    if op == 'repr': return repr(a)
+    if op == 'bool': return bool(a)
+    if op == 'len': return len(a)
+    if op == 'iter': return list(iter(a))
+    if op == 'neg': return -a
+    if op == 'pos': return +a
+    if op == 'bin': return OPS[c['o']](a, dec(c['b']))
+    if op == 'eq': return a == dec(c['b'])
+    if op == 'cmp': return CMP[c['o']](a, dec(c['b']))
+    if op == 'in': return a in dec(c['b'])
+    if op == 'slice': return a[dec(c['i']):dec(c['j']):dec(c['k'])]
+    if op == 'call':
+        fn = env.getattr(a, c['m'])
+        r = fn(*dec(c['args']), **{k: dec(x) for k, x in c.get('kw', {}).items()})
+        return ('__after__', r, a)
+    if op == 'fmt':
+        fn = env.getattr(a, 'format')
+        return fn(*dec(c['args']), **{k: dec(x) for k, x in c.get('kw', {}).items()})
+    if op == 'format': return format(a, c['spec'])
+    if op == 'getattr': return env.getattr(a, c['name'])
+    if op == 'getitem': return env.getitem(a, dec(c['key']))
+    raise Exception('bad op ' + op)
+
+res = []
+for c in json.load(sys.stdin):
+    try:
+        r = run(c)
+        if isinstance(r, tuple) and len(r) == 3 and r[0] == '__after__':
+            a = r[2]
+            after = '__set__' + repr(sorted(repr(x) for x in a)) if isinstance(a, set) else repr(a)
+            res.append(outcome(r[1], after))
+        else:
+            res.append(outcome(r))
+    except Exception as e:
+        res.append({'err': type(e).__name__, 'msg': str(e)})
+print(json.dumps(res))
+`;
+
+/** Run the cases through python3 (one process for the whole batch). */
+function runPython(cases: Case[]): Outcome[] {
+  const r = spawnSync('python3', ['-c', PYTHON], {
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    env: { ...process.env, PYTHONHASHSEED: '0', PYTHONIOENCODING: 'utf-8' },
+  });
+  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Outcome[];
+}
+
+/** A tagged value as a tx value. */
+function dec(v: V): unknown {
+  if (Array.isArray(v)) return v.map(dec);
+  if (v !== null && typeof v === 'object') {
+    if ('f' in v) return new PyFloat(Number(v.f.replace('inf', 'Infinity').replace('nan', 'NaN')));
+    if ('t' in v) return makeTuple(v.t.map(dec));
+    if ('d' in v) return makeDict(v.d.map(([k, x]) => [dec(k), dec(x)]));
+    if ('o' in v) return Object.fromEntries(Object.entries(v.o).map(([k, x]) => [k, dec(x)]));
+    if ('s' in v) return makeSet(v.s.map(dec));
+  }
+  return v;
+}
+
+const BIN: Record<string, (a: unknown, b: unknown) => unknown> = {
+  '+': add,
+  '-': sub,
+  '*': mul,
+  '/': truediv,
+  '//': floordiv,
+  '%': mod,
+  '**': pow,
+  '~': concat,
+};
+
+function kwargs(kw: Record<string, V> | undefined): Kwargs[] {
+  if (kw === undefined || Object.keys(kw).length === 0) return [];
+  return [new Kwargs(new Map(Object.entries(kw).map(([k, x]) => [k, dec(x)])))];
+}
+
+function afterRepr(a: unknown): string {
+  if (a instanceof Set) return '__set__' + pyRepr([...a].map((x) => pyRepr(x)).sort(pyOrder));
+  return pyRepr(a);
+}
+
+/** Python's sorted() order of strs (code points). */
+function pyOrder(x: string, y: string): number {
+  return compare('<', x, y) ? -1 : eq(x, y) ? 0 : 1;
+}
+
+function runTxCase(c: Case): { value: unknown; after?: unknown } {
+  switch (c.op) {
+    case 'str':
+      return { value: pyStr(dec(c.a)) };
+    case 'repr':
+      return { value: pyRepr(dec(c.a)) };
+    case 'bool':
+      return { value: truthy(dec(c.a)) };
+    case 'len':
+      return { value: len(dec(c.a)) };
+    case 'iter':
+      return { value: [...iterate(dec(c.a))] };
+    case 'neg':
+      return { value: neg(dec(c.a)) };
+    case 'pos':
+      return { value: pos(dec(c.a)) };
+    case 'bin':
+      return { value: BIN[c.o]!(dec(c.a), dec(c.b)) };
+    case 'eq':
+      return { value: eq(dec(c.a), dec(c.b)) };
+    case 'cmp':
+      return { value: compare(c.o, dec(c.a), dec(c.b)) };
+    case 'in':
+      return { value: contains(dec(c.b), dec(c.a)) };
+    case 'slice':
+      return { value: sliceOf(dec(c.a), dec(c.i), dec(c.j), dec(c.k)) };
+    case 'call': {
+      const a = dec(c.a);
+      const fn = getAttr(a, c.m);
+      if (typeof fn !== 'function') throw new Error(`no method ${c.m} on ${typeName(a)}: ${String(fn)}`);
+      return { value: (fn as (...x: unknown[]) => unknown)(...c.args.map(dec), ...kwargs(c.kw)), after: a };
+    }
+    case 'fmt': {
+      const kw = c.kw ? new Map(Object.entries(c.kw).map(([k, x]) => [k, dec(x)])) : undefined;
+      return { value: strFormat(c.a, c.args.map(dec), kw) };
+    }
+    case 'format':
+      return { value: formatValue(dec(c.a), c.spec) };
+    case 'getattr':
+      return { value: getAttr(dec(c.a), c.name) };
+    case 'getitem':
+      return { value: getItem(dec(c.a), dec(c.key)) };
+    default:
+      throw new Error('bad case');
+  }
+}
+
+/** What tx did with a case, in the Outcome form (a non-PyError exception is reported as 'JS:'). */
+function runTx(c: Case): Outcome {
+  try {
+    const { value, after } = runTxCase(c);
+    const afterOut = after === undefined ? {} : { after: afterRepr(after) };
+    if (value instanceof Undefined) return { undef: value.hint };
+    if (typeof value === 'function') return { callable: true };
+    if (value instanceof Set) {
+      return { set: [...value].map((x) => pyRepr(x)).sort(pyOrder), type: 'set', ...afterOut };
+    }
+    return { ok: true, str: pyStr(value), repr: pyRepr(value), type: typeName(value), ...afterOut };
+  } catch (e) {
+    if (e instanceof PyError) return { err: e.type, msg: e.message };
+    return { err: 'JS:' + (e as Error).name, msg: (e as Error).message };
+  }
+}
+
+/** Run all cases on both sides; return the differences (as printable lines) and the counts. */
+function differential(cases: Case[]): { diffs: string[]; compared: number; skipped: number } {
+  const py = runPython(cases);
+  const diffs: string[] = [];
+  let skipped = 0;
+  let compared = 0;
+  cases.forEach((c, i) => {
+    const want = py[i]!;
+    if ('skip' in want) {
+      skipped++;
+      return;
+    }
+    compared++;
+    const got = runTx(c);
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      diffs.push(`${JSON.stringify(c)}\n    python: ${JSON.stringify(want)}\n    tx:     ${JSON.stringify(got)}`);
+    }
+  });
+  return { diffs, compared, skipped };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases
+
+const INTS: V[] = [0, 1, -1, 2, 3, -7, 7, 10, 255, 2 ** 31, -(2 ** 40), 9007199254740991];
+const FLOATS: V[] = [
+  f('0.0'),
+  f('-0.0'),
+  f('1.0'),
+  f('5.0'),
+  f('1.5'),
+  f('-2.5'),
+  f('0.1'),
+  f(0.1 + 0.2),
+  f('1e16'),
+  f('1e15'),
+  f('1e-05'),
+  f('0.0001'),
+  f('123456.789'),
+  f('1e22'),
+  f('-1.5e-10'),
+  f('inf'),
+  f('-inf'),
+  f('nan'),
+  f('2.5e+300'),
+  f('3.14159'),
+];
+const STRS: V[] = [
+  '',
+  'a',
+  'abc',
+  'é',
+  '日本',
+  '😀x',
+  "it's",
+  'a"b',
+  'a"b\'c',
+  'line\nbreak\tx\r',
+  '\x00\x7f\x85\xa0',
+  '\\back',
+  '  hello world  ',
+  'Hello World',
+  '12',
+  '-3',
+  'aBc DEF',
+  '\u200b\u2028',
+];
+const LISTS: V[] = [[], [1, 'a', null], [1, [2, 3]], [f('1.5'), true, false], ['b', 'a', 'c']];
+const TUPLES: V[] = [t(), t(1), t(1, 'a'), t(t(), t(2))];
+const DICTS: V[] = [d(), d(['a', 1], ['b', [1, 2]]), d([1, 'x'], ['k', null]), d([t(1, 2), 'tk']), o({ x: 1, y: 'z' })];
+const SETS: V[] = [s(), s(1, 2, 3)];
+const SCALARS: V[] = [null, true, false];
+
+const ALL: V[] = [...SCALARS, ...INTS, ...FLOATS, ...STRS, ...LISTS, ...TUPLES, ...DICTS, ...SETS];
+/** A smaller set for the cross products of binary operators. */
+const SOME: V[] = [
+  null,
+  true,
+  false,
+  0,
+  1,
+  -1,
+  3,
+  -7,
+  255,
+  f('0.0'),
+  f('-0.0'),
+  f('1.5'),
+  f('-2.5'),
+  f(0.1 + 0.2),
+  f('1e16'),
+  f('inf'),
+  f('nan'),
+  '',
+  'ab',
+  'é',
+  '%s',
+  [],
+  [1, 'a'],
+  t(),
+  t(1, 2),
+  d(['a', 1]),
+  s(1, 2),
+];
+
+function unaryCases(): Case[] {
+  const out: Case[] = [];
+  for (const a of ALL) for (const op of ['str', 'repr', 'bool', 'len', 'iter', 'neg', 'pos'] as const) out.push({ op, a });
+  return out;
+}
+
+function binaryCases(): Case[] {
+  const out: Case[] = [];
+  for (const a of SOME) {
+    for (const b of SOME) {
+      for (const o of ['+', '-', '*', '/', '//', '%', '**', '~']) out.push({ op: 'bin', o, a, b });
+      out.push({ op: 'eq', a, b });
+      for (const o of ['<', '<=', '>', '>='] as const) out.push({ op: 'cmp', o, a, b });
+      out.push({ op: 'in', a, b });
+    }
+  }
+  return out;
+}
+
+function arithmeticCases(): Case[] {
+  const nums: V[] = [0, 1, -1, 2, 3, -3, 7, -7, 10, 13, -13, 100, f('0.5'), f('-0.5'), f('2.0'), f('-3.0'), f('7.5'), f('1e-3'), f('-0.0'), true];
+  const out: Case[] = [];
+  for (const a of nums)
+    for (const b of nums) for (const o of ['+', '-', '*', '/', '//', '%', '**']) out.push({ op: 'bin', o, a, b });
+  return out;
+}
+
+function sliceCases(): Case[] {
+  const seqs: V[] = ['abcdef', '日本語😀x', [1, 2, 3, 4, 5], t(1, 2, 3), ''];
+  const bounds: V[] = [null, 0, 1, -1, 2, -2, 10, -10];
+  const steps: V[] = [null, 1, 2, -1, -2, 3];
+  const out: Case[] = [];
+  for (const a of seqs) for (const i of bounds) for (const j of bounds) for (const k of steps) out.push({ op: 'slice', a, i, j, k });
+  out.push({ op: 'slice', a: 'abc', i: null, j: null, k: 0 });
+  out.push({ op: 'slice', a: 'abc', i: 'x', j: null, k: null });
+  out.push({ op: 'slice', a: 5, i: null, j: 1, k: null });
+  return out;
+}
+
+function accessCases(): Case[] {
+  const out: Case[] = [];
+  const objs: V[] = [d(['a', 1], ['items', 2], [1, 'one'], [true, 'T']), 'abc', [10, 20, 30], t(1, 2), null, 5, f('1.5'), s(1), o({ x: 1, y: [1, 2] }), d()];
+  const names = ['a', 'items', 'keys', 'get', 'x', 'y', 'nope', 'upper', 'split', 'append', 'real', '__class__', '_private', 'add', 'values'];
+  const keys: V[] = ['a', 'items', 1, 0, -1, 3, -4, true, f('1.0'), 'upper', 'x', 'nope', null, t(1, 2), '__class__'];
+  for (const a of objs) {
+    for (const name of names) out.push({ op: 'getattr', a, name });
+    for (const key of keys) out.push({ op: 'getitem', a, key });
+  }
+  return out;
+}
+
+function run(cases: Case[]): void {
+  const { diffs, compared } = differential(cases);
+  if (diffs.length > 0) console.log(`${diffs.length} differences of ${compared}:\n` + diffs.slice(0, 40).join('\n'));
+  expect(diffs.length).toBe(0);
+  expect(compared).toBeGreaterThan(cases.length * 0.8);
+}
+
+describe('Python value semantics, differential against python3', () => {
+  it('str, repr, truth, len, iteration, unary operators', () => run(unaryCases()));
+  it('binary operators, ==, ordering and `in` across types', () => run(binaryCases()));
+  it('int and float arithmetic', () => run(arithmeticCases()));
+  it('slices', () => run(sliceCases()));
+  it("jinja2's getattr and getitem", () => run(accessCases()));
+});
