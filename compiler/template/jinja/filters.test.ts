@@ -127,6 +127,8 @@ const POOL: Enc[] = [
   ['é', 'É', 'e', 'E'],
 ];
 
+const ARITY_OF_ALL: Record<string, number> = arityTable();
+
 const UNARY_FILTERS = [
   'abs', 'capitalize', 'center', 'count', 'd', 'default', 'dictsort', 'e', 'escape', 'filesizeformat', 'first',
   'float', 'forceescape', 'int', 'items', 'join', 'last', 'length', 'list', 'lower', 'max', 'min', 'pprint',
@@ -702,15 +704,32 @@ for (let i = 0; i < 60 * FUZZ; i++) {
   F('xmlattr', v);
   F('urlencode', v);
 }
+// Random values through random filters and tests with random arguments (error paths included)
+const ARG_POOL: Enc[] = [0, 1, 2, 3, -1, true, false, null, '', 'a', ',', 'key', 'value', 'ceil', 'floor', fl(1.5), [1], 'upper', 'odd', 'x.y', '0', 'k1', undef()];
+const FILTER_NAMES = Object.keys(ARITY_OF_ALL).filter((n) => n !== 'random');
+for (let i = 0; i < 400 * FUZZ; i++) {
+  const v = rand() < 0.3 ? randStr(Math.floor(rand() * 12)) : randJson(3);
+  const name = pick(FILTER_NAMES);
+  const n = Math.floor(rand() * 3);
+  const args = Array.from({ length: n }, () => pick(ARG_POOL));
+  if (name === 'filesizeformat' && args.length === 0 && typeof v === 'number') continue;
+  F(name, v, args);
+  const t = pick(Object.keys(TESTS));
+  T(t, v, rand() < 0.5 ? [] : [pick(ARG_POOL)]);
+}
 // A wrong keyword, and one positional argument too many, for every filter and test
-const ARITY: Record<string, number> = {
+const ARITY: Record<string, number> = ARITY_OF_ALL;
+// How many arguments each filter takes after its value (at most).
+function arityTable(): Record<string, number> {
+  return {
   abs: 0, attr: 1, batch: 2, capitalize: 0, center: 1, count: 0, d: 2, default: 2, dictsort: 3, e: 0, escape: 0,
   filesizeformat: 1, first: 0, float: 1, forceescape: 0, groupby: 3, indent: 3, int: 2, items: 0, join: 2, last: 0,
   length: 0, list: 0, lower: 0, max: 2, min: 2, pprint: 0, random: 0, replace: 3, reverse: 0, round: 2, safe: 0,
   slice: 2, sort: 3, string: 0, striptags: 0, sum: 2, title: 0, tojson: 1, trim: 1, truncate: 4, unique: 2, upper: 0,
   urlencode: 0, urlize: 5, wordcount: 0, wordwrap: 4, xmlattr: 1, as_text: 0, as_bool: 0, as_native: 0, as_number: 0,
   is_list: 0,
-};
+  };
+}
 for (const [name, n] of Object.entries(ARITY)) {
   const v = name === 'xmlattr' || name === 'items' || name === 'dictsort' ? dict(['a', 1]) : [1, 2];
   F(name, v, Array.from({ length: n + 1 }, () => 1));

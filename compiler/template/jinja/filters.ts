@@ -164,7 +164,7 @@ function isIntValue(x: unknown): x is number {
 function intArg(x: unknown, what = 'integer'): number {
   if (isIntValue(x)) return x;
   if (typeof x === 'boolean') return x ? 1 : 0;
-  if (x instanceof Undefined) throw undefinedError(x);
+  // (an Undefined has no __index__ either: TypeError, not UndefinedError)
   throw new PyError('TypeError', `'${typeName(x)}' object cannot be interpreted as an ${what}`);
 }
 
@@ -860,6 +860,11 @@ function makeMultiAttrGetter(attribute: unknown, lower: boolean): Getter {
   };
 }
 
+/** sorted()'s reverse argument: an int (bool) only. */
+function sortedReverse(reverse: unknown): boolean {
+  return intArg(reverse) !== 0;
+}
+
 /** Python's sorted(items, key=key, reverse=reverse): stable, only `<` between keys. */
 function pySorted(items: Iterable<unknown>, key: Getter | null, reverse: boolean): unknown[] {
   const list = Array.from(items);
@@ -1147,13 +1152,16 @@ const URI_SCHEME_RE = /^([\p{L}\p{N}_.+-]{2,}:(\/){0,2})$/u;
 
 function urlize(
   text: unknown,
-  trimUrlLimit: number | null,
+  trimUrlLimit: unknown,
   rel: string | null,
   target: string | null,
   extraSchemes: string[] | null,
 ): string {
+  // Only a link that is shown compares its length with the limit (so only then can it raise).
   const trim = (x: string): string =>
-    trimUrlLimit !== null && cpLen(x) > trimUrlLimit ? `${cpSlice(x, 0, trimUrlLimit)}...` : x;
+    trimUrlLimit !== null && trimUrlLimit !== undefined && compare('>', cpLen(x), trimUrlLimit)
+      ? `${cpSlice(x, 0, intArg(trimUrlLimit))}...`
+      : x;
   const words = escape(text).value.split(PY_WS_RUN);
   const relAttr = rel ? ` rel="${escape(rel).value}"` : '';
   const targetAttr = target ? ` target="${escape(target).value}"` : '';
@@ -1409,7 +1417,7 @@ function doDictsort(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Ma
   return pySorted(dictItems(v), (item) => {
     const x = (item as unknown[])[pos];
     return cs ? x : ignoreCase(x);
-  }, truthy(reverse));
+  }, sortedReverse(reverse));
 }
 
 function doEscape(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
@@ -1865,7 +1873,7 @@ function doSort(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<st
     kwargs,
   );
   const key = makeMultiAttrGetter(attribute, !truthy(caseSensitive));
-  return pySorted(iterate(v), key, truthy(reverse));
+  return pySorted(iterate(v), key, sortedReverse(reverse));
 }
 
 function doString(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
@@ -1910,12 +1918,13 @@ function doTitle(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<s
 
 function doTojson(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
   const [v, indent] = bind('do_tojson', [P_VALUE, ['indent', null]], value, args, kwargs);
-  let ind: string | null = null;
-  if (indent !== null && indent !== undefined) {
-    if (typeof indent === 'string') ind = indent;
-    else ind = ' '.repeat(Math.max(0, intArg(indent)));
+  let s: string;
+  if (isStr(v) || indent === null || indent === undefined) s = jsonDumps(v, null);
+  else if (isStr(indent)) s = jsonDumps(v, rawStr(indent));
+  else {
+    const spaces = mul(' ', indent); // as json's encoder does: ' ' * indent
+    s = jsonDumps(v, typeof spaces === 'string' ? spaces : rawStr(spaces as Markup));
   }
-  const s = jsonDumps(v, ind);
   return new Markup(s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027'));
 }
 
@@ -2033,9 +2042,8 @@ function doUrlize(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<
       return rawStr(x);
     });
   }
-  const limit = trimUrlLimit === null || trimUrlLimit === undefined ? null : intArg(trimUrlLimit);
   const tgt = target === null || target === undefined ? null : sstr(target);
-  return urlize(v, limit, relStr, truthy(tgt) ? tgt : null, schemes);
+  return urlize(v, trimUrlLimit, relStr, truthy(tgt) ? tgt : null, schemes);
 }
 
 const WORD_RE = /[\p{L}\p{N}_]+/gu;
