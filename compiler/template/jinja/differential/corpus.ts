@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Encoded } from './codec.js';
-import { generatedCases } from './generated.js';
+import { GENERATED_MACRO_FILES, generatedCases, generatedMacroCallCases } from './generated.js';
 import { macroCallCases } from './macro-calls.js';
 
 export interface Case {
@@ -81,11 +81,13 @@ export function buildCorpus(): Corpus {
     packageOf('dbt_utils', [path.join(FIXTURES, 'dbt_utils/macros')], FIXTURES),
     packageOf('dbt_date', [path.join(FIXTURES, 'dbt_date/macros')], FIXTURES),
     packageOf('project', [path.join(EXAMPLE_PROJECT, 'macros')], EXAMPLE_PROJECT),
+    { name: 'gen', files: GENERATED_MACRO_FILES },
   ];
-  const cases: Case[] = [...generatedCases()];
+  const cases: Case[] = [...generatedCases(), ...generatedMacroCallCases()];
 
   // Part 2: every macro file rendered as a template (the definitions render to whitespace).
   for (const pkg of packages) {
+    if (pkg.name === 'gen') continue;
     for (const f of pkg.files) {
       const part = pkg.name === 'project' ? 3 : 2;
       cases.push({

@@ -582,3 +582,63 @@ export function generatedCases(): Case[] {
 
   return cases;
 }
+
+/**
+ * Macro files of a generated package `gen` (loaded as dbt loads package macros, see corpus.ts),
+ * so that macro semantics are compared through dbt's way of calling macros, apart from the
+ * `dbt_macro__` name prefix that dbt's parser gives macros defined inline.
+ */
+export const GENERATED_MACRO_FILES: { path: string; source: string }[] = [
+  {
+    path: 'gen/args.sql',
+    source: [
+      '{% macro pair(a, b=2) %}{{ a }}-{{ b }}{% endmacro %}',
+      '{% macro var_kw() %}{{ varargs }}|{{ kwargs }}{% endmacro %}',
+      '{% macro one_var(a) %}{{ a }} {{ varargs }}{% endmacro %}',
+      '{% macro one_kw(a) %}{{ a }} {{ kwargs | dictsort }}{% endmacro %}',
+      '{% macro strict(a) %}{{ a }}{% endmacro %}',
+      '{% macro two(a, b) %}[{{ a }}][{{ b }}]{% endmacro %}',
+      '{% macro dflt_ref(a, b=a) %}{{ b }}{% endmacro %}',
+      '{% macro mutable(a=[]) %}{% do a.append(1) %}{{ a }}{% endmacro %}',
+      '{% macro spaced() %}  inner  {% endmacro %}',
+      '{% macro returns(x) %}ignored {{ return(x) }} ignored{% endmacro %}',
+      '{% macro returns_early(x) %}{% if x %}{{ return("early") }}{% endif %}late{% endmacro %}',
+      '{% macro do_return(x) %}{% do return([x, x]) %}{% endmacro %}',
+      '{% macro fact(n) %}{% if n <= 1 %}{{ return(1) }}{% else %}{{ return(n * fact(n - 1)) }}{% endif %}{% endmacro %}',
+      '{% macro calls_sibling() %}<{{ pair(1) }}>{% endmacro %}',
+      '{% macro wrap() %}<{{ caller() }}>{% endmacro %}',
+      '{% macro wrap_args(x) %}{{ x }}:{{ caller(1, 2) }}{% endmacro %}',
+      '{% macro each(items) %}{% for i in items %}{{ caller(i) }}{% endfor %}{% endmacro %}',
+      '{% macro maybe_caller() %}{% if caller %}{{ caller() }}{% else %}no caller{% endif %}{% endmacro %}',
+      '{% macro uses_global() %}{{ n }}|{{ s }}{% endmacro %}',
+      '{% macro recurse(n) %}{{ recurse(n + 1) }}{% endmacro %}',
+      '{% macro _private() %}private{% endmacro %}',
+      '{% macro calls_private() %}{{ _private() }}{% endmacro %}',
+      '{% macro dispatcher(x) %}{{ return(adapter.dispatch("dispatched", "gen")(x)) }}{% endmacro %}',
+      '{% macro default__dispatched(x) %}default {{ x }}{% endmacro %}',
+      '{% macro duckdb__dispatched(x) %}duckdb {{ x }}{% endmacro %}',
+      '{% macro returns_dict() %}{{ return({"a": [1, 2.5, none], "b": (1,)}) }}{% endmacro %}',
+      '{% macro returns_macro() %}{{ return(pair) }}{% endmacro %}',
+      '',
+    ].join('\n'),
+  },
+];
+
+export function generatedMacroCallCases(): Case[] {
+  const calls = [
+    '{{ gen.pair(1) }}|{{ gen.pair(1, 3) }}|{{ gen.pair(b=5, a=4) }}|{{ gen.pair(1, b=3) }}',
+    '{{ gen.var_kw(1, 2, x=3) }}', '{{ gen.var_kw() }}', '{{ gen.one_var(1, 2, 3) }}', '{{ gen.one_kw(1, z=2, b=3) }}',
+    '{{ gen.strict(1, 2) }}', '{{ gen.strict(1, z=2) }}', '{{ gen.strict(1, a=2) }}', '{{ gen.strict() }}', '{{ gen.two(1) }}',
+    '{{ gen.two(*[1, 2]) }}|{{ gen.two(**{"a": 3, "b": 4}) }}|{{ gen.two(5, **{"b": 6}) }}', '{{ gen.var_kw(*range(3), **{"z": 1}) }}',
+    '{{ gen.dflt_ref(7) }}', '{{ gen.mutable() }}{{ gen.mutable() }}', '[{{ gen.spaced() }}]', '[{{ gen.returns(5) }}]',
+    '{{ gen.returns([1, 2]) | length }}', '{{ gen.returns(none) is none }}', '{{ gen.returns("s") ~ "!" }}', '{{ gen.returns_early(1) }}|{{ gen.returns_early(0) }}',
+    '{{ gen.do_return(3) }}', '{{ gen.fact(6) }}', '{{ gen.calls_sibling() }}', '{{ gen.pair(1) | upper }}|{{ gen.pair(1) | length }}',
+    '{% set x = gen.pair(2) %}{{ x ~ "!" }}|{{ x is string }}',
+    '{% call gen.wrap() %}body {{ n }}{% endcall %}', '{% call(a, b) gen.wrap_args("w") %}{{ a + b }}{% endcall %}',
+    '{% call(i) gen.each([1, 2]) %}[{{ i }}]{% endcall %}', '{{ gen.maybe_caller() }}', '{% call gen.maybe_caller() %}with{% endcall %}',
+    '{{ gen.uses_global() }}', '{{ gen.recurse(0) }}', '{{ gen.calls_private() }}', '{{ gen.dispatcher(1) }}',
+    '{{ gen.returns_dict() }}', '{{ gen.returns_dict().a[1] }}', '{{ gen.returns_macro()(9) }}',
+    '{{ gen.pair(1, 2, ) }}', '{{ gen.pair is callable }}', '{{ gen.nope() }}', '{{ gen.pair.nope }}',
+  ];
+  return calls.map((source, i) => ({ id: `gen:macrocall:${i}`, part: 1, source, packages: ['dbt', 'gen'], toplevel: ['gen'], context: { n: 42, s: 'Hello' } }));
+}
