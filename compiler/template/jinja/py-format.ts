@@ -213,12 +213,14 @@ function parseSpec(spec: string, value: unknown): Spec {
   if (precC === undefined && spec.includes('.') && !typeC) {
     throw new PyError('ValueError', 'Format specifier missing precision');
   }
-  let fill = fillC ?? '';
-  let align = alignC ?? '';
+  const type = typeC ?? '';
+  if (groupC !== undefined && !'defgEGF%'.includes(type)) {
+    if (!(groupC === '_' && 'boxX'.includes(type))) throw new PyError('ValueError', `Cannot specify '${groupC}' with '${type}'.`);
+  }
   const zero = zeroC !== undefined;
   return {
-    fill,
-    align,
+    fill: fillC ?? '',
+    align: alignC ?? '',
     sign: signC ?? '',
     z: zC !== undefined,
     alt: altC !== undefined,
@@ -226,11 +228,8 @@ function parseSpec(spec: string, value: unknown): Spec {
     width: widthC === undefined ? -1 : Number(widthC),
     grouping: groupC ?? '',
     precision: precC === undefined ? undefined : Number(precC),
-    type: typeC ?? '',
+    type,
   };
-  // (fill and align are resolved per type by the caller: a '0' flag means fill '0', align '=')
-  void fill;
-  void align;
 }
 
 function pad(s: string, spec: Spec, defaultAlign: string, lenOf: (s: string) => number): string {
@@ -273,7 +272,7 @@ function assembleNumber(
   if (!align) align = '>';
   if (!fill) fill = ' ';
   let digits = intDigits;
-  if (spec.grouping) {
+  if (spec.grouping && intDigits !== '') {
     const minWidth = fill === '0' && align === '=' ? spec.width - sign.length - prefix.length - rest.length : 0;
     digits = groupDigits(intDigits, spec.grouping, groupEvery, minWidth);
   }
@@ -363,9 +362,8 @@ function formatFloat(x: number, spec: Spec): string {
   }
   let body = floatBody(v, type, spec.precision, spec.alt);
   let negative = v < 0 || Object.is(v, -0);
-  if (spec.z && negative && /^[0.]*$/.test(body.replace(/e.*$/i, '').replace(/[^0-9.]/g, '') || '0')) {
-    if (!/[1-9]/.test(body.replace(/e.*$/i, ''))) negative = false;
-  }
+  // z: a negative value that rounds to zero prints without its sign.
+  if (spec.z && negative && Number.isFinite(v) && !/[1-9]/.test(body.replace(/e.*$/i, ''))) negative = false;
   if (v !== v) negative = false;
   body += pct;
   const m = /^(\d*)([\s\S]*)$/.exec(body)!;
@@ -427,25 +425,22 @@ function lookupField(field: string, args: Args, num: Numbering): unknown {
   while (i < field.length && field[i] !== '.' && field[i] !== '[') i++;
   const first = field.slice(0, i);
   let obj: unknown;
+  // jinja2's sandbox formats with string.Formatter: its messages, not str.format's.
   if (first === '') {
     if (num.mode === 'manual') {
       throw new PyError('ValueError', 'cannot switch from manual field specification to automatic field numbering');
     }
     num.mode = 'auto';
     const idx = num.auto++;
-    if (idx >= args.pos.length) {
-      throw new PyError('IndexError', `Replacement index ${idx} out of range for positional args tuple`);
-    }
+    if (idx >= args.pos.length) throw new PyError('IndexError', 'tuple index out of range');
     obj = args.pos[idx];
   } else if (/^\d+$/.test(first)) {
-    if (num.mode === 'auto') {
-      throw new PyError('ValueError', 'cannot switch from automatic field numbering to manual field specification');
+    if (num.mode === 'auto' && num.auto > 0) {
+      throw new PyError('ValueError', 'cannot switch from manual field specification to automatic field numbering');
     }
     num.mode = 'manual';
     const idx = Number(first);
-    if (idx >= args.pos.length) {
-      throw new PyError('IndexError', `Replacement index ${idx} out of range for positional args tuple`);
-    }
+    if (idx >= args.pos.length) throw new PyError('IndexError', 'tuple index out of range');
     obj = args.pos[idx];
   } else {
     const v = args.kw(first);

@@ -432,6 +432,106 @@ function accessCases(): Case[] {
   return out;
 }
 
+const STR_SUBJECTS: V[] = ['', 'abc', 'a,b,,c', '  hello  world  ', 'Hello World', 'they\'re bill\'s', '日本語😀日本', 'x\ty\tz', 'a\nb\r\nc\rd\n', 'ABC def', '123', '-42', '½²', 'ß ǆ é', 'mississippi', '\u2003a\u00a0b\x1c', 'snake_case_name', '   ', 'İi'];
+
+function strMethodCases(): Case[] {
+  const out: Case[] = [];
+  const noArg = ['capitalize', 'casefold', 'lower', 'upper', 'swapcase', 'title', 'isalnum', 'isalpha', 'isascii', 'isdecimal', 'isdigit', 'isidentifier', 'islower', 'isnumeric', 'isspace', 'istitle', 'isupper', 'isprintable', 'split', 'rsplit', 'splitlines', 'strip', 'lstrip', 'rstrip', 'expandtabs'];
+  const withArgs: [string, V[], Record<string, V>?][] = [
+    ['split', [',']], ['split', [',', 1]], ['split', [null, 1]], ['split', [' ']], ['split', ['ss']], ['split', ['']], ['split', [], { sep: ',' }], ['split', [], { maxsplit: 1 }],
+    ['rsplit', [',', 1]], ['rsplit', [null, 1]], ['rsplit', ['s', 2]], ['rsplit', [' ']],
+    ['splitlines', [true]], ['splitlines', [], { keepends: true }],
+    ['strip', ['ab']], ['strip', [' a']], ['lstrip', ['mis']], ['rstrip', ['pi']], ['strip', [null]], ['strip', [1]],
+    ['find', ['s']], ['find', ['ss', 3]], ['find', ['', 2]], ['find', ['z']], ['find', ['日']], ['find', ['本', 2]], ['rfind', ['s']], ['rfind', ['ss', 0, 5]], ['rfind', ['日']],
+    ['index', ['s']], ['index', ['zz']], ['rindex', ['i']], ['count', ['s']], ['count', ['']], ['count', ['ss', 1, -1]], ['count', ['日']], ['count', [1]],
+    ['startswith', ['mis']], ['startswith', [t('x', 'ab', 'mi')]], ['startswith', ['ss', 2]], ['endswith', ['pi']], ['endswith', ['i', 0, 4]], ['startswith', [1]], ['endswith', ['']],
+    ['replace', ['s', 'S']], ['replace', ['ss', '', 1]], ['replace', ['', '-']], ['replace', ['', '-', 2]], ['replace', ['a']], ['replace', ['a', 'b'], { count: 1 }],
+    ['center', [11]], ['center', [12, '*']], ['center', [3]], ['center', [5, 'xy']], ['ljust', [8, '.']], ['rjust', [8]], ['zfill', [6]], ['zfill', [2]],
+    ['partition', [',']], ['partition', ['ss']], ['partition', ['']], ['rpartition', ['s']], ['rpartition', ['zz']],
+    ['join', [['x', 'y', 'z']]], ['join', [[]]], ['join', ['xyz']], ['join', [[1, 2]]], ['join', [t('a')]],
+    ['removeprefix', ['mis']], ['removesuffix', ['pi']], ['removeprefix', ['']],
+    ['expandtabs', [4]], ['expandtabs', [0]],
+    ['translate', [d([97, 'A'], [98, null], [99, 100])]],
+    ['format', []], ['upper', [1]],
+  ];
+  for (const a of STR_SUBJECTS) {
+    for (const m of noArg) out.push({ op: 'call', a, m, args: [] });
+    for (const [m, args, kw] of withArgs) out.push({ op: 'call', a, m, args, ...(kw ? { kw } : {}) });
+  }
+  return out;
+}
+
+function containerMethodCases(): Case[] {
+  const out: Case[] = [];
+  const lists: V[] = [[], [3, 1, 2], ['b', 'a', 'C', 'a'], [1, f('1.0'), true, 2], [[2, 1], [1, 2], [1]], [1, 'a']];
+  const listCalls: [string, V[], Record<string, V>?][] = [
+    ['append', [4]], ['append', [[5]]], ['clear', []], ['copy', []], ['count', [1]], ['count', ['a']], ['extend', [[7, 8]]], ['extend', ['xy']], ['extend', [5]],
+    ['index', [1]], ['index', ['a', 2]], ['index', [99]], ['insert', [0, 'z']], ['insert', [-1, 'z']], ['insert', [10, 'z']], ['pop', []], ['pop', [0]], ['pop', [-2]], ['pop', [10]],
+    ['remove', [1]], ['remove', [99]], ['reverse', []], ['sort', []], ['sort', [], { reverse: true }], ['count', []],
+  ];
+  for (const a of lists) for (const [m, args, kw] of listCalls) out.push({ op: 'call', a, m, args, ...(kw ? { kw } : {}) });
+  for (const a of [t(), t(1, 2, 1), t('a', t(1))]) {
+    out.push({ op: 'call', a, m: 'count', args: [1] });
+    out.push({ op: 'call', a, m: 'index', args: [1] });
+  }
+  const dicts: V[] = [d(), d(['a', 1], ['b', 2]), d([1, 'one'], [f('2.0'), 'two'], [t(1, 2), 'tuple']), o({ x: 1, y: null })];
+  const dictCalls: [string, V[], Record<string, V>?][] = [
+    ['get', ['a']], ['get', ['zz']], ['get', ['zz', 0]], ['get', [1]], ['get', [true]], ['get', [f('1.0')]], ['get', [2]], ['get', [t(1, 2)]], ['get', [[1]]],
+    ['items', []], ['keys', []], ['values', []], ['copy', []], ['clear', []], ['pop', ['a']], ['pop', ['zz']], ['pop', ['zz', 'dflt']], ['popitem', []],
+    ['setdefault', ['a', 5]], ['setdefault', ['new', 5]], ['setdefault', ['n2']], ['update', [d(['a', 9], ['c', 3])]], ['update', [[t('k', 'v')]]], ['update', [], { z: 26 }],
+    ['update', [5]], ['update', [[1]]], ['update', [['ab']]], ['fromkeys', [['p', 'q']]], ['fromkeys', ['ab', 0]], ['get', []],
+  ];
+  for (const a of dicts) for (const [m, args, kw] of dictCalls) out.push({ op: 'call', a, m, args, ...(kw ? { kw } : {}) });
+  const sets: V[] = [s(), s(1, 2, 3), s('a', 'b')];
+  const setCalls: [string, V[]][] = [
+    ['add', [4]], ['add', ['a']], ['add', [f('1.0')]], ['add', [[1]]], ['discard', [1]], ['discard', [99]], ['remove', [2]], ['remove', [99]], ['copy', []], ['clear', []],
+    ['union', [[3, 4]]], ['union', [s(9), 'xy']], ['intersection', [[1, 2, 'a']]], ['difference', [[1]]], ['symmetric_difference', [[1, 5]]],
+    ['issubset', [[1, 2, 3, 4]]], ['issuperset', [[1]]], ['isdisjoint', [['z']]], ['update', [[7], [8]]],
+  ];
+  for (const a of sets) for (const [m, args] of setCalls) out.push({ op: 'call', a, m, args });
+  for (const a of [0, 5, -255, 2 ** 40, true]) for (const m of ['bit_length', 'conjugate', 'bit_count', 'as_integer_ratio']) out.push({ op: 'call', a, m, args: [] });
+  for (const a of [f('1.0'), f('1.5'), f('-0.0')]) for (const m of ['is_integer', 'conjugate']) out.push({ op: 'call', a, m, args: [] });
+  // Views: str, len, membership and iteration of keys()/values()/items().
+  for (const a of [d(['a', 1], ['b', [2]]), d()]) {
+    out.push({ op: 'call', a, m: 'items', args: [] }, { op: 'call', a, m: 'keys', args: [] }, { op: 'call', a, m: 'values', args: [] });
+  }
+  return out;
+}
+
+function formatCases(): Case[] {
+  const out: Case[] = [];
+  const numbers: V[] = [0, 1, -1, 42, -1234567, 255, 9007199254740991, true, f('0.0'), f('-0.0'), f('1.5'), f('2.5'), f('-2.5'), f('0.125'), f('3.14159'), f(0.1 + 0.2), f('1234567.891'), f('1e16'), f('1e-5'), f('123456789.0'), f('9.96'), f('0.000123456'), f('100.0'), f('1e300'), f('5e-324'), f('inf'), f('-inf'), f('nan')];
+  const specs = ['', 'd', 'x', 'X', '#x', '#o', 'b', '#b', 'c', 'n', ',', '_', ',d', '_x', '010', '010,', '08,', '+', ' ', '-', '>8', '<8', '^8', '=8', '*^9', '0=10', '+010', 'e', 'E', '.0e', '.2e', '#.0e', 'f', 'F', '.0f', '#.0f', '.1f', '.2f', '.10f', ',.2f', '012,.2f', 'g', 'G', '.0g', '.1g', '.2g', '.3g', '#g', '#.3g', '.15g', '.17g', '%', '.0%', '.1%', '.0', '.1', '.3', '.17', '10.3', 's', 'z', 'z.1f', 'q', ',x', '.2d'];
+  for (const a of numbers) for (const spec of specs) out.push({ op: 'format', a, spec });
+  const strs: V[] = ['', 'abc', '日本', 'x😀'];
+  for (const a of strs) for (const spec of ['', 's', '5', '<5', '>5', '^6', '*^7', '05', '.2', '8.1s', '=5', '+', 'd', ',', '#']) out.push({ op: 'format', a, spec });
+  for (const a of [null, [1], d(['a', 1]), t(1)]) for (const spec of ['', '5', 's']) out.push({ op: 'format', a, spec });
+
+  const fmts: [string, V[], Record<string, V>?][] = [
+    ['{} {}', [1, 'a']], ['{0} {1} {0}', ['x', 'y']], ['{1}', [1]], ['{}{0}', [1, 2]], ['{0}{}', [1, 2]], ['{name}!', [], { name: 'tx' }], ['{x}', [1]],
+    ['{0[1]}', [[5, 6]]], ['{0[a]}', [d(['a', 7])]], ['{0[1]}', [d([1, 7])]], ['{0[0][1]}', [[[1, 2]]]], ['{d[k]}', [], { d: d(['k', 'v']) }],
+    ['{!r}', ['a']], ['{0!s:>5}', [1]], ['{!r:^9}', ['é']], ['{!a}', ['é日']], ['{!x}', [1]],
+    ['{{}} {{{}}}', [3]], ['}}{{', []], ['{', []], ['}', []], ['a{', []], ['{0', [1]], ['{0[}', [1]], ['{0.}', [1]],
+    ['{:{}}', [1, 5]], ['{:>{w}.{p}f}', [f('3.14159')], { w: 10, p: 2 }], ['{:{}{}}', ['x', '>', 4]],
+    ['{0:,} and {0:_}', [1234567]], ['{:%Y}', [1]], ['{:5}|{:<5}|{:^5}', [1, 2, 3]], ['{0.real}', [5]], ['{0.imag}', [f('1.5')]],
+    ['{} {}', [1]], ['{:d}', ['x']], ['{:s}', [1]], ['{:.2f}', [null]],
+  ];
+  for (const [a, args, kw] of fmts) out.push({ op: 'fmt', a, args, ...(kw ? { kw } : {}) });
+
+  const pcts: [string, V][] = [
+    ['%s', 1], ['%s', 'x'], ['%s', null], ['%s', [1, 2]], ['%s', t(1)], ['%s', t()], ['%s %s', t(1, 'a')], ['%s %s', t(1)], ['%s', t(1, 2)], ['%r', 'é'], ['%a', 'é'],
+    ['%d', 42], ['%d', f('3.99')], ['%d', f('-3.99')], ['%d', 'x'], ['%d', true], ['%i|%u', t(1, 2)], ['%5d|%-5d|%05d', t(1, 2, -3)], ['%+d % d', t(5, 5)], ['%.3d', 7],
+    ['%x %X %o', t(255, 255, 8)], ['%#x %#X %#o', t(255, 255, 8)], ['%x', f('1.5')], ['%x', -255], ['%#x', -255],
+    ['%f', f('3.14159')], ['%.2f', f('2.675')], ['%.0f', f('0.5')], ['%.0f', f('1.5')], ['%#.0f', 2], ['%e', 12345], ['%.3E', f('0.000123456')], ['%g', f('1e-5')], ['%G', f('1e20')], ['%g', 100000], ['%g', 1000000], ['%#g', 1], ['%10.4f|', f('-3.14159')], ['%-10.2e|', f('1.5')], ['%010.2f', f('-1.5')], ['%f', 'x'], ['%f', f('inf')], ['%05f', f('nan')],
+    ['%c', 65], ['%c', 'z'], ['%c', 'ab'], ['%c', 1114112],
+    ['%(a)s-%(b)r', d(['a', 1], ['b', 'x'])], ['%(a)s', d()], ['%(a)s %s', d(['a', 1])], ['%s %(a)s', d(['a', 1])], ['%(a)s', [1]], ['%(a)s', 5], ['%s', d(['a', 1])],
+    ['abc', t()], ['abc', 5], ['abc', [1]], ['abc', d()], ['100%%', t()], ['%', 1], ['%z', 1], ['%5%', t()], ['%-5%|', t()], ['%.2s', 'abcdef'], ['%5s|%-5s|', t('a', 'b')], ['%*d', t(5, 42)], ['%-*d|', t(5, 42)], ['%.*f', t(2, f('3.14159'))], ['%*d', t('x', 1)],
+    ['%s', f('1e16')], ['%r', f('0.1')], ['%s', 'é日😀'], ['%5s', '日本'], ['%ld', 5],
+  ];
+  for (const [a, b] of pcts) out.push({ op: 'bin', o: '%', a, b });
+  return out;
+}
+
 function run(cases: Case[]): void {
   const { diffs, compared } = differential(cases);
   if (diffs.length > 0) console.log(`${diffs.length} differences of ${compared}:\n` + diffs.slice(0, 40).join('\n'));
@@ -445,4 +545,7 @@ describe('Python value semantics, differential against python3', () => {
   it('int and float arithmetic', () => run(arithmeticCases()));
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
+  it('str methods', () => run(strMethodCases()));
+  it('format(), str.format and % formatting', () => run(formatCases()));
+  it('list, tuple, dict, set, int and float methods', () => run(containerMethodCases()));
 });
