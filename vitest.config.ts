@@ -8,8 +8,12 @@ process.env.TX_TEST_SHARED_SERVICES ??= 'hive';
 export default defineConfig({
   test: {
     include: ['compiler/**/*.test.ts', 'targets/**/*.test.ts', 'testing/**/*.test.ts'],
+    // No test or hook may run longer than 10 minutes (testing/test-gate.test.ts holds every
+    // per-test override to that too): a hang fails instead of stalling CI.
     testTimeout: 120_000,
     hookTimeout: 600_000,
+    // A stray .only fails the run under CI (.ci/run sets CI=true) instead of shrinking it.
+    allowOnly: !process.env.CI,
     pool: 'forks',
     globalSetup: ['testing/services/global-setup.ts'],
   },

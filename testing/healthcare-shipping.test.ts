@@ -41,7 +41,7 @@ beforeAll(async () => {
   db = await createTestDatabase(pgSvc, 'tx_ship');
   if (s3) await new S3Client(s3.clientConfig).send(new CreateBucketCommand({ Bucket: bucket }));
   await BlobServiceClient.fromConnectionString(az.connectionString).createContainer(container);
-}, 900_000);
+}, 600_000);
 
 afterAll(async () => {
   await Promise.all([s3?.stop(), az?.stop(), db?.drop(), hive?.stop()]);
@@ -126,7 +126,7 @@ describe('the example project ships its reports like the original job', () => {
       await s.execute(`DROP DATABASE IF EXISTS ${hiveSchema} CASCADE`).catch(() => undefined);
       await s.close();
     }
-  }, 900_000);
+  }, 600_000);
 
   it('ships nowhere but output/ when the variables are unset, and refuses a persist target it does not know', () => {
     const env = { ...process.env, TX_S3_URI: '', TX_AZURE_URI: '', TX_PERSIST_TARGETS: '' };

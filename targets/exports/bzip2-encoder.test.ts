@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { provisionMoto } from '../../testing/services/provision.js';
+import { serviceUnavailable } from '../../testing/services/require.js';
 import { Bzip2Encoder, createBzip2Stream } from './bzip2-encoder.js';
 import { bunzip2 } from './export-test-support.js';
 
@@ -29,16 +31,21 @@ function roundTrip(name: string, data: Buffer, level = 9, chunk = 65536): Buffer
   return compressed;
 }
 
-/** Python's bz2 is a second, independent reader; without it that one case is skipped, saying so. */
-function hasPythonBz2(): boolean {
+/**
+ * Python's bz2 is a second, independent reader. Its Python is the cached venv the S3 tests use
+ * (~/.cache/tx/moto, provisioned by .ci/provision); without it that one case is skipped through
+ * serviceUnavailable: loudly, or a failure when TX_TEST_REQUIRE names python (.ci/run does).
+ */
+let python: string | null = null;
+beforeAll(async () => {
   try {
-    execFileSync('python3', ['-c', 'import bz2']);
-    return true;
-  } catch {
-    console.warn('[tx tests] no python3 with bz2 here: skipping the check that Python reads tx\'s bzip2 stream');
-    return false;
+    const py = (await provisionMoto()).venv.python;
+    execFileSync(py, ['-c', 'import bz2']);
+    python = py;
+  } catch (e) {
+    serviceUnavailable('python', `no cached Python venv with bz2 for the bzip2 cross-check: ${(e as Error).message.split('\n')[0]}`);
   }
-}
+}, 600_000);
 
 describe('bzip2 encoder', () => {
   it('round-trips edge cases through an independent decoder', () => {
@@ -67,11 +74,12 @@ describe('bzip2 encoder', () => {
     roundTrip('random', randomBytes(1_000_000), 9);
   });
 
-  it.skipIf(!hasPythonBz2())('streams through a Transform that Python\'s bz2 also reads', async () => {
+  it('streams through a Transform that Python\'s bz2 also reads', async (ctx) => {
+    if (!python) return ctx.skip();
     const data = Buffer.from('tx exports\n'.repeat(20_000) + randomBytes(5000).toString('base64'));
     const file = path.join(dir, 'stream.bz2');
     await pipeline(Readable.from([data.subarray(0, 1000), data.subarray(1000)]), createBzip2Stream(), fs.createWriteStream(file));
-    const back = execFileSync('python3', ['-c', 'import bz2,sys; sys.stdout.buffer.write(bz2.open(sys.argv[1]).read())', file], { maxBuffer: 1 << 28 });
+    const back = execFileSync(python, ['-c', 'import bz2,sys; sys.stdout.buffer.write(bz2.open(sys.argv[1]).read())', file], { maxBuffer: 1 << 28 });
     expect(back.equals(data)).toBe(true);
   });
 });

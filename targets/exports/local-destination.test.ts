@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceUnavailable } from '../../testing/services/require.js';
+import { skipEachWithout } from '../../testing/services/service-suite.js';
 import { ExportError, MANIFEST_NAME, SUCCESS_NAME, runExport, type Manifest } from './index.js';
 import {
   CITIES,
@@ -237,26 +239,32 @@ describe('local exports: refusals and failures', () => {
   });
 });
 
-/** A tiny tmpfs as the export root (needs root, as on CI and the dev machines); null when mounting is not allowed. */
+/** A tiny tmpfs as the export root (needs root, as on CI and the dev machines); false when mounting is not allowed. */
 function mountTinyDisk(dir: string, size: string): boolean {
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
     return true;
-  } catch {
+  } catch (e) {
+    // a loud skip, or a failure when TX_TEST_REQUIRE names disk-full (.ci/run does)
+    serviceUnavailable('disk-full', `cannot mount a 2 MB tmpfs for the disk-full test (not root?): ${String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim()}`);
     return false;
   }
 }
 
 describe('local exports: a full disk', () => {
-  const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-exp-full-'));
-  const mounted = mountTinyDisk(disk, '2m');
-  if (!mounted) console.warn('[tx services] cannot mount a tmpfs here (not root?): skipping the disk-full test');
+  let disk = '';
+  let mounted = false;
+  beforeAll(() => {
+    disk = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-exp-full-'));
+    mounted = mountTinyDisk(disk, '2m');
+  });
+  skipEachWithout(() => (mounted ? true : null));
   afterAll(() => {
     if (mounted) execFileSync('umount', [disk]);
-    fs.rmSync(disk, { recursive: true, force: true });
+    if (disk) fs.rmSync(disk, { recursive: true, force: true });
   });
 
-  it.skipIf(!mounted)('fails with a clear disk-full error and leaves nothing behind', async () => {
+  it('fails with a clear disk-full error and leaves nothing behind', async () => {
     fs.writeFileSync(path.join(disk, 'keep.txt'), 'x');
     const err = (await runExport(request(fx, { to: disk, format: 'csv' }, { projectDir: project, exportRoots: [disk] })).catch((e: unknown) => e)) as ExportError;
     expect(err).toBeInstanceOf(ExportError);

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetSession } from '../target.js';
 import { pgFixture, type PgFixture } from '../postgres/postgres-test-support.js';
+import { serviceUnavailable } from '../../testing/services/require.js';
+import { skipEachWithout } from '../../testing/services/service-suite.js';
 import { ExportError, runExport } from './index.js';
 import { TYPED, createSampleTables, duckdbFixture, request, type DuckdbFixture } from './export-test-support.js';
 import { LocalDuckdb, quoteLiteral } from './local-duckdb.js';
@@ -82,13 +84,18 @@ describe('exports into another target (DuckDB → DuckDB)', () => {
 });
 
 let pgf: PgFixture | null = null;
-try {
-  pgf = await pgFixture('tx_exp');
-} catch (e) {
-  console.warn(`[tx services] PostgreSQL unavailable, skipping: ${(e as Error).message}`);
-}
 
-describe.skipIf(pgf === null)('PostgreSQL as source (streamed) and as target', () => {
+describe('PostgreSQL as source (streamed) and as target', () => {
+  // In beforeAll, not at import; a PostgreSQL that cannot be had goes through the one
+  // serviceUnavailable path: a loud skip, or a failure when TX_TEST_REQUIRE names postgres.
+  beforeAll(async () => {
+    try {
+      pgf = await pgFixture('tx_exp');
+    } catch (e) {
+      serviceUnavailable('postgres', `cannot start or reach PostgreSQL: ${(e as Error).message}`);
+    }
+  });
+  skipEachWithout(() => pgf);
   afterAll(async () => {
     await pgf?.close();
   });

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import avro from 'avsc';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { REPO_ROOT, copyProject, queryDuckdb, runCli } from '../../testing/fixture-project.js';
 import { freePort } from '../../testing/services/free-port.js';
 import { serviceUnavailable } from '../../testing/services/require.js';
@@ -96,12 +96,12 @@ const count = async (s: TargetSession, identifier: string): Promise<number> =>
   Number((await s.connection.query(`SELECT count(*) AS n FROM ${d.relationName(rel(identifier))}`))[0]!.n);
 
 /** `it`, skipped (loudly, once, by startSparkThriftServer) when there is no server. */
-function test(name: string, fn: () => Promise<void>, timeoutMs?: number): void {
+function test(name: string, fn: (ctx: TestContext) => Promise<void>, timeoutMs?: number): void {
   it(
     name,
     async (ctx) => {
       if (!hive) return ctx.skip();
-      await fn();
+      await fn(ctx);
     },
     timeoutMs,
   );
@@ -580,24 +580,23 @@ describe('hive target on the Spark Thrift Server', () => {
     expect(() => createHiveTarget('hive', targetConfig({ auth: 'TOKEN' }), work)).toThrow(/auth must be one of NONE, PLAIN, LDAP, NOSASL/);
   });
 
-  test('a wrong password: a clear authentication error that never shows the password, no retries; the right one connects', async () => {
+  test('a wrong password: a clear authentication error that never shows the password, no retries; the right one connects', async (ctx) => {
     const account = hive!.passwordAccount;
     if (!account) {
-      // An external server (TX_TEST_HIVE_URL) that did not say which account it checks.
+      // An external server (TX_TEST_HIVE_URL) that did not say which account it checks: skipped
+      // (reported as such, never as passed), or a failure when TX_TEST_REQUIRE names hive.
       serviceUnavailable('hive', 'the HiveServer2 in TX_TEST_HIVE_URL has no known password account (set TX_TEST_HIVE_PASSWORD_ACCOUNT=user:password)');
-      return;
+      return ctx.skip();
     }
     const wrong = `not-${account.password}-at-all`;
     for (const auth of ['PLAIN', 'LDAP']) {
       const log = captureLog();
-      const t1 = Date.now();
       const bad = createHiveTarget('hive', targetConfig({ auth, user: account.user, password: wrong, retries: 3 }), work);
       const err = (await bad.open({ log, threads: 1 }).catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toMatch(new RegExp(`authentication failed at HiveServer2 at 127\\.0\\.0\\.1:${hive!.port} for user \`${account.user}\` \\(auth ${auth}\\)`));
       // A wrong password is not a transient fault: no retries, so no lock-out of the account.
       expect(err.message).not.toMatch(/after \d+ attempts/);
-      expect(Date.now() - t1).toBeLessThan(60_000); // one attempt; a retried login would add backoff on top
       const everything = [err.message, String(err.stack), JSON.stringify(err), String((err as { cause?: unknown }).cause ?? ''), ...log.infos, ...log.warnings, ...log.statements].join('\n');
       expect(everything).not.toContain(wrong);
     }
@@ -686,11 +685,11 @@ describe('hive target on the Spark Thrift Server', () => {
       // TX_TEST_PROJECT_DIR: try a modified copy of the project instead of the repository's.
       copyProject(dir, process.env.TX_TEST_PROJECT_DIR ?? REPO_ROOT);
       const env = { TX_HIVE_HOST: hive!.host, TX_HIVE_PORT: String(hive!.port), TX_HIVE_USER: 'tx', TX_HIVE_PASSWORD: 'tx', TX_HIVE_AUTH: 'NONE' };
-      const onHive = await runCli(['build', '--project-dir', dir, '--target', 'hive'], { env, timeoutMs: 900_000 });
+      const onHive = await runCli(['build', '--project-dir', dir, '--target', 'hive'], { env, timeoutMs: 420_000 });
       console.log(`[timing] example project build on Spark: ${(onHive.ms / 1000).toFixed(1)} s`);
       expect(onHive.code, onHive.output).toBe(0);
       expect(onHive.output).toMatch(/Finished build/);
-      const onDuck = await runCli(['build', '--project-dir', dir, '--target', 'duckdb'], { timeoutMs: 300_000 });
+      const onDuck = await runCli(['build', '--project-dir', dir, '--target', 'duckdb'], { timeoutMs: 150_000 });
       expect(onDuck.code, onDuck.output).toBe(0);
       for (const report of ['city_report', 'top_prescribers']) {
         const fromHive = await session.connection.query(`SELECT * FROM \`prescpipeline\`.${d.quoteIdentifier(report)}`);
@@ -703,5 +702,5 @@ describe('hive target on the Spark Thrift Server', () => {
       await session.connection.execute('DROP DATABASE IF EXISTS `vendor` CASCADE').catch(() => undefined);
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 1_200_000);
+  }, 600_000);
 });

@@ -1,7 +1,11 @@
 /**
  * The rule for real-service tests: where a service cannot be had (no Java, no Python, ...), its
  * suites are skipped with a loud console line saying why, and env
- * `TX_TEST_REQUIRE=postgres,hive,s3,azure` (or `all`) turns any such skip into a failure.
+ * `TX_TEST_REQUIRE=postgres,hive,s3,azure,python,disk-full` (or `all`) turns any such skip into a
+ * failure. Besides the four servers: `python` (the cached venv whose Python cross-checks tx's
+ * bzip2 output) and `disk-full` (a tiny tmpfs mounted for the disk-full export test, needs root).
+ * Every skip of a test for want of something goes through serviceUnavailable(); a suite that
+ * starts its service in beforeAll skips its tests with testing/services/service-suite.ts.
  *
  * Typical use in a vitest suite:
  *
@@ -10,9 +14,9 @@
  *   afterAll(() => hive?.stop());
  */
 
-export type ServiceName = 'postgres' | 'hive' | 's3' | 'azure';
+export type ServiceName = 'postgres' | 'hive' | 's3' | 'azure' | 'python' | 'disk-full';
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['postgres', 'hive', 's3', 'azure'];
+export const SERVICE_NAMES: readonly ServiceName[] = ['postgres', 'hive', 's3', 'azure', 'python', 'disk-full'];
 
 export class ServiceUnavailableError extends Error {
   constructor(

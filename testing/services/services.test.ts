@@ -170,7 +170,7 @@ describe('postgres', () => {
 });
 
 describe('spark thrift server (hive)', () => {
-  it('SELECT 1 and CTAS over HiveServer2, then the JVM is gone', { timeout: 1_800_000 }, async (ctx) => {
+  it('SELECT 1 and CTAS over HiveServer2, then the JVM is gone', { timeout: 600_000 }, async (ctx) => {
     const t0 = Date.now();
     const hive = await startSparkThriftServer({ driverMemory: '1g' });
     if (hive === null) return ctx.skip();
@@ -221,7 +221,7 @@ describe('azurite (azure blob)', () => {
 });
 
 describe('s3 (moto)', () => {
-  it('multipart Upload of >5 MiB and a streamed PutObject round-trip', { timeout: 900_000 }, async (ctx) => {
+  it('multipart Upload of >5 MiB and a streamed PutObject round-trip', { timeout: 600_000 }, async (ctx) => {
     const t0 = Date.now();
     const s3 = await startS3();
     if (s3 === null) return ctx.skip();
