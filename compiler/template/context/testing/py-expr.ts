@@ -11,7 +11,7 @@ import {
   isPlainObject,
   makeTuple,
 } from '../../jinja/values.js';
-import { add, compare, eq, floordiv, iterate, len, makeDict, makeSet, mod, mul, pyIndex, pyRepr, pyStr, sub, truediv, truthy } from '../../jinja/py.js';
+import { add, compare, eq, floordiv, iterate, len, makeDict, makeSet, mod, mul, pyIndex, pyMethod, pyRepr, pyStr, sub, truediv, truthy } from '../../jinja/py.js';
 import { NotImplemented, binaryDunder, compareDunder, unaryDunder } from '../dunder.js';
 
 type Node =
@@ -304,6 +304,8 @@ function attrOf(obj: unknown, name: string): unknown {
       return typeof v === 'function' && !isPlainObject(obj) ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
     }
   }
+  const m = pyMethod(obj, name);
+  if (m !== undefined) return m;
   throw new PyError('AttributeError', `no attribute ${name}`);
 }
 
