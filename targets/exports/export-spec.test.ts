@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExportError, scrubSecrets } from './export-error.js';
-import { parseExportSpec, type SpecContext } from './export-spec.js';
+import { fileExtension, parseExportSpec, type SpecContext } from './export-spec.js';
 import { isTransient } from './retry.js';
 
 const ctx: SpecContext = {
@@ -74,8 +74,12 @@ describe('export entries', () => {
     expect(parseExportSpec({ to: 'o/', format: 'csv', compression: 'gzip', delimiter: ';', header: false }, ctx)).toMatchObject({ delimiter: ';', header: false });
     fails({ to: 'o/', format: 'parquet', compression: 'bzip2' }, 'EXPORT_CONFIG', /bzip2.*not available for parquet/);
     fails({ to: 'o/', format: 'json', compression: 'snappy' }, 'EXPORT_CONFIG', /snappy.*not available for json/);
-    const orc = fails({ to: 'o/', format: 'orc' }, 'EXPORT_CONFIG', /orc/);
-    expect(orc.hint).toMatch(/parquet/);
+    expect(parseExportSpec({ to: 'o/', format: 'orc' }, ctx)).toMatchObject({ format: 'orc', compression: 'snappy', stripeSizeBytes: undefined });
+    expect(parseExportSpec({ to: 'o/', format: 'ORC', compression: 'zlib', stripe_size_mb: 8 }, ctx)).toMatchObject({ format: 'orc', compression: 'zlib', stripeSizeBytes: 8 * 1024 * 1024 });
+    expect(fileExtension('orc', 'snappy')).toBe('.orc');
+    fails({ to: 'o/', format: 'orc', compression: 'gzip' }, 'EXPORT_CONFIG', /gzip.*not available for orc/);
+    fails({ to: 'o/', format: 'orc', stripe_size_mb: 0 }, 'EXPORT_CONFIG', /stripe_size_mb/);
+    fails({ to: 'o/', format: 'parquet', stripe_size_mb: 8 }, 'EXPORT_CONFIG', /applies to `format: orc` only/);
     fails({ to: 'o/', format: 'parquet', delimiter: ';' }, 'EXPORT_CONFIG', /apply to `format: csv` only/);
   });
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExportError, displayUri, registerSecret } from './export-error.js';
 
-export type ExportFormat = 'parquet' | 'csv' | 'json';
-export type ExportCompression = 'none' | 'snappy' | 'zstd' | 'gzip' | 'bzip2';
+export type ExportFormat = 'parquet' | 'csv' | 'json' | 'orc';
+export type ExportCompression = 'none' | 'snappy' | 'zstd' | 'gzip' | 'bzip2' | 'zlib';
 
 export type Destination =
   /** An absolute local folder (not yet checked against the export roots). */
@@ -45,6 +45,8 @@ export interface ExportSpec {
   partitionBy: string[];
   /** Target size of part files; undefined = one file (per partition). */
   fileSizeBytes?: number;
+  /** ORC only: a stripe is written when its encoded size passes this (default 64 MiB). */
+  stripeSizeBytes?: number;
   /** Base name of data files, without extension. */
   fileName: string;
   /** `target:` only. */
@@ -72,6 +74,7 @@ const KEYS = [
   'header',
   'delimiter',
   'file_size_mb',
+  'stripe_size_mb',
   'mode',
   'table',
   'schema',
@@ -80,18 +83,20 @@ const KEYS = [
   'name',
 ] as const;
 
-const FORMATS: Record<string, ExportFormat> = { parquet: 'parquet', csv: 'csv', json: 'json', jsonl: 'json', ndjson: 'json' };
+const FORMATS: Record<string, ExportFormat> = { parquet: 'parquet', csv: 'csv', json: 'json', jsonl: 'json', ndjson: 'json', orc: 'orc' };
 
 /** Compressions each format can be written with; the first is the default. */
 export const COMPRESSIONS: Record<ExportFormat, ExportCompression[]> = {
   parquet: ['snappy', 'zstd', 'gzip', 'none'],
   csv: ['none', 'gzip', 'zstd', 'bzip2'],
   json: ['none', 'gzip', 'zstd', 'bzip2'],
+  orc: ['snappy', 'zlib', 'none'],
 };
 
 /** File extension of data files. */
 export function fileExtension(format: ExportFormat, compression: ExportCompression): string {
   if (format === 'parquet') return '.parquet';
+  if (format === 'orc') return '.orc';
   const base = format === 'csv' ? '.csv' : '.json';
   switch (compression) {
     case 'gzip':
@@ -275,15 +280,7 @@ export function parseExportSpec(raw: Record<string, unknown>, ctx: SpecContext):
   let format: ExportFormat = 'parquet';
   if (formatRaw !== undefined) {
     const f = FORMATS[formatRaw.toLowerCase()];
-    if (!f) {
-      if (formatRaw.toLowerCase() === 'orc') {
-        throw configError(
-          'export format `orc` cannot be written: DuckDB has no ORC writer and no JavaScript ORC writer exists',
-          'use `format: parquet` (snappy): the columnar format Hive, Spark, Trino and pandas read as well as ORC',
-        );
-      }
-      throw configError(`unknown export format \`${formatRaw}\``, suggest(formatRaw, ['parquet', 'csv', 'json']));
-    }
+    if (!f) throw configError(`unknown export format \`${formatRaw}\``, suggest(formatRaw, ['parquet', 'csv', 'json', 'orc']));
     format = f;
   }
   if (isTarget && formatRaw !== undefined && format !== 'parquet') {
@@ -321,6 +318,13 @@ export function parseExportSpec(raw: Record<string, unknown>, ctx: SpecContext):
     if (typeof mb !== 'number' || !(mb > 0)) throw configError('export `file_size_mb` must be a positive number');
     if (isTarget) throw configError('`file_size_mb` does not apply to `to: target:...` exports');
     fileSizeBytes = Math.max(1, Math.round(mb * 1024 * 1024));
+  }
+  let stripeSizeBytes: number | undefined;
+  if (raw.stripe_size_mb !== undefined && raw.stripe_size_mb !== null) {
+    const mb = raw.stripe_size_mb;
+    if (format !== 'orc') throw configError('`stripe_size_mb` applies to `format: orc` only');
+    if (typeof mb !== 'number' || !(mb >= 1 && mb <= 1024)) throw configError('export `stripe_size_mb` must be a number from 1 to 1024', 'ORC writers use 64 by default');
+    stripeSizeBytes = Math.round(mb * 1024 * 1024);
   }
 
   const modeRaw = str(raw, 'mode');
@@ -378,6 +382,7 @@ export function parseExportSpec(raw: Record<string, unknown>, ctx: SpecContext):
     delimiter,
     partitionBy: partitionBy as string[],
     fileSizeBytes,
+    stripeSizeBytes,
     fileName,
     mode,
     table,

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { CopyToFileOptions, LogicalType, Relation, TargetLog, TargetSession } from '../target.js';
+import { writeOrcFromDuckdb } from '../files/orc/duckdb-orc.js';
 import { createBzip2Stream } from './bzip2-encoder.js';
 import { ExportError, toExportError } from './export-error.js';
 import { fileExtension, type ExportSpec } from './export-spec.js';
@@ -34,7 +35,7 @@ export interface ProducedFiles {
   rows: number;
 }
 
-export type FileSpec = Pick<ExportSpec, 'format' | 'compression' | 'header' | 'delimiter' | 'partitionBy' | 'fileSizeBytes' | 'fileName' | 'extraColumns'>;
+export type FileSpec = Pick<ExportSpec, 'format' | 'compression' | 'header' | 'delimiter' | 'partitionBy' | 'fileSizeBytes' | 'fileName' | 'extraColumns'> & Partial<Pick<ExportSpec, 'stripeSizeBytes'>>;
 
 /** Where COPY runs: the model's own DuckDB session, or the private stage. */
 interface Copier {
@@ -89,6 +90,7 @@ function sessionCopier(session: TargetSession, signal?: AbortSignal): Copier {
 
 /** DuckDB's COMPRESSION value for a spec (bzip2 is done in Node, so none here). */
 function duckdbCompression(spec: FileSpec): string | undefined {
+  if (spec.format === 'orc') return 'uncompressed'; // staged as Parquet, then written as ORC by tx
   if (spec.format === 'parquet') return spec.compression === 'none' ? 'uncompressed' : spec.compression;
   return spec.compression === 'gzip' || spec.compression === 'zstd' ? spec.compression : undefined;
 }
@@ -159,7 +161,9 @@ export async function produceFiles(opts: {
 }): Promise<ProducedFiles> {
   const { session, spec, outDir, scratchDir, log, signal } = opts;
   const bzip2 = spec.compression === 'bzip2';
-  const writeDir = bzip2 ? path.join(scratchDir, 'plain') : outDir;
+  // ORC: DuckDB stages Parquet (partitions and part sizes as for Parquet), tx writes each as ORC.
+  const orc = spec.format === 'orc';
+  const writeDir = bzip2 ? path.join(scratchDir, 'plain') : orc ? path.join(scratchDir, 'orc-stage') : outDir;
   await fs.promises.mkdir(writeDir, { recursive: true });
   const helper = await LocalDuckdb.open(undefined, '256MB');
   let stage: LocalDuckdb | undefined;
@@ -203,8 +207,8 @@ export async function produceFiles(opts: {
 
     // 2. Write.
     if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-    const ext = fileExtension(spec.format, spec.compression === 'bzip2' ? 'none' : spec.compression);
-    const base: CopyToFileOptions = { format: spec.format, compression: duckdbCompression(spec), header: spec.header, delimiter: spec.delimiter };
+    const ext = orc ? '.parquet' : fileExtension(spec.format, spec.compression === 'bzip2' ? 'none' : spec.compression);
+    const base: CopyToFileOptions = { format: spec.format === 'orc' ? 'parquet' : spec.format, compression: duckdbCompression(spec), header: spec.header, delimiter: spec.delimiter };
     let totalRows = 0;
     const partitioned = spec.partitionBy.length > 0;
     if (!partitioned && !spec.fileSizeBytes) {
@@ -243,13 +247,27 @@ export async function produceFiles(opts: {
     // 3. Rows per file (only needed when there are several), bzip2, then hash.
     const written = await listFiles(writeDir);
     const rowsOf = new Map<string, number>();
-    if (written.length === 1) rowsOf.set(written[0]!, totalRows);
+    if (orc) {
+      // counted while each file is written as ORC, below
+    } else if (written.length === 1) rowsOf.set(written[0]!, totalRows);
     else for (const f of written) rowsOf.set(f, await countRows(helper, path.join(writeDir, f), spec));
     const files: ProducedFile[] = [];
     for (const f of written) {
       if (signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
       let rel = f;
-      if (bzip2) {
+      if (orc) {
+        rel = f.replace(/\.parquet$/, '.orc');
+        const dst = path.join(outDir, rel);
+        await fs.promises.mkdir(path.dirname(dst), { recursive: true });
+        const src = path.join(writeDir, f);
+        const res = await writeOrcFromDuckdb(helper.connection, `SELECT * FROM read_parquet(${quoteLiteral(src)})`, dst, {
+          compression: spec.compression === 'none' ? 'none' : spec.compression === 'zlib' ? 'zlib' : 'snappy',
+          stripeSizeBytes: spec.stripeSizeBytes,
+          signal,
+        });
+        rowsOf.set(f, res.rows);
+        await fs.promises.rm(src);
+      } else if (bzip2) {
         rel = `${f}.bz2`;
         const dst = path.join(outDir, rel);
         await fs.promises.mkdir(path.dirname(dst), { recursive: true });

@@ -229,7 +229,7 @@ describe('local exports: refusals and failures', () => {
       if (hint) expect(e.hint).toMatch(hint);
     };
     await bad({ to: 'output/', format: 'xlsx' }, /unknown export format `xlsx`/);
-    await bad({ to: 'output/', format: 'orc' }, /orc/, /parquet/);
+    await bad({ to: 'output/', format: 'orc', compression: 'zstd' }, /compression `zstd` is not available for orc/, /snappy, zlib, none/);
     await bad({ to: 'output/', format: 'parquet', compression: 'bzip2' }, /not available for parquet/, /snappy/);
     await bad({ to: 'output/', format: 'csv', compression: 'lz4' }, /compression `lz4`/);
     await bad({ to: 'output/', fromat: 'csv' }, /unknown export option `fromat`/, /format/);

@@ -711,6 +711,25 @@ export class OrcWriter {
     }
   }
 
+  /** Adds `rowCount` rows given column by column (each array in column order); a stripe is written when full. */
+  async writeColumns(columns: readonly (readonly unknown[])[], rowCount: number): Promise<void> {
+    const cols = this.columns;
+    if (columns.length !== cols.length) throw new OrcError(`${this.path}: ${columns.length} columns given, the file has ${cols.length}`);
+    for (let c = 0; c < cols.length; c++) {
+      const w = cols[c]!;
+      const values = columns[c]!;
+      let r = 0;
+      try {
+        for (; r < rowCount; r++) w.add(values[r]);
+      } catch (e) {
+        throw new OrcError(`${this.path}: row ${this.totalRows + r + 1}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    this.stripeRows += rowCount;
+    this.totalRows += rowCount;
+    if (this.bufferedBytes() >= this.stripeSize) await this.flushStripe();
+  }
+
   /** Adds rows given as objects keyed by column name. */
   async writeObjects(rows: readonly Record<string, unknown>[]): Promise<void> {
     const names = this.fields.map((f) => f.name);
