@@ -13,6 +13,7 @@ import { createTestDatabase, startPostgres, type PostgresService, type TestDatab
 import { startS3, type S3Service } from './services/s3.js';
 import { startSparkThriftServer, type HiveService } from './services/spark.js';
 import { copyProject } from './fixture-project.js';
+import { openOrcFile } from '../targets/files/orc/index.js';
 
 /**
  * Issue 7's end to end: the example project, built with TX_S3_URI, TX_AZURE_URI and
@@ -84,13 +85,21 @@ describe('the example project ships its reports like the original job', () => {
     // Local: output/<model>/<timestamp>/ with the data file, the manifest and _SUCCESS.
     for (const [model, file] of [
       ['city_report', 'city_report.json.bz2'],
-      ['top_prescribers', 'top_prescribers.parquet'],
+      ['top_prescribers', 'top_prescribers.orc'],
     ] as const) {
       const stamps = readdirSync(join(dir, 'output', model));
       expect(stamps).toHaveLength(1);
       expect(stamps[0]).toMatch(/^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}$/);
       expect(readdirSync(join(dir, 'output', model, stamps[0]!)).sort()).toEqual(['_SUCCESS', '_manifest.json', file].sort());
     }
+    // top_prescribers is ORC (snappy), as the original job wrote it: 34 rows in the report's columns.
+    const topDir = join(dir, 'output', 'top_prescribers', readdirSync(join(dir, 'output', 'top_prescribers'))[0]!);
+    const orc = await openOrcFile(join(topDir, 'top_prescribers.orc'));
+    expect({ compression: orc.compression, rows: orc.rows, columns: orc.fields.map((f) => f.name) }).toEqual({
+      compression: 'snappy',
+      rows: 34,
+      columns: ['presc_id', 'presc_fullname', 'presc_state', 'country_name', 'years_of_exp', 'trx_cnt', 'total_day_supply', 'total_drug_cost'],
+    });
 
     // S3 and Azure: <prefix>/<model>/<timestamp>/<file>, _manifest.json, _SUCCESS.
     const keys = ((await new S3Client(s3.clientConfig).send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!).sort();
@@ -99,7 +108,7 @@ describe('the example project ships its reports like the original job', () => {
     for (const names of [keys, blobs.sort()]) {
       expect(names.filter((k) => k.endsWith('/_SUCCESS')).length, names.join('\n')).toBe(2);
       expect(names.some((k) => /^reports\/city_report\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/city_report\.json\.bz2$/.test(k))).toBe(true);
-      expect(names.some((k) => /^reports\/top_prescribers\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/top_prescribers\.parquet$/.test(k))).toBe(true);
+      expect(names.some((k) => /^reports\/top_prescribers\/\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\/top_prescribers\.orc$/.test(k))).toBe(true);
     }
 
     // PostgreSQL: appended with delivery_date.
