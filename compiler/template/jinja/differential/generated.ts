@@ -580,6 +580,33 @@ export function generatedCases(): Case[] {
     '{% macro m() %}{{ n }}{% set n = 1 %}{% endmacro %}{{ dbt_macro__m() }}',
   ]);
 
+  // ------------------------------------------------------------------ operator x operand matrix
+  const operands = ['0', '1', '-3', '2.5', 'true', 'none', "''", "'ab'", '[1, 2]', '(1,)', "{'a': 1}"];
+  const operators = ['+', '-', '*', '/', '//', '%', '**', '==', '!=', '<', '>=', 'in', 'not in', '~', 'and', 'or'];
+  for (const op of operators) {
+    for (const a of operands) {
+      for (const b of operands) {
+        // A negative base to a fractional power is a complex number in Python: not a template's business.
+        if (op === '**' && a === '-3' && b === '2.5') continue;
+        add(`op${op.replace(/ /g, '_')}`, `{{ (${a}) ${op} (${b}) }}`);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ filter x value matrix
+  const filterValues = [...operands, "'Hello World'", "' é x '", "['b', 'a', 'b']", '[3, 1.5, 2]', "{'b': 2, 'a': 1}", 'undefined_name'];
+  const filterCalls = [
+    'abs', 'capitalize', 'count', 'first', 'last', 'length', 'list', 'lower', 'upper', 'title', 'trim', 'string', 'int', 'float',
+    'round', 'sum', 'sort', 'unique|list', 'reverse|list', 'max', 'min', 'join', "join('-')", 'e', 'striptags', 'wordcount', 'tojson',
+    'pprint', 'dictsort', 'items|list', 'batch(2)|list', 'slice(2)|list', 'center(5)', 'indent', 'truncate(3)', 'urlencode', 'xmlattr',
+    'select|list', 'reject|list', "map('string')|list", "default('d')", 'safe', 'filesizeformat', 'wordwrap(3)', 'as_bool',
+    'as_number', 'as_native', 'as_text', 'is_list', 'float|int', 'string|length', 'list|length', 'forceescape', "replace('a', 'b')",
+    'random|string|length > 0', 'format', "attr('a')", 'urlize',
+  ];
+  for (const f of filterCalls) {
+    for (const v of filterValues) add(`fmatrix:${f.replace(/[^a-z_]/g, '')}`, `{{ (${v})|${f} }}`);
+  }
+
   return cases;
 }
 
