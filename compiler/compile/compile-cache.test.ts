@@ -31,6 +31,24 @@ async function fresh(dir: string, vars: Record<string, unknown> = {}): Promise<R
 }
 
 describe('compile cache', () => {
+  it('is used: a warm compile renders no model, a changed model renders only itself and what refers to it by a changed name', async () => {
+    const dir = project({
+      'project.yml': 'name: c\n',
+      'macros/m.sql': '{% macro twice(x) %}{{ x }} * 2{% endmacro %}',
+      'models/a.sql': "{{ config(alias='a_v1') }}select {{ twice('1') }} as x",
+      'models/b.sql': "select * from {{ ref('a') }}",
+      'models/c.sql': 'select 2 as y',
+    });
+    const stats = async () => (await compileProject(loadProject(dir))).renderStats;
+    expect(await stats()).toEqual({ rendered: 3, cached: 0 }); // cold
+    expect(await stats()).toEqual({ rendered: 0, cached: 3 }); // warm: nothing rendered
+    writeFileSync(join(dir, 'models', 'c.sql'), 'select 3 as y');
+    expect(await stats()).toEqual({ rendered: 1, cached: 2 }); // only c
+    writeFileSync(join(dir, 'models', 'a.sql'), "{{ config(alias='a_v2') }}select {{ twice('1') }} as x");
+    expect(await stats()).toEqual({ rendered: 2, cached: 1 }); // a, and b that refers to its new name
+    expect((await compileProject(loadProject(dir), { noCache: true })).renderStats).toEqual({ rendered: 3, cached: 0 });
+  });
+
   it('is written, then reused, and matches a fresh compile', async () => {
     const dir = project({
       'project.yml': 'name: c\nvars:\n  k: 1\n',

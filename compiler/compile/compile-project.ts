@@ -47,6 +47,8 @@ export interface CompiledProject {
   renderString(source: string, where: string, thisNode?: GraphNode): string;
   /** Another configured target (exports to `target:NAME`), rendered like the chosen one. */
   resolveOtherTarget(name: string): ResolvedTarget;
+  /** Models rendered by this compile, and models whose SQL the compile cache served (tests count these). */
+  renderStats: { rendered: number; cached: number };
 }
 
 const EPHEMERAL_PREFIX = '__tx_cte__';
@@ -400,6 +402,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const sql = engine.render(w.tpl());
     return ephemeralDeps.length ? injectCtes(sql, ephemeralDeps, (id) => ephemeralSql(id)) : sql;
   };
+  const renderStats = { rendered: 0, cached: 0 };
   const ephemeralCache = new Map<string, string>();
   const ephemeralSql = (id: string): string => {
     let s = ephemeralCache.get(id);
@@ -416,6 +419,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const depKey = quickHash(deps.map((d) => (typeof d === 'string' ? d : d.relationName ?? '')).join('\u0000'));
     const cached = w.cacheable && !hasEphemeral ? cache?.render(w.file.path, w.textHash, depKey) : undefined;
     node.compiledSql = cached?.sql ?? renderOne(w, false);
+    renderStats[cached ? 'cached' : 'rendered']++;
     const capture = captures.get(w.file.path) ?? (w.cacheable ? cache?.capture(w.file.path, w.textHash) : undefined);
     if (cache && w.cacheable && capture) {
       node.compiledSqlHash = cached?.sqlHash ?? (hasEphemeral ? undefined : sqlFileHash(node.compiledSql));
@@ -456,6 +460,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     renderModel: (id, o) => renderOne(workById.get(id)!, o.isIncremental),
     renderString,
     resolveOtherTarget: (name) => resolveTarget(project, name, engine),
+    renderStats,
   };
 }
 
