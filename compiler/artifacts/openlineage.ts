@@ -30,7 +30,8 @@ import { registerSecret, scrub } from '../log/scrub.js';
 import type { NodeResult } from './artifacts.js';
 import { invocationId } from './dbt-meta.js';
 
-export const OL_PRODUCER = 'https://github.com/tx-dev/tx';
+/** Who produced the events (the tx.dev address the project's earlier artifacts used for tx's schemas). */
+export const OL_PRODUCER = 'https://tx.dev/tx';
 const SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent';
 const FACET = {
   schema: 'https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
