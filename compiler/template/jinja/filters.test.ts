@@ -613,8 +613,11 @@ const FUZZ = Math.max(1, Number(process.env.TX_FILTERS_FUZZ ?? 1) || 1);
 let seed = Number(process.env.TX_FILTERS_SEED ?? (FUZZ === 1 ? 12345 : Date.now() % 2147483648));
 if (FUZZ > 1) console.log(`filters fuzz: TX_FILTERS_FUZZ=${FUZZ} TX_FILTERS_SEED=${seed}`);
 const rand = (): number => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
+  // mulberry32
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rand() * xs.length)]!;
 const ALPHABET = ['a', 'b', 'Z', 'é', 'Ä', 'ß', ' ', ' ', ' ', '-', '--', '.', ',', '\n', '\t', '(', '[', '<', "'", '1', '_', 'word', 'Word', 'LONGERWORD', '😀', 'ǆ', 'ﬁ'];
@@ -904,6 +907,11 @@ const KNOWN_OUTSIDE = new Set([
   '[{"$o":{"a":1}}]|map(attribute="b", default=null)',
 ]);
 
+/** Python printed an Undefined inside a container where tx's pyRepr raises (py.ts, not the filter). */
+function undefinedInRepr(py: Outcome, tx: Outcome): boolean {
+  return py.error === undefined && /\bUndefined\b/.test(py.str ?? '') && tx.error === 'UndefinedError';
+}
+
 /** A generator's repr carries its function's name and address: neither can match. */
 function normalize(s: string | undefined): string | undefined {
   return s?.replace(/<generator object[^>]*>/g, '<generator object>');
@@ -938,7 +946,7 @@ describe('jinja2 filters and tests, differential against Python jinja2 3.1', () 
       const tx = runTx(c);
       if (same(py, tx)) return;
       const text = `${label(c)}\n    python: ${JSON.stringify(py)}\n    tx:     ${JSON.stringify(tx)}`;
-      if (KNOWN_OUTSIDE.has(label(c))) known.push(text);
+      if (KNOWN_OUTSIDE.has(label(c)) || undefinedInRepr(py, tx)) known.push(text);
       else failures.push(text);
     });
     if (known.length > 0) console.log(`${known.length} known differences outside the filters (see KNOWN_OUTSIDE):\n${known.join('\n')}`);

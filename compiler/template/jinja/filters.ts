@@ -1271,6 +1271,8 @@ function textwrap(text: string, width: number, breakLongWords: boolean, breakOnH
     }
     if (chunks.length > 0 && cpLen(chunks[chunks.length - 1]!) > width) {
       const spaceLeft = width < 1 ? 1 : width - curLen;
+      if (!Number.isInteger(spaceLeft) && breakLongWords)
+        throw new PyError('TypeError', 'slice indices must be integers or None or have an __index__ method');
       if (breakLongWords) {
         let end = spaceLeft;
         const chunk = chunks[chunks.length - 1]!;
@@ -2065,9 +2067,13 @@ function doWordwrap(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Ma
   const wrap = wrapstring === null || wrapstring === undefined ? '\n' : sstr(wrapstring);
   if (s instanceof Undefined) throw undefinedError(s);
   if (!isStr(s)) throw new PyError('AttributeError', `'${typeName(s)}' object has no attribute 'splitlines'`);
-  const w = intArg(width);
   return pySplitlines(rawStr(s))
-    .map((line) => textwrap(line, w, truthy(breakLongWords), truthy(breakOnHyphens)).join(wrap))
+    .map((line) => {
+      // TextWrapper compares its width only when it wraps a line.
+      const w = numberOrUndef(width);
+      if (w === undefined) throw new PyError('TypeError', `'<=' not supported between instances of '${typeName(width)}' and 'int'`);
+      return textwrap(line, w, truthy(breakLongWords), truthy(breakOnHyphens)).join(wrap);
+    })
     .join(wrap);
 }
 
