@@ -81,6 +81,46 @@ describe('SIGKILL while a table is being replaced', () => {
   }, 180_000);
 });
 
+describe('SIGKILL inside the swap itself', () => {
+  it('after the old table is dropped and before the new one is renamed in: the previous table, whole', async () => {
+    const dir = project();
+    const first = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir, '-q'], { encoding: 'utf8', timeout: 120_000 });
+    expect(first.status, first.stderr).toBe(0);
+    expect(await tableState(dir)).toEqual({ rows: 1000, sum: sumTo(1000) });
+
+    // The failpoint stops tx dead right after this statement, inside the swap transaction.
+    const drop = 'drop table "main"."big"';
+    const log = join(dir, 'logs', 'tx.log');
+    rmSync(log, { force: true });
+    const env = { ...process.env, TX_TEST_PAUSE_AFTER: `^${drop.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` };
+    const child = spawn(process.execPath, [cli, 'build', '--project-dir', dir, '-q', '--vars', '{n: 3000}'], { stdio: 'ignore', env });
+    const statements = (): string[] =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"msg":"statement"'))
+            .map((l) => (JSON.parse(l) as { sql: string }).sql)
+        : [];
+    const t0 = Date.now();
+    while (!statements().includes(drop) && child.exitCode === null && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+    // where tx stands: the new table built beside, the transaction begun, the old table dropped, no rename yet
+    const ran = statements();
+    expect(ran).toContain(drop);
+    expect(ran.some((s) => /^create table "main"\."big__tx_new" as/.test(s))).toBe(true);
+    expect(ran.lastIndexOf('begin transaction')).toBeLessThan(ran.lastIndexOf(drop));
+    expect(ran.some((s) => /rename to/.test(s))).toBe(false);
+    expect(child.exitCode).toBe(null);
+    child.kill('SIGKILL');
+    await exited(child);
+    // The drop was never committed: the previous version, complete.
+    expect(await tableState(dir)).toEqual({ rows: 1000, sum: sumTo(1000) });
+    // And the next build recovers.
+    const again = spawnSync(process.execPath, [cli, 'build', '--project-dir', dir, '-q', '--vars', '{n: 2000}'], { encoding: 'utf8', timeout: 120_000 });
+    expect(again.status, again.stderr).toBe(0);
+    expect(await tableState(dir)).toEqual({ rows: 2000, sum: sumTo(2000) });
+  }, 180_000);
+});
+
 describe('Ctrl-C', () => {
   it('cancels running statements, exits non-zero and keeps the previous table', async () => {
     const dir = project();

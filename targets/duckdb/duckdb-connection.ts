@@ -63,7 +63,7 @@ export class DuckdbPool implements TargetConnection {
     }
   }
 
-  /** Run one statement on `c`, logged, cancellable. */
+  /** Run one statement on `c`, logged, cancellable (and a failpoint for tests: see pauseAfter). */
   async run(c: DuckDBConnection, sql: string, opts: { signal?: AbortSignal; node?: string } = {}): Promise<{ rowsAffected?: number; rows?: Row[] }> {
     const { signal } = opts;
     if (signal?.aborted) throw new TargetError('cancelled before it started', { sql });
@@ -80,6 +80,7 @@ export class DuckdbPool implements TargetConnection {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.log.statement(sql, performance.now() - t0, opts.node);
+      pauseAfter(sql);
     }
   }
 
@@ -128,4 +129,16 @@ export class DuckdbPool implements TargetConnection {
   async close(): Promise<void> {
     for (const c of this.free.splice(0)) c.closeSync();
   }
+}
+
+/**
+ * A failpoint for tests: with TX_TEST_PAUSE_AFTER set to a regular expression, tx stops dead (its
+ * thread blocks, nothing more runs or commits) right after a statement matching it has run and
+ * been logged to logs/tx.log, so a test can SIGKILL it at an exact point, such as between the
+ * drop and the rename of a table swap (compiler/run/kill-during-build.test.ts). Unset: one
+ * environment lookup per statement.
+ */
+function pauseAfter(sql: string): void {
+  const re = process.env.TX_TEST_PAUSE_AFTER;
+  if (re && new RegExp(re).test(sql)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
