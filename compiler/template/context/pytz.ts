@@ -1,1 +1,496 @@
-export function pytzModule(): Record<string, unknown> { return {}; }
+/**
+ * dbt's modules.pytz: pytz.timezone(name), pytz.utc, FixedOffset and the exception names, with
+ * pytz's semantics (a zone object is its first, LMT, offset until localize()d; localize resolves
+ * ambiguous and non-existent wall times as pytz does; normalize; astimezone through fromutc).
+ * Offsets come from the platform's time zone data through Intl; abbreviations (EST, CEST, ...)
+ * from Intl's English names, a table where those differ from tzdata, else tzdata's numeric form.
+ */
+import { PY_REPR, PY_STR, PyError } from '../jinja/values.js';
+import { bind, p } from './args.js';
+import { PyDateTime, TZINFO, TimeDelta, type TzInfo } from './python-datetime.js';
+
+const US = 1_000_000n;
+const HOUR_US = 3_600_000_000n;
+const DAY_US = 86_400_000_000n;
+const EPOCH_TOTAL_US = 719163n * DAY_US; // ordinal of 1970-01-01 (719163) in µs from day 0
+
+function reprTd(td: TimeDelta): string {
+  return (td as unknown as { [PY_STR]: () => string })[PY_STR]();
+}
+
+// ---------------------------------------------------------------------------------------------
+// zone data from Intl
+
+const OFFSET_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+/** UTC offset in seconds of `zone` at an epoch instant (ms). */
+function offsetSecondsAt(zone: string, epochMs: number): number {
+  let f = OFFSET_FORMATS.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
+    OFFSET_FORMATS.set(zone, f);
+  }
+  const clampedMs = Math.max(Math.min(epochMs, 8.64e15), -8.64e15);
+  const name = f.formatToParts(new Date(clampedMs)).find((x) => x.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /^GMT(?:([+-])(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(name);
+  if (!m || m[1] === undefined) return 0;
+  const secs = Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0);
+  return m[1] === '-' ? -secs : secs;
+}
+
+const ABBREVIATIONS: Record<string, [string, string]> = {
+  'Asia/Shanghai': ['CST', 'CDT'],
+  'Asia/Chongqing': ['CST', 'CDT'],
+  'Asia/Harbin': ['CST', 'CDT'],
+  'Asia/Taipei': ['CST', 'CDT'],
+  PRC: ['CST', 'CDT'],
+  ROC: ['CST', 'CDT'],
+  'Asia/Hong_Kong': ['HKT', 'HKST'],
+  Hongkong: ['HKT', 'HKST'],
+  'Asia/Macau': ['CST', 'CDT'],
+  'Asia/Seoul': ['KST', 'KDT'],
+  ROK: ['KST', 'KDT'],
+  'Asia/Pyongyang': ['KST', 'KDT'],
+  'Asia/Tokyo': ['JST', 'JDT'],
+  Japan: ['JST', 'JDT'],
+  'Asia/Kolkata': ['IST', '+0630'],
+  'Asia/Calcutta': ['IST', '+0630'],
+  'Asia/Jerusalem': ['IST', 'IDT'],
+  'Asia/Tel_Aviv': ['IST', 'IDT'],
+  Israel: ['IST', 'IDT'],
+  'Asia/Manila': ['PST', 'PDT'],
+  'Asia/Jakarta': ['WIB', 'WIB'],
+  'Asia/Pontianak': ['WIB', 'WIB'],
+  'Asia/Makassar': ['WITA', 'WITA'],
+  'Asia/Jayapura': ['WIT', 'WIT'],
+  'Asia/Karachi': ['PKT', 'PKST'],
+  'Europe/Moscow': ['MSK', 'MSD'],
+  'Europe/Simferopol': ['MSK', 'MSD'],
+  'Europe/Dublin': ['GMT', 'IST'],
+  Eire: ['GMT', 'IST'],
+  'Europe/London': ['GMT', 'BST'],
+  GB: ['GMT', 'BST'],
+  'Africa/Johannesburg': ['SAST', 'SAST'],
+  'Africa/Lagos': ['WAT', 'WAT'],
+  'Africa/Nairobi': ['EAT', 'EAT'],
+  'Africa/Maputo': ['CAT', 'CAT'],
+  'Pacific/Auckland': ['NZST', 'NZDT'],
+  NZ: ['NZST', 'NZDT'],
+  'Pacific/Honolulu': ['HST', 'HDT'],
+};
+
+/** Zones tzdata names with numbers although Intl knows an English abbreviation. */
+const NUMERIC = new Set(['Asia/Dubai', 'Asia/Muscat', 'Asia/Singapore', 'Singapore', 'Asia/Kuala_Lumpur', 'Asia/Kuching', 'Asia/Brunei']);
+
+const NEGATIVE_DST = new Set(['Europe/Dublin', 'Eire']);
+
+const NAME_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-NZ', 'en-ZA', 'en-IE', 'en-CA'];
+const NAME_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+function numericAbbr(offsetSecs: number): string {
+  const sign = offsetSecs < 0 ? '-' : '+';
+  const a = Math.abs(offsetSecs);
+  const h = Math.floor(a / 3600);
+  const m = Math.floor((a % 3600) / 60);
+  return `${sign}${String(h).padStart(2, '0')}${m ? String(m).padStart(2, '0') : ''}`;
+}
+
+function abbreviationAt(zone: string, epochMs: number, offsetSecs: number, isDst: boolean): string {
+  const table = ABBREVIATIONS[zone];
+  if (table) return table[isDst ? 1 : 0];
+  if (!NUMERIC.has(zone)) {
+    for (const loc of NAME_LOCALES) {
+      const key = `${loc}|${zone}`;
+      let f = NAME_FORMATS.get(key);
+      if (!f) {
+        f = new Intl.DateTimeFormat(loc, { timeZone: zone, timeZoneName: 'short' });
+        NAME_FORMATS.set(key, f);
+      }
+      const name = f.formatToParts(new Date(epochMs)).find((x) => x.type === 'timeZoneName')?.value ?? '';
+      if (/^[A-Z]{2,5}$/.test(name) && (name !== 'GMT' || offsetSecs === 0) && name !== 'UTC') return name;
+    }
+  }
+  return numericAbbr(offsetSecs);
+}
+
+/** pytz rounds offsets to whole minutes (only LMT has seconds in tzdata). */
+function roundToMinute(secs: number): number {
+  return Math.floor((secs + 30) / 60) * 60;
+}
+
+interface Local {
+  offset: number; // seconds (rounded)
+  dst: number; // seconds
+  name: string;
+}
+
+class ZoneData {
+  readonly lmtRaw: number;
+  readonly tzinfos = new Map<string, PytzDst>();
+  constructor(readonly zone: string) {
+    this.lmtRaw = offsetSecondsAt(zone, Date.UTC(1800, 0, 1));
+  }
+
+  /** The (offset, dst, abbreviation) in force at a UTC instant (µs since the epoch). */
+  localAt(epochUs: bigint): Local {
+    const ms = Number(epochUs / 1000n);
+    const raw = offsetSecondsAt(this.zone, ms);
+    const year = new Date(ms).getUTCFullYear();
+    if (raw === this.lmtRaw && (raw % 60 !== 0 || year < 1850)) return { offset: roundToMinute(raw), dst: 0, name: 'LMT' };
+    const jan = offsetSecondsAt(this.zone, Date.UTC(year, 0, 1));
+    const jul = offsetSecondsAt(this.zone, Date.UTC(year, 6, 1));
+    // Ireland's tzdata has negative DST: Irish Standard Time in summer, GMT as "DST" in winter
+    const negative = NEGATIVE_DST.has(this.zone) && year >= 1971;
+    const std = negative ? Math.max(jan, jul) : Math.min(jan, jul);
+    const dst = raw - std;
+    return { offset: roundToMinute(raw), dst, name: abbreviationAt(this.zone, ms, raw, negative ? dst === 0 : dst > 0) };
+  }
+
+  tzinfo(l: Local): PytzDst {
+    const key = `${l.offset}|${l.dst}|${l.name}`;
+    let t = this.tzinfos.get(key);
+    if (!t) {
+      t = new PytzDst(this, l);
+      this.tzinfos.set(key, t);
+    }
+    return t;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tzinfo classes
+
+function naiveTotalUs(dt: PyDateTime): bigint {
+  return dt.totalUs;
+}
+
+function requireDt(dt: unknown, fn: string): PyDateTime {
+  if (!(dt instanceof PyDateTime)) throw new PyError('TypeError', `${fn}() argument must be a datetime.datetime`);
+  return dt;
+}
+
+/** pytz's DstTzInfo: one instance per (zone, offset, dst, abbreviation); timezone() gives LMT's. */
+export class PytzDst implements TzInfo {
+  static {
+    Object.defineProperty(this, 'name', { value: 'DstTzInfo' });
+  }
+  readonly [TZINFO] = true as const;
+  readonly _utcoffset: TimeDelta;
+  readonly _dst: TimeDelta;
+  readonly _tzname: string;
+  constructor(
+    private readonly data: ZoneData,
+    l: Local,
+  ) {
+    this._utcoffset = TimeDelta.of(0, l.offset);
+    this._dst = TimeDelta.of(0, l.dst);
+    this._tzname = l.name;
+  }
+  get zone(): string {
+    return this.data.zone;
+  }
+
+  fromutc(dtArg: unknown): PyDateTime {
+    const dt = requireDt(dtArg, 'fromutc');
+    if (dt.tzinfo !== null && !(dt.tzinfo instanceof PytzDst && dt.tzinfo.data === this.data))
+      throw new PyError('ValueError', 'fromutc: dt.tzinfo is not self');
+    const utcTotal = naiveTotalUs(dt);
+    const l = this.data.localAt(utcTotal - EPOCH_TOTAL_US);
+    const tz = this.data.tzinfo(l);
+    return PyDateTime.fromTotalUs(utcTotal + BigInt(l.offset) * US, tz, 0);
+  }
+
+  normalize(...args: unknown[]): PyDateTime {
+    const [dtArg] = bind('normalize', [p('dt'), p('is_dst', false)], args);
+    const dt = requireDt(dtArg, 'normalize');
+    if (dt.tzinfo === null) throw new PyError('ValueError', 'Naive time - no tzinfo set');
+    const off = dt.utcoffset()!;
+    return this.fromutc(PyDateTime.fromTotalUs(dt.totalUs - off.totalUs, null, 0));
+  }
+
+  localize(...args: unknown[]): PyDateTime {
+    const [dtArg, isDst] = bind('localize', [p('dt'), p('is_dst', false)], args);
+    const dt = requireDt(dtArg, 'localize');
+    if (dt.tzinfo !== null) throw new PyError('ValueError', 'Not naive datetime (tzinfo is already set)');
+    const naive = naiveTotalUs(dt);
+    // candidates: the zone's state a day before and a day after, kept when they map back
+    const possible = new Map<bigint, PyDateTime>();
+    for (const delta of [-DAY_US, DAY_US]) {
+      const l = this.data.localAt(naive + delta - EPOCH_TOTAL_US);
+      const tz = this.data.tzinfo(l);
+      const loc = this.normalize(dt.withTz(tz));
+      const utc = loc.totalUs - (loc.tzinfo as PytzDst)._utcoffset.totalUs;
+      if (loc.totalUs === naive && !possible.has(utc)) possible.set(utc, loc);
+    }
+    const found = [...possible.values()];
+    if (found.length === 1) return found[0]!;
+    if (found.length === 0) {
+      if (isDst === null) throw new PyError('NonExistentTimeError', dt[PY_STR]());
+      const six = 6n * HOUR_US;
+      if (isDst) {
+        const shifted = this.localize(PyDateTime.fromTotalUs(naive + six, null, 0), true);
+        return shifted.plusUs(-six);
+      }
+      const shifted = this.localize(PyDateTime.fromTotalUs(naive - six, null, 0), false);
+      return shifted.plusUs(six);
+    }
+    if (isDst === null) throw new PyError('AmbiguousTimeError', dt[PY_STR]());
+    let filtered = found.filter((x) => ((x.tzinfo as PytzDst)._dst.totalUs !== 0n) === !!isDst);
+    if (filtered.length === 1) return filtered[0]!;
+    if (filtered.length === 0) filtered = found;
+    const byUtc = filtered.map((x) => ({ utc: x.totalUs - (x.tzinfo as PytzDst)._utcoffset.totalUs, x }));
+    byUtc.sort((a, b) => (a.utc < b.utc ? -1 : a.utc > b.utc ? 1 : 0));
+    return (isDst ? byUtc[0]! : byUtc[byUtc.length - 1]!).x;
+  }
+
+  private localized(dt: unknown, isDst: unknown): PytzDst | null {
+    if (dt === null || dt === undefined) return null;
+    const d = requireDt(dt, 'utcoffset');
+    if (d.tzinfo === this) return this;
+    return this.localize(d, isDst).tzinfo as PytzDst;
+  }
+  utcoffset(...args: unknown[]): TimeDelta | null {
+    const [dt, isDst] = bind('utcoffset', [p('dt'), p('is_dst', null)], args);
+    return this.localized(dt, isDst)?._utcoffset ?? null;
+  }
+  dst(...args: unknown[]): TimeDelta | null {
+    const [dt, isDst] = bind('dst', [p('dt'), p('is_dst', null)], args);
+    return this.localized(dt, isDst)?._dst ?? null;
+  }
+  tzname(...args: unknown[]): string | null {
+    const [dt, isDst] = bind('tzname', [p('dt'), p('is_dst', null)], args);
+    if (dt === null || dt === undefined) return this.data.zone;
+    return this.localized(dt, isDst)!._tzname;
+  }
+  [PY_STR](): string {
+    return this.data.zone;
+  }
+  [PY_REPR](): string {
+    const kind = this._dst.totalUs !== 0n ? 'DST' : 'STD';
+    const sign = this._utcoffset.totalUs > 0n ? '+' : '';
+    return `<DstTzInfo '${this.data.zone}' ${this._tzname}${sign}${reprTd(this._utcoffset)} ${kind}>`;
+  }
+}
+
+/** pytz's StaticTzInfo: a zone with one offset (EST, Etc/GMT+5, GMT, ...). */
+export class PytzStatic implements TzInfo {
+  static {
+    Object.defineProperty(this, 'name', { value: 'StaticTzInfo' });
+  }
+  readonly [TZINFO] = true as const;
+  readonly _utcoffset: TimeDelta;
+  constructor(
+    readonly zone: string,
+    offsetSecs: number,
+    readonly _tzname: string,
+  ) {
+    this._utcoffset = TimeDelta.of(0, offsetSecs);
+  }
+  fromutc(dtArg: unknown): PyDateTime {
+    const dt = requireDt(dtArg, 'fromutc');
+    if (dt.tzinfo !== null && dt.tzinfo !== this) throw new PyError('ValueError', 'fromutc: dt.tzinfo is not self');
+    return dt.withTz(this).plusUs(this._utcoffset.totalUs);
+  }
+  utcoffset(..._args: unknown[]): TimeDelta {
+    return this._utcoffset;
+  }
+  dst(..._args: unknown[]): TimeDelta {
+    return TimeDelta.of(0);
+  }
+  tzname(..._args: unknown[]): string {
+    return this._tzname;
+  }
+  localize(...args: unknown[]): PyDateTime {
+    const [dtArg] = bind('localize', [p('dt'), p('is_dst', false)], args);
+    const dt = requireDt(dtArg, 'localize');
+    if (dt.tzinfo !== null) throw new PyError('ValueError', 'Not naive datetime (tzinfo is already set)');
+    return dt.withTz(this);
+  }
+  normalize(...args: unknown[]): PyDateTime {
+    const [dtArg] = bind('normalize', [p('dt'), p('is_dst', false)], args);
+    const dt = requireDt(dtArg, 'normalize');
+    if (dt.tzinfo === this) return dt;
+    if (dt.tzinfo === null) throw new PyError('ValueError', 'Naive time - no tzinfo set');
+    return dt.astimezone(this);
+  }
+  [PY_STR](): string {
+    return this.zone;
+  }
+  [PY_REPR](): string {
+    return `<StaticTzInfo '${this.zone}'>`;
+  }
+}
+
+/** pytz.utc. */
+export class PytzUtc implements TzInfo {
+  static {
+    Object.defineProperty(this, 'name', { value: 'UTC' });
+  }
+  readonly [TZINFO] = true as const;
+  readonly zone = 'UTC';
+  fromutc(dtArg: unknown): PyDateTime {
+    const dt = requireDt(dtArg, 'fromutc');
+    if (dt.tzinfo === null) return dt.withTz(this);
+    if (dt.tzinfo !== this) throw new PyError('ValueError', 'fromutc: dt.tzinfo is not self');
+    return dt;
+  }
+  utcoffset(..._args: unknown[]): TimeDelta {
+    return TimeDelta.of(0);
+  }
+  dst(..._args: unknown[]): TimeDelta {
+    return TimeDelta.of(0);
+  }
+  tzname(..._args: unknown[]): string {
+    return 'UTC';
+  }
+  localize(...args: unknown[]): PyDateTime {
+    const [dtArg] = bind('localize', [p('dt'), p('is_dst', false)], args);
+    const dt = requireDt(dtArg, 'localize');
+    if (dt.tzinfo !== null) throw new PyError('ValueError', 'Not naive datetime (tzinfo is already set)');
+    return dt.withTz(this);
+  }
+  normalize(...args: unknown[]): PyDateTime {
+    const [dtArg] = bind('normalize', [p('dt'), p('is_dst', false)], args);
+    const dt = requireDt(dtArg, 'normalize');
+    if (dt.tzinfo === this) return dt;
+    if (dt.tzinfo === null) throw new PyError('ValueError', 'Naive time - no tzinfo set');
+    return dt.astimezone(this);
+  }
+  [PY_STR](): string {
+    return 'UTC';
+  }
+  [PY_REPR](): string {
+    return '<UTC>';
+  }
+}
+
+export const PYTZ_UTC = new PytzUtc();
+
+/** pytz's _FixedOffset (pytz.FixedOffset(minutes)). */
+export class PytzFixed implements TzInfo {
+  static {
+    Object.defineProperty(this, 'name', { value: '_FixedOffset' });
+  }
+  readonly [TZINFO] = true as const;
+  readonly zone = null;
+  private readonly offset: TimeDelta;
+  constructor(readonly minutes: number) {
+    this.offset = TimeDelta.of(0, minutes * 60);
+  }
+  fromutc(dtArg: unknown): PyDateTime {
+    const dt = requireDt(dtArg, 'fromutc');
+    return dt.withTz(this).plusUs(this.offset.totalUs);
+  }
+  utcoffset(..._args: unknown[]): TimeDelta {
+    return this.offset;
+  }
+  dst(..._args: unknown[]): TimeDelta {
+    return TimeDelta.of(0);
+  }
+  tzname(..._args: unknown[]): null {
+    return null;
+  }
+  localize(...args: unknown[]): PyDateTime {
+    const [dtArg] = bind('localize', [p('dt'), p('is_dst', false)], args);
+    const dt = requireDt(dtArg, 'localize');
+    if (dt.tzinfo !== null) throw new PyError('ValueError', 'Not naive datetime (tzinfo is already set)');
+    return dt.withTz(this);
+  }
+  normalize(...args: unknown[]): PyDateTime {
+    const [dtArg] = bind('normalize', [p('dt'), p('is_dst', false)], args);
+    const dt = requireDt(dtArg, 'normalize');
+    if (dt.tzinfo === null) throw new PyError('ValueError', 'Naive time - no tzinfo set');
+    return dt.astimezone(this);
+  }
+  [PY_REPR](): string {
+    return `pytz.FixedOffset(${this.minutes})`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// module
+
+const STATIC_UTC_NAMES = new Set(['Etc/UTC', 'Etc/UCT', 'Etc/Universal', 'Etc/Zulu', 'UCT', 'Universal', 'Zulu']);
+const STATIC_GMT_NAMES = new Set(['GMT', 'Etc/GMT', 'Etc/GMT+0', 'Etc/GMT-0', 'Etc/GMT0', 'Etc/Greenwich', 'GMT+0', 'GMT-0', 'GMT0', 'Greenwich']);
+
+let canonicalNames: Map<string, string> | null = null;
+
+function allZones(): string[] {
+  return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');
+}
+
+function canonicalCase(name: string): string | null {
+  if (!canonicalNames) {
+    canonicalNames = new Map();
+    for (const z of allZones()) canonicalNames.set(z.toLowerCase(), z);
+    for (const z of [...STATIC_UTC_NAMES, ...STATIC_GMT_NAMES, ...Object.keys(ABBREVIATIONS)]) canonicalNames.set(z.toLowerCase(), z);
+  }
+  const known = canonicalNames.get(name.toLowerCase());
+  if (known) return known;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name;
+  } catch {
+    return null;
+  }
+}
+
+const ZONES = new Map<string, TzInfo>();
+
+function pyStrRepr(s: string): string {
+  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** pytz.timezone(zone). */
+export function timezone(...args: unknown[]): TzInfo {
+  const [zoneArg] = bind('timezone', [p('zone')], args);
+  if (typeof zoneArg !== 'string') throw new PyError('UnknownTimeZoneError', String(zoneArg));
+  if (zoneArg.toUpperCase() === 'UTC') return PYTZ_UTC;
+  const name = zoneArg.includes('..') || zoneArg.startsWith('/') ? null : canonicalCase(zoneArg.replace(/ /g, '_'));
+  if (name === null) throw new PyError('UnknownTimeZoneError', pyStrRepr(zoneArg));
+  let tz = ZONES.get(name);
+  if (tz) return tz;
+  if (STATIC_UTC_NAMES.has(name)) tz = new PytzStatic(name, 0, 'UTC');
+  else if (STATIC_GMT_NAMES.has(name)) tz = new PytzStatic(name, 0, 'GMT');
+  else {
+    const etc = /^Etc\/GMT([+-])(\d{1,2})$/.exec(name);
+    if (etc) {
+      const hours = Number(etc[2]) * (etc[1] === '+' ? -1 : 1);
+      tz = new PytzStatic(name, hours * 3600, numericAbbr(hours * 3600));
+    } else {
+      const data = new ZoneData(name);
+      tz = data.tzinfo({ offset: roundToMinute(data.lmtRaw), dst: 0, name: 'LMT' });
+    }
+  }
+  ZONES.set(name, tz);
+  return tz;
+}
+
+function fixedOffset(...args: unknown[]): TzInfo {
+  const [minutes] = bind('FixedOffset', [p('offset')], args);
+  if (typeof minutes !== 'number' || !Number.isInteger(minutes)) throw new PyError('TypeError', 'FixedOffset needs an int');
+  if (minutes === 0) return PYTZ_UTC;
+  if (Math.abs(minutes) >= 1440) throw new PyError('ValueError', 'absolute offset is too large');
+  return new PytzFixed(minutes);
+}
+
+function errorClass(type: string) {
+  return (...args: unknown[]): PyError => new PyError(type, args.map(String).join(', '));
+}
+
+export function pytzModule(): Record<string, unknown> {
+  const zones = allZones();
+  return {
+    timezone,
+    utc: PYTZ_UTC,
+    FixedOffset: fixedOffset,
+    AmbiguousTimeError: errorClass('AmbiguousTimeError'),
+    InvalidTimeError: errorClass('InvalidTimeError'),
+    NonExistentTimeError: errorClass('NonExistentTimeError'),
+    UnknownTimeZoneError: errorClass('UnknownTimeZoneError'),
+    all_timezones: [...zones],
+    all_timezones_set: new Set(zones),
+    common_timezones: [...zones],
+    common_timezones_set: new Set(zones),
+  };
+}
