@@ -23,6 +23,7 @@ import {
   DictView,
   PyRange,
   add,
+  checkHashable,
   codePoints,
   compare,
   eq,
@@ -431,6 +432,18 @@ function roundFloat(x: number, ndigits: number): number {
   return neg ? -v : v;
 }
 
+/** Python's round(x) with no ndigits: an int, ties to even. */
+function roundToInt(v: unknown): number {
+  if (isIntValue(v)) return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  const f = numberOrUndef(v);
+  if (f === undefined) throw new PyError('TypeError', `type ${typeName(v)} doesn't define __round__ method`);
+  if (f !== f) throw new PyError('ValueError', 'cannot convert float NaN to integer');
+  if (!Number.isFinite(f)) throw new PyError('OverflowError', 'cannot convert float infinity to integer');
+  const r = roundFloat(f, 0);
+  return r === 0 ? 0 : r;
+}
+
 /** Python's round(int, ndigits) (ndigits < 0 rounds half to even). */
 function roundInt(n: number, ndigits: number): number {
   if (ndigits >= 0) return n;
@@ -834,12 +847,21 @@ function ignoreCase(v: unknown): unknown {
   return v;
 }
 
+/** environment.getitem(obj, part); an Undefined part finds nothing (no container holds one). */
+function lookup(obj: unknown, part: unknown): unknown {
+  if (part instanceof Undefined) {
+    if (obj instanceof Undefined) throw undefinedError(obj);
+    return new Undefined('', `${typeName(obj)} object has no element Undefined`);
+  }
+  return getItem(obj, part);
+}
+
 function makeAttrGetter(attribute: unknown, lower: boolean, dflt: unknown = null): Getter {
   const parts = attributeParts(attribute);
   if (parts.length === 0) return lower ? ignoreCase : (x) => x;
   return (item) => {
     for (const part of parts) {
-      item = getItem(item, part);
+      item = lookup(item, part);
       if (dflt !== null && dflt !== undefined && item instanceof Undefined) item = dflt;
     }
     return lower ? ignoreCase(item) : item;
@@ -853,7 +875,7 @@ function makeMultiAttrGetter(attribute: unknown, lower: boolean): Getter {
     const out: unknown[] = new Array(parts.length);
     for (let i = 0; i < parts.length; i++) {
       let v = item;
-      for (const part of parts[i]!) v = getItem(v, part);
+      for (const part of parts[i]!) v = lookup(v, part);
       out[i] = lower ? ignoreCase(v) : v;
     }
     return out;
@@ -1809,9 +1831,12 @@ function doRound(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<s
     args,
     kwargs,
   );
-  if (method !== 'common' && method !== 'ceil' && method !== 'floor')
+  if (method !== 'common' && method !== 'ceil' && method !== 'floor') {
+    checkHashable(method); // `method not in {...}` hashes it
     throw filterArgumentError('method must be common, ceil or floor');
+  }
   if (method === 'common') {
+    if (precision === null || precision === undefined) return roundToInt(v);
     const p = intArg(precision);
     if (isIntValue(v)) return roundInt(v, p);
     if (typeof v === 'boolean') return roundInt(v ? 1 : 0, p);
@@ -1846,6 +1871,7 @@ function doSafe(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<st
 function* sliceGen(value: unknown, slices: unknown, fill: unknown): Generator<unknown[]> {
   const seq = Array.from(iterate(value));
   const length = seq.length;
+  if (slices instanceof Undefined) throw undefinedError(slices); // length // slices
   const n = intArg(slices);
   if (n === 0) throw new PyError('ZeroDivisionError', 'integer division or modulo by zero');
   const itemsPer = Math.floor(length / n);
@@ -2070,8 +2096,8 @@ function doWordwrap(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Ma
   return pySplitlines(rawStr(s))
     .map((line) => {
       // TextWrapper compares its width only when it wraps a line.
-      const w = numberOrUndef(width);
-      if (w === undefined) throw new PyError('TypeError', `'<=' not supported between instances of '${typeName(width)}' and 'int'`);
+      compare('<=', width, 0);
+      const w = numberOrUndef(width)!;
       return textwrap(line, w, truthy(breakLongWords), truthy(breakOnHyphens)).join(wrap);
     })
     .join(wrap);
