@@ -12,6 +12,7 @@ import {
   untypedReaderSql,
   type TypedRead,
 } from '../files/duckdb-file-readers.js';
+import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
 import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { DuckdbPool } from './duckdb-connection.js';
 import { duckdbDialect as d } from './duckdb-dialect.js';
@@ -73,6 +74,7 @@ export class DuckdbLoader {
     if (!l.columns?.length) {
       // Undeclared schema: a view that reads the files in place.
       if (l.format === 'avro') return this.loadAvro(l);
+      if (l.format === 'orc') return this.loadOrc(l);
       const sql = untypedReaderSql(l);
       await this.pool.with(async (c) => {
         const kind = await this.intro.kind(l.relation, c);
@@ -83,7 +85,7 @@ export class DuckdbLoader {
       return { rowsLoaded: Number(n[0]?.n ?? 0), rowsRejected: 0 };
     }
     if (l.format === 'avro') return this.loadAvro(l);
-    if (l.format === 'orc') throw new TargetError(`${l.files[0]}: ORC sources are not supported on DuckDB yet (DuckDB has no ORC reader); convert to Parquet`);
+    if (l.format === 'orc') return this.loadOrc(l);
     if (l.format === 'csv') return this.loadTypedCsv(l);
     return this.loadTypedOther(l);
   }
@@ -127,6 +129,24 @@ export class DuckdbLoader {
     await this.pool.with((c) => stageAvroRecords(c, staging, schemaCols.map((x) => x.name), l, { run: (sql) => this.pool.run(c, sql, { node: l.uniqueId }) }));
     try {
       const columns = l.columns?.length ? l.columns : schemaCols.map((c) => ({ name: c.name, type: c.type }));
+      return await this.loadTypedOther({ ...l, columns }, `select * from ${d.relationName(staging)}`);
+    } finally {
+      await this.pool.execute(`drop table if exists ${d.relationName(staging)}`).catch(() => undefined);
+    }
+  }
+
+  /**
+   * ORC: rows streamed by tx's ORC reader (stripe by stripe) into a staging table of text values
+   * with file and row number, then typed like any other source. A file that cannot be read fails
+   * the load before the source's table is touched.
+   */
+  private async loadOrc(l: FileSourceLoad): Promise<LoadResult> {
+    const schemaCols = await orcSourceColumns(l);
+    const staging: Relation = { ...l.relation, identifier: `${l.relation.identifier}__tx_orc` };
+    try {
+      const names = (l.columns?.length ? l.columns : schemaCols).map((x) => x.name);
+      await this.pool.with((c) => stageOrcRecords(c, staging, names, l, { run: (sql) => this.pool.run(c, sql, { node: l.uniqueId }) }));
+      const columns = l.columns?.length ? l.columns : schemaCols;
       return await this.loadTypedOther({ ...l, columns }, `select * from ${d.relationName(staging)}`);
     } finally {
       await this.pool.execute(`drop table if exists ${d.relationName(staging)}`).catch(() => undefined);

@@ -31,6 +31,7 @@ import {
   untypedReaderSql,
   type TypedRead,
 } from '../files/duckdb-file-readers.js';
+import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
 import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { HiveConnection } from './hive-connection.js';
 import { hiveDialect as d } from './hive-dialect.js';
@@ -281,12 +282,10 @@ export class HiveLoader {
 
   async loadFileSource(l: FileSourceLoad): Promise<LoadResult> {
     if (!l.files.length) throw new TargetError(`file source ${l.uniqueId}: no files to read`);
-    if (l.format === 'orc') {
-      throw new TargetError(`format orc needs a loader that tx does not have on Hive (files are read with DuckDB here): convert ${l.uniqueId} to parquet or csv`);
-    }
     return this.withDuck(async (c) => {
       try {
         if (l.format === 'avro') return await this.loadAvro(c, l);
+        if (l.format === 'orc') return await this.loadOrc(c, l);
         if (!l.columns?.length) {
           // Undeclared schema: land what the reader infers.
           const sql = untypedReaderSql(l);
@@ -315,6 +314,19 @@ export class HiveLoader {
    * with file and record number in the loader's DuckDB, then typed like any other source (the
    * declared columns, or the Avro schema's).
    */
+  private async loadOrc(c: DuckDBConnection, l: FileSourceLoad): Promise<LoadResult> {
+    // As Avro: rows streamed by tx's ORC reader into a staging table of text values, then typed.
+    const schemaCols = await orcSourceColumns(l);
+    const staging = `tx_orc_${Math.random().toString(36).slice(2, 10)}`;
+    try {
+      const names = (l.columns?.length ? l.columns : schemaCols).map((x) => x.name);
+      await stageOrcRecords(c, { schema: 'main', identifier: staging }, names, l, { create: 'create table' });
+      return await this.loadTypedOther(c, { ...l, columns: l.columns?.length ? l.columns : schemaCols }, `SELECT * FROM ${dd.quoteIdentifier(staging)}`);
+    } finally {
+      await c.run(`DROP TABLE IF EXISTS ${dd.quoteIdentifier(staging)}`).catch(() => undefined);
+    }
+  }
+
   private async loadAvro(c: DuckDBConnection, l: FileSourceLoad): Promise<LoadResult> {
     const schemaCols = await avroSourceColumns(l);
     const staging = `tx_avro_${Math.random().toString(36).slice(2, 10)}`;

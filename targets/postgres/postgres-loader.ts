@@ -28,6 +28,7 @@ import {
   untypedReaderSql,
   type TypedRead,
 } from '../files/duckdb-file-readers.js';
+import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
 import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
 import { postgresDialect as d, scratchName } from './postgres-dialect.js';
@@ -357,9 +358,7 @@ export class PostgresLoader {
     if (!l.files.length) throw new TargetError(`file source ${l.uniqueId}: no files to read`);
     try {
       if (l.format === 'avro') return await this.loadAvro(l);
-      if (l.format === 'orc') {
-        throw new TargetError(`${l.files[0]}: ORC sources are not supported on PostgreSQL yet (tx reads files with DuckDB, which has no ORC reader); convert to Parquet`);
-      }
+      if (l.format === 'orc') return await this.loadOrc(l);
       if (!l.columns?.length) {
         // Undeclared schema: DuckDB infers the types (DuckDB's target reads in place; PostgreSQL needs a table).
         const rows = await this.replaceWith(l.relation, l.uniqueId, untypedReaderSql(l), new Map(), l.signal);
@@ -426,6 +425,19 @@ export class PostgresLoader {
    * Avro, as on DuckDB: records streamed (avsc, bounded memory) into a staging table of text values with file and
    * record number in the loader's DuckDB (a temp file, so it spills to disk), then typed like any other source.
    */
+  private async loadOrc(l: FileSourceLoad): Promise<LoadResult> {
+    // As Avro: rows streamed by tx's ORC reader into a staging table of text values, then typed.
+    const schemaCols = await orcSourceColumns(l);
+    const staging = `tx_orc_${Math.random().toString(36).slice(2, 10)}`;
+    try {
+      const names = (l.columns?.length ? l.columns : schemaCols).map((x) => x.name);
+      await this.duck((c) => stageOrcRecords(c, { schema: 'main', identifier: staging }, names, l, { create: 'create table' }));
+      return await this.loadTyped({ ...l, columns: l.columns?.length ? l.columns : schemaCols }, `select * from ${dq(staging)}`);
+    } finally {
+      await this.duck((c) => c.run(`drop table if exists ${dq(staging)}`)).catch(() => undefined);
+    }
+  }
+
   private async loadAvro(l: FileSourceLoad): Promise<LoadResult> {
     const schemaCols = await avroSourceColumns(l);
     const staging = `tx_avro_${Math.random().toString(36).slice(2, 10)}`;
