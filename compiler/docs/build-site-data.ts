@@ -106,7 +106,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
     const j = attached ? idx.get(attached) : undefined;
     if (j === undefined) return;
     const list = testsOf.get(j) ?? [];
-    list.push({ node: i, name: e.m.test_metadata?.name ?? e.m.name, column: e.m.test_metadata?.column_name ?? null, status: statusOf(e) });
+    list.push({ node: i, name: e.m.test_metadata?.name ?? e.m.name, column: columnOf(e.m), status: statusOf(e) });
     testsOf.set(j, list);
   });
 
@@ -276,7 +276,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
       node.test = {
         kind: m.unique_id.startsWith('unit_test.') ? 'unit' : m.test_metadata ? 'generic' : 'singular',
         test_name: m.test_metadata?.name ?? null,
-        column: m.test_metadata?.column_name ?? null,
+        column: columnOf(m),
         kwargs: m.test_metadata?.kwargs ?? {},
         attached: attached ? idx.get(attached) ?? -1 : -1,
         severity: m.severity ?? (typeof m.config?.severity === 'string' ? m.config.severity.toLowerCase() : null),
@@ -360,7 +360,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
       status: entries.map(statusOf),
       x: xs,
       y: ys,
-      fqn: entries.map((e) => e.m?.fqn ?? [manifest.metadata.project_name ?? '', e.id]),
+      fqn: entries.map((e) => (e.m ? selectorFqn(e.m) : [manifest.metadata.project_name ?? '', e.id])),
       path: nodes.map((n) => n.path),
       tags: nodes.map((n) => n.tags),
       config: entries.map((e) => (e.m ? compactConfig(e.m.config) : {})),
@@ -373,6 +373,19 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
     overview: { counts, statusCounts, problems, freshness: [...freshness.values()], slowest },
   };
   return { index, nodes, manifest: enriched, layout };
+}
+
+/** A test's column: dbt writes it on the node (`column_name`); older manifests in test_metadata. */
+function columnOf(m: ManifestNode): string | null {
+  return m.column_name ?? m.test_metadata?.column_name ?? null;
+}
+
+/**
+ * The fqn the site's selectors match, as tx's command line does: a generic test's is the project
+ * and its name (the manifest's, as dbt writes it, also has the folders of its properties file).
+ */
+function selectorFqn(m: ManifestNode): string[] {
+  return m.resource_type === 'test' && m.test_metadata ? [m.fqn[0] ?? '', m.name] : m.fqn;
 }
 
 /** Config without bulky values (exports, hooks), for selectors in the browser. */

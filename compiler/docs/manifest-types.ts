@@ -40,7 +40,10 @@ export interface ManifestNode {
   external?: { location?: string; file_format?: string | null; format?: string } | null;
   loaded_at_field?: string | null;
   freshness?: Record<string, unknown> | null;
-  test_metadata?: { name: string; kwargs: Record<string, unknown>; column_name: string | null } | null;
+  /** dbt's test_metadata (name, kwargs, namespace); tx manifests before dbt's schema also had column_name here. */
+  test_metadata?: { name: string; kwargs: Record<string, unknown>; namespace?: string | null; column_name?: string | null } | null;
+  /** A generic test's column. */
+  column_name?: string | null;
   attached_node?: string | null;
   severity?: string;
   original_file_path?: string;
