@@ -532,8 +532,46 @@ function formatCases(): Case[] {
   return out;
 }
 
+/** A seeded generator, so the random cases are the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomFloat(r: () => number): number {
+  const kind = r();
+  if (kind < 0.3) return Math.round((r() - 0.5) * 10 ** Math.floor(r() * 8)) / 10 ** Math.floor(r() * 6);
+  if (kind < 0.6) return (r() - 0.5) * 10 ** Math.floor(r() * 40 - 20);
+  if (kind < 0.8) return (Math.floor(r() * 2000) - 1000) / 8;
+  return (r() - 0.5) * 2 ** Math.floor(r() * 200 - 100);
+}
+
+function randomCases(): Case[] {
+  const r = rng(20261204);
+  const out: Case[] = [];
+  const specs = ['', '.0f', '.1f', '.2f', '.3f', '.6f', '.12f', '.0e', '.1e', '.3e', '.16e', 'g', '.1g', '.2g', '.4g', '.10g', '.17g', '.3', '.12', '%', ',.2f', 'e', 'f'];
+  for (let i = 0; i < 400; i++) {
+    const x = randomFloat(r);
+    out.push({ op: 'repr', a: f(x) });
+    out.push({ op: 'format', a: f(x), spec: specs[Math.floor(r() * specs.length)]! });
+    const y = r() < 0.5 ? Math.floor(r() * 21) - 10 : (r() - 0.5) * 20;
+    out.push({ op: 'bin', o: '**', a: f(Math.abs(x) > 1e10 || Math.abs(x) < 1e-10 ? r() * 100 : Math.abs(x)), b: f(y) });
+    out.push({ op: 'bin', o: r() < 0.5 ? '%' : '//', a: f(x), b: f(randomFloat(r) || 1) });
+    out.push({ op: 'bin', o: '/', a: Math.floor((r() - 0.5) * 1e6), b: Math.floor((r() - 0.5) * 1e3) || 7 });
+    out.push({ op: 'bin', o: '%', a: '%.3f|%e|%g|%10.4g', b: t(f(x), f(x), f(x), f(x)) });
+  }
+  return out;
+}
+
 function run(cases: Case[]): void {
-  const { diffs, compared } = differential(cases);
+  const { diffs, compared, skipped } = differential(cases);
+  if (process.env['TX_PY_DIFF_VERBOSE']) console.log(`${compared} cases compared, ${skipped} skipped (big ints / complex results)`);
   if (diffs.length > 0) console.log(`${diffs.length} differences of ${compared}:\n` + diffs.slice(0, 40).join('\n'));
   expect(diffs.length).toBe(0);
   expect(compared).toBeGreaterThan(cases.length * 0.8);
@@ -546,6 +584,7 @@ describe('Python value semantics, differential against python3', () => {
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
   it('str methods', () => run(strMethodCases()));
+  it('random floats: repr, format specs, **, %, //, /', () => run(randomCases()));
   it('format(), str.format and % formatting', () => run(formatCases()));
   it('list, tuple, dict, set, int and float methods', () => run(containerMethodCases()));
 });

@@ -813,6 +813,139 @@ function intPow(x: number, y: number): number {
   return Number(BigInt(x) ** BigInt(y));
 }
 
+// C's pow(), correctly rounded (glibc's pow, which CPython calls, is; V8's Math.pow is not).
+
+const FRAC = 200;
+const FRAC_N = BigInt(FRAC);
+const ONE = 1n << FRAC_N;
+
+function bitLength(n: bigint): number {
+  return n === 0n ? 0 : n.toString(16).length * 4 - (Math.clz32(Number.parseInt(n.toString(16)[0]!, 16)) - 28);
+}
+
+/** m × 2^e for an integer m of at most 53 bits, exactly (the result is already rounded). */
+function scale2(m: number, e: number): number {
+  let v = m;
+  let k = e;
+  while (k > 1000) {
+    v *= 2 ** 1000;
+    k -= 1000;
+  }
+  while (k < -1000) {
+    v *= 2 ** -1000;
+    k += 1000;
+  }
+  return v * 2 ** k;
+}
+
+/** The double nearest q × 2^e (ties to even); sticky: the true value is a little above q × 2^e. */
+function nearestDouble(q: bigint, e: number, sticky: boolean): number {
+  if (q === 0n) return 0;
+  const bits = bitLength(q);
+  const lead = e + bits - 1;
+  if (lead > 1023) return Infinity;
+  const prec = lead < -1022 ? 53 - (-1022 - lead) : 53;
+  const drop = bits - prec;
+  if (drop <= 0) return scale2(Number(q), e);
+  let kept = q >> BigInt(drop);
+  const rem = q - (kept << BigInt(drop));
+  const half = 1n << BigInt(drop - 1);
+  if (rem > half || (rem === half && (sticky || (kept & 1n) === 1n))) kept += 1n;
+  return scale2(Number(kept), e + drop);
+}
+
+/** A finite positive double as m × 2^e with an integer m. */
+function decompose(x: number): [bigint, number] {
+  let e = 0;
+  let m = x;
+  while (!Number.isInteger(m)) {
+    m *= 2 ** 64;
+    e -= 64;
+  }
+  return [BigInt(m), e];
+}
+
+function atanhSeries(t: bigint): bigint {
+  const t2 = (t * t) >> FRAC_N;
+  let term = t;
+  let sum = 0n;
+  for (let i = 1n; term !== 0n; i += 2n) {
+    sum += term / i;
+    term = (term * t2) / ONE; // truncates toward zero, so a negative t ends too
+  }
+  return sum;
+}
+
+let ln2Fixed: bigint | undefined;
+function LN2(): bigint {
+  ln2Fixed ??= 2n * atanhSeries(ONE / 3n);
+  return ln2Fixed;
+}
+
+/** ln(x) in fixed point (FRAC bits) for a finite positive double. */
+function lnFixed(x: number): bigint {
+  const [m, e] = decompose(x);
+  const mb = bitLength(m);
+  let k = e + mb - 1;
+  let r = m << BigInt(FRAC - (mb - 1)); // r in [1, 2)
+  // Center on 1: r in [sqrt(1/2), sqrt(2)).
+  if (r > (ONE * 181n) / 128n) {
+    k += 1;
+    r >>= 1n;
+  }
+  const t = ((r - ONE) << FRAC_N) / (r + ONE);
+  return 2n * atanhSeries(t) + BigInt(k) * LN2();
+}
+
+/** exp(z) for z in fixed point, as q × 2^e. */
+function expFixed(z: bigint, approx: number): [bigint, number] {
+  const k = Math.round(approx / Math.LN2);
+  const r = z - BigInt(k) * LN2();
+  let term = ONE;
+  let sum = ONE;
+  for (let i = 1n; term !== 0n; i++) {
+    term = (term * r) / (i << FRAC_N);
+    sum += term;
+  }
+  return [sum, k - FRAC];
+}
+
+function exactIntPow(x: number, n: number): number {
+  const [m, e] = decompose(x);
+  const a = Math.abs(n);
+  const mn = m ** BigInt(a);
+  if (n > 0) return nearestDouble(mn, e * a, false);
+  const shift = bitLength(mn) + 64;
+  const num = 1n << BigInt(shift);
+  const q = num / mn;
+  return nearestDouble(q, -e * a - shift, q * mn !== num);
+}
+
+/** C's pow(x, y) for doubles, correctly rounded. */
+function cPow(x: number, y: number): number {
+  if (x === 1 || y === 0) return 1;
+  if (x !== x || y !== y) return NaN;
+  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
+  if (x === 0 || !Number.isFinite(x) || !Number.isFinite(y)) return Math.pow(x, y);
+  if (y === 1) return x;
+  const negative = x < 0 && Number.isInteger(y) && Math.abs(y % 2) === 1;
+  const a = Math.abs(x);
+  let r: number;
+  const approx = y * Math.log(a);
+  if (approx > 710) r = Infinity;
+  else if (approx < -746) r = 0;
+  else if (Number.isInteger(y) && Math.abs(y) <= 64) r = exactIntPow(a, y);
+  else {
+    const [my, ey] = decompose(Math.abs(y));
+    let z = lnFixed(a) * my;
+    z = ey >= 0 ? z << BigInt(ey) : z >> BigInt(-ey);
+    if (y < 0) z = -z;
+    const [q, e] = expFixed(z, approx);
+    r = nearestDouble(q, e, true);
+  }
+  return negative ? -r : r;
+}
+
 /** Python's a ** b. */
 export function pow(a: unknown, b: unknown): unknown {
   checkUndef(a, b);
@@ -822,15 +955,14 @@ export function pow(a: unknown, b: unknown): unknown {
   if (!isF) {
     if (y >= 0) return intPow(x, y);
     if (x === 0) throw new PyError('ZeroDivisionError', '0.0 cannot be raised to a negative power');
-    return pyFloat(Math.pow(x, y));
+    return pyFloat(cPow(x, y));
   }
   if (x === 0 && y < 0) throw new PyError('ZeroDivisionError', '0.0 cannot be raised to a negative power');
   if (x < 0 && !Number.isInteger(y) && Number.isFinite(y) && Number.isFinite(x)) {
     // Python returns a complex number here; tx has none.
     throw new PyError('ValueError', 'math domain error');
   }
-  if (x === 1 || y === 0 || (x === -1 && (y === Infinity || y === -Infinity))) return pyFloat(1);
-  const r = Math.pow(x, y);
+  const r = cPow(x, y);
   if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y))
     throw new PyError('OverflowError', "(34, 'Numerical result out of range')");
   return pyFloat(r);
