@@ -77,15 +77,14 @@ describe('rows out', () => {
 
   it('an aborted stream cancels the statement on the server', async () => {
     const ac = new AbortController();
-    const it = f.session.connection.stream(`select pg_sleep(10) /* stream-abort-marker */`, { signal: ac.signal });
+    // Far longer than any wait below: the statement is gone from the server only if it was cancelled there.
+    const it = f.session.connection.stream(`select pg_sleep(300) /* stream-abort-marker */`, { signal: ac.signal });
     const consumed = (async () => {
       for await (const _ of it) void _;
     })();
     await waitFor(async () => (await running('stream-abort-marker')).some((r) => r.state === 'active'));
-    const t0 = Date.now();
     ac.abort();
     await expect(consumed).rejects.toThrow(/cancel/);
-    expect(Date.now() - t0).toBeLessThan(3000);
     await waitFor(async () => (await running('stream-abort-marker')).every((r) => r.state !== 'active'));
   });
 });
@@ -99,11 +98,10 @@ describe('errors and cancellation', () => {
     const s = await f.open({ statement_timeout: '300ms' });
     const t = rel('t_timeout');
     await s.materialize(build(t, 'select 1 as a'));
-    const t0 = Date.now();
-    await expect(s.materialize(build(t, 'select 2 as a from pg_sleep(5) /* timeout-marker */'))).rejects.toThrow(
+    // pg_sleep(300): without the timeout this would outlast the test's own limit
+    await expect(s.materialize(build(t, 'select 2 as a from pg_sleep(300) /* timeout-marker */'))).rejects.toThrow(
       /ran past statement_timeout \(300 ms\) and was cancelled on the server/,
     );
-    expect(Date.now() - t0).toBeLessThan(3000);
     expect((await running('timeout-marker')).filter((r) => r.state === 'active')).toEqual([]);
     expect(await f.rows('select a from tx_test.t_timeout')).toEqual([{ a: 1 }]);
   });
@@ -200,9 +198,8 @@ describe('errors and cancellation', () => {
     const port = (silent.address() as net.AddressInfo).port;
     try {
       const target = createPostgresTarget('pg', configFor(`postgres://postgres@127.0.0.1:${port}/postgres`, { connect_timeout: '300ms' }), process.cwd());
-      const t0 = Date.now();
+      // the silent server never answers: only the connect_timeout ends the wait (else the test's own limit)
       await expect(target.open({ log: recordingLog(), threads: 1 })).rejects.toThrow(/cannot connect to PostgreSQL at 127\.0\.0\.1:\d+: no answer within connect_timeout \(0\.3 s\)/);
-      expect(Date.now() - t0).toBeLessThan(3000);
     } finally {
       silent.close();
     }
