@@ -1,6 +1,6 @@
 import { TxError, didYouMean } from '../errors.js';
 import type { Stmt } from './jinja/ast.js';
-import { MACRO_INFO, MacroReturn, RenderError, type MacroInfo as JinjaMacroInfo } from './jinja/compile.js';
+import { MACRO_INFO, MACRO_PREFIX, RenderError, asDbtMacro, type MacroInfo as JinjaMacroInfo } from './jinja/compile.js';
 import { Environment, Template, TemplateError, errorPlaces, toTemplateError } from './jinja/environment.js';
 import { pyStr } from './jinja/py.js';
 import { lineCol } from './jinja/position.js';
@@ -39,9 +39,6 @@ export class TemplateEngine {
 
   constructor() {
     this.env = new Environment({ undefinedOutput: 'error' });
-    this.env.globals.return = (...args: unknown[]) => {
-      throw new MacroReturn(args[0] ?? null);
-    };
   }
 
   /** Set a global visible to every template and macro (tx functions, per-node values). */
@@ -64,9 +61,10 @@ export class TemplateEngine {
     } catch (e) {
       throw this.toTxError(e, file);
     }
-    for (const [name, fn] of Object.entries(module)) {
-      if (typeof fn !== 'function' || !(fn as unknown as Record<symbol, unknown>)[MACRO_INFO]) continue;
-      this.setGlobal(name, fn);
+    for (const [key, fn] of Object.entries(module)) {
+      if (typeof fn !== 'function' || !(fn as unknown as Record<symbol, unknown>)[MACRO_INFO] || !key.startsWith(MACRO_PREFIX)) continue;
+      const name = key.slice(MACRO_PREFIX.length);
+      this.setGlobal(name, asDbtMacro(fn as (...a: unknown[]) => unknown));
       this.macros.set(name, { name, file });
     }
   }

@@ -54,7 +54,9 @@ export type Stmt =
   | { k: 'do'; e: Expr; at: number }
   | { k: 'break'; at: number }
   | { k: 'continue'; at: number }
-  | { k: 'scope'; body: Stmt[]; at: number };
+  | { k: 'scope'; body: Stmt[]; at: number }
+  /** A statement that raises when run (`{% include %}` and friends without a loader). */
+  | { k: 'raise'; type: string; message: string; at: number };
 
 export interface TemplateAst {
   body: Stmt[];

@@ -27,6 +27,9 @@ export class Frame {
 
 export const MISSING: unique symbol = Symbol('missing');
 
+/** The name dbt gives a template's macros. */
+export const MACRO_PREFIX = 'dbt_macro__';
+
 /** What a compiled template needs from its environment while it runs. */
 export interface Runtime extends FilterEnv {
   /** Names not found in any frame: the render context, then the globals. */
@@ -46,9 +49,30 @@ export interface RenderState {
   ctx: Record<string, unknown>;
 }
 
-/** Raised by `{{ return(x) }}` (dbt): the macro being called returns x. */
+/**
+ * Raised by `{{ return(x) }}` (dbt). A jinja2 macro does not catch it: dbt's MacroGenerator,
+ * which wraps the macros of macro files, does (see asDbtMacro).
+ */
 export class MacroReturn {
   constructor(readonly value: unknown) {}
+}
+
+/** Wrap a macro as dbt's MacroGenerator does: `return(x)` inside it makes the call give x. */
+export function asDbtMacro(fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
+  const wrapped = (...args: unknown[]): unknown => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (e instanceof MacroReturn) return e.value;
+      throw e;
+    }
+  };
+  for (const sym of [MACRO_INFO, PY_STR, PY_REPR]) {
+    const v = (fn as unknown as Record<symbol, unknown>)[sym];
+    if (v !== undefined) Object.defineProperty(wrapped, sym, { value: v });
+  }
+  Object.defineProperty(wrapped, 'name', { value: fn.name });
+  return wrapped;
 }
 
 /** An error raised while rendering, with the offset and template it came from. */
@@ -328,11 +352,19 @@ function undefinedName(name: string): Undefined {
 
 /** Compiles the statements of one template. */
 export class Compiler {
+  /** How many `for` loops enclose the code being compiled (within the current macro). */
+  private loopDepth = 0;
+
   constructor(
     readonly tpl: TemplateInfo,
     private readonly checkFilter: (name: string, at: number) => void,
     private readonly checkTest: (name: string, at: number) => void,
   ) {}
+
+  /** A compile-time error at an offset of this template. */
+  fail(type: string, message: string, at: number): never {
+    throw new RenderError(type, message, at, this.tpl, null);
+  }
 
   block(stmts: Stmt[]): StmtFn {
     const fns = stmts.map((s) => this.stmt(s));
@@ -413,8 +445,10 @@ export class Compiler {
         });
       }
       case 'macro': {
-        const make = this.macro(s.name, s.params, s.body, s.at);
-        const name = s.name;
+        // dbt's parser stores `{% macro m %}` as `dbt_macro__m` (MacroFuzzParser); macro files are
+        // read back without the prefix, and a template cannot call its own macros by plain name.
+        const name = MACRO_PREFIX + s.name;
+        const make = this.macro(name, s.params, s.body, s.at);
         return (f, st) => {
           f.vars.set(name, make(f, st));
           return '';
@@ -460,16 +494,24 @@ export class Compiler {
         });
       }
       case 'break':
+        if (this.loopDepth === 0) this.fail('TemplateSyntaxError', "'break' outside loop", s.at);
         return () => {
           throw BREAK;
         };
       case 'continue':
+        if (this.loopDepth === 0) this.fail('TemplateSyntaxError', "'continue' not properly in loop", s.at);
         return () => {
           throw CONTINUE;
         };
       case 'scope': {
         const body = this.block(s.body);
         return (f, st) => body(new Frame(f), st);
+      }
+      case 'raise': {
+        const { type, message } = s;
+        return this.guard(s.at, () => {
+          throw new PyError(type, message);
+        });
       }
     }
   }
@@ -506,9 +548,23 @@ export class Compiler {
     const iter = this.expr(s.iter);
     const filter = s.filter ? this.expr(s.filter) : null;
     const assign = this.assigner(s.target);
-    const body = this.block(s.body);
+    const targetNames: string[] = [];
+    const collect = (t: Target): void => {
+      if (t.k === 'name') targetNames.push(t.n);
+      else if (t.k === 'tuple') t.items.forEach(collect);
+    };
+    collect(s.target);
+    if (targetNames.includes('loop')) this.fail('TemplateAssertionError', "Can't assign to special loop variable in for-loop target", s.at);
+    this.loopDepth++;
+    let body: StmtFn;
+    try {
+      body = this.block(s.body);
+    } finally {
+      this.loopDepth--;
+    }
     const orelse = this.block(s.orelse);
     const recursive = s.recursive;
+    const hasElse = s.orelse.length > 0;
     const at = s.at;
     const tpl = this.tpl;
     const run = (iterable: unknown, depth0: number, f: Frame, st: RenderState): string => {
@@ -527,9 +583,11 @@ export class Compiler {
       } catch (e) {
         throw mark(e, at, tpl);
       }
-      if (items.length === 0) return orelse(f, st);
       const loop = new LoopContext(items, depth0, recursive ? (it, d) => run(it, d, f, st) : null);
       let out = '';
+      // jinja2 marks the loop as iterated at the end of a body that ran through, so the else
+      // branch also runs when every iteration ended in break or continue
+      let iterated = false;
       const max = st.rt.maxOutput;
       for (let i = 0; i < items.length; i++) {
         loop.index0 = i;
@@ -542,6 +600,7 @@ export class Compiler {
         }
         try {
           out += body(inner, st);
+          iterated = true;
         } catch (e) {
           if (e === CONTINUE) continue;
           if (e === BREAK) break;
@@ -549,6 +608,7 @@ export class Compiler {
         }
         if (out.length > max) throw mark(new PyError('MemoryError', `the rendered text is longer than tx's limit of ${max} characters`), at, tpl);
       }
+      if (!iterated && hasElse) out += orelse(f, st);
       return out;
     };
     const iterAt = s.iter.at;
@@ -565,7 +625,14 @@ export class Compiler {
 
   /** A macro definition: returns a factory making the callable in the defining frame. */
   private macro(name: string, params: Param[], bodyStmts: Stmt[], at: number): (f: Frame, st: RenderState) => (...a: unknown[]) => unknown {
-    const body = this.block(bodyStmts);
+    const outerLoops = this.loopDepth;
+    this.loopDepth = 0;
+    let body: StmtFn;
+    try {
+      body = this.block(bodyStmts);
+    } finally {
+      this.loopDepth = outerLoops;
+    }
     const defaults = params.map((p) => (p.default ? this.expr(p.default) : null));
     const names = params.map((p) => p.name);
     const used = new Set<string>();
@@ -617,7 +684,6 @@ export class Compiler {
         try {
           return body(frame, st);
         } catch (e) {
-          if (e instanceof MacroReturn) return e.value;
           if (e === BREAK || e === CONTINUE) throw mark(new PyError('TemplateSyntaxError', 'break or continue outside of a loop'), at, tpl);
           throw e;
         } finally {
@@ -688,6 +754,7 @@ export class Compiler {
         return this.guard(e.at, (f, st) => {
           const obj = o(f, st);
           if (obj instanceof LoopContext) return loopAttr(obj, n);
+          if (typeof obj === 'function' && (obj as unknown as Record<symbol, unknown>)[MACRO_INFO]) return macroAttr(obj as unknown as Record<symbol, MacroInfo>, n);
           return py.getAttr(obj, n);
         });
       }
@@ -853,6 +920,25 @@ function tooLong(lim: number): PyError {
 function checkLen<T>(v: T, st: RenderState): T {
   if (typeof v === 'string' && v.length > st.rt.maxOutput) throw tooLong(st.rt.maxOutput);
   return v;
+}
+
+/** The attributes of a jinja2 Macro object. */
+function macroAttr(fn: Record<symbol, MacroInfo>, n: string): unknown {
+  const info = fn[MACRO_INFO]!;
+  switch (n) {
+    case 'name':
+      return info.name;
+    case 'arguments':
+      return makeTuple([...info.params]);
+    case 'catch_kwargs':
+      return info.catchKwargs;
+    case 'catch_varargs':
+      return info.catchVarargs;
+    case 'caller':
+      return info.caller;
+    default:
+      return new Undefined(n, `'Macro object' has no attribute '${n}'`);
+  }
 }
 
 function loopAttr(loop: LoopContext, n: string): unknown {

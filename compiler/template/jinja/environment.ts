@@ -95,7 +95,7 @@ export class Environment implements Runtime {
       if (e instanceof SyntaxErr) {
         const src = normalizedForError(source);
         const { line, column } = lineCol(src, e.at);
-        throw new TemplateError('TemplateSyntaxError', e.message, name, line, column, e);
+        throw new TemplateError(e.type, e.message, name, line, column, e);
       }
       throw e;
     }
@@ -113,8 +113,7 @@ export class Environment implements Runtime {
     try {
       body = compiler.block(ast.body);
     } catch (e) {
-      if (e instanceof TemplateError) throw e;
-      throw e;
+      throw toTemplateError(e, info);
     }
     return new Template(this, info, ast.body, body);
   }
@@ -161,7 +160,7 @@ export class Template {
     try {
       return this.body(new Frame(null), st);
     } catch (e) {
-      if (e instanceof MacroReturn) return py.pyStr(e.value);
+      if (e instanceof MacroReturn) throw new TemplateError('MacroReturn', `return(${py.pyRepr(e.value)}) outside of a macro`, this.info.name, undefined, undefined, e);
       throw toTemplateError(e, this.info);
     } finally {
       this.env.depth = depth;
@@ -219,59 +218,69 @@ class Joiner {
   }
 }
 
-function intArg(x: unknown, what: string): number {
+function intArg(x: unknown): number {
   if (typeof x === 'boolean') return x ? 1 : 0;
-  if (typeof x !== 'number' || !Number.isInteger(x)) throw new PyError('TypeError', `'${py.typeName(x)}' object cannot be interpreted as an integer${what ? '' : ''}`);
+  if (typeof x !== 'number' || !Number.isInteger(x)) throw new PyError('TypeError', `'${py.typeName(x)}' object cannot be interpreted as an integer`);
   return x;
 }
 
-/** jinja2's DEFAULT_NAMESPACE: range, dict, lipsum, cycler, joiner, namespace. */
+/** Python's dict(*args, **kwargs). */
+function pyDict(...args: unknown[]): Map<unknown, unknown> {
+  const { pos, kw } = splitArgs(args);
+  const d = new Map<unknown, unknown>();
+  if (pos.length > 1) throw new PyError('TypeError', `dict expected at most 1 argument, got ${pos.length}`);
+  if (pos.length === 1) {
+    const src = pos[0];
+    if (src instanceof Map) for (const [k, v] of src) py.dictSet(d, k, v);
+    else if (src !== null && typeof src === 'object' && Object.getPrototypeOf(src) === Object.prototype) for (const [k, v] of Object.entries(src)) d.set(k, v);
+    else {
+      let i = 0;
+      for (const item of py.iterate(src)) {
+        const pair = [...py.iterate(item)];
+        if (pair.length !== 2) throw new PyError('ValueError', `dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
+        py.dictSet(d, pair[0], pair[1]);
+        i++;
+      }
+    }
+  }
+  for (const [k, v] of kw) d.set(k, v);
+  return d;
+}
+
+/** jinja2's DEFAULT_NAMESPACE (range, dict, cycler, joiner, namespace) and dbt's `return`. */
 function defaultGlobals(): Record<string, unknown> {
   return {
+    // dbt's base context: `{{ return(x) }}` makes the macro being called return x
+    return: (...args: unknown[]) => {
+      throw new MacroReturn(args[0] ?? null);
+    },
     range: (...args: unknown[]) => {
       const { pos, kw } = splitArgs(args);
       if (kw.size) throw new PyError('TypeError', 'range() takes no keyword arguments');
       if (pos.length === 0) throw new PyError('TypeError', 'range expected at least 1 argument, got 0');
       if (pos.length > 3) throw new PyError('TypeError', `range expected at most 3 arguments, got ${pos.length}`);
-      const n = pos.map((x) => intArg(x, 'range'));
-      if (n.length === 1) return new py.PyRange(0, n[0]!, 1);
-      return new py.PyRange(n[0]!, n[1]!, n.length === 3 ? n[2]! : 1);
+      const n = pos.map((x) => intArg(x));
+      const r = n.length === 1 ? new py.PyRange(0, n[0]!, 1) : new py.PyRange(n[0]!, n[1]!, n.length === 3 ? n[2]! : 1);
+      // dbt's environment is jinja2's sandbox, which refuses ranges over MAX_RANGE
+      if (r.size > MAX_RANGE) throw new PyError('OverflowError', `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`);
+      return r;
     },
-    dict: (...args: unknown[]) => {
-      const { pos, kw } = splitArgs(args);
-      const d = new Map<unknown, unknown>();
-      if (pos.length > 1) throw new PyError('TypeError', `dict expected at most 1 argument, got ${pos.length}`);
-      if (pos.length === 1) {
-        const src = pos[0];
-        if (src instanceof Map) for (const [k, v] of src) py.dictSet(d, k, v);
-        else if (src !== null && typeof src === 'object' && Object.getPrototypeOf(src) === Object.prototype) for (const [k, v] of Object.entries(src)) d.set(k, v);
-        else
-          for (const item of py.iterate(src)) {
-            const pair = [...py.iterate(item)];
-            if (pair.length !== 2) throw new PyError('ValueError', `dictionary update sequence element #0 has length ${pair.length}; 2 is required`);
-            py.dictSet(d, pair[0], pair[1]);
-          }
-      }
-      for (const [k, v] of kw) d.set(k, v);
-      return d;
-    },
+    dict: pyDict,
     namespace: (...args: unknown[]) => {
-      const { pos, kw } = splitArgs(args);
-      const init = new Map<string, unknown>();
-      for (const p of pos) {
-        if (p instanceof Map) for (const [k, v] of p) init.set(String(k), v);
-        else if (p !== null && typeof p === 'object') for (const [k, v] of Object.entries(p)) init.set(k, v);
-      }
-      for (const [k, v] of kw) init.set(k, v);
-      return new Namespace(init);
+      // Namespace(*args, **kwargs) holds dict(*args, **kwargs)
+      const d = pyDict(...args);
+      return new Namespace(new Map([...d].map(([k, v]) => [String(k), v])));
     },
     cycler: (...args: unknown[]) => new Cycler(args.filter((a) => !isKwargs(a))),
     joiner: (...args: unknown[]) => {
       const { pos, kw } = splitArgs(args);
+      if (pos.length > 1) throw new PyError('TypeError', `Joiner.__init__() takes from 1 to 2 positional arguments but ${pos.length + 1} were given`);
       const sep = (pos[0] ?? kw.get('sep') ?? ', ') as string;
       return new Joiner(py.pyStr(sep));
     },
   };
 }
+
+const MAX_RANGE = 100_000;
 
 export { MacroReturn, Undefined, PY_STR, PY_REPR };

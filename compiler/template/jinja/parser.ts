@@ -8,8 +8,16 @@ import type { CallArgs, Expr, Param, Stmt, Target, TemplateAst } from './ast.js'
 import { LexError, normalizeSource, tokenize, type Token } from './lexer.js';
 import { PyFloat } from './values.js';
 
-/** A TemplateSyntaxError at an offset into the normalised source. */
-export class SyntaxErr extends LexError {}
+/** A TemplateSyntaxError (or another parse-time error type) at an offset into the normalised source. */
+export class SyntaxErr extends LexError {
+  constructor(
+    message: string,
+    at: number,
+    readonly type = 'TemplateSyntaxError',
+  ) {
+    super(message, at);
+  }
+}
 
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 const ASSIGN_END = new Set(['in']);
@@ -105,6 +113,11 @@ class Parser {
     if (this.cur.type !== 'block_end') this.unexpected("'end of statement block'");
     this.next();
   }
+  /** The end of a tag that opens a body: jinja2 allows a Python-style colon before it. */
+  private expectBodyStart(): void {
+    if (this.isOp(':')) this.next();
+    this.expectBlockEnd();
+  }
   private unexpected(expected: string): never {
     const t = this.cur;
     if (t.type === 'eof') this.failEof();
@@ -191,7 +204,7 @@ class Parser {
           this.next();
           this.expectName();
           while (this.isName('scoped') || this.isName('required')) this.next();
-          this.expectBlockEnd();
+          this.expectBodyStart();
           const body = this.subparse(['endblock']);
           this.next();
           if (this.cur.type === 'name') this.next();
@@ -201,7 +214,7 @@ class Parser {
         case 'autoescape': {
           this.next();
           this.parseExpression();
-          this.expectBlockEnd();
+          this.expectBodyStart();
           const body = this.subparse(['endautoescape']);
           this.next();
           this.expectBlockEnd();
@@ -216,9 +229,13 @@ class Parser {
         case 'extends':
         case 'include':
         case 'import':
-        case 'from':
-          this.fail(`'${t.value}' needs a template loader, and dbt's environment has none`, t.at);
-          break;
+        case 'from': {
+          // they parse, and fail when run: dbt's environment has no template loader
+          this.next();
+          while (this.cur.type !== 'block_end' && this.cur.type !== 'eof') this.next();
+          this.expectBlockEnd();
+          return [{ k: 'raise', type: 'TypeError', message: 'no loader for this environment specified', at: t.at }];
+        }
         default:
           break;
       }
@@ -246,7 +263,7 @@ class Parser {
   private parseIf(): Stmt {
     const at = this.next().at;
     const test = this.parseTuple(false);
-    this.expectBlockEnd();
+    this.expectBodyStart();
     const body = this.subparse(['elif', 'else', 'endif']);
     const tag = this.next();
     if (tag.value === 'elif') {
@@ -256,7 +273,7 @@ class Parser {
       return { k: 'if', test, body, orelse: [nested], at };
     }
     if (tag.value === 'else') {
-      this.expectBlockEnd();
+      this.expectBodyStart();
       const orelse = this.subparse(['endif']);
       this.next();
       this.expectBlockEnd();
@@ -282,11 +299,11 @@ class Parser {
       this.next();
       recursive = true;
     }
-    this.expectBlockEnd();
+    this.expectBodyStart();
     const body = this.subparse(['endfor', 'else']);
     let orelse: Stmt[] = [];
     if (this.next().value === 'else') {
-      this.expectBlockEnd();
+      this.expectBodyStart();
       orelse = this.subparse(['endfor']);
       this.next();
     }
@@ -304,7 +321,7 @@ class Parser {
       return { k: 'set', target, e, at };
     }
     const filter = this.parseFilter(null);
-    this.expectBlockEnd();
+    this.expectBodyStart();
     const body = this.subparse(['endset']);
     this.next();
     this.expectBlockEnd();
@@ -317,8 +334,13 @@ class Parser {
     let seenDefault = false;
     while (!this.isOp(')')) {
       if (params.length) this.expectOp(',');
-      if (this.isOp(')')) break;
       const n = this.expectName();
+      if (params.some((p) => p.name === n.value)) throw new SyntaxErr(`duplicate argument '${n.value}' in function definition`, n.at, 'SyntaxError');
+      // dbt 1.10 reads type annotations in macro signatures (`a: str`, `c: Dict[str, int] = {}`)
+      if (this.isOp(':')) {
+        this.next();
+        this.skipTypeAnnotation();
+      }
       let def: Expr | null = null;
       if (this.isOp('=')) {
         this.next();
@@ -333,11 +355,32 @@ class Parser {
     return params;
   }
 
+  /** A type in a macro signature: a name, optionally subscripted with types (`List[int]`). */
+  private skipTypeAnnotation(): void {
+    this.expectName();
+    while (this.isOp('.')) {
+      this.next();
+      this.expectName();
+    }
+    if (this.isOp('[')) {
+      this.next();
+      for (;;) {
+        this.skipTypeAnnotation();
+        if (this.isOp(',')) {
+          this.next();
+          continue;
+        }
+        break;
+      }
+      this.expectOp(']');
+    }
+  }
+
   private parseMacro(): Stmt {
     const at = this.next().at;
     const name = this.expectName().value;
     const params = this.parseSignature();
-    this.expectBlockEnd();
+    this.expectBodyStart();
     const body = this.subparse(['endmacro']);
     this.next();
     this.expectBlockEnd();
@@ -348,38 +391,50 @@ class Parser {
     const at = this.next().at;
     const name = this.expectName().value;
     const params = this.parseSignature();
-    this.expectBlockEnd();
+    this.expectBodyStart();
     const body = this.subparse(['endtest']);
     this.next();
     this.expectBlockEnd();
     return { k: 'macro', name: `test_${name}`, params, body, at };
   }
 
+  /**
+   * dbt's `{% materialization name, default|adapter='x', supported_languages=[...] %}`: a macro
+   * named materialization_<name>_<adapter> whose one parameter is supported_languages.
+   */
   private parseMaterialization(): Stmt {
     const at = this.next().at;
     const name = this.expectName().value;
     let adapter = 'default';
+    let languages: Expr | null = null;
     while (this.isOp(',')) {
       this.next();
-      const key = this.expectName().value;
-      this.expectOp('=');
-      const value = this.parseExpression();
-      if (key === 'adapter') {
+      const key = this.expectName();
+      if (key.value === 'default') continue;
+      if (key.value === 'adapter') {
+        this.expectOp('=');
+        const value = this.parseExpression();
         if (value.k !== 'const' || typeof value.v !== 'string') this.fail('the adapter of a materialization must be a string', value.at);
         adapter = value.v;
+      } else if (key.value === 'supported_languages') {
+        this.expectOp('=');
+        languages = this.parseExpression();
+      } else {
+        throw new SyntaxErr(`materialization '${name}' received an unknown argument '${key.value}'`, key.at, 'MaterializationArgError');
       }
     }
-    this.expectBlockEnd();
+    if (!languages) languages = { k: 'list', items: [{ k: 'const', v: 'sql', at }], at };
+    this.expectBodyStart();
     const body = this.subparse(['endmaterialization']);
     this.next();
     this.expectBlockEnd();
-    return { k: 'macro', name: `materialization_${name}_${adapter}`, params: [], body, at };
+    return { k: 'macro', name: `materialization_${name}_${adapter}`, params: [{ name: 'supported_languages', default: languages }], body, at };
   }
 
   private parseDocs(): Stmt {
     const at = this.next().at;
     const name = this.expectName().value;
-    this.expectBlockEnd();
+    this.expectBodyStart();
     const body = this.subparse(['enddocs']);
     this.next();
     this.expectBlockEnd();
@@ -391,7 +446,7 @@ class Parser {
     const params = this.isOp('(') ? this.parseSignature() : [];
     const call = this.parseExpression();
     if (call.k !== 'call') this.fail('expected call', call.at);
-    this.expectBlockEnd();
+    this.expectBodyStart();
     const body = this.subparse(['endcall']);
     this.next();
     this.expectBlockEnd();
@@ -402,7 +457,7 @@ class Parser {
     const at = this.next().at;
     const filter = this.parseFilter(null, true);
     if (!filter) this.unexpected("'|'");
-    this.expectBlockEnd();
+    this.expectBodyStart();
     const body = this.subparse(['endfilter']);
     this.next();
     this.expectBlockEnd();
@@ -418,7 +473,7 @@ class Parser {
       this.expectOp('=');
       targets.push([t, this.parseExpression()]);
     }
-    this.next();
+    this.expectBlockEnd();
     const body = this.subparse(['endwith']);
     this.next();
     this.expectBlockEnd();
@@ -441,15 +496,15 @@ class Parser {
         this.next();
         comma = true;
       }
+      if (this.isOp('(')) {
+        this.next();
+        items.push(this.parseAssignTarget(null, false));
+        this.expectOp(')');
+        continue;
+      }
       if (this.cur.type !== 'name' || (extraEnd && extraEnd.has(this.cur.value))) {
         if (items.length) break;
         this.unexpected('name');
-      }
-      if (this.isOp('(')) {
-        this.next();
-        items.push(this.parseAssignTarget(extraEnd, false));
-        this.expectOp(')');
-        continue;
       }
       const n = this.expectName();
       if (['true', 'false', 'none', 'True', 'False', 'None'].includes(n.value)) this.fail(`can't assign to ${n.value}`, n.at);
