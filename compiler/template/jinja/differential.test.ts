@@ -21,6 +21,7 @@ import { baseContextMembers } from '../context/base-context.js';
 import { decodeContext } from './differential/codec.js';
 import { buildCorpus, RENDER_PY, type Case, type Corpus } from './differential/corpus.js';
 import { stubContext, type Namespaces } from './differential/stubs.js';
+import { asDbtMacro } from './compile.js';
 import { Environment, Template, TemplateError } from './environment.js';
 import { PyError } from './values.js';
 
@@ -154,7 +155,8 @@ class TxSide {
               }
               const fn = mod[name] ?? mod[`dbt_macro__${name}`];
               if (typeof fn !== 'function') throw new PyError('KeyError', `'dbt_macro__${name}'`);
-              return (fn as (...a: unknown[]) => unknown)(...args);
+              // dbt's MacroGenerator catches return(): so does asDbtMacro
+              return asDbtMacro(fn as (...a: unknown[]) => unknown)(...args);
             });
           }
         }
