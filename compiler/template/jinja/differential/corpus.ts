@@ -4,8 +4,9 @@
  * for byte. Expected output is never written here: it comes from jinja2 in the same run.
  *
  *   part 1  generated.ts: templates covering each construct, method, filter and test
- *   part 2  every macro file of dbt_utils and dbt_date (and of the dbt/duckdb utils they call)
- *           rendered as a template, and their macros called with representative arguments
+ *   part 2  every macro file of dbt_utils and dbt_date, and of dbt's own global project and the
+ *           duckdb and postgres adapters, rendered as a template; their macros called with
+ *           representative arguments; dbt_utils' integration-test models and tests
  *   part 3  every model and macro of jaffle_shop and of tx's example project
  */
 import fs from 'node:fs';
@@ -77,9 +78,11 @@ function packageOf(name: string, dirs: string[], root: string): Package {
 
 export function buildCorpus(): Corpus {
   const packages: Package[] = [
-    packageOf('dbt', [path.join(FIXTURES, 'dbt/global_project/utils'), path.join(FIXTURES, 'dbt/global_project/etc'), path.join(FIXTURES, 'dbt/duckdb/utils'), path.join(FIXTURES, 'dbt/duckdb/adapters')], FIXTURES),
+    packageOf('dbt', [path.join(FIXTURES, 'dbt/global_project/macros'), path.join(FIXTURES, 'dbt/duckdb/macros')], FIXTURES),
+    packageOf('postgres', [path.join(FIXTURES, 'dbt/postgres/macros')], FIXTURES),
     packageOf('dbt_utils', [path.join(FIXTURES, 'dbt_utils/macros')], FIXTURES),
     packageOf('dbt_date', [path.join(FIXTURES, 'dbt_date/macros')], FIXTURES),
+    packageOf('dbt_utils_it', [path.join(FIXTURES, 'dbt_utils_integration_tests/macros')], FIXTURES),
     packageOf('project', [path.join(EXAMPLE_PROJECT, 'macros')], EXAMPLE_PROJECT),
     { name: 'gen', files: GENERATED_MACRO_FILES },
   ];
@@ -95,12 +98,28 @@ export function buildCorpus(): Corpus {
         part,
         name: f.path,
         source: f.source,
-        packages: ['dbt', pkg.name],
-        toplevel: pkg.name === 'project' ? ['project'] : [],
+        packages: [...new Set(['dbt', ...(pkg.name === 'dbt_utils_it' ? ['dbt_utils'] : []), pkg.name])],
+        toplevel: pkg.name === 'project' || pkg.name === 'dbt_utils_it' ? [pkg.name] : [],
       });
     }
   }
   cases.push(...macroCallCases());
+
+  // Part 2: dbt_utils' own integration-test models and tests, with dbt_utils as a package and the
+  // integration project's macros at the top level (it is the root project there).
+  for (const dir of ['models', 'tests']) {
+    for (const p of sqlFiles(path.join(FIXTURES, 'dbt_utils_integration_tests', dir))) {
+      const rel = path.relative(FIXTURES, p);
+      cases.push({
+        id: `model:${rel}`,
+        part: 2,
+        name: rel,
+        source: fs.readFileSync(p, 'utf8'),
+        packages: ['dbt', 'dbt_utils', 'dbt_utils_it'],
+        toplevel: ['dbt_utils_it'],
+      });
+    }
+  }
 
   // Part 3: the models of jaffle_shop and of the example project.
   const models: { path: string; root: string }[] = [

@@ -35,7 +35,8 @@ os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
 import jinja2  # noqa: E402
 import jinja2.nodes  # noqa: E402
-from dbt_common.clients.jinja import get_environment  # noqa: E402
+from dbt_common.clients.jinja import get_environment, get_template, template_cache  # noqa: E402
+from dbt_common.exceptions import CompilationError as DbtCompilationError  # noqa: E402
 from dbt.clients.jinja import MacroGenerator  # noqa: E402
 from dbt.context.base import generate_base_context  # noqa: E402
 from dbt.flags import set_from_args  # noqa: E402
@@ -99,12 +100,24 @@ def var(name, default=_NOTSET):
     raise CompilationError("Required var '%s' not found in config" % name)
 
 
+class Relation(dict):
+    """What ref() and source() give: a mapping (dbt_utils checks metadata.type) printing as its
+    quoted name."""
+
+    def __str__(self):
+        return '"%s"."%s"."%s"' % (self["database"], self["schema"], self["identifier"])
+
+
+def relation(database, schema, identifier):
+    return Relation(database=database, schema=schema, identifier=identifier, metadata={"type": "BaseRelation"})
+
+
 def ref(*args, **kwargs):
-    return '"db"."main"."%s"' % args[-1]
+    return relation("db", "main", args[-1])
 
 
 def source(source_name, table_name):
-    return '"db"."%s"."%s"' % (source_name, table_name)
+    return relation("db", source_name, table_name)
 
 
 def config(*args, **kwargs):
@@ -130,16 +143,17 @@ def load_result(name):
 
 class Adapter:
     """adapter.dispatch resolves `duckdb__name`, then `default__name`, in the macro namespace
-    (the package named, else the `dbt` package); adapter.quote double-quotes."""
+    (the package named), then in the `dbt` package; adapter.quote double-quotes."""
 
     def __init__(self, packages):
         self._packages = packages
 
     def dispatch(self, macro_name, macro_namespace=None):
-        ns = self._packages.get(macro_namespace or "dbt", {})
-        for prefix in ("duckdb__", "default__"):
-            if prefix + macro_name in ns:
-                return ns[prefix + macro_name]
+        for pkg in [macro_namespace or "dbt", "dbt"]:
+            ns = self._packages.get(pkg, {})
+            for prefix in ("duckdb__", "default__"):
+                if prefix + macro_name in ns:
+                    return ns[prefix + macro_name]
         raise CompilationError(
             "In dispatch: No macro named '%s' found within namespace: '%s'" % (macro_name, macro_namespace)
         )
@@ -170,7 +184,7 @@ def stub_context(packages):
 
 # ---------------------------------------------------------------------------- rendering
 BASE = generate_base_context({})
-ENV = get_environment()
+ENV = get_environment()  # for parsing only; templates come from dbt's get_template
 PACKAGES = {}  # name -> list of (path, source, [macro names])
 
 
@@ -223,19 +237,32 @@ def build_context(case):
 
 def innermost(e):
     # dbt's MacroGenerator wraps TypeError and TemplateRuntimeError raised inside a macro in
-    # CaughtMacroError(WithNodeError); report the original exception.
-    seen = 0
-    while hasattr(e, "exc") and isinstance(getattr(e, "exc"), BaseException) and seen < 20:
-        e = e.exc
-        seen += 1
+    # CaughtMacroError(WithNodeError), and get_template wraps a syntax error in a
+    # CompilationError raised `from` it; report the original exception.
+    for _ in range(20):
+        if isinstance(getattr(e, "exc", None), BaseException):
+            e = e.exc
+        elif isinstance(e, DbtCompilationError) and e.__cause__ is not None:
+            e = e.__cause__
+        else:
+            break
     return e
+
+
+def compiled(source):
+    """The template of `source`, compiled once: dbt's get_template(source, {}) (globals are looked
+    up in the context handed to render, which holds them all), shared with the cache dbt's
+    MacroGenerator compiles macro files into (keyed by the file's text)."""
+    cache = template_cache.file_cache
+    if source not in cache:
+        cache[source] = get_template(source, {})
+    return cache[source]
 
 
 def render_case(case):
     try:
         ctx = build_context(case)
-        template = ENV.from_string(case["source"], globals=ctx)
-        output = template.render(ctx)
+        output = compiled(case["source"]).render(ctx)
         return {"type": "case", "id": case["id"], "ok": True, "output": output}
     except RecursionError as e:
         return {"type": "case", "id": case["id"], "ok": False, "error": "RecursionError", "message": str(e)[:500]}

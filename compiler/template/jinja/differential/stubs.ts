@@ -3,7 +3,7 @@
  * project models: the mirror, one for one, of stub_context() in render.py. Keep both tiny and
  * identical (the real dbt context members are another issue's).
  */
-import { PyError, splitArgs } from '../values.js';
+import { PY_STR, PyError, splitArgs } from '../values.js';
 
 export const STUB_VARS: Record<string, unknown> = {
   min_years_of_exp: 20,
@@ -32,15 +32,29 @@ function arg(pos: unknown[], kw: Map<string, unknown>, i: number, name: string):
   return kw.has(name) ? kw.get(name) : pos[i];
 }
 
+/** What ref() and source() give: a mapping (dbt_utils checks metadata.type) printing as its quoted name. */
+function relation(database: string, schema: string, identifier: string): Map<string, unknown> {
+  const m = new Map<string, unknown>([
+    ['database', database],
+    ['schema', schema],
+    ['identifier', identifier],
+    ['metadata', new Map([['type', 'BaseRelation']])],
+  ]);
+  Object.defineProperty(m, PY_STR, { value: () => `"${database}"."${schema}"."${identifier}"` });
+  return m;
+}
+
 export function stubContext(packages: Namespaces): Record<string, unknown> {
   const adapter = {
     dispatch: (...args: unknown[]): unknown => {
       const { pos, kw } = splitArgs(args);
       const macroName = String(arg(pos, kw, 0, 'macro_name'));
       const namespace = arg(pos, kw, 1, 'macro_namespace');
-      const ns = packages.get(typeof namespace === 'string' && namespace !== '' ? namespace : 'dbt') ?? new Map();
-      for (const prefix of ['duckdb__', 'default__']) {
-        if (ns.has(prefix + macroName)) return ns.get(prefix + macroName);
+      for (const pkg of [typeof namespace === 'string' && namespace !== '' ? namespace : 'dbt', 'dbt']) {
+        const ns = packages.get(pkg) ?? new Map<string, unknown>();
+        for (const prefix of ['duckdb__', 'default__']) {
+          if (ns.has(prefix + macroName)) return ns.get(prefix + macroName);
+        }
       }
       throw compilationError(
         `In dispatch: No macro named '${macroName}' found within namespace: '${namespace === undefined || namespace === null ? 'None' : String(namespace)}'`,
@@ -71,11 +85,11 @@ export function stubContext(packages: Namespaces): Record<string, unknown> {
     },
     model: { name: 'my_model', package_name: 'my_project', unique_id: 'model.my_project.my_model' },
     this: '"db"."main"."my_model"',
-    ref: (...args: unknown[]): string => {
+    ref: (...args: unknown[]): Map<string, unknown> => {
       const { pos } = splitArgs(args);
-      return `"db"."main"."${String(pos[pos.length - 1])}"`;
+      return relation('db', 'main', String(pos[pos.length - 1]));
     },
-    source: (sourceName: unknown, tableName: unknown): string => `"db"."${String(sourceName)}"."${String(tableName)}"`,
+    source: (sourceName: unknown, tableName: unknown): Map<string, unknown> => relation('db', String(sourceName), String(tableName)),
     config: (): string => '',
     var: (...args: unknown[]): unknown => {
       const { pos, kw } = splitArgs(args);
