@@ -83,7 +83,20 @@ describe('the test gate', () => {
   });
 
   it('every skip goes through serviceUnavailable: no skip announced by a console line of its own', () => {
-    expect(linesMatching(/console\.(?:warn|log|error)\([^\n]*\bskip/i)).toEqual([]);
+    expect(linesMatching(/console\.(?:warn|log|error)\([^\n]*(?:\b[Ss]kipping\b|SKIPP)/)).toEqual([]);
+  });
+
+  it('no test reports passed for work it did not do: after serviceUnavailable, a test skips (ctx.skip), never just returns', () => {
+    const hits: string[] = [];
+    for (const f of files) {
+      const lines = source(f).split('\n');
+      lines.forEach((line, i) => {
+        if (!line.includes('serviceUnavailable(') || /^\s*(?:import|\*|\/\/)/.test(line)) return;
+        const next = lines.slice(i + 1, i + 3).find((l) => l.trim() !== '');
+        if (next && /^\s*return;\s*$/.test(next)) hits.push(`${f}:${i + 2}: ${next.trim()}`);
+      });
+    }
+    expect(hits).toEqual([]);
   });
 
   it('no .only is committed', () => {
