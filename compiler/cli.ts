@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse as parseYamlText } from 'yaml';
+import { applyArtifactOptions } from './artifacts/artifact-options.js';
 import { writeCompiledSql, writeManifest } from './artifacts/artifacts.js';
 import { compileProject, type CompiledProject } from './compile/compile-project.js';
 import { TxError } from './errors.js';
@@ -21,6 +22,9 @@ import { registerDocsCommand } from './commands/docs-command.js';
 
 interface CommonOpts {
   projectDir?: string;
+  targetPath?: string;
+  logPath?: string;
+  writeJson?: boolean;
   target?: string;
   vars?: string;
   logFormat: LogFormat;
@@ -46,6 +50,7 @@ function makeLogger(o: CommonOpts, projectDir?: string, logPath = 'logs'): Logge
 
 async function compileFrom(o: CommonOpts): Promise<{ compiled: CompiledProject; logger: Logger }> {
   const project = loadProject(o.projectDir);
+  applyArtifactOptions(project, o); // --target-path, --log-path, --no-write-json
   const logger = makeLogger(o, project.dir, project.logPath);
   const compiled = await compileProject(project, {
     target: o.target,
@@ -62,7 +67,10 @@ function addCommon(cmd: Command): Command {
     .option('--vars <yaml>', 'variables as YAML or JSON, e.g. \'{presc_fact_path: /x/fact.csv}\'')
     .addOption(new Option('--log-format <format>', 'console output').choices(['text', 'json']).default('text'))
     .option('--debug', 'show stack traces and debug lines')
-    .option('-q, --quiet', 'only errors on the console');
+    .option('-q, --quiet', 'only errors on the console')
+    .option('--target-path <dir>', 'where artifacts go instead of the project\'s target-path (relative to the project)')
+    .option('--log-path <dir>', 'where tx.log goes instead of the project\'s log-path (relative to the project)')
+    .option('--no-write-json', 'do not write the JSON artifacts (manifest.json, run_results.json, tx_run.json, sources.json)');
 }
 
 function addSelection(cmd: Command): Command {

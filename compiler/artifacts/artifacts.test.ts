@@ -240,3 +240,24 @@ describe('SQL files', () => {
     expect(checked).toBeGreaterThan(5);
   });
 });
+
+describe('--target-path, --log-path, --no-write-json (as in dbt)', () => {
+  it('put artifacts and the log elsewhere, or leave the JSON artifacts out', async () => {
+    const r = await fx.txWith({ env: { TX_FX_PASSWORD: SECRET } }, 'build', '--target-path', 'elsewhere/t', '--log-path', 'elsewhere/l');
+    expect(r.code, r.output).toBe(0);
+    expect(fx.json('elsewhere/t/manifest.json').metadata.invocation_id).toBe(fx.json('elsewhere/t/run_results.json').metadata.invocation_id);
+    expect(fx.exists('elsewhere/t/tx_run.json')).toBe(true);
+    expect(fx.exists('elsewhere/t/compiled/art/models/a.sql')).toBe(true);
+    expect(fx.read('elsewhere/l/tx.log')).toContain('created table main.a');
+    const docs = await fx.tx('docs', 'generate', '--no-catalog', '--target-path', 'elsewhere/t');
+    expect(docs.code, docs.output).toBe(0);
+    expect(fx.exists('elsewhere/t/docs/index.html')).toBe(true);
+
+    const before = fx.read('target/run_results.json');
+    const quiet = await fx.txWith({ env: { TX_FX_PASSWORD: SECRET } }, 'build', '--no-write-json', '--target-path', 'nojson');
+    expect(quiet.code, quiet.output).toBe(0);
+    expect(['manifest.json', 'run_results.json', 'tx_run.json'].filter((f) => fx.exists(`nojson/${f}`))).toEqual([]);
+    expect(fx.exists('nojson/compiled/art/models/a.sql')).toBe(true);
+    expect(fx.read('target/run_results.json')).toBe(before);
+  }, 120_000);
+});

@@ -5,6 +5,7 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { txVersion } from '../load/package-root.js';
 import { scrub } from '../log/scrub.js';
+import { writeJsonEnabled } from './artifact-options.js';
 import { buildManifest } from './dbt-manifest.js';
 import { artifactMetadata, invocationId } from './dbt-meta.js';
 
@@ -46,6 +47,7 @@ export interface NodeResult {
  */
 export function writeManifest(c: CompiledProject, targetDir: string): string {
   const path = join(targetDir, 'manifest.json');
+  if (!writeJsonEnabled()) return path; // --no-write-json
   writeFileAtomic(path, JSON.stringify(buildManifest(c), jsonReplacer));
   return path;
 }
@@ -108,6 +110,7 @@ export function writeRunResults(
   args: Record<string, unknown>,
 ): string {
   const now = new Date();
+  if (!writeJsonEnabled()) return join(targetDir, 'run_results.json'); // --no-write-json
   const nodeResults = results.filter((r) => !r.uniqueId.startsWith('after:'));
   const body = {
     metadata: artifactMetadata('run_results', now),

@@ -7,6 +7,7 @@
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { applyArtifactOptions } from '../artifacts/artifact-options.js';
 import { TxError } from '../errors.js';
 import { loadProject } from '../load/load-project.js';
 
@@ -16,6 +17,7 @@ interface DocsOpts {
   vars?: string;
   catalog: boolean;
   out?: string;
+  targetPath?: string;
   quiet?: boolean;
 }
 
@@ -42,10 +44,12 @@ export function registerDocsCommand(program: Command): void {
     .option('--vars <yaml>', 'variables as YAML or JSON (for resolving the target)')
     .option('--no-catalog', 'do not connect to the warehouse for column types (CI without a warehouse); an existing target/catalog.json is still used')
     .option('--out <dir>', 'output folder (default: <target-path>/docs)')
+    .option('--target-path <dir>', 'where the artifacts are instead of the project\'s target-path (relative to the project)')
     .option('-q, --quiet', 'print only errors')
     .action(async (o: DocsOpts) => {
       const t0 = performance.now();
       const project = loadProject(o.projectDir);
+      applyArtifactOptions(project, { targetPath: o.targetPath });
       const targetDir = join(project.dir, project.targetPath);
       const say = (s: string) => {
         if (!o.quiet) process.stdout.write(`${s}\n`);

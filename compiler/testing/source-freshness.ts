@@ -18,6 +18,7 @@ import type { GraphNode } from '../compile/nodes.js';
 import { TxError, didYouMean } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { artifactMetadata } from '../artifacts/dbt-meta.js';
+import { writeJsonEnabled } from '../artifacts/artifact-options.js';
 import { selectNodes } from '../select/selector.js';
 import { createTarget } from '../../targets/registry.js';
 
@@ -136,6 +137,7 @@ export async function sourceFreshness(c: CompiledProject, o: FreshnessOptions): 
   }
   const targetDir = join(c.project.dir, c.project.targetPath);
   const write = (results: FreshnessResult[]) =>
+    writeJsonEnabled() &&
     writeFileAtomic(
       join(targetDir, 'sources.json'),
       JSON.stringify(
