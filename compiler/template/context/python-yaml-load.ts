@@ -91,8 +91,6 @@ function constructScalar(tag: string, text: string): unknown {
     case TAG + 'timestamp':
       return constructTimestamp(text);
     case TAG + 'str':
-    case TAG + 'value':
-    case TAG + 'merge':
       return text;
     default:
       return fail(tag, text);
@@ -173,7 +171,8 @@ class Constructor {
   }
 
   private key(k: YamlNode | null): unknown {
-    const v = this.construct(k);
+    // flatten_mapping retags a `=` key as str
+    const v = k !== null && isScalar(k) && scalarTag(k as never) === TAG + 'value' ? '=' : this.construct(k);
     if (Array.isArray(v) || v instanceof Map || v instanceof Set)
       throw new YamlError('ConstructorError', 'found unhashable key');
     return v;
@@ -192,6 +191,7 @@ class Constructor {
   private flatten(node: YamlNode): [YamlNode | null, YamlNode | null][] {
     const own: [YamlNode | null, YamlNode | null][] = [];
     const merge: [YamlNode | null, YamlNode | null][] = [];
+    const mergedKeys = new Set<YamlNode | null>();
     if (!isMap(node)) return own;
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
@@ -202,19 +202,24 @@ class Constructor {
         own.push([k, v]);
         continue;
       }
+      // PyYAML 6.0.4: merged pairs in order, each key node once
+      const add = (pairs: [YamlNode | null, YamlNode | null][]): void => {
+        for (const pr of pairs) {
+          if (mergedKeys.has(pr[0])) continue;
+          mergedKeys.add(pr[0]);
+          merge.push(pr);
+        }
+      };
       const target = this.resolveAlias(v);
       if (target && isMap(target)) {
         this.construct(v); // registers anchors defined inside
-        merge.push(...this.flatten(target));
+        add(this.flatten(target));
       } else if (target && isSeq(target)) {
-        const sub: [YamlNode | null, YamlNode | null][][] = [];
         for (const item of target.items as YamlNode[]) {
           const m = this.resolveAlias(item);
           if (!m || !isMap(m)) throw new YamlError('ConstructorError', 'expected a mapping for merging');
-          sub.push(this.flatten(m));
+          add(this.flatten(m));
         }
-        sub.reverse();
-        for (const s of sub) merge.push(...s);
       } else throw new YamlError('ConstructorError', 'expected a mapping or list of mappings for merging');
     }
     return [...merge, ...own];
