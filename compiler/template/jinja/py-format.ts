@@ -614,8 +614,11 @@ function padPercent(s: string, width: number, left: boolean): string {
   return left ? s + ' '.repeat(width - n) : ' '.repeat(width - n) + s;
 }
 
-/** Python's `fmt % args`. */
-export function percentFormat(fmt: string, args: unknown): string {
+/**
+ * Python's `fmt % args`. wrap, when given, wraps each argument taken (markupsafe's Markup % escapes
+ * its arguments this way).
+ */
+export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) => unknown): string {
   if (args instanceof Undefined) throw new PyError('UndefinedError', args.hint);
   // CPython's unicode_format state: a tuple gives (len, 0); any other value (-1, -2).
   const list: readonly unknown[] = isTuple(args) ? args : [];
@@ -719,6 +722,7 @@ export function percentFormat(fmt: string, args: unknown): string {
       continue;
     }
     if (!haveValue) value = nextArg();
+    if (wrap !== undefined) value = wrap(value);
     if (value instanceof Undefined && conv !== 's') throw new PyError('UndefinedError', value.hint);
     let body: string;
     let sign = '';

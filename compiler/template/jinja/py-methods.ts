@@ -916,7 +916,6 @@ function bound<T>(table: Record<string, Method<T>>, self: T, name: string): ((..
     if (last instanceof Kwargs) return m(self, args.slice(0, -1), last.values);
     return m(self, args, undefined);
   };
-  Object.defineProperty(fn, 'name', { value: name });
   return fn;
 }
 

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
   Kwargs,
+  Markup,
   PyError,
   PyFloat,
   Undefined,
@@ -54,13 +55,15 @@ type V =
   | { t: V[] }
   | { d: [V, V][] }
   | { o: Record<string, V> }
-  | { s: V[] };
+  | { s: V[] }
+  | { m: string };
 
 const f = (x: string | number): V => ({ f: String(x) });
 const t = (...xs: V[]): V => ({ t: xs });
 const d = (...kv: [V, V][]): V => ({ d: kv });
 const o = (x: Record<string, V>): V => ({ o: x });
 const s = (...xs: V[]): V => ({ s: xs });
+const m = (x: string): V => ({ m: x });
 
 type Case =
   | { op: 'str' | 'repr' | 'bool' | 'len' | 'iter' | 'neg' | 'pos'; a: V }
@@ -85,7 +88,7 @@ type Outcome =
 
 const PYTHON = String.raw`
 import json, sys, math
-import jinja2, jinja2.sandbox
+import jinja2, jinja2.sandbox, markupsafe
 env = jinja2.sandbox.SandboxedEnvironment()
 
 def dec(v):
@@ -96,6 +99,7 @@ def dec(v):
         if 'd' in v: return {dec(k): dec(x) for k, x in v['d']}
         if 'o' in v: return {k: dec(x) for k, x in v['o'].items()}
         if 's' in v: return set(dec(x) for x in v['s'])
+        if 'm' in v: return markupsafe.Markup(v['m'])
     return v
 
 def big(r):
@@ -182,6 +186,7 @@ function dec(v: V): unknown {
     if ('d' in v) return makeDict(v.d.map(([k, x]) => [dec(k), dec(x)]));
     if ('o' in v) return Object.fromEntries(Object.entries(v.o).map(([k, x]) => [k, dec(x)]));
     if ('s' in v) return makeSet(v.s.map(dec));
+    if ('m' in v) return new Markup(v.m);
   }
   return v;
 }
@@ -569,6 +574,23 @@ function randomCases(): Case[] {
   return out;
 }
 
+function markupCases(): Case[] {
+  const out: Case[] = [];
+  const vals: V[] = [m('<b>x</b>'), m(''), '<i>', "a'b\"c&", 1, null, [1], m('&amp;')];
+  for (const a of vals) {
+    for (const b of vals) {
+      out.push({ op: 'bin', o: '+', a, b }, { op: 'eq', a, b }, { op: 'bin', o: '~', a, b });
+    }
+    out.push({ op: 'str', a }, { op: 'repr', a }, { op: 'bool', a }, { op: 'len', a });
+  }
+  for (const b of ['<', 5, t('<', m('<'), f('1.5')), null, d(['k', '<'])] as V[]) {
+    out.push({ op: 'bin', o: '%', a: m('<p>%s</p>'), b });
+  }
+  out.push({ op: 'bin', o: '%', a: m('%(k)s %(k)r'), b: d(['k', '<']) });
+  out.push({ op: 'bin', o: '*', a: m('<a>'), b: 2 }, { op: 'bin', o: '%', a: m('%d|%.1f'), b: t(3, f('2.25')) });
+  return out;
+}
+
 function run(cases: Case[]): void {
   const { diffs, compared, skipped } = differential(cases);
   if (process.env['TX_PY_DIFF_VERBOSE']) console.log(`${compared} cases compared, ${skipped} skipped (big ints / complex results)`);
@@ -584,6 +606,7 @@ describe('Python value semantics, differential against python3', () => {
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
   it('str methods', () => run(strMethodCases()));
+  it('Markup (markupsafe): escaping +, %, repr', () => run(markupCases()));
   it('random floats: repr, format specs, **, %, //, /', () => run(randomCases()));
   it('format(), str.format and % formatting', () => run(formatCases()));
   it('list, tuple, dict, set, int and float methods', () => run(containerMethodCases()));

@@ -652,6 +652,32 @@ function isSeq(x: unknown): boolean {
   return typeof x === 'string' || Array.isArray(x) || x instanceof Markup;
 }
 
+/** markupsafe's escape of a str. */
+export function escapeHtml(s: string): string {
+  if (!/[&<>"']/.test(s)) return s;
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&#34;')
+    .replace(/'/g, '&#39;');
+}
+
+/** markupsafe's _MarkupEscapeHelper: an argument of Markup % whose str() and repr() are escaped. */
+class EscapedArg {
+  constructor(readonly value: unknown) {}
+  [PY_STR](): string {
+    return this.value instanceof Markup ? this.value.value : escapeHtml(pyStr(this.value));
+  }
+  [PY_REPR](): string {
+    return escapeHtml(pyRepr(this.value));
+  }
+}
+
+function escapeArg(x: unknown): unknown {
+  return typeof x === 'number' || typeof x === 'boolean' || x instanceof PyFloat ? x : new EscapedArg(x);
+}
+
 /** Python's a + b. */
 export function add(a: unknown, b: unknown): unknown {
   if (typeof a === 'string' && typeof b === 'string') return a + b;
@@ -662,8 +688,13 @@ export function add(a: unknown, b: unknown): unknown {
   const sa = strOf(a);
   if (sa !== undefined) {
     const sb = strOf(b);
+    if (a instanceof Markup || b instanceof Markup) {
+      // markupsafe: the str side is escaped; anything else is not added.
+      if (sb === undefined) throw unsupported('+', a, b);
+      return new Markup((a instanceof Markup ? sa : escapeHtml(sa)) + (b instanceof Markup ? sb : escapeHtml(sb)));
+    }
     if (sb === undefined) throw new PyError('TypeError', `can only concatenate str (not "${typeName(b)}") to str`);
-    return a instanceof Markup || b instanceof Markup ? new Markup(sa + sb) : sa + sb;
+    return sa + sb;
   }
   if (Array.isArray(a)) {
     if (isTuple(a)) {
@@ -789,7 +820,7 @@ export function mod(a: unknown, b: unknown): unknown {
   if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b) && b !== 0) return intMod(a, b);
   checkUndef(a, b);
   if (typeof a === 'string') return percentFormat(a, b);
-  if (a instanceof Markup) return new Markup(percentFormat(a.value, b));
+  if (a instanceof Markup) return new Markup(percentFormat(a.value, b, escapeArg));
   const nums = bothNums(a, b);
   if (!nums) throw unsupported('%', a, b);
   const [x, y, isF] = nums;
@@ -1099,7 +1130,6 @@ export function pyIndex(obj: unknown, key: unknown): unknown {
     const kind = typeof obj === 'string' ? 'string' : obj instanceof Markup ? 'string' : isTuple(obj) ? 'tuple' : 'list';
     let i = indexOf(key);
     if (i === undefined) {
-      if (isTuple(key) && key.length <= 3 && false) return undefined;
       throw new PyError('TypeError', `${kind === 'string' ? 'string' : kind} indices must be integers or slices, not ${typeName(key)}`);
     }
     if (Array.isArray(obj)) {
@@ -1179,7 +1209,8 @@ function pyAttribute(obj: unknown, name: string): unknown {
       if (obj instanceof PyRange && (name === 'start' || name === 'stop' || name === 'step')) return obj[name];
       return MISSING;
     }
-    if (name in obj) {
+    // A host object's property or method (not Object.prototype's: toString, constructor, ...).
+    if (name in obj && !(name in Object.prototype && !Object.prototype.hasOwnProperty.call(obj, name))) {
       const v = (obj as Record<string, unknown>)[name];
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
     }
@@ -1253,8 +1284,13 @@ export function getItem(obj: unknown, key: unknown): unknown {
       return i >= 0 && i < obj.length ? obj[i] : missingOf(obj, key);
     }
   }
-  if (isTuple(key) && key.length > 0 && key.length <= 3 && key.every((k) => k instanceof PySlice)) {
-    return missingOf(obj, key);
+  if (key instanceof PySlice) {
+    try {
+      return sliceOf(obj, key.start, key.stop, key.step);
+    } catch (e) {
+      if (!(e instanceof PyError) || e.type !== 'TypeError') throw e;
+      return missingOf(obj, key);
+    }
   }
   try {
     return pyIndex(obj, key);
@@ -1269,30 +1305,35 @@ export function getItem(obj: unknown, key: unknown): unknown {
   return missingOf(obj, key);
 }
 
-/** A slice object (obj[a:b:c] passes one to getItem when the evaluator wants to). */
+/** Python's slice(start, stop, step): getItem(obj, slice) is obj[start:stop:step]. */
 export class PySlice {
   constructor(
     readonly start: unknown,
     readonly stop: unknown,
     readonly step: unknown,
   ) {}
+  [PY_STR](): string {
+    return this[PY_REPR]();
+  }
+  [PY_REPR](): string {
+    return `slice(${pyRepr(this.start)}, ${pyRepr(this.stop)}, ${pyRepr(this.step)})`;
+  }
 }
 
-function sliceBound(x: unknown, what: string): number | null {
+function sliceBound(x: unknown): number | null {
   if (x === null || x === undefined) return null;
   if (x instanceof Undefined) throw undefinedError(x);
   const n = indexOf(x);
   if (n === undefined) throw new PyError('TypeError', 'slice indices must be integers or None or have an __index__ method');
-  void what;
   return n;
 }
 
 /** The indexes a Python slice selects in a sequence of length n. */
 export function sliceIndexes(n: number, start: unknown, stop: unknown, step: unknown): number[] {
-  const st = sliceBound(step, 'step') ?? 1;
+  const st = sliceBound(step) ?? 1;
   if (st === 0) throw new PyError('ValueError', 'slice step cannot be zero');
-  let a = sliceBound(start, 'start');
-  let b = sliceBound(stop, 'stop');
+  let a = sliceBound(start);
+  let b = sliceBound(stop);
   const out: number[] = [];
   if (st > 0) {
     a = a === null ? 0 : a < 0 ? Math.max(0, a + n) : Math.min(a, n);
@@ -1306,27 +1347,40 @@ export function sliceIndexes(n: number, start: unknown, stop: unknown, step: unk
   return out;
 }
 
+/** The [start, stop) of a step-1 slice over a length n. */
+function sliceBounds1(n: number, start: unknown, stop: unknown): [number, number] {
+  const a0 = sliceBound(start);
+  const b0 = sliceBound(stop);
+  const a = a0 === null ? 0 : a0 < 0 ? Math.max(0, a0 + n) : Math.min(a0, n);
+  const b = b0 === null ? n : b0 < 0 ? Math.max(0, b0 + n) : Math.min(b0, n);
+  return [a, b];
+}
+
+function isStepOne(step: unknown): boolean {
+  return step === null || step === undefined || step === 1 || step === true;
+}
+
 /** Python's obj[start:stop:step] for str, list and tuple (None for a missing bound). */
 export function sliceOf(obj: unknown, start: unknown, stop: unknown, step: unknown): unknown {
   if (obj instanceof Undefined) throw undefinedError(obj);
   if (typeof obj === 'string' || obj instanceof Markup) {
     const s = typeof obj === 'string' ? obj : obj.value;
-    const cps = codePoints(s);
-    const st = step === null || step === undefined ? 1 : step;
     let r: string;
-    if (st === 1 && !SURROGATE.test(s)) {
-      const [i0] = [sliceBound(start, 'start'), sliceBound(stop, 'stop')];
-      void i0;
-      const idx = sliceIndexes(s.length, start, stop, 1);
-      r = idx.length === 0 ? '' : s.slice(idx[0], idx[idx.length - 1]! + 1);
+    if (isStepOne(step) && !SURROGATE.test(s)) {
+      const [a, b] = sliceBounds1(s.length, start, stop);
+      r = a < b ? s.slice(a, b) : '';
     } else {
-      r = sliceIndexes(cps.length, start, stop, st).map((i) => cps[i]).join('');
+      const cps = Array.from(s);
+      r = sliceIndexes(cps.length, start, stop, step).map((i) => cps[i]).join('');
     }
     return obj instanceof Markup ? new Markup(r) : r;
   }
   if (Array.isArray(obj)) {
-    const idx = sliceIndexes(obj.length, start, stop, step);
-    const out = idx.map((i) => obj[i]);
+    let out: unknown[];
+    if (isStepOne(step)) {
+      const [a, b] = sliceBounds1(obj.length, start, stop);
+      out = a < b ? obj.slice(a, b) : [];
+    } else out = sliceIndexes(obj.length, start, stop, step).map((i) => obj[i]);
     return isTuple(obj) ? makeTuple(out) : out;
   }
   if (obj instanceof PyRange) {
