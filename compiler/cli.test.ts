@@ -352,6 +352,36 @@ const BAD: BadCase[] = [
     expect: [/^Error: models\/b\.sql:1:\d+: undefined macro or function `no_such_macro`/m],
   },
   {
+    name: 'unclosed block: the error points at the block left open',
+    files: { 'models/b.sql': "select 1 as id\n{% if true %}\nwhere 1 = 1\n" },
+    expect: [/^Error: models\/b\.sql:2:\d+: syntax error: Unexpected end of template\. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'/m],
+  },
+  {
+    name: 'a macro called with a keyword it does not take',
+    files: { 'macros/m.sql': '{% macro cents(col) %}{{ col }} / 100{% endmacro %}', 'models/b.sql': "select {{ cents('x', scale=2) }} as y" },
+    expect: [/^Error: models\/b\.sql:1:\d+: TypeError: macro 'dbt_macro__cents' takes no keyword argument 'scale'/m],
+  },
+  {
+    name: 'recursion without end: a depth limit, no stack overflow',
+    files: { 'macros/m.sql': '{% macro down(n) %}{{ down(n + 1) }}{% endmacro %}', 'models/b.sql': 'select {{ down(0) }} as y' },
+    expect: [/^Error: models\/b\.sql:1:\d+: RecursionError: maximum recursion depth exceeded: macros nested more than 200 deep/m],
+  },
+  {
+    name: 'a template that builds a 1 GB string: a limit, no crash',
+    files: { 'models/b.sql': "{% set s = namespace(v='x' * 1000000) %}{% for i in range(1000) %}{% set s.v = s.v ~ s.v %}{% endfor %}select 1 as y" },
+    expect: [/^Error: models\/b\.sql:1:\d+: MemoryError: the string would be longer than tx's limit of 200000000 characters/m],
+  },
+  {
+    name: 'non-UTF-8 bytes in a model',
+    files: { 'models/b.sql': Buffer.from([...Buffer.from('select 1 as id\n-- caf'), 0xe9, ...Buffer.from(' au lait\n')]) },
+    expect: [/^Error: models\/b\.sql:2: models\/b\.sql is not valid UTF-8 \(line 2, near byte \d+\)/m],
+  },
+  {
+    name: 'every broken model is reported in one run',
+    files: { 'models/b.sql': 'select {{ nope_one }} as y', 'models/c.sql': 'select {{ 1 + }} as z' },
+    expect: [/^Error: models\/c\.sql:1:\d+: syntax error: unexpected 'end of print statement'/m, /and 1 more template error:\n {2}models\/b\.sql:1:\d+: UndefinedError: `nope_one` is undefined/],
+  },
+  {
     name: 'ref to a missing model',
     files: { 'models/b.sql': "select *\nfrom {{ ref('aa') }}" },
     expect: [/^Error: models\/b\.sql:2: model `b` refers to `aa`, which does not exist/m, /hint: did you mean `a`/],

@@ -392,14 +392,20 @@ describe('bad input at compile time', () => {
     expect(e.hint).toContain('cents_to_dollars');
   });
 
-  it('an undefined macro called inside a macro definition (nunjucks path) is still an error naming the model', async () => {
+  it('an undefined macro called inside a macro defined in the model is an error naming the model and the place', async () => {
+    // as in dbt, a model's own macro is stored as dbt_macro__<name>: `local()` alone is undefined
+    const plain = await compileError({
+      ...P(),
+      'models/a.sql': '{% macro local() %}x{% endmacro %}select {{ local() }} as x',
+    });
+    expect(plain.message).toBe('undefined macro or function `local`');
     const e = await compileError({
       ...P(),
-      'models/a.sql': '{% macro local() %}{{ nope_nope() }}{% endmacro %}select {{ local() }} as x',
+      'models/a.sql': '{% macro local() %}\n{{ nope_nope() }}{% endmacro %}select {{ dbt_macro__local() }} as x',
     });
     expect(e.code).toBe('TEMPLATE');
     expect(e.message).toContain('nope_nope');
-    expect(e.location.file).toBe('models/a.sql');
+    expect(e.location).toMatchObject({ file: 'models/a.sql', line: 2 });
   });
 
   it('a template syntax error names file:line:col', async () => {

@@ -7,7 +7,7 @@ import { configFromHierarchy } from '../load/config-hierarchy.js';
 import type { ModelProps, NodeConfig, Project, SqlFile } from '../load/project-types.js';
 import { validateDefinition } from '../load/validate.js';
 import { formatFromPath } from '../load/properties.js';
-import { TemplateEngine, type PreparedTemplate } from '../template/template-engine.js';
+import { MAX_TEMPLATE_ERRORS, TemplateEngine, type PreparedTemplate } from '../template/template-engine.js';
 import { staticCalls } from '../template/static-calls.js';
 import type { Stmt } from '../template/jinja/ast.js';
 import { Kwargs } from '../template/jinja/values.js';
@@ -248,7 +248,38 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       });
     }
   }
+  // Template errors are collected, so one run reports every broken model (up to a cap).
+  const templateErrors: TxError[] = [];
+  const collect = (e: unknown): void => {
+    if (!(e instanceof TxError) || e.code !== 'TEMPLATE') throw e;
+    templateErrors.push(e);
+    if (templateErrors.length >= MAX_TEMPLATE_ERRORS) throw combineErrors(templateErrors, true);
+  };
+  const failedModels = new Set<string>();
   for (const f of project.models) {
+    try {
+      captureModel(f);
+    } catch (e) {
+      collect(e);
+      failedModels.add(f.name);
+    }
+  }
+  if (failedModels.size) {
+    // Go on with the models that do not depend on a broken one, to report their errors too.
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (let i = work.length - 1; i >= 0; i--) {
+        if (work[i]!.refs.some((r) => failedModels.has(r))) {
+          failedModels.add(work[i]!.file.name);
+          work.splice(i, 1);
+          changed = true;
+        }
+      }
+    }
+    for (const name of failedModels) byName.delete(name);
+  }
+  function captureModel(f: SqlFile): void {
     const props = project.modelProps.get(f.name);
     if (props?.config && Object.keys(props.config).length) validateDefinition('model_config', props.config, props.file, props.line, `model \`${f.name}\` config`);
     const base = mergeConfig({ materialized: 'view' }, configFromHierarchy(project.modelsConfig, p, f.folders, f.name), props?.config);
@@ -313,7 +344,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       engine.render(tpl());
     }
     const config = mergeConfig(base, captured);
-    if (config.enabled === false) continue;
+    if (config.enabled === false) return;
     const id = `model.${p}.${f.name}`;
     if (byName.has(f.name)) {
       throw new TxError('DUPLICATE', `a model and a seed are both named \`${f.name}\``, { file: f.path, hint: 'ref() could not tell them apart; rename one' });
@@ -325,7 +356,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 
   // ---- resolve refs and sources, build nodes and the DAG
   const dag = new Dag();
-  const disabledModels = new Set(project.models.map((m) => m.name).filter((n) => !byName.has(n)));
+  const disabledModels = new Set(project.models.map((m) => m.name).filter((n) => !byName.has(n) && !failedModels.has(n)));
   for (const w of work) {
     const deps: string[] = [];
     for (const r of w.refs) {
@@ -413,6 +444,14 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     return s;
   };
   for (const w of work) {
+    try {
+      renderForCompile(w);
+    } catch (e) {
+      collect(e);
+    }
+  }
+  if (templateErrors.length) throw combineErrors(templateErrors, false);
+  function renderForCompile(w: ModelWork): void {
     const node = nodes.get(w.id)!;
     const deps = [node.relationName ?? '', ...w.refs.map((r) => nodes.get(byName.get(r)!)!), ...w.sources.map(([a, b]) => nodes.get(sourceIds.get(`${a}.${b}`)!)!)];
     const hasEphemeral = deps.some((d) => typeof d !== 'string' && d.resourceType === 'model' && d.config.materialized === 'ephemeral');
@@ -465,6 +504,20 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** Several template errors as one: the first with its place, the others listed under it. */
+function combineErrors(errors: TxError[], capped: boolean): TxError {
+  if (errors.length === 1) return errors[0]!;
+  const [first, ...rest] = errors as [TxError, ...TxError[]];
+  const more = rest.map((e) => `  ${e.format().replace(/\n/g, '\n  ')}`).join('\n');
+  const tail = capped ? `\n  (stopped after ${errors.length} errors)` : '';
+  return new TxError(first.code, `${first.message}${first.hint ? ` (hint: ${first.hint})` : ''}\nand ${rest.length} more template error${rest.length > 1 ? 's' : ''}:\n${more}${tail}`, {
+    file: first.location.file,
+    line: first.location.line,
+    column: first.location.column,
+    cause: first,
+  });
+}
 
 function normalizeHooks(c: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
