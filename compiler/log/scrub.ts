@@ -13,7 +13,9 @@
  * Each is replaced by `*****` wherever it appears, also in its JSON-escaped, SQL-quoted and
  * URL-encoded forms (a secret with quotes, backslashes or newlines is written escaped in a
  * JSON artifact). It is a plain substring search, so regex characters and unicode need nothing
- * special.
+ * special. The environment is read once per process (it is fixed for the CLI; resetSecrets()
+ * reads it again): reading process.env costs tens of microseconds, and every log line and every
+ * cached model passes here.
  *
  * The minimum length rule: a value shorter than MIN_SECRET_LENGTH characters is not masked
  * (masking `x` would destroy every `x` of the output); tx warns once that it is too short to
@@ -26,7 +28,7 @@
  * names the place, as dbt's `SecretEnvVarLocationError`. Renderers of the allowed places wrap
  * the render in `allowSecretEnvVars()`; `env_var()` calls `checkEnvVarRead()`.
  */
-import { knownExportSecrets } from '../../targets/exports/export-error.js';
+import { exportSecretsVersion, knownExportSecrets } from '../../targets/exports/export-error.js';
 import { TxError } from '../errors.js';
 
 export const MASK = '*****';
@@ -63,7 +65,7 @@ export function registerSecret(value: unknown, where = 'a secret'): void {
   }
   if (!registered.has(value)) {
     registered.set(value, where);
-    cacheKey = '';
+    stale = true;
   }
 }
 
@@ -97,23 +99,29 @@ function forms(value: string): string[] {
   return [...out].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
 
-let cacheKey = '';
+let stale = true;
+let seenExportVersion = -1;
+let envValues: string[] | null = null;
 let cachedNeedles: string[] = [];
 
 /** Every needle to replace, longest first (so a secret inside another is not half-masked). */
 function needles(): string[] {
-  const values: string[] = [...registered.keys()];
-  for (const [k, v] of envSecrets()) {
-    if (v.length >= MIN_SECRET_LENGTH) values.push(v);
-    else if (v.trim() !== '') tooShort.set(`environment variable ${k}`, v);
+  if (!stale && envValues && seenExportVersion === exportSecretsVersion()) return cachedNeedles;
+  if (!envValues) {
+    envValues = [];
+    for (const [k, v] of envSecrets()) {
+      if (v.length >= MIN_SECRET_LENGTH) envValues.push(v);
+      else if (v.trim() !== '') tooShort.set(`environment variable ${k}`, v);
+    }
+    for (const v of knownExportSecrets()) if (v.length >= MIN_SECRET_LENGTH) envValues.push(v);
+  } else if (seenExportVersion !== exportSecretsVersion()) {
+    for (const v of knownExportSecrets()) if (v.length >= MIN_SECRET_LENGTH && !envValues.includes(v)) envValues.push(v);
   }
-  for (const v of knownExportSecrets()) if (v.length >= MIN_SECRET_LENGTH) values.push(v);
-  const key = values.join('\u0000');
-  if (key === cacheKey) return cachedNeedles;
+  seenExportVersion = exportSecretsVersion();
   const all = new Set<string>();
-  for (const v of values) for (const f of forms(v)) all.add(f);
+  for (const v of [...registered.keys(), ...envValues]) for (const f of forms(v)) all.add(f);
   cachedNeedles = [...all].sort((a, b) => b.length - a.length);
-  cacheKey = key;
+  stale = false;
   return cachedNeedles;
 }
 
@@ -175,11 +183,12 @@ export function checkEnvVarRead(name: string, value: string | undefined): void {
   registerSecret(value, `environment variable ${name}`);
 }
 
-/** Forget registered secrets (tests). */
+/** Forget registered secrets and read the environment again (tests). */
 export function resetSecrets(): void {
   registered.clear();
   tooShort.clear();
   warned = new Set();
-  cacheKey = '';
+  envValues = null;
+  stale = true;
   cachedNeedles = [];
 }

@@ -43,10 +43,19 @@ const SECRET_ENV = [
 ];
 
 const extraSecrets = new Set<string>();
+let extraVersion = 0;
 
 /** Register a secret learned at run time (e.g. a SAS token from a URL) so it is scrubbed too. */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) extraSecrets.add(value);
+  if (value && value.length >= 6 && !extraSecrets.has(value)) {
+    extraSecrets.add(value);
+    extraVersion++;
+  }
+}
+
+/** Changes whenever registerSecret learns a new secret (so a cache of knownExportSecrets() knows to refresh). */
+export function exportSecretsVersion(): number {
+  return extraVersion;
 }
 
 const PATTERNS: [RegExp, string][] = [
