@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/artifacts.js';
 import type { Project } from '../load/project-types.js';
 import { txVersion } from '../load/package-root.js';
-import { containsSecret } from '../log/scrub.js';
+import { anySecrets, containsSecret } from '../log/scrub.js';
 
 /**
  * A content-hash cache of compiled models in target/cache/compile.json. A model is reused
@@ -74,7 +74,8 @@ export class CompileCache {
   }
 
   put(path: string, entry: CachedModel): void {
-    if (containsSecret(JSON.stringify(entry))) return;
+    // an entry holding a secret is not cached: the file is scrubbed, and would serve *****
+    if (anySecrets() && containsSecret(JSON.stringify(entry))) return;
     const e = this.prev[path];
     if (!e || e.textHash !== entry.textHash || e.render?.depKey !== entry.render?.depKey) this.changed = true;
     this.next[path] = entry;

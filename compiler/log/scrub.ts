@@ -134,6 +134,11 @@ export function scrub(text: string): string {
   return out;
 }
 
+/** Whether there is any secret to mask at all (lets a caller skip building text to check). */
+export function anySecrets(): boolean {
+  return needles().length > 0;
+}
+
 /** Whether `text` holds a secret that `scrub` would mask. */
 export function containsSecret(text: string): boolean {
   return needles().some((n) => text.includes(n));
