@@ -10,8 +10,6 @@
 
 import {
   Markup,
-  PY_REPR,
-  PY_STR,
   PyError,
   PyFloat,
   Undefined,
@@ -1496,23 +1494,8 @@ function doForceescape(_env: FilterEnv, value: unknown, args: unknown[], kwargs:
 function doFormat(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
   if (args.length > 0 && kwargs.size > 0)
     throw filterArgumentError("can't handle positional and keyword arguments at the same time");
-  const s = softStr(value);
-  if (s instanceof Markup) {
-    // Markup % args escapes each argument's str() and repr() (markupsafe's _MarkupEscapeHelper).
-    if (kwargs.size > 0) return mod(s, new Map([...kwargs].map(([k, v]) => [k, markupArg(v)])));
-    return mod(s, makeTuple(args.map(markupArg)));
-  }
-  return mod(s, kwargs.size > 0 ? new Map(kwargs) : makeTuple([...args]));
-}
-
-/** An argument of Markup % args: numbers stay numbers (their text needs no escaping). */
-function markupArg(x: unknown): unknown {
-  if (x === null || x === undefined || typeof x === 'number' || typeof x === 'boolean' || x instanceof PyFloat) return x;
-  if (x instanceof Markup) return x;
-  return {
-    [PY_STR]: () => escape(x).value,
-    [PY_REPR]: () => escapeHtml(pyRepr(x)),
-  };
+  // (Markup % args escapes the arguments: py.ts's mod does it as markupsafe does)
+  return mod(softStr(value), kwargs.size > 0 ? new Map(kwargs) : makeTuple([...args]));
 }
 
 /** A namedtuple (grouper, list): a tuple with .grouper and .list. */
