@@ -4,7 +4,7 @@
  * Kwargs for keywords), str()/repr() via PY_STR/PY_REPR, operators via __add__/__sub__/__eq__/...
  * methods that return NotImplemented for unknown operands (see dunder.ts).
  */
-import { PY_REPR, PY_STR, PyError, PyFloat } from '../jinja/values.js';
+import { PY_REPR, PY_STR, PyError, PyFloat, isKwargs } from '../jinja/values.js';
 import { bind, p } from './args.js';
 import {
   MAXYEAR,
@@ -1150,6 +1150,7 @@ Object.assign(datetime, {
     return new PyDateTime(dd.year, dd.month, dd.day, 0, 0, 0, 0, null, 0);
   },
   strptime: (...args: unknown[]): PyDateTime => {
+    if (isKwargs(args[args.length - 1])) throw new PyError('TypeError', 'strptime() takes no keyword arguments');
     const [s, f] = bind('strptime', [p('date_string'), p('format')], args);
     if (typeof s !== 'string') throw new PyError('TypeError', `strptime() argument 1 must be str, not ${typeNameOf(s)}`);
     if (typeof f !== 'string') throw new PyError('TypeError', `strptime() argument 2 must be str, not ${typeNameOf(f)}`);
@@ -1239,7 +1240,8 @@ function parseHms(s: string): { h: number; mi: number; s: number; us: number } |
 
 function parseIsoTime(str: string): IsoTime | null {
   const tzAt = str.search(/[+\-Z]/);
-  const timePart = tzAt >= 0 ? str.slice(0, tzAt) : str;
+  // CPython 3.11 tolerates spaces between the time and its offset
+  const timePart = tzAt >= 0 ? str.slice(0, tzAt).replace(/ +$/, '') : str;
   const t = parseHms(timePart);
   if (!t) return null;
   let tz: TzInfo | null = null;
@@ -1255,7 +1257,6 @@ function parseIsoTime(str: string): IsoTime | null {
       tz = us === 0n ? UTC_TIMEZONE : new FixedTimezone(new TimeDelta(us));
     }
   }
-  if (t.h === 24 && t.mi === 0 && t.s === 0 && t.us === 0) return { ...t, tz, h: 24 };
   return { ...t, tz };
 }
 
@@ -1268,16 +1269,7 @@ function parseIsoDateTime(str: string): PyDateTime {
   if (rest === '') throw bad();
   const t = parseIsoTime(rest);
   if (!t) throw bad();
-  if (t.h === 24) {
-    const base = makeDateTime(d.y, d.m, d.d, 0, 0, 0, 0, t.tz, 0);
-    return base.plusUs(US_PER_DAY);
-  }
-  try {
-    return makeDateTime(d.y, d.m, d.d, t.h, t.mi, t.s, t.us, t.tz, 0);
-  } catch (e) {
-    if (e instanceof PyError && e.type === 'ValueError') throw e;
-    throw e;
-  }
+  return makeDateTime(d.y, d.m, d.d, t.h, t.mi, t.s, t.us, t.tz, 0);
 }
 
 

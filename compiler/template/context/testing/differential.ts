@@ -22,7 +22,7 @@ export async function dbtOutcomes(cases: readonly string[]): Promise<Outcome[]> 
     fs.writeFileSync(input, JSON.stringify(cases));
     execFileSync(venv.python, [path.join(HERE, 'dbt_reference.py'), input, output], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, TZ: process.env.TZ ?? 'UTC', DO_NOT_TRACK: '1', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' },
+      env: { ...process.env, DO_NOT_TRACK: '1', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' },
       timeout: 120_000,
     });
     return JSON.parse(fs.readFileSync(output, 'utf8')) as Outcome[];
