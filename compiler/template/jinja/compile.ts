@@ -864,7 +864,17 @@ export class Compiler {
           case '**':
             return this.guard(e.at, (f, st) => py.pow(a(f, st), b(f, st)));
           case '~':
-            return this.guard(e.at, (f, st) => checkLen(py.concat(a(f, st), b(f, st)), st));
+            return this.guard(e.at, (f, st) => {
+              const x = a(f, st);
+              const y = b(f, st);
+              // jinja2 joins str(x) and str(y), and str() of an undefined value is '': tx's strict
+              // mode refuses that as it refuses printing one (an INLINE_IF_FALSE stays '')
+              if (st.rt.undefinedOutput === 'error') {
+                if (x instanceof Undefined && x !== INLINE_IF_FALSE) throw new PyError('UndefinedError', x.hint);
+                if (y instanceof Undefined && y !== INLINE_IF_FALSE) throw new PyError('UndefinedError', y.hint);
+              }
+              return checkLen(py.concat(x instanceof Undefined ? '' : x, y instanceof Undefined ? '' : y), st);
+            });
           default:
             throw new Error(`unknown operator ${e.op}`);
         }

@@ -502,9 +502,10 @@ class Parser {
         this.expectOp(')');
         continue;
       }
-      if (this.cur.type !== 'name' || (extraEnd && extraEnd.has(this.cur.value))) {
-        if (items.length) break;
-        this.unexpected('name');
+      // after a comma jinja2 always reads another target (a trailing comma is an error there)
+      if (this.cur.type !== 'name' || (!comma && extraEnd && extraEnd.has(this.cur.value))) {
+        if (items.length && !comma) break;
+        if (this.cur.type !== 'name') this.fail(`unexpected '${this.describe(this.cur)}'`);
       }
       const n = this.expectName();
       if (['true', 'false', 'none', 'True', 'False', 'None'].includes(n.value)) this.fail(`can't assign to ${n.value}`, n.at);
