@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../load/load-project.js';
 import { writeCompiledSql } from '../artifacts/artifacts.js';
+import { resetSecrets } from '../log/scrub.js';
 import { compileProject } from './compile-project.js';
 
 /** The compile cache must never serve SQL that a fresh compile would not produce. */
@@ -62,6 +63,25 @@ describe('compile cache', () => {
     expect(Object.keys(cache.models).sort()).toEqual(['models/a.sql', 'models/b.sql']);
     expect(await compiled(dir)).toEqual(first);
     expect(first).toEqual(await fresh(dir));
+  });
+
+  it('never caches SQL holding a secret (the cache file is scrubbed, and would serve *****)', async () => {
+    resetSecrets();
+    const dir = project({
+      'project.yml': 'name: c\ntargets:\n  duckdb:\n    type: duckdb\n    password: literal-in-sql-pw\n',
+      'models/a.sql': "select 'literal-in-sql-pw' as p",
+      'models/b.sql': 'select 1 as x',
+    });
+    try {
+      const sql = async () => (await compileProject(loadProject(dir))).nodes.get('model.c.a')!.compiledSql;
+      expect(await sql()).toBe("select 'literal-in-sql-pw' as p");
+      const file = readFileSync(join(dir, 'target', 'cache', 'compile.json'), 'utf8');
+      expect(file).not.toContain('literal-in-sql-pw');
+      expect(Object.keys((JSON.parse(file) as { models: Record<string, unknown> }).models)).toEqual(['models/b.sql']);
+      expect(await sql()).toBe("select 'literal-in-sql-pw' as p"); // warm: rendered again, not *****
+    } finally {
+      resetSecrets();
+    }
   });
 
   it('recompiles a model when what it refers to is renamed, though its own text did not change', async () => {
