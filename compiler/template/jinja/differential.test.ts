@@ -9,7 +9,8 @@
  *   npx vitest run compiler/template/jinja/differential.test.ts
  *   TX_DIFF_FILTER='^gen:filter' npx vitest run compiler/template/jinja/differential.test.ts
  *
- * Every difference is written to $TMPDIR/tx-jinja-differential.json; the first ones are printed.
+ * Every difference is written to $TMPDIR/tx-jinja-differential-<pid>.json (the path is printed), and
+ * the first ones are printed, grouped by kind.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -244,7 +245,7 @@ describe('Jinja2 differential corpus: tx renders every template byte for byte as
       if (!same) diffs.push({ id: c.id, part: c.part, source: c.source, expected: want, got });
     }
     const txMs = Date.now() - started;
-    const report = path.join(os.tmpdir(), 'tx-jinja-differential.json');
+    const report = path.join(os.tmpdir(), `tx-jinja-differential-${process.pid}.json`);
     fs.writeFileSync(report, JSON.stringify(diffs, null, 2));
     const byPart = [1, 2, 3].map((p) => `part ${p}: ${diffs.filter((d) => d.part === p).length}/${corpus.cases.filter((c) => c.part === p).length}`);
     const lines = [

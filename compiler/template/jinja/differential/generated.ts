@@ -580,6 +580,86 @@ export function generatedCases(): Case[] {
     '{% macro m() %}{{ n }}{% set n = 1 %}{% endmacro %}{{ dbt_macro__m() }}',
   ]);
 
+  // ------------------------------------------------------------------ the lexer: literals and escapes
+  exprs('lex', [
+    "'\\x41\\x7a'", "'\\u00e9\\u4e2d'", "'\\U0001F600'", "'\\N{BULLET}'", "'a\\\\b'", "'\\a\\b\\f\\v\\0'", "'\\q'", "'\\''", '"\\""',
+    "'line\nbreak'", "'tab\there'", '0x1F', '0o17', '0b101', '1_000_000', '1_0.5', '1e1_0', '0.5e-3', '007', '0', '1.', '.5',
+    "'a' ~ \"b\" ~ '''c'''", "'{{ not a tag }}'", "'{% raw %}'", "'#}'", 'True and False', 'none is None', 'TRUE',
+  ]);
+
+  // ------------------------------------------------------------------ Python repr of strings, dict keys
+  const reprStrings = ["'\\x00'", "'\\x1f'", "'\\x7f'", "'\\x80'", "'\\xa0'", "'\\xad'", "'\\u200b'", "'\\u2028'", "'\\ufeff'", "'\\U0001F600'",
+    '"\'"', "'\"'", "'\\'\"'", "'\\\\'", "'\\n\\r\\t'", "'é'", "'e\\u0301'", "'\\ud7ff'", "'\\U000e0001'", "'\\u0378'", "'日本'", "' '", "''",
+    "'\\x1b[0m'", "'\\u00ad'", "'\\u3000'", "'\\U0010ffff'"];
+  for (const r of reprStrings) add('repr', `{{ [${r}] }}|{{ ${r} }}|{{ (${r},) }}|{{ {${r}: ${r}} }}`);
+  exprs('repr', [
+    "{1: 'a', 1.5: 'b', (1, 'x'): 'c', none: 'd', true: 'e', 'k\\'q': 'f'}", "{'a': {'b': {'c': [(), [], {}]}}}", "[[[[[]]]]]",
+    "((1,),)", "(((),),)", "[none, true, false, 0, 0.0, -0.0, '']", "range(3)", "range(1, 10, 3)", "[range(2)]", "dict(a=range(2))",
+    "'a'.split is callable", "[1, 2].__class__", "cycler(1, 2).current", "joiner()()", "namespace(a=1)", "[namespace(a=1)]", "(undefined_name,)",
+    "[undefined_name]", "{'k': undefined_name}", "users|groupby('city')|first", "(users|groupby('city')|first).grouper",
+    "(users|groupby('city')|first).list|length", "users|groupby('city')|map('first')|list", "d.items()|first", "zip([1], [2])|list",
+  ]);
+
+  // ------------------------------------------------------------------ Undefined, as dbt's default Undefined behaves
+  exprs('undef', [
+    "undefined_name ~ 'x'", "undefined_name|default('d')", 'undefined_name is none', 'undefined_name|list', 'undefined_name|length',
+    'undefined_name|string', 'undefined_name|int', 'undefined_name|join', "undefined_name or 'x'", "undefined_name and 'x'",
+    'undefined_name == none', 'undefined_name == undefined_name', 'undefined_name != 1', 'undefined_name in [1]', '1 in undefined_name',
+    "'%s' % undefined_name", "'{}'.format(undefined_name)", 'not undefined_name', 'undefined_name|first', 'undefined_name|upper',
+    "undefined_name|replace('a', 'b')", 'undefined_name|tojson', 'undefined_name|e', 'undefined_name|trim', 'undefined_name|lower',
+    'undefined_name + 1', "undefined_name + 'a'", '-undefined_name', 'undefined_name * 2', 'undefined_name < 1', 'undefined_name[0]',
+    'undefined_name.a', 'undefined_name.a.b', "undefined_name['a']", 'undefined_name()', 'undefined_name|sum', 'undefined_name|sort',
+    'undefined_name|dictsort', 'undefined_name|abs', 'undefined_name|round', 'undefined_name|float', 'undefined_name|count',
+    'undefined_name|reverse|list', 'undefined_name|batch(2)|list', 'undefined_name is iterable', 'undefined_name is string',
+    'undefined_name is mapping', 'undefined_name is callable', '[undefined_name]|length', 'd.missing ~ "x"', 'd.missing.deeper',
+    'l[10] ~ "x"', 'l[10].x', 'none.x', 'none.x.y', "none['k']", "''.nope", "''.nope.deeper", '(1).real', '(1).nope', '(1.5).is_integer()',
+    "undefined_name|map('upper')|list", "undefined_name|select|list", "undefined_name|items|list", "undefined_name|unique|list",
+  ]);
+  stmts('undef', [
+    '{% for x in undefined_name %}{{ x }}{% else %}empty{% endfor %}', '{% if undefined_name.a %}y{% else %}n{% endif %}',
+    '{% if undefined_name %}y{% else %}n{% endif %}', '{% set x = undefined_name %}{{ x ~ "" }}{{ x is defined }}',
+    '{% for k, v in undefined_name.items() %}{{ k }}{% endfor %}', '{% do undefined_name.append(1) %}ok', '{{ undefined_name }}|',
+    '{% set ns = namespace() %}{{ ns.missing }}|{{ ns.missing is defined }}', '{{ loop }}', '{% for x in [1] %}{{ loop.nope }}{% endfor %}',
+    '{{ caller }}', '{{ varargs }}{{ kwargs }}',
+  ]);
+
+  // ------------------------------------------------------------------ loops, more
+  stmts('loop2', [
+    '{% for x in range(6) if x is even %}{{ loop.index }}/{{ loop.length }}/{{ loop.revindex }}/{{ loop.previtem }}/{{ loop.nextitem }};{% endfor %}',
+    '{% for x in users|map(attribute="age") %}{{ loop.length }}{{ loop.last }};{% endfor %}',
+    '{% for x in [] %}{% else %}{{ loop is defined }}{% endfor %}',
+    '{% for x in [1, 1, 2, 2, 1] %}{{ loop.changed(x) }},{% endfor %}',
+    '{% for a, b in [(1, 1), (1, 2), (1, 2)] %}{{ loop.changed(a, b) }},{% endfor %}',
+    '{% for x in [1, 2] %}{{ loop.cycle() }}{% endfor %}',
+    '{% for x in range(4) %}{{ loop.cycle(*["a", "b", "c"]) }}{% endfor %}',
+    '{% for x in "ab" %}{% for y in "cd" %}{{ loop.depth }}{{ x }}{{ y }}{% endfor %}{% endfor %}',
+    "{% for item in [{'c': [{'c': [{'c': []}]}]}] recursive %}{{ loop.depth }}{{ loop.depth0 }}{% if item.c %}<{{ loop(item.c) }}>{% endif %}{% endfor %}",
+    "{% for item in [1, [2, [3, [4]]]] recursive %}{% if item is iterable %}{{ loop(item) }}{% else %}{{ item }}:{{ loop.depth }}:{{ loop.index }};{% endif %}{% endfor %}",
+    "{% for k, v in {'a': {'b': {}}}.items() recursive %}{{ k }}{{ loop(v.items()) }}{% endfor %}",
+    '{% for x in range(3) recursive %}{{ x }}{% endfor %}',
+    '{% for x in range(3) %}{% if loop.index > 1 %}{% break %}{% endif %}{{ x }}{% else %}never{% endfor %}',
+    '{% for x in range(5) %}{% continue %}{{ x }}{% else %}else{% endfor %}',
+    '{% for x in range(3) %}{% for y in range(3) %}{% if y > x %}{% continue %}{% endif %}{{ x }}{{ y }} {% endfor %}{% endfor %}',
+    '{% for x in [3, 1, 2]|sort|reverse %}{{ x }}{% endfor %}', '{% for c in "" %}x{% else %}empty str{% endfor %}',
+    '{% for x in {} %}x{% else %}empty dict{% endfor %}', '{% for x, in [(1,), (2,)] %}{{ x }}{% endfor %}',
+    '{% for x in [1, 2, 3] %}{{ loop.previtem|default("-") }}{% endfor %}',
+    '{% for x in range(3) %}{{ loop.index0 * loop.revindex0 }}{% endfor %}',
+    '{% set items = [1, 2] %}{% for x in items %}{% do items.append(9) if items|length < 4 %}{{ x }}{% endfor %}{{ items }}',
+    '{% for x in range(3) %}{% set loopvar = loop %}{% endfor %}{{ loopvar is defined }}',
+  ]);
+
+  // ------------------------------------------------------------------ whitespace matrix
+  const wsAround = ['', ' ', '  \t', '\n', ' \n ', 'x ', '\n\n', '\t\n\t'];
+  const wsTags2 = ['{%S if true S%}A{%S endif S%}', '{{S "v" S}}', '{#S c S#}', '{%S set q = 1 S%}', '{%S for i in [1] S%}I{%S endfor S%}'];
+  for (const tag of wsTags2) {
+    for (const [l, r] of [['', ''], ['-', '-'], ['-', ''], ['', '-'], ['+', ''], ['+', '-']] as [string, string][]) {
+      if (l === '+' && tag.startsWith('{{')) continue;
+      let t = tag;
+      while (t.includes('S')) t = t.replace('S', l).replace('S', r);
+      for (const before of wsAround) add('ws2', `${before}${t}${before.split('').reverse().join('')}|`);
+    }
+  }
+
   // ------------------------------------------------------------------ operator x operand matrix
   const operands = ['0', '1', '-3', '2.5', 'true', 'none', "''", "'ab'", '[1, 2]', '(1,)', "{'a': 1}"];
   const operators = ['+', '-', '*', '/', '//', '%', '**', '==', '!=', '<', '>=', 'in', 'not in', '~', 'and', 'or'];
