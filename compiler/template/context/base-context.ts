@@ -17,7 +17,8 @@ import { jsonDumps, jsonLoads } from './python-json.js';
 import { reModule } from './python-re.js';
 import { yamlSafeDump } from './python-yaml-dump.js';
 import { yamlSafeLoad } from './python-yaml-load.js';
-import { pytzModule } from './pytz.js';
+import { PYTZ_UTC, pytzModule } from './pytz.js';
+import { PyDateTime } from './python-datetime.js';
 
 const YAML_ERRORS = new Set([
   'YAMLError',
@@ -77,6 +78,17 @@ function md5(value: unknown): string {
     throw new PyError('UnicodeEncodeError', "'utf-8' codec can't encode character: surrogates not allowed");
   return createHash('md5').update(s, 'utf8').digest('hex');
 }
+
+/**
+ * dbt's `run_started_at`: an aware datetime in pytz.utc (dbt: datetime.now(tz=pytz.utc)) for the
+ * given instant (milliseconds since the epoch; default now).
+ */
+export function runStartedAt(epochMs: number = Date.now()): PyDateTime {
+  const utc = PyDateTime.fromTotalUs(BigInt(Math.round(epochMs * 1000)) + EPOCH_TOTAL_US, null, 0);
+  return PYTZ_UTC.fromutc(utc);
+}
+
+const EPOCH_TOTAL_US = 719163n * 86_400_000_000n;
 
 /** The pure members of dbt's base context; call once per render context. */
 export function baseContextMembers(): Record<string, unknown> {

@@ -75,3 +75,20 @@ export function unaryDunder(name: '__neg__' | '__pos__' | '__abs__', a: unknown)
   const f = (a as Record<string, unknown>)[name];
   return typeof f === 'function' ? (f as () => unknown).call(a) : NotImplemented;
 }
+
+/**
+ * A primitive key standing for a host object's Python hash-equality class (datetimes that are
+ * equal give the same key), from its __pykey__ method; undefined for objects without one.
+ */
+export function pyKeyOf(x: unknown): string | undefined {
+  if (x === null || typeof x !== 'object') return undefined;
+  const f = (x as Record<string, unknown>).__pykey__;
+  return typeof f === 'function' ? String((f as () => unknown).call(x)) : undefined;
+}
+
+/** bool(x) through __bool__ (timedelta(0) is falsy); undefined when x has none. */
+export function boolDunder(x: unknown): boolean | undefined {
+  if (x === null || typeof x !== 'object') return undefined;
+  const f = (x as Record<string, unknown>).__bool__;
+  return typeof f === 'function' ? Boolean((f as () => unknown).call(x)) : undefined;
+}
