@@ -22,6 +22,7 @@ import {
   setAdd,
   setHas,
   typeName,
+  unassignedInPython,
 } from './py.js';
 import { strFormat, strFormatMap } from './py-format.js';
 
@@ -239,65 +240,203 @@ function strip(s: string, chars: Set<string> | null, left: boolean, right: boole
   return typeof arr === 'string' ? arr.slice(a, b) : arr.slice(a, b).join('');
 }
 
-const CASED = /[\p{Lu}\p{Ll}\p{Lt}]/u;
+// Unicode: CPython 3.11's tables (Unicode 14.0) where JavaScript's (newer) differ.
 
+// Generated from CPython 3.11's unicodedata (Unicode 14.0.0).
+/** Code point -> str.title() of it, where that differs from str.upper(). */
+const TITLE_TABLE = 'df:53,73 1c4:1c5 1c5:1c5 1c6:1c5 1c7:1c8 1c8:1c8 1c9:1c8 1ca:1cb 1cb:1cb 1cc:1cb 1f1:1f2 1f2:1f2 1f3:1f2 587:535,582 10d0:10d0 10d1:10d1 10d2:10d2 10d3:10d3 10d4:10d4 10d5:10d5 10d6:10d6 10d7:10d7 10d8:10d8 10d9:10d9 10da:10da 10db:10db 10dc:10dc 10dd:10dd 10de:10de 10df:10df 10e0:10e0 10e1:10e1 10e2:10e2 10e3:10e3 10e4:10e4 10e5:10e5 10e6:10e6 10e7:10e7 10e8:10e8 10e9:10e9 10ea:10ea 10eb:10eb 10ec:10ec 10ed:10ed 10ee:10ee 10ef:10ef 10f0:10f0 10f1:10f1 10f2:10f2 10f3:10f3 10f4:10f4 10f5:10f5 10f6:10f6 10f7:10f7 10f8:10f8 10f9:10f9 10fa:10fa 10fd:10fd 10fe:10fe 10ff:10ff 1f80:1f88 1f81:1f89 1f82:1f8a 1f83:1f8b 1f84:1f8c 1f85:1f8d 1f86:1f8e 1f87:1f8f 1f88:1f88 1f89:1f89 1f8a:1f8a 1f8b:1f8b 1f8c:1f8c 1f8d:1f8d 1f8e:1f8e 1f8f:1f8f 1f90:1f98 1f91:1f99 1f92:1f9a 1f93:1f9b 1f94:1f9c 1f95:1f9d 1f96:1f9e 1f97:1f9f 1f98:1f98 1f99:1f99 1f9a:1f9a 1f9b:1f9b 1f9c:1f9c 1f9d:1f9d 1f9e:1f9e 1f9f:1f9f 1fa0:1fa8 1fa1:1fa9 1fa2:1faa 1fa3:1fab 1fa4:1fac 1fa5:1fad 1fa6:1fae 1fa7:1faf 1fa8:1fa8 1fa9:1fa9 1faa:1faa 1fab:1fab 1fac:1fac 1fad:1fad 1fae:1fae 1faf:1faf 1fb2:1fba,345 1fb3:1fbc 1fb4:386,345 1fb7:391,342,345 1fbc:1fbc 1fc2:1fca,345 1fc3:1fcc 1fc4:389,345 1fc7:397,342,345 1fcc:1fcc 1ff2:1ffa,345 1ff3:1ffc 1ff4:38f,345 1ff7:3a9,342,345 1ffc:1ffc fb00:46,66 fb01:46,69 fb02:46,6c fb03:46,66,69 fb04:46,66,6c fb05:53,74 fb06:53,74 fb13:544,576 fb14:544,565 fb15:544,56b fb16:54e,576 fb17:544,56d';
+/** Code point -> str.casefold() of it, where that differs from str.lower(). */
+const CASEFOLD_TABLE = 'b5:3bc df:73,73 149:2bc,6e 17f:73 1f0:6a,30c 345:3b9 390:3b9,308,301 3b0:3c5,308,301 3c2:3c3 3d0:3b2 3d1:3b8 3d5:3c6 3d6:3c0 3f0:3ba 3f1:3c1 3f5:3b5 587:565,582 13a0:13a0 13a1:13a1 13a2:13a2 13a3:13a3 13a4:13a4 13a5:13a5 13a6:13a6 13a7:13a7 13a8:13a8 13a9:13a9 13aa:13aa 13ab:13ab 13ac:13ac 13ad:13ad 13ae:13ae 13af:13af 13b0:13b0 13b1:13b1 13b2:13b2 13b3:13b3 13b4:13b4 13b5:13b5 13b6:13b6 13b7:13b7 13b8:13b8 13b9:13b9 13ba:13ba 13bb:13bb 13bc:13bc 13bd:13bd 13be:13be 13bf:13bf 13c0:13c0 13c1:13c1 13c2:13c2 13c3:13c3 13c4:13c4 13c5:13c5 13c6:13c6 13c7:13c7 13c8:13c8 13c9:13c9 13ca:13ca 13cb:13cb 13cc:13cc 13cd:13cd 13ce:13ce 13cf:13cf 13d0:13d0 13d1:13d1 13d2:13d2 13d3:13d3 13d4:13d4 13d5:13d5 13d6:13d6 13d7:13d7 13d8:13d8 13d9:13d9 13da:13da 13db:13db 13dc:13dc 13dd:13dd 13de:13de 13df:13df 13e0:13e0 13e1:13e1 13e2:13e2 13e3:13e3 13e4:13e4 13e5:13e5 13e6:13e6 13e7:13e7 13e8:13e8 13e9:13e9 13ea:13ea 13eb:13eb 13ec:13ec 13ed:13ed 13ee:13ee 13ef:13ef 13f0:13f0 13f1:13f1 13f2:13f2 13f3:13f3 13f4:13f4 13f5:13f5 13f8:13f0 13f9:13f1 13fa:13f2 13fb:13f3 13fc:13f4 13fd:13f5 1c80:432 1c81:434 1c82:43e 1c83:441 1c84:442 1c85:442 1c86:44a 1c87:463 1c88:a64b 1e96:68,331 1e97:74,308 1e98:77,30a 1e99:79,30a 1e9a:61,2be 1e9b:1e61 1e9e:73,73 1f50:3c5,313 1f52:3c5,313,300 1f54:3c5,313,301 1f56:3c5,313,342 1f80:1f00,3b9 1f81:1f01,3b9 1f82:1f02,3b9 1f83:1f03,3b9 1f84:1f04,3b9 1f85:1f05,3b9 1f86:1f06,3b9 1f87:1f07,3b9 1f88:1f00,3b9 1f89:1f01,3b9 1f8a:1f02,3b9 1f8b:1f03,3b9 1f8c:1f04,3b9 1f8d:1f05,3b9 1f8e:1f06,3b9 1f8f:1f07,3b9 1f90:1f20,3b9 1f91:1f21,3b9 1f92:1f22,3b9 1f93:1f23,3b9 1f94:1f24,3b9 1f95:1f25,3b9 1f96:1f26,3b9 1f97:1f27,3b9 1f98:1f20,3b9 1f99:1f21,3b9 1f9a:1f22,3b9 1f9b:1f23,3b9 1f9c:1f24,3b9 1f9d:1f25,3b9 1f9e:1f26,3b9 1f9f:1f27,3b9 1fa0:1f60,3b9 1fa1:1f61,3b9 1fa2:1f62,3b9 1fa3:1f63,3b9 1fa4:1f64,3b9 1fa5:1f65,3b9 1fa6:1f66,3b9 1fa7:1f67,3b9 1fa8:1f60,3b9 1fa9:1f61,3b9 1faa:1f62,3b9 1fab:1f63,3b9 1fac:1f64,3b9 1fad:1f65,3b9 1fae:1f66,3b9 1faf:1f67,3b9 1fb2:1f70,3b9 1fb3:3b1,3b9 1fb4:3ac,3b9 1fb6:3b1,342 1fb7:3b1,342,3b9 1fbc:3b1,3b9 1fbe:3b9 1fc2:1f74,3b9 1fc3:3b7,3b9 1fc4:3ae,3b9 1fc6:3b7,342 1fc7:3b7,342,3b9 1fcc:3b7,3b9 1fd2:3b9,308,300 1fd3:3b9,308,301 1fd6:3b9,342 1fd7:3b9,308,342 1fe2:3c5,308,300 1fe3:3c5,308,301 1fe4:3c1,313 1fe6:3c5,342 1fe7:3c5,308,342 1ff2:1f7c,3b9 1ff3:3c9,3b9 1ff4:3ce,3b9 1ff6:3c9,342 1ff7:3c9,342,3b9 1ffc:3c9,3b9 ab70:13a0 ab71:13a1 ab72:13a2 ab73:13a3 ab74:13a4 ab75:13a5 ab76:13a6 ab77:13a7 ab78:13a8 ab79:13a9 ab7a:13aa ab7b:13ab ab7c:13ac ab7d:13ad ab7e:13ae ab7f:13af ab80:13b0 ab81:13b1 ab82:13b2 ab83:13b3 ab84:13b4 ab85:13b5 ab86:13b6 ab87:13b7 ab88:13b8 ab89:13b9 ab8a:13ba ab8b:13bb ab8c:13bc ab8d:13bd ab8e:13be ab8f:13bf ab90:13c0 ab91:13c1 ab92:13c2 ab93:13c3 ab94:13c4 ab95:13c5 ab96:13c6 ab97:13c7 ab98:13c8 ab99:13c9 ab9a:13ca ab9b:13cb ab9c:13cc ab9d:13cd ab9e:13ce ab9f:13cf aba0:13d0 aba1:13d1 aba2:13d2 aba3:13d3 aba4:13d4 aba5:13d5 aba6:13d6 aba7:13d7 aba8:13d8 aba9:13d9 abaa:13da abab:13db abac:13dc abad:13dd abae:13de abaf:13df abb0:13e0 abb1:13e1 abb2:13e2 abb3:13e3 abb4:13e4 abb5:13e5 abb6:13e6 abb7:13e7 abb8:13e8 abb9:13e9 abba:13ea abbb:13eb abbc:13ec abbd:13ed abbe:13ee abbf:13ef fb00:66,66 fb01:66,69 fb02:66,6c fb03:66,66,69 fb04:66,66,6c fb05:73,74 fb06:73,74 fb13:574,576 fb14:574,565 fb15:574,56b fb16:57e,576 fb17:574,56d';
+/** Code points that are str.isdigit() but not decimal digits (Nd). */
+const DIGIT_EXTRA = 'b2-b3 b9 1369-1371 19da 2070 2074-2079 2080-2089 2460-2468 2474-247c 2488-2490 24ea 24f5-24fd 24ff 2776-277e 2780-2788 278a-2792 10a40-10a43 10e60-10e68 11052-1105a 1f100-1f10a';
+/** Code points that are str.isnumeric() outside the N categories. */
+const NUMERIC_EXTRA = '3405 3483 382a 3b4d 4e00 4e03 4e07 4e09 4e5d 4e8c 4e94 4e96 4ebf-4ec0 4edf 4ee8 4f0d 4f70 5104 5146 5169 516b 516d 5341 5343-5345 534c 53c1-53c4 56db 58f1 58f9 5e7a 5efe-5eff 5f0c-5f0e 5f10 62fe 634c 67d2 6f06 7396 767e 8086 842c 8cae 8cb3 8d30 9621 9646 964c 9678 96f6 f96b f973 f978 f9b2 f9d1 f9d3 f9fd 20001 20064 200e2 20121 2092a 20983 2098c 2099c 20aea 20afd 20b19 22390 22998 23b1b 2626d 2f890';
+
+function parseMapping(t: string): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const entry of t.split(' ')) {
+    const [cp, to] = entry.split(':');
+    m.set(parseInt(cp!, 16), String.fromCodePoint(...to!.split(',').map((h) => parseInt(h, 16))));
+  }
+  return m;
+}
+
+function parseRanges(t: string): Set<number> {
+  const s = new Set<number>();
+  for (const part of t.split(' ')) {
+    const [a, b] = part.split('-');
+    const lo = parseInt(a!, 16);
+    const hi = parseInt(b ?? a!, 16);
+    for (let c = lo; c <= hi; c++) s.add(c);
+  }
+  return s;
+}
+
+let titleMap: Map<number, string> | undefined;
+let foldMap: Map<number, string> | undefined;
+let digitExtra: Set<number> | undefined;
+let numericExtra: Set<number> | undefined;
+
+const ASCII = /^[\x00-\x7f]*$/;
+const CASED = /\p{Cased}/u;
+const CASE_IGNORABLE = /\p{Case_Ignorable}/u;
+const LOWERCASE = /\p{Lowercase}/u;
+const UPPERCASE = /\p{Uppercase}/u;
+const TITLECASE = /\p{Lt}/u;
+const LETTER = /\p{L}/u;
+const DECIMAL = /\p{Nd}/u;
+const NUMBER = /\p{N}/u;
+const XID_START = /^[\p{XID_Start}_]$/u;
+const XID_CONTINUE = /^\p{XID_Continue}$/u;
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
+/** Whether Python 3.11 knows the character (JavaScript's Unicode has characters added since). */
+function known(ch: string): boolean {
+  return !unassignedInPython(ch.codePointAt(0)!);
+}
+
+/** Lowercase in Python's Unicode 14 and not in JavaScript's, and the other way round. */
+const LOWER_IN_PYTHON = new Set([0x295]);
+const NOT_LOWER_IN_PYTHON = new Set([0x10fc, 0xa7f2, 0xa7f3, 0xa7f4, 0xab69]);
+
+/** Cased: lowercase, uppercase or titlecase (Unicode's definition). */
 function isCased(ch: string): boolean {
-  return CASED.test(ch) || ch.toLowerCase() !== ch.toUpperCase();
+  return CASED.test(ch) ? known(ch) && (isLowerCh(ch) || isUpperCh(ch) || isTitleCh(ch)) : isLowerCh(ch);
+}
+
+function isLowerCh(ch: string): boolean {
+  const cp = ch.codePointAt(0)!;
+  if (LOWERCASE.test(ch)) return known(ch) && !NOT_LOWER_IN_PYTHON.has(cp);
+  return LOWER_IN_PYTHON.has(cp);
+}
+
+function isUpperCh(ch: string): boolean {
+  return UPPERCASE.test(ch) && known(ch);
+}
+
+function isTitleCh(ch: string): boolean {
+  return TITLECASE.test(ch) && known(ch);
+}
+
+/** A JavaScript case mapping of a character, unless Python 3.11 knows neither it nor its result. */
+function mapped(ch: string, m: string): string {
+  if (m === ch || !known(ch)) return ch;
+  for (const c of m) if (!known(c)) return ch;
+  return m;
+}
+
+function upperChar(ch: string): string {
+  return mapped(ch, ch.toUpperCase());
+}
+
+function titleChar(ch: string): string {
+  titleMap ??= parseMapping(TITLE_TABLE);
+  return titleMap.get(ch.codePointAt(0)!) ?? upperChar(ch);
+}
+
+/** CPython's lower_ucs4: the lower case of chars[i], Σ final or not by its context. */
+function lowerAt(chars: string[], i: number): string {
+  const ch = chars[i]!;
+  if (ch !== 'Σ') return mapped(ch, ch.toLowerCase());
+  let j = i - 1;
+  while (j >= 0 && CASE_IGNORABLE.test(chars[j]!)) j--;
+  let final = j >= 0 && isCased(chars[j]!);
+  if (final && i + 1 < chars.length) {
+    let k = i + 1;
+    while (k < chars.length && CASE_IGNORABLE.test(chars[k]!)) k++;
+    final = k === chars.length || !isCased(chars[k]!);
+  }
+  return final ? 'ς' : 'σ';
+}
+
+function lower(s: string): string {
+  if (ASCII.test(s)) return s.toLowerCase();
+  const chars = Array.from(s);
+  let out = '';
+  for (let i = 0; i < chars.length; i++) out += lowerAt(chars, i);
+  return out;
+}
+
+function upper(s: string): string {
+  if (ASCII.test(s)) return s.toUpperCase();
+  let out = '';
+  for (const ch of s) out += upperChar(ch);
+  return out;
+}
+
+function casefold(s: string): string {
+  if (ASCII.test(s)) return s.toLowerCase();
+  foldMap ??= parseMapping(CASEFOLD_TABLE);
+  let out = '';
+  for (const ch of s) out += foldMap.get(ch.codePointAt(0)!) ?? mapped(ch, ch.toLowerCase());
+  return out;
 }
 
 function title(s: string): string {
+  const chars = Array.from(s);
   let out = '';
   let prevCased = false;
-  for (const ch of s) {
-    if (prevCased) out += ch.toLowerCase();
-    else out += ch.length === 1 && TITLE_SPECIAL.has(ch) ? TITLE_SPECIAL.get(ch)! : ch.toUpperCase();
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    out += prevCased ? lowerAt(chars, i) : titleChar(ch);
     prevCased = isCased(ch);
   }
   return out;
 }
 
-const TITLE_SPECIAL = new Map([
-  ['ǆ', 'ǅ'],
-  ['Ǆ', 'ǅ'],
-  ['ǉ', 'ǈ'],
-  ['Ǉ', 'ǈ'],
-  ['ǌ', 'ǋ'],
-  ['Ǌ', 'ǋ'],
-  ['ǳ', 'ǲ'],
-  ['Ǳ', 'ǲ'],
-  ['ß', 'Ss'],
-]);
+function capitalize(s: string): string {
+  const chars = Array.from(s);
+  if (chars.length === 0) return '';
+  let out = titleChar(chars[0]!);
+  for (let i = 1; i < chars.length; i++) out += lowerAt(chars, i);
+  return out;
+}
 
 function swapcase(s: string): string {
+  const chars = Array.from(s);
   let out = '';
-  for (const ch of s) {
-    const u = ch.toUpperCase();
-    out += u !== ch ? u : ch.toLowerCase();
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (isUpperCh(ch)) out += lowerAt(chars, i);
+    else if (isLowerCh(ch)) out += upperChar(ch);
+    else out += ch;
   }
   return out;
 }
 
-function allChars(s: string, re: RegExp): boolean {
-  if (s.length === 0) return false;
-  for (const ch of s) if (!re.test(ch)) return false;
-  return true;
+function isDigitCh(ch: string): boolean {
+  if (DECIMAL.test(ch)) return known(ch);
+  digitExtra ??= parseRanges(DIGIT_EXTRA);
+  return digitExtra.has(ch.codePointAt(0)!);
 }
 
-const ALPHA = /^[\p{L}]$/u;
-const DECIMAL = /^\p{Nd}$/u;
-const DIGIT = /^[\p{Nd}\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u1369-\u1371\u19da\u{10a40}-\u{10a43}\u{1f100}-\u{1f10a}]$/u;
-const NUMERIC = /^[\p{N}\u3007\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u4e03\u516b\u4e5d\u5341\u767e\u5343\u4e07\u5104\u5146\u96f6\u58f9\u8cb3\u53c3\u8086\u4f0d\u9678\u67d2\u634c\u7396\u62fe\u4f70\u4edf]$/u;
-const ALNUM = new RegExp(`^(?:${ALPHA.source.slice(1, -1)}|${NUMERIC.source.slice(1, -1)})$`, 'u');
-const SPACE = new RegExp(`^[${WS}]$`, 'u');
-const IDENT = /^[\p{L}\p{Nl}_\u1885\u1886\u2118\u212e\u309b\u309c][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}_\u00b7\u0387\u1369-\u1371\u19da\u1885\u1886\u2118\u212e\u309b\u309c]*$/u;
+function isNumericCh(ch: string): boolean {
+  if (NUMBER.test(ch)) return known(ch);
+  numericExtra ??= parseRanges(NUMERIC_EXTRA);
+  return numericExtra.has(ch.codePointAt(0)!);
+}
+
+const CHAR_TESTS = {
+  alpha: (ch: string) => LETTER.test(ch) && known(ch),
+  decimal: (ch: string) => DECIMAL.test(ch) && known(ch),
+  digit: isDigitCh,
+  numeric: isNumericCh,
+  alnum: (ch: string) => (LETTER.test(ch) && known(ch)) || isNumericCh(ch),
+  space: (ch: string) => WS_SET.has(ch),
+};
+
+/** Python's str.isX(): not empty and every character passes. */
+function allChars(s: string, test: (ch: string) => boolean): boolean {
+  if (s.length === 0) return false;
+  for (const ch of s) if (!test(ch)) return false;
+  return true;
+}
 
 function isLowerOrUpper(s: string, lower: boolean): boolean {
   let cased = false;
   for (const ch of s) {
-    const up = ch.toUpperCase();
-    const lo = ch.toLowerCase();
-    if (lower ? /\p{Lu}|\p{Lt}/u.test(ch) : /\p{Ll}|\p{Lt}/u.test(ch)) return false;
-    if (up !== lo || CASED.test(ch)) cased = true;
+    if (lower ? isUpperCh(ch) || isTitleCh(ch) : isLowerCh(ch) || isTitleCh(ch)) return false;
+    if (!cased && (lower ? isLowerCh(ch) : isUpperCh(ch))) cased = true;
   }
   return cased;
 }
@@ -306,17 +445,31 @@ function isTitle(s: string): boolean {
   let cased = false;
   let prevCased = false;
   for (const ch of s) {
-    if (/\p{Lu}|\p{Lt}/u.test(ch)) {
+    if (isUpperCh(ch) || isTitleCh(ch)) {
       if (prevCased) return false;
       prevCased = true;
       cased = true;
-    } else if (/\p{Ll}/u.test(ch)) {
+    } else if (isLowerCh(ch)) {
       if (!prevCased) return false;
       prevCased = true;
       cased = true;
     } else prevCased = false;
   }
   return cased;
+}
+
+function isIdentifier(s: string): boolean {
+  let first = true;
+  for (const ch of s) {
+    if (!(first ? XID_START : XID_CONTINUE).test(ch) || !known(ch)) return false;
+    first = false;
+  }
+  return !first;
+}
+
+function isPrintable(s: string): boolean {
+  for (const ch of s) if (ch !== ' ' && (NOT_PRINTABLE.test(ch) || !known(ch))) return false;
+  return true;
 }
 
 function affix(name: string, s: string, pos: unknown[], kw: Map<string, unknown> | undefined, end: boolean): boolean {
@@ -491,13 +644,8 @@ function noArgs(name: string, fn: (s: string) => unknown): Method<string> {
 }
 
 const STR_METHODS: Record<string, Method<string>> = {
-  capitalize: noArgs('capitalize', (s) => {
-    const chars = codePoints(s);
-    if (chars.length === 0) return '';
-    const first = chars[0]!;
-    return (TITLE_SPECIAL.get(first) ?? first.toUpperCase()) + chars.slice(1).join('').toLowerCase();
-  }),
-  casefold: noArgs('casefold', (s) => s.toLowerCase().replace(/ß/g, 'ss').replace(/ς/g, 'σ')),
+  capitalize: noArgs('capitalize', capitalize),
+  casefold: noArgs('casefold', casefold),
   center: (s, pos, kw) => justify('center', s, pos, kw, 'c'),
   count: (s, pos, kw) => {
     arity('str.count', pos, kw, 1, 3, 'at');
@@ -512,21 +660,21 @@ const STR_METHODS: Record<string, Method<string>> = {
     return strFormatMap(s, pos[0]);
   },
   index: (s, pos, kw) => find('index', s, pos, kw, false, true),
-  isalnum: noArgs('isalnum', (s) => allChars(s, ALNUM)),
-  isalpha: noArgs('isalpha', (s) => allChars(s, ALPHA)),
+  isalnum: noArgs('isalnum', (s) => allChars(s, CHAR_TESTS.alnum)),
+  isalpha: noArgs('isalpha', (s) => allChars(s, CHAR_TESTS.alpha)),
   isascii: noArgs('isascii', (s) => /^[\x00-\x7f]*$/.test(s)),
-  isdecimal: noArgs('isdecimal', (s) => allChars(s, DECIMAL)),
-  isdigit: noArgs('isdigit', (s) => allChars(s, DIGIT)),
-  isidentifier: noArgs('isidentifier', (s) => IDENT.test(s)),
+  isdecimal: noArgs('isdecimal', (s) => allChars(s, CHAR_TESTS.decimal)),
+  isdigit: noArgs('isdigit', (s) => allChars(s, CHAR_TESTS.digit)),
+  isidentifier: noArgs('isidentifier', isIdentifier),
   islower: noArgs('islower', (s) => isLowerOrUpper(s, true)),
-  isnumeric: noArgs('isnumeric', (s) => allChars(s, NUMERIC)),
-  isprintable: noArgs('isprintable', (s) => !/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u.test(s.replace(/ /g, ''))),
-  isspace: noArgs('isspace', (s) => allChars(s, SPACE)),
+  isnumeric: noArgs('isnumeric', (s) => allChars(s, CHAR_TESTS.numeric)),
+  isprintable: noArgs('isprintable', isPrintable),
+  isspace: noArgs('isspace', (s) => allChars(s, CHAR_TESTS.space)),
   istitle: noArgs('istitle', isTitle),
   isupper: noArgs('isupper', (s) => isLowerOrUpper(s, false)),
   join,
   ljust: (s, pos, kw) => justify('ljust', s, pos, kw, 'l'),
-  lower: noArgs('lower', (s) => s.toLowerCase()),
+  lower: noArgs('lower', lower),
   lstrip: (s, pos, kw) => strip(s, stripChars('lstrip', pos, kw), true, false),
   partition: (s, pos, kw) => partition(s, pos, kw, false),
   removeprefix: (s, pos, kw) => {
@@ -553,7 +701,7 @@ const STR_METHODS: Record<string, Method<string>> = {
   swapcase: noArgs('swapcase', swapcase),
   title: noArgs('title', title),
   translate,
-  upper: noArgs('upper', (s) => s.toUpperCase()),
+  upper: noArgs('upper', upper),
   zfill,
 };
 

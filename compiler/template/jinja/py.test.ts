@@ -75,7 +75,8 @@ type Case =
   | { op: 'fmt'; a: string; args: V[]; kw?: Record<string, V> }
   | { op: 'format'; a: V; spec: string }
   | { op: 'getattr'; a: V; name: string }
-  | { op: 'getitem'; a: V; key: V };
+  | { op: 'getitem'; a: V; key: V }
+  | { op: 'charmap'; a: string; m: string };
 
 /** What one side did: a value (str, repr, type name), a set (sorted reprs), an Undefined, a callable, or an error. */
 type Outcome =
@@ -148,6 +149,7 @@ def run(c):
     if op == 'format': return format(a, c['spec'])
     if op == 'getattr': return env.getattr(a, c['name'])
     if op == 'getitem': return env.getitem(a, dec(c['key']))
+    if op == 'charmap': return '\x1f'.join(str(getattr(ch, c['m'])()) for ch in a)
     raise Exception('bad op ' + op)
 
 res = []
@@ -259,6 +261,8 @@ function runTxCase(c: Case): { value: unknown; after?: unknown } {
       return { value: getAttr(dec(c.a), c.name) };
     case 'getitem':
       return { value: getItem(dec(c.a), dec(c.key)) };
+    case 'charmap':
+      return { value: [...c.a].map((ch) => pyStr((getAttr(ch, c.m) as () => unknown)())).join('\x1f') };
     default:
       throw new Error('bad case');
   }
@@ -296,6 +300,17 @@ function differential(cases: Case[]): { diffs: string[]; compared: number; skipp
     compared++;
     const got = runTx(c);
     if (JSON.stringify(got) !== JSON.stringify(want)) {
+      if (c.op === 'charmap' && 'str' in want && 'str' in got) {
+        // Name the characters that differ.
+        const w = want.str.split('\x1f');
+        const g = got.str.split('\x1f');
+        const chars = [...c.a];
+        const bad = chars.flatMap((ch, k) =>
+          w[k] === g[k] ? [] : [`U+${ch.codePointAt(0)!.toString(16)} python ${JSON.stringify(w[k])} tx ${JSON.stringify(g[k])}`],
+        );
+        diffs.push(`${c.m}: ${bad.slice(0, 12).join('; ')}${bad.length > 12 ? ` (+${bad.length - 12})` : ''}`);
+        return;
+      }
       diffs.push(`${JSON.stringify(c)}\n    python: ${JSON.stringify(want)}\n    tx:     ${JSON.stringify(got)}`);
     }
   });
@@ -591,6 +606,25 @@ function markupCases(): Case[] {
   return out;
 }
 
+/** Every code point (by chunks) through repr and the str methods that depend on Unicode's tables. */
+function unicodeCases(): Case[] {
+  const out: Case[] = [];
+  const methods = ['isalpha', 'isdigit', 'isdecimal', 'isnumeric', 'isspace', 'isalnum', 'isidentifier', 'isprintable', 'islower', 'isupper', 'istitle', 'lower', 'upper', 'title', 'casefold', 'swapcase', 'capitalize'];
+  const chunk = 512;
+  const ranges: [number, number][] = [[0, 0x33480], [0xe0000, 0xe0200], [0xf0000, 0xf0010], [0x10fff0, 0x110000]];
+  for (const [lo, hi] of ranges) {
+    for (let c = lo; c < hi; c += chunk) {
+      let a = '';
+      for (let x = c; x < Math.min(hi, c + chunk); x++) a += String.fromCodePoint(x);
+      out.push({ op: 'repr', a });
+      // Ideographs and Hangul syllables have no case: only their classes are tested there.
+      const caseless = (c >= 0x3400 && c < 0xa000) || (c >= 0xac00 && c < 0xd7a4) || c >= 0x20000;
+      for (const m of methods) if (!caseless || m.startsWith('is')) out.push({ op: 'charmap', a, m });
+    }
+  }
+  return out;
+}
+
 function run(cases: Case[]): void {
   const { diffs, compared, skipped } = differential(cases);
   if (process.env['TX_PY_DIFF_VERBOSE']) console.log(`${compared} cases compared, ${skipped} skipped (big ints / complex results)`);
@@ -606,6 +640,7 @@ describe('Python value semantics, differential against python3', () => {
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
   it('str methods', () => run(strMethodCases()));
+  it('every code point: repr and the Unicode-table str methods (Python 3.11 knows Unicode 14)', () => run(unicodeCases()));
   it('Markup (markupsafe): escaping +, %, repr', () => run(markupCases()));
   it('random floats: repr, format specs, **, %, //, /', () => run(randomCases()));
   it('format(), str.format and % formatting', () => run(formatCases()));
