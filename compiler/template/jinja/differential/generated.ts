@@ -660,6 +660,35 @@ export function generatedCases(): Case[] {
     }
   }
 
+  // ------------------------------------------------------------------ str method x receiver matrix
+  const receivers = ["''", "'abc'", "'ABC'", "'Hello World'", "'  x  '", "'ß'", "'ǅ'", "'İ'", "'ﬁ'", "'ΣΑΣ'", "'straße'", "'123'", "'١٢٣'",
+    "'½'", "'a1 b2'", "'hello_world-foo'", "\"they're\"", "'\\t\\n'", "'MiXeD cAsE'", "'x\\u0301y'"];
+  const noArgMethods = ['upper', 'lower', 'title', 'capitalize', 'swapcase', 'casefold', 'strip', 'lstrip', 'rstrip', 'split', 'splitlines',
+    'isdigit', 'isalpha', 'isalnum', 'isspace', 'islower', 'isupper', 'istitle', 'isnumeric', 'isdecimal'];
+  for (const m of noArgMethods) {
+    add(`smatrix:${m}`, receivers.map((r) => `{{ ${r}.${m}() }}`).join('|'));
+  }
+  exprs('sargs', [
+    "'a,b,,c'.split(',', 1)", "'a,b,,c'.split(',', -1)", "'a,b,,c'.split(',', 0)", "'a b c'.split(none, 1)", "'a,b'.split(sep=',')",
+    "'a,b,c'.rsplit(',', maxsplit=1)", "'  a  '.strip(' a')", "'xyxzx'.lstrip('xy')", "'abc'.rstrip('')", "'aaa'.replace('a', 'b', 0)",
+    "'aaa'.replace('a', 'b', -1)", "'aaa'.replace('a', '')", "'abcabc'.find('c', 3)", "'abcabc'.find('c', -2)", "'abcabc'.find('c', 0, 2)",
+    "'abcabc'.rfind('a', 0, 3)", "'abcabc'.count('a', 1)", "'abcabc'.index('c', 3, 6)", "'abc'.startswith('b', 1)", "'abc'.startswith('b', 1, 1)",
+    "'abc'.endswith(('x', 'c'))", "'abc'.endswith('b', 0, 2)", "'abc'.center(2)", "'abc'.center(-1)", "'abc'.ljust(7, 'é')", "'abc'.rjust(5, '0')",
+    "'abc'.center(6, '-')", "'abc'.center(7, '-')", "'7'.zfill(-3)", "'+7'.zfill(4)", "'abc'.zfill(5)", "'a=b=c'.partition('=')",
+    "'a=b=c'.rpartition('=')", "'abc'.partition('')", "','.join(['a'])", "','.join('')", "'ab'.join(['1', '2', '3'])", "'x'.join([1, 2])",
+    "'abc'.split('')", "'abc'.count('', 1)", "'aaaa'.count('aa')", "'abc'.find('')", "'abc'.rfind('')", "'a\\tb\\tc'.expandtabs()",
+    "'abc'.title().swapcase()", "'hello world'.split(' ', 1)[1].upper()", "'%s'.join(['a', 'b'])", "'a b'.split(' ') == ['a', 'b']",
+  ]);
+
+  // ------------------------------------------------------------------ format spec matrices
+  const fmtValues = ['0', '42', '-42', '3.14159', '-0.5', '1e20', '1234567.891', "'abc'", 'true', 'none'];
+  const formatSpecs = ['', '5', '<5', '>5', '^5', '*^7', '+', ' ', '05', ',', '_', '.2f', '.0f', '.3e', '.2%', 'x', 'X', '#x', 'o', 'b',
+    'c', 'g', '.3g', 'G', 'n', 's', '10.4s', 'd', '=+8', '>+10.2f'];
+  for (const spec of formatSpecs) add('fspec', fmtValues.map((v) => `{{ '{:${spec}}'.format(${v}) }}`).join('|'));
+  const percentSpecs = ['%s', '%r', '%a', '%d', '%i', '%5d', '%-5d', '%05d', '%+d', '% d', '%x', '%X', '%#x', '%o', '%e', '%E', '%f',
+    '%.2f', '%10.3f', '%-10.1f|', '%g', '%G', '%.3g', '%c', '%5s', '%-5s|', '%.1s', '%%'];
+  for (const spec of percentSpecs) for (const v of fmtValues) add('pspec', `{{ '${spec}' % (${v},) }}`);
+
   // ------------------------------------------------------------------ operator x operand matrix
   const operands = ['0', '1', '-3', '2.5', 'true', 'none', "''", "'ab'", '[1, 2]', '(1,)', "{'a': 1}"];
   const operators = ['+', '-', '*', '/', '//', '%', '**', '==', '!=', '<', '>=', 'in', 'not in', '~', 'and', 'or'];

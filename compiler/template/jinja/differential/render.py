@@ -19,10 +19,14 @@ Values in "context" use the codec of codec.ts ({"$float": 1.0}, {"$tuple": [...]
 {"$set": [...]}, {"$dict": [[k, v], ...]}, {"$obj": {...}}; a plain JSON object is a dict).
 
 The stubs (adapter, api, load_result, target, execute, exceptions, model, this, ref, source,
-config, var) are
-mirrored one for one by stubs.ts; keep both tiny and identical.
+config, var) are mirrored one for one by stubs.ts; keep both tiny and identical.
+
+One process reads the whole corpus; after the imports and the packages it renders the cases in
+forked workers (one per core, at most 4; TX_DIFF_WORKERS=1 renders them in this process). A
+template is compiled once per worker, through dbt's get_template. Each result carries "ms".
 """
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -271,18 +275,34 @@ def render_case(case):
         return {"type": "case", "id": case["id"], "ok": False, "error": type(e).__name__, "message": str(e)[:500]}
 
 
+def timed_render(case):
+    t0 = time.perf_counter()
+    res = render_case(case)
+    res["ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    return res
+
+
 def main():
+    # Packages first (every case may use them), then the cases. The cases are rendered by forked
+    # workers (one per core, at most 4) that share everything imported and loaded so far; the
+    # results come back in input order.
+    cases = []
     for line in sys.stdin:
         line = line.strip()
         if not line:
             continue
         msg = json.loads(line)
         if msg["type"] == "package":
-            res = load_package(msg)
+            _out.write(json.dumps(load_package(msg), ensure_ascii=False) + "\n")
         else:
-            t0 = time.perf_counter()
-            res = render_case(msg)
-            res["ms"] = round((time.perf_counter() - t0) * 1000, 2)
+            cases.append(msg)
+    workers = max(1, min(4, os.cpu_count() or 1, int(os.environ.get("TX_DIFF_WORKERS", "4"))))
+    if workers == 1 or len(cases) < 200:
+        results = map(timed_render, cases)
+    else:
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        results = pool.imap(timed_render, cases, chunksize=64)
+    for res in results:
         _out.write(json.dumps(res, ensure_ascii=False) + "\n")
     _out.flush()
 
