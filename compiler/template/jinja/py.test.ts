@@ -33,6 +33,7 @@ import {
   neg,
   pos,
   pow,
+  PySlice,
   pyRepr,
   pyStr,
   sliceOf,
@@ -56,7 +57,9 @@ type V =
   | { d: [V, V][] }
   | { o: Record<string, V> }
   | { s: V[] }
-  | { m: string };
+  | { m: string }
+  | { fn: 'len' | 'str' | 'neg' | 'lower' }
+  | { slice: [V, V, V] };
 
 const f = (x: string | number): V => ({ f: String(x) });
 const t = (...xs: V[]): V => ({ t: xs });
@@ -64,6 +67,8 @@ const d = (...kv: [V, V][]): V => ({ d: kv });
 const o = (x: Record<string, V>): V => ({ o: x });
 const s = (...xs: V[]): V => ({ s: xs });
 const m = (x: string): V => ({ m: x });
+const fn = (name: 'len' | 'str' | 'neg' | 'lower'): V => ({ fn: name });
+const sl = (a: V, b: V, c: V): V => ({ slice: [a, b, c] });
 
 type Case =
   | { op: 'str' | 'repr' | 'bool' | 'len' | 'iter' | 'neg' | 'pos'; a: V }
@@ -101,6 +106,8 @@ def dec(v):
         if 'o' in v: return {k: dec(x) for k, x in v['o'].items()}
         if 's' in v: return set(dec(x) for x in v['s'])
         if 'm' in v: return markupsafe.Markup(v['m'])
+        if 'fn' in v: return {'len': len, 'str': str, 'neg': lambda x: -x, 'lower': lambda x: x.lower()}[v['fn']]
+        if 'slice' in v: return slice(*dec(v['slice']))
     return v
 
 def big(r):
@@ -189,9 +196,22 @@ function dec(v: V): unknown {
     if ('o' in v) return Object.fromEntries(Object.entries(v.o).map(([k, x]) => [k, dec(x)]));
     if ('s' in v) return makeSet(v.s.map(dec));
     if ('m' in v) return new Markup(v.m);
+    if ('fn' in v) return HOST_FNS[v.fn];
+    if ('slice' in v) return new PySlice(dec(v.slice[0]), dec(v.slice[1]), dec(v.slice[2]));
   }
   return v;
 }
+
+const HOST_FNS: Record<string, (x: unknown) => unknown> = {
+  len: (x) => len(x),
+  str: (x) => pyStr(x),
+  neg: (x) => neg(x),
+  lower: (x) => {
+    const f = getAttr(x, 'lower');
+    if (typeof f !== 'function') throw new PyError('AttributeError', `'${typeName(x)}' object has no attribute 'lower'`);
+    return (f as () => unknown)();
+  },
+};
 
 const BIN: Record<string, (a: unknown, b: unknown) => unknown> = {
   '+': add,
@@ -625,6 +645,50 @@ function unicodeCases(): Case[] {
   return out;
 }
 
+/** Dict keys (1 == 1.0 == True), nested equality and order, sort keys, slices by getitem, views. */
+function structureCases(): Case[] {
+  const out: Case[] = [];
+  const dicts: V[] = [
+    d([1, 'a'], [f('1.0'), 'b'], [true, 'c']),
+    d([0, 'z'], [false, 'f'], [f('-0.0'), 'n']),
+    d([t(1, 2), 'x'], [t(f('1.0'), 2), 'y']),
+    d(['a', 1], ['b', 2]),
+    d(['b', 2], ['a', 1]),
+    d([null, 'none'], ['', 'empty']),
+  ];
+  for (const a of dicts) {
+    out.push({ op: 'repr', a }, { op: 'len', a }, { op: 'iter', a });
+    for (const key of [1, f('1.0'), true, 0, false, t(1, 2), t(1, f('2.0')), null, '', 'a', [1], d(), s()] as V[]) {
+      out.push({ op: 'getitem', a, key }, { op: 'in', a: key, b: a }, { op: 'call', a, m: 'get', args: [key] });
+    }
+    for (const b of dicts) out.push({ op: 'eq', a, b });
+  }
+  out.push({ op: 'repr', a: d([[1], 2]) }, { op: 'repr', a: s([1]) }, { op: 'repr', a: s(1, f('1.0'), true, 2) }, { op: 'len', a: s(0, false, f('0.0')) });
+  const nested: V[] = [[1, [2, 3]], [1, [2, 4]], [1, [2]], [f('1.0'), [2, f('3.0')]], t(1, t(2, 3)), t(1, t(2, 'x')), [], t(), ['a', 1], ['a', 'b'], [null], [[]], s(1, 2), s(1), s(1, 2, 3), s(4)];
+  for (const a of nested) {
+    for (const b of nested) {
+      out.push({ op: 'eq', a, b });
+      for (const o of ['<', '<=', '>', '>='] as const) out.push({ op: 'cmp', o, a, b });
+    }
+  }
+  const sortable: V[] = [['b', 'A', 'c', 'a'], [3, f('1.5'), true, 0, -2], [[2, 1], [1, 9], [1, 2, 3], []], [t(1, 'b'), t(1, 'a'), t(0, 'z')], ['ab', 'a', 'abc', ''], [1, 'a'], [null, null]];
+  for (const a of sortable) {
+    out.push({ op: 'call', a, m: 'sort', args: [] }, { op: 'call', a, m: 'sort', args: [], kw: { reverse: true } });
+    for (const key of [fn('len'), fn('str'), fn('neg'), fn('lower')]) {
+      out.push({ op: 'call', a, m: 'sort', args: [], kw: { key } }, { op: 'call', a, m: 'sort', args: [], kw: { key, reverse: true } });
+    }
+  }
+  const seqs: V[] = ['abcdef', [1, 2, 3, 4], t(1, 2, 3), '日本😀x'];
+  for (const a of seqs) {
+    for (const key of [sl(1, 3, null), sl(null, null, -1), sl(-2, null, null), sl(null, null, 2), sl('a', null, null), sl(null, null, 0)]) out.push({ op: 'getitem', a, key });
+  }
+  for (const a of [5, null, d(['a', 1])]) out.push({ op: 'getitem', a, key: sl(1, 2, null) });
+  const dd = d(['a', 1], ['b', t(1, 2)]);
+  for (const m2 of ['keys', 'values', 'items']) out.push({ op: 'call', a: dd, m: m2, args: [] });
+  for (const x of ['a', 1, t('a', 1), t('b', t(1, 2)), 'zz'] as V[]) out.push({ op: 'in', a: x, b: dd });
+  return out;
+}
+
 function run(cases: Case[]): void {
   const { diffs, compared, skipped } = differential(cases);
   if (process.env['TX_PY_DIFF_VERBOSE']) console.log(`${compared} cases compared, ${skipped} skipped (big ints / complex results)`);
@@ -640,6 +704,7 @@ describe('Python value semantics, differential against python3', () => {
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
   it('str methods', () => run(strMethodCases()));
+  it('dict keys, nested ==/<, sort keys, slices through getitem', () => run(structureCases()));
   it('every code point: repr and the Unicode-table str methods (Python 3.11 knows Unicode 14)', () => run(unicodeCases()));
   it('Markup (markupsafe): escaping +, %, repr', () => run(markupCases()));
   it('random floats: repr, format specs, **, %, //, /', () => run(randomCases()));
