@@ -95,9 +95,25 @@ function numericAbbr(offsetSecs: number): string {
   return `${sign}${String(h).padStart(2, '0')}${m ? String(m).padStart(2, '0') : ''}`;
 }
 
+/** Intl only names zones' abbreviations from about 1970 on; these instants stand in for earlier ones. */
+const REFERENCE_MS = [2024, 2010, 1995, 1980].flatMap((y) => [Date.UTC(y, 0, 15), Date.UTC(y, 6, 15)]);
+
 function abbreviationAt(zone: string, epochMs: number, offsetSecs: number, isDst: boolean): string {
   const table = ABBREVIATIONS[zone];
   if (table) return table[isDst ? 1 : 0];
+  const name = intlAbbreviation(zone, epochMs, offsetSecs);
+  if (name !== null) return name;
+  if (epochMs < Date.UTC(1970, 0, 1)) {
+    for (const ref of REFERENCE_MS) {
+      if (offsetSecondsAt(zone, ref) !== offsetSecs) continue;
+      const refName = intlAbbreviation(zone, ref, offsetSecs);
+      if (refName !== null) return refName;
+    }
+  }
+  return numericAbbr(offsetSecs);
+}
+
+function intlAbbreviation(zone: string, epochMs: number, offsetSecs: number): string | null {
   if (!NUMERIC.has(zone)) {
     for (const loc of NAME_LOCALES) {
       const key = `${loc}|${zone}`;
@@ -110,7 +126,7 @@ function abbreviationAt(zone: string, epochMs: number, offsetSecs: number, isDst
       if (/^[A-Z]{2,5}$/.test(name) && (name !== 'GMT' || offsetSecs === 0) && name !== 'UTC') return name;
     }
   }
-  return numericAbbr(offsetSecs);
+  return null;
 }
 
 /** pytz rounds offsets to whole minutes (only LMT has seconds in tzdata). */
