@@ -673,6 +673,7 @@ function repeatCount(n: unknown): number | undefined {
 }
 
 function repeatSeq(seq: unknown, n: number): unknown {
+  if (n > 0 && n * len(seq) > 2 ** 28) throw new PyError('MemoryError', '');
   if (typeof seq === 'string') return n <= 0 ? '' : seq.repeat(n);
   if (seq instanceof Markup) return new Markup(n <= 0 ? '' : seq.value.repeat(n));
   const arr = seq as unknown[];
@@ -759,7 +760,16 @@ export function sub(a: unknown, b: unknown): unknown {
 function intMul(a: number, b: number): number {
   const r = a * b;
   if (Number.isSafeInteger(r)) return r;
+  if (!Number.isFinite(r)) throw intTooLarge();
   return Number(BigInt(a) * BigInt(b));
+}
+
+/**
+ * tx's ints are doubles: exact to 2**53, approximate beyond, and none past 1.8e308 (where Python
+ * would go on with a bigger int).
+ */
+function intTooLarge(): PyError {
+  return new PyError('OverflowError', 'int too large for tx (it holds ints up to about 1.8e308)');
 }
 
 /** Python's a * b. */
@@ -873,7 +883,8 @@ function intPow(x: number, y: number): number {
     }
     return r;
   }
-  if (y > 4096 || !Number.isFinite(r)) return r;
+  if (!Number.isFinite(r)) throw intTooLarge();
+  if (y > 4096) return r;
   return Number(BigInt(x) ** BigInt(y));
 }
 
@@ -1275,8 +1286,15 @@ function isUnsafe(name: string): boolean {
 
 /** jinja2's (sandboxed) Environment.getattr: `obj.name` — the attribute, else the item. */
 export function getAttr(obj: unknown, name: string): unknown {
+  if (isUnsafe(name)) {
+    if (obj instanceof Undefined) throw undefinedError(obj);
+    if (DUNDERS.has(name)) return unsafeUndefined(obj, name);
+  } else if (isPlainObject(obj) && Object.prototype.hasOwnProperty.call(obj, name)) {
+    // The hot path: a host object's own property.
+    const v = obj[name];
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
+  }
   if (obj instanceof Undefined) throw undefinedError(obj);
-  if (isUnsafe(name) && DUNDERS.has(name)) return unsafeUndefined(obj, name);
   if (obj instanceof Map) {
     // A dict's method wins over a key of the same name.
     const m = methodOf(obj, name);
