@@ -138,7 +138,7 @@ class TxSide {
     const wanted = c.packages ?? [];
     if (wanted.length > 0 || c.stubs) {
       const namespaces: Namespaces = new Map();
-      Object.assign(ctx, stubContext(namespaces));
+      Object.assign(ctx, stubContext(namespaces, c.toplevel ?? []));
       const modules = new Map<Template, Record<string, unknown>>();
       for (const pkg of wanted) {
         const ns = new Map<string, unknown>();

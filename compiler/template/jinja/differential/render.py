@@ -146,14 +146,17 @@ def load_result(name):
 
 
 class Adapter:
-    """adapter.dispatch resolves `duckdb__name`, then `default__name`, in the macro namespace
-    (the package named), then in the `dbt` package; adapter.quote double-quotes."""
+    """adapter.dispatch resolves `duckdb__name`, then `default__name`, in the root project (the
+    case's "toplevel" packages), then in the macro namespace named, then in the `dbt` package, as
+    dbt searches [root project, namespace] for a package's namespace; adapter.quote
+    double-quotes."""
 
-    def __init__(self, packages):
+    def __init__(self, packages, root):
         self._packages = packages
+        self._root = root
 
     def dispatch(self, macro_name, macro_namespace=None):
-        for pkg in [macro_namespace or "dbt", "dbt"]:
+        for pkg in self._root + [macro_namespace or "dbt", "dbt"]:
             ns = self._packages.get(pkg, {})
             for prefix in ("duckdb__", "default__"):
                 if prefix + macro_name in ns:
@@ -169,9 +172,9 @@ class Adapter:
         return "duckdb"
 
 
-def stub_context(packages):
+def stub_context(packages, root):
     return {
-        "adapter": Adapter(packages),
+        "adapter": Adapter(packages, root),
         "api": {"Column": {"translate_type": translate_type, "numeric_type": numeric_type}},
         "load_result": load_result,
         "target": {"type": "duckdb", "name": "dev", "database": "db", "schema": "main", "threads": 1, "profile_name": "tx"},
@@ -221,7 +224,7 @@ def build_context(case):
     wanted = case.get("packages") or []
     if wanted or case.get("stubs"):
         namespaces = {}
-        ctx.update(stub_context(namespaces))
+        ctx.update(stub_context(namespaces, list(case.get("toplevel") or [])))
         for pkg in wanted:
             ns = {}
             for path, src, names in PACKAGES[pkg]:

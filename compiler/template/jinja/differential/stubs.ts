@@ -44,13 +44,17 @@ function relation(database: string, schema: string, identifier: string): Map<str
   return m;
 }
 
-export function stubContext(packages: Namespaces): Record<string, unknown> {
+/**
+ * adapter.dispatch resolves `duckdb__name`, then `default__name`, in the root project (`root`: the
+ * case's top-level packages), then in the macro namespace named, then in the `dbt` package.
+ */
+export function stubContext(packages: Namespaces, root: readonly string[]): Record<string, unknown> {
   const adapter = {
     dispatch: (...args: unknown[]): unknown => {
       const { pos, kw } = splitArgs(args);
       const macroName = String(arg(pos, kw, 0, 'macro_name'));
       const namespace = arg(pos, kw, 1, 'macro_namespace');
-      for (const pkg of [typeof namespace === 'string' && namespace !== '' ? namespace : 'dbt', 'dbt']) {
+      for (const pkg of [...root, typeof namespace === 'string' && namespace !== '' ? namespace : 'dbt', 'dbt']) {
         const ns = packages.get(pkg) ?? new Map<string, unknown>();
         for (const prefix of ['duckdb__', 'default__']) {
           if (ns.has(prefix + macroName)) return ns.get(prefix + macroName);
