@@ -866,9 +866,14 @@ function makeAttrGetter(attribute: unknown, lower: boolean, dflt: unknown = null
   };
 }
 
+/**
+ * make_multi_attrgetter: a list of the comma-separated attributes' values. With one attribute
+ * (or none) the key is that value itself, to be compared with pySorted's eqFirst.
+ */
 function makeMultiAttrGetter(attribute: unknown, lower: boolean): Getter {
   const split = typeof attribute === 'string' ? attribute.split(',') : [attribute];
   const parts = split.map(attributeParts);
+  if (parts.length === 1) return makeAttrGetter(attribute, lower);
   return (item) => {
     const out: unknown[] = new Array(parts.length);
     for (let i = 0; i < parts.length; i++) {
@@ -886,7 +891,7 @@ function sortedReverse(reverse: unknown): boolean {
 }
 
 /** Python's sorted(items, key=key, reverse=reverse): stable, only `<` between keys. */
-function pySorted(items: Iterable<unknown>, key: Getter | null, reverse: boolean): unknown[] {
+function pySorted(items: Iterable<unknown>, key: Getter | null, reverse: boolean, eqFirst = false): unknown[] {
   const list = Array.from(items);
   if (list.length < 2) {
     if (key && list.length === 1) key(list[0]);
@@ -894,15 +899,43 @@ function pySorted(items: Iterable<unknown>, key: Getter | null, reverse: boolean
   }
   const keys = key ? list.map(key) : list;
   const idx = list.map((_, i) => i);
-  const lt = (a: number, b: number): number => {
-    const ka = keys[a];
-    const kb = keys[b];
-    if (compare('<', ka, kb)) return -1;
-    if (compare('<', kb, ka)) return 1;
-    return 0;
-  };
-  idx.sort(reverse ? (a, b) => lt(b, a) : lt);
+  let cmp: (a: number, b: number) => number;
+  const kind = keyKind(keys);
+  if (kind === 'str') {
+    const ks = keys as string[];
+    cmp = (a, b) => (ks[a]! < ks[b]! ? -1 : ks[a]! > ks[b]! ? 1 : 0);
+  } else if (kind === 'num') {
+    const ks = keys.map((k) => (k instanceof PyFloat ? k.value : (k as number)));
+    cmp = (a, b) => ks[a]! - ks[b]!;
+  } else {
+    // A key that was a one-item list compares as Python's lists do: == first, then <.
+    const lt = eqFirst
+      ? (x: unknown, y: unknown): boolean => x !== y && !eq(x, y) && compare('<', x, y)
+      : (x: unknown, y: unknown): boolean => compare('<', x, y);
+    cmp = (a, b) => (lt(keys[a], keys[b]) ? -1 : lt(keys[b], keys[a]) ? 1 : 0);
+  }
+  idx.sort(reverse ? (a, b) => cmp(b, a) : cmp);
   return idx.map((i) => list[i]);
+}
+
+const SURROGATE_ANY = /[\uD800-\uDFFF]/;
+
+/** 'str' when every key is a str without surrogates (UTF-16 order is then code point order),
+ *  'num' when every key is an int or a non-NaN float, else 'any'. */
+function keyKind(keys: readonly unknown[]): 'str' | 'num' | 'any' {
+  const k0 = keys[0];
+  if (typeof k0 === 'string') {
+    for (const k of keys) if (typeof k !== 'string' || SURROGATE_ANY.test(k)) return 'any';
+    return 'str';
+  }
+  if (typeof k0 === 'number' || k0 instanceof PyFloat) {
+    for (const k of keys) {
+      const n = typeof k === 'number' ? k : k instanceof PyFloat ? k.value : NaN;
+      if (n !== n) return 'any';
+    }
+    return 'num';
+  }
+  return 'any';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1884,7 +1917,7 @@ function doSort(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<st
     kwargs,
   );
   const key = makeMultiAttrGetter(attribute, !truthy(caseSensitive));
-  return pySorted(iterate(v), key, sortedReverse(reverse));
+  return pySorted(iterate(v), key, sortedReverse(reverse), true);
 }
 
 function doString(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
