@@ -956,7 +956,10 @@ function isIterator(x: unknown): boolean {
 // ---------------------------------------------------------------------------------------------
 // json.dumps(sort_keys=True) as jinja2's tojson calls it
 
+const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 function jsonString(s: string): string {
+  if (JSON_PLAIN.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -1014,11 +1017,7 @@ function jsonDumps(value: unknown, indent: string | null): string {
     } else {
       [open, close] = ['{', '}'];
       const entries: [unknown, unknown][] = x instanceof Map ? [...x] : Object.entries(x as Record<string, unknown>);
-      const sorted = pySorted(
-        entries.map((e) => makeTuple([e[0], e[1]])),
-        (e) => (e as unknown[])[0],
-        false,
-      ) as unknown[][];
+      const sorted = pySorted(entries, (e) => (e as unknown[])[0], false) as [unknown, unknown][];
       parts = [];
       for (const [k, v] of sorted) {
         const ks = jsonKey(k);
@@ -1692,15 +1691,19 @@ function* mapGen(env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<st
     if (args.length === 0) throw filterArgumentError('map requires a filter argument');
     const name = args[0];
     const rest = args.slice(1);
-    func = (item) => callFilter(env, name, item, rest, kwargs);
+    let f: FilterFn | undefined;
+    func = (item) => {
+      f ??= lookupFilter(env, name);
+      return f(env, item, rest, kwargs);
+    };
   }
   for (const item of iterate(value)) yield func(item);
 }
 
-function callFilter(env: FilterEnv, name: unknown, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
+function lookupFilter(env: FilterEnv, name: unknown): FilterFn {
   const f = typeof name === 'string' ? env.filter(name) : undefined;
   if (f === undefined) throw new PyError('TemplateRuntimeError', `No filter named ${pyRepr(name)}.`);
-  return f(env, value, args, kwargs);
+  return f;
 }
 
 function callTest(env: FilterEnv, name: unknown, value: unknown, args: unknown[], kwargs: Map<string, unknown>): boolean {
