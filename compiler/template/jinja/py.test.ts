@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Kwargs,
   Markup,
+  PY_STR,
   PyError,
   PyFloat,
   Undefined,
@@ -43,7 +44,7 @@ import {
   typeName,
   type CompareOp,
 } from './py.js';
-import { formatValue, percentFormat, strFormat } from './py-format.js';
+import { formatValue, strFormat } from './py-format.js';
 
 /** A Python value as JSON: ints and str as is, {f} float, {t} tuple, {d} dict, {o} plain object, {s} set. */
 type V =
@@ -710,4 +711,61 @@ describe('Python value semantics, differential against python3', () => {
   it('random floats: repr, format specs, **, %, //, /', () => run(randomCases()));
   it('format(), str.format and % formatting', () => run(formatCases()));
   it('list, tuple, dict, set, int and float methods', () => run(containerMethodCases()));
+});
+
+describe('host objects (no Python counterpart to compare with)', () => {
+  class Relation {
+    readonly schema = 'analytics';
+    readonly _secret = 'x';
+    constructor(readonly identifier: string) {}
+    render(): string {
+      return `${this.schema}.${this.identifier}`;
+    }
+    [PY_STR](): string {
+      return this.render();
+    }
+  }
+  const rel = new Relation('orders');
+
+  it('attributes: own properties, methods bound to the object, nothing from Object.prototype', () => {
+    expect(getAttr(rel, 'schema')).toBe('analytics');
+    expect((getAttr(rel, 'render') as () => string)()).toBe('analytics.orders');
+    for (const name of ['toString', 'constructor', 'hasOwnProperty', 'nope']) {
+      const u = getAttr(rel, name);
+      expect(u).toBeInstanceOf(Undefined);
+      expect((u as Undefined).hint).toBe(`'Relation object' has no attribute '${name}'`);
+    }
+    expect((getAttr(rel, '_secret') as Undefined).hint).toBe("access to attribute '_secret' of 'Relation' object is unsafe.");
+    expect((getItem(rel, '_secret') as Undefined).hint).toBe("access to attribute '_secret' of 'Relation' object is unsafe.");
+    expect(getItem(rel, 'identifier')).toBe('orders');
+  });
+
+  it('str() of host values: [PY_STR], functions, generators, plain objects as dicts', () => {
+    expect(pyStr(rel)).toBe('analytics.orders');
+    expect(pyStr([rel])).toBe('[analytics.orders]');
+    expect(pyStr(function ref() {})).toBe('<function ref>');
+    expect(pyStr((function* gen() {})())).toBe('<generator object>');
+    expect(pyStr({ a: 1, b: [null, true] })).toBe("{'a': 1, 'b': [None, True]}");
+    expect(pyStr(undefined)).toBe('None');
+    expect(() => pyStr(new Undefined('x', "'x' is undefined"))).toThrow("'x' is undefined");
+  });
+
+  it('a plain object is a dict: its keys are items, and dict methods are its attributes', () => {
+    const o = { _x: 1, items: 'own' };
+    expect(getAttr(o, '_x')).toBe(1);
+    expect(getAttr(o, 'items')).toBe('own');
+    expect(pyStr((getAttr({ a: 1 }, 'items') as () => unknown)())).toBe("dict_items([('a', 1)])");
+    expect(typeName(o)).toBe('dict');
+  });
+
+  it('Undefined: attributes and operators raise, truth and length are empty', () => {
+    const u = new Undefined('x', "'x' is undefined");
+    expect(() => getAttr(u, 'y')).toThrow(PyError);
+    expect(() => add(u, 1)).toThrow("'x' is undefined");
+    expect(() => contains(u, 1)).toThrow("'x' is undefined");
+    expect(truthy(u)).toBe(false);
+    expect(len(u)).toBe(0);
+    expect([...iterate(u)]).toEqual([]);
+    expect(eq(u, new Undefined('y', ''))).toBe(true);
+  });
 });

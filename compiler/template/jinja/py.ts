@@ -343,7 +343,7 @@ export function truthy(x: unknown): boolean {
     case 'boolean':
       return x;
     case 'number':
-      return x !== 0 && x === x;
+      return x !== 0; // nan is true
     case 'undefined':
       return false;
     case 'function':
@@ -351,7 +351,7 @@ export function truthy(x: unknown): boolean {
     default:
   }
   if (x === null) return false;
-  if (x instanceof PyFloat) return x.value !== 0 && x.value === x.value ? true : x.value !== x.value;
+  if (x instanceof PyFloat) return x.value !== 0;
   if (Array.isArray(x)) return x.length > 0;
   if (x instanceof Map || x instanceof Set) return x.size > 0;
   if (x instanceof Undefined) return false;
@@ -370,7 +370,9 @@ export function truthy(x: unknown): boolean {
 /** Python's a == b. */
 export function eq(a: unknown, b: unknown): boolean {
   if (a === b) {
-    return typeof a !== 'number' || a === a; // nan != nan
+    // nan != nan, even the same nan
+    if (typeof a === 'number') return a === a;
+    return !(a instanceof PyFloat) || a.value === a.value;
   }
   const ta = typeof a;
   const tb = typeof b;
@@ -1303,7 +1305,10 @@ export function getAttr(obj: unknown, name: string): unknown {
     return v !== undefined || obj.has(name) ? v : missingOf(obj, name);
   }
   const v = pyAttribute(obj, name);
-  if (v !== MISSING) return v;
+  if (v !== MISSING) {
+    // The sandbox refuses attributes starting with '_' (a dict's keys are items, not attributes).
+    return name.charCodeAt(0) === 95 && !isPlainObject(obj) ? unsafeUndefined(obj, name) : v;
+  }
   if (isPlainObject(obj)) return missingOf(obj, name);
   try {
     return pyIndex(obj, name);
@@ -1351,7 +1356,7 @@ export function getItem(obj: unknown, key: unknown): unknown {
   if (typeof key === 'string') {
     if (isUnsafe(key) && DUNDERS.has(key)) return unsafeUndefined(obj, key);
     const v = pyAttribute(obj, key);
-    if (v !== MISSING) return isUnsafe(key) ? unsafeUndefined(obj, key) : v;
+    if (v !== MISSING) return key.charCodeAt(0) === 95 && !isPlainObject(obj) ? unsafeUndefined(obj, key) : v;
   }
   return missingOf(obj, key);
 }
