@@ -6,6 +6,17 @@
  * and behaves as that function does on tx's value model (see values.ts), Python exceptions
  * included (PyError with the exception's type name). Inside filters, str() of an Undefined is ''
  * as in jinja2; whether printing an Undefined is an error is the evaluator's business.
+ * map/select/reject/selectattr/rejectattr/unique/batch/slice/items/reverse return lazy JS
+ * generators (errors surface when they run, as in Python).
+ *
+ * filters.test.ts checks all of this against Python's jinja2 case by case. Known differences:
+ *   - random uses Math.random (Python's Mersenne Twister is not reproduced);
+ *   - sum adds floats one by one as CPython 3.11 does (3.12+ uses a compensated sum);
+ *   - upper/lower/title use JS's Unicode case mapping (Node's Unicode version, not Python's);
+ *   - sameas is JS identity (=== for str and numbers), where CPython's `is` depends on caching;
+ *   - unique/groupby keys that are bound methods or host objects compare by identity;
+ *   - attr on a plain host object: an own function is an attribute, other own properties are
+ *     dict items (as for a dict); on other host objects it is py.ts's getAttr.
  */
 
 import {
