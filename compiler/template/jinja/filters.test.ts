@@ -420,6 +420,7 @@ F('title', 'hello world-wide (web) [x] <y> {z}');
 F('title', "it's o'neil aBC dEF");
 F('title', 'ǆemal straße');
 F('capitalize', 'ǆemal');
+for (const ch of ['ა', 'ᾀ', 'ᾳ', 'ᾷ', 'ῼ', 'ŉ', 'ǈ', 'ǳ', 'ﬀ', 'ﬆ', 'և', 'ΐ', 'İ', 'ı', 'ſ', 'µ', 'ǅ']) F('capitalize', `${ch}XY`);
 F('capitalize', 'ßeta');
 F('capitalize', 'hELLO wORLD');
 F('format', '%s, %s!', ['Hello', 'World']);

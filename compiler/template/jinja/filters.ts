@@ -241,36 +241,39 @@ function pyLower(s: string): string {
   return s.toLowerCase();
 }
 
-/** The first code point's title case (str.capitalize/title use title case for it). */
+// Letters whose title case is not "the upper case, all but its first letter lowered" (Python
+// 3.11's Unicode data): digraphs, Greek with ypogegrammeni, Georgian Mkhedruli (its own title).
+const TITLE_EXCEPTIONS =
+  '149:2bc.4e,1c4:1c5,1c5:1c5,1c6:1c5,1c7:1c8,1c8:1c8,1c9:1c8,1ca:1cb,1cb:1cb,1cc:1cb,1f1:1f2,1f2:1f2,' +
+  '1f3:1f2,10d0:10d0,10d1:10d1,10d2:10d2,10d3:10d3,10d4:10d4,10d5:10d5,10d6:10d6,10d7:10d7,10d8:10d8,' +
+  '10d9:10d9,10da:10da,10db:10db,10dc:10dc,10dd:10dd,10de:10de,10df:10df,10e0:10e0,10e1:10e1,10e2:10e2,' +
+  '10e3:10e3,10e4:10e4,10e5:10e5,10e6:10e6,10e7:10e7,10e8:10e8,10e9:10e9,10ea:10ea,10eb:10eb,10ec:10ec,' +
+  '10ed:10ed,10ee:10ee,10ef:10ef,10f0:10f0,10f1:10f1,10f2:10f2,10f3:10f3,10f4:10f4,10f5:10f5,10f6:10f6,' +
+  '10f7:10f7,10f8:10f8,10f9:10f9,10fa:10fa,10fd:10fd,10fe:10fe,10ff:10ff,1f80:1f88,1f81:1f89,1f82:1f8a,' +
+  '1f83:1f8b,1f84:1f8c,1f85:1f8d,1f86:1f8e,1f87:1f8f,1f88:1f88,1f89:1f89,1f8a:1f8a,1f8b:1f8b,1f8c:1f8c,' +
+  '1f8d:1f8d,1f8e:1f8e,1f8f:1f8f,1f90:1f98,1f91:1f99,1f92:1f9a,1f93:1f9b,1f94:1f9c,1f95:1f9d,1f96:1f9e,' +
+  '1f97:1f9f,1f98:1f98,1f99:1f99,1f9a:1f9a,1f9b:1f9b,1f9c:1f9c,1f9d:1f9d,1f9e:1f9e,1f9f:1f9f,1fa0:1fa8,' +
+  '1fa1:1fa9,1fa2:1faa,1fa3:1fab,1fa4:1fac,1fa5:1fad,1fa6:1fae,1fa7:1faf,1fa8:1fa8,1fa9:1fa9,1faa:1faa,' +
+  '1fab:1fab,1fac:1fac,1fad:1fad,1fae:1fae,1faf:1faf,1fb2:1fba.345,1fb3:1fbc,1fb4:386.345,' +
+  '1fb7:391.342.345,1fbc:1fbc,1fc2:1fca.345,1fc3:1fcc,1fc4:389.345,1fc7:397.342.345,1fcc:1fcc,' +
+  '1ff2:1ffa.345,1ff3:1ffc,1ff4:38f.345,1ff7:3a9.342.345,1ffc:1ffc';
+let titleTable: Map<string, string> | null = null;
+
+/** The title case of one code point (str.capitalize() title-cases its first character). */
 function titleFirst(ch: string): string {
-  switch (ch) {
-    case '\u01c4':
-    case '\u01c5':
-    case '\u01c6':
-      return '\u01c5';
-    case '\u01c7':
-    case '\u01c8':
-    case '\u01c9':
-      return '\u01c8';
-    case '\u01ca':
-    case '\u01cb':
-    case '\u01cc':
-      return '\u01cb';
-    case '\u01f1':
-    case '\u01f2':
-    case '\u01f3':
-      return '\u01f2';
-    case '\u0149':
-      return '\u02bcN';
-    default: {
-      // A letter whose upper case is several letters (ß, ligatures): title case is the first one
-      // upper, the rest lower ('ﬁ' -> 'Fi').
-      const up = ch.toUpperCase();
-      const first = String.fromCodePoint(up.codePointAt(0)!);
-      if (first.length === up.length) return up;
-      return first + up.slice(first.length).toLowerCase();
+  if (ch.charCodeAt(0) < 0x80) return ch.toUpperCase();
+  if (!titleTable) {
+    titleTable = new Map();
+    for (const item of TITLE_EXCEPTIONS.split(',')) {
+      const [cp, to] = item.split(':') as [string, string];
+      titleTable.set(String.fromCodePoint(parseInt(cp, 16)), String.fromCodePoint(...to.split('.').map((h) => parseInt(h, 16))));
     }
   }
+  const hit = titleTable.get(ch);
+  if (hit !== undefined) return hit;
+  const up = ch.toUpperCase();
+  const first = String.fromCodePoint(up.codePointAt(0)!);
+  return first.length === up.length ? up : first + up.slice(first.length).toLowerCase();
 }
 
 function pyCapitalize(s: string): string {
