@@ -34,6 +34,7 @@ import {
   neg,
   pos,
   pow,
+  PyRange,
   PySlice,
   pyRepr,
   pyStr,
@@ -60,7 +61,8 @@ type V =
   | { s: V[] }
   | { m: string }
   | { fn: 'len' | 'str' | 'neg' | 'lower' }
-  | { slice: [V, V, V] };
+  | { slice: [V, V, V] }
+  | { range: number[] };
 
 const f = (x: string | number): V => ({ f: String(x) });
 const t = (...xs: V[]): V => ({ t: xs });
@@ -70,6 +72,7 @@ const s = (...xs: V[]): V => ({ s: xs });
 const m = (x: string): V => ({ m: x });
 const fn = (name: 'len' | 'str' | 'neg' | 'lower'): V => ({ fn: name });
 const sl = (a: V, b: V, c: V): V => ({ slice: [a, b, c] });
+const rg = (...xs: number[]): V => ({ range: xs });
 
 type Case =
   | { op: 'str' | 'repr' | 'bool' | 'len' | 'iter' | 'neg' | 'pos'; a: V }
@@ -109,6 +112,7 @@ def dec(v):
         if 'm' in v: return markupsafe.Markup(v['m'])
         if 'fn' in v: return {'len': len, 'str': str, 'neg': lambda x: -x, 'lower': lambda x: x.lower()}[v['fn']]
         if 'slice' in v: return slice(*dec(v['slice']))
+        if 'range' in v: return range(*v['range'])
     return v
 
 def big(r):
@@ -199,6 +203,10 @@ function dec(v: V): unknown {
     if ('m' in v) return new Markup(v.m);
     if ('fn' in v) return HOST_FNS[v.fn];
     if ('slice' in v) return new PySlice(dec(v.slice[0]), dec(v.slice[1]), dec(v.slice[2]));
+    if ('range' in v) {
+      const [a, b, c] = v.range;
+      return b === undefined ? new PyRange(0, a!, 1) : new PyRange(a!, b, c ?? 1);
+    }
   }
   return v;
 }
@@ -690,6 +698,27 @@ function structureCases(): Case[] {
   return out;
 }
 
+function rangeAndFormatCases(): Case[] {
+  const out: Case[] = [];
+  const ranges: V[] = [rg(5), rg(0), rg(2, 10, 3), rg(10, 0, -2), rg(-5, 5), rg(3, 3), rg(5, 0), rg(0, 10, 7)];
+  for (const a of ranges) {
+    out.push({ op: 'repr', a }, { op: 'str', a }, { op: 'len', a }, { op: 'iter', a }, { op: 'bool', a });
+    for (const key of [0, 1, -1, 5, -10, sl(1, null, null), sl(null, null, -1), sl(-2, null, null), sl(1, 4, 2), sl(10, -10, -3), 'x'] as V[]) {
+      out.push({ op: 'getitem', a, key });
+    }
+    for (const x of [0, 2, 4, 8, -5, 10, f('2.0'), '2'] as V[]) out.push({ op: 'in', a: x, b: a });
+    for (const b of ranges) out.push({ op: 'eq', a, b });
+  }
+  const fmts: [string, V[], Record<string, V>?][] = [
+    ['{0.a} {0[b]}', [d(['a', 1], ['b', 2])]], ['{x.y}', [], { x: o({ y: 'z' }) }], ['{0[0]:>4}|{0[1]!r:<6}|', [t('ab', 'cd')]],
+    ['{:{}>{}}', ['x', '*', 5]], ['{:{fill}^{width}}', ['mid'], { fill: '-', width: 9 }], ['{0:{1}}', [f('3.14159'), '.2f']], ['{:{}{}{}}', [1]],
+    ['{a}{b}', [], { a: 1 }], ['{!r}', [t()]],
+  ];
+  for (const [a, args, kw] of fmts) out.push({ op: 'fmt', a, args, ...(kw ? { kw } : {}) });
+  for (const a of ['{a}-{b}', '{a:>5}', '{c}']) out.push({ op: 'call', a, m: 'format_map', args: [d(['a', 1], ['b', 'x'])] });
+  return out;
+}
+
 function run(cases: Case[]): void {
   const { diffs, compared, skipped } = differential(cases);
   if (process.env['TX_PY_DIFF_VERBOSE']) console.log(`${compared} cases compared, ${skipped} skipped (big ints / complex results)`);
@@ -705,6 +734,7 @@ describe('Python value semantics, differential against python3', () => {
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
   it('str methods', () => run(strMethodCases()));
+  it('range objects; str.format fields through jinja2 getattr/getitem; format_map', () => run(rangeAndFormatCases()));
   it('dict keys, nested ==/<, sort keys, slices through getitem', () => run(structureCases()));
   it('every code point: repr and the Unicode-table str methods (Python 3.11 knows Unicode 14)', () => run(unicodeCases()));
   it('Markup (markupsafe): escaping +, %, repr', () => run(markupCases()));
@@ -756,6 +786,11 @@ describe('host objects (no Python counterpart to compare with)', () => {
     expect(getAttr(o, 'items')).toBe('own');
     expect(pyStr((getAttr({ a: 1 }, 'items') as () => unknown)())).toBe("dict_items([('a', 1)])");
     expect(typeName(o)).toBe('dict');
+  });
+
+  it('str.format of a missing field raises (jinja2 would print its Undefined; tx does not print one)', () => {
+    expect(() => strFormat('{0.nope}', [new Map()])).toThrow("'dict object' has no attribute 'nope'");
+    expect(() => strFormat('{0[9]}', [[1]])).toThrow('list object has no element 9');
   });
 
   it('Undefined: attributes and operators raise, truth and length are empty', () => {

@@ -409,6 +409,11 @@ export function eq(a: unknown, b: unknown): boolean {
     for (const x of a) if (!setHas(b, x)) return false;
     return true;
   }
+  if (a instanceof PyRange) {
+    if (!(b instanceof PyRange)) return false;
+    const n = a.size;
+    return n === b.size && (n === 0 || (a.start === b.start && (n === 1 || a.step === b.step)));
+  }
   if (a instanceof DictView && b instanceof DictView && a.kind === b.kind && a.kind !== 'dict_values') {
     const sa = [...a];
     const sb = [...b];
@@ -1386,21 +1391,31 @@ function sliceBound(x: unknown): number | null {
 
 /** The indexes a Python slice selects in a sequence of length n. */
 export function sliceIndexes(n: number, start: unknown, stop: unknown, step: unknown): number[] {
+  const [a, b, st] = sliceIndices(n, start, stop, step);
+  const out: number[] = [];
+  if (st > 0) for (let i = a; i < b; i += st) out.push(i);
+  else for (let i = a; i > b; i += st) out.push(i);
+  return out;
+}
+
+/** Python's slice(start, stop, step).indices(n): the bounds clamped to a sequence of length n. */
+export function sliceIndices(n: number, start: unknown, stop: unknown, step: unknown): [number, number, number] {
   const st = sliceBound(step) ?? 1;
   if (st === 0) throw new PyError('ValueError', 'slice step cannot be zero');
-  let a = sliceBound(start);
-  let b = sliceBound(stop);
-  const out: number[] = [];
+  const a = sliceBound(start);
+  const b = sliceBound(stop);
   if (st > 0) {
-    a = a === null ? 0 : a < 0 ? Math.max(0, a + n) : Math.min(a, n);
-    b = b === null ? n : b < 0 ? Math.max(0, b + n) : Math.min(b, n);
-    for (let i = a; i < b; i += st) out.push(i);
-  } else {
-    a = a === null ? n - 1 : a < 0 ? Math.max(-1, a + n) : Math.min(a, n - 1);
-    b = b === null ? -1 : b < 0 ? Math.max(-1, b + n) : Math.min(b, n - 1);
-    for (let i = a; i > b; i += st) out.push(i);
+    return [
+      a === null ? 0 : a < 0 ? Math.max(0, a + n) : Math.min(a, n),
+      b === null ? n : b < 0 ? Math.max(0, b + n) : Math.min(b, n),
+      st,
+    ];
   }
-  return out;
+  return [
+    a === null ? n - 1 : a < 0 ? Math.max(-1, a + n) : Math.min(a, n - 1),
+    b === null ? -1 : b < 0 ? Math.max(-1, b + n) : Math.min(b, n - 1),
+    st,
+  ];
 }
 
 /** The [start, stop) of a step-1 slice over a length n. */
@@ -1440,8 +1455,9 @@ export function sliceOf(obj: unknown, start: unknown, stop: unknown, step: unkno
     return isTuple(obj) ? makeTuple(out) : out;
   }
   if (obj instanceof PyRange) {
-    const idx = sliceIndexes(obj.size, start, stop, step);
-    return idx.map((i) => obj.at(i));
+    // A range sliced is a range.
+    const [a, b, st] = sliceIndices(obj.size, start, stop, step);
+    return new PyRange(obj.at(a), obj.at(b), obj.step * st);
   }
   if (obj instanceof Map || isPlainObject(obj)) throw new PyError('TypeError', "unhashable type: 'slice'");
   throw new PyError('TypeError', `'${typeName(obj)}' object is not subscriptable`);
