@@ -63,7 +63,8 @@ interface Ctx {
   closed: Set<number>;
 }
 
-export function translate(pattern: string, flagsIn: number): Translated {
+/** `groupShift` renumbers back references, for a source embedded after that many extra groups. */
+export function translate(pattern: string, flagsIn: number, groupShift = 0): Translated {
   const cps = Array.from(pattern);
   let flags = flagsIn;
   // global inline flags must come first: (?aiLmsux)
@@ -346,7 +347,7 @@ export function translate(pattern: string, flagsIn: number): Translated {
         }
         const n = Number(digits);
         if (n > ctx.groups || !ctx.closed.has(n)) throw reError(n > ctx.groups ? `invalid group reference ${n}` : 'cannot refer to an open group', i);
-        out += `\\${n}`;
+        out += `\\${n + groupShift}`;
         i += 1 + digits.length;
         canRepeat = true;
         continue;
@@ -392,7 +393,7 @@ export function translate(pattern: string, flagsIn: number): Translated {
         const idx = ctx.names.get(m[1]!);
         if (idx === undefined) throw reError(`unknown group name '${m[1]}'`, i + 4);
         if (!ctx.closed.has(idx)) throw reError('cannot refer to an open group', i);
-        out += `\\${idx}`;
+        out += `\\${idx + groupShift}`;
         i += Array.from(m[0]).length;
         canRepeat = true;
         continue;

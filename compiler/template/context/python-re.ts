@@ -83,11 +83,12 @@ export class PyMatch {
     readonly pos: number,
     readonly endpos: number,
     m: RegExpExecArray,
+    shift = 0,
   ) {
     const ind = m.indices!;
     this.spans = [];
     for (let g = 0; g <= re.groups; g++) {
-      const r = ind[g];
+      const r = ind[g === 0 ? 0 : g + shift];
       this.spans.push(r ? [cpIdx(string, r[0]), cpIdx(string, r[1])] : null);
     }
     let last: number | null = null;
@@ -283,6 +284,8 @@ export class PyPattern {
   private readonly sticky: RegExp;
   private readonly global: RegExp;
   private readonly full: RegExp;
+  /** Sticky, and only non-empty matches (group 1 is the rest of the subject, user groups follow). */
+  private readonly nonEmpty: RegExp;
 
   constructor(
     readonly pattern: string,
@@ -297,6 +300,8 @@ export class PyPattern {
       this.sticky = new RegExp(t.source, jsFlags + 'y');
       this.global = new RegExp(t.source, jsFlags + 'g');
       this.full = new RegExp(`(?:${t.source})$`, jsFlags + 'y');
+      const shifted = translate(pattern, flagsIn, 1).source;
+      this.nonEmpty = new RegExp(`(?=([\\s\\S]*))(?:${shifted})(?!\\1$)`, jsFlags + 'y');
     } catch (e) {
       throw new PyError('error', (e as Error).message);
     }
@@ -345,19 +350,33 @@ export class PyPattern {
   /** Every match from pos to endpos, Python's way with empty matches. */
   *matches(s: string, pos: number, endpos: number): Generator<PyMatch> {
     if (pos > endpos) return;
+    // Python: after an empty match at e, a non-empty match may still start at e
     const sub = s.slice(0, u16(s, endpos));
     let at = u16(s, pos);
-    const re = this.global;
+    let afterEmpty = false;
     while (at <= sub.length) {
-      re.lastIndex = at;
-      const m = re.exec(sub);
-      if (!m) return;
-      yield new PyMatch(this, s, pos, endpos, m);
+      let m: RegExpExecArray | null = null;
+      let shift = 0;
+      if (afterEmpty) {
+        this.nonEmpty.lastIndex = at;
+        m = this.nonEmpty.exec(sub);
+        shift = 1;
+        if (!m) {
+          const c = sub.charCodeAt(at);
+          at += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+          if (at > sub.length) return;
+        }
+      }
+      if (!m) {
+        this.global.lastIndex = at;
+        m = this.global.exec(sub);
+        shift = 0;
+        if (!m) return;
+      }
+      yield new PyMatch(this, s, pos, endpos, m, shift);
       const end = m.index + m[0].length;
-      if (m[0].length === 0) {
-        const c = sub.charCodeAt(end);
-        at = end + (c >= 0xd800 && c <= 0xdbff ? 2 : 1);
-      } else at = end;
+      afterEmpty = m[0].length === 0;
+      at = end;
     }
   }
 
