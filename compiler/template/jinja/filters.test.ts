@@ -496,6 +496,7 @@ F('urlize', 'ftp://files.net/x and tel:+123', [], { extra_schemes: ['ftp://', 't
 F('urlize', 'x', [], { extra_schemes: ['bad scheme'] });
 F('urlize', 'see <http://x.com> and &lt;http://y.com&gt;', [], { rel: 'ext' });
 F('urlize', 'http://192.168.0.1:8080/x http://[::1]/ https://xn--bcher-kva.example');
+F('urlize', 'http://١٩٢.١.١.١ http://a.com:٨٠/x www.x.org/\u00a0y a@b.com\u2003z http://a.b/\x1cq');
 F('xmlattr', dict(['class', 'my_list'], ['missing', null], ['id', 'list-42'], ['data', '<"&>']));
 F('xmlattr', dict(['a', 1]), [false]);
 F('xmlattr', dict(['bad key', 1]));

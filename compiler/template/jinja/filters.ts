@@ -1205,15 +1205,18 @@ function pformat(obj: unknown): string {
 // urlize / urlencode (jinja2.utils)
 
 const W = '[\\p{L}\\p{N}_]';
+// (Python's \d is any Unicode decimal digit, its \S anything but Python's whitespace)
+const PD = '\\p{Nd}';
+const PNS = `[^${PY_SPACE_CLASS}]`;
 const HTTP_RE = new RegExp(
   '^(' +
     `(https?://|www\\.)((${W.slice(0, -1)}%-]+\\.)+)?([a-z]{2,63}|xn--${W.slice(0, -1)}%]{2,59})` +
     `|(${W.slice(0, -1)}%-]{2,63}\\.)+(com|net|int|edu|gov|org|info|mil)` +
-    '|(https?://)((([\\d]{1,3})(\\.[\\d]{1,3}){3})|(\\[([\\da-f]{0,4}:){2}([\\da-f]{0,4}:?){1,6}\\]))' +
-    ')(?::[\\d]{1,5})?(?:[/?#]\\S*)?$',
+    `|(https?://)(((${PD}{1,3})(\\.${PD}{1,3}){3})|(\\[([${PD}a-f]{0,4}:){2}([${PD}a-f]{0,4}:?){1,6}\\]))` +
+    `)(?::${PD}{1,5})?(?:[/?#]${PNS}*)?$`,
   'iu',
 );
-const EMAIL_RE = new RegExp(`^\\S+@${W}${W.slice(0, -1)}.-]*\\.${W}+$`, 'u');
+const EMAIL_RE = new RegExp(`^${PNS}+@${W}${W.slice(0, -1)}.-]*\\.${W}+$`, 'u');
 const URI_SCHEME_RE = /^([\p{L}\p{N}_.+-]{2,}:(\/){0,2})$/u;
 
 function urlize(
