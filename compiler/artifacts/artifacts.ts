@@ -6,7 +6,7 @@ import type { GraphNode } from '../compile/nodes.js';
 import { txVersion } from '../load/package-root.js';
 import { scrub } from '../log/scrub.js';
 import { writeJsonEnabled } from './artifact-options.js';
-import { buildManifest } from './dbt-manifest.js';
+import { manifestOf } from './dbt-manifest.js';
 import { artifactMetadata, invocationId } from './dbt-meta.js';
 
 /** The hash of a compiled SQL file's content (`target/compiled/**.sql`, which ends with a newline). */
@@ -48,7 +48,7 @@ export interface NodeResult {
 export function writeManifest(c: CompiledProject, targetDir: string): string {
   const path = join(targetDir, 'manifest.json');
   if (!writeJsonEnabled()) return path; // --no-write-json
-  writeFileAtomic(path, JSON.stringify(buildManifest(c), jsonReplacer));
+  writeFileAtomic(path, JSON.stringify(manifestOf(c), jsonReplacer));
   return path;
 }
 /**

@@ -8,7 +8,7 @@ import { allowSecretEnvVars } from '../log/scrub.js';
 import { selectNodes, withAttachedTests } from '../select/selector.js';
 import type { TargetSession } from '../../targets/target.js';
 import { createTarget } from '../../targets/registry.js';
-import { buildManifest } from '../artifacts/dbt-manifest.js';
+import { manifestOf } from '../artifacts/dbt-manifest.js';
 import { openLineageFor, type LineageColumns } from '../artifacts/openlineage.js';
 import type { Manifest } from '../docs/manifest-types.js';
 import { executeNode, type ExecContext } from './execute-node.js';
@@ -162,7 +162,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
     targetDir,
     log: logger,
     lineage: order.some((id) => c.nodes.get(id)!.resourceType === 'model')
-      ? import('../docs/column-lineage.js').then(({ computeColumnLineage }) => computeColumnLineage({ manifest: buildManifest(c) as unknown as Manifest }) as Promise<Map<string, LineageColumns>>)
+      ? import('../docs/column-lineage.js').then(({ computeColumnLineage }) => computeColumnLineage({ manifest: manifestOf(c) as unknown as Manifest }) as Promise<Map<string, LineageColumns>>)
       : undefined,
   });
   lineage?.runStarted();
