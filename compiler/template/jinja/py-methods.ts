@@ -48,6 +48,7 @@ function arity(name: string, pos: unknown[], kw: Map<string, unknown> | undefine
     throw new PyError('TypeError', `${name}() takes exactly one argument (${n} given)`);
   }
   if (style === 'expected') {
+    if (min === max) throw new PyError('TypeError', `${short} expected ${min} argument${min === 1 ? '' : 's'}, got ${n}`);
     if (n < min) throw new PyError('TypeError', `${short} expected at least ${min} argument${min === 1 ? '' : 's'}, got ${n}`);
     throw new PyError('TypeError', `${short} expected at most ${max} argument${max === 1 ? '' : 's'}, got ${n}`);
   }
@@ -82,10 +83,6 @@ function asIndex(x: unknown): number {
   throw new PyError('TypeError', `'${typeName(x)}' object cannot be interpreted as an integer`);
 }
 
-function optIndex(x: unknown): number | undefined {
-  return x === undefined || x === null ? undefined : asIndex(x);
-}
-
 function asStr(x: unknown, what = 'must be str'): string {
   if (typeof x === 'string') return x;
   if (x instanceof Markup) return x.value;
@@ -102,9 +99,15 @@ const WS_RUN = new RegExp(`[${WS}]+`, 'u');
 const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 
 /** Python's start/end arguments (slice-style) over a length n. */
-function range(n: number, start: unknown, end: unknown): [number, number] {
-  let a = optIndex(start) ?? 0;
-  let b = optIndex(end) ?? n;
+function range(n: number, start: unknown, end: unknown, noneOk = true): [number, number] {
+  const bound = (x: unknown): number | undefined => {
+    if (x === undefined || (noneOk && x === null)) return undefined;
+    if (typeof x === 'number' && Number.isInteger(x)) return x;
+    if (typeof x === 'boolean') return x ? 1 : 0;
+    throw new PyError('TypeError', `slice indices must be integers${noneOk ? ' or None' : ''} or have an __index__ method`);
+  };
+  let a = bound(start) ?? 0;
+  let b = bound(end) ?? n;
   if (a < 0) a = Math.max(0, a + n);
   if (b < 0) b = Math.max(0, b + n);
   else if (b > n) b = n;
@@ -629,7 +632,7 @@ function translate(s: string, pos: unknown[], kw: Map<string, unknown> | undefin
 }
 
 function find(name: string, s: string, pos: unknown[], kw: Map<string, unknown> | undefined, reverse: boolean, raise: boolean): number {
-  arity(`str.${name}`, pos, kw, 1, 3, 'at');
+  arity(name, pos, kw, 1, 3, 'at');
   const sub = asStr(pos[0]);
   const i = findIn(s, sub, pos[1], pos[2], reverse);
   if (i < 0 && raise) throw new PyError('ValueError', 'substring not found');
@@ -648,7 +651,7 @@ const STR_METHODS: Record<string, Method<string>> = {
   casefold: noArgs('casefold', casefold),
   center: (s, pos, kw) => justify('center', s, pos, kw, 'c'),
   count: (s, pos, kw) => {
-    arity('str.count', pos, kw, 1, 3, 'at');
+    arity('count', pos, kw, 1, 3, 'at');
     return countIn(s, asStr(pos[0]), pos[1], pos[2]);
   },
   endswith: (s, pos, kw) => affix('endswith', s, pos, kw, true),
@@ -710,7 +713,7 @@ const STR_METHODS: Record<string, Method<string>> = {
 
 function seqIndex(name: string, self: readonly unknown[], pos: unknown[], kw: Map<string, unknown> | undefined): number {
   arity(name, pos, kw, 1, 3, 'at');
-  const [a, b] = range(self.length, pos[1], pos[2]);
+  const [a, b] = range(self.length, pos[1], pos[2], false);
   for (let i = a; i < b && i < self.length; i++) if (eq(self[i], pos[0])) return i;
   throw new PyError('ValueError', isTuple(self) ? 'tuple.index(x): x not in tuple' : `${pyRepr(pos[0])} is not in list`);
 }
@@ -774,7 +777,7 @@ const LIST_METHODS: Record<string, Method<unknown[]>> = {
   },
   index: (self, pos, kw) => seqIndex('index', self, pos, kw),
   insert: (self, pos, kw) => {
-    arity('insert', pos, kw, 2, 2, 'expected');
+    arity('list.insert', pos, kw, 2, 2, 'expected');
     let i = asIndex(pos[0]);
     const n = self.length;
     if (i < 0) i = Math.max(0, i + n);
@@ -783,7 +786,7 @@ const LIST_METHODS: Record<string, Method<unknown[]>> = {
     return null;
   },
   pop: (self, pos, kw) => {
-    arity('pop', pos, kw, 0, 1, 'expected');
+    arity('list.pop', pos, kw, 0, 1, 'expected');
     if (self.length === 0) throw new PyError('IndexError', 'pop from empty list');
     let i = pos[0] === undefined ? -1 : asIndex(pos[0]);
     if (i < 0) i += self.length;
@@ -854,14 +857,14 @@ const DICT_METHODS: Record<string, Method<Dict>> = {
     return copyDict(d);
   },
   fromkeys: (_d, pos, kw) => {
-    arity('fromkeys', pos, kw, 1, 2, 'expected');
+    arity('dict.fromkeys', pos, kw, 1, 2, 'expected');
     const out = new Map<unknown, unknown>();
     const v = pos[1] === undefined ? null : pos[1];
     for (const k of iterate(pos[0])) dictSet(out, k, v);
     return out;
   },
   get: (d, pos, kw) => {
-    arity('get', pos, kw, 1, 2, 'expected');
+    arity('dict.get', pos, kw, 1, 2, 'expected');
     const v = dictLookup(d, pos[0]);
     return v === MISSING ? (pos[1] === undefined ? null : pos[1]) : v;
   },
@@ -874,7 +877,7 @@ const DICT_METHODS: Record<string, Method<Dict>> = {
     return new DictView('dict_keys', d);
   },
   pop: (d, pos, kw) => {
-    arity('pop', pos, kw, 1, 2, 'expected');
+    arity('dict.pop', pos, kw, 1, 2, 'expected');
     const v = dictLookup(d, pos[0]);
     if (v === MISSING) {
       if (pos.length > 1) return pos[1];
@@ -893,7 +896,7 @@ const DICT_METHODS: Record<string, Method<Dict>> = {
     return makeTuple([k, v]);
   },
   setdefault: (d, pos, kw) => {
-    arity('setdefault', pos, kw, 1, 2, 'expected');
+    arity('dict.setdefault', pos, kw, 1, 2, 'expected');
     const v = dictLookup(d, pos[0]);
     if (v !== MISSING) return v;
     const dflt = pos[1] === undefined ? null : pos[1];

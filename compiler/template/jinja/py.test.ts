@@ -502,6 +502,9 @@ function strMethodCases(): Case[] {
     ['expandtabs', [4]], ['expandtabs', [0]],
     ['translate', [d([97, 'A'], [98, null], [99, 100])]],
     ['format', []], ['upper', [1]],
+    ['strip', [], { chars: 'a' }], ['startswith', [], { prefix: 'a' }], ['center', [5], { fillchar: '*' }], ['join', [], { iterable: [] }], ['count', ['a'], { start: 1 }],
+    ['expandtabs', [], { tabsize: 2 }], ['find', []], ['split', [',', 1, 2]], ['split', [1]], ['split', [], { maxsplit: 'x' }], ['zfill', ['x']], ['ljust', []], ['partition', []], ['lower', [], { x: 1 }],
+    ['replace', ['a', 'b', 'c']], ['rsplit', [], { sep: 's', maxsplit: 1 }], ['splitlines', [], { keepends: 1 }], ['index', ['a', 0, 1]], ['endswith', [t()]], ['startswith', [t('a', 1)]],
   ];
   for (const a of STR_SUBJECTS) {
     for (const m of noArg) out.push({ op: 'call', a, m, args: [] });
@@ -517,6 +520,7 @@ function containerMethodCases(): Case[] {
     ['append', [4]], ['append', [[5]]], ['clear', []], ['copy', []], ['count', [1]], ['count', ['a']], ['extend', [[7, 8]]], ['extend', ['xy']], ['extend', [5]],
     ['index', [1]], ['index', ['a', 2]], ['index', [99]], ['insert', [0, 'z']], ['insert', [-1, 'z']], ['insert', [10, 'z']], ['pop', []], ['pop', [0]], ['pop', [-2]], ['pop', [10]],
     ['remove', [1]], ['remove', [99]], ['reverse', []], ['sort', []], ['sort', [], { reverse: true }], ['count', []],
+    ['append', []], ['append', [1, 2]], ['sort', [1]], ['sort', [], { cmp: 1 }], ['pop', [], { index: 0 }], ['insert', [0]], ['extend', [[1]], { x: 1 }], ['copy', [1]], ['index', [1, 'a']],
   ];
   for (const a of lists) for (const [m, args, kw] of listCalls) out.push({ op: 'call', a, m, args, ...(kw ? { kw } : {}) });
   for (const a of [t(), t(1, 2, 1), t('a', t(1))]) {
@@ -529,6 +533,7 @@ function containerMethodCases(): Case[] {
     ['items', []], ['keys', []], ['values', []], ['copy', []], ['clear', []], ['pop', ['a']], ['pop', ['zz']], ['pop', ['zz', 'dflt']], ['popitem', []],
     ['setdefault', ['a', 5]], ['setdefault', ['new', 5]], ['setdefault', ['n2']], ['update', [d(['a', 9], ['c', 3])]], ['update', [[t('k', 'v')]]], ['update', [], { z: 26 }],
     ['update', [5]], ['update', [[1]]], ['update', [['ab']]], ['fromkeys', [['p', 'q']]], ['fromkeys', ['ab', 0]], ['get', []],
+    ['get', ['a', 1, 2]], ['get', [], { key: 'a' }], ['pop', []], ['keys', [1]], ['update', [d(), d()]], ['update', [[t(1, 2, 3)]]], ['setdefault', []], ['items', [], { x: 1 }],
   ];
   for (const a of dicts) for (const [m, args, kw] of dictCalls) out.push({ op: 'call', a, m, args, ...(kw ? { kw } : {}) });
   const sets: V[] = [s(), s(1, 2, 3), s('a', 'b')];
