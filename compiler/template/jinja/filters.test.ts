@@ -14,7 +14,7 @@ import { ensureVenv } from '../../../testing/services/python-venv.js';
 import { FILTERS, type FilterEnv } from './filters.js';
 import { TESTS } from './tests.js';
 import { pyStr, typeName } from './py.js';
-import { Markup, PyError, PyFloat, Undefined, makeTuple } from './values.js';
+import { Kwargs, Markup, PyError, PyFloat, Undefined, makeTuple } from './values.js';
 
 // ---------------------------------------------------------------------------------------------
 // Encoded values: JSON plus tags for what JSON lacks
@@ -71,8 +71,8 @@ const cases: Case[] = [];
 const F = (name: string, v: Enc, a: Enc[] = [], k: Record<string, Enc> = {}): void => {
   cases.push({ kind: 'filter', name, v, a, k });
 };
-const T = (name: string, v: Enc, a: Enc[] = []): void => {
-  cases.push({ kind: 'test', name, v, a, k: {} });
+const T = (name: string, v: Enc, a: Enc[] = [], k: Record<string, Enc> = {}): void => {
+  cases.push({ kind: 'test', name, v, a, k });
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -587,6 +587,20 @@ T('sameas', true, [true]);
 T('sameas', false, [0]);
 T('sameas', 1, [true]);
 T('odd', 1, [2]);
+T('divisibleby', 9, [], { num: 3 });
+T('divisibleby', 9, [3], { num: 3 });
+T('divisibleby', 9, [], { n: 3 });
+T('divisibleby', 9, [], { value: 3 });
+T('in', 1, [], { seq: [1, 2] });
+T('sameas', null, [], { other: null });
+T('odd', 1, [], { x: 1 });
+T('eq', 1, [], { b: 1 });
+T('callable', 1, [], { x: 1 });
+T('filter', 'upper', [], { value: 1 });
+F('select', [3, 4, 6], ['divisibleby'], { num: 3 });
+F('select', [3, 4, 6], ['divisibleby'], { bogus: 3 });
+F('selectattr', [obj({ a: 3 }), obj({ a: 4 })], ['a', 'divisibleby'], { num: 2 });
+F('reject', [1, 2], ['eq'], { b: 1 });
 T('divisibleby', 4);
 T('eq', 1);
 T('lower', 'ÀÉ ǅ x');
@@ -832,7 +846,7 @@ for case in json.load(sys.stdin):
     if case["kind"] == "filter":
         src = "{{ r(v|%s(*a, **k)) }}" % case["name"]
     else:
-        src = "{{ r(v is %s(*a)) }}" % case["name"] if case["name"].isidentifier() else None
+        src = "{{ r(v is %s(*a, **k)) }}" % case["name"] if case["name"].isidentifier() else None
     try:
         v, a, k = decode(case["v"]), decode(case["a"]), {n: decode(x) for n, x in case["k"].items()}
         if src is None:
@@ -898,7 +912,7 @@ function runTx(c: Case): Outcome {
     } else {
       const t = TESTS[c.name];
       if (!t) return { error: 'TemplateAssertionError', msg: `No test named '${c.name}'.` };
-      r = t(env, v, a);
+      r = t(env, v, k.size > 0 ? [...a, new Kwargs(k)] : a);
     }
     if (r instanceof Undefined) return { kind: 'undefined' };
     if (isIterator(r)) return { kind: 'iter', str: pyStr(Array.from({ [Symbol.iterator]: () => r as Iterator<unknown> })) };

@@ -20,6 +20,7 @@
  */
 
 import {
+  Kwargs,
   Markup,
   PyError,
   PyFloat,
@@ -1726,9 +1727,8 @@ function lookupFilter(env: FilterEnv, name: unknown): FilterFn {
 function callTest(env: FilterEnv, name: unknown, value: unknown, args: unknown[], kwargs: Map<string, unknown>): boolean {
   const t = typeof name === 'string' ? env.test(name) : undefined;
   if (t === undefined) throw new PyError('TemplateRuntimeError', `No test named ${pyRepr(name)}.`);
-  if (kwargs.size > 0)
-    throw new PyError('TypeError', `test_${String(name)}() got an unexpected keyword argument '${kwargs.keys().next().value!}'`);
-  return t(env, value, args);
+  // (keyword arguments reach a test as a trailing Kwargs, as the evaluator passes them)
+  return t(env, value, kwargs.size > 0 ? [...args, new Kwargs(kwargs)] : args);
 }
 
 function doMap(env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {

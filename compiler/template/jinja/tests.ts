@@ -3,14 +3,33 @@
  * (see values.ts), errors included as PyError with Python's exception type.
  */
 
-import { Markup, PyError, PyFloat, Undefined, isPlainObject } from './values.js';
+import { Kwargs, Markup, PyError, PyFloat, Undefined, isPlainObject } from './values.js';
 import { PyRange, checkHashable, compare, contains, eq, mod, pyStr, type CompareOp } from './py.js';
 import type { FilterEnv, TestFn } from './filters.js';
 
-/** A test taking the value plus exactly `extra` positional arguments (Python's arity errors). */
+/**
+ * A test of the Python signature `fname(*names)` (names[0] is the value). Keyword arguments come
+ * as a trailing Kwargs in args, as the evaluator passes them; Python's arity errors are raised.
+ */
 function arity(fname: string, names: readonly string[], fn: (env: FilterEnv, value: unknown, args: unknown[]) => boolean): TestFn {
   const n = names.length;
   return (env, value, args) => {
+    const last = args[args.length - 1];
+    if (last instanceof Kwargs) {
+      const pos = args.slice(0, -1);
+      const bound: unknown[] = new Array(n - 1).fill(UNSET);
+      for (let i = 0; i < pos.length && i < n - 1; i++) bound[i] = pos[i];
+      for (const [k, v] of last.values) {
+        const i = names.indexOf(k);
+        if (i < 0) throw new PyError('TypeError', `${fname}() got an unexpected keyword argument '${k}'`);
+        if (i === 0 || i - 1 < pos.length) throw new PyError('TypeError', `${fname}() got multiple values for argument '${k}'`);
+        bound[i - 1] = v;
+      }
+      if (pos.length > n - 1) return arity(fname, names, fn)(env, value, pos);
+      const missing = names.slice(1).filter((_, i) => bound[i] === UNSET);
+      if (missing.length > 0) throw missingArgs(fname, missing);
+      return fn(env, value, bound);
+    }
     if (args.length !== n - 1) {
       const given = args.length + 1;
       if (given > n)
@@ -18,14 +37,20 @@ function arity(fname: string, names: readonly string[], fn: (env: FilterEnv, val
           'TypeError',
           `${fname}() takes ${n} positional argument${n === 1 ? '' : 's'} but ${given} were given`,
         );
-      const missing = names.slice(given).map((x) => `'${x}'`);
-      throw new PyError(
-        'TypeError',
-        `${fname}() missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${missing.join(' and ')}`,
-      );
+      throw missingArgs(fname, names.slice(given));
     }
     return fn(env, value, args);
   };
+}
+
+const UNSET: unique symbol = Symbol('tx.unset');
+
+function missingArgs(fname: string, names: readonly string[]): PyError {
+  const missing = names.map((x) => `'${x}'`);
+  return new PyError(
+    'TypeError',
+    `${fname}() missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${missing.join(' and ')}`,
+  );
 }
 
 function one(fname: string, fn: (value: unknown) => boolean): TestFn {
@@ -34,6 +59,7 @@ function one(fname: string, fn: (value: unknown) => boolean): TestFn {
 
 function operatorTest(op: string, fn: (a: unknown, b: unknown) => boolean): TestFn {
   return (_env, value, args) => {
+    if (args[args.length - 1] instanceof Kwargs) throw new PyError('TypeError', `${op}() takes no keyword arguments`);
     if (args.length !== 1) throw new PyError('TypeError', `${op} expected 2 arguments, got ${args.length + 1}`);
     return fn(value, args[0]);
   };
@@ -139,6 +165,7 @@ export const TESTS: Record<string, TestFn> = Object.assign(Object.create(null) a
   sequence: one('test_sequence', isSequence),
   iterable: one('test_iterable', isIterable),
   callable: (_env, value, args) => {
+    if (args[args.length - 1] instanceof Kwargs) throw new PyError('TypeError', 'callable() takes no keyword arguments');
     if (args.length > 0) throw new PyError('TypeError', `callable() takes exactly one argument (${args.length + 1} given)`);
     return isCallable(value);
   },
