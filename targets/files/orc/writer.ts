@@ -208,7 +208,10 @@ abstract class ColumnWriter {
   protected abstract dataStreams(): Stream[];
 
   encoding(): { kind: number; dictionarySize?: number } {
-    return { kind: ENCODING.DIRECT_V2 };
+    // Columns without integer RLE (boolean, byte, float, double) are DIRECT: Java readers refuse
+    // DIRECT_V2 there.
+    const k = this.type.kind;
+    return { kind: k === 'boolean' || k === 'byte' || k === 'float' || k === 'double' ? ENCODING.DIRECT : ENCODING.DIRECT_V2 };
   }
 
   /** This stripe's streams (PRESENT only when there were nulls); resets for the next stripe. */
@@ -827,6 +830,9 @@ export class OrcWriter {
       footer.message(7, this.rootStats.proto());
       for (const c of this.columns) footer.message(7, c.fileStats.proto());
       footer.uint(8, 0);
+      // Dates and timestamps are proleptic Gregorian (as Spark 3, Arrow and java.time count them),
+      // so Java readers do not shift days before 1582-10-15.
+      footer.uint(11, 2);
       const footerParts = this.compress(footer.finish());
       const metaLen = metaParts.reduce((a, b) => a + b.length, 0);
       const footerLen = footerParts.reduce((a, b) => a + b.length, 0);
