@@ -8,6 +8,7 @@
 import type { CallArgs, Expr, Param, Stmt, Target } from './ast.js';
 import type { FilterEnv, FilterFn, TestFn } from './filters.js';
 import * as py from './py.js';
+import { NotImplemented, binaryDunder, compareDunder } from '../context/dunder.js';
 import { Kwargs, Markup, PY_REPR, PY_STR, PyError, Undefined, isKwargs, isPlainObject, makeTuple } from './values.js';
 
 /** Variables of one scope; `parent` is the enclosing scope. */
@@ -841,10 +842,10 @@ export class Compiler {
               const x = a(f, st);
               const y = b(f, st);
               if (typeof x === 'string' && typeof y === 'string') return checkLen(x + y, st);
-              return checkLen(py.add(x, y), st);
+              return checkLen(arith('+', py.add, x, y), st);
             });
           case '-':
-            return this.guard(e.at, (f, st) => py.sub(a(f, st), b(f, st)));
+            return this.guard(e.at, (f, st) => arith('-', py.sub, a(f, st), b(f, st)));
           case '*':
             return this.guard(e.at, (f, st) => {
               const x = a(f, st);
@@ -853,16 +854,16 @@ export class Compiler {
               if (typeof x === 'string' && typeof y === 'number' && x.length * y > lim) throw tooLong(lim);
               if (typeof y === 'string' && typeof x === 'number' && y.length * x > lim) throw tooLong(lim);
               if (Array.isArray(x) && typeof y === 'number' && x.length * y > lim) throw tooLong(lim);
-              return py.mul(x, y);
+              return arith('*', py.mul, x, y);
             });
           case '/':
-            return this.guard(e.at, (f, st) => py.truediv(a(f, st), b(f, st)));
+            return this.guard(e.at, (f, st) => arith('/', py.truediv, a(f, st), b(f, st)));
           case '//':
-            return this.guard(e.at, (f, st) => py.floordiv(a(f, st), b(f, st)));
+            return this.guard(e.at, (f, st) => arith('//', py.floordiv, a(f, st), b(f, st)));
           case '%':
-            return this.guard(e.at, (f, st) => checkLen(py.mod(a(f, st), b(f, st)), st));
+            return this.guard(e.at, (f, st) => checkLen(arith('%', py.mod, a(f, st), b(f, st)), st));
           case '**':
-            return this.guard(e.at, (f, st) => py.pow(a(f, st), b(f, st)));
+            return this.guard(e.at, (f, st) => arith('**', py.pow, a(f, st), b(f, st)));
           case '~':
             return this.guard(e.at, (f, st) => {
               const x = a(f, st);
@@ -887,6 +888,14 @@ export class Compiler {
           for (const [op, x] of ops) {
             const right = x(f, st);
             let ok: boolean;
+            if ((isHostObject(left) || isHostObject(right)) && op !== 'in' && op !== 'notin') {
+              const r = compareDunder(op, left, right);
+              if (r !== NotImplemented) {
+                if (!py.truthy(r)) return false;
+                left = right;
+                continue;
+              }
+            }
             switch (op) {
               case '==':
                 ok = py.eq(left, right);
@@ -921,6 +930,20 @@ export class Compiler {
       return callValue(callee, pos, kw.size ? kw : null);
     });
   }
+}
+
+/** An object of the host (datetime, timedelta, …) that may define Python's operator methods. */
+function isHostObject(x: unknown): boolean {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Map) && !(x instanceof Set) && !(x instanceof Undefined) && !(x instanceof Markup);
+}
+
+/** A binary operator: Python's __op__/__rop__ methods of host objects first, then py.ts. */
+function arith(op: string, fn: (a: unknown, b: unknown) => unknown, a: unknown, b: unknown): unknown {
+  if (isHostObject(a) || isHostObject(b)) {
+    const r = binaryDunder(op, a, b);
+    if (r !== NotImplemented) return r;
+  }
+  return fn(a, b);
 }
 
 function tooLong(lim: number): PyError {
