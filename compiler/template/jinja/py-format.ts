@@ -4,7 +4,7 @@
  * exact binary value, half to even, as CPython does.
  */
 
-import { Markup, PY_STR, PyError, PyFloat, Undefined, isPlainObject, isTuple } from './values.js';
+import { Markup, PyError, PyFloat, Undefined, isPlainObject, isTuple } from './values.js';
 import { floatRepr, getAttr, getItem, intRepr, pyRepr, pyStr, typeName } from './py.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -400,10 +400,7 @@ export function formatValue(value: unknown, spec: string): string {
     if (sp.type === '' || 'eEfFgGn%'.includes(sp.type)) return formatFloat(x, sp);
     throw new PyError('ValueError', `Unknown format code '${sp.type}' for object of type 'float'`);
   }
-  if (value !== null && typeof value === 'object' && typeof (value as { [PY_STR]?: unknown })[PY_STR] === 'function') {
-    // A host object with a str(): format as its str, as most Python objects with __format__ = str do.
-    return formatStr(pyStr(value), parseSpec(spec, value), value);
-  }
+  // Anything else formats as object.__format__ does: str() for an empty spec (above), else an error.
   throw new PyError('TypeError', `unsupported format string passed to ${typeName(value)}.__format__`);
 }
 

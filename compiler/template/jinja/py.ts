@@ -15,7 +15,6 @@ import {
   isPlainObject,
   isTuple,
   makeTuple,
-  type PyTuple,
 } from './values.js';
 import { methodOf } from './py-methods.js';
 import { percentFormat } from './py-format.js';
@@ -81,9 +80,8 @@ export function typeName(x: unknown): string {
 /** jinja2's object_type_repr: "'dict object'" style names used in Undefined hints. */
 function objectTypeRepr(x: unknown): string {
   if (x === null || x === undefined) return 'None';
-  const t = typeName(x);
   if (x instanceof Markup) return 'markupsafe.Markup object';
-  return `${t} object`;
+  return `${typeName(x)} object`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1462,5 +1460,3 @@ export function sliceOf(obj: unknown, start: unknown, stop: unknown, step: unkno
   if (obj instanceof Map || isPlainObject(obj)) throw new PyError('TypeError', "unhashable type: 'slice'");
   throw new PyError('TypeError', `'${typeName(obj)}' object is not subscriptable`);
 }
-
-export type { PyTuple };
