@@ -110,7 +110,8 @@ describe('templating', () => {
       { ...P(), 'models/a.sql': "select '{{ run_started_at.strftime('%Y-%m-%d %H:%M:%S') }}' as s, '{{ run_started_at.strftime('%Y%m%d') }}' as d, '{{ run_started_at.isoformat() }}' as i" },
       { runStartedAt: new Date('2024-03-07T08:09:10.123Z') },
     );
-    expect(compiledSql(c, 'a')).toBe("select '2024-03-07 08:09:10' as s, '20240307' as d, '2024-03-07T08:09:10.123Z' as i");
+    // dbt's run_started_at is an aware datetime in pytz.utc: Python's isoformat
+    expect(compiledSql(c, 'a')).toBe("select '2024-03-07 08:09:10' as s, '20240307' as d, '2024-03-07T08:09:10.123000+00:00' as i");
   });
 
   it('log() sends its message to the logger (info=True for the console) and renders nothing', async () => {

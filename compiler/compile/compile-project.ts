@@ -19,7 +19,8 @@ import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './com
 import { sqlFileHash } from '../artifacts/artifacts.js';
 import type { GraphNode } from './nodes.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
-import { RelationValue, RunStartedAt, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
+import { RelationValue, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
+import { baseContextMembers, runStartedAt as runStartedAtValue } from '../template/context/base-context.js';
 
 export interface CompileOptions {
   target?: string;
@@ -77,11 +78,13 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   engine.addMacroFile(BUILTIN_MACROS, BUILTIN_FILE);
   for (const m of project.macros) engine.addMacroFile(m.text, m.path);
 
+  // dbt's base context (modules, tojson/fromjson, toyaml/fromyaml, zip, set, local_md5, ...), then tx's members
+  Object.assign(engine.env.globals, baseContextMembers());
   const vars = { ...project.vars, ...(opts.vars ?? {}) };
   const log = opts.log ?? (() => {});
   engine.setGlobal('var', makeVar(vars, (s, where) => engine.renderString(s, `project.yml (${where})`)));
   engine.setGlobal('env_var', makeEnvVar(opts.env ?? process.env));
-  engine.setGlobal('run_started_at', new RunStartedAt(runStartedAt));
+  engine.setGlobal('run_started_at', runStartedAtValue(runStartedAt.getTime()));
   engine.setGlobal('invocation_id', sha(String(runStartedAt.getTime()) + process.pid).slice(0, 32));
   engine.setGlobal('log', (...args: unknown[]) => {
     const { pos, kw } = splitArgs(args);
@@ -98,9 +101,6 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     if (!d) throw new TxError('REF', `doc(\`${String(name)}\`) names no docs block`, { hint: didYouMean(String(name), project.docs.keys()) });
     return d.text;
   });
-  engine.setGlobal('zip', (...a: unknown[][]) => a[0]!.map((_, i) => a.map((x) => x[i])));
-  engine.setGlobal('tojson', (v: unknown) => JSON.stringify(v));
-  engine.setGlobal('fromjson', (v: unknown) => JSON.parse(String(v)));
 
   const target = resolveTarget(project, opts.target, engine);
   const dialect = await loadDialect(target.config.type);

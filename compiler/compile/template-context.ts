@@ -43,66 +43,6 @@ export function relationValue(r: Relation, dialect: Dialect): RelationValue {
   return new RelationValue(r, dialect.relationName(r));
 }
 
-/** `run_started_at` with Python's strftime and isoformat, as dbt users write them. */
-export class RunStartedAt {
-  constructor(readonly date: Date) {}
-  strftime(fmt: string): string {
-    const d = this.date;
-    const p = (n: number, w = 2) => String(n).padStart(w, '0');
-    return fmt.replace(/%([YmdHMSfjyaAbBpzZ%])/g, (_, c: string) => {
-      switch (c) {
-        case 'Y':
-          return String(d.getUTCFullYear());
-        case 'y':
-          return p(d.getUTCFullYear() % 100);
-        case 'm':
-          return p(d.getUTCMonth() + 1);
-        case 'd':
-          return p(d.getUTCDate());
-        case 'H':
-          return p(d.getUTCHours());
-        case 'M':
-          return p(d.getUTCMinutes());
-        case 'S':
-          return p(d.getUTCSeconds());
-        case 'f':
-          return p(d.getUTCMilliseconds() * 1000, 6);
-        case 'j':
-          return p(Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86400000) + 1, 3);
-        case 'a':
-          return ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()]!;
-        case 'A':
-          return ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][d.getUTCDay()]!;
-        case 'b':
-          return d.toLocaleString('en', { month: 'short', timeZone: 'UTC' });
-        case 'B':
-          return d.toLocaleString('en', { month: 'long', timeZone: 'UTC' });
-        case 'p':
-          return d.getUTCHours() < 12 ? 'AM' : 'PM';
-        case 'z':
-          return '+0000';
-        case 'Z':
-          return 'UTC';
-        default:
-          return '%';
-      }
-    });
-  }
-  isoformat(): string {
-    return this.date.toISOString();
-  }
-  toString(): string {
-    return this.date.toISOString();
-  }
-  /** Python's str() of dbt's run_started_at: `2024-01-02 03:04:05.123000+00:00`. */
-  [PY_STR](): string {
-    return this.date.toISOString().replace('T', ' ').replace(/\.(\d{3})Z$/, '.$1000+00:00');
-  }
-  [PY_REPR](): string {
-    return this[PY_STR]();
-  }
-}
-
 /**
  * `var(name, default)` over CLI vars then project vars. A string value may itself be a
  * template (`"{{ env_var('BUCKET', 'x') }}"`), rendered when read.
