@@ -21,6 +21,7 @@ import {
   pyRepr,
   setAdd,
   setHas,
+  setOrder,
   typeName,
   unassignedInPython,
 } from './py.js';
@@ -987,11 +988,10 @@ const SET_METHODS: Record<string, Method<Set<unknown>>> = {
   },
   pop: (self, pos, kw) => {
     arity('set.pop', pos, kw, 0, 0, 'none');
-    for (const x of self) {
-      self.delete(x);
-      return x;
-    }
-    throw new PyError('KeyError', "'pop from an empty set'");
+    if (self.size === 0) throw new PyError('KeyError', "'pop from an empty set'");
+    const x = setOrder(self)[0];
+    self.delete(x);
+    return x;
   },
   remove: (self, pos, kw) => {
     arity('set.remove', pos, kw, 1, 1, 'exactly');

@@ -724,6 +724,24 @@ function rangeAndFormatCases(): Case[] {
   return out;
 }
 
+/** Sets of ints iterate and print in CPython's hash-table order. */
+function setOrderCases(): Case[] {
+  const out: Case[] = [];
+  const r = rng(42);
+  const sets: V[] = [s(3, 1, 2), s(8, 16, 0, 24), s(-1, -2), s(-1, -2, -3, 5), s(100, 7, 1000, 3, 64, 9), s(true, 2, f('3.0')), s(2 ** 40, 5, -(2 ** 33))];
+  for (let k = 0; k < 60; k++) {
+    const n = 1 + Math.floor(r() * 40);
+    const xs: V[] = [];
+    for (let i = 0; i < n; i++) xs.push(Math.floor((r() - 0.3) * (k < 30 ? 64 : 100000)));
+    sets.push(s(...xs));
+  }
+  for (const a of sets) {
+    out.push({ op: 'str', a }, { op: 'iter', a }, { op: 'call', a, m: 'pop', args: [] });
+  }
+  out.push({ op: 'str', a: s('a') }, { op: 'str', a: s() });
+  return out;
+}
+
 function run(cases: Case[]): void {
   const { diffs, compared, skipped } = differential(cases);
   if (process.env['TX_PY_DIFF_VERBOSE']) console.log(`${compared} cases compared, ${skipped} skipped (big ints / complex results)`);
@@ -739,6 +757,7 @@ describe('Python value semantics, differential against python3', () => {
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
   it('str methods', () => run(strMethodCases()));
+  it('sets of ints in CPython order', () => run(setOrderCases()));
   it('range objects; str.format fields through jinja2 getattr/getitem; format_map', () => run(rangeAndFormatCases()));
   it('dict keys, nested ==/<, sort keys, slices through getitem', () => run(structureCases()));
   it('every code point: repr and the Unicode-table str methods (Python 3.11 knows Unicode 14)', () => run(unicodeCases()));

@@ -288,7 +288,7 @@ function reprIn(x: unknown, seen: Set<unknown>): string {
       }
       return out + '}';
     }
-    if (x instanceof Set) return x.size === 0 ? 'set()' : seqRepr(x, '{', '}', seen);
+    if (x instanceof Set) return x.size === 0 ? 'set()' : seqRepr(setOrder(x), '{', '}', seen);
     const s = (x as { [PY_STR]?: unknown })[PY_STR];
     if (typeof s === 'function') return String(s.call(x));
     if (typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') return '<generator object>';
@@ -625,6 +625,64 @@ export function setHas(s: Set<unknown>, x: unknown): boolean {
 export function setAdd(s: Set<unknown>, x: unknown): void {
   if (typeof x === 'string') s.add(x);
   else if (findKey(s, x) === MISSING) s.add(x);
+}
+
+/** hash() of an int, bool or integral float (Python's ints hash to themselves, -1 to -2). */
+function intHash(x: unknown): number | undefined {
+  let n: number;
+  if (typeof x === 'number' && Number.isInteger(x)) n = x;
+  else if (typeof x === 'boolean') n = x ? 1 : 0;
+  else if (x instanceof PyFloat && Number.isInteger(x.value)) n = x.value;
+  else return undefined;
+  if (n >= 2 ** 61 - 1 || n <= -(2 ** 61 - 1)) return undefined;
+  return n === -1 ? -2 : n;
+}
+
+/** CPython's probe for a free slot (setobject.c: linear probes, then perturbed jumps). */
+function setSlot(table: Int32Array, mask: number, hash: number): number {
+  let i = hash & mask;
+  let perturb = BigInt.asUintN(64, BigInt(hash));
+  for (;;) {
+    const last = i + 9 <= mask ? i + 9 : i;
+    for (let j = i; j <= last; j++) if (table[j] === -1) return j;
+    perturb >>= 5n;
+    i = (i * 5 + 1 + Number(perturb & BigInt(mask))) & mask;
+  }
+}
+
+/**
+ * A set's elements in Python's iteration order. Python orders a set by its hash table; for ints
+ * (and bools, integral floats) that order is known and tx reproduces it, as if the elements had
+ * been added in the order the JS Set holds them. Other sets (str hashes are random per Python
+ * process) keep their insertion order.
+ */
+export function setOrder(s: Set<unknown>): unknown[] {
+  const items = [...s];
+  if (items.length < 2) return items;
+  const hashes: number[] = [];
+  for (const x of items) {
+    const h = intHash(x);
+    if (h === undefined) return items;
+    hashes.push(h);
+  }
+  let mask = 7;
+  let table = new Int32Array(8).fill(-1);
+  let fill = 0;
+  for (let k = 0; k < items.length; k++) {
+    table[setSlot(table, mask, hashes[k]!)] = k;
+    fill++;
+    if (fill * 5 >= mask * 3) {
+      let size = 8;
+      while (size <= fill * 4) size <<= 1;
+      const old = table;
+      table = new Int32Array(size).fill(-1);
+      mask = size - 1;
+      for (const idx of old) if (idx >= 0) table[setSlot(table, mask, hashes[idx]!)] = idx;
+    }
+  }
+  const out: unknown[] = [];
+  for (const idx of table) if (idx >= 0) out.push(items[idx]);
+  return out;
 }
 
 /** A dict literal {k: v, ...}: later equal keys overwrite the value and keep the first key. */
@@ -1154,7 +1212,7 @@ export function iterate(x: unknown): Iterable<unknown> {
   if (Array.isArray(x)) return x;
   if (typeof x === 'string') return codePoints(x);
   if (x instanceof Map) return x.keys();
-  if (x instanceof Set) return x;
+  if (x instanceof Set) return setOrder(x);
   if (x instanceof Undefined) return EMPTY;
   if (isPlainObject(x)) return Object.keys(x);
   if (x instanceof Markup) return codePoints(x.value);
