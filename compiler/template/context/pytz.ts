@@ -103,7 +103,7 @@ function abbreviationAt(zone: string, epochMs: number, offsetSecs: number, isDst
   if (table) return table[isDst ? 1 : 0];
   const name = intlAbbreviation(zone, epochMs, offsetSecs);
   if (name !== null) return name;
-  if (epochMs < Date.UTC(1970, 0, 1)) {
+  if (epochMs < 0) {
     for (const ref of REFERENCE_MS) {
       if (offsetSecondsAt(zone, ref) !== offsetSecs) continue;
       const refName = intlAbbreviation(zone, ref, offsetSecs);
@@ -140,26 +140,79 @@ interface Local {
   name: string;
 }
 
+/** Milliseconds since the epoch of a UTC calendar instant (any year, unlike Date.UTC's 0-99). */
+function utcMs(year: number, month0: number, day: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month0, day);
+  return d.getTime();
+}
+
+interface YearInfo {
+  /** Offsets in force from each instant on (first entry: from the year's start). */
+  starts: number[];
+  offsets: number[];
+  jan: number;
+  jul: number;
+}
+
+/** Offsets are probed month by month and transitions located by bisection, once per zone-year. */
 class ZoneData {
   readonly lmtRaw: number;
   readonly tzinfos = new Map<string, PytzDst>();
+  private readonly years = new Map<number, YearInfo>();
+  private readonly locals = new Map<string, Local>();
   constructor(readonly zone: string) {
-    this.lmtRaw = offsetSecondsAt(zone, Date.UTC(1800, 0, 1));
+    this.lmtRaw = offsetSecondsAt(zone, utcMs(1800, 0, 1));
+  }
+
+  private year(y: number): YearInfo {
+    let info = this.years.get(y);
+    if (info) return info;
+    const probes: number[] = [];
+    for (let m = 0; m <= 12; m++) probes.push(utcMs(y, m, 1));
+    const offs = probes.map((ms) => offsetSecondsAt(this.zone, ms));
+    const starts = [probes[0]!];
+    const offsets = [offs[0]!];
+    for (let i = 0; i < 12; i++) {
+      if (offs[i] === offs[i + 1]) continue;
+      // bisect to the second where the offset changes (at most one change a month)
+      let lo = probes[i]!;
+      let hi = probes[i + 1]!;
+      while (hi - lo > 1000) {
+        const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+        if (offsetSecondsAt(this.zone, mid) === offs[i]) lo = mid;
+        else hi = mid;
+      }
+      starts.push(hi);
+      offsets.push(offs[i + 1]!);
+    }
+    info = { starts, offsets, jan: offs[0]!, jul: offs[6]! };
+    if (this.years.size > 400) this.years.clear();
+    this.years.set(y, info);
+    return info;
   }
 
   /** The (offset, dst, abbreviation) in force at a UTC instant (µs since the epoch). */
   localAt(epochUs: bigint): Local {
     const ms = Number(epochUs / 1000n);
-    const raw = offsetSecondsAt(this.zone, ms);
     const year = new Date(ms).getUTCFullYear();
+    const info = this.year(year);
+    let raw = info.offsets[0]!;
+    for (let i = 1; i < info.starts.length; i++) if (ms >= info.starts[i]!) raw = info.offsets[i]!;
     if (raw === this.lmtRaw && (raw % 60 !== 0 || year < 1850)) return { offset: roundToMinute(raw), dst: 0, name: 'LMT' };
-    const jan = offsetSecondsAt(this.zone, Date.UTC(year, 0, 1));
-    const jul = offsetSecondsAt(this.zone, Date.UTC(year, 6, 1));
     // Ireland's tzdata has negative DST: Irish Standard Time in summer, GMT as "DST" in winter
     const negative = NEGATIVE_DST.has(this.zone) && year >= 1971;
-    const std = negative ? Math.max(jan, jul) : Math.min(jan, jul);
+    const std = negative ? Math.max(info.jan, info.jul) : Math.min(info.jan, info.jul);
     const dst = raw - std;
-    return { offset: roundToMinute(raw), dst, name: abbreviationAt(this.zone, ms, raw, negative ? dst === 0 : dst > 0) };
+    const isDst = negative ? dst === 0 : dst > 0;
+    const key = `${year}|${raw}|${dst}`;
+    let local = this.locals.get(key);
+    if (!local) {
+      local = { offset: roundToMinute(raw), dst, name: abbreviationAt(this.zone, ms, raw, isDst) };
+      if (this.locals.size > 2000) this.locals.clear();
+      this.locals.set(key, local);
+    }
+    return local;
   }
 
   tzinfo(l: Local): PytzDst {
