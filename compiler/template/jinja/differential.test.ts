@@ -70,13 +70,19 @@ function sameError(expected: string, got: string): boolean {
   return expected === got || SAME_ERROR[expected] === got;
 }
 
-async function renderWithJinja2(python: string, corpus: Corpus): Promise<{ cases: Map<string, PyCaseResult>; packages: Map<string, PyPackageResult> }> {
+async function renderWithJinja2(python: string, bytecodeDir: string, corpus: Corpus): Promise<{ cases: Map<string, PyCaseResult>; packages: Map<string, PyPackageResult> }> {
   const input =
     [...corpus.packages.map((p) => JSON.stringify({ type: 'package', ...p })), ...corpus.cases.map((c) => JSON.stringify({ type: 'case', ...c }))].join('\n') + '\n';
   const stdout = await new Promise<string>((resolve, reject) => {
     const child = spawn(python, [RENDER_PY], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONHASHSEED: '0', PYTHONIOENCODING: 'utf-8', DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' },
+      env: {
+        ...process.env,
+        PYTHONHASHSEED: '0',
+        PYTHONIOENCODING: 'utf-8',
+        DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+        TX_DIFF_BYTECODE_DIR: bytecodeDir,
+      },
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -216,7 +222,10 @@ describe('Jinja2 differential corpus: tx renders every template byte for byte as
     const all = buildCorpus();
     const filter = process.env.TX_DIFF_FILTER ? new RegExp(process.env.TX_DIFF_FILTER) : null;
     corpus = filter ? { packages: all.packages, cases: all.cases.filter((c) => filter.test(c.id)) } : all;
-    ({ cases: expected, packages } = await renderWithJinja2(venv.python, corpus));
+    // The templates' compiled Python code is kept inside the venv (thrown away with it), per jinja2
+    // version, so that later runs only render.
+    const bytecodeDir = path.join(venv.dir, `tx-jinja-bytecode-${String(venv.info.jinja2)}`);
+    ({ cases: expected, packages } = await renderWithJinja2(venv.python, bytecodeDir, corpus));
   }, 900_000);
 
   it('holds at least 1,000 templates, every one rendered by jinja2', () => {
