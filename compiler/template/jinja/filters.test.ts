@@ -125,6 +125,9 @@ const POOL: Enc[] = [
   undef(),
   [null, 'x', fl(0.5), dict(['k', 'v'])],
   ['é', 'É', 'e', 'E'],
+  gen(3, 1, 2),
+  gen(),
+  gen('b', 'A'),
 ];
 
 const ARITY_OF_ALL: Record<string, number> = arityTable();
@@ -136,7 +139,8 @@ const UNARY_FILTERS = [
   'truncate', 'unique', 'upper', 'urlencode', 'urlize', 'wordcount', 'wordwrap', 'xmlattr', 'indent',
   'as_text', 'as_bool', 'as_number', 'as_native', 'is_list',
 ];
-for (const name of UNARY_FILTERS) for (const v of POOL) F(name, v);
+// (wordcount of a generator counts the words of its repr, which names Python's code: skipped)
+for (const name of UNARY_FILTERS) for (const v of POOL) if (name !== 'wordcount' || !(v as { $g?: unknown } | null)?.$g) F(name, v);
 
 const UNARY_TESTS = [
   'odd', 'even', 'defined', 'undefined', 'none', 'boolean', 'false', 'true', 'integer', 'float', 'lower', 'upper',
@@ -962,6 +966,8 @@ function same(py: Outcome, tx: Outcome): boolean {
   if (py.error !== undefined) return tx.error === py.error;
   if (tx.error !== undefined || kindOf(tx.kind) !== kindOf(py.kind)) return false;
   if (py.kind === 'method') return true; // <bound method Markup.upper of Markup('x')>
+  // str() of a generator or method carries an address: only its kind can match
+  if (/ at 0x[0-9a-f]+/i.test(py.str ?? '')) return true;
   return normalize(tx.str) === normalize(py.str);
 }
 
