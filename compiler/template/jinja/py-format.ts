@@ -159,7 +159,9 @@ function floatBody(x: number, type: string, prec: number | undefined, alt: boole
       // No type: repr without precision, else 'g' that keeps a '.0'.
       if (prec === undefined) {
         const r = floatRepr(a);
-        return alt && !r.includes('.') && !r.includes('e') ? r + '.' : r;
+        if (!alt || r.includes('.')) return r;
+        const e = r.indexOf('e');
+        return e < 0 ? r + '.' : `${r.slice(0, e)}.${r.slice(e)}`;
       }
       return generalAbs(a, prec, alt, false, true);
   }
@@ -201,35 +203,73 @@ interface Spec {
   type: string;
 }
 
-const SPEC_RE = /^(?:([\s\S])?([<>=^]))?([-+ ])?(z)?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([\s\S])?$/u;
+const ALIGNS = '<>=^';
 
+/** CPython's parse_internal_render_format_spec: [[fill]align][sign][z][#][0][width][,|_][.precision][type]. */
 function parseSpec(spec: string, value: unknown): Spec {
-  const m = SPEC_RE.exec(spec);
-  if (!m) {
-    // Python names the whole spec when it cannot parse it.
+  const c = Array.from(spec);
+  const n = c.length;
+  let i = 0;
+  let fill = '';
+  let align = '';
+  if (n >= 2 && ALIGNS.includes(c[1]!)) {
+    fill = c[0]!;
+    align = c[1]!;
+    i = 2;
+  } else if (n >= 1 && ALIGNS.includes(c[0]!)) {
+    align = c[0]!;
+    i = 1;
+  }
+  let sign = '';
+  if (i < n && (c[i] === '+' || c[i] === '-' || c[i] === ' ')) sign = c[i++]!;
+  let z = false;
+  if (i < n && c[i] === 'z') {
+    z = true;
+    i++;
+  }
+  let alt = false;
+  if (i < n && c[i] === '#') {
+    alt = true;
+    i++;
+  }
+  let zero = false;
+  if (!fill && i < n && c[i] === '0') {
+    zero = true;
+    i++;
+  }
+  const digits = (): string => {
+    let d = '';
+    while (i < n && c[i]! >= '0' && c[i]! <= '9') d += c[i++];
+    if (d.length > 18) throw new PyError('ValueError', 'Too many decimal digits in format string');
+    return d;
+  };
+  const w = digits();
+  let grouping = '';
+  if (i < n && c[i] === ',') {
+    grouping = ',';
+    i++;
+  }
+  if (i < n && c[i] === '_') {
+    if (grouping) throw new PyError('ValueError', "Cannot specify both ',' and '_'.");
+    grouping = '_';
+    i++;
+  }
+  if (i < n && c[i] === ',' && grouping === '_') throw new PyError('ValueError', "Cannot specify both ',' and '_'.");
+  let precision: number | undefined;
+  if (i < n && c[i] === '.') {
+    i++;
+    const p = digits();
+    if (p === '') throw new PyError('ValueError', 'Format specifier missing precision');
+    precision = Number(p);
+  }
+  if (n - i > 1) {
     throw new PyError('ValueError', `Invalid format specifier '${spec}' for object of type '${typeName(value)}'`);
   }
-  const [, fillC, alignC, signC, zC, altC, zeroC, widthC, groupC, precC, typeC] = m;
-  if (precC === undefined && spec.includes('.') && !typeC) {
-    throw new PyError('ValueError', 'Format specifier missing precision');
+  const type = i < n ? c[i]! : '';
+  if (grouping && !'defgEGF%'.includes(type) && !(grouping === '_' && 'boxX'.includes(type))) {
+    throw new PyError('ValueError', `Cannot specify '${grouping}' with '${type}'.`);
   }
-  const type = typeC ?? '';
-  if (groupC !== undefined && !'defgEGF%'.includes(type)) {
-    if (!(groupC === '_' && 'boxX'.includes(type))) throw new PyError('ValueError', `Cannot specify '${groupC}' with '${type}'.`);
-  }
-  const zero = zeroC !== undefined;
-  return {
-    fill: fillC ?? '',
-    align: alignC ?? '',
-    sign: signC ?? '',
-    z: zC !== undefined,
-    alt: altC !== undefined,
-    zero,
-    width: widthC === undefined ? -1 : Number(widthC),
-    grouping: groupC ?? '',
-    precision: precC === undefined ? undefined : Number(precC),
-    type,
-  };
+  return { fill, align, sign, z, alt, zero, width: w === '' ? -1 : Number(w), grouping, precision, type };
 }
 
 function pad(s: string, spec: Spec, defaultAlign: string, lenOf: (s: string) => number): string {
@@ -349,7 +389,7 @@ function formatInt(n: number, spec: Spec, value: unknown): string {
 
 function formatFloat(x: number, spec: Spec): string {
   let type = spec.type;
-  if (!'eEfFgGn%'.includes(type) || (type.length === 0 && false)) {
+  if (!'eEfFgGn%'.includes(type)) {
     throw new PyError('ValueError', `Unknown format code '${type}' for object of type 'float'`);
   }
   if (type === 'n') type = 'g';
@@ -582,8 +622,8 @@ export function strFormatMap(fmt: string, mapping: unknown): string {
   let kw: (name: string) => unknown;
   if (mapping instanceof Map || isPlainObject(mapping)) kw = kwLookup(mapping as Map<string, unknown>);
   else {
-    kw = (name) => {
-      throw new PyError('TypeError', `'${typeName(mapping)}' object is not subscriptable${name === '' ? '' : ''}`);
+    kw = () => {
+      throw new PyError('TypeError', `'${typeName(mapping)}' object is not subscriptable`);
     };
   }
   return vformat(fmt, { pos: [], kw }, { auto: 0, mode: '' }, 2);
@@ -594,14 +634,13 @@ export function strFormatMap(fmt: string, mapping: unknown): string {
 
 function isMappingArg(x: unknown): boolean {
   // CPython: PyMapping_Check(args) && !tuple && !str -- a list or a dict.
-  return x instanceof Map || isPlainObject(x) || (Array.isArray(x) && !isTuple(x)) || (x instanceof Markup && false);
+  return x instanceof Map || isPlainObject(x) || (Array.isArray(x) && !isTuple(x));
 }
 
-function realNumber(x: unknown, conv: string): number | undefined {
+function realNumber(x: unknown): number | undefined {
   if (typeof x === 'number') return x;
   if (x instanceof PyFloat) return x.value;
   if (typeof x === 'boolean') return x ? 1 : 0;
-  void conv;
   return undefined;
 }
 
@@ -741,7 +780,7 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
       case 'd':
       case 'i':
       case 'u': {
-        const x = realNumber(value, conv);
+        const x = realNumber(value);
         if (x === undefined) {
           throw new PyError('TypeError', `%${conv} format: a real number is required, not ${typeName(value)}`);
         }
@@ -780,7 +819,7 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
       case 'F':
       case 'g':
       case 'G': {
-        const x = realNumber(value, conv);
+        const x = realNumber(value);
         if (x === undefined) throw new PyError('TypeError', `must be real number, not ${typeName(value)}`);
         numeric = true;
         if (x < 0 || Object.is(x, -0)) sign = '-';

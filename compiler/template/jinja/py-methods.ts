@@ -1084,8 +1084,3 @@ export function methodOf(value: unknown, name: string): ((...args: unknown[]) =>
   if (value instanceof PyFloat) return bound(FLOAT_METHODS, value.value, name);
   return undefined;
 }
-
-/** The names of a value's Python methods (for `x is callable`-style lookups and messages). */
-export function hasMethod(value: unknown, name: string): boolean {
-  return methodOf(value, name) !== undefined;
-}
