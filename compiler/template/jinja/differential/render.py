@@ -337,6 +337,7 @@ def main():
                 except Exception:  # noqa: BLE001 -- its own case reports it
                     pass
     workers = max(1, min(4, os.cpu_count() or 1, int(os.environ.get("TX_DIFF_WORKERS", "4"))))
+    pool = None
     if workers == 1 or len(cases) < 200:
         results = map(timed_render, cases)
     else:
@@ -345,6 +346,9 @@ def main():
     for res in results:
         _out.write(json.dumps(res, ensure_ascii=False) + "\n")
     _out.flush()
+    if pool is not None:
+        pool.close()
+        pool.join()
 
 
 if __name__ == "__main__":
