@@ -202,7 +202,6 @@ function cpSlice(s: string, a: number, b?: number): string {
   return codePoints(s).slice(a, b).join('');
 }
 
-const PY_SPACE = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$/;
 const PY_SPACE_CLASS = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const PY_STRIP = new RegExp(`^[${PY_SPACE_CLASS}]+|[${PY_SPACE_CLASS}]+$`, 'g');
 const PY_SPLIT_WS = new RegExp(`[${PY_SPACE_CLASS}]+`);
