@@ -19,6 +19,7 @@ const NON_PRINTABLE = /[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{100
 
 function constructInt(text: string): number {
   let value = text.replace(/_/g, '');
+  if (value === '') throw new PyError('IndexError', 'string index out of range');
   let sign = 1;
   if (value[0] === '-') sign = -1;
   if (value[0] === '+' || value[0] === '-') value = value.slice(1);
@@ -41,6 +42,7 @@ function constructInt(text: string): number {
 
 function constructFloat(text: string): PyFloat {
   let value = text.replace(/_/g, '').toLowerCase();
+  if (value === '') throw new PyError('IndexError', 'string index out of range');
   let sign = 1;
   if (value[0] === '-') sign = -1;
   if (value[0] === '+' || value[0] === '-') value = value.slice(1);
@@ -110,6 +112,7 @@ function scalarTag(node: YamlNode & { tag?: string; type?: string; value?: unkno
 }
 
 class Constructor {
+  constructor(private readonly source: string) {}
   private readonly anchors = new Map<string, unknown>();
   private readonly nodesByAnchor = new Map<string, YamlNode>();
 
@@ -122,7 +125,11 @@ class Constructor {
     }
     const anchor = (node as { anchor?: string }).anchor;
     if (isScalar(node)) {
-      const v = constructScalar(scalarTag(node as never), String(node.value ?? ''));
+      let text = String(node.value ?? '');
+      // a block scalar that ends the stream without a line break keeps none (libyaml)
+      if ((node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && node.range && node.range[1] >= this.source.length && !this.source.endsWith('\n') && text.endsWith('\n'))
+        text = text.slice(0, -1);
+      const v = constructScalar(scalarTag(node as never), text);
       if (anchor) this.remember(anchor, v, node);
       return v;
     }
@@ -166,6 +173,8 @@ class Constructor {
   }
 
   private remember(anchor: string, v: unknown, node: YamlNode): void {
+    const earlier = this.nodesByAnchor.get(anchor);
+    if (earlier !== undefined && earlier !== node) throw new YamlError('ComposerError', `found duplicate anchor '${anchor}'`);
     this.anchors.set(anchor, v);
     this.nodesByAnchor.set(anchor, node);
   }
@@ -236,5 +245,5 @@ export function yamlSafeLoad(text: string): unknown {
   if (docs.length > 1) throw new YamlError('ComposerError', 'expected a single document in the stream');
   void real;
   if (docs.length === 0) return null;
-  return new Constructor().construct(docs[0]!.contents as YamlNode | null);
+  return new Constructor(text).construct(docs[0]!.contents as YamlNode | null);
 }
