@@ -45,6 +45,7 @@ import {
   missingOf,
   mod,
   mul,
+  pyIndex,
   pyMethod,
   pyRepr,
   pyStr,
@@ -1773,7 +1774,7 @@ function doRandom(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<
   if (isStr(seq)) return codePoints(rawStr(seq))[i];
   if (Array.isArray(seq)) return seq[i];
   if (seq instanceof PyRange) return seq.at(i);
-  return getItem(seq, i);
+  return pyIndex(seq, i); // random.choice indexes: a dict by key, a set not at all
 }
 
 function* selectGen(
