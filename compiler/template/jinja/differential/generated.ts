@@ -699,6 +699,20 @@ export function generatedCases(): Case[] {
     '%.2f', '%10.3f', '%-10.1f|', '%g', '%G', '%.3g', '%c', '%5s', '%-5s|', '%.1s', '%%'];
   for (const spec of percentSpecs) for (const v of fmtValues) add('pspec', `{{ '${spec}' % (${v},) }}`);
 
+  // ------------------------------------------------------------------ characters outside the BMP (one code point in Python)
+  exprs('astral', [
+    "'😀'|length", "'a😀b'|length", "'a😀b'[1]", "'a😀b'[-2]", "'a😀b'[1:2]", "'a😀b'[::-1]", "'a😀b'|reverse", "'a😀b'|list",
+    "'😀'|center(5, '*')", "'😀'.ljust(3, '-')", "'😀x'.rjust(4)", "'{:>4}'.format('😀')", "'%3s' % '😀'", "'😀😀😀'|truncate(4, true, '')",
+    "'😀 😀 😀'|wordwrap(3)", "'𝒳'.upper()", "'𝒳'.isalpha()", "'😀'.find('b')", "'a😀b'.find('b')", "'a😀b'.index('b')", "'a😀b😀'.rfind('😀')",
+    "'😀,b'.split(',')", "'😀'|first", "'😀'|last", "'x😀'|unique|list", "['😀', 'a']|sort", "'😀' < 'ｚ'", "'\\U0001F600' == '😀'",
+    "'a😀b'.count('😀')", "'😀'|urlencode", "'😀'|tojson", "('😀',)", "'😀'|wordcount", "'😀a'|title", "'😀'|pprint", "'😀'.encode is defined",
+    "'😀x'.partition('x')", "'😀'.zfill(3)", "'😀'.center(4)", "'a😀b'.replace('😀', '-')", "'%c' % 128512", "'😀' in 'a😀b'",
+  ]);
+  stmts('astral', [
+    '{% for c in "a😀b" %}{{ loop.index }}{{ c }}{% endfor %}', '\ufeffselect 1', 'a\u0000b{{ "\\x00"|length }}', '😀 {{ "😀" }} 😀\n',
+    '{% set x = "😀" * 3 %}{{ x|length }}{{ x[1:] }}', '{{ "😀" ~ 1 }}{#😀#}', '{% raw %}😀{% endraw %}',
+  ]);
+
   // ------------------------------------------------------------------ operator x operand matrix
   const operands = ['0', '1', '-3', '2.5', 'true', 'none', "''", "'ab'", '[1, 2]', '(1,)', "{'a': 1}"];
   const operators = ['+', '-', '*', '/', '//', '%', '**', '==', '!=', '<', '>=', 'in', 'not in', '~', 'and', 'or'];
