@@ -39,7 +39,23 @@ export class ByteSink {
 
   /** Writes `s` as UTF-8; returns the byte length. */
   utf8(s: string): number {
-    this.ensure(s.length * 3);
+    const len = s.length;
+    this.ensure(len * 3);
+    // Short ASCII strings: a JS loop beats the native call.
+    if (len < 64) {
+      const buf = this.buf;
+      const at = this.len;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === len) {
+        this.len += len;
+        return len;
+      }
+    }
     const n = this.buf.write(s, this.len, 'utf8');
     this.len += n;
     return n;

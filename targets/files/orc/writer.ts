@@ -86,6 +86,8 @@ class Stats {
   // string
   sMin: string | undefined;
   sMax: string | undefined;
+  minAscii = false;
+  maxAscii = false;
   bytes = 0;
   trues = 0;
 
@@ -116,8 +118,22 @@ class Stats {
   addString(v: string, bytes: number): void {
     this.count++;
     this.bytes += bytes;
-    if (this.sMin === undefined || utf8Less(v, this.sMin)) this.sMin = v;
-    if (this.sMax === undefined || utf8Less(this.sMax, v)) this.sMax = v;
+    // ASCII (as many bytes as characters) compares the same in UTF-16 and UTF-8 order.
+    const ascii = bytes === v.length;
+    if (this.sMin === undefined) {
+      this.sMin = v;
+      this.sMax = v;
+      this.minAscii = this.maxAscii = ascii;
+      return;
+    }
+    if (ascii && this.minAscii ? v < this.sMin : utf8Less(v, this.sMin)) {
+      this.sMin = v;
+      this.minAscii = ascii;
+    }
+    if (ascii && this.maxAscii ? v > this.sMax! : utf8Less(this.sMax!, v)) {
+      this.sMax = v;
+      this.maxAscii = ascii;
+    }
   }
 
   merge(o: Stats): void {
