@@ -87,7 +87,9 @@ function asIndex(x: unknown): number {
 function asStr(x: unknown, what = 'must be str'): string {
   if (typeof x === 'string') return x;
   if (x instanceof Markup) return x.value;
-  throw new PyError('TypeError', `${what}, not ${typeName(x)}`);
+  // CPython's argument-clinic errors ("... argument must be str") name None as 'None'.
+  const type = x === null && what.includes('argument') ? 'None' : typeName(x);
+  throw new PyError('TypeError', `${what}, not ${type}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -566,7 +568,7 @@ function expandtabs(s: string, pos: unknown[], kw: Map<string, unknown> | undefi
 
 function splitlines(s: string, pos: unknown[], kw: Map<string, unknown> | undefined): string[] {
   const [ke] = bind('splitlines', pos, kw, ['keepends'], 0);
-  const keep = ke !== undefined && ke !== false && ke !== 0 && ke !== null;
+  const keep = ke !== undefined && asIndex(ke) !== 0;
   const out: string[] = [];
   let rest = s;
   while (rest.length > 0) {
@@ -594,7 +596,11 @@ function join(s: string, pos: unknown[], kw: Map<string, unknown> | undefined): 
   arity('str.join', pos, kw, 1, 1, 'exactly');
   const parts: string[] = [];
   let i = 0;
-  for (const x of iterate(pos[0])) {
+  const items = pos[0];
+  if (items === null || typeof items !== 'object' || items instanceof PyFloat || items instanceof Undefined) {
+    if (typeof items !== 'string') throw new PyError('TypeError', 'can only join an iterable');
+  }
+  for (const x of iterate(items)) {
     if (typeof x === 'string') parts.push(x);
     else if (x instanceof Markup) parts.push(x.value);
     else throw new PyError('TypeError', `sequence item ${i}: expected str instance, ${typeName(x)} found`);
@@ -634,6 +640,7 @@ function translate(s: string, pos: unknown[], kw: Map<string, unknown> | undefin
 
 function find(name: string, s: string, pos: unknown[], kw: Map<string, unknown> | undefined, reverse: boolean, raise: boolean): number {
   arity(name, pos, kw, 1, 3, 'at');
+  range(0, pos[1], pos[2]); // CPython checks the bounds before the substring
   const sub = asStr(pos[0]);
   const i = findIn(s, sub, pos[1], pos[2], reverse);
   if (i < 0 && raise) throw new PyError('ValueError', 'substring not found');
@@ -653,6 +660,7 @@ const STR_METHODS: Record<string, Method<string>> = {
   center: (s, pos, kw) => justify('center', s, pos, kw, 'c'),
   count: (s, pos, kw) => {
     arity('count', pos, kw, 1, 3, 'at');
+    range(0, pos[1], pos[2]);
     return countIn(s, asStr(pos[0]), pos[1], pos[2]);
   },
   endswith: (s, pos, kw) => affix('endswith', s, pos, kw, true),
@@ -713,7 +721,7 @@ const STR_METHODS: Record<string, Method<string>> = {
 // list and tuple
 
 function seqIndex(name: string, self: readonly unknown[], pos: unknown[], kw: Map<string, unknown> | undefined): number {
-  arity(name, pos, kw, 1, 3, 'at');
+  arity(name, pos, kw, 1, 3, 'expected');
   const [a, b] = range(self.length, pos[1], pos[2], false);
   for (let i = a; i < b && i < self.length; i++) if (eq(self[i], pos[0])) return i;
   throw new PyError('ValueError', isTuple(self) ? 'tuple.index(x): x not in tuple' : `${pyRepr(pos[0])} is not in list`);
@@ -788,8 +796,8 @@ const LIST_METHODS: Record<string, Method<unknown[]>> = {
   },
   pop: (self, pos, kw) => {
     arity('list.pop', pos, kw, 0, 1, 'expected');
-    if (self.length === 0) throw new PyError('IndexError', 'pop from empty list');
     let i = pos[0] === undefined ? -1 : asIndex(pos[0]);
+    if (self.length === 0) throw new PyError('IndexError', 'pop from empty list');
     if (i < 0) i += self.length;
     if (i < 0 || i >= self.length) throw new PyError('IndexError', 'pop index out of range');
     return self.splice(i, 1)[0];
@@ -879,7 +887,8 @@ const DICT_METHODS: Record<string, Method<Dict>> = {
   },
   pop: (d, pos, kw) => {
     arity('dict.pop', pos, kw, 1, 2, 'expected');
-    const v = dictLookup(d, pos[0]);
+    // An empty dict answers before hashing the key.
+    const v = (d instanceof Map ? d.size : Object.keys(d).length) === 0 ? MISSING : dictLookup(d, pos[0]);
     if (v === MISSING) {
       if (pos.length > 1) return pos[1];
       throw new PyError('KeyError', pyRepr(pos[0]));
@@ -961,6 +970,8 @@ const SET_METHODS: Record<string, Method<Set<unknown>>> = {
   }),
   discard: (self, pos, kw) => {
     arity('set.discard', pos, kw, 1, 1, 'exactly');
+    if (pos[0] instanceof Set) return null; // looked up as a frozenset: never an element here
+    checkHashable(pos[0]);
     for (const x of self) if (eq(x, pos[0])) self.delete(x);
     return null;
   },
@@ -995,7 +1006,7 @@ const SET_METHODS: Record<string, Method<Set<unknown>>> = {
   },
   remove: (self, pos, kw) => {
     arity('set.remove', pos, kw, 1, 1, 'exactly');
-    checkHashable(pos[0]);
+    if (!(pos[0] instanceof Set)) checkHashable(pos[0]);
     for (const x of self) {
       if (eq(x, pos[0])) {
         self.delete(x);

@@ -742,6 +742,81 @@ function setOrderCases(): Case[] {
   return out;
 }
 
+function randomValue(r: () => number, depth = 0): V {
+  const k = Math.floor(r() * (depth > 1 ? 7 : 11));
+  switch (k) {
+    case 0:
+      return Math.floor((r() - 0.5) * 20);
+    case 1:
+      return f(String(Math.round((r() - 0.5) * 200) / 8));
+    case 2:
+      return ['', 'a', 'Ab', 'é', '日本', 'x y', '%s', "'", '1', ' '][Math.floor(r() * 10)]!;
+    case 3:
+      return r() < 0.5;
+    case 4:
+      return null;
+    case 5:
+      return Math.floor((r() - 0.5) * 2000);
+    case 6:
+      return f(['0.0', '-0.0', 'inf', 'nan', '1e16', '0.1', '2.5'][Math.floor(r() * 7)]!);
+    case 7:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+    case 8:
+      return t(...Array.from({ length: Math.floor(r() * 3) }, () => randomValue(r, depth + 1)));
+    case 9:
+      return d(...Array.from({ length: Math.floor(r() * 3) }, (_, i) => [['a', 'b', 1, 2][i % 4]!, randomValue(r, depth + 1)] as [V, V]));
+    default:
+      return s(...Array.from({ length: Math.floor(r() * 3) }, () => Math.floor(r() * 5)));
+  }
+}
+
+function randomOperatorCases(): Case[] {
+  const r = rng(7);
+  const out: Case[] = [];
+  const ops = ['+', '-', '*', '/', '//', '%', '**', '~'];
+  for (let i = 0; i < 3000; i++) {
+    const a = randomValue(r);
+    const b = randomValue(r);
+    const pick = r();
+    if (pick < 0.45) out.push({ op: 'bin', o: ops[Math.floor(r() * ops.length)]!, a, b });
+    else if (pick < 0.6) out.push({ op: 'eq', a, b });
+    else if (pick < 0.75) out.push({ op: 'cmp', o: (['<', '<=', '>', '>='] as const)[Math.floor(r() * 4)]!, a, b });
+    else if (pick < 0.85) out.push({ op: 'in', a, b });
+    else if (pick < 0.95) out.push({ op: 'getitem', a, key: b });
+    else out.push({ op: 'repr', a });
+  }
+  return out;
+}
+
+const METHOD_NAMES: Record<string, string[]> = {
+  str: ['capitalize', 'center', 'count', 'endswith', 'expandtabs', 'find', 'format', 'index', 'isalnum', 'join', 'ljust', 'lower', 'lstrip', 'partition', 'removeprefix', 'replace', 'rfind', 'rjust', 'rpartition', 'rsplit', 'rstrip', 'split', 'splitlines', 'startswith', 'strip', 'title', 'upper', 'zfill'],
+  list: ['append', 'count', 'extend', 'index', 'insert', 'pop', 'remove', 'sort', 'copy', 'reverse'],
+  dict: ['get', 'pop', 'setdefault', 'update', 'items', 'keys', 'values', 'copy', 'popitem', 'fromkeys'],
+  set: ['add', 'discard', 'remove', 'union', 'intersection', 'difference', 'symmetric_difference', 'issubset', 'issuperset', 'isdisjoint', 'update'],
+};
+
+function randomMethodCases(): Case[] {
+  const r = rng(99);
+  const out: Case[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const kind = (['str', 'str', 'list', 'dict', 'set'] as const)[Math.floor(r() * 5)]!;
+    const a: V =
+      kind === 'str'
+        ? ['', 'a,b', ' x y ', 'Hello', 'aaa', '日本'][Math.floor(r() * 6)]!
+        : kind === 'list'
+          ? [[], [1, 2, 1], ['b', 'a'], [null, 1]][Math.floor(r() * 4)]!
+          : kind === 'dict'
+            ? [d(), d(['a', 1]), d([1, 'x'], ['b', null])][Math.floor(r() * 3)]!
+            : [s(), s(1, 2), s(3)][Math.floor(r() * 3)]!;
+    const names = METHOD_NAMES[kind]!;
+    const m = names[Math.floor(r() * names.length)]!;
+    const nargs = Math.floor(r() * 3);
+    const args = Array.from({ length: nargs }, () => (r() < 0.5 ? ['a', ',', '', 1, 0, -1, 2][Math.floor(r() * 7)]! : randomValue(r, 1)));
+    out.push({ op: 'call', a, m, args });
+  }
+  return out;
+}
+
 function run(cases: Case[]): void {
   const { diffs, compared, skipped } = differential(cases);
   if (process.env['TX_PY_DIFF_VERBOSE']) console.log(`${compared} cases compared, ${skipped} skipped (big ints / complex results)`);
@@ -757,6 +832,8 @@ describe('Python value semantics, differential against python3', () => {
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
   it('str methods', () => run(strMethodCases()));
+  it('random method calls, right or wrong', () => run(randomMethodCases()));
+  it('random nested values through operators, ==, <, in, getitem', () => run(randomOperatorCases()));
   it('sets of ints in CPython order', () => run(setOrderCases()));
   it('range objects; str.format fields through jinja2 getattr/getitem; format_map', () => run(rangeAndFormatCases()));
   it('dict keys, nested ==/<, sort keys, slices through getitem', () => run(structureCases()));
