@@ -107,10 +107,9 @@ export class TemplateEngine {
     return this.render(this.prepare(source, path));
   }
 
-  /** The names a did-you-mean may suggest: macros and functions. */
+  /** The names a did-you-mean may suggest: macros, functions and other globals. */
   private known(): string[] {
-    const g = this.env.globals;
-    return [...this.macros.keys(), ...Object.keys(g).filter((k) => typeof g[k] === 'function')];
+    return [...new Set([...this.macros.keys(), ...Object.keys(this.env.globals)])];
   }
 
   toTxError(e0: unknown, file: string): TxError {

@@ -118,6 +118,9 @@ function toRenderError(e: unknown, at: number, tpl: TemplateInfo): unknown {
   if (e instanceof PyError) return new RenderError(e.type, e.message, at, tpl, e);
   if (e instanceof RangeError && /call stack/.test(e.message)) return new RenderError('RecursionError', 'maximum recursion depth exceeded', at, tpl, e);
   if (e instanceof RangeError && /string length/i.test(e.message)) return new RenderError('MemoryError', 'the rendered text grew beyond what one string can hold', at, tpl, e);
+  // a JavaScript error from a host function is a bug of tx, reported as such with the place
+  if (e instanceof TypeError || e instanceof ReferenceError || e instanceof RangeError || e instanceof SyntaxError)
+    return new RenderError('InternalError', `tx failed inside a template function (${e.constructor.name}: ${e.message}); please report it`, at, tpl, e);
   return e; // host errors (TxError and others) keep their identity; the caller adds the place
 }
 
@@ -398,7 +401,7 @@ export class Compiler {
       }
       case 'out': {
         const e = this.expr(s.e);
-        return this.guard(s.at, (f, st) => {
+        return this.guard(startOf(s.e), (f, st) => {
           const v = e(f, st);
           if (typeof v === 'string') return v;
           if (v instanceof Undefined) {
@@ -752,7 +755,7 @@ export class Compiler {
       case 'getattr': {
         const o = this.expr(e.o);
         const n = e.n;
-        return this.guard(e.at, (f, st) => {
+        return this.guard(startOf(e.o), (f, st) => {
           const obj = o(f, st);
           if (obj instanceof LoopContext) return loopAttr(obj, n);
           if (typeof obj === 'function' && (obj as unknown as Record<symbol, unknown>)[MACRO_INFO]) return macroAttr(obj as unknown as Record<symbol, MacroInfo>, n);
@@ -924,7 +927,8 @@ export class Compiler {
   private call(e: Extract<Expr, { k: 'call' }>): EvalFn {
     const fn = this.expr(e.f);
     const args = this.args(e);
-    return this.guard(e.at, (f, st) => {
+    // an error in a call points at the start of the callee (`boom(` rather than its parenthesis)
+    return this.guard(startOf(e.f), (f, st) => {
       const callee = fn(f, st);
       const { pos, kw } = args(f, st);
       return callValue(callee, pos, kw.size ? kw : null);
@@ -944,6 +948,26 @@ function arith(op: string, fn: (a: unknown, b: unknown) => unknown, a: unknown, 
     if (r !== NotImplemented) return r;
   }
   return fn(a, b);
+}
+
+/** Where an expression starts in the source (its leftmost token). */
+function startOf(e: Expr): number {
+  switch (e.k) {
+    case 'getattr':
+    case 'getitem':
+      return startOf(e.o);
+    case 'call':
+      return startOf(e.f);
+    case 'filter':
+    case 'test':
+      return e.node ? startOf(e.node) : e.at;
+    case 'bin':
+      return startOf(e.a);
+    case 'compare':
+      return startOf(e.first);
+    default:
+      return e.at;
+  }
 }
 
 function tooLong(lim: number): PyError {

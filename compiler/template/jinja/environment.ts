@@ -45,7 +45,9 @@ export function errorPlaces(e: unknown): { top?: { file: string; line: number; c
   const conv = (p: ErrorPlace | undefined) => (p ? { file: p.tpl.name, ...lineCol(p.tpl.source, p.at) } : undefined);
   const top = conv(o[ERROR_TOP]);
   const inner = conv(o[ERROR_AT]);
-  return { top, inner: inner && top && (inner.file !== top.file || inner.line !== top.line) ? inner : undefined };
+  // within one template the innermost place is the precise one
+  if (inner && top && inner.file === top.file) return { top: inner };
+  return { top, inner };
 }
 
 export class Environment implements Runtime {

@@ -45,16 +45,34 @@ export function normalizeSource(source: string): string {
   return s;
 }
 
-const OPERATORS = [
-  '//', '**', '==', '!=', '<=', '>=',
-  '+', '-', '/', '*', '%', '~', '(', ')', '[', ']', '{', '}', ',', '.', ':', '|', '=', '<', '>',
-];
+const SINGLE_OPS = new Set(['+', '-', '/', '*', '%', '~', '(', ')', '[', ']', '{', '}', ',', '.', ':', '|', '=', '<', '>']);
 
-const NAME_RE = /[a-zA-Z_\u00c0-\uffff][a-zA-Z0-9_\u00c0-\uffff]*/y;
+/** The operator at p (the longest of jinja2's), or undefined. */
+function operatorAt(src: string, p: number, ch: number): string | undefined {
+  const next = src.charCodeAt(p + 1);
+  switch (ch) {
+    case 47 /* / */:
+      return next === 47 ? '//' : '/';
+    case 42 /* * */:
+      return next === 42 ? '**' : '*';
+    case 61 /* = */:
+      return next === 61 ? '==' : '=';
+    case 33 /* ! */:
+      return next === 61 ? '!=' : undefined;
+    case 60 /* < */:
+      return next === 61 ? '<=' : '<';
+    case 62 /* > */:
+      return next === 61 ? '>=' : '>';
+    default: {
+      const c = src[p]!;
+      return SINGLE_OPS.has(c) ? c : undefined;
+    }
+  }
+}
+
 const FLOAT_RE = /(?<!\.)(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)(?:[eE][+-]?(?:\d+_)*\d+)?|[eE][+-]?(?:\d+_)*\d+)/y;
 const INT_RE = /(?:0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[\da-fA-F])+|[1-9](?:_?\d)*|0(?:_?0)*)/y;
 const STRING_RE = /('([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)")/sy;
-const WS_RE = /\s+/y;
 
 /** Python's unicode_escape decoding of a string literal's body, as jinja2 applies it. */
 export function decodeEscapes(s: string): string {
@@ -211,9 +229,12 @@ export function tokenize(src: string): Token[] {
       const ch = src.charCodeAt(p);
       // whitespace
       if (ch === 32 || ch === 10 || ch === 9 || ch === 13 || ch === 12 || ch === 11) {
-        WS_RE.lastIndex = p;
-        WS_RE.exec(src);
-        p = WS_RE.lastIndex;
+        p++;
+        while (p < n) {
+          const c2 = src.charCodeAt(p);
+          if (c2 === 32 || c2 === 10 || c2 === 9 || c2 === 13 || c2 === 12 || c2 === 11) p++;
+          else break;
+        }
         continue;
       }
       // end of the tag (only when no bracket is open, as jinja2 does)
@@ -259,13 +280,15 @@ export function tokenize(src: string): Token[] {
       }
       // names
       if (ch === 95 || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch >= 0xc0) {
-        NAME_RE.lastIndex = p;
-        const nm = NAME_RE.exec(src);
-        if (nm) {
-          tokens.push({ type: 'name', value: nm[0], at: p });
-          p = NAME_RE.lastIndex;
-          continue;
+        let q = p + 1;
+        while (q < n) {
+          const c2 = src.charCodeAt(q);
+          if (c2 === 95 || (c2 >= 65 && c2 <= 90) || (c2 >= 97 && c2 <= 122) || (c2 >= 48 && c2 <= 57) || c2 >= 0xc0) q++;
+          else break;
         }
+        tokens.push({ type: 'name', value: src.slice(p, q), at: p });
+        p = q;
+        continue;
       }
       // strings
       if (ch === 39 || ch === 34) {
@@ -284,13 +307,7 @@ export function tokenize(src: string): Token[] {
         continue;
       }
       // operators
-      let op: string | undefined;
-      for (const o of OPERATORS) {
-        if (src.startsWith(o, p)) {
-          op = o;
-          break;
-        }
-      }
+      const op = operatorAt(src, p, ch);
       if (!op) throw new LexError(`unexpected char ${JSON.stringify(src[p])} at ${p}`, p);
       if (op === '(' || op === '[' || op === '{') balance.push(op === '(' ? ')' : op === '[' ? ']' : '}');
       else if (op === ')' || op === ']' || op === '}') {
