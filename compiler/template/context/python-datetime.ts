@@ -4,7 +4,7 @@
  * Kwargs for keywords), str()/repr() via PY_STR/PY_REPR, operators via __add__/__sub__/__eq__/...
  * methods that return NotImplemented for unknown operands (see dunder.ts).
  */
-import { PY_REPR, PY_STR, PyError, PyFloat, isKwargs } from '../jinja/values.js';
+import { Markup, PY_REPR, PY_STR, PyError, PyFloat, isKwargs } from '../jinja/values.js';
 import { bind, p } from './args.js';
 import {
   MAXYEAR,
@@ -457,6 +457,7 @@ function checkTime(h: number, mi: number, s: number, us: number, fold: number): 
 }
 
 function strArg(x: unknown, fn: string): string {
+  if (x instanceof Markup) return x.value;
   if (typeof x !== 'string') throw new PyError('TypeError', `${fn}: argument must be str`);
   return x;
 }
@@ -503,7 +504,8 @@ export class PyDate {
     return this.dateIso();
   }
   strftime(...args: unknown[]): string {
-    const [fmt] = bind('strftime', [p('format')], args);
+    const [fmtArg] = bind('strftime', [p('format')], args);
+    const fmt = fmtArg instanceof Markup ? fmtArg.value : fmtArg;
     if (typeof fmt !== 'string') throw new PyError('TypeError', `strftime() argument 1 must be str, not ${typeNameOf(fmt)}`);
     return strftime(fmt, { year: this.year, month: this.month, day: this.day, hour: 0, minute: 0, second: 0, microsecond: 0, utcoffset: null, tzname: null });
   }
@@ -679,7 +681,8 @@ export class PyTime {
     return s;
   }
   strftime(...args: unknown[]): string {
-    const [fmt] = bind('strftime', [p('format')], args);
+    const [fmtArg] = bind('strftime', [p('format')], args);
+    const fmt = fmtArg instanceof Markup ? fmtArg.value : fmtArg;
     if (typeof fmt !== 'string') throw new PyError('TypeError', `strftime() argument 1 must be str, not ${typeNameOf(fmt)}`);
     const off = this.utcoffset();
     const name = this.tzname();
@@ -918,7 +921,8 @@ export class PyDateTime extends PyDate {
     return s;
   }
   override strftime(...args: unknown[]): string {
-    const [fmt] = bind('strftime', [p('format')], args);
+    const [fmtArg] = bind('strftime', [p('format')], args);
+    const fmt = fmtArg instanceof Markup ? fmtArg.value : fmtArg;
     if (typeof fmt !== 'string') throw new PyError('TypeError', `strftime() argument 1 must be str, not ${typeNameOf(fmt)}`);
     const off = this.utcoffset();
     const name = this.tzname();
@@ -1151,7 +1155,9 @@ Object.assign(datetime, {
   },
   strptime: (...args: unknown[]): PyDateTime => {
     if (isKwargs(args[args.length - 1])) throw new PyError('TypeError', 'strptime() takes no keyword arguments');
-    const [s, f] = bind('strptime', [p('date_string'), p('format')], args);
+    const [sArg, fArg] = bind('strptime', [p('date_string'), p('format')], args);
+    const s = sArg instanceof Markup ? sArg.value : sArg;
+    const f = fArg instanceof Markup ? fArg.value : fArg;
     if (typeof s !== 'string') throw new PyError('TypeError', `strptime() argument 1 must be str, not ${typeNameOf(s)}`);
     if (typeof f !== 'string') throw new PyError('TypeError', `strptime() argument 2 must be str, not ${typeNameOf(f)}`);
     return strptimeImpl(s, f);

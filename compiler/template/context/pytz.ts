@@ -5,7 +5,7 @@
  * Offsets come from the platform's time zone data through Intl; abbreviations (EST, CEST, ...)
  * from Intl's English names, a table where those differ from tzdata, else tzdata's numeric form.
  */
-import { PY_REPR, PY_STR, PyError } from '../jinja/values.js';
+import { Markup, PY_REPR, PY_STR, PyError } from '../jinja/values.js';
 import { bind, p } from './args.js';
 import { PyDateTime, TZINFO, TimeDelta, type TzInfo } from './python-datetime.js';
 
@@ -512,7 +512,8 @@ function pyStrRepr(s: string): string {
 
 /** pytz.timezone(zone). */
 export function timezone(...args: unknown[]): TzInfo {
-  const [zoneArg] = bind('timezone', [p('zone')], args);
+  const [zoneIn] = bind('timezone', [p('zone')], args);
+  const zoneArg = zoneIn instanceof Markup ? zoneIn.value : zoneIn;
   if (typeof zoneArg !== 'string') throw new PyError('UnknownTimeZoneError', String(zoneArg));
   if (zoneArg.toUpperCase() === 'UTC') return PYTZ_UTC;
   const name = zoneArg.includes('..') || zoneArg.startsWith('/') ? null : canonicalCase(zoneArg.replace(/ /g, '_'));
