@@ -52,8 +52,9 @@ export function errorPlaces(e: unknown): { top?: { file: string; line: number; c
 
 export class Environment implements Runtime {
   readonly globals: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  readonly filters: Record<string, FilterFn> = { ...FILTERS };
-  readonly tests: Record<string, TestFn> = { ...TESTS };
+  // null-prototype copies: `'constructor' is filter` must be False, as in jinja2
+  readonly filters: Record<string, FilterFn> = Object.assign(Object.create(null) as Record<string, FilterFn>, FILTERS);
+  readonly tests: Record<string, TestFn> = Object.assign(Object.create(null) as Record<string, TestFn>, TESTS);
   readonly undefinedOutput: 'error' | 'empty';
   readonly maxDepth: number;
   readonly maxOutput: number;
