@@ -116,10 +116,11 @@ function errorOutcome(e: unknown): Outcome {
 /** tx's side: the loaded macro files of each package, and a renderer for one case. */
 class TxSide {
   readonly env = new Environment({ undefinedOutput: 'empty' });
+  private readonly base = baseContextMembers();
   private readonly files = new Map<string, { path: string; template: Template | null; names: string[] }[]>();
 
   constructor(corpus: Corpus, packages: Map<string, PyPackageResult>) {
-    Object.assign(this.env.globals, baseContextMembers());
+    Object.assign(this.env.globals, this.base);
     for (const pkg of corpus.packages) {
       const macros = packages.get(pkg.name)?.macros ?? {};
       this.files.set(
@@ -175,6 +176,10 @@ class TxSide {
       }
     }
     Object.assign(ctx, decodeContext(c.context));
+    // As in dbt (and render.py): `context` is the whole context, the base members included.
+    const whole: Record<string, unknown> = { ...this.base, ...ctx };
+    whole.context = whole;
+    ctx.context = whole;
     return ctx;
   }
 

@@ -699,6 +699,16 @@ export function generatedCases(): Case[] {
     '%.2f', '%10.3f', '%-10.1f|', '%g', '%G', '%.3g', '%c', '%5s', '%-5s|', '%.1s', '%%'];
   for (const spec of percentSpecs) for (const v of fmtValues) add('pspec', `{{ '${spec}' % (${v},) }}`);
 
+  // ------------------------------------------------------------------ dbt's `context` (the whole context, a dict)
+  for (const source of [
+    "{{ context is mapping }}", "{{ 'tojson' in context }}", "{{ 'nope' in context }}", "{{ context.get('nope') }}", "{{ context['tojson']([1]) }}",
+    "{{ context.get('dbt_utils') is mapping }}", "{{ context['dbt_utils']['generate_surrogate_key'](['a']) }}", "{{ context.modules.datetime.date(2024, 1, 2) }}",
+    "{% set m = context.get('dbt_utils').get('group_by') %}{{ m(2) }}", "{{ context.get('target').type }}", "{{ context['n'] }}",
+    "{% set f = context['safe_divide'] if 'safe_divide' in context else none %}{{ f is none }}",
+  ]) {
+    cases.push({ id: `gen:context:${cases.filter((c) => c.id.startsWith('gen:context:')).length}`, part: 1, source, packages: ['dbt', 'dbt_utils'], context: { n: 42 } });
+  }
+
   // ------------------------------------------------------------------ characters outside the BMP (one code point in Python)
   exprs('astral', [
     "'😀'|length", "'a😀b'|length", "'a😀b'[1]", "'a😀b'[-2]", "'a😀b'[1:2]", "'a😀b'[::-1]", "'a😀b'|reverse", "'a😀b'|list",

@@ -241,6 +241,7 @@ def build_context(case):
             for name, gen in namespaces.get(pkg, {}).items():
                 ctx[name] = gen
     ctx.update(decode(case.get("context") or {}))
+    ctx["context"] = ctx  # as in dbt: `context` is the whole context (dbt's own is the base one)
     return ctx
 
 
