@@ -975,11 +975,26 @@ const SET_METHODS: Record<string, Method<Set<unknown>>> = {
     for (const x of self) if (eq(x, pos[0])) self.delete(x);
     return null;
   },
-  intersection: setOp('intersection', (self, others) => {
-    const out = new Set<unknown>();
-    for (const x of self) if (others.every((o) => setHas(o, x))) out.add(x);
+  intersection: (self, pos, kw) => {
+    if (kw !== undefined && kw.size > 0) throw new PyError('TypeError', 'set.intersection() takes no keyword arguments');
+    // As CPython: keep the elements of the smaller set, or of the other iterable when it is no set.
+    let out = new Set(self);
+    for (const o of pos) {
+      undefinedArg(o);
+      const next = new Set<unknown>();
+      if (o instanceof Set) {
+        const [small, big] = o.size < out.size ? [o, out] : [out, o];
+        for (const x of small) if (setHas(big, x)) setAdd(next, x);
+      } else {
+        for (const x of iterate(o)) {
+          checkHashable(x);
+          if (setHas(out, x)) setAdd(next, x);
+        }
+      }
+      out = next;
+    }
     return out;
-  }),
+  },
   isdisjoint: (self, pos, kw) => {
     arity('set.isdisjoint', pos, kw, 1, 1, 'exactly');
     const o = toSet(pos[0]);

@@ -771,10 +771,10 @@ function randomValue(r: () => number, depth = 0): V {
 }
 
 function randomOperatorCases(): Case[] {
-  const r = rng(7);
+  const r = rng(Number(process.env['TX_PY_FUZZ_SEED'] ?? 7));
   const out: Case[] = [];
   const ops = ['+', '-', '*', '/', '//', '%', '**', '~'];
-  for (let i = 0; i < 3000; i++) {
+  for (let i = 0; i < Number(process.env['TX_PY_FUZZ_N'] ?? 3000); i++) {
     const a = randomValue(r);
     const b = randomValue(r);
     const pick = r();
@@ -796,9 +796,9 @@ const METHOD_NAMES: Record<string, string[]> = {
 };
 
 function randomMethodCases(): Case[] {
-  const r = rng(99);
+  const r = rng(Number(process.env['TX_PY_FUZZ_SEED'] ?? 99));
   const out: Case[] = [];
-  for (let i = 0; i < 3000; i++) {
+  for (let i = 0; i < Number(process.env['TX_PY_FUZZ_N'] ?? 3000); i++) {
     const kind = (['str', 'str', 'list', 'dict', 'set'] as const)[Math.floor(r() * 5)]!;
     const a: V =
       kind === 'str'
