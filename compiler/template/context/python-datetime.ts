@@ -4,7 +4,7 @@
  * Kwargs for keywords), str()/repr() via PY_STR/PY_REPR, operators via __add__/__sub__/__eq__/...
  * methods that return NotImplemented for unknown operands (see dunder.ts).
  */
-import { Markup, PY_REPR, PY_STR, PyError, PyFloat, isKwargs } from '../jinja/values.js';
+import { Markup, PY_REPR, PY_STR, PyError, PyFloat, isKwargs, makeTuple } from '../jinja/values.js';
 import { bind, p } from './args.js';
 import {
   MAXYEAR,
@@ -462,15 +462,12 @@ function strArg(x: unknown, fn: string): string {
   return x;
 }
 
+/** datetime.IsoCalendarDate: a tuple (year, week, weekday) that also has those attributes. */
 function isoCalendarDate(y: number, w: number, d: number): unknown {
   const t = [y, w, d];
-  Object.assign(t, {
-    year: y,
-    week: w,
-    weekday: d,
-    [PY_REPR]: () => `datetime.IsoCalendarDate(year=${y}, week=${w}, weekday=${d})`,
-  });
-  return t;
+  for (const [k, v] of [['year', y], ['week', w], ['weekday', d]] as const) Object.defineProperty(t, k, { value: v });
+  Object.defineProperty(t, PY_REPR, { value: () => `datetime.IsoCalendarDate(year=${y}, week=${w}, weekday=${d})` });
+  return makeTuple(t);
 }
 
 export class PyDate {

@@ -318,6 +318,8 @@ export interface StrptimeResult {
   tzname: string | null;
 }
 
+const PATTERNS = new Map<string, RegExp>();
+
 /** _strptime(data_string, format): the fields, or Python's ValueError. */
 export function strptimeFields(data: string, format: string): StrptimeResult {
   let pattern: string;
@@ -329,7 +331,12 @@ export function strptimeFields(data: string, format: string): StrptimeResult {
     if (e instanceof PyError && e.message === 'stray % in format') throw new PyError('ValueError', `stray % in format '${format}'`);
     throw e;
   }
-  const re = new RegExp('^(?:' + pattern + ')', 'iu');
+  let re = PATTERNS.get(pattern);
+  if (!re) {
+    re = new RegExp('^(?:' + pattern + ')', 'iu');
+    if (PATTERNS.size > 200) PATTERNS.clear();
+    PATTERNS.set(pattern, re);
+  }
   const found = re.exec(data);
   if (!found) throw new PyError('ValueError', `time data ${pyStrRepr(data)} does not match format ${pyStrRepr(format)}`);
   if (found[0].length !== data.length) throw new PyError('ValueError', `unconverted data remains: ${data.slice(found[0].length)}`);
