@@ -758,7 +758,14 @@ export class Compiler {
         return this.guard(startOf(e.o), (f, st) => {
           const obj = o(f, st);
           if (obj instanceof LoopContext) return loopAttr(obj, n);
-          if (typeof obj === 'function' && (obj as unknown as Record<symbol, unknown>)[MACRO_INFO]) return macroAttr(obj as unknown as Record<symbol, MacroInfo>, n);
+          if (typeof obj === 'function') {
+            if ((obj as unknown as Record<symbol, unknown>)[MACRO_INFO]) return macroAttr(obj as unknown as Record<symbol, MacroInfo>, n);
+            // a host class (modules.datetime.datetime): its static members are its attributes
+            if (!n.startsWith('_') && n in obj && n !== 'prototype' && n !== 'length' && n !== 'name') {
+              const v = (obj as unknown as Record<string, unknown>)[n];
+              return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
+            }
+          }
           return py.getAttr(obj, n);
         });
       }

@@ -1287,7 +1287,7 @@ function pyAttribute(obj: unknown, name: string): unknown {
     if (Object.prototype.hasOwnProperty.call(obj, name)) {
       // A host object's own property is its attribute (a function is bound to it).
       const v = obj[name];
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
+      return bindMember(v, obj);
     }
     const m = methodOf(obj, name);
     return m === undefined ? MISSING : m;
@@ -1319,10 +1319,21 @@ function pyAttribute(obj: unknown, name: string): unknown {
     // A host object's property or method (not Object.prototype's: toString, constructor, ...).
     if (name in obj && !(name in Object.prototype && !Object.prototype.hasOwnProperty.call(obj, name))) {
       const v = (obj as Record<string, unknown>)[name];
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
+      return bindMember(v, obj);
     }
   }
   return MISSING;
+}
+
+/**
+ * A host object's member as an attribute: a method is bound to the object; a function that
+ * carries members of its own (a class such as modules.datetime.datetime, with strptime, now, ...)
+ * is returned as it is, so those stay reachable.
+ */
+function bindMember(v: unknown, obj: unknown): unknown {
+  if (typeof v !== 'function') return v;
+  if (Object.keys(v).length > 0) return v;
+  return (v as (...a: unknown[]) => unknown).bind(obj);
 }
 
 /** A bound Python method of a value (str, list, dict, set, int, float), or undefined. */
@@ -1355,7 +1366,7 @@ export function getAttr(obj: unknown, name: string): unknown {
   } else if (isPlainObject(obj) && Object.prototype.hasOwnProperty.call(obj, name)) {
     // The hot path: a host object's own property.
     const v = obj[name];
-    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
+    return bindMember(v, obj);
   }
   if (obj instanceof Undefined) throw undefinedError(obj);
   if (obj instanceof Map) {
