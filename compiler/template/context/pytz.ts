@@ -482,6 +482,17 @@ export class PytzFixed implements TzInfo {
 const STATIC_UTC_NAMES = new Set(['Etc/UTC', 'Etc/UCT', 'Etc/Universal', 'Etc/Zulu', 'UCT', 'Universal', 'Zulu']);
 const STATIC_GMT_NAMES = new Set(['GMT', 'Etc/GMT', 'Etc/GMT+0', 'Etc/GMT-0', 'Etc/GMT0', 'Etc/Greenwich', 'GMT+0', 'GMT-0', 'GMT0', 'Greenwich']);
 
+/** tzdata's backward links that Intl accepts but does not list (for pytz's case-insensitive lookup). */
+const LINK_NAMES = [
+  'US/Eastern', 'US/Central', 'US/Mountain', 'US/Pacific', 'US/Alaska', 'US/Hawaii', 'US/Arizona', 'US/East-Indiana',
+  'US/Michigan', 'US/Aleutian', 'US/Samoa', 'Canada/Eastern', 'Canada/Central', 'Canada/Mountain', 'Canada/Pacific',
+  'Canada/Atlantic', 'Canada/Newfoundland', 'Australia/ACT', 'Australia/NSW', 'Australia/Victoria', 'Australia/Queensland',
+  'Australia/West', 'Australia/South', 'Brazil/East', 'Mexico/General', 'Asia/Calcutta', 'Asia/Saigon', 'Asia/Katmandu',
+  'Asia/Rangoon', 'Europe/Kiev', 'America/Buenos_Aires', 'America/Indianapolis', 'Etc/GMT', 'CET', 'EET', 'MET', 'WET',
+  'CST6CDT', 'EST5EDT', 'MST7MDT', 'PST8PDT', 'EST', 'MST', 'HST', 'Cuba', 'Egypt', 'Iceland', 'Iran', 'Jamaica',
+  'Libya', 'Navajo', 'Poland', 'Portugal', 'Singapore', 'Turkey', 'W-SU',
+];
+
 let canonicalNames: Map<string, string> | null = null;
 
 function allZones(): string[] {
@@ -492,7 +503,7 @@ function canonicalCase(name: string): string | null {
   if (!canonicalNames) {
     canonicalNames = new Map();
     for (const z of allZones()) canonicalNames.set(z.toLowerCase(), z);
-    for (const z of [...STATIC_UTC_NAMES, ...STATIC_GMT_NAMES, ...Object.keys(ABBREVIATIONS)]) canonicalNames.set(z.toLowerCase(), z);
+    for (const z of [...STATIC_UTC_NAMES, ...STATIC_GMT_NAMES, ...Object.keys(ABBREVIATIONS), ...LINK_NAMES]) canonicalNames.set(z.toLowerCase(), z);
   }
   const known = canonicalNames.get(name.toLowerCase());
   if (known) return known;
