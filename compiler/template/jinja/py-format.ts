@@ -206,7 +206,7 @@ interface Spec {
 const ALIGNS = '<>=^';
 
 /** CPython's parse_internal_render_format_spec: [[fill]align][sign][z][#][0][width][,|_][.precision][type]. */
-function parseSpec(spec: string, value: unknown): Spec {
+function parseSpec(spec: string, value: unknown, defaultType: string): Spec {
   const c = Array.from(spec);
   const n = c.length;
   let i = 0;
@@ -265,7 +265,7 @@ function parseSpec(spec: string, value: unknown): Spec {
   if (n - i > 1) {
     throw new PyError('ValueError', `Invalid format specifier '${spec}' for object of type '${typeName(value)}'`);
   }
-  const type = i < n ? c[i]! : '';
+  const type = i < n ? c[i]! : defaultType;
   if (grouping && !'defgEGF%'.includes(type) && !(grouping === '_' && 'boxX'.includes(type))) {
     throw new PyError('ValueError', `Cannot specify '${grouping}' with '${type}'.`);
   }
@@ -353,7 +353,7 @@ function formatInt(n: number, spec: Spec, value: unknown): string {
     if (spec.sign) throw new PyError('ValueError', "Sign not allowed with integer format specifier 'c'");
     if (spec.alt) throw new PyError('ValueError', "Alternate form (#) not allowed with integer format specifier 'c'");
     if (n < 0 || n > 0x10ffff) throw new PyError('OverflowError', '%c arg not in range(0x110000)');
-    return pad(String.fromCodePoint(n), spec, '<', cpLength);
+    return pad(String.fromCodePoint(n), spec.zero && !spec.fill ? { ...spec, fill: '0' } : spec, '>', cpLength);
   }
   const negative = n < 0;
   const a = negative ? -n : n;
@@ -414,7 +414,9 @@ function formatStr(s: string, spec: Spec, value: unknown): string {
   if (spec.type !== '' && spec.type !== 's') {
     throw new PyError('ValueError', `Unknown format code '${spec.type}' for object of type '${typeName(value)}'`);
   }
+  if (spec.sign === ' ') throw new PyError('ValueError', 'Space not allowed in string format specifier');
   if (spec.sign) throw new PyError('ValueError', 'Sign not allowed in string format specifier');
+  if (spec.z) throw new PyError('ValueError', 'Negative zero coercion (z) not allowed in string format specifier');
   if (spec.alt) throw new PyError('ValueError', 'Alternate form (#) not allowed in string format specifier');
   if (spec.grouping) throw new PyError('ValueError', `Cannot specify '${spec.grouping}' with 's'.`);
   if (spec.align === '=') throw new PyError('ValueError', "'=' alignment not allowed in string format specifier");
@@ -430,13 +432,13 @@ export function formatValue(value: unknown, spec: string): string {
   if (spec === '') return pyStr(value);
   if (typeof value === 'string' || value instanceof Markup) {
     const s = typeof value === 'string' ? value : value.value;
-    return formatStr(s, parseSpec(spec, value), value);
+    return formatStr(s, parseSpec(spec, value, 's'), value);
   }
-  if (typeof value === 'boolean') return formatInt(value ? 1 : 0, parseSpec(spec, value), value);
-  if (typeof value === 'number' && Number.isInteger(value)) return formatInt(value, parseSpec(spec, value), value);
+  if (typeof value === 'boolean') return formatInt(value ? 1 : 0, parseSpec(spec, value, 'd'), value);
+  if (typeof value === 'number' && Number.isInteger(value)) return formatInt(value, parseSpec(spec, value, 'd'), value);
   if (typeof value === 'number' || value instanceof PyFloat) {
     const x = typeof value === 'number' ? value : value.value;
-    const sp = parseSpec(spec, value);
+    const sp = parseSpec(spec, value, '');
     if (sp.type === '' || 'eEfFgGn%'.includes(sp.type)) return formatFloat(x, sp);
     throw new PyError('ValueError', `Unknown format code '${sp.type}' for object of type 'float'`);
   }

@@ -817,6 +817,30 @@ function randomMethodCases(): Case[] {
   return out;
 }
 
+function randomFormatCases(): Case[] {
+  const r = rng(Number(process.env['TX_PY_FUZZ_SEED'] ?? 5));
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const out: Case[] = [];
+  const values = (): V => pick<V>([0, 7, -42, 1234567, true, f(String((r() - 0.5) * 10 ** Math.floor(r() * 12 - 4))), f('0.5'), f('-0.0'), f('nan'), 'abc', '', null]);
+  for (let i = 0; i < Number(process.env['TX_PY_FUZZ_N'] ?? 3000); i++) {
+    const spec =
+      (r() < 0.3 ? pick(['', '*', '0', 'x', ' ']) + pick(['<', '>', '^', '=']) : r() < 0.2 ? pick(['<', '>', '^', '=']) : '') +
+      (r() < 0.3 ? pick(['+', '-', ' ']) : '') +
+      (r() < 0.1 ? 'z' : '') +
+      (r() < 0.2 ? '#' : '') +
+      (r() < 0.2 ? '0' : '') +
+      (r() < 0.5 ? String(Math.floor(r() * 16)) : '') +
+      (r() < 0.2 ? pick([',', '_']) : '') +
+      (r() < 0.4 ? '.' + String(Math.floor(r() * 12)) : '') +
+      (r() < 0.7 ? pick(['d', 'x', 'X', 'o', 'b', 'c', 'e', 'E', 'f', 'F', 'g', 'G', '%', 'n', 's']) : '');
+    out.push({ op: 'format', a: values(), spec });
+    const conv = pick(['s', 'r', 'd', 'i', 'x', 'X', 'o', 'e', 'E', 'f', 'F', 'g', 'G', 'c', 'a']);
+    const flags = (r() < 0.3 ? pick(['-', '+', ' ', '#', '0', '-0', '+0', '#0']) : '') + (r() < 0.4 ? String(Math.floor(r() * 12)) : '') + (r() < 0.3 ? '.' + String(Math.floor(r() * 8)) : '');
+    out.push({ op: 'bin', o: '%', a: `[%${flags}${conv}]`, b: values() });
+  }
+  return out;
+}
+
 function run(cases: Case[]): void {
   const { diffs, compared, skipped } = differential(cases);
   if (process.env['TX_PY_DIFF_VERBOSE']) console.log(`${compared} cases compared, ${skipped} skipped (big ints / complex results)`);
@@ -832,6 +856,7 @@ describe('Python value semantics, differential against python3', () => {
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
   it('str methods', () => run(strMethodCases()));
+  it('random format specs and % conversions', () => run(randomFormatCases()));
   it('random method calls, right or wrong', () => run(randomMethodCases()));
   it('random nested values through operators, ==, <, in, getitem', () => run(randomOperatorCases()));
   it('sets of ints in CPython order', () => run(setOrderCases()));
