@@ -143,6 +143,34 @@ export class InStream {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
+  /** `n` bytes of UTF-8 as a string (no intermediate Buffer when they lie in the current chunk). */
+  readUtf8(n: number): string {
+    if (this.curPos + n <= this.cur.length) {
+      const s = this.cur.toString('utf8', this.curPos, this.curPos + n);
+      this.curPos += n;
+      return s;
+    }
+    return this.read(n).toString('utf8');
+  }
+
+  readDouble(): number {
+    if (this.curPos + 8 <= this.cur.length) {
+      const v = this.cur.readDoubleLE(this.curPos);
+      this.curPos += 8;
+      return v;
+    }
+    return this.read(8).readDoubleLE(0);
+  }
+
+  readFloat(): number {
+    if (this.curPos + 4 <= this.cur.length) {
+      const v = this.cur.readFloatLE(this.curPos);
+      this.curPos += 4;
+      return v;
+    }
+    return this.read(4).readFloatLE(0);
+  }
+
   /** Unsigned LEB128 varint (up to 64 bits) as a number when safe, else bigint. */
   varintBig(): bigint {
     let result = 0n;

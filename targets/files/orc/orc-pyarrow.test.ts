@@ -120,6 +120,17 @@ describe('tx writes, pyarrow reads', () => {
     });
   }
 
+  it('odd column names (quotes, spaces, unicode, __proto__) survive both readers', async () => {
+    const file = path.join(dir, 'names.orc');
+    const fields: OrcField[] = ['__proto__', 'a b "c"', 'ü', 'constructor'].map((name) => ({ name, type: { kind: 'int' } }));
+    await writeOrcFile(file, fields, [[1, 2, 3, 4], [null, 6, null, 8]]);
+    const got = await pyRead(file);
+    expect(got.schema.map((x) => x[0])).toEqual(['__proto__', 'a b "c"', 'ü', 'constructor']);
+    expect(got.columns).toEqual([['i:1', null], ['i:2', 'i:6'], ['i:3', null], ['i:4', 'i:8']]);
+    const mine = await readOrcFile(file);
+    expect(mine.map((r) => [r['__proto__'], r['a b "c"'], r['ü'], r['constructor']])).toEqual([[1, 2, 3, 4], [null, 6, null, 8]]);
+  });
+
   it('0 rows and 1 row', async () => {
     const empty = path.join(dir, 'empty.orc');
     await writeOrcFile(empty, FIELDS, [], { compression: 'snappy' });

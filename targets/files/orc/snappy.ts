@@ -152,7 +152,8 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
       }
       n += 1;
       if (pos + n > src.length || op + n > len) bad('literal runs past the end');
-      out.set(src.subarray(pos, pos + n), op);
+      if (n < 32) for (let i = 0; i < n; i++) out[op + i] = src[pos + i]!;
+      else out.set(src.subarray(pos, pos + n), op);
       pos += n;
       op += n;
       continue;
@@ -175,7 +176,7 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
       pos += 4;
     }
     if (offset === 0 || offset > op || op + n > len) bad('copy outside the output');
-    if (offset >= n) out.copyWithin(op, op - offset, op - offset + n);
+    if (offset >= n && n >= 32) out.copyWithin(op, op - offset, op - offset + n);
     else for (let i = 0; i < n; i++) out[op + i] = out[op - offset + i]!;
     op += n;
   }
