@@ -48,7 +48,7 @@ function makeLogger(o: CommonOpts, projectDir?: string, logPath = 'logs'): Logge
   return new Logger({ format: o.logFormat, file: projectDir ? join(projectDir, logPath, 'tx.log') : undefined, debug: o.debug, quiet: o.quiet });
 }
 
-async function compileFrom(o: CommonOpts): Promise<{ compiled: CompiledProject; logger: Logger }> {
+async function compileFrom(o: CommonOpts, command = 'compile'): Promise<{ compiled: CompiledProject; logger: Logger }> {
   const project = loadProject(o.projectDir);
   applyArtifactOptions(project, o); // --target-path, --log-path, --no-write-json
   const logger = makeLogger(o, project.dir, project.logPath);
@@ -56,6 +56,8 @@ async function compileFrom(o: CommonOpts): Promise<{ compiled: CompiledProject; 
     target: o.target,
     vars: parseVars(o.vars),
     log: (msg, info) => (info ? logger.info(msg) : logger.debug(msg)),
+    command,
+    fullRefresh: !!(o as { fullRefresh?: boolean }).fullRefresh,
   });
   return { compiled, logger };
 }
@@ -92,7 +94,7 @@ let exitCode = 0;
 const controller = new AbortController();
 
 async function runCommand(command: RunCommand, o: RunCliOpts): Promise<void> {
-  const { compiled, logger } = await compileFrom(o);
+  const { compiled, logger } = await compileFrom(o, command);
   const threads = o.threads ? Number(o.threads) : Number(compiled.target.config.threads ?? cpus().length);
   if (!Number.isInteger(threads) || threads < 1) throw new TxError('USAGE', `--threads must be a positive integer, got ${o.threads}`);
   const { afterNodeHooks } = await import('./run/export-steps.js');

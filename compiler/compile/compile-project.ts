@@ -20,7 +20,7 @@ import { sqlFileHash } from '../artifacts/artifacts.js';
 import type { GraphNode } from './nodes.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { RelationValue, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
-import { baseContextMembers, runStartedAt as runStartedAtValue } from '../template/context/base-context.js';
+import { DbtFlags, baseContextMembers, runStartedAt as runStartedAtValue } from '../template/context/base-context.js';
 
 export interface CompileOptions {
   target?: string;
@@ -32,6 +32,10 @@ export interface CompileOptions {
   env?: NodeJS.ProcessEnv;
   /** Skip target/cache/compile.json (tests of the renderer itself). */
   noCache?: boolean;
+  /** The command being run (dbt's flags.WHICH): build, run, test, compile, ... */
+  command?: string;
+  /** --full-refresh (dbt's flags.FULL_REFRESH). */
+  fullRefresh?: boolean;
 }
 
 /** The compiled project: every node rendered, the DAG, and the chosen target. */
@@ -80,6 +84,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 
   // dbt's base context (modules, tojson/fromjson, toyaml/fromyaml, zip, set, local_md5, ...), then tx's members
   Object.assign(engine.env.globals, baseContextMembers());
+  engine.setGlobal('flags', new DbtFlags({ WHICH: opts.command ?? 'compile', FULL_REFRESH: opts.fullRefresh ?? false, INVOCATION_COMMAND: `tx ${opts.command ?? 'compile'}` }));
   const vars = { ...project.vars, ...(opts.vars ?? {}) };
   const log = opts.log ?? (() => {});
   engine.setGlobal('var', makeVar(vars, (s, where) => engine.renderString(s, `project.yml (${where})`)));

@@ -90,9 +90,48 @@ export function runStartedAt(epochMs: number = Date.now()): PyDateTime {
 
 const EPOCH_TOTAL_US = 719163n * 86_400_000_000n;
 
+/** The dbt-core version whose template context tx reproduces. */
+export const DBT_VERSION = '1.10.23';
+
+/** dbt's `flags` (an argparse Namespace): dbt's defaults, then what the command sets. */
+export class DbtFlags {
+  CACHE_SELECTED_ONLY = false;
+  DEBUG = false;
+  EMPTY: boolean | null = null;
+  FAIL_FAST = false;
+  FULL_REFRESH = false;
+  INDIRECT_SELECTION = 'eager';
+  INTROSPECT = true;
+  INVOCATION_COMMAND = 'dbt ';
+  LOG_CACHE_EVENTS = false;
+  LOG_FORMAT = 'default';
+  LOG_PATH = 'logs';
+  NO_PRINT: boolean | null = null;
+  PARTIAL_PARSE = true;
+  PRINTER_WIDTH = 80;
+  PROFILES_DIR: string | null = null;
+  QUIET = false;
+  SEND_ANONYMOUS_USAGE_STATS = false;
+  STATIC_PARSER = true;
+  STORE_FAILURES = false;
+  TARGET_PATH: string | null = null;
+  USE_COLORS = true;
+  USE_EXPERIMENTAL_PARSER = false;
+  VERSION_CHECK = true;
+  WARN_ERROR: boolean | null = null;
+  WHICH = 'run';
+  WRITE_JSON = true;
+  constructor(set: Partial<Record<string, unknown>> = {}) {
+    Object.assign(this, set);
+  }
+}
+
 /** The pure members of dbt's base context; call once per render context. */
 export function baseContextMembers(): Record<string, unknown> {
   return {
+    dbt_version: DBT_VERSION,
+    flags: new DbtFlags(),
+    thread_id: 'MainThread',
     modules: {
       pytz: pytzModule(),
       datetime: datetimeModule(),
