@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
+      'compiler/graph/dag.test.ts',
       'compiler/select/selector.test.ts',
       'compiler/load/load-project.test.ts',
       'compiler/compile/compile-project.test.ts',
