@@ -1,7 +1,7 @@
 import { TxError, didYouMean } from '../errors.js';
 import type { Dialect, Relation } from '../../targets/target.js';
 import { checkEnvVarRead } from '../log/scrub.js';
-import { Kwargs, PY_STR, PY_REPR } from '../template/jinja/values.js';
+import { Kwargs, PY_STR, PY_REPR, PyError } from '../template/jinja/values.js';
 
 /** Split the template calling convention: positional args and a trailing Kwargs. */
 export function splitArgs(args: unknown[]): { pos: unknown[]; kw: Record<string, unknown> } {
@@ -59,6 +59,7 @@ export function makeVar(vars: Record<string, unknown>, render?: (s: string, wher
     if ('default' in kw) return kw.default;
     throw new TxError('VAR', `var \`${name}\` has no value and no default`, {
       hint: didYouMean(name, Object.keys(vars)) ?? `set it under \`vars:\` in project.yml or pass --vars '{${name}: ...}'`,
+      cause: new PyError('CompilationError', `Required var '${name}' not found in config`),
     });
   };
 }
@@ -75,6 +76,7 @@ export function makeEnvVar(env: NodeJS.ProcessEnv): (...args: unknown[]) => unkn
     if ('default' in kw) return kw.default;
     throw new TxError('VAR', `environment variable \`${name}\` is not set and env_var() gives no default`, {
       hint: `export ${name}=... or write env_var('${name}', 'default')`,
+      cause: new PyError('EnvVarMissingError', `Env var required but not provided: '${name}'`),
     });
   };
 }

@@ -22,6 +22,8 @@ import { baseContextMembers } from '../context/base-context.js';
 import { decodeContext } from './differential/codec.js';
 import { buildCorpus, RENDER_PY, type Case, type Corpus } from './differential/corpus.js';
 import { stubContext, type Namespaces } from './differential/stubs.js';
+import { TxError } from '../../errors.js';
+import { makeEnvVar, makeVar } from '../../compile/template-context.js';
 import { asDbtMacro } from './compile.js';
 import { Environment, Template, TemplateError } from './environment.js';
 import { PyError } from './values.js';
@@ -108,6 +110,8 @@ async function renderWithJinja2(python: string, bytecodeDir: string, corpus: Cor
 
 function errorOutcome(e: unknown): Outcome {
   if (e instanceof TemplateError) return { ok: false, error: e.pyType, message: e.message };
+  // tx's own var() and env_var() raise TxError; the Python exception dbt raises is its cause
+  if (e instanceof TxError && e.cause instanceof PyError) return { ok: false, error: e.cause.type, message: e.message };
   if (e instanceof PyError) return { ok: false, error: e.type, message: e.message };
   if (e instanceof Error) return { ok: false, error: `JS ${e.constructor.name}`, message: e.message };
   return { ok: false, error: 'JS throw', message: String(e) };
@@ -121,6 +125,8 @@ class TxSide {
 
   constructor(corpus: Corpus, packages: Map<string, PyPackageResult>) {
     Object.assign(this.env.globals, this.base);
+    // tx's var() and env_var(), over no vars and the empty environment render.py gives dbt
+    Object.assign(this.env.globals, { var: makeVar({}), env_var: makeEnvVar({}) });
     for (const pkg of corpus.packages) {
       const macros = packages.get(pkg.name)?.macros ?? {};
       this.files.set(
