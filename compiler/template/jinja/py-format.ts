@@ -453,31 +453,21 @@ type Args = { pos: readonly unknown[]; kw: (name: string) => unknown };
 
 const NO_KEY: unique symbol = Symbol('no-key');
 
+/**
+ * string.Formatter's auto_arg_index: the next automatic index, or false once a field named by a
+ * number was used.
+ */
 interface Numbering {
-  auto: number;
-  mode: '' | 'auto' | 'manual';
+  auto: number | false;
 }
 
-function lookupField(field: string, args: Args, num: Numbering): unknown {
-  // arg_name: up to the first '.' or '['.
+/** SandboxedFormatter.get_field: the first name from the arguments, then attributes and items by jinja2's rules. */
+function lookupField(field: string, args: Args): unknown {
   let i = 0;
   while (i < field.length && field[i] !== '.' && field[i] !== '[') i++;
   const first = field.slice(0, i);
   let obj: unknown;
-  // jinja2's sandbox formats with string.Formatter: its messages, not str.format's.
-  if (first === '') {
-    if (num.mode === 'manual') {
-      throw new PyError('ValueError', 'cannot switch from manual field specification to automatic field numbering');
-    }
-    num.mode = 'auto';
-    const idx = num.auto++;
-    if (idx >= args.pos.length) throw new PyError('IndexError', 'tuple index out of range');
-    obj = args.pos[idx];
-  } else if (/^\d+$/.test(first)) {
-    if (num.mode === 'auto' && num.auto > 0) {
-      throw new PyError('ValueError', 'cannot switch from manual field specification to automatic field numbering');
-    }
-    num.mode = 'manual';
+  if (/^[0-9]+$/.test(first)) {
     const idx = Number(first);
     if (idx >= args.pos.length) throw new PyError('IndexError', 'tuple index out of range');
     obj = args.pos[idx];
@@ -499,18 +489,18 @@ function lookupField(field: string, args: Args, num: Numbering): unknown {
       if (j < 0) throw new PyError('ValueError', "Missing ']' in format string");
       const key = field.slice(i + 1, j);
       if (key === '') throw new PyError('ValueError', 'Empty attribute in format string');
-      obj = getItem(obj, /^\d+$/.test(key) ? Number(key) : key);
+      obj = getItem(obj, /^[0-9]+$/.test(key) ? Number(key) : key);
       i = j + 1;
       if (i < field.length && field[i] !== '.' && field[i] !== '[') {
-        throw new PyError('ValueError', 'Only \'.\' or \'[\' may follow \']\' in format field specifier');
+        throw new PyError('ValueError', "Only '.' or '[' may follow ']' in format field specifier");
       }
     }
   }
   return obj;
 }
 
-function convert(value: unknown, conv: string): unknown {
-  if (conv === '') return value;
+function convert(value: unknown, conv: string | undefined): unknown {
+  if (conv === undefined) return value;
   if (conv === 'r') return pyRepr(value);
   if (conv === 's') return pyStr(value);
   if (conv === 'a') return asciiRepr(value);
@@ -527,80 +517,86 @@ export function asciiRepr(value: unknown): string {
   });
 }
 
+interface Field {
+  name: string;
+  conversion: string | undefined;
+  spec: string;
+  end: number;
+}
+
+/** CPython's parse_field: a replacement field starting after its '{' at i. */
+function parseField(fmt: string, i: number): Field {
+  const n = fmt.length;
+  let j = i;
+  let c = '';
+  while (j < n) {
+    c = fmt[j++]!;
+    if (c === '{') throw new PyError('ValueError', "unexpected '{' in field name");
+    if (c === '[') {
+      while (j < n && fmt[j] !== ']') j++;
+      continue;
+    }
+    if (c === '}' || c === ':' || c === '!') break;
+  }
+  const name = fmt.slice(i, c === '}' || c === ':' || c === '!' ? j - 1 : j);
+  if (c !== '}' && c !== ':' && c !== '!') throw new PyError('ValueError', "expected '}' before end of string");
+  if (c === '}') return { name, conversion: undefined, spec: '', end: j };
+  let conversion: string | undefined;
+  if (c === '!') {
+    if (j >= n) throw new PyError('ValueError', 'end of string while looking for conversion specifier');
+    conversion = fmt[j++]!;
+    if (j < n) {
+      const d = fmt[j++]!;
+      if (d === '}') return { name, conversion, spec: '', end: j };
+      if (d !== ':') throw new PyError('ValueError', "expected ':' after conversion specifier");
+    }
+  }
+  const specStart = j;
+  let count = 1;
+  while (j < n) {
+    const d = fmt[j++]!;
+    if (d === '{') count++;
+    else if (d === '}' && --count === 0) return { name, conversion, spec: fmt.slice(specStart, j - 1), end: j };
+  }
+  throw new PyError('ValueError', "unmatched '{' in format spec");
+}
+
+/** string.Formatter._vformat (as jinja2's sandbox runs it for str.format). */
 function vformat(fmt: string, args: Args, num: Numbering, depth: number): string {
   if (depth < 0) throw new PyError('ValueError', 'Max string recursion exceeded');
   let out = '';
   let i = 0;
   const n = fmt.length;
   while (i < n) {
-    const c = fmt[i]!;
-    if (c === '}') {
-      if (fmt[i + 1] === '}') {
-        out += '}';
-        i += 2;
-        continue;
-      }
-      throw new PyError('ValueError', "Single '}' encountered in format string");
-    }
-    if (c !== '{') {
-      const next = fmt.slice(i).search(/[{}]/);
-      const end = next < 0 ? n : i + next;
-      out += fmt.slice(i, end);
-      i = end;
+    // Literal text up to a '{' or '}'.
+    let j = i;
+    while (j < n && fmt[j] !== '{' && fmt[j] !== '}') j++;
+    out += fmt.slice(i, j);
+    if (j >= n) break;
+    const c = fmt[j]!;
+    if (fmt[j + 1] === c) {
+      out += c;
+      i = j + 2;
       continue;
     }
-    if (fmt[i + 1] === '{') {
-      out += '{';
-      i += 2;
-      continue;
-    }
-    if (i + 1 >= n) throw new PyError('ValueError', "Single '{' encountered in format string");
-    // A replacement field: find its end, counting nested braces.
-    let j = i + 1;
-    let level = 1;
-    let fieldEnd = -1;
-    let bracket = false;
-    while (j < n) {
-      const d = fmt[j]!;
-      if (bracket) {
-        if (d === ']') bracket = false;
-      } else if (d === '[' && fieldEnd < 0) bracket = true;
-      else if (d === '{') level++;
-      else if (d === '}') {
-        level--;
-        if (level === 0) break;
+    if (c === '}') throw new PyError('ValueError', "Single '}' encountered in format string");
+    if (j + 1 >= n) throw new PyError('ValueError', "Single '{' encountered in format string");
+    const field = parseField(fmt, j + 1);
+    i = field.end;
+    let name = field.name;
+    if (name === '') {
+      if (num.auto === false) {
+        throw new PyError('ValueError', 'cannot switch from manual field specification to automatic field numbering');
       }
-      if (fieldEnd < 0 && (d === ':' || d === '!') && !bracket) fieldEnd = j;
-      j++;
+      name = String(num.auto++);
+    } else if (/^[0-9]+$/.test(name)) {
+      if (num.auto) {
+        throw new PyError('ValueError', 'cannot switch from manual field specification to automatic field numbering');
+      }
+      num.auto = false;
     }
-    if (level !== 0) throw new PyError('ValueError', "expected '}' before end of string");
-    const inner = fmt.slice(i + 1, j);
-    i = j + 1;
-    // field_name [! conversion] [: spec]
-    let k = 0;
-    let inBr = false;
-    while (k < inner.length) {
-      const d = inner[k];
-      if (inBr) {
-        if (d === ']') inBr = false;
-      } else if (d === '[') inBr = true;
-      else if (d === '!' || d === ':') break;
-      k++;
-    }
-    const field = inner.slice(0, k);
-    let conv = '';
-    let spec = '';
-    if (inner[k] === '!') {
-      if (k + 1 >= inner.length) throw new PyError('ValueError', 'end of string while looking for conversion specifier');
-      conv = inner[k + 1]!;
-      if (k + 2 < inner.length && inner[k + 2] !== ':') throw new PyError('ValueError', 'expected \':\' after conversion specifier');
-      spec = k + 2 < inner.length ? inner.slice(k + 3) : '';
-    } else if (inner[k] === ':') {
-      spec = inner.slice(k + 1);
-    }
-    let value = lookupField(field, args, num);
-    value = convert(value, conv);
-    if (spec.includes('{')) spec = vformat(spec, args, num, depth - 1);
+    const value = convert(lookupField(name, args), field.conversion);
+    const spec = vformat(field.spec, args, num, depth - 1);
     out += formatValue(value, spec);
   }
   return out;
@@ -616,7 +612,7 @@ function kwLookup(kw: Map<string, unknown> | Record<string, unknown> | undefined
 
 /** Python's fmt.format(*pos, **kw). */
 export function strFormat(fmt: string, pos: readonly unknown[], kw?: Map<string, unknown>): string {
-  return vformat(fmt, { pos, kw: kwLookup(kw) }, { auto: 0, mode: '' }, 2);
+  return vformat(fmt, { pos, kw: kwLookup(kw) }, { auto: 0 }, 2);
 }
 
 /** Python's fmt.format_map(mapping). */
@@ -628,7 +624,7 @@ export function strFormatMap(fmt: string, mapping: unknown): string {
       throw new PyError('TypeError', `'${typeName(mapping)}' object is not subscriptable`);
     };
   }
-  return vformat(fmt, { pos: [], kw }, { auto: 0, mode: '' }, 2);
+  return vformat(fmt, { pos: [], kw }, { auto: 0 }, 2);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -841,6 +841,28 @@ function randomFormatCases(): Case[] {
   return out;
 }
 
+function randomStrFormatCases(): Case[] {
+  const r = rng(Number(process.env['TX_PY_FUZZ_SEED'] ?? 11));
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const out: Case[] = [];
+  // Fields whose lookups find nothing would print an Undefined (jinja2 prints '', tx raises): the
+  // arguments are chosen so that [0], [k] and .real always exist.
+  const pieces = ['{}', '{0}', '{1}', '{2}', '{x}', '{y}', '{0[0]}', '{x[k]}', '{0!r}', '{!s}', '{:>5}', '{0:^{1}}', '{{', '}}', '{', '}', 'a', ' ', '{x!a:*<6}', '{:,}', '{1.real}', '{:d}', '{:.2f}', '{!z}', '{0:{y}}', '{[0]}', '{0[1]!r:}', '{!r', '{0!}', '{0:{1:{2}}}', '{0.}', '{a{b}', '{:{:{:}}}'];
+  for (let i = 0; i < Number(process.env['TX_PY_FUZZ_N'] ?? 3000); i++) {
+    const n = 1 + Math.floor(r() * 4);
+    let fmt = '';
+    for (let k = 0; k < n; k++) fmt += pick(pieces);
+    const args: V[] = [pick<V>([[7, 8], 'ab', t(1, 2)]), pick<V>([1, f('2.5'), true, 10])];
+    for (let k = Math.floor(r() * 3); k > 0; k--) args.push(pick<V>([1, 'ab', f('2.5'), [7, 8], 'é', 10, true, null, '>4', 'q']));
+    args.length = Math.min(args.length, Math.floor(r() * 5));
+    const kw: Record<string, V> = {};
+    if (r() < 0.8) kw['x'] = pick<V>([d(['k', 'v']), d(['k', 3]), o({ k: 'w' })]);
+    if (r() < 0.5) kw['y'] = pick<V>([f('0.5'), 'y', '>4', 5, 'q']);
+    out.push({ op: 'fmt', a: fmt, args, kw });
+  }
+  return out;
+}
+
 function run(cases: Case[]): void {
   const { diffs, compared, skipped } = differential(cases);
   if (process.env['TX_PY_DIFF_VERBOSE']) console.log(`${compared} cases compared, ${skipped} skipped (big ints / complex results)`);
@@ -856,6 +878,7 @@ describe('Python value semantics, differential against python3', () => {
   it('slices', () => run(sliceCases()));
   it("jinja2's getattr and getitem", () => run(accessCases()));
   it('str methods', () => run(strMethodCases()));
+  it('random str.format strings', () => run(randomStrFormatCases()));
   it('random format specs and % conversions', () => run(randomFormatCases()));
   it('random method calls, right or wrong', () => run(randomMethodCases()));
   it('random nested values through operators, ==, <, in, getitem', () => run(randomOperatorCases()));
