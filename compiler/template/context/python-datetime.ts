@@ -22,6 +22,7 @@ import { strftime, strptimeFields } from './python-strftime.js';
 
 const US_PER_DAY = 86_400_000_000n;
 const KEEP = Symbol('keep');
+const MAX_ORDINAL = ymdToOrd(MAXYEAR, 12, 31);
 
 function typeNameOf(x: unknown): string {
   if (x === null || x === undefined) return 'NoneType';
@@ -110,7 +111,8 @@ export class TimeDelta {
     return BigInt(this.days) * US_PER_DAY + BigInt(this.seconds) * 1_000_000n + BigInt(this.microseconds);
   }
 
-  total_seconds(): PyFloat {
+  total_seconds(...args: unknown[]): PyFloat {
+    noArgs('total_seconds', args);
     return new PyFloat(Number(this.totalUs) / 1e6);
   }
 
@@ -442,6 +444,11 @@ function fromEpochUs(epochUs: bigint, tz: TzInfo | null): PyDateTime {
 // ---------------------------------------------------------------------------------------------
 // date
 
+/** A C method of no arguments: "weekday() takes no arguments (1 given)". */
+function noArgs(fn: string, args: unknown[]): void {
+  if (args.length > 0) throw new PyError('TypeError', `${fn}() takes no arguments (${args.length} given)`);
+}
+
 function checkDate(y: number, m: number, d: number): void {
   if (y < MINYEAR || y > MAXYEAR) throw new PyError('ValueError', `year ${y} is out of range`);
   if (m < 1 || m > 12) throw new PyError('ValueError', 'month must be in 1..12');
@@ -480,16 +487,20 @@ export class PyDate {
     readonly day: number,
   ) {}
 
-  toordinal(): number {
+  toordinal(...args: unknown[]): number {
+    noArgs('toordinal', args);
     return ymdToOrd(this.year, this.month, this.day);
   }
-  weekday(): number {
+  weekday(...args: unknown[]): number {
+    noArgs('weekday', args);
     return weekdayOf(this.year, this.month, this.day);
   }
-  isoweekday(): number {
+  isoweekday(...args: unknown[]): number {
+    noArgs('isoweekday', args);
     return this.weekday() + 1;
   }
-  isocalendar(): unknown {
+  isocalendar(...args: unknown[]): unknown {
+    noArgs('isocalendar', args);
     const [y, w, d] = isoCalendar(this.year, this.month, this.day);
     return isoCalendarDate(y, w, d);
   }
@@ -506,7 +517,8 @@ export class PyDate {
     if (typeof fmt !== 'string') throw new PyError('TypeError', `strftime() argument 1 must be str, not ${typeNameOf(fmt)}`);
     return strftime(fmt, { year: this.year, month: this.month, day: this.day, hour: 0, minute: 0, second: 0, microsecond: 0, utcoffset: null, tzname: null });
   }
-  ctime(): string {
+  ctime(...args: unknown[]): string {
+    noArgs('ctime', args);
     return strftime('%a %b %e %H:%M:%S %Y', { year: this.year, month: this.month, day: this.day, hour: 0, minute: 0, second: 0, microsecond: 0, utcoffset: null, tzname: null });
   }
   replace(...args: unknown[]): PyDate {
@@ -593,6 +605,7 @@ Object.assign(date, {
     const [n] = bind('fromordinal', [p('ordinal')], args);
     const ord = intArg(n);
     if (ord < 1) throw new PyError('ValueError', 'ordinal must be >= 1');
+    if (ord > MAX_ORDINAL) throw new PyError('ValueError', `year ${ordToYmd(ord)[0]} is out of range`);
     return dateFromOrd(ord);
   },
   fromtimestamp: (...args: unknown[]): PyDate => {
@@ -661,13 +674,16 @@ export class PyTime {
     readonly fold: number,
   ) {}
 
-  utcoffset(): TimeDelta | null {
+  utcoffset(...args: unknown[]): TimeDelta | null {
+    noArgs('utcoffset', args);
     return this.tzinfo ? tdOrNone(this.tzinfo.utcoffset(null), 'utcoffset') : null;
   }
-  dst(): TimeDelta | null {
+  dst(...args: unknown[]): TimeDelta | null {
+    noArgs('dst', args);
     return this.tzinfo ? tdOrNone(this.tzinfo.dst(null), 'dst') : null;
   }
-  tzname(): unknown {
+  tzname(...args: unknown[]): unknown {
+    noArgs('tzname', args);
     return this.tzinfo ? this.tzinfo.tzname(null) : null;
   }
   isoformat(...args: unknown[]): string {
@@ -864,22 +880,28 @@ export class PyDateTime extends PyDate {
     return new PyDateTime(this.year, this.month, this.day, this.hour, this.minute, this.second, this.microsecond, tz, this.fold);
   }
 
-  utcoffset(): TimeDelta | null {
+  utcoffset(...args: unknown[]): TimeDelta | null {
+    noArgs('utcoffset', args);
     return this.tzinfo ? tdOrNone(this.tzinfo.utcoffset(this), 'utcoffset') : null;
   }
-  dst(): TimeDelta | null {
+  dst(...args: unknown[]): TimeDelta | null {
+    noArgs('dst', args);
     return this.tzinfo ? tdOrNone(this.tzinfo.dst(this), 'dst') : null;
   }
-  tzname(): unknown {
+  tzname(...args: unknown[]): unknown {
+    noArgs('tzname', args);
     return this.tzinfo ? this.tzinfo.tzname(this) : null;
   }
-  date(): PyDate {
+  date(...args: unknown[]): PyDate {
+    noArgs('date', args);
     return new PyDate(this.year, this.month, this.day);
   }
-  time(): PyTime {
+  time(...args: unknown[]): PyTime {
+    noArgs('time', args);
     return new PyTime(this.hour, this.minute, this.second, this.microsecond, null, this.fold);
   }
-  timetz(): PyTime {
+  timetz(...args: unknown[]): PyTime {
+    noArgs('timetz', args);
     return new PyTime(this.hour, this.minute, this.second, this.microsecond, this.tzinfo, this.fold);
   }
   /** UTC microseconds since the epoch (naive: read as local time). */
@@ -892,7 +914,8 @@ export class PyDateTime extends PyDate {
     guess = local - BigInt(localOffsetSeconds(guess)) * 1_000_000n;
     return guess;
   }
-  timestamp(): PyFloat {
+  timestamp(...args: unknown[]): PyFloat {
+    noArgs('timestamp', args);
     return new PyFloat(Number(this.epochUs()) / 1e6);
   }
   astimezone(...args: unknown[]): PyDateTime {
@@ -935,7 +958,8 @@ export class PyDateTime extends PyDate {
       tzname: typeof name === 'string' ? name : null,
     });
   }
-  override ctime(): string {
+  override ctime(...args: unknown[]): string {
+    noArgs('ctime', args);
     return strftime('%a %b %e %H:%M:%S %Y', {
       year: this.year,
       month: this.month,
@@ -1130,6 +1154,7 @@ Object.assign(datetime, {
     const [n] = bind('fromordinal', [p('ordinal')], args);
     const ord = intArg(n);
     if (ord < 1) throw new PyError('ValueError', 'ordinal must be >= 1');
+    if (ord > MAX_ORDINAL) throw new PyError('ValueError', `year ${ordToYmd(ord)[0]} is out of range`);
     const d = dateFromOrd(ord);
     return new PyDateTime(d.year, d.month, d.day, 0, 0, 0, 0, null, 0);
   },

@@ -72,11 +72,14 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
   for (;;) {
     const m = /^\(\?([aiLmsux]+)\)/.exec(cps.slice(i).join(''));
     if (!m) break;
-    for (const f of m[1]!) flags |= { a: FLAG.ASCII, i: FLAG.IGNORECASE, L: FLAG.LOCALE, m: FLAG.MULTILINE, s: FLAG.DOTALL, u: FLAG.UNICODE, x: FLAG.VERBOSE }[f]!;
+    const letters = m[1]!;
+    if ([...'auL'].filter((f) => letters.includes(f)).length > 1) throw reError("bad inline flags: flags 'a', 'u' and 'L' are incompatible", i + letters.length + 2);
+    for (const f of letters) flags |= { a: FLAG.ASCII, i: FLAG.IGNORECASE, L: FLAG.LOCALE, m: FLAG.MULTILINE, s: FLAG.DOTALL, u: FLAG.UNICODE, x: FLAG.VERBOSE }[f]!;
     i += Array.from(m[0]).length;
   }
   if (flags & FLAG.LOCALE) throw reError('cannot use LOCALE flag with a str pattern');
-  if (flags & FLAG.ASCII && flags & FLAG.UNICODE && flagsIn & FLAG.UNICODE) throw reError('ASCII and UNICODE flags are incompatible');
+  if (flagsIn & FLAG.ASCII && flagsIn & FLAG.UNICODE) throw new PyError('ValueError', 'ASCII and UNICODE flags are incompatible');
+  if (flags & FLAG.ASCII && flags & FLAG.UNICODE) throw reError("bad inline flags: flags 'a', 'u' and 'L' are incompatible");
   if (!(flags & FLAG.ASCII)) flags |= FLAG.UNICODE;
   const ctx: Ctx = { flags, groups: 0, names: new Map(), closed: new Set() };
   const ascii = (flags & FLAG.ASCII) !== 0;
@@ -197,6 +200,8 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
         i++;
       }
       // range a-b
+      if (cps[i] === '-' && cps[i + 1] !== undefined && cps[i + 1] !== ']' && atom.cp === undefined)
+        throw reError(`bad character range ${cps.slice(i - 2, i + 2).join('')}`, start + 1);
       if (cps[i] === '-' && cps[i + 1] !== undefined && cps[i + 1] !== ']' && atom.cp !== undefined) {
         const loCp = atom.cp;
         i++;
@@ -435,6 +440,8 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
         const body = out.slice(top.outStart + 4);
         if (/[*+?]|\{\d*,\d*\}/.test(body.replace(/\\./g, '').replace(/\(\?[:=!<]+/g, '(').replace(/\[[^\]]*\]/g, 'x')))
           throw reError('look-behind requires fixed-width pattern');
+        const widths = lookbehindWidths(cps.slice(top.start + 4, i).join(''));
+        if (widths !== null && new Set(widths).size > 1) throw reError('look-behind requires fixed-width pattern');
       }
       out += ')';
       i++;
@@ -472,6 +479,48 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
   }
   if (stack.length > 0) throw reError('missing ), unterminated subpattern', stack[stack.length - 1]!.start);
   return { source: out, flags, groups: ctx.groups, groupNames: ctx.names };
+}
+
+/**
+ * The widths of the top-level alternatives of a simple look-behind body (atoms only: characters,
+ * escapes, classes, {n}); null when it has groups, which are left to the engine.
+ */
+function lookbehindWidths(body: string): number[] | null {
+  if (body.includes('(')) return null;
+  const widths: number[] = [];
+  let w = 0;
+  let i = 0;
+  const cps = Array.from(body);
+  while (i < cps.length) {
+    const c = cps[i]!;
+    if (c === '|') {
+      widths.push(w);
+      w = 0;
+      i++;
+    } else if (c === '\\') {
+      const e = cps[i + 1] ?? '';
+      w += 'AZbB'.includes(e) ? 0 : 1;
+      i += 2;
+    } else if (c === '[') {
+      let j = i + 1;
+      if (cps[j] === '^') j++;
+      if (cps[j] === ']') j++;
+      while (j < cps.length && cps[j] !== ']') j += cps[j] === '\\' ? 2 : 1;
+      w += 1;
+      i = j + 1;
+    } else if (c === '{') {
+      const m = /^\{(\d+)\}/.exec(cps.slice(i).join(''));
+      if (!m) return null;
+      w += Number(m[1]) - 1;
+      i += m[0].length;
+    } else if (c === '^' || c === '$') i++;
+    else {
+      w += 1;
+      i++;
+    }
+  }
+  widths.push(w);
+  return widths;
 }
 
 /** JS group names must be ASCII-ish identifiers; Python's may be any identifier. */

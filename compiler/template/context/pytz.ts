@@ -6,6 +6,7 @@
  * from Intl's English names, a table where those differ from tzdata, else tzdata's numeric form.
  */
 import { Markup, PY_REPR, PY_STR, PyError } from '../jinja/values.js';
+import { typeName } from '../jinja/py.js';
 import { bind, p } from './args.js';
 import { PyDateTime, TZINFO, TimeDelta, type TzInfo } from './python-datetime.js';
 
@@ -233,9 +234,11 @@ function naiveTotalUs(dt: PyDateTime): bigint {
   return dt.totalUs;
 }
 
+/** pytz reads dt.tzinfo first: anything else fails with AttributeError (a date: fails later). */
 function requireDt(dt: unknown, fn: string): PyDateTime {
-  if (!(dt instanceof PyDateTime)) throw new PyError('TypeError', `${fn}() argument must be a datetime.datetime`);
-  return dt;
+  if (dt instanceof PyDateTime) return dt;
+  if (dt !== null && typeof dt === 'object' && 'tzinfo' in dt) throw new PyError('TypeError', `${fn}() argument must be a datetime.datetime`);
+  throw new PyError('AttributeError', `'${typeName(dt)}' object has no attribute 'tzinfo'`);
 }
 
 /** pytz's DstTzInfo: one instance per (zone, offset, dst, abbreviation); timezone() gives LMT's. */
