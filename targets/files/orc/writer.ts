@@ -37,6 +37,7 @@ import {
   MIN_SECONDS,
   ORC_EPOCH,
   STREAM,
+  formatTimestamp,
   parseDate,
   parseTimestamp,
   typeName,
@@ -578,7 +579,7 @@ class TimestampWriter extends ColumnWriter {
       if (!Number.isInteger(seconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) this.bad(JSON.stringify({ seconds, nanos }), 'is not a timestamp');
     } else return this.bad(v, 'is not a timestamp');
     if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
-      this.bad(v instanceof Date ? v.toISOString() : typeof v === 'object' ? `${seconds} s` : v, 'is outside the timestamp range ORC readers share (0001-01-01 to 9999-12-31)');
+      this.bad(typeof v === 'string' ? v : formatTimestamp(seconds, nanos), 'is outside the timestamp range ORC readers share (0001-01-01 to 9999-12-31)');
     }
     // As ORC's Java writer: before 1970 with a sub-second part of a millisecond or more, the
     // seconds are stored one higher (readers subtract it again).
