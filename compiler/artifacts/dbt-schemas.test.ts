@@ -85,6 +85,7 @@ const FAILING: Record<string, string> = {
   'models/bad.sql': "select no_such_column from {{ ref('s') }}\n",
   'models/after_bad.sql': "select * from {{ ref('bad') }}\n",
   'models/off.sql': "{{ config(enabled=false) }}\nselect 1 as x\n",
+  'models/inv.sql': "select '{{ invocation_id }}' as invocation\n",
   'models/eph.sql': "{{ config(materialized='ephemeral') }}\nselect id from {{ source('raw', 'events') }}\n",
   'models/uses_eph.sql': "select count(*) as n from {{ ref('eph') }}\n",
   'tests/assert_no_big_ids.sql': "select * from {{ ref('s') }} where id > 100\n",
@@ -374,6 +375,9 @@ describe('a failing build', () => {
     expect(failed).toMatchObject({ status: 'fail', failures: 1 });
     expect(failing.runResults.results.find((r: Obj) => r.unique_id === 'model.failing.bad').message).toMatch(/no_such_column/);
     expect(failing.consumer.status).toEqual(status);
+    // {{ invocation_id }} in a model is the artifacts' invocation id, as in dbt
+    const inv = failing.runResults.results.find((r: Obj) => r.unique_id === 'model.failing.inv');
+    expect(inv.compiled_code.trim()).toBe(`select '${failing.runResults.metadata.invocation_id}' as invocation`);
     expect(Object.keys(failing.manifest.disabled)).toEqual(['model.failing.off']);
     expect(failing.manifest.disabled['model.failing.off'][0]).toMatchObject({ resource_type: 'model', config: { enabled: false }, original_file_path: 'models/off.sql' });
     expect(failing.manifest.nodes['model.failing.eph']).toMatchObject({ relation_name: null, config: { materialized: 'ephemeral' } });

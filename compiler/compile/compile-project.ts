@@ -17,6 +17,7 @@ import { BUILTIN_MACROS } from './builtin-macros.js';
 import { compileTests } from './compile-tests.js';
 import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './compile-cache.js';
 import { sqlFileHash } from '../artifacts/artifacts.js';
+import { invocationId } from '../artifacts/dbt-meta.js';
 import type { GraphNode } from './nodes.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { RelationValue, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
@@ -90,7 +91,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   engine.setGlobal('var', makeVar(vars, (s, where) => engine.renderString(s, `project.yml (${where})`)));
   engine.setGlobal('env_var', makeEnvVar(opts.env ?? process.env));
   engine.setGlobal('run_started_at', runStartedAtValue(runStartedAt.getTime()));
-  engine.setGlobal('invocation_id', sha(String(runStartedAt.getTime()) + process.pid).slice(0, 32));
+  // the same UUID as every artifact's metadata.invocation_id and the OpenLineage parent run, as in dbt
+  engine.setGlobal('invocation_id', invocationId());
   engine.setGlobal('log', (...args: unknown[]) => {
     const { pos, kw } = splitArgs(args);
     log(String(pos[0]), Boolean(pos[1] ?? kw.info));
