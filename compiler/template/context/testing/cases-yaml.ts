@@ -133,4 +133,13 @@ export const YAML_CASES: string[] = [
   `fromyaml('<<: {a: 1}\\nb: 2')`,
   `fromyaml('base: &b {a: 1}\\nm: {<<: [*b, {c: 3}], a: 9}')`,
   `fromyaml('a: =')`,
+  `toyaml([[1, 2]] * 2)`,
+  `toyaml({'a': [1], 'b': [1]})`,
+  `toyaml([{'k': 'v'}] * 3)`,
+  `toyaml([modules.datetime.date(2024, 1, 2)] * 2)`,
+  `toyaml([[[1]] * 2] * 2)`,
+  `toyaml([{'a': []}] * 2)`,
+  `toyaml({'x': [{}] * 2})`,
+  `fromyaml(toyaml([[1, 2]] * 2))`,
+  `tojson([[1, 2]] * 2)`,
 ];
