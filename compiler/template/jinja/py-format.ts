@@ -203,6 +203,12 @@ interface Spec {
   type: string;
 }
 
+/** A presentation type in CPython's messages: 'x', or '\\xe9' outside printable ASCII. */
+function codeName(type: string): string {
+  const c = type.codePointAt(0) ?? 0;
+  return c > 32 && c < 128 ? `'${type}'` : `'\\x${c.toString(16)}'`;
+}
+
 const ALIGNS = '<>=^';
 
 /** CPython's parse_internal_render_format_spec: [[fill]align][sign][z][#][0][width][,|_][.precision][type]. */
@@ -267,7 +273,7 @@ function parseSpec(spec: string, value: unknown, defaultType: string): Spec {
   }
   const type = i < n ? c[i]! : defaultType;
   if (grouping && !'defgEGF%'.includes(type) && !(grouping === '_' && 'boxX'.includes(type))) {
-    throw new PyError('ValueError', `Cannot specify '${grouping}' with '${type}'.`);
+    throw new PyError('ValueError', `Cannot specify '${grouping}' with ${codeName(type)}.`);
   }
   return { fill, align, sign, z, alt, zero, width: w === '' ? -1 : Number(w), grouping, precision, type };
 }
@@ -344,10 +350,10 @@ function formatInt(n: number, spec: Spec, value: unknown): string {
   if ('eEfFgG%'.includes(type) && type !== '') return formatFloat(n, spec);
   if (type === '') type = 'd';
   if (!'bcdoxXn'.includes(type)) {
-    throw new PyError('ValueError', `Unknown format code '${type}' for object of type '${typeName(value)}'`);
+    throw new PyError('ValueError', `Unknown format code ${codeName(type)} for object of type '${typeName(value)}'`);
   }
   if (spec.grouping && 'bcoxXn'.includes(type) && !(spec.grouping === '_' && type !== 'c' && type !== 'n')) {
-    throw new PyError('ValueError', `Cannot specify '${spec.grouping}' with '${type}'.`);
+    throw new PyError('ValueError', `Cannot specify '${spec.grouping}' with ${codeName(type)}.`);
   }
   if (type === 'c') {
     if (spec.sign) throw new PyError('ValueError', "Sign not allowed with integer format specifier 'c'");
@@ -390,7 +396,7 @@ function formatInt(n: number, spec: Spec, value: unknown): string {
 function formatFloat(x: number, spec: Spec): string {
   let type = spec.type;
   if (!'eEfFgGn%'.includes(type)) {
-    throw new PyError('ValueError', `Unknown format code '${type}' for object of type 'float'`);
+    throw new PyError('ValueError', `Unknown format code ${codeName(type)} for object of type 'float'`);
   }
   if (type === 'n') type = 'g';
   let v = x;
@@ -412,7 +418,7 @@ function formatFloat(x: number, spec: Spec): string {
 
 function formatStr(s: string, spec: Spec, value: unknown): string {
   if (spec.type !== '' && spec.type !== 's') {
-    throw new PyError('ValueError', `Unknown format code '${spec.type}' for object of type '${typeName(value)}'`);
+    throw new PyError('ValueError', `Unknown format code ${codeName(spec.type)} for object of type '${typeName(value)}'`);
   }
   if (spec.sign === ' ') throw new PyError('ValueError', 'Space not allowed in string format specifier');
   if (spec.sign) throw new PyError('ValueError', 'Sign not allowed in string format specifier');
@@ -440,7 +446,7 @@ export function formatValue(value: unknown, spec: string): string {
     const x = typeof value === 'number' ? value : value.value;
     const sp = parseSpec(spec, value, '');
     if (sp.type === '' || 'eEfFgGn%'.includes(sp.type)) return formatFloat(x, sp);
-    throw new PyError('ValueError', `Unknown format code '${sp.type}' for object of type 'float'`);
+    throw new PyError('ValueError', `Unknown format code ${codeName(sp.type)} for object of type 'float'`);
   }
   // Anything else formats as object.__format__ does: str() for an empty spec (above), else an error.
   throw new PyError('TypeError', `unsupported format string passed to ${typeName(value)}.__format__`);
@@ -837,11 +843,10 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
         break;
       }
       default: {
-        const code = conv.codePointAt(0)!;
-        throw new PyError(
-          'ValueError',
-          `unsupported format character '${conv}' (0x${code.toString(16)}) at index ${convIndex}`,
-        );
+        const code = fmt.codePointAt(convIndex)!;
+        const shown = code >= 31 && code <= 126 ? conv : '?';
+        const at = cpLength(fmt.slice(0, convIndex));
+        throw new PyError('ValueError', `unsupported format character '${shown}' (0x${code.toString(16)}) at index ${at}`);
       }
     }
     if (numeric) {
