@@ -246,7 +246,7 @@ describe('--target-path, --log-path, --no-write-json (as in dbt)', () => {
   it('put artifacts and the log elsewhere, or leave the JSON artifacts out', async () => {
     const r = await fx.txWith({ env: { TX_FX_PASSWORD: SECRET } }, 'build', '--target-path', 'elsewhere/t', '--log-path', 'elsewhere/l');
     expect(r.code, r.output).toBe(0);
-    expect(fx.json('elsewhere/t/manifest.json').metadata.invocation_id).toBe(fx.json('elsewhere/t/run_results.json').metadata.invocation_id);
+    expect(fx.json<Obj>('elsewhere/t/manifest.json').metadata.invocation_id).toBe(fx.json<Obj>('elsewhere/t/run_results.json').metadata.invocation_id);
     expect(fx.exists('elsewhere/t/tx_run.json')).toBe(true);
     expect(fx.exists('elsewhere/t/compiled/art/models/a.sql')).toBe(true);
     expect(fx.read('elsewhere/l/tx.log')).toContain('created table main.a');
