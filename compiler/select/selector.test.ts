@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledProject } from '../compile/compile-project.js';
 import { TxError } from '../errors.js';
 import { compileFixture, dedent, fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
-import { selectNodes } from './selector.js';
+import { selectNodes, withAttachedTests } from './selector.js';
 
 //   countries (seed) ─┐
 //   raw.events ───────┼─▶ stg_a ─┐
@@ -184,6 +184,86 @@ describe('invalid selectors', () => {
 
   it('config: with no key', () => {
     expect(selError(['config:table']).code).toBe('SELECTOR');
+  });
+});
+
+// m ─▶ n; m has two generic tests and a singular one; n has a unit test
+const TEST_FILES = {
+  'project.yml': 'name: tt\n',
+  'models/m.sql': "{{ config(materialized='table') }}select 1 as id",
+  'models/n.sql': "select * from {{ ref('m') }}",
+  'models/props.yml': dedent(`
+    version: 2
+    models:
+      - name: m
+        columns:
+          - name: id
+            tests: [not_null, unique]
+    unit_tests:
+      - name: m_is_one
+        model: n
+        given:
+          - input: ref('m')
+            rows:
+              - {id: 1}
+        expect:
+          rows:
+            - {id: 1}
+  `),
+  'tests/assert_m_positive.sql': "select * from {{ ref('m') }} where id < 0",
+};
+
+describe('selecting tests', () => {
+  let t: CompiledProject;
+  beforeAll(async () => {
+    t = await compileFixture(TEST_FILES);
+  });
+  const names = (ids: Set<string>): string[] => [...ids].map((id) => t.nodes.get(id)!.name).sort();
+  const pick = (select?: string[], exclude?: string[]): string[] => names(selectNodes(t.nodes, t.dag, t.project.name, select, exclude));
+  const idOf = (name: string): string => [...t.nodes.values()].find((n) => n.name === name)!.uniqueId;
+
+  it('resource_type:test is the data tests, resource_type:unit_test the unit tests', () => {
+    expect(pick(['resource_type:test'])).toEqual(['assert_m_positive', 'not_null_m_id', 'unique_m_id']);
+    expect(pick(['resource_type:unit_test'])).toEqual(['m_is_one']);
+    expect(pick(['resource_type:model'])).toEqual(['m', 'n']);
+  });
+
+  it('test_type: generic, singular, unit, data', () => {
+    expect(pick(['test_type:generic'])).toEqual(['not_null_m_id', 'unique_m_id']);
+    expect(pick(['test_type:singular'])).toEqual(['assert_m_positive']);
+    expect(pick(['test_type:unit'])).toEqual(['m_is_one']);
+    expect(pick(['test_type:data'])).toEqual(['assert_m_positive', 'not_null_m_id', 'unique_m_id']);
+    const e = (() => {
+      try {
+        pick(['test_type:generik']);
+      } catch (err) {
+        return err as TxError;
+      }
+      throw new Error('test_type:generik was accepted');
+    })();
+    expect(e.code).toBe('SELECTOR');
+    expect(e.message).toBe('unknown test_type `generik`');
+    expect(e.hint).toContain('`generic`');
+  });
+
+  it('test_name: the generic test\'s name, else the test\'s own', () => {
+    expect(pick(['test_name:not_null'])).toEqual(['not_null_m_id']);
+    expect(pick(['test_name:assert_*'])).toEqual(['assert_m_positive']);
+    expect(pick(['test_name:m'])).toEqual([]);
+  });
+
+  it('package: the project itself', () => {
+    expect(pick(['package:tt'])).toEqual(pick());
+    expect(pick(['package:other'])).toEqual([]);
+  });
+
+  it('withAttachedTests adds the tests on selected nodes (not those excluded, not those of other nodes)', () => {
+    const m = new Set([idOf('m')]);
+    expect(names(withAttachedTests(m, t.nodes))).toEqual(['assert_m_positive', 'm', 'not_null_m_id', 'unique_m_id']);
+    expect(names(withAttachedTests(m, t.nodes, new Set([idOf('unique_m_id')])))).toEqual(['assert_m_positive', 'm', 'not_null_m_id']);
+    expect(names(withAttachedTests(new Set([idOf('n')]), t.nodes))).toEqual(['m_is_one', 'n']);
+    // a selected test attaches nothing more
+    expect(names(withAttachedTests(new Set([idOf('not_null_m_id')]), t.nodes))).toEqual(['not_null_m_id']);
   });
 });
 
