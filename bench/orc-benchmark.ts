@@ -45,6 +45,7 @@ async function phase(name: string, dir: string, rows: number, compression: OrcCo
   let extra: Record<string, unknown> = {};
   switch (name) {
     case 'prepare':
+      fs.mkdirSync(dir, { recursive: true });
       fs.rmSync(db, { force: true });
       await withDb(db, async (c) => {
         // top_prescribers' shape: ids, names, a few states, experience, counts, costs.
