@@ -1,8 +1,8 @@
 /**
  * Translation of a Python `re` pattern (str pattern, Python 3.11 syntax) to a JavaScript RegExp
  * source with the same meaning, or PyError('error', ...) as Python's sre_parse raises it, or for
- * the few constructs JavaScript cannot express (scoped inline flags, conditionals, atomic groups,
- * possessive quantifiers).
+ * the few constructs JavaScript cannot express (a scoped (?i:...) that changes the case rule,
+ * conditionals, atomic groups, possessive quantifiers). Scoped s, m, x, a and u flags work.
  *
  * The JavaScript side always runs with the `u` flag and without `m`/`s`: ^ $ . and the character
  * classes are spelled out so that they mean what Python means (Unicode \w \d \s \b, `$` before a
@@ -82,14 +82,34 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
   if (flags & FLAG.ASCII && flags & FLAG.UNICODE) throw reError("bad inline flags: flags 'a', 'u' and 'L' are incompatible");
   if (!(flags & FLAG.ASCII)) flags |= FLAG.UNICODE;
   const ctx: Ctx = { flags, groups: 0, names: new Map(), closed: new Set() };
-  const ascii = (flags & FLAG.ASCII) !== 0;
-  const verbose = (flags & FLAG.VERBOSE) !== 0;
-  const W = ascii ? WORD_A : WORD_U;
-  const D = ascii ? DIGIT_A : DIGIT_U;
-  const S = ascii ? SPACE_A : SPACE_U;
+  // what ^ $ . \w \d \s \b mean under the flags in force (scoped flags change them)
+  let cur = flags;
+  let verbose = false;
+  let W = WORD_U;
+  let D = DIGIT_U;
+  let S = SPACE_U;
+  let dot = '';
+  let caret = '';
+  let dollar = '';
+  let wordB = '';
+  let nonWordB = '';
+  const applyFlags = (f: number): void => {
+    cur = f;
+    const ascii = (f & FLAG.ASCII) !== 0;
+    verbose = (f & FLAG.VERBOSE) !== 0;
+    W = ascii ? WORD_A : WORD_U;
+    D = ascii ? DIGIT_A : DIGIT_U;
+    S = ascii ? SPACE_A : SPACE_U;
+    dot = (f & FLAG.DOTALL) !== 0 ? '[\\s\\S]' : '[^\\n]';
+    caret = (f & FLAG.MULTILINE) !== 0 ? '(?:^|(?<=\\n))' : '^';
+    dollar = (f & FLAG.MULTILINE) !== 0 ? '(?=\\n|$)' : '(?=\\n?$)';
+    wordB = `(?:(?<=[${W}])(?![${W}])|(?<![${W}])(?=[${W}]))`;
+    nonWordB = `(?:(?<=[${W}])(?=[${W}])|(?<![${W}])(?![${W}]))`;
+  };
+  applyFlags(flags);
 
   let out = '';
-  const stack: { kind: 'group' | 'look'; index: number; start: number; lookbehind: boolean; outStart: number }[] = [];
+  const stack: { kind: 'group' | 'look'; index: number; start: number; lookbehind: boolean; outStart: number; saved: number }[] = [];
   let canRepeat = false; // an atom precedes (Python: "nothing to repeat")
   let lastWasQuant = false;
 
@@ -264,11 +284,6 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
     return null;
   };
 
-  const dot = (flags & FLAG.DOTALL) !== 0 ? '[\\s\\S]' : '[^\\n]';
-  const caret = (flags & FLAG.MULTILINE) !== 0 ? '(?:^|(?<=\\n))' : '^';
-  const dollar = (flags & FLAG.MULTILINE) !== 0 ? '(?=\\n|$)' : '(?=\\n?$)';
-  const wordB = `(?:(?<=[${W}])(?![${W}])|(?<![${W}])(?=[${W}]))`;
-  const nonWordB = `(?:(?<=[${W}])(?=[${W}])|(?<![${W}])(?![${W}]))`;
 
   while (i < cps.length) {
     skipVerbose();
@@ -386,7 +401,7 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
         if (ctx.names.has(name)) throw reError(`redefinition of group name '${name}' as group ${ctx.groups + 1}; was group ${ctx.names.get(name)}`, i + openLen);
         ctx.groups++;
         ctx.names.set(name, ctx.groups);
-        stack.push({ kind: 'group', index: ctx.groups, start, lookbehind: false, outStart: out.length });
+        stack.push({ kind: 'group', index: ctx.groups, start, lookbehind: false, outStart: out.length, saved: cur });
         out += `(?<${jsGroupName(name)}>`;
         i += Array.from(m[0]).length;
         canRepeat = false;
@@ -404,7 +419,7 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
         continue;
       }
       if (rest.startsWith('(?:')) {
-        stack.push({ kind: 'look', index: -1, start, lookbehind: false, outStart: out.length });
+        stack.push({ kind: 'look', index: -1, start, lookbehind: false, outStart: out.length, saved: cur });
         out += '(?:';
         i += 3;
         canRepeat = false;
@@ -412,7 +427,7 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
       }
       if (rest.startsWith('(?=') || rest.startsWith('(?!') || rest.startsWith('(?<=') || rest.startsWith('(?<!')) {
         const len = rest.startsWith('(?<') ? 4 : 3;
-        stack.push({ kind: 'look', index: -1, start, lookbehind: len === 4, outStart: out.length });
+        stack.push({ kind: 'look', index: -1, start, lookbehind: len === 4, outStart: out.length, saved: cur });
         out += rest.slice(0, len);
         i += len;
         canRepeat = false;
@@ -422,11 +437,28 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
       if (rest.startsWith('(?>')) throw reError('atomic groups are not supported in tx', i);
       if (/^\(\?[aiLmsux-]+[:)]/.test(rest)) {
         if (/^\(\?[aiLmsux]+\)/.test(rest)) throw reError('global flags not at the start of the expression', i + 1);
-        throw reError('scoped inline flags are not supported in tx', i);
+        const m = /^\(\?([aiLmsux]*)(?:-([imsx]*))?:/.exec(rest);
+        if (!m) throw reError('unknown flag', i + 2);
+        const bit = (c: string): number => ({ a: FLAG.ASCII, i: FLAG.IGNORECASE, L: FLAG.LOCALE, m: FLAG.MULTILINE, s: FLAG.DOTALL, u: FLAG.UNICODE, x: FLAG.VERBOSE })[c]!;
+        const on = [...m[1]!].reduce((a, c) => a | bit(c), 0);
+        const off = [...(m[2] ?? '')].reduce((a, c) => a | bit(c), 0);
+        if (m[2] !== undefined && m[2] === '') throw reError('missing flag', i + 2 + m[1]!.length + 1);
+        if (on & off) throw reError('bad inline flags: flag turned on and off', i + 2);
+        if (on & FLAG.LOCALE) throw reError('bad inline flags: cannot use \'L\' flag with a str pattern', i + 2);
+        let next = (cur | on) & ~off;
+        if (on & FLAG.ASCII) next &= ~FLAG.UNICODE;
+        if (on & FLAG.UNICODE) next &= ~FLAG.ASCII;
+        if ((next ^ flags) & FLAG.IGNORECASE) throw reError('scoped IGNORECASE different from the pattern\'s is not supported in tx', i);
+        stack.push({ kind: 'look', index: -1, start, lookbehind: false, outStart: out.length, saved: cur });
+        applyFlags(next);
+        out += '(?:';
+        i += Array.from(m[0]).length;
+        canRepeat = false;
+        continue;
       }
       if (rest.startsWith('(?')) throw reError(`unknown extension ${rest.slice(0, 3)}`, i + 1);
       ctx.groups++;
-      stack.push({ kind: 'group', index: ctx.groups, start, lookbehind: false, outStart: out.length });
+      stack.push({ kind: 'group', index: ctx.groups, start, lookbehind: false, outStart: out.length, saved: cur });
       out += '(';
       i++;
       canRepeat = false;
@@ -435,6 +467,7 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
     if (c === ')') {
       const top = stack.pop();
       if (!top) throw reError('unbalanced parenthesis', i);
+      if (top.saved !== cur) applyFlags(top.saved);
       if (top.kind === 'group') ctx.closed.add(top.index);
       if (top.lookbehind) {
         const body = out.slice(top.outStart + 4);
