@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TxError } from '../errors.js';
 import { configFromHierarchy, validateHierarchy } from './config-hierarchy.js';
+import { projectFileIn, translateDbtProject, type DbtProjectOptions } from './dbt-project.js';
 import { parseDocsBlocks } from './docs-blocks.js';
 import { parseProperties } from './properties.js';
 import type { ModelProps, Project, SourceTable, SqlFile, UnitTestSpec } from './project-types.js';
@@ -12,32 +13,42 @@ import { readYaml } from './yaml-file.js';
 type Obj = Record<string, unknown>;
 const list = (v: unknown, dflt: string[]): string[] => (v == null ? dflt : Array.isArray(v) ? v.map(String) : [String(v)]);
 
-/** The folder holding project.yml: `dir` itself, or the nearest ancestor of the cwd. */
+/** The folder holding project.yml or dbt_project.yml: `dir` itself, or the nearest ancestor of the cwd. */
 export function findProjectDir(dir?: string): string {
   if (dir) {
     const abs = resolve(dir);
-    if (!existsSync(join(abs, 'project.yml'))) {
-      throw new TxError('PROJECT', `no project.yml in ${abs}`, { hint: 'pass --project-dir pointing at the folder that holds project.yml' });
+    if (!projectFileIn(abs)) {
+      throw new TxError('PROJECT', `no project.yml or dbt_project.yml in ${abs}`, { hint: 'pass --project-dir pointing at the folder that holds project.yml or dbt_project.yml' });
     }
     return abs;
   }
   let cur = process.cwd();
   for (;;) {
-    if (existsSync(join(cur, 'project.yml'))) return cur;
+    if (projectFileIn(cur)) return cur;
     const up = dirname(cur);
-    if (up === cur) throw new TxError('PROJECT', `no project.yml in ${process.cwd()} or any parent folder`, { hint: 'run tx inside a project or pass --project-dir' });
+    if (up === cur) throw new TxError('PROJECT', `no project.yml or dbt_project.yml in ${process.cwd()} or any parent folder`, { hint: 'run tx inside a project or pass --project-dir' });
     cur = up;
   }
 }
 
 /** files → Project: read and validate project.yml, properties files, SQL, macros, seeds, docs. */
-export function loadProject(projectDir?: string): Project {
+export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): Project {
   const dir = findProjectDir(projectDir);
-  const pf = readYaml(join(dir, 'project.yml'), 'project.yml');
-  if (pf.value == null || typeof pf.value !== 'object') throw new TxError('PROJECT', 'project.yml is empty; it needs at least `name:`', { file: 'project.yml', line: 1 });
-  validateYaml('project', pf);
+  const projectFile = projectFileIn(dir)!;
+  const dbt = projectFile === 'dbt_project.yml';
+  let pf = readYaml(join(dir, projectFile), projectFile);
+  if (pf.value == null || typeof pf.value !== 'object') throw new TxError('PROJECT', `${projectFile} is empty; it needs at least \`name:\``, { file: projectFile, line: 1 });
+  const notes: string[] = [];
+  if (dbt) {
+    const t = translateDbtProject(pf, dir, opts);
+    pf = { ...pf, value: t.raw };
+    notes.push(...t.notes);
+  }
   const raw = pf.value as Obj;
   const name = String(raw.name);
+  // errors name dbt_project.yml when that is the file
+  const asDbt = <T>(f: () => T): T => (dbt ? renameFileInErrors(f) : f());
+  asDbt(() => validateYaml('project', pf));
   const paths = (raw.paths ?? {}) as Obj;
   const p = {
     models: list(paths.models, ['models']),
@@ -64,6 +75,7 @@ export function loadProject(projectDir?: string): Project {
   const sources: SourceTable[] = [];
   const unitTests: UnitTestSpec[] = [];
   const sourceKeys = new Map<string, string>();
+  const dbtOnly = new Map<string, number>();
   for (const f of ymlFiles) {
     const parsed = parseProperties(readYaml(f.absPath, f.path));
     for (const m of parsed.models) {
@@ -79,15 +91,17 @@ export function loadProject(projectDir?: string): Project {
       sources.push(s);
     }
     unitTests.push(...parsed.unitTests);
+    for (const [k, n] of Object.entries(parsed.dbtOnly)) dbtOnly.set(k, (dbtOnly.get(k) ?? 0) + n);
   }
+  if (dbtOnly.size) notes.push(`properties files: tx reads and does not run ${[...dbtOnly].map(([k, n]) => `${n} ${k}`).join(', ')}`);
 
   const knownModelPaths = hierarchyPaths(models);
   const knownSeedPaths = hierarchyPaths(seeds);
   const modelsConfig = (raw.models ?? {}) as Obj;
   const seedsConfig = (raw.seeds ?? {}) as Obj;
   const testsConfig = (raw.data_tests ?? raw.tests ?? {}) as Obj;
-  validateHierarchy('models', modelsConfig, pf, name, knownModelPaths);
-  validateHierarchy('seeds', seedsConfig, pf, name, knownSeedPaths);
+  asDbt(() => validateHierarchy('models', modelsConfig, pf, name, knownModelPaths));
+  asDbt(() => validateHierarchy('seeds', seedsConfig, pf, name, knownSeedPaths));
 
   const targetPath = String(raw['target-path'] ?? 'target');
   const targets = (raw.targets as Record<string, Obj> | undefined) ?? {
@@ -124,7 +138,19 @@ export function loadProject(projectDir?: string): Project {
     sources,
     unitTests,
     propertyFiles: ymlFiles.map((f) => f.path),
+    projectFile,
+    notes,
   };
+}
+
+/** Errors about the project file say dbt_project.yml when the project is a dbt project. */
+function renameFileInErrors<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof TxError) || !e.message.includes('project.yml')) throw e;
+    throw new TxError(e.code, e.message.replace(/(?<!dbt_)project\.yml/g, 'dbt_project.yml'), { ...e.location, hint: e.hint, cause: e.cause });
+  }
 }
 
 function checkUnique(files: SqlFile[], kind: string): void {

@@ -117,4 +117,8 @@ export interface Project {
   unitTests: UnitTestSpec[];
   /** Every properties file, for checksums and the cache key. */
   propertyFiles: string[];
+  /** Which file the project came from: tx's own project.yml or dbt's dbt_project.yml. */
+  projectFile?: 'project.yml' | 'dbt_project.yml';
+  /** Said once as warnings when a command starts: what tx read and does not act on. */
+  notes?: string[];
 }

@@ -11,7 +11,12 @@ export interface ParsedProperties {
   seeds: ModelProps[];
   sources: SourceTable[];
   unitTests: UnitTestSpec[];
+  /** dbt-only entries tx reads and does not run (semantic_models, metrics, ...): key → count. */
+  dbtOnly: Record<string, number>;
 }
+
+/** Properties-file keys of dbt that tx reads and does not run. */
+export const DBT_ONLY_PROPERTY_KEYS = ['semantic_models', 'metrics', 'saved_queries', 'groups', 'analyses', 'exposures', 'snapshots'] as const;
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
@@ -91,7 +96,7 @@ export function formatFromPath(path: string): SourceTable['format'] | undefined 
 }
 
 export function parseProperties(file: YamlFile): ParsedProperties {
-  if (file.value == null) return { models: [], seeds: [], sources: [], unitTests: [] };
+  if (file.value == null) return { models: [], seeds: [], sources: [], unitTests: [], dbtOnly: {} };
   validateYaml('properties', file);
   const root = asObj(file.value);
   const sources: SourceTable[] = [];
@@ -144,5 +149,6 @@ export function parseProperties(file: YamlFile): ParsedProperties {
     seeds: parseModelLike(file, 'seeds', asArr(root.seeds)),
     sources,
     unitTests,
+    dbtOnly: Object.fromEntries(DBT_ONLY_PROPERTY_KEYS.filter((k) => asArr(root[k]).length).map((k) => [k, asArr(root[k]).length])),
   };
 }

@@ -1,0 +1,426 @@
+/**
+ * dbt projects as they are: `dbt_project.yml` read with dbt-core 1.10's keys and mapped onto
+ * tx's project model, `require-dbt-version` checked against the dbt version tx is compatible
+ * with, templated values rendered with the project's vars (as dbt's project renderer does), and
+ * `profiles.yml` found where dbt looks for it.
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { TxError, closest, didYouMean } from '../errors.js';
+import { makeEnvVar, makeVar } from '../compile/template-context.js';
+import { baseContextMembers } from '../template/context/base-context.js';
+import { TemplateEngine } from '../template/template-engine.js';
+import { configKeys } from './config-hierarchy.js';
+import { readYaml, type YamlFile } from './yaml-file.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The dbt-core version tx's dbt support follows. */
+export const DBT_COMPATIBLE = { major: 1, minor: 10 } as const;
+export const DBT_COMPATIBLE_TEXT = `${DBT_COMPATIBLE.major}.${DBT_COMPATIBLE.minor}`;
+
+/** Keys of dbt_project.yml tx reads. */
+const USED = [
+  'name',
+  'version',
+  'config-version',
+  'profile',
+  'model-paths',
+  'seed-paths',
+  'test-paths',
+  'macro-paths',
+  'docs-paths',
+  'target-path',
+  'log-path',
+  'clean-targets',
+  'require-dbt-version',
+  'vars',
+  'models',
+  'seeds',
+  'tests',
+  'data_tests',
+  'sources',
+  'on-run-start',
+  'on-run-end',
+] as const;
+
+/** Keys dbt-core 1.10 documents that tx accepts and does not act on (yet). */
+const IGNORED = [
+  'analysis-paths',
+  'snapshot-paths',
+  'asset-paths',
+  'packages-install-path',
+  'quoting',
+  'dispatch',
+  'flags',
+  'query-comment',
+  'dbt-cloud',
+  'snapshots',
+  'metrics',
+  'semantic-models',
+  'saved-queries',
+  'exposures',
+  'unit_tests',
+  'restrict-access',
+  'functions',
+  'function-paths',
+] as const;
+
+export const DBT_PROJECT_KEYS: readonly string[] = [...USED, ...IGNORED];
+
+/** The project file in `dir`: tx's own or dbt's; both at once is an error. */
+export function projectFileIn(dir: string): 'project.yml' | 'dbt_project.yml' | undefined {
+  const tx = existsSync(join(dir, 'project.yml'));
+  const dbt = existsSync(join(dir, 'dbt_project.yml'));
+  if (tx && dbt) {
+    throw new TxError('PROJECT', `${dir} holds both project.yml and dbt_project.yml; tx reads one project file per folder`, {
+      file: 'dbt_project.yml',
+      hint: 'keep dbt_project.yml (tx reads it as dbt does) or project.yml (tx\'s own format), and remove or rename the other',
+    });
+  }
+  return tx ? 'project.yml' : dbt ? 'dbt_project.yml' : undefined;
+}
+
+export interface DbtProjectOptions {
+  /** --vars from the command line: they override the project's, for rendering too. */
+  vars?: Obj;
+  /** --profiles-dir */
+  profilesDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** for tests: where `~/.dbt/` is */
+  home?: string;
+}
+
+export interface DbtProjectTranslation {
+  /** the project as tx's project.yml would say it */
+  raw: Obj;
+  /** said once, as warnings: what tx accepted and does not act on */
+  notes: string[];
+  /** the profiles.yml used, if any */
+  profilesFile?: string;
+}
+
+/** dbt's project renderer leaves these unrendered (they render at run time). */
+const UNRENDERED_TOP = new Set(['on-run-start', 'on-run-end', 'query-comment', 'vars']);
+const HOOK_KEYS = new Set(['pre-hook', 'post-hook', '+pre-hook', '+post-hook', 'pre_hook', 'post_hook', '+pre_hook', '+post_hook']);
+
+/** dbt_project.yml → tx's project model; errors name the file and the key. */
+export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectOptions = {}): DbtProjectTranslation {
+  const src = pf.value as Obj;
+  const notes: string[] = [];
+  const fail = (path: (string | number)[], msg: string, hint?: string): never => {
+    throw new TxError('PROJECT', msg, { file: pf.path, line: pf.lineOf(path), hint });
+  };
+  if (typeof src.name !== 'string') fail(['name'], 'dbt_project.yml needs `name:` (the project name)');
+  const name = src.name as string;
+
+  // Top-level keys: dbt's own are accepted; a near miss is a typo; anything else is kept and said.
+  const ignored: string[] = [];
+  const kept: string[] = [];
+  for (const k of Object.keys(src)) {
+    if ((USED as readonly string[]).includes(k)) continue;
+    if ((IGNORED as readonly string[]).includes(k)) {
+      ignored.push(k);
+      continue;
+    }
+    const near = closest(k, DBT_PROJECT_KEYS);
+    if (near.length) fail([k], `unknown key \`${k}\` in dbt_project.yml`, didYouMean(k, DBT_PROJECT_KEYS));
+    kept.push(k);
+  }
+  if (kept.length) notes.push(`dbt_project.yml: ${plural(kept.length, 'key')} dbt-core ${DBT_COMPATIBLE_TEXT} does not document, kept and not used: ${kept.map((k) => `\`${k}\``).join(', ')}`);
+
+  if (src['require-dbt-version'] != null) checkRequireDbtVersion(src['require-dbt-version'], pf);
+
+  // Vars: the root project's scope (`vars: {<name>: {...}}`) over the global ones.
+  const vars: Obj = {};
+  const srcVars = isObj(src.vars) ? src.vars : {};
+  for (const [k, v] of Object.entries(srcVars)) if (k !== name) vars[k] = v;
+  if (isObj(srcVars[name])) Object.assign(vars, srcVars[name]);
+
+  const renderVars = { ...vars, ...(opts.vars ?? {}) };
+  const renderer = new ValueRenderer(renderVars, opts.env ?? process.env);
+  const rendered: Obj = {};
+  for (const [k, v] of Object.entries(src)) rendered[k] = UNRENDERED_TOP.has(k) ? v : renderer.render(v, [k], pf.path);
+
+  const raw: Obj = { name };
+  const copy = (from: string, to: string = from): void => {
+    if (rendered[from] !== undefined) raw[to] = rendered[from];
+  };
+  copy('version');
+  copy('config-version');
+  copy('profile');
+  copy('target-path');
+  copy('log-path');
+  copy('clean-targets');
+  copy('on-run-start');
+  copy('on-run-end');
+  copy('sources');
+  const paths: Obj = {};
+  const pathKey = (from: string, to: string): void => {
+    if (rendered[from] !== undefined) paths[to] = rendered[from];
+  };
+  pathKey('model-paths', 'models');
+  pathKey('seed-paths', 'seeds');
+  pathKey('test-paths', 'tests');
+  pathKey('macro-paths', 'macros');
+  pathKey('docs-paths', 'docs');
+  if (Object.keys(paths).length) raw.paths = paths;
+  if (Object.keys(vars).length) raw.vars = vars;
+
+  for (const kind of ['models', 'seeds', 'tests', 'data_tests'] as const) {
+    const tree = rendered[kind];
+    if (tree == null) continue;
+    if (!isObj(tree)) fail([kind], `\`${kind}\` in dbt_project.yml must be a map of config`);
+    raw[kind] = configBlock(kind, tree as Obj, name, notes);
+  }
+
+  if (ignored.length) notes.push(`dbt_project.yml: tx reads and does not act on ${ignored.map((k) => `\`${k}\``).join(', ')}`);
+
+  const profile = profileTargets(src, dir, name, opts, notes);
+  if (profile.targets) {
+    raw.targets = profile.targets;
+    raw.target = profile.target;
+  }
+  return { raw, notes, profilesFile: profile.file };
+}
+
+/**
+ * A `models:` / `seeds:` / `tests:` block: config keys may carry `+`; a block naming another
+ * project is a warning (dbt warns too: its packages are not installed here); a key far from
+ * every config key tx knows is dropped with a note (a near one stays, for did-you-mean).
+ */
+function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Obj, project: string, notes: string[]): Obj {
+  const keys = new Set(configKeys(kind === 'data_tests' ? 'tests' : kind));
+  const bare = (k: string): string => {
+    const b = k.startsWith('+') ? k.slice(1) : k;
+    return b === 'pre-hook' ? 'pre_hook' : b === 'post-hook' ? 'post_hook' : b;
+  };
+  const dropped: string[] = [];
+  const walk = (node: Obj, path: string[]): Obj => {
+    const out: Obj = {};
+    for (const [k, v] of Object.entries(node)) {
+      const b = bare(k);
+      if (k.startsWith('+') || !isObj(v)) {
+        // a config value: unknown and far from every known key → not applied, said once
+        if (!keys.has(b) && !closest(b, keys).length) dropped.push([kind, ...path, k].join('.'));
+        else out[k] = v;
+      } else if (keys.has(b)) {
+        out[k] = v; // a map-valued config (meta, docs, ...) or a folder of that name: the hierarchy check decides
+      } else if (path.length === 0 && k !== project) {
+        notes.push(`dbt_project.yml: \`${kind}.${k}\` configures project \`${k}\`, which is not this project (\`${project}\`) and is not installed: ignored`);
+      } else {
+        out[k] = walk(v, [...path, k]);
+      }
+    }
+    return out;
+  };
+  const result = walk(tree, []);
+  if (dropped.length) notes.push(`dbt_project.yml: config tx does not know, kept in the file and not applied: ${dropped.map((d) => `\`${d}\``).join(', ')}`);
+  return result;
+}
+
+// ---------------------------------------------------------------- require-dbt-version
+
+type Ver = [number, number, number];
+const cmp = (a: Ver, b: Ver): number => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+
+/**
+ * `require-dbt-version` as dbt reads it (a string, comma-separated specifiers, or a list of
+ * them): an error unless some 1.10.x satisfies every specifier.
+ */
+export function checkRequireDbtVersion(value: unknown, pf: YamlFile): void {
+  const specs = (Array.isArray(value) ? value.map(String) : String(value).split(',')).map((s) => s.trim()).filter(Boolean);
+  // the interval of compatible versions, narrowed by each specifier: [lo, hi)
+  let lo: Ver = [DBT_COMPATIBLE.major, DBT_COMPATIBLE.minor, 0];
+  let loIncl = true;
+  let hi: Ver = [DBT_COMPATIBLE.major, DBT_COMPATIBLE.minor + 1, 0];
+  let hiIncl = false;
+  for (const spec of specs) {
+    const m = /^(>=|<=|>|<|=|==)?\s*v?(\d+)(?:\.(\d+|\*|x))?(?:\.(\d+|\*|x))?(?:[-+][0-9A-Za-z.-]+)?$/.exec(spec);
+    if (!m) {
+      throw new TxError('PROJECT', `require-dbt-version: \`${spec}\` is not a version specifier`, {
+        file: pf.path,
+        line: pf.lineOf(['require-dbt-version']),
+        hint: 'e.g. ">=1.0.0", "<2.0.0", or a list of them',
+      });
+    }
+    const op = m[1] ?? '=';
+    const wild = (s: string | undefined): boolean => s === undefined || s === '*' || s === 'x';
+    const v: Ver = [Number(m[2]), wild(m[3]) ? 0 : Number(m[3]), wild(m[4]) ? 0 : Number(m[4])];
+    const tighterLo = (x: Ver, incl: boolean): void => {
+      const c = cmp(x, lo);
+      if (c > 0 || (c === 0 && !incl)) {
+        lo = x;
+        loIncl = incl;
+      }
+    };
+    const tighterHi = (x: Ver, incl: boolean): void => {
+      const c = cmp(x, hi);
+      if (c < 0 || (c === 0 && !incl)) {
+        hi = x;
+        hiIncl = incl;
+      }
+    };
+    if (op === '>=') tighterLo(v, true);
+    else if (op === '>') tighterLo(v, false);
+    else if (op === '<=') tighterHi(v, true);
+    else if (op === '<') tighterHi(v, false);
+    else if (wild(m[3])) {
+      tighterLo([v[0], 0, 0], true);
+      tighterHi([v[0] + 1, 0, 0], false);
+    } else if (wild(m[4])) {
+      tighterLo([v[0], v[1], 0], true);
+      tighterHi([v[0], v[1] + 1, 0], false);
+    } else {
+      tighterLo(v, true);
+      tighterHi(v, true);
+    }
+  }
+  const c = cmp(lo, hi);
+  if (c > 0 || (c === 0 && !(loIncl && hiIncl))) {
+    throw new TxError('PROJECT', `require-dbt-version ${JSON.stringify(value)} excludes dbt ${DBT_COMPATIBLE_TEXT}, the dbt version tx is compatible with`, {
+      file: pf.path,
+      line: pf.lineOf(['require-dbt-version']),
+      hint: `tx builds dbt projects as dbt-core ${DBT_COMPATIBLE_TEXT} does; widen the range to include ${DBT_COMPATIBLE_TEXT} (e.g. [">=1.0.0", "<2.0.0"])`,
+    });
+  }
+}
+
+// ---------------------------------------------------------------- rendering
+
+/**
+ * Renders templated strings of dbt_project.yml with var() and env_var(), and turns the output
+ * into a native value as dbt's native renderer does (`False` → false, `3` → 3).
+ */
+class ValueRenderer {
+  private engine?: TemplateEngine;
+  constructor(
+    private readonly vars: Obj,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  render(v: unknown, path: string[], file: string): unknown {
+    if (HOOK_KEYS.has(path[path.length - 1] ?? '')) return v;
+    if (typeof v === 'string') {
+      if (!v.includes('{{') && !v.includes('{%')) return v;
+      return nativeValue(this.get().renderString(v, `${file} (${path.join('.')})`));
+    }
+    if (Array.isArray(v)) return v.map((x, i) => this.render(x, [...path, String(i)], file));
+    if (isObj(v)) {
+      const out: Obj = {};
+      for (const [k, x] of Object.entries(v)) out[k] = this.render(x, [...path, k], file);
+      return out;
+    }
+    return v;
+  }
+
+  private get(): TemplateEngine {
+    if (!this.engine) {
+      const e = new TemplateEngine();
+      Object.assign(e.env.globals, baseContextMembers());
+      e.setGlobal('var', makeVar(this.vars));
+      e.setGlobal('env_var', makeEnvVar(this.env));
+      this.engine = e;
+    }
+    return this.engine;
+  }
+}
+
+/** A rendered string as dbt's native renderer would return it. */
+export function nativeValue(s: string): unknown {
+  const t = s.trim();
+  if (t === 'True' || t === 'true') return true;
+  if (t === 'False' || t === 'false') return false;
+  if (t === 'None' || t === 'none') return null;
+  if (/^-?\d+$/.test(t)) return Number(t);
+  if (/^-?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
+  if ((t.startsWith('[') && t.endsWith(']')) || (t.startsWith('{') && t.endsWith('}'))) {
+    try {
+      return JSON.parse(t.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null')) as unknown;
+    } catch {
+      return s;
+    }
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- profiles.yml
+
+/** Where dbt looks for profiles.yml, in its order: --profiles-dir, DBT_PROFILES_DIR, the project folder, ~/.dbt/. */
+export function findProfilesFile(dir: string, opts: DbtProjectOptions = {}): { file?: string; searched: string[] } {
+  const env = opts.env ?? process.env;
+  const candidates: string[] = [];
+  if (opts.profilesDir) candidates.push(resolve(opts.profilesDir));
+  else if (env.DBT_PROFILES_DIR) candidates.push(resolve(env.DBT_PROFILES_DIR));
+  else {
+    candidates.push(dir);
+    candidates.push(join(opts.home ?? env.HOME ?? homedir(), '.dbt'));
+  }
+  for (const c of candidates) {
+    for (const f of ['profiles.yml', 'profiles.yaml']) if (existsSync(join(c, f))) return { file: join(c, f), searched: candidates };
+  }
+  return { searched: candidates };
+}
+
+/** dbt's profile keys → tx's target keys, per adapter. */
+const PROFILE_KEYS: Record<string, Record<string, string>> = {
+  duckdb: { type: 'type', path: 'path', schema: 'schema', database: 'database', threads: 'threads', extensions: 'extensions', settings: 'settings' },
+  postgres: { type: 'type', host: 'host', port: 'port', user: 'user', pass: 'password', password: 'password', dbname: 'database', database: 'database', schema: 'schema', threads: 'threads', sslmode: 'sslmode', connect_timeout: 'connect_timeout' },
+};
+
+function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOptions, notes: string[]): { targets?: Obj; target?: string; file?: string } {
+  const found = findProfilesFile(dir, opts);
+  if (!found.file) {
+    notes.push(`no profiles.yml found (looked in ${found.searched.join(', ')}): building on the embedded DuckDB database target/${name}.duckdb`);
+    return {};
+  }
+  const file = found.file;
+  const py = readYaml(file, file);
+  const profileName = typeof src.profile === 'string' ? src.profile : name;
+  const all = isObj(py.value) ? py.value : {};
+  const profile = all[profileName];
+  if (!isObj(profile)) {
+    throw new TxError('PROJECT', `profiles.yml has no profile \`${profileName}\` (the \`profile:\` of dbt_project.yml)`, {
+      file,
+      hint: didYouMean(profileName, Object.keys(all).filter((k) => k !== 'config')) ?? `profiles in the file: ${Object.keys(all).join(', ') || '(none)'}`,
+    });
+  }
+  const outputs = isObj(profile.outputs) ? profile.outputs : {};
+  const targets: Obj = {};
+  const unmapped: string[] = [];
+  for (const [tname, out] of Object.entries(outputs)) {
+    if (!isObj(out)) continue;
+    const type = String(out.type ?? '');
+    const keys = PROFILE_KEYS[type];
+    if (!keys) {
+      unmapped.push(`${tname} (type ${type || 'missing'})`);
+      continue;
+    }
+    const t: Obj = {};
+    for (const [k, v] of Object.entries(out)) {
+      const to = keys[k];
+      if (to) t[to] = v;
+    }
+    if (type === 'duckdb') {
+      if (t.path == null || t.path === ':memory:') t.path = `target/${name}.duckdb`;
+      if (t.schema == null) t.schema = 'main';
+      // dbt-duckdb names the database after the file; tx addresses relations without it
+      delete t.database;
+    }
+    targets[tname] = t;
+  }
+  if (unmapped.length) notes.push(`${file}: outputs tx cannot build on (yet), left out: ${unmapped.join(', ')}`);
+  if (!Object.keys(targets).length) {
+    notes.push(`${file}: profile \`${profileName}\` has no duckdb or postgres output: building on the embedded DuckDB database target/${name}.duckdb`);
+    return { file };
+  }
+  const target = typeof profile.target === 'string' && profile.target in targets ? profile.target : Object.keys(targets)[0]!;
+  notes.push(`using profile \`${profileName}\` from ${file} (default target \`${target}\`)`);
+  return { targets, target, file };
+}
+
+function plural(n: number, w: string): string {
+  return `${n} ${w}${n === 1 ? '' : 's'}`;
+}
