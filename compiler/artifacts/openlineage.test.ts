@@ -249,7 +249,7 @@ describe('a receiver or a config that does not work never fails or stalls the bu
     const w = warnings(r);
     expect(w[0]).toMatch(/OpenLineage: cannot send events to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/lineage: ECONNREFUSED \(the build goes on/);
     expect(w.filter((l) => /cannot send/.test(l))).toHaveLength(1);
-    expect(r.ms).toBeLessThan(baseline.ms + 4000);
+    expect(r.ms).toBeLessThan(baseline.ms + 8000); // (a stall would be a 5 s timeout per event: 50 s)
     expect(allText(fx, r)).not.toContain(API_KEY);
     expect(readEvents(fx).length).toBe(10); // the file still gets every event
   }, 60_000);
@@ -272,8 +272,9 @@ describe('a receiver or a config that does not work never fails or stalls the bu
       const r = await fx.txWith({ env: { OPENLINEAGE_URL: hang.url }, timeoutMs: 30_000 }, 'build');
       expect(r.code, r.output).toBe(0);
       expect(r.timedOut).toBe(false);
-      // at most the 3 s close wait (plus noise) more than a build without a receiver
-      expect(r.ms).toBeLessThan(baseline.ms + 6000);
+      // the 3 s close wait (plus noise on a loaded machine) more than a build without a receiver,
+      // where waiting for each event's 5 s timeout would add 50 s
+      expect(r.ms).toBeLessThan(baseline.ms + 12000);
       expect(warnings(r).join('\n')).toMatch(/event\(s\) not delivered to http:\/\/127\.0\.0\.1:\d+\/api\/v1\/lineage/);
     } finally {
       await hang.close();
