@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureVenv } from '../../../testing/services/python-venv.js';
+import { ensureVenv, findPython } from '../../../testing/services/python-venv.js';
+import { serviceUnavailable } from '../../../testing/services/require.js';
 import { baseContextMembers } from '../context/base-context.js';
 import { decodeContext } from './differential/codec.js';
 import { buildCorpus, RENDER_PY, type Case, type Corpus } from './differential/corpus.js';
@@ -208,6 +209,10 @@ function showOutcome(o: Outcome): string {
   return o.ok ? show(o.output) : `raises ${o.error}: ${show(o.message, 160)}`;
 }
 
+// Python (for the cached venv) is a test service: skipped loudly without it, unless TX_TEST_REQUIRE names python.
+const noPython = (await findPython()) === null;
+if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv and ensurepip (TX_TEST_PYTHON) for the reference jinja2 of dbt-core 1.10');
+
 /** Differences grouped by what tx did: the error it raised (quoted names blanked), or a wrong output. */
 function groups(diffs: Difference[]): [string, Difference[]][] {
   const by = new Map<string, Difference[]>();
@@ -223,7 +228,7 @@ function groups(diffs: Difference[]): [string, Difference[]][] {
   return [...by].sort((a, b) => b[1].length - a[1].length);
 }
 
-describe('Jinja2 differential corpus: tx renders every template byte for byte as jinja2 in dbt', () => {
+describe.skipIf(noPython)('Jinja2 differential corpus: tx renders every template byte for byte as jinja2 in dbt', () => {
   let corpus: Corpus;
   let expected: Map<string, PyCaseResult>;
   let packages: Map<string, PyPackageResult>;
