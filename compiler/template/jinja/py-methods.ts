@@ -59,8 +59,9 @@ function arity(name: string, pos: unknown[], kw: Map<string, unknown> | undefine
 
 /** Bind positional and keyword arguments to names (for methods that accept keywords). */
 function bind(name: string, pos: unknown[], kw: Map<string, unknown> | undefined, names: string[], min: number): unknown[] {
-  if (pos.length > names.length) {
-    throw new PyError('TypeError', `${name}() takes at most ${names.length} argument${names.length === 1 ? '' : 's'} (${pos.length} given)`);
+  const given = pos.length + (kw === undefined ? 0 : kw.size);
+  if (given > names.length) {
+    throw new PyError('TypeError', `${name}() takes at most ${names.length} argument${names.length === 1 ? '' : 's'} (${given} given)`);
   }
   const out: unknown[] = pos.slice();
   if (kw !== undefined) {
@@ -735,6 +736,8 @@ function seqCount(name: string, self: readonly unknown[], pos: unknown[], kw: Ma
 }
 
 function sortList(self: unknown[], pos: unknown[], kw: Map<string, unknown> | undefined): null {
+  const given = pos.length + (kw === undefined ? 0 : kw.size);
+  if (given > 2) throw new PyError('TypeError', `sort() takes at most 2 arguments (${given} given)`);
   if (pos.length > 0) throw new PyError('TypeError', 'sort() takes no positional arguments');
   let key: unknown = null;
   let reverse: unknown = false;
@@ -745,7 +748,11 @@ function sortList(self: unknown[], pos: unknown[], kw: Map<string, unknown> | un
       else throw new PyError('TypeError', `'${k}' is an invalid keyword argument for sort()`);
     }
   }
-  const rev = reverse === true || (typeof reverse === 'number' && reverse !== 0) || (reverse instanceof PyFloat && reverse.value !== 0);
+  const rev = asIndex(reverse) !== 0;
+  if (key !== null && key !== undefined && typeof key !== 'function' && self.length > 0) {
+    if (key instanceof Undefined) throw new PyError('UndefinedError', key.hint);
+    throw new PyError('TypeError', `'${typeName(key)}' object is not callable`);
+  }
   const keys = key === null || key === undefined ? self.slice() : self.map((x) => (key as (v: unknown) => unknown)(x));
   const idx = self.map((_, i) => i);
   const lt = (a: unknown, b: unknown): boolean => compare('<', a, b);
@@ -759,7 +766,7 @@ function sortList(self: unknown[], pos: unknown[], kw: Map<string, unknown> | un
 
 const TUPLE_METHODS: Record<string, Method<readonly unknown[]>> = {
   count: (self, pos, kw) => seqCount('tuple.count', self, pos, kw),
-  index: (self, pos, kw) => seqIndex('index', self, pos, kw),
+  index: (self, pos, kw) => seqIndex('tuple.index', self, pos, kw),
 };
 
 const LIST_METHODS: Record<string, Method<unknown[]>> = {
@@ -784,7 +791,7 @@ const LIST_METHODS: Record<string, Method<unknown[]>> = {
     for (const x of items) self.push(x);
     return null;
   },
-  index: (self, pos, kw) => seqIndex('index', self, pos, kw),
+  index: (self, pos, kw) => seqIndex('list.index', self, pos, kw),
   insert: (self, pos, kw) => {
     arity('list.insert', pos, kw, 2, 2, 'expected');
     let i = asIndex(pos[0]);
@@ -941,7 +948,7 @@ function toSet(x: unknown): Set<unknown> {
 
 function setOp(name: string, fn: (self: Set<unknown>, others: Set<unknown>[]) => unknown): Method<Set<unknown>> {
   return (self, pos, kw) => {
-    if (kw !== undefined && kw.size > 0) throw new PyError('TypeError', `set.${name}() takes no keyword arguments`);
+    if (kw !== undefined && kw.size > 0) throw new PyError('TypeError', `${name}() takes no keyword arguments`);
     for (const x of pos) undefinedArg(x);
     return fn(self, pos.map(toSet));
   };
@@ -976,7 +983,7 @@ const SET_METHODS: Record<string, Method<Set<unknown>>> = {
     return null;
   },
   intersection: (self, pos, kw) => {
-    if (kw !== undefined && kw.size > 0) throw new PyError('TypeError', 'set.intersection() takes no keyword arguments');
+    if (kw !== undefined && kw.size > 0) throw new PyError('TypeError', 'intersection() takes no keyword arguments');
     // As CPython: keep the elements of the smaller set, or of the other iterable when it is no set.
     let out = new Set(self);
     for (const o of pos) {

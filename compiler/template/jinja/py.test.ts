@@ -789,7 +789,7 @@ function randomOperatorCases(): Case[] {
 }
 
 const METHOD_NAMES: Record<string, string[]> = {
-  str: ['capitalize', 'center', 'count', 'endswith', 'expandtabs', 'find', 'format', 'index', 'isalnum', 'join', 'ljust', 'lower', 'lstrip', 'partition', 'removeprefix', 'replace', 'rfind', 'rjust', 'rpartition', 'rsplit', 'rstrip', 'split', 'splitlines', 'startswith', 'strip', 'title', 'upper', 'zfill'],
+  str: ['capitalize', 'casefold', 'swapcase', 'istitle', 'isidentifier', 'center', 'count', 'endswith', 'expandtabs', 'find', 'format', 'index', 'isalnum', 'join', 'ljust', 'lower', 'lstrip', 'partition', 'removeprefix', 'replace', 'rfind', 'rjust', 'rpartition', 'rsplit', 'rstrip', 'split', 'splitlines', 'startswith', 'strip', 'title', 'upper', 'zfill'],
   list: ['append', 'count', 'extend', 'index', 'insert', 'pop', 'remove', 'sort', 'copy', 'reverse'],
   dict: ['get', 'pop', 'setdefault', 'update', 'items', 'keys', 'values', 'copy', 'popitem', 'fromkeys'],
   set: ['add', 'discard', 'remove', 'union', 'intersection', 'difference', 'symmetric_difference', 'issubset', 'issuperset', 'isdisjoint', 'update'],
@@ -802,7 +802,7 @@ function randomMethodCases(): Case[] {
     const kind = (['str', 'str', 'list', 'dict', 'set'] as const)[Math.floor(r() * 5)]!;
     const a: V =
       kind === 'str'
-        ? ['', 'a,b', ' x y ', 'Hello', 'aaa', '日本'][Math.floor(r() * 6)]!
+        ? ['', 'a,b', ' x y ', 'Hello', 'aaa', '日本', 'a\tb\nc', 'ΣΑΣ ος', '😀a😀', '\u00a0x\u2003', 'MiXeD_case-1'][Math.floor(r() * 11)]!
         : kind === 'list'
           ? [[], [1, 2, 1], ['b', 'a'], [null, 1]][Math.floor(r() * 4)]!
           : kind === 'dict'
@@ -812,7 +812,10 @@ function randomMethodCases(): Case[] {
     const m = names[Math.floor(r() * names.length)]!;
     const nargs = Math.floor(r() * 3);
     const args = Array.from({ length: nargs }, () => (r() < 0.5 ? ['a', ',', '', 1, 0, -1, 2][Math.floor(r() * 7)]! : randomValue(r, 1)));
-    out.push({ op: 'call', a, m, args });
+    const kwNames = ['sep', 'maxsplit', 'keepends', 'key', 'reverse', 'tabsize', 'x'];
+    const kw: Record<string, V> = {};
+    if (r() < 0.15) kw[kwNames[Math.floor(r() * kwNames.length)]!] = ['a', ',', 1, 0, -1, true, null][Math.floor(r() * 7)]!;
+    out.push({ op: 'call', a, m, args, ...(Object.keys(kw).length ? { kw } : {}) });
   }
   return out;
 }
