@@ -259,9 +259,11 @@ export function fixtureProject(files: Files, opts: { name?: string; prefix?: str
   if (opts.copyFrom) cpSync(opts.copyFrom, dir, { recursive: true });
   const all: Files = { ...files };
   const name = opts.name ?? 'fx';
-  if (!('project.yml' in all) && !existsSync(join(dir, 'project.yml'))) all['project.yml'] = `name: ${name}\n`;
+  // a dbt project (dbt_project.yml) gets no project.yml beside it
+  const file = 'dbt_project.yml' in all || existsSync(join(dir, 'dbt_project.yml')) ? 'dbt_project.yml' : 'project.yml';
+  if (!(file in all) && !existsSync(join(dir, file))) all[file] = `name: ${name}\n`;
   writeFiles(dir, all);
-  const projectYml = 'project.yml' in all ? String(all['project.yml']) : readFileSync(join(dir, 'project.yml'), 'utf8');
+  const projectYml = file in all ? String(all[file]) : readFileSync(join(dir, file), 'utf8');
   const projectName = /^name:\s*['"]?([A-Za-z0-9_]+)/m.exec(projectYml)?.[1] ?? name;
   const dbFile = opts.dbFile ? resolve(dir, opts.dbFile) : join(dir, 'target', `${projectName}.duckdb`);
   const fx: FixtureProject = {

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeResult } from '../artifacts/artifacts.js';
 import { compiledPathOf, writeFileAtomic } from '../artifacts/artifacts.js';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
+import { inferDbtSeedTypes } from '../load/dbt-seed-types.js';
 import type { Logger } from '../log/logger.js';
 import { allowSecretEnvVars } from '../log/scrub.js';
 import type { ModelBuild, Relation, TargetSession } from '../../targets/target.js';
@@ -118,14 +120,18 @@ async function loadSeed(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
   const startedAt = now();
   await ctx.session.ensureSchema(n.relation!.schema, n.relation!.database);
   const c = n.config;
+  const delimiter = String(c.delimiter ?? (n.seedPath!.endsWith('.tsv') ? '\t' : ','));
+  const quote = String(c.quote ?? '"');
+  // a dbt project's seeds get the column types dbt infers (integer, double, date, ...); column_types win
+  const inferred = ctx.compiled.project.projectFile === 'dbt_project.yml' && c.header !== false ? inferDbtSeedTypes(readFileSync(n.seedPath!, 'utf8'), delimiter, quote) : {};
   const r = await ctx.session.loadSeed({
     uniqueId: n.uniqueId,
     relation: n.relation!,
     path: n.seedPath!,
-    delimiter: String(c.delimiter ?? (n.seedPath!.endsWith('.tsv') ? '\t' : ',')),
-    quote: String(c.quote ?? '"'),
+    delimiter,
+    quote,
     header: c.header !== false,
-    columnTypes: (c.column_types as Record<string, string>) ?? {},
+    columnTypes: { ...inferred, ...((c.column_types as Record<string, string>) ?? {}) },
     signal: ctx.signal,
   });
   await runHooks(ctx, n, 'post_hook');
