@@ -159,6 +159,7 @@ beforeAll(async () => {
   );
   const jfBuilt = await buildAndRead(jf);
   await jf.tx('docs', 'generate');
+  await jf.tx('source', 'freshness'); // no source: sources.json with no results
   jaffle = { ...jfBuilt, fx: jf, catalog: jf.json('target/catalog.json') };
 
   // every artifact of the three projects, validated in one Python process
@@ -185,7 +186,7 @@ describe.skipIf(noPython)("dbt's artifact schemas (dbt-artifacts-parser, extra k
       expect.arrayContaining([
         'example-build:manifest', 'example-docs:manifest', 'example:run_results', 'example:catalog', 'example:sources',
         'failing-build:manifest', 'failing-docs:manifest', 'failing:run_results', 'failing:catalog', 'failing:sources',
-        'jaffle-build:manifest', 'jaffle-docs:manifest', 'jaffle:run_results', 'jaffle:catalog',
+        'jaffle-build:manifest', 'jaffle-docs:manifest', 'jaffle:run_results', 'jaffle:catalog', 'jaffle:sources',
       ]),
     );
     const errors = Object.fromEntries(Object.entries(report).map(([k, v]) => [k, (v as Obj).errors === 0 ? 0 : (v as Obj).first]));
