@@ -598,7 +598,7 @@ function join(s: string, pos: unknown[], kw: Map<string, unknown> | undefined): 
   const parts: string[] = [];
   let i = 0;
   const items = pos[0];
-  if (items === null || typeof items !== 'object' || items instanceof PyFloat || items instanceof Undefined) {
+  if (items === null || typeof items !== 'object' || items instanceof PyFloat) {
     if (typeof items !== 'string') throw new PyError('TypeError', 'can only join an iterable');
   }
   for (const x of iterate(items)) {
