@@ -5,6 +5,7 @@
  * methods that return NotImplemented for unknown operands (see dunder.ts).
  */
 import { Markup, PY_REPR, PY_STR, PyError, PyFloat, isKwargs, makeTuple } from '../jinja/values.js';
+import { strRepr } from '../jinja/py.js';
 import { bind, p } from './args.js';
 import {
   MAXYEAR,
@@ -616,7 +617,7 @@ Object.assign(date, {
     const [s] = bind('fromisoformat', [p('date_string')], args);
     const str = strArg(s, 'fromisoformat');
     const r = parseIsoDate(str, 0);
-    if (!r || r.end !== str.length) throw new PyError('ValueError', `Invalid isoformat string: ${quoteRepr(str)}`);
+    if (!r || r.end !== str.length) throw new PyError('ValueError', `Invalid isoformat string: ${strRepr(str)}`);
     return makeDate(r.y, r.m, r.d);
   },
   fromisocalendar: (...args: unknown[]): PyDate => {
@@ -642,21 +643,6 @@ function fromIsoCalendar(y: number, w: number, d: number): PyDate {
   return dateFromOrd(isoWeek1Monday(y) + (w - 1) * 7 + (d - 1));
 }
 
-function quoteRepr(s: string): string {
-  // Python's repr of a str, for messages (ASCII-friendly approximation of strRepr)
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = q;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === q || ch === '\\') out += '\\' + ch;
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + q;
-}
 
 // ---------------------------------------------------------------------------------------------
 // time
@@ -824,7 +810,7 @@ Object.assign(time, {
     const [s] = bind('fromisoformat', [p('time_string')], args);
     const str = strArg(s, 'fromisoformat');
     const t = parseIsoTime(str.startsWith('T') ? str.slice(1) : str);
-    if (!t) throw new PyError('ValueError', `Invalid isoformat string: ${quoteRepr(str)}`);
+    if (!t) throw new PyError('ValueError', `Invalid isoformat string: ${strRepr(str)}`);
     return makeTime(t.h, t.mi, t.s, t.us, t.tz, 0);
   },
   min: new PyTime(0, 0, 0, 0, null, 0),
@@ -1104,7 +1090,7 @@ function datetimeNow(tz: TzInfo | null): PyDateTime {
 
 function fromTimestamp(ts: unknown, tz: TzInfo | null, mode: 'local' | 'utc'): PyDateTime {
   const n = numArg(ts);
-  if (n === undefined || typeof ts === 'boolean' && false) throw new PyError('TypeError', `'${typeNameOf(ts)}' object cannot be interpreted as an integer`);
+  if (n === undefined) throw new PyError('TypeError', `'${typeNameOf(ts)}' object cannot be interpreted as an integer`);
   if (!Number.isFinite(n)) throw new PyError('ValueError', Number.isNaN(n) ? 'Invalid value NaN (not a number)' : 'cannot convert float infinity to integer');
   const epoch = isInt(ts) ? BigInt(ts) * 1_000_000n : BigInt(roundHalfEven(n * 1e6));
   if (tz) return tz.fromutc(fromEpochUs(epoch, tz)) as PyDateTime;
@@ -1262,7 +1248,6 @@ function parseHms(s: string): { h: number; mi: number; s: number; us: number } |
     if (frac.length < 1) return null;
     us = Number(frac.slice(0, 6).padEnd(6, '0'));
   }
-  if (m[2] === '' && m[3] !== undefined && m[4] === undefined && false) return null;
   return { h: Number(m[1]), mi: m[3] !== undefined ? Number(m[3]) : 0, s: m[4] !== undefined ? Number(m[4]) : 0, us };
 }
 
@@ -1289,7 +1274,7 @@ function parseIsoTime(str: string): IsoTime | null {
 }
 
 function parseIsoDateTime(str: string): PyDateTime {
-  const bad = (): PyError => new PyError('ValueError', `Invalid isoformat string: ${quoteRepr(str)}`);
+  const bad = (): PyError => new PyError('ValueError', `Invalid isoformat string: ${strRepr(str)}`);
   const d = parseIsoDate(str, 0);
   if (!d) throw bad();
   if (d.end === str.length) return makeDateTime(d.y, d.m, d.d, 0, 0, 0, 0, null, 0);

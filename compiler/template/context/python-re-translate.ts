@@ -478,8 +478,7 @@ export function translate(pattern: string, flagsIn: number, groupShift = 0): Tra
       }
       out += ')';
       i++;
-      canRepeat = top.kind === 'group' || !out.endsWith(')') || true;
-      // lookarounds cannot be repeated in Python? they can (no error); keep simple
+      canRepeat = true;
       continue;
     }
     if (c === '|') {

@@ -4,7 +4,7 @@
  * objects and patterns behave as re.Match and re.Pattern, flags are ints (Jinja has no `|`:
  * combine them with +).
  */
-import { PY_REPR, PY_STR, PyError, isKwargs, makeTuple } from '../jinja/values.js';
+import { Markup, PY_REPR, PY_STR, PyError, isKwargs, makeTuple } from '../jinja/values.js';
 import { dictSet, strRepr, typeName } from '../jinja/py.js';
 import { bind, p } from './args.js';
 import { PyIterator } from './python-iterator.js';
@@ -37,7 +37,7 @@ function cpLen(s: string): number {
 
 function strArg(x: unknown): string {
   if (typeof x === 'string') return x;
-  if (x !== null && typeof x === 'object' && x.constructor?.name === 'Markup') return String(x);
+  if (x instanceof Markup) return x.value;
   throw new PyError('TypeError', `expected string or bytes-like object, got '${typeName(x)}'`);
 }
 

@@ -3,6 +3,7 @@
  * %z and %Z itself, glibc the rest (with its - _ 0 ^ # flags); strptime is _strptime's regex.
  */
 import { PyError } from '../jinja/values.js';
+import { strRepr } from '../jinja/py.js';
 import { DAY_NAMES, MONTH_NAMES, daysInMonth, floorMod, isLeap, isoCalendar, ordToYmd, weekdayOf, ymdToOrd } from './calendar.js';
 
 export interface StrftimeFields {
@@ -291,20 +292,6 @@ function expand(format: string, seen: Set<string>): string {
   return out + fmt;
 }
 
-function pyStrRepr(s: string): string {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = q;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === q || ch === '\\') out += '\\' + ch;
-    else if (c === 10) out += '\\n';
-    else if (c === 13) out += '\\r';
-    else if (c === 9) out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + q;
-}
 
 export interface StrptimeResult {
   year: number;
@@ -338,7 +325,7 @@ export function strptimeFields(data: string, format: string): StrptimeResult {
     PATTERNS.set(pattern, re);
   }
   const found = re.exec(data);
-  if (!found) throw new PyError('ValueError', `time data ${pyStrRepr(data)} does not match format ${pyStrRepr(format)}`);
+  if (!found) throw new PyError('ValueError', `time data ${strRepr(data)} does not match format ${strRepr(format)}`);
   if (found[0].length !== data.length) throw new PyError('ValueError', `unconverted data remains: ${data.slice(found[0].length)}`);
   const g = found.groups ?? {};
   let year: number | null = null;

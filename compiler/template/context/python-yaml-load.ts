@@ -240,10 +240,8 @@ export function yamlSafeLoad(text: string): unknown {
   if (NON_PRINTABLE.test(text)) throw new YamlError('ReaderError', 'unacceptable character');
   const docs = parseAllDocuments(text, { version: '1.1', schema: 'failsafe', uniqueKeys: false, strict: false });
   if (!Array.isArray(docs)) throw new YamlError('YAMLError', 'bad stream');
-  const real = docs.filter((d) => d.errors.length > 0 || d.contents !== null || d.directives?.docStart);
   for (const d of docs) if (d.errors.length > 0) throw new YamlError('ScannerError', d.errors[0]!.message);
   if (docs.length > 1) throw new YamlError('ComposerError', 'expected a single document in the stream');
-  void real;
   if (docs.length === 0) return null;
   return new Constructor(text).construct(docs[0]!.contents as YamlNode | null);
 }

@@ -6,7 +6,7 @@
  * from Intl's English names, a table where those differ from tzdata, else tzdata's numeric form.
  */
 import { Markup, PY_REPR, PY_STR, PyError } from '../jinja/values.js';
-import { typeName } from '../jinja/py.js';
+import { strRepr, typeName } from '../jinja/py.js';
 import { bind, p } from './args.js';
 import { PyDateTime, TZINFO, TimeDelta, type TzInfo } from './python-datetime.js';
 
@@ -520,9 +520,6 @@ function canonicalCase(name: string): string | null {
 
 const ZONES = new Map<string, TzInfo>();
 
-function pyStrRepr(s: string): string {
-  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /** pytz.timezone(zone). */
 export function timezone(...args: unknown[]): TzInfo {
@@ -531,7 +528,7 @@ export function timezone(...args: unknown[]): TzInfo {
   if (typeof zoneArg !== 'string') throw new PyError('UnknownTimeZoneError', String(zoneArg));
   if (zoneArg.toUpperCase() === 'UTC') return PYTZ_UTC;
   const name = zoneArg.includes('..') || zoneArg.startsWith('/') ? null : canonicalCase(zoneArg.replace(/ /g, '_'));
-  if (name === null) throw new PyError('UnknownTimeZoneError', pyStrRepr(zoneArg));
+  if (name === null) throw new PyError('UnknownTimeZoneError', strRepr(zoneArg));
   let tz = ZONES.get(name);
   if (tz) return tz;
   if (STATIC_UTC_NAMES.has(name)) tz = new PytzStatic(name, 0, 'UTC');
