@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDbtVenv } from '../dbt-venv.js';
+import { provisionDbtCore } from '../../../../testing/services/dbt-venvs.js';
 import type { Outcome } from './py-expr.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** The outcomes of `cases` in dbt's base context, in order. */
 export async function dbtOutcomes(cases: readonly string[]): Promise<Outcome[]> {
-  const venv = await ensureDbtVenv();
+  const venv = await provisionDbtCore();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-dbt-ref-'));
   try {
     const input = path.join(dir, 'cases.json');
