@@ -157,6 +157,14 @@ describe.skipIf(noPython)('OpenLineage events of the example project', () => {
       expect(evs[0]!.run.runId, job).toBe(evs[1]!.run.runId);
       expect(evs[1]!.run.facets.parent, job).toMatchObject({ job: { namespace: 'healthcare', name: 'healthcare.build' }, run: { runId: invocation } });
     }
+    // in the order things happened: the invocation first and last, a node after its parents' COMPLETE
+    expect([written[0]!.job.name, written[0]!.eventType]).toEqual(['healthcare.build', 'START']);
+    expect([written.at(-1)!.job.name, written.at(-1)!.eventType]).toEqual(['healthcare.build', 'COMPLETE']);
+    const at = (job: string, type: string) => written.findIndex((e) => e.job.name === job && e.eventType === type);
+    for (const [id, n] of Object.entries(docsManifest.nodes as Record<string, Obj>)) {
+      if (n.resource_type !== 'model') continue;
+      for (const p of n.depends_on.nodes as string[]) if (at(p, 'COMPLETE') >= 0) expect(at(p, 'COMPLETE'), `${p} before ${id}`).toBeLessThan(at(id, 'START'));
+    }
     const parent = byJob.get('healthcare.build')!;
     expect(parent.map((e) => [e.eventType, e.run.runId])).toEqual([
       ['START', invocation],

@@ -374,13 +374,23 @@ export class OpenLineageEmitter {
     for (const t of this.transports) t.emit(json);
   }
 
+  /**
+   * Events leave in the order things happened: a model's COMPLETE waits for its column lineage,
+   * so every event goes through one chain (each keeps the time it happened as eventTime).
+   */
+  private enqueue(make: () => Obj | Promise<Obj>): void {
+    this.chain = this.chain.then(async () => this.write(await make())).catch(() => undefined);
+  }
+
   /** The invocation's own run (the parent of every node's run). */
   runStarted(): void {
-    this.write(this.event('START', this.parentJob, this.parentRun, { jobType: 'JOB', parent: false }));
+    const time = new Date().toISOString();
+    this.enqueue(() => this.event('START', this.parentJob, this.parentRun, { jobType: 'JOB', parent: false, time }));
   }
 
   runEnded(ok: boolean, message?: string): void {
-    this.write(this.event(ok ? 'COMPLETE' : 'FAIL', this.parentJob, this.parentRun, { jobType: 'JOB', parent: false, error: ok ? undefined : message }));
+    const time = new Date().toISOString();
+    this.enqueue(() => this.event(ok ? 'COMPLETE' : 'FAIL', this.parentJob, this.parentRun, { jobType: 'JOB', parent: false, error: ok ? undefined : message, time }));
   }
 
   private jobOf(id: string): { n: GraphNode; job: string; after: boolean } | null {
@@ -420,8 +430,11 @@ export class OpenLineageEmitter {
     if (!j) return;
     const runId = randomUUID();
     this.runIds.set(id, runId);
-    const { inputs, outputs } = this.io(j.n, j.after);
-    this.write(this.event('START', j.job, runId, { jobType: this.jobType(j.n, j.after), sql: j.after ? undefined : j.n.compiledSql, inputs, outputs }));
+    const time = new Date().toISOString();
+    this.enqueue(() => {
+      const { inputs, outputs } = this.io(j.n, j.after);
+      return this.event('START', j.job, runId, { jobType: this.jobType(j.n, j.after), sql: j.after ? undefined : j.n.compiledSql, inputs, outputs, time });
+    });
   }
 
   /** COMPLETE or FAIL of a node that started; skipped nodes never ran and emit nothing. */
@@ -429,10 +442,10 @@ export class OpenLineageEmitter {
     const runId = this.runIds.get(r.uniqueId);
     const j = this.jobOf(r.uniqueId);
     if (!runId || !j) return;
-    this.chain = this.chain.then(() => this.finish(r, runId, j)).catch(() => undefined);
+    this.enqueue(() => this.finish(r, runId, j));
   }
 
-  private async finish(r: NodeResult, runId: string, j: { n: GraphNode; job: string; after: boolean }): Promise<void> {
+  private async finish(r: NodeResult, runId: string, j: { n: GraphNode; job: string; after: boolean }): Promise<Obj> {
     const failed = r.status === 'error' || r.status === 'fail' || r.status === 'cancelled';
     let { inputs, outputs } = this.io(j.n, j.after);
     const n = j.n;
@@ -470,16 +483,14 @@ export class OpenLineageEmitter {
       }
       outputs = [{ ...out, facets, ...(r.rowsAffected !== undefined ? { outputFacets: { outputStatistics: facet(FACET.outputStatistics, { rowCount: r.rowsAffected }) } } : {}) }];
     }
-    this.write(
-      this.event(failed ? 'FAIL' : 'COMPLETE', j.job, runId, {
-        jobType: this.jobType(n, j.after),
-        sql: j.after ? undefined : n.compiledSql,
-        inputs,
-        outputs,
-        error: failed ? r.message : undefined,
-        time: r.completedAt,
-      }),
-    );
+    return this.event(failed ? 'FAIL' : 'COMPLETE', j.job, runId, {
+      jobType: this.jobType(n, j.after),
+      sql: j.after ? undefined : n.compiledSql,
+      inputs,
+      outputs,
+      error: failed ? r.message : undefined,
+      time: r.completedAt ?? new Date().toISOString(),
+    });
   }
 
   /** Wait for pending events (bounded for HTTP) and close the transports. */
