@@ -47,6 +47,8 @@ const FACET = {
 } as const;
 
 type Obj = Record<string, unknown>;
+/** The longest a model's COMPLETE event waits for column lineage (10,000 models take a few seconds). */
+const LINEAGE_WAIT_MS = 120_000;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 const facet = (schemaURL: string, body: Obj): Obj => ({ _producer: OL_PRODUCER, _schemaURL: schemaURL, ...body });
 
@@ -463,7 +465,11 @@ export class OpenLineageEmitter {
       const out = outputs[0];
       const facets = { ...(out.facets as Obj) };
       if (n.resourceType === 'model' && this.o.lineage) {
-        const lineage = (await this.o.lineage.catch(() => undefined))?.get(n.uniqueId);
+        // bounded: lineage that never finishes must not hold the events (and the end of the build) back
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), LINEAGE_WAIT_MS)));
+        const lineage = (await Promise.race([this.o.lineage.catch(() => undefined), bound]))?.get(n.uniqueId);
+        clearTimeout(timer);
         if (lineage?.columns.length) {
           const fields: Obj = {};
           for (const col of lineage.columns) {
