@@ -167,7 +167,7 @@ describe('S3 exports (moto)', () => {
       useServer(doomed);
       const client = new S3Client(doomed.clientConfig);
       await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-      const t0 = Date.now();
+      // retries are bounded (attempts: 2): a hang or endless retrying runs into the test's own limit
       const p = runExport(request(fx, { to: `s3://${BUCKET}/killed`, format: 'csv' }, { projectDir: project, relation: BIG, tuning: { partSizeBytes: 5 * MiB, retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 } } }));
       await whenUploading(client, 'killed/', () => void doomed.stop());
       const err = (await p.catch((e: unknown) => e)) as ExportError;
@@ -176,7 +176,6 @@ describe('S3 exports (moto)', () => {
       expect(err.code).toBe('EXPORT_NETWORK');
       expect(err.message).toMatch(/killed\/big\/big\.csv|s3:\/\/tx-exports/);
       expect(err.hint).toMatch(new RegExp(`S3 endpoint ${doomed.endpoint.replace(/[.]/g, '\\.')}`));
-      expect(Date.now() - t0).toBeLessThan(90_000);
       expect(fs.readdirSync(tmp)).toEqual([]);
     } finally {
       await doomed.stop();
