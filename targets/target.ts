@@ -100,6 +100,8 @@ export interface SeedLoad {
   header: boolean;
   /** Declared types; columns not listed are inferred. */
   columnTypes: Record<string, string>;
+  /** Values read as null besides an empty field (dbt projects: `null` in any case). */
+  nullStrings?: string[];
   signal?: AbortSignal;
 }
 

@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryDuckdb, REPO_ROOT, runCli, type Row, type TxRun } from './fixture-project.js';
+import { dedent, fixtureProject, queryDuckdb, REPO_ROOT, runCli, type FixtureProject, type Row, type TxRun } from './fixture-project.js';
 import { provisionDbtCore } from './services/dbt-venvs.js';
 import { findPython, type Venv } from './services/python-venv.js';
 import { serviceUnavailable } from './services/require.js';
@@ -95,6 +95,69 @@ describe.skipIf(noPython)('jaffle_shop: tx equals dbt-core 1.10 + dbt-duckdb', (
       expect(txRows.length, name).toBeGreaterThan(0);
       expect(txRows, name).toEqual(await rows(dbtDb));
     }
+  });
+});
+
+describe('dbt projects through the CLI', () => {
+  const made: FixtureProject[] = [];
+  afterAll(() => {
+    for (const f of made) f.cleanup();
+  });
+  const dbtProject = (files: Record<string, string>): FixtureProject => {
+    const fx = fixtureProject(files);
+    made.push(fx);
+    return fx;
+  };
+  const noProfile = { env: { HOME: home, DBT_PROFILES_DIR: undefined } };
+
+  it('seeds typed as dbt types them, `null` read as null; a templated +enabled renders with the vars', async () => {
+    const fx = dbtProject({
+      'dbt_project.yml': dedent(`
+        name: shop
+        vars: {load_extra: false}
+        models:
+          shop:
+            extra:
+              +enabled: "{{ var('load_extra', true) }}"
+      `),
+      'seeds/s.csv': 'id,price,day,name,flag\n1,1.5,2020-01-02,a,true\nnull,2,2020-01-03,null,false\n',
+      'models/base.sql': "select * from {{ ref('s') }}",
+      'models/extra/more.sql': "select 1 as x",
+    });
+    const r = await fx.txWith(noProfile, 'build');
+    expect(r.code, r.output).toBe(0);
+    const cols = await fx.query("select column_name, data_type from information_schema.columns where table_name = 's' order by ordinal_position");
+    expect(cols.map((c) => `${String(c.column_name)} ${String(c.data_type)}`)).toEqual(['id INTEGER', 'price DOUBLE', 'day DATE', 'name VARCHAR', 'flag BOOLEAN']);
+    expect(await fx.query('select count(*) as n from main.s where id is null and name is null')).toEqual([{ n: 1 }]);
+    expect(await fx.query("select count(*) as n from information_schema.tables where table_name = 'more'")).toEqual([{ n: 0 }]);
+    // --vars win over the project's vars
+    const again = await fx.txWith(noProfile, 'build', '--vars', '{load_extra: true}');
+    expect(again.code, again.output).toBe(0);
+    expect(await fx.query('select x from main.more')).toEqual([{ x: 1 }]);
+  });
+
+  it('bad input: both project files, a typo\'d key, a range without 1.10: exit 2 naming the file, nothing built', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'dbt_project.yml': 'name: fx\n', 'project.yml': 'name: fx\n' }, /holds both project\.yml and dbt_project\.yml/],
+      [{ 'dbt_project.yml': 'name: fx\nseed-path: [seeds]\n' }, /dbt_project\.yml:2: unknown key `seed-path` in dbt_project\.yml\n\s+hint: did you mean `seed-paths`/],
+      [{ 'dbt_project.yml': 'name: fx\nrequire-dbt-version: ">=1.11.0"\n' }, /dbt_project\.yml:2: require-dbt-version .* excludes dbt 1\.10/],
+    ];
+    for (const [files, message] of cases) {
+      const fx = dbtProject({ ...files, 'models/a.sql': 'select 1 as id' });
+      const r = await fx.txWith(noProfile, 'build');
+      expect(r.code, r.output).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(fx.exists('target/fx.duckdb')).toBe(false);
+    }
+  });
+
+  it('a profiles.yml found with --profiles-dir: its duckdb output is the target', async () => {
+    const fx = dbtProject({ 'dbt_project.yml': 'name: fx\nprofile: p\n', 'models/a.sql': 'select 1 as id' });
+    fx.write({ 'prof/profiles.yml': 'p:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: other.duckdb}\n' });
+    const r = await fx.txWith(noProfile, 'build', '--profiles-dir', fx.path('prof'));
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/using profile `p` from .*profiles\.yml \(default target `dev`\)/);
+    expect(await fx.query('select id from main.a', fx.path('other.duckdb'))).toEqual([{ id: 1 }]);
   });
 });
 

@@ -123,7 +123,8 @@ async function loadSeed(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
   const delimiter = String(c.delimiter ?? (n.seedPath!.endsWith('.tsv') ? '\t' : ','));
   const quote = String(c.quote ?? '"');
   // a dbt project's seeds get the column types dbt infers (integer, double, date, ...); column_types win
-  const inferred = ctx.compiled.project.projectFile === 'dbt_project.yml' && c.header !== false ? inferDbtSeedTypes(readFileSync(n.seedPath!, 'utf8'), delimiter, quote) : {};
+  const dbt = ctx.compiled.project.projectFile === 'dbt_project.yml';
+  const inferred = dbt && c.header !== false ? inferDbtSeedTypes(readFileSync(n.seedPath!, 'utf8'), delimiter, quote) : {};
   const r = await ctx.session.loadSeed({
     uniqueId: n.uniqueId,
     relation: n.relation!,
@@ -132,6 +133,8 @@ async function loadSeed(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
     quote,
     header: c.header !== false,
     columnTypes: { ...inferred, ...((c.column_types as Record<string, string>) ?? {}) },
+    // dbt reads `null` (any case) as null in every column
+    nullStrings: dbt ? ['null', 'NULL', 'Null'] : undefined,
     signal: ctx.signal,
   });
   await runHooks(ctx, n, 'post_hook');

@@ -35,6 +35,7 @@ export class DuckdbLoader {
       `delim = ${lit(s.delimiter)}`,
       `quote = ${lit(s.quote)}`,
       ...(types.length ? [`types = {${types.map(([k, v]) => `${lit(k)}: ${lit(d.typeName(v))}`).join(', ')}}`] : []),
+      ...(s.nullStrings?.length ? [`nullstr = [${['', ...s.nullStrings].map((x) => lit(x)).join(', ')}]`] : []),
     ];
     const sql = `select * from read_csv(${lit(s.path)}, ${opts.join(', ')})`;
     const rows = await this.replaceWith(s.relation, sql, s.uniqueId, s.signal);

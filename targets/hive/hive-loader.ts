@@ -265,6 +265,7 @@ export class HiveLoader {
       `delim = ${lit(s.delimiter)}`,
       `quote = ${lit(s.quote)}`,
       ...(types.length ? [`types = {${types.map(([k, v]) => `${lit(k)}: ${lit(dd.typeName(v))}`).join(', ')}}`] : []),
+      ...(s.nullStrings?.length ? [`nullstr = [${['', ...s.nullStrings].map((x) => lit(x)).join(', ')}]`] : []),
     ];
     const sql = `SELECT * FROM read_csv(${lit(s.path)}, ${opts.join(', ')})`;
     const size = fs.statSync(s.path).size;

@@ -341,6 +341,7 @@ export class PostgresLoader {
       `delim = ${lit(s.delimiter)}`,
       `quote = ${lit(s.quote)}`,
       ...(types.length ? [`types = {${types.map(([k, v]) => `${lit(k)}: ${lit(duckTypeFor(v))}`).join(', ')}}`] : []),
+      ...(s.nullStrings?.length ? [`nullstr = [${['', ...s.nullStrings].map((x) => lit(x)).join(', ')}]`] : []),
     ];
     const sql = `select * from read_csv(${lit(s.path)}, ${opts.join(', ')})`;
     const declared = new Map(types.map(([k, v]) => [k.toLowerCase(), d.typeName(v)]));
