@@ -25,6 +25,8 @@ export interface Token {
   value: string;
   /** Number value of integer and float tokens. */
   num?: number;
+  /** An integer literal beyond 2**53. */
+  big?: bigint;
   at: number;
 }
 
@@ -273,7 +275,9 @@ export function tokenize(src: string): Token[] {
         if (im) {
           const t = im[0].replace(/_/g, '');
           const num = /^0[bBoOxX]/.test(t) ? Number(t.toLowerCase()) : Number(t);
-          tokens.push({ type: 'integer', value: im[0], num, at: p });
+          // an int a double cannot hold exactly is a bigint, as Python's ints have no limit
+          const big = Number.isSafeInteger(num) ? undefined : BigInt(t.toLowerCase());
+          tokens.push({ type: 'integer', value: im[0], num, big, at: p });
           p = INT_RE.lastIndex;
           continue;
         }

@@ -696,7 +696,7 @@ class Parser {
       }
       case 'integer':
         this.next();
-        return { k: 'const', v: t.num!, at: t.at };
+        return { k: 'const', v: t.big ?? t.num!, at: t.at };
       case 'float':
         this.next();
         return { k: 'const', v: new PyFloat(t.num!), at: t.at };

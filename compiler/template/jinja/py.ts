@@ -18,6 +18,7 @@ import {
 } from './values.js';
 import { methodOf } from './py-methods.js';
 import { percentFormat } from './py-format.js';
+import { NOT_BIG, bigBinary, bigCompare, normInt } from './py-bigint.js';
 
 // ---------------------------------------------------------------------------------------------
 // Kinds
@@ -56,6 +57,8 @@ export function typeName(x: unknown): string {
       return 'str';
     case 'number':
       return Number.isInteger(x) ? 'int' : 'float';
+    case 'bigint':
+      return 'int';
     case 'boolean':
       return 'bool';
     case 'function':
@@ -342,6 +345,8 @@ export function truthy(x: unknown): boolean {
       return x;
     case 'number':
       return x !== 0; // nan is true
+    case 'bigint':
+      return x !== 0n;
     case 'undefined':
       return false;
     case 'function':
@@ -374,6 +379,7 @@ export function eq(a: unknown, b: unknown): boolean {
   }
   const ta = typeof a;
   const tb = typeof b;
+  if (ta === 'bigint' || tb === 'bigint') return bigCompare(a, b) === 0;
   if (ta === 'string' || tb === 'string') {
     if (ta === 'string' && b instanceof Markup) return a === b.value;
     if (tb === 'string' && a instanceof Markup) return a.value === b;
@@ -457,6 +463,10 @@ function strCmp(a: string, b: string): number {
 
 /** Python's <, <=, >, >=. */
 export function compare(op: CompareOp, a: unknown, b: unknown): boolean {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const c = bigCompare(a, b);
+    if (c !== undefined) return c !== c ? false : cmpResult(op, c);
+  }
   if (typeof a === 'string' && typeof b === 'string') return cmpResult(op, strCmp(a, b));
   if (typeof a === 'number' && typeof b === 'number') {
     switch (op) {
@@ -777,8 +787,15 @@ function escapeArg(x: unknown): unknown {
 
 /** Python's a + b. */
 export function add(a: unknown, b: unknown): unknown {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const big = bigBinary('+', a, b);
+    if (big !== NOT_BIG) return big;
+  }
   if (typeof a === 'string' && typeof b === 'string') return a + b;
-  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) return a + b;
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = a + b;
+    return Number.isSafeInteger(r) ? r : bigBinary('+', a, b);
+  }
   checkUndef(a, b);
   const nums = bothNums(a, b);
   if (nums) return nums[2] ? pyFloat(nums[0] + nums[1]) : nums[0] + nums[1];
@@ -807,7 +824,14 @@ export function add(a: unknown, b: unknown): unknown {
 
 /** Python's a - b. */
 export function sub(a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) return a - b;
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const big = bigBinary('-', a, b);
+    if (big !== NOT_BIG) return big;
+  }
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = a - b;
+    return Number.isSafeInteger(r) ? r : bigBinary('-', a, b);
+  }
   checkUndef(a, b);
   const nums = bothNums(a, b);
   if (nums) return nums[2] ? pyFloat(nums[0] - nums[1]) : nums[0] - nums[1];
@@ -837,7 +861,14 @@ function intTooLarge(): PyError {
 
 /** Python's a * b. */
 export function mul(a: unknown, b: unknown): unknown {
-  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) return intMul(a, b);
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const big = bigBinary('*', a, b);
+    if (big !== NOT_BIG) return big;
+  }
+  if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
+    const r = a * b;
+    return Number.isSafeInteger(r) ? r : bigBinary('*', a, b);
+  }
   checkUndef(a, b);
   const nums = bothNums(a, b);
   if (nums) return nums[2] ? pyFloat(nums[0] * nums[1]) : intMul(nums[0], nums[1]);
@@ -856,6 +887,10 @@ export function mul(a: unknown, b: unknown): unknown {
 
 /** Python's a / b (always a float for numbers). */
 export function truediv(a: unknown, b: unknown): unknown {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const big = bigBinary('/', a, b);
+    if (big !== NOT_BIG) return big;
+  }
   checkUndef(a, b);
   const nums = bothNums(a, b);
   if (!nums) throw unsupported('/', a, b);
@@ -912,6 +947,10 @@ function intMod(x: number, y: number): number {
 
 /** Python's a // b. */
 export function floordiv(a: unknown, b: unknown): unknown {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const big = bigBinary('//', a, b);
+    if (big !== NOT_BIG) return big;
+  }
   checkUndef(a, b);
   const nums = bothNums(a, b);
   if (!nums) throw unsupported('//', a, b);
@@ -923,6 +962,10 @@ export function floordiv(a: unknown, b: unknown): unknown {
 
 /** Python's a % b (printf-style formatting when a is a str). */
 export function mod(a: unknown, b: unknown): unknown {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const big = bigBinary('%', a, b);
+    if (big !== NOT_BIG) return big;
+  }
   if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b) && b !== 0) return intMod(a, b);
   checkUndef(a, b);
   if (typeof a === 'string') return percentFormat(a, b);
@@ -1086,12 +1129,20 @@ function cPow(x: number, y: number): number {
 
 /** Python's a ** b. */
 export function pow(a: unknown, b: unknown): unknown {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const big = bigBinary('**', a, b);
+    if (big !== NOT_BIG) return big;
+  }
   checkUndef(a, b);
   const nums = bothNums(a, b);
   if (!nums) throw unsupported('** or pow()', a, b);
   const [x, y, isF] = nums;
   if (!isF) {
-    if (y >= 0) return intPow(x, y);
+    if (y >= 0) {
+      const r = Math.pow(x, y);
+      if (!Number.isSafeInteger(r) && Number.isSafeInteger(x) && Number.isSafeInteger(y)) return bigBinary('**', x, y);
+      return intPow(x, y);
+    }
     if (x === 0) throw new PyError('ZeroDivisionError', '0.0 cannot be raised to a negative power');
     return pyFloat(cPow(x, y));
   }
@@ -1108,6 +1159,7 @@ export function pow(a: unknown, b: unknown): unknown {
 
 /** Python's -a. */
 export function neg(a: unknown): unknown {
+  if (typeof a === 'bigint') return normInt(-a);
   if (isIntNumber(a)) return a === 0 ? 0 : -a;
   if (a instanceof Undefined) throw undefinedError(a);
   if (a instanceof PyFloat) return pyFloat(-a.value);
