@@ -228,6 +228,10 @@ describe('dbt_project.yml', () => {
       `),
     });
     expect(p.notes!.join('\n')).toMatch(/does not run 1 semantic_models, 2 metrics, 1 saved_queries, 1 groups, 1 analyses, 1 exposures/);
+    expect(p.dbtOnly!.metrics).toEqual([
+      { name: 'm1', type: 'simple', original_file_path: 'models/sl.yml' },
+      { name: 'm2', type: 'simple', original_file_path: 'models/sl.yml' },
+    ]);
   });
 });
 

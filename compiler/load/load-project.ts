@@ -75,7 +75,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const sources: SourceTable[] = [];
   const unitTests: UnitTestSpec[] = [];
   const sourceKeys = new Map<string, string>();
-  const dbtOnly = new Map<string, number>();
+  const dbtOnly = new Map<string, Obj[]>();
   for (const f of ymlFiles) {
     const parsed = parseProperties(readYaml(f.absPath, f.path));
     for (const m of parsed.models) {
@@ -91,9 +91,9 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
       sources.push(s);
     }
     unitTests.push(...parsed.unitTests);
-    for (const [k, n] of Object.entries(parsed.dbtOnly)) dbtOnly.set(k, (dbtOnly.get(k) ?? 0) + n);
+    for (const [k, entries] of Object.entries(parsed.dbtOnly)) dbtOnly.set(k, [...(dbtOnly.get(k) ?? []), ...entries.map((e) => ({ ...(e as Obj), original_file_path: f.path }))]);
   }
-  if (dbtOnly.size) notes.push(`properties files: tx reads and does not run ${[...dbtOnly].map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  if (dbtOnly.size) notes.push(`properties files: tx reads and does not run ${[...dbtOnly].map(([k, e]) => `${e.length} ${k}`).join(', ')}`);
 
   const knownModelPaths = hierarchyPaths(models);
   const knownSeedPaths = hierarchyPaths(seeds);
@@ -140,6 +140,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     propertyFiles: ymlFiles.map((f) => f.path),
     projectFile,
     notes,
+    dbtOnly: Object.fromEntries(dbtOnly),
   };
 }
 

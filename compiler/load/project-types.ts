@@ -121,4 +121,6 @@ export interface Project {
   projectFile?: 'project.yml' | 'dbt_project.yml';
   /** Said once as warnings when a command starts: what tx read and does not act on. */
   notes?: string[];
+  /** dbt-only properties (semantic_models, metrics, saved_queries, groups, analyses, exposures, snapshots) as written, with their file, for the manifest. */
+  dbtOnly?: Record<string, Record<string, unknown>[]>;
 }

@@ -11,8 +11,8 @@ export interface ParsedProperties {
   seeds: ModelProps[];
   sources: SourceTable[];
   unitTests: UnitTestSpec[];
-  /** dbt-only entries tx reads and does not run (semantic_models, metrics, ...): key → count. */
-  dbtOnly: Record<string, number>;
+  /** dbt-only entries tx reads and does not run (semantic_models, metrics, ...): key → entries. */
+  dbtOnly: Record<string, unknown[]>;
 }
 
 /** Properties-file keys of dbt that tx reads and does not run. */
@@ -149,6 +149,6 @@ export function parseProperties(file: YamlFile): ParsedProperties {
     seeds: parseModelLike(file, 'seeds', asArr(root.seeds)),
     sources,
     unitTests,
-    dbtOnly: Object.fromEntries(DBT_ONLY_PROPERTY_KEYS.filter((k) => asArr(root[k]).length).map((k) => [k, asArr(root[k]).length])),
+    dbtOnly: Object.fromEntries(DBT_ONLY_PROPERTY_KEYS.filter((k) => asArr(root[k]).length).map((k) => [k, asArr(root[k])])),
   };
 }
