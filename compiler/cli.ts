@@ -31,6 +31,7 @@ interface CommonOpts {
   debug?: boolean;
   quiet?: boolean;
   profilesDir?: string;
+  profile?: string;
 }
 
 function parseVars(text: string | undefined): Record<string, unknown> {
@@ -50,7 +51,7 @@ function makeLogger(o: CommonOpts, projectDir?: string, logPath = 'logs'): Logge
 }
 
 async function compileFrom(o: CommonOpts, command = 'compile'): Promise<{ compiled: CompiledProject; logger: Logger }> {
-  const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir });
+  const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile });
   applyArtifactOptions(project, o); // --target-path, --log-path, --no-write-json
   const logger = makeLogger(o, project.dir, project.logPath);
   for (const note of project.notes ?? []) logger.warn(note);
@@ -68,6 +69,7 @@ function addCommon(cmd: Command): Command {
   return cmd
     .option('--project-dir <dir>', 'folder holding project.yml or dbt_project.yml (default: the nearest one above the current folder)')
     .option('--profiles-dir <dir>', 'dbt projects: the folder holding profiles.yml (default: DBT_PROFILES_DIR, the project folder, ~/.dbt/)')
+    .option('--profile <name>', 'dbt projects: the profile to use instead of dbt_project.yml\'s `profile:`')
     .option('-t, --target <name>', 'target from project.yml (default: its `target`, else duckdb)')
     .option('--vars <yaml>', 'variables as YAML or JSON, e.g. \'{presc_fact_path: /x/fact.csv}\'')
     .addOption(new Option('--log-format <format>', 'console output').choices(['text', 'json']).default('text'))
@@ -200,7 +202,7 @@ function main(argv: string[]): Command {
   addCommon(program.command('debug').description('show versions, the project found, and whether the target is reachable')).action(async (o: CommonOpts) => {
     const out = (s: string) => process.stdout.write(`${s}\n`);
     out(`tx ${txVersion()}  node ${process.version}  ${process.platform}-${process.arch}`);
-    const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir });
+    const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile });
     out(`project: ${project.name} at ${project.dir} (${project.projectFile ?? 'project.yml'})`);
     out(`  ${project.models.length} models, ${project.seeds.length} seeds, ${project.sources.length} sources, ${project.macros.length} macro files, ${project.singularTests.length} singular tests`);
     out(`  targets: ${Object.keys(project.targets).join(', ')} (default: ${project.defaultTarget})`);

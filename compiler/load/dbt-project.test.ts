@@ -284,6 +284,14 @@ describe('profiles.yml', () => {
     })();
     expect(e.message).toMatch(/no profile `shoop`/);
     expect(e.hint).toMatch(/did you mean `shop`/);
+    // --profile picks another profile of the file
+    writeFileSync(join(prof, 'profiles.yml'), 'shop: {outputs: {dev: {type: duckdb}}}\nother: {target: x, outputs: {x: {type: duckdb, path: x.duckdb}}}\n');
+    const fx = fixtureProject({ 'dbt_project.yml': 'name: shop\nprofile: shop\n' });
+    made.push(fx);
+    const o = loadProject(fx.dir, { profilesDir: prof, profile: 'other', env: {}, home: emptyHome() });
+    expect(o.targets).toEqual({ x: { type: 'duckdb', path: 'x.duckdb', schema: 'main' } });
+    const d = load({ 'dbt_project.yml': 'name: shop\nprofile: shop\n' }, { profilesDir: prof });
+    expect(d.targets.dev).toEqual({ type: 'duckdb', path: 'target/shop.duckdb', schema: 'main' });
   });
 });
 

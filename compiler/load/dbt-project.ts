@@ -88,6 +88,8 @@ export interface DbtProjectOptions {
   vars?: Obj;
   /** --profiles-dir */
   profilesDir?: string;
+  /** --profile: instead of dbt_project.yml's `profile:` */
+  profile?: string;
   env?: NodeJS.ProcessEnv;
   /** for tests: where `~/.dbt/` is */
   home?: string;
@@ -378,11 +380,11 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
   }
   const file = found.file;
   const py = readYaml(file, file);
-  const profileName = typeof src.profile === 'string' ? src.profile : name;
+  const profileName = opts.profile ?? (typeof src.profile === 'string' ? src.profile : name);
   const all = isObj(py.value) ? py.value : {};
   const profile = all[profileName];
   if (!isObj(profile)) {
-    throw new TxError('PROJECT', `profiles.yml has no profile \`${profileName}\` (the \`profile:\` of dbt_project.yml)`, {
+    throw new TxError('PROJECT', `profiles.yml has no profile \`${profileName}\` (${opts.profile ? '--profile' : 'the `profile:` of dbt_project.yml'})`, {
       file,
       hint: didYouMean(profileName, Object.keys(all).filter((k) => k !== 'config')) ?? `profiles in the file: ${Object.keys(all).join(', ') || '(none)'}`,
     });
