@@ -145,18 +145,9 @@ beforeAll(async () => {
   await fl.tx('docs', 'generate');
   failing = { ...flBuilt, fx: fl, fresh: flFresh, catalog: fl.json('target/catalog.json'), sources: fl.json('target/sources.json'), consumer: flConsumer };
 
-  // jaffle_shop as tx builds it: dbt_project.yml's model config as a project.yml
-  const jf = fixtureProject(
-    { 'project.yml': dedent(`
-        name: jaffle_shop
-        models:
-          jaffle_shop:
-            +materialized: table
-            staging:
-              +materialized: view
-      `) },
-    { prefix: 'tx-dbt-jaffle-', copyFrom: JAFFLE },
-  );
+  // jaffle_shop as it is: tx reads its dbt_project.yml (no profiles.yml: the embedded DuckDB)
+  const jf = fixtureProject({}, { prefix: 'tx-dbt-jaffle-', copyFrom: JAFFLE });
+  jf.remove('project.yml'); // the fixture helper adds one; a folder with both project files is an error
   const jfBuilt = await buildAndRead(jf);
   await jf.tx('docs', 'generate');
   await jf.tx('source', 'freshness'); // no source: sources.json with no results
