@@ -158,6 +158,10 @@ describe('dbt projects through the CLI', () => {
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/using profile `p` from .*profiles\.yml \(default target `dev`\)/);
     expect(await fx.query('select id from main.a', fx.path('other.duckdb'))).toEqual([{ id: 1 }]);
+    // a target the profile does not have: exit 2 naming profiles.yml
+    const bad = await fx.txWith(noProfile, 'build', '--profiles-dir', fx.path('prof'), '--target', 'prd');
+    expect(bad.code, bad.output).toBe(2);
+    expect(bad.stderr).toMatch(/profiles\.yml: unknown target `prd`/);
   });
 });
 

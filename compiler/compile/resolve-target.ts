@@ -22,9 +22,10 @@ export function resolveTarget(project: Project, requested: string | undefined, e
   const name = requested ?? process.env.TX_TARGET ?? project.defaultTarget;
   const raw = project.targets[name];
   if (!raw) {
+    const file = project.profilesFile ?? project.projectFile ?? 'project.yml';
     throw new TxError('TARGET', `unknown target \`${name}\``, {
-      file: 'project.yml',
-      hint: didYouMean(name, Object.keys(project.targets)) ?? `targets in project.yml: ${Object.keys(project.targets).join(', ') || '(none)'}`,
+      file,
+      hint: didYouMean(name, Object.keys(project.targets)) ?? `targets in ${file}: ${Object.keys(project.targets).join(', ') || '(none)'}`,
     });
   }
   const config: Record<string, unknown> = {};

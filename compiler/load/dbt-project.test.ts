@@ -295,6 +295,43 @@ describe('profiles.yml', () => {
   });
 });
 
+describe('profiles.yml: bad input', () => {
+  const profileError = (yml: string): TxError => {
+    const prof = emptyHome();
+    writeFileSync(join(prof, 'profiles.yml'), yml);
+    try {
+      load({ 'dbt_project.yml': 'name: shop\n' }, { profilesDir: prof });
+    } catch (e) {
+      if (e instanceof TxError) return e;
+      throw e;
+    }
+    throw new Error('expected an error');
+  };
+
+  it('a typo\'d key is an error with did-you-mean, naming the file and line', () => {
+    const e = profileError('shop:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      hots: localhost\n');
+    expect(e.message).toMatch(/unknown key `hots` in output `dev` of profile `shop` \(type postgres\)/);
+    expect(e.hint).toMatch(/did you mean `host`/);
+    expect(e.location.file).toMatch(/profiles\.yml$/);
+    expect(e.location.line).toBe(6);
+    expect(e.exitCode).toBe(2);
+  });
+
+  it('a profile whose target is not among its outputs is an error', () => {
+    const e = profileError('shop:\n  target: prod\n  outputs:\n    dev: {type: duckdb}\n');
+    expect(e.message).toMatch(/profile `shop` names target `prod`, which is not among its outputs/);
+    expect(e.location.line).toBe(2);
+  });
+
+  it('dbt keys tx does not use (plugins, attach) are noted, not errors', () => {
+    const prof = emptyHome();
+    writeFileSync(join(prof, 'profiles.yml'), 'shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, plugins: [{module: excel}], attach: []}\n');
+    const p = load({ 'dbt_project.yml': 'name: shop\n' }, { profilesDir: prof });
+    expect(p.notes!.join('\n')).toMatch(/keys tx does not use \(yet\): `dev\.plugins`, `dev\.attach`/);
+    expect(p.profilesFile).toBe(join(prof, 'profiles.yml'));
+  });
+});
+
 describe('seed types as dbt infers them', () => {
   it('matches dbt-core 1.10 with dbt-duckdb (agate type tester, convert_type) on every kind of column', () => {
     // the expected types are what dbt_common.clients.agate_helper.from_csv + DuckDBAdapter.convert_type give

@@ -372,6 +372,12 @@ const PROFILE_KEYS: Record<string, Record<string, string>> = {
   postgres: { type: 'type', host: 'host', port: 'port', user: 'user', pass: 'password', password: 'password', dbname: 'database', database: 'database', schema: 'schema', threads: 'threads', sslmode: 'sslmode', connect_timeout: 'connect_timeout' },
 };
 
+/** Every key dbt-core 1.10's adapters accept in an output (credential fields, aliases, type, threads). */
+const DBT_PROFILE_KEYS: Record<string, string[]> = {
+  duckdb: ['type', 'threads', 'database', 'schema', 'path', 'config_options', 'extensions', 'settings', 'secrets', 'external_root', 'use_credential_provider', 'attach', 'filesystems', 'remote', 'plugins', 'disable_transactions', 'keep_open', 'module_paths', 'retries', 'is_ducklake'],
+  postgres: ['type', 'threads', 'database', 'dbname', 'schema', 'host', 'user', 'port', 'password', 'pass', 'connect_timeout', 'role', 'search_path', 'keepalives_idle', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'application_name', 'retries'],
+};
+
 function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOptions, notes: string[]): { targets?: Obj; target?: string; file?: string } {
   const found = findProfilesFile(dir, opts);
   if (!found.file) {
@@ -392,6 +398,7 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
   const outputs = isObj(profile.outputs) ? profile.outputs : {};
   const targets: Obj = {};
   const unmapped: string[] = [];
+  const unused: string[] = [];
   for (const [tname, out] of Object.entries(outputs)) {
     if (!isObj(out)) continue;
     const type = String(out.type ?? '');
@@ -404,6 +411,12 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
     for (const [k, v] of Object.entries(out)) {
       const to = keys[k];
       if (to) t[to] = v;
+      else if (DBT_PROFILE_KEYS[type]!.includes(k)) unused.push(`${tname}.${k}`);
+      else {
+        const hint = didYouMean(k, DBT_PROFILE_KEYS[type]!);
+        if (hint) throw new TxError('PROJECT', `unknown key \`${k}\` in output \`${tname}\` of profile \`${profileName}\` (type ${type})`, { file, line: py.lineOf([profileName, 'outputs', tname, k]), hint });
+        unused.push(`${tname}.${k}`);
+      }
     }
     if (type === 'duckdb') {
       if (t.path == null || t.path === ':memory:') t.path = `target/${name}.duckdb`;
@@ -414,9 +427,17 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
     targets[tname] = t;
   }
   if (unmapped.length) notes.push(`${file}: outputs tx cannot build on (yet), left out: ${unmapped.join(', ')}`);
+  if (unused.length) notes.push(`${file}: keys tx does not use (yet): ${unused.map((k) => `\`${k}\``).join(', ')}`);
   if (!Object.keys(targets).length) {
     notes.push(`${file}: profile \`${profileName}\` has no duckdb or postgres output: building on the embedded DuckDB database target/${name}.duckdb`);
     return { file };
+  }
+  if (typeof profile.target === 'string' && !(profile.target in outputs)) {
+    throw new TxError('PROJECT', `profile \`${profileName}\` names target \`${profile.target}\`, which is not among its outputs`, {
+      file,
+      line: py.lineOf([profileName, 'target']),
+      hint: didYouMean(profile.target, Object.keys(outputs)) ?? `outputs: ${Object.keys(outputs).join(', ') || '(none)'}`,
+    });
   }
   const target = typeof profile.target === 'string' && profile.target in targets ? profile.target : Object.keys(targets)[0]!;
   notes.push(`using profile \`${profileName}\` from ${file} (default target \`${target}\`)`);

@@ -39,10 +39,12 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   let pf = readYaml(join(dir, projectFile), projectFile);
   if (pf.value == null || typeof pf.value !== 'object') throw new TxError('PROJECT', `${projectFile} is empty; it needs at least \`name:\``, { file: projectFile, line: 1 });
   const notes: string[] = [];
+  let profilesFile: string | undefined;
   if (dbt) {
     const t = translateDbtProject(pf, dir, opts);
     pf = { ...pf, value: t.raw };
     notes.push(...t.notes);
+    profilesFile = t.profilesFile;
   }
   const raw = pf.value as Obj;
   const name = String(raw.name);
@@ -139,6 +141,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     unitTests,
     propertyFiles: ymlFiles.map((f) => f.path),
     projectFile,
+    profilesFile,
     notes,
     dbtOnly: Object.fromEntries(dbtOnly),
   };

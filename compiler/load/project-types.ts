@@ -119,6 +119,8 @@ export interface Project {
   propertyFiles: string[];
   /** Which file the project came from: tx's own project.yml or dbt's dbt_project.yml. */
   projectFile?: 'project.yml' | 'dbt_project.yml';
+  /** dbt projects: the profiles.yml its targets come from. */
+  profilesFile?: string;
   /** Said once as warnings when a command starts: what tx read and does not act on. */
   notes?: string[];
   /** dbt-only properties (semantic_models, metrics, saved_queries, groups, analyses, exposures, snapshots) as written, with their file, for the manifest. */
