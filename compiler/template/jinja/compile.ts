@@ -333,7 +333,7 @@ export function callValue(fn: unknown, args: unknown[], kw: Map<string, unknown>
     return (fn as (...a: unknown[]) => unknown)(...args);
   }
   if (fn instanceof Undefined) {
-    const err = new PyError('UndefinedError', fn.hint);
+    const err = new PyError(fn.exc, fn.hint);
     if (fn.hint === `'${fn.name}' is undefined`) (err as PyError & { calledName?: string }).calledName = fn.name;
     throw err;
   }
@@ -406,7 +406,7 @@ export class Compiler {
           if (typeof v === 'string') return v;
           if (v instanceof Undefined) {
             if (st.rt.undefinedOutput === 'empty' || v === INLINE_IF_FALSE) return '';
-            throw new PyError('UndefinedError', v.hint);
+            throw new PyError(v.exc, v.hint);
           }
           return py.pyStr(v);
         });
@@ -470,7 +470,7 @@ export class Compiler {
           const v = callValue(fn(f, st), pos, kw);
           if (v instanceof Undefined) {
             if (st.rt.undefinedOutput === 'empty') return '';
-            throw new PyError('UndefinedError', v.hint);
+            throw new PyError(v.exc, v.hint);
           }
           return typeof v === 'string' ? v : py.pyStr(v);
         });
@@ -881,8 +881,8 @@ export class Compiler {
               // jinja2 joins str(x) and str(y), and str() of an undefined value is '': tx's strict
               // mode refuses that as it refuses printing one (an INLINE_IF_FALSE stays '')
               if (st.rt.undefinedOutput === 'error') {
-                if (x instanceof Undefined && x !== INLINE_IF_FALSE) throw new PyError('UndefinedError', x.hint);
-                if (y instanceof Undefined && y !== INLINE_IF_FALSE) throw new PyError('UndefinedError', y.hint);
+                if (x instanceof Undefined && x !== INLINE_IF_FALSE) throw new PyError(x.exc, x.hint);
+                if (y instanceof Undefined && y !== INLINE_IF_FALSE) throw new PyError(y.exc, y.hint);
               }
               return checkLen(py.concat(x instanceof Undefined ? '' : x, y instanceof Undefined ? '' : y), st);
             });

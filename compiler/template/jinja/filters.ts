@@ -135,7 +135,7 @@ function oneArg(fname: string, args: unknown[], kwargs: Map<string, unknown>): v
 // Small Python helpers
 
 function undefinedError(u: Undefined): PyError {
-  return new PyError('UndefinedError', u.hint);
+  return new PyError(u.exc, u.hint);
 }
 
 /** str(x) as jinja2's filters see it: an Undefined is ''. */

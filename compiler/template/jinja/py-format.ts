@@ -434,7 +434,7 @@ function formatStr(s: string, spec: Spec, value: unknown): string {
 
 /** Python's format(value, spec). */
 export function formatValue(value: unknown, spec: string): string {
-  if (value instanceof Undefined) throw new PyError('UndefinedError', value.hint);
+  if (value instanceof Undefined) throw new PyError(value.exc, value.hint);
   if (spec === '') return pyStr(value);
   if (typeof value === 'string' || value instanceof Markup) {
     const s = typeof value === 'string' ? value : value.value;
@@ -659,7 +659,7 @@ function padPercent(s: string, width: number, left: boolean): string {
  * its arguments this way).
  */
 export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) => unknown): string {
-  if (args instanceof Undefined) throw new PyError('UndefinedError', args.hint);
+  if (args instanceof Undefined) throw new PyError(args.exc, args.hint);
   // CPython's unicode_format state: a tuple gives (len, 0); any other value (-1, -2).
   const list: readonly unknown[] = isTuple(args) ? args : [];
   let argLen = isTuple(args) ? args.length : -1;
@@ -763,7 +763,7 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
     }
     if (!haveValue) value = nextArg();
     if (wrap !== undefined) value = wrap(value);
-    if (value instanceof Undefined && conv !== 's') throw new PyError('UndefinedError', value.hint);
+    if (value instanceof Undefined && conv !== 's') throw new PyError(value.exc, value.hint);
     let body: string;
     let sign = '';
     let prefix = '';

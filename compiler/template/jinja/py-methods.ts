@@ -26,6 +26,7 @@ import {
   unassignedInPython,
 } from './py.js';
 import { strFormat, strFormatMap } from './py-format.js';
+import { encodeStr } from './py-bytes.js';
 
 type Dict = Map<unknown, unknown> | Record<string, unknown>;
 type Method<T> = (self: T, pos: unknown[], kw: Map<string, unknown> | undefined) => unknown;
@@ -34,7 +35,7 @@ type Method<T> = (self: T, pos: unknown[], kw: Map<string, unknown> | undefined)
 // Arguments
 
 function undefinedArg(x: unknown): void {
-  if (x instanceof Undefined) throw new PyError('UndefinedError', x.hint);
+  if (x instanceof Undefined) throw new PyError(x.exc, x.hint);
 }
 
 /** Check the count of arguments; positional-only methods reject keywords (CPython's messages). */
@@ -716,6 +717,7 @@ const STR_METHODS: Record<string, Method<string>> = {
   translate,
   upper: noArgs('upper', upper),
   zfill,
+  encode: (s, pos, kw) => encodeStr(s, kw && kw.size ? [...pos, new Kwargs(kw)] : pos),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -750,7 +752,7 @@ function sortList(self: unknown[], pos: unknown[], kw: Map<string, unknown> | un
   }
   const rev = asIndex(reverse) !== 0;
   if (key !== null && key !== undefined && typeof key !== 'function' && self.length > 0) {
-    if (key instanceof Undefined) throw new PyError('UndefinedError', key.hint);
+    if (key instanceof Undefined) throw new PyError(key.exc, key.hint);
     throw new PyError('TypeError', `'${typeName(key)}' object is not callable`);
   }
   const keys = key === null || key === undefined ? self.slice() : self.map((x) => (key as (v: unknown) => unknown)(x));

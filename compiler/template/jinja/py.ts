@@ -158,7 +158,7 @@ export class PyRange {
 // str() and repr()
 
 function undefinedError(u: Undefined): PyError {
-  return new PyError('UndefinedError', u.hint);
+  return new PyError(u.exc, u.hint);
 }
 
 /** Python's repr of an int (exact digits also beyond 1e21). */
@@ -1329,7 +1329,7 @@ export function missingOf(obj: unknown, name: unknown): Undefined {
 }
 
 function unsafeUndefined(obj: unknown, name: string): Undefined {
-  return new Undefined(name, `access to attribute ${strRepr(name)} of ${strRepr(typeName(obj))} object is unsafe.`);
+  return new Undefined(name, `access to attribute ${strRepr(name)} of ${strRepr(typeName(obj))} object is unsafe.`, 'SecurityError');
 }
 
 /** The Python attribute `name` of obj (methods bound to obj), or MISSING. */
@@ -1411,10 +1411,25 @@ function isUnsafe(name: string): boolean {
 }
 
 /** jinja2's (sandboxed) Environment.getattr: `obj.name` — the attribute, else the item. */
+/** Dunder attributes each builtin type has beyond object's (Python 3.11's dir()): the sandbox refuses them. */
+const TYPE_DUNDERS: Record<string, Set<string>> = Object.fromEntries(
+  Object.entries({
+    str: 'add contains getitem getnewargs iter len mod mul rmod rmul',
+    list: 'add class_getitem contains delitem getitem iadd imul iter len mul reversed rmul setitem',
+    dict: 'class_getitem contains delitem getitem ior iter len or reversed ror setitem',
+    tuple: 'add class_getitem contains getitem getnewargs iter len mul rmul',
+    set: 'and class_getitem contains iand ior isub iter ixor len or rand ror rsub rxor sub xor',
+    int: 'abs add and bool ceil divmod float floor floordiv getnewargs index int invert lshift mod mul neg or pos pow radd rand rdivmod rfloordiv rlshift rmod rmul ror round rpow rrshift rshift rsub rtruediv rxor sub truediv trunc xor',
+    float: 'abs add bool ceil divmod float floor floordiv getformat getnewargs int mod mul neg pos pow radd rdivmod rfloordiv rmod rmul round rpow rsub rtruediv sub truediv trunc',
+    bool: 'abs add and bool ceil divmod float floor floordiv getnewargs index int invert lshift mod mul neg or pos pow radd rand rdivmod rfloordiv rlshift rmod rmul ror round rpow rrshift rshift rsub rtruediv rxor sub truediv trunc xor',
+    NoneType: 'bool',
+  }).map(([t, names]) => [t, new Set(names.split(' ').filter(Boolean).map((n) => `__${n}__`))]),
+);
+
 export function getAttr(obj: unknown, name: string): unknown {
   if (isUnsafe(name)) {
     if (obj instanceof Undefined) throw undefinedError(obj);
-    if (DUNDERS.has(name)) return unsafeUndefined(obj, name);
+    if (DUNDERS.has(name) || TYPE_DUNDERS[typeName(obj)]?.has(name)) return unsafeUndefined(obj, name);
   } else if (isPlainObject(obj) && Object.prototype.hasOwnProperty.call(obj, name)) {
     // The hot path: a host object's own property.
     const v = obj[name];

@@ -69,7 +69,14 @@ export class Undefined {
   constructor(
     readonly name: string,
     readonly hint: string,
+    /** The exception using it raises: UndefinedError, or SecurityError for an unsafe attribute. */
+    readonly exc: string = 'UndefinedError',
   ) {}
+}
+
+/** The exception that using an Undefined raises. */
+export function undefinedErrorOf(u: Undefined): PyError {
+  return new PyError(u.exc, u.hint);
 }
 
 export function isUndefined(x: unknown): x is Undefined {
