@@ -29,8 +29,11 @@ export function resolveTarget(project: Project, requested: string | undefined, e
     });
   }
   const config: Record<string, unknown> = {};
+  // a dbt project's targets come from profiles.yml (dbt's key names, under `outputs`)
+  const where = (k: string): string =>
+    project.profilesFile ? `${project.profilesFile} (outputs.${name}.${k === 'password' ? 'pass' : k === 'database' ? 'dbname' : k})` : `project.yml (targets.${name}.${k})`;
   for (const [k, v] of Object.entries(raw)) {
-    config[k] = typeof v === 'string' ? allowSecretEnvVars(() => engine.renderString(v, `project.yml (targets.${name}.${k})`)) : v;
+    config[k] = typeof v === 'string' ? allowSecretEnvVars(() => engine.renderString(v, where(k))) : v;
   }
   const type = String(config.type);
   if (!targetTypes().includes(type)) {
