@@ -151,6 +151,18 @@ describe('dbt projects through the CLI', () => {
     }
   });
 
+  it('properties for a model that does not exist: a note and the rest builds, as dbt warns', async () => {
+    const fx = dbtProject({
+      'dbt_project.yml': 'name: fx\n',
+      'models/a.sql': 'select 1 as id',
+      'models/schema.yml': 'version: 2\nmodels:\n  - name: gone\n    columns: [{name: id, tests: [not_null]}]\n  - name: a\n    columns: [{name: id, tests: [unique]}]\n',
+    });
+    const r = await fx.txWith(noProfile, 'build');
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/models\/schema\.yml:3: properties describe model `gone`, but no gone\.sql exists: ignored, as dbt does/);
+    expect(r.output).toMatch(/OK=2 /);
+  });
+
   it('a profiles.yml found with --profiles-dir: its duckdb output is the target', async () => {
     const fx = dbtProject({ 'dbt_project.yml': 'name: fx\nprofile: p\n', 'models/a.sql': 'select 1 as id' });
     fx.write({ 'prof/profiles.yml': 'p:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: other.duckdb}\n' });

@@ -248,6 +248,12 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   for (const name of project.modelProps.keys()) {
     if (!modelNames.has(name)) {
       const mp = project.modelProps.get(name)!;
+      if (project.projectFile === 'dbt_project.yml') {
+        // dbt warns (NoNodeForYamlKey) and builds the rest: a dbt project builds unchanged
+        const hint = didYouMean(name, modelNames);
+        log(`${mp.file}:${mp.line ?? 1}: properties describe model \`${name}\`, but no ${name}.sql exists: ignored, as dbt does${hint ? ` (${hint})` : ''}`, true);
+        continue;
+      }
       throw new TxError('REF', `properties describe model \`${name}\`, but no models/**/${name}.sql exists`, {
         file: mp.file,
         line: mp.line,
