@@ -235,6 +235,25 @@ describe('dbt_project.yml', () => {
   });
 });
 
+describe('properties files of a dbt project', () => {
+  it('config keys tx does not know are noted and not applied; a near one is a did-you-mean error', () => {
+    const p = load({
+      'dbt_project.yml': 'name: pc\n',
+      'models/a.sql': 'select 1 as id',
+      'models/a.yml': 'version: 2\nmodels:\n  - name: a\n    config: {materialized: table, on_configuration_change: apply, snowflake_warehouse: big}\n',
+    });
+    expect(p.modelProps.get('a')!.config).toEqual({ materialized: 'table' });
+    expect(p.notes!.join('\n')).toMatch(/config tx does not know, not applied: `models\/a\.yml: models\.a\.config\.on_configuration_change`, `models\/a\.yml: models\.a\.config\.snowflake_warehouse`/);
+    const e = loadError({
+      'dbt_project.yml': 'name: pc\n',
+      'models/a.sql': 'select 1 as id',
+      'models/a.yml': 'version: 2\nmodels:\n  - name: a\n    config: {materialised: table}\n',
+    });
+    expect(e.location.file).toBe('models/a.yml');
+    expect(e.hint).toMatch(/did you mean `materialized`/);
+  });
+});
+
 describe('profiles.yml', () => {
   it('is found as dbt finds it: --profiles-dir, DBT_PROFILES_DIR, the project folder, ~/.dbt', () => {
     const root = emptyHome();

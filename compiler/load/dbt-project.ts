@@ -223,6 +223,30 @@ function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Ob
   return result;
 }
 
+/**
+ * A dbt project's properties file: `config:` keys of models and seeds far from every key tx
+ * knows (an adapter's or a package's own) are taken out before validation and returned as
+ * `file: models.x.config.key`; a key near a known one stays, for the did-you-mean error.
+ */
+export function dropUnknownPropertyConfig(file: YamlFile): string[] {
+  const dropped: string[] = [];
+  if (!isObj(file.value)) return dropped;
+  for (const kind of ['models', 'seeds'] as const) {
+    const list = file.value[kind];
+    if (!Array.isArray(list)) continue;
+    const keys = new Set(configKeys(kind));
+    for (const entry of list) {
+      if (!isObj(entry) || !isObj(entry.config)) continue;
+      for (const k of Object.keys(entry.config)) {
+        if (keys.has(k) || closest(k, keys).length) continue;
+        dropped.push(`${file.path}: ${kind}.${String(entry.name)}.config.${k}`);
+        delete entry.config[k];
+      }
+    }
+  }
+  return dropped;
+}
+
 // ---------------------------------------------------------------- require-dbt-version
 
 type Ver = [number, number, number];

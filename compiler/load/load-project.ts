@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TxError } from '../errors.js';
 import { configFromHierarchy, validateHierarchy } from './config-hierarchy.js';
-import { projectFileIn, translateDbtProject, type DbtProjectOptions } from './dbt-project.js';
+import { dropUnknownPropertyConfig, projectFileIn, translateDbtProject, type DbtProjectOptions } from './dbt-project.js';
 import { parseDocsBlocks } from './docs-blocks.js';
 import { parseProperties } from './properties.js';
 import type { ModelProps, Project, SourceTable, SqlFile, UnitTestSpec } from './project-types.js';
@@ -78,8 +78,11 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const unitTests: UnitTestSpec[] = [];
   const sourceKeys = new Map<string, string>();
   const dbtOnly = new Map<string, Obj[]>();
+  const unknownConfigKeys: string[] = [];
   for (const f of ymlFiles) {
-    const parsed = parseProperties(readYaml(f.absPath, f.path));
+    const yf = readYaml(f.absPath, f.path);
+    if (dbt) unknownConfigKeys.push(...dropUnknownPropertyConfig(yf));
+    const parsed = parseProperties(yf);
     for (const m of parsed.models) {
       const prev = modelProps.get(m.name);
       if (prev) throw new TxError('DUPLICATE', `model \`${m.name}\` is described twice (also in ${prev.file})`, { file: m.file, line: m.line });
@@ -95,6 +98,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     unitTests.push(...parsed.unitTests);
     for (const [k, entries] of Object.entries(parsed.dbtOnly)) dbtOnly.set(k, [...(dbtOnly.get(k) ?? []), ...entries.map((e) => ({ ...(e as Obj), original_file_path: f.path }))]);
   }
+  if (unknownConfigKeys.length) notes.push(`properties files: config tx does not know, not applied: ${unknownConfigKeys.map((k) => `\`${k}\``).join(', ')}`);
   if (dbtOnly.size) notes.push(`properties files: tx reads and does not run ${[...dbtOnly].map(([k, e]) => `${e.length} ${k}`).join(', ')}`);
 
   const knownModelPaths = hierarchyPaths(models);
