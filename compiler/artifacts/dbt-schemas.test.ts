@@ -163,7 +163,7 @@ beforeAll(async () => {
     if (existsSync(join(p.dir, 'target', 'sources.json'))) files.push(`${label}:sources=${join(p.dir, 'target', 'sources.json')}`);
   }
   report = py(artifactsPython, 'validate_dbt_artifacts.py', files);
-}, 900_000);
+}, 600_000);
 
 afterAll(() => {
   for (const p of [example?.fx, failing?.fx, jaffle?.fx]) p?.cleanup();

@@ -242,7 +242,7 @@ describe.skipIf(noPython)('Jinja2 differential corpus: tx renders every template
     // version, so that later runs only render.
     const bytecodeDir = path.join(venv.dir, `tx-jinja-bytecode-${String(venv.info.jinja2)}`);
     ({ cases: expected, packages } = await renderWithJinja2(venv.python, bytecodeDir, corpus));
-  }, 900_000);
+  }, 600_000);
 
   it('holds at least 1,000 templates, every one rendered by jinja2', () => {
     if (!process.env.TX_DIFF_FILTER) expect(corpus.cases.length).toBeGreaterThanOrEqual(1000);

@@ -6,6 +6,11 @@
  * normalised source, for file:line:col.
  */
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { packageRoot } from '../../load/package-root.js';
+
 export type TokenType =
   | 'data'
   | 'var_begin'
@@ -76,6 +81,24 @@ const FLOAT_RE = /(?<!\.)(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)(?:[eE][+-]?(?:\d+_)*\
 const INT_RE = /(?:0[bB](?:_?[01])+|0[oO](?:_?[0-7])+|0[xX](?:_?[\da-fA-F])+|[1-9](?:_?\d)*|0(?:_?0)*)/y;
 const STRING_RE = /('([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)")/sy;
 
+let unicodeNames: Map<string, number> | undefined;
+
+/** The code point of a Unicode character name (Python's \N{...}: Unicode 14, any case). */
+function unicodeByName(name: string): number | undefined {
+  const upper = name.toUpperCase();
+  const m = /^(?:CJK UNIFIED IDEOGRAPH|CJK COMPATIBILITY IDEOGRAPH|TANGUT IDEOGRAPH|KHITAN SMALL SCRIPT CHARACTER|NUSHU CHARACTER)-([0-9A-F]{4,5})$/.exec(upper);
+  if (m) return parseInt(m[1]!, 16);
+  if (!unicodeNames) {
+    unicodeNames = new Map();
+    const file = join(packageRoot(), 'compiler', 'template', 'jinja', 'data', 'unicode-names.txt.gz');
+    for (const line of gunzipSync(readFileSync(file)).toString('utf8').split('\n')) {
+      const semi = line.indexOf(';');
+      unicodeNames.set(line.slice(semi + 1), parseInt(line.slice(0, semi), 16));
+    }
+  }
+  return unicodeNames.get(upper);
+}
+
 /** Python's unicode_escape decoding of a string literal's body, as jinja2 applies it. */
 export function decodeEscapes(s: string): string {
   if (!s.includes('\\')) return s;
@@ -141,6 +164,15 @@ export function decodeEscapes(s: string): string {
         if (cp > 0x10ffff) throw new Error('illegal Unicode character');
         out += String.fromCodePoint(cp);
         i += 1 + len;
+        continue;
+      }
+      case 'N': {
+        const close = s.indexOf('}', i + 2);
+        if (s[i + 2] !== '{' || close < 0) throw new Error('malformed \\N character escape');
+        const cp = unicodeByName(s.slice(i + 3, close));
+        if (cp === undefined) throw new Error('unknown Unicode character name');
+        out += String.fromCodePoint(cp);
+        i = close;
         continue;
       }
       default:

@@ -4,7 +4,7 @@
  * exact binary value, half to even, as CPython does.
  */
 
-import { Markup, PyError, PyFloat, Undefined, isPlainObject, isTuple } from './values.js';
+import { Markup, PyError, PyFloat, Undefined, isPlainObject, isTuple, PY_REPR } from './values.js';
 import { floatRepr, getAttr, getItem, intRepr, pyRepr, pyStr, typeName } from './py.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -432,9 +432,20 @@ function formatStr(s: string, spec: Spec, value: unknown): string {
   return pad(t, sp, '<', cpLength);
 }
 
+/** Stands for an Undefined under %r: its repr is `Undefined`. */
+class UndefinedRepr {
+  [PY_REPR](): string {
+    return 'Undefined';
+  }
+}
+
 /** Python's format(value, spec). */
 export function formatValue(value: unknown, spec: string): string {
-  if (value instanceof Undefined) throw new PyError(value.exc, value.hint);
+  // jinja2's Undefined formats as '' (object.__format__ of its empty str()); a spec is refused
+  if (value instanceof Undefined) {
+    if (spec === '') return '';
+    throw new PyError('TypeError', 'unsupported format string passed to Undefined.__format__');
+  }
   if (spec === '') return pyStr(value);
   if (typeof value === 'string' || value instanceof Markup) {
     const s = typeof value === 'string' ? value : value.value;
@@ -659,7 +670,6 @@ function padPercent(s: string, width: number, left: boolean): string {
  * its arguments this way).
  */
 export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) => unknown): string {
-  if (args instanceof Undefined) throw new PyError(args.exc, args.hint);
   // CPython's unicode_format state: a tuple gives (len, 0); any other value (-1, -2).
   const list: readonly unknown[] = isTuple(args) ? args : [];
   let argLen = isTuple(args) ? args.length : -1;
@@ -763,7 +773,12 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
     }
     if (!haveValue) value = nextArg();
     if (wrap !== undefined) value = wrap(value);
-    if (value instanceof Undefined && conv !== 's') throw new PyError(value.exc, value.hint);
+    if (value instanceof Undefined) {
+      // str() of jinja2's Undefined is '' and its repr() is 'Undefined'; numbers refuse it
+      if (conv === 's') value = '';
+      else if (conv === 'r' || conv === 'a') value = new UndefinedRepr();
+      else throw new PyError(value.exc, value.hint);
+    }
     let body: string;
     let sign = '';
     let prefix = '';

@@ -7,6 +7,8 @@
 import { Kwargs, Markup, PyError, PyFloat, Undefined, isPlainObject, isTuple, makeTuple } from './values.js';
 import {
   DictView,
+  escapeHtml,
+  pyStr,
   MISSING,
   checkHashable,
   codePoints,
@@ -1105,10 +1107,27 @@ function bound<T>(table: Record<string, Method<T>>, self: T, name: string): ((..
   return fn;
 }
 
+/** An argument to a Markup method, escaped as markupsafe escapes it (Markup and numbers pass). */
+function escapeItem(v: unknown): unknown {
+  if (v instanceof Markup || typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) return v instanceof Markup ? v.value : v;
+  return escapeHtml(typeof v === 'string' ? v : pyStr(v));
+}
+
 /** The bound method `name` of value, or undefined when its type has none. */
 export function methodOf(value: unknown, name: string): ((...args: unknown[]) => unknown) | undefined {
   if (typeof value === 'string') return bound(STR_METHODS, value, name);
-  if (value instanceof Markup) return bound(STR_METHODS, value.value, name);
+  if (value instanceof Markup) {
+    // markupsafe: join and format escape what they take in and give Markup back
+    if (name === 'join') return (...args: unknown[]) => new Markup(String(STR_METHODS.join!(value.value, [[...iterate(args[0])].map(escapeItem)], undefined)));
+    if (name === 'format') {
+      return (...args: unknown[]) => {
+        const kwArg = args.length && args[args.length - 1] instanceof Kwargs ? (args.pop() as Kwargs).values : undefined;
+        const kw = kwArg ? new Map([...kwArg].map(([k, v]) => [k, escapeItem(v)])) : undefined;
+        return new Markup(String(strFormat(value.value, args.map(escapeItem), kw)));
+      };
+    }
+    return bound(STR_METHODS, value.value, name);
+  }
   if (Array.isArray(value)) return isTuple(value) ? bound(TUPLE_METHODS, value, name) : bound(LIST_METHODS, value, name);
   if (value instanceof Map || isPlainObject(value)) return bound(DICT_METHODS, value as Dict, name);
   if (value instanceof Set) return bound(SET_METHODS, value, name);

@@ -258,7 +258,7 @@ function reprIn(x: unknown, seen: Set<unknown>): string {
   if (typeof x !== 'object' || x === null) return pyStr(x);
   if (x instanceof PyFloat) return floatRepr(x.value);
   if (x instanceof Markup) return `Markup(${strRepr(x.value)})`;
-  if (x instanceof Undefined) throw undefinedError(x);
+  if (x instanceof Undefined) return 'Undefined'; // jinja2's Undefined.__repr__
   const r = (x as { [PY_REPR]?: unknown })[PY_REPR];
   if (typeof r === 'function') return String(r.call(x));
   if (seen.has(x)) {
@@ -967,9 +967,10 @@ export function mod(a: unknown, b: unknown): unknown {
     if (big !== NOT_BIG) return big;
   }
   if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b) && b !== 0) return intMod(a, b);
-  checkUndef(a, b);
+  // str % x formats x (an Undefined prints as '' under %s, as jinja2's does)
   if (typeof a === 'string') return percentFormat(a, b);
   if (a instanceof Markup) return new Markup(percentFormat(a.value, b, escapeArg));
+  checkUndef(a, b);
   const nums = bothNums(a, b);
   if (!nums) throw unsupported('%', a, b);
   const [x, y, isF] = nums;
@@ -1195,7 +1196,7 @@ export function contains(container: unknown, item: unknown): boolean {
     if (item instanceof Undefined) throw undefinedError(item);
     throw new PyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`);
   }
-  if (container instanceof Undefined) throw undefinedError(container);
+  if (container instanceof Undefined) return false; // iterates as empty
   if (Array.isArray(container)) {
     for (const x of container) if (x === item || eq(x, item)) return true;
     return false;
@@ -1443,6 +1444,8 @@ export function getAttr(obj: unknown, name: string): unknown {
     const v = obj.get(name);
     return v !== undefined || obj.has(name) ? v : missingOf(obj, name);
   }
+  // a tuple carrying named fields (groupby's (grouper, list) namedtuples)
+  if (Array.isArray(obj) && Object.prototype.hasOwnProperty.call(obj, name) && !/^\d+$/.test(name)) return (obj as unknown as Record<string, unknown>)[name];
   const v = pyAttribute(obj, name);
   if (v !== MISSING) {
     // The sandbox refuses attributes starting with '_' (a dict's keys are items, not attributes).
@@ -1462,6 +1465,8 @@ export function getAttr(obj: unknown, name: string): unknown {
 export function getItem(obj: unknown, key: unknown): unknown {
   if (obj instanceof Undefined) throw undefinedError(obj);
   if (typeof key === 'string') {
+    // a tuple carrying named fields (groupby's (grouper, list) namedtuples)
+    if (Array.isArray(obj) && Object.prototype.hasOwnProperty.call(obj, key) && !/^\d+$/.test(key)) return (obj as unknown as Record<string, unknown>)[key];
     if (obj instanceof Map) {
       const v = obj.get(key);
       if (v !== undefined || obj.has(key)) return v;

@@ -146,8 +146,9 @@ describe('ORC exports to S3 and Azure', () => {
     await az?.stop();
   });
 
-  it('S3: the ORC file, manifest and _SUCCESS under the prefix; pyarrow reads the same rows', async () => {
-    if (!s3) return void console.warn('SKIPPED: no S3 server (moto) here');
+  it('S3: the ORC file, manifest and _SUCCESS under the prefix; pyarrow reads the same rows', async (ctx) => {
+    // startS3() announced why (serviceUnavailable; a failure under TX_TEST_REQUIRE)
+    if (!s3) return ctx.skip();
     Object.assign(process.env, { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: s3.region, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
     const admin = new S3Client(s3.clientConfig);
     try {
@@ -166,7 +167,8 @@ describe('ORC exports to S3 and Azure', () => {
     }
   });
 
-  it('Azure: the ORC file, manifest and _SUCCESS under the prefix; pyarrow reads the same rows', async () => {
+  it('Azure: the ORC file, manifest and _SUCCESS under the prefix; pyarrow reads the same rows', async (ctx) => {
+    if (!az) return ctx.skip();
     process.env.AZURE_STORAGE_CONNECTION_STRING = az!.connectionString;
     const container = BlobServiceClient.fromConnectionString(az!.connectionString).getContainerClient('orc');
     await container.createIfNotExists();
