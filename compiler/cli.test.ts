@@ -38,7 +38,7 @@ describe.concurrent('projects, paths, vars and targets', () => {
     fx.remove('project.yml');
     const r = await runCli(['build'], { cwd: fx.dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/no project\.yml in .* or any parent folder/);
+    expect(r.stderr).toMatch(/no project\.yml or dbt_project\.yml in .* or any parent folder/);
   });
 
   it('`paths` moves models, seeds and macros', async () => {
