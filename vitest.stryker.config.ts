@@ -12,6 +12,7 @@ export default defineConfig({
       'compiler/load/load-project.test.ts',
       'compiler/compile/compile-project.test.ts',
       'targets/files/avro-reader.test.ts',
+      'targets/files/csv-header.test.ts',
       'targets/exports/export-spec.test.ts',
       'targets/exports/bzip2-encoder.test.ts',
     ],
