@@ -66,6 +66,8 @@ interface ModelWork {
   id: string;
   /** Parsed on first use: a model served from the cache is never parsed. */
   tpl(): PreparedTemplate;
+  /** Drop the parsed template (parsed again if the model is rendered again at run time). */
+  release(): void;
   textHash: string;
   /** Whether its output may be cached (no env_var(), clock or dynamic capture). */
   cacheable: boolean;
@@ -363,7 +365,10 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       throw new TxError('DUPLICATE', `a model and a seed are both named \`${f.name}\``, { file: f.path, hint: 'ref() could not tell them apart; rename one' });
     }
     byName.set(f.name, id);
-    work.push({ file: f, id, tpl, textHash, cacheable, props, config, refs, sources, usesIsIncremental });
+    const release = (): void => {
+      prepared = undefined;
+    };
+    work.push({ file: f, id, tpl, release, textHash, cacheable, props, config, refs, sources, usesIsIncremental });
     if (cacheable) captures.set(f.path, { config: captured, refs, sources, usesIsIncremental });
   }
 
@@ -448,6 +453,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   };
   const renderStats = { rendered: 0, cached: 0 };
   const ephemeralCache = new Map<string, string>();
+  const ephemeralIds = new Set(work.filter((w) => w.config.materialized === 'ephemeral').map((w) => w.id));
   const ephemeralSql = (id: string): string => {
     let s = ephemeralCache.get(id);
     if (s === undefined) {
@@ -462,6 +468,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     } catch (e) {
       collect(e);
     }
+    // 10,000 compiled templates held to the end cost more in GC than parsing one again
+    if (!ephemeralIds.has(w.id)) w.release();
   }
   if (templateErrors.length) throw combineErrors(templateErrors, false);
   function renderForCompile(w: ModelWork): void {

@@ -13,13 +13,23 @@ import { Kwargs, Markup, PY_REPR, PY_STR, PyError, Undefined, isKwargs, isPlainO
 
 /** Variables of one scope; `parent` is the enclosing scope. */
 export class Frame {
-  readonly vars = new Map<string, unknown>();
+  /** Made on the first assignment: most frames (a macro without locals, a loop body) set little. */
+  private map: Map<string, unknown> | null = null;
   constructor(readonly parent: Frame | null) {}
+  get vars(): Map<string, unknown> {
+    return (this.map ??= new Map());
+  }
+  set(name: string, value: unknown): void {
+    (this.map ??= new Map()).set(name, value);
+  }
   lookup(name: string): unknown {
     let f: Frame | null = this;
     while (f) {
-      const v = f.vars.get(name);
-      if (v !== undefined || f.vars.has(name)) return v;
+      const m = f.map;
+      if (m !== null) {
+        const v = m.get(name);
+        if (v !== undefined || m.has(name)) return v;
+      }
       f = f.parent;
     }
     return MISSING;
@@ -354,6 +364,9 @@ function undefinedName(name: string): Undefined {
   return new Undefined(name, `'${name}' is undefined`);
 }
 
+/** The keyword arguments of a call that has none (never written to). */
+const EMPTY_KW: Map<string, unknown> = new Map();
+
 /** Compiles the statements of one template. */
 export class Compiler {
   /** How many `for` loops enclose the code being compiled (within the current macro). */
@@ -454,7 +467,7 @@ export class Compiler {
         const name = MACRO_PREFIX + s.name;
         const make = this.macro(name, s.params, s.body, s.at);
         return (f, st) => {
-          f.vars.set(name, make(f, st));
+          f.set(name, make(f, st));
           return '';
         };
       }
@@ -465,7 +478,8 @@ export class Compiler {
         const args = this.args(call);
         return this.guard(s.at, (f, st) => {
           const caller = callerMake(f, st);
-          const { pos, kw } = args(f, st);
+          const { pos, kw: given } = args(f, st);
+          const kw = new Map(given);
           kw.set('caller', caller);
           const v = callValue(fn(f, st), pos, kw);
           if (v instanceof Undefined) {
@@ -525,7 +539,7 @@ export class Compiler {
     switch (t.k) {
       case 'name': {
         const n = t.n;
-        return (f, v) => void f.vars.set(n, v);
+        return (f, v) => void f.set(n, v);
       }
       case 'nsref': {
         const { ns, attr } = t;
@@ -596,7 +610,7 @@ export class Compiler {
       for (let i = 0; i < items.length; i++) {
         loop.index0 = i;
         const inner = new Frame(f);
-        inner.vars.set('loop', loop);
+        inner.set('loop', loop);
         try {
           assign(inner, items[i]);
         } catch (e) {
@@ -666,20 +680,20 @@ export class Compiler {
             const d = defaults[i];
             v = d ? d(frame, st) : new Undefined(pname, `parameter '${pname}' was not provided`);
           }
-          frame.vars.set(pname, v);
+          frame.set(pname, v);
         }
         if (caller) {
           let c: unknown = kw?.get('caller');
           if (kw) kw.delete('caller');
           if (c === undefined || c === null) c = new Undefined('caller', 'No caller defined');
-          frame.vars.set('caller', c);
+          frame.set('caller', c);
         }
-        if (catchKwargs) frame.vars.set('kwargs', py.makeDict(kw ? [...kw] : []));
+        if (catchKwargs) frame.set('kwargs', py.makeDict(kw ? [...kw] : []));
         else if (kw && kw.size) {
           if (kw.has('caller')) throw new PyError('TypeError', `macro '${name}' was invoked with two values for the special caller argument. This is most likely a bug.`);
           throw new PyError('TypeError', `macro '${name}' takes no keyword argument '${kw.keys().next().value}'`);
         }
-        if (catchVarargs) frame.vars.set('varargs', makeTuple(all.slice(count)));
+        if (catchVarargs) frame.set('varargs', makeTuple(all.slice(count)));
         else if (all.length > count) throw new PyError('TypeError', `macro '${name}' takes not more than ${count} argument(s)`);
         if (++rt.depth > rt.maxDepth) {
           rt.depth--;
@@ -711,7 +725,7 @@ export class Compiler {
       const p: unknown[] = new Array(pos.length);
       for (let i = 0; i < pos.length; i++) p[i] = pos[i]!(f, st);
       if (dynArgs) for (const x of py.iterate(dynArgs(f, st))) p.push(x);
-      const k = new Map<string, unknown>();
+      const k = kw.length || dynKw ? new Map<string, unknown>() : EMPTY_KW;
       for (const [name, e] of kw) k.set(name, e(f, st));
       if (dynKw) {
         const d = dynKw(f, st);
