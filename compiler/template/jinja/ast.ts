@@ -63,3 +63,99 @@ export interface TemplateAst {
   /** The normalised source the offsets point into. */
   source: string;
 }
+
+/** The expressions directly inside an expression (in source order). */
+export function childExprs(e: Expr): (Expr | null)[] {
+  switch (e.k) {
+    case 'const':
+    case 'name':
+      return [];
+    case 'getattr':
+      return [e.o];
+    case 'getitem':
+      return [e.o, e.i];
+    case 'slice':
+      return [e.start, e.stop, e.step];
+    case 'call':
+      return [e.f, ...callArgExprs(e)];
+    case 'filter':
+    case 'test':
+      return [e.node, ...callArgExprs(e)];
+    case 'list':
+    case 'tuple':
+      return e.items;
+    case 'dict':
+      return e.items.flat();
+    case 'cond':
+      return [e.test, e.a, e.b];
+    case 'bin':
+      return [e.a, e.b];
+    case 'un':
+      return [e.a];
+    case 'compare':
+      return [e.first, ...e.ops.map(([, x]) => x)];
+  }
+}
+
+function callArgExprs(a: CallArgs): (Expr | null)[] {
+  return [...a.args, ...a.kw.map(([, x]) => x), a.dynArgs, a.dynKw];
+}
+
+/**
+ * Walk statements: `onExpr` sees every expression (outermost first, then its children),
+ * `onStmt` every statement before its parts; a false return from `onStmt` skips its parts.
+ */
+export function walk(stmts: Stmt[], onExpr: (e: Expr) => void, onStmt: (s: Stmt) => boolean | void = () => true): void {
+  const visitE = (e: Expr | null): void => {
+    if (!e) return;
+    onExpr(e);
+    for (const c of childExprs(e)) visitE(c);
+  };
+  for (const s of stmts) {
+    if (onStmt(s) === false) continue;
+    switch (s.k) {
+      case 'out':
+      case 'do':
+      case 'set':
+        visitE(s.e);
+        break;
+      case 'setblock':
+        visitE(s.filter);
+        walk(s.body, onExpr, onStmt);
+        break;
+      case 'if':
+        visitE(s.test);
+        walk(s.body, onExpr, onStmt);
+        walk(s.orelse, onExpr, onStmt);
+        break;
+      case 'for':
+        visitE(s.iter);
+        visitE(s.filter);
+        walk(s.body, onExpr, onStmt);
+        walk(s.orelse, onExpr, onStmt);
+        break;
+      case 'macro':
+        s.params.forEach((p) => visitE(p.default));
+        walk(s.body, onExpr, onStmt);
+        break;
+      case 'callblock':
+        visitE(s.call);
+        s.params.forEach((p) => visitE(p.default));
+        walk(s.body, onExpr, onStmt);
+        break;
+      case 'filterblock':
+        visitE(s.filter);
+        walk(s.body, onExpr, onStmt);
+        break;
+      case 'with':
+        s.targets.forEach(([, e]) => visitE(e));
+        walk(s.body, onExpr, onStmt);
+        break;
+      case 'scope':
+        walk(s.body, onExpr, onStmt);
+        break;
+      default:
+        break;
+    }
+  }
+}

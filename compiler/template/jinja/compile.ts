@@ -5,7 +5,7 @@
  * not; assignments never leak out of a frame (namespace attributes do). Values follow
  * Python's semantics through py.ts.
  */
-import type { CallArgs, Expr, Param, Stmt, Target } from './ast.js';
+import { walk, type CallArgs, type Expr, type Param, type Stmt, type Target } from './ast.js';
 import type { FilterEnv, FilterFn, TestFn } from './filters.js';
 import * as py from './py.js';
 import { NotImplemented, binaryDunder, compareDunder } from '../context/dunder.js';
@@ -234,106 +234,11 @@ export class Namespace {
   }
 }
 
+/** Every name an expression of these statements reads (nested macros included, as jinja2 counts them). */
 function namesUsed(stmts: Stmt[], out: Set<string>): void {
-  const visitE = (e: Expr | null): void => {
-    if (!e) return;
-    switch (e.k) {
-      case 'name':
-        out.add(e.n);
-        return;
-      case 'const':
-        return;
-      case 'getattr':
-        return visitE(e.o);
-      case 'getitem':
-        visitE(e.o);
-        return visitE(e.i);
-      case 'slice':
-        visitE(e.start);
-        visitE(e.stop);
-        return visitE(e.step);
-      case 'call':
-        visitE(e.f);
-        return visitArgs(e);
-      case 'filter':
-        visitE(e.node);
-        return visitArgs(e);
-      case 'test':
-        visitE(e.node);
-        return visitArgs(e);
-      case 'list':
-      case 'tuple':
-        return e.items.forEach(visitE);
-      case 'dict':
-        return e.items.forEach(([a, b]) => (visitE(a), visitE(b)));
-      case 'cond':
-        visitE(e.test);
-        visitE(e.a);
-        return visitE(e.b);
-      case 'bin':
-        visitE(e.a);
-        return visitE(e.b);
-      case 'un':
-        return visitE(e.a);
-      case 'compare':
-        visitE(e.first);
-        return e.ops.forEach(([, x]) => visitE(x));
-    }
-  };
-  const visitArgs = (a: CallArgs): void => {
-    a.args.forEach(visitE);
-    a.kw.forEach(([, x]) => visitE(x));
-    visitE(a.dynArgs);
-    visitE(a.dynKw);
-  };
-  for (const s of stmts) {
-    switch (s.k) {
-      case 'out':
-      case 'do':
-        visitE(s.e);
-        break;
-      case 'set':
-        visitE(s.e);
-        break;
-      case 'setblock':
-        visitE(s.filter);
-        namesUsed(s.body, out);
-        break;
-      case 'if':
-        visitE(s.test);
-        namesUsed(s.body, out);
-        namesUsed(s.orelse, out);
-        break;
-      case 'for':
-        visitE(s.iter);
-        visitE(s.filter);
-        namesUsed(s.body, out);
-        namesUsed(s.orelse, out);
-        break;
-      case 'macro':
-        s.params.forEach((p) => visitE(p.default));
-        namesUsed(s.body, out);
-        break;
-      case 'callblock':
-        visitE(s.call);
-        s.params.forEach((p) => visitE(p.default));
-        namesUsed(s.body, out);
-        break;
-      case 'filterblock':
-        visitE(s.filter);
-        namesUsed(s.body, out);
-        break;
-      case 'with':
-        s.targets.forEach(([, e]) => visitE(e));
-        namesUsed(s.body, out);
-        break;
-      case 'scope':
-        namesUsed(s.body, out);
-        break;
-      default:
-        break;
-    }
-  }
+  walk(stmts, (e) => {
+    if (e.k === 'name') out.add(e.n);
+  });
 }
 
 /** Call a template value: macros, host functions, objects with __call__. */
