@@ -5,7 +5,7 @@ import type { Project } from '../load/project-types.js';
 import type { TemplateEngine } from '../template/template-engine.js';
 import type { TargetConfig } from '../../targets/target.js';
 import { targetTypes } from '../../targets/registry.js';
-import { allowSecretEnvVars, registerTargetSecrets } from '../log/scrub.js';
+import { allowSecretEnvVars, isSecretConfigKey, registerTargetSecrets } from '../log/scrub.js';
 
 /** Keys whose values are secrets: rendered for the driver, never written anywhere. */
 export const SECRET_KEYS = new Set(['password', 'token', 'secret', 'account_key', 'sas', 'connection_string', 'private_key']);
@@ -47,6 +47,6 @@ export function resolveTarget(project: Project, requested: string | undefined, e
   config.threads = Number(config.threads ?? (type === 'duckdb' ? cpus().length : 4));
   registerTargetSecrets(config, `targets.${name}`);
   const pub: Record<string, unknown> = { name, profile_name: project.name };
-  for (const [k, v] of Object.entries(config)) if (!SECRET_KEYS.has(k)) pub[k] = v;
+  for (const [k, v] of Object.entries(config)) if (!SECRET_KEYS.has(k) && !isSecretConfigKey(k)) pub[k] = v;
   return { name, config: config as TargetConfig, public: pub };
 }
