@@ -103,22 +103,26 @@ export class Environment implements Runtime {
       throw e;
     }
     const info: TemplateInfo = { name, source: ast.source };
-    const compiler = new Compiler(
-      info,
-      (n, at) => {
-        if (!this.filters[n]) throw syntaxAt('TemplateAssertionError', `No filter named '${n}'.`, info, at);
-      },
-      (n, at) => {
-        if (!this.tests[n]) throw syntaxAt('TemplateAssertionError', `No test named '${n}'.`, info, at);
-      },
-    );
-    let body;
-    try {
-      body = compiler.block(ast.body);
-    } catch (e) {
-      throw toTemplateError(e, info);
-    }
-    return new Template(this, info, ast.body, body);
+    const body = ast.body;
+    // compiled to closures on first use: a model read only for its refs never pays for it,
+    // and thousands of compiled templates are not all alive at once
+    const compile = (): ((f: Frame, s: RenderState) => string) => {
+      const compiler = new Compiler(
+        info,
+        (n, at) => {
+          if (!this.filters[n]) throw syntaxAt('TemplateAssertionError', `No filter named '${n}'.`, info, at);
+        },
+        (n, at) => {
+          if (!this.tests[n]) throw syntaxAt('TemplateAssertionError', `No test named '${n}'.`, info, at);
+        },
+      );
+      try {
+        return compiler.block(body);
+      } catch (e) {
+        throw toTemplateError(e, info);
+      }
+    };
+    return new Template(this, info, body, compile);
   }
 }
 
@@ -145,12 +149,18 @@ export function toTemplateError(e: unknown, info: TemplateInfo): unknown {
 }
 
 export class Template {
+  private compiled: ((f: Frame, s: RenderState) => string) | null = null;
   constructor(
     readonly env: Environment,
     readonly info: TemplateInfo,
     readonly ast: Stmt[],
-    private readonly body: (f: Frame, s: RenderState) => string,
+    private readonly compile: () => (f: Frame, s: RenderState) => string,
   ) {}
+
+  /** The compiled body (compile-time errors such as an unknown filter surface here). */
+  private get body(): (f: Frame, s: RenderState) => string {
+    return (this.compiled ??= this.compile());
+  }
 
   get name(): string {
     return this.info.name;
