@@ -23,6 +23,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A file's text; bytes that are not UTF-8 are an error naming the file, line and byte. */
 export function readUtf8(absPath: string, displayPath: string): string {
+  // the fast path: Node's own UTF-8 read; bad bytes would have become U+FFFD
+  const text = readFileSync(absPath, 'utf8');
+  if (!text.includes('\uFFFD')) return text;
   const buf = readFileSync(absPath);
   try {
     return utf8.decode(buf);
