@@ -18,6 +18,19 @@ export function jsonReplacer(_k: string, v: unknown): unknown {
   return v;
 }
 
+/**
+ * JSON text of an artifact: V8's plain stringify (several times faster than one with a replacer
+ * over a 30 MB manifest), and the bigint-aware replacer only when a bigint is in there.
+ */
+export function artifactJson(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch (e) {
+    if (e instanceof TypeError && /BigInt/i.test(e.message)) return JSON.stringify(v, jsonReplacer);
+    throw e;
+  }
+}
+
 /** Write a file atomically (temp name, then rename), so a reader never sees half of it. */
 export function writeFileAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -48,7 +61,7 @@ export interface NodeResult {
 export function writeManifest(c: CompiledProject, targetDir: string): string {
   const path = join(targetDir, 'manifest.json');
   if (!writeJsonEnabled()) return path; // --no-write-json
-  writeFileAtomic(path, JSON.stringify(manifestOf(c), jsonReplacer));
+  writeFileAtomic(path, artifactJson(manifestOf(c)));
   return path;
 }
 /**
