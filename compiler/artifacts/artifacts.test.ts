@@ -95,6 +95,8 @@ describe('manifest.json (dbt manifest v12)', () => {
       // as dbt: path relative to the models folder, original_file_path relative to the project
       path: 'a.sql',
       original_file_path: 'models/a.sql',
+      // as dbt-duckdb: the catalog DuckDB names after the file target/art.duckdb
+      database: 'art',
       schema: 'main',
       alias: 'a',
       language: 'sql',

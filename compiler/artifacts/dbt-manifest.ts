@@ -161,12 +161,23 @@ export function manifestOf(c: CompiledProject): Obj {
   return m;
 }
 
+/**
+ * The database dbt-duckdb writes for a DuckDB target without one: the catalog DuckDB names after
+ * the file (`target/dev.duckdb` is `dev`), `memory` for an in-memory database; null elsewhere.
+ */
+function duckdbCatalog(c: CompiledProject): string | null {
+  if (c.target.config.type !== 'duckdb') return null;
+  const path = c.target.config.path;
+  if (typeof path !== 'string' || path === '' || path === ':memory:') return 'memory';
+  return posix.basename(path.replace(/\\/g, '/')).replace(/\.[^.]*$/, '');
+}
+
 /** The manifest v12 of a compiled project. */
 export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj {
   const p = c.project.name;
   const createdAt = generatedAt.getTime() / 1000;
   const targetSchema = String(c.target.public.schema ?? 'main');
-  const targetDatabase = c.target.public.database == null ? null : String(c.target.public.database);
+  const targetDatabase = c.target.public.database == null ? duckdbCatalog(c) : String(c.target.public.database);
   const paths = c.project.paths;
 
   // ---- macros: built-ins (package tx), then the project's (a project macro overrides a built-in)
