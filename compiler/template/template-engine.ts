@@ -130,7 +130,9 @@ export class TemplateEngine {
         msg = `undefined macro or function \`${called}\``;
         return new TxError('TEMPLATE', `${msg}${innerNote(e.inner)}`, { file: e.file || file, line: e.line, column: e.column, hint, cause: e });
       } else if (undef) {
-        hint = didYouMean(undef[1]!, this.known());
+        // a name read as a value: suggest values, not macros and functions
+        const g = this.env.globals;
+        hint = didYouMean(undef[1]!, Object.keys(g).filter((k) => typeof g[k] !== 'function'));
         msg = `\`${undef[1]}\` is undefined`;
       }
       const type = e.pyType === 'TemplateSyntaxError' || e.pyType === 'TemplateAssertionError' ? 'syntax error' : e.pyType;

@@ -90,6 +90,18 @@ describe("tx's strict mode", () => {
     expect(t.format()).toBe('models/a.sql:2:6: UndefinedError: `my_vr` is undefined\n  hint: did you mean `my_var`?');
   });
 
+  it('a misspelt value is not offered a macro of a similar name', () => {
+    const engine = new TemplateEngine();
+    engine.addMacroFile('{% macro test_unique_combination_of_columns(model) %}x{% endmacro %}', 'macros/t.sql');
+    let err: unknown;
+    try {
+      engine.render(engine.prepare('select {{ colum }}', 'models/a.sql'));
+    } catch (e) {
+      err = e;
+    }
+    expect((err as TxError).format()).toBe('models/a.sql:1:11: UndefinedError: `colum` is undefined');
+  });
+
   it('an error inside a macro of another file is reported at the model, with the macro place', () => {
     const engine = new TemplateEngine();
     engine.addMacroFile('{% macro boom(x) %}\n  {{ x + 1 }}\n{% endmacro %}', 'macros/boom.sql');
