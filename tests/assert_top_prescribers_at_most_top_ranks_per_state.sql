@@ -6,4 +6,4 @@ select
     count(distinct trx_cnt) as distinct_claim_counts
 from {{ ref('top_prescribers') }}
 group by presc_state
-having count(distinct trx_cnt) > {{ var('top_ranks') }}
+having count(distinct trx_cnt) > {{ literal(var('top_ranks')) }}

@@ -14,6 +14,8 @@ import { Kwargs } from '../template/jinja/values.js';
 import type { Dialect, Relation } from '../../targets/target.js';
 import { loadDialect } from '../../targets/registry.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
+import { flavourOf, severalStatements } from './single-statement.js';
+import { sqlLiteral } from './sql-literal.js';
 import { compileTests } from './compile-tests.js';
 import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './compile-cache.js';
 import { sqlFileHash } from '../artifacts/artifacts.js';
@@ -118,6 +120,20 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     quote: (s: unknown) => dialect.quoteIdentifier(String(s)),
     type: () => target.config.type,
   });
+  // `{{ value | literal }}` / `{{ literal(value) }}`: a value as a SQL literal of the target (a project macro named literal wins)
+  engine.env.filters.literal = (_env, value) => sqlLiteral(value, dialect);
+  if (!engine.macros.has('literal')) engine.setGlobal('literal', (value: unknown) => sqlLiteral(value, dialect));
+  const flavour = flavourOf(target.config.type);
+  /** One statement per model and test: several (a var that closed a quote and added `; drop ...`) is an error before anything runs. */
+  const checkOneStatement = (sql: string, what: string, file: string): void => {
+    const several = severalStatements(sql, flavour);
+    if (!several) return;
+    throw new TxError('PROJECT', `the compiled SQL of ${what} ${several.problem}; a ${what.split(' ')[0]} is one query, and nothing was run`, {
+      file,
+      line: several.line,
+      hint: "a var or env_var inside quotes can end the quote: write {{ var('x') | literal }} instead of '{{ var('x') }}' (README: Putting a value into SQL safely)",
+    });
+  };
 
   const call = (name: string, ...args: unknown[]): string => engine.callMacro(name, args).trim();
   // The built-in naming macros run natively unless the project overrides them.
@@ -479,6 +495,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const depKey = quickHash(deps.map((d) => (typeof d === 'string' ? d : d.relationName ?? '')).join('\u0000'));
     const cached = w.cacheable && !hasEphemeral ? cache?.render(w.file.path, w.textHash, depKey) : undefined;
     node.compiledSql = cached?.sql ?? renderOne(w, false);
+    checkOneStatement(node.compiledSql, `model \`${w.file.name}\``, w.file.path);
     renderStats[cached ? 'cached' : 'rendered']++;
     const capture = captures.get(w.file.path) ?? (w.cacheable ? cache?.capture(w.file.path, w.textHash) : undefined);
     if (cache && w.cacheable && capture) {
@@ -495,7 +512,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   }
 
   // ---- tests
-  compileTests(project, nodes, dag, byName, sourceIds, engine, dialect);
+  compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour);
   dag.assertAcyclic(label);
 
   const renderString = (source: string, where: string, thisNode?: GraphNode): string => {
@@ -517,7 +534,11 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     target,
     dialect,
     runStartedAt,
-    renderModel: (id, o) => renderOne(workById.get(id)!, o.isIncremental),
+    renderModel: (id, o) => {
+      const sql = renderOne(workById.get(id)!, o.isIncremental);
+      checkOneStatement(sql, `model \`${nodes.get(id)!.name}\``, nodes.get(id)!.path);
+      return sql;
+    },
     renderString,
     resolveOtherTarget: (name) => resolveTarget(project, name, engine),
     renderStats,

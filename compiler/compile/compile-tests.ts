@@ -12,6 +12,7 @@ import { BUILTIN_MACROS } from './builtin-macros.js';
 import type { GraphNode, TestNodeInfo } from './nodes.js';
 import { lineOfCall, sha } from './compile-project.js';
 import { relationValue, splitArgs } from './template-context.js';
+import { severalStatements, splitStatements, type SqlFlavour } from './single-statement.js';
 
 const BUILTIN_FILE = '<tx built-in macros>';
 const tagsOf = (c: NodeConfig): string[] => (Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : []);
@@ -62,18 +63,19 @@ function signaturesOf(project: Project): Map<string, MacroSignature> {
 }
 
 /** Why `sql` is not one query, or undefined when it is. */
-export function notAQuery(sql: string): string | undefined {
-  const stripped = sql
-    .replace(/'(?:[^']|'')*'/g, "''")
+export function notAQuery(sql: string, flavour: SqlFlavour = 'postgres'): string | undefined {
+  const { statements } = splitStatements(sql, flavour);
+  if (!statements.length) return 'is empty; a singular test is a query that returns the failing rows';
+  const several = severalStatements(sql, flavour);
+  if (several) return `${several.problem}; a singular test is one query that returns the failing rows`;
+  const text = sql
+    .slice(statements[0]!.start, statements[0]!.end)
     .replace(/--[^\n]*/g, ' ')
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .trim();
-  if (!stripped) return 'is empty; a singular test is a query that returns the failing rows';
-  const statements = stripped.split(';').filter((s) => s.trim());
-  if (statements.length > 1) return `holds ${statements.length} statements; a singular test is one query that returns the failing rows`;
-  const first = /^\(*\s*([A-Za-z_]+)/.exec(statements[0]!.trim())?.[1]?.toLowerCase();
+  const first = /^\(*\s*([A-Za-z_]+)/.exec(text)?.[1]?.toLowerCase();
   if (!first || !['select', 'with', 'from', 'values', 'table'].includes(first)) {
-    return `is not a query (it starts with \`${first ?? statements[0]!.trim().slice(0, 20)}\`); a singular test is a select that returns the failing rows`;
+    return `is not a query (it starts with \`${first ?? text.slice(0, 20)}\`); a singular test is a select that returns the failing rows`;
   }
   return undefined;
 }
@@ -124,6 +126,7 @@ export function compileTests(
   sourceIds: Map<string, string>,
   engine: TemplateEngine,
   dialect: Dialect,
+  flavour: SqlFlavour = 'postgres',
 ): void {
   const p = project.name;
   const used = new Set<string>();
@@ -273,6 +276,8 @@ export function compileTests(
         : new TxError('TEMPLATE', `${what} failed to render: ${(e as Error).message}`, { file: spec.file, line: spec.line });
     }
     if (!sql.trim()) throw fail(`${what} rendered to nothing; a test macro returns a query selecting the failing rows`);
+    const several = severalStatements(sql, flavour);
+    if (several) throw fail(`the compiled SQL of ${what} ${several.problem}; a test is one query, and nothing was run`, "a value inside quotes can end the quote: write {{ value | literal }} (README: Putting a value into SQL safely)");
 
     let base = [testName, attached.name, column].filter(Boolean).join('_').replace(/[^A-Za-z0-9_]/g, '_');
     if (Object.keys(spec.args).length) base += `_${sha(JSON.stringify(spec.args)).slice(0, 8)}`;
@@ -360,7 +365,15 @@ export function compileTests(
       checkTestConfig(captured, f.path, configLine, `config() of test \`${f.name}\``);
       const config = { ...configFromHierarchy(project.testsConfig, p, f.folders, f.name), ...captured };
       if (config.enabled === false) continue;
-      const problem = notAQuery(sql);
+      const problem = notAQuery(sql, flavour);
+      const several = severalStatements(sql, flavour);
+      if (several) {
+        throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}, and nothing was run`, {
+          file: f.path,
+          line: several.line,
+          hint: "a var or env_var inside quotes can end the quote: write {{ var('x') | literal }} instead of '{{ var('x') }}' (README: Putting a value into SQL safely)",
+        });
+      }
       if (problem) {
         const firstCode = f.text.split('\n').findIndex((l) => l.trim() && !l.trim().startsWith('--') && !/^\s*\{[{%#]/.test(l));
         throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}`, { file: f.path, line: firstCode >= 0 ? firstCode + 1 : 1 });

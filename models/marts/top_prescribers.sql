@@ -12,7 +12,7 @@ with ranked as (
         total_drug_cost,
         dense_rank() over (partition by presc_state order by trx_cnt desc nulls last) as state_rank
     from {{ ref('stg_prescribers') }}
-    where years_of_exp between {{ var('min_years_of_exp') }} and {{ var('max_years_of_exp') }}
+    where years_of_exp between {{ literal(var('min_years_of_exp')) }} and {{ literal(var('max_years_of_exp')) }}
 )
 
 select
@@ -25,4 +25,4 @@ select
     total_day_supply,
     total_drug_cost
 from ranked
-where state_rank <= {{ var('top_ranks') }}
+where state_rank <= {{ literal(var('top_ranks')) }}

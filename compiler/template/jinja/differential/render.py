@@ -19,7 +19,7 @@ Values in "context" use the codec of codec.ts ({"$float": 1.0}, {"$tuple": [...]
 {"$set": [...]}, {"$dict": [[k, v], ...]}, {"$obj": {...}}; a plain JSON object is a dict).
 
 The stubs (adapter, api, load_result, target, execute, exceptions, model, this, ref, source,
-config, var) are mirrored one for one by stubs.ts; keep both tiny and identical.
+config, var, literal) are mirrored one for one by stubs.ts; keep both tiny and identical.
 
 One process reads the whole corpus; after the imports and the packages it renders the cases in
 forked workers (one per core, at most 4; TX_DIFF_WORKERS=1 renders them in this process). A
@@ -130,6 +130,11 @@ def config(*args, **kwargs):
     return ""
 
 
+def literal(value):
+    """tx's literal() (a value as a SQL literal), for the example project's models."""
+    return "'%s'" % value.replace("'", "''") if isinstance(value, str) else str(value)
+
+
 TYPE_LABELS = {"STRING": "TEXT", "TIMESTAMP": "TIMESTAMP", "FLOAT": "FLOAT", "INTEGER": "INT", "BOOLEAN": "BOOLEAN"}
 
 
@@ -188,6 +193,7 @@ def stub_context(packages, root):
         "source": source,
         "config": config,
         "var": var,
+        "literal": literal,
     }
 
 

@@ -102,5 +102,7 @@ export function stubContext(packages: Namespaces, root: readonly string[]): Reco
       if (pos.length > 1 || kw.has('default')) return arg(pos, kw, 1, 'default');
       throw compilationError(`Required var '${name}' not found in config`);
     },
+    // tx's literal() (a value as a SQL literal), for the example project's models
+    literal: (value: unknown): string => (typeof value === 'string' ? `'${value.replace(/'/g, "''")}'` : String(value)),
   };
 }

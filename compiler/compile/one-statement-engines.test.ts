@@ -1,0 +1,129 @@
+/**
+ * The injection of issue 13 on real engines: a var value that closes a quote and adds
+ * `; drop table <schema>.sentinel; --` is refused by `tx compile` and `tx build` with exit 2 and
+ * file:line, nothing runs, and the sentinel table is still there. The same value through
+ * `| literal` builds and round-trips exactly, on DuckDB, PostgreSQL and Hive (Spark Thrift Server).
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
+import { openHiveSession, type HiveSessionHandle } from '../../testing/services/hive-client.js';
+import { createTestDatabase, startPostgres, type TestDatabase } from '../../testing/services/postgres.js';
+import { skipEachWithout } from '../../testing/services/service-suite.js';
+import { startSparkThriftServer, type HiveService } from '../../testing/services/spark.js';
+
+const INJECTION = "x'; drop table SCHEMA.sentinel; --";
+/** A quote, a backslash before a quote (Hive's escape character), and the injection. */
+const NASTY = "it's \\' x'; drop table SCHEMA.sentinel; --";
+
+function files(targets: string): Record<string, string> {
+  return {
+    'project.yml': `name: inj\n${targets}`,
+    // the unsafe model: the var between quotes, as a new user writes it
+    'models/filtered.sql': `select status from {{ ref('statuses') }}\nwhere status <> '{{ var('status_filter') }}'\n`,
+    'models/statuses.sql': `select 'y' as status union all select 'z' as status\n`,
+    'models/safe.sql': `select s from (select {{ var('safe_value') | literal }} as s union all select 'y' as s) as t\nwhere s <> {{ literal(var('status_filter')) }}\n`,
+  };
+}
+
+async function refuses(fx: FixtureProject, target: string, schema: string, sentinelCount: () => Promise<number>): Promise<void> {
+  const vars = JSON.stringify({ status_filter: INJECTION.replace('SCHEMA', schema), safe_value: NASTY.replace(/SCHEMA/g, schema) });
+  for (const command of ['compile', 'build']) {
+    const r = await fx.txWith({ timeoutMs: 300_000 }, command, '--target', target, '--vars', vars);
+    expect(r.code, r.output).toBe(2);
+    expect(r.stderr).toContain('models/filtered.sql:2: the compiled SQL of model `filtered` holds 2 statements');
+    expect(r.stderr).toContain(`\`drop table ${schema}.sentinel\` follows`);
+    expect(r.stderr).toContain('| literal');
+    expect(r.stdout).not.toMatch(/OK created/); // nothing ran
+    expect(await sentinelCount()).toBe(1);
+  }
+  // the same values through `literal`: the unsafe model removed, the build runs and the value round-trips
+  fx.remove('models/filtered.sql');
+  const ok = await fx.txWith({ timeoutMs: 300_000 }, 'build', '--target', target, '--vars', vars);
+  expect(ok.code, ok.output).toBe(0);
+  expect(await sentinelCount()).toBe(1);
+}
+
+describe('DuckDB', () => {
+  it('refuses the injection at compile time; the sentinel stays; | literal round-trips the value', async () => {
+    const fx = fixtureProject(files('target: duckdb\ntargets:\n  duckdb: {type: duckdb, path: inj.duckdb}\n'), { dbFile: 'inj.duckdb' });
+    try {
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const db = await DuckDBInstance.create(fx.dbFile);
+      const c = await db.connect();
+      await c.run('create table main.sentinel as select 1 as id');
+      c.closeSync();
+      db.closeSync();
+      await refuses(fx, 'duckdb', 'main', async () => (await fx.query("select count(*) as n from information_schema.tables where table_name = 'sentinel'"))[0]!.n as number);
+      const rows = await fx.query('select s from main.safe order by s');
+      expect(rows).toEqual([{ s: NASTY.replace('SCHEMA', 'main') }, { s: 'y' }]);
+    } finally {
+      fx.cleanup();
+    }
+  });
+});
+
+describe('PostgreSQL', () => {
+  let db: TestDatabase | undefined;
+  let admin: pg.Client | undefined;
+  beforeAll(async () => {
+    const svc = await startPostgres();
+    db = await createTestDatabase(svc, 'tx_one_statement');
+    admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await db?.drop();
+  });
+
+  it('refuses the injection at compile time; the sentinel stays; | literal round-trips the value', async () => {
+    const u = new URL(db!.url);
+    const target = `target: postgres\ntargets:\n  postgres: {type: postgres, host: ${u.hostname}, port: ${u.port || 5432}, user: ${decodeURIComponent(u.username)}, password: "${decodeURIComponent(u.password)}", database: ${u.pathname.slice(1)}, schema: main, sslmode: disable}\n`;
+    const fx = fixtureProject(files(target));
+    try {
+      await admin!.query('create schema main; create table main.sentinel as select 1 as id');
+      const count = async () => Number((await admin!.query("select count(*) as n from pg_tables where schemaname = 'main' and tablename = 'sentinel'")).rows[0].n);
+      await refuses(fx, 'postgres', 'main', count);
+      const rows = (await admin!.query('select s from main.safe order by s')).rows;
+      expect(rows.map((r) => r.s).sort()).toEqual([NASTY.replace('SCHEMA', 'main'), 'y'].sort());
+    } finally {
+      fx.cleanup();
+    }
+  });
+});
+
+describe('Hive (Spark Thrift Server)', () => {
+  let hive: HiveService | null = null;
+  let session: HiveSessionHandle | undefined;
+  const schema = `tx_inj_${Math.random().toString(36).slice(2, 8)}`;
+  beforeAll(async () => {
+    hive = await startSparkThriftServer();
+    if (!hive) return;
+    session = await openHiveSession(hive.host, hive.port);
+  }, 600_000);
+  afterAll(async () => {
+    try {
+      await session?.query(`drop database if exists \`${schema}\` cascade`);
+      await session?.close();
+    } finally {
+      await hive?.stop();
+    }
+  }, 120_000);
+  skipEachWithout(() => hive);
+
+  it('refuses the injection at compile time; the sentinel stays; | literal round-trips the value', async () => {
+    const target = `target: hive\ntargets:\n  hive: {type: hive, host: ${hive!.host}, port: ${hive!.port}, schema: ${schema}, auth: NONE, user: tx}\n`;
+    const fx = fixtureProject(files(target));
+    try {
+      await session!.query(`create database if not exists \`${schema}\``);
+      await session!.query(`create table \`${schema}\`.sentinel as select 1 as id`);
+      const count = async () => (await session!.query(`show tables in \`${schema}\` like 'sentinel'`)).length;
+      await refuses(fx, 'hive', schema, count);
+      const rows = await session!.query(`select s from \`${schema}\`.safe`);
+      expect(rows.map((r) => r.s).sort()).toEqual([NASTY.replace('SCHEMA', schema), 'y'].sort());
+    } finally {
+      fx.cleanup();
+    }
+  }, 600_000);
+});
