@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { packageRoot } from '../load/package-root.js';
 
 let cached: string | undefined;
 
@@ -13,7 +15,8 @@ export async function bundleSiteScript(): Promise<string> {
   if (cached) return cached;
   const js = fileURLToPath(new URL('./site/main.js', import.meta.url));
   const ts = fileURLToPath(new URL('./site/main.ts', import.meta.url));
-  const entry = existsSync(js) ? js : ts;
+  // from the bundled CLI (dist/bin/), the site's script is where tsc put it
+  const entry = [js, ts, join(packageRoot(), 'dist', 'compiler', 'docs', 'site', 'main.js')].find((f) => existsSync(f))!;
   const r = await build({
     entryPoints: [entry],
     bundle: true,

@@ -247,10 +247,13 @@ const TIME_RE: Record<string, string> = {
   B: '(?<B>' + sortedAlt(MONTH_NAMES.slice(1).map((d) => d.toLowerCase())) + ')',
   b: '(?<b>' + sortedAlt(MONTH_NAMES.slice(1).map((d) => d.slice(0, 3).toLowerCase())) + ')',
   p: '(?<p>am|pm)',
-  Z: '(?<Z>' + sortedAlt(zoneNames()) + ')',
   '%': '%',
 };
 TIME_RE.W = TIME_RE.U!.replace('<U>', '<W>');
+
+// %Z asks ICU for the local zone's name: built on first use (it costs ~40 ms at start-up)
+let zoneRe: string | undefined;
+const timeRe = (d: string): string | undefined => (d === 'Z' ? (zoneRe ??= '(?<Z>' + sortedAlt(zoneNames()) + ')') : TIME_RE[d]);
 
 function zoneNames(): string[] {
   // _strptime's LocaleTime.timezone: utc, gmt and the local zone's names (TZ=UTC here: UTC)
@@ -279,7 +282,7 @@ function expand(format: string, seen: Set<string>): string {
     else if (d === 'x') out += expand('%m/%d/%y', seen);
     else if (d === 'X') out += expand('%H:%M:%S', seen);
     else {
-      const re = TIME_RE[d];
+      const re = timeRe(d);
       if (re === undefined) throw new PyError('ValueError', `\u0000bad:${d === '\\' ? '%' : d}`);
       if (d !== '%') {
         if (seen.has(d)) throw new PyError('error', `redefinition of group name '${d}'`);

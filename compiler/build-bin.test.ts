@@ -1,0 +1,77 @@
+/**
+ * The `tx` users install is the bundled CLI in dist/bin/ (package.json `bin`), not the module tree
+ * the other suites run: it must answer exactly as dist/compiler/cli.js does, and load the chunks
+ * and drivers it keeps apart (DuckDB for build, esbuild and the site script for docs) when a
+ * command needs them.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../testing/fixture-project.js';
+
+const BIN = join(REPO_ROOT, 'dist', 'bin', 'tx.js');
+const CLI = join(REPO_ROOT, 'dist', 'compiler', 'cli.js');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A copy of the example project at the repository root. */
+function exampleProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tx-bin-'));
+  dirs.push(dir);
+  for (const f of ['project.yml', 'models', 'macros', 'seeds', 'tests', 'data']) {
+    if (existsSync(join(REPO_ROOT, f))) cpSync(join(REPO_ROOT, f), join(dir, f), { recursive: true });
+  }
+  return dir;
+}
+
+const run = (entry: string, args: string[], cwd: string) => {
+  const env = { ...process.env, NO_COLOR: '1' };
+  delete env.TX_TARGET;
+  const r = spawnSync(process.execPath, [entry, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+describe('the bundled bin (dist/bin/tx.js)', () => {
+  it('is the package bin and is executable', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
+    expect(pkg.bin.tx).toBe('dist/bin/tx.js');
+    const r = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('lists, compiles, builds and documents the example project as the module CLI does', () => {
+    const a = exampleProject();
+    const b = exampleProject();
+    const lsBin = run(BIN, ['ls', '--output', 'json'], a);
+    const lsCli = run(CLI, ['ls', '--output', 'json'], b);
+    expect(lsBin.code).toBe(0);
+    expect(lsBin.stdout).toBe(lsCli.stdout);
+    expect(lsBin.stdout.split('\n').length).toBeGreaterThan(20);
+
+    expect(run(BIN, ['compile', '-q'], a).code).toBe(0);
+    expect(run(CLI, ['compile', '-q'], b).code).toBe(0);
+    const nodes = (d: string) => {
+      const m = JSON.parse(readFileSync(join(d, 'target', 'manifest.json'), 'utf8')) as { nodes: Record<string, { compiled_code?: string; checksum: unknown }> };
+      return Object.fromEntries(Object.entries(m.nodes).map(([k, v]) => [k, [v.compiled_code ?? null, v.checksum]]));
+    };
+    expect(nodes(a)).toEqual(nodes(b));
+
+    // build loads the DuckDB driver from node_modules; a bad selector is the same usage error
+    const build = run(BIN, ['build'], a);
+    expect(build.stderr).toBe('');
+    expect(build.code).toBe(0);
+    expect(build.stdout).toMatch(/^Finished build of \d+ nodes .* ERROR=0 SKIP=0$/m);
+    expect(run(BIN, ['build', '--select', 'nosuch_model'], a).code).toBe(run(CLI, ['build', '--select', 'nosuch_model'], b).code);
+
+    // docs bundles the site script, which the bin finds where tsc put it
+    const docs = run(BIN, ['docs', 'generate'], a);
+    expect(docs.stderr).toBe('');
+    expect(docs.code).toBe(0);
+    expect(readFileSync(join(a, 'target', 'docs', 'index.html'), 'utf8')).toContain('<script');
+  }, 240_000);
+});

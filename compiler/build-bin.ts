@@ -1,0 +1,32 @@
+/**
+ * Build step: bundle the CLI into dist/bin/ (the package's `tx` bin), so a command loads a
+ * few files instead of ~170 modules (yaml alone is 72): start-up is what `tx --version` and
+ * `tx ls` on a small project spend most of their time on. Code that a command loads later
+ * (drivers, exporters, the docs site) stays in chunks imported only when needed, and the
+ * database drivers and cloud SDKs stay in node_modules. `npm run build` runs it after tsc.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { packageRoot } from './load/package-root.js';
+
+const root = packageRoot();
+const outdir = join(root, 'dist', 'bin');
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: { tx: join(root, 'compiler', 'cli.ts') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  // native bindings, drivers and SDKs load from node_modules, and only when a command needs them
+  external: ['@duckdb/node-api', 'pg', 'pg-copy-streams', 'pg-cursor', 'hive-driver', '@aws-sdk/*', '@azure/*', 'avsc', 'esbuild', 'ajv', 'ajv/*', 'playwright-core', 'markdown-it'],
+  // bundled CommonJS (yaml, commander) calls require() for Node's own modules
+  banner: { js: "import { createRequire as __txCreateRequire } from 'node:module'; const require = __txCreateRequire(import.meta.url);" },
+  logLevel: 'error',
+  legalComments: 'none',
+});
+console.log(`wrote ${join(outdir, 'tx.js')}`);
