@@ -131,6 +131,7 @@ function main(argv: string[]): Command {
     ['seed', 'load seeds/*.csv into tables'],
     ['test', 'run data tests (generic and singular) and unit tests'],
     ['export', 're-run the exports of the selected models (built earlier) without rebuilding them'],
+    ['snapshot', 'take the snapshots (SCD type 2) in snapshots/ and properties files'],
   ] as const) {
     const cmd = addRunOptions(addSelection(addCommon(program.command(name).description(desc))));
     if (name === 'test' || name === 'build') cmd.option('--junit-xml <path>', 'write the test results as JUnit XML (one test case per data test and unit test)');

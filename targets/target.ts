@@ -65,6 +65,28 @@ export interface ModelBuild {
   signal?: AbortSignal;
 }
 
+/** Everything the snapshot materialization (SCD type 2, as dbt's) needs; see targets/snapshots/. */
+export interface SnapshotBuild {
+  uniqueId: string;
+  relation: Relation;
+  /** The snapshot's compiled SELECT. */
+  sql: string;
+  strategy: 'timestamp' | 'check';
+  /** Key columns or expressions; `keyIsList` as configured (dbt names its key columns by it). */
+  uniqueKey: string[];
+  keyIsList: boolean;
+  /** timestamp: the column (or expression); check: optional, else the snapshot time. */
+  updatedAt?: string;
+  checkCols?: 'all' | string[];
+  hardDeletes: 'ignore' | 'invalidate' | 'new_record';
+  /** SQL expression for dbt_valid_to of current rows (dbt_valid_to_current); null when unset. */
+  validToCurrent?: string;
+  /** snapshot_meta_column_names applied: the five meta columns' names. */
+  columnNames: { dbt_scd_id: string; dbt_updated_at: string; dbt_valid_from: string; dbt_valid_to: string; dbt_is_deleted: string };
+  options: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
 /** What a materialization reports back. */
 export interface BuildResult {
   /** e.g. `created table`, `created view`, `inserted into incremental` */
@@ -169,6 +191,8 @@ export interface TargetSession {
   columns(relation: Relation): Promise<ColumnInfo[]>;
   /** Build a model; must be atomic: a failure leaves the previous version intact. */
   materialize(build: ModelBuild): Promise<BuildResult>;
+  /** Take a snapshot (SCD type 2): a failure or a kill leaves the snapshot table as it was. */
+  snapshot?(build: SnapshotBuild): Promise<BuildResult>;
   /** Load a seed CSV into a table, atomically replacing the previous one. */
   loadSeed(seed: SeedLoad): Promise<LoadResult>;
   /** Land a file source as a typed table, atomically; rejected rows go to the rejects table. */

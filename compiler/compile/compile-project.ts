@@ -17,6 +17,8 @@ import { BUILTIN_MACROS } from './builtin-macros.js';
 import { flavourOf, severalStatements } from './single-statement.js';
 import { sqlLiteral } from './sql-literal.js';
 import { compileTests } from './compile-tests.js';
+import { snapshotRelation } from './snapshot-relation.js';
+import { snapshotSpec, type SnapshotFile } from '../load/snapshots.js';
 import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './compile-cache.js';
 import { sqlFileHash } from '../artifacts/artifacts.js';
 import { invocationId } from '../artifacts/dbt-meta.js';
@@ -78,6 +80,8 @@ interface ModelWork {
   refs: string[];
   sources: [string, string][];
   usesIsIncremental: boolean;
+  /** Set for a snapshot (rendered like a model, run by the snapshot materialization). */
+  snap?: SnapshotFile;
 }
 
 /** Project → compiled nodes and DAG. Touches no database. */
@@ -295,6 +299,15 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       failedModels.add(f.name);
     }
   }
+  // snapshots are rendered as models are (config(), ref(), source()); compiler/load/snapshots.ts
+  for (const s of project.snapshots ?? []) {
+    try {
+      captureModel(s, s);
+    } catch (e) {
+      collect(e);
+      failedModels.add(s.name);
+    }
+  }
   if (failedModels.size) {
     // Go on with the models that do not depend on a broken one, to report their errors too.
     let changed = true;
@@ -310,14 +323,16 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     }
     for (const name of failedModels) byName.delete(name);
   }
-  function captureModel(f: SqlFile): void {
-    const props = project.modelProps.get(f.name);
+  function captureModel(f: SqlFile, snap?: SnapshotFile): void {
+    const props = snap ? undefined : project.modelProps.get(f.name);
     if (props?.config && Object.keys(props.config).length) validateDefinition('model_config', props.config, props.file, props.line, `model \`${f.name}\` config`);
-    const base = mergeConfig({ materialized: 'view' }, configFromHierarchy(project.modelsConfig, p, f.folders, f.name), props?.config);
+    const base = snap
+      ? mergeConfig({ materialized: 'snapshot' }, configFromHierarchy(project.snapshotsConfig ?? {}, p, f.folders, f.name), snap.declared)
+      : mergeConfig({ materialized: 'view' }, configFromHierarchy(project.modelsConfig, p, f.folders, f.name), props?.config);
     let prepared: PreparedTemplate | undefined;
     const tpl = (): PreparedTemplate => (prepared ??= engine.prepare(f.text, f.path));
     const textHash = sha(f.text);
-    const fromCache = cache?.capture(f.path, textHash);
+    const fromCache = snap ? undefined : cache?.capture(f.path, textHash);
     let cacheable = !!fromCache;
     const captured: Record<string, unknown> = {};
     const refs: string[] = [];
@@ -331,7 +346,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
         const norm = normalizeHooks(given);
         // Most models repeat a few config() shapes: validate each distinct one once.
         const key = JSON.stringify(norm);
-        if (!validConfigs.has(key)) {
+        if (!snap && !validConfigs.has(key)) {
           validateDefinition('model_config', norm, f.path, lineOfCall(f.text, 'config', ''), `config() of model \`${f.name}\``);
           validConfigs.add(key);
         }
@@ -348,7 +363,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       sources.push(...fromCache.sources);
       usesIsIncremental = fromCache.usesIsIncremental;
     } else if (stat) {
-      cacheable = stat.pure;
+      cacheable = stat.pure && !snap;
       refs.push(...stat.refs);
       sources.push(...stat.sources);
       usesIsIncremental = stat.usesIsIncremental;
@@ -376,15 +391,17 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     }
     const config = mergeConfig(base, captured);
     if (config.enabled === false) return;
-    const id = `model.${p}.${f.name}`;
+    if (snap) snapshotSpec(f.name, config, { file: f.path, line: snap.line });
+    const id = `${snap ? 'snapshot' : 'model'}.${p}.${f.name}`;
     if (byName.has(f.name)) {
-      throw new TxError('DUPLICATE', `a model and a seed are both named \`${f.name}\``, { file: f.path, hint: 'ref() could not tell them apart; rename one' });
+      const what = snap ? `a snapshot and a ${byName.get(f.name)!.split('.')[0]}` : 'a model and a seed';
+      throw new TxError('DUPLICATE', `${what} are both named \`${f.name}\``, { file: f.path, line: snap?.line, hint: 'ref() could not tell them apart; rename one' });
     }
     byName.set(f.name, id);
     const release = (): void => {
       prepared = undefined;
     };
-    work.push({ file: f, id, tpl, release, textHash, cacheable, props, config, refs, sources, usesIsIncremental });
+    work.push({ file: f, id, tpl, release, textHash, cacheable, props, config, refs, sources, usesIsIncremental, snap });
     if (cacheable) captures.set(f.path, { config: captured, refs, sources, usesIsIncremental });
   }
 
@@ -413,10 +430,10 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       deps.push(id);
     }
     const materialized = String(w.config.materialized ?? 'view');
-    const relation = relationFor(w.file.name, w.config, 'model');
+    const relation = w.snap ? snapshotRelation(relationFor(w.file.name, w.config, 'snapshot'), w.config) : relationFor(w.file.name, w.config, 'model');
     nodes.set(w.id, {
       uniqueId: w.id,
-      resourceType: 'model',
+      resourceType: w.snap ? 'snapshot' : 'model',
       name: w.file.name,
       path: w.file.path,
       fqn: [p, ...w.file.folders.slice(1), w.file.name],
@@ -425,8 +442,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       relationName: materialized === 'ephemeral' ? undefined : dialect.relationName(relation),
       config: w.config,
       tags: tagsOf(w.config),
-      description: w.props?.description ?? '',
-      columns: w.props?.columns ?? [],
+      description: w.props?.description ?? w.snap?.description ?? '',
+      columns: w.props?.columns ?? w.snap?.columns ?? [],
       rawSql: w.file.text,
       checksum: w.textHash,
       dependsOn: [...new Set(deps)],

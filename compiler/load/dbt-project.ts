@@ -42,6 +42,8 @@ const USED = [
   'tests',
   'data_tests',
   'sources',
+  'snapshot-paths',
+  'snapshots',
   'on-run-start',
   'on-run-end',
 ] as const;
@@ -49,7 +51,6 @@ const USED = [
 /** Keys dbt-core 1.10 documents that tx accepts and does not act on (yet). */
 const IGNORED = [
   'analysis-paths',
-  'snapshot-paths',
   'asset-paths',
   'packages-install-path',
   'quoting',
@@ -57,7 +58,6 @@ const IGNORED = [
   'flags',
   'query-comment',
   'dbt-cloud',
-  'snapshots',
   'metrics',
   'semantic-models',
   'saved-queries',
@@ -168,6 +168,7 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
   pathKey('test-paths', 'tests');
   pathKey('macro-paths', 'macros');
   pathKey('docs-paths', 'docs');
+  pathKey('snapshot-paths', 'snapshots');
   if (Object.keys(paths).length) raw.paths = paths;
   if (Object.keys(vars).length) raw.vars = vars;
 
@@ -176,6 +177,11 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
     if (tree == null) continue;
     if (!isObj(tree)) fail([kind], `\`${kind}\` in dbt_project.yml must be a map of config`);
     raw[kind] = configBlock(kind, tree as Obj, name, notes);
+  }
+
+  if (rendered.snapshots != null) {
+    if (!isObj(rendered.snapshots)) fail(['snapshots'], '`snapshots` in dbt_project.yml must be a map of config');
+    raw.snapshots = rendered.snapshots;
   }
 
   if (ignored.length) notes.push(`dbt_project.yml: tx reads and does not act on ${ignored.map((k) => `\`${k}\``).join(', ')}`);

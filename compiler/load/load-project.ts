@@ -7,6 +7,7 @@ import { parseDocsBlocks } from './docs-blocks.js';
 import { parseProperties } from './properties.js';
 import type { ModelProps, Project, SourceTable, SqlFile, UnitTestSpec } from './project-types.js';
 import { scanFiles } from './scan-files.js';
+import { loadSnapshots } from './snapshots.js';
 import { validateYaml } from './validate.js';
 import { readYaml } from './yaml-file.js';
 
@@ -58,6 +59,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     macros: list(paths.macros, ['macros']),
     tests: list(paths.tests, ['tests']),
     docs: list(paths.docs, list(paths.models, ['models'])),
+    snapshots: list(paths.snapshots, ['snapshots']),
   };
 
   const walked = new Map<string, string[]>();
@@ -65,13 +67,14 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const seeds = scanFiles(dir, p.seeds, ['.csv', '.tsv'], walked);
   const macros = [...scanFiles(dir, p.macros, ['.sql'], walked), ...scanFiles(dir, p.tests.map((t) => `${t}/generic`), ['.sql'], walked)];
   const singularTests = scanFiles(dir, p.tests, ['.sql'], walked).filter((f) => !f.path.includes('/generic/'));
+  const snapshotFiles = scanFiles(dir, p.snapshots, ['.sql'], walked);
   const docs = parseDocsBlocks(scanFiles(dir, [...new Set([...p.docs, ...p.models])], ['.md'], walked));
 
   checkUnique(models, 'model');
   checkUnique(seeds, 'seed');
 
   // Properties files: every .yml/.yaml under models, seeds, tests (and macros for macro docs).
-  const ymlFiles = scanFiles(dir, [...new Set([...p.models, ...p.seeds, ...p.tests])], ['.yml', '.yaml'], walked);
+  const ymlFiles = scanFiles(dir, [...new Set([...p.models, ...p.seeds, ...p.tests, ...p.snapshots])], ['.yml', '.yaml'], walked);
   const modelProps = new Map<string, ModelProps>();
   const seedProps = new Map<string, ModelProps>();
   const sources: SourceTable[] = [];
@@ -98,6 +101,9 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     unitTests.push(...parsed.unitTests);
     for (const [k, entries] of Object.entries(parsed.dbtOnly)) dbtOnly.set(k, [...(dbtOnly.get(k) ?? []), ...entries.map((e) => ({ ...(e as Obj), original_file_path: f.path }))]);
   }
+  // snapshots: run by tx (compiler/load/snapshots.ts), so not among the dbt-only entries
+  const snapshots = loadSnapshots(dir, snapshotFiles, dbtOnly.get('snapshots') ?? []);
+  dbtOnly.delete('snapshots');
   if (unknownConfigKeys.length) notes.push(`properties files: config tx does not know, not applied: ${unknownConfigKeys.map((k) => `\`${k}\``).join(', ')}`);
   if (dbtOnly.size) notes.push(`properties files: tx reads and does not run ${[...dbtOnly].map(([k, e]) => `${e.length} ${k}`).join(', ')}`);
 
@@ -148,6 +154,8 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     profilesFile,
     notes,
     dbtOnly: Object.fromEntries(dbtOnly),
+    snapshots,
+    snapshotsConfig: (raw.snapshots ?? {}) as Obj,
   };
 }
 

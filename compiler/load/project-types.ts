@@ -91,7 +91,7 @@ export interface Project {
   version?: string;
   /** project.yml as validated, for artifacts. */
   raw: Record<string, unknown>;
-  paths: { models: string[]; seeds: string[]; macros: string[]; tests: string[]; docs: string[] };
+  paths: { models: string[]; seeds: string[]; macros: string[]; tests: string[]; docs: string[]; snapshots?: string[] };
   targetPath: string;
   logPath: string;
   cleanTargets: string[];
@@ -123,6 +123,9 @@ export interface Project {
   profilesFile?: string;
   /** Said once as warnings when a command starts: what tx read and does not act on. */
   notes?: string[];
+  /** Snapshots (`{% snapshot %}` blocks and properties entries with `relation:`), and their project-level config tree. */
+  snapshots?: import('./snapshots.js').SnapshotFile[];
+  snapshotsConfig?: Record<string, unknown>;
   /** dbt-only properties (semantic_models, metrics, saved_queries, groups, analyses, exposures, snapshots) as written, with their file, for the manifest. */
   dbtOnly?: Record<string, Record<string, unknown>[]>;
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { allowSecretEnvVars } from '../log/scrub.js';
 import type { ModelBuild, Relation, TargetSession } from '../../targets/target.js';
 import { runTest } from './execute-test.js';
+import { takeSnapshot } from './execute-snapshot.js';
 
 export interface ExecContext {
   compiled: CompiledProject;
@@ -194,5 +195,7 @@ export async function executeNode(ctx: ExecContext, n: GraphNode): Promise<NodeR
       return { uniqueId: n.uniqueId, status: 'success', message: 'database source', executionTime: 0 };
     case 'test':
       return runTest(ctx, n);
+    case 'snapshot':
+      return takeSnapshot(ctx, n);
   }
 }

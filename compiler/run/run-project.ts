@@ -15,7 +15,7 @@ import { executeNode, type ExecContext } from './execute-node.js';
 import { expandSourceFiles } from './file-source-files.js';
 import { schedule } from './scheduler.js';
 
-export type RunCommand = 'run' | 'seed' | 'test' | 'build' | 'export';
+export type RunCommand = 'run' | 'seed' | 'test' | 'build' | 'export' | 'snapshot';
 
 export interface RunOptions {
   command: RunCommand;
@@ -47,7 +47,8 @@ const COMMAND_TYPES: Record<RunCommand, Set<string>> = {
   run: new Set(['model', 'source']),
   seed: new Set(['seed']),
   test: new Set(['test']),
-  build: new Set(['model', 'seed', 'source', 'test']),
+  build: new Set(['model', 'seed', 'source', 'test', 'snapshot']),
+  snapshot: new Set(['snapshot']),
   export: new Set(['model', 'seed']),
 };
 

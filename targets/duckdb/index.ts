@@ -5,6 +5,7 @@ import {
   TargetError,
   type CopyToFileOptions,
   type Relation,
+  type SnapshotBuild,
   type Target,
   type TargetConfig,
   type TargetFactory,
@@ -17,6 +18,7 @@ import { duckdbDialect as d, duckdbDialect } from './duckdb-dialect.js';
 import { DuckdbIntrospector } from './duckdb-introspector.js';
 import { DuckdbLoader } from './duckdb-loader.js';
 import { DuckdbMaterializations } from './duckdb-materializations.js';
+import { duckdbSnapshot } from './duckdb-snapshot.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,6 +91,7 @@ class DuckdbSession implements TargetSession {
     return this.intro.columns(r);
   }
   materialize = (b: Parameters<TargetSession['materialize']>[0]) => this.mat.materialize(b);
+  snapshot = (b: SnapshotBuild) => duckdbSnapshot(this.connection, this.intro, b);
   loadSeed = (s: Parameters<TargetSession['loadSeed']>[0]) => this.loader.loadSeed(s);
   loadFileSource = (l: Parameters<TargetSession['loadFileSource']>[0]) => this.loader.loadFileSource(l);
 

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import hive from 'hive-driver';
 import { TargetError, type Row, type TargetConnection, type TargetLog } from '../target.js';
+import { pauseAfter } from '../failpoint.js';
 
 export type HiveAuth = 'NONE' | 'PLAIN' | 'LDAP' | 'NOSASL' | 'KERBEROS';
 
@@ -739,6 +740,7 @@ export class HiveConnection implements TargetConnection {
         void this.closeOp(live, started.op);
       }
       this.log.statement(sql, performance.now() - t0, opts.node);
+      pauseAfter(sql);
     }
   }
 

@@ -6,6 +6,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { from as copyFrom } from 'pg-copy-streams';
 import { TargetError, type Row, type TargetConnection, type TargetLog } from '../target.js';
+import { pauseAfter } from '../failpoint.js';
 
 /** libpq's sslmode values. `prefer` (libpq's default) tries TLS first and falls back to plain when the server has none. */
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -320,6 +321,7 @@ export class PgClient {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.owner.log.statement(this.owner.scrub(sql), performance.now() - t0, node);
+      pauseAfter(sql);
     }
   }
 
