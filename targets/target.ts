@@ -43,6 +43,29 @@ export interface TargetLog {
   warn(message: string): void;
 }
 
+/** The queries of an audit: run on the build's own connection (inside its transaction where there is one). */
+export interface AuditConnection {
+  query(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<Row[]>;
+  execute(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<{ rowsAffected?: number }>;
+  /** Columns of a relation as this connection sees it; empty when it does not exist. */
+  columns(relation: Relation): Promise<ColumnInfo[]>;
+}
+
+/**
+ * Audit before publish: called with the relation holding the new version (a side table or view, or
+ * on PostgreSQL the merged table inside the still open transaction) before any reader can see it.
+ * Throwing keeps the previous version: the side version is discarded and the error propagates.
+ */
+export type Audit = (side: Relation, conn: AuditConnection) => Promise<void>;
+
+/** What an Audit throws to refuse the publish; targets clean up and rethrow it unchanged (never wrapped). */
+export class AuditError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditError';
+  }
+}
+
 /** Everything a materialization needs to build one model. */
 export interface ModelBuild {
   /** Unique id of the node, e.g. `model.healthcare.city_report`. */
@@ -63,6 +86,8 @@ export interface ModelBuild {
   options: Record<string, unknown>;
   /** Cancels the statement(s) on the server when aborted (Ctrl-C, timeout). */
   signal?: AbortSignal;
+  /** When set, the new version is audited beside the old one and published only if this resolves. */
+  audit?: Audit;
 }
 
 /** Everything the snapshot materialization (SCD type 2, as dbt's) needs; see targets/snapshots/. */
@@ -125,6 +150,8 @@ export interface SeedLoad {
   /** Values read as null besides an empty field (dbt projects: `null` in any case). */
   nullStrings?: string[];
   signal?: AbortSignal;
+  /** Audit before publish (see ModelBuild.audit). */
+  audit?: Audit;
 }
 
 /** Result of a load: rows loaded and rows rejected (with a reason each). */
@@ -148,6 +175,8 @@ export interface FileSourceLoad {
   relation: Relation;
   /** Absolute paths, already expanded from folders and globs, sorted. */
   files: string[];
+  /** The source's path as written (rendered), e.g. `hdfs://…` or `file:///…`: an engine that reads it itself uses this. */
+  location?: string;
   format: FileFormat;
   /** Declared columns, in order; when absent the reader infers them. */
   columns?: LoadColumn[];
@@ -157,6 +186,8 @@ export interface FileSourceLoad {
   /** Rejected rows allowed before the load fails: a count, or a fraction of rows when below 1. Default 0. */
   maxRejectedRows?: number;
   signal?: AbortSignal;
+  /** Audit before publish (see ModelBuild.audit); the rejects table is written either way. */
+  audit?: Audit;
 }
 
 /** The database connection of a target: execute, query, stream rows out, cancel, close. */

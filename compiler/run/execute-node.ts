@@ -7,8 +7,9 @@ import type { GraphNode } from '../compile/nodes.js';
 import { inferDbtSeedTypes } from '../load/dbt-seed-types.js';
 import type { Logger } from '../log/logger.js';
 import { allowSecretEnvVars } from '../log/scrub.js';
-import type { ModelBuild, Relation, TargetSession } from '../../targets/target.js';
+import type { Audit, ModelBuild, Relation, TargetSession } from '../../targets/target.js';
 import { runTest } from './execute-test.js';
+import { bridgeFor } from './sync-warehouse.js';
 import { takeSnapshot } from './execute-snapshot.js';
 
 export interface ExecContext {
@@ -29,7 +30,9 @@ function quoteRel(ctx: ExecContext, r: Relation): string {
 }
 
 async function runHooks(ctx: ExecContext, n: GraphNode, key: 'pre_hook' | 'post_hook'): Promise<void> {
-  for (const h of list(n.config[key])) {
+  const hooks = list(n.config[key]);
+  if (hooks.length) ctx.compiled.useWarehouse(() => bridgeFor(ctx.compiled)); // hooks render at run time: execute is true
+  for (const h of hooks) {
     const sql = allowSecretEnvVars(() => ctx.compiled.renderString(h, `${n.path} (${key})`, n)).trim();
     if (sql) await ctx.session.connection.execute(sql, { signal: ctx.signal, node: n.uniqueId });
   }
@@ -66,7 +69,7 @@ async function validateOutput(ctx: ExecContext, n: GraphNode): Promise<Record<st
   return out;
 }
 
-async function buildModel(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+async function buildModel(ctx: ExecContext, n: GraphNode, audit?: Audit): Promise<NodeResult> {
   const t0 = performance.now();
   const startedAt = now();
   const mat = String(n.config.materialized ?? 'view');
@@ -77,9 +80,10 @@ async function buildModel(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
   await ctx.session.ensureSchema(relation.schema, relation.database);
   let sql = n.compiledSql!;
   const fullRefresh = n.config.full_refresh === false ? false : ctx.fullRefresh || n.config.full_refresh === true;
-  if (mat === 'incremental' && n.usesIsIncremental && !fullRefresh && (await ctx.session.relationExists(relation))) {
-    sql = ctx.compiled.renderModel(n.uniqueId, { isIncremental: true });
-  }
+  const incrementalNow = !!(mat === 'incremental' && n.usesIsIncremental && !fullRefresh && (await ctx.session.relationExists(relation)));
+  // a dbt model that asks the warehouse while rendering renders now, in DAG order, with execute true
+  if (n.renderAtRun) sql = ctx.compiled.renderAtRun(n.uniqueId, bridgeFor(ctx.compiled), { isIncremental: incrementalNow });
+  else if (incrementalNow) sql = ctx.compiled.renderModel(n.uniqueId, { isIncremental: true });
   writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${sql}\n`);
   const contractCfg = n.config.contract as { enforced?: boolean } | undefined;
   const build: ModelBuild = {
@@ -99,6 +103,7 @@ async function buildModel(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
     contract: contractCfg?.enforced ? { columns: n.columns.map((c) => ({ name: c.name, dataType: c.dataType ?? '' })) } : undefined,
     options: n.config,
     signal: ctx.signal,
+    audit,
   };
   await runHooks(ctx, n, 'pre_hook');
   const r = await ctx.session.materialize(build);
@@ -116,7 +121,7 @@ async function buildModel(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
   };
 }
 
-async function loadSeed(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+async function loadSeed(ctx: ExecContext, n: GraphNode, audit?: Audit): Promise<NodeResult> {
   const t0 = performance.now();
   const startedAt = now();
   await ctx.session.ensureSchema(n.relation!.schema, n.relation!.database);
@@ -137,6 +142,7 @@ async function loadSeed(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
     // dbt reads `null` (any case) as null in every column
     nullStrings: dbt ? ['null', 'NULL', 'Null'] : undefined,
     signal: ctx.signal,
+    audit,
   });
   await runHooks(ctx, n, 'post_hook');
   return {
@@ -150,7 +156,7 @@ async function loadSeed(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
   };
 }
 
-async function loadFileSource(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+async function loadFileSource(ctx: ExecContext, n: GraphNode, audit?: Audit): Promise<NodeResult> {
   const t0 = performance.now();
   const startedAt = now();
   const s = n.source!;
@@ -159,12 +165,14 @@ async function loadFileSource(ctx: ExecContext, n: GraphNode): Promise<NodeResul
     uniqueId: n.uniqueId,
     relation: n.relation!,
     files: ctx.sourceFiles.get(n.uniqueId)!,
+    location: s.path,
     format: s.format!,
     columns: s.columns.some((c) => c.dataType) ? s.columns.map((c) => ({ name: c.name, type: c.dataType ?? 'string' })) : undefined,
     options: s.options as { delimiter?: string; quote?: string; header?: boolean; compression?: string },
     rejectsRelation: { ...n.relation!, identifier: `${n.relation!.identifier}__rejects` },
     maxRejectedRows: s.maxRejectedRows,
     signal: ctx.signal,
+    audit,
   });
   const rej = r.rowsRejected ? `, ${r.rowsRejected} rejected` : '';
   if (r.rowsRejected) {
@@ -183,15 +191,18 @@ async function loadFileSource(ctx: ExecContext, n: GraphNode): Promise<NodeResul
   };
 }
 
-/** Execute one node against the session. Throws on failure; the scheduler records it. */
-export async function executeNode(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+/**
+ * Execute one node against the session. Throws on failure; the scheduler records it. With `audit`
+ * (models, seeds, file sources) the new version is published only when the audit passes.
+ */
+export async function executeNode(ctx: ExecContext, n: GraphNode, audit?: Audit): Promise<NodeResult> {
   switch (n.resourceType) {
     case 'model':
-      return buildModel(ctx, n);
+      return buildModel(ctx, n, audit);
     case 'seed':
-      return loadSeed(ctx, n);
+      return loadSeed(ctx, n, audit);
     case 'source':
-      if (n.source?.path) return loadFileSource(ctx, n);
+      if (n.source?.path) return loadFileSource(ctx, n, audit);
       return { uniqueId: n.uniqueId, status: 'success', message: 'database source', executionTime: 0 };
     case 'test':
       return runTest(ctx, n);

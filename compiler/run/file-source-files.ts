@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TxError } from '../errors.js';
 
 const isGlob = (p: string) => /[*?[\]{}]/.test(p);
@@ -32,6 +33,16 @@ const isMarker = (name: string) => name.startsWith('_') || name.startsWith('.') 
  * writes part files), or a glob. Sorted, so reads and line numbers are reproducible.
  */
 export function expandSourceFiles(path: string, projectDir: string, where: { file?: string; line?: number; source: string }): string[] {
+  // A URL (hdfs://, s3a://, file://...): an engine that reaches it reads it itself (the Hive
+  // target's engine_paths). A file:// path this machine sees is expanded as a local one.
+  const url = /^([a-z][a-z0-9+.-]*):\/\//i.exec(path);
+  if (url) {
+    if (url[1]!.toLowerCase() === 'file') {
+      const local = fileURLToPath(path.replace(/^file:\/\/(?!\/)/i, 'file:///'));
+      if (isGlob(local) || existsSync(local)) return expandSourceFiles(local, projectDir, where);
+    }
+    return [path];
+  }
   const abs = isAbsolute(path) ? path : resolve(projectDir, path);
   if (!isGlob(abs)) {
     if (!existsSync(abs)) {

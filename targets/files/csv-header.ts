@@ -83,16 +83,25 @@ export function checkCsvHeaders(l: Pick<FileSourceLoad, 'files' | 'uniqueId'>, c
     if (kind) throw new TargetError(`${f}: this is not a CSV file (${kind}); check the path or set the source's format`);
     const line = readHeaderLine(f);
     if (line === null) throw new TargetError(`${f}: the file is empty; expected a header line with ${cols.length} columns`);
-    const got = splitHeader(line, delim, quote);
-    const want = cols.map((c) => c.name);
-    if (got.length !== want.length || got.some((g, i) => g.toLowerCase() !== want[i]!.toLowerCase())) {
-      const missing = want.filter((w) => !got.some((g) => g.toLowerCase() === w.toLowerCase()));
-      const extra = got.filter((g) => !want.some((w) => w.toLowerCase() === g.toLowerCase()));
-      const parts = [];
-      if (missing.length) parts.push(`missing columns: ${missing.join(', ')}`);
-      if (extra.length) parts.push(`unexpected columns: ${extra.join(', ')}`);
-      if (!parts.length) parts.push(`columns in another order: got ${got.join(', ')}`);
-      throw new TargetError(`${f}:1: the header does not match the declared columns of ${l.uniqueId} (${parts.join('; ')})`);
-    }
+    checkHeaderNames(f, line, l.uniqueId, cols, delim, quote);
+  }
+}
+
+/**
+ * A header line must be exactly the declared column names (case-insensitive); otherwise a
+ * TargetError naming the file, line 1 and the differences. Also used for files the engine reads
+ * (the Spark server's first line), so the message is the same wherever the file is read.
+ */
+export function checkHeaderNames(f: string, line: string, uniqueId: string, cols: LoadColumn[], delim: string, quote: string): void {
+  const got = splitHeader(line, delim, quote);
+  const want = cols.map((c) => c.name);
+  if (got.length !== want.length || got.some((g, i) => g.toLowerCase() !== want[i]!.toLowerCase())) {
+    const missing = want.filter((w) => !got.some((g) => g.toLowerCase() === w.toLowerCase()));
+    const extra = got.filter((g) => !want.some((w) => w.toLowerCase() === g.toLowerCase()));
+    const parts = [];
+    if (missing.length) parts.push(`missing columns: ${missing.join(', ')}`);
+    if (extra.length) parts.push(`unexpected columns: ${extra.join(', ')}`);
+    if (!parts.length) parts.push(`columns in another order: got ${got.join(', ')}`);
+    throw new TargetError(`${f}:1: the header does not match the declared columns of ${uniqueId} (${parts.join('; ')})`);
   }
 }

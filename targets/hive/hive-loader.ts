@@ -32,10 +32,11 @@ import {
   type TypedRead,
 } from '../files/duckdb-file-readers.js';
 import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
-import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
+import { AuditError, TargetError, type Audit, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { HiveConnection } from './hive-connection.js';
 import { hiveDialect as d } from './hive-dialect.js';
 import type { HiveIntrospector } from './hive-introspector.js';
+import { engineLocation, HiveEngineSource } from './hive-engine-source.js';
 import { newBuildId, tmpRelation, type HiveMaterializations, type TableOptions } from './hive-materializations.js';
 
 export interface HiveLoadConfig {
@@ -49,6 +50,8 @@ export interface HiveLoadConfig {
   valuesBatchRows: number;
   /** Storage format of loaded tables. */
   fileFormat: string;
+  /** URL prefixes (`hdfs://`, `s3a://`, `file:///data/`) the server reads itself: such file sources are read by Spark. */
+  enginePaths: string[];
 }
 
 /** A column on its way to Hive: its name, the DuckDB expression, the Hive type. */
@@ -113,6 +116,7 @@ type Sample = NonNullable<LoadResult['sampleRejects']>;
 export class HiveLoader {
   /** Databases this session has made sure of. */
   private readonly databases = new Set<string>();
+  private readonly engine: HiveEngineSource;
 
   constructor(
     private readonly conn: HiveConnection,
@@ -120,7 +124,37 @@ export class HiveLoader {
     private readonly mat: HiveMaterializations,
     private readonly cfg: HiveLoadConfig,
     private readonly spark: () => boolean,
-  ) {}
+  ) {
+    this.engine = new HiveEngineSource({ conn, replaceWithQuery: (r, sql, node, before) => this.replaceWithQuery(r, sql, node, before) });
+  }
+
+  /** How a file source travels: `engine` when the server reads its path itself, else `client`. */
+  sourceRoute(l: FileSourceLoad): 'engine' | 'client' {
+    return this.spark() && engineLocation(l, this.cfg.enginePaths) ? 'engine' : 'client';
+  }
+
+  /** Lands the rows of a query the server runs (no data through tx) beside `relation`, runs `before`, then swaps it in. */
+  private async replaceWithQuery(relation: Relation, sql: string, node: string, before?: () => Promise<void>): Promise<void> {
+    await this.ensureDatabase(relation.schema, node);
+    const tmp = tmpRelation(relation, 'load');
+    const b = { uniqueId: node };
+    const o: TableOptions = { fileFormat: this.cfg.fileFormat, partitionBy: [], clusteredBy: [], tblproperties: {} };
+    try {
+      await this.mat.createFresh(b, tmp, () => this.mat.createTableAs(b, tmp, sql, o));
+      if (before) await before();
+      const existing = await this.intro.details(relation);
+      await this.mat.swap(b, tmp, relation, existing);
+    } catch (e) {
+      await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(tmp)}`, { node }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async ensureDatabase(schema: string, node: string): Promise<void> {
+    if (this.databases.has(schema.toLowerCase())) return;
+    await this.conn.execute(`CREATE DATABASE IF NOT EXISTS ${d.quoteIdentifier(schema)}`, { node });
+    this.databases.add(schema.toLowerCase());
+  }
 
   private async withDuck<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     // Bounded: large files spill to DuckDB's temp folder instead of growing the process.
@@ -240,15 +274,18 @@ export class HiveLoader {
     values: boolean,
     signal?: AbortSignal,
     before?: (rows: number) => Promise<void>,
+    audit?: Audit,
   ): Promise<number> {
-    if (!this.databases.has(relation.schema.toLowerCase())) {
-      await this.conn.execute(`CREATE DATABASE IF NOT EXISTS ${d.quoteIdentifier(relation.schema)}`, { node });
-      this.databases.add(relation.schema.toLowerCase());
-    }
+    await this.ensureDatabase(relation.schema, node);
     const tmp = tmpRelation(relation, 'load');
     try {
       const n = await this.land(c, sql, cols, tmp, node, values, signal);
       if (before) await before(n);
+      // Audit before publish: the loaded rows are tested in `__tx_load`, beside the previous table.
+      if (audit) {
+        const opts = (o?: { signal?: AbortSignal; node?: string }) => ({ signal: o?.signal ?? signal, node: o?.node ?? node });
+        await audit(tmp, { query: (q, o) => this.conn.query(q, opts(o)), execute: (q, o) => this.conn.execute(q, opts(o)), columns: (r) => this.intro.columns(r) });
+      }
       const existing = await this.intro.details(relation);
       await this.mat.swap({ uniqueId: node }, tmp, relation, existing);
       return n;
@@ -276,13 +313,20 @@ export class HiveLoader {
       } catch (e) {
         throw new TargetError(`cannot read seed ${s.path}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
       }
-      const rows = await this.replaceWith(c, s.relation, sql, cols, s.uniqueId, this.useValues(size), s.signal);
+      const rows = await this.replaceWith(c, s.relation, sql, cols, s.uniqueId, this.useValues(size), s.signal, undefined, s.audit);
       return { rowsLoaded: rows, rowsRejected: 0 };
     });
   }
 
   async loadFileSource(l: FileSourceLoad): Promise<LoadResult> {
     if (!l.files.length) throw new TargetError(`file source ${l.uniqueId}: no files to read`);
+    const location = this.spark() ? engineLocation(l, this.cfg.enginePaths) : null;
+    if (location) return this.engine.load(l, location);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(l.files[0]!)) {
+      throw new TargetError(
+        `file source ${l.uniqueId}: tx cannot read ${l.files[0]} on this machine, and its scheme is not in the hive target's engine_paths (${this.cfg.enginePaths.join(', ') || 'none'}); add it there if the Spark server reads that path`,
+      );
+    }
     return this.withDuck(async (c) => {
       try {
         if (l.format === 'avro') return await this.loadAvro(c, l);
@@ -291,7 +335,7 @@ export class HiveLoader {
           // Undeclared schema: land what the reader infers.
           const sql = untypedReaderSql(l);
           const cols = await this.shipColumns(c, sql);
-          const rows = await this.replaceWith(c, l.relation, sql, cols, l.uniqueId, this.useValues(), l.signal);
+          const rows = await this.replaceWith(c, l.relation, sql, cols, l.uniqueId, this.useValues(), l.signal, undefined, l.audit);
           return { rowsLoaded: rows, rowsRejected: 0 };
         }
         if (l.format === 'csv') return await this.typedLoad(c, l, typedCsvRead(l, l.columns, dd.typeName));
@@ -360,12 +404,13 @@ export class HiveLoader {
       const over = rejectLimitError(l, loaded, rejected, sample, d.relationName(l.rejectsRelation));
       if (over) throw over;
     };
-    await this.replaceWith(c, l.relation, read.typed, cols, l.uniqueId, values, l.signal, before);
+    await this.replaceWith(c, l.relation, read.typed, cols, l.uniqueId, values, l.signal, before, l.audit);
     return { rowsLoaded: loaded, rowsRejected: rejected, sampleRejects: sample };
   }
 }
 
 function wrapFileError(e: unknown, l: FileSourceLoad): Error {
+  if (e instanceof AuditError) return e;
   if (e instanceof TargetError) return e;
   const msg = (e as Error).message ?? String(e);
   const files = l.files.length === 1 ? l.files[0]! : `${l.files.length} files (${path.basename(l.files[0]!)}, ...)`;

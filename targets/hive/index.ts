@@ -19,6 +19,8 @@
  *       query_timeout: 0                 # seconds per statement, 0 = none; cancelled on the server
  *       load_method: auto                # auto | parquet | values (how seeds and file sources travel)
  *       landing_dir: /shared/tx-landing  # optional: a folder this machine and the server both see
+ *       engine_paths: [hdfs://, s3a://]  # URL prefixes the server reads itself: sources read and exports written by Spark
+ *       scratch_dir: hdfs:///tmp/tx      # the engine's scratch space (tx debug's probe; engine-side export temp folders)
  */
 import path from 'node:path';
 import {
@@ -70,6 +72,10 @@ function int(v: unknown, key: string, fallback: number): number {
 const AUTHS: HiveAuth[] = ['NONE', 'PLAIN', 'LDAP', 'NOSASL', 'KERBEROS'];
 
 export interface HiveTargetSettings {
+  /** URL prefixes the server reads and writes itself (`engine_paths`). */
+  enginePaths: string[];
+  /** The engine's scratch space (`scratch_dir`), a URL the server writes; null when not set. */
+  scratchDir: string | null;
   connection: HiveConnectionConfig;
   schema: string;
   threads: number;
@@ -121,7 +127,12 @@ export function hiveSettings(name: string, config: TargetConfig): HiveTargetSett
       `hive target \`${name}\`: load_method parquet needs a folder that both tx and the server can read: set landing_dir (or a local location_root)`,
     );
   }
+  const enginePaths = enginePathList(name, config.engine_paths);
+  const scratchRaw = val(config, 'scratch_dir') as string | undefined;
+  const scratchDir = scratchRaw ? (/^[a-z][a-z0-9+.-]*:\/\//i.test(scratchRaw) ? scratchRaw : `file://${path.resolve(scratchRaw)}`) : null;
   return {
+    enginePaths,
+    scratchDir,
     connection: {
       host,
       port,
@@ -143,8 +154,24 @@ export function hiveSettings(name: string, config: TargetConfig): HiveTargetSett
       valuesMaxBytes: int(val(config, 'values_max_bytes'), 'values_max_bytes', 64 * 1024),
       valuesBatchRows: int(val(config, 'values_batch_rows'), 'values_batch_rows', 500) || 500,
       fileFormat,
+      enginePaths,
     },
   };
+}
+
+/** `engine_paths`: a list (or comma-separated string) of URL prefixes such as `hdfs://`, `s3a://bucket/`, `file:///data/`. */
+function enginePathList(name: string, raw: unknown): string[] {
+  if (raw === undefined || raw === null || raw === '') return [];
+  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+  return list
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map((x) => {
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(x)) {
+        throw new TargetError(`hive target \`${name}\`: engine_paths entries are URL prefixes such as hdfs://, s3a://bucket/ or file:///data/ (got ${JSON.stringify(x)})`);
+      }
+      return x;
+    });
 }
 
 class HiveSession implements TargetSession {
