@@ -279,7 +279,8 @@ describe.concurrent('tx ls (built CLI)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect([...lines].sort()).toEqual(['sel.countries', 'sel.marts.fct', 'sel.marts.rpt', 'sel.staging.stg_a', 'sel.staging.stg_b']);
+    // as dbt ls: a selected model brings its tests (eager indirect selection), exactly what `tx build` would run
+    expect([...lines].sort()).toEqual(['sel.countries', 'sel.marts.fct', 'sel.marts.rpt', 'sel.not_null_rpt_id', 'sel.staging.stg_a', 'sel.staging.stg_b']);
     expect(lines.indexOf('sel.marts.fct')).toBeGreaterThan(lines.indexOf('sel.staging.stg_a'));
     expect(lines.indexOf('sel.marts.rpt')).toBeGreaterThan(lines.indexOf('sel.marts.fct'));
     expect(fx.exists('target/sel.duckdb')).toBe(false);

@@ -1,34 +1,62 @@
-import { TxError, didYouMean } from '../errors.js';
+import { TxError, closest, didYouMean } from '../errors.js';
 import type { Dag } from '../graph/dag.js';
 import type { GraphNode } from '../compile/nodes.js';
+import { resultMatches, sourceStatusMatches, stateMatches, type SelectState } from './state.js';
 
-const METHODS = ['tag', 'path', 'config', 'source', 'resource_type', 'test_type', 'fqn', 'file', 'package', 'test_name', 'exposure'];
+const METHODS = ['tag', 'path', 'config', 'source', 'resource_type', 'test_type', 'fqn', 'file', 'package', 'test_name', 'exposure', 'state', 'result', 'source_status'];
 const RESOURCE_TYPES = ['model', 'seed', 'source', 'test', 'unit_test'];
+
+/** dbt's --indirect-selection: which tests a selected node brings along. */
+export type IndirectSelection = 'eager' | 'cautious' | 'buildable' | 'empty';
+export const INDIRECT_SELECTION_MODES: IndirectSelection[] = ['eager', 'cautious', 'buildable', 'empty'];
+
+/** One selection criterion: a method and value with graph operators (`2+tag:x+`, `@m`). */
+export interface Criteria {
+  kind: 'criteria';
+  raw: string;
+  method: string;
+  value: string;
+  parents: boolean;
+  parentsDepth?: number;
+  children: boolean;
+  childrenDepth?: number;
+  childrensParents: boolean;
+  indirect?: IndirectSelection;
+}
+
+/** A selection: criteria combined by union, intersection and difference (as dbt's SelectionSpec). */
+export type SelectionSpec =
+  | Criteria
+  | { kind: 'union' | 'intersection' | 'difference'; parts: SelectionSpec[]; raw: string; expectExists?: boolean; indirect?: IndirectSelection };
+
+/** What selection needs beyond the graph: the --state artifacts, the indirect selection mode, and where to report empty criteria. */
+export interface SelectContext {
+  state?: SelectState;
+  indirect?: IndirectSelection;
+  /** A criterion from the command line or selectors.yml that matched nothing (dbt's NoNodesForSelectionCriteria). */
+  onNoMatch?: (raw: string, hint: string | undefined) => void;
+}
 
 function globToRegex(glob: string): RegExp {
   const esc = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${esc}$`);
 }
 
-/** Nodes matching one atom (no graph operators). */
-function matchAtom(atom: string, nodes: Map<string, GraphNode>, projectName: string): Set<string> {
+/** Nodes matching one method and value (no graph operators). */
+function matchAtom(method: string, value: string, atom: string, nodes: Map<string, GraphNode>, projectName: string, ctx: SelectContext): Set<string> {
   const out = new Set<string>();
-  const colon = atom.indexOf(':');
-  let method = 'fqn';
-  let value = atom;
-  if (colon > 0) {
-    method = atom.slice(0, colon);
-    value = atom.slice(colon + 1);
-    const base = method.split('.')[0]!;
-    if (!METHODS.includes(base)) {
-      throw new TxError('SELECTOR', `unknown selector method \`${method}\` in \`${atom}\``, { hint: didYouMean(method, METHODS) ?? `methods: ${METHODS.join(', ')}` });
-    }
-    if (!value) throw new TxError('SELECTOR', `selector \`${atom}\` has no value after \`${method}:\``);
+  const base = method.split('.')[0]!;
+  if (!METHODS.includes(base)) {
+    throw new TxError('SELECTOR', `unknown selector method \`${method}\` in \`${atom}\``, { hint: didYouMean(method, METHODS) ?? `methods: ${METHODS.join(', ')}` });
   }
+  if (!value) throw new TxError('SELECTOR', `selector \`${atom}\` has no value after \`${method}:\``);
+  if (base === 'state') return stateMatches(method === 'state' ? value : `${method.slice(6)}.${value}`, nodes, ctx.state, atom);
+  if (base === 'result') return resultMatches(value, nodes, ctx.state, atom);
+  if (base === 'source_status') return sourceStatusMatches(value, nodes, ctx.state, atom);
   const re = globToRegex(value);
   for (const n of nodes.values()) {
     let hit = false;
-    switch (method.split('.')[0]) {
+    switch (base) {
       case 'fqn':
         hit = re.test(n.name) || re.test(n.fqn.join('.')) || (n.resourceType === 'source' && re.test(`${n.fqn[1]}.${n.name}`));
         if (!hit && value.includes('.')) hit = n.fqn.join('.').startsWith(`${value}.`) || n.fqn.slice(1).join('.').startsWith(`${value}.`);
@@ -59,8 +87,7 @@ function matchAtom(atom: string, nodes: Map<string, GraphNode>, projectName: str
       }
       case 'resource_type':
         if (!RESOURCE_TYPES.includes(value)) throw new TxError('SELECTOR', `unknown resource_type \`${value}\``, { hint: didYouMean(value, RESOURCE_TYPES) });
-        // unit tests are test nodes; `test` means data tests, as in dbt
-        hit = value === 'unit_test' ? n.test?.kind === 'unit' : value === 'test' ? n.resourceType === 'test' && n.test?.kind !== 'unit' : n.resourceType === value;
+        hit = isResourceType(n, value);
         break;
       case 'test_type':
         if (!['generic', 'singular', 'unit', 'data'].includes(value)) throw new TxError('SELECTOR', `unknown test_type \`${value}\``, { hint: didYouMean(value, ['generic', 'singular', 'unit']) });
@@ -80,64 +107,182 @@ function matchAtom(atom: string, nodes: Map<string, GraphNode>, projectName: str
   return out;
 }
 
-const GRAPH_RE = /^(@)?(?:(\d*)\+)?([^+@]+?)(?:\+(\d*))?$/;
+/** A node's resource type as dbt names it: unit tests are `unit_test`, `test` means data tests. */
+export function isResourceType(n: GraphNode, type: string): boolean {
+  return type === 'unit_test' ? n.test?.kind === 'unit' : type === 'test' ? n.resourceType === 'test' && n.test?.kind !== 'unit' : n.resourceType === type;
+}
 
-/** One term with graph operators: `+model`, `model+`, `2+model`, `@model`, `model+3`. */
-function matchTerm(term: string, nodes: Map<string, GraphNode>, dag: Dag, projectName: string): Set<string> {
+const GRAPH_RE = /^(@)?(?:(\d*)\+)?([^+@]+?)(?:\+(\d*))?$/;
+const FORMS = 'forms: name, +name, name+, 2+name, name+1, @name, tag:x, path:models/x, config.materialized:table, state:modified, result:error';
+
+/** `2+tag:x+1` → its method, value and graph operators. */
+export function parseCriteria(term: string, indirect?: IndirectSelection): Criteria {
   const m = GRAPH_RE.exec(term);
-  const forms = 'forms: name, +name, name+, 2+name, name+1, @name, tag:x, path:models/x, config.materialized:table';
-  if (!m) throw new TxError('SELECTOR', `invalid selector \`${term}\``, { hint: forms });
+  if (!m) throw new TxError('SELECTOR', `invalid selector \`${term}\``, { hint: FORMS });
   // `@` already means "the node, everything downstream and all their parents": it takes no `+`.
   if (m[1] && (m[2] !== undefined || m[4] !== undefined || /^@\+|\+$/.test(term))) {
-    throw new TxError('SELECTOR', `invalid selector \`${term}\`: \`@\` cannot be combined with \`+\``, { hint: forms });
+    throw new TxError('SELECTOR', `invalid selector \`${term}\`: \`@\` cannot be combined with \`+\``, { hint: FORMS });
   }
   const [, at, upDepth, atom, downDepth] = m;
-  const hasUp = term.includes('+') && term.indexOf('+') < term.indexOf(atom!);
-  const hasDown = term.endsWith('+') || /\+\d+$/.test(term);
-  const base = matchAtom(atom!, nodes, projectName);
-  const out = new Set(base);
-  for (const id of base) {
-    if (at) {
-      for (const d of dag.downstream(id)) {
-        out.add(d);
-        for (const u of dag.upstream(d)) out.add(u);
-      }
-      continue;
-    }
-    if (hasUp) for (const u of dag.upstream(id, upDepth ? Number(upDepth) : Infinity)) out.add(u);
-    if (hasDown) for (const d of dag.downstream(id, downDepth ? Number(downDepth) : Infinity)) out.add(d);
+  const colon = atom!.indexOf(':');
+  return {
+    kind: 'criteria',
+    raw: term,
+    method: colon > 0 ? atom!.slice(0, colon) : 'fqn',
+    value: colon > 0 ? atom!.slice(colon + 1) : atom!,
+    parents: term.includes('+') && term.indexOf('+') < term.indexOf(atom!),
+    parentsDepth: upDepth ? Number(upDepth) : undefined,
+    children: term.endsWith('+') || /\+\d+$/.test(term),
+    childrenDepth: downDepth ? Number(downDepth) : undefined,
+    childrensParents: !!at,
+    indirect,
+  };
+}
+
+/** --select / --exclude as dbt parses them: each word a criterion, a comma an intersection, the words a union; exclude subtracted. */
+export function specFromCli(select: string[] | undefined, exclude: string[] | undefined, indirect?: IndirectSelection): SelectionSpec {
+  const union = (raw: string[], expectExists: boolean): SelectionSpec => ({
+    kind: 'union',
+    raw: raw.join(' '),
+    indirect,
+    parts: raw
+      .flatMap((e) => e.split(/\s+/))
+      .filter(Boolean)
+      .map((expr) => {
+        const parts = expr.split(',').filter(Boolean);
+        if (!parts.length) throw new TxError('SELECTOR', `invalid selector \`${expr}\``);
+        return { kind: 'intersection' as const, raw: expr, expectExists, indirect, parts: parts.map((p) => parseCriteria(p, indirect)) };
+      }),
+  });
+  const included = select?.length ? union(select, true) : union(['fqn:*', 'source:*'], false);
+  return exclude?.length ? { kind: 'difference', raw: '', indirect, parts: [included, union(exclude, true)] } : included;
+}
+
+/** Tests, and the nodes each test reads (its parents), indexed once per graph. */
+function testsByParent(nodes: Map<string, GraphNode>): Map<string, GraphNode[]> {
+  const out = new Map<string, GraphNode[]>();
+  for (const n of nodes.values()) {
+    if (n.resourceType !== 'test') continue;
+    for (const p of parentsOf(n)) out.set(p, [...(out.get(p) ?? []), n]);
   }
   return out;
 }
+const parentsOf = (n: GraphNode): string[] => (n.dependsOn.length ? n.dependsOn : n.test?.attachedTo ? [n.test.attachedTo] : []);
 
-/** Resolve --select / --exclude into node ids. Space = union, comma = intersection. */
+/** Evaluates a SelectionSpec on one graph with dbt's rules of direct and indirect (test) selection. */
+export class NodeSelector {
+  private tests?: Map<string, GraphNode[]>;
+  constructor(
+    private readonly nodes: Map<string, GraphNode>,
+    private readonly dag: Dag,
+    private readonly projectName: string,
+    private readonly ctx: SelectContext = {},
+  ) {}
+
+  select(spec: SelectionSpec): Set<string> {
+    return this.recurse(spec)[0];
+  }
+
+  private mode(spec: SelectionSpec): IndirectSelection {
+    return spec.indirect ?? this.ctx.indirect ?? 'eager';
+  }
+
+  private recurse(spec: SelectionSpec): [Set<string>, Set<string>] {
+    if (spec.kind === 'criteria') return this.criteria(spec);
+    const bundles = spec.parts.map((p) => this.recurse(p));
+    const combine = (sets: Set<string>[]): Set<string> => {
+      if (!sets.length) return new Set();
+      if (spec.kind === 'union') return new Set(sets.flatMap((s) => [...s]));
+      if (spec.kind === 'intersection') return new Set([...sets[0]!].filter((x) => sets.slice(1).every((s) => s.has(x))));
+      const rest = new Set(sets.slice(1).flatMap((s) => [...s]));
+      return new Set([...sets[0]!].filter((x) => !rest.has(x)));
+    };
+    const direct = this.incorporate(
+      combine(bundles.map((b) => b[0])),
+      combine(bundles.map(([d, i]) => new Set([...d, ...i]))),
+      this.mode(spec),
+    );
+    const indirect = combine(bundles.map(([d, i]) => new Set([...d, ...i])));
+    if (spec.expectExists && direct.size === 0) this.ctx.onNoMatch?.(spec.raw, this.nearNames(spec));
+    return [direct, indirect];
+  }
+
+  /** Near names of the nodes for a criterion that matched nothing. */
+  private nearNames(spec: SelectionSpec): string | undefined {
+    const c = spec.kind === 'criteria' ? spec : spec.parts.length === 1 && spec.parts[0]!.kind === 'criteria' ? spec.parts[0] : undefined;
+    if (!c || c.method !== 'fqn') return undefined;
+    const near = closest(c.value, new Set([...this.nodes.values()].filter((n) => n.resourceType !== 'test').map((n) => n.name)));
+    return near.length ? `did you mean ${near.map((x) => `\`${x}\``).join(', ')}?` : undefined;
+  }
+
+  private criteria(c: Criteria): [Set<string>, Set<string>] {
+    const base = matchAtom(c.method, c.value, c.raw, this.nodes, this.projectName, this.ctx);
+    const selected = new Set(base);
+    for (const id of base) {
+      if (c.childrensParents) {
+        for (const d of this.dag.downstream(id)) {
+          selected.add(d);
+          for (const u of this.dag.upstream(d)) selected.add(u);
+        }
+        continue;
+      }
+      if (c.parents) for (const u of this.dag.upstream(id, c.parentsDepth ?? Infinity)) selected.add(u);
+      if (c.children) for (const d of this.dag.downstream(id, c.childrenDepth ?? Infinity)) selected.add(d);
+    }
+    const mode = this.mode(c);
+    if (mode === 'empty') return [selected, new Set()];
+    return this.expand(selected, mode);
+  }
+
+  /** dbt's expand_selection: the tests on selected nodes, directly or kept aside until their other parents show up. */
+  private expand(selected: Set<string>, mode: IndirectSelection): [Set<string>, Set<string>] {
+    this.tests ??= testsByParent(this.nodes);
+    const direct = new Set(selected);
+    const indirect = new Set<string>();
+    const buildable = mode === 'buildable' ? this.selectedAndParents(selected, true) : undefined;
+    for (const id of selected) {
+      for (const t of this.tests.get(id) ?? []) {
+        if (selected.has(t.uniqueId)) continue;
+        const parents = parentsOf(t);
+        if (mode === 'eager' || parents.every((p) => selected.has(p))) direct.add(t.uniqueId);
+        else if (buildable && parents.every((p) => buildable.has(p))) direct.add(t.uniqueId);
+        else indirect.add(t.uniqueId);
+      }
+    }
+    return [direct, indirect];
+  }
+
+  private selectedAndParents(selected: Set<string>, withSources: boolean): Set<string> {
+    const out = new Set(selected);
+    for (const id of selected) for (const u of this.dag.upstream(id)) out.add(u);
+    if (withSources) for (const n of this.nodes.values()) if (n.resourceType === 'source') out.add(n.uniqueId);
+    return out;
+  }
+
+  /** dbt's incorporate_indirect_nodes: under cautious/buildable, tests kept aside join once all their parents are selected. */
+  private incorporate(direct: Set<string>, indirect: Set<string>, mode: IndirectSelection): Set<string> {
+    const selected = new Set(direct);
+    if (mode !== 'cautious' && mode !== 'buildable') return selected;
+    const allowed = mode === 'buildable' ? this.selectedAndParents(selected, false) : selected;
+    for (const id of indirect) {
+      if (selected.has(id)) continue;
+      const n = this.nodes.get(id);
+      if (n?.resourceType === 'test' && parentsOf(n).every((p) => allowed.has(p))) selected.add(id);
+    }
+    return selected;
+  }
+}
+
+/** Resolve --select / --exclude into node ids, without bringing tests along. Space = union, comma = intersection. */
 export function selectNodes(
   nodes: Map<string, GraphNode>,
   dag: Dag,
   projectName: string,
   select: string[] | undefined,
   exclude: string[] | undefined,
+  ctx: SelectContext = {},
 ): Set<string> {
-  const resolve = (exprs: string[]): Set<string> => {
-    const out = new Set<string>();
-    for (const expr of exprs.flatMap((e) => e.split(/\s+/)).filter(Boolean)) {
-      const parts = expr.split(',').filter(Boolean);
-      if (!parts.length) throw new TxError('SELECTOR', `invalid selector \`${expr}\``);
-      let acc: Set<string> | undefined;
-      for (const p of parts) {
-        const s = matchTerm(p, nodes, dag, projectName);
-        acc = acc ? new Set([...acc].filter((x) => s.has(x))) : s;
-      }
-      for (const x of acc!) out.add(x);
-    }
-    return out;
-  };
-  let selected = select && select.length ? resolve(select) : new Set(nodes.keys());
-  if (exclude && exclude.length) {
-    const ex = resolve(exclude);
-    selected = new Set([...selected].filter((x) => !ex.has(x)));
-  }
-  return selected;
+  return new NodeSelector(nodes, dag, projectName, { ...ctx, indirect: 'empty' }).select(specFromCli(select, exclude, 'empty'));
 }
 
 /** Add the tests attached to selected nodes (a model selects its tests), unless excluded. */
