@@ -41,13 +41,13 @@ describe('compile cache', () => {
       'models/c.sql': 'select 2 as y',
     });
     const stats = async () => (await compileProject(loadProject(dir))).renderStats;
-    expect(await stats()).toEqual({ rendered: 3, cached: 0 }); // cold
-    expect(await stats()).toEqual({ rendered: 0, cached: 3 }); // warm: nothing rendered
+    expect(await stats()).toEqual({ rendered: 3, cached: 0, volatile: 0 }); // cold
+    expect(await stats()).toEqual({ rendered: 0, cached: 3, volatile: 0 }); // warm: nothing rendered
     writeFileSync(join(dir, 'models', 'c.sql'), 'select 3 as y');
-    expect(await stats()).toEqual({ rendered: 1, cached: 2 }); // only c
+    expect(await stats()).toEqual({ rendered: 1, cached: 2, volatile: 0 }); // only c
     writeFileSync(join(dir, 'models', 'a.sql'), "{{ config(alias='a_v2') }}select {{ twice('1') }} as x");
-    expect(await stats()).toEqual({ rendered: 2, cached: 1 }); // a, and b that refers to its new name
-    expect((await compileProject(loadProject(dir), { noCache: true })).renderStats).toEqual({ rendered: 3, cached: 0 });
+    expect(await stats()).toEqual({ rendered: 2, cached: 1, volatile: 0 }); // a, and b that refers to its new name
+    expect((await compileProject(loadProject(dir), { noCache: true })).renderStats).toEqual({ rendered: 3, cached: 0, volatile: 0 });
   });
 
   it('is written, then reused, and matches a fresh compile', async () => {

@@ -56,7 +56,11 @@ export class Logger implements TargetLog {
   }
 
   /** A console line (and the log file). `data` goes into the JSON form. */
+  /** Warnings and errors logged so far (a compile that warned is never skipped as up to date). */
+  warnings = 0;
+
   line(level: Level, msg: string, data?: Record<string, unknown>): void {
+    if (level === 'warn' || level === 'error') this.warnings++;
     this.warnShortSecrets();
     const m = scrub(msg);
     this.toFile(level, m, data);

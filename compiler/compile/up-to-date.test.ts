@@ -1,0 +1,110 @@
+/**
+ * `tx compile` with nothing changed does nothing (compile/up-to-date.ts): and every change a
+ * compile could see makes it run again in full: a model edited, added or removed, a macro, a
+ * properties file, vars, the environment, a deleted manifest; templates that read the clock or
+ * an environment variable never take the shortcut.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
+
+const fixtures: FixtureProject[] = [];
+afterAll(() => {
+  for (const f of fixtures) f.cleanup();
+});
+
+const UNCHANGED = /nothing changed since the last compile/;
+
+function project(extra: Record<string, string> = {}): FixtureProject {
+  const fx = fixtureProject({
+    'project.yml': 'name: fresh\n',
+    'macros/twice.sql': '{% macro twice(x) %}{{ x }} * 2{% endmacro %}',
+    'models/a.sql': 'select {{ twice(1) }} as x',
+    'models/b.sql': "select x from {{ ref('a') }}",
+    'models/schema.yml': 'version: 2\nmodels:\n  - name: b\n    description: the b model\n',
+    ...extra,
+  });
+  fixtures.push(fx);
+  return fx;
+}
+
+const compiled = (fx: FixtureProject, model: string) => readFileSync(fx.path(`target/compiled/fresh/models/${model}.sql`), 'utf8').trim();
+const manifest = (fx: FixtureProject) => JSON.parse(readFileSync(fx.path('target/manifest.json'), 'utf8')) as { nodes: Record<string, { description: string; compiled_code: string }> };
+
+describe.concurrent('tx compile when nothing changed', () => {
+  it('skips a second compile, and runs again after each kind of change', async () => {
+    const fx = project();
+    const first = await fx.tx('compile');
+    expect(first.code).toBe(0);
+    expect(first.stdout).not.toMatch(UNCHANGED);
+    const second = await fx.tx('compile');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^Compiled 2 models in \d+\.\d\ds \(nothing changed since the last compile\)/m);
+
+    // a model edited
+    fx.write({ 'models/a.sql': 'select {{ twice(21) }} as x' });
+    expect((await fx.tx('compile')).stdout).not.toMatch(UNCHANGED);
+    expect(compiled(fx, 'a')).toBe('select 21 * 2 as x');
+    expect((await fx.tx('compile')).stdout).toMatch(UNCHANGED);
+
+    // a macro
+    fx.write({ 'macros/twice.sql': '{% macro twice(x) %}{{ x }} + {{ x }}{% endmacro %}' });
+    expect((await fx.tx('compile')).stdout).not.toMatch(UNCHANGED);
+    expect(compiled(fx, 'a')).toBe('select 21 + 21 as x');
+
+    // a properties file
+    fx.write({ 'models/schema.yml': 'version: 2\nmodels:\n  - name: b\n    description: changed\n' });
+    expect((await fx.tx('compile')).stdout).not.toMatch(UNCHANGED);
+    expect(manifest(fx).nodes['model.fresh.b']!.description).toBe('changed');
+
+    // a model added, then removed
+    fx.write({ 'models/c.sql': "select * from {{ ref('b') }}" });
+    const added = await fx.tx('compile');
+    expect(added.stdout).toMatch(/Compiled 3 models/);
+    expect(added.stdout).not.toMatch(UNCHANGED);
+    fx.remove('models/c.sql');
+    const removed = await fx.tx('compile');
+    expect(removed.stdout).toMatch(/Compiled 2 models/);
+    expect(removed.stdout).not.toMatch(UNCHANGED);
+    expect(manifest(fx).nodes['model.fresh.c']).toBeUndefined();
+
+    // the manifest deleted
+    rmSync(fx.path('target/manifest.json'));
+    expect((await fx.tx('compile')).stdout).not.toMatch(UNCHANGED);
+    expect(existsSync(fx.path('target/manifest.json'))).toBe(true);
+    expect((await fx.tx('compile')).stdout).toMatch(UNCHANGED);
+  }, 120_000);
+
+  it('vars and the environment are inputs', async () => {
+    const fx = project({ 'models/v.sql': "select '{{ var(\"who\", \"nobody\") }}' as who" });
+    await fx.tx('compile', '--vars', '{who: ann}');
+    expect((await fx.tx('compile', '--vars', '{who: ann}')).stdout).toMatch(UNCHANGED);
+    expect((await fx.tx('compile', '--vars', '{who: bob}')).stdout).not.toMatch(UNCHANGED);
+    expect(compiled(fx, 'v')).toBe("select 'bob' as who");
+    await fx.tx('compile');
+    expect((await fx.tx('compile')).stdout).toMatch(UNCHANGED);
+    // any environment variable may reach a template through a package or a profile
+    expect((await fx.txWith({ env: { TX_SOME_SETTING: 'x' } }, 'compile')).stdout).not.toMatch(UNCHANGED);
+  }, 120_000);
+
+  it('never skips a compile whose templates read the clock or the environment', async () => {
+    const clock = project({ 'models/t.sql': "select '{{ run_started_at }}' as at" });
+    await clock.tx('compile');
+    const again = await clock.tx('compile');
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toMatch(UNCHANGED);
+
+    const env = project({ 'models/e.sql': "select '{{ env_var(\"TX_UP_TO_DATE_WHO\", \"none\") }}' as who" });
+    await env.tx('compile');
+    expect((await env.tx('compile')).stdout).not.toMatch(UNCHANGED);
+    expect(compiled(env, 'e')).toBe("select 'none' as who");
+    await env.txWith({ env: { TX_UP_TO_DATE_WHO: 'ann' } }, 'compile');
+    expect(compiled(env, 'e')).toBe("select 'ann' as who");
+  }, 120_000);
+
+  it('--no-write-json never takes the shortcut (there is no manifest to trust)', async () => {
+    const fx = project();
+    await fx.tx('compile', '--no-write-json');
+    expect((await fx.tx('compile', '--no-write-json')).stdout).not.toMatch(UNCHANGED);
+  }, 120_000);
+});
