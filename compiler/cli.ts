@@ -6,14 +6,15 @@ import { Command, Option } from 'commander';
 import { parse as parseYamlText } from 'yaml';
 import { applyArtifactOptions } from './artifacts/artifact-options.js';
 import { writeCompiledSql, writeManifest } from './artifacts/artifacts.js';
-import { compileProject, type CompiledProject } from './compile/compile-project.js';
+import { compileProject, type CompiledProject, type CompileOptions } from './compile/compile-project.js';
 import { TxError } from './errors.js';
 import { loadProject } from './load/load-project.js';
 import { txVersion } from './load/package-root.js';
 import { Logger, type LogFormat } from './log/logger.js';
 import { scrub } from './log/scrub.js';
 import { runProject, type RunCommand } from './run/run-project.js';
-import { selectNodes } from './select/selector.js';
+import { addDeferFlags, addSelectionFlags, deferRelations, selectForCli, stateFor, WarnPolicy, type SelectionCliOpts } from './commands/selection-flags.js';
+import { registerWorkflowCommands } from './commands/workflow-commands.js';
 import { formatRows, type OutputFormat } from './commands/show-output.js';
 import { registerSourceCommand } from './commands/source-command.js';
 import { reportTestRun } from './commands/test-report.js';
@@ -50,7 +51,7 @@ function makeLogger(o: CommonOpts, projectDir?: string, logPath = 'logs'): Logge
   return new Logger({ format: o.logFormat, file: projectDir ? join(projectDir, logPath, 'tx.log') : undefined, debug: o.debug, quiet: o.quiet });
 }
 
-async function compileFrom(o: CommonOpts, command = 'compile'): Promise<{ compiled: CompiledProject; logger: Logger }> {
+async function compileFrom(o: CommonOpts, command = 'compile', extra: Partial<CompileOptions> = {}): Promise<{ compiled: CompiledProject; logger: Logger }> {
   const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile });
   applyArtifactOptions(project, o); // --target-path, --log-path, --no-write-json
   const logger = makeLogger(o, project.dir, project.logPath);
@@ -61,6 +62,7 @@ async function compileFrom(o: CommonOpts, command = 'compile'): Promise<{ compil
     log: (msg, info) => (info ? logger.info(msg) : logger.debug(msg)),
     command,
     fullRefresh: !!(o as { fullRefresh?: boolean }).fullRefresh,
+    ...extra,
   });
   return { compiled, logger };
 }
@@ -81,9 +83,11 @@ function addCommon(cmd: Command): Command {
 }
 
 function addSelection(cmd: Command): Command {
-  return cmd
-    .option('-s, --select <selector...>', 'nodes to include: name, +name, name+, @name, tag:x, path:x, config.materialized:x, source:x, resource_type:x')
-    .option('--exclude <selector...>', 'nodes to leave out');
+  return addSelectionFlags(
+    cmd
+      .option('-s, --select <selector...>', 'nodes to include: name, +name, name+, @name, tag:x, path:x, config.materialized:x, source:x, resource_type:x, state:modified, result:error')
+      .option('--exclude <selector...>', 'nodes to leave out'),
+  );
 }
 
 function addRunOptions(cmd: Command): Command {
@@ -93,23 +97,69 @@ function addRunOptions(cmd: Command): Command {
     .option('--full-refresh', 'rebuild incremental models from scratch');
 }
 
-type RunCliOpts = CommonOpts & { select?: string[]; exclude?: string[]; threads?: string; failFast?: boolean; fullRefresh?: boolean; junitXml?: string };
+type RunCliOpts = CommonOpts &
+  SelectionCliOpts & { threads?: string; failFast?: boolean; fullRefresh?: boolean; junitXml?: string; audit?: boolean; empty?: boolean };
 
 let exitCode = 0;
 const controller = new AbortController();
 
-async function runCommand(command: RunCommand, o: RunCliOpts): Promise<void> {
-  const { compiled, logger } = await compileFrom(o, command);
+/** The flags of a run, as run_results.json `args` keeps them for `tx retry` (dbt's names). */
+function runArgs(o: RunCliOpts): Record<string, unknown> {
+  return {
+    selector: o.selector ?? null,
+    resource_types: o.resourceType ?? [],
+    exclude_resource_types: o.excludeResourceType ?? [],
+    indirect_selection: o.indirectSelection ?? 'eager',
+    state: o.state ?? null,
+    defer: !!o.defer,
+    defer_state: o.deferState ?? null,
+    favor_state: !!o.favorState,
+    empty: !!o.empty,
+    fail_fast: !!o.failFast,
+    vars: parseVars(o.vars),
+    warn_error: !!o.warnError,
+    warn_error_options: o.warnErrorOptions ?? null,
+    audit: o.audit !== false,
+  };
+}
+
+/** build, run, seed, test, export — and `tx retry`, which passes the nodes to re-run. */
+async function runCommand(command: RunCommand, o: RunCliOpts, retryIds?: string[]): Promise<void> {
+  const policy = new WarnPolicy(o.warnError, o.warnErrorOptions);
+  let { compiled, logger } = await compileFrom(o, command, { empty: !!o.empty });
   const threads = o.threads ? Number(o.threads) : Number(compiled.target.config.threads ?? cpus().length);
   if (!Number.isInteger(threads) || threads < 1) throw new TxError('USAGE', `--threads must be a positive integer, got ${o.threads}`);
+  const picked = retryIds ? { ids: compiled.dag.order(new Set(retryIds.filter((id) => compiled.nodes.has(id)))), state: undefined } : selectForCli(compiled, command, o, logger, policy);
+  if (o.defer) {
+    const dir = o.deferState ?? o.state;
+    if (!dir) throw new TxError('USAGE', '--defer needs --state DIR (or --defer-state DIR): the artifacts of the run whose relations unselected nodes are read from');
+    const state = o.deferState || !picked.state ? stateFor(compiled, dir) : picked.state;
+    if (!state?.manifest) throw new TxError('USAGE', `--defer: \`${dir}\` holds no manifest.json`, { hint: 'save target/manifest.json of the production run there' });
+    const rels = await deferRelations(compiled, new Set(picked.ids), state, { favorState: o.favorState, logger });
+    if (rels.size) {
+      compiled = await compileProject(compiled.project, {
+        target: o.target,
+        vars: parseVars(o.vars),
+        log: (msg, info) => (info ? logger.info(msg) : logger.debug(msg)),
+        command,
+        fullRefresh: !!o.fullRefresh,
+        empty: !!o.empty,
+        deferRelations: rels,
+      });
+      logger.info(`Deferring ${rels.size} unselected node${rels.size === 1 ? '' : 's'} to the relations in ${dir}: ${[...rels].map(([id, r]) => `${compiled.nodes.get(id)?.name ?? id} → ${compiled.dialect.relationName(r)}`).join(', ')}`);
+    }
+  }
   const { afterNodeHooks } = await import('./run/export-steps.js');
   const outcome = await runProject(compiled, {
     command,
     select: o.select,
     exclude: o.exclude,
+    plan: picked.ids,
     threads,
     failFast: !!o.failFast,
     fullRefresh: !!o.fullRefresh,
+    warnAsError: policy.isError('LogTestResult'),
+    args: runArgs(o),
     logger,
     signal: controller.signal,
     afterNode: command === 'build' || command === 'export' ? afterNodeHooks(compiled, logger, controller.signal) : undefined,
@@ -135,29 +185,36 @@ function main(argv: string[]): Command {
   ] as const) {
     const cmd = addRunOptions(addSelection(addCommon(program.command(name).description(desc))));
     if (name === 'test' || name === 'build') cmd.option('--junit-xml <path>', 'write the test results as JUnit XML (one test case per data test and unit test)');
+    addDeferFlags(cmd);
+    if (name === 'build' || name === 'run') cmd.option('--empty', 'build every model with zero rows: ref() and source() read none (schema-only CI)');
     cmd.action(async (o: RunCliOpts) => runCommand(name, o));
   }
+  registerWorkflowCommands<RunCliOpts>(program, { addCommon, compileFrom, runCommand: (command, o, ids) => runCommand(command, o, ids) });
   registerSourceCommand<RunCliOpts>(program, { addCommon, addSelection, compileFrom, setExitCode: (c) => (exitCode = c), signal: controller.signal });
 
   addSelection(addCommon(program.command('compile').description('render every model to SQL and write target/manifest.json (no database)'))).action(async (o: RunCliOpts) => {
     const t0 = performance.now();
     const { compiled, logger } = await compileFrom(o);
+    // the same selection as every command: bad selectors are errors, criteria that match nothing warn
+    const { ids } = selectForCli(compiled, 'compile', o, logger);
     const targetDir = join(compiled.project.dir, compiled.project.targetPath);
     writeManifest(compiled, targetDir);
     writeCompiledSql(compiled, targetDir);
     const counts = new Map<string, number>();
-    for (const n of compiled.nodes.values()) counts.set(n.resourceType, (counts.get(n.resourceType) ?? 0) + 1);
+    for (const id of ids) {
+      const n = compiled.nodes.get(id)!;
+      counts.set(n.resourceType, (counts.get(n.resourceType) ?? 0) + 1);
+    }
     logger.info(
-      `Compiled ${[...counts].map(([k, v]) => `${v} ${k}${v === 1 ? '' : 's'}`).join(', ')} in ${((performance.now() - t0) / 1000).toFixed(2)}s → ${relative(process.cwd(), targetDir) || '.'}/`,
+      `Compiled ${counts.size ? [...counts].map(([k, v]) => `${v} ${k}${v === 1 ? '' : 's'}`).join(', ') : 'no selected nodes'} in ${((performance.now() - t0) / 1000).toFixed(2)}s → ${relative(process.cwd(), targetDir) || '.'}/`,
     );
   });
 
   addSelection(addCommon(program.command('ls').alias('list').description('list the selected nodes')))
     .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json', 'name', 'path']).default('text'))
-    .option('--resource-type <type...>', 'only these resource types')
-    .action(async (o: RunCliOpts & { output: string; resourceType?: string[] }) => {
-      const { compiled } = await compileFrom(o);
-      const ids = planNodesForLs(compiled, o.select, o.exclude).filter((id) => !o.resourceType || o.resourceType.includes(compiled.nodes.get(id)!.resourceType));
+    .action(async (o: RunCliOpts & { output: string }) => {
+      const { compiled, logger } = await compileFrom(o);
+      const { ids } = selectForCli(compiled, 'ls', o, logger);
       for (const id of ids) {
         const n = compiled.nodes.get(id)!;
         if (o.output === 'json') {
@@ -183,7 +240,7 @@ function main(argv: string[]): Command {
       // A trailing `;` (as typed in a SQL console) would break the query tx wraps around it.
       if (o.inline) sql = compiled.renderString(o.inline, '--inline').replace(/;\s*$/, '');
       else if (o.select) {
-        const ids = planNodesForLs(compiled, [o.select], undefined).filter((id) => compiled.nodes.get(id)!.resourceType !== 'test');
+        const ids = selectForCli(compiled, 'show', { select: [o.select], indirectSelection: 'empty' }, logger).ids.filter((id) => compiled.nodes.get(id)!.resourceType !== 'test');
         if (ids.length !== 1) throw new TxError('SELECTOR', `--select must name exactly one model, seed or source; \`${o.select}\` matched ${ids.length}`);
         const n = compiled.nodes.get(ids[0]!)!;
         sql = n.relationName ? `select * from ${n.relationName}` : n.compiledSql!;
@@ -240,11 +297,6 @@ function main(argv: string[]): Command {
   registerDocsCommand(program);
   void argv;
   return program;
-}
-
-/** What `ls` and `show` select: every matching node, tests included, in DAG order. */
-function planNodesForLs(c: CompiledProject, select?: string[], exclude?: string[]): string[] {
-  return c.dag.order(selectNodes(c.nodes, c.dag, c.project.name, select, exclude));
 }
 
 async function entry(): Promise<void> {

@@ -41,6 +41,10 @@ export interface CompileOptions {
   command?: string;
   /** --full-refresh (dbt's flags.FULL_REFRESH). */
   fullRefresh?: boolean;
+  /** --defer: relations of the --state run that ref() resolves to instead of a node's own (unselected nodes). */
+  deferRelations?: Map<string, Relation>;
+  /** --empty: models read zero rows from their refs and sources (the compile cache is not used). */
+  empty?: boolean;
 }
 
 /** The compiled project: every node rendered, the DAG, and the chosen target. */
@@ -250,7 +254,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       }
     }),
   );
-  const cache = opts.noCache ? null : CompileCache.open(project, globalCacheKey(project, [vars, renderedVars, target.public, opts.env === undefined ? null : 'custom-env']));
+  const cache = opts.noCache || opts.empty ? null : CompileCache.open(project, globalCacheKey(project, [vars, renderedVars, target.public, opts.env === undefined ? null : 'custom-env']));
   const captures = new Map<string, CachedModel['capture']>();
   // Macros that read the environment or the clock make a model's output uncacheable.
   const impureMacros = new Set<string>();
@@ -453,11 +457,22 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     });
   }
   for (const n of nodes.values()) dag.add(n.uniqueId, n.dependsOn);
+  // --defer: ref() of these nodes reads the state's relation (they are not built in this run)
+  for (const [id, r] of opts.deferRelations ?? []) {
+    const n = nodes.get(id);
+    if (n && n.relation) {
+      n.relation = r;
+      n.relationName = dialect.relationName(r);
+    }
+  }
   const label = (id: string) => nodes.get(id)?.name ?? id;
   dag.assertAcyclic(label);
 
   // ---- models, pass 2: render with real relations
   const workById = new Map(work.map((w) => [w.id, w]));
+  // --empty: ref() and source() read no rows, as dbt renders a relation limited to 0
+  const limited = (r: Relation): RelationValue =>
+    opts.empty ? new RelationValue(r, `(select * from ${dialect.relationName(r)} where false limit 0) _dbt_limit_subq_${r.identifier.replace(/\W/g, '_')}`) : relationValue(r, dialect);
   const renderOne = (w: ModelWork, isIncremental: boolean): string => {
     const node = nodes.get(w.id)!;
     const ephemeralDeps: string[] = [];
@@ -471,12 +486,12 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
         const r = { schema: '', identifier: EPHEMERAL_PREFIX + name };
         return new RelationValue(r, dialect.quoteIdentifier(r.identifier));
       }
-      return relationValue(dep.relation!, dialect);
+      return limited(dep.relation!);
     });
     engine.setGlobal('source', (...args: unknown[]) => {
       const { pos } = splitArgs(args);
       const dep = nodes.get(sourceIds.get(`${String(pos[0])}.${String(pos[1])}`)!)!;
-      return relationValue(dep.relation!, dialect);
+      return limited(dep.relation!);
     });
     engine.setGlobal('is_incremental', () => isIncremental);
     engine.setGlobal('this', node.relation ? relationValue(node.relation, dialect) : new RelationValue({ schema: '', identifier: EPHEMERAL_PREFIX + node.name }, dialect.quoteIdentifier(EPHEMERAL_PREFIX + node.name)));

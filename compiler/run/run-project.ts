@@ -5,7 +5,7 @@ import type { GraphNode } from '../compile/nodes.js';
 import { TxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { allowSecretEnvVars } from '../log/scrub.js';
-import { selectNodes, withAttachedTests } from '../select/selector.js';
+import { selectFor } from '../select/selection.js';
 import type { TargetSession } from '../../targets/target.js';
 import { createTarget } from '../../targets/registry.js';
 import { manifestOf } from '../artifacts/dbt-manifest.js';
@@ -28,6 +28,12 @@ export interface RunOptions {
   signal: AbortSignal;
   /** Extra steps after a node succeeded (exports): ids `after:<node>` scheduled like nodes. */
   afterNode?: AfterNodeHooks;
+  /** The nodes to run, in DAG order, when the caller selected them (the CLI's one selection); else --select/--exclude. */
+  plan?: string[];
+  /** --warn-error: tests that warn fail instead. */
+  warnAsError?: boolean;
+  /** More invocation flags for run_results.json `args` (what `tx retry` replays). */
+  args?: Record<string, unknown>;
 }
 
 export interface AfterNodeHooks {
@@ -43,29 +49,9 @@ export interface RunOutcome {
   exitCode: number;
 }
 
-const COMMAND_TYPES: Record<RunCommand, Set<string>> = {
-  run: new Set(['model', 'source']),
-  seed: new Set(['seed']),
-  test: new Set(['test']),
-  build: new Set(['model', 'seed', 'source', 'test', 'snapshot']),
-  snapshot: new Set(['snapshot']),
-  export: new Set(['model', 'seed']),
-};
-
 /** Which nodes a command runs, from --select/--exclude. */
 export function planNodes(c: CompiledProject, command: RunCommand, select?: string[], exclude?: string[]): string[] {
-  let selected = selectNodes(c.nodes, c.dag, c.project.name, select, exclude);
-  if (command === 'test' || command === 'build') {
-    const excluded = exclude?.length ? selectNodes(c.nodes, c.dag, c.project.name, exclude, undefined) : new Set<string>();
-    selected = withAttachedTests(selected, c.nodes, excluded);
-  }
-  const types = COMMAND_TYPES[command];
-  return c.dag.order(selected).filter((id) => {
-    const n = c.nodes.get(id)!;
-    if (!types.has(n.resourceType)) return false;
-    if (n.resourceType === 'source') return !!n.source?.path;
-    return true;
-  });
+  return selectFor(c, command, { select, exclude }).ids;
 }
 
 function statusWord(r: NodeResult, logger: Logger): string {
@@ -89,7 +75,7 @@ function statusWord(r: NodeResult, logger: Logger): string {
 export async function runProject(c: CompiledProject, o: RunOptions): Promise<RunOutcome> {
   const t0 = performance.now();
   const { logger } = o;
-  const order = planNodes(c, o.command, o.select, o.exclude);
+  const order = o.plan ?? planNodes(c, o.command, o.select, o.exclude);
   const targetDir = join(c.project.dir, c.project.targetPath);
   writeManifest(c, targetDir);
   writeCompiledSql(c, targetDir);
@@ -142,7 +128,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   const total = steps.length;
   if (!total) {
     logger.warn(`Nothing to ${o.command}: the selection matched no nodes.`);
-    writeRunResults(c, targetDir, o.command, [], 0, { select: o.select ?? [], exclude: o.exclude ?? [], target: c.target.name, threads: o.threads, full_refresh: o.fullRefresh });
+    writeRunResults(c, targetDir, o.command, [], 0, { select: o.select ?? [], exclude: o.exclude ?? [], target: c.target.name, threads: o.threads, full_refresh: o.fullRefresh, ...o.args });
     return { results: [], exitCode: 0 };
   }
   logger.info(`Running ${o.command} on target ${c.target.name} (${targetCfg.type}) with ${o.threads} thread${o.threads === 1 ? '' : 's'}: ${total} node${total === 1 ? '' : 's'}`);
@@ -197,7 +183,9 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
       run: async (id) => {
         lineage?.nodeStarted(id);
         if (afterOf.has(id)) return o.afterNode!.run(c.nodes.get(afterOf.get(id)!)!, session);
-        return executeNode(ctx, c.nodes.get(id)!);
+        const r = await executeNode(ctx, c.nodes.get(id)!);
+        // --warn-error (or LogTestResult in --warn-error-options): a test that would warn fails, as in dbt
+        return r.status === 'warn' && o.warnAsError ? { ...r, status: 'fail' as const, message: r.message.replace(/^WARN\b/, 'FAIL') } : r;
       },
       skipped: (id, cause) => ({
         uniqueId: id,
@@ -243,7 +231,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
     }
   }
   const elapsed = (performance.now() - t0) / 1000;
-  writeRunResults(c, targetDir, o.command, results, elapsed, { select: o.select ?? [], exclude: o.exclude ?? [], target: c.target.name, threads: o.threads, full_refresh: o.fullRefresh });
+  writeRunResults(c, targetDir, o.command, results, elapsed, { select: o.select ?? [], exclude: o.exclude ?? [], target: c.target.name, threads: o.threads, full_refresh: o.fullRefresh, ...o.args });
   const count = (s: string) => results.filter((r) => r.status === s).length;
   const ok = count('success') + count('pass');
   const errors = count('error') + count('fail') + count('cancelled');
