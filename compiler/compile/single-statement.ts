@@ -166,6 +166,8 @@ function endOfQuoted(sql: string, start: number, quote: string, backslash: boole
 
 /** Why `sql` is not one statement (a sentence to follow "the compiled SQL"), with the line to point at; undefined when it is one. */
 export function severalStatements(sql: string, flavour: SqlFlavour): { problem: string; line: number } | undefined {
+  // only a `;` separates statements: most models have none, and need no tokenizing (a tenth of a 10,000-model compile)
+  if (!sql.includes(';')) return undefined;
   const r = splitStatements(sql, flavour);
   if (r.statements.length > 1) {
     const second = r.statements[1]!;
