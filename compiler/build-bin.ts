@@ -5,13 +5,15 @@
  * (drivers, exporters, the docs site) stays in chunks imported only when needed, and the
  * database drivers and cloud SDKs stay in node_modules. `npm run build` runs it after tsc.
  */
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { packageRoot } from './load/package-root.js';
 
 const root = packageRoot();
-const outdir = join(root, 'dist', 'bin');
+const final = join(root, 'dist', 'bin');
+// built beside, then swapped in: a tx started meanwhile never finds half a bin
+const outdir = `${final}.tmp-${process.pid}`;
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { tx: join(root, 'compiler', 'cli.ts') },
@@ -29,4 +31,12 @@ await build({
   logLevel: 'error',
   legalComments: 'none',
 });
-console.log(`wrote ${join(outdir, 'tx.js')}`);
+const old = `${final}.old-${process.pid}`;
+try {
+  renameSync(final, old);
+} catch {
+  // first build
+}
+renameSync(outdir, final);
+rmSync(old, { recursive: true, force: true });
+console.log(`wrote ${join(final, 'tx.js')}`);
