@@ -190,6 +190,27 @@ export interface FileSourceLoad {
   audit?: Audit;
 }
 
+/** A relation written as files by the engine itself (engine-side export). */
+export interface EngineWriteRequest {
+  relation: Relation;
+  url: string;
+  format: 'parquet' | 'orc' | 'json' | 'csv';
+  compression: string;
+  /** CSV only. */
+  header: boolean;
+  delimiter: string;
+  node: string;
+  signal?: AbortSignal;
+}
+
+/** One file of an engine-side export, from the engine's own listing. */
+export interface EngineWrittenFile {
+  path: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
 /** The database connection of a target: execute, query, stream rows out, cancel, close. */
 export interface TargetConnection {
   execute(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<{ rowsAffected?: number }>;
@@ -233,6 +254,13 @@ export interface TargetSession {
    * writer (COPY ... TO). Exporters use it when present; otherwise they stream rows.
    */
   copyToFile?(sql: string, path: string, options: CopyToFileOptions): Promise<{ rows: number }>;
+  /** Optional (Hive with `engine_paths`): whether the engine itself reads and writes `url`. */
+  engineReaches?(url: string): boolean;
+  /**
+   * Optional (Hive): the engine writes a relation's rows as files into the folder `url` (created,
+   * must not exist yet) and returns its own listing of them (paths relative to `url`). No row passes through tx.
+   */
+  engineWriteFolder?(req: EngineWriteRequest): Promise<EngineWrittenFile[]>;
   /** Drop a relation if it exists (tables or views). */
   dropRelation(relation: Relation): Promise<void>;
   close(): Promise<void>;

@@ -51,6 +51,8 @@ export interface ExportSpec {
   fileName: string;
   /** `target:` only. */
   mode: 'append' | 'replace';
+  /** File exports: `mode: overwrite` lets an engine-side export replace a folder holding files tx did not write. */
+  overwrite?: boolean;
   table?: string;
   schema?: string;
   extraColumns: ExtraColumn[];
@@ -328,9 +330,11 @@ export function parseExportSpec(raw: Record<string, unknown>, ctx: SpecContext):
   }
 
   const modeRaw = str(raw, 'mode');
-  if (modeRaw !== undefined && !isTarget) throw configError('`mode` applies to `to: target:...` exports only', 'file exports always write a complete new folder');
-  if (modeRaw !== undefined && modeRaw !== 'append' && modeRaw !== 'replace') throw configError(`export \`mode\` must be append or replace, got \`${modeRaw}\``);
-  const mode = (modeRaw ?? 'append') as 'append' | 'replace';
+  // File exports: only `overwrite` (replace a folder that holds files tx did not write, where that is refused).
+  const overwrite = !isTarget && modeRaw === 'overwrite';
+  if (modeRaw !== undefined && !isTarget && !overwrite) throw configError('`mode` applies to `to: target:...` exports only (file exports take only `mode: overwrite`)', 'file exports always write a complete new folder');
+  if (modeRaw !== undefined && isTarget && modeRaw !== 'append' && modeRaw !== 'replace') throw configError(`export \`mode\` must be append or replace, got \`${modeRaw}\``);
+  const mode = (isTarget ? (modeRaw ?? 'append') : 'append') as 'append' | 'replace';
 
   const tableRaw = str(raw, 'table');
   const schemaRaw = str(raw, 'schema');
@@ -385,6 +389,7 @@ export function parseExportSpec(raw: Record<string, unknown>, ctx: SpecContext):
     stripeSizeBytes,
     fileName,
     mode,
+    overwrite,
     table,
     schema,
     extraColumns,

@@ -14,6 +14,7 @@ import { createBlobServiceClient, AzureSink, DEFAULT_BLOCK_SIZE } from './azure-
 import { ExportError, errorMessage, toExportError } from './export-error.js';
 import { parseExportSpec, type ExportSpec } from './export-spec.js';
 import { produceFiles, type ProducedFiles } from './file-writer.js';
+import { engineRefusal, localUrl, toLocalByEngine } from './engine-destination.js';
 import { discardLocal, planLocal, publishLocal } from './local-destination.js';
 import { buildManifest, manifestBytes } from './manifest.js';
 import { publishToObjectStore, type ObjectSink } from './object-sink.js';
@@ -192,9 +193,13 @@ export async function runExport(req: ExportRequest): Promise<ExportResult> {
     const dest = spec.destination;
     let res: ExportResult;
     switch (dest.kind) {
-      case 'local':
-        res = await toLocal(req, spec, dest.dir, t0);
+      case 'local': {
+        // Written by the engine when it reaches the folder (Hive engine_paths), else streamed through tx.
+        const refusal = req.session.engineReaches ? engineRefusal(req, spec, localUrl(dest.dir)) : 'n/a';
+        if (req.session.engineReaches) req.log.info(`export ${label}: ${refusal ? `streamed through tx (${refusal})` : 'written by the engine (Spark), no rows through tx'}`);
+        res = refusal ? await toLocal(req, spec, dest.dir, t0) : await toLocalByEngine(req, spec, dest.dir, t0);
         break;
+      }
       case 's3':
         res = await toObjectStore(req, spec, new S3Sink(createS3Client(), dest.bucket, dest.prefix, Math.max(part ?? DEFAULT_PART_SIZE, 5 * 1024 * 1024)), retry, t0);
         break;

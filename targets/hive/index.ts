@@ -26,6 +26,8 @@ import path from 'node:path';
 import {
   TargetError,
   type ColumnInfo,
+  type EngineWriteRequest,
+  type EngineWrittenFile,
   type Relation,
   type Target,
   type TargetConfig,
@@ -37,8 +39,10 @@ import {
 import { HiveConnection, type HiveAuth, type HiveConnectionConfig } from './hive-connection.js';
 import { hiveDialect } from './hive-dialect.js';
 import { HiveIntrospector } from './hive-introspector.js';
+import { engineWriteFolder } from './hive-engine-export.js';
 import { HiveLoader, localLandingDir, type HiveLoadConfig } from './hive-loader.js';
 import { HiveMaterializations, localPath, type HiveTableDefaults } from './hive-materializations.js';
+import { hiveSnapshot } from './hive-snapshot.js';
 
 const d = hiveDialect;
 
@@ -179,14 +183,18 @@ class HiveSession implements TargetSession {
   readonly intro: HiveIntrospector;
   readonly mat: HiveMaterializations;
   private readonly loader: HiveLoader;
+  private readonly snapshotDefaults: { tables: HiveTableDefaults; log: TargetLog };
+  private readonly enginePaths: string[];
 
   constructor(
     readonly connection: HiveConnection,
     settings: HiveTargetSettings,
     log: TargetLog,
   ) {
+    this.enginePaths = settings.enginePaths;
     const spark = (): boolean => connection.serverInfo()?.spark ?? true;
     this.intro = new HiveIntrospector(connection);
+    this.snapshotDefaults = { tables: settings.tables, log };
     this.mat = new HiveMaterializations(connection, this.intro, settings.tables, log, spark);
     this.loader = new HiveLoader(connection, this.intro, this.mat, settings.load, spark);
   }
@@ -201,8 +209,16 @@ class HiveSession implements TargetSession {
     return this.intro.columns(r);
   }
   materialize = (b: Parameters<TargetSession['materialize']>[0]): ReturnType<TargetSession['materialize']> => this.mat.materialize(b);
+  snapshot = (b: Parameters<NonNullable<TargetSession['snapshot']>>[0]): ReturnType<NonNullable<TargetSession['snapshot']>> =>
+    hiveSnapshot({ conn: this.connection, intro: this.intro, mat: this.mat, defaults: this.snapshotDefaults.tables, log: this.snapshotDefaults.log }, b);
   loadSeed = (s: Parameters<TargetSession['loadSeed']>[0]): ReturnType<TargetSession['loadSeed']> => this.loader.loadSeed(s);
   loadFileSource = (l: Parameters<TargetSession['loadFileSource']>[0]): ReturnType<TargetSession['loadFileSource']> => this.loader.loadFileSource(l);
+
+  engineReaches(url: string): boolean {
+    const spark = this.connection.serverInfo()?.spark ?? true;
+    return spark && this.enginePaths.some((p) => url.toLowerCase().startsWith(p.toLowerCase()));
+  }
+  engineWriteFolder = (req: EngineWriteRequest): Promise<EngineWrittenFile[]> => engineWriteFolder(this.connection, req);
 
   async dropRelation(r: Relation): Promise<void> {
     await this.mat.dropIfExists(r);
