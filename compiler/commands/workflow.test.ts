@@ -1,0 +1,219 @@
+/**
+ * The daily workflow through the built CLI on real DuckDB files: slim CI (state:modified+ with
+ * --defer against a production build), bad --state folders, tx retry after a failing model and a
+ * failing test, tx init then build, --empty, and a selection that matches nothing (warns; exit 1
+ * under --warn-error) the same way in ls, compile and build.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dedent, fixtureProject, runCli, type Files, type FixtureProject } from '../../testing/fixture-project.js';
+
+const fixtures: FixtureProject[] = [];
+const project = (files: Files) => {
+  const fx = fixtureProject(files);
+  fixtures.push(fx);
+  return fx;
+};
+afterAll(() => {
+  for (const f of fixtures) f.cleanup();
+});
+
+type Results = { results: { unique_id: string; status: string }[]; args: Record<string, unknown> };
+const ran = (fx: FixtureProject): string[] => fx.json<Results>('target/run_results.json').results.map((r) => r.unique_id.split('.').pop()!).sort();
+
+// prod and ci share one DuckDB file, in two schemas (as a CI job reads production through --defer)
+const SLIM: Files = {
+  'project.yml': dedent(`
+    name: slim
+    vars:
+      tag_v: one
+      body_v: 1
+    target: prod
+    targets:
+      prod: {type: duckdb, path: target/wh.duckdb, schema: prod}
+      ci: {type: duckdb, path: target/wh.duckdb, schema: ci}
+    models:
+      slim:
+        +materialized: table
+  `),
+  'seeds/people.csv': 'id,name\n1,ann\n2,bob\n',
+  'macros/fmt.sql': '{% macro fmt(c) %}upper({{ c }}){% endmacro %}\n{% macro shout(c) %}{{ fmt(c) }}{% endmacro %}',
+  'models/base.sql': "select id, name from {{ ref('people') }}",
+  'models/m_body.sql': "select id, name from {{ ref('base') }}",
+  'models/m_macro.sql': "select id, {{ shout('name') }} as name from {{ ref('base') }}",
+  'models/m_var_config.sql': "{{ config(tags=[var('tag_v')]) }}select id from {{ ref('base') }}",
+  'models/m_var_body.sql': "select id, {{ var('body_v') }} as v from {{ ref('base') }}",
+  'models/downstream.sql': "select * from {{ ref('m_body') }}",
+  'models/untouched.sql': "select count(*) as n from {{ ref('base') }}",
+  'models/props.yml': 'version: 2\nmodels:\n  - name: m_body\n    columns:\n      - name: id\n        tests: [not_null]\n',
+};
+
+describe.concurrent('slim CI: state:modified+ with --defer', () => {
+  it('builds exactly the changed models and their children, reading unselected parents from the production schema', async () => {
+    const fx = project(SLIM);
+    const prod = await fx.tx('build');
+    expect(prod.stderr).toBe('');
+    expect(prod.code).toBe(0);
+    cpSync(fx.path('target/manifest.json'), fx.path('prod-artifacts/manifest.json'));
+    cpSync(fx.path('target/run_results.json'), fx.path('prod-artifacts/run_results.json'));
+
+    // one body, one macro (reached through the macro that calls it), one var used in a config
+    fx.write({
+      'models/m_body.sql': "select id, name, 'v2' as version from {{ ref('base') }}",
+      'macros/fmt.sql': '{% macro fmt(c) %}lower({{ c }}){% endmacro %}\n{% macro shout(c) %}{{ fmt(c) }}{% endmacro %}',
+    });
+    const ci = await fx.tx('build', '--target', 'ci', '--select', 'state:modified+', '--defer', '--state', 'prod-artifacts', '--vars', '{tag_v: two, body_v: 2}');
+    expect(ci.stderr).toBe('');
+    expect(ci.code).toBe(0);
+    // m_var_body uses the changed var only in its SQL: not modified, as dbt counts it (raw code compared)
+    expect(ran(fx)).toEqual(['downstream', 'm_body', 'm_macro', 'm_var_config', 'not_null_m_body_id']);
+    expect(ci.stdout).toMatch(/Deferring \d+ unselected nodes? to the relations in prod-artifacts: .*base → "wh"\."prod"\."base"/);
+    // only the selected models exist in ci; their parent was read from prod
+    const wh = fx.path('target/wh.duckdb');
+    const ciTables = (await fx.relations(wh)).filter((r) => r.schema === 'ci').map((r) => r.name).sort();
+    expect(ciTables).toEqual(['downstream', 'm_body', 'm_macro', 'm_var_config']);
+    expect(fx.read('target/compiled/slim/models/m_body.sql')).toMatch(/"prod"\."base"/);
+    expect(await fx.query('select id, name, version from ci.m_body order by id', wh)).toEqual([
+      { id: 1, name: 'ann', version: 'v2' },
+      { id: 2, name: 'bob', version: 'v2' },
+    ]);
+    expect(await fx.query('select name from ci.m_macro order by id', wh)).toEqual([{ name: 'ann' }, { name: 'bob' }]);
+    const args = fx.json<Results>('target/run_results.json').args;
+    expect(args).toMatchObject({ which: 'build', select: ['state:modified+'], state: 'prod-artifacts', defer: true });
+  });
+
+  it('without --favor-state a parent that exists in the target is read there; with it, from the state', async () => {
+    const fx = project(SLIM);
+    expect((await fx.tx('build')).code).toBe(0);
+    cpSync(fx.path('target/manifest.json'), fx.path('prod-artifacts/manifest.json'));
+    const base = await fx.tx('build', '--target', 'ci', '--select', '+base');
+    expect(base.code, base.stdout + base.stderr).toBe(0); // ci.base exists now
+    fx.write({ 'models/m_body.sql': "select id from {{ ref('base') }} where id > 1" });
+    expect((await fx.tx('run', '--target', 'ci', '--select', 'state:modified', '--defer', '--state', 'prod-artifacts')).code).toBe(0);
+    expect(fx.read('target/compiled/slim/models/m_body.sql')).toMatch(/"ci"\."base"/);
+    expect((await fx.tx('run', '--target', 'ci', '--select', 'state:modified', '--defer', '--favor-state', '--state', 'prod-artifacts')).code).toBe(0);
+    expect(fx.read('target/compiled/slim/models/m_body.sql')).toMatch(/"prod"\."base"/);
+  });
+
+  it('a missing, empty, foreign or newer state is exit 2 and builds nothing', async () => {
+    const fx = project(SLIM);
+    mkdirSync(fx.path('empty-state'), { recursive: true });
+    mkdirSync(fx.path('other'), { recursive: true });
+    writeFileSync(fx.path('other/manifest.json'), JSON.stringify({ metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', project_name: 'another' }, nodes: {}, sources: {}, macros: {} }));
+    mkdirSync(fx.path('newer'), { recursive: true });
+    writeFileSync(fx.path('newer/manifest.json'), JSON.stringify({ metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v13.json', project_name: 'slim' }, nodes: {}, sources: {}, macros: {} }));
+    const cases: [string[], RegExp][] = [
+      [['--state', 'nope'], /--state folder `nope` does not exist/],
+      [['--state', 'empty-state'], /holds no manifest\.json, run_results\.json or sources\.json/],
+      [['--state', 'other'], /manifest of project `another`, not of `slim`/],
+      [['--state', 'newer'], /schema version v13, newer than the v12/],
+      [[], /no --state was given/],
+    ];
+    for (const [flags, msg] of cases) {
+      const r = await fx.tx('build', '--select', 'state:modified+', ...flags);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+    const d = await fx.tx('build', '--defer');
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/--defer needs --state DIR/);
+    expect(fx.exists('target/wh.duckdb')).toBe(false);
+  });
+});
+
+describe.concurrent('tx retry', () => {
+  it('re-runs exactly the failed model, the failed test and what they skipped, with the same flags', async () => {
+    const fx = project({
+      'project.yml': 'name: rt\nvars:\n  lim: 10\n',
+      'models/good.sql': "select * from (values (1, 'a'), (null, 'b')) t(id, v) limit {{ var('lim') }}",
+      'models/good_child.sql': "select * from {{ ref('good') }}",
+      'models/broken.sql': "select no_such_column from {{ ref('good') }}",
+      'models/after_broken.sql': "select * from {{ ref('broken') }}",
+      'models/fine.sql': 'select 1 as n',
+      'models/props.yml': 'version: 2\nmodels:\n  - name: good\n    columns:\n      - name: id\n        tests: [not_null]\n',
+    });
+    const first = await fx.tx('build', '--vars', '{lim: 5}', '--threads', '1');
+    expect(first.code).toBe(1);
+    const failed = fx.json<Results>('target/run_results.json').results.filter((r) => ['error', 'fail', 'skipped'].includes(r.status)).map((r) => r.unique_id.split('.').pop()!).sort();
+    // (with audit before publish, good itself errors when its not_null test fails)
+    expect(failed).toEqual(expect.arrayContaining(['after_broken', 'broken', 'good_child', 'not_null_good_id']));
+    expect(failed).not.toContain('fine');
+
+    fx.write({
+      'models/broken.sql': "select id from {{ ref('good') }}",
+      'models/good.sql': "select * from (values (1, 'a'), (2, 'b')) t(id, v) limit {{ var('lim') }}",
+    });
+    const retry = await fx.tx('retry');
+    expect(retry.stderr).toBe('');
+    expect(retry.code).toBe(0);
+    // fine succeeded the first time: not run again
+    expect(ran(fx)).toEqual(failed);
+    expect(await fx.query('select count(*)::int as n from main.after_broken')).toEqual([{ n: 2 }]);
+    // the previous run's flags: --vars and --threads came along
+    expect(fx.json<Results>('target/run_results.json').args).toMatchObject({ which: 'build', vars: { lim: 5 }, threads: 1 });
+    const again = await fx.tx('retry');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Nothing to retry/);
+  });
+
+  it('with no previous run: exit 2', async () => {
+    const fx = project({ 'models/a.sql': 'select 1 as n' });
+    const r = await fx.tx('retry');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no previous run: .*run_results\.json does not exist/);
+  });
+});
+
+describe.concurrent('tx init, --empty, and selections that match nothing', () => {
+  it('tx init NAME scaffolds a project that builds at once, and refuses to overwrite one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tx-init-'));
+    try {
+      const init = await runCli(['init', 'shop'], { cwd: dir });
+      expect(init.code).toBe(0);
+      const build = await runCli(['build'], { cwd: join(dir, 'shop') });
+      expect(build.stderr).toBe('');
+      expect(build.code).toBe(0);
+      expect(build.stdout).toMatch(/Finished build of 6 nodes .* OK=6 WARN=0 ERROR=0 SKIP=0/);
+      const again = await runCli(['init'], { cwd: join(dir, 'shop') });
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/project\.yml already exists; refusing to overwrite/);
+      expect((await runCli(['init', 'shop'], { cwd: dir })).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--empty builds every model with its columns and zero rows', async () => {
+    const fx = project({
+      'seeds/s.csv': 'id,name\n1,a\n',
+      'models/m.sql': "{{ config(materialized='table') }}select id, upper(name) as name from {{ ref('s') }}",
+      'models/n.sql': "{{ config(materialized='table') }}select count(*) as c, max(id) as top from {{ ref('m') }}",
+    });
+    const r = await fx.tx('build', '--empty');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await fx.query('select count(*)::int as n from main.m')).toEqual([{ n: 0 }]);
+    expect(await fx.query('select c::int as c, top from main.n')).toEqual([{ c: 0, top: null }]);
+    expect(fx.read('target/compiled/fx/models/m.sql')).toMatch(/\(select \* from "main"\."s" where false limit 0\) _dbt_limit_subq_s/);
+    const cols = await fx.query("select column_name from information_schema.columns where table_name = 'm' order by ordinal_position");
+    expect(cols).toEqual([{ column_name: 'id' }, { column_name: 'name' }]);
+  });
+
+  it('ls, compile and build treat a criterion that matches nothing alike: a warning naming it and near names, exit 0; exit 1 under --warn-error', async () => {
+    const fx = project({ 'models/orders.sql': 'select 1 as id', 'models/customers.sql': 'select 1 as id' });
+    for (const cmd of ['ls', 'compile', 'build']) {
+      const r = await fx.tx(cmd, '--select', 'order');
+      expect(r.code, cmd).toBe(0);
+      expect(`${r.stdout}${r.stderr}`).toMatch(/The selection criterion `order` does not match any enabled nodes \(did you mean `orders`\?\)/);
+      const strict = await fx.tx(cmd, '--select', 'order', '--warn-error');
+      expect(strict.code, cmd).toBe(1);
+      const opt = await fx.tx(cmd, '--select', 'order', '--warn-error-options', '{error: all, warn: [NoNodesForSelectionCriteria]}');
+      expect(opt.code, cmd).toBe(0);
+    }
+    expect(fx.exists('target/fx.duckdb')).toBe(false);
+    const ls = await fx.tx('ls', '--select', 'orders', '--output', 'name');
+    expect(ls.stdout.trim()).toBe('orders');
+  });
+});
