@@ -285,6 +285,8 @@ export interface Target {
   open(opts: { log: TargetLog; threads: number }): Promise<TargetSession>;
   /** A short check for `tx debug`: returns the server version or throws. */
   ping(): Promise<string>;
+  /** Optional, for `tx debug` (Hive): whether the engine reads and writes the configured engine paths itself. */
+  engineCheck?(): Promise<{ ok: boolean; lines: string[] }>;
 }
 
 /** Resolved target config from project.yml or profiles (env_var() already applied). */

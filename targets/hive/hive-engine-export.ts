@@ -71,3 +71,37 @@ export async function engineListing(conn: HiveConnection, url: string, format: s
     await conn.execute(`DROP VIEW IF EXISTS ${q(data)}`, { node: opts.node }).catch(() => undefined);
   }
 }
+
+/**
+ * `tx debug`: whether the server reads and writes the scratch space itself. It writes one row as
+ * Parquet to `<scratch_dir>/_tx_probe` (the same folder each time, replaced) and reads it back.
+ */
+export async function engineProbe(conn: HiveConnection, enginePaths: string[], scratchDir: string | null): Promise<{ ok: boolean; lines: string[] }> {
+  if (!enginePaths.length) return { ok: true, lines: ['engine-side reads/writes: off (engine_paths not set): file sources and exports pass through tx'] };
+  const lines = [`engine_paths: ${enginePaths.join(', ')} (file sources and exports there are read and written by Spark)`];
+  if (!scratchDir) {
+    lines.push('scratch_dir: not set, engine-side writes not tried (set scratch_dir to a folder the server writes, under engine_paths)');
+    return { ok: true, lines };
+  }
+  if (!enginePaths.some((p) => scratchDir.toLowerCase().startsWith(p.toLowerCase()))) {
+    lines.push(`scratch_dir ${scratchDir} is not under engine_paths`);
+    return { ok: false, lines };
+  }
+  const probe = `${scratchDir.replace(/\/+$/, '')}/_tx_probe`;
+  try {
+    await conn.execute(`INSERT OVERWRITE DIRECTORY ${lit(probe)} USING parquet SELECT 42 AS tx_probe`);
+  } catch (e) {
+    lines.push(`engine-side write: FAILED, the Spark server cannot write ${probe}: ${String((e as Error).message).split('\n')[0]}`);
+    return { ok: false, lines };
+  }
+  lines.push(`engine-side write: OK (${probe})`);
+  try {
+    const rows = await conn.query(`SELECT sum(tx_probe) AS n FROM parquet.${q(probe)}`);
+    if (Number(rows[0]?.n) !== 42) throw new Error(`read back ${JSON.stringify(rows[0]?.n)} instead of 42`);
+    lines.push(`engine-side read: OK (${probe})`);
+  } catch (e) {
+    lines.push(`engine-side read: FAILED, the Spark server cannot read ${probe}: ${String((e as Error).message).split('\n')[0]}`);
+    return { ok: false, lines };
+  }
+  return { ok: true, lines };
+}

@@ -39,7 +39,7 @@ import {
 import { HiveConnection, type HiveAuth, type HiveConnectionConfig } from './hive-connection.js';
 import { hiveDialect } from './hive-dialect.js';
 import { HiveIntrospector } from './hive-introspector.js';
-import { engineWriteFolder } from './hive-engine-export.js';
+import { engineProbe, engineWriteFolder } from './hive-engine-export.js';
 import { HiveLoader, localLandingDir, type HiveLoadConfig } from './hive-loader.js';
 import { HiveMaterializations, localPath, type HiveTableDefaults } from './hive-materializations.js';
 import { hiveSnapshot } from './hive-snapshot.js';
@@ -236,7 +236,7 @@ class HiveTarget implements Target {
 
   constructor(
     readonly name: string,
-    config: TargetConfig,
+    private readonly config: TargetConfig,
   ) {
     this.settings = hiveSettings(name, config);
     this.info = { type: 'hive', schema: this.settings.schema, threads: this.settings.threads };
@@ -248,6 +248,11 @@ class HiveTarget implements Target {
     return new HiveSession(conn, this.settings, opts.log);
   }
 
+  /** `tx debug`: engine-side reads and writes (see hiveEngineCheck). */
+  engineCheck(): Promise<{ ok: boolean; lines: string[] }> {
+    return hiveEngineCheck(this.name, this.config);
+  }
+
   async ping(): Promise<string> {
     const quiet: TargetLog = { statement: () => {}, info: () => {}, warn: () => {} };
     const conn = new HiveConnection({ ...this.settings.connection, sessionSettings: {} }, quiet);
@@ -257,6 +262,19 @@ class HiveTarget implements Target {
     } finally {
       await conn.close();
     }
+  }
+}
+
+/** `tx debug`: whether engine-side reads and writes work for the configured paths (a tiny write and read in scratch_dir). */
+export async function hiveEngineCheck(name: string, config: TargetConfig): Promise<{ ok: boolean; lines: string[] }> {
+  const settings = hiveSettings(name, config);
+  const quiet: TargetLog = { statement: () => {}, info: () => {}, warn: () => {} };
+  const conn = new HiveConnection(settings.connection, quiet);
+  try {
+    await conn.open();
+    return await engineProbe(conn, settings.enginePaths, settings.scratchDir);
+  } finally {
+    await conn.close();
   }
 }
 
