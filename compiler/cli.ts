@@ -273,7 +273,20 @@ function main(argv: string[]): Command {
       logger.addSecret(compiled.target.config.password as string | undefined);
       throw new TxError('TARGET', logger.mask(`target ${compiled.target.name} is not reachable: ${(e as Error).message}`));
     }
+    if (target.engineCheck) {
+      const check = await target.engineCheck();
+      for (const line of check.lines) out(`  ${line}`);
+      if (!check.ok) throw new TxError('TARGET', `target ${compiled.target.name}: engine-side reads or writes are not possible for the configured paths (see above)`, { hint: 'check engine_paths and scratch_dir in the target config' });
+    }
   });
+
+  program
+    .command('deps')
+    .description('install the packages of packages.yml / dependencies.yml into dbt_packages/ (local and git packages)')
+    .option('--project-dir <dir>', 'folder holding dbt_project.yml')
+    .action((o: { projectDir?: string }) => {
+      installDeps(findProjectDir(o.projectDir), (line) => process.stdout.write(`${line}\n`));
+    });
 
   program
     .command('clean')
