@@ -14,13 +14,14 @@
  *   load_threads, load_memory_limit   the in-process DuckDB that reads seed and source files (default: cores - 1,
  *                                     at most 4; "1GB")
  */
-import { TargetError, type ColumnInfo, type Relation, type Target, type TargetConfig, type TargetFactory, type TargetLog, type TargetSession } from '../target.js';
+import { TargetError, type ColumnInfo, type Relation, type SnapshotBuild, type Target, type TargetConfig, type TargetFactory, type TargetLog, type TargetSession } from '../target.js';
 import { postgresSettings, POSTGRES_CONFIG_KEYS, type LoadSettings } from './postgres-config.js';
 import { connectClient, PostgresConnection, resolveSsl, toTargetError, type PgClient, type PgSettings } from './postgres-connection.js';
 import { checkIdentifiers, postgresDialect } from './postgres-dialect.js';
 import { PostgresIntrospector } from './postgres-introspector.js';
 import { PostgresLoader } from './postgres-loader.js';
 import { PostgresMaterializations } from './postgres-materializations.js';
+import { postgresSnapshot } from './postgres-snapshot.js';
 
 const d = postgresDialect;
 
@@ -92,6 +93,12 @@ export class PostgresSession implements TargetSession {
     this.checkDatabase(b.relation.database);
     checkIdentifiers(b.relation);
     return this.mat.materialize(b);
+  }
+
+  async snapshot(b: SnapshotBuild) {
+    this.checkDatabase(b.relation.database);
+    checkIdentifiers(b.relation);
+    return postgresSnapshot(this.connection, this.intro, b);
   }
 
   async loadSeed(s: Parameters<TargetSession['loadSeed']>[0]) {
