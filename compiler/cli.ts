@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { installDeps } from './commands/deps-command.js';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -285,7 +286,7 @@ function main(argv: string[]): Command {
     .description('install the packages of packages.yml / dependencies.yml into dbt_packages/ (local and git packages)')
     .option('--project-dir <dir>', 'folder holding dbt_project.yml')
     .action((o: { projectDir?: string }) => {
-      installDeps(findProjectDir(o.projectDir), (line) => process.stdout.write(`${line}\n`));
+      installDeps(o.projectDir, (line) => process.stdout.write(`${line}\n`));
     });
 
   program

@@ -14,6 +14,9 @@ import { Kwargs } from '../template/jinja/values.js';
 import type { Dialect, Relation } from '../../targets/target.js';
 import { loadDialect } from '../../targets/registry.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
+import { installDbtContext, type DbtRuntime, type WarehouseBridge } from './dbt-context.js';
+import { dbtGraph } from './dbt-graph.js';
+import { dbtGlobalMacroFiles } from '../template/dbt-global-macros.js';
 import { flavourOf, severalStatements } from './single-statement.js';
 import { sqlLiteral } from './sql-literal.js';
 import { compileTests } from './compile-tests.js';
@@ -57,6 +60,10 @@ export interface CompiledProject {
   runStartedAt: Date;
   /** Render a model again at run time (incremental models need `is_incremental()` true). */
   renderModel(id: string, opts: { isIncremental: boolean }): string;
+  /** Render a node again as it runs (`execute` true, the warehouse reachable): nodes marked renderAtRun. */
+  renderAtRun(id: string, bridge: WarehouseBridge, opts: { isIncremental: boolean; over?: ReadonlyMap<string, Relation> }): string;
+  /** From now on (run time) hooks and one-off strings render with execute true and reach the warehouse through `open`. */
+  useWarehouse(open: () => WarehouseBridge): void;
   /** Render a one-off string with the project's globals (hooks, export paths). */
   renderString(source: string, where: string, thisNode?: GraphNode): string;
   /** Another configured target (exports to `target:NAME`), rendered like the chosen one. */
@@ -93,7 +100,12 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   const runStartedAt = opts.runStartedAt ?? new Date();
   const engine = new TemplateEngine();
   engine.addMacroFile(BUILTIN_MACROS, BUILTIN_FILE);
+  // a dbt project: dbt's global macros (`dbt.*` and flat), then its packages' (namespaced), then its own
+  const dbtProject = project.projectFile === 'dbt_project.yml';
+  if (dbtProject) for (const m of dbtGlobalMacroFiles()) engine.addMacroFile(m.text, m.path, { name: 'dbt', global: true });
+  for (const pkg of project.packages ?? []) for (const m of pkg.macros) engine.addMacroFile(m.text, m.path, { name: pkg.name, global: false });
   for (const m of project.macros) engine.addMacroFile(m.text, m.path);
+  const rootMacros = new Set([...engine.macros].filter(([, i]) => project.macros.some((m) => m.path === i.file)).map(([n]) => n));
 
   // dbt's base context (modules, tojson/fromjson, toyaml/fromyaml, zip, set, local_md5, ...), then tx's members
   Object.assign(engine.env.globals, baseContextMembers());
@@ -110,11 +122,6 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     log(String(pos[0]), Boolean(pos[1] ?? kw.info));
     return '';
   });
-  const raise = (...args: unknown[]) => {
-    throw new TxError('TEMPLATE', String(splitArgs(args).pos[0]));
-  };
-  engine.setGlobal('raise_compiler_error', raise);
-  engine.setGlobal('exceptions', { raise_compiler_error: raise, warn: (m: unknown) => (log(String(m), true), '') });
   engine.setGlobal('doc', (name: unknown) => {
     const d = project.docs.get(String(name));
     if (!d) throw new TxError('REF', `doc(\`${String(name)}\`) names no docs block`, { hint: didYouMean(String(name), project.docs.keys()) });
@@ -124,10 +131,23 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   const target = resolveTarget(project, opts.target, engine);
   const dialect = await loadDialect(target.config.type);
   engine.setGlobal('target', target.public);
-  engine.setGlobal('adapter', {
-    quote: (s: unknown) => dialect.quoteIdentifier(String(s)),
-    type: () => target.config.type,
+  // dbt's adapter, api, execute, statement results, graph and exceptions (dbt-context.ts)
+  const runtime: DbtRuntime = { execute: false, results: new Map(), introspected: false };
+  let graphValue: Record<string, unknown> | undefined;
+  installDbtContext({
+    engine,
+    dialect,
+    targetType: String(target.config.type),
+    rootProject: project.name,
+    packages: (project.packages ?? []).map((x) => x.name),
+    dispatch: project.dispatch ?? [],
+    rootMacros,
+    runtime,
+    log,
+    graph: () => (graphValue ??= dbtGraph(project, nodes)),
   });
+  for (const [name, ns] of engine.namespaces) if (!(name in engine.env.globals)) engine.setGlobal(name, ns);
+  if (dbtProject && !(project.name in engine.env.globals)) engine.setGlobal(project.name, Object.fromEntries([...rootMacros].map((n) => [n, engine.getGlobal(n)])));
   // `{{ value | literal }}` / `{{ literal(value) }}`: a value as a SQL literal of the target (a project macro named literal wins)
   engine.env.filters.literal = (_env, value) => sqlLiteral(value, dialect);
   if (!engine.macros.has('literal')) engine.setGlobal('literal', (value: unknown) => sqlLiteral(value, dialect));
@@ -254,7 +274,9 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       }
     }),
   );
-  const cache = opts.noCache || opts.empty ? null : CompileCache.open(project, globalCacheKey(project, [vars, renderedVars, target.public, opts.env === undefined ? null : 'custom-env']));
+  // a dbt project whose templates may ask the warehouse renders models when they run: no cached SQL
+  const introspective = dbtProject && ((project.packages ?? []).length > 0 || [...project.macros, ...project.models].some((m) => INTROSPECTION_RE.test(m.text)));
+  const cache = opts.noCache || opts.empty || introspective ? null : CompileCache.open(project, globalCacheKey(project, [vars, renderedVars, target.public, opts.env === undefined ? null : 'custom-env']));
   const captures = new Map<string, CachedModel['capture']>();
   // Macros that read the environment or the clock make a model's output uncacheable.
   const impureMacros = new Set<string>();
@@ -526,7 +548,9 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const hasEphemeral = deps.some((d) => typeof d !== 'string' && d.resourceType === 'model' && d.config.materialized === 'ephemeral');
     const depKey = quickHash(deps.map((d) => (typeof d === 'string' ? d : d.relationName ?? '')).join('\u0000'));
     const cached = w.cacheable && !hasEphemeral ? cache?.render(w.file.path, w.textHash, depKey) : undefined;
+    runtime.introspected = false;
     node.compiledSql = cached?.sql ?? renderOne(w, false);
+    if (runtime.introspected) node.renderAtRun = true;
     checkOneStatement(node.compiledSql, `model \`${w.file.name}\``, w.file.path);
     renderStats[cached ? 'cached' : 'rendered']++;
     const capture = captures.get(w.file.path) ?? (w.cacheable ? cache?.capture(w.file.path, w.textHash) : undefined);
@@ -545,6 +569,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 
   // ---- tests
   compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour);
+  // dbt renders tests when they run: in a project whose templates ask the warehouse, so does tx
+  if (introspective) for (const n of nodes.values()) if (n.resourceType === 'test' && n.test?.kind !== 'unit') n.renderAtRun = true;
   dag.assertAcyclic(label);
 
   const renderString = (source: string, where: string, thisNode?: GraphNode): string => {
@@ -556,7 +582,14 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       if (!id) throw new TxError('REF', `ref to \`${name}\`, which does not exist`, { hint: didYouMean(name, byName.keys()) });
       return relationValue(nodes.get(id)!.relation!, dialect);
     });
-    return engine.renderString(source, where);
+    // at run time (useWarehouse called) hooks and one-off strings render with execute true
+    const prev = runtime.execute;
+    runtime.execute = !!runtime.openBridge;
+    try {
+      return engine.renderString(source, where);
+    } finally {
+      runtime.execute = prev;
+    }
   };
 
   return {
@@ -571,6 +604,24 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       checkOneStatement(sql, `model \`${nodes.get(id)!.name}\``, nodes.get(id)!.path);
       return sql;
     },
+    renderAtRun: (id, bridge, o) => {
+      runtime.execute = true;
+      runtime.bridge = bridge;
+      runtime.results = new Map();
+      try {
+        const node = nodes.get(id)!;
+        if (node.resourceType === 'test') return node.compiledSql ?? '';
+        const sql = renderOne(workById.get(id)!, o.isIncremental);
+        checkOneStatement(sql, `model \`${nodes.get(id)!.name}\``, nodes.get(id)!.path);
+        return sql;
+      } finally {
+        runtime.execute = false;
+        runtime.bridge = undefined;
+      }
+    },
+    useWarehouse: (open) => {
+      runtime.openBridge ??= open;
+    },
     renderString,
     resolveOtherTarget: (name) => resolveTarget(project, name, engine),
     renderStats,
@@ -578,6 +629,9 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** Template text that may ask the warehouse while rendering (dbt's execute, run_query, statement, adapter introspection). */
+const INTROSPECTION_RE = /\bexecute\b|\brun_query\b|\bstatement\b|\bload_result\b|\badapter\.(get_|load_|drop_|execute|create_)|\bgraph\b/;
 
 /** Several template errors as one: the first with its place, the others listed under it. */
 function combineErrors(errors: TxError[], capped: boolean): TxError {

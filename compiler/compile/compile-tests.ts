@@ -1,4 +1,5 @@
 import { TxError, didYouMean } from '../errors.js';
+import { MACRO_INFO } from '../template/jinja/compile.js';
 import type { Dag } from '../graph/dag.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
 import type { ColumnProps, NodeConfig, Project, TestSpec } from '../load/project-types.js';
@@ -11,7 +12,7 @@ import type { Dialect } from '../../targets/target.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
 import type { GraphNode, TestNodeInfo } from './nodes.js';
 import { lineOfCall, sha } from './compile-project.js';
-import { relationValue, splitArgs } from './template-context.js';
+import { RelationValue, relationValue, splitArgs } from './template-context.js';
 import { severalStatements, splitStatements, type SqlFlavour } from './single-statement.js';
 
 const BUILTIN_FILE = '<tx built-in macros>';
@@ -59,6 +60,8 @@ function signaturesOf(project: Project): Map<string, MacroSignature> {
   const out = new Map<string, MacroSignature>();
   for (const s of macroSignatures(BUILTIN_MACROS, BUILTIN_FILE)) out.set(s.name, s);
   for (const m of project.macros) for (const s of macroSignatures(rewriteTestBlocks(m.text), m.path)) out.set(s.name, s);
+  // dbt packages' tests, by `package.test_name`
+  for (const pkg of project.packages ?? []) for (const m of pkg.macros) for (const s of macroSignatures(rewriteTestBlocks(m.text), m.path)) out.set(`${pkg.name}.${s.name}`, s);
   return out;
 }
 
@@ -160,6 +163,12 @@ export function compileTests(
       deps.push(id);
       return relationValue(nodes.get(id)!.relation!, dialect);
     });
+    // a dbt project's test gets ref()/source() arguments as relations, as in dbt (macros introspect them)
+    const call = project.projectFile === 'dbt_project.yml' && isCall ? /^\s*(ref|source)\s*\(\s*((?:'[^']*'|"[^"]*")(?:\s*,\s*(?:'[^']*'|"[^"]*"))*)\s*\)\s*$/s.exec(v) : null;
+    if (call) {
+      const callArgs = [...call[2]!.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2]);
+      return (engine.getGlobal(call[1]!) as (...a: unknown[]) => unknown)(...callArgs);
+    }
     try {
       return engine.renderString(isCall ? `{{ ${v} }}` : v, where).trim();
     } catch (e) {
@@ -171,17 +180,19 @@ export function compileTests(
   const add = (attached: GraphNode, spec: TestSpec, declared: ColumnProps[]) => {
     const testName = spec.name.includes('.') ? spec.name.split('.').pop()! : spec.name;
     const macroName = `test_${testName}`;
-    const macro = engine.getGlobal(macroName) as ((...a: unknown[]) => unknown) | undefined;
+    // `dbt_utils.equality`: the test of an installed package
+    const pkgOf = spec.name.includes('.') ? spec.name.split('.')[0]! : undefined;
+    const macro = (pkgOf ? engine.macroOf(pkgOf, macroName) : engine.getGlobal(macroName)) as ((...a: unknown[]) => unknown) | undefined;
     const what = `test \`${spec.name}\` on ${attached.resourceType} \`${attached.name}\`${spec.column ? `, column \`${spec.column}\`` : ''}`;
     const fail = (msg: string, hint?: string) => new TxError('PROJECT', msg, { file: spec.file, line: spec.line, hint });
-    if (typeof macro !== 'function' || !engine.macros.has(macroName)) {
+    if (typeof macro !== 'function' || (!pkgOf && !engine.macros.has(macroName))) {
       throw new TxError('PROJECT', `unknown test \`${spec.name}\``, {
         file: spec.file,
         line: spec.line,
         hint: didYouMean(testName, testMacros()) ?? `known tests: ${testMacros().join(', ')}; define your own with {% test ${testName}(model, column_name) %} in macros/ or tests/generic/`,
       });
     }
-    const builtin = engine.macros.get(macroName)?.file === BUILTIN_FILE;
+    const builtin = !pkgOf && engine.macros.get(macroName)?.file === BUILTIN_FILE;
 
     // ---- config: project.yml `data_tests:` hierarchy, then the test's own
     checkTestConfig(spec.config, spec.file, spec.line, `the config of ${what}`);
@@ -204,14 +215,17 @@ export function compileTests(
       column = args.column_name;
       delete args.column_name;
     }
-    const sig = signatures.get(macroName);
+    const sig = signatures.get(pkgOf ? `${pkgOf}.${macroName}` : macroName);
     let takesColumn = true;
     if (sig) {
       const params = sig.params.map((x) => x.name);
       takesColumn = params.includes('column_name');
       const argNames = params.filter((x) => x !== 'model' && x !== 'column_name');
+      // a test macro reading `kwargs` takes any argument, as in dbt
+      const catchKwargs = !!(macro as unknown as Record<symbol, { catchKwargs?: boolean } | undefined>)[MACRO_INFO]?.catchKwargs;
+      if (catchKwargs) takesColumn = true;
       for (const k of Object.keys(args)) {
-        if (!argNames.includes(k)) {
+        if (!argNames.includes(k) && !catchKwargs) {
           throw fail(
             `${what} has no argument \`${k}\``,
             didYouMean(k, argNames) ?? (argNames.length ? `its arguments: ${argNames.join(', ')}` : `\`${testName}\` takes no arguments`),
@@ -263,7 +277,9 @@ export function compileTests(
     if (builtin && testName === 'relationships') rendered.field = dialect.quoteIdentifier(String(args.field));
     if (builtin && testName === 'unique_combination_of_columns') rendered.combination_of_columns = (args.combination_of_columns as string[]).map((c) => dialect.quoteIdentifier(c));
 
-    let model: unknown = relationValue(attached.relation!, dialect);
+    let model: unknown = attached.relation
+      ? relationValue(attached.relation, dialect)
+      : new RelationValue({ schema: '', identifier: `__dbt__cte__${attached.name}` }, `(${(attached.compiledSql ?? '').trim()}) as ${dialect.quoteIdentifier(`__dbt__cte__${attached.name}`)}`);
     if (typeof config.where === 'string' && config.where.trim()) model = `(select * from ${String(model)} where ${config.where}) as tx_where`;
     const callArgs: Record<string, unknown> = { ...rendered, model };
     if (column && takesColumn) callArgs.column_name = dialect.quoteIdentifier(column);
@@ -275,7 +291,9 @@ export function compileTests(
         ? new TxError(e.code, e.message, { file: spec.file, line: spec.line, hint: e.hint })
         : new TxError('TEMPLATE', `${what} failed to render: ${(e as Error).message}`, { file: spec.file, line: spec.line });
     }
-    if (!sql.trim()) throw fail(`${what} rendered to nothing; a test macro returns a query selecting the failing rows`);
+    // a dbt test may render nothing while parsing (`{% if not execute %}{{ return('') }}`): it renders again when it runs
+    const parsesEmpty = project.projectFile === 'dbt_project.yml' && engine.getGlobal('execute') === false;
+    if (!sql.trim() && !parsesEmpty) throw fail(`${what} rendered to nothing; a test macro returns a query selecting the failing rows`);
     const several = severalStatements(sql, flavour);
     if (several) throw fail(`the compiled SQL of ${what} ${several.problem}; a test is one query, and nothing was run`, "a value inside quotes can end the quote: write {{ value | literal }} (README: Putting a value into SQL safely)");
 
@@ -330,7 +348,8 @@ export function compileTests(
         if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
         declared = props?.columns ?? [];
       } else if (n.source) specs.push(...n.source.tests, ...n.source.columns.flatMap((c) => c.tests));
-      if (n.resourceType === 'model' && n.config.materialized === 'ephemeral' && specs.length) {
+      // dbt tests an ephemeral model through its SQL as a subquery; so does tx in a dbt project
+      if (n.resourceType === 'model' && n.config.materialized === 'ephemeral' && specs.length && project.projectFile !== 'dbt_project.yml') {
         throw new TxError('PROJECT', `model \`${n.name}\` is ephemeral and cannot have tests (it is not a relation)`, { file: specs[0]!.file, line: specs[0]!.line });
       }
       for (const spec of specs) add(n, spec, declared);
@@ -365,7 +384,9 @@ export function compileTests(
       checkTestConfig(captured, f.path, configLine, `config() of test \`${f.name}\``);
       const config = { ...configFromHierarchy(project.testsConfig, p, f.folders, f.name), ...captured };
       if (config.enabled === false) continue;
-      const problem = notAQuery(sql, flavour);
+      const problem0 = notAQuery(sql, flavour);
+      // a dbt test that renders nothing but comments while parsing renders again when it runs
+      const problem = problem0?.startsWith('is empty') && project.projectFile === 'dbt_project.yml' ? undefined : problem0;
       const several = severalStatements(sql, flavour);
       if (several) {
         throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}, and nothing was run`, {

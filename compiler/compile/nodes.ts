@@ -34,6 +34,8 @@ export interface GraphNode {
   test?: TestNodeInfo;
   /** Whether the SQL uses is_incremental(); incremental models re-render at run time. */
   usesIsIncremental?: boolean;
+  /** Its template asked the warehouse (dbt's execute, run_query, ...): rendered again when it runs. */
+  renderAtRun?: boolean;
 }
 
 export interface TestNodeInfo {

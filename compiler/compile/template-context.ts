@@ -1,7 +1,7 @@
 import { TxError, didYouMean } from '../errors.js';
 import type { Dialect, Relation } from '../../targets/target.js';
 import { checkEnvVarRead } from '../log/scrub.js';
-import { Kwargs, PY_STR, PY_REPR, PyError } from '../template/jinja/values.js';
+import { Kwargs, PY_MAPPING, PY_STR, PY_REPR, PyError } from '../template/jinja/values.js';
 
 /** Split the template calling convention: positional args and a trailing Kwargs. */
 export function splitArgs(args: unknown[]): { pos: unknown[]; kw: Record<string, unknown> } {
@@ -37,10 +37,79 @@ export class RelationValue {
   render(): string {
     return this.rendered;
   }
+  get [PY_MAPPING](): boolean {
+    return true;
+  }
+  /** dbt's relations are mappings: `relation.get('metadata')` names the class (dbt_utils checks it). */
+  get(key: unknown, d: unknown = null): unknown {
+    if (key === 'metadata') return { type: 'BaseRelation' };
+    if (key === 'path') return { database: this.database ?? null, schema: this.schema, identifier: this.identifier };
+    if (key === 'quote_policy') return { database: true, schema: true, identifier: true };
+    return d;
+  }
+}
+
+/**
+ * dbt's Relation in templates: a RelationValue that also knows its type and answers
+ * `incorporate`, `include`, `is_table`, `without_identifier`, ... as dbt's BaseRelation does.
+ */
+export class DbtRelation extends RelationValue {
+  constructor(
+    readonly relation: Relation,
+    private readonly dialect: Dialect,
+    readonly type: string | null = null,
+    private readonly parts: { database: boolean; schema: boolean; identifier: boolean } = { database: true, schema: true, identifier: true },
+  ) {
+    super(relation, DbtRelation.renderOf(relation, dialect, parts));
+  }
+  private static renderOf(r: Relation, dialect: Dialect, parts: { database: boolean; schema: boolean; identifier: boolean }): string {
+    if (parts.database && parts.schema && parts.identifier) return dialect.relationName(r);
+    const out: string[] = [];
+    if (parts.database && r.database) out.push(dialect.quoteIdentifier(r.database));
+    if (parts.schema && r.schema) out.push(dialect.quoteIdentifier(r.schema));
+    if (parts.identifier && r.identifier) out.push(dialect.quoteIdentifier(r.identifier));
+    return out.join('.');
+  }
+  get table(): string {
+    return this.identifier;
+  }
+  get is_table(): boolean {
+    return this.type === 'table';
+  }
+  get is_view(): boolean {
+    return this.type === 'view';
+  }
+  get is_cte(): boolean {
+    return this.type === 'cte';
+  }
+  get path(): Record<string, unknown> {
+    return { database: this.database ?? null, schema: this.schema, identifier: this.identifier };
+  }
+  incorporate(...args: unknown[]): DbtRelation {
+    const { kw } = splitArgs(args);
+    const path = (kw.path ?? {}) as Record<string, unknown>;
+    const r: Relation = {
+      database: path.database === undefined ? this.database : path.database == null ? undefined : String(path.database),
+      schema: path.schema === undefined ? this.schema : String(path.schema),
+      identifier: path.identifier === undefined ? this.identifier : String(path.identifier),
+    };
+    return new DbtRelation(r, this.dialect, kw.type === undefined ? this.type : (kw.type as string | null), this.parts);
+  }
+  include(...args: unknown[]): DbtRelation {
+    const { kw } = splitArgs(args);
+    const b = (k: 'database' | 'schema' | 'identifier') => (kw[k] === undefined ? this.parts[k] : Boolean(kw[k]));
+    return new DbtRelation(this.relation, this.dialect, this.type, { database: b('database'), schema: b('schema'), identifier: b('identifier') });
+  }
+  without_identifier(): DbtRelation {
+    return new DbtRelation(this.relation, this.dialect, this.type, { ...this.parts, identifier: false });
+  }
+  quote(): DbtRelation {
+    return this;
+  }
 }
 
 export function relationValue(r: Relation, dialect: Dialect): RelationValue {
-  return new RelationValue(r, dialect.relationName(r));
+  return new DbtRelation(r, dialect);
 }
 
 /**

@@ -46,15 +46,15 @@ const USED = [
   'snapshots',
   'on-run-start',
   'on-run-end',
+  'dispatch',
+  'packages-install-path',
 ] as const;
 
 /** Keys dbt-core 1.10 documents that tx accepts and does not act on (yet). */
 const IGNORED = [
   'analysis-paths',
   'asset-paths',
-  'packages-install-path',
   'quoting',
-  'dispatch',
   'flags',
   'query-comment',
   'dbt-cloud',

@@ -6,6 +6,7 @@ import { dropUnknownPropertyConfig, projectFileIn, translateDbtProject, type Dbt
 import { parseDocsBlocks } from './docs-blocks.js';
 import { parseProperties } from './properties.js';
 import type { ModelProps, Project, SourceTable, SqlFile, UnitTestSpec } from './project-types.js';
+import { loadInstalledPackages } from './packages.js';
 import { scanFiles } from './scan-files.js';
 import { loadSnapshots } from './snapshots.js';
 import { validateYaml } from './validate.js';
@@ -41,6 +42,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   if (pf.value == null || typeof pf.value !== 'object') throw new TxError('PROJECT', `${projectFile} is empty; it needs at least \`name:\``, { file: projectFile, line: 1 });
   const notes: string[] = [];
   let profilesFile: string | undefined;
+  const original = pf.value as Obj;
   if (dbt) {
     const t = translateDbtProject(pf, dir, opts);
     pf = { ...pf, value: t.raw };
@@ -121,6 +123,9 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   };
   if (!raw.targets) (targets.duckdb as Obj).schema = 'main';
   const defaultTarget = String(raw.target ?? (targets.duckdb ? 'duckdb' : Object.keys(targets)[0]));
+  // dbt packages installed in dbt_packages/ (tx deps or dbt deps) and the dispatch search order
+  const packages = dbt ? loadInstalledPackages(dir, original, name) : [];
+  const dispatch = dbt ? readDispatch(original, pf) : [];
 
   return {
     dir,
@@ -131,7 +136,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     targetPath,
     logPath: String(raw['log-path'] ?? 'logs'),
     cleanTargets: list(raw['clean-targets'], [targetPath, String(raw['log-path'] ?? 'logs')]),
-    vars: (raw.vars ?? {}) as Obj,
+    vars: packageVars(packages, (raw.vars ?? {}) as Obj),
     targets,
     defaultTarget,
     modelsConfig,
@@ -156,7 +161,37 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     dbtOnly: Object.fromEntries(dbtOnly),
     snapshots,
     snapshotsConfig: (raw.snapshots ?? {}) as Obj,
+    packages,
+    dispatch,
   };
+}
+
+/** Vars of packages (their dbt_project.yml), under the root's own and the root's blocks scoped to each package. */
+function packageVars(packages: { name: string; vars: Obj }[], rootVars: Obj): Obj {
+  if (!packages.length) return rootVars;
+  const out: Obj = {};
+  for (const p of packages) Object.assign(out, p.vars);
+  const scoped = new Set(packages.map((p) => p.name));
+  for (const [k, v] of Object.entries(rootVars)) if (!(scoped.has(k) && v !== null && typeof v === 'object' && !Array.isArray(v))) out[k] = v;
+  for (const p of packages) {
+    const v = rootVars[p.name];
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
+  }
+  return out;
+}
+
+/** `dispatch:` of dbt_project.yml: a list of `{macro_namespace, search_order}`. */
+function readDispatch(original: Obj, pf: { path: string; lineOf(p: (string | number)[]): number | undefined }): { macroNamespace: string; searchOrder: string[] }[] {
+  const d = original.dispatch;
+  if (d == null) return [];
+  if (!Array.isArray(d)) throw new TxError('PROJECT', '`dispatch` in dbt_project.yml must be a list of {macro_namespace, search_order}', { file: pf.path, line: pf.lineOf(['dispatch']) });
+  return d.map((e, i) => {
+    const o = (e ?? {}) as Obj;
+    if (typeof o.macro_namespace !== 'string' || !Array.isArray(o.search_order) || !o.search_order.length) {
+      throw new TxError('PROJECT', `entry ${i + 1} of \`dispatch\` needs \`macro_namespace\` (a package name) and \`search_order\` (a list of package names)`, { file: pf.path, line: pf.lineOf(['dispatch', i]) });
+    }
+    return { macroNamespace: o.macro_namespace, searchOrder: o.search_order.map(String) };
+  });
 }
 
 /** Errors about the project file say dbt_project.yml when the project is a dbt project. */

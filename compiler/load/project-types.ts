@@ -1,3 +1,4 @@
+import type { LoadedPackage } from './packages.js';
 /** The typed, validated project that `load` returns and every later stage reads. */
 
 export type Materialization = 'view' | 'table' | 'ephemeral' | 'incremental';
@@ -128,4 +129,8 @@ export interface Project {
   snapshotsConfig?: Record<string, unknown>;
   /** dbt-only properties (semantic_models, metrics, saved_queries, groups, analyses, exposures, snapshots) as written, with their file, for the manifest. */
   dbtOnly?: Record<string, Record<string, unknown>[]>;
+  /** dbt packages installed in dbt_packages/, for their macros and vars. */
+  packages?: LoadedPackage[];
+  /** dbt_project.yml `dispatch:`: per macro namespace, the packages searched in order. */
+  dispatch?: { macroNamespace: string; searchOrder: string[] }[];
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { bridgeFor } from './sync-warehouse.js';
 import { join } from 'node:path';
 import type { NodeResult } from '../artifacts/artifacts.js';
 import { compiledPathOf, writeFileAtomic } from '../artifacts/artifacts.js';
@@ -105,7 +106,7 @@ function auditRelation(ctx: ExecContext, n: GraphNode): Relation {
 async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt: string): Promise<NodeResult> {
   const c = n.config;
   await checkColumns(ctx, n);
-  let inner = n.compiledSql!;
+  let inner = n.renderAtRun ? ctx.compiled.renderAtRun(n.uniqueId, bridgeFor(ctx.compiled), { isIncremental: false }) : n.compiledSql!;
   if (typeof c.limit === 'number') inner = `select * from (\n${inner}\n) as tx_limited limit ${Math.floor(c.limit)}`;
   writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${inner}\n`);
   const failCalc = String(c.fail_calc ?? 'count(*)');

@@ -37,8 +37,37 @@ export class TemplateEngine {
   /** How many templates were rendered (the compile cache's tests count them). */
   renders = 0;
 
+  /** dbt packages' macros by package name (`dbt_utils.star`); `dbt` holds dbt's global macros. */
+  readonly namespaces = new Map<string, Record<string, unknown>>();
+  /** The packages whose macros are running, innermost last: a package's macros see its own unprefixed, as in dbt. */
+  private readonly packageStack: (string | null)[] = [];
+
   constructor() {
     this.env = new Environment({ undefinedOutput: 'error' });
+    const base = this.env.resolve.bind(this.env);
+    const stack = this.packageStack;
+    this.env.resolve = (name, ctx) => {
+      for (let i = stack.length - 1; i >= 0; i--) {
+        const pkg = stack[i];
+        if (pkg === null) continue;
+        const ns = this.namespaces.get(pkg!);
+        if (ns && Object.prototype.hasOwnProperty.call(ns, name)) return ns[name];
+      }
+      return base(name, ctx);
+    };
+  }
+
+  /** A macro of a package (or `dbt`), or of the flat namespace when `pkg` is null; undefined when there is none. */
+  macroOf(pkg: string | null, name: string): ((...a: unknown[]) => unknown) | undefined {
+    if (pkg === null) {
+      const top = this.packageStack[this.packageStack.length - 1];
+      const ns = top ? this.namespaces.get(top) : undefined;
+      const v = ns && Object.prototype.hasOwnProperty.call(ns, name) ? ns[name] : this.macros.has(name) ? this.env.globals[name] : undefined;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown) : undefined;
+    }
+    const ns = this.namespaces.get(pkg);
+    const v = ns && Object.prototype.hasOwnProperty.call(ns, name) ? ns[name] : undefined;
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown) : undefined;
   }
 
   /** Set a global visible to every template and macro (tx functions, per-node values). */
@@ -54,7 +83,7 @@ export class TemplateEngine {
    * Register every `{% macro %}` of a file as a global. Later files override
    * earlier ones, so project macros override tx's built-ins of the same name.
    */
-  addMacroFile(source: string, file: string): void {
+  addMacroFile(source: string, file: string, pkg?: { name: string; global: boolean }): void {
     let module: Record<string, unknown>;
     try {
       module = this.env.fromString(source, file).makeModule({});
@@ -64,9 +93,37 @@ export class TemplateEngine {
     for (const [key, fn] of Object.entries(module)) {
       if (typeof fn !== 'function' || !(fn as unknown as Record<symbol, unknown>)[MACRO_INFO] || !key.startsWith(MACRO_PREFIX)) continue;
       const name = key.slice(MACRO_PREFIX.length);
-      this.setGlobal(name, asDbtMacro(fn as (...a: unknown[]) => unknown));
+      const macro = this.inPackage(pkg && !pkg.global ? pkg.name : null, asDbtMacro(fn as (...a: unknown[]) => unknown));
+      if (pkg) {
+        let ns = this.namespaces.get(pkg.name);
+        if (!ns) this.namespaces.set(pkg.name, (ns = Object.create(null) as Record<string, unknown>));
+        ns[name] = macro;
+        if (!pkg.global) continue;
+      }
+      this.setGlobal(name, macro);
       this.macros.set(name, { name, file });
     }
+  }
+
+  /** Wrap a macro so that while it runs, names resolve in its package first (null: the flat namespace only). */
+  private inPackage(pkg: string | null, fn: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
+    const stack = this.packageStack;
+    const env = this.env as { undefinedOutput: 'error' | 'empty' };
+    const wrapped = (...args: unknown[]): unknown => {
+      stack.push(pkg);
+      // a package's macros print an undefined name as nothing, as dbt does: packages build unchanged
+      const before = env.undefinedOutput;
+      if (pkg !== null) env.undefinedOutput = 'empty';
+      try {
+        return fn(...args);
+      } finally {
+        stack.pop();
+        env.undefinedOutput = before;
+      }
+    };
+    for (const sym of Object.getOwnPropertySymbols(fn)) Object.defineProperty(wrapped, sym, { value: (fn as unknown as Record<symbol, unknown>)[sym] });
+    Object.defineProperty(wrapped, 'name', { value: fn.name });
+    return wrapped;
   }
 
   /** Parse and compile a template; a syntax error is a TxError with file:line:col. */

@@ -3,7 +3,7 @@
  * (see values.ts), errors included as PyError with Python's exception type.
  */
 
-import { Kwargs, Markup, PyError, PyFloat, Undefined, isPlainObject } from './values.js';
+import { Kwargs, Markup, PY_MAPPING, PyError, PyFloat, Undefined, isPlainObject } from './values.js';
 import { PyRange, checkHashable, compare, contains, eq, mod, pyStr, type CompareOp } from './py.js';
 import type { FilterEnv, TestFn } from './filters.js';
 
@@ -71,6 +71,11 @@ function cmp(op: CompareOp): TestFn {
 
 function isDict(x: unknown): boolean {
   return x instanceof Map || isPlainObject(x);
+}
+
+/** `is mapping`: a dict, or a host object marked as one (dbt's Relation). */
+function isMapping(x: unknown): boolean {
+  return isDict(x) || (x !== null && typeof x === 'object' && (x as Record<symbol, unknown>)[PY_MAPPING] === true);
 }
 
 function strOf(x: unknown): string {
@@ -160,7 +165,7 @@ export const TESTS: Record<string, TestFn> = Object.assign(Object.create(null) a
   lower: one('test_lower', (v) => isLower(strOf(v))),
   upper: one('test_upper', (v) => isUpper(strOf(v))),
   string: one('test_string', (v) => typeof v === 'string' || v instanceof Markup),
-  mapping: one('test_mapping', isDict),
+  mapping: one('test_mapping', isMapping),
   number: one('test_number', isNumber),
   sequence: one('test_sequence', isSequence),
   iterable: one('test_iterable', isIterable),

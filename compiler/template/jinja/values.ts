@@ -122,6 +122,9 @@ export function isPlainObject(x: unknown): x is Record<string, unknown> {
   return p === Object.prototype || p === null;
 }
 
+/** Marks a host object that `is mapping` should accept (dbt's Relation is a mapping in dbt). */
+export const PY_MAPPING = Symbol('tx.py.mapping');
+
 export function isDict(x: unknown): boolean {
   return x instanceof Map || isPlainObject(x);
 }

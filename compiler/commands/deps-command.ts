@@ -1,0 +1,133 @@
+/**
+ * `tx deps`: install the packages of packages.yml / dependencies.yml into dbt_packages/, as
+ * `dbt deps` does. `local:` packages are linked (a copy where links are not possible), `git:`
+ * packages are cloned (any URL git reaches, a local bare repository included; `revision`,
+ * `subdirectory`), their own packages installed too. Hub packages (`package: dbt-labs/dbt_utils`)
+ * and tarballs need the network: when it cannot be reached the error names the package and says
+ * how to vendor it.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { TxError } from '../errors.js';
+import { findProjectDir } from '../load/load-project.js';
+import { packageNameIn, packagesInstallPath, readPackageSpecs, type PackageSpec } from '../load/packages.js';
+
+export interface DepsResult {
+  installed: { name: string; from: string; how: 'linked' | 'copied' | 'cloned' }[];
+}
+
+/** Install every package (and their packages) of the project in `projectDir`. */
+export function installDeps(projectDirOrNone: string | undefined, log: (line: string) => void = () => {}): DepsResult {
+  const projectDir = findProjectDir(projectDirOrNone);
+  const raw = (parse(readFileSync(join(projectDir, 'dbt_project.yml'), 'utf8')) ?? {}) as Record<string, unknown>;
+  const rootName = String(raw.name ?? '');
+  const installDir = packagesInstallPath(projectDir, raw);
+  const specs = readPackageSpecs(projectDir);
+  const result: DepsResult = { installed: [] };
+  if (!specs.length) {
+    log('no packages to install (no packages.yml or dependencies.yml with packages:)');
+    return result;
+  }
+  // resolve every package first (names, cycles, duplicates); install only when all resolve
+  const staging = mkdtempSync(join(tmpdir(), 'tx-deps-'));
+  try {
+    const plan = new Map<string, { dir: string; from: string; how: 'linked' | 'copied' | 'cloned'; spec: PackageSpec }>();
+    const visit = (baseDir: string, specList: PackageSpec[], chain: string[], displayBase: string): void => {
+      for (const spec of specList) {
+        const where = `${displayBase ? `${displayBase}/` : ''}${spec.file}${spec.line ? `:${spec.line}` : ''}`;
+        const fetched = fetchPackage(spec, baseDir, staging, where);
+        const name = packageNameIn(fetched.dir, fetched.from);
+        if (name === rootName || chain.includes(name)) {
+          throw new TxError('PROJECT', `package \`${name}\` depends on itself: ${[...chain, name].join(' → ')}`, { file: spec.file, line: spec.line, hint: 'remove the entry that closes the cycle' });
+        }
+        const prev = plan.get(name);
+        if (prev) {
+          if (resolve(prev.dir) !== resolve(fetched.dir) && prev.from !== fetched.from) {
+            throw new TxError('DUPLICATE', `two packages are named \`${name}\`: ${prev.from} and ${fetched.from}`, { file: spec.file, line: spec.line, hint: 'keep one of them in packages.yml' });
+          }
+          continue;
+        }
+        plan.set(name, { ...fetched, spec });
+        visit(fetched.dir, readPackageSpecs(fetched.dir, fetched.from), [...chain, name], fetched.from);
+      }
+    };
+    visit(projectDir, specs, rootName ? [rootName] : [], '');
+
+    mkdirSync(installDir, { recursive: true });
+    for (const [name, p] of plan) {
+      const dest = join(installDir, name);
+      rmSync(dest, { recursive: true, force: true });
+      if (p.how === 'linked') {
+        try {
+          symlinkSync(resolve(p.dir), dest, 'dir');
+        } catch {
+          cpSync(p.dir, dest, { recursive: true });
+          p.how = 'copied';
+        }
+      } else {
+        renameOrCopy(p.dir, dest);
+      }
+      result.installed.push({ name, from: p.from, how: p.how });
+      log(`installed ${name} (${p.how} from ${p.from})`);
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return result;
+}
+
+function renameOrCopy(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch {
+    cpSync(from, to, { recursive: true });
+  }
+}
+
+/** Bring one package to a folder: local ones as they are, git ones cloned into the staging folder. */
+function fetchPackage(spec: PackageSpec, baseDir: string, staging: string, where: string): { dir: string; from: string; how: 'linked' | 'copied' | 'cloned' } {
+  switch (spec.kind) {
+    case 'local': {
+      const dir = resolve(baseDir, spec.source);
+      if (!existsSync(dir)) {
+        throw new TxError('PROJECT', `local package \`${spec.source}\` (${where}) does not exist: no folder ${dir}`, { file: spec.file, line: spec.line, hint: 'local: is a path relative to the project folder' });
+      }
+      return { dir, from: spec.source, how: 'linked' };
+    }
+    case 'git': {
+      const dest = mkdtempSync(join(staging, 'git-'));
+      const revision = spec.raw.revision == null ? undefined : String(spec.raw.revision);
+      const url = /^(\.{1,2}\/|\/)/.test(spec.source) ? resolve(baseDir, spec.source) : spec.source;
+      try {
+        execFileSync('git', ['clone', '--quiet', url, dest], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 120_000 });
+        if (revision) execFileSync('git', ['-C', dest, 'checkout', '--quiet', revision], { stdio: ['ignore', 'ignore', 'pipe'] });
+      } catch (e) {
+        const stderr = String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim().split('\n').slice(-2).join(' ');
+        throw new TxError('PROJECT', `cannot install git package ${spec.source}${revision ? ` (revision ${revision})` : ''} (${where}): ${stderr}`, {
+          file: spec.file,
+          line: spec.line,
+          hint: 'check the URL and revision; without network access, vendor the package: copy it into a folder and use `local: <folder>`',
+        });
+      }
+      const sub = spec.raw.subdirectory == null ? '' : String(spec.raw.subdirectory);
+      const dir = sub ? join(dest, sub) : dest;
+      if (!existsSync(join(dir, 'dbt_project.yml'))) {
+        throw new TxError('PROJECT', `git package ${spec.source}${sub ? ` (subdirectory ${sub})` : ''} holds no dbt_project.yml`, { file: spec.file, line: spec.line });
+      }
+      rmSync(join(dest, '.git'), { recursive: true, force: true });
+      return { dir, from: `${spec.source}${revision ? `@${revision}` : ''}`, how: 'cloned' };
+    }
+    case 'hub':
+    case 'tarball': {
+      const what = spec.kind === 'hub' ? `hub package \`${spec.source}\`${spec.raw.version != null ? ` (version ${JSON.stringify(spec.raw.version)})` : ''}` : `tarball package ${spec.source}`;
+      throw new TxError('PROJECT', `cannot install ${what} (${where}): tx cannot reach ${spec.kind === 'hub' ? 'the dbt package hub (hub.getdbt.com)' : 'that URL'} from here`, {
+        file: spec.file,
+        line: spec.line,
+        hint: `vendor it: put the package's files in a folder (e.g. vendor/${spec.source.split('/').pop()}) and write \`- local: vendor/${spec.source.split('/').pop()}\` instead, or install it with \`dbt deps\` where the hub is reachable and copy dbt_packages/ here (tx reads packages already installed there)`,
+      });
+    }
+  }
+}
