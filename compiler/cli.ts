@@ -160,6 +160,7 @@ async function runCommand(command: RunCommand, o: RunCliOpts, retryIds?: string[
     failFast: !!o.failFast,
     fullRefresh: !!o.fullRefresh,
     warnAsError: policy.isError('LogTestResult'),
+    audit: o.audit !== false,
     args: runArgs(o),
     logger,
     signal: controller.signal,
@@ -189,6 +190,7 @@ function main(argv: string[]): Command {
     addDeferFlags(cmd);
     if (name === 'build' || name === 'run') cmd.option('--empty', 'build every model with zero rows: ref() and source() read none (schema-only CI)');
     cmd.action(async (o: RunCliOpts) => runCommand(name, o));
+    if (name === 'build') cmd.option('--no-audit', 'publish each new version first and test it after (default: its error tests run on the new version before it is swapped in)');
   }
   registerWorkflowCommands<RunCliOpts>(program, { addCommon, compileFrom, runCommand: (command, o, ids) => runCommand(command, o, ids) });
   registerSourceCommand<RunCliOpts>(program, { addCommon, addSelection, compileFrom, setExitCode: (c) => (exitCode = c), signal: controller.signal });

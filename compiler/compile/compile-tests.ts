@@ -8,7 +8,7 @@ import type { TemplateEngine } from '../template/template-engine.js';
 import { Kwargs } from '../template/jinja/values.js';
 import { macroSignatures, rewriteTestBlocks, type MacroSignature } from '../testing/generic-test-blocks.js';
 import { compileUnitTests } from '../testing/unit-tests.js';
-import type { Dialect } from '../../targets/target.js';
+import type { Dialect, Relation } from '../../targets/target.js';
 import { BUILTIN_MACROS } from './builtin-macros.js';
 import type { GraphNode, TestNodeInfo } from './nodes.js';
 import { lineOfCall, sha } from './compile-project.js';
@@ -17,6 +17,33 @@ import { severalStatements, splitStatements, type SqlFlavour } from './single-st
 
 const BUILTIN_FILE = '<tx built-in macros>';
 const tagsOf = (c: NodeConfig): string[] => (Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : []);
+
+/** While a test is rendered again for an audit: relations to use instead of nodes' own (node id → relation). */
+let relationOverride: ReadonlyMap<string, Relation> | undefined;
+const relOf = (n: GraphNode): Relation => relationOverride?.get(n.uniqueId) ?? n.relation!;
+/** Renders a data test again with some nodes' relations replaced (set by compileTests for each generic and singular test). */
+const testRenderers = new WeakMap<GraphNode, (over: ReadonlyMap<string, Relation>) => string>();
+
+/**
+ * The SQL of data test `test` with ref()/source() of the nodes in `over` resolved to the given relations
+ * (audit before publish: the side version of the node under test), rendered again, never string-replaced.
+ */
+export function renderTestWith(test: GraphNode, over: ReadonlyMap<string, Relation>): string {
+  const r = testRenderers.get(test);
+  if (!r) throw new Error(`test ${test.uniqueId} cannot be rendered against another relation`);
+  return r(over);
+}
+
+function withOverride(engine: TemplateEngine, over: ReadonlyMap<string, Relation>, fn: () => string): string {
+  const saved = new Map(['ref', 'source', 'config'].map((g) => [g, engine.getGlobal(g)]));
+  relationOverride = over;
+  try {
+    return fn();
+  } finally {
+    relationOverride = undefined;
+    for (const [g, v] of saved) engine.setGlobal(g, v);
+  }
+}
 const THRESHOLD_RE = /^\s*(>=|<=|!=|==|=|>|<)\s*(\d+)\s*$/;
 const severityOf = (c: Record<string, unknown>): 'error' | 'warn' => (String(c.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error');
 const kw = (o: Record<string, unknown>) => Kwargs.of(o);
@@ -153,7 +180,7 @@ export function compileTests(
       const dep = nodes.get(id)!;
       if (!dep.relation) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` refers to ephemeral model \`${name}\`, which is not a relation`, { file: spec.file, line: spec.line });
       deps.push(id);
-      return relationValue(dep.relation, dialect);
+      return relationValue(relOf(dep), dialect);
     });
     engine.setGlobal('source', (...args: unknown[]) => {
       const { pos } = splitArgs(args);
@@ -161,7 +188,7 @@ export function compileTests(
       const id = sourceIds.get(key2);
       if (!id) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` uses source \`${key2}\`, which is not declared`, { file: spec.file, line: spec.line, hint: didYouMean(key2, sourceIds.keys()) });
       deps.push(id);
-      return relationValue(nodes.get(id)!.relation!, dialect);
+      return relationValue(relOf(nodes.get(id)!), dialect);
     });
     // a dbt project's test gets ref()/source() arguments as relations, as in dbt (macros introspect them)
     const call = project.projectFile === 'dbt_project.yml' && isCall ? /^\s*(ref|source)\s*\(\s*((?:'[^']*'|"[^"]*")(?:\s*,\s*(?:'[^']*'|"[^"]*"))*)\s*\)\s*$/s.exec(v) : null;
@@ -354,6 +381,17 @@ export function compileTests(
       }
       for (const spec of specs) add(n, spec, declared);
     }
+    testRenderers.set(nodes.get(id)!, (over) =>
+      withOverride(engine, over, () => {
+        const again: Record<string, unknown> = { ...rendered };
+        for (const [k, v] of Object.entries(args)) if (typeof v === 'string' || Array.isArray(v)) again[k] = renderArg(v, spec, k, []);
+        if (builtin && testName === 'relationships') again.field = rendered.field;
+        if (builtin && testName === 'unique_combination_of_columns') again.combination_of_columns = rendered.combination_of_columns;
+        let m: unknown = relationValue(relOf(attached), dialect);
+        if (typeof config.where === 'string' && config.where.trim()) m = `(select * from ${String(m)} where ${config.where}) as tx_where`;
+        return String(macro(kw({ ...callArgs, ...again, model: m })) ?? '').trim();
+      }),
+    );
 
     // singular tests: tests/**/*.sql, rendered like models, one query returning the failing rows
     for (const f of project.singularTests) {
@@ -367,7 +405,7 @@ export function compileTests(
         const dep = nodes.get(id)!;
         if (!dep.relation) throw new TxError('REF', `test \`${f.name}\` refers to ephemeral model \`${name}\`, which is not a relation`, { file: f.path, line: lineOfCall(f.text, 'ref', name) });
         refs.push(id);
-        return relationValue(dep.relation, dialect);
+        return relationValue(relOf(dep), dialect);
       });
       engine.setGlobal('source', (...args: unknown[]) => {
         const { pos } = splitArgs(args);
@@ -375,7 +413,7 @@ export function compileTests(
         const id = sourceIds.get(key);
         if (!id) throw new TxError('REF', `test \`${f.name}\` uses source \`${key}\`, which is not declared`, { file: f.path, line: lineOfCall(f.text, 'source', String(pos[1])), hint: didYouMean(key, sourceIds.keys()) });
         srcs.push(id);
-        return relationValue(nodes.get(id)!.relation!, dialect);
+        return relationValue(relOf(nodes.get(id)!), dialect);
       });
       const captured: Record<string, unknown> = {};
       engine.setGlobal('config', Object.assign((...args: unknown[]) => (Object.assign(captured, splitArgs(args).kw), ''), { get: (k: string, d?: unknown) => captured[k] ?? d }));
@@ -400,6 +438,7 @@ export function compileTests(
         throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}`, { file: f.path, line: firstCode >= 0 ? firstCode + 1 : 1 });
       }
       const id = `test.${p}.${f.name}`;
+      const globals = ['ref', 'source', 'config'].map((g) => [g, engine.getGlobal(g)] as const);
       if (nodes.has(id)) throw new TxError('DUPLICATE', `two tests are named \`${f.name}\``, { file: f.path, hint: 'a singular test and a generic test share this name; rename the file' });
       const deps = [...new Set([...refs, ...srcs])];
       const tags = tagsOf(config as NodeConfig);
@@ -431,3 +470,9 @@ export function compileTests(
   }
 }
 
+      testRenderers.set(nodes.get(id)!, (over) =>
+        withOverride(engine, over, () => {
+          for (const [g, v] of globals) engine.setGlobal(g, v);
+          return engine.render(engine.prepare(f.text, f.path)).trim().replace(/;\s*$/, '');
+        }),
+      );

@@ -6,7 +6,8 @@ import { compiledPathOf, writeFileAtomic } from '../artifacts/artifacts.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { TxError, didYouMean } from '../errors.js';
 import { formatDiff, runUnitTest } from '../testing/unit-test-runner.js';
-import type { ColumnInfo, Relation, Row, TargetSession } from '../../targets/target.js';
+import type { AuditConnection, ColumnInfo, Relation, Row, TargetSession } from '../../targets/target.js';
+import { renderTestWith } from '../compile/compile-tests.js';
 import type { ExecContext } from './execute-node.js';
 
 const now = () => new Date().toISOString();
@@ -65,13 +66,23 @@ function columnsOf(session: TargetSession, r: Relation): Promise<ColumnInfo[]> {
   return p;
 }
 
+/**
+ * A test run during an audit (before publish): ref() of the audited node resolves to its side version
+ * (`over`), and every query goes through the build's own connection (inside its transaction, if any).
+ */
+export interface AuditRun {
+  over: ReadonlyMap<string, Relation>;
+  conn: AuditConnection;
+}
+
 /** The columns a test names exist in the built relations; a project error (exit 2) naming the YAML line if not. */
-async function checkColumns(ctx: ExecContext, n: GraphNode): Promise<void> {
+async function checkColumns(ctx: ExecContext, n: GraphNode, audit?: AuditRun): Promise<void> {
   const loc = testLocation(n);
   for (const chk of n.test?.columnChecks ?? []) {
     const target = ctx.compiled.nodes.get(chk.nodeId);
     if (!target?.relation) continue;
-    const cols = await columnsOf(ctx.session, target.relation);
+    const side = audit?.over.get(chk.nodeId);
+    const cols = side ? await audit!.conn.columns(side) : await columnsOf(ctx.session, target.relation);
     const label = target.resourceType === 'source' ? `source ${target.fqn[1]}.${target.name}` : `${target.resourceType} ${target.name}`;
     if (!cols.length) {
       throw new TxError('EXECUTION', `${label} has no relation ${ctx.session.dialect.relationName(target.relation).replace(/"/g, '')} to test`, {
@@ -103,24 +114,35 @@ function auditRelation(ctx: ExecContext, n: GraphNode): Relation {
   return { schema, identifier };
 }
 
-async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt: string): Promise<NodeResult> {
+async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt: string, audit?: AuditRun): Promise<NodeResult> {
   const c = n.config;
-  await checkColumns(ctx, n);
-  let inner = n.renderAtRun ? ctx.compiled.renderAtRun(n.uniqueId, bridgeFor(ctx.compiled), { isIncremental: false }) : n.compiledSql!;
+  await checkColumns(ctx, n, audit);
+  const conn = audit?.conn ?? ctx.session.connection;
+  let inner = n.renderAtRun
+    ? ctx.compiled.renderAtRun(n.uniqueId, bridgeFor(ctx.compiled), { isIncremental: false, over: audit?.over })
+    : audit
+      ? renderTestWith(n, audit.over)
+      : n.compiledSql!;
   if (typeof c.limit === 'number') inner = `select * from (\n${inner}\n) as tx_limited limit ${Math.floor(c.limit)}`;
   writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${inner}\n`);
   const failCalc = String(c.fail_calc ?? 'count(*)');
-  const rows = await ctx.session.connection.query(`select ${failCalc} as failures from (\n${inner}\n) as tx_test`, { signal: ctx.signal, node: n.uniqueId });
+  const rows = await conn.query(`select ${failCalc} as failures from (\n${inner}\n) as tx_test`, { signal: ctx.signal, node: n.uniqueId });
   const failures = Number(rows[0]?.failures ?? 0);
   const details: Record<string, unknown> = {};
   const rel = (r: Relation) => ctx.session.dialect.relationName(r);
   if (c.store_failures === true) {
     // Replaced on every run, so the table always holds this run's failing rows.
-    const audit = auditRelation(ctx, n);
-    await ctx.session.ensureSchema(audit.schema);
-    await ctx.session.dropRelation(audit);
-    await ctx.session.connection.execute(`create table ${rel(audit)} as\n${inner}`, { signal: ctx.signal, node: n.uniqueId });
-    details.failures_relation = rel(audit).replace(/"/g, '');
+    const store = auditRelation(ctx, n);
+    if (audit) {
+      // on the build's connection: the session's pool may have no other connection free
+      await conn.execute(`create schema if not exists ${ctx.session.dialect.quoteIdentifier(store.schema)}`, { signal: ctx.signal, node: n.uniqueId });
+      await conn.execute(`drop table if exists ${rel(store)}`, { signal: ctx.signal, node: n.uniqueId });
+    } else {
+      await ctx.session.ensureSchema(store.schema);
+      await ctx.session.dropRelation(store);
+    }
+    await conn.execute(`create table ${rel(store)} as\n${inner}`, { signal: ctx.signal, node: n.uniqueId });
+    details.failures_relation = rel(store).replace(/"/g, '');
   }
   const severity = n.test?.severity ?? 'error';
   let status: NodeResult['status'] = 'pass';
@@ -128,7 +150,7 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
   else if (threshold(String(c.warn_if ?? '!=0'), failures)) status = 'warn';
   let sample: Row[] = [];
   if (failures > 0) {
-    sample = await ctx.session.connection.query(`select * from (\n${inner}\n) as tx_sample limit ${SAMPLE_ROWS}`, { signal: ctx.signal, node: n.uniqueId }).catch(() => []);
+    sample = await conn.query(`select * from (\n${inner}\n) as tx_sample limit ${SAMPLE_ROWS}`, { signal: ctx.signal, node: n.uniqueId }).catch(() => []);
   }
   const { model, column } = testTarget(ctx.compiled, n);
   const loc = testLocation(n);
@@ -185,12 +207,12 @@ async function runUnit(ctx: ExecContext, n: GraphNode, t0: number, startedAt: st
 }
 
 /** Run a data test (generic or singular) or a unit test. Failures are results; project errors carry their code. */
-export async function runTest(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+export async function runTest(ctx: ExecContext, n: GraphNode, audit?: AuditRun): Promise<NodeResult> {
   const t0 = performance.now();
   const startedAt = now();
   try {
     if (n.test?.kind === 'unit') return await runUnit(ctx, n, t0, startedAt);
-    return await runDataTest(ctx, n, t0, startedAt);
+    return await runDataTest(ctx, n, t0, startedAt, audit);
   } catch (e) {
     const loc = testLocation(n);
     const { model, column } = testTarget(ctx.compiled, n);

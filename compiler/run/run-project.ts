@@ -12,6 +12,7 @@ import { manifestOf } from '../artifacts/dbt-manifest.js';
 import { openLineageFor, type LineageColumns } from '../artifacts/openlineage.js';
 import type { Manifest } from '../docs/manifest-types.js';
 import { executeNode, type ExecContext } from './execute-node.js';
+import { auditPlan, executeAudited } from './audit.js';
 import { expandSourceFiles } from './file-source-files.js';
 import { schedule } from './scheduler.js';
 
@@ -28,6 +29,8 @@ export interface RunOptions {
   signal: AbortSignal;
   /** Extra steps after a node succeeded (exports): ids `after:<node>` scheduled like nodes. */
   afterNode?: AfterNodeHooks;
+  /** build: test each node's new version before publishing it (default true; --no-audit: false). */
+  audit?: boolean;
   /** The nodes to run, in DAG order, when the caller selected them (the CLI's one selection); else --select/--exclude. */
   plan?: string[];
   /** --warn-error: tests that warn fail instead. */
@@ -118,6 +121,10 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
 
   const ancestors = new Map<string, Set<string>>();
   const allUpstream = (test: string, node: string): boolean => {
+  // Audit before publish (build): a node and the error tests on it alone run as one step, the tests
+  // on the new version before it is swapped in; each test keeps its own result.
+  const audited = o.command === 'build' && o.audit !== false ? auditPlan(c, order) : new Map<string, string[]>();
+
     let a = ancestors.get(node);
     if (!a) ancestors.set(node, (a = c.dag.upstream(node)));
     return c.nodes.get(test)!.dependsOn.every((x) => a.has(x));
@@ -182,9 +189,12 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
       },
       run: async (id) => {
         lineage?.nodeStarted(id);
+      members: (id) => audited.get(id) ?? [],
         if (afterOf.has(id)) return o.afterNode!.run(c.nodes.get(afterOf.get(id)!)!, session);
         const r = await executeNode(ctx, c.nodes.get(id)!);
         // --warn-error (or LogTestResult in --warn-error-options): a test that would warn fails, as in dbt
+        const tests = audited.get(id);
+        if (tests) return executeAudited(ctx, c.nodes.get(id)!, tests.map((t) => c.nodes.get(t)!));
         return r.status === 'warn' && o.warnAsError ? { ...r, status: 'fail' as const, message: r.message.replace(/^WARN\b/, 'FAIL') } : r;
       },
       skipped: (id, cause) => ({

@@ -8,7 +8,13 @@ export interface ScheduleOptions {
   threads: number;
   failFast: boolean;
   signal: AbortSignal;
-  run(id: string): Promise<NodeResult>;
+  /** Runs `id`; a step that also ran its `members` returns their results too (its own first). */
+  run(id: string): Promise<NodeResult | NodeResult[]>;
+  /**
+   * Ids that `id` runs within its own step (a node and the tests that audit it). A member waits for
+   * its step like any node, and runs on its own only if the step returned no result for it.
+   */
+  members?(id: string): string[];
   /** A result for a node that did not run because `cause` failed (or the run was cancelled). */
   skipped(id: string, cause: string | null): NodeResult;
   onResult(r: NodeResult): void;
@@ -28,6 +34,7 @@ export async function schedule(o: ScheduleOptions): Promise<NodeResult[]> {
   const running = new Map<string, Promise<void>>();
   const busy = new Set<number>();
   let stop = false;
+  const member = new Set(o.order.flatMap((id) => o.members?.(id) ?? []).filter((m) => inOrder.has(m)));
 
   const finish = (r: NodeResult) => {
     results.set(r.uniqueId, r);
@@ -49,7 +56,7 @@ export async function schedule(o: ScheduleOptions): Promise<NodeResult[]> {
     // start ready nodes, in order
     for (const id of o.order) {
       if (running.size >= o.threads || stop) break;
-      if (!pending.has(id)) continue;
+      if (!pending.has(id) || member.has(id)) continue;
       if (!waits.get(id)!.every((w) => results.has(w))) continue;
       pending.delete(id);
       // the lowest free worker slot runs it: thread ids as dbt writes them in run_results.json
@@ -61,7 +68,13 @@ export async function schedule(o: ScheduleOptions): Promise<NodeResult[]> {
         .catch((e: unknown): NodeResult => ({ uniqueId: id, status: 'error', message: (e as Error).message ?? String(e), executionTime: 0 }))
         .then((r) => {
           busy.delete(slot);
-          finish({ ...r, threadId: r.threadId ?? `Thread-${slot} (worker)` });
+          for (const x of Array.isArray(r) ? r : [r]) {
+            if (x.uniqueId !== id && (!pending.has(x.uniqueId) || results.has(x.uniqueId))) continue;
+            pending.delete(x.uniqueId);
+            finish({ ...x, threadId: x.threadId ?? `Thread-${slot} (worker)` });
+          }
+          // members the step did not run (it failed before them) are settled by the loop: skipped, or run alone
+          for (const m of o.members?.(id) ?? []) member.delete(m);
           running.delete(id);
         });
       running.set(id, p);

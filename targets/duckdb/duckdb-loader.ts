@@ -13,7 +13,7 @@ import {
   type TypedRead,
 } from '../files/duckdb-file-readers.js';
 import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
-import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
+import { AuditError, TargetError, type Audit, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { DuckdbPool } from './duckdb-connection.js';
 import { duckdbDialect as d } from './duckdb-dialect.js';
 import type { DuckdbIntrospector } from './duckdb-introspector.js';
@@ -38,12 +38,19 @@ export class DuckdbLoader {
       ...(s.nullStrings?.length ? [`nullstr = [${['', ...s.nullStrings].map((x) => lit(x)).join(', ')}]`] : []),
     ];
     const sql = `select * from read_csv(${lit(s.path)}, ${opts.join(', ')})`;
-    const rows = await this.replaceWith(s.relation, sql, s.uniqueId, s.signal);
+    const rows = await this.replaceWith(s.relation, sql, s.uniqueId, s.signal, undefined, s.audit);
     return { rowsLoaded: rows, rowsRejected: 0 };
   }
 
   /** Build `sql` beside `relation` and swap it in atomically; returns the row count. */
-  private async replaceWith(relation: Relation, sql: string, node: string, signal?: AbortSignal, before?: (c: DuckDBConnection, tmp: string) => Promise<void>): Promise<number> {
+  private async replaceWith(
+    relation: Relation,
+    sql: string,
+    node: string,
+    signal?: AbortSignal,
+    before?: (c: DuckDBConnection, tmp: string) => Promise<void>,
+    audit?: Audit,
+  ): Promise<number> {
     const tmp = tmpRelation(relation, 'load');
     const kind = await this.intro.kind(relation);
     return this.pool.with(async (c) => {
@@ -53,6 +60,14 @@ export class DuckdbLoader {
         await this.pool.run(c, `create table ${d.relationName(tmp)} as ${sql}`, opts);
         if (before) await before(c, d.relationName(tmp));
         const n = Number((await this.pool.run(c, `select count(*) as n from ${d.relationName(tmp)}`, opts)).rows?.[0]?.n ?? 0);
+        // Audit before publish: the loaded rows are tested beside the previous table.
+        if (audit) {
+          await audit(tmp, {
+            query: async (q, o) => (await this.pool.run(c, q, { signal: o?.signal ?? signal, node })).rows ?? [],
+            execute: async (q, o) => ({ rowsAffected: (await this.pool.run(c, q, { signal: o?.signal ?? signal, node })).rowsAffected }),
+            columns: (r) => this.intro.columns(r, c),
+          });
+        }
         await this.pool.run(c, 'begin transaction', opts);
         try {
           if (kind === 'table') await this.pool.run(c, `drop table ${d.relationName(relation)}`, opts);
@@ -113,8 +128,9 @@ export class DuckdbLoader {
       if (over) throw over;
     };
     try {
-      await this.replaceWith(l.relation, read.typed, l.uniqueId, l.signal, check);
+      await this.replaceWith(l.relation, read.typed, l.uniqueId, l.signal, check, l.audit);
     } catch (e) {
+      if (e instanceof AuditError) throw e;
       throw wrapFileError(e, l);
     }
     return { rowsLoaded: loaded, rowsRejected: rejected, sampleRejects: sample };

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { TargetError, type BuildResult, type ColumnInfo, type ModelBuild, type Relation } from '../target.js';
+import { TargetError, type AuditConnection, type BuildResult, type ColumnInfo, type ModelBuild, type Relation } from '../target.js';
 import type { DuckdbPool } from './duckdb-connection.js';
 import { duckdbDialect as d } from './duckdb-dialect.js';
 import type { DuckdbIntrospector } from './duckdb-introspector.js';
@@ -69,6 +69,16 @@ export class DuckdbMaterializations {
     }
   }
 
+  /** The audit's queries run on the build's connection `c` (inside its transaction when one is open). */
+  private auditConnection(c: DuckDBConnection, b: ModelBuild): AuditConnection {
+    const opts = (o?: { signal?: AbortSignal; node?: string }) => ({ signal: o?.signal ?? b.signal, node: o?.node ?? b.uniqueId });
+    return {
+      query: async (sql, o) => (await this.pool.run(c, sql, opts(o))).rows ?? [],
+      execute: async (sql, o) => ({ rowsAffected: (await this.pool.run(c, sql, opts(o))).rowsAffected }),
+      columns: (r) => this.intro.columns(r, c),
+    };
+  }
+
   private async checkContract(c: DuckDBConnection, b: ModelBuild, built: Relation): Promise<void> {
     if (!b.contract) return;
     const diff = contractDiff(await this.intro.columns(built, c), b.contract.columns);
@@ -80,12 +90,13 @@ export class DuckdbMaterializations {
     const kind = await this.intro.kind(b.relation);
     return this.pool.with(async (c) => {
       const opts = { signal: b.signal, node: b.uniqueId };
-      if (b.contract) {
-        // Check the contract on a temporary view before replacing the real one.
-        const tmp = tmpRelation(b.relation, 'contract');
+      if (b.contract || b.audit) {
+        // Check the contract and audit the new definition on a view beside the real one before replacing it.
+        const tmp = tmpRelation(b.relation, b.audit ? 'audit' : 'contract');
         await this.pool.run(c, `create or replace view ${d.relationName(tmp)} as\n${b.sql}`, opts);
         try {
           await this.checkContract(c, b, tmp);
+          if (b.audit) await b.audit(tmp, this.auditConnection(c, b));
         } finally {
           await this.pool.run(c, `drop view if exists ${d.relationName(tmp)}`, opts);
         }
@@ -114,6 +125,8 @@ export class DuckdbMaterializations {
         await this.pool.run(c, `create table ${d.relationName(tmp)} as\n${b.sql}`, opts);
         await this.checkContract(c, b, tmp);
         const rows = Number((await this.pool.run(c, `select count(*) as n from ${d.relationName(tmp)}`, opts)).rows?.[0]?.n ?? 0);
+        // Audit before publish: the new version is tested where it stands, beside the old one.
+        if (b.audit) await b.audit(tmp, this.auditConnection(c, b));
         await this.inTransaction(c, b, async () => {
           if (kind === 'table') await this.pool.run(c, `drop table ${name}`, opts);
           else if (kind === 'view') await this.pool.run(c, `drop view ${name}`, opts);
@@ -196,6 +209,8 @@ export class DuckdbMaterializations {
           } else {
             throw new TargetError(`incremental_strategy ${inc.strategy} is not supported on DuckDB (use append, delete+insert or merge)`);
           }
+          // Audit before publish: the merged table, inside the transaction; other connections see the old rows until commit.
+          if (b.audit) await b.audit(b.relation, this.auditConnection(c, b));
         });
         return { action: `incremental ${inc.strategy}`, rowsAffected: rows };
       } finally {

@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TargetError, type BuildResult, type ColumnInfo, type ModelBuild, type Relation, type TargetLog } from '../target.js';
+import { TargetError, type AuditConnection, type BuildResult, type ColumnInfo, type ModelBuild, type Relation, type TargetLog } from '../target.js';
 import type { HiveConnection } from './hive-connection.js';
 import { hiveDialect as d, normalizeHiveType } from './hive-dialect.js';
 import type { HiveIntrospector, RelationDetails } from './hive-introspector.js';
@@ -139,6 +139,16 @@ export class HiveMaterializations {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** The audit's queries (Hive has no transactions: the side relation is all the isolation there is). */
+  private auditConnection(b: ModelBuild): AuditConnection {
+    const opts = (o?: { signal?: AbortSignal; node?: string }) => ({ signal: o?.signal ?? b.signal, node: o?.node ?? b.uniqueId });
+    return {
+      query: (sql, o) => this.conn.query(sql, opts(o)),
+      execute: (sql, o) => this.conn.execute(sql, opts(o)),
+      columns: (r) => this.intro.columns(r),
+    };
+  }
+
   private async checkContract(b: ModelBuild, built: Relation): Promise<void> {
     if (!b.contract) return;
     const diff = contractDiff(await this.intro.columns(built), b.contract.columns);
@@ -175,12 +185,13 @@ export class HiveMaterializations {
 
   private async view(b: ModelBuild): Promise<BuildResult> {
     const name = d.relationName(b.relation);
-    if (b.contract) {
-      // Check the contract on a view beside the real one before replacing it.
-      const tmp = tmpRelation(b.relation, 'contract');
+    if (b.contract || b.audit) {
+      // Check the contract and audit the new definition on a view beside the real one before replacing it.
+      const tmp = tmpRelation(b.relation, b.audit ? 'audit' : 'contract');
       await this.run(b, `CREATE OR REPLACE VIEW ${d.relationName(tmp)} AS\n${b.sql}`);
       try {
         await this.checkContract(b, tmp);
+        if (b.audit) await b.audit(tmp, this.auditConnection(b));
       } finally {
         await this.run(b, `DROP VIEW IF EXISTS ${d.relationName(tmp)}`).catch(() => undefined);
       }
@@ -330,6 +341,8 @@ export class HiveMaterializations {
       await this.createFresh(b, tmp, () => this.createTableAs(b, tmp, b.sql, o, location));
       await this.checkContract(b, tmp);
       const rows = await this.count(b, tmp);
+      // Audit before publish: the new version is tested where it stands, beside the old one.
+      if (b.audit) await b.audit(tmp, this.auditConnection(b));
       const window = await this.swap(b, tmp, b.relation, existing);
       // How long readers got "table not found": into logs/tx.log (not the console).
       this.log.statement(`-- swap: ${d.relationName(b.relation)} was missing for ${window.toFixed(0)} ms`, window, b.uniqueId);
@@ -366,6 +379,8 @@ export class HiveMaterializations {
       throw new TargetError(`incremental_strategy ${inc.strategy} needs a unique_key`);
     }
     const staging = tmpRelation(b.relation, 'incr');
+    let side: { relation: Relation; location?: string } | undefined;
+    let dest: Relation = b.relation;
     const stagingName = d.relationName(staging);
     const stagingOptions: TableOptions = { fileFormat: 'parquet', partitionBy: [], clusteredBy: [], tblproperties: {} };
     try {
@@ -398,17 +413,27 @@ export class HiveMaterializations {
         );
       }
       let target = existing;
-      if (differs && (inc.onSchemaChange === 'append_new_columns' || inc.onSchemaChange === 'sync_all_columns')) {
+      const evolve = differs && (inc.onSchemaChange === 'append_new_columns' || inc.onSchemaChange === 'sync_all_columns');
+      const resync = evolve && inc.onSchemaChange === 'sync_all_columns' && (removed.length > 0 || changed.length > 0);
+      if (evolve) {
         const partChange = [...removed, ...changed].filter((c) => partSet.has(c.name.toLowerCase()));
         if (partChange.length) throw new TargetError(`partition columns cannot change in an incremental run (${partChange.map((c) => c.name).join(', ')}); run with --full-refresh`);
-        if (inc.onSchemaChange === 'sync_all_columns' && (removed.length || changed.length)) {
-          target = await this.rebuildSynced(b, existing, newCols);
-        }
+      }
+      if (b.audit) {
+        // Audit before publish: Hive has no transactions, so the merge goes into a copy of the table
+        // (`__tx_new`, columns synced when asked), which is tested and then swapped in like a table build.
+        side = await this.copyAside(b, existing, resync ? newCols : undefined);
+        dest = side.relation;
+        target = (await this.intro.details(dest)) ?? target;
+      }
+      const destName = d.relationName(dest);
+      if (evolve) {
+        if (resync && !b.audit) target = await this.rebuildSynced(b, existing, newCols);
         const toAdd = added.filter((c) => !(target.columns ?? []).some((t) => t.name.toLowerCase() === c.name.toLowerCase()));
         if (toAdd.length) {
-          await this.run(b, `ALTER TABLE ${name} ADD COLUMNS (${toAdd.map((c) => `${q(c.name)} ${c.type}`).join(', ')})`);
+          await this.run(b, `ALTER TABLE ${destName} ADD COLUMNS (${toAdd.map((c) => `${q(c.name)} ${c.type}`).join(', ')})`);
         }
-        target = (await this.intro.details(b.relation)) ?? target;
+        target = (await this.intro.details(dest)) ?? target;
       }
       // Target columns in table order (partition columns last); missing ones are NULL.
       const select = target.columns
@@ -419,31 +444,79 @@ export class HiveMaterializations {
       const keyMatch = inc.uniqueKey.map((k) => `t.${q(k)} <=> s.${q(k)}`).join(' AND ');
       switch (inc.strategy) {
         case 'append':
-          await this.run(b, `INSERT INTO TABLE ${name}${partition}\nSELECT ${select} FROM ${stagingName} s`);
+          await this.run(b, `INSERT INTO TABLE ${destName}${partition}\nSELECT ${select} FROM ${stagingName} s`);
           break;
         case 'insert_overwrite':
           if (!target.partitionColumns.length) {
             this.log.warn(`${name} is not partitioned: insert_overwrite replaces the whole table`);
           }
-          await this.run(b, `INSERT OVERWRITE TABLE ${name}${partition}\nSELECT ${select} FROM ${stagingName} s`);
+          await this.run(b, `INSERT OVERWRITE TABLE ${destName}${partition}\nSELECT ${select} FROM ${stagingName} s`);
           break;
         case 'merge':
           await this.run(
             b,
-            `MERGE INTO ${name} t USING (SELECT ${select} FROM ${stagingName} s) s ON ${keyMatch}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`,
+            `MERGE INTO ${destName} t USING (SELECT ${select} FROM ${stagingName} s) s ON ${keyMatch}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`,
           );
           break;
         case 'delete+insert':
-          await this.run(b, `MERGE INTO ${name} t USING ${stagingName} s ON ${keyMatch}\nWHEN MATCHED THEN DELETE`);
-          await this.run(b, `INSERT INTO TABLE ${name}${partition}\nSELECT ${select} FROM ${stagingName} s`);
+          await this.run(b, `MERGE INTO ${destName} t USING ${stagingName} s ON ${keyMatch}\nWHEN MATCHED THEN DELETE`);
+          await this.run(b, `INSERT INTO TABLE ${destName}${partition}\nSELECT ${select} FROM ${stagingName} s`);
           break;
         default:
           throw new TargetError(`incremental_strategy ${String(inc.strategy)} is not supported on Hive (use append, insert_overwrite, or merge on delta/iceberg)`);
       }
+      if (b.audit && side) {
+        await b.audit(side.relation, this.auditConnection(b));
+        const window = await this.swap(b, side.relation, b.relation, existing);
+        this.log.statement(`-- swap: ${name} was missing for ${window.toFixed(0)} ms`, window, b.uniqueId);
+        side = undefined;
+      }
       return { action: `incremental ${inc.strategy}`, rowsAffected: rows };
     } finally {
       await this.conn.execute(`DROP TABLE IF EXISTS ${stagingName}`, { node: b.uniqueId }).catch(() => undefined);
+      if (side) await this.discardAside(b, side);
     }
+  }
+
+  /**
+   * A copy of `existing` beside it (`__tx_new`, same format, partitioning and location root), with its
+   * columns synced to `newCols` (kept ones cast to their new types) when given.
+   */
+  private async copyAside(b: ModelBuild, existing: RelationDetails, newCols?: ColumnInfo[]): Promise<{ relation: Relation; location?: string }> {
+    const q = d.quoteIdentifier;
+    let select = '*';
+    if (newCols) {
+      const newByName = new Map(newCols.map((c) => [c.name.toLowerCase(), c]));
+      select = existing.columns
+        .filter((c) => newByName.has(c.name.toLowerCase()))
+        .map((c) => {
+          const n = newByName.get(c.name.toLowerCase())!;
+          return normalizeHiveType(n.type) === normalizeHiveType(c.type) ? q(c.name) : `CAST(${q(c.name)} AS ${n.type}) AS ${q(c.name)}`;
+        })
+        .join(', ');
+    }
+    const base = tableOptions(b.options, this.defaults);
+    const o: TableOptions = {
+      ...base,
+      fileFormat: existing.provider && existing.provider !== 'hive' ? existing.provider : base.fileFormat,
+      partitionBy: existing.partitionColumns,
+    };
+    const relation = tmpRelation(b.relation, 'new');
+    const location = existing.external && o.locationRoot ? tableLocation(o.locationRoot, b.relation, newBuildId()) : undefined;
+    try {
+      await this.createFresh(b, relation, () => this.createTableAs(b, relation, `SELECT ${select} FROM ${d.relationName(b.relation)}`, o, location));
+    } catch (e) {
+      await this.discardAside(b, { relation, location });
+      throw e;
+    }
+    return { relation, location };
+  }
+
+  /** Drops a side copy that was not published (and its files, when tx put them in a local folder). */
+  private async discardAside(b: ModelBuild, side: { relation: Relation; location?: string }): Promise<void> {
+    await this.conn.execute(`DROP TABLE IF EXISTS ${d.relationName(side.relation)}`, { node: b.uniqueId }).catch(() => undefined);
+    const local = side.location ? localPath(side.location) : null;
+    if (local) fs.rmSync(local, { recursive: true, force: true });
   }
 
   /**

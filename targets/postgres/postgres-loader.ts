@@ -29,7 +29,7 @@ import {
   type TypedRead,
 } from '../files/duckdb-file-readers.js';
 import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
-import { TargetError, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
+import { AuditError, TargetError, type Audit, type AuditConnection, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
 import { postgresDialect as d, scratchName } from './postgres-dialect.js';
 import type { PostgresIntrospector } from './postgres-introspector.js';
@@ -134,6 +134,7 @@ function duckOutputExpr(name: string, duckType: string): string {
 // ---------------------------------------------------------------------------------------------
 
 function wrapFileError(e: unknown, l: FileSourceLoad): Error {
+  if (e instanceof AuditError) return e;
   if (e instanceof TargetError && /rejected|header|empty|declared columns|not a CSV file|Avro|ORC|connect|password|database|cancel|SSL|timeout|lost/.test(e.message)) return e;
   const msg = (e as Error).message ?? String(e);
   const files = l.files.length === 1 ? l.files[0]! : `${l.files.length} files (${basename(l.files[0]!)}, ...)`;
@@ -302,14 +303,25 @@ export class PostgresLoader {
   }
 
   /** Lands `selectSql` and swaps it in for `relation` in one transaction; retried whole on transient errors. */
-  private async replaceWith(relation: Relation, node: string, selectSql: string, declared: Map<string, string>, signal?: AbortSignal): Promise<number> {
+  private async replaceWith(relation: Relation, node: string, selectSql: string, declared: Map<string, string>, signal?: AbortSignal, audit?: Audit): Promise<number> {
     return this.attempt([relation], node, signal, (pg) =>
       this.duck(async (duck) => {
         const { scratch, rows } = await this.land(pg, duck, relation, 'load', selectSql, declared, signal);
+        // Audit before publish: the loaded rows are tested in the scratch table beside the previous one.
+        if (audit) await audit({ ...relation, identifier: scratch }, this.auditConnection(pg, node, signal));
         await pg.transaction(() => swapIn(pg, this.intro, relation, scratch));
         return rows;
       }),
     );
+  }
+
+  /** An audit's queries, on the load's own client. */
+  private auditConnection(pg: PgClient, node: string, signal?: AbortSignal): AuditConnection {
+    return {
+      query: async (sql, o) => (await pg.run(sql, { signal: o?.signal ?? signal, node })).rows,
+      execute: async (sql, o) => ({ rowsAffected: (await pg.run(sql, { signal: o?.signal ?? signal, node })).rowCount ?? undefined }),
+      columns: (r) => this.intro.columns(pg, r),
+    };
   }
 
   /**
@@ -346,10 +358,10 @@ export class PostgresLoader {
     const sql = `select * from read_csv(${lit(s.path)}, ${opts.join(', ')})`;
     const declared = new Map(types.map(([k, v]) => [k.toLowerCase(), d.typeName(v)]));
     try {
-      const rows = await this.replaceWith(s.relation, s.uniqueId, sql, declared, s.signal);
+      const rows = await this.replaceWith(s.relation, s.uniqueId, sql, declared, s.signal, s.audit);
       return { rowsLoaded: rows, rowsRejected: 0 };
     } catch (e) {
-      if (e instanceof TargetError) throw e;
+      if (e instanceof TargetError || e instanceof AuditError) throw e;
       // DuckDB's first paragraph names the line, the original text and the conversion; the rest lists reader options.
       throw new TargetError(`cannot load seed ${s.path}: ${(e as Error).message.split('\n\n')[0]}`, { cause: e });
     }
@@ -362,7 +374,7 @@ export class PostgresLoader {
       if (l.format === 'orc') return await this.loadOrc(l);
       if (!l.columns?.length) {
         // Undeclared schema: DuckDB infers the types (DuckDB's target reads in place; PostgreSQL needs a table).
-        const rows = await this.replaceWith(l.relation, l.uniqueId, untypedReaderSql(l), new Map(), l.signal);
+        const rows = await this.replaceWith(l.relation, l.uniqueId, untypedReaderSql(l), new Map(), l.signal, l.audit);
         return { rowsLoaded: rows, rowsRejected: 0 };
       }
       return await this.loadTyped(l);
@@ -407,6 +419,8 @@ export class PostgresLoader {
           const rejected = await pipeRows(duck, rejectsOut, pg, `COPY ${rejScratchSql} (${REJECT_COLUMNS.map(q).join(', ')}) FROM STDIN (FORMAT csv)`, l.signal);
           const sample = rejectSample(await pg.rows(`SELECT file, line, reason FROM ${rejScratchSql} ORDER BY file, line LIMIT 5`));
           const overLimit = rejectLimitError(l, main.rows, rejected, sample, rejName);
+          // Audit before publish: the typed rows are tested in their scratch table beside the previous one.
+          if (l.audit && !overLimit) await l.audit({ ...l.relation, identifier: main.scratch }, this.auditConnection(pg, l.uniqueId, l.signal));
           await pg.transaction(async () => {
             await swapIn(pg, this.intro, l.rejectsRelation, rejScratch);
             if (!overLimit) await swapIn(pg, this.intro, l.relation, main.scratch);

@@ -1,4 +1,4 @@
-import { TargetError, type BuildResult, type ModelBuild, type Relation } from '../target.js';
+import { TargetError, type AuditConnection, type BuildResult, type ModelBuild, type Relation } from '../target.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
 import { applyGrants, captureGrants, withDependentsDetached } from './postgres-dependents.js';
 import { postgresDialect as d, scratchName } from './postgres-dialect.js';
@@ -109,6 +109,29 @@ export class PostgresMaterializations {
     );
   }
 
+  /** The audit's queries run on the build's client `c` (inside its transaction when one is open). */
+  private auditConnection(c: PgClient, b: ModelBuild): AuditConnection {
+    const opts = (o?: { signal?: AbortSignal; node?: string }) => ({ signal: o?.signal ?? b.signal, node: o?.node ?? b.uniqueId });
+    return {
+      query: async (sql, o) => (await c.run(sql, opts(o))).rows,
+      execute: async (sql, o) => ({ rowsAffected: (await c.run(sql, opts(o))).rowCount ?? undefined }),
+      columns: (r) => this.intro.columns(c, r),
+    };
+  }
+
+  /** Audit before publish of a view: the new definition under a side name, tested, dropped; then the real view is replaced. */
+  private async auditView(c: PgClient, b: ModelBuild): Promise<void> {
+    const side = { ...b.relation, identifier: scratchName(b.relation.identifier, 'audit') };
+    const sideSql = d.relationName(side);
+    await c.run(`DROP VIEW IF EXISTS ${sideSql}`);
+    try {
+      await c.run(`CREATE VIEW ${sideSql} AS${body(b.sql)}`);
+      await b.audit!(side, this.auditConnection(c, b));
+    } finally {
+      if (!c.broken) await c.run(`DROP VIEW IF EXISTS ${sideSql}`).catch(() => undefined);
+    }
+  }
+
   private async checkContract(c: PgClient, b: ModelBuild, oid: number): Promise<void> {
     if (!b.contract) return;
     const diff = await contractDiff(c, await this.intro.columnsOf(c, oid), b.contract.columns);
@@ -119,6 +142,7 @@ export class PostgresMaterializations {
   private async view(c: PgClient, b: ModelBuild): Promise<BuildResult> {
     const name = d.relationName(b.relation);
     const create = (orReplace: boolean) => c.run(`CREATE ${orReplace ? 'OR REPLACE ' : ''}VIEW ${name} AS${body(b.sql)}`);
+    if (b.audit) await this.auditView(c, b);
     await c.transaction(async () => {
       const found = await this.intro.find(c, b.relation);
       if (!found) await create(false);
@@ -163,6 +187,8 @@ export class PostgresMaterializations {
     try {
       const r = await c.run(`CREATE TABLE ${scratchSql} AS${body(b.sql)}`);
       if (b.contract) await this.checkContract(c, b, (await this.intro.find(c, scratchRel))!.oid);
+      // Audit before publish: the new version is tested where it stands, beside the old one.
+      if (b.audit) await b.audit(scratchRel, this.auditConnection(c, b));
       await c.transaction(() => swapIn(c, this.intro, b.relation, scratch));
       swapped = true;
       return { action: 'created table', rowsAffected: r.rowCount ?? undefined };
@@ -224,6 +250,8 @@ export class PostgresMaterializations {
         const targetCols = (await this.intro.columnsOf(c, found.oid)).map((x) => x.name);
         const cols = targetCols.filter((x) => newNames.has(x));
         rows = await this.apply(c, inc.strategy, inc.uniqueKey, name, delta, cols, found.oid);
+        // Audit before publish: the merged table inside this transaction; other sessions see the old rows until COMMIT.
+        if (b.audit) await b.audit(b.relation, this.auditConnection(c, b));
       });
       return { action: `incremental ${inc.strategy}`, rowsAffected: rows };
     } finally {

@@ -1,0 +1,99 @@
+/**
+ * Audit before publish (`tx build`, on unless --no-audit or `audit: false`): a node's new version is
+ * built beside the old one, the tests that gate it run against that side version, and only when they
+ * pass is it swapped in. The node and its audited tests run as one step of the scheduler; each test
+ * still has its own result.
+ */
+import type { NodeResult } from '../artifacts/artifacts.js';
+import type { CompiledProject } from '../compile/compile-project.js';
+import type { GraphNode } from '../compile/nodes.js';
+import { AuditError, type Audit } from '../../targets/target.js';
+import { executeNode, type ExecContext } from './execute-node.js';
+import { runTest } from './execute-test.js';
+
+/** Whether `n` is published through a side version tx can audit: tables, incremental models, views, seeds, file sources. */
+export function auditable(n: GraphNode): boolean {
+  if (n.config.audit === false) return false;
+  if (n.resourceType === 'seed') return true;
+  if (n.resourceType === 'source') return !!n.source?.path;
+  if (n.resourceType !== 'model') return false;
+  return ['table', 'incremental', 'view'].includes(String(n.config.materialized ?? 'view'));
+}
+
+/**
+ * The tests that gate each node's publish: error-severity data tests (generic or singular) whose only
+ * parent is that node. A test reading several nodes keeps the rule of a build without audit (it runs
+ * after its parents and gates what is downstream of all of them); warn-severity tests never block.
+ */
+export function auditPlan(c: CompiledProject, order: string[]): Map<string, string[]> {
+  const inPlan = new Set(order);
+  const plan = new Map<string, string[]>();
+  for (const id of order) {
+    const t = c.nodes.get(id)!;
+    if (t.resourceType !== 'test' || !t.test || t.test.kind === 'unit' || t.test.severity !== 'error') continue;
+    if (t.dependsOn.length !== 1) continue;
+    const parent = t.dependsOn[0]!;
+    if (!inPlan.has(parent) || !auditable(c.nodes.get(parent)!)) continue;
+    plan.set(parent, [...(plan.get(parent) ?? []), id]);
+  }
+  return plan;
+}
+
+/** Thrown from inside the target's build: the new version failed its audit and is discarded. */
+export class AuditFailed extends AuditError {
+  constructor(readonly failed: NodeResult[]) {
+    super(`audit failed: ${failed.map((r) => r.uniqueId).join(', ')}`);
+  }
+}
+
+const relationText = (ctx: ExecContext, n: GraphNode) => (n.relation ? ctx.session.dialect.relationName(n.relation).replace(/"/g, '') : n.name);
+
+/**
+ * Builds `n` with its `tests` as the audit: results for the node and for each test, node first. A
+ * failing or erroring test keeps the previous version (the node is an error, so what is downstream
+ * and its exports are skipped). A build error before the audit is thrown, as without audit.
+ */
+export async function executeAudited(ctx: ExecContext, n: GraphNode, tests: GraphNode[]): Promise<NodeResult[]> {
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  let results: NodeResult[] = [];
+  let called = false;
+  const audit: Audit = async (side, conn) => {
+    // a retried build (transient error) audits again from scratch
+    called = true;
+    results = [];
+    const over = new Map([[n.uniqueId, side]]);
+    for (const t of tests) {
+      if (ctx.signal.aborted) break;
+      results.push(await runTest(ctx, t, { over, conn }));
+    }
+    const failed = results.filter((r) => r.status === 'fail' || r.status === 'error');
+    if (failed.length || ctx.signal.aborted) throw new AuditFailed(failed);
+  };
+  try {
+    const r = await executeNode(ctx, n, audit);
+    if (!called) {
+      // a way of publishing with no side version (a file source read in place as a view): tested after, as without audit
+      const after: NodeResult[] = [];
+      for (const t of tests) after.push(await runTest(ctx, t));
+      return [{ ...r, message: `${r.message} (tested after publish: no side version to audit)` }, ...after];
+    }
+    return [{ ...r, message: `${r.message} (audited: ${tests.length} test${tests.length === 1 ? '' : 's'} passed before publish)` }, ...results];
+  } catch (e) {
+    if (!(e instanceof AuditFailed)) throw e;
+    const names = e.failed.map((r) => `${ctx.compiled.nodes.get(r.uniqueId)?.name ?? r.uniqueId} ${r.status === 'error' ? 'errored' : 'failed'}`);
+    const message = ctx.signal.aborted
+      ? `cancelled during the audit: not published, the previous version of ${relationText(ctx, n)} is kept`
+      : `the new version failed its audit (${names.join('; ')}): not published, the previous version of ${relationText(ctx, n)} is kept`;
+    const node: NodeResult = {
+      uniqueId: n.uniqueId,
+      status: 'error',
+      message,
+      executionTime: (performance.now() - t0) / 1000,
+      startedAt,
+      completedAt: new Date().toISOString(),
+      details: { audit: { failed: e.failed.map((r) => r.uniqueId), published: false } },
+    };
+    return [node, ...results];
+  }
+}
