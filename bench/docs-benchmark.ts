@@ -175,6 +175,20 @@ async function main(): Promise<void> {
       `site ${(dirSize(site) / 1e6).toFixed(1)} MB, data/index.js ${indexKb.toFixed(0)} KB`,
   );
 
+  const sizes = new Map<string, number>();
+  const walk = (dir: string, rel: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name), `${rel}${e.name}/`);
+      else {
+        const key = rel.startsWith('data/nodes/') ? 'data/nodes/*' : `${rel}${e.name}`;
+        sizes.set(key, (sizes.get(key) ?? 0) + statSync(join(dir, e.name)).size);
+      }
+    }
+  };
+  walk(site, '');
+  console.log(`site files: ${[...sizes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / 1e6).toFixed(2)} MB`).join(', ')}`);
+  if (process.argv.includes('--no-browser')) return;
+
   const browser = await launchChromium();
   const url = pathToFileURL(join(site, 'index.html')).href;
   const tti: Record<string, number[]> = { graph: [], overview: [], node: [], focus: [], redraw: [], search: [] };

@@ -4,11 +4,12 @@
  *   target/manifest.json + run_results.json (+ catalog.json) ─▶ column lineage ─▶ site data ─▶ files
  *
  * The output opens from file:// and from any static host: index.html,
- * assets/{app.js,style.css}, data/index.{js,json}, data/nodes/c<k>.js,
- * and manifest.json (the manifest with catalog types and columns[].depends_on).
+ * assets/{app.js,style.css}, data/index.{js,json}, data/nodes/c<k>.js (gzipped JSON);
+ * target/manifest.json gets catalog types and columns[].depends_on.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { writeFileAtomic } from '../artifacts/artifacts.js';
 import { scrub } from '../log/scrub.js';
 import { bundleSiteScript } from './bundle.js';
@@ -17,7 +18,7 @@ import { computeColumnLineage } from './column-lineage.js';
 import type { Catalog } from './manifest-types.js';
 import { readArtifacts } from './read-artifacts.js';
 import { STYLE_CSS, indexHtml } from './site-assets.js';
-import { CHUNK_SIZE, dataScript } from './site/site-data.js';
+import { CHUNK_SIZE, dataScript, packedDataScript } from './site/site-data.js';
 
 export interface GenerateOptions {
   /** Folder with manifest.json / run_results.json / catalog.json. */
@@ -79,13 +80,15 @@ export async function generateDocs(o: GenerateOptions): Promise<GenerateReport> 
   writeFileSync(join(out, 'data', 'index.js'), dataScript('index', indexJson));
   for (let k = 0; k * CHUNK_SIZE < site.nodes.length; k++) {
     const json = scrub(JSON.stringify(site.nodes.slice(k * CHUNK_SIZE, (k + 1) * CHUNK_SIZE)));
-    writeFileSync(join(out, 'data', 'nodes', `c${k}.js`), dataScript(`c${k}`, json));
+    // gzip level 1: SQL and columns shrink ~10x at a few ms per chunk; the browser inflates them
+    writeFileSync(join(out, 'data', 'nodes', `c${k}.js`), packedDataScript(`c${k}`, gzipSync(json, { level: 1 }).toString('base64')));
   }
-  const enriched = scrub(JSON.stringify(site.manifest));
-  writeFileSync(join(out, 'manifest.json'), enriched);
   // As dbt's docs generate does, target/manifest.json itself gets the column lineage
-  // (columns[].depends_on); its metadata, and so every staleness check, stay as they were.
-  writeFileAtomic(join(o.targetDir, 'manifest.json'), enriched);
+  // (columns[].depends_on); its metadata, and so every staleness check, stay as they were. The
+  // site does not copy it (at 10,000 models it would be most of the site's weight); `tx docs
+  // serve` serves it as /manifest.json. A copy left by an older tx is removed.
+  rmSync(join(out, 'manifest.json'), { force: true });
+  writeFileAtomic(join(o.targetDir, 'manifest.json'), scrub(JSON.stringify(site.manifest)));
   writeFileSync(join(out, 'assets', 'style.css'), STYLE_CSS);
   writeFileSync(join(out, 'assets', 'app.js'), await bundleSiteScript());
   // the page last, so a reader never opens a page whose data is half-written

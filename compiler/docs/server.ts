@@ -1,4 +1,4 @@
-/** `tx docs serve`: a small static file server for target/docs on loopback. */
+/** `tx docs serve`: a small static file server for target/docs on loopback, and target/manifest.json as /manifest.json. */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -18,6 +18,8 @@ export interface ServeOptions {
   dir: string;
   port: number;
   host?: string;
+  /** Served as /manifest.json (default: manifest.json in the folder above `dir`, as target/docs sits in target/). */
+  manifest?: string;
 }
 
 export async function serveDocs(o: ServeOptions): Promise<{ server: Server; url: string }> {
@@ -37,11 +39,13 @@ export async function serveDocs(o: ServeOptions): Promise<{ server: Server; url:
       res.writeHead(400).end('bad request');
       return;
     }
-    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+    let file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
     if (file !== root && !file.startsWith(root + sep)) {
       res.writeHead(403).end('forbidden');
       return;
     }
+    // The site does not copy the manifest: /manifest.json is the artifact beside the site folder.
+    if (path === '/manifest.json' && !existsSync(file)) file = o.manifest ?? join(root, '..', 'manifest.json');
     let st;
     try {
       st = statSync(file);

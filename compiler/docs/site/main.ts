@@ -8,7 +8,7 @@ import { clear, h, trustedHtml } from './dom.js';
 import { highlightSql } from './highlight.js';
 import { layoutGraph } from './layout.js';
 import { SelectorError, selGraphFromIndex, selectIndexes, type SelGraph } from './selector.js';
-import { CHUNK_SIZE, type SiteIndex, type SiteNode, type TxWindow } from './site-data.js';
+import { CHUNK_SIZE, unpackData, type SiteIndex, type SiteNode, type TxWindow } from './site-data.js';
 
 const w = window as unknown as Window & TxWindow & { __txReady?: number; __txDebug?: unknown };
 const app = document.getElementById('app')!;
@@ -46,13 +46,13 @@ function loadChunk(k: number): Promise<SiteNode[]> {
   if (!p) {
     p = new Promise<SiteNode[]>((ok, fail) => {
       const key = `c${k}`;
-      const have = w.__tx?.data?.[key] as SiteNode[] | undefined;
-      if (have) return ok(have);
+      const have = w.__tx?.data?.[key];
+      if (have) return ok(unpackData<SiteNode[]>(have));
       const s = document.createElement('script');
       s.src = `data/nodes/${key}.js`;
       s.onload = () => {
-        const d = w.__tx?.data?.[key] as SiteNode[] | undefined;
-        if (d) ok(d);
+        const d = w.__tx?.data?.[key];
+        if (d) ok(unpackData<SiteNode[]>(d));
         else fail(new Error(`data/nodes/${key}.js loaded but held no data`));
       };
       s.onerror = () => fail(new Error(`data/nodes/${key}.js is missing: the site is incomplete. Run \`tx docs generate\` again.`));

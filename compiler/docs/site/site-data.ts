@@ -5,9 +5,12 @@
  * types, statuses, layout, selector fields) in column arrays, so a 10,000-node
  * project parses in milliseconds. Details (SQL, columns, lineage) sit in
  * `data/nodes/c<k>.js` chunks loaded when a page opens. Each `.js` file assigns
- * `JSON.parse("...")` to `window.__tx.data[key]`, so the site works from
- * file:// where fetch() is not allowed. For machines, the index is also written
- * as `data/index.json`, and the whole manifest (with lineage) as `manifest.json`.
+ * its data to `window.__tx.data[key]`, so the site works from file:// where
+ * fetch() is not allowed: the index as `JSON.parse("...")`, each chunk as
+ * `{gz: "<base64 of gzipped JSON>"}` (JSON of SQL and columns shrinks ~10x;
+ * the browser inflates it with DecompressionStream). For machines, the index is
+ * also written as `data/index.json`; the manifest with lineage is
+ * target/manifest.json (`tx docs serve` serves it as `/manifest.json`).
  */
 
 export const CHUNK_SIZE = 200;
@@ -138,4 +141,20 @@ export interface TxWindow {
 /** The JS text of a data file: works from file:// (no fetch) and any static host. */
 export function dataScript(key: string, json: string): string {
   return `(window.__tx=window.__tx||{data:{}}).data[${JSON.stringify(key)}]=JSON.parse(${JSON.stringify(json)});\n`;
+}
+
+/** A data file holding gzipped JSON as base64 (`gzBase64`), for `unpackData` to inflate in the browser. */
+export function packedDataScript(key: string, gzBase64: string): string {
+  return `(window.__tx=window.__tx||{data:{}}).data[${JSON.stringify(key)}]={gz:${JSON.stringify(gzBase64)}};\n`;
+}
+
+/** The value a data file assigned: itself, or the JSON inflated from a `{gz}` one (browser: DecompressionStream). */
+export async function unpackData<T>(v: unknown): Promise<T> {
+  const gz = (v as { gz?: unknown } | null)?.gz;
+  if (typeof gz !== 'string') return v as T;
+  const bin = atob(gz);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const text = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+  return JSON.parse(text) as T;
 }
