@@ -7,6 +7,7 @@
 import type { NodeResult } from '../artifacts/artifacts.js';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
+import { valueText } from '../../targets/values/value-format.js';
 
 export interface JunitCase {
   classname: string;
@@ -30,7 +31,7 @@ export function xmlEscape(s: string): string {
 // eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
-const fmt = (v: unknown): string => (v === null || v === undefined ? 'NULL' : v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : typeof v === 'object' ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) : String(v));
+const fmt = (v: unknown): string => valueText(v);
 
 /** The failing rows, diff and stored-failures table of a result as text lines. */
 export function resultDetailLines(r: NodeResult): string[] {

@@ -5,6 +5,7 @@
 import { TxError, didYouMean } from '../errors.js';
 import type { Dialect, Row, TargetConnection, TargetLog } from '../../targets/target.js';
 import { createTarget } from '../../targets/registry.js';
+import { valueText } from '../../targets/values/value-format.js';
 import type { FixtureColumn, FixtureTable, FixtureValue, UnitTestPlan } from './unit-tests.js';
 
 export interface UnitTestOutcome {
@@ -42,14 +43,15 @@ function rowsQuery(d: Dialect, columns: (FixtureColumn & { type?: string })[], r
   return rows.map((r) => `select ${columns.map((c, i) => `${literal(d, r[i] ?? null, c.type, fromText)} as ${q(c.name)}`).join(', ')}`).join('\nunion all\n');
 }
 
-const fmt = (v: unknown): string => (v === null || v === undefined ? 'NULL' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) : String(v));
-
-/** A failing unit test's diff as text lines: `- ` expected but missing, `+ ` returned but not expected. */
+/**
+ * A failing unit test's diff as text lines: `- ` expected but missing, `+ ` returned but not
+ * expected; values print as `tx show` prints them (targets/values/value-format.ts).
+ */
 export function formatDiff(o: Pick<UnitTestOutcome, 'columns' | 'missing' | 'unexpected' | 'nMissing' | 'nUnexpected'>): string[] {
   const lines = [`  ${o.columns.join(' | ')}`];
-  for (const r of o.missing) lines.push(`- ${o.columns.map((c) => fmt(r[c])).join(' | ')}`);
+  for (const r of o.missing) lines.push(`- ${o.columns.map((c) => valueText(r[c])).join(' | ')}`);
   if (o.nMissing > o.missing.length) lines.push(`- ... ${o.nMissing - o.missing.length} more`);
-  for (const r of o.unexpected) lines.push(`+ ${o.columns.map((c) => fmt(r[c])).join(' | ')}`);
+  for (const r of o.unexpected) lines.push(`+ ${o.columns.map((c) => valueText(r[c])).join(' | ')}`);
   if (o.nUnexpected > o.unexpected.length) lines.push(`+ ... ${o.nUnexpected - o.unexpected.length} more`);
   return lines;
 }
@@ -68,6 +70,13 @@ export async function runUnitTest(plan: UnitTestPlan, opts: { projectDir: string
   const query = async (sql: string) => {
     script.push(`${sql};`);
     return c.query(sql, qopts);
+  };
+  /** Rows with exact values (DECIMAL with its scale), for the diff. */
+  const rowsOf = async (sql: string) => {
+    script.push(`${sql};`);
+    const rows: Row[] = [];
+    for await (const b of c.stream(sql, { signal: opts.signal })) rows.push(...b);
+    return rows;
   };
   const fixtureError = (f: FixtureTable, e: unknown) =>
     new TxError('PROJECT', `unit test \`${plan.name}\`: the given rows for ${f.input} do not load: ${firstLine(e)}`, {
@@ -156,8 +165,8 @@ export async function runUnitTest(plan: UnitTestPlan, opts: { projectDir: string
       nMissing = Number((await query(`select count(*) as n from (${e} except all ${a}) as m`))[0]?.n ?? 0);
       nUnexpected = Number((await query(`select count(*) as n from (${a} except all ${e}) as u`))[0]?.n ?? 0);
       const order = columns.map((_, i) => String(i + 1)).join(', ');
-      if (nMissing) missing = await query(`select * from (${e} except all ${a}) as m order by ${order} limit ${SAMPLE}`);
-      if (nUnexpected) unexpected = await query(`select * from (${a} except all ${e}) as u order by ${order} limit ${SAMPLE}`);
+      if (nMissing) missing = await rowsOf(`select * from (${e} except all ${a}) as m order by ${order} limit ${SAMPLE}`);
+      if (nUnexpected) unexpected = await rowsOf(`select * from (${a} except all ${e}) as u order by ${order} limit ${SAMPLE}`);
     } else {
       nUnexpected = actualRows;
     }

@@ -1,28 +1,66 @@
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  DuckDBTypeId,
+  JSDuckDBValueConverter,
+  type DuckDBConnection,
+  type DuckDBDecimalValue,
+  type DuckDBInstance,
+  type DuckDBTimestampTZValue,
+  type DuckDBValueConverter,
+  type JS,
+} from '@duckdb/node-api';
 import { TargetError, type Row, type TargetConnection, type TargetLog } from '../target.js';
-import { duckdbDialect as d } from './duckdb-dialect.js';
+import { SqlDate, SqlTimestamp, SqlTimestampTz } from '../values/sql-values.js';
 
 /**
- * `sql` rewritten so that every value survives the trip into JS rows: DECIMAL columns cast to
- * text, and columns of the same name told apart (`a`, `a_1`, as DuckDB names them in a subquery)
- * instead of one overwriting the other in the row object. `sql` itself when neither applies or
- * it cannot be described.
+ * DuckDB values as tx's connections hand them out (targets/values/sql-values.ts): DATE,
+ * TIMESTAMP and TIMESTAMPTZ as SqlDate, SqlTimestamp and SqlTimestampTz (exact to the microsecond,
+ * where DuckDB's JS conversion makes a zoned JS Date of each and fails on infinity), TIME as its
+ * text; DECIMAL as exact text with its scale (`'1.50'`) in `stream`, as a number in `query` (small
+ * results: counts and metadata); everything else as DuckDB's JS conversion gives it.
  */
-async function exactDecimalsSql(c: DuckDBConnection, sql: string): Promise<string> {
-  const body = sql.replace(/;\s*$/, '');
-  const describe = async (q: string) => (await c.runAndReadAll(`describe ${q}`)).getRowObjectsJS();
-  try {
-    const described = await describe(body);
-    const names = described.map((r) => String(r.column_name));
-    const duplicated = new Set(names.map((n) => n.toLowerCase())).size < names.length;
-    const source = duplicated ? `(select * from (${body}))` : `(${body})`;
-    const typed = duplicated ? await describe(`select * from ${source}`) : described;
-    const decimals = typed.filter((r) => /^DECIMAL\b/i.test(String(r.column_type))).map((r) => String(r.column_name));
-    if (!decimals.length) return duplicated ? `select * from ${source}` : sql;
-    return `select * replace (${decimals.map((n) => `cast(${d.quoteIdentifier(n)} as varchar) as ${d.quoteIdentifier(n)}`).join(', ')}) from ${source}`;
-  } catch {
-    return sql;
-  }
+function valueConverter(decimals: 'text' | 'number'): DuckDBValueConverter<unknown> {
+  const convert: DuckDBValueConverter<unknown> = (value, type, converter) => {
+    if (value === null || value === undefined) return null;
+    switch (type.typeId) {
+      case DuckDBTypeId.DATE:
+        return SqlDate.fromText(String(value));
+      case DuckDBTypeId.TIMESTAMP:
+      case DuckDBTypeId.TIMESTAMP_S:
+      case DuckDBTypeId.TIMESTAMP_MS:
+      case DuckDBTypeId.TIMESTAMP_NS:
+        return SqlTimestamp.fromText(String(value));
+      case DuckDBTypeId.TIMESTAMP_TZ:
+        return SqlTimestampTz.fromMicros((value as DuckDBTimestampTZValue).micros);
+      case DuckDBTypeId.TIME:
+      case DuckDBTypeId.TIME_NS:
+        return String(value);
+      case DuckDBTypeId.DECIMAL:
+        return decimals === 'text' ? String(value) : (value as DuckDBDecimalValue).toDouble();
+      default:
+        return JSDuckDBValueConverter(value, type, converter as DuckDBValueConverter<JS>);
+    }
+  };
+  return convert;
+}
+const QUERY_VALUES = valueConverter('number');
+const STREAM_VALUES = valueConverter('text');
+
+/** Column names told apart (`a`, `a_1`, as DuckDB names them in a subquery) so no value overwrites another in a row object. */
+function distinctNames(names: string[]): string[] {
+  const taken = new Set(names.map((n) => n.toLowerCase()));
+  const seen = new Set<string>();
+  return names.map((n) => {
+    if (!seen.has(n.toLowerCase())) {
+      seen.add(n.toLowerCase());
+      return n;
+    }
+    let k = 1;
+    while (taken.has(`${n}_${k}`.toLowerCase())) k++;
+    const name = `${n}_${k}`;
+    taken.add(name.toLowerCase());
+    seen.add(name.toLowerCase());
+    return name;
+  });
 }
 
 /** A small pool of DuckDB connections on one instance; each statement runs on a free one. */
@@ -72,7 +110,7 @@ export class DuckdbPool implements TargetConnection {
     const t0 = performance.now();
     try {
       const reader = await c.runAndReadAll(sql);
-      const rows = reader.getRowObjectsJS() as Row[];
+      const rows = reader.convertRowObjects(QUERY_VALUES) as Row[];
       return { rowsAffected: reader.rowsChanged, rows };
     } catch (e) {
       const msg = (e as Error).message;
@@ -94,22 +132,23 @@ export class DuckdbPool implements TargetConnection {
   }
 
   /**
-   * Rows in batches. DECIMAL values come as exact text (`'1.10'`), as PostgreSQL's driver gives
-   * NUMERIC: DuckDB's JS conversion would make them doubles and drop digits and scale.
+   * Rows in batches, with exact values: DECIMAL as text with its scale (`'1.10'`), as PostgreSQL's
+   * driver gives NUMERIC, dates and timestamps as targets/values; columns of the same name apart.
    */
   async *stream(sql: string, opts: { batchSize?: number; signal?: AbortSignal } = {}): AsyncIterable<Row[]> {
     const c = await this.acquire();
     const t0 = performance.now();
     try {
-      const exact = await exactDecimalsSql(c, sql);
-      // A statement the rewrite does not suit (a trailing `;`, duplicate column names) runs as written.
-      const result = await c.stream(exact).catch((e: unknown) => (exact === sql ? Promise.reject(e) : c.stream(sql)));
+      const result = await c.stream(sql);
+      const names = distinctNames(result.columnNames());
       const batch = opts.batchSize ?? 2048;
       let buf: Row[] = [];
-      for await (const rows of result.yieldRowObjectJs()) {
+      for await (const rows of result.yieldConvertedRows(STREAM_VALUES)) {
         if (opts.signal?.aborted) throw new TargetError('cancelled', { sql });
-        for (const r of rows) {
-          buf.push(r as Row);
+        for (const values of rows) {
+          const r: Row = {};
+          for (let i = 0; i < names.length; i++) r[names[i]!] = values[i];
+          buf.push(r);
           if (buf.length >= batch) {
             yield buf;
             buf = [];

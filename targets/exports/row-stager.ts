@@ -9,6 +9,7 @@
  */
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { ColumnInfo, Row, TargetSession, Relation } from '../target.js';
+import { SqlDate, SqlTimestampTz, isSqlTemporal } from '../values/sql-values.js';
 import { ExportError } from './export-error.js';
 import { quoteIdent, type LocalDuckdb } from './local-duckdb.js';
 
@@ -108,6 +109,8 @@ function inferColumns(rows: Row[]): StagedColumn[] {
     if (typeof v === 'bigint') return { name, type: 'BIGINT', stage: 'BIGINT' };
     if (typeof v === 'number') return { name, type: 'DOUBLE', stage: 'DOUBLE' };
     if (typeof v === 'boolean') return { name, type: 'BOOLEAN', stage: 'BOOLEAN' };
+    if (v instanceof SqlDate) return { name, type: 'DATE', stage: 'VARCHAR' };
+    if (v instanceof SqlTimestampTz) return { name, type: 'TIMESTAMPTZ', stage: 'VARCHAR' };
     if (v instanceof Date) return { name, type: 'TIMESTAMP', stage: 'VARCHAR' };
     if (v instanceof Uint8Array) return { name, type: 'BLOB', stage: 'BLOB' };
     return { name, type: 'VARCHAR', stage: 'VARCHAR' };
@@ -116,9 +119,13 @@ function inferColumns(rows: Row[]): StagedColumn[] {
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
-/** Text form DuckDB casts back exactly: local wall-clock for DATE/TIMESTAMP (as pg parses them). */
+/**
+ * Text form DuckDB casts back exactly: a connection's dates and timestamps (targets/values) as
+ * their own text, to the microsecond; DECIMAL text as it came; a plain Date as its local wall clock.
+ */
 function toText(v: unknown, type: string): string {
   if (typeof v === 'string') return v;
+  if (isSqlTemporal(v)) return v.text;
   if (v instanceof Date) {
     if (type === 'TIMESTAMPTZ') return v.toISOString();
     const date = `${pad(v.getFullYear(), 4)}-${pad(v.getMonth() + 1)}-${pad(v.getDate())}`;

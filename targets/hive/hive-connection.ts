@@ -17,6 +17,7 @@ import net from 'node:net';
 import hive from 'hive-driver';
 import { TargetError, type Row, type TargetConnection, type TargetLog } from '../target.js';
 import { pauseAfter } from '../failpoint.js';
+import { SqlDate, SqlTimestamp, SqlTimestampTz } from '../values/sql-values.js';
 
 export type HiveAuth = 'NONE' | 'PLAIN' | 'LDAP' | 'NOSASL' | 'KERBEROS';
 
@@ -528,7 +529,7 @@ export class HiveConnection implements TargetConnection {
           await this.cancel(live, started.op);
           throw new TargetError('cancelled', { sql });
         }
-        const rows = await this.fetchBatch(live, started.op, batchSize, sql);
+        const rows = await this.fetchBatch(live, started.op, batchSize, sql, 'text');
         if (rows === null) break;
         yielded = true;
         yield rows;
@@ -688,7 +689,7 @@ export class HiveConnection implements TargetConnection {
     }
   }
 
-  private async fetchBatch(live: Live, op: IOperation, maxRows: number, sql: string): Promise<Row[] | null> {
+  private async fetchBatch(live: Live, op: IOperation, maxRows: number, sql: string, decimals: 'text' | 'number'): Promise<Row[] | null> {
     op.setMaxRows(maxRows);
     try {
       await this.guard(live, op.fetch());
@@ -700,7 +701,7 @@ export class HiveConnection implements TargetConnection {
     const data = op.getData();
     op.flush();
     const rows: Row[] = [];
-    if (schema) for (const rs of data) rowsFromRowSet(schema, rs, rows);
+    if (schema) for (const rs of data) rowsFromRowSet(schema, rs, rows, decimals);
     if (rows.length === 0) return null;
     return rows;
   }
@@ -725,7 +726,7 @@ export class HiveConnection implements TargetConnection {
       const rows: Row[] = [];
       const size = this.config.fetchSize ?? 10_000;
       for (;;) {
-        const batch = await this.fetchBatch(live, started.op, size, sql);
+        const batch = await this.fetchBatch(live, started.op, size, sql, 'number');
         if (batch === null) break;
         for (const r of batch) rows.push(r);
         // Servers fill a fetch up to maxRows while rows remain (Spark's hasMoreRows is always
@@ -802,26 +803,20 @@ function isNull(nulls: Buffer | undefined, i: number): boolean {
   return byte !== undefined && (byte & (1 << (i & 7))) !== 0;
 }
 
-/** `2021-03-04` or `2021-03-04 05:06:07.123456` (naive, UTC) as a Date, like DuckDB's JS values. */
-function parseDateTime(s: string): Date | string {
-  const m = /^(-?\d{4,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?)?$/.exec(s);
-  if (!m) return s;
-  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), ms));
-  if (Number(m[1]) < 100) d.setUTCFullYear(Number(m[1]));
-  return d;
-}
-
 /**
- * Converts one columnar TRowSet to row objects, with values as DuckDB's JS API gives them:
- * BIGINT as bigint, DECIMAL and FLOAT as number, DATE and TIMESTAMP as Date (UTC), complex types
- * parsed from their JSON text. Columns are taken in schema order (Spark numbers positions from 0,
+ * Converts one columnar TRowSet to row objects, with values as every target's connection gives
+ * them (targets/values/sql-values.ts): BIGINT as bigint, DATE and TIMESTAMP as SqlDate and
+ * SqlTimestamp from the server's text (Spark's TIMESTAMP, the session's wall clock, prints as
+ * it does in Spark), DECIMAL as its exact text with its scale when `decimals` is `'text'` (the
+ * rows of `stream`) and as a number otherwise (`query`: counts, metadata), complex types parsed
+ * from their JSON text. Columns are taken in schema order (Spark numbers positions from 0,
  * Hive from 1), so the position value itself is never used as an index.
  */
 export function rowsFromRowSet(
   schema: { columns: ColumnDesc[] },
   rowSet: { columns?: ThriftColumn[] | null; rows?: unknown[] },
   out: Row[],
+  decimals: 'text' | 'number' = 'number',
 ): void {
   const descs = [...schema.columns].sort((a, b) => a.position - b.position);
   const cols = rowSet.columns ?? [];
@@ -841,21 +836,23 @@ export function rowsFromRowSet(
         continue;
       }
       const v = cv.values[i];
-      row[name] = convert(type, v, kind!);
+      row[name] = convert(type, v, kind!, decimals);
     }
   });
   // Rows where every column was absent (zero-column results) still count.
 }
 
-function convert(type: number | undefined, v: unknown, kind: string): unknown {
+function convert(type: number | undefined, v: unknown, kind: string, decimals: 'text' | 'number'): unknown {
   if (kind === 'i64Val') return int64(v as Int64Like) ?? v;
   switch (type) {
     case TYPE.DECIMAL_TYPE:
-      return Number(v);
+      return decimals === 'text' ? String(v) : Number(v);
     case TYPE.DATE_TYPE:
+      return typeof v === 'string' ? SqlDate.fromText(v) : v;
     case TYPE.TIMESTAMP_TYPE:
+      return typeof v === 'string' ? SqlTimestamp.fromText(v) : v;
     case TYPE.TIMESTAMPLOCALTZ_TYPE:
-      return typeof v === 'string' ? parseDateTime(v) : v;
+      return typeof v === 'string' ? SqlTimestampTz.fromText(v) : v;
     case TYPE.ARRAY_TYPE:
     case TYPE.MAP_TYPE:
     case TYPE.STRUCT_TYPE:

@@ -7,6 +7,7 @@ import Cursor from 'pg-cursor';
 import { from as copyFrom } from 'pg-copy-streams';
 import { TargetError, type Row, type TargetConnection, type TargetLog } from '../target.js';
 import { pauseAfter } from '../failpoint.js';
+import { SqlDate, SqlTimestamp, SqlTimestampTz } from '../values/sql-values.js';
 
 /** libpq's sslmode values. `prefer` (libpq's default) tries TLS first and falls back to plain when the server has none. */
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -40,32 +41,34 @@ export interface PgSettings {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
-// Values out: the same JS shapes as the DuckDB target (BIGINT -> bigint, DECIMAL -> number,
-// DATE/TIMESTAMP -> Date in UTC), so rows compare equal across targets.
+// Values out, as every target gives them (targets/values/sql-values.ts): BIGINT -> bigint,
+// DATE/TIMESTAMP/TIMESTAMPTZ -> SqlDate/SqlTimestamp/SqlTimestampTz from PostgreSQL's own text
+// (to the microsecond, no zone added to a TIMESTAMP), NUMERIC -> exact text with its scale from
+// `stream` and a number from `query` (counts, metadata). Parsers are given to each client, query
+// and cursor of this target: pg's global parsers are never changed.
 // ---------------------------------------------------------------------------------------------
 
-const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114 } as const;
+const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
-function parseDate(s: string): Date | string {
-  return /^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(`${s}T00:00:00Z`) : s; // BC dates and infinity stay text
-}
-function parseTimestamp(s: string): Date | string {
-  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/.test(s)) return s;
-  return new Date(`${s.replace(' ', 'T')}Z`);
+function typesWith(numeric: (s: string) => unknown): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: string) => {
+      if (format === undefined || format === 'text') {
+        if (oid === OID.int8) return (s: string) => BigInt(s);
+        if (oid === OID.numeric) return numeric;
+        if (oid === OID.date) return (s: string) => SqlDate.fromText(s); // BC dates and infinity stay text
+        if (oid === OID.timestamp) return (s: string) => SqlTimestamp.fromText(s);
+        if (oid === OID.timestamptz) return (s: string) => SqlTimestampTz.fromText(s);
+      }
+      return pg.types.getTypeParser(oid, format as 'text');
+    }) as pg.CustomTypesConfig['getTypeParser'],
+  };
 }
 
-/** Type parsers for every client, cursor and query of this target. */
-export const PG_TYPES: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) => {
-    if (format === undefined || format === 'text') {
-      if (oid === OID.int8) return (s: string) => BigInt(s);
-      if (oid === OID.numeric) return (s: string) => (s === 'NaN' ? NaN : Number(s));
-      if (oid === OID.date) return parseDate;
-      if (oid === OID.timestamp) return parseTimestamp;
-    }
-    return pg.types.getTypeParser(oid, format as 'text');
-  }) as pg.CustomTypesConfig['getTypeParser'],
-};
+/** Type parsers for clients and `query`: NUMERIC as a number. */
+export const PG_TYPES: pg.CustomTypesConfig = typesWith((s) => (s === 'NaN' ? NaN : Number(s)));
+/** Type parsers for `stream` (rows out to `tx show` and exports): NUMERIC as its exact text. */
+export const PG_EXACT_TYPES: pg.CustomTypesConfig = typesWith((s) => s);
 
 // ---------------------------------------------------------------------------------------------
 // Errors: one TargetError, with the SQLSTATE, the server's detail and hint, never the password.
@@ -347,7 +350,7 @@ export class PgClient {
   async *cursor(sql: string, batchSize: number, opts: RunOptions = {}): AsyncGenerator<Row[]> {
     const signal = opts.signal ?? this.defaults.signal;
     if (signal?.aborted) throw new TargetError('cancelled before the statement started', { sql });
-    const cur = this.raw.query(new Cursor<Row>(sql, opts.params as unknown[] | undefined, { types: PG_TYPES }));
+    const cur = this.raw.query(new Cursor<Row>(sql, opts.params as unknown[] | undefined, { types: PG_EXACT_TYPES }));
     let cancelled = false;
     const onAbort = () => {
       cancelled = true;

@@ -1,0 +1,141 @@
+/**
+ * The values a connection hands out for SQL types JavaScript has no exact type for.
+ *
+ * Every target's connection returns DATE, TIMESTAMP (without time zone) and TIMESTAMP WITH TIME
+ * ZONE as these classes, whatever the engine's driver would make of them, so one formatter
+ * (value-format.ts) prints them the same way on DuckDB, PostgreSQL and Hive:
+ *
+ * - `SqlDate`: a calendar day, `2024-01-01`.
+ * - `SqlTimestamp`: a wall-clock time with no zone, `2024-01-01 12:34:56` (a fraction only when
+ *   there is one, trailing zeros dropped, as DuckDB and PostgreSQL print it), up to nanoseconds.
+ * - `SqlTimestampTz`: an instant, printed in UTC with its offset, `2024-01-01 10:34:56.5+00`.
+ *
+ * Each is also a JS `Date` (the day at midnight UTC; the wall clock read as UTC; the instant), so
+ * code that compares or does arithmetic on dates keeps working; but its `text` is the value, to
+ * the microsecond, and printing goes through `text`, never through `toISOString()`.
+ * Values a `Date` cannot hold (infinity, years before 1 or after 9999) stay the engine's text.
+ *
+ * DECIMAL/NUMERIC values leave a connection's `stream()` as exact text with their scale (`'1.50'`),
+ * as PostgreSQL's driver gives NUMERIC by default; BIGINT as a `bigint`.
+ */
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+const TIMESTAMPTZ_RE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(?:(Z|UTC)|([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)$/;
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** `.5` for `500000`, nothing for `000000`: the fraction as DuckDB and PostgreSQL print it. */
+function fraction(digits: string | undefined): string {
+  const f = (digits ?? '').replace(/0+$/, '');
+  return f ? `.${f}` : '';
+}
+
+function utcMillis(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const t = new Date(Date.UTC(2000, mo - 1, d, h, mi, s, ms));
+  t.setUTCFullYear(y);
+  return t.getTime();
+}
+
+/** A DATE. */
+export class SqlDate extends Date {
+  private constructor(
+    /** `YYYY-MM-DD` */
+    readonly text: string,
+    ms: number,
+  ) {
+    super(ms);
+  }
+
+  /** The value as the engine prints it (not JS's date text). */
+  override toString(): string {
+    return this.text;
+  }
+
+  /** From `YYYY-MM-DD`; the text itself when it is no plain date (infinity, BC, year 10000+). */
+  static fromText(text: string): SqlDate | string {
+    const m = DATE_RE.exec(text);
+    if (!m || m[1] === '0000') return text;
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const ms = utcMillis(y, mo, d);
+    const back = new Date(ms);
+    if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return text;
+    return new SqlDate(text, ms);
+  }
+}
+
+/** A TIMESTAMP WITHOUT TIME ZONE. */
+export class SqlTimestamp extends Date {
+  private constructor(
+    /** `YYYY-MM-DD HH:MM:SS[.f]` */
+    readonly text: string,
+    ms: number,
+  ) {
+    super(ms);
+  }
+
+  /** The value as the engine prints it (not JS's date text). */
+  override toString(): string {
+    return this.text;
+  }
+
+  /** From `YYYY-MM-DD HH:MM:SS[.fffffffff]` (or a `T`); the text itself when it is none. */
+  static fromText(text: string): SqlTimestamp | string {
+    const m = TIMESTAMP_RE.exec(text.trim());
+    if (!m || m[1] === '0000') return text;
+    const n = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    const ms = utcMillis(...n, Number((m[7] ?? '').slice(0, 3).padEnd(3, '0')));
+    if (Number.isNaN(ms)) return text;
+    return new SqlTimestamp(`${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}${fraction(m[7])}`, ms);
+  }
+}
+
+/** A TIMESTAMP WITH TIME ZONE: an instant, printed in UTC. */
+export class SqlTimestampTz extends Date {
+  private constructor(
+    /** `YYYY-MM-DD HH:MM:SS[.f]+00` */
+    readonly text: string,
+    ms: number,
+  ) {
+    super(ms);
+  }
+
+  /** The value as the engine prints it (not JS's date text). */
+  override toString(): string {
+    return this.text;
+  }
+
+  /** From microseconds since the epoch (DuckDB's TIMESTAMPTZ). */
+  static fromMicros(micros: bigint): SqlTimestampTz | string {
+    const ms = Number(micros / 1000n - (micros % 1000n < 0n ? 1n : 0n));
+    const sub = Number(((micros % 1000n) + 1000n) % 1000n);
+    const d = new Date(ms);
+    const y = d.getUTCFullYear();
+    if (Number.isNaN(ms) || Number.isNaN(d.getTime()) || y < 1 || y > 9999) return micros.toString();
+    const digits = `${pad(d.getUTCMilliseconds(), 3)}${pad(sub, 3)}`;
+    const text = `${pad(y, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${fraction(digits)}+00`;
+    return new SqlTimestampTz(text, ms);
+  }
+
+  /**
+   * From a wall clock with an offset (`2024-01-01 12:34:56.5+02`, `...+05:30`, `...Z`), as
+   * PostgreSQL prints one in any session time zone (to the microsecond); the text itself when it is none.
+   */
+  static fromText(text: string): SqlTimestampTz | string {
+    const m = TIMESTAMPTZ_RE.exec(text.trim());
+    if (!m || m[1] === '0000') return text;
+    const n = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    const wall = utcMillis(...n);
+    if (Number.isNaN(wall)) return text;
+    const sign = m[9] === '-' ? -1 : 1;
+    const offsetSeconds = m[8] ? 0 : sign * (Number(m[10] ?? 0) * 3600 + Number(m[11] ?? 0) * 60 + Number(m[12] ?? 0));
+    const micros = BigInt(wall - offsetSeconds * 1000) * 1000n + BigInt((m[7] ?? '').slice(0, 6).padEnd(6, '0'));
+    const v = SqlTimestampTz.fromMicros(micros);
+    return typeof v === 'string' ? text : v;
+  }
+}
+
+/** True for the values of this module. */
+export function isSqlTemporal(v: unknown): v is SqlDate | SqlTimestamp | SqlTimestampTz {
+  return v instanceof SqlDate || v instanceof SqlTimestamp || v instanceof SqlTimestampTz;
+}
