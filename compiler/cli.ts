@@ -192,7 +192,7 @@ function main(argv: string[]): Command {
     cmd.action(async (o: RunCliOpts) => runCommand(name, o));
     if (name === 'build') cmd.option('--no-audit', 'publish each new version first and test it after (default: its error tests run on the new version before it is swapped in)');
   }
-  registerWorkflowCommands<RunCliOpts>(program, { addCommon, compileFrom, runCommand: (command, o, ids) => runCommand(command, o, ids) });
+  registerWorkflowCommands<RunCliOpts>(program, { addCommon, addSelection, compileFrom, runCommand: (command, o, ids) => runCommand(command, o, ids) });
   registerSourceCommand<RunCliOpts>(program, { addCommon, addSelection, compileFrom, setExitCode: (c) => (exitCode = c), signal: controller.signal });
 
   addSelection(addCommon(program.command('compile').description('render every model to SQL and write target/manifest.json (no database)'))).action(async (o: RunCliOpts) => {

@@ -13,9 +13,11 @@ import { TxError } from '../errors.js';
 import { loadProject } from '../load/load-project.js';
 import type { Logger } from '../log/logger.js';
 import type { RunCommand } from '../run/run-project.js';
+import { selectForCli, type SelectionCliOpts } from './selection-flags.js';
 
 export interface WorkflowDeps<O> {
   addCommon(cmd: Command): Command;
+  addSelection(cmd: Command): Command;
   compileFrom(o: O, command?: string): Promise<{ compiled: CompiledProject; logger: Logger }>;
   /** Run a command with these options on exactly these nodes. */
   runCommand(command: RunCommand, o: O, ids: string[]): Promise<void>;
@@ -103,6 +105,27 @@ export function registerWorkflowCommands<O>(program: Command, deps: WorkflowDeps
       const targetDir = join(compiled.project.dir, compiled.project.targetPath);
       const path = writeManifest(compiled, targetDir);
       logger.info(`Parsed ${compiled.nodes.size} nodes in ${((performance.now() - t0) / 1000).toFixed(2)}s → ${relative(process.cwd(), path)}`);
+    });
+
+  deps
+    .addCommon(program.command('run-operation').description('call a macro with execute true against the target (run_query, statement, adapter calls reach the warehouse)'))
+    .argument('<macro>', 'the macro to call')
+    .option('--args <yaml>', 'the macro\'s arguments as a YAML or JSON mapping, e.g. \'{table: orders}\'')
+    .action(async (macro: string, o: O & { args?: string }) => {
+      const { compiled, logger } = await deps.compileFrom(o, 'run-operation');
+      const { runOperation } = await import('./run-operation.js');
+      await runOperation(compiled, macro, o.args, logger);
+    });
+
+  deps
+    .addSelection(deps.addCommon(program.command('clone').description('make the selected models, seeds and snapshots of the --state run appear in this target (views over the state\'s relations)')))
+    .option('--full-refresh', 'replace relations that already exist in this target')
+    .action(async (o: O & SelectionCliOpts & { fullRefresh?: boolean }) => {
+      if (!o.state) throw new TxError('USAGE', 'tx clone needs --state DIR: the artifacts of the run whose relations are cloned');
+      const { compiled, logger } = await deps.compileFrom(o, 'clone');
+      const { ids, state } = selectForCli(compiled, 'clone', o, logger);
+      const { cloneFromState } = await import('./clone-command.js');
+      await cloneFromState(compiled, ids, state, { fullRefresh: !!o.fullRefresh, logger });
     });
 
   program

@@ -217,3 +217,64 @@ describe.concurrent('tx init, --empty, and selections that match nothing', () =>
     expect(ls.stdout.trim()).toBe('orders');
   });
 });
+
+describe.concurrent('run-operation, clone, parse', () => {
+  it('tx run-operation calls a macro with execute true against the target and reports each statement; an unknown macro is did-you-mean, exit 2', async () => {
+    const fx = project({
+      'dbt_project.yml': 'name: ops\nprofile: ops\nconfig-version: 2\n',
+      'profiles.yml': 'ops:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: target/ops.duckdb, schema: main}\n',
+      'models/m.sql': 'select 1 as n',
+      'macros/ops.sql': dedent(`
+        {% macro record(role, n=1) %}
+          {% if execute %}
+            {% do run_query("create table if not exists main.ops_log as select 'x' as role, 0 as n where false") %}
+            {% do run_query("insert into main.ops_log values ('" ~ role ~ "', " ~ n ~ ")") %}
+          {% endif %}
+        {% endmacro %}
+      `),
+    });
+    const r = await fx.tx('run-operation', 'record', '--args', '{role: analyst, n: 3}');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ran: insert into main\.ops_log values \('analyst', 3\)/);
+    expect(r.stdout).toMatch(/Ran macro record: 2 statements against target dev/);
+    expect((await fx.tx('run-operation', 'record', '--args', 'role: dev')).code).toBe(0);
+    expect(await fx.query('select role, n from main.ops_log order by role', fx.path('target/ops.duckdb'))).toEqual([
+      { role: 'analyst', n: 3 },
+      { role: 'dev', n: 1 },
+    ]);
+    const bad = await fx.tx('run-operation', 'recrd');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no macro named `recrd`\n\s+hint: did you mean `record`\?/);
+    const badArgs = await fx.tx('run-operation', 'record', '--args', '[1, 2]');
+    expect(badArgs.code).toBe(2);
+    expect(badArgs.stderr).toMatch(/--args must be a mapping/);
+  });
+
+  it('tx clone makes the selected relations of the state appear in another schema as views, and leaves existing ones without --full-refresh', async () => {
+    const fx = project(SLIM);
+    expect((await fx.tx('build')).code).toBe(0);
+    cpSync(fx.path('target/manifest.json'), fx.path('prod-artifacts/manifest.json'));
+    const r = await fx.tx('clone', '--target', 'ci', '--state', 'prod-artifacts', '--select', 'base', 'm_body');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/OK cloned base: view "ci"\."base" over "wh"\."prod"\."base"/);
+    const wh = fx.path('target/wh.duckdb');
+    expect((await fx.relations(wh)).filter((x) => x.schema === 'ci').map((x) => `${x.name}:${x.type}`).sort()).toEqual(['base:view', 'm_body:view']);
+    expect(await fx.query('select count(*)::int as n from ci.m_body', wh)).toEqual([{ n: 2 }]);
+    const again = await fx.tx('clone', '--target', 'ci', '--state', 'prod-artifacts', '--select', 'base');
+    expect(again.stdout).toMatch(/SKIP base: "ci"\."base" exists/);
+    const none = await fx.tx('clone', '--target', 'ci');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/tx clone needs --state DIR/);
+  });
+
+  it('tx parse writes the manifest without opening the database', async () => {
+    const fx = project({ 'models/a.sql': 'select 1 as n', 'models/b.sql': "select * from {{ ref('a') }}" });
+    const r = await fx.tx('parse');
+    expect(r.code).toBe(0);
+    const m = fx.json<{ nodes: Record<string, { depends_on: { nodes: string[] } }> }>('target/manifest.json');
+    expect(m.nodes['model.fx.b']!.depends_on.nodes).toEqual(['model.fx.a']);
+    expect(fx.exists('target/fx.duckdb')).toBe(false);
+  });
+});
