@@ -360,6 +360,17 @@ export function compileTests(
       test: info,
     });
     dag.add(id, [...deps]);
+    testRenderers.set(nodes.get(id)!, (over) =>
+      withOverride(engine, over, () => {
+        const again: Record<string, unknown> = { ...rendered };
+        for (const [k, v] of Object.entries(args)) if (typeof v === 'string' || Array.isArray(v)) again[k] = renderArg(v, spec, k, []);
+        if (builtin && testName === 'relationships') again.field = rendered.field;
+        if (builtin && testName === 'unique_combination_of_columns') again.combination_of_columns = rendered.combination_of_columns;
+        let m: unknown = relationValue(relOf(attached), dialect);
+        if (typeof config.where === 'string' && config.where.trim()) m = `(select * from ${String(m)} where ${config.where}) as tx_where`;
+        return String(macro(kw({ ...callArgs, ...again, model: m })) ?? '').trim();
+      }),
+    );
   };
 
   try {
@@ -381,17 +392,6 @@ export function compileTests(
       }
       for (const spec of specs) add(n, spec, declared);
     }
-    testRenderers.set(nodes.get(id)!, (over) =>
-      withOverride(engine, over, () => {
-        const again: Record<string, unknown> = { ...rendered };
-        for (const [k, v] of Object.entries(args)) if (typeof v === 'string' || Array.isArray(v)) again[k] = renderArg(v, spec, k, []);
-        if (builtin && testName === 'relationships') again.field = rendered.field;
-        if (builtin && testName === 'unique_combination_of_columns') again.combination_of_columns = rendered.combination_of_columns;
-        let m: unknown = relationValue(relOf(attached), dialect);
-        if (typeof config.where === 'string' && config.where.trim()) m = `(select * from ${String(m)} where ${config.where}) as tx_where`;
-        return String(macro(kw({ ...callArgs, ...again, model: m })) ?? '').trim();
-      }),
-    );
 
     // singular tests: tests/**/*.sql, rendered like models, one query returning the failing rows
     for (const f of project.singularTests) {
@@ -462,6 +462,12 @@ export function compileTests(
         test: { kind: 'singular', severity: severityOf(config), attachedTo: deps[0] },
       });
       dag.add(id, deps);
+      testRenderers.set(nodes.get(id)!, (over) =>
+        withOverride(engine, over, () => {
+          for (const [g, v] of globals) engine.setGlobal(g, v);
+          return engine.render(engine.prepare(f.text, f.path)).trim().replace(/;\s*$/, '');
+        }),
+      );
     }
 
     compileUnitTests(project, nodes, dag, engine, byName, sourceIds);
@@ -469,10 +475,3 @@ export function compileTests(
     for (const [g, v] of saved) engine.setGlobal(g, v);
   }
 }
-
-      testRenderers.set(nodes.get(id)!, (over) =>
-        withOverride(engine, over, () => {
-          for (const [g, v] of globals) engine.setGlobal(g, v);
-          return engine.render(engine.prepare(f.text, f.path)).trim().replace(/;\s*$/, '');
-        }),
-      );

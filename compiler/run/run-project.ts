@@ -119,12 +119,12 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
     else for (const d of n.dependsOn) testsOf.set(d, [...(testsOf.get(d) ?? []), id]);
   }
 
-  const ancestors = new Map<string, Set<string>>();
-  const allUpstream = (test: string, node: string): boolean => {
   // Audit before publish (build): a node and the error tests on it alone run as one step, the tests
   // on the new version before it is swapped in; each test keeps its own result.
   const audited = o.command === 'build' && o.audit !== false ? auditPlan(c, order) : new Map<string, string[]>();
 
+  const ancestors = new Map<string, Set<string>>();
+  const allUpstream = (test: string, node: string): boolean => {
     let a = ancestors.get(node);
     if (!a) ancestors.set(node, (a = c.dag.upstream(node)));
     return c.nodes.get(test)!.dependsOn.every((x) => a.has(x));
@@ -187,14 +187,14 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
         }
         return deps.filter((d) => inPlan.has(d));
       },
+      members: (id) => audited.get(id) ?? [],
       run: async (id) => {
         lineage?.nodeStarted(id);
-      members: (id) => audited.get(id) ?? [],
         if (afterOf.has(id)) return o.afterNode!.run(c.nodes.get(afterOf.get(id)!)!, session);
-        const r = await executeNode(ctx, c.nodes.get(id)!);
-        // --warn-error (or LogTestResult in --warn-error-options): a test that would warn fails, as in dbt
         const tests = audited.get(id);
         if (tests) return executeAudited(ctx, c.nodes.get(id)!, tests.map((t) => c.nodes.get(t)!));
+        const r = await executeNode(ctx, c.nodes.get(id)!);
+        // --warn-error (or LogTestResult in --warn-error-options): a test that would warn fails, as in dbt
         return r.status === 'warn' && o.warnAsError ? { ...r, status: 'fail' as const, message: r.message.replace(/^WARN\b/, 'FAIL') } : r;
       },
       skipped: (id, cause) => ({
