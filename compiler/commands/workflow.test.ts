@@ -7,6 +7,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dedent, fixtureProject, runCli, type Files, type FixtureProject } from '../../testing/fixture-project.js';
 
@@ -276,5 +277,65 @@ describe.concurrent('run-operation, clone, parse', () => {
     const m = fx.json<{ nodes: Record<string, { depends_on: { nodes: string[] } }> }>('target/manifest.json');
     expect(m.nodes['model.fx.b']!.depends_on.nodes).toEqual(['model.fx.a']);
     expect(fx.exists('target/fx.duckdb')).toBe(false);
+  });
+});
+
+/** Run SQL on a DuckDB file (the test's own writes, outside tx). */
+async function duckdbExec(file: string, sql: string): Promise<void> {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const db = await DuckDBInstance.create(file);
+  try {
+    const conn = await db.connect();
+    await conn.run(sql);
+    conn.closeSync();
+  } finally {
+    db.closeSync();
+  }
+}
+
+describe.concurrent('source_status:fresher and --warn-error on tests', () => {
+  it('selects the sources loaded since the --state freshness run, and what reads them', async () => {
+    const fx = project({
+      'models/sources.yml': dedent(`
+        version: 2
+        sources:
+          - name: shop
+            loaded_at_field: loaded_at
+            freshness:
+              warn_after: {count: 100, period: day}
+            tables:
+              - name: orders
+              - name: customers
+      `),
+      'models/o.sql': "select * from {{ source('shop', 'orders') }}",
+      'models/c.sql': "select * from {{ source('shop', 'customers') }}",
+    });
+    await duckdbExec(fx.dbFile, "create schema shop; create table shop.orders as select 1 as id, timestamp '2026-01-01 00:00:00' as loaded_at; create table shop.customers as select 1 as id, timestamp '2026-01-01 00:00:00' as loaded_at;");
+    expect((await fx.tx('source', 'freshness')).code).toBe(0);
+    cpSync(fx.path('target/sources.json'), fx.path('before/sources.json'));
+    await duckdbExec(fx.dbFile, "insert into shop.orders values (2, timestamp '2026-02-01 00:00:00')");
+    expect((await fx.tx('source', 'freshness')).code).toBe(0);
+    const r = await fx.tx('ls', '--select', 'source_status:fresher+', '--state', 'before', '--output', 'name');
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['o', 'orders']);
+    const noState = await fx.tx('ls', '--select', 'source_status:fresher');
+    expect(noState.code).toBe(2);
+  });
+
+  it('--warn-error makes a test that warns fail (exit 1); --warn-error-options can keep it a warning', async () => {
+    const fx = project({
+      'models/m.sql': 'select null as id',
+      'models/props.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        tests:\n          - not_null:\n              config: {severity: warn}\n',
+    });
+    const plain = await fx.tx('build');
+    expect(plain.code).toBe(0);
+    expect(fx.json<Results>('target/run_results.json').results.map((r) => r.status).sort()).toEqual(['success', 'warn']);
+    const strict = await fx.tx('build', '--warn-error');
+    expect(strict.code).toBe(1);
+    expect(fx.json<Results>('target/run_results.json').results.map((r) => r.status).sort()).toEqual(['fail', 'success']);
+    const kept = await fx.tx('build', '--warn-error-options', '{error: all, warn: [LogTestResult]}');
+    expect(kept.code).toBe(0);
+    const only = await fx.tx('build', '--warn-error-options', '{include: [LogTestResult]}');
+    expect(only.code).toBe(1);
   });
 });
