@@ -189,7 +189,7 @@ class HiveSession implements TargetSession {
   constructor(
     readonly connection: HiveConnection,
     settings: HiveTargetSettings,
-    log: TargetLog,
+    private readonly log: TargetLog,
   ) {
     this.enginePaths = settings.enginePaths;
     const spark = (): boolean => connection.serverInfo()?.spark ?? true;
@@ -212,7 +212,10 @@ class HiveSession implements TargetSession {
   snapshot = (b: Parameters<NonNullable<TargetSession['snapshot']>>[0]): ReturnType<NonNullable<TargetSession['snapshot']>> =>
     hiveSnapshot({ conn: this.connection, intro: this.intro, mat: this.mat, defaults: this.snapshotDefaults.tables, log: this.snapshotDefaults.log }, b);
   loadSeed = (s: Parameters<TargetSession['loadSeed']>[0]): ReturnType<TargetSession['loadSeed']> => this.loader.loadSeed(s);
-  loadFileSource = (l: Parameters<TargetSession['loadFileSource']>[0]): ReturnType<TargetSession['loadFileSource']> => this.loader.loadFileSource(l);
+  loadFileSource = (l: Parameters<TargetSession['loadFileSource']>[0]): ReturnType<TargetSession['loadFileSource']> => {
+    if (this.loader.sourceRoute(l) === 'engine') this.log.info(`file source ${l.uniqueId}: read by the Spark server from ${l.location} (engine_paths), no rows through tx`);
+    return this.loader.loadFileSource(l);
+  };
 
   engineReaches(url: string): boolean {
     const spark = this.connection.serverInfo()?.spark ?? true;
