@@ -311,8 +311,12 @@ export function compileTests(
     const callArgs: Record<string, unknown> = { ...rendered, model };
     if (column && takesColumn) callArgs.column_name = dialect.quoteIdentifier(column);
     let sql: string;
+    // config() inside a test macro (dbt_utils sets fail_calc, where, ...) configures the test, as in dbt
+    const fromMacro: Record<string, unknown> = {};
+    engine.setGlobal('config', Object.assign((...a: unknown[]) => (Object.assign(fromMacro, splitArgs(a).kw), ''), { get: (k: string, d?: unknown) => fromMacro[k] ?? config[k] ?? d, require: (k: string) => fromMacro[k] ?? config[k] }));
     try {
       sql = String(macro(kw(callArgs)) ?? '');
+      for (const [k, v] of Object.entries(fromMacro)) if (!(k in spec.config)) config[k] = v;
     } catch (e) {
       throw e instanceof TxError
         ? new TxError(e.code, e.message, { file: spec.file, line: spec.line, hint: e.hint })
@@ -366,7 +370,7 @@ export function compileTests(
         for (const [k, v] of Object.entries(args)) if (typeof v === 'string' || Array.isArray(v)) again[k] = renderArg(v, spec, k, []);
         if (builtin && testName === 'relationships') again.field = rendered.field;
         if (builtin && testName === 'unique_combination_of_columns') again.combination_of_columns = rendered.combination_of_columns;
-        let m: unknown = relationValue(relOf(attached), dialect);
+        let m: unknown = attached.relation ? relationValue(relOf(attached), dialect) : model; // an ephemeral model: its subquery
         if (typeof config.where === 'string' && config.where.trim()) m = `(select * from ${String(m)} where ${config.where}) as tx_where`;
         return String(macro(kw({ ...callArgs, ...again, model: m })) ?? '').trim();
       }),

@@ -120,12 +120,12 @@ export function agateTable(columns: string[], rows: unknown[][]): Record<string,
   })) {
     Object.defineProperty(cols, k, { value: v, enumerable: false });
   }
-  return {
-    columns: cols,
-    rows: rowObjs,
-    column_names: makeTuple([...columns]),
-    print_table: () => '',
-  };
+  // iterating a table gives its rows, as agate's Table does
+  const table = [...rowObjs];
+  for (const [k, v] of Object.entries({ columns: cols, rows: rowObjs, column_names: makeTuple([...columns]), print_table: () => '' })) {
+    Object.defineProperty(table, k, { value: v, enumerable: false });
+  }
+  return table as unknown as Record<string, unknown>;
 }
 
 interface ContextOptions {

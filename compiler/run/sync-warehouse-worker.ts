@@ -31,7 +31,13 @@ async function handle(s: TargetSession, m: { op: string; sql?: string; relation?
   switch (m.op) {
     case 'query': {
       const rows = await s.connection.query(m.sql!);
-      const columns = rows.length ? Object.keys(rows[0]!) : [];
+      let columns = rows.length ? Object.keys(rows[0]!) : [];
+      if (!rows.length && /^\s*(\(\s*)*(select|with|values)\b/i.test(m.sql!)) {
+        // no rows: the column names still matter (agate's table keeps them); one row of nulls names them
+        const inner = m.sql!.trim().replace(/;\s*$/, '');
+        const probe = await s.connection.query(`select __tx_q.* from (select 1 as __tx_one) as __tx_one left join (\n${inner}\n) as __tx_q on true`).catch(() => []);
+        columns = probe.length ? Object.keys(probe[0]!) : [];
+      }
       return { columns, rows: rows.map((r) => columns.map((c) => plain(r[c]))) };
     }
     case 'execute':
