@@ -19,7 +19,7 @@ import { dbtGraph } from './dbt-graph.js';
 import { dbtGlobalMacroFiles } from '../template/dbt-global-macros.js';
 import { flavourOf, severalStatements } from './single-statement.js';
 import { sqlLiteral } from './sql-literal.js';
-import { compileTests } from './compile-tests.js';
+import { compileTests, renderTestWith } from './compile-tests.js';
 import { snapshotRelation } from './snapshot-relation.js';
 import { snapshotSpec, type SnapshotFile } from '../load/snapshots.js';
 import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './compile-cache.js';
@@ -610,7 +610,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       runtime.results = new Map();
       try {
         const node = nodes.get(id)!;
-        if (node.resourceType === 'test') return node.compiledSql ?? '';
+        if (node.resourceType === 'test') return renderTestWith(node, o.over ?? new Map());
         const sql = renderOne(workById.get(id)!, o.isIncremental);
         checkOneStatement(sql, `model \`${nodes.get(id)!.name}\``, nodes.get(id)!.path);
         return sql;
