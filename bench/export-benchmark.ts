@@ -7,7 +7,11 @@
  * Each export runs in a fresh process, so its peak RSS is the export's alone (the table is
  * built by another process first). Not run by CI.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/export-benchmark.js [--rows N] [--dest local,s3,local-stream] [--memory-limit 512MB] [--db PATH]
+ *   npm run build && npm run bench:export -- [--rows N] [--dest local,s3,local-stream] [--runs 3] [--memory-limit 512MB] [--db PATH]
+ *
+ * Each local export is measured beside DuckDB's own `COPY (SELECT * FROM facts) TO … (FORMAT
+ * parquet, COMPRESSION snappy)` in a fresh process on the same database (the rival), interleaved,
+ * median of --runs.
  *
  * `--memory-limit` sets the source DuckDB's memory_limit (its buffer pool is most of the RSS:
  * scanning the table caches its blocks, up to 80% of RAM by default).
@@ -21,6 +25,7 @@ import { createDuckdbTarget } from '../targets/duckdb/index.js';
 import { runExport, type ExportResult } from '../targets/exports/index.js';
 import { recordingLog, streamOnly } from '../targets/exports/export-test-support.js';
 import { startS3 } from '../testing/services/s3.js';
+import { loadLine } from './bench-support.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 const self = fileURLToPath(import.meta.url);
@@ -81,6 +86,25 @@ async function runOne(db: string, dest: string, project: string, memoryLimit: st
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
 }
 
+/** Child: the rival, DuckDB's own `COPY … TO` of the same table to Parquet snappy, in this fresh process. */
+async function runCopy(db: string, out: string, memoryLimit: string): Promise<void> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const options: Record<string, string> = { threads: '2' };
+  if (memoryLimit) options.memory_limit = memoryLimit;
+  const inst = await DuckDBInstance.create(db, options);
+  const c = await inst.connect();
+  fs.mkdirSync(out, { recursive: true });
+  const file = path.join(out, 'facts.parquet');
+  const t0 = performance.now();
+  const r = await c.run(`COPY (SELECT * FROM main.facts) TO '${file.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION snappy)`);
+  const ms = performance.now() - t0;
+  const rows = Number(r.rowsChanged);
+  c.closeSync();
+  inst.closeSync();
+  const out1: Measured = { dest: 'duckdb COPY', result: { rows, bytes: fs.statSync(file).size, ms, files: [] } as unknown as ExportResult, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  process.stdout.write(`RESULT ${JSON.stringify(out1)}\n`);
+}
+
 async function main(): Promise<void> {
   const rows = Number(arg('--rows', '9000000'));
   const dests = arg('--dest', 'local,s3').split(',');
@@ -111,19 +135,40 @@ async function main(): Promise<void> {
       }
       env.TX_BENCH_BUCKET ??= 'tx-bench';
     }
-    console.log(`\nexport benchmark (node ${process.version}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${os.loadavg()[0]!.toFixed(1)}), Parquet snappy, fresh process per export, source DuckDB memory_limit ${memoryLimit || 'default'}`);
-    console.log('| destination | rows | output MB | seconds | MB/s | rows/s | peak RSS MB |');
-    console.log('|---|---|---|---|---|---|---|');
-    for (const dest of dests) {
-      const out = execFileSync(process.execPath, [self, '--run', db, dest, project, memoryLimit], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+    const runs = Number(arg('--runs', '3'));
+    console.log(`\nexport benchmark (node ${process.version}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB), Parquet snappy, fresh process per export, median of ${runs}, interleaved with the rival; source DuckDB memory_limit ${memoryLimit || 'default'}`);
+    console.log(loadLine('start'));
+    const one = (mode: string[], label: string): Measured => {
+      const out = execFileSync(process.execPath, [self, ...mode], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
       const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (!line) throw new Error(`no result from ${dest}:\n${out}`);
-      const m = JSON.parse(line.slice('RESULT '.length)) as Measured;
-      const s = m.result.ms / 1000;
-      const mb = m.result.bytes / 1e6;
-      console.log(`| ${dest} | ${m.result.rows} | ${mb.toFixed(0)} | ${s.toFixed(1)} | ${(mb / s).toFixed(1)} | ${Math.round(m.result.rows / s)} | ${m.maxRssMb.toFixed(0)} |`);
+      if (!line) throw new Error(`no result from ${label}:\n${out}`);
       fs.rmSync(path.join(project, 'output'), { recursive: true, force: true });
+      fs.rmSync(path.join(work, 'copy'), { recursive: true, force: true });
+      return JSON.parse(line.slice('RESULT '.length)) as Measured;
+    };
+    const table: string[] = [];
+    const mbps = (m: Measured) => m.result.bytes / 1e6 / (m.result.ms / 1000);
+    const byMedian = (ms: Measured[]) => [...ms].sort((a, b) => a.result.ms - b.result.ms)[Math.floor(ms.length / 2)]!;
+    const line = (label: string, m: Measured, ratio: string) =>
+      `| ${label} | ${m.result.rows} | ${(m.result.bytes / 1e6).toFixed(0)} | ${(m.result.ms / 1000).toFixed(2)} | ${mbps(m).toFixed(1)} | ${Math.round(m.result.rows / (m.result.ms / 1000))} | ${ratio} | ${m.maxRssMb.toFixed(0)} |`;
+    for (const dest of dests) {
+      const tx: Measured[] = [];
+      const rival: Measured[] = [];
+      for (let i = 0; i < runs; i++) {
+        if (dest !== 's3') rival.push(one(['--copy', db, path.join(work, 'copy'), memoryLimit], 'duckdb COPY'));
+        tx.push(one(['--run', db, dest, project, memoryLimit], dest));
+      }
+      const t = byMedian(tx);
+      if (rival.length) {
+        const r = byMedian(rival);
+        table.push(line(`DuckDB's own COPY … TO (rival of ${dest})`, r, '1.00'));
+        table.push(line(`tx ${dest}`, t, `${((r.result.ms / t.result.ms) * 100).toFixed(0)}% (aim ≥ 90%)`));
+      } else table.push(line(`tx ${dest}`, t, 'n/a'));
     }
+    console.log('| export | rows | output MB | seconds | MB/s | rows/s | rate vs DuckDB COPY | peak RSS MB |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of table) console.log(r);
+    console.log(loadLine('end'));
   } finally {
     await stopS3?.();
     fs.rmSync(work, { recursive: true, force: true });
@@ -131,5 +176,6 @@ async function main(): Promise<void> {
 }
 
 if (args[0] === '--prepare') await prepare(args[1]!, Number(args[2]));
+else if (args[0] === '--copy') await runCopy(args[1]!, args[2]!, args[3] ?? '');
 else if (args[0] === '--run') await runOne(args[1]!, args[2]!, args[3]!, args[4] ?? '');
 else await main();
