@@ -1,0 +1,149 @@
+/**
+ * tx on a Spark Thrift Server with engine-side reads and writes, against the seed's PySpark job,
+ * on the same machine and the same generated vendor file (bench/generate-fact-data.ts):
+ *
+ *   tx (Spark)   `tx build --target hive` of the example project, the vendor files given as file://
+ *                URLs under engine_paths: Spark reads the CSV and Parquet, builds the models, runs
+ *                the tests and validate:, and writes the two local exports; tx only sends SQL.
+ *   PySpark      bench/pyspark-baseline.py (owned by the issue-17 benchmark): the same
+ *                transformations in Spark local[2], writing the same two report files.
+ *
+ * Both engines are Spark 3.5 local[2] from the same cached pyspark (the Thrift Server is started
+ * once, before the runs, as testing/services/spark.ts does; its start is not timed: on a cluster
+ * it is already running). Fresh tx/PySpark processes, median of --runs (default 3), interleaved.
+ * Reported: wall seconds of each, tx's overhead ((tx - PySpark) / PySpark), the tx process's own
+ * CPU seconds and peak RSS (it moves no rows, so both stay small), the load average at start and end.
+ *
+ *   npm run build && node dist/bench/spark-engine-benchmark.js [--rows 5M] [--runs 3] [--data DIR]
+ *   TX_BENCH_HIVE_URL=hive://host:port uses a running Thrift Server instead of starting one.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { argValue, loadLine, median, rowList, runProcess, sampleLoad, type ProcessRun } from './bench-support.js';
+import { FACT_FILE_NAME, generateFactCsv } from './generate-fact-data.js';
+import { copyProject } from '../testing/fixture-project.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(root, 'dist', 'compiler', 'cli.js');
+const cities = join(root, 'data', 'us_cities_dimension.parquet');
+const args = process.argv.slice(2);
+
+async function factFile(dataDir: string, rows: number): Promise<string> {
+  // The same folder layout as bench/pipeline-benchmark.ts, so both reuse one generated file.
+  const dir = join(dataDir, `rows-${rows}-seed-1`);
+  const path = join(dir, FACT_FILE_NAME);
+  if (existsSync(join(dir, 'done')) && existsSync(path)) return path;
+  rmSync(dir, { recursive: true, force: true });
+  const g = await generateFactCsv({ rows, out: dir, seed: 1, citiesPath: cities });
+  writeFileSync(join(dir, 'done'), '');
+  return g.path;
+}
+
+interface TxRun extends ProcessRun {
+  cpuS: number;
+  maxRssMb: number;
+  failed: boolean;
+}
+
+async function txOnSpark(project: string, fact: string, hive: { host: string; port: number }, hook: string, usageFile: string): Promise<TxRun> {
+  for (const d of ['target', 'logs', 'output']) rmSync(join(project, d), { recursive: true, force: true });
+  rmSync(usageFile, { force: true });
+  const env = {
+    ...process.env,
+    TX_HIVE_HOST: hive.host,
+    TX_HIVE_PORT: String(hive.port),
+    TX_HIVE_AUTH: 'NONE',
+    TX_HIVE_ENGINE_PATHS: 'file://',
+    TX_BENCH_USAGE_FILE: usageFile,
+    NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`,
+  };
+  const vars = JSON.stringify({ presc_fact_path: pathToFileURL(fact).href, city_dim_path: pathToFileURL(cities).href });
+  const r = await runProcess(process.execPath, [cli, 'build', '--project-dir', project, '--target', 'hive', '-q', '--vars', vars], { cwd: project, env });
+  let cpuS = NaN;
+  let maxRssMb = NaN;
+  try {
+    const u = JSON.parse(readFileSync(usageFile, 'utf8')) as { user: number; system: number; maxRSS: number };
+    cpuS = (u.user + u.system) / 1e6;
+    maxRssMb = u.maxRSS / 1024;
+  } catch {
+    /* no usage: the run failed early */
+  }
+  return { ...r, cpuS, maxRssMb, failed: r.status !== 0 };
+}
+
+async function pyspark(python: string, fact: string, out: string): Promise<ProcessRun> {
+  rmSync(out, { recursive: true, force: true });
+  return runProcess(python, [join(root, 'bench', 'pyspark-baseline.py'), fact, cities, out]);
+}
+
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+
+async function main(): Promise<void> {
+  const rows = rowList(argValue(args, '--rows', '5000000'))[0]!;
+  const runs = Number(argValue(args, '--runs', '3'));
+  const dataDir = argValue(args, '--data', join(tmpdir(), 'tx-bench-data'));
+  console.log(`tx on the Spark Thrift Server (engine-side reads and writes) vs PySpark local[2], ${rows.toLocaleString('en-US')} rows, median of ${runs}`);
+  console.log(loadLine('start'));
+  const { provisionSpark } = await import('../testing/services/provision.js');
+  const python = (await provisionSpark()).venv.python;
+  const fact = await factFile(dataDir, rows);
+  const work = mkdtempSync(join(tmpdir(), 'tx-spark-bench-'));
+  const hook = join(work, 'usage-hook.mjs');
+  writeFileSync(
+    hook,
+    "import fs from 'node:fs';\nprocess.on('exit', () => { const u = process.resourceUsage(); if (process.env.TX_BENCH_USAGE_FILE) fs.writeFileSync(process.env.TX_BENCH_USAGE_FILE, JSON.stringify({ user: u.userCPUTime, system: u.systemCPUTime, maxRSS: u.maxRSS })); });\n",
+  );
+  const project = copyProject(join(work, 'project'), root);
+  // The same shuffle width as the PySpark job (spark.sql.shuffle.partitions 8), as a user would set it.
+  const yml = join(project, 'project.yml');
+  const text = readFileSync(yml, 'utf8');
+  const anchor = "    engine_paths: \"{{ env_var('TX_HIVE_ENGINE_PATHS', '') }}\"\n";
+  if (!text.includes(anchor)) throw new Error('project.yml: the hive target has no engine_paths line to add session_settings after');
+  writeFileSync(yml, text.replace(anchor, `${anchor}    session_settings: {spark.sql.shuffle.partitions: 8}\n`));
+  console.log('tx session_settings: spark.sql.shuffle.partitions=8 (as the PySpark job); AQE on (Spark 3.5 default) for both');
+  let stop = async (): Promise<void> => {};
+  let hive: { host: string; port: number };
+  const external = process.env.TX_BENCH_HIVE_URL;
+  if (external) {
+    const u = new URL(external.replace(/^hive:/, 'http:'));
+    hive = { host: u.hostname, port: Number(u.port) };
+  } else {
+    const { startSparkThriftServer } = await import('../testing/services/spark.js');
+    const s = await startSparkThriftServer({ driverMemory: '4g' });
+    if (!s) throw new Error('no Spark Thrift Server (Java or Python missing)');
+    hive = { host: s.host, port: s.port };
+    stop = () => s.stop();
+  }
+  const tx: TxRun[] = [];
+  const ps: ProcessRun[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const t = await txOnSpark(project, fact, hive, hook, join(work, `usage-${i}.json`));
+      sampleLoad();
+      if (t.failed) console.log(`tx run ${i + 1} FAILED (exit ${t.status}):\n${t.output.slice(-3000)}`);
+      tx.push(t);
+      const p = await pyspark(python, fact, join(work, 'pyspark-out'));
+      sampleLoad();
+      if (p.status !== 0) console.log(`PySpark run ${i + 1} FAILED (exit ${p.status}):\n${p.output.slice(-3000)}`);
+      ps.push(p);
+      console.log(`  run ${i + 1}: tx ${f2(t.s)} s (tx CPU ${f2(t.cpuS)} s, peak RSS ${f2(t.maxRssMb)} MB), PySpark ${f2(p.s)} s (tree RSS ${f2(p.rssMb)} MB)`);
+    }
+  } finally {
+    await stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const txS = median(tx.map((r) => r.s));
+  const psS = median(ps.map((r) => r.s));
+  console.log('');
+  console.log(`| | median wall s | notes |`);
+  console.log(`|---|---|---|`);
+  console.log(`| tx build --target hive (engine-side) | ${f2(txS)} | tx process: CPU ${f2(median(tx.map((r) => r.cpuS)))} s, peak RSS ${f2(median(tx.map((r) => r.maxRssMb)))} MB |`);
+  console.log(`| PySpark local[2] (bench/pyspark-baseline.py) | ${f2(psS)} | process tree peak RSS ${f2(median(ps.map((r) => r.rssMb)))} MB |`);
+  console.log(`tx overhead vs the engine's time: ${Number.isFinite(txS / psS) ? `${(((txS - psS) / psS) * 100).toFixed(1)} %` : 'n/a'} (target: 10 % or less)`);
+  console.log(`highest load average seen: ${sampleLoad().toFixed(2)}`);
+  console.log(loadLine('end'));
+}
+
+await main();
