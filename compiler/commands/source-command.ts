@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { Logger } from '../log/logger.js';
 import { sourceFreshness } from '../testing/source-freshness.js';
+import { selectForCli, type SelectionCliOpts } from './selection-flags.js';
 
 export interface SourceCommandDeps<O> {
   addCommon(cmd: Command): Command;
@@ -18,7 +19,9 @@ export function registerSourceCommand<O extends { select?: string[]; exclude?: s
     .addSelection(deps.addCommon(source.command('freshness').description('check that source tables were loaded recently (freshness: warn_after, error_after; loaded_at_field)')))
     .action(async (o: O) => {
       const { compiled, logger } = await deps.compileFrom(o);
-      const { exitCode } = await sourceFreshness(compiled, { select: o.select, exclude: o.exclude, logger, signal: deps.signal });
+      // the one selection of every command (selectors.yml, --state, criteria that match nothing warn)
+      const { ids } = selectForCli(compiled, 'ls', o as SelectionCliOpts, logger);
+      const { exitCode } = await sourceFreshness(compiled, { ids, logger, signal: deps.signal });
       deps.setExitCode(exitCode);
     });
 }

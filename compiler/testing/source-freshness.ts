@@ -117,6 +117,8 @@ function toDate(v: unknown): Date | null {
 export interface FreshnessOptions {
   select?: string[];
   exclude?: string[];
+  /** The nodes the CLI's one selection picked (select/exclude are then ignored). */
+  ids?: string[];
   logger: Logger;
   signal: AbortSignal;
   /** Defaults to now; tests pin it. */
@@ -127,7 +129,7 @@ export interface FreshnessOptions {
 export async function sourceFreshness(c: CompiledProject, o: FreshnessOptions): Promise<{ results: FreshnessResult[]; exitCode: number }> {
   const { logger } = o;
   const t0 = performance.now();
-  const selected = selectNodes(c.nodes, c.dag, c.project.name, o.select, o.exclude);
+  const selected = o.ids ? new Set(o.ids) : selectNodes(c.nodes, c.dag, c.project.name, o.select, o.exclude);
   const checks: { n: GraphNode; criteria: FreshnessCriteria }[] = [];
   for (const id of c.dag.order(selected)) {
     const n = c.nodes.get(id)!;
