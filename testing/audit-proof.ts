@@ -85,7 +85,8 @@ export function outcomeOf(dir: string): Outcome {
   const status: Record<string, string> = {};
   const message: Record<string, string> = {};
   for (const r of rr.results) {
-    const name = r.unique_id.startsWith('after:') ? `after:${r.unique_id.split('.').pop()}` : r.unique_id.split('.').pop()!;
+    // `model.p.m`, `test.p.name` or `test.p.name.<hash>` (dbt's ids), `after:model.p.m`
+    const name = r.unique_id.startsWith('after:') ? `after:${r.unique_id.split('.')[2]}` : r.unique_id.split('.')[2]!;
     status[name] = r.status;
     message[name] = r.message ?? '';
   }

@@ -1,6 +1,7 @@
 /**
  * `tx build` as the gate: a failed error-severity test skips everything downstream (a warning does
- * not), and an enforced contract fails the build before the table is replaced.
+ * not), and an enforced contract fails the build before the table is replaced. With audit before
+ * publish (the default), a test on one model runs on its new version before it replaces the old one.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Fixture } from './test-fixture.js';
@@ -41,16 +42,18 @@ describe('tx build skips downstream of a failed test', () => {
     const r = fx.tx('build', '--junit-xml', 'ci/junit.xml');
     expect(r.code, r.output).toBe(1);
     const res = fx.results();
-    expect(res.get('raw')!.status).toBe('success');
+    // the new version of raw failed its audit: never published (no previous version: no table at all)
+    expect(res.get('raw')).toMatchObject({ status: 'error' });
+    expect(res.get('raw')!.message).toMatch(/failed its audit \(not_null_raw_name failed\): not published/);
     expect(res.get('not_null_raw_name')).toMatchObject({ status: 'fail', failures: 1 });
-    expect(res.get('clean')).toMatchObject({ status: 'skipped', message: 'skipped because not_null_raw_name failed' });
+    expect(res.get('clean')).toMatchObject({ status: 'skipped', message: 'skipped because raw did not succeed' });
     expect(res.get('report')!.status).toBe('skipped');
     expect(res.get('unique_clean_id')!.status).toBe('skipped');
     expect(res.get('other')!.status).toBe('success');
     expect(res.get('not_null_other_answer')!.status).toBe('pass');
     expect(r.output).toMatch(/1 test skipped because something upstream failed/);
     const tables = (await fx.query("select table_name from information_schema.tables where table_schema = 'main' order by 1")).map((x) => x.table_name);
-    expect(tables).toEqual(['other', 'raw']);
+    expect(tables).toEqual(['other']);
     const xml = fx.read('ci/junit.xml');
     expect(xml).toMatch(/tests="3" failures="1" errors="0" skipped="1"/);
     expect(xml).toMatch(/name="not_null_raw_name \(raw\.name\)"[^>]*>\s*<failure message="not_null_raw_name: 1 failing row in raw\.name/);
