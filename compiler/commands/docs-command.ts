@@ -10,8 +10,10 @@ import { parse as parseYaml } from 'yaml';
 import { applyArtifactOptions } from '../artifacts/artifact-options.js';
 import { TxError } from '../errors.js';
 import { loadProject } from '../load/load-project.js';
+import { selectFor } from '../select/selection.js';
+import { addSelectionFlags, stateFor, WarnPolicy, type SelectionCliOpts } from './selection-flags.js';
 
-interface DocsOpts {
+interface DocsOpts extends SelectionCliOpts {
   projectDir?: string;
   target?: string;
   vars?: string;
@@ -46,7 +48,9 @@ export function registerDocsCommand(program: Command): void {
     .option('--out <dir>', 'output folder (default: <target-path>/docs)')
     .option('--target-path <dir>', 'where the artifacts are instead of the project\'s target-path (relative to the project)')
     .option('-q, --quiet', 'print only errors')
-    .action(async (o: DocsOpts) => {
+    .option('-s, --select <selector...>', 'read column types only for these nodes (the catalog); the site still shows every node')
+    .option('--exclude <selector...>', 'leave these nodes out of the catalog');
+  addSelectionFlags(docs.commands[docs.commands.length - 1]!).action(async (o: DocsOpts) => {
       const t0 = performance.now();
       const project = loadProject(o.projectDir);
       applyArtifactOptions(project, { targetPath: o.targetPath });
@@ -66,8 +70,22 @@ export function registerDocsCommand(program: Command): void {
               const { buildCatalog } = await import('../docs/catalog.js');
               const { readArtifacts } = await import('../docs/read-artifacts.js');
               const compiled = await compileProject(project, { target: o.target, vars: parseVars(o.vars) });
+              const manifest = readArtifacts(targetDir).manifest;
+              if (o.select?.length || o.exclude?.length || o.selector || o.resourceType?.length || o.excludeResourceType?.length) {
+                // the one selection of every command: the catalog covers the selected nodes (as dbt docs generate --select)
+                const sel = selectFor(compiled, 'docs', { select: o.select, exclude: o.exclude, selector: o.selector, resourceTypes: o.resourceType, excludeResourceTypes: o.excludeResourceType, indirectSelection: o.indirectSelection, state: stateFor(compiled, o.state) });
+                const policy = new WarnPolicy(o.warnError, o.warnErrorOptions);
+                for (const m of sel.noMatch) {
+                  const msg = `The selection criterion \`${m.criterion}\` does not match any enabled nodes${m.hint ? ` (${m.hint})` : ''}`;
+                  if (policy.isError('NoNodesForSelectionCriteria')) throw Object.defineProperty(new TxError('SELECTOR', msg), 'exitCode', { value: 1 });
+                  say(msg);
+                }
+                const keep = new Set(sel.ids);
+                manifest.nodes = Object.fromEntries(Object.entries(manifest.nodes).filter(([id]) => keep.has(id)));
+                manifest.sources = Object.fromEntries(Object.entries(manifest.sources).filter(([id]) => keep.has(id)));
+              }
               return buildCatalog({
-                manifest: readArtifacts(targetDir).manifest,
+                manifest,
                 projectDir: project.dir,
                 targetDir,
                 target: { name: compiled.target.name, config: compiled.target.config },

@@ -270,6 +270,17 @@ describe.concurrent('run-operation, clone, parse', () => {
     expect(none.stderr).toMatch(/tx clone needs --state DIR/);
   });
 
+  it('tx docs generate --select reads column types for the selected nodes only', async () => {
+    const fx = project({ 'models/a.sql': 'select 1 as n', 'models/b.sql': "select * from {{ ref('a') }}" });
+    expect((await fx.tx('build')).code).toBe(0);
+    const r = await fx.tx('docs', 'generate', '--select', 'b');
+    expect(r.code).toBe(0);
+    expect(Object.keys(fx.json<{ nodes: Record<string, unknown> }>('target/catalog.json').nodes)).toEqual(['model.fx.b']);
+    const none = await fx.tx('docs', 'generate', '--select', 'bb', '--warn-error');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/The selection criterion `bb` does not match any enabled nodes \(did you mean `b`/);
+  });
+
   it('tx parse writes the manifest without opening the database', async () => {
     const fx = project({ 'models/a.sql': 'select 1 as n', 'models/b.sql': "select * from {{ ref('a') }}" });
     const r = await fx.tx('parse');
