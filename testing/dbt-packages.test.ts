@@ -137,8 +137,7 @@ describe('dispatch, deps and run_query on DuckDB', () => {
     expect(missing.output).toContain('../nowhere');
   }, 120_000);
 
-  // On DuckDB the bridge's worker opens its own instance: the model renders, but the table is not found afterwards (open, see the README)
-  it.skip('run_query runs at build time, in DAG order, with execute true (DuckDB: open)', async () => {
+  it('run_query runs at build time, in DAG order, with execute true', async () => {
     const d = root({
       'app/models/source_rows.sql': 'select 1 as n union all select 2 union all select 3',
       'app/models/counted.sql': [

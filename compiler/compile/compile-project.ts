@@ -62,8 +62,8 @@ export interface CompiledProject {
   renderModel(id: string, opts: { isIncremental: boolean }): string;
   /** Render a node again as it runs (`execute` true, the warehouse reachable): nodes marked renderAtRun. */
   renderAtRun(id: string, bridge: WarehouseBridge, opts: { isIncremental: boolean; over?: ReadonlyMap<string, Relation> }): string;
-  /** From now on (run time) hooks and one-off strings render with execute true and reach the warehouse through `open`. */
-  useWarehouse(open: () => WarehouseBridge): void;
+  /** Until called with undefined (run time), hooks and one-off strings render with execute true and reach the warehouse through `open`. */
+  useWarehouse(open: (() => WarehouseBridge) | undefined): void;
   /** Render a one-off string with the project's globals (hooks, export paths). */
   renderString(source: string, where: string, thisNode?: GraphNode): string;
   /** Another configured target (exports to `target:NAME`), rendered like the chosen one. */
@@ -620,7 +620,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       }
     },
     useWarehouse: (open) => {
-      runtime.openBridge ??= open;
+      runtime.openBridge = open;
     },
     renderString,
     resolveOtherTarget: (name) => resolveTarget(project, name, engine),

@@ -166,18 +166,15 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   };
 }
 
-/** Vars of packages (their dbt_project.yml), under the root's own and the root's blocks scoped to each package. */
+/**
+ * The root project's vars as a root node sees them. As in dbt, a package's own vars (its
+ * dbt_project.yml) and the root's blocks scoped to a package (`vars: {dbt_date: {...}}`) apply to
+ * that package's nodes only, never to the root's: they are left out here.
+ */
 function packageVars(packages: { name: string; vars: Obj }[], rootVars: Obj): Obj {
   if (!packages.length) return rootVars;
-  const out: Obj = {};
-  for (const p of packages) Object.assign(out, p.vars);
   const scoped = new Set(packages.map((p) => p.name));
-  for (const [k, v] of Object.entries(rootVars)) if (!(scoped.has(k) && v !== null && typeof v === 'object' && !Array.isArray(v))) out[k] = v;
-  for (const p of packages) {
-    const v = rootVars[p.name];
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
-  }
-  return out;
+  return Object.fromEntries(Object.entries(rootVars).filter(([k, v]) => !(scoped.has(k) && v !== null && typeof v === 'object' && !Array.isArray(v))));
 }
 
 /** `dispatch:` of dbt_project.yml: a list of `{macro_namespace, search_order}`. */

@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { allowSecretEnvVars } from '../log/scrub.js';
 import type { Audit, ModelBuild, Relation, TargetSession } from '../../targets/target.js';
 import { runTest } from './execute-test.js';
-import { bridgeFor } from './sync-warehouse.js';
+import { renderWithWarehouse } from './sync-warehouse.js';
 import { takeSnapshot } from './execute-snapshot.js';
 
 export interface ExecContext {
@@ -30,10 +30,18 @@ function quoteRel(ctx: ExecContext, r: Relation): string {
 }
 
 async function runHooks(ctx: ExecContext, n: GraphNode, key: 'pre_hook' | 'post_hook'): Promise<void> {
-  const hooks = list(n.config[key]);
-  if (hooks.length) ctx.compiled.useWarehouse(() => bridgeFor(ctx.compiled)); // hooks render at run time: execute is true
-  for (const h of hooks) {
-    const sql = allowSecretEnvVars(() => ctx.compiled.renderString(h, `${n.path} (${key})`, n)).trim();
+  for (const h of list(n.config[key])) {
+    // hooks render when they run: execute is true and the warehouse reachable
+    const sql = (
+      await renderWithWarehouse(ctx, (b) => {
+        ctx.compiled.useWarehouse(() => b);
+        try {
+          return allowSecretEnvVars(() => ctx.compiled.renderString(h, `${n.path} (${key})`, n));
+        } finally {
+          ctx.compiled.useWarehouse(undefined);
+        }
+      })
+    ).trim();
     if (sql) await ctx.session.connection.execute(sql, { signal: ctx.signal, node: n.uniqueId });
   }
 }
@@ -82,7 +90,7 @@ async function buildModel(ctx: ExecContext, n: GraphNode, audit?: Audit): Promis
   const fullRefresh = n.config.full_refresh === false ? false : ctx.fullRefresh || n.config.full_refresh === true;
   const incrementalNow = !!(mat === 'incremental' && n.usesIsIncremental && !fullRefresh && (await ctx.session.relationExists(relation)));
   // a dbt model that asks the warehouse while rendering renders now, in DAG order, with execute true
-  if (n.renderAtRun) sql = ctx.compiled.renderAtRun(n.uniqueId, bridgeFor(ctx.compiled), { isIncremental: incrementalNow });
+  if (n.renderAtRun) sql = await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: incrementalNow }));
   else if (incrementalNow) sql = ctx.compiled.renderModel(n.uniqueId, { isIncremental: true });
   writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${sql}\n`);
   const contractCfg = n.config.contract as { enforced?: boolean } | undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bridgeFor } from './sync-warehouse.js';
+import { renderWithWarehouse } from './sync-warehouse.js';
 import { join } from 'node:path';
 import type { NodeResult } from '../artifacts/artifacts.js';
 import { compiledPathOf, writeFileAtomic } from '../artifacts/artifacts.js';
@@ -119,7 +119,7 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
   await checkColumns(ctx, n, audit);
   const conn = audit?.conn ?? ctx.session.connection;
   let inner = n.renderAtRun
-    ? ctx.compiled.renderAtRun(n.uniqueId, bridgeFor(ctx.compiled), { isIncremental: false, over: audit?.over })
+    ? await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false, over: audit?.over }))
     : audit
       ? renderTestWith(n, audit.over)
       : n.compiledSql!;

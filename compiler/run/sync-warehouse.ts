@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TxError } from '../errors.js';
 import { packageRoot } from '../load/package-root.js';
-import type { ColumnInfo, Relation, TargetConfig } from '../../targets/target.js';
+import type { ColumnInfo, Relation, TargetConfig, TargetSession } from '../../targets/target.js';
+import { answerOn } from './warehouse-answers.js';
 import type { WarehouseBridge } from '../compile/dbt-context.js';
 
 const BODY_BYTES = 64 * 1024 * 1024;
@@ -91,4 +92,79 @@ export function bridgeFor(compiled: { target: { name: string; config: TargetConf
     bridges.set(compiled, b);
   }
   return b;
+}
+
+/** Raised inside a render when the replay bridge has no answer yet: the render is run again once it has one. */
+class NeedsWarehouse extends Error {}
+
+type Op = { op: string; sql?: string; relation?: Relation };
+
+/**
+ * The warehouse for a render on a target whose driver has no worker bridge (DuckDB, Hive): a
+ * request without an answer stops the render; the runner asks the warehouse on its own session,
+ * keeps the answer and renders again, until the render asks nothing new. Templates are
+ * deterministic given the answers, so each round answers one more request; a statement with side
+ * effects runs once (its answer is kept for the next rounds).
+ */
+class ReplayBridge implements WarehouseBridge {
+  readonly answers = new Map<string, { ok: boolean; value?: unknown; error?: string }>();
+  pending: Op | undefined;
+  private ask(m: Op): unknown {
+    const a = this.answers.get(JSON.stringify(m));
+    if (!a) {
+      this.pending = m;
+      throw new NeedsWarehouse('tx: the warehouse is being asked');
+    }
+    if (!a.ok) throw new TxError('TARGET', `a query from a template failed in the warehouse: ${a.error}`, { hint: m.sql ? `the query: ${m.sql.trim().slice(0, 300)}` : undefined });
+    return a.value;
+  }
+  query(sql: string): { columns: string[]; rows: unknown[][] } {
+    return this.ask({ op: 'query', sql }) as { columns: string[]; rows: unknown[][] };
+  }
+  execute(sql: string): { rowsAffected?: number } {
+    return this.ask({ op: 'execute', sql }) as { rowsAffected?: number };
+  }
+  columns(relation: Relation): ColumnInfo[] {
+    return this.ask({ op: 'columns', relation }) as ColumnInfo[];
+  }
+  relationType(relation: Relation): string | null {
+    return this.ask({ op: 'relationType', relation }) as string | null;
+  }
+  drop(relation: Relation): void {
+    this.ask({ op: 'drop', relation });
+  }
+  createSchema(relation: Relation): void {
+    this.ask({ op: 'createSchema', relation });
+  }
+}
+
+const MAX_ROUNDS = 10_000;
+
+/**
+ * Render with `execute` true and the warehouse reachable: on PostgreSQL through the worker
+ * bridge (one render), on other targets by replay on the run's own session.
+ */
+export async function renderWithWarehouse(
+  ctx: { compiled: { target: { name: string; config: TargetConfig }; project: { dir: string } }; session: TargetSession },
+  render: (bridge: WarehouseBridge) => string,
+): Promise<string> {
+  if (ctx.compiled.target.config.type === 'postgres') return render(bridgeFor(ctx.compiled));
+  const bridge = new ReplayBridge();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    try {
+      return render(bridge);
+    } catch (e) {
+      const m = bridge.pending;
+      if (!m) throw e;
+      bridge.pending = undefined;
+      let answer: { ok: boolean; value?: unknown; error?: string };
+      try {
+        answer = { ok: true, value: JSON.parse(JSON.stringify(await answerOn(ctx.session, m), (_k, v: unknown) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v))) };
+      } catch (err) {
+        answer = { ok: false, error: (err as Error)?.message ?? String(err) };
+      }
+      bridge.answers.set(JSON.stringify(m), answer);
+    }
+  }
+  throw new TxError('TEMPLATE', `a template asked the warehouse more than ${MAX_ROUNDS} times while rendering`);
 }
