@@ -92,6 +92,13 @@ describe('export entries', () => {
     fails({ to: 'o/', extra_columns: { 'bad name': 'x' } }, 'EXPORT_CONFIG', /not a plain column name/);
   });
 
+  it('file exports take mode: overwrite only (an engine-side export may then replace a folder of foreign files)', () => {
+    expect(parseExportSpec({ to: 'o/', mode: 'overwrite' }, ctx)).toMatchObject({ overwrite: true, mode: 'append' });
+    expect(parseExportSpec({ to: 'o/' }, ctx).overwrite).toBe(false);
+    fails({ to: 'o/', mode: 'replace' }, 'EXPORT_CONFIG', /file exports take only `mode: overwrite`/);
+    fails({ to: 'target:pg', mode: 'overwrite' }, 'EXPORT_CONFIG', /must be append or replace/);
+  });
+
   it('refuses options that do not fit the destination', () => {
     fails({ to: 'o/', mode: 'append' }, 'EXPORT_CONFIG', /target:/);
     fails({ to: 'target:pg', file_size_mb: 10 }, 'EXPORT_CONFIG', /file_size_mb/);

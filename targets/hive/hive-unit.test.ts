@@ -2,10 +2,14 @@
  * The Hive target's pure parts, without a server: quoting, types, config, error messages,
  * retry safety, and parsing Apache Hive's DESCRIBE output (the server in hive.test.ts is Spark).
  */
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { expandSourceFiles } from '../../compiler/run/file-source-files.js';
 import { TargetError } from '../target.js';
 import { cleanHiveMessage, retrySafe } from './hive-connection.js';
 import { hiveDialect as d, normalizeHiveType } from './hive-dialect.js';
+import { sparkCompression } from './hive-engine-export.js';
+import { displayPath, engineLocation, formatOfName, sparkTryCast } from './hive-engine-source.js';
 import { parseDescribe } from './hive-introspector.js';
 import { contractDiff, tableLocation, tableOptions } from './hive-materializations.js';
 import { durationMs, hiveSettings } from './index.js';
@@ -136,5 +140,60 @@ describe('DESCRIBE output of Apache Hive (padded, partition columns apart, facts
   it('tells a Hive view by its table type', () => {
     const p = parseDescribe([row('x', 'int', ''), row('', null, null), row('# Detailed Table Information', null, null), row('Table Type:', 'VIRTUAL_VIEW', null)]);
     expect(p.type).toBe('VIRTUAL_VIEW');
+  });
+});
+
+describe('engine-side routes (engine_paths)', () => {
+  it('reads engine_paths as a list or a comma-separated string, and refuses an entry that is not a URL prefix', () => {
+    const base = { type: 'hive', host: 'h' };
+    expect(hiveSettings('hive', { ...base, engine_paths: ['hdfs://', 's3a://drops/'] }).enginePaths).toEqual(['hdfs://', 's3a://drops/']);
+    expect(hiveSettings('hive', { ...base, engine_paths: 'file://, hdfs://' }).enginePaths).toEqual(['file://', 'hdfs://']);
+    expect(hiveSettings('hive', { ...base, engine_paths: '' }).enginePaths).toEqual([]);
+    expect(() => hiveSettings('hive', { ...base, engine_paths: ['/data'] })).toThrow(/engine_paths entries are URL prefixes such as hdfs:\/\//);
+    expect(hiveSettings('hive', { ...base, scratch_dir: 'hdfs:///tmp/tx' }).scratchDir).toBe('hdfs:///tmp/tx');
+    expect(hiveSettings('hive', { ...base, scratch_dir: '/srv/scratch' }).scratchDir).toBe('file:///srv/scratch');
+  });
+  it('a source goes to the engine only when its path as written starts with an engine path', () => {
+    expect(engineLocation({ location: 'hdfs:///drops/x.csv' }, ['hdfs://'])).toBe('hdfs:///drops/x.csv');
+    expect(engineLocation({ location: 'HDFS:///drops/x.csv' }, ['hdfs://'])).toBe('HDFS:///drops/x.csv');
+    expect(engineLocation({ location: '/drops/x.csv' }, ['hdfs://', 'file://'])).toBeNull();
+    expect(engineLocation({ location: 'file:///other/x.csv' }, ['file:///data/'])).toBeNull();
+    expect(engineLocation({ location: 'file:///data/x.csv' }, ['file:///data/'])).toBe('file:///data/x.csv');
+    expect(engineLocation({ location: 'hdfs:///drops/x.csv' }, [])).toBeNull();
+  });
+  it('names a file’s format from its extension, compression suffixes aside', () => {
+    expect(['a.csv', 'a.csv.gz', 'part-0.snappy.parquet', 'x.json.bz2', 'x.jsonl', 'p.orc', 'r.avro', 'README', 'x.txt'].map(formatOfName)).toEqual([
+      'csv',
+      'csv',
+      'parquet',
+      'json',
+      'json',
+      'orc',
+      'avro',
+      undefined,
+      undefined,
+    ]);
+    expect(displayPath('file:///tmp/a b.csv')).toBe('/tmp/a b.csv');
+    expect(displayPath('file:/tmp/a.csv')).toBe('/tmp/a.csv');
+    expect(displayPath('hdfs:///a.csv')).toBe('hdfs:///a.csv');
+  });
+  it('casts to integral types as DuckDB does (rounding through DECIMAL), others with a plain try_cast', () => {
+    expect(sparkTryCast('`x`', 'BIGINT')).toBe('try_cast(round(try_cast(`x` AS DECIMAL(38,10)), 0) AS BIGINT)');
+    expect(sparkTryCast('`x`', 'DOUBLE')).toBe('try_cast(`x` AS DOUBLE)');
+    expect(sparkTryCast('`x`', 'DATE')).toBe('try_cast(`x` AS DATE)');
+  });
+  it('Spark codecs per export format; none is uncompressed for Parquet; unknown pairs are left to tx', () => {
+    expect(sparkCompression('parquet', 'snappy')).toBe('snappy');
+    expect(sparkCompression('parquet', 'none')).toBe('uncompressed');
+    expect(sparkCompression('json', 'bzip2')).toBe('bzip2');
+    expect(sparkCompression('parquet', 'bzip2')).toBeUndefined();
+    expect(sparkCompression('orc', 'zlib')).toBe('zlib');
+  });
+  it('a URL source path is kept as written (the engine reads it); a file:// path this machine sees is expanded locally', () => {
+    const where = { source: 'vendor.x' };
+    expect(expandSourceFiles('hdfs:///drops/2026/', '/proj', where)).toEqual(['hdfs:///drops/2026/']);
+    expect(expandSourceFiles('file:///nowhere-on-this-machine/x.csv', '/proj', where)).toEqual(['file:///nowhere-on-this-machine/x.csv']);
+    const here = fileURLToPath(import.meta.url);
+    expect(expandSourceFiles(pathToFileURL(here).href, '/proj', where)).toEqual([here]);
   });
 });
