@@ -79,6 +79,17 @@ const baseConfig = (materialized: string): Obj => ({
   materialized,
 });
 
+/** SnapshotConfig's own keys, as dbt writes them when unset. */
+const SNAPSHOT_CONFIG_DEFAULTS = (): Obj => ({
+  strategy: null,
+  target_schema: null,
+  target_database: null,
+  updated_at: null,
+  check_cols: null,
+  snapshot_meta_column_names: { dbt_valid_to: null, dbt_valid_from: null, dbt_scd_id: null, dbt_updated_at: null, dbt_is_deleted: null },
+  dbt_valid_to_current: null,
+});
+
 /** A node's config as dbt writes it: dbt's defaults, then the node's own keys (tx's extras kept). */
 export function dbtConfig(n: GraphNode): Obj {
   const c = n.config as Obj;
@@ -105,8 +116,9 @@ export function dbtConfig(n: GraphNode): Obj {
   } else if (n.resourceType === 'source') {
     out = { enabled: true, event_time: null, freshness: null, meta: {}, tags: [] };
   } else {
-    out = baseConfig(n.resourceType === 'seed' ? 'seed' : 'view');
+    out = baseConfig(n.resourceType === 'seed' ? 'seed' : n.resourceType === 'snapshot' ? 'snapshot' : 'view');
     if (n.resourceType === 'model') out.access = 'protected';
+    else if (n.resourceType === 'snapshot') Object.assign(out, SNAPSHOT_CONFIG_DEFAULTS());
     else {
       out.delimiter = ',';
       out.quote_columns = null;
@@ -279,6 +291,13 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       o.time_spine = null;
       nodes[n.uniqueId] = o;
       // ephemeral models have no relation: dbt writes their would-be schema and alias, no relation name
+    } else if (n.resourceType === 'snapshot') {
+      // dbt's SnapshotNode: a compiled node without a model's access, version and constraints
+      const o = common(n, relativeToRoots(n.path, c.project.paths.snapshots ?? ['snapshots']));
+      compiled(n, o);
+      const meta = (n.config as Obj).snapshot_meta_column_names;
+      if (isObj(meta)) (o.config as Obj).snapshot_meta_column_names = { ...(SNAPSHOT_CONFIG_DEFAULTS().snapshot_meta_column_names as Obj), ...meta };
+      nodes[n.uniqueId] = o;
     } else if (n.resourceType === 'source' && n.source) {
       const s = n.source;
       const f = freshness(s.freshness);

@@ -4,7 +4,7 @@ import type { GraphNode } from '../compile/nodes.js';
 import { resultMatches, sourceStatusMatches, stateMatches, type SelectState } from './state.js';
 
 const METHODS = ['tag', 'path', 'config', 'source', 'resource_type', 'test_type', 'fqn', 'file', 'package', 'test_name', 'exposure', 'state', 'result', 'source_status'];
-const RESOURCE_TYPES = ['model', 'seed', 'source', 'test', 'unit_test'];
+const RESOURCE_TYPES = ['model', 'seed', 'source', 'test', 'unit_test', 'snapshot'];
 
 /** dbt's --indirect-selection: which tests a selected node brings along. */
 export type IndirectSelection = 'eager' | 'cautious' | 'buildable' | 'empty';
