@@ -85,8 +85,9 @@ export function outcomeOf(dir: string): Outcome {
   const status: Record<string, string> = {};
   const message: Record<string, string> = {};
   for (const r of rr.results) {
-    // `model.p.m`, `test.p.name` or `test.p.name.<hash>` (dbt's ids), `after:model.p.m`
-    const name = r.unique_id.startsWith('after:') ? `after:${r.unique_id.split('.')[2]}` : r.unique_id.split('.')[2]!;
+    // `model.p.m`, `test.p.name` or `test.p.name.<hash>` (dbt's ids), `source.p.src.table` (as `src.table`), `after:model.p.m`
+    const parts = r.unique_id.split('.');
+    const name = r.unique_id.startsWith('after:') ? `after:${parts[2]}` : parts[0] === 'source' ? parts.slice(2).join('.') : parts[2]!;
     status[name] = r.status;
     message[name] = r.message ?? '';
   }

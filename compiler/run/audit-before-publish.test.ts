@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditProject, exported, outcomeOf, pollingReader, removeExports, stateOf, type AuditEngine, type Row } from '../../testing/audit-proof.js';
-import { queryDuckdb, runCli } from '../../testing/fixture-project.js';
+import { dedent, queryDuckdb, runCli } from '../../testing/fixture-project.js';
 import { serviceUnavailable } from '../../testing/services/require.js';
 import { skipEachWithout } from '../../testing/services/service-suite.js';
 import { duckdbDialect } from '../../targets/duckdb/duckdb-dialect.js';
@@ -146,6 +146,56 @@ describe('audit before publish on DuckDB', () => {
     expect(o.status.m).toBe('success');
     expect(o.status.down).toBe('skipped');
     expect((await stateOf(duck, dir)).m).toEqual([666]);
+  }, 120_000);
+
+  it('config audit: false on one model tests it after publish; the others are still audited', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'project.yml'), `${readFileSync(join(dir, 'project.yml'), 'utf8')}models:\n  auditproof:\n    m:\n      +audit: false\n`);
+    expect((await duck.build(dir, { ver: 1 })).code).toBe(0);
+    expect((await duck.build(dir, { ver: 666 })).code).toBe(1);
+    const o = outcomeOf(dir);
+    expect(o.status.m).toBe('success');
+    expect(o.status.down).toBe('skipped');
+    expect(o.status.m_view).toBe('error');
+    expect(await stateOf(duck, dir)).toMatchObject({ m: [666], view: [1], inc: [1], down: [1] });
+  }, 120_000);
+
+  it('seeds and file sources: a failing new load keeps the previous table and skips what reads it', async () => {
+    const dir = project({
+      'seeds/codes.csv': 'code\n1\n2\n',
+      'data/feed.csv': 'n\n10\n20\n',
+      'models/uses_codes.sql': "{{ config(materialized='table') }}\nselect c.code, f.n from {{ ref('codes') }} c, {{ source('vendor', 'feed') }} f\n",
+      'models/sources.yml': dedent(`
+        version: 2
+        sources:
+          - name: vendor
+            tables:
+              - name: feed
+                path: data/feed.csv
+                columns:
+                  - {name: n, data_type: integer, tests: [{accepted_values: {values: [10, 20, 30], quote: false}}]}
+        seeds:
+          - name: codes
+            columns:
+              - name: code
+                tests: [{accepted_values: {values: [1, 2, 3], quote: false}}]
+      `),
+    });
+    expect((await duck.build(dir, { ver: 1 })).code).toBe(0);
+    writeFileSync(join(dir, 'seeds', 'codes.csv'), 'code\n1\n9\n');
+    writeFileSync(join(dir, 'data', 'feed.csv'), 'n\n10\n99\n');
+    expect((await duck.build(dir, { ver: 1 })).code).toBe(1);
+    const o = outcomeOf(dir);
+    expect(o.status.codes).toBe('error');
+    expect(o.message.codes).toMatch(/failed its audit .*not published, the previous version of main\.codes is kept/);
+    expect(o.status['vendor.feed']).toBe('error');
+    expect(o.status.uses_codes).toBe('skipped');
+    expect((await duck.query(dir, 'select code from main.codes order by 1')).map((r) => Number(r.code))).toEqual([1, 2]);
+    expect((await duck.query(dir, 'select n from vendor.feed order by 1')).map((r) => Number(r.n))).toEqual([10, 20]);
+    writeFileSync(join(dir, 'seeds', 'codes.csv'), 'code\n1\n3\n');
+    writeFileSync(join(dir, 'data', 'feed.csv'), 'n\n10\n30\n');
+    expect((await duck.build(dir, { ver: 1 })).code).toBe(0);
+    expect((await duck.query(dir, 'select code, n from main.uses_codes order by 1, 2')).map((r) => `${r.code}:${r.n}`)).toEqual(['1:10', '1:30', '3:10', '3:30']);
   }, 120_000);
 
   it('a test that errors during the audit: the node fails naming the test, the old version stays', async () => {
