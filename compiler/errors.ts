@@ -69,10 +69,14 @@ export function editDistance(a: string, b: string): number {
 export function closest(name: string, candidates: Iterable<string>, max = 3): string[] {
   const lower = name.toLowerCase();
   const scored: [number, string][] = [];
-  for (const c of candidates) {
+  // a name listed twice (a macro and a global, two namespaces) is offered once
+  for (const c of new Set(candidates)) {
     const d = editDistance(lower, c.toLowerCase());
     const limit = Math.max(2, Math.floor(Math.max(name.length, c.length) / 3));
-    if (d <= limit || c.toLowerCase().includes(lower) || lower.includes(c.toLowerCase())) scored.push([d, c]);
+    // one name inside the other counts when it is not a mere letter or two of it (`m` is in every `stg_customer`)
+    const shorter = Math.min(lower.length, c.length);
+    const contained = shorter >= 3 && shorter * 2 >= Math.max(lower.length, c.length) && (c.toLowerCase().includes(lower) || lower.includes(c.toLowerCase()));
+    if (d <= limit || contained) scored.push([d, c]);
   }
   scored.sort((x, y) => x[0] - y[0] || x[1].localeCompare(y[1]));
   return scored.slice(0, max).map((s) => s[1]);

@@ -49,6 +49,20 @@ export function reportTestRun(c: CompiledProject, outcome: RunOutcome, o: TestRe
       for (const l of resultDetailLines(r)) logger.line(level, `      ${l}`);
     }
   }
+  // failed models, seeds, sources and export steps, listed as failed tests are
+  const failedNodes = outcome.results.filter((r) => c.nodes.get(r.uniqueId)?.resourceType !== 'test' && (r.status === 'error' || r.status === 'cancelled'));
+  if (failedNodes.length) {
+    logger.info('');
+    logger.info(`${failedNodes.length} node${failedNodes.length === 1 ? '' : 's'} failed:`);
+    for (const r of failedNodes) {
+      const exportOf = r.uniqueId.startsWith('after:') ? c.nodes.get(r.uniqueId.slice('after:'.length)) : undefined;
+      const n = c.nodes.get(r.uniqueId);
+      const what = n ? `${n.resourceType} ${n.name}, ${n.path}` : exportOf ? `exports of ${exportOf.name}, ${exportOf.path}` : r.uniqueId;
+      const word = r.status === 'cancelled' ? logger.paint('CANCELLED', 'yellow') : logger.paint('ERROR', 'red');
+      logger.line('error', `  ${word} ${what}`, { node: r.uniqueId, status: r.status });
+      logger.line('error', `      ${logger.mask(r.message).replace(/\n/g, '\n      ')}`);
+    }
+  }
   const skippedTests = tests.filter((r) => r.status === 'skipped').length;
   if (skippedTests) logger.info(`${skippedTests} test${skippedTests === 1 ? '' : 's'} skipped because something upstream failed.`);
 

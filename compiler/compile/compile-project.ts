@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { TxError, closest, didYouMean } from '../errors.js';
+import { TxError, didYouMean } from '../errors.js';
 import { Dag } from '../graph/dag.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
 import type { ModelProps, NodeConfig, Project, SqlFile } from '../load/project-types.js';
@@ -19,6 +19,7 @@ import { dbtGraph } from './dbt-graph.js';
 import { dbtGlobalMacroFiles } from '../template/dbt-global-macros.js';
 import { flavourOf, severalStatements } from './single-statement.js';
 import { sqlLiteral } from './sql-literal.js';
+import { checkExports } from './check-exports.js';
 import { compileTests, renderTestWith } from './compile-tests.js';
 import { snapshotRelation } from './snapshot-relation.js';
 import { snapshotSpec, type SnapshotFile } from '../load/snapshots.js';
@@ -439,7 +440,9 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     for (const r of w.refs) {
       const id = byName.get(r);
       if (!id) {
-        const hint = disabledModels.has(r) ? `model \`${r}\` is disabled (enabled: false)` : closest(r, byName.keys()).length ? `did you mean ${closest(r, byName.keys()).map((c) => `\`${c}\``).join(' or ')}?` : undefined;
+        // never suggest the model that holds the broken ref
+        const others = [...byName.keys()].filter((n) => n !== w.file.name);
+        const hint = disabledModels.has(r) ? `model \`${r}\` is disabled (enabled: false)` : didYouMean(r, others);
         throw new TxError('REF', `model \`${w.file.name}\` refers to \`${r}\`, which does not exist`, { file: w.file.path, line: lineOfCall(w.file.text, 'ref', r), hint });
       }
       deps.push(id);
@@ -591,6 +594,9 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       runtime.execute = prev;
     }
   };
+
+  // exports' destinations, before anything runs (a bad path is exit 2 at `tx compile`)
+  checkExports(project, nodes, renderString);
 
   return {
     project,

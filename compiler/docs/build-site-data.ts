@@ -56,6 +56,21 @@ function toRun(r: RunResult | undefined): SiteRun | null {
   };
 }
 
+/**
+ * The outcome of one export entry: the model's export step, unless this entry did not run (`enabled`
+ * false, or its destination variable unset), which is skipped, not a success.
+ */
+function exportRun(r: RunResult | undefined, index: number, cfg: Record<string, unknown>): SiteRun | null {
+  const run = toRun(r);
+  if (!run) return null;
+  const entries = (run.details as { entries?: { index: number; status: string }[] } | undefined)?.entries;
+  const entry = entries?.find((x) => x.index === index);
+  if (cfg.enabled === false || entry?.status === 'skipped') {
+    return { ...run, status: 'skipped', message: 'not run: the export is not enabled (enabled: false, or its destination variable is unset)', rows: null, execution_time: 0 };
+  }
+  return run;
+}
+
 export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, opts: { generatedAt?: Date; dagreMax?: number } = {}): SiteData {
   const now = opts.generatedAt ?? new Date();
   const { manifest, runResults, catalog } = a;
@@ -91,10 +106,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
   });
 
   const statusOf = (e: Entry): string | null => {
-    if (e.exportOf) {
-      const r = results.get(`after:${e.exportOf.model}`);
-      return r ? r.status : null;
-    }
+    if (e.exportOf) return exportRun(results.get(`after:${e.exportOf.model}`), e.exportOf.index, e.exportOf.cfg)?.status ?? null;
     return results.get(e.id)?.status ?? null;
   };
 
@@ -162,7 +174,7 @@ export function buildSiteData(a: Artifacts, lineage: Map<string, ModelLineage>, 
 
   const enriched: Manifest = JSON.parse(JSON.stringify(manifest)) as Manifest;
   const nodes: SiteNode[] = entries.map((e, i) => {
-    const run = e.exportOf ? toRun(results.get(`after:${e.exportOf.model}`)) : toRun(results.get(e.id));
+    const run = e.exportOf ? exportRun(results.get(`after:${e.exportOf.model}`), e.exportOf.index, e.exportOf.cfg) : toRun(results.get(e.id));
     if (e.exportOf) {
       const cfg = e.exportOf.cfg;
       const model = idx.get(e.exportOf.model)!;

@@ -82,7 +82,7 @@ async function buildModel(ctx: ExecContext, n: GraphNode, audit?: Audit): Promis
   const startedAt = now();
   const mat = String(n.config.materialized ?? 'view');
   if (mat === 'ephemeral') {
-    return { uniqueId: n.uniqueId, status: 'success', message: 'ephemeral (inlined where used)', executionTime: 0, startedAt, completedAt: now() };
+    return { uniqueId: n.uniqueId, status: 'success', message: `ephemeral model ${n.name} (inlined where used)`, executionTime: 0, startedAt, completedAt: now() };
   }
   const relation = n.relation!;
   await ctx.session.ensureSchema(relation.schema, relation.database);

@@ -43,7 +43,14 @@ export function afterNodeHooks(c: CompiledProject, logger: Logger, signal: Abort
       const t0 = performance.now();
       const startedAt = new Date().toISOString();
       const done: { destination: string; rows: number; bytes: number; files: number }[] = [];
-      for (const spec of exportsOf(n)) {
+      // every entry by its place in `exports:`, skipped ones too (the docs site shows each one's outcome)
+      const entries: { index: number; status: 'success' | 'skipped'; destination?: string }[] = [];
+      const all = Array.isArray(n.config.exports) ? (n.config.exports as Record<string, unknown>[]) : [];
+      for (const [index, spec] of all.entries()) {
+        if (!spec || spec.enabled === false) {
+          entries.push({ index, status: 'skipped' });
+          continue;
+        }
         const r = await runExport({
           spec,
           node: { name: n.name, uniqueId: n.uniqueId, relation: n.relation!, relationName: n.relationName! },
@@ -56,16 +63,20 @@ export function afterNodeHooks(c: CompiledProject, logger: Logger, signal: Abort
           signal,
         });
         if (!r.skipped) done.push({ destination: r.destination, rows: r.rows, bytes: r.bytes, files: r.files.length });
+        entries.push({ index, status: r.skipped ? 'skipped' : 'success', ...(r.skipped ? {} : { destination: r.destination }) });
       }
+      const skipped = entries.filter((e) => e.status === 'skipped').length;
       return {
         uniqueId: `after:${n.uniqueId}`,
         status: 'success',
-        message: `exported ${n.name} to ${done.map((d) => `${d.destination} (${d.files} file${d.files === 1 ? '' : 's'}, ${mb(d.bytes)})`).join(', ')}`,
+        message: done.length
+          ? `exported ${n.name} to ${done.map((d) => `${d.destination} (${d.files} file${d.files === 1 ? '' : 's'}, ${mb(d.bytes)})`).join(', ')}`
+          : `no export of ${n.name} ran (${skipped} skipped: not enabled)`,
         executionTime: (performance.now() - t0) / 1000,
         startedAt,
         completedAt: new Date().toISOString(),
         rowsAffected: done[0]?.rows,
-        details: { exports: done },
+        details: { exports: done, entries },
       };
     },
     async close(): Promise<void> {

@@ -66,9 +66,11 @@ function statusWord(r: NodeResult, logger: Logger): string {
     case 'warn':
       return logger.paint('WARN', 'yellow');
     case 'skipped':
-      return logger.paint('SKIP', 'yellow');
+      return logger.paint(r.message === 'skipped: cancelled' ? 'CANCELLED' : 'SKIP', 'yellow');
     case 'fail':
       return logger.paint('FAIL', 'red');
+    case 'cancelled':
+      return logger.paint('CANCELLED', 'yellow');
     default:
       return logger.paint('ERROR', 'red');
   }
@@ -209,8 +211,13 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
         const n = c.nodes.get(r.uniqueId) ?? c.nodes.get(afterOf.get(r.uniqueId) ?? '');
         const rows = r.rowsAffected !== undefined ? `${r.rowsAffected} rows in ` : '';
         const msg = r.status === 'error' && n?.compiledSql ? `${r.message}\n      compiled SQL: ${compiledPathOf(c, n, 'run')}` : r.message;
-        const label = r.status === 'error' || r.status === 'skipped' ? `${n?.resourceType ?? 'step'} ${n?.name ?? r.uniqueId}: ` : '';
-        logger.line(r.status === 'error' || r.status === 'fail' ? 'error' : 'info', `${done} of ${total} ${statusWord(r, logger)} ${label}${logger.mask(msg)} ... [${rows}${r.executionTime.toFixed(2)}s]`, {
+        const label = r.status === 'error' || r.status === 'skipped' || r.status === 'cancelled' ? `${n?.resourceType ?? 'step'} ${n?.name ?? r.uniqueId}: ` : '';
+        // a node that did not run (skipped, cancelled before it started, ephemeral) has no timing to show
+        const cancelled = r.status === 'cancelled' || (r.status === 'skipped' && r.message === 'skipped: cancelled');
+        const timing = cancelled
+          ? r.executionTime > 0 ? ` ... [cancelled after ${r.executionTime.toFixed(2)}s]` : ''
+          : r.status === 'skipped' || (r.status === 'success' && r.message.startsWith('ephemeral')) ? '' : ` ... [${rows}${r.executionTime.toFixed(2)}s]`;
+        logger.line(r.status === 'error' || r.status === 'fail' ? 'error' : 'info', `${done} of ${total} ${statusWord(r, logger)} ${label}${logger.mask(msg)}${timing}`, {
           node: r.uniqueId,
           status: r.status,
           rows: r.rowsAffected,

@@ -63,9 +63,11 @@ export async function schedule(o: ScheduleOptions): Promise<NodeResult[]> {
       let slot = 1;
       while (busy.has(slot)) slot++;
       busy.add(slot);
+      const started = performance.now();
       const p = o
         .run(id)
-        .catch((e: unknown): NodeResult => ({ uniqueId: id, status: 'error', message: (e as Error).message ?? String(e), executionTime: 0 }))
+        // a node interrupted by Ctrl-C is cancelled, with the time it ran, not an error of 0.00s
+        .catch((e: unknown): NodeResult => ({ uniqueId: id, status: o.signal.aborted ? 'cancelled' : 'error', message: (e as Error).message ?? String(e), executionTime: (performance.now() - started) / 1000 }))
         .then((r) => {
           busy.delete(slot);
           for (const x of Array.isArray(r) ? r : [r]) {
