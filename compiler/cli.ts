@@ -2,14 +2,15 @@
 import { installDeps } from './commands/deps-command.js';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse as parseYamlText } from 'yaml';
-import { applyArtifactOptions } from './artifacts/artifact-options.js';
+import { applyArtifactOptions, writeJsonEnabled } from './artifacts/artifact-options.js';
 import { writeCompiledSql, writeManifest } from './artifacts/artifacts.js';
 import { compileProject, type CompiledProject, type CompileOptions } from './compile/compile-project.js';
 import { TxError } from './errors.js';
-import { loadProject } from './load/load-project.js';
+import { findProjectDir, loadProject } from './load/load-project.js';
+import { compileInputs, compileKey, deterministic, saveCompileState, upToDate } from './compile/up-to-date.js';
 import { txVersion } from './load/package-root.js';
 import { Logger, type LogFormat } from './log/logger.js';
 import { scrub } from './log/scrub.js';
@@ -197,6 +198,15 @@ function main(argv: string[]): Command {
 
   addSelection(addCommon(program.command('compile').description('render every model to SQL and write target/manifest.json (no database)'))).action(async (o: RunCliOpts) => {
     const t0 = performance.now();
+    const summary = (counts: [string, number][], targetDir: string, note = '') =>
+      `Compiled ${counts.length ? counts.map(([k, v]) => `${v} ${k}${v === 1 ? '' : 's'}`).join(', ') : 'no selected nodes'} in ${((performance.now() - t0) / 1000).toFixed(2)}s${note} → ${relative(process.cwd(), targetDir) || '.'}/`;
+    // nothing changed since the last compile (as make decides it): its output is still exact
+    const inputs = o.writeJson !== false ? compileInputs(findProjectDir(o.projectDir), { ...o, argv: process.argv.slice(2) }) : undefined;
+    const fresh = inputs && upToDate(inputs.targetDir, compileKey(inputs));
+    if (inputs && fresh) {
+      makeLogger(o, dirname(inputs.targetDir), relative(dirname(inputs.targetDir), inputs.logDir)).info(summary(Object.entries(fresh.counts), inputs.targetDir, ' (nothing changed since the last compile)'));
+      return;
+    }
     const { compiled, logger } = await compileFrom(o);
     // the same selection as every command: bad selectors are errors, criteria that match nothing warn
     const { ids } = selectForCli(compiled, 'compile', o, logger);
@@ -208,9 +218,8 @@ function main(argv: string[]): Command {
       const n = compiled.nodes.get(id)!;
       counts.set(n.resourceType, (counts.get(n.resourceType) ?? 0) + 1);
     }
-    logger.info(
-      `Compiled ${counts.size ? [...counts].map(([k, v]) => `${v} ${k}${v === 1 ? '' : 's'}`).join(', ') : 'no selected nodes'} in ${((performance.now() - t0) / 1000).toFixed(2)}s → ${relative(process.cwd(), targetDir) || '.'}/`,
-    );
+    logger.info(summary([...counts], targetDir));
+    if (inputs && writeJsonEnabled() && inputs.targetDir === targetDir && !logger.warnings && deterministic(compiled)) saveCompileState(targetDir, compileKey(inputs), Object.fromEntries(counts));
   });
 
   addSelection(addCommon(program.command('ls').alias('list').description('list the selected nodes')))

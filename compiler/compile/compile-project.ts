@@ -70,7 +70,8 @@ export interface CompiledProject {
   /** Another configured target (exports to `target:NAME`), rendered like the chosen one. */
   resolveOtherTarget(name: string): ResolvedTarget;
   /** Models rendered by this compile, and models whose SQL the compile cache served (tests count these). */
-  renderStats: { rendered: number; cached: number };
+  /** `volatile`: models whose output may change with nothing changed (env_var(), the clock, introspection). */
+  renderStats: { rendered: number; cached: number; volatile: number };
 }
 
 const EPHEMERAL_PREFIX = '__tx_cte__';
@@ -390,6 +391,9 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       sources.push(...fromCache.sources);
       usesIsIncremental = fromCache.usesIsIncremental;
     } else if (stat) {
+      // parsed again when rendered: 10,000 trees kept from here to the render pass outlive the
+      // young generation, and the old one's collections cost more than parsing twice
+      prepared = undefined;
       cacheable = stat.pure && !snap;
       refs.push(...stat.refs);
       sources.push(...stat.sources);
@@ -524,7 +528,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const sql = engine.render(w.tpl());
     return ephemeralDeps.length ? injectCtes(sql, ephemeralDeps, (id) => ephemeralSql(id)) : sql;
   };
-  const renderStats = { rendered: 0, cached: 0 };
+  const renderStats = { rendered: 0, cached: 0, volatile: 0 };
   const ephemeralCache = new Map<string, string>();
   const ephemeralIds = new Set(work.filter((w) => w.config.materialized === 'ephemeral').map((w) => w.id));
   const ephemeralSql = (id: string): string => {
@@ -556,6 +560,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     if (runtime.introspected) node.renderAtRun = true;
     checkOneStatement(node.compiledSql, `model \`${w.file.name}\``, w.file.path);
     renderStats[cached ? 'cached' : 'rendered']++;
+    if (!w.cacheable) renderStats.volatile++;
     const capture = captures.get(w.file.path) ?? (w.cacheable ? cache?.capture(w.file.path, w.textHash) : undefined);
     if (cache && w.cacheable && capture) {
       node.compiledSqlHash = cached?.sqlHash ?? (hasEphemeral ? undefined : sqlFileHash(node.compiledSql));
