@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeManifest } from '../artifacts/artifacts.js';
 import { compileProject } from '../compile/compile-project.js';
 import { loadProject } from '../load/load-project.js';
-import { computeColumnLineage, columnLineageFor, type ModelLineage } from './column-lineage.js';
+import { computeColumnLineage, columnLineageFor, parseStatements, type ModelLineage } from './column-lineage.js';
 import type { Manifest, ManifestNode } from './manifest-types.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -155,5 +155,17 @@ describe('column lineage: SQL shapes', () => {
     const l = await lineageOf('select x from main.a where (');
     expect(l.error).toMatch(/cannot parse/);
     expect(columnLineageFor(l, 'x').untraced).toMatch(/cannot parse/);
+  });
+});
+
+describe('parsing many models at once', () => {
+  it('gives each statement its own syntax tree, in order, across batches and connections', async () => {
+    const sqls = Array.from({ length: 1234 }, (_, i) => (i === 777 ? 'select from where (' : `select ${i} as c${i}`));
+    const trees = await parseStatements(sqls);
+    expect(trees).toHaveLength(sqls.length);
+    trees.forEach((t, i) => {
+      if (i === 777) expect(t).toMatchObject({ error: expect.stringMatching(/cannot parse/) });
+      else expect(JSON.stringify(t)).toContain(`"alias":"c${i}"`);
+    });
   });
 });

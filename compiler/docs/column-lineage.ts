@@ -540,25 +540,32 @@ function outputName(item: Json): string {
 export async function parseStatements(sqls: string[]): Promise<(Json | { error: string })[]> {
   if (!sqls.length) return [];
   const inst = await DuckDBInstance.create(':memory:');
-  const conn = await inst.connect();
+  // Two connections each take the next batch: one query is one thread in DuckDB, and the
+  // JSON of one batch is parsed here while the other batch is serialized.
+  const conns = [await inst.connect(), await inst.connect()];
   try {
-    const out: (Json | { error: string })[] = [];
-    const BATCH = 2000;
-    for (let i = 0; i < sqls.length; i += BATCH) {
-      const batch = sqls.slice(i, i + BATCH);
-      const p = await conn.prepare('select json_serialize_sql(unnest($1::varchar[])) as j');
-      p.bindList(1, batch);
-      const rows = (await p.runAndReadAll()).getRows();
-      for (const [j] of rows) {
-        const parsed = JSON.parse(String(j)) as { error: boolean; error_message?: string; statements?: Json[] };
-        if (parsed.error) out.push({ error: `DuckDB cannot parse the compiled SQL: ${parsed.error_message ?? 'unknown error'}` });
-        else if (parsed.statements?.length !== 1) out.push({ error: `expected one SELECT statement, found ${parsed.statements?.length ?? 0}` });
-        else out.push(parsed.statements[0]!);
+    const out: (Json | { error: string })[] = new Array(sqls.length);
+    const BATCH = 500;
+    let next = 0;
+    const work = async (conn: (typeof conns)[number]): Promise<void> => {
+      while (next < sqls.length) {
+        const from = next;
+        next += BATCH;
+        const p = await conn.prepare('select json_serialize_sql(unnest($1::varchar[])) as j');
+        p.bindList(1, sqls.slice(from, from + BATCH));
+        const rows = (await p.runAndReadAll()).getRows();
+        rows.forEach(([j], k) => {
+          const parsed = JSON.parse(String(j)) as { error: boolean; error_message?: string; statements?: Json[] };
+          if (parsed.error) out[from + k] = { error: `DuckDB cannot parse the compiled SQL: ${parsed.error_message ?? 'unknown error'}` };
+          else if (parsed.statements?.length !== 1) out[from + k] = { error: `expected one SELECT statement, found ${parsed.statements?.length ?? 0}` };
+          else out[from + k] = parsed.statements[0]!;
+        });
       }
-    }
+    };
+    await Promise.all(conns.map(work));
     return out;
   } finally {
-    conn.closeSync();
+    for (const c of conns) c.closeSync();
     inst.closeSync();
   }
 }
