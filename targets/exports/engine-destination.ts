@@ -66,6 +66,8 @@ export async function toLocalByEngine(req: ExportRequest, spec: ExportSpec, dir:
         hint: 'engine-side exports to file:// need tx and the server on one file system; on a cluster export to a path tx sees, or remove file:// from engine_paths',
       });
     }
+    // Hadoop's local file system leaves `.name.crc` checksum files beside each file: not part of an export.
+    for (const f of await fs.promises.readdir(plan.stageDir)) if (f.startsWith('.') && f.endsWith('.crc')) await fs.promises.rm(path.join(plan.stageDir, f), { force: true });
     const manifest = manifestBytes(
       buildManifest({
         model: req.node.uniqueId,

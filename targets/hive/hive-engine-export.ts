@@ -40,6 +40,8 @@ export async function engineWriteFolder(conn: HiveConnection, req: EngineWriteRe
   if (!compression) throw new TargetError(`Spark cannot write ${req.format} with ${req.compression} compression`);
   const options = [`compression ${lit(compression)}`];
   if (req.format === 'csv') options.push(`header ${lit(String(req.header))}`, `sep ${lit(req.delimiter)}`);
+  // Nulls written as null, as tx's own JSON lines writer does (Spark leaves such fields out by default).
+  if (req.format === 'json') options.push(`ignoreNullFields 'false'`);
   await conn.execute(`INSERT OVERWRITE DIRECTORY ${lit(req.url)} USING ${req.format} OPTIONS (${options.join(', ')})\nSELECT * FROM ${d.relationName(req.relation)}`, opts);
   return engineListing(conn, req.url, req.format, opts);
 }
