@@ -29,7 +29,7 @@ function exampleProject(): string {
 }
 
 const run = (entry: string, args: string[], cwd: string) => {
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.TX_TARGET;
   const r = spawnSync(process.execPath, [entry, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
