@@ -6,7 +6,9 @@ import type { GraphNode } from '../compile/nodes.js';
 import { txVersion } from '../load/package-root.js';
 import { scrub } from '../log/scrub.js';
 import { writeJsonEnabled } from './artifact-options.js';
-import { manifestOf } from './dbt-manifest.js';
+import { compiledRelPath, manifestOf } from './dbt-manifest.js';
+
+export { compiledRelPath };
 import { artifactMetadata, invocationId } from './dbt-meta.js';
 
 /** The hash of a compiled SQL file's content (`target/compiled/**.sql`, which ends with a newline). */
@@ -83,7 +85,7 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
   const haveRoot = existsSync(root);
   for (const n of c.nodes.values()) {
     if (!n.compiledSql) continue;
-    const rel = n.resourceType === 'test' && n.test?.kind === 'generic' ? `${c.project.name}/tests/generic/${n.name}.sql` : `${c.project.name}/${n.path}`;
+    const rel = compiledRelPath(c.project.name, n);
     const sum = n.compiledSqlHash ?? sqlFileHash(n.compiledSql);
     next[rel] = sum;
     const abs = join(root, rel);
@@ -99,7 +101,7 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
 }
 
 export function compiledPathOf(c: CompiledProject, n: GraphNode, kind: 'compiled' | 'run'): string {
-  const rel = n.resourceType === 'test' && n.test?.kind === 'generic' ? `${c.project.name}/tests/generic/${n.name}.sql` : `${c.project.name}/${n.path}`;
+  const rel = compiledRelPath(c.project.name, n);
   return join(c.project.targetPath, kind, rel);
 }
 

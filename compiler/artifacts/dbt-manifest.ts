@@ -91,6 +91,14 @@ const SNAPSHOT_CONFIG_DEFAULTS = (): Obj => ({
 });
 
 /** A node's config as dbt writes it: dbt's defaults, then the node's own keys (tx's extras kept). */
+/**
+ * A node's compiled file under target/compiled/ or target/run/: `<project>/<its path>`, and for a
+ * generic test, as dbt writes it, `<project>/<its properties file>/<short name>.sql`.
+ */
+export function compiledRelPath(project: string, n: GraphNode): string {
+  return n.resourceType === 'test' && n.test?.kind === 'generic' ? `${project}/${n.path}/${n.test.shortName ?? n.name}.sql` : `${project}/${n.path}`;
+}
+
 export function dbtConfig(n: GraphNode): Obj {
   const c = n.config as Obj;
   let out: Obj;
@@ -213,7 +221,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       .filter((d): d is GraphNode => !!d && d.resourceType === 'source' && !!d.source)
       .map((d) => [d.source!.sourceName, d.source!.name]);
   };
-  const compiledRel = (n: GraphNode) => (n.resourceType === 'test' && n.test?.kind === 'generic' ? `${p}/tests/generic/${n.name}.sql` : `${p}/${n.path}`);
+  const compiledRel = (n: GraphNode) => compiledRelPath(p, n);
   const compiledPath = (n: GraphNode) => posix.join(c.project.targetPath.split('\\').join('/'), 'compiled', compiledRel(n));
 
   const common = (n: GraphNode, dbtPath: string): Obj => ({
@@ -368,9 +376,10 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       const call = attached?.resourceType === 'source' && attached.source ? `source('${attached.source.sourceName}', '${attached.source.name}')` : `ref('${attached?.name ?? ''}')`;
       // dbt's fqn of a generic test: the project, the folders of its properties file, its name
       const folders = posix.dirname(relativeToRoots(n.path, [...paths.models, ...paths.seeds])).split('/').filter((x) => x && x !== '.');
-      const o = common(n, `${n.name}.sql`);
+      const o = common(n, `${t.shortName ?? n.name}.sql`);
       o.fqn = [p, ...folders, n.name];
-      o.raw_code = `{{ test_${t.testName}(**_dbt_generic_test_kwargs) }}`;
+      if (t.shortName && t.shortName !== n.name) o.alias = t.shortName;
+      o.raw_code = `{{ ${t.namespace ? `${t.namespace}.` : ''}test_${t.testName}(**_dbt_generic_test_kwargs) }}`;
       compiled(n, o);
       nodes[n.uniqueId] = Object.assign(o, {
         column_name: t.column ?? null,
@@ -379,7 +388,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         test_metadata: {
           name: t.testName ?? n.name,
           kwargs: { ...(t.args ?? {}), ...(t.column ? { column_name: t.column } : {}), model: `{{ get_where_subquery(${call}) }}` },
-          namespace: null,
+          namespace: t.namespace ?? null,
         },
       });
     } else if (n.resourceType === 'test') {

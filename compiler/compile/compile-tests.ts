@@ -13,10 +13,10 @@ import { BUILTIN_MACROS } from './builtin-macros.js';
 import type { GraphNode, TestNodeInfo } from './nodes.js';
 import { lineOfCall, sha } from './compile-project.js';
 import { RelationValue, relationValue, splitArgs } from './template-context.js';
+import { genericTestNames } from './test-names.js';
 import { severalStatements, splitStatements, type SqlFlavour } from './single-statement.js';
 
 const BUILTIN_FILE = '<tx built-in macros>';
-const tagsOf = (c: NodeConfig): string[] => (Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : []);
 
 /** While a test is rendered again for an audit: relations to use instead of nodes' own (node id → relation). */
 let relationOverride: ReadonlyMap<string, Relation> | undefined;
@@ -44,6 +44,7 @@ function withOverride(engine: TemplateEngine, over: ReadonlyMap<string, Relation
     for (const [g, v] of saved) engine.setGlobal(g, v);
   }
 }
+const tagsOf = (c: NodeConfig): string[] => (Array.isArray(c.tags) ? c.tags.map(String) : c.tags ? [String(c.tags)] : []);
 const THRESHOLD_RE = /^\s*(>=|<=|!=|==|=|>|<)\s*(\d+)\s*$/;
 const severityOf = (c: Record<string, unknown>): 'error' | 'warn' => (String(c.severity ?? 'error').toLowerCase() === 'warn' ? 'warn' : 'error');
 const kw = (o: Record<string, unknown>) => Kwargs.of(o);
@@ -230,7 +231,10 @@ export function compileTests(
     // ---- arguments against the macro's signature
     const args: Record<string, unknown> = {};
     const aliases = builtin ? (ARG_ALIASES[testName] ?? {}) : {};
+    // `name:` names the test instead of the synthesized name, and is no argument (as in dbt)
+    const customName = typeof spec.args.name === 'string' && spec.args.name ? spec.args.name : undefined;
     for (const [k, v] of Object.entries(spec.args)) {
+      if (k === 'name' && customName) continue;
       const key = aliases[k] ?? k;
       if (key in args) throw fail(`${what} gives \`${key}\` twice (as \`${k}\` too)`);
       args[key] = v;
@@ -328,15 +332,32 @@ export function compileTests(
     const several = severalStatements(sql, flavour);
     if (several) throw fail(`the compiled SQL of ${what} ${several.problem}; a test is one query, and nothing was run`, "a value inside quotes can end the quote: write {{ value | literal }} (README: Putting a value into SQL safely)");
 
-    let base = [testName, attached.name, column].filter(Boolean).join('_').replace(/[^A-Za-z0-9_]/g, '_');
-    if (Object.keys(spec.args).length) base += `_${sha(JSON.stringify(spec.args)).slice(0, 8)}`;
-    let name = base;
-    for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
+    // dbt's names and unique id (compile/test-names.ts); a second identical test gets `_2`
+    const onSource = attached.resourceType === 'source' && !!attached.source;
+    const nameArgs: Record<string, unknown> = { ...spec.args, ...(column ? { column_name: column } : {}) };
+    if (customName) delete nameArgs.name;
+    const names = genericTestNames({
+      packageName: p,
+      testName,
+      namespace: pkgOf,
+      targetName: onSource ? `${attached.source!.sourceName}_${attached.source!.name}` : attached.name,
+      onSource,
+      args: nameArgs,
+      modelArg: `{{ get_where_subquery(${onSource ? `source('${attached.source!.sourceName}', '${attached.source!.name}')` : `ref('${attached.name}')`}) }}`,
+      customName,
+    });
+    let name = names.name;
+    let id = names.uniqueId;
+    for (let i = 2; used.has(name); i++) {
+      name = `${names.name}_${i}`;
+      id = `${names.uniqueId}_${i}`;
+    }
     used.add(name);
-    const id = `test.${p}.${name}`;
     const info: TestNodeInfo = {
       kind: 'generic',
       testName,
+      namespace: pkgOf,
+      shortName: name === names.name ? names.shortName : name,
       args: spec.args,
       column,
       attachedTo: attached.uniqueId,
@@ -421,6 +442,7 @@ export function compileTests(
       });
       const captured: Record<string, unknown> = {};
       engine.setGlobal('config', Object.assign((...args: unknown[]) => (Object.assign(captured, splitArgs(args).kw), ''), { get: (k: string, d?: unknown) => captured[k] ?? d }));
+      const globals = ['ref', 'source', 'config'].map((g) => [g, engine.getGlobal(g)] as const);
       const sql = engine.render(engine.prepare(f.text, f.path)).trim().replace(/;\s*$/, '');
       const configLine = lineOfCall(f.text, 'config', '');
       checkTestConfig(captured, f.path, configLine, `config() of test \`${f.name}\``);
@@ -442,7 +464,6 @@ export function compileTests(
         throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}`, { file: f.path, line: firstCode >= 0 ? firstCode + 1 : 1 });
       }
       const id = `test.${p}.${f.name}`;
-      const globals = ['ref', 'source', 'config'].map((g) => [g, engine.getGlobal(g)] as const);
       if (nodes.has(id)) throw new TxError('DUPLICATE', `two tests are named \`${f.name}\``, { file: f.path, hint: 'a singular test and a generic test share this name; rename the file' });
       const deps = [...new Set([...refs, ...srcs])];
       const tags = tagsOf(config as NodeConfig);
@@ -479,3 +500,4 @@ export function compileTests(
     for (const [g, v] of saved) engine.setGlobal(g, v);
   }
 }
+

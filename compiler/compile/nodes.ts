@@ -42,6 +42,10 @@ export interface TestNodeInfo {
   kind: 'generic' | 'singular' | 'unit';
   /** Generic tests: the test name (`not_null`, ...), its arguments and the column. */
   testName?: string;
+  /** Generic tests of a package (`dbt_utils.accepted_range`): the package. */
+  namespace?: string;
+  /** Generic tests: dbt's short name (the full one hashed when 64 characters or more), for the compiled file. */
+  shortName?: string;
   args?: Record<string, unknown>;
   column?: string;
   /** The node the test is attached to (for selection: a model selects its tests). */

@@ -72,10 +72,14 @@ export class Fixture {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, output: `${r.stdout}\n${r.stderr}` };
   }
 
-  /** target/run_results.json of the last run, by node name (the last part of the unique id). */
+  /** target/run_results.json of the last run, by node name (generic tests: `test.<pkg>.<name>.<hash>`). */
   results(): Map<string, RunResult> {
     const body = JSON.parse(readFileSync(join(this.dir, 'target', 'run_results.json'), 'utf8')) as { results: RunResult[] };
-    return new Map(body.results.map((r) => [r.unique_id.split('.').pop()!, r]));
+    const nameOf = (id: string) => {
+      const parts = id.split('.');
+      return parts[0] === 'test' && parts.length === 4 && /^[0-9a-f]{10}(_\d+)?$/.test(parts[3]!) ? parts[2]! : parts.pop()!;
+    };
+    return new Map(body.results.map((r) => [nameOf(r.unique_id), r]));
   }
 
   read(path: string): string {
