@@ -46,7 +46,7 @@ export class AuditFailed extends AuditError {
   }
 }
 
-const relationText = (ctx: ExecContext, n: GraphNode) => (n.relation ? ctx.session.dialect.relationName(n.relation).replace(/"/g, '') : n.name);
+const relationText = (ctx: ExecContext, n: GraphNode) => (n.relation ? ctx.session.dialect.relationName(n.relation).replace(/["`]/g, '') : n.name);
 
 /**
  * Builds `n` with its `tests` as the audit: results for the node and for each test, node first. A
