@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { packageRoot } from '../load/package-root.js';
 
 let cached: string | undefined;
@@ -10,6 +11,10 @@ let cached: string | undefined;
  * The site's script: compiler/docs/site/main (as tsc emitted it to dist/, or the
  * TypeScript source under vitest) bundled with dagre into one classic script,
  * because browsers refuse ES modules from file://.
+ *
+ * From dist/, the bundle is kept beside the site's modules as `.app-bundle-<hash>.js`, the hash
+ * taken over those modules, dagre and esbuild's version: the next `tx docs generate` reads it
+ * instead of loading esbuild and bundling again (a few hundred ms).
  */
 export async function bundleSiteScript(): Promise<string> {
   if (cached) return cached;
@@ -17,6 +22,9 @@ export async function bundleSiteScript(): Promise<string> {
   const ts = fileURLToPath(new URL('./site/main.ts', import.meta.url));
   // from the bundled CLI (dist/bin/), the site's script is where tsc put it
   const entry = [js, ts, join(packageRoot(), 'dist', 'compiler', 'docs', 'site', 'main.js')].find((f) => existsSync(f))!;
+  const onDisk = entry.endsWith('.js') ? bundleCacheFile(dirname(entry)) : undefined;
+  if (onDisk && existsSync(onDisk)) return (cached = readFileSync(onDisk, 'utf8'));
+  const { build } = await import('esbuild');
   const r = await build({
     entryPoints: [entry],
     bundle: true,
@@ -30,5 +38,36 @@ export async function bundleSiteScript(): Promise<string> {
     sourcemap: false,
   });
   cached = r.outputFiles[0]!.text;
+  if (onDisk) saveBundle(onDisk, cached);
   return cached;
+}
+
+/** `.app-bundle-<hash>.js` in `dir`: the hash of the site's modules there, dagre's code and esbuild's package.json. */
+function bundleCacheFile(dir: string): string | undefined {
+  try {
+    const h = createHash('sha256');
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.js') && !x.startsWith('.')).sort()) {
+      h.update(`${f}\0`);
+      h.update(readFileSync(join(dir, f)));
+    }
+    const req = createRequire(join(dir, 'main.js'));
+    h.update(readFileSync(req.resolve('@dagrejs/dagre')));
+    h.update(readFileSync(join(dirname(req.resolve('esbuild')), '..', 'package.json')));
+    return join(dir, `.app-bundle-${h.digest('hex').slice(0, 20)}.js`);
+  } catch {
+    return undefined; // no cache: bundle every time
+  }
+}
+
+/** Write the bundle atomically and drop older ones; a folder tx cannot write to just means no cache. */
+function saveBundle(file: string, text: string): void {
+  const dir = dirname(file);
+  try {
+    for (const f of readdirSync(dir)) if (f.startsWith('.app-bundle-') && join(dir, f) !== file) rmSync(join(dir, f), { force: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch {
+    /* read-only install: bundle again next time */
+  }
 }
