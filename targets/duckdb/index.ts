@@ -104,8 +104,22 @@ class DuckdbSession implements TargetSession {
     }
     if (o.partitionBy?.length) opts.push(`partition_by (${o.partitionBy.map((p) => d.quoteIdentifier(p)).join(', ')})`);
     if (o.fileSizeBytes) opts.push(`file_size_bytes ${Math.floor(o.fileSizeBytes)}`);
-    const r = await this.connection.execute(`copy (${sql}) to ${d.literal(path)} (${opts.join(', ')})`);
-    return { rows: r.rowsAffected ?? 0 };
+    // TIMESTAMPTZ values are written in UTC (`+00`), as tx show prints them, whatever the machine's
+    // zone: the session's zone is set on the one connection for the COPY and put back after.
+    return this.connection.with(async (c) => {
+      // Without ICU (the only way DuckDB knows other zones) they are UTC already.
+      const zone = await this.connection
+        .run(c, `select current_setting('TimeZone') as z`)
+        .then((r) => String(r.rows?.[0]?.z))
+        .catch(() => undefined);
+      if (zone && zone !== 'UTC') await this.connection.run(c, `set TimeZone = 'UTC'`);
+      try {
+        const r = await this.connection.run(c, `copy (${sql}) to ${d.literal(path)} (${opts.join(', ')})`);
+        return { rows: r.rowsAffected ?? 0 };
+      } finally {
+        if (zone && zone !== 'UTC') await this.connection.run(c, `set TimeZone = ${d.literal(zone)}`);
+      }
+    });
   }
 
   async dropRelation(r: Relation): Promise<void> {

@@ -21,6 +21,9 @@ export class LocalDuckdb {
     if (spillDir) options.temp_directory = path.join(spillDir, 'spill');
     const instance = await DuckDBInstance.create(':memory:', options);
     const connection = await instance.connect();
+    // TIMESTAMPTZ values are written in UTC (`+00`), as tx show prints them, whatever the machine's
+    // zone. Without ICU (the only way DuckDB knows other zones) they are UTC already.
+    await connection.run(`load icu; set TimeZone = 'UTC'`).catch(() => undefined);
     return new LocalDuckdb(instance, connection);
   }
 
