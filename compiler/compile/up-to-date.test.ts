@@ -4,7 +4,7 @@
  * properties file, vars, the environment, a deleted manifest; templates that read the clock or
  * an environment variable never take the shortcut.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
 
@@ -100,6 +100,15 @@ describe.concurrent('tx compile when nothing changed', () => {
     expect(compiled(env, 'e')).toBe("select 'none' as who");
     await env.txWith({ env: { TX_UP_TO_DATE_WHO: 'ann' } }, 'compile');
     expect(compiled(env, 'e')).toBe("select 'ann' as who");
+  }, 120_000);
+
+  it('a file changed within a clock tick of the compile is not trusted (git\'s racily clean rule)', async () => {
+    const fx = project();
+    // a time at or after the fingerprint: a second edit in the same tick would keep it
+    const soon = new Date(Date.now() + 60_000);
+    utimesSync(fx.path('models/a.sql'), soon, soon);
+    await fx.tx('compile');
+    expect((await fx.tx('compile')).stdout).not.toMatch(UNCHANGED);
   }, 120_000);
 
   it('--no-write-json never takes the shortcut (there is no manifest to trust)', async () => {

@@ -58,7 +58,12 @@ function where(projectDir: string, o: { targetPath?: string; logPath?: string })
   return targetDir && logDir ? { projectDir, targetDir, logDir } : undefined;
 }
 
-const statLine = (rel: string, st: Stats | undefined): string => (st ? `${rel}\u0000${st.isDirectory() ? 'd' : st.size}\u0000${st.mtimeMs}` : `${rel}\u0000-`);
+let newestMtime = 0;
+const statLine = (rel: string, st: Stats | undefined): string => {
+  if (!st) return `${rel}\u0000-`;
+  if (st.mtimeMs > newestMtime) newestMtime = st.mtimeMs;
+  return `${rel}\u0000${st.isDirectory() ? 'd' : st.size}\u0000${st.mtimeMs}`;
+};
 const statOrNone = (p: string): Stats | undefined => {
   try {
     return statSync(p);
@@ -97,6 +102,12 @@ export interface Inputs {
   lines: string[];
   targetDir: string;
   logDir: string;
+  /**
+   * A file changed within a clock tick of the fingerprint (file times move in ticks of a few
+   * ms): a second change in the same tick would keep its time, so no state is saved (git's
+   * "racily clean" rule).
+   */
+  racy: boolean;
 }
 
 /**
@@ -106,6 +117,8 @@ export interface Inputs {
 export function compileInputs(projectDir: string, o: { targetPath?: string; logPath?: string; profilesDir?: string; argv: string[] }): Inputs | undefined {
   const w = where(projectDir, o);
   if (!w) return undefined;
+  const takenAt = Date.now();
+  newestMtime = 0;
   const lines: string[] = [`tx ${txVersion()}`, statLine('tx', statOrNone(process.argv[1] ?? '')), `argv ${JSON.stringify(o.argv)}`, `cwd ${process.cwd()}`];
   const env = Object.entries(process.env)
     .filter(([k]) => !VOLATILE_ENV.test(k))
@@ -118,7 +131,7 @@ export function compileInputs(projectDir: string, o: { targetPath?: string; logP
   } catch {
     return undefined;
   }
-  return { lines, targetDir: w.targetDir, logDir: w.logDir };
+  return { lines, targetDir: w.targetDir, logDir: w.logDir, racy: newestMtime >= takenAt - 50 };
 }
 
 /** The key of inputs and of what the compile wrote (gone or touched since, and it runs again). */
