@@ -30,6 +30,8 @@ export interface ProcessRun {
   status: number;
   /** stdout + stderr, last 64 kB. */
   output: string;
+  /** stdout alone, last 64 kB. */
+  stdout: string;
 }
 
 const PAGE = 4096;
@@ -66,10 +68,14 @@ export async function runProcess(cmd: string, args: string[], opts: { cwd?: stri
   const t0 = performance.now();
   const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let stdout = '';
   const keep = (b: Buffer) => {
     output = (output + b.toString('utf8')).slice(-65536);
   };
-  child.stdout.on('data', keep);
+  child.stdout.on('data', (b: Buffer) => {
+    keep(b);
+    stdout = (stdout + b.toString('utf8')).slice(-65536);
+  });
   child.stderr.on('data', keep);
   let peak = 0;
   const sample = () => {
@@ -83,7 +89,7 @@ export async function runProcess(cmd: string, args: string[], opts: { cwd?: stri
   clearInterval(timer);
   const s = (performance.now() - t0) / 1000;
   sampleLoad();
-  return { s, rssMb: peak / 2 ** 20, status, output };
+  return { s, rssMb: peak / 2 ** 20, status, output, stdout };
 }
 
 export function median(xs: number[]): number {

@@ -68,7 +68,7 @@ interface TxRun extends ProcessRun {
 }
 
 async function txBuild(project: string, fact: string): Promise<TxRun> {
-  for (const d of ['target', 'logs', 'output']) rmSync(join(project, d), { recursive: true, force: true });
+  for (const d of ['target', 'logs', 'output', 'healthcare.duckdb', 'healthcare.duckdb.wal']) rmSync(join(project, d), { recursive: true, force: true });
   const r = await runProcess(process.execPath, [cli, 'build', '--project-dir', project, '-q', '--vars', JSON.stringify({ presc_fact_path: fact })], { cwd: project });
   let loadS = NaN;
   const rows: Record<string, number> = {};
@@ -95,7 +95,7 @@ interface SparkRun extends ProcessRun {
 async function sparkRun(python: string, fact: string, out: string): Promise<SparkRun> {
   rmSync(out, { recursive: true, force: true });
   const r = await runProcess(python, [join(root, 'bench', 'pyspark-baseline.py'), fact, cities, out]);
-  const last = r.output
+  const last = r.stdout
     .split('\n')
     .reverse()
     .find((l) => l.startsWith('{"city_report"'));
@@ -109,7 +109,7 @@ interface DuckRun extends ProcessRun {
 
 async function duckRun(fact: string, db: string): Promise<DuckRun> {
   const r = await runProcess(process.execPath, [self, '--rival-duckdb', fact, db]);
-  const line = r.output.split('\n').find((l) => l.startsWith('{"statementSeconds"'));
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{"statementSeconds"'));
   return { ...r, statementS: line ? (JSON.parse(line) as { statementSeconds: number }).statementSeconds : NaN };
 }
 

@@ -26,6 +26,7 @@ spark = (
     .config("spark.driver.memory", os.environ.get("TX_BENCH_SPARK_MEMORY", "4g"))
     .config("spark.sql.shuffle.partitions", "8")
     .config("spark.ui.enabled", "false")
+    .config("spark.ui.showConsoleProgress", "false")
     .getOrCreate()
 )
 spark.sparkContext.setLogLevel("ERROR")
