@@ -5,7 +5,7 @@
  *    ../shared/dbt/README.md);
  *  - dispatch's search order, `tx deps` errors, run_query at run time, on embedded DuckDB.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,5 +151,36 @@ describe('dispatch, deps and run_query on DuckDB', () => {
     expect(b.code, b.output).toBe(0);
     const s = await runCli(['show', '--project-dir', app, '--select', 'counted', '--output', 'json'], { cwd: app });
     expect(s.stdout, s.output).toMatch(/"c":\s*"?3"?/);
+  }, 120_000);
+
+  it('a unit test takes its input columns and types from the warehouse when the yml declares none', async () => {
+    const d = project({
+      'app/dbt_project.yml': 'name: app\nversion: "1.0"\nconfig-version: 2\nprofile: none\n',
+      'app/models/orders.sql': "select 1 as id, 'open' as status, cast(12.5 as double) as amount, date '2024-01-02' as ordered_at",
+      'app/models/open_orders.sql': "select id, amount, ordered_at from {{ ref('orders') }} where status = 'open' or status is null",
+      'app/models/unit.yml': [
+        'unit_tests:',
+        '  - name: keeps_open_and_unknown',
+        '    model: open_orders',
+        '    given:',
+        "      - input: ref('orders')",
+        '        rows:',
+        "          - {id: 1, status: open}",
+        "          - {id: 2, status: closed}",
+        '          - {id: 3}',
+        '    expect:',
+        '      rows:',
+        '        - {id: 1, amount: null}',
+        '        - {id: 3, amount: null}',
+      ].join('\n'),
+    });
+    const app = join(d, 'app');
+    // the rows name neither amount nor ordered_at, and nothing declares them: they come from the built orders
+    const b = await runCli(['build', '--project-dir', app], { cwd: app });
+    expect(b.code, b.output).toBe(0);
+    expect(b.output).toMatch(/PASS keeps_open_and_unknown/);
+    const script = readFileSync(join(app, 'target', 'run', 'app', 'unit_tests', 'open_orders', 'keeps_open_and_unknown.sql'), 'utf8');
+    expect(script).toMatch(/ordered_at/);
+    expect(script.toLowerCase()).toMatch(/date/);
   }, 120_000);
 });

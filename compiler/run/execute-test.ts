@@ -6,6 +6,7 @@ import { compiledPathOf, writeFileAtomic } from '../artifacts/artifacts.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { TxError, didYouMean } from '../errors.js';
 import { formatDiff, runUnitTest } from '../testing/unit-test-runner.js';
+import { withWarehouseColumns } from '../testing/unit-test-columns.js';
 import type { AuditConnection, ColumnInfo, Relation, Row, TargetSession } from '../../targets/target.js';
 import { renderTestWith } from '../compile/compile-tests.js';
 import type { ExecContext } from './execute-node.js';
@@ -173,7 +174,8 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
 }
 
 async function runUnit(ctx: ExecContext, n: GraphNode, t0: number, startedAt: string): Promise<NodeResult> {
-  const plan = n.test!.unit!;
+  // inputs without declared columns take them from the warehouse, as in dbt
+  const plan = await withWarehouseColumns(n.test!.unit!, ctx.session);
   const outcome = await runUnitTest(plan, { projectDir: ctx.compiled.project.dir, log: ctx.logger, signal: ctx.signal, node: n.uniqueId });
   const runPath = join(ctx.compiled.project.dir, ctx.compiled.project.targetPath, 'run', ctx.compiled.project.name, 'unit_tests', plan.modelName, `${plan.name}.sql`);
   writeFileAtomic(runPath, `${outcome.script.join('\n\n')}\n`);

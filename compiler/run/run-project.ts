@@ -180,7 +180,8 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
           return [base, ...(testsOf.get(base) ?? [])];
         }
         const n = c.nodes.get(id)!;
-        if (unitFirst && n.test?.kind === 'unit') return [];
+        // a unit test waits for its model's inputs (their columns come from the warehouse when undeclared), as in dbt
+        if (unitFirst && n.test?.kind === 'unit') return (c.nodes.get(n.test.attachedTo ?? '')?.dependsOn ?? []).filter((d) => inPlan.has(d));
         const deps = [...n.dependsOn, ...(unitTestsOf.get(id) ?? [])];
         // In build, a node waits for its parents' tests: bad data never flows on.
         // A test on several nodes (relationships, singular) counts only when all of them are upstream of this node (as in dbt).

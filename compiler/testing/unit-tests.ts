@@ -16,6 +16,7 @@
  * there and compares its output with the expected rows (only the columns `expect` names).
  * Nothing touches the warehouse. Fixture problems are project errors (exit 2) with file:line.
  */
+import type { Relation } from '../../targets/target.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -49,6 +50,11 @@ export interface FixtureTable {
   sql?: string;
   file: string;
   line?: number;
+  /**
+   * The input's relation when its properties declare no columns: at run time its columns (names,
+   * types, order) are read from the warehouse, as dbt does, and the rows fill them (null elsewhere).
+   */
+  columnsFrom?: Relation;
 }
 
 export interface UnitTestPlan {
@@ -215,7 +221,10 @@ function compileOne(
     if (givenKeys.has(inp.key)) throw err(`${what} gives ${inp.input} twice`, [...at, 'input']);
     givenKeys.add(inp.key);
     const declared = declaredColumns(inp, nodes, byName, sourceIds, model);
-    given.push(readFixture(project, file, g, at, lineOf, `${inp.input} in ${what}`, declared, inp));
+    const relation = declared.length ? undefined : inputRelation(inp, nodes, byName, sourceIds, model);
+    const fixture = readFixture(project, file, g, at, lineOf, `${inp.input} in ${what}`, declared, inp, !!relation);
+    if (relation && !fixture.sql) fixture.columnsFrom = relation;
+    given.push(fixture);
   });
   const missing = [...inputs.values()].filter((i) => !givenKeys.has(i.key));
   if (missing.length) {
@@ -270,6 +279,13 @@ function declaredColumns(inp: InputRef, nodes: Map<string, GraphNode>, byName: M
   return (id ? nodes.get(id)?.columns : undefined) ?? [];
 }
 
+/** The relation an input reads (none for an ephemeral model). */
+function inputRelation(inp: InputRef, nodes: Map<string, GraphNode>, byName: Map<string, string>, sourceIds: Map<string, string>, model: GraphNode): Relation | undefined {
+  if (inp.kind === 'this') return model.relation;
+  const id = inp.kind === 'ref' ? byName.get(inp.name) : sourceIds.get(`${inp.source}.${inp.name}`);
+  return id ? nodes.get(id)?.relation : undefined;
+}
+
 /** Rows of a `given` entry or of `expect`, in any format, checked against declared columns. */
 function readFixture(
   project: Project,
@@ -280,6 +296,8 @@ function readFixture(
   what: string,
   declared: ColumnProps[],
   inp: InputRef | undefined,
+  /** The warehouse will name the columns at run time (an input with a relation and no declared columns). */
+  columnsLater = false,
 ): FixtureTable {
   const err = (msg: string, path: (string | number)[] = [], hint?: string) => new TxError('PROJECT', msg, { file, line: lineOf(path), hint });
   const format = g.format === undefined ? 'dict' : String(g.format);
@@ -360,7 +378,7 @@ function readFixture(
     // every declared column exists in the fixture table; the ones the rows leave out are null
     out.columns = declared.map((c) => ({ name: c.name, type: c.dataType }));
   } else {
-    if (inp && !order.length) {
+    if (inp && !order.length && !columnsLater) {
       throw err(`${what} has no rows and ${inp.input} declares no columns, so tx cannot tell its columns`, [...at], `declare the columns of ${inp.input} in its properties file, or give at least one row`);
     }
     out.columns = order.map((name) => ({ name }));
