@@ -1,6 +1,7 @@
 import type { NodeResult } from '../artifacts/artifacts.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { snapshotSpec } from '../load/snapshots.js';
+import { allowSecretEnvVars } from '../log/scrub.js';
 import type { SnapshotBuild } from '../../targets/target.js';
 import { TargetError } from '../../targets/target.js';
 import type { ExecContext } from './execute-node.js';
@@ -26,15 +27,15 @@ export async function takeSnapshot(ctx: ExecContext, n: GraphNode): Promise<Node
     options: n.config,
     signal: ctx.signal,
   };
-  for (const h of list(n.config.pre_hook)) {
-    const sql = ctx.compiled.renderString(h, `${n.path} (pre_hook)`, n).trim();
-    if (sql) await ctx.session.connection.execute(sql, { signal: ctx.signal, node: n.uniqueId });
-  }
+  const hooks = async (key: 'pre_hook' | 'post_hook') => {
+    for (const h of list(n.config[key])) {
+      const sql = allowSecretEnvVars(() => ctx.compiled.renderString(h, `${n.path} (${key})`, n)).trim();
+      if (sql) await ctx.session.connection.execute(sql, { signal: ctx.signal, node: n.uniqueId });
+    }
+  };
+  await hooks('pre_hook');
   const r = await take.call(ctx.session, build);
-  for (const h of list(n.config.post_hook)) {
-    const sql = ctx.compiled.renderString(h, `${n.path} (post_hook)`, n).trim();
-    if (sql) await ctx.session.connection.execute(sql, { signal: ctx.signal, node: n.uniqueId });
-  }
+  await hooks('post_hook');
   return {
     uniqueId: n.uniqueId,
     status: 'success',
