@@ -5,6 +5,7 @@
  *    ../shared/dbt/README.md);
  *  - dispatch's search order, `tx deps` errors, run_query at run time, on embedded DuckDB.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,4 +184,47 @@ describe('dispatch, deps and run_query on DuckDB', () => {
     expect(script).toMatch(/ordered_at/);
     expect(script.toLowerCase()).toMatch(/date/);
   }, 120_000);
+
+  it('a git package from a local bare repository installs at a revision; a cycle and a dispatch nobody answers are clear errors', async () => {
+    const d = root({});
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    const pkgDir = join(d, 'pkg');
+    git(pkgDir, 'init', '-q');
+    git(pkgDir, 'add', '.');
+    git(pkgDir, 'commit', '-q', '-m', 'v1');
+    git(pkgDir, 'tag', 'v1');
+    writeFileSync(join(pkgDir, 'macros', 'greet.sql'), "{% macro greet() %}'changed after v1'{% endmacro %}");
+    git(pkgDir, 'commit', '-q', '-am', 'v2');
+    execFileSync('git', ['clone', '-q', '--bare', pkgDir, join(d, 'pkg.git')]);
+    const app = join(d, 'app');
+    writeFileSync(join(app, 'packages.yml'), `packages:\n  - git: ${join(d, 'pkg.git')}\n    revision: v1\n`);
+    const deps = await runCli(['deps', '--project-dir', app], { cwd: app });
+    expect(deps.code, deps.output).toBe(0);
+    expect(deps.stdout).toMatch(/installed pkg \(cloned/);
+    const b = await runCli(['build', '--project-dir', app], { cwd: app });
+    expect(b.code, b.output).toBe(0);
+    const r = await runCli(['show', '--project-dir', app, '--select', 'm', '--output', 'json'], { cwd: app });
+    expect(r.stdout).toContain('pkg duckdb'); // v1, not the later commit
+
+    writeFileSync(join(app, 'packages.yml'), `packages:\n  - git: ${join(d, 'pkg.git')}\n    revision: no-such-tag\n`);
+    const badRev = await runCli(['deps', '--project-dir', app], { cwd: app });
+    expect(badRev.code).toBe(2);
+    expect(badRev.output).toMatch(/no-such-tag/);
+
+    // a package whose own packages.yml names the root project: a cycle
+    writeFileSync(join(app, 'packages.yml'), 'packages:\n  - local: ../pkg\n');
+    writeFileSync(join(pkgDir, 'packages.yml'), 'packages:\n  - local: ../app\n');
+    const cycle = await runCli(['deps', '--project-dir', app], { cwd: app });
+    expect(cycle.code).toBe(2);
+    expect(cycle.output).toMatch(/depends on itself: app → pkg → app/);
+    rmSync(join(pkgDir, 'packages.yml'));
+
+    expect((await runCli(['deps', '--project-dir', app], { cwd: app })).code).toBe(0);
+    writeFileSync(join(app, 'models', 'm.sql'), "select {{ adapter.dispatch('nothing', 'pkg')() }} as x");
+    const noMacro = await runCli(['build', '--project-dir', app], { cwd: app });
+    expect(noMacro.code).toBe(2);
+    expect(noMacro.output).toMatch(/No macro named 'nothing' found within namespace: 'pkg'/);
+    expect(noMacro.output).toContain("'pkg.duckdb__nothing'");
+    expect(noMacro.output).toContain('models/m.sql');
+  }, 180_000);
 });
