@@ -21,13 +21,13 @@ afterAll(() => {
 });
 
 describe.concurrent('projects, paths, vars and targets', () => {
-  it('a project.yml with only `name` builds on a DuckDB file under target/, found from a subfolder', async () => {
+  it('a project.yml with only `name` builds on a DuckDB file beside it, found from a subfolder', async () => {
     const fx = project({ 'project.yml': 'name: tiny\n', 'models/hello.sql': "select 'world' as hello", 'models/deep/x.txt': '' });
     // no --project-dir: tx looks for project.yml from the current folder upwards
     const r = await runCli(['build'], { cwd: fx.path('models/deep') });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(existsSync(fx.path('target/tiny.duckdb'))).toBe(true);
+    expect(existsSync(fx.path('tiny.duckdb'))).toBe(true);
     expect(await fx.query('select * from main.hello')).toEqual([{ hello: 'world' }]);
     expect(r.stdout).toMatch(/^1 of 1 OK created view main\.hello \.\.\. \[\d+\.\d\ds\]$/m);
     expect(r.stdout).toMatch(/^Finished build of 1 node in \d+\.\d\ds\. OK=1 WARN=0 ERROR=0 SKIP=0$/m);
@@ -274,10 +274,10 @@ describe.concurrent('tx debug and tx clean', () => {
     expect(r.stderr).toMatch(/did you mean `materialized`/);
   });
 
-  it('tx clean removes target/ and logs/ and nothing else', async () => {
+  it('tx clean removes target/ and logs/ and nothing else (the warehouse beside project.yml stays)', async () => {
     const fx = project({ 'project.yml': 'name: cl\n', 'models/a.sql': 'select 1' });
     expect((await fx.tx('build')).code).toBe(0);
-    expect(fx.exists('target/cl.duckdb')).toBe(true);
+    expect(fx.exists('cl.duckdb')).toBe(true);
     expect(fx.exists('logs/tx.log')).toBe(true);
     const r = await fx.tx('clean');
     expect(r.code).toBe(0);
@@ -287,6 +287,7 @@ describe.concurrent('tx debug and tx clean', () => {
     expect(fx.exists('logs')).toBe(false);
     expect(fx.exists('models/a.sql')).toBe(true);
     expect(fx.exists('project.yml')).toBe(true);
+    expect(fx.exists('cl.duckdb')).toBe(true);
   });
 
   it('tx clean refuses a clean-targets entry outside the project', async () => {
@@ -468,7 +469,7 @@ describe.concurrent('bad input: exit 2, a clear error, nothing written to the da
     const fx = project({ ...BASE, 'models/b.sql': "select * from {{ ref('aa') }}" });
     const r = await fx.tx('build');
     expect(r.code).toBe(2);
-    expect(existsSync(join(fx.dir, 'target', 'bad.duckdb'))).toBe(false);
+    expect(existsSync(join(fx.dir, 'bad.duckdb'))).toBe(false);
   });
 
   it('--debug adds the stack trace', async () => {

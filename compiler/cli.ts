@@ -22,6 +22,7 @@ import { registerSourceCommand } from './commands/source-command.js';
 import { reportTestRun } from './commands/test-report.js';
 import { createTarget } from '../targets/registry.js';
 import { registerDocsCommand } from './commands/docs-command.js';
+import { warehouseFiles, warehousesInside } from './commands/clean-guard.js';
 
 interface CommonOpts {
   projectDir?: string;
@@ -310,12 +311,26 @@ function main(argv: string[]): Command {
     .option('--project-dir <dir>', 'folder holding project.yml')
     .action((o: { projectDir?: string }) => {
       const project = loadProject(o.projectDir);
+      // every entry is checked before anything is deleted: a warehouse file stops the whole clean
+      const warehouses = warehouseFiles(project);
       for (const t of project.cleanTargets) {
         const abs = resolve(project.dir, t);
         const rel = relative(project.dir, abs);
         if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
           throw new TxError('PROJECT', `clean-targets entry \`${t}\` is outside the project; refusing to delete it`, { file: 'project.yml' });
         }
+        const held = warehousesInside(abs, warehouses);
+        if (held.length) {
+          const list = held.map((w) => `target \`${w.target}\` (${relative(project.dir, w.file)})`).join(', ');
+          throw new TxError('PROJECT', `clean-targets entry \`${t}\` holds the warehouse of ${list}; refusing to delete it, nothing was removed`, {
+            file: project.projectFile ?? 'project.yml',
+            hint: `move the file beside project.yml (the default place, \`mv ${relative(project.dir, held[0]!.file)} ${project.name}.duckdb\`) or set the target's \`path:\` outside ${t}`,
+          });
+        }
+      }
+      for (const t of project.cleanTargets) {
+        const abs = resolve(project.dir, t);
+        const rel = relative(project.dir, abs);
         if (existsSync(abs)) {
           rmSync(abs, { recursive: true, force: true });
           process.stdout.write(`removed ${rel}/\n`);

@@ -80,12 +80,12 @@ describe.skipIf(noPython)('dbt_date on DuckDB: tx equals dbt-core 1.10 + dbt-duc
     expect(py.code, py.output).toBe(0);
     const dbtRows = JSON.parse(py.stdout) as Record<string, (string | null)[][]>;
     for (const t of ['dates', 'date_funcs']) {
-      const txRows = (await queryDuckdb(join(txApp, 'target', 'app.duckdb'), asText(t))).map((r) => Object.values(r));
+      const txRows = (await queryDuckdb(join(txApp, 'app.duckdb'), asText(t))).map((r) => Object.values(r));
       expect(txRows.length, t).toBe(dbtRows[t]!.length);
       expect(txRows, t).toEqual(dbtRows[t]);
     }
     const cols = `select table_name, column_name, data_type from information_schema.columns where table_name in ('dates', 'date_funcs') order by table_name, ordinal_position`;
-    const txCols = (await queryDuckdb(join(txApp, 'target', 'app.duckdb'), cols)).map((r) => Object.values(r));
+    const txCols = (await queryDuckdb(join(txApp, 'app.duckdb'), cols)).map((r) => Object.values(r));
     const pyCols = await run(join(venv.dir, 'bin', 'python'), ['-c', `import duckdb,json\nc=duckdb.connect(${JSON.stringify(dbtDb)},read_only=True)\nprint(json.dumps(c.execute(${JSON.stringify(cols)}).fetchall()))`], dbtApp, home);
     expect(txCols).toEqual(JSON.parse(pyCols.stdout));
     expect(readFileSync(join(txApp, 'target', 'run_results.json'), 'utf8')).toContain('model.app.dates');

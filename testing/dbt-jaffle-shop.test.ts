@@ -25,7 +25,7 @@ const project = join(work, 'jaffle_shop');
 const home = join(work, 'home'); // HOME without ~/.dbt: no profile anywhere
 const dbtProfiles = join(work, 'dbt-profiles');
 const dbtDb = join(work, 'dbt-profiles', 'dbt.duckdb');
-const txDb = join(project, 'target', 'jaffle_shop.duckdb');
+const txDb = join(project, 'jaffle_shop.duckdb');
 
 let tx: TxRun;
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -147,7 +147,7 @@ describe('dbt projects through the CLI', () => {
       const r = await fx.txWith(noProfile, 'build');
       expect(r.code, r.output).toBe(2);
       expect(r.stderr).toMatch(message);
-      expect(fx.exists('target/fx.duckdb')).toBe(false);
+      expect(fx.exists('fx.duckdb')).toBe(false);
     }
   });
 

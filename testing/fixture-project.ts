@@ -230,7 +230,7 @@ export interface FixtureProject {
   dir: string;
   /** Absolute path of a project file. */
   path(rel: string): string;
-  /** The default target's DuckDB file: `target/<name>.duckdb` unless `dbFile` was given. */
+  /** The default target's DuckDB file: `<name>.duckdb` beside project.yml unless `dbFile` was given. */
   dbFile: string;
   write(files: Files): void;
   read(rel: string): string;
@@ -265,7 +265,7 @@ export function fixtureProject(files: Files, opts: { name?: string; prefix?: str
   writeFiles(dir, all);
   const projectYml = file in all ? String(all[file]) : readFileSync(join(dir, file), 'utf8');
   const projectName = /^name:\s*['"]?([A-Za-z0-9_]+)/m.exec(projectYml)?.[1] ?? name;
-  const dbFile = opts.dbFile ? resolve(dir, opts.dbFile) : join(dir, 'target', `${projectName}.duckdb`);
+  const dbFile = opts.dbFile ? resolve(dir, opts.dbFile) : join(dir, `${projectName}.duckdb`);
   const fx: FixtureProject = {
     dir,
     dbFile,

@@ -23,7 +23,7 @@ function privateCopy(): string {
 }
 
 async function readReport(dir: string, table: string, columns: readonly string[]): Promise<unknown[][]> {
-  const inst = await DuckDBInstance.create(join(dir, 'target', 'healthcare.duckdb'), { access_mode: 'READ_ONLY' });
+  const inst = await DuckDBInstance.create(join(dir, 'healthcare.duckdb'), { access_mode: 'READ_ONLY' });
   const c = await inst.connect();
   try {
     const r = await c.runAndReadAll(`select ${columns.map((x) => `"${x}"`).join(', ')} from main."${table}"`);

@@ -30,7 +30,7 @@ function tx(...args: string[]) {
 }
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const inst = await DuckDBInstance.create(join(dir, 'target', 'healthcare.duckdb'), { access_mode: 'READ_ONLY' });
+  const inst = await DuckDBInstance.create(join(dir, 'healthcare.duckdb'), { access_mode: 'READ_ONLY' });
   const c = await inst.connect();
   try {
     return (await c.runAndReadAll(sql)).getRowObjectsJS();

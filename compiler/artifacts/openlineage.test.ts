@@ -173,7 +173,7 @@ describe.skipIf(noPython)('OpenLineage events of the example project', () => {
   });
 
   it('datasets are named from the target and the files; column lineage is the manifest\'s; rows and exports are there', () => {
-    const ns = `duckdb://${ex.path('target/healthcare.duckdb')}`;
+    const ns = `duckdb://${ex.path('healthcare.duckdb')}`;
     const complete = (job: string) => written.find((e) => e.job.name === job && e.eventType === 'COMPLETE')!;
     const city = complete('model.healthcare.city_report');
     expect(city.inputs.map((i: Obj) => [i.namespace, i.name]).sort()).toEqual([

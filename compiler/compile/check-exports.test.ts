@@ -52,6 +52,6 @@ describe('tx compile and tx build refuse a bad export before anything runs', () 
       expect(r.stdout).not.toMatch(/OK created/);
     }
     expect(fx.exists('output')).toBe(false);
-    expect(fx.exists('target/fx.duckdb') || fx.exists('fx.duckdb')).toBe(false);
+    expect(fx.exists('fx.duckdb')).toBe(false);
   });
 });

@@ -20,6 +20,7 @@ import { dbtGlobalMacroFiles } from '../template/dbt-global-macros.js';
 import { flavourOf, severalStatements } from './single-statement.js';
 import { sqlLiteral } from './sql-literal.js';
 import { checkExports } from './check-exports.js';
+import { seedFileProblem } from './check-seed-file.js';
 import { compileTests, renderTestWith } from './compile-tests.js';
 import { snapshotRelation } from './snapshot-relation.js';
 import { snapshotSpec, type SnapshotFile } from '../load/snapshots.js';
@@ -195,6 +196,9 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const config = mergeConfig(configFromHierarchy(project.seedsConfig, p, s.folders, s.name), props?.config);
     if (props?.config) validateDefinition('seed_config', props.config, props.file, props.line, `seed \`${s.name}\` config`);
     if (config.enabled === false) continue;
+    // an empty file, ragged rows, a quote never closed: exit 2 with file:line before anything runs
+    const seedProblem = seedFileProblem(s.text, String(config.delimiter ?? (s.path.endsWith('.tsv') ? '\t' : ',')), String(config.quote ?? '"'), config.header !== false);
+    if (seedProblem) throw new TxError('PROJECT', `seed \`${s.name}\` ${seedProblem.message}`, { file: s.path, line: seedProblem.line });
     const relation = relationFor(s.name, config, 'seed');
     const id = `seed.${p}.${s.name}`;
     byName.set(s.name, id);

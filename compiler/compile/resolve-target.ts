@@ -6,6 +6,7 @@ import type { TemplateEngine } from '../template/template-engine.js';
 import type { TargetConfig } from '../../targets/target.js';
 import { targetTypes } from '../../targets/registry.js';
 import { allowSecretEnvVars, isSecretConfigKey, registerTargetSecrets } from '../log/scrub.js';
+import { defaultDuckdbPath } from '../load/default-warehouse.js';
 
 /** Keys whose values are secrets: rendered for the driver, never written anywhere. */
 export const SECRET_KEYS = new Set(['password', 'token', 'secret', 'account_key', 'sas', 'connection_string', 'private_key']);
@@ -40,7 +41,7 @@ export function resolveTarget(project: Project, requested: string | undefined, e
     throw new TxError('TARGET', `target \`${name}\` has unknown type \`${type}\``, { file: 'project.yml', hint: didYouMean(type, targetTypes()) });
   }
   if (type === 'duckdb') {
-    const path = String(config.path ?? `${project.targetPath}/${project.name}.duckdb`);
+    const path = String(config.path ?? defaultDuckdbPath(project.dir, project.name, project.targetPath).path);
     config.path = path === ':memory:' || isAbsolute(path) ? path : join(project.dir, path);
     config.schema ??= 'main';
   }

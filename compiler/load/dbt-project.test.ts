@@ -78,7 +78,7 @@ describe('dbt_project.yml', () => {
     expect(p.notes!.join('\n')).toMatch(/does not act on `analysis-paths`/);
     expect(p.notes!.join('\n')).toMatch(/no profiles\.yml found .*embedded DuckDB/);
     // the default target: embedded DuckDB in target/
-    expect(p.targets.duckdb).toMatchObject({ type: 'duckdb', path: 'target/jaffle_shop.duckdb' });
+    expect(p.targets.duckdb).toMatchObject({ type: 'duckdb', path: 'jaffle_shop.duckdb' });
   });
 
   it('every key dbt-core 1.10 documents is accepted', () => {
@@ -310,7 +310,7 @@ describe('profiles.yml', () => {
     const o = loadProject(fx.dir, { profilesDir: prof, profile: 'other', env: {}, home: emptyHome() });
     expect(o.targets).toEqual({ x: { type: 'duckdb', path: 'x.duckdb', schema: 'main' } });
     const d = load({ 'dbt_project.yml': 'name: shop\nprofile: shop\n' }, { profilesDir: prof });
-    expect(d.targets.dev).toEqual({ type: 'duckdb', path: 'target/shop.duckdb', schema: 'main' });
+    expect(d.targets.dev).toEqual({ type: 'duckdb', path: 'shop.duckdb', schema: 'main' });
   });
 });
 

@@ -13,6 +13,7 @@ import { baseContextMembers } from '../template/context/base-context.js';
 import { TemplateEngine } from '../template/template-engine.js';
 import { configKeys } from './config-hierarchy.js';
 import { readYaml, type YamlFile } from './yaml-file.js';
+import { defaultDuckdbPath } from './default-warehouse.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -411,7 +412,7 @@ const DBT_PROFILE_KEYS: Record<string, string[]> = {
 function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOptions, notes: string[]): { targets?: Obj; target?: string; file?: string } {
   const found = findProfilesFile(dir, opts);
   if (!found.file) {
-    notes.push(`no profiles.yml found (looked in ${found.searched.join(', ')}): building on the embedded DuckDB database target/${name}.duckdb`);
+    notes.push(`no profiles.yml found (looked in ${found.searched.join(', ')}): building on the embedded DuckDB database ${defaultDuckdbPath(dir, name).path}`);
     return {};
   }
   const file = found.file;
@@ -449,7 +450,7 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
       }
     }
     if (type === 'duckdb') {
-      if (t.path == null || t.path === ':memory:') t.path = `target/${name}.duckdb`;
+      if (t.path == null || t.path === ':memory:') t.path = defaultDuckdbPath(dir, name).path;
       if (t.schema == null) t.schema = 'main';
       // dbt-duckdb names the database after the file; tx addresses relations without it
       delete t.database;
@@ -459,7 +460,7 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
   if (unmapped.length) notes.push(`${file}: outputs tx cannot build on (yet), left out: ${unmapped.join(', ')}`);
   if (unused.length) notes.push(`${file}: keys tx does not use (yet): ${unused.map((k) => `\`${k}\``).join(', ')}`);
   if (!Object.keys(targets).length) {
-    notes.push(`${file}: profile \`${profileName}\` has no duckdb or postgres output: building on the embedded DuckDB database target/${name}.duckdb`);
+    notes.push(`${file}: profile \`${profileName}\` has no duckdb or postgres output: building on the embedded DuckDB database ${defaultDuckdbPath(dir, name).path}`);
     return { file };
   }
   if (typeof profile.target === 'string' && !(profile.target in outputs)) {

@@ -39,7 +39,7 @@ describe('project.yml', () => {
     expect(p.targetPath).toBe('target');
     expect(p.logPath).toBe('logs');
     expect(p.defaultTarget).toBe('duckdb');
-    expect(p.targets.duckdb).toEqual({ type: 'duckdb', path: 'target/tiny.duckdb', schema: 'main' });
+    expect(p.targets.duckdb).toEqual({ type: 'duckdb', path: 'tiny.duckdb', schema: 'main' });
     expect(p.cleanTargets).toEqual(['target', 'logs']);
     expect(p.models.map((m) => m.name)).toEqual(['a']);
   });

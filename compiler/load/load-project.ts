@@ -10,6 +10,7 @@ import { loadInstalledPackages } from './packages.js';
 import { scanFiles } from './scan-files.js';
 import { loadSnapshots } from './snapshots.js';
 import { validateYaml } from './validate.js';
+import { defaultDuckdbPath } from './default-warehouse.js';
 import { readYaml } from './yaml-file.js';
 
 type Obj = Record<string, unknown>;
@@ -118,8 +119,11 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   asDbt(() => validateHierarchy('seeds', seedsConfig, pf, name, knownSeedPaths));
 
   const targetPath = String(raw['target-path'] ?? 'target');
+  // the default warehouse sits beside project.yml, out of tx clean's way (target/<name>.duckdb still read when it is there)
+  const warehouse = defaultDuckdbPath(dir, name, targetPath);
+  if (!raw.targets && warehouse.notice) notes.push(warehouse.notice);
   const targets = (raw.targets as Record<string, Obj> | undefined) ?? {
-    duckdb: { type: 'duckdb', path: `${targetPath}/${name}.duckdb` },
+    duckdb: { type: 'duckdb', path: warehouse.path },
   };
   if (!raw.targets) (targets.duckdb as Obj).schema = 'main';
   const defaultTarget = String(raw.target ?? (targets.duckdb ? 'duckdb' : Object.keys(targets)[0]));

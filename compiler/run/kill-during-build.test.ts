@@ -21,7 +21,7 @@ function project(): string {
 }
 
 async function tableState(dir: string): Promise<{ rows: number; sum: bigint } | null> {
-  const inst = await DuckDBInstance.create(join(dir, 'target', 'killtest.duckdb'), { access_mode: 'READ_ONLY' });
+  const inst = await DuckDBInstance.create(join(dir, 'killtest.duckdb'), { access_mode: 'READ_ONLY' });
   const c = await inst.connect();
   try {
     const r = await c.runAndReadAll(

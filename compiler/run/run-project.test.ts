@@ -234,7 +234,7 @@ describe('--threads', () => {
     const r = await fx.tx('run', '--threads', '0');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--threads must be a positive integer/);
-    expect(fx.exists('target/fx.duckdb')).toBe(false);
+    expect(fx.exists('fx.duckdb')).toBe(false);
   });
 });
 

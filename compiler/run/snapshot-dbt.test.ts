@@ -181,7 +181,7 @@ describe('bad snapshot input', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stdout).not.toMatch(/OK created/);
     }
-    expect(fx.exists('target/bad.duckdb') ? await fx.relations() : []).toEqual([]);
+    expect(fx.exists('bad.duckdb') ? await fx.relations() : []).toEqual([]);
   }, 120_000);
 
   it('node errors (exit 1, the snapshot untouched, dependents skipped): a missing check column, a non-timestamp updated_at, duplicate keys', async () => {

@@ -283,7 +283,7 @@ describe.concurrent('tx ls (built CLI)', () => {
     expect([...lines].sort()).toEqual(['sel.countries', 'sel.marts.fct', 'sel.marts.rpt', 'sel.not_null_rpt_id', 'sel.staging.stg_a', 'sel.staging.stg_b']);
     expect(lines.indexOf('sel.marts.fct')).toBeGreaterThan(lines.indexOf('sel.staging.stg_a'));
     expect(lines.indexOf('sel.marts.rpt')).toBeGreaterThan(lines.indexOf('sel.marts.fct'));
-    expect(fx.exists('target/sel.duckdb')).toBe(false);
+    expect(fx.exists('sel.duckdb')).toBe(false);
   });
 
   it('--output json: one JSON object a line with type, config and depends_on', async () => {

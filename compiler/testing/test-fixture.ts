@@ -91,7 +91,7 @@ export class Fixture {
   }
 
   /** Query the project's DuckDB file, read-only. */
-  async query(sql: string, db = 'target/fx.duckdb'): Promise<Record<string, unknown>[]> {
+  async query(sql: string, db = 'fx.duckdb'): Promise<Record<string, unknown>[]> {
     const inst = await DuckDBInstance.create(join(this.dir, db), { access_mode: 'READ_ONLY' });
     const c = await inst.connect();
     try {
@@ -103,7 +103,7 @@ export class Fixture {
   }
 
   /** Run statements on the project's DuckDB file (to prepare source tables). */
-  async exec(sql: string, db = 'target/fx.duckdb'): Promise<void> {
+  async exec(sql: string, db = 'fx.duckdb'): Promise<void> {
     mkdirSync(dirname(join(this.dir, db)), { recursive: true });
     const inst = await DuckDBInstance.create(join(this.dir, db));
     const c = await inst.connect();

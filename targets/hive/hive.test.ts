@@ -687,7 +687,7 @@ describe('hive target on the Spark Thrift Server', () => {
       expect(onDuck.code, onDuck.output).toBe(0);
       for (const report of ['city_report', 'top_prescribers']) {
         const fromHive = await session.connection.query(`SELECT * FROM \`prescpipeline\`.${d.quoteIdentifier(report)}`);
-        const fromDuck = await queryDuckdb(path.join(dir, 'target', 'healthcare.duckdb'), `select * from main.${report}`);
+        const fromDuck = await queryDuckdb(path.join(dir, 'healthcare.duckdb'), `select * from main.${report}`);
         expect(fromHive.length, report).toBeGreaterThan(0);
         expect(canon(fromHive), report).toEqual(canon(fromDuck));
       }

@@ -60,7 +60,7 @@ describe('the example project on PostgreSQL', () => {
     try {
       for (const report of ['city_report', 'top_prescribers']) {
         const fromPg = (await client.query(`select * from prescpipeline.${report}`)).rows as Record<string, unknown>[];
-        const fromDuck = await queryDuckdb(join(dir, 'target', 'healthcare.duckdb'), `select * from main.${report}`);
+        const fromDuck = await queryDuckdb(join(dir, 'healthcare.duckdb'), `select * from main.${report}`);
         expect(fromPg.length, report).toBeGreaterThan(0);
         expect(canon(fromPg), report).toEqual(canon(fromDuck));
       }

@@ -1,8 +1,10 @@
 /**
- * The injection of issue 13 on real engines: a var value that closes a quote and adds
- * `; drop table <schema>.sentinel; --` is refused by `tx compile` and `tx build` with exit 2 and
- * file:line, nothing runs, and the sentinel table is still there. The same value through
- * `| literal` builds and round-trips exactly, on DuckDB, PostgreSQL and Hive (Spark Thrift Server).
+ * Compile-time checks of issue 13 on real engines (DuckDB, PostgreSQL, Hive on a Spark Thrift Server):
+ * - a var value that closes a quote and adds `; drop table <schema>.sentinel; --` is refused by
+ *   `tx compile` and `tx build` with exit 2 and file:line, nothing runs, and the sentinel table is
+ *   still there; the same value through `| literal` builds and round-trips exactly;
+ * - seeds: an empty (0-byte) file and a ragged row are exit 2 with file:line; a header-only file
+ *   loads as an empty table with the header's columns, as in dbt.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +28,25 @@ function files(targets: string): Record<string, string> {
   };
 }
 
+/** Seeds on `target`: header-only loads empty; ragged and empty files are exit 2 with file:line. */
+async function seeds(fx: FixtureProject, target: string, rowsOf: (table: string) => Promise<number>): Promise<void> {
+  fx.remove('models');
+  fx.write({ 'seeds/header_only.csv': 'a,b\n' });
+  const ok = await fx.txWith({ timeoutMs: 300_000 }, 'seed', '--target', target);
+  expect(ok.code, ok.output).toBe(0);
+  expect(await rowsOf('header_only')).toBe(0);
+  fx.write({ 'seeds/ragged.csv': 'id,name\n1,a\n2\n3,c\n' });
+  const ragged = await fx.txWith({ timeoutMs: 300_000 }, 'seed', '--target', target);
+  expect(ragged.code, ragged.output).toBe(2);
+  expect(ragged.stderr).toContain('seeds/ragged.csv:3: seed `ragged` line 3 has 1 field where the header (line 1) has 2: `2`');
+  fx.remove('seeds/ragged.csv');
+  fx.write({ 'seeds/empty.csv': '' });
+  const empty = await fx.txWith({ timeoutMs: 300_000 }, 'seed', '--target', target);
+  expect(empty.code, empty.output).toBe(2);
+  expect(empty.stderr).toContain('seeds/empty.csv:1: seed `empty` is an empty file (0 bytes)');
+  expect(empty.stdout).not.toMatch(/loaded seed/);
+}
+
 async function refuses(fx: FixtureProject, target: string, schema: string, sentinelCount: () => Promise<number>): Promise<void> {
   const vars = JSON.stringify({ status_filter: INJECTION.replace('SCHEMA', schema), safe_value: NASTY.replace(/SCHEMA/g, schema) });
   for (const command of ['compile', 'build']) {
@@ -45,7 +66,7 @@ async function refuses(fx: FixtureProject, target: string, schema: string, senti
 }
 
 describe('DuckDB', () => {
-  it('refuses the injection at compile time; the sentinel stays; | literal round-trips the value', async () => {
+  it('refuses the injection at compile time (the sentinel stays, | literal round-trips the value); seeds: empty and ragged are exit 2, header-only is an empty table', async () => {
     const fx = fixtureProject(files('target: duckdb\ntargets:\n  duckdb: {type: duckdb, path: inj.duckdb}\n'), { dbFile: 'inj.duckdb' });
     try {
       const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -57,6 +78,8 @@ describe('DuckDB', () => {
       await refuses(fx, 'duckdb', 'main', async () => (await fx.query("select count(*) as n from information_schema.tables where table_name = 'sentinel'"))[0]!.n as number);
       const rows = await fx.query('select s from main.safe order by s');
       expect(rows).toEqual([{ s: NASTY.replace('SCHEMA', 'main') }, { s: 'y' }]);
+      await seeds(fx, 'duckdb', async (t) => Number((await fx.query(`select count(*) as n from main.${t}`))[0]!.n));
+      expect(await fx.query("select column_name from information_schema.columns where table_name = 'header_only' order by ordinal_position")).toEqual([{ column_name: 'a' }, { column_name: 'b' }]);
     } finally {
       fx.cleanup();
     }
@@ -77,7 +100,7 @@ describe('PostgreSQL', () => {
     await db?.drop();
   });
 
-  it('refuses the injection at compile time; the sentinel stays; | literal round-trips the value', async () => {
+  it('refuses the injection at compile time (the sentinel stays, | literal round-trips the value); seeds: empty and ragged are exit 2, header-only is an empty table', async () => {
     const u = new URL(db!.url);
     const target = `target: postgres\ntargets:\n  postgres: {type: postgres, host: ${u.hostname}, port: ${u.port || 5432}, user: ${decodeURIComponent(u.username)}, password: "${decodeURIComponent(u.password)}", database: ${u.pathname.slice(1)}, schema: main, sslmode: disable}\n`;
     const fx = fixtureProject(files(target));
@@ -87,6 +110,8 @@ describe('PostgreSQL', () => {
       await refuses(fx, 'postgres', 'main', count);
       const rows = (await admin!.query('select s from main.safe order by s')).rows;
       expect(rows.map((r) => r.s).sort()).toEqual([NASTY.replace('SCHEMA', 'main'), 'y'].sort());
+      await seeds(fx, 'postgres', async (t) => Number((await admin!.query(`select count(*) as n from main.${t}`)).rows[0].n));
+      expect((await admin!.query("select column_name from information_schema.columns where table_schema = 'main' and table_name = 'header_only' order by ordinal_position")).rows).toEqual([{ column_name: 'a' }, { column_name: 'b' }]);
     } finally {
       fx.cleanup();
     }
@@ -112,7 +137,7 @@ describe('Hive (Spark Thrift Server)', () => {
   }, 120_000);
   skipEachWithout(() => hive);
 
-  it('refuses the injection at compile time; the sentinel stays; | literal round-trips the value', async () => {
+  it('refuses the injection at compile time (the sentinel stays, | literal round-trips the value); seeds: empty and ragged are exit 2, header-only is an empty table', async () => {
     const target = `target: hive\ntargets:\n  hive: {type: hive, host: ${hive!.host}, port: ${hive!.port}, schema: ${schema}, auth: NONE, user: tx}\n`;
     const fx = fixtureProject(files(target));
     try {
@@ -122,6 +147,8 @@ describe('Hive (Spark Thrift Server)', () => {
       await refuses(fx, 'hive', schema, count);
       const rows = await session!.query(`select s from \`${schema}\`.safe`);
       expect(rows.map((r) => r.s).sort()).toEqual([NASTY.replace('SCHEMA', schema), 'y'].sort());
+      await seeds(fx, 'hive', async (t) => Number((await session!.query(`select count(*) as n from \`${schema}\`.${t}`))[0]!.n));
+      expect((await session!.query(`describe \`${schema}\`.header_only`)).map((r) => r.col_name)).toEqual(['a', 'b']);
     } finally {
       fx.cleanup();
     }
