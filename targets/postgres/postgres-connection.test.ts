@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../testing/services/free-port.js';
 import { createTestDatabase, startPostgres, type PostgresService } from '../../testing/services/postgres.js';
 import type { Row } from '../target.js';
+import { SqlDate, SqlTimestamp } from '../values/sql-values.js';
 import { createPostgresTarget } from './index.js';
 import { postgresSettings } from './postgres-config.js';
 import { build, configFor, pgFixture, recordingLog, rel, type PgFixture } from './postgres-test-support.js';
@@ -33,7 +34,7 @@ async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, ms = 
 }
 
 describe('rows out', () => {
-  it('streams through a server-side cursor in bounded batches, with DuckDB-like JS values', async () => {
+  it('streams through a server-side cursor in bounded batches, with the values every target gives (NUMERIC as exact text, dates as dates)', async () => {
     const sql = `select g as id, g::bigint * 10000000000 as big, (g / 4.0)::numeric(10,2) as dec, date '2021-03-04' + g as day,
                  timestamp '2021-03-04 05:06:07.891' as ts, g % 2 = 0 as even, 'n' || g as name /* cursor-marker */
                  from generate_series(1, 50000) g`;
@@ -56,12 +57,17 @@ describe('rows out', () => {
     expect(first).toEqual({
       id: 1,
       big: 10000000000n,
-      dec: 0.25,
+      dec: '0.25',
       day: new Date('2021-03-05T00:00:00Z'),
       ts: new Date('2021-03-04T05:06:07.891Z'),
       even: false,
       name: 'n1',
     });
+    // targets/values: the engine's text, no zone, printed as DuckDB prints it.
+    expect(first!.day).toBeInstanceOf(SqlDate);
+    expect(String(first!.day)).toBe('2021-03-05');
+    expect(first!.ts).toBeInstanceOf(SqlTimestamp);
+    expect(String(first!.ts)).toBe('2021-03-04 05:06:07.891');
     expect((await running('cursor-marker')).map((r) => r.state)).toEqual(['idle']);
   });
 
