@@ -6,9 +6,12 @@ type Obj = Record<string, unknown>;
 
 const CONFIG_DEF = { models: 'model_config', seeds: 'seed_config', tests: 'test_config' } as const;
 
+let projectDefs: Record<string, { properties: Obj }> | undefined;
+
 export function configKeys(kind: keyof typeof CONFIG_DEF): string[] {
-  const defs = loadSchema('project').definitions as Record<string, { properties: Obj }>;
-  return Object.keys(defs[CONFIG_DEF[kind]]!.properties);
+  // the shipped schema is read once per process (it was read and parsed at every call)
+  projectDefs ??= loadSchema('project').definitions as Record<string, { properties: Obj }>;
+  return Object.keys(projectDefs[CONFIG_DEF[kind]]!.properties);
 }
 
 /** Normalise hook keys and `+` prefixes: `+post-hook` → `post_hook`. */

@@ -126,6 +126,8 @@ export class DbtFlags {
   }
 }
 
+let pytz: Record<string, unknown> | undefined;
+
 /** The pure members of dbt's base context; call once per render context. */
 export function baseContextMembers(): Record<string, unknown> {
   return {
@@ -133,7 +135,10 @@ export function baseContextMembers(): Record<string, unknown> {
     flags: new DbtFlags(),
     thread_id: 'MainThread',
     modules: {
-      pytz: pytzModule(),
+      // its zone list asks ICU for every zone (tens of ms): built when a template first reads it
+      get pytz(): Record<string, unknown> {
+        return (pytz ??= pytzModule());
+      },
       datetime: datetimeModule(),
       re: reModule(),
       itertools: itertoolsModule(),
