@@ -149,6 +149,11 @@ beforeAll(async () => {
   const jf = fixtureProject({}, { prefix: 'tx-dbt-jaffle-', copyFrom: JAFFLE });
   jf.remove('project.yml'); // the fixture helper adds one; a folder with both project files is an error
   const jfBuilt = await buildAndRead(jf);
+  // `tx compile` writes run_results.json as `dbt compile` does (kept aside; the build's is put back)
+  const buildResults = readFileSync(jf.path('target/run_results.json'), 'utf8');
+  expect((await jf.tx('compile')).code).toBe(0);
+  writeFileSync(jf.path('target/run_results.compile.json'), readFileSync(jf.path('target/run_results.json')));
+  writeFileSync(jf.path('target/run_results.json'), buildResults);
   await jf.tx('docs', 'generate');
   await jf.tx('source', 'freshness'); // no source: sources.json with no results
   jaffle = { ...jfBuilt, fx: jf, catalog: jf.json('target/catalog.json') };
@@ -162,6 +167,7 @@ beforeAll(async () => {
     files.push(`${label}:catalog=${join(p.dir, 'target', 'catalog.json')}`);
     if (existsSync(join(p.dir, 'target', 'sources.json'))) files.push(`${label}:sources=${join(p.dir, 'target', 'sources.json')}`);
   }
+  files.push(`jaffle-compile:run_results=${join(jaffle.dir, 'target', 'run_results.compile.json')}`);
   report = py(artifactsPython, 'validate_dbt_artifacts.py', files);
 }, 600_000);
 
@@ -177,9 +183,14 @@ describe.skipIf(noPython)("dbt's artifact schemas (dbt-artifacts-parser, extra k
       expect.arrayContaining([
         'example-build:manifest', 'example-docs:manifest', 'example:run_results', 'example:catalog', 'example:sources',
         'failing-build:manifest', 'failing-docs:manifest', 'failing:run_results', 'failing:catalog', 'failing:sources',
-        'jaffle-build:manifest', 'jaffle-docs:manifest', 'jaffle:run_results', 'jaffle:catalog', 'jaffle:sources',
+        'jaffle-build:manifest', 'jaffle-docs:manifest', 'jaffle:run_results', 'jaffle:catalog', 'jaffle:sources', 'jaffle-compile:run_results',
       ]),
     );
+    // the compile's results: every model and test of jaffle_shop, compiled, with its SQL
+    const compiledRr = JSON.parse(readFileSync(join(jaffle.dir, 'target', 'run_results.compile.json'), 'utf8')) as { args: Obj; results: Obj[] };
+    expect(compiledRr.args.which).toBe('compile');
+    expect(compiledRr.results).toHaveLength(25);
+    expect(compiledRr.results.every((r) => r.status === 'success' && typeof r.compiled_code === 'string')).toBe(true);
     const errors = Object.fromEntries(Object.entries(report).map(([k, v]) => [k, (v as Obj).errors === 0 ? 0 : (v as Obj).first]));
     expect(errors).toEqual(Object.fromEntries(kinds.map((k) => [k, 0])));
   });
@@ -310,7 +321,7 @@ describe.skipIf(noPython)('the example project: semantic truth', () => {
         expect(Object.keys(attached.columns).map((c) => c.toLowerCase()), t.unique_id).toContain(t.column_name.toLowerCase());
       }
     }
-    expect(generic.find((t) => t.unique_id === 'test.healthcare.not_null_stg_prescribers_presc_id')).toMatchObject({
+    expect(generic.find((t) => /^test\.healthcare\.not_null_stg_prescribers_presc_id\.[0-9a-f]{10}$/.test(t.unique_id))).toMatchObject({
       attached_node: 'model.healthcare.stg_prescribers',
       column_name: 'presc_id',
       test_metadata: { name: 'not_null', namespace: null },
@@ -366,13 +377,15 @@ describe.skipIf(noPython)('a failing build', () => {
     expect(status).toMatchObject({
       'model.failing.bad': 'error',
       'model.failing.after_bad': 'skipped',
-      'model.failing.good': 'success',
+      // its error test fails on the new version: audited before publish, it is not published
+      'model.failing.good': 'error',
       'model.failing.after_good': 'skipped',
       'unit_test.failing.good.good_keeps_rows': 'pass',
       'test.failing.assert_no_big_ids': 'pass',
     });
     const failed = failing.runResults.results.find((r: Obj) => String(r.unique_id).startsWith('test.failing.accepted_values_good_id'));
     expect(failed).toMatchObject({ status: 'fail', failures: 1 });
+    expect(failing.runResults.results.find((r: Obj) => r.unique_id === 'model.failing.good').message).toMatch(/audit/);
     expect(failing.runResults.results.find((r: Obj) => r.unique_id === 'model.failing.bad').message).toMatch(/no_such_column/);
     expect(failing.consumer.status).toEqual(status);
     // {{ invocation_id }} in a model is the artifacts' invocation id, as in dbt
