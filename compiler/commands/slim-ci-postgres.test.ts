@@ -78,5 +78,5 @@ describe('slim CI on PostgreSQL', () => {
       { id: 2, name: 'bob', version: 'v2' },
     ]);
     expect(await rows('select name from ci.m_macro order by id')).toEqual([{ name: 'ann' }, { name: 'bob' }]);
-  });
+  }, 400_000);
 });
