@@ -130,11 +130,14 @@ describe('exit 2 when the built relation lacks a column a test names', () => {
     expect(r.code, r.output).toBe(2);
     expect(r.output).toMatch(/models\/p\.yml:5: test `not_null` names column `idd`, which model m does not have \(it has: id, name\)\n\s+hint: did you mean `id`\?/);
     const res = fx.results();
-    expect(res.get('m')!.status).toBe('success');
+    // the test ran on the new version of m before publishing it (audit): m is not published, nothing was written
+    expect(res.get('m')!.status).toBe('error');
+    expect(res.get('m')!.message).toMatch(/not_null_m_idd errored\): not published/);
     expect(res.get('not_null_m_idd')!.status).toBe('error');
     expect(res.get('down')!.status).toBe('skipped');
     expect(fx.read('junit.xml')).toMatch(/<testcase classname="fx\.data_test\.m" name="not_null_m_idd \(m\.idd\)" file="models\/p\.yml" line="5"[^>]*>\s*<error message="models\/p\.yml:5: test `not_null` names column `idd`/);
-    // tx test against the built relation says the same
+    // published without audit, then tested: tx test against the built relation says the same
+    expect(fx.tx('build', '--no-audit').code).toBe(2);
     const t = fx.tx('test');
     expect(t.code).toBe(2);
     expect(t.output).toContain('models/p.yml:5: test `not_null` names column `idd`');

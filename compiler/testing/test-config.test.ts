@@ -81,7 +81,11 @@ describe('severity and thresholds', () => {
     const fx = project('- not_null\n- accepted_range:\n    min_value: 50\n    config: {severity: error}', {
       'project.yml': 'name: fx\ndata_tests:\n  +severity: warn\n',
     });
-    const r = fx.tx('build');
+    // audited before publish: only the error-severity test gates orders (the warn one never does)
+    const audited = fx.tx('build');
+    expect(audited.code).toBe(1);
+    expect(fx.results().get('orders')!.message).toMatch(/failed its audit \(accepted_range_orders_amount\w* failed\)/);
+    const r = fx.tx('build', '--no-audit');
     expect(r.code).toBe(1);
     const res = fx.results();
     expect(res.get('not_null_orders_amount')!.status).toBe('warn');
