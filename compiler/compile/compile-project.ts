@@ -562,7 +562,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     runtime.introspected = false;
     node.compiledSql = cached?.sql ?? renderOne(w, false);
     if (runtime.introspected) node.renderAtRun = true;
-    checkOneStatement(node.compiledSql, `model \`${w.file.name}\``, w.file.path);
+    checkOneStatement(node.compiledSql, `${w.snap ? 'snapshot' : 'model'} \`${w.file.name}\``, w.file.path);
     renderStats[cached ? 'cached' : 'rendered']++;
     if (!w.cacheable) renderStats.volatile++;
     const capture = captures.get(w.file.path) ?? (w.cacheable ? cache?.capture(w.file.path, w.textHash) : undefined);
