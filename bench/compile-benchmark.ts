@@ -1,48 +1,134 @@
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateProject } from './generate-project.js';
 
 /**
- * Times `tx compile` on synthetic projects (bench/generate-project.ts: chains and fan-ins of
- * refs, macro calls, vars, config(), an is_incremental() block, ~30 lines of SQL each), as a
- * user runs it: a fresh process per run, wall time and peak RSS from /usr/bin/time.
- *   cold: no target/ folder (nothing cached, every model parsed and rendered)
- *   warm: target/ from the previous compile (the content-hash cache serves unchanged models)
- *   npm run bench:compile -- [1000 10000]
+ * `tx compile` and start-up, as a user runs them: a fresh process per run, wall time and peak RSS
+ * from /usr/bin/time, the median of --runs (3). Synthetic projects (bench/generate-project.ts:
+ * chains and fan-ins of refs, macro calls, vars, config(), an is_incremental() block, ~30 lines of
+ * SQL each):
+ *   cold:    no target/ (nothing cached: every model parsed and rendered, every file written)
+ *   warm:    nothing changed since the previous compile (tx checks that and does nothing)
+ *   1 edit:  one model changed since the previous compile (the content-hash cache serves the rest)
+ * The rival: dbt-core 1.10 (`dbt compile`, dbt-duckdb, the cached venv ~/.cache/tx/dbt-core) on the
+ * same project as a dbt project, which tx compiles too, in the same run.
+ *
+ *   npm run bench:compile -- [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module]
  */
-const cli = fileURLToPath(new URL('../compiler/cli.js', import.meta.url));
-const sizes = process.argv.slice(2).map(Number).filter(Boolean);
-const runs = 3;
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
+};
+const sizes = opt('sizes', '1000,10000').split(',').map(Number).filter(Boolean);
+const dbtModels = Number(opt('dbt', '0'));
+const runs = Number(opt('runs', '3'));
+const entry = opt('entry', 'bin');
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tx = entry === 'module' ? join(root, 'dist', 'compiler', 'cli.js') : join(root, 'dist', 'bin', 'tx.js');
+const work = mkdtempSync(join(process.env.TX_BENCH_DIR ?? tmpdir(), 'tx-bench-compile-'));
 
-function compile(dir: string): { s: number; rssMb: number } {
-  const t0 = performance.now();
-  const out = execFileSync('bash', ['-c', `set -o pipefail; /usr/bin/time -f 'TX_RSS_KB=%M' "$@" 2>&1 >/dev/null | tail -n 5`, 'bash', process.execPath, cli, 'compile', '--project-dir', dir, '-q'], {
-    encoding: 'utf8',
-  });
-  const s = (performance.now() - t0) / 1000;
-  return { s, rssMb: Number(/TX_RSS_KB=(\d+)/.exec(out)?.[1] ?? 0) / 1024 };
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+function loadLine(when: string): void {
+  const l1 = loadavg()[0]!;
+  console.log(`load average at ${when}: ${load()} (${cpus().length} cores)${l1 > cpus().length ? '  WARNING: the machine is busy; these are not a quiet machine\'s figures' : ''}`);
 }
 
+interface Run {
+  s: number;
+  rssMb: number;
+  out: string;
+}
+/** One fresh process: wall time and peak RSS. */
+function timed(cmd: string[], cwd?: string, env?: NodeJS.ProcessEnv): Run {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'TX_RSS_KB=%M', ...cmd], { cwd, env: env ?? process.env, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return { s, rssMb: Number(/TX_RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024, out: r.stdout };
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const f2 = (x: number) => x.toFixed(2);
+const txCompile = (dir: string) => timed([process.execPath, tx, 'compile', '--project-dir', dir, '-q']);
 
-console.log(`tx compile (node ${process.version}), ${runs} runs each, fresh process per run, median`);
-console.log('| models | cold (s) | warm (s) | peak RSS cold / warm (MB) |');
-console.log('|---|---|---|---|');
-for (const n of sizes.length ? sizes : [1000, 10000]) {
-  const dir = join(tmpdir(), `tx-bench-compile-${n}`);
+loadLine('start');
+console.log(`tx ${entry === 'module' ? 'dist/compiler/cli.js' : 'dist/bin/tx.js'} on node ${process.version}; ${runs} fresh processes per figure, median; projects under ${work}`);
+
+// ---- start-up
+{
+  const example = join(work, 'example');
+  for (const f of ['project.yml', 'models', 'macros', 'seeds', 'tests', 'data']) if (existsSync(join(root, f))) cpSync(join(root, f), join(example, f), { recursive: true });
+  const rows: [string, string[], string | undefined][] = [
+    ['node -e 0 (the floor)', [process.execPath, '-e', '0'], undefined],
+    ['tx --version', [process.execPath, tx, '--version'], undefined],
+    ['tx ls (the example project)', [process.execPath, tx, 'ls'], example],
+    ['npx tx --version', ['npx', '--no-install', 'tx', '--version'], root],
+  ];
+  console.log('\n| start-up | wall (s) | peak RSS (MB) |\n|---|---|---|');
+  for (const [label, cmd, cwd] of rows) {
+    const rs: Run[] = [];
+    try {
+      timed(cmd, cwd); // the file cache warm, as for a user's second command
+      for (let i = 0; i < Math.max(runs, 5); i++) rs.push(timed(cmd, cwd));
+      console.log(`| ${label} | ${f2(median(rs.map((r) => r.s)))} | ${median(rs.map((r) => r.rssMb)).toFixed(0)} |`);
+    } catch (e) {
+      console.log(`| ${label} | failed: ${(e as Error).message.split('\n')[0]} | |`);
+    }
+  }
+}
+
+// ---- compile
+console.log('\n| models | cold (s) | warm: nothing changed (s) | 1 model edited (s) | peak RSS cold / warm / edit (MB) |\n|---|---|---|---|---|');
+for (const n of sizes) {
+  const dir = join(work, `p${n}`);
   generateProject(dir, n);
-  const cold: { s: number; rssMb: number }[] = [];
-  const warm: { s: number; rssMb: number }[] = [];
+  const cold: Run[] = [];
+  const warm: Run[] = [];
+  const edit: Run[] = [];
   for (let i = 0; i < runs; i++) {
     rmSync(join(dir, 'target'), { recursive: true, force: true });
-    cold.push(compile(dir));
-    warm.push(compile(dir));
+    cold.push(txCompile(dir));
+    warm.push(txCompile(dir));
+    appendFileSync(join(dir, 'models', 'layer', `m${Math.floor(n / 2)}.sql`), `\n-- edit ${i}\n`);
+    edit.push(txCompile(dir));
   }
-  console.log(
-    `| ${n.toLocaleString('en')} | ${median(cold.map((x) => x.s)).toFixed(2)} | ${median(warm.map((x) => x.s)).toFixed(2)} | ${median(cold.map((x) => x.rssMb)).toFixed(0)} / ${median(warm.map((x) => x.rssMb)).toFixed(0)} |`,
-  );
+  const m = (rs: Run[]) => f2(median(rs.map((r) => r.s)));
+  const r = (rs: Run[]) => median(rs.map((x) => x.rssMb)).toFixed(0);
+  console.log(`| ${n.toLocaleString('en')} | ${m(cold)} | ${m(warm)} | ${m(edit)} | ${r(cold)} / ${r(warm)} / ${r(edit)} |`);
   rmSync(dir, { recursive: true, force: true });
 }
+
+// ---- dbt-core, same project, same run
+if (dbtModels) {
+  const dbt = join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'tx', 'dbt-core', 'bin', 'dbt');
+  if (!existsSync(dbt)) {
+    console.log(`\ndbt-core: no venv at ${dbt} (the test suite provisions it: npx vitest run testing/dbt-jaffle-shop.test.ts)`);
+  } else {
+    const dir = join(work, `dbt${dbtModels}`);
+    generateProject(dir, dbtModels);
+    rmSync(join(dir, 'project.yml'));
+    writeFileSync(join(dir, 'dbt_project.yml'), `name: bench\nprofile: bench\nconfig-version: 2\nvars:\n  region: us\n  min_amount: 10\nmodels:\n  bench:\n    +materialized: view\n`);
+    writeFileSync(join(dir, 'profiles.yml'), `bench:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${JSON.stringify(join(dir, 'bench.duckdb'))}\n      threads: 2\n`);
+    const env = { ...process.env, DBT_PROFILES_DIR: dir, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1' };
+    const version = execFileSync(dbt, ['--version'], { encoding: 'utf8', env }).match(/installed:\s*(\S+)/)?.[1] ?? '?';
+    const d: Run[] = [];
+    const t: Run[] = [];
+    for (let i = 0; i < runs; i++) {
+      for (const p of ['target', 'logs', 'bench.duckdb']) rmSync(join(dir, p), { recursive: true, force: true });
+      d.push(timed([dbt, 'compile', '--quiet'], dir, env));
+      for (const p of ['target', 'logs', 'bench.duckdb']) rmSync(join(dir, p), { recursive: true, force: true });
+      t.push(timed([process.execPath, tx, 'compile', '-q'], dir, env));
+    }
+    const dm = median(d.map((r) => r.s));
+    const tm = median(t.map((r) => r.s));
+    console.log(`\n| ${dbtModels.toLocaleString('en')} models, cold, one dbt project | wall (s) | peak RSS (MB) |\n|---|---|---|`);
+    console.log(`| dbt compile (dbt-core ${version}, dbt-duckdb) | ${f2(dm)} | ${median(d.map((r) => r.rssMb)).toFixed(0)} |`);
+    console.log(`| tx compile | ${f2(tm)} | ${median(t.map((r) => r.rssMb)).toFixed(0)} |`);
+    console.log(`tx is ${(dm / tm).toFixed(1)}x faster`);
+  }
+}
+loadLine('end');
+rmSync(work, { recursive: true, force: true });
