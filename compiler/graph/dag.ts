@@ -83,6 +83,26 @@ export class Dag {
 
   /** Throw a CYCLE error naming the whole cycle (`a → b → c → a`) if there is one. Iterative: 10,000-deep chains are fine. */
   assertAcyclic(label: (id: string) => string = (x) => x): void {
+    // Kahn's count first (no sorting): a graph whose every node comes out has no cycle
+    const indeg = new Map<string, number>();
+    const ready: string[] = [];
+    for (const n of this.parentsOf.keys()) {
+      const d = this.parents(n).length;
+      indeg.set(n, d);
+      if (d === 0) ready.push(n);
+    }
+    let seen = 0;
+    while (ready.length) {
+      const n = ready.pop()!;
+      seen++;
+      for (const c of this.children(n)) {
+        const d = indeg.get(c)! - 1;
+        indeg.set(c, d);
+        if (d === 0) ready.push(c);
+      }
+    }
+    if (seen === indeg.size) return;
+    // there is one: a depth-first walk in sorted order names it, the same cycle every time
     const state = new Map<string, 1 | 2>(); // 1 = on the stack, 2 = done
     for (const root of this.nodes().sort()) {
       if (state.has(root)) continue;
