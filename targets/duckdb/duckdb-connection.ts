@@ -2,7 +2,9 @@ import {
   DuckDBTypeId,
   JSDuckDBValueConverter,
   type DuckDBConnection,
+  type DuckDBDateValue,
   type DuckDBDecimalValue,
+  type DuckDBTimestampValue,
   type DuckDBInstance,
   type DuckDBTimestampTZValue,
   type DuckDBValueConverter,
@@ -23,8 +25,9 @@ function valueConverter(decimals: 'text' | 'number'): DuckDBValueConverter<unkno
     if (value === null || value === undefined) return null;
     switch (type.typeId) {
       case DuckDBTypeId.DATE:
-        return SqlDate.fromText(String(value));
+        return SqlDate.fromDays((value as DuckDBDateValue).days) ?? SqlDate.fromText(String(value));
       case DuckDBTypeId.TIMESTAMP:
+        return SqlTimestamp.fromMicros((value as DuckDBTimestampValue).micros) ?? SqlTimestamp.fromText(String(value));
       case DuckDBTypeId.TIMESTAMP_S:
       case DuckDBTypeId.TIMESTAMP_MS:
       case DuckDBTypeId.TIMESTAMP_NS:

@@ -31,6 +31,20 @@ function fraction(digits: string | undefined): string {
   return f ? `.${f}` : '';
 }
 
+/** `YYYY-MM-DD HH:MM:SS[.f]` of a UTC instant plus microseconds, or undefined outside years 1-9999. */
+function utcText(ms: number, subMicros: number): string | undefined {
+  if (!(ms >= -62135596800000 && ms <= 253402300799999)) return undefined;
+  const iso = new Date(ms).toISOString();
+  const frac = ms % 1000 !== 0 || subMicros ? fraction(`${iso.slice(20, 23)}${pad(subMicros, 3)}`) : '';
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac}`;
+}
+
+/** Milliseconds and the microseconds beyond them, of microseconds since the epoch. */
+function splitMicros(micros: bigint): [number, number] {
+  const sub = Number(((micros % 1000n) + 1000n) % 1000n);
+  return [Number((micros - BigInt(sub)) / 1000n), sub];
+}
+
 function utcMillis(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
   const t = new Date(Date.UTC(2000, mo - 1, d, h, mi, s, ms));
   t.setUTCFullYear(y);
@@ -62,6 +76,13 @@ export class SqlDate extends Date {
     if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return text;
     return new SqlDate(text, ms);
   }
+
+  /** From days since 1970-01-01 (DuckDB's DATE); undefined outside years 1-9999. */
+  static fromDays(days: number): SqlDate | undefined {
+    const ms = days * 86_400_000;
+    const text = utcText(ms, 0);
+    return text === undefined ? undefined : new SqlDate(text.slice(0, 10), ms);
+  }
 }
 
 /** A TIMESTAMP WITHOUT TIME ZONE. */
@@ -88,6 +109,13 @@ export class SqlTimestamp extends Date {
     if (Number.isNaN(ms)) return text;
     return new SqlTimestamp(`${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}${fraction(m[7])}`, ms);
   }
+
+  /** From microseconds since 1970-01-01 00:00 (DuckDB's TIMESTAMP); undefined outside years 1-9999. */
+  static fromMicros(micros: bigint): SqlTimestamp | undefined {
+    const [ms, sub] = splitMicros(micros);
+    const text = utcText(ms, sub);
+    return text === undefined ? undefined : new SqlTimestamp(text, ms);
+  }
 }
 
 /** A TIMESTAMP WITH TIME ZONE: an instant, printed in UTC. */
@@ -107,14 +135,9 @@ export class SqlTimestampTz extends Date {
 
   /** From microseconds since the epoch (DuckDB's TIMESTAMPTZ). */
   static fromMicros(micros: bigint): SqlTimestampTz | string {
-    const ms = Number(micros / 1000n - (micros % 1000n < 0n ? 1n : 0n));
-    const sub = Number(((micros % 1000n) + 1000n) % 1000n);
-    const d = new Date(ms);
-    const y = d.getUTCFullYear();
-    if (Number.isNaN(ms) || Number.isNaN(d.getTime()) || y < 1 || y > 9999) return micros.toString();
-    const digits = `${pad(d.getUTCMilliseconds(), 3)}${pad(sub, 3)}`;
-    const text = `${pad(y, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${fraction(digits)}+00`;
-    return new SqlTimestampTz(text, ms);
+    const [ms, sub] = splitMicros(micros);
+    const text = utcText(ms, sub);
+    return text === undefined ? micros.toString() : new SqlTimestampTz(`${text}+00`, ms);
   }
 
   /**
