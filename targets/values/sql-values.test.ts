@@ -74,6 +74,17 @@ describe('SqlTimestampTz', () => {
 });
 
 describe('SqlDate and SqlTimestamp', () => {
+  it('make DuckDB’s own text from days and microseconds, over years 1 to 9999', async () => {
+    const rows = await duckdbMemory(
+      `select i as days, cast(date '1970-01-01' + i::int as varchar) as d, epoch_us(t) as us, cast(t as varchar) as ts
+       from (select i, timestamp '1970-01-01' + to_microseconds(i * 86400000000 + abs(i * 7919) % 86400000000) as t from range(-719162, 2932897, 997) r(i))`,
+    );
+    expect(rows.length).toBeGreaterThan(3000);
+    for (const r of rows) {
+      expect(String(SqlDate.fromDays(Number(r.days)))).toBe(r.d);
+      expect(String(SqlTimestamp.fromMicros(BigInt(r.us as number | string)))).toBe(r.ts);
+    }
+  });
   it('keep the engine’s text (fraction trimmed as DuckDB and PostgreSQL print it) and stay usable as Dates', () => {
     const d = SqlDate.fromText('0099-01-02') as SqlDate;
     expect(d.text).toBe('0099-01-02');

@@ -31,12 +31,32 @@ function fraction(digits: string | undefined): string {
   return f ? `.${f}` : '';
 }
 
+const p2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/** `YYYY-MM-DD` of days since 1970-01-01 (Hinnant's civil_from_days: integer arithmetic, no Date). */
+function dayText(days: number): string {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${pad(y, 4)}-${p2(m)}-${p2(d)}`;
+}
+
 /** `YYYY-MM-DD HH:MM:SS[.f]` of a UTC instant plus microseconds, or undefined outside years 1-9999. */
 function utcText(ms: number, subMicros: number): string | undefined {
   if (!(ms >= -62135596800000 && ms <= 253402300799999)) return undefined;
-  const iso = new Date(ms).toISOString();
-  const frac = ms % 1000 !== 0 || subMicros ? fraction(`${iso.slice(20, 23)}${pad(subMicros, 3)}`) : '';
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac}`;
+  const days = Math.floor(ms / 86_400_000);
+  const inDay = ms - days * 86_400_000;
+  const secs = Math.floor(inDay / 1000);
+  const milli = inDay - secs * 1000;
+  const time = `${p2(Math.floor(secs / 3600))}:${p2(Math.floor(secs / 60) % 60)}:${p2(secs % 60)}`;
+  const frac = milli || subMicros ? fraction(`${pad(milli, 3)}${pad(subMicros, 3)}`) : '';
+  return `${dayText(days)} ${time}${frac}`;
 }
 
 /** Milliseconds and the microseconds beyond them, of microseconds since the epoch. */
