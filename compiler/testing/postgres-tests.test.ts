@@ -77,9 +77,14 @@ describe('data tests and contracts on PostgreSQL', () => {
     expect(res.get('after')!.status).toBe('skipped');
     expect(r.output).toContain('failing rows stored in app_tx_test__audit.not_null_report_city');
     expect(await rows('select id from app_tx_test__audit.not_null_report_city')).toEqual([{ id: 2 }]);
+    // audited before publish: the failing first version of report was never created
+    expect(res.get('report')!.status).toBe('error');
+    expect(await rows("select table_name from information_schema.tables where table_schema = 'app' and table_name = 'report'")).toEqual([]);
   });
 
   it('a contract violation fails before the table is replaced', async () => {
+    // a previous version to keep: published without audit (its not_null test fails)
+    expect(tx('build', '--no-audit').code).toBe(1);
     fx.write('models/report.sql', "{{ config(materialized='table') }}\nselect 1::bigint as id, 'y'::text as city\n");
     const r = tx('build');
     expect(r.code, r.output).toBe(1);
