@@ -116,7 +116,7 @@ describe('hive target: the example project with engine-side reads and writes', (
     // The same files on DuckDB (client-side reads): equal reports, equal rejects.
     const onDuck = await runCli(['build', '--project-dir', dir, '--target', 'duckdb', '--vars', JSON.stringify({ presc_fact_path: small })], { timeoutMs: 300_000 });
     expect(onDuck.code, onDuck.output).toBe(0);
-    const db = path.join(dir, 'target', 'healthcare.duckdb');
+    const db = path.join(dir, 'healthcare.duckdb');
     for (const report of ['city_report', 'top_prescribers']) {
       const fromHive = await session.connection.query(`SELECT * FROM \`prescpipeline\`.${d.quoteIdentifier(report)}`);
       const fromDuck = await queryDuckdb(db, `select * from main.${report}`);
