@@ -161,8 +161,8 @@ async function runCommand(command: RunCommand, o: RunCliOpts, retryIds?: string[
     threads,
     failFast: !!o.failFast,
     fullRefresh: !!o.fullRefresh,
-    warnAsError: policy.isError('LogTestResult'),
     audit: o.audit !== false,
+    warnAsError: policy.isError('LogTestResult'),
     args: runArgs(o),
     logger,
     signal: controller.signal,
@@ -191,8 +191,8 @@ function main(argv: string[]): Command {
     if (name === 'test' || name === 'build') cmd.option('--junit-xml <path>', 'write the test results as JUnit XML (one test case per data test and unit test)');
     addDeferFlags(cmd);
     if (name === 'build' || name === 'run') cmd.option('--empty', 'build every model with zero rows: ref() and source() read none (schema-only CI)');
-    cmd.action(async (o: RunCliOpts) => runCommand(name, o));
     if (name === 'build') cmd.option('--no-audit', 'publish each new version first and test it after (default: its error tests run on the new version before it is swapped in)');
+    cmd.action(async (o: RunCliOpts) => runCommand(name, o));
   }
   registerWorkflowCommands<RunCliOpts>(program, { addCommon, addSelection, compileFrom, runCommand: (command, o, ids) => runCommand(command, o, ids) });
   registerSourceCommand<RunCliOpts>(program, { addCommon, addSelection, compileFrom, setExitCode: (c) => (exitCode = c), signal: controller.signal });

@@ -603,7 +603,6 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       runtime.execute = prev;
     }
   };
-
   // exports' destinations, before anything runs (a bad path is exit 2 at `tx compile`)
   checkExports(project, nodes, renderString);
 
