@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse as parseYamlText } from 'yaml';
 import { applyArtifactOptions, writeJsonEnabled } from './artifacts/artifact-options.js';
-import { writeCompiledSql, writeManifest, writeRunResults } from './artifacts/artifacts.js';
+import { writeCompiledSql, writeManifest } from './artifacts/artifacts.js';
 import { compileProject, type CompiledProject, type CompileOptions } from './compile/compile-project.js';
 import { TxError } from './errors.js';
 import { findProjectDir, loadProject } from './load/load-project.js';
@@ -219,10 +219,6 @@ function main(argv: string[]): Command {
       const n = compiled.nodes.get(id)!;
       counts.set(n.resourceType, (counts.get(n.resourceType) ?? 0) + 1);
     }
-    // run_results.json as `dbt compile` writes it: each selected node with SQL, compiled
-    const at = new Date().toISOString();
-    const compiledIds = ids.filter((id) => compiled.nodes.get(id)!.compiledSql !== undefined);
-    writeRunResults(compiled, targetDir, 'compile', compiledIds.map((id) => ({ uniqueId: id, status: 'success', message: 'compiled', executionTime: 0, startedAt: at, completedAt: at })), (performance.now() - t0) / 1000, runArgs(o));
     logger.info(summary([...counts], targetDir));
     if (inputs && !inputs.racy && writeJsonEnabled() && inputs.targetDir === targetDir && !logger.warnings && deterministic(compiled)) saveCompileState(targetDir, compileKey(inputs), Object.fromEntries(counts));
   });

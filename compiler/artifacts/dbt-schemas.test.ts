@@ -149,11 +149,6 @@ beforeAll(async () => {
   const jf = fixtureProject({}, { prefix: 'tx-dbt-jaffle-', copyFrom: JAFFLE });
   jf.remove('project.yml'); // the fixture helper adds one; a folder with both project files is an error
   const jfBuilt = await buildAndRead(jf);
-  // `tx compile` writes run_results.json as `dbt compile` does (kept aside; the build's is put back)
-  const buildResults = readFileSync(jf.path('target/run_results.json'), 'utf8');
-  expect((await jf.tx('compile')).code).toBe(0);
-  writeFileSync(jf.path('target/run_results.compile.json'), readFileSync(jf.path('target/run_results.json')));
-  writeFileSync(jf.path('target/run_results.json'), buildResults);
   await jf.tx('docs', 'generate');
   await jf.tx('source', 'freshness'); // no source: sources.json with no results
   jaffle = { ...jfBuilt, fx: jf, catalog: jf.json('target/catalog.json') };
@@ -167,7 +162,6 @@ beforeAll(async () => {
     files.push(`${label}:catalog=${join(p.dir, 'target', 'catalog.json')}`);
     if (existsSync(join(p.dir, 'target', 'sources.json'))) files.push(`${label}:sources=${join(p.dir, 'target', 'sources.json')}`);
   }
-  files.push(`jaffle-compile:run_results=${join(jaffle.dir, 'target', 'run_results.compile.json')}`);
   report = py(artifactsPython, 'validate_dbt_artifacts.py', files);
 }, 600_000);
 
@@ -183,14 +177,9 @@ describe.skipIf(noPython)("dbt's artifact schemas (dbt-artifacts-parser, extra k
       expect.arrayContaining([
         'example-build:manifest', 'example-docs:manifest', 'example:run_results', 'example:catalog', 'example:sources',
         'failing-build:manifest', 'failing-docs:manifest', 'failing:run_results', 'failing:catalog', 'failing:sources',
-        'jaffle-build:manifest', 'jaffle-docs:manifest', 'jaffle:run_results', 'jaffle:catalog', 'jaffle:sources', 'jaffle-compile:run_results',
+        'jaffle-build:manifest', 'jaffle-docs:manifest', 'jaffle:run_results', 'jaffle:catalog', 'jaffle:sources',
       ]),
     );
-    // the compile's results: every model and test of jaffle_shop, compiled, with its SQL
-    const compiledRr = JSON.parse(readFileSync(join(jaffle.dir, 'target', 'run_results.compile.json'), 'utf8')) as { args: Obj; results: Obj[] };
-    expect(compiledRr.args.which).toBe('compile');
-    expect(compiledRr.results).toHaveLength(25);
-    expect(compiledRr.results.every((r) => r.status === 'success' && typeof r.compiled_code === 'string')).toBe(true);
     const errors = Object.fromEntries(Object.entries(report).map(([k, v]) => [k, (v as Obj).errors === 0 ? 0 : (v as Obj).first]));
     expect(errors).toEqual(Object.fromEntries(kinds.map((k) => [k, 0])));
   });
