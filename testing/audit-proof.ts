@@ -13,7 +13,7 @@ import { dedent } from './fixture-project.js';
 export type Row = Record<string, unknown>;
 
 export interface BuildRun {
-  code: number;
+  code: number | null;
   output: string;
 }
 
