@@ -133,7 +133,9 @@ describe('dbt_project.yml', () => {
     expect(p.vars).toEqual({ a: 1, b: 2 });
     expect(p.testsConfig).toEqual({ '+severity': 'warn' });
     const ignored = p.notes!.find((n) => n.includes('does not act on'))!;
-    for (const k of ['quoting', 'dispatch', 'flags', 'query-comment', 'dbt-cloud', 'metrics', 'packages-install-path']) expect(ignored).toContain(`\`${k}\``);
+    for (const k of ['quoting', 'flags', 'query-comment', 'dbt-cloud', 'metrics']) expect(ignored).toContain(`\`${k}\``);
+    // tx acts on these now: dispatch (adapter.dispatch's search order) and packages-install-path (packages)
+    for (const k of ['dispatch', 'packages-install-path']) expect(ignored).not.toContain(`\`${k}\``);
   });
 
   it('a templated config value is rendered with the project\'s vars, as a native value', () => {

@@ -72,7 +72,7 @@ describe('snapshots: tx and dbt-core 1.10 (dbt-duckdb) leave the same tables', (
     const venv = await provisionDbtCore();
     dbtBin = join(venv.dir, 'bin', 'dbt');
     dbtPython = venv.python;
-  }, 900_000);
+  }, 600_000);
 
   it.skipIf(noPython)('after three snapshot runs (insert, update, delete, re-insert) every snapshot table matches', async () => {
     const dbtDir = mkdtempSync(join(tmpdir(), 'tx-snap-dbt-'));
@@ -96,7 +96,7 @@ describe('snapshots: tx and dbt-core 1.10 (dbt-duckdb) leave the same tables', (
       fx.cleanup();
       rmSync(dbtDir, { recursive: true, force: true });
     }
-  }, 900_000);
+  }, 600_000);
 });
 
 describe('snapshot nodes in dbt artifacts', () => {
@@ -104,7 +104,7 @@ describe('snapshot nodes in dbt artifacts', () => {
   beforeAll(async () => {
     if (noPython) return;
     python = (await provisionDbtArtifacts()).python;
-  }, 900_000);
+  }, 600_000);
 
   it.skipIf(noPython)('manifest v12 and run_results v6 with snapshots validate, and the nodes say what they are', async () => {
     const fx = fixtureProject({ ...SNAPSHOT_FILES, 'project.yml': 'name: snaps\n' });

@@ -298,5 +298,5 @@ describe('snapshots on Hive (Spark Thrift Server)', () => {
     } finally {
       fx.cleanup();
     }
-  }, 2_400_000);
+  }, 600_000);
 });
