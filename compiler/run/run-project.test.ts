@@ -255,7 +255,7 @@ describe.concurrent('a second tx on a DuckDB file that is in use', () => {
     const fx = project(LOCK_FILES);
     expect((await fx.tx('build')).code).toBe(0);
     // another process (this test) holds the file open for writing
-    let holder: DuckDBInstance | undefined = await DuckDBInstance.create(fx.dbFile);
+    let holder: DuckDBInstance | undefined = await DuckDBInstance.create(fx.path('target/lock.duckdb'));
     try {
       const blocked = await fx.txWith({ env: { TX_FX_LOCK_TIMEOUT: '1' } }, 'build', '--vars', '{v: 2}');
       expect(blocked.code).not.toBe(0);
@@ -265,10 +265,10 @@ describe.concurrent('a second tx on a DuckDB file that is in use', () => {
       expect(blocked.stderr).not.toMatch(/\n\s+at /);
       holder.closeSync();
       holder = undefined;
-      expect(await fx.query('select v from main.v')).toEqual([{ v: 1 }]);
+      expect(await fx.query('select v from main.v', fx.path('target/lock.duckdb'))).toEqual([{ v: 1 }]);
       const free = await fx.tx('build', '--vars', '{v: 2}');
       expect(free.code).toBe(0);
-      expect(await fx.query('select v from main.v')).toEqual([{ v: 2 }]);
+      expect(await fx.query('select v from main.v', fx.path('target/lock.duckdb'))).toEqual([{ v: 2 }]);
     } finally {
       holder?.closeSync();
     }
@@ -277,7 +277,7 @@ describe.concurrent('a second tx on a DuckDB file that is in use', () => {
   it('waits for the file to be released when lock_timeout allows it', async () => {
     const fx = project(LOCK_FILES);
     expect((await fx.tx('build')).code).toBe(0);
-    let holder: DuckDBInstance | undefined = await DuckDBInstance.create(fx.dbFile);
+    let holder: DuckDBInstance | undefined = await DuckDBInstance.create(fx.path('target/lock.duckdb'));
     try {
       const starts = () => (fx.read('logs/tx.log').match(/Running build on target/g) ?? []).length;
       const before = starts();
@@ -292,7 +292,7 @@ describe.concurrent('a second tx on a DuckDB file that is in use', () => {
       const r = await pending;
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
-      expect(await fx.query('select v from main.v')).toEqual([{ v: 3 }]);
+      expect(await fx.query('select v from main.v', fx.path('target/lock.duckdb'))).toEqual([{ v: 3 }]);
     } finally {
       holder?.closeSync();
     }
