@@ -220,7 +220,7 @@ describe.skipIf(noPython)('OpenLineage events of the example project', () => {
       expect(a, e.job.name).toHaveLength(1);
       expect(a[0].success, e.job.name).toBe(status[e.job.name] === 'pass');
     }
-    const nn = tests.find((e) => e.job.name === 'test.healthcare.not_null_stg_prescribers_presc_id')!;
+    const nn = tests.find((e) => /^test\.healthcare\.not_null_stg_prescribers_presc_id\.[0-9a-f]{10}$/.test(e.job.name))!;
     expect(nn.inputs[0].name).toBe('healthcare.main.stg_prescribers');
     expect(nn.inputs[0].inputFacets.dataQualityAssertions.assertions[0]).toMatchObject({ assertion: 'not_null', column: 'presc_id', success: true });
   });

@@ -162,6 +162,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
       : undefined,
   });
   lineage?.runStarted();
+  const lineageStarted = new Set<string>();
   let done = 0;
   let results: NodeResult[] = [];
   try {
@@ -192,6 +193,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
       },
       members: (id) => audited.get(id) ?? [],
       run: async (id) => {
+        lineageStarted.add(id);
         lineage?.nodeStarted(id);
         if (afterOf.has(id)) return o.afterNode!.run(c.nodes.get(afterOf.get(id)!)!, session);
         const tests = audited.get(id);
@@ -208,6 +210,11 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
       }),
       onResult: (r) => {
         done++;
+        // a test run inside its node's audit step gets its own START (and COMPLETE/FAIL) too
+        if (!lineageStarted.has(r.uniqueId) && r.status !== 'skipped' && c.nodes.has(r.uniqueId)) {
+          lineageStarted.add(r.uniqueId);
+          lineage?.nodeStarted(r.uniqueId);
+        }
         lineage?.nodeFinished(r);
         const n = c.nodes.get(r.uniqueId) ?? c.nodes.get(afterOf.get(r.uniqueId) ?? '');
         const rows = r.rowsAffected !== undefined ? `${r.rowsAffected} rows in ` : '';
