@@ -19,7 +19,7 @@ import { addDeferFlags, addSelectionFlags, deferRelations, selectForCli, stateFo
 import { registerWorkflowCommands } from './commands/workflow-commands.js';
 import { formatRows, type OutputFormat } from './commands/show-output.js';
 import { registerSourceCommand } from './commands/source-command.js';
-import { reportTestRun } from './commands/test-report.js';
+import { reportFailedNodes, reportTestRun } from './commands/test-report.js';
 import { createTarget } from '../targets/registry.js';
 import { registerDocsCommand } from './commands/docs-command.js';
 import { warehouseFiles, warehousesInside } from './commands/clean-guard.js';
@@ -168,7 +168,12 @@ async function runCommand(command: RunCommand, o: RunCliOpts, retryIds?: string[
     signal: controller.signal,
     afterNode: command === 'build' || command === 'export' ? afterNodeHooks(compiled, logger, controller.signal) : undefined,
   });
-  exitCode = command === 'test' || command === 'build' ? reportTestRun(compiled, outcome, { command, junitXml: o.junitXml, logger }) : outcome.exitCode;
+  if (command === 'test' || command === 'build') exitCode = reportTestRun(compiled, outcome, { command, junitXml: o.junitXml, logger });
+  else {
+    // run, seed, snapshot, export: the same list of failed nodes at the end as build prints
+    reportFailedNodes(compiled, outcome, logger);
+    exitCode = outcome.exitCode;
+  }
 }
 
 function main(argv: string[]): Command {

@@ -28,6 +28,25 @@ function owner(c: CompiledProject, r: NodeResult): string {
   return name ? ` on ${name}${t.column ? `.${t.column}` : ''}` : '';
 }
 
+/**
+ * The failed models, seeds, sources, snapshots and export steps of a run, listed as failed tests are:
+ * every run command prints it at the end (`tx build`, `tx test`, `tx run`, `tx seed`, ...).
+ */
+export function reportFailedNodes(c: CompiledProject, outcome: RunOutcome, logger: Logger): void {
+  const failedNodes = outcome.results.filter((r) => c.nodes.get(r.uniqueId)?.resourceType !== 'test' && (r.status === 'error' || r.status === 'cancelled'));
+  if (!failedNodes.length) return;
+  logger.info('');
+  logger.info(`${failedNodes.length} node${failedNodes.length === 1 ? '' : 's'} failed:`);
+  for (const r of failedNodes) {
+    const exportOf = r.uniqueId.startsWith('after:') ? c.nodes.get(r.uniqueId.slice('after:'.length)) : undefined;
+    const n = c.nodes.get(r.uniqueId);
+    const what = n ? `${n.resourceType} ${n.name}, ${n.path}` : exportOf ? `exports of ${exportOf.name}, ${exportOf.path}` : r.uniqueId;
+    const word = r.status === 'cancelled' ? logger.paint('CANCELLED', 'yellow') : logger.paint('ERROR', 'red');
+    logger.line('error', `  ${word} ${what}`, { node: r.uniqueId, status: r.status });
+    logger.line('error', `      ${logger.mask(r.message).replace(/\n/g, '\n      ')}`);
+  }
+}
+
 /** Print the failure summary, write JUnit XML; the exit code of the command. */
 export function reportTestRun(c: CompiledProject, outcome: RunOutcome, o: TestReportOptions): number {
   const { logger } = o;
@@ -49,20 +68,7 @@ export function reportTestRun(c: CompiledProject, outcome: RunOutcome, o: TestRe
       for (const l of resultDetailLines(r)) logger.line(level, `      ${l}`);
     }
   }
-  // failed models, seeds, sources and export steps, listed as failed tests are
-  const failedNodes = outcome.results.filter((r) => c.nodes.get(r.uniqueId)?.resourceType !== 'test' && (r.status === 'error' || r.status === 'cancelled'));
-  if (failedNodes.length) {
-    logger.info('');
-    logger.info(`${failedNodes.length} node${failedNodes.length === 1 ? '' : 's'} failed:`);
-    for (const r of failedNodes) {
-      const exportOf = r.uniqueId.startsWith('after:') ? c.nodes.get(r.uniqueId.slice('after:'.length)) : undefined;
-      const n = c.nodes.get(r.uniqueId);
-      const what = n ? `${n.resourceType} ${n.name}, ${n.path}` : exportOf ? `exports of ${exportOf.name}, ${exportOf.path}` : r.uniqueId;
-      const word = r.status === 'cancelled' ? logger.paint('CANCELLED', 'yellow') : logger.paint('ERROR', 'red');
-      logger.line('error', `  ${word} ${what}`, { node: r.uniqueId, status: r.status });
-      logger.line('error', `      ${logger.mask(r.message).replace(/\n/g, '\n      ')}`);
-    }
-  }
+  reportFailedNodes(c, outcome, logger);
   const skippedTests = tests.filter((r) => r.status === 'skipped').length;
   if (skippedTests) logger.info(`${skippedTests} test${skippedTests === 1 ? '' : 's'} skipped because something upstream failed.`);
 

@@ -38,6 +38,27 @@ describe('end-of-run summary and node lines', () => {
     expect(r.stderr).toMatch(/^ {2}ERROR model bad, models\/bad\.sql\n {6}.*no_such_column/m);
   });
 
+  it('tx run and tx seed end with the same list of failed nodes as tx build', async () => {
+    const fx = project({
+      'models/good.sql': 'select 1 as id\n',
+      'models/bad.sql': "{{ config(materialized='table') }}select no_such_column from {{ ref('good') }}\n",
+      'seeds/codes.csv': 'code\n1\nnot a number\n',
+      'seeds/props.yml': 'version: 2\nseeds:\n  - name: codes\n    config:\n      column_types: {code: integer}\n',
+    });
+    const run = await fx.tx('run');
+    expect(run.code, run.output).toBe(1);
+    expect(run.stdout.slice(run.stdout.indexOf('Finished run'))).toMatch(/\n1 node failed:\n/);
+    expect(run.stderr).toMatch(/^ {2}ERROR model bad, models\/bad\.sql\n {6}.*no_such_column/m);
+    const seed = await fx.tx('seed');
+    expect(seed.code, seed.output).toBe(1);
+    expect(seed.stdout.slice(seed.stdout.indexOf('Finished seed'))).toMatch(/\n1 node failed:\n/);
+    expect(seed.stderr).toMatch(/^ {2}ERROR seed codes, seeds\/codes\.csv\n {6}[^]*?could not convert string "not a number"/im);
+    // nothing failed, no list
+    const ok = await fx.tx('run', '--select', 'good');
+    expect(ok.code, ok.output).toBe(0);
+    expect(ok.output).not.toMatch(/failed:/);
+  });
+
   it('a model cancelled by Ctrl-C is CANCELLED with the time it ran, in its line and in the summary', async () => {
     const fx = project({
       'models/big.sql': "{{ config(materialized='table') }}select sum(i) as s from range(40000000000) t(i)\n",
