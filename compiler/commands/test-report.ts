@@ -1,8 +1,8 @@
 /**
  * After `tx test` / `tx build`: the CI summary of every failing and warning test (test, model and
  * column, where it is defined, failing rows), the JUnit XML file, and the exit code:
- * 2 when a test hit a project error at run time (a column that does not exist, fixtures that do
- * not fit the model), 1 for an error-severity failure, 0 when only warnings.
+ * 2 when a unit test's fixtures do not fit its model, 1 for an error-severity failure or a test that
+ * errors (a data test naming a column the built relation lacks included), 0 when only warnings.
  */
 import { resolve } from 'node:path';
 import type { NodeResult } from '../artifacts/artifacts.js';

@@ -20,6 +20,7 @@ import { dbtGlobalMacroFiles } from '../template/dbt-global-macros.js';
 import { flavourOf, severalStatements } from './single-statement.js';
 import { sqlLiteral } from './sql-literal.js';
 import { checkExports } from './check-exports.js';
+import { checkTestColumns } from './check-test-columns.js';
 import { seedFileProblem } from './check-seed-file.js';
 import { compileTests, renderTestWith } from './compile-tests.js';
 import { snapshotRelation } from './snapshot-relation.js';
@@ -605,6 +606,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   };
   // exports' destinations, before anything runs (a bad path is exit 2 at `tx compile`)
   checkExports(project, nodes, renderString);
+  // a data test naming a column its seed or contracted model lacks: exit 2 before anything runs
+  checkTestColumns(nodes, project.seeds);
 
   return {
     project,

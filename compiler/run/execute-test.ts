@@ -76,7 +76,7 @@ export interface AuditRun {
   conn: AuditConnection;
 }
 
-/** The columns a test names exist in the built relations; a project error (exit 2) naming the YAML line if not. */
+/** The columns a test names exist in the built relations; else the test errors (exit 1), naming the YAML line. */
 async function checkColumns(ctx: ExecContext, n: GraphNode, audit?: AuditRun): Promise<void> {
   const loc = testLocation(n);
   for (const chk of n.test?.columnChecks ?? []) {
@@ -95,7 +95,9 @@ async function checkColumns(ctx: ExecContext, n: GraphNode, audit?: AuditRun): P
     const names = cols.map((c) => c.name);
     for (const c of chk.columns) {
       if (!names.some((x) => x.toLowerCase() === c.toLowerCase())) {
-        throw new TxError('PROJECT', `test \`${n.test?.spec?.name ?? n.name}\` names column \`${c}\`, which ${label} does not have (it has: ${names.join(', ')})`, {
+        // found only now that the relation is built: a failing test (exit 1), not a project error found before
+        // anything ran (exit 2); where the columns are known without the warehouse, compile finds it (check-test-columns.ts)
+        throw new TxError('EXECUTION', `test \`${n.test?.spec?.name ?? n.name}\` names column \`${c}\`, which ${label} does not have (it has: ${names.join(', ')})`, {
           file: loc.file,
           line: loc.line,
           hint: didYouMean(c, names),

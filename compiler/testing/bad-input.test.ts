@@ -122,24 +122,26 @@ describe('exit 2 before anything runs', () => {
   });
 });
 
-describe('exit 2 when the built relation lacks a column a test names', () => {
-  it('names the YAML file and line, with did-you-mean, and skips what is downstream', () => {
+describe('a data test naming a column the built relation lacks: the failing test it is (exit 1)', () => {
+  it('names the YAML file and line, with did-you-mean, keeps the model unpublished and skips what is downstream', () => {
     const props = 'models:\n  - name: m\n    columns:\n      - name: idd\n        data_tests: [not_null]\n';
     const fx = project(props, { 'models/down.sql': "select * from {{ ref('m') }}\n" });
     const r = fx.tx('build', '--junit-xml', 'junit.xml');
-    expect(r.code, r.output).toBe(2);
+    // n was built: this is not "a project error, nothing written" (exit 2) but a failing node
+    expect(r.code, r.output).toBe(1);
     expect(r.output).toMatch(/models\/p\.yml:5: test `not_null` names column `idd`, which model m does not have \(it has: id, name\)\n\s+hint: did you mean `id`\?/);
     const res = fx.results();
-    // the test ran on the new version of m before publishing it (audit): m is not published, nothing was written
+    expect(res.get('n')!.status).toBe('success');
+    // the test ran on the new version of m before publishing it (audit): m is not published
     expect(res.get('m')!.status).toBe('error');
     expect(res.get('m')!.message).toMatch(/not_null_m_idd errored\): not published/);
     expect(res.get('not_null_m_idd')!.status).toBe('error');
     expect(res.get('down')!.status).toBe('skipped');
     expect(fx.read('junit.xml')).toMatch(/<testcase classname="fx\.data_test\.m" name="not_null_m_idd \(m\.idd\)" file="models\/p\.yml" line="5"[^>]*>\s*<error message="models\/p\.yml:5: test `not_null` names column `idd`/);
-    // published without audit, then tested: tx test against the built relation says the same
-    expect(fx.tx('build', '--no-audit').code).toBe(2);
+    // published without audit, then tested: tx test against the built relation says the same, exit 1
+    expect(fx.tx('build', '--no-audit').code).toBe(1);
     const t = fx.tx('test');
-    expect(t.code).toBe(2);
+    expect(t.code).toBe(1);
     expect(t.output).toContain('models/p.yml:5: test `not_null` names column `idd`');
   });
 
@@ -147,7 +149,27 @@ describe('exit 2 when the built relation lacks a column a test names', () => {
     const props = "models:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n          - relationships: {to: ref('n'), field: ident}\n";
     const fx = project(props);
     const r = fx.tx('build');
-    expect(r.code, r.output).toBe(2);
+    expect(r.code, r.output).toBe(1);
     expect(r.output).toMatch(/models\/p\.yml:6: test `relationships` names column `ident`, which model n does not have \(it has: id\)/);
+  });
+});
+
+describe('a data test naming a column whose absence is known without the warehouse: exit 2 before anything runs', () => {
+  // (a model's enforced contract declares its columns, which the checks above already hold tests to)
+  it("a seed's header: at tx compile and at tx build, nothing loaded", () => {
+    const props = 'seeds:\n  - name: codes\n    columns:\n      - name: cod\n        data_tests: [not_null]\n';
+    const fx = project(props, { 'seeds/codes.csv': 'code,label\n1,a\n' });
+    for (const cmd of ['compile', 'build', 'seed']) {
+      const r = fx.tx(cmd);
+      expect(r.code, r.output).toBe(2);
+      expect(r.output).toMatch(/models\/p\.yml:5: test `not_null` names column `cod`, which seed codes does not have \(its header: code, label\)\n\s+hint: did you mean `code`\?/);
+      expect(r.output).not.toMatch(/loaded seed|created table/);
+    }
+  });
+
+  it('a header that names the column (any case) passes', () => {
+    const fx = project('seeds:\n  - name: codes\n    columns:\n      - name: LABEL\n        data_tests: [not_null]\n', { 'seeds/codes.csv': 'code,"label"\n1,a\n' });
+    const r = fx.tx('build');
+    expect(r.code, r.output).toBe(0);
   });
 });
