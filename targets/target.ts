@@ -49,6 +49,8 @@ export interface AuditConnection {
   execute(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<{ rowsAffected?: number }>;
   /** Columns of a relation as this connection sees it; empty when it does not exist. */
   columns(relation: Relation): Promise<ColumnInfo[]>;
+  /** A few rows to print, with exact values as `TargetConnection.stream` gives them (DECIMAL with its scale); `query` where absent. */
+  printRows?(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<Row[]>;
 }
 
 /**

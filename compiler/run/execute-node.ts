@@ -8,9 +8,10 @@ import { inferDbtSeedTypes } from '../load/dbt-seed-types.js';
 import type { Logger } from '../log/logger.js';
 import { allowSecretEnvVars } from '../log/scrub.js';
 import type { Audit, ModelBuild, Relation, TargetSession } from '../../targets/target.js';
-import { runTest } from './execute-test.js';
+import { firstRows, runTest } from './execute-test.js';
 import { renderWithWarehouse } from './sync-warehouse.js';
 import { takeSnapshot } from './execute-snapshot.js';
+import { valueText } from '../../targets/values/value-format.js';
 
 export interface ExecContext {
   compiled: CompiledProject;
@@ -66,12 +67,13 @@ async function validateOutput(ctx: ExecContext, n: GraphNode): Promise<Record<st
     lines.push(`validate ${n.name}: schema ${cols.map((c) => `${c.name} ${c.type}`).join(', ')}`);
   }
   if (o.head) {
-    const rows = await ctx.session.connection.query(`select * from ${rel} limit ${Math.max(0, Math.floor(o.head))}`, { node: n.uniqueId });
+    const limit = Math.max(0, Math.floor(o.head));
+    const rows = await firstRows(ctx.session, `select * from ${rel} limit ${limit}`, limit, ctx.signal);
     out.head = rows;
     const cols = rows.length ? Object.keys(rows[0]!) : [];
     lines.push(`validate ${n.name}: first ${rows.length} rows`);
     if (cols.length) lines.push(`  ${cols.join(' | ')}`);
-    for (const r of rows) lines.push(`  ${Object.values(r).map((x) => (x === null ? 'NULL' : typeof x === 'bigint' ? x.toString() : String(x))).join(' | ')}`);
+    for (const r of rows) lines.push(`  ${Object.values(r).map((x) => valueText(x)).join(' | ')}`);
   }
   out.lines = lines;
   return out;

@@ -50,6 +50,16 @@ export function testTarget(c: ExecContext['compiled'], n: GraphNode): { model?: 
   return { model, column: n.test?.column };
 }
 
+/** The first `n` rows of a query, with exact values as `stream` gives them (rows to print). */
+export async function firstRows(session: TargetSession, sql: string, n: number, signal?: AbortSignal): Promise<Row[]> {
+  const out: Row[] = [];
+  for await (const batch of session.connection.stream(sql, { batchSize: Math.max(1, n), signal })) {
+    out.push(...batch);
+    if (out.length >= n) break;
+  }
+  return out.slice(0, n);
+}
+
 const columnCache = new WeakMap<TargetSession, Map<string, Promise<ColumnInfo[]>>>();
 
 function columnsOf(session: TargetSession, r: Relation): Promise<ColumnInfo[]> {
@@ -153,7 +163,9 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
   else if (threshold(String(c.warn_if ?? '!=0'), failures)) status = 'warn';
   let sample: Row[] = [];
   if (failures > 0) {
-    sample = await conn.query(`select * from (\n${inner}\n) as tx_sample limit ${SAMPLE_ROWS}`, { signal: ctx.signal, node: n.uniqueId }).catch(() => []);
+    // exact values (DECIMAL with its scale), printed with targets/values/value-format.ts
+    const sampleSql = `select * from (\n${inner}\n) as tx_sample limit ${SAMPLE_ROWS}`;
+    sample = await (audit ? (audit.conn.printRows ?? audit.conn.query)(sampleSql, { signal: ctx.signal, node: n.uniqueId }) : firstRows(ctx.session, sampleSql, SAMPLE_ROWS, ctx.signal)).catch(() => []);
   }
   const { model, column } = testTarget(ctx.compiled, n);
   const loc = testLocation(n);

@@ -15,6 +15,7 @@ import { executeNode, type ExecContext } from './execute-node.js';
 import { auditPlan, executeAudited } from './audit.js';
 import { expandSourceFiles } from './file-source-files.js';
 import { schedule } from './scheduler.js';
+import { valueText } from '../../targets/values/value-format.js';
 
 export type RunCommand = 'run' | 'seed' | 'test' | 'build' | 'export' | 'snapshot';
 
@@ -235,7 +236,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
         for (const l of validation?.lines ?? []) logger.info(`    ${l}`);
         if ((r.status === 'fail' || r.status === 'warn') && Array.isArray(r.details?.sample)) {
           for (const row of (r.details.sample as Record<string, unknown>[]).slice(0, 5)) {
-            logger.info(`      ${Object.entries(row).map(([k, v]) => `${k}=${v === null ? 'NULL' : String(v)}`).join(', ')}`);
+            logger.info(`      ${Object.entries(row).map(([k, v]) => `${k}=${valueText(v)}`).join(', ')}`);
           }
         }
       },

@@ -105,7 +105,7 @@ export class DuckdbPool implements TargetConnection {
   }
 
   /** Run one statement on `c`, logged, cancellable (and a failpoint for tests: see pauseAfter). */
-  async run(c: DuckDBConnection, sql: string, opts: { signal?: AbortSignal; node?: string } = {}): Promise<{ rowsAffected?: number; rows?: Row[] }> {
+  async run(c: DuckDBConnection, sql: string, opts: { signal?: AbortSignal; node?: string; exact?: boolean } = {}): Promise<{ rowsAffected?: number; rows?: Row[] }> {
     const { signal } = opts;
     if (signal?.aborted) throw new TargetError('cancelled before it started', { sql });
     const onAbort = () => c.interrupt();
@@ -113,7 +113,8 @@ export class DuckdbPool implements TargetConnection {
     const t0 = performance.now();
     try {
       const reader = await c.runAndReadAll(sql);
-      const rows = reader.convertRowObjects(QUERY_VALUES) as Row[];
+      // exact: values as `stream` gives them (rows to print)
+      const rows = reader.convertRowObjects(opts.exact ? STREAM_VALUES : QUERY_VALUES) as Row[];
       return { rowsAffected: reader.rowsChanged, rows };
     } catch (e) {
       const msg = (e as Error).message;

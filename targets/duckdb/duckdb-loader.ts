@@ -66,6 +66,7 @@ export class DuckdbLoader {
             query: async (q, o) => (await this.pool.run(c, q, { signal: o?.signal ?? signal, node })).rows ?? [],
             execute: async (q, o) => ({ rowsAffected: (await this.pool.run(c, q, { signal: o?.signal ?? signal, node })).rowsAffected }),
             columns: (r) => this.intro.columns(r, c),
+            printRows: async (q, o) => (await this.pool.run(c, q, { signal: o?.signal ?? signal, node, exact: true })).rows ?? [],
           });
         }
         await this.pool.run(c, 'begin transaction', opts);

@@ -76,6 +76,7 @@ export class DuckdbMaterializations {
       query: async (sql, o) => (await this.pool.run(c, sql, opts(o))).rows ?? [],
       execute: async (sql, o) => ({ rowsAffected: (await this.pool.run(c, sql, opts(o))).rowsAffected }),
       columns: (r) => this.intro.columns(r, c),
+      printRows: async (sql, o) => (await this.pool.run(c, sql, { ...opts(o), exact: true })).rows ?? [],
     };
   }
 

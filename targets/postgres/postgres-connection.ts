@@ -282,6 +282,8 @@ export async function connectClient(s: PgSettings, ssl: false | ConnectionOption
 
 export interface RunOptions {
   params?: unknown[];
+  /** Values as `stream` gives them (NUMERIC as its exact text): rows to print. */
+  exact?: boolean;
   signal?: AbortSignal;
   node?: string;
 }
@@ -330,7 +332,7 @@ export class PgClient {
 
   /** One statement (or a `;`-separated script when there are no params). */
   async run(sql: string, opts: RunOptions = {}): Promise<pg.QueryResult> {
-    return this.guarded(sql, opts, () => this.raw.query({ text: sql, values: opts.params, types: PG_TYPES }));
+    return this.guarded(sql, opts, () => this.raw.query({ text: sql, values: opts.params, types: opts.exact ? PG_EXACT_TYPES : PG_TYPES }));
   }
 
   async rows<R = Row>(sql: string, params?: unknown[], opts: RunOptions = {}): Promise<R[]> {

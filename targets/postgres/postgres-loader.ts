@@ -321,6 +321,7 @@ export class PostgresLoader {
       query: async (sql, o) => (await pg.run(sql, { signal: o?.signal ?? signal, node })).rows,
       execute: async (sql, o) => ({ rowsAffected: (await pg.run(sql, { signal: o?.signal ?? signal, node })).rowCount ?? undefined }),
       columns: (r) => this.intro.columns(pg, r),
+      printRows: async (sql, o) => (await pg.run(sql, { signal: o?.signal ?? signal, node, exact: true })).rows,
     };
   }
 

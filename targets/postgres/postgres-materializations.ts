@@ -116,6 +116,7 @@ export class PostgresMaterializations {
       query: async (sql, o) => (await c.run(sql, opts(o))).rows,
       execute: async (sql, o) => ({ rowsAffected: (await c.run(sql, opts(o))).rowCount ?? undefined }),
       columns: (r) => this.intro.columns(c, r),
+      printRows: async (sql, o) => (await c.run(sql, { ...opts(o), exact: true })).rows,
     };
   }
 
