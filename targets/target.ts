@@ -112,6 +112,11 @@ export interface SnapshotBuild {
   columnNames: { dbt_scd_id: string; dbt_updated_at: string; dbt_valid_from: string; dbt_valid_to: string; dbt_is_deleted: string };
   options: Record<string, unknown>;
   signal?: AbortSignal;
+  /**
+   * Audit before publish (see ModelBuild.audit): called with the new snapshot state (DuckDB and
+   * PostgreSQL: the snapshot table inside the still open transaction; Hive: the rewritten `__tx_new`).
+   */
+  audit?: Audit;
 }
 
 /** What a materialization reports back. */

@@ -138,3 +138,62 @@ export function exported(dir: string): string[] {
 export function removeExports(dir: string): void {
   rmSync(join(dir, 'output'), { recursive: true, force: true });
 }
+
+/**
+ * Files of a snapshot under audit (add them to auditProject): `src` (a table of 5 rows at version
+ * `ver`, untested, so a bad version reaches the snapshot), `snap` (a check-strategy snapshot of it,
+ * whose `ver` has an error-severity test) and `cur` (a table of the snapshot's current rows, downstream).
+ */
+export function snapshotFiles(e: AuditEngine): Record<string, string> {
+  return {
+    'models/src.sql': `{{ config(materialized='table') }}\nselect {{ var('ver') }} as ver, r.i as id from (${e.rows(5)}) r\n`,
+    'snapshots/snap.sql': "{% snapshot snap %}\n{{ config(unique_key='id', strategy='check', check_cols=['ver']) }}\nselect * from {{ ref('src') }}\n{% endsnapshot %}\n",
+    'snapshots/snap.yml': dedent(`
+      version: 2
+      snapshots:
+        - name: snap
+          columns:
+            - name: ver
+              data_tests:
+                - accepted_values: {values: [1, 2, 3], quote: false}
+            - name: id
+              data_tests: [not_null]
+    `),
+    'models/cur.sql': `{{ config(materialized='table') }}\nselect ver, id from {{ ref('snap') }} where dbt_valid_to is null\n`,
+  };
+}
+
+/** The snapshot's versions and row count, its current rows' versions, and `cur`'s versions. */
+export async function snapshotStateOf(e: AuditEngine, dir: string): Promise<{ snap: number[]; snapRows: number; current: number[]; cur: number[] }> {
+  const s = e.schema;
+  const vers = async (sql: string) => (await e.query(dir, sql)).map((r) => num(r.ver));
+  return {
+    snap: await vers(`select distinct ver from ${s}.snap order by ver`),
+    snapRows: num((await e.query(dir, `select count(*) as n from ${s}.snap`))[0]!.n),
+    current: await vers(`select distinct ver from ${s}.snap where dbt_valid_to is null order by ver`),
+    cur: await vers(`select distinct ver from ${s}.cur order by ver`),
+  };
+}
+
+/** Polls the snapshot table until the build ends: every version seen, and read errors. */
+export function snapshotReader(schema: string): { reader: NonNullable<Parameters<AuditEngine['build']>[2]>; seen: Set<number>; polls: () => number; errors: string[] } {
+  const seen = new Set<number>();
+  const errors: string[] = [];
+  let polls = 0;
+  return {
+    seen,
+    errors,
+    polls: () => polls,
+    reader: async (query, done) => {
+      while (!done()) {
+        try {
+          for (const r of await query(`select distinct ver from ${schema}.snap`)) seen.add(num(r.ver));
+        } catch (err) {
+          errors.push((err as Error).message.split('\n')[0]!);
+        }
+        polls++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+  };
+}

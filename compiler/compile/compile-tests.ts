@@ -410,6 +410,9 @@ export function compileTests(
         const props = project.seedProps.get(n.name);
         if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
         declared = props?.columns ?? [];
+      } else if (n.resourceType === 'snapshot') {
+        const snap = project.snapshots?.find((x) => x.name === n.name);
+        if (snap) specs.push(...snap.tests, ...snap.columns.flatMap((c) => c.tests));
       } else if (n.source) specs.push(...n.source.tests, ...n.source.columns.flatMap((c) => c.tests));
       // dbt tests an ephemeral model through its SQL as a subquery; so does tx in a dbt project
       if (n.resourceType === 'model' && n.config.materialized === 'ephemeral' && specs.length && project.projectFile !== 'dbt_project.yml') {

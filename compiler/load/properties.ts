@@ -50,7 +50,7 @@ export function parseTests(file: YamlFile, path: (string | number)[], list: unkn
   });
 }
 
-function parseColumns(file: YamlFile, path: (string | number)[], list: unknown[]): ColumnProps[] {
+export function parseColumns(file: YamlFile, path: (string | number)[], list: unknown[]): ColumnProps[] {
   return list.map((c, i) => {
     const o = asObj(c);
     const name = str(o.name);

@@ -10,8 +10,9 @@
  * The config checks dbt's SnapshotConfig.final_validate makes are made here, at compile time.
  */
 import { TxError, didYouMean } from '../errors.js';
-import type { ColumnProps, SqlFile } from './project-types.js';
-import { readYaml } from './yaml-file.js';
+import type { ColumnProps, SqlFile, TestSpec } from './project-types.js';
+import { parseColumns, parseTests } from './properties.js';
+import { readYaml, type YamlFile } from './yaml-file.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -24,6 +25,8 @@ export interface SnapshotFile extends SqlFile {
   declared: Obj;
   description: string;
   columns: ColumnProps[];
+  /** Snapshot-level data tests (`data_tests:`/`tests:` of its properties entry); column tests sit in `columns`. */
+  tests: TestSpec[];
   /** `yaml`: defined by a properties entry with `relation:`. */
   origin: 'block' | 'yaml';
 }
@@ -87,11 +90,11 @@ export function loadSnapshots(
     }
     for (const b of blocks) {
       // dbt: a snapshot's fqn (and config hierarchy) includes its file name
-      add({ ...f, name: b.name, text: b.body, folders: [...f.folders, f.name], line: b.line, declared: {}, description: '', columns: [], origin: 'block' });
+      add({ ...f, name: b.name, text: b.body, folders: [...f.folders, f.name], line: b.line, declared: {}, description: '', columns: [], tests: [], origin: 'block' });
     }
   }
   // properties entries: definitions (relation:) first, then descriptions of block snapshots
-  const patches: { entry: Obj; file: string; line?: number }[] = [];
+  const patches: { entry: Obj; file: string; line?: number; yf?: YamlFile; idx: number }[] = [];
   const files = new Map<string, ReturnType<typeof readYaml>>();
   for (const e of yamlEntries) {
     const file = String(e.original_file_path ?? '');
@@ -103,7 +106,7 @@ export function loadSnapshots(
     if (typeof e.name !== 'string' || !e.name) throw new TxError('PROJECT', 'a snapshot in a properties file needs `name:`', { file, line });
     if (e.config != null && !isObj(e.config)) throw new TxError('PROJECT', `\`config\` of snapshot \`${e.name}\` must be a map`, { file, line });
     if (e.relation == null) {
-      patches.push({ entry: e, file, line });
+      patches.push({ entry: e, file, line, yf, idx });
       continue;
     }
     const relation = String(e.relation).trim();
@@ -121,7 +124,8 @@ export function loadSnapshots(
       line: line ?? 1,
       declared: { ...((e.config as Obj | undefined) ?? {}) },
       description: typeof e.description === 'string' ? e.description : '',
-      columns: columnsOf(e.columns),
+      columns: columnsOf(e.columns, yf, idx),
+      tests: testsOf(e, yf, idx),
       origin: 'yaml',
     });
   }
@@ -136,13 +140,16 @@ export function loadSnapshots(
     }
     Object.assign(s.declared, (p.entry.config as Obj | undefined) ?? {});
     if (typeof p.entry.description === 'string') s.description = p.entry.description;
-    if (Array.isArray(p.entry.columns)) s.columns = columnsOf(p.entry.columns);
+    if (Array.isArray(p.entry.columns)) s.columns = columnsOf(p.entry.columns, p.yf, p.idx);
+    s.tests = testsOf(p.entry, p.yf, p.idx);
   }
   return out;
 }
 
-function columnsOf(v: unknown): ColumnProps[] {
+/** Columns of a snapshot's properties entry, with their data tests (file:line from the properties file). */
+function columnsOf(v: unknown, yf: YamlFile | undefined, idx: number): ColumnProps[] {
   if (!Array.isArray(v)) return [];
+  if (yf && idx >= 0) return parseColumns(yf, ['snapshots', idx, 'columns'], v);
   return v.filter(isObj).map((c) => ({
     name: String(c.name ?? ''),
     description: typeof c.description === 'string' ? c.description : '',
@@ -150,6 +157,13 @@ function columnsOf(v: unknown): ColumnProps[] {
     tests: [],
     meta: isObj(c.meta) ? c.meta : {},
   }));
+}
+
+/** Snapshot-level data tests of a properties entry (`data_tests:` or `tests:`), as a model's. */
+function testsOf(e: Obj, yf: YamlFile | undefined, idx: number): TestSpec[] {
+  const list = e.data_tests ?? e.tests;
+  if (!Array.isArray(list) || !yf || idx < 0) return [];
+  return parseTests(yf, ['snapshots', idx, e.data_tests ? 'data_tests' : 'tests'], list);
 }
 
 /** The snapshot's settings, as dbt's strategies read them from config. */

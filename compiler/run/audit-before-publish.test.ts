@@ -2,6 +2,7 @@
  * Audit before publish on DuckDB: a failing new version is never visible (a reader on another
  * connection of the same database polls throughout), its export and downstream do not run, the
  * previous version stays; a test that errors, Ctrl-C and a full disk during the audit keep it too.
+ * Snapshots: their tests run on the new snapshot state inside the merge's transaction.
  * The same proof on PostgreSQL and Hive: targets/postgres/postgres-audit.test.ts, targets/hive/hive-audit.test.ts.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -9,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditProject, exported, outcomeOf, pollingReader, removeExports, stateOf, type AuditEngine, type Row } from '../../testing/audit-proof.js';
+import { auditProject, exported, outcomeOf, pollingReader, removeExports, snapshotFiles, snapshotReader, snapshotStateOf, stateOf, type AuditEngine, type Row } from '../../testing/audit-proof.js';
 import { dedent, queryDuckdb, runCli } from '../../testing/fixture-project.js';
 import { serviceUnavailable } from '../../testing/services/require.js';
 import { skipEachWithout } from '../../testing/services/service-suite.js';
@@ -196,6 +197,51 @@ describe('audit before publish on DuckDB', () => {
     writeFileSync(join(dir, 'data', 'feed.csv'), 'n\n10\n30\n');
     expect((await duck.build(dir, { ver: 1 })).code).toBe(0);
     expect((await duck.query(dir, 'select code, n from main.uses_codes order by 1, 2')).map((r) => `${r.code}:${r.n}`)).toEqual(['1:10', '1:30', '3:10', '3:30']);
+  }, 120_000);
+
+  it('snapshots: a failing new snapshot state is never visible, keeps the previous table, skips downstream; a passing one publishes', async () => {
+    const dir = project(snapshotFiles(duck));
+    expect((await duck.build(dir, { ver: 1 })).code).toBe(0);
+    expect((await duck.build(dir, { ver: 2 })).code).toBe(0);
+    const before = { snap: [1, 2], snapRows: 10, current: [2], cur: [2] };
+    expect(await snapshotStateOf(duck, dir)).toEqual(before);
+    expect(outcomeOf(dir).message.snap).toMatch(/audited: 2 tests passed before publish/);
+
+    const r = snapshotReader('main');
+    expect((await duck.build(dir, { ver: 666 }, r.reader)).code).toBe(1);
+    expect(r.polls()).toBeGreaterThan(0);
+    expect(r.errors).toEqual([]);
+    expect([...r.seen].sort()).toEqual([1, 2]);
+    const o = outcomeOf(dir);
+    expect(o.status.src).toBe('success');
+    expect(o.status.snap).toBe('error');
+    expect(o.message.snap).toMatch(/failed its audit \(accepted_values_snap_ver_\w+ failed\): not published, the previous version of main\.snap is kept/);
+    const failing = Object.entries(o.status).filter(([k, v]) => k.startsWith('accepted_values_snap_ver') && v === 'fail');
+    expect(failing.length).toBe(1);
+    // the failing rows are reported: the value 666 (on 5 rows) in snap.ver
+    expect(o.message[failing[0]![0]]).toMatch(/1 failing row in snap\.ver \(snapshots\/snap\.yml:\d+\)/);
+    const run = JSON.parse(readFileSync(join(dir, 'target', 'tx_run.json'), 'utf8')) as { results: { unique_id: string; details?: { sample?: Row[] } }[] };
+    const sample = run.results.find((x) => x.unique_id.includes('accepted_values_snap_ver'))!.details!.sample!;
+    expect(sample.map((x) => Object.values(x).map(String))).toEqual([['666', '5']]);
+    expect(o.status.not_null_snap_id).toBe('pass');
+    expect(o.status.cur).toBe('skipped');
+    expect(await snapshotStateOf(duck, dir)).toEqual(before);
+    expect(await duck.query(dir, "select table_name from information_schema.tables where table_name like '%__tx_%'")).toEqual([]);
+
+    expect((await duck.build(dir, { ver: 3 }, snapshotReader('main').reader)).code).toBe(0);
+    expect(await snapshotStateOf(duck, dir)).toEqual({ snap: [1, 2, 3], snapRows: 15, current: [3], cur: [3] });
+  }, 120_000);
+
+  it('snapshots: a first snapshot that fails its audit is not created', async () => {
+    const dir = project(snapshotFiles(duck));
+    expect((await duck.build(dir, { ver: 666 })).code).toBe(1);
+    expect(outcomeOf(dir).status.snap).toBe('error');
+    expect(await duck.query(dir, "select table_name from information_schema.tables where table_name like 'snap%'")).toEqual([]);
+    // tx build --no-audit takes the snapshot and tests it after
+    const run = await runCli(['build', '--project-dir', dir, '--no-audit', '--select', 'src', 'snap+', '--vars', '{ver: 666}'], { cwd: dir });
+    expect(run.code, run.output).toBe(1);
+    expect(outcomeOf(dir).status.snap).toBe('success');
+    expect((await duck.query(dir, 'select distinct ver from main.snap')).map((x) => Number(x.ver))).toEqual([666]);
   }, 120_000);
 
   it('a test that errors during the audit: the node fails naming the test, the old version stays', async () => {

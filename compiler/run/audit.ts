@@ -11,10 +11,10 @@ import { AuditError, type Audit } from '../../targets/target.js';
 import { executeNode, type ExecContext } from './execute-node.js';
 import { runTest } from './execute-test.js';
 
-/** Whether `n` is published through a side version tx can audit: tables, incremental models, views, seeds, file sources. */
+/** Whether `n` is published through a side version tx can audit: tables, incremental models, views, seeds, file sources, snapshots. */
 export function auditable(n: GraphNode): boolean {
   if (n.config.audit === false) return false;
-  if (n.resourceType === 'seed') return true;
+  if (n.resourceType === 'seed' || n.resourceType === 'snapshot') return true;
   if (n.resourceType === 'source') return !!n.source?.path;
   if (n.resourceType !== 'model') return false;
   return ['table', 'incremental', 'view'].includes(String(n.config.materialized ?? 'view'));

@@ -203,7 +203,7 @@ async function loadFileSource(ctx: ExecContext, n: GraphNode, audit?: Audit): Pr
 
 /**
  * Execute one node against the session. Throws on failure; the scheduler records it. With `audit`
- * (models, seeds, file sources) the new version is published only when the audit passes.
+ * (models, seeds, file sources, snapshots) the new version is published only when the audit passes.
  */
 export async function executeNode(ctx: ExecContext, n: GraphNode, audit?: Audit): Promise<NodeResult> {
   switch (n.resourceType) {
@@ -217,6 +217,6 @@ export async function executeNode(ctx: ExecContext, n: GraphNode, audit?: Audit)
     case 'test':
       return runTest(ctx, n);
     case 'snapshot':
-      return takeSnapshot(ctx, n);
+      return takeSnapshot(ctx, n, audit);
   }
 }

@@ -2,15 +2,15 @@ import type { NodeResult } from '../artifacts/artifacts.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { snapshotSpec } from '../load/snapshots.js';
 import { allowSecretEnvVars } from '../log/scrub.js';
-import type { SnapshotBuild } from '../../targets/target.js';
+import type { Audit, SnapshotBuild } from '../../targets/target.js';
 import { TargetError } from '../../targets/target.js';
 import type { ExecContext } from './execute-node.js';
 
 const list = (v: unknown): string[] => (v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 const now = () => new Date().toISOString();
 
-/** Take one snapshot (SCD type 2) through the target's snapshot materialization. */
-export async function takeSnapshot(ctx: ExecContext, n: GraphNode): Promise<NodeResult> {
+/** Take one snapshot (SCD type 2) through the target's snapshot materialization; with `audit`, its new state is tested before it is committed. */
+export async function takeSnapshot(ctx: ExecContext, n: GraphNode, audit?: Audit): Promise<NodeResult> {
   const t0 = performance.now();
   const startedAt = now();
   const take = ctx.session.snapshot;
@@ -26,6 +26,7 @@ export async function takeSnapshot(ctx: ExecContext, n: GraphNode): Promise<Node
     ...spec,
     options: n.config,
     signal: ctx.signal,
+    audit,
   };
   const hooks = async (key: 'pre_hook' | 'post_hook') => {
     for (const h of list(n.config[key])) {

@@ -3,10 +3,11 @@
  * from build_snapshot_table's SELECT (one statement); later runs build the staging rows into
  * `<name>__tx_snapshot` beside the table, then in ONE transaction add new columns, close the changed
  * rows' current versions and insert the new ones (duckdb__snapshot_merge_sql). A failure or a kill
- * before COMMIT leaves the snapshot table as it was.
+ * before COMMIT leaves the snapshot table as it was. Audit before publish: the snapshot's tests run
+ * on the new state inside that transaction (the first run's CREATE too), before COMMIT.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { TargetError, type BuildResult, type ColumnInfo, type Relation, type SnapshotBuild } from '../target.js';
+import { AuditError, TargetError, type AuditConnection, type BuildResult, type ColumnInfo, type Relation, type SnapshotBuild } from '../target.js';
 import { changeColumns, prepareSnapshot } from '../snapshots/prepare-snapshot.js';
 import { mergeSql, type SnapshotDialect } from '../snapshots/snapshot-sql.js';
 import type { DuckdbPool } from './duckdb-connection.js';
@@ -33,9 +34,19 @@ export async function duckdbSnapshot(pool: DuckdbPool, intro: DuckdbIntrospector
       query: async (sql) => (await run(sql)).rows ?? [],
     });
     const target = d.relationName(b.relation);
+    // the audit's queries, on this connection: inside the transaction, they see the new state
+    const auditConn: AuditConnection = {
+      query: async (sql, o) => (await pool.run(c, sql, { signal: o?.signal ?? b.signal, node: o?.node ?? b.uniqueId })).rows ?? [],
+      execute: async (sql, o) => ({ rowsAffected: (await pool.run(c, sql, { signal: o?.signal ?? b.signal, node: o?.node ?? b.uniqueId })).rowsAffected }),
+      columns: (r) => intro.columns(r, c),
+      printRows: async (sql, o) => (await pool.run(c, sql, { signal: o?.signal ?? b.signal, node: o?.node ?? b.uniqueId, exact: true })).rows ?? [],
+    };
     if (!prepared.exists) {
-      await run(`create table ${target} as\n${prepared.createSql}`);
-      const rows = Number((await run(`select count(*) as n from ${target}`)).rows?.[0]?.n ?? 0);
+      const rows = await inTransaction(pool, c, b, async () => {
+        await run(`create table ${target} as\n${prepared.createSql}`);
+        if (b.audit) await b.audit(b.relation, auditConn);
+        return Number((await run(`select count(*) as n from ${target}`)).rows?.[0]?.n ?? 0);
+      });
       return { action: 'created snapshot', rowsAffected: rows };
     }
     const staging: Relation = { ...b.relation, identifier: `${b.relation.identifier}__tx_snapshot` };
@@ -49,6 +60,8 @@ export async function duckdbSnapshot(pool: DuckdbPool, intro: DuckdbIntrospector
         for (const col of cols.add) await run(`alter table ${target} add column ${d.quoteIdentifier(col.name)} ${col.type}`);
         const closed = (await run(m.close)).rowsAffected ?? 0;
         const inserted = (await run(m.insert)).rowsAffected ?? 0;
+        // Audit before publish: the new snapshot state, before COMMIT; other connections still see the old one.
+        if (b.audit) await b.audit(b.relation, auditConn);
         return { closed, inserted };
       });
       return { action: `snapshot: ${counts.inserted} new, ${counts.closed} closed in`, rowsAffected: counts.inserted };
@@ -66,6 +79,6 @@ async function inTransaction<T>(pool: DuckdbPool, c: DuckDBConnection, b: Snapsh
     return r;
   } catch (e) {
     await pool.run(c, 'rollback', { node: b.uniqueId }).catch(() => undefined);
-    throw e instanceof TargetError ? e : new TargetError((e as Error).message, { cause: e });
+    throw e instanceof TargetError || e instanceof AuditError ? e : new TargetError((e as Error).message, { cause: e });
   }
 }

@@ -9,12 +9,14 @@
  *    closed (dbt_valid_to set as dbt's merge sets it), plus the staging rows to insert;
  * 3. swap: `<name>` → `<name>__tx_old`, `<name>__tx_new` → `<name>`, drop `<name>__tx_old`.
  *
+ * Audit before publish: the snapshot's tests run on `<name>__tx_new` between 2 and 3; a failure drops it.
+ *
  * Killed in 1 or 2, the snapshot table is untouched (the leftovers are dropped next time). Killed
  * between the two renames of 3 (two metastore calls), `<name>` is missing and `<name>__tx_old`
  * holds the complete previous version: the next snapshot run renames it back first. Every table
  * format is rewritten this way, Delta and Iceberg too (MERGE would be cheaper there: not done).
  */
-import { TargetError, type BuildResult, type ColumnInfo, type Relation, type Row, type SnapshotBuild, type TargetLog } from '../target.js';
+import { AuditError, TargetError, type AuditConnection, type BuildResult, type ColumnInfo, type Relation, type Row, type SnapshotBuild, type TargetLog } from '../target.js';
 import { changeColumns, prepareSnapshot } from '../snapshots/prepare-snapshot.js';
 import { rewriteSql, type SnapshotDialect } from '../snapshots/snapshot-sql.js';
 import type { HiveConnection } from './hive-connection.js';
@@ -73,6 +75,13 @@ export async function hiveSnapshot(x: HiveSnapshotDeps, b: SnapshotBuild): Promi
     query,
   });
 
+  // the audit's queries (no transactions: the side table is all the isolation there is)
+  const auditOpts = (q?: { signal?: AbortSignal; node?: string }) => ({ signal: q?.signal ?? b.signal, node: q?.node ?? b.uniqueId });
+  const auditConn: AuditConnection = {
+    query: (sql, q) => x.conn.query(sql, auditOpts(q)),
+    execute: (sql, q) => x.conn.execute(sql, auditOpts(q)),
+    columns: (r) => x.intro.columns(r),
+  };
   const o = tableOptions(b.options, x.defaults);
   const fresh = tmpRelation(b.relation, 'new');
   const staging = tmpRelation(b.relation, 'snapshot');
@@ -80,6 +89,7 @@ export async function hiveSnapshot(x: HiveSnapshotDeps, b: SnapshotBuild): Promi
     if (!prepared.exists) {
       await x.mat.createFresh(node, fresh, () => x.mat.createTableAs(node, fresh, prepared.createSql, o));
       const rows = await count(query, fresh);
+      if (b.audit) await b.audit(fresh, auditConn);
       await x.mat.swap(node, fresh, b.relation, undefined);
       return { action: 'created snapshot', rowsAffected: rows };
     }
@@ -92,12 +102,14 @@ export async function hiveSnapshot(x: HiveSnapshotDeps, b: SnapshotBuild): Promi
     const select = rewriteSql(b, target, d.relationName(staging), prepared.targetColumns.map(q), cols.add.map(q), (quoted) => inStaging.has(quoted.replace(/`/g, '').toLowerCase()));
     const existing = await x.intro.details(b.relation);
     await x.mat.createFresh(node, fresh, () => x.mat.createTableAs(node, fresh, select, o));
+    // Audit before publish: the whole new snapshot table, beside the old one
+    if (b.audit) await b.audit(fresh, auditConn);
     await x.mat.swap(node, fresh, b.relation, existing);
     const inserted = Number(counts.ins ?? 0);
     return { action: `snapshot: ${inserted} new, ${Number(counts.upd ?? 0)} closed in`, rowsAffected: inserted };
   } catch (e) {
     await run(`DROP TABLE IF EXISTS ${d.relationName(fresh)}`).catch(() => undefined);
-    throw e instanceof TargetError ? e : new TargetError((e as Error).message, { cause: e });
+    throw e instanceof TargetError || e instanceof AuditError ? e : new TargetError((e as Error).message, { cause: e });
   } finally {
     await run(`DROP TABLE IF EXISTS ${d.relationName(staging)}`).catch(() => undefined);
   }

@@ -2,14 +2,15 @@
  * Audit before publish on PostgreSQL (a real server): a failing new version of a table, a view and an
  * incremental model is never visible to a reader polling on another connection; its export and what is
  * downstream do not run; the previous version stays; a passing version then publishes. Incremental
- * models are audited inside the merge's transaction. Bad input: a test that errors, Ctrl-C.
+ * models and snapshots are audited inside the merge's transaction. Bad input: a test that errors, Ctrl-C,
+ * a disk that fills during the audit (a private cluster on a small tmpfs).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditProject, exported, outcomeOf, pollingReader, removeExports, stateOf, type AuditEngine, type Row } from '../../testing/audit-proof.js';
+import { auditProject, exported, outcomeOf, pollingReader, removeExports, snapshotFiles, snapshotReader, snapshotStateOf, stateOf, type AuditEngine, type Row } from '../../testing/audit-proof.js';
 import { cliPath, runCli } from '../../testing/fixture-project.js';
 import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
 import { PG_TYPES } from './postgres-connection.js';
@@ -113,6 +114,38 @@ describe('audit before publish on PostgreSQL', () => {
     expect(await stateOf(pgEngine, dir)).toEqual({ m: [2], mRows: 50, view: [2], inc: [1, 2], incRows: 6, down: [2] });
     expect(exported(dir).length).toBeGreaterThan(0);
     expect(outcomeOf(dir).message.m).toMatch(/audited: 1 test passed before publish/);
+  }, 240_000);
+
+  it('snapshots: a failing new snapshot state is never visible (audited inside the transaction), keeps the previous table, skips downstream', async () => {
+    const dir = await project(snapshotFiles(pgEngine));
+    // the first snapshot fails its audit: it is not created
+    expect((await pgEngine.build(dir, { ver: 666 })).code).toBe(1);
+    expect(outcomeOf(dir).status.snap).toBe('error');
+    expect(await pgEngine.query(dir, "select table_name from information_schema.tables where table_schema = 'audited' and table_name like 'snap%'")).toEqual([]);
+    expect((await pgEngine.build(dir, { ver: 1 })).code).toBe(0);
+    expect((await pgEngine.build(dir, { ver: 2 })).code).toBe(0);
+    const before = { snap: [1, 2], snapRows: 10, current: [2], cur: [2] };
+    expect(await snapshotStateOf(pgEngine, dir)).toEqual(before);
+
+    const r = snapshotReader('audited');
+    const bad = await pgEngine.build(dir, { ver: 666 }, r.reader);
+    expect(bad.code, bad.output).toBe(1);
+    expect(r.polls()).toBeGreaterThan(0);
+    expect(r.errors).toEqual([]);
+    expect([...r.seen].sort()).toEqual([1, 2]);
+    const o = outcomeOf(dir);
+    expect(o.status.snap).toBe('error');
+    expect(o.message.snap).toMatch(/failed its audit \(accepted_values_snap_ver_\w+ failed\): not published, the previous version of audited\.snap is kept/);
+    expect(Object.entries(o.status).filter(([k, v]) => k.startsWith('accepted_values_snap_ver') && v === 'fail').length).toBe(1);
+    expect(bad.output).toMatch(/666/);
+    expect(o.status.cur).toBe('skipped');
+    expect(await snapshotStateOf(pgEngine, dir)).toEqual(before);
+    expect(await pgEngine.query(dir, "select table_name from information_schema.tables where table_schema = 'audited' and table_name like '%\\_\\_tx\\_%'")).toEqual([]);
+
+    const good = await pgEngine.build(dir, { ver: 3 }, snapshotReader('audited').reader);
+    expect(good.code, good.output).toBe(0);
+    expect(await snapshotStateOf(pgEngine, dir)).toEqual({ snap: [1, 2, 3], snapRows: 15, current: [3], cur: [3] });
+    expect(outcomeOf(dir).message.snap).toMatch(/audited: 2 tests passed before publish/);
   }, 240_000);
 
   it('a test that errors during the audit: the node fails naming the test, the old version stays', async () => {

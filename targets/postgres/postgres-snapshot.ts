@@ -4,9 +4,10 @@
  * `<name>__tx_snapshot` beside the table, then in ONE transaction add new columns, close the
  * changed rows' current versions and insert the new ones (postgres__snapshot_merge_sql). A failure,
  * or a kill of tx (the server rolls back a transaction whose client is gone), leaves the snapshot
- * table as it was.
+ * table as it was. Audit before publish: the snapshot's tests run on the new state inside that
+ * transaction (the first run's CREATE too), before COMMIT.
  */
-import { TargetError, type BuildResult, type ColumnInfo, type Relation, type SnapshotBuild } from '../target.js';
+import { AuditError, TargetError, type AuditConnection, type BuildResult, type ColumnInfo, type Relation, type SnapshotBuild } from '../target.js';
 import { changeColumns, prepareSnapshot } from '../snapshots/prepare-snapshot.js';
 import { mergeSql, type SnapshotDialect } from '../snapshots/snapshot-sql.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
@@ -43,8 +44,20 @@ export async function postgresSnapshot(conn: PostgresConnection, intro: Postgres
         query: async (sql) => (await run(sql)).rows,
       });
       const target = d.relationName(b.relation);
+      // the audit's queries, on this client: inside the transaction, they see the new state
+      const opts = (o?: { signal?: AbortSignal; node?: string }) => ({ signal: o?.signal ?? b.signal, node: o?.node ?? b.uniqueId });
+      const auditConn: AuditConnection = {
+        query: async (sql, o) => (await c.run(sql, opts(o))).rows,
+        execute: async (sql, o) => ({ rowsAffected: (await c.run(sql, opts(o))).rowCount ?? undefined }),
+        columns: (r) => intro.columns(c, r),
+        printRows: async (sql, o) => (await c.run(sql, { ...opts(o), exact: true })).rows,
+      };
       if (!prepared.exists) {
-        const r = await run(`create table ${target} as\n${prepared.createSql}`);
+        const r = await c.transaction(async () => {
+          const created = await run(`create table ${target} as\n${prepared.createSql}`);
+          if (b.audit) await b.audit(b.relation, auditConn);
+          return created;
+        });
         return { action: 'created snapshot', rowsAffected: r.rowCount ?? undefined };
       }
       const staging: Relation = { ...b.relation, identifier: scratchName(b.relation.identifier, 'snapshot') };
@@ -58,11 +71,13 @@ export async function postgresSnapshot(conn: PostgresConnection, intro: Postgres
           for (const col of cols.add) await run(`alter table ${target} add column ${d.quoteIdentifier(col.name)} ${col.type.toLowerCase()}`);
           const closed = (await run(m.close)).rowCount ?? 0;
           const inserted = (await run(m.insert)).rowCount ?? 0;
+          // Audit before publish: the new snapshot state, before COMMIT; other sessions still see the old one.
+          if (b.audit) await b.audit(b.relation, auditConn);
           return { closed, inserted };
         });
         return { action: `snapshot: ${counts.inserted} new, ${counts.closed} closed in`, rowsAffected: counts.inserted };
       } catch (e) {
-        throw e instanceof TargetError ? e : new TargetError((e as Error).message, { cause: e });
+        throw e instanceof TargetError || e instanceof AuditError ? e : new TargetError((e as Error).message, { cause: e });
       } finally {
         await run(`drop table if exists ${stagingName}`).catch(() => undefined);
       }
