@@ -16,6 +16,7 @@ import { Logger, type LogFormat } from './log/logger.js';
 import { scrub } from './log/scrub.js';
 import { runProject, type RunCommand } from './run/run-project.js';
 import { addDeferFlags, addSelectionFlags, deferRelations, selectForCli, stateFor, WarnPolicy, type SelectionCliOpts } from './commands/selection-flags.js';
+import type { SelectState } from './select/state.js';
 import { registerWorkflowCommands } from './commands/workflow-commands.js';
 import { formatRows, type OutputFormat } from './commands/show-output.js';
 import { registerSourceCommand } from './commands/source-command.js';
@@ -126,6 +127,29 @@ function runArgs(o: RunCliOpts): Record<string, unknown> {
   };
 }
 
+/**
+ * --defer: compile again with ref() of the unselected nodes that the state holds (and that are missing
+ * here, unless --favor-state) resolved to the state's relations. build, run, compile and show use it.
+ */
+async function withDefer(compiled: CompiledProject, picked: { ids: string[]; state?: SelectState }, o: RunCliOpts, logger: Logger, command: string, extra: Partial<CompileOptions> = {}): Promise<CompiledProject> {
+  const dir = o.deferState ?? o.state;
+  if (!dir) throw new TxError('USAGE', '--defer needs --state DIR (or --defer-state DIR): the artifacts of the run whose relations unselected nodes are read from');
+  const state = o.deferState || !picked.state ? stateFor(compiled, dir) : picked.state;
+  if (!state?.manifest) throw new TxError('USAGE', `--defer: \`${dir}\` holds no manifest.json`, { hint: 'save target/manifest.json of the production run there' });
+  const rels = await deferRelations(compiled, new Set(picked.ids), state, { favorState: o.favorState, logger });
+  if (!rels.size) return compiled;
+  const deferred = await compileProject(compiled.project, {
+    target: o.target,
+    vars: parseVars(o.vars),
+    log: (msg, info) => (info ? logger.info(msg) : logger.debug(msg)),
+    command,
+    ...extra,
+    deferRelations: rels,
+  });
+  logger.info(`Deferring ${rels.size} unselected node${rels.size === 1 ? '' : 's'} to the relations in ${dir}: ${[...rels].map(([id, r]) => `${deferred.nodes.get(id)?.name ?? id} → ${deferred.dialect.relationName(r)}`).join(', ')}`);
+  return deferred;
+}
+
 /** build, run, seed, test, export — and `tx retry`, which passes the nodes to re-run. */
 async function runCommand(command: RunCommand, o: RunCliOpts, retryIds?: string[]): Promise<void> {
   const policy = new WarnPolicy(o.warnError, o.warnErrorOptions);
@@ -133,25 +157,7 @@ async function runCommand(command: RunCommand, o: RunCliOpts, retryIds?: string[
   const threads = o.threads ? Number(o.threads) : Number(compiled.target.config.threads ?? cpus().length);
   if (!Number.isInteger(threads) || threads < 1) throw new TxError('USAGE', `--threads must be a positive integer, got ${o.threads}`);
   const picked = retryIds ? { ids: compiled.dag.order(new Set(retryIds.filter((id) => compiled.nodes.has(id)))), state: undefined } : selectForCli(compiled, command, o, logger, policy);
-  if (o.defer) {
-    const dir = o.deferState ?? o.state;
-    if (!dir) throw new TxError('USAGE', '--defer needs --state DIR (or --defer-state DIR): the artifacts of the run whose relations unselected nodes are read from');
-    const state = o.deferState || !picked.state ? stateFor(compiled, dir) : picked.state;
-    if (!state?.manifest) throw new TxError('USAGE', `--defer: \`${dir}\` holds no manifest.json`, { hint: 'save target/manifest.json of the production run there' });
-    const rels = await deferRelations(compiled, new Set(picked.ids), state, { favorState: o.favorState, logger });
-    if (rels.size) {
-      compiled = await compileProject(compiled.project, {
-        target: o.target,
-        vars: parseVars(o.vars),
-        log: (msg, info) => (info ? logger.info(msg) : logger.debug(msg)),
-        command,
-        fullRefresh: !!o.fullRefresh,
-        empty: !!o.empty,
-        deferRelations: rels,
-      });
-      logger.info(`Deferring ${rels.size} unselected node${rels.size === 1 ? '' : 's'} to the relations in ${dir}: ${[...rels].map(([id, r]) => `${compiled.nodes.get(id)?.name ?? id} → ${compiled.dialect.relationName(r)}`).join(', ')}`);
-    }
-  }
+  if (o.defer) compiled = await withDefer(compiled, picked, o, logger, command, { fullRefresh: !!o.fullRefresh, empty: !!o.empty });
   const { afterNodeHooks } = await import('./run/export-steps.js');
   const outcome = await runProject(compiled, {
     command,
@@ -202,20 +208,23 @@ function main(argv: string[]): Command {
   registerWorkflowCommands<RunCliOpts>(program, { addCommon, addSelection, compileFrom, runCommand: (command, o, ids) => runCommand(command, o, ids) });
   registerSourceCommand<RunCliOpts>(program, { addCommon, addSelection, compileFrom, setExitCode: (c) => (exitCode = c), signal: controller.signal });
 
-  addSelection(addCommon(program.command('compile').description('render every model to SQL and write target/manifest.json (no database)'))).action(async (o: RunCliOpts) => {
+  addDeferFlags(addSelection(addCommon(program.command('compile').description('render every model to SQL and write target/manifest.json (no database; --defer asks it which relations exist)')))).action(async (o: RunCliOpts) => {
     const t0 = performance.now();
     const summary = (counts: [string, number][], targetDir: string, note = '') =>
       `Compiled ${counts.length ? counts.map(([k, v]) => `${v} ${k}${v === 1 ? '' : 's'}`).join(', ') : 'no selected nodes'} in ${((performance.now() - t0) / 1000).toFixed(2)}s${note} → ${relative(process.cwd(), targetDir) || '.'}/`;
     // nothing changed since the last compile (as make decides it): its output is still exact
-    const inputs = o.writeJson !== false ? compileInputs(findProjectDir(o.projectDir), { ...o, argv: process.argv.slice(2) }) : undefined;
+    // (--defer asks the warehouse which relations exist: never the shortcut)
+    const inputs = o.writeJson !== false && !o.defer ? compileInputs(findProjectDir(o.projectDir), { ...o, argv: process.argv.slice(2) }) : undefined;
     const fresh = inputs && upToDate(inputs.targetDir, compileKey(inputs));
     if (inputs && fresh) {
       makeLogger(o, dirname(inputs.targetDir), relative(dirname(inputs.targetDir), inputs.logDir)).info(summary(Object.entries(fresh.counts), inputs.targetDir, ' (nothing changed since the last compile)'));
       return;
     }
-    const { compiled, logger } = await compileFrom(o);
+    let { compiled, logger } = await compileFrom(o);
     // the same selection as every command: bad selectors are errors, criteria that match nothing warn
-    const { ids } = selectForCli(compiled, 'compile', o, logger);
+    const picked = selectForCli(compiled, 'compile', o, logger);
+    const { ids } = picked;
+    if (o.defer) compiled = await withDefer(compiled, picked, o, logger, 'compile');
     const targetDir = join(compiled.project.dir, compiled.project.targetPath);
     writeManifest(compiled, targetDir);
     writeCompiledSql(compiled, targetDir);
@@ -245,23 +254,30 @@ function main(argv: string[]): Command {
       }
     });
 
-  addCommon(program.command('show').description('preview rows of a model or an inline query'))
+  addDeferFlags(addCommon(program.command('show').description('preview rows of a model or an inline query')))
+    .option('--state <dir>', 'with --defer: artifacts of the run whose relations ref() of nodes missing here reads')
     .option('-s, --select <model>', 'model, seed or source to show')
     .option('--inline <sql>', 'a query; ref() and source() work')
     .option('--limit <n>', 'rows to show, -1 for all', '5')
     .addOption(new Option('--output <format>', 'text, json or csv').choices(['text', 'json', 'csv']).default('text'))
-    .action(async (o: CommonOpts & { select?: string; inline?: string; limit: string; output: OutputFormat }) => {
-      const { compiled, logger } = await compileFrom(o);
+    .action(async (o: RunCliOpts & { select?: string; inline?: string; limit: string; output: OutputFormat }) => {
+      let { compiled, logger } = await compileFrom(o);
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < -1) throw new TxError('USAGE', `--limit must be an integer >= -1, got ${o.limit}`);
       let sql: string;
+      const select = (c: CompiledProject) => (o.select ? selectForCli(c, 'show', { select: [o.select], indirectSelection: 'empty' }, logger).ids.filter((id) => c.nodes.get(id)!.resourceType !== 'test') : []);
+      let ids = select(compiled);
+      if (o.defer) {
+        compiled = await withDefer(compiled, { ids }, o, logger, 'show');
+        ids = select(compiled);
+      }
       // A trailing `;` (as typed in a SQL console) would break the query tx wraps around it.
       if (o.inline) sql = compiled.renderString(o.inline, '--inline').replace(/;\s*$/, '');
       else if (o.select) {
-        const ids = selectForCli(compiled, 'show', { select: [o.select], indirectSelection: 'empty' }, logger).ids.filter((id) => compiled.nodes.get(id)!.resourceType !== 'test');
         if (ids.length !== 1) throw new TxError('SELECTOR', `--select must name exactly one model, seed or source; \`${o.select}\` matched ${ids.length}`);
         const n = compiled.nodes.get(ids[0]!)!;
-        sql = n.relationName ? `select * from ${n.relationName}` : n.compiledSql!;
+        // under --defer a model runs its SQL, its refs read the state's relations (as dbt show does)
+        sql = n.relationName && !(o.defer && n.resourceType === 'model' && n.compiledSql) ? `select * from ${n.relationName}` : n.compiledSql!;
       } else throw new TxError('USAGE', 'tx show needs --select MODEL or --inline "SQL"');
       const target = await createTarget(compiled.target.name, compiled.target.config, compiled.project.dir);
       const session = await target.open({ log: logger, threads: 1 });

@@ -224,9 +224,11 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
   const compiledRel = (n: GraphNode) => compiledRelPath(p, n);
   const compiledPath = (n: GraphNode) => posix.join(c.project.targetPath.split('\\').join('/'), 'compiled', compiledRel(n));
 
+  // under --defer a node's own relation, not the state's one its ref() reads (dbt writes no defer_relation)
+  const ownRel = (n: GraphNode) => n.ownRelation?.relation ?? n.relation;
   const common = (n: GraphNode, dbtPath: string): Obj => ({
-    database: n.relation?.database ?? targetDatabase,
-    schema: n.relation?.schema ?? targetSchema,
+    database: ownRel(n)?.database ?? targetDatabase,
+    schema: ownRel(n)?.schema ?? targetSchema,
     name: n.name,
     resource_type: n.resourceType,
     package_name: p,
@@ -234,7 +236,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     original_file_path: n.path,
     unique_id: n.uniqueId,
     fqn: n.fqn,
-    alias: n.relation?.identifier ?? n.name,
+    alias: ownRel(n)?.identifier ?? n.name,
     checksum: { name: 'sha256', checksum: n.resourceType === 'model' && n.rawSql !== undefined ? fileChecksum(n.rawSql) : n.checksum },
     config: dbtConfig(n),
     tags: n.tags,
@@ -247,7 +249,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     build_path: null,
     unrendered_config: {},
     created_at: createdAt,
-    relation_name: n.relationName ?? null,
+    relation_name: n.ownRelation?.relationName ?? n.relationName ?? null,
     raw_code: n.rawSql ?? '',
     doc_blocks: [],
   });
@@ -365,7 +367,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         depends_on: { macros: [], nodes: n.dependsOn },
         config: { tags: n.tags, meta: isObj(n.config.meta) ? n.config.meta : {}, enabled: true },
         checksum: n.checksum,
-        schema: model.relation?.schema ?? targetSchema,
+        schema: ownRel(model)?.schema ?? targetSchema,
         created_at: createdAt,
         versions: null,
         version: null,

@@ -495,6 +495,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   for (const [id, r] of opts.deferRelations ?? []) {
     const n = nodes.get(id);
     if (n && n.relation) {
+      n.ownRelation = { relation: n.relation, relationName: n.relationName! };
       n.relation = r;
       n.relationName = dialect.relationName(r);
     }

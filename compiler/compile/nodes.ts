@@ -16,6 +16,11 @@ export interface GraphNode {
   relation?: Relation;
   /** `"schema"."name"` as the target quotes it. */
   relationName?: string;
+  /**
+   * --defer: the node's own relation in this target, while `relation` above is the state's one that
+   * ref() reads. The manifest records this one, as dbt 1.10 does (it writes no `defer_relation`).
+   */
+  ownRelation?: { relation: Relation; relationName: string };
   config: NodeConfig;
   tags: string[];
   description: string;
