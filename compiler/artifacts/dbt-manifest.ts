@@ -15,7 +15,7 @@ import { posix } from 'node:path';
 import type { CompiledProject } from '../compile/compile-project.js';
 import { BUILTIN_MACROS } from '../compile/builtin-macros.js';
 import type { GraphNode } from '../compile/nodes.js';
-import type { ColumnProps, SqlFile } from '../load/project-types.js';
+import { propsKey, type ColumnProps, type SqlFile } from '../load/project-types.js';
 import { artifactMetadata } from './dbt-meta.js';
 import { macroBlocks, macroCalls, type MacroBlock } from './dbt-macros.js';
 
@@ -96,7 +96,11 @@ const SNAPSHOT_CONFIG_DEFAULTS = (): Obj => ({
  * generic test, as dbt writes it, `<project>/<its properties file>/<short name>.sql`.
  */
 export function compiledRelPath(project: string, n: GraphNode): string {
-  return n.resourceType === 'test' && n.test?.kind === 'generic' ? `${project}/${n.path}/${n.test.shortName ?? n.name}.sql` : `${project}/${n.path}`;
+  // a package's node: target/compiled/<package>/<path in the package>, as dbt writes it
+  const pkg = n.packageName;
+  const path = pkg && n.path.includes(`/${pkg}/`) ? n.path.slice(n.path.indexOf(`/${pkg}/`) + pkg.length + 2) : n.path;
+  const top = pkg ?? project;
+  return n.resourceType === 'test' && n.test?.kind === 'generic' ? `${top}/${path}/${n.test.shortName ?? n.name}.sql` : `${top}/${path}`;
 }
 
 export function dbtConfig(n: GraphNode): Obj {
@@ -222,6 +226,12 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       .map((d) => [d.source!.sourceName, d.source!.name]);
   };
   const compiledRel = (n: GraphNode) => compiledRelPath(p, n);
+  // a package's files: dbt writes their paths relative to the package's folder
+  const pkgDirs = new Map((c.project.packages ?? []).map((x) => [x.name, posix.relative(c.project.dir.split('\\').join('/'), x.dir.split('\\').join('/'))]));
+  const inPackage = (file: string, pkg?: string): string => {
+    const d = pkg ? pkgDirs.get(pkg) : undefined;
+    return d && file.startsWith(`${d}/`) ? file.slice(d.length + 1) : file;
+  };
   const compiledPath = (n: GraphNode) => posix.join(c.project.targetPath.split('\\').join('/'), 'compiled', compiledRel(n));
 
   // under --defer a node's own relation, not the state's one its ref() reads (dbt writes no defer_relation)
@@ -231,9 +241,9 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     schema: ownRel(n)?.schema ?? targetSchema,
     name: n.name,
     resource_type: n.resourceType,
-    package_name: p,
+    package_name: n.packageName ?? p,
     path: dbtPath,
-    original_file_path: n.path,
+    original_file_path: inPackage(n.path, n.packageName),
     unique_id: n.uniqueId,
     fqn: n.fqn,
     alias: ownRel(n)?.identifier ?? n.name,
@@ -272,25 +282,28 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
   const nodes: Obj = {};
   const sources: Obj = {};
   const unitTests: Obj = {};
-  const propsFile = (name: string, kind: 'model' | 'seed') => (kind === 'model' ? c.project.modelProps : c.project.seedProps).get(name)?.file;
+  const propsFile = (name: string, kind: 'model' | 'seed', pkg?: string) => {
+    const f = (kind === 'model' ? c.project.modelProps : c.project.seedProps).get(propsKey(pkg, name))?.file;
+    return f ? inPackage(f, pkg) : f;
+  };
 
   const seedText = new Map(c.project.seeds.map((f) => [f.path, f.text]));
   const singularText = new Map(c.project.singularTests.map((f) => [f.path, f.text]));
   for (const n of c.nodes.values()) {
     if (n.resourceType === 'seed') {
-      const pf = propsFile(n.name, 'seed');
+      const pf = propsFile(n.name, 'seed', n.packageName);
       const text = seedText.get(n.path);
       nodes[n.uniqueId] = {
-        ...common(n, relativeToRoots(n.path, paths.seeds)),
+        ...common(n, relativeToRoots(inPackage(n.path, n.packageName), paths.seeds)),
         ...(text !== undefined ? { checksum: { name: 'sha256', checksum: fileChecksum(text) } } : {}),
-        patch_path: pf ? `${p}://${pf}` : null,
+        patch_path: pf ? `${n.packageName ?? p}://${pf}` : null,
         root_path: c.project.dir,
         depends_on: { macros: [] },
       };
     } else if (n.resourceType === 'model') {
-      const pf = propsFile(n.name, 'model');
-      const o = common(n, relativeToRoots(n.path, paths.models));
-      o.patch_path = pf ? `${p}://${pf}` : null;
+      const pf = propsFile(n.name, 'model', n.packageName);
+      const o = common(n, relativeToRoots(inPackage(n.path, n.packageName), paths.models));
+      o.patch_path = pf ? `${n.packageName ?? p}://${pf}` : null;
       compiled(n, o);
       o.access = 'protected';
       o.constraints = [];
@@ -316,9 +329,9 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         schema: s.schema,
         name: s.name,
         resource_type: 'source',
-        package_name: p,
-        path: s.file,
-        original_file_path: s.file,
+        package_name: n.packageName ?? p,
+        path: inPackage(s.file, n.packageName),
+        original_file_path: inPackage(s.file, n.packageName),
         unique_id: n.uniqueId,
         fqn: n.fqn,
         source_name: s.sourceName,
@@ -396,7 +409,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     } else if (n.resourceType === 'test') {
       // singular tests: dbt's schema has no attached_node for them
       const text = singularText.get(n.path);
-      const o = common(n, relativeToRoots(n.path, paths.tests));
+      const o = common(n, relativeToRoots(inPackage(n.path, n.packageName), paths.tests));
       if (text !== undefined) o.checksum = { name: 'sha256', checksum: fileChecksum(text) };
       nodes[n.uniqueId] = compiled(n, o);
     }
@@ -405,7 +418,8 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
   // ---- disabled models and seeds: what `enabled: false` left out of the graph
   const disabled: Obj = {};
   const disabledOf = (f: SqlFile, kind: 'model' | 'seed') => {
-    const id = `${kind}.${p}.${f.name}`;
+    const fp = f.package ?? p;
+    const id = `${kind}.${fp}.${f.name}`;
     if (c.nodes.has(id)) return;
     disabled[id] = [
       {
@@ -413,11 +427,11 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         schema: targetSchema,
         name: f.name,
         resource_type: kind,
-        package_name: p,
-        path: relativeToRoots(f.path, kind === 'model' ? paths.models : paths.seeds),
-        original_file_path: f.path,
+        package_name: fp,
+        path: relativeToRoots(inPackage(f.path, f.package), kind === 'model' ? paths.models : paths.seeds),
+        original_file_path: inPackage(f.path, f.package),
         unique_id: id,
-        fqn: [p, ...f.folders.slice(1), f.name],
+        fqn: [fp, ...f.folders.slice(1), f.name],
         alias: f.name,
         checksum: { name: 'sha256', checksum: fileChecksum(f.text) },
         config: { ...baseConfig(kind === 'seed' ? 'seed' : 'view'), enabled: false },

@@ -4,7 +4,8 @@ import { isAbsolute, join } from 'node:path';
 import { TxError, didYouMean } from '../errors.js';
 import { Dag } from '../graph/dag.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
-import type { ModelProps, NodeConfig, Project, SqlFile } from '../load/project-types.js';
+import { propsKey, type ModelProps, type NodeConfig, type Project, type SqlFile } from '../load/project-types.js';
+import { NameIndex } from './package-names.js';
 import { validateDefinition } from '../load/validate.js';
 import { formatFromPath } from '../load/properties.js';
 import { MAX_TEMPLATE_ERRORS, TemplateEngine, type PreparedTemplate } from '../template/template-engine.js';
@@ -188,27 +189,43 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   };
 
   const nodes = new Map<string, GraphNode>();
-  const byName = new Map<string, string>(); // model/seed name → id
   const p = project.name;
+  // model/seed/snapshot names → ids, across the root project and its packages (dbt's search order)
+  const refIndex = new NameIndex(p);
+  const byName = refIndex.plain; // name → id, the root project's first
+  const sourceIndex = new NameIndex(p);
+  const pkgs = new Map((project.packages ?? []).map((x) => [x.name, x]));
+  /**
+   * A node's config from dbt_project.yml, as dbt-core 1.10 computes it: the package's own
+   * blocks (below its properties and config()), and for a package's node the root project's
+   * blocks after everything else (`models: <package>: ...` overrides the package).
+   */
+  type Kind = 'modelsConfig' | 'seedsConfig' | 'testsConfig' | 'snapshotsConfig';
+  const ownBlocks = (kind: Kind, pkg: string | undefined, folders: string[], name: string): Record<string, unknown> =>
+    pkg ? configFromHierarchy(pkgs.get(pkg)?.[kind] ?? {}, pkg, folders, name, true) : configFromHierarchy(project[kind] ?? {}, p, folders, name);
+  const rootOverride = (kind: Kind, pkg: string | undefined, folders: string[], name: string): Record<string, unknown> | undefined =>
+    pkg ? configFromHierarchy(project[kind] ?? {}, pkg, folders, name, true) : undefined;
 
   // ---- seeds
   for (const s of project.seeds) {
-    const props = project.seedProps.get(s.name);
-    const config = mergeConfig(configFromHierarchy(project.seedsConfig, p, s.folders, s.name), props?.config);
+    const props = project.seedProps.get(propsKey(s.package, s.name));
+    const config = mergeConfig(ownBlocks('seedsConfig', s.package, s.folders, s.name), props?.config, rootOverride('seedsConfig', s.package, s.folders, s.name));
     if (props?.config) validateDefinition('seed_config', props.config, props.file, props.line, `seed \`${s.name}\` config`);
     if (config.enabled === false) continue;
     // an empty file, ragged rows, a quote never closed: exit 2 with file:line before anything runs
     const seedProblem = seedFileProblem(s.text, String(config.delimiter ?? (s.path.endsWith('.tsv') ? '\t' : ',')), String(config.quote ?? '"'), config.header !== false);
     if (seedProblem) throw new TxError('PROJECT', `seed \`${s.name}\` ${seedProblem.message}`, { file: s.path, line: seedProblem.line });
     const relation = relationFor(s.name, config, 'seed');
-    const id = `seed.${p}.${s.name}`;
-    byName.set(s.name, id);
+    const sp = s.package ?? p;
+    const id = `seed.${sp}.${s.name}`;
+    refIndex.set(sp, s.name, id);
     nodes.set(id, {
       uniqueId: id,
       resourceType: 'seed',
       name: s.name,
+      packageName: s.package,
       path: s.path,
-      fqn: [p, ...s.folders.slice(1), s.name],
+      fqn: [sp, ...s.folders.slice(1), s.name],
       folders: s.folders,
       relation,
       relationName: dialect.relationName(relation),
@@ -225,7 +242,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   }
 
   // ---- sources
-  const sourceIds = new Map<string, string>();
+  const sourceIds = sourceIndex.plain;
   for (const s0 of project.sources) {
     const s = { ...s0 };
     if (s.path?.includes('{{')) {
@@ -242,15 +259,17 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
         });
       }
     }
-    const id = `source.${p}.${s.sourceName}.${s.name}`;
-    sourceIds.set(`${s.sourceName}.${s.name}`, id);
+    const sp = s.package ?? p;
+    const id = `source.${sp}.${s.sourceName}.${s.name}`;
+    sourceIndex.set(sp, `${s.sourceName}.${s.name}`, id);
     const relation: Relation = { database: s.database, schema: s.schema, identifier: s.identifier };
     nodes.set(id, {
       uniqueId: id,
       resourceType: 'source',
       name: s.name,
+      packageName: s.package,
       path: s.file,
-      fqn: [p, s.sourceName, s.name],
+      fqn: [sp, s.sourceName, s.name],
       folders: [],
       relation,
       relationName: dialect.relationName(relation),
@@ -299,10 +318,15 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       for (const [name, info] of engine.macros) if (info.file === m.path) unsafeMacros.add(name);
     }
   }
-  const modelNames = new Set(project.models.map((m) => m.name));
-  for (const name of project.modelProps.keys()) {
-    if (!modelNames.has(name)) {
-      const mp = project.modelProps.get(name)!;
+  // a package's macros are namespaced: their names, read from the files
+  for (const m of (project.packages ?? []).flatMap((x) => x.macros)) {
+    if (/\b(ref|source|config|is_incremental)\s*\(/.test(m.text)) for (const x of m.text.matchAll(/\{%-?\s*macro\s+([A-Za-z_]\w*)/g)) unsafeMacros.add(x[1]!);
+  }
+  const modelNames = new Set(project.models.map((m) => propsKey(m.package, m.name)));
+  for (const key of project.modelProps.keys()) {
+    if (!modelNames.has(key)) {
+      const mp = project.modelProps.get(key)!;
+      const name = mp.name;
       if (project.projectFile === 'dbt_project.yml') {
         // dbt warns (NoNodeForYamlKey) and builds the rest: a dbt project builds unchanged
         const hint = didYouMean(name, modelNames);
@@ -354,14 +378,15 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
         }
       }
     }
-    for (const name of failedModels) byName.delete(name);
+    for (const name of failedModels) refIndex.delete(name);
   }
   function captureModel(f: SqlFile, snap?: SnapshotFile): void {
-    const props = snap ? undefined : project.modelProps.get(f.name);
+    const props = snap ? undefined : project.modelProps.get(propsKey(f.package, f.name));
     if (props?.config && Object.keys(props.config).length) validateDefinition('model_config', props.config, props.file, props.line, `model \`${f.name}\` config`);
+    const fp = f.package ?? p;
     const base = snap
-      ? mergeConfig({ materialized: 'snapshot' }, configFromHierarchy(project.snapshotsConfig ?? {}, p, f.folders, f.name), snap.declared)
-      : mergeConfig({ materialized: 'view' }, configFromHierarchy(project.modelsConfig, p, f.folders, f.name), props?.config);
+      ? mergeConfig({ materialized: 'snapshot' }, ownBlocks('snapshotsConfig', f.package, f.folders, f.name), snap.declared)
+      : mergeConfig({ materialized: 'view' }, ownBlocks('modelsConfig', f.package, f.folders, f.name), props?.config);
     let prepared: PreparedTemplate | undefined;
     const tpl = (): PreparedTemplate => (prepared ??= engine.prepare(f.text, f.path));
     const textHash = sha(f.text);
@@ -422,18 +447,19 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
         return false;
       });
       engine.setGlobal('this', relationValue(provisional, dialect));
-      engine.setGlobal('model', { name: f.name, unique_id: `model.${p}.${f.name}`, config: base, path: f.path });
-      engine.render(tpl());
+      engine.setGlobal('model', { name: f.name, unique_id: `model.${fp}.${f.name}`, package_name: fp, config: base, path: f.path });
+      engine.render(tpl(), f.package);
     }
-    const config = mergeConfig(base, captured);
+    const config = mergeConfig(base, captured, rootOverride(snap ? 'snapshotsConfig' : 'modelsConfig', f.package, f.folders, f.name));
     if (config.enabled === false) return;
     if (snap) snapshotSpec(f.name, config, { file: f.path, line: snap.line });
-    const id = `${snap ? 'snapshot' : 'model'}.${p}.${f.name}`;
-    if (byName.has(f.name)) {
-      const what = snap ? `a snapshot and a ${byName.get(f.name)!.split('.')[0]}` : 'a model and a seed';
-      throw new TxError('DUPLICATE', `${what} are both named \`${f.name}\``, { file: f.path, line: snap?.line, hint: 'ref() could not tell them apart; rename one' });
+    const id = `${snap ? 'snapshot' : 'model'}.${fp}.${f.name}`;
+    const prevId = refIndex.inPackage(fp, f.name);
+    if (prevId) {
+      const what = snap ? `a snapshot and a ${prevId.split('.')[0]}` : 'a model and a seed';
+      throw new TxError('DUPLICATE', `${what} are both named \`${f.name}\`${f.package ? ` in package \`${f.package}\`` : ''}`, { file: f.path, line: snap?.line, hint: 'ref() could not tell them apart; rename one' });
     }
-    byName.set(f.name, id);
+    refIndex.set(fp, f.name, id);
     const release = (): void => {
       prepared = undefined;
     };
@@ -447,7 +473,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   for (const w of work) {
     const deps: string[] = [];
     for (const r of w.refs) {
-      const id = byName.get(r);
+      const id = refIndex.find(r, w.file.package);
       if (!id) {
         // never suggest the model that holds the broken ref
         const others = [...byName.keys()].filter((n) => n !== w.file.name);
@@ -457,7 +483,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       deps.push(id);
     }
     for (const [s, t] of w.sources) {
-      const id = sourceIds.get(`${s}.${t}`);
+      const id = sourceIndex.find(`${s}.${t}`, w.file.package);
       if (!id) {
         throw new TxError('REF', `model \`${w.file.name}\` uses source \`${s}.${t}\`, which is not declared in any properties file`, {
           file: w.file.path,
@@ -473,8 +499,9 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       uniqueId: w.id,
       resourceType: w.snap ? 'snapshot' : 'model',
       name: w.file.name,
+      packageName: w.file.package,
       path: w.file.path,
-      fqn: [p, ...w.file.folders.slice(1), w.file.name],
+      fqn: [w.file.package ?? p, ...w.file.folders.slice(1), w.file.name],
       folders: w.file.folders,
       relation: materialized === 'ephemeral' ? undefined : relation,
       relationName: materialized === 'ephemeral' ? undefined : dialect.relationName(relation),
@@ -515,7 +542,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     engine.setGlobal('ref', (...args: unknown[]) => {
       const { pos, kw } = splitArgs(args);
       const name = String(pos.length > 1 ? pos[1] : pos[0] ?? kw.name);
-      const dep = nodes.get(byName.get(name)!)!;
+      const dep = nodes.get(refIndex.find(name, w.file.package, pos.length > 1 ? String(pos[0]) : undefined) ?? refIndex.find(name, w.file.package)!)!;
       if (dep.resourceType === 'model' && dep.config.materialized === 'ephemeral') {
         ephemeralDeps.push(dep.uniqueId);
         const r = { schema: '', identifier: EPHEMERAL_PREFIX + name };
@@ -525,13 +552,13 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     });
     engine.setGlobal('source', (...args: unknown[]) => {
       const { pos } = splitArgs(args);
-      const dep = nodes.get(sourceIds.get(`${String(pos[0])}.${String(pos[1])}`)!)!;
+      const dep = nodes.get(sourceIndex.find(`${String(pos[0])}.${String(pos[1])}`, w.file.package)!)!;
       return limited(dep.relation!);
     });
     engine.setGlobal('is_incremental', () => isIncremental);
     engine.setGlobal('this', node.relation ? relationValue(node.relation, dialect) : new RelationValue({ schema: '', identifier: EPHEMERAL_PREFIX + node.name }, dialect.quoteIdentifier(EPHEMERAL_PREFIX + node.name)));
-    engine.setGlobal('model', { name: node.name, unique_id: node.uniqueId, config: node.config, path: node.path });
-    const sql = engine.render(w.tpl());
+    engine.setGlobal('model', { name: node.name, unique_id: node.uniqueId, package_name: node.packageName ?? p, config: node.config, path: node.path });
+    const sql = engine.render(w.tpl(), w.file.package);
     return ephemeralDeps.length ? injectCtes(sql, ephemeralDeps, (id) => ephemeralSql(id)) : sql;
   };
   const renderStats = { rendered: 0, cached: 0, volatile: 0 };
@@ -557,7 +584,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   if (templateErrors.length) throw combineErrors(templateErrors, false);
   function renderForCompile(w: ModelWork): void {
     const node = nodes.get(w.id)!;
-    const deps = [node.relationName ?? '', ...w.refs.map((r) => nodes.get(byName.get(r)!)!), ...w.sources.map(([a, b]) => nodes.get(sourceIds.get(`${a}.${b}`)!)!)];
+    const deps = [node.relationName ?? '', ...w.refs.map((r) => nodes.get(refIndex.find(r, w.file.package)!)!), ...w.sources.map(([a, b]) => nodes.get(sourceIndex.find(`${a}.${b}`, w.file.package)!)!)];
     const hasEphemeral = deps.some((d) => typeof d !== 'string' && d.resourceType === 'model' && d.config.materialized === 'ephemeral');
     const depKey = quickHash(deps.map((d) => (typeof d === 'string' ? d : d.relationName ?? '')).join('\u0000'));
     const cached = w.cacheable && !hasEphemeral ? cache?.render(w.file.path, w.textHash, depKey) : undefined;
@@ -582,7 +609,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   }
 
   // ---- tests
-  compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour);
+  compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour, { refs: refIndex, sources: sourceIndex });
   // dbt renders tests when they run: in a project whose templates ask the warehouse, so does tx
   if (introspective) for (const n of nodes.values()) if (n.resourceType === 'test' && n.test?.kind !== 'unit') n.renderAtRun = true;
   dag.assertAcyclic(label);

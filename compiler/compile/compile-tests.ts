@@ -2,7 +2,8 @@ import { TxError, didYouMean } from '../errors.js';
 import { MACRO_INFO } from '../template/jinja/compile.js';
 import type { Dag } from '../graph/dag.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
-import type { ColumnProps, NodeConfig, Project, TestSpec } from '../load/project-types.js';
+import { propsKey, type ColumnProps, type NodeConfig, type Project, type TestSpec } from '../load/project-types.js';
+import type { NameIndex } from './package-names.js';
 import { validateDefinition } from '../load/validate.js';
 import type { TemplateEngine } from '../template/template-engine.js';
 import { Kwargs } from '../template/jinja/values.js';
@@ -131,7 +132,7 @@ function checkContracts(project: Project, nodes: Map<string, GraphNode>): void {
     if (n.resourceType !== 'model') continue;
     const c = n.config.contract as { enforced?: boolean } | undefined;
     if (!c?.enforced) continue;
-    const props = project.modelProps.get(n.name);
+    const props = project.modelProps.get(propsKey(n.packageName, n.name));
     const file = props?.file ?? n.path;
     if (n.config.materialized === 'ephemeral') throw new TxError('PROJECT', `model \`${n.name}\` is ephemeral and cannot have an enforced contract (it is not a relation)`, { file, line: props?.line });
     if (!n.columns.length) {
@@ -158,8 +159,18 @@ export function compileTests(
   engine: TemplateEngine,
   dialect: Dialect,
   flavour: SqlFlavour = 'postgres',
+  index?: { refs: NameIndex; sources: NameIndex },
 ): void {
   const p = project.name;
+  // names seen from a package's test: the root project, that package, then any (dbt's search order)
+  const findRef = (name: string, pkg?: string, explicit?: string): string | undefined => (index ? index.refs.find(name, pkg, explicit) : byName.get(name));
+  const findSource = (key: string, pkg?: string): string | undefined => (index ? index.sources.find(key, pkg) : sourceIds.get(key));
+  const pkgs = new Map((project.packages ?? []).map((x) => [x.name, x]));
+  /** A test's config from dbt_project.yml `data_tests:` blocks: the package's own, then (root over package) the root's. */
+  const testBlocks = (pkg: string | undefined, folders: string[], name: string): { own: Record<string, unknown>; root?: Record<string, unknown> } =>
+    pkg
+      ? { own: configFromHierarchy(pkgs.get(pkg)?.testsConfig ?? {}, pkg, folders, name, true), root: configFromHierarchy(project.testsConfig, pkg, folders, name, true) }
+      : { own: configFromHierarchy(project.testsConfig, p, folders, name) };
   const used = new Set<string>();
   const signatures = signaturesOf(project);
   const testMacros = () => [...engine.macros.keys()].filter((m) => m.startsWith('test_')).map((m) => m.slice(5));
@@ -167,8 +178,8 @@ export function compileTests(
   checkContracts(project, nodes);
 
   /** Render one argument value: ref()/source() become relations (and dependencies), `{{ }}` is rendered. */
-  const renderArg = (v: unknown, spec: TestSpec, key: string, deps: string[]): unknown => {
-    if (Array.isArray(v)) return v.map((x) => renderArg(x, spec, key, deps));
+  const renderArg = (v: unknown, spec: TestSpec, key: string, deps: string[], pkg?: string): unknown => {
+    if (Array.isArray(v)) return v.map((x) => renderArg(x, spec, key, deps, pkg));
     if (typeof v !== 'string') return v;
     const isCall = /^\s*(ref|source)\s*\(.*\)\s*$/s.test(v);
     if (!isCall && !v.includes('{{') && !v.includes('{%')) return v;
@@ -176,7 +187,7 @@ export function compileTests(
     engine.setGlobal('ref', (...args: unknown[]) => {
       const { pos } = splitArgs(args);
       const name = String(pos.length > 1 ? pos[1] : pos[0]);
-      const id = byName.get(name);
+      const id = findRef(name, pkg, pos.length > 1 ? String(pos[0]) : undefined);
       if (!id) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` refers to \`${name}\`, which does not exist`, { file: spec.file, line: spec.line, hint: didYouMean(name, byName.keys()) });
       const dep = nodes.get(id)!;
       if (!dep.relation) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` refers to ephemeral model \`${name}\`, which is not a relation`, { file: spec.file, line: spec.line });
@@ -186,7 +197,7 @@ export function compileTests(
     engine.setGlobal('source', (...args: unknown[]) => {
       const { pos } = splitArgs(args);
       const key2 = `${String(pos[0])}.${String(pos[1])}`;
-      const id = sourceIds.get(key2);
+      const id = findSource(key2, pkg);
       if (!id) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` uses source \`${key2}\`, which is not declared`, { file: spec.file, line: spec.line, hint: didYouMean(key2, sourceIds.keys()) });
       deps.push(id);
       return relationValue(relOf(nodes.get(id)!), dialect);
@@ -209,7 +220,10 @@ export function compileTests(
     const testName = spec.name.includes('.') ? spec.name.split('.').pop()! : spec.name;
     const macroName = `test_${testName}`;
     // `dbt_utils.equality`: the test of an installed package
-    const pkgOf = spec.name.includes('.') ? spec.name.split('.')[0]! : undefined;
+    const pkgOf0 = spec.name.includes('.') ? spec.name.split('.')[0]! : undefined;
+    // a package's own test macro, named without its prefix in that package's properties
+    const local = attached.packageName && !pkgOf0 && engine.macroOf(attached.packageName, macroName) ? attached.packageName : undefined;
+    const pkgOf = pkgOf0 ?? local;
     const macro = (pkgOf ? engine.macroOf(pkgOf, macroName) : engine.getGlobal(macroName)) as ((...a: unknown[]) => unknown) | undefined;
     const what = `test \`${spec.name}\` on ${attached.resourceType} \`${attached.name}\`${spec.column ? `, column \`${spec.column}\`` : ''}`;
     const fail = (msg: string, hint?: string) => new TxError('PROJECT', msg, { file: spec.file, line: spec.line, hint });
@@ -225,7 +239,8 @@ export function compileTests(
     // ---- config: project.yml `data_tests:` hierarchy, then the test's own
     checkTestConfig(spec.config, spec.file, spec.line, `the config of ${what}`);
     const folders = spec.file.split('/').slice(0, -1);
-    const config: Record<string, unknown> = { ...configFromHierarchy(project.testsConfig, p, folders, testName), ...spec.config };
+    const blocks = testBlocks(attached.packageName, folders, testName);
+    const config: Record<string, unknown> = { ...blocks.own, ...spec.config, ...blocks.root };
     if (config.enabled === false) return;
 
     // ---- arguments against the macro's signature
@@ -293,7 +308,7 @@ export function compileTests(
     const rendered: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(args)) {
       const argDeps: string[] = [];
-      rendered[k] = renderArg(v, spec, k, argDeps);
+      rendered[k] = renderArg(v, spec, k, argDeps, attached.packageName);
       argDeps.forEach((d) => deps.add(d));
       if (builtin && testName === 'relationships' && k === 'to') {
         const toNode = nodes.get(argDeps[0]!)!;
@@ -337,9 +352,9 @@ export function compileTests(
     const nameArgs: Record<string, unknown> = { ...spec.args, ...(column ? { column_name: column } : {}) };
     if (customName) delete nameArgs.name;
     const names = genericTestNames({
-      packageName: p,
+      packageName: attached.packageName ?? p,
       testName,
-      namespace: pkgOf,
+      namespace: pkgOf0,
       targetName: onSource ? `${attached.source!.sourceName}_${attached.source!.name}` : attached.name,
       onSource,
       args: nameArgs,
@@ -370,8 +385,9 @@ export function compileTests(
       uniqueId: id,
       resourceType: 'test',
       name,
+      packageName: attached.packageName,
       path: spec.file,
-      fqn: [p, name],
+      fqn: [attached.packageName ?? p, name],
       folders: [],
       config: { ...config, tags },
       tags,
@@ -388,7 +404,7 @@ export function compileTests(
     testRenderers.set(nodes.get(id)!, (over) =>
       withOverride(engine, over, () => {
         const again: Record<string, unknown> = { ...rendered };
-        for (const [k, v] of Object.entries(args)) if (typeof v === 'string' || Array.isArray(v)) again[k] = renderArg(v, spec, k, []);
+        for (const [k, v] of Object.entries(args)) if (typeof v === 'string' || Array.isArray(v)) again[k] = renderArg(v, spec, k, [], attached.packageName);
         if (builtin && testName === 'relationships') again.field = rendered.field;
         if (builtin && testName === 'unique_combination_of_columns') again.combination_of_columns = rendered.combination_of_columns;
         let m: unknown = attached.relation ? relationValue(relOf(attached), dialect) : model; // an ephemeral model: its subquery
@@ -404,10 +420,10 @@ export function compileTests(
       const specs: TestSpec[] = [];
       let declared: ColumnProps[] = n.columns;
       if (n.resourceType === 'model') {
-        const props = project.modelProps.get(n.name);
+        const props = project.modelProps.get(propsKey(n.packageName, n.name));
         if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
       } else if (n.resourceType === 'seed') {
-        const props = project.seedProps.get(n.name);
+        const props = project.seedProps.get(propsKey(n.packageName, n.name));
         if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
         declared = props?.columns ?? [];
       } else if (n.resourceType === 'snapshot') {
@@ -428,7 +444,7 @@ export function compileTests(
       engine.setGlobal('ref', (...args: unknown[]) => {
         const { pos } = splitArgs(args);
         const name = String(pos.length > 1 ? pos[1] : pos[0]);
-        const id = byName.get(name);
+        const id = findRef(name, f.package, pos.length > 1 ? String(pos[0]) : undefined);
         if (!id) throw new TxError('REF', `test \`${f.name}\` refers to \`${name}\`, which does not exist`, { file: f.path, line: lineOfCall(f.text, 'ref', name), hint: didYouMean(name, byName.keys()) });
         const dep = nodes.get(id)!;
         if (!dep.relation) throw new TxError('REF', `test \`${f.name}\` refers to ephemeral model \`${name}\`, which is not a relation`, { file: f.path, line: lineOfCall(f.text, 'ref', name) });
@@ -438,7 +454,7 @@ export function compileTests(
       engine.setGlobal('source', (...args: unknown[]) => {
         const { pos } = splitArgs(args);
         const key = `${String(pos[0])}.${String(pos[1])}`;
-        const id = sourceIds.get(key);
+        const id = findSource(key, f.package);
         if (!id) throw new TxError('REF', `test \`${f.name}\` uses source \`${key}\`, which is not declared`, { file: f.path, line: lineOfCall(f.text, 'source', String(pos[1])), hint: didYouMean(key, sourceIds.keys()) });
         srcs.push(id);
         return relationValue(relOf(nodes.get(id)!), dialect);
@@ -446,10 +462,11 @@ export function compileTests(
       const captured: Record<string, unknown> = {};
       engine.setGlobal('config', Object.assign((...args: unknown[]) => (Object.assign(captured, splitArgs(args).kw), ''), { get: (k: string, d?: unknown) => captured[k] ?? d }));
       const globals = ['ref', 'source', 'config'].map((g) => [g, engine.getGlobal(g)] as const);
-      const sql = engine.render(engine.prepare(f.text, f.path)).trim().replace(/;\s*$/, '');
+      const sql = engine.render(engine.prepare(f.text, f.path), f.package).trim().replace(/;\s*$/, '');
       const configLine = lineOfCall(f.text, 'config', '');
       checkTestConfig(captured, f.path, configLine, `config() of test \`${f.name}\``);
-      const config = { ...configFromHierarchy(project.testsConfig, p, f.folders, f.name), ...captured };
+      const blocks = testBlocks(f.package, f.folders, f.name);
+      const config = { ...blocks.own, ...captured, ...blocks.root };
       if (config.enabled === false) continue;
       const problem0 = notAQuery(sql, flavour);
       // a dbt test that renders nothing but comments while parsing renders again when it runs
@@ -466,7 +483,7 @@ export function compileTests(
         const firstCode = f.text.split('\n').findIndex((l) => l.trim() && !l.trim().startsWith('--') && !/^\s*\{[{%#]/.test(l));
         throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}`, { file: f.path, line: firstCode >= 0 ? firstCode + 1 : 1 });
       }
-      const id = `test.${p}.${f.name}`;
+      const id = `test.${f.package ?? p}.${f.name}`;
       if (nodes.has(id)) throw new TxError('DUPLICATE', `two tests are named \`${f.name}\``, { file: f.path, hint: 'a singular test and a generic test share this name; rename the file' });
       const deps = [...new Set([...refs, ...srcs])];
       const tags = tagsOf(config as NodeConfig);
@@ -474,8 +491,9 @@ export function compileTests(
         uniqueId: id,
         resourceType: 'test',
         name: f.name,
+        packageName: f.package,
         path: f.path,
-        fqn: [p, ...f.folders.slice(1), f.name],
+        fqn: [f.package ?? p, ...f.folders.slice(1), f.name],
         folders: f.folders,
         config: { ...config, tags },
         tags,
@@ -493,7 +511,7 @@ export function compileTests(
       testRenderers.set(nodes.get(id)!, (over) =>
         withOverride(engine, over, () => {
           for (const [g, v] of globals) engine.setGlobal(g, v);
-          return engine.render(engine.prepare(f.text, f.path)).trim().replace(/;\s*$/, '');
+          return engine.render(engine.prepare(f.text, f.path), f.package).trim().replace(/;\s*$/, '');
         }),
       );
     }

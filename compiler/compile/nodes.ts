@@ -9,6 +9,8 @@ export interface GraphNode {
   uniqueId: string;
   resourceType: ResourceType;
   name: string;
+  /** The installed dbt package the node comes from; undefined for the root project's own. */
+  packageName?: string;
   /** File the node comes from, relative to the project. */
   path: string;
   fqn: string[];

@@ -31,8 +31,19 @@ export function validateHierarchy(
   file: YamlFile,
   projectName: string,
   knownPaths: Set<string>,
+  packages: Map<string, Set<string>> = new Map(),
 ): void {
   const keys = new Set(configKeys(kind));
+  // `models: <package>: ...` configures an installed package's nodes: checked against its own folders
+  if (packages.size) {
+    const rest: Obj = {};
+    for (const [k, v] of Object.entries(tree)) {
+      const pk = packages.get(k);
+      if (pk && k !== projectName && v !== null && typeof v === 'object' && !Array.isArray(v)) validateHierarchy(kind, { [k]: v }, file, k, pk);
+      else rest[k] = v;
+    }
+    tree = rest;
+  }
   const rel = (p: string[]): string => (p[0] === projectName ? p.slice(1) : p).join('/');
   const walk = (node: Obj, path: string[]): void => {
     const cfg: Obj = {};
@@ -74,9 +85,10 @@ export function validateHierarchy(
 
 /**
  * Config for one node from the hierarchy: walk project name, then folders, then the node name,
- * deeper levels overriding. Tags accumulate, as in dbt.
+ * deeper levels overriding. Tags accumulate, as in dbt. `strict`: the levels below the top one
+ * only under the project's name (dbt's fqn_search); tx's own project.yml may start with folders.
  */
-export function configFromHierarchy(tree: Obj, projectName: string, folders: string[], name: string): Obj {
+export function configFromHierarchy(tree: Obj, projectName: string, folders: string[], name: string, strict = false): Obj {
   const out: Obj = {};
   const apply = (node: Obj): void => {
     for (const [k, v] of Object.entries(node)) {
@@ -93,7 +105,7 @@ export function configFromHierarchy(tree: Obj, projectName: string, folders: str
   const levels: Obj[] = [];
   if (node && typeof node === 'object') {
     levels.push(node);
-  } else node = tree;
+  } else node = strict ? undefined : tree;
   let cur: Obj | undefined = node;
   for (const part of [...folders.slice(1), name]) {
     const next: unknown = cur?.[part];

@@ -177,7 +177,7 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
     const tree = rendered[kind];
     if (tree == null) continue;
     if (!isObj(tree)) fail([kind], `\`${kind}\` in dbt_project.yml must be a map of config`);
-    raw[kind] = configBlock(kind, tree as Obj, name, notes);
+    raw[kind] = configBlock(kind, tree as Obj, name, notes, (k) => existsSync(join(resolve(dir, String(src['packages-install-path'] ?? 'dbt_packages')), k, 'dbt_project.yml')));
   }
 
   if (rendered.snapshots != null) {
@@ -196,11 +196,11 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
 }
 
 /**
- * A `models:` / `seeds:` / `tests:` block: config keys may carry `+`; a block naming another
- * project is a warning (dbt warns too: its packages are not installed here); a key far from
+ * A `models:` / `seeds:` / `tests:` block: config keys may carry `+`; a block naming an installed
+ * package configures that package's nodes (kept); a block naming another project is a warning (dbt warns too: its packages are not installed here); a key far from
  * every config key tx knows is dropped with a note (a near one stays, for did-you-mean).
  */
-function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Obj, project: string, notes: string[]): Obj {
+function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Obj, project: string, notes: string[], installed: (name: string) => boolean = () => false): Obj {
   const keys = new Set(configKeys(kind === 'data_tests' ? 'tests' : kind));
   const bare = (k: string): string => {
     const b = k.startsWith('+') ? k.slice(1) : k;
@@ -217,7 +217,7 @@ function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Ob
         else out[k] = v;
       } else if (keys.has(b)) {
         out[k] = v; // a map-valued config (meta, docs, ...) or a folder of that name: the hierarchy check decides
-      } else if (path.length === 0 && k !== project) {
+      } else if (path.length === 0 && k !== project && !installed(k)) {
         notes.push(`dbt_project.yml: \`${kind}.${k}\` configures project \`${k}\`, which is not this project (\`${project}\`) and is not installed: ignored`);
       } else {
         out[k] = walk(v, [...path, k]);

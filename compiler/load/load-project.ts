@@ -2,13 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TxError } from '../errors.js';
 import { configFromHierarchy, validateHierarchy } from './config-hierarchy.js';
-import { dropUnknownPropertyConfig, projectFileIn, translateDbtProject, type DbtProjectOptions } from './dbt-project.js';
-import { parseDocsBlocks } from './docs-blocks.js';
-import { parseProperties } from './properties.js';
-import type { ModelProps, Project, SourceTable, SqlFile, UnitTestSpec } from './project-types.js';
+import { projectFileIn, translateDbtProject, type DbtProjectOptions } from './dbt-project.js';
+import type { Project, SqlFile } from './project-types.js';
+import { loadResources } from './resources.js';
 import { loadInstalledPackages } from './packages.js';
-import { scanFiles } from './scan-files.js';
-import { loadSnapshots } from './snapshots.js';
 import { validateYaml } from './validate.js';
 import { defaultDuckdbPath } from './default-warehouse.js';
 import { readYaml } from './yaml-file.js';
@@ -66,57 +63,35 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   };
 
   const walked = new Map<string, string[]>();
-  const models = scanFiles(dir, p.models, ['.sql'], walked);
-  const seeds = scanFiles(dir, p.seeds, ['.csv', '.tsv'], walked);
-  const macros = [...scanFiles(dir, p.macros, ['.sql'], walked), ...scanFiles(dir, p.tests.map((t) => `${t}/generic`), ['.sql'], walked)];
-  const singularTests = scanFiles(dir, p.tests, ['.sql'], walked).filter((f) => !f.path.includes('/generic/'));
-  const snapshotFiles = scanFiles(dir, p.snapshots, ['.sql'], walked);
-  const docs = parseDocsBlocks(scanFiles(dir, [...new Set([...p.docs, ...p.models])], ['.md'], walked));
-
-  checkUnique(models, 'model');
-  checkUnique(seeds, 'seed');
-
-  // Properties files: every .yml/.yaml under models, seeds, tests (and macros for macro docs).
-  const ymlFiles = scanFiles(dir, [...new Set([...p.models, ...p.seeds, ...p.tests, ...p.snapshots])], ['.yml', '.yaml'], walked);
-  const modelProps = new Map<string, ModelProps>();
-  const seedProps = new Map<string, ModelProps>();
-  const sources: SourceTable[] = [];
-  const unitTests: UnitTestSpec[] = [];
-  const sourceKeys = new Map<string, string>();
-  const dbtOnly = new Map<string, Obj[]>();
-  const unknownConfigKeys: string[] = [];
-  for (const f of ymlFiles) {
-    const yf = readYaml(f.absPath, f.path);
-    if (dbt) unknownConfigKeys.push(...dropUnknownPropertyConfig(yf));
-    const parsed = parseProperties(yf);
-    for (const m of parsed.models) {
-      const prev = modelProps.get(m.name);
-      if (prev) throw new TxError('DUPLICATE', `model \`${m.name}\` is described twice (also in ${prev.file})`, { file: m.file, line: m.line });
-      modelProps.set(m.name, m);
-    }
-    for (const s of parsed.seeds) seedProps.set(s.name, s);
-    for (const s of parsed.sources) {
-      const key = `${s.sourceName}.${s.name}`;
-      if (sourceKeys.has(key)) throw new TxError('DUPLICATE', `source table \`${key}\` is defined twice (also in ${sourceKeys.get(key)})`, { file: s.file, line: s.line });
-      sourceKeys.set(key, s.file);
-      sources.push(s);
-    }
-    unitTests.push(...parsed.unitTests);
-    for (const [k, entries] of Object.entries(parsed.dbtOnly)) dbtOnly.set(k, [...(dbtOnly.get(k) ?? []), ...entries.map((e) => ({ ...(e as Obj), original_file_path: f.path }))]);
-  }
-  // snapshots: run by tx (compiler/load/snapshots.ts), so not among the dbt-only entries
-  const snapshots = loadSnapshots(dir, snapshotFiles, dbtOnly.get('snapshots') ?? []);
-  dbtOnly.delete('snapshots');
+  const own = loadResources(dir, p, dbt, undefined, walked);
+  // dbt packages installed in dbt_packages/ (tx deps or dbt deps): their macros, vars and resources
+  const packages = dbt ? loadInstalledPackages(dir, original, name) : [];
+  const models = [...own.models, ...packages.flatMap((x) => x.resources.models)];
+  const seeds = [...own.seeds, ...packages.flatMap((x) => x.resources.seeds)];
+  const macros = own.macros;
+  const singularTests = [...own.singularTests, ...packages.flatMap((x) => x.resources.singularTests)];
+  const snapshots = [...own.snapshots, ...packages.flatMap((x) => x.resources.snapshots)];
+  const docs = own.docs;
+  for (const x of packages) for (const [k, v] of x.resources.docs) if (!docs.has(k)) docs.set(k, v);
+  const modelProps = new Map([...own.modelProps, ...packages.flatMap((x) => [...x.resources.modelProps])]);
+  const seedProps = new Map([...own.seedProps, ...packages.flatMap((x) => [...x.resources.seedProps])]);
+  const sources = [...own.sources, ...packages.flatMap((x) => x.resources.sources)];
+  const unitTests = own.unitTests;
+  const ymlFiles = [...own.ymlFiles, ...packages.flatMap((x) => x.resources.ymlFiles)];
+  const dbtOnly = own.dbtOnly;
+  const unknownConfigKeys = own.unknownConfigKeys;
   if (unknownConfigKeys.length) notes.push(`properties files: config tx does not know, not applied: ${unknownConfigKeys.map((k) => `\`${k}\``).join(', ')}`);
   if (dbtOnly.size) notes.push(`properties files: tx reads and does not run ${[...dbtOnly].map(([k, e]) => `${e.length} ${k}`).join(', ')}`);
 
-  const knownModelPaths = hierarchyPaths(models);
-  const knownSeedPaths = hierarchyPaths(seeds);
+  const knownModelPaths = hierarchyPaths(own.models);
+  const knownSeedPaths = hierarchyPaths(own.seeds);
+  // a root block naming an installed package (`models: dbt_utils: ...`) is checked against that package's folders
+  const pkgPaths = (files: (x: (typeof packages)[number]) => SqlFile[]) => new Map(packages.map((x) => [x.name, hierarchyPaths(files(x))]));
   const modelsConfig = (raw.models ?? {}) as Obj;
   const seedsConfig = (raw.seeds ?? {}) as Obj;
   const testsConfig = (raw.data_tests ?? raw.tests ?? {}) as Obj;
-  asDbt(() => validateHierarchy('models', modelsConfig, pf, name, knownModelPaths));
-  asDbt(() => validateHierarchy('seeds', seedsConfig, pf, name, knownSeedPaths));
+  asDbt(() => validateHierarchy('models', modelsConfig, pf, name, knownModelPaths, pkgPaths((x) => x.resources.models)));
+  asDbt(() => validateHierarchy('seeds', seedsConfig, pf, name, knownSeedPaths, pkgPaths((x) => x.resources.seeds)));
 
   const targetPath = String(raw['target-path'] ?? 'target');
   // the default warehouse sits beside project.yml, out of tx clean's way (target/<name>.duckdb still read when it is there)
@@ -127,8 +102,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   };
   if (!raw.targets) (targets.duckdb as Obj).schema = 'main';
   const defaultTarget = String(raw.target ?? (targets.duckdb ? 'duckdb' : Object.keys(targets)[0]));
-  // dbt packages installed in dbt_packages/ (tx deps or dbt deps) and the dispatch search order
-  const packages = dbt ? loadInstalledPackages(dir, original, name) : [];
+  // the dispatch search order
   const dispatch = dbt ? readDispatch(original, pf) : [];
 
   return {
@@ -202,15 +176,6 @@ function renameFileInErrors<T>(f: () => T): T {
   } catch (e) {
     if (!(e instanceof TxError) || !e.message.includes('project.yml')) throw e;
     throw new TxError(e.code, e.message.replace(/(?<!dbt_)project\.yml/g, 'dbt_project.yml'), { ...e.location, hint: e.hint, cause: e.cause });
-  }
-}
-
-function checkUnique(files: SqlFile[], kind: string): void {
-  const seen = new Map<string, string>();
-  for (const f of files) {
-    const prev = seen.get(f.name);
-    if (prev) throw new TxError('DUPLICATE', `two ${kind}s are named \`${f.name}\`: ${prev} and ${f.path}`, { file: f.path, hint: `${kind} names must be unique across the project; rename one` });
-    seen.set(f.name, f.path);
   }
 }
 

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { TxError, didYouMean } from '../errors.js';
 import type { SqlFile } from './project-types.js';
-import { scanFiles } from './scan-files.js';
+import { loadResources, type Resources } from './resources.js';
 import { readYaml, type YamlFile } from './yaml-file.js';
 
 type Obj = Record<string, unknown>;
@@ -33,6 +33,13 @@ export interface LoadedPackage {
   macros: SqlFile[];
   /** Vars its dbt_project.yml declares (the root project's vars win). */
   vars: Obj;
+  /** Its models, seeds, singular tests, snapshots, sources and properties (files tagged with the package). */
+  resources: Resources;
+  /** The `models:` / `seeds:` / `data_tests:` / `snapshots:` config blocks of its own dbt_project.yml. */
+  modelsConfig: Obj;
+  seedsConfig: Obj;
+  testsConfig: Obj;
+  snapshotsConfig: Obj;
 }
 
 export const PACKAGE_FILES = ['packages.yml', 'dependencies.yml'] as const;
@@ -125,15 +132,39 @@ export function loadInstalledPackages(projectDir: string, raw: Obj, rootName: st
     if (name === rootName) continue; // a package's integration tests installing their own project: the root wins
     if (seen.has(name)) throw new TxError('DUPLICATE', `two installed packages are named \`${name}\`: ${seen.get(name)} and ${display}`, { file: `${display}/dbt_project.yml` });
     seen.set(name, display);
-    const macroPaths = asList(pr['macro-paths'], ['macros']).map((m) => `${display}/${m}`);
-    const testPaths = asList(pr['test-paths'], ['tests']).map((t) => `${display}/${t}/generic`);
-    const macros = [...scanFiles(projectDir, macroPaths, ['.sql']), ...scanFiles(projectDir, testPaths, ['.sql'])];
+    const under = (key: string, d: string[]): string[] => asList(pr[key], d).map((m) => `${display}/${m}`);
+    const modelPaths = under('model-paths', ['models']);
+    const resources = loadResources(
+      projectDir,
+      {
+        models: modelPaths,
+        seeds: under('seed-paths', ['seeds']),
+        macros: under('macro-paths', ['macros']),
+        tests: under('test-paths', ['tests']),
+        docs: under('docs-paths', asList(pr['model-paths'], ['models'])),
+        snapshots: under('snapshot-paths', ['snapshots']),
+      },
+      true,
+      name,
+    );
+    const macros = resources.macros;
     const vars: Obj = {};
     if (isObj(pr.vars)) {
       for (const [k, v] of Object.entries(pr.vars)) if (k !== name) vars[k] = v;
       if (isObj(pr.vars[name])) Object.assign(vars, pr.vars[name]);
     }
-    out.push({ name, dir: d, macros, vars });
+    const block = (k: string): Obj => (isObj(pr[k]) ? (pr[k] as Obj) : {});
+    out.push({
+      name,
+      dir: d,
+      macros,
+      vars,
+      resources,
+      modelsConfig: block('models'),
+      seedsConfig: block('seeds'),
+      testsConfig: isObj(pr.data_tests) ? pr.data_tests : block('tests'),
+      snapshotsConfig: block('snapshots'),
+    });
   }
   return out;
 }

@@ -42,6 +42,8 @@ export interface ModelProps {
   meta: Record<string, unknown>;
   file: string;
   line?: number;
+  /** Declared in an installed package's properties file. */
+  package?: string;
 }
 
 export interface SourceTable {
@@ -65,6 +67,8 @@ export interface SourceTable {
   tags: string[];
   file: string;
   line?: number;
+  /** Declared in an installed package's properties file. */
+  package?: string;
 }
 
 export interface SqlFile {
@@ -76,6 +80,13 @@ export interface SqlFile {
   text: string;
   /** Folder parts under the resource root, for the config hierarchy and `path:` selectors. */
   folders: string[];
+  /** The installed dbt package the file belongs to; undefined for the root project's own. */
+  package?: string;
+}
+
+/** Key of a model's or seed's properties: its name in the root project, `<package>/<name>` in a package. */
+export function propsKey(pkg: string | undefined, name: string): string {
+  return pkg ? `${pkg}/${name}` : name;
 }
 
 export interface UnitTestSpec {

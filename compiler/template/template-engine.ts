@@ -136,13 +136,19 @@ export class TemplateEngine {
     }
   }
 
-  /** Render with the current globals. Errors become TxError with file:line:column. */
-  render(t: PreparedTemplate): string {
+  /**
+   * Render with the current globals. Errors become TxError with file:line:column. `pkg`: the
+   * installed package the template belongs to; its macros are seen unprefixed, as in dbt.
+   */
+  render(t: PreparedTemplate, pkg?: string): string {
     this.renders++;
+    if (pkg) this.packageStack.push(pkg);
     try {
       return t.template.render({});
     } catch (e) {
       throw this.toTxError(e, t.path);
+    } finally {
+      if (pkg) this.packageStack.pop();
     }
   }
 

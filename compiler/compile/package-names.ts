@@ -1,0 +1,41 @@
+/**
+ * Names of refable nodes (models, seeds, snapshots) or of source tables across the root project
+ * and its installed packages, looked up as dbt-core 1.10 does (manifest.py `_packages_to_search`):
+ * with a package named (`ref('pkg', 'm')`) only that package; from a root node the root project,
+ * then any package; from a package's node the root project, then that package, then any.
+ */
+export class NameIndex {
+  /** name → id: the root project's node, else the first package's. */
+  readonly plain = new Map<string, string>();
+  private readonly qualified = new Map<string, string>();
+
+  constructor(readonly root: string) {}
+
+  /** Register `name` of package `pkg` (the root project's name for its own nodes). False when the package has it already. */
+  set(pkg: string, name: string, id: string): boolean {
+    const k = `${pkg}\u0000${name}`;
+    if (this.qualified.has(k)) return false;
+    this.qualified.set(k, id);
+    if (pkg === this.root || !this.plain.has(name)) this.plain.set(name, id);
+    return true;
+  }
+
+  /** The id of `pkg`'s node `name`, if any. */
+  inPackage(pkg: string, name: string): string | undefined {
+    return this.qualified.get(`${pkg}\u0000${name}`);
+  }
+
+  /** Resolve `name` from a node of package `nodePkg` (undefined: the root project), `explicit` when the call names one. */
+  find(name: string, nodePkg?: string, explicit?: string): string | undefined {
+    if (explicit) return this.inPackage(explicit, name);
+    if (!nodePkg || nodePkg === this.root) return this.plain.get(name);
+    return this.inPackage(this.root, name) ?? this.inPackage(nodePkg, name) ?? this.plain.get(name);
+  }
+
+  /** Forget a name (its node failed to render). */
+  delete(name: string): void {
+    const id = this.plain.get(name);
+    this.plain.delete(name);
+    for (const [k, v] of this.qualified) if (v === id) this.qualified.delete(k);
+  }
+}
