@@ -8,7 +8,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { applyArtifactOptions } from '../artifacts/artifact-options.js';
 import { writeManifest } from '../artifacts/artifacts.js';
-import type { CompiledProject } from '../compile/compile-project.js';
+import type { CompiledProject, CompileOptions } from '../compile/compile-project.js';
 import { TxError } from '../errors.js';
 import { loadProject } from '../load/load-project.js';
 import type { Logger } from '../log/logger.js';
@@ -18,7 +18,7 @@ import { selectForCli, type SelectionCliOpts } from './selection-flags.js';
 export interface WorkflowDeps<O> {
   addCommon(cmd: Command): Command;
   addSelection(cmd: Command): Command;
-  compileFrom(o: O, command?: string): Promise<{ compiled: CompiledProject; logger: Logger }>;
+  compileFrom(o: O, command?: string, extra?: Partial<CompileOptions>): Promise<{ compiled: CompiledProject; logger: Logger }>;
   /** Run a command with these options on exactly these nodes. */
   runCommand(command: RunCommand, o: O, ids: string[]): Promise<void>;
 }
@@ -112,7 +112,8 @@ export function registerWorkflowCommands<O>(program: Command, deps: WorkflowDeps
     .argument('<macro>', 'the macro to call')
     .option('--args <yaml>', 'the macro\'s arguments as a YAML or JSON mapping, e.g. \'{table: orders}\'')
     .action(async (macro: string, o: O & { args?: string }) => {
-      const { compiled, logger } = await deps.compileFrom(o, 'run-operation');
+      // dbt's global macros (run_query, statement, dbt.*) in a tx project too, as an operation needs them
+      const { compiled, logger } = await deps.compileFrom(o, 'run-operation', { dbtGlobalMacros: true });
       const { runOperation } = await import('./run-operation.js');
       await runOperation(compiled, macro, o.args, logger);
     });

@@ -1,7 +1,7 @@
 /**
  * The daily workflow through the built CLI on real DuckDB files: slim CI (state:modified+ with
  * --defer against a production build), bad --state folders, tx retry after a failing model and a
- * failing test, tx init then build, --empty, and a selection that matches nothing (warns; exit 1
+ * failing test, tx init then build, --empty, run-operation (dbt and tx projects), clone, and a selection that matches nothing (warns; exit 1
  * under --warn-error) the same way in ls, compile and build.
  * Each test runs tx several times as separate processes: 400 s each, for a loaded 2-core machine.
  */
@@ -251,6 +251,28 @@ describe.concurrent('run-operation, clone, parse', () => {
     const badArgs = await fx.tx('run-operation', 'record', '--args', '[1, 2]');
     expect(badArgs.code).toBe(2);
     expect(badArgs.stderr).toMatch(/--args must be a mapping/);
+  }, 400_000);
+
+  it('tx run-operation works in a tx project (project.yml): dbt\'s run_query, statement and dbt.* load for it', async () => {
+    const fx = project({
+      'project.yml': 'name: txops\ntargets:\n  dev: {type: duckdb, path: target/ops.duckdb, schema: main}\ntarget: dev\n',
+      'models/m.sql': 'select 1 as n',
+      'macros/ops.sql': dedent(`
+        {% macro stamp(label) %}
+          {% call statement('make') %}create table if not exists main.stamps (label varchar, stamped_at timestamp){% endcall %}
+          {% do run_query("insert into main.stamps select '" ~ label ~ "', " ~ dbt.current_timestamp()) %}
+          {{ log('stamps: ' ~ run_query('select count(*) from main.stamps').columns[0].values()[0], info=True) }}
+        {% endmacro %}
+      `),
+    });
+    const r = await fx.tx('run-operation', 'stamp', '--args', '{label: first}');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/stamps: 1/);
+    expect(r.stdout).toMatch(/Ran macro stamp: 3 statements against target dev/);
+    expect(await fx.query('select label from main.stamps', fx.path('target/ops.duckdb'))).toEqual([{ label: 'first' }]);
+    // the project's models still compile as a tx project's: dbt's macros are for the operation only
+    expect((await fx.tx('build')).code).toBe(0);
   }, 400_000);
 
   it('tx clone makes the selected relations of the state appear in another schema as views, and leaves existing ones without --full-refresh', async () => {

@@ -50,6 +50,8 @@ export interface CompileOptions {
   fullRefresh?: boolean;
   /** --defer: relations of the --state run that ref() resolves to instead of a node's own (unselected nodes). */
   deferRelations?: Map<string, Relation>;
+  /** Load dbt's global macros (run_query, statement, dbt.*) in a tx project too (dbt projects always have them): run-operation. */
+  dbtGlobalMacros?: boolean;
   /** --empty: models read zero rows from their refs and sources (the compile cache is not used). */
   empty?: boolean;
 }
@@ -107,7 +109,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   engine.addMacroFile(BUILTIN_MACROS, BUILTIN_FILE);
   // a dbt project: dbt's global macros (`dbt.*` and flat), then its packages' (namespaced), then its own
   const dbtProject = project.projectFile === 'dbt_project.yml';
-  if (dbtProject) for (const m of dbtGlobalMacroFiles()) engine.addMacroFile(m.text, m.path, { name: 'dbt', global: true });
+  if (dbtProject || opts.dbtGlobalMacros) for (const m of dbtGlobalMacroFiles()) engine.addMacroFile(m.text, m.path, { name: 'dbt', global: true });
   for (const pkg of project.packages ?? []) for (const m of pkg.macros) engine.addMacroFile(m.text, m.path, { name: pkg.name, global: false });
   for (const m of project.macros) engine.addMacroFile(m.text, m.path);
   const rootMacros = new Set([...engine.macros].filter(([, i]) => project.macros.some((m) => m.path === i.file)).map(([n]) => n));
