@@ -10,6 +10,7 @@ import type { YamlFile } from './yaml-file.js';
 // every validator): loaded on first use, it stays out of every command's start-up time.
 let ajvInstance: AjvClass | undefined;
 function ajv(): AjvClass {
+  // Stryker disable next-line ConditionalExpression: equivalent (a cache: without it a new Ajv is made per compile, same results)
   if (!ajvInstance) {
     const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
     ajvInstance = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
@@ -25,6 +26,7 @@ export function loadSchema(name: 'project' | 'properties'): Record<string, unkno
 
 /** Validators precompiled by build-validators.ts; absent when running from source without a build. */
 let precompiled: Record<string, ValidateFunction> | null | undefined;
+// Stryker disable all: equivalent (precompiled validators only save start-up time: without them ajv compiles the same schemas)
 function fromBuild(key: string): ValidateFunction | undefined {
   if (precompiled === undefined) {
     const path = join(packageRoot(), 'dist', 'validators.cjs');
@@ -32,6 +34,7 @@ function fromBuild(key: string): ValidateFunction | undefined {
   }
   return precompiled?.[key];
 }
+// Stryker restore all
 
 function validator(name: 'project' | 'properties'): ValidateFunction {
   let v = validators.get(name) ?? fromBuild(name);
@@ -45,7 +48,9 @@ function validator(name: 'project' | 'properties'): ValidateFunction {
 /** Validate a value against a sub-schema of project.schema.json (e.g. `model_config`). */
 export function validateDefinition(def: string, value: unknown, file: string, line: number | undefined, what: string): void {
   const key = `def:${def}`;
+  // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent (a cache: without it the definition is compiled again, same results)
   let v = validators.get(key) ?? fromBuild(key);
+  // Stryker disable next-line ConditionalExpression: equivalent (as above)
   if (!v) {
     const schema = loadSchema('project');
     const definitions = schema.definitions as Record<string, unknown>;
@@ -106,6 +111,8 @@ function rank(e: ErrorObject): number {
   if (e.keyword === 'additionalProperties') return 0;
   if (e.keyword === 'enum') return 1;
   if (e.keyword === 'required') return 2;
+  // Stryker disable next-line all: equivalent for the shipped schemas (their oneOf branches are disjoint types, so ajv
+  // always reports a failed branch, ranked 5 or less, before the oneOf itself)
   if (e.keyword === 'oneOf' || e.keyword === 'anyOf') return 9;
   return 5;
 }
