@@ -19,6 +19,7 @@ export default defineConfig({
       'targets/files/avro-reader.test.ts',
       'targets/files/csv-header.test.ts',
       'targets/exports/export-spec.test.ts',
+      'targets/exports/export-spec-rules.test.ts',
       'targets/exports/bzip2-encoder.test.ts',
       'compiler/load/properties.test.ts',
       'compiler/load/validate.test.ts',
