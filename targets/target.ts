@@ -51,6 +51,8 @@ export interface AuditConnection {
   columns(relation: Relation): Promise<ColumnInfo[]>;
   /** A few rows to print, with exact values as `TargetConnection.stream` gives them (DECIMAL with its scale); `query` where absent. */
   printRows?(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<Row[]>;
+  /** Set when the audit runs inside the build's open transaction: what it writes (stored failures) is rolled back if the audit fails. */
+  inTransaction?: boolean;
 }
 
 /**

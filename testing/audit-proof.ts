@@ -197,3 +197,14 @@ export function snapshotReader(schema: string): { reader: NonNullable<Parameters
     },
   };
 }
+
+/** A project of the snapshot files alone (no m, m_view, m_inc): for engines where every statement costs seconds. */
+export function snapshotProject(e: AuditEngine): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tx-audit-snap-'));
+  const files: Record<string, string> = { 'project.yml': `name: auditproof\nvars:\n  ver: 1\n${e.targetYml}\n`, ...snapshotFiles(e) };
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  return dir;
+}

@@ -244,6 +244,20 @@ describe('audit before publish on DuckDB', () => {
     expect((await duck.query(dir, 'select distinct ver from main.snap')).map((x) => Number(x.ver))).toEqual([666]);
   }, 120_000);
 
+  it('store_failures inside the build transaction (incremental): the line says the failing rows were rolled back, and they were', async () => {
+    const dir = project({ 'project.yml': `name: auditproof\nvars:\n  ver: 1\n${duck.targetYml}\ndata_tests:\n  +store_failures: true\n` });
+    expect((await duck.build(dir, { ver: 1 })).code).toBe(0);
+    const run = await runCli(['build', '--project-dir', dir, '--select', 'm_inc+', '--vars', '{ver: 666}'], { cwd: dir });
+    expect(run.code, run.output).toBe(1);
+    expect(run.output).toMatch(/FAIL accepted_values_m_inc_ver\w*: 1 failing row in m_inc\.ver .*; failing rows not kept in main_tx_test__audit\.accepted_values_m_inc_ver\w*: the audit ran inside the build's transaction, which rolled back/);
+    const stored = await duck.query(dir, "select table_name from information_schema.tables where table_schema = 'main_tx_test__audit' and table_name like 'accepted_values_m_inc%'");
+    expect(stored.length).toBe(1);
+    expect(await duck.query(dir, `select * from main_tx_test__audit.${String(stored[0]!.table_name)}`)).toEqual([]);
+    // a table's audit runs outside any transaction: its failing rows are stored
+    const t = await runCli(['build', '--project-dir', dir, '--select', 'm', '--vars', '{ver: 666}'], { cwd: dir });
+    expect(t.output).toMatch(/FAIL accepted_values_m_ver\w*: .*; failing rows stored in main_tx_test__audit\.accepted_values_m_ver/);
+  }, 120_000);
+
   it('a test that errors during the audit: the node fails naming the test, the old version stays', async () => {
     const dir = project({
       'tests/broken_check.sql': "{{ config(enabled=var('broken', false)) }}\nselect * from {{ ref('m') }} where no_such_column = 1\n",

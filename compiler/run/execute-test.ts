@@ -170,7 +170,15 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
   const { model, column } = testTarget(ctx.compiled, n);
   const loc = testLocation(n);
   const on = model ? ` in ${model}${column ? `.${column}` : ''}` : '';
-  const stored = details.failures_relation ? `; failing rows stored in ${String(details.failures_relation)}` : '';
+  // inside the build's transaction (incremental models and snapshots on DuckDB and PostgreSQL), a failed audit rolls the stored rows back
+  const storedIn = details.failures_relation as string | undefined;
+  const rolledBack = !!storedIn && status === 'fail' && !!audit?.conn.inTransaction;
+  if (rolledBack) delete details.failures_relation;
+  const stored = storedIn
+    ? rolledBack
+      ? `; failing rows not kept in ${storedIn}: the audit ran inside the build's transaction, which rolled back`
+      : `; failing rows stored in ${storedIn}`
+    : '';
   const message =
     status === 'pass'
       ? `${n.name}${failures ? ` (${failures} failing row${failures === 1 ? '' : 's'}, under the threshold)` : ''}${stored}`

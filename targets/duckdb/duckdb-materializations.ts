@@ -211,7 +211,7 @@ export class DuckdbMaterializations {
             throw new TargetError(`incremental_strategy ${inc.strategy} is not supported on DuckDB (use append, delete+insert or merge)`);
           }
           // Audit before publish: the merged table, inside the transaction; other connections see the old rows until commit.
-          if (b.audit) await b.audit(b.relation, this.auditConnection(c, b));
+          if (b.audit) await b.audit(b.relation, { ...this.auditConnection(c, b), inTransaction: true });
         });
         return { action: `incremental ${inc.strategy}`, rowsAffected: rows };
       } finally {

@@ -44,7 +44,7 @@ export async function duckdbSnapshot(pool: DuckdbPool, intro: DuckdbIntrospector
     if (!prepared.exists) {
       const rows = await inTransaction(pool, c, b, async () => {
         await run(`create table ${target} as\n${prepared.createSql}`);
-        if (b.audit) await b.audit(b.relation, auditConn);
+        if (b.audit) await b.audit(b.relation, { ...auditConn, inTransaction: true });
         return Number((await run(`select count(*) as n from ${target}`)).rows?.[0]?.n ?? 0);
       });
       return { action: 'created snapshot', rowsAffected: rows };
@@ -61,7 +61,7 @@ export async function duckdbSnapshot(pool: DuckdbPool, intro: DuckdbIntrospector
         const closed = (await run(m.close)).rowsAffected ?? 0;
         const inserted = (await run(m.insert)).rowsAffected ?? 0;
         // Audit before publish: the new snapshot state, before COMMIT; other connections still see the old one.
-        if (b.audit) await b.audit(b.relation, auditConn);
+        if (b.audit) await b.audit(b.relation, { ...auditConn, inTransaction: true });
         return { closed, inserted };
       });
       return { action: `snapshot: ${counts.inserted} new, ${counts.closed} closed in`, rowsAffected: counts.inserted };

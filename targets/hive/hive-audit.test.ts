@@ -3,14 +3,16 @@
  * without Java/Python, a failure when TX_TEST_REQUIRE names hive): a failing new version of a table, a
  * view and an incremental model (merged into a side copy) is never visible to a reader polling on
  * another session; its export and what is downstream do not run; the previous version stays; a passing
- * version then publishes. Bad input: a test that errors during the audit.
+ * version then publishes. Bad input: a test that errors during the audit, Ctrl-C during the audit.
+ * Snapshots: their tests run on the rewritten table before the swap.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditProject, exported, outcomeOf, pollingReader, removeExports, stateOf, type AuditEngine, type Row } from '../../testing/audit-proof.js';
-import { runCli } from '../../testing/fixture-project.js';
+import { auditProject, exported, outcomeOf, pollingReader, removeExports, snapshotProject, snapshotReader, snapshotStateOf, stateOf, type AuditEngine, type Row } from '../../testing/audit-proof.js';
+import { cliPath, runCli } from '../../testing/fixture-project.js';
 import { skipEachWithout } from '../../testing/services/service-suite.js';
 import { startSparkThriftServer, type HiveService } from '../../testing/services/spark.js';
 import type { TargetLog, TargetSession } from '../target.js';
@@ -35,7 +37,7 @@ async function read(sql: string): Promise<Row[]> {
   return reader!.connection.query(sql) as Promise<Row[]>;
 }
 
-const hiveEngine: AuditEngine = {
+const engineFor = (schema: string): AuditEngine => ({
   targetYml: [
     'target: hive',
     'targets:',
@@ -60,7 +62,10 @@ const hiveEngine: AuditEngine = {
     return out;
   },
   query: (_dir, sql) => read(sql),
-};
+});
+const hiveEngine = engineFor(schema);
+/** The Ctrl-C and snapshot projects build in schemas of their own. */
+const schema2 = `${schema}_b`;
 
 describe('audit before publish on Hive (Spark Thrift Server)', () => {
   beforeAll(async () => {
@@ -72,7 +77,7 @@ describe('audit before publish on Hive (Spark Thrift Server)', () => {
   skipEachWithout(() => hive);
   afterAll(async () => {
     try {
-      await reader?.connection.execute(`DROP DATABASE IF EXISTS \`${schema}\` CASCADE`).catch(() => undefined);
+      for (const db of [schema, schema2, `${schema}_c`]) await reader?.connection.execute(`DROP DATABASE IF EXISTS \`${db}\` CASCADE`).catch(() => undefined);
       await reader?.close();
     } finally {
       await hive?.stop();
@@ -128,5 +133,70 @@ describe('audit before publish on Hive (Spark Thrift Server)', () => {
     expect(await stateOf(hiveEngine, dir)).toEqual({ m: [3], mRows: 50, view: [3], inc: [1, 2, 3], incRows: 9, down: [3] });
     expect(exported(dir).length).toBeGreaterThan(0);
     expect(outcomeOf(dir).message.m_inc).toMatch(/audited: 1 test passed before publish/);
+  }, 600_000);
+  it('Ctrl-C during the audit: exit 130, the previous version intact, the next build publishes', async () => {
+    const e = engineFor(schema2);
+    const dir = auditProject(e, {
+      // a slow test: minutes of work on 2 cores, cancelled on the server by the interrupt
+      'tests/slow_check.sql': "{{ config(enabled=var('slow', false)) }}\nselect * from {{ ref('m') }} where (select count(*) from range(100000000000) where id % 7 = 8) > 0\n",
+    });
+    dirs.push(dir);
+    const first = await e.build(dir, { ver: 1 });
+    expect(first.code, first.output).toBe(0);
+    const log = path.join(dir, 'logs', 'tx.log');
+    fs.writeFileSync(log, '');
+    const child = spawn(process.execPath, [cliPath(), 'build', '--project-dir', dir, '--threads', '1', '--select', 'm+', '--vars', JSON.stringify({ ver: 2, slow: true })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env() },
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.stderr!.on('data', (d) => (out += String(d)));
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    const t0 = Date.now();
+    // m's side version is built (its row count is taken just before the audit); then the slow test runs
+    const counted = /count\(\*\) AS n FROM \\?`[^`]+\\?`\.\\?`m__tx_new\\?`/;
+    while (!counted.test(fs.readFileSync(log, 'utf8')) && child.exitCode === null && Date.now() - t0 < 300_000) await new Promise((r) => setTimeout(r, 100));
+    expect(child.exitCode, out).toBe(null);
+    await new Promise((r) => setTimeout(r, 3000));
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(code, out).toBe(130);
+    expect(out).toMatch(/Cancel/i);
+    expect(fs.readFileSync(log, 'utf8')).not.toMatch(/RENAME TO \\?`[^`]+\\?`\.\\?`m\\?`/);
+    expect(await stateOf(e, dir)).toMatchObject({ m: [1], mRows: 50, down: [1] });
+    const again = await e.build(dir, { ver: 3 });
+    expect(again.code, again.output).toBe(0);
+    expect(await stateOf(e, dir)).toMatchObject({ m: [3], mRows: 50, down: [3] });
+  }, 600_000);
+
+  it('snapshots: a failing new snapshot state is never visible, keeps the previous table, skips downstream; a passing one publishes', async () => {
+    const s3 = `${schema}_c`;
+    const e = engineFor(s3);
+    const dir = snapshotProject(e);
+    dirs.push(dir);
+    const first = await e.build(dir, { ver: 1 });
+    expect(first.code, first.output).toBe(0);
+    expect(await snapshotStateOf(e, dir)).toEqual({ snap: [1], snapRows: 5, current: [1], cur: [1] });
+
+    const r = snapshotReader(s3);
+    const bad = await e.build(dir, { ver: 666 }, r.reader);
+    expect(bad.code, bad.output).toBe(1);
+    expect(r.polls()).toBeGreaterThan(0);
+    expect(r.errors).toEqual([]);
+    expect([...r.seen]).toEqual([1]);
+    const o = outcomeOf(dir);
+    expect(o.status.snap).toBe('error');
+    expect(o.message.snap).toMatch(new RegExp(`failed its audit \\(accepted_values_snap_ver_\\w+ failed\\): not published, the previous version of ${s3}\\.snap is kept`));
+    expect(bad.output).toMatch(/666/);
+    expect(o.status.cur).toBe('skipped');
+    expect(await snapshotStateOf(e, dir)).toEqual({ snap: [1], snapRows: 5, current: [1], cur: [1] });
+    const tables = (await reader!.connection.query(`SHOW TABLES IN \`${s3}\``)).map((x) => String(x.tableName ?? x.tab_name ?? Object.values(x)[1]));
+    expect(tables.filter((t) => t.includes('__tx_'))).toEqual([]);
+
+    const good = await e.build(dir, { ver: 2 }, snapshotReader(s3).reader);
+    expect(good.code, good.output).toBe(0);
+    expect(await snapshotStateOf(e, dir)).toEqual({ snap: [1, 2], snapRows: 10, current: [2], cur: [2] });
+    expect(outcomeOf(dir).message.snap).toMatch(/audited: 2 tests passed before publish/);
   }, 600_000);
 });

@@ -252,7 +252,7 @@ export class PostgresMaterializations {
         const cols = targetCols.filter((x) => newNames.has(x));
         rows = await this.apply(c, inc.strategy, inc.uniqueKey, name, delta, cols, found.oid);
         // Audit before publish: the merged table inside this transaction; other sessions see the old rows until COMMIT.
-        if (b.audit) await b.audit(b.relation, this.auditConnection(c, b));
+        if (b.audit) await b.audit(b.relation, { ...this.auditConnection(c, b), inTransaction: true });
       });
       return { action: `incremental ${inc.strategy}`, rowsAffected: rows };
     } finally {

@@ -55,7 +55,7 @@ export async function postgresSnapshot(conn: PostgresConnection, intro: Postgres
       if (!prepared.exists) {
         const r = await c.transaction(async () => {
           const created = await run(`create table ${target} as\n${prepared.createSql}`);
-          if (b.audit) await b.audit(b.relation, auditConn);
+          if (b.audit) await b.audit(b.relation, { ...auditConn, inTransaction: true });
           return created;
         });
         return { action: 'created snapshot', rowsAffected: r.rowCount ?? undefined };
@@ -72,7 +72,7 @@ export async function postgresSnapshot(conn: PostgresConnection, intro: Postgres
           const closed = (await run(m.close)).rowCount ?? 0;
           const inserted = (await run(m.insert)).rowCount ?? 0;
           // Audit before publish: the new snapshot state, before COMMIT; other sessions still see the old one.
-          if (b.audit) await b.audit(b.relation, auditConn);
+          if (b.audit) await b.audit(b.relation, { ...auditConn, inTransaction: true });
           return { closed, inserted };
         });
         return { action: `snapshot: ${counts.inserted} new, ${counts.closed} closed in`, rowsAffected: counts.inserted };
