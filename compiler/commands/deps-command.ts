@@ -4,22 +4,23 @@
  * packages are cloned (any URL git reaches, a local bare repository included; `revision`,
  * `subdirectory`), their own packages installed too. Hub packages (`package: dbt-labs/dbt_utils`)
  * and tarballs need the network: when it cannot be reached the error names the package and says
- * how to vendor it.
+ * how to vendor it. package-lock.yml is written and honoured as dbt does (package-lock.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { TxError } from '../errors.js';
 import { findProjectDir } from '../load/load-project.js';
 import { packageNameIn, packagesInstallPath, readPackageSpecs, type PackageSpec } from '../load/packages.js';
+import { PACKAGE_LOCK_FILE, lockText, packagesHash, readLock, type LockEntry } from './package-lock.js';
 
 export interface DepsResult {
   installed: { name: string; from: string; how: 'linked' | 'copied' | 'cloned' }[];
 }
 
-/** Install every package (and their packages) of the project in `projectDir`. */
+/** Install every package (and their packages) of the project in `projectDir`, from package-lock.yml when it matches packages.yml. */
 export function installDeps(projectDirOrNone: string | undefined, log: (line: string) => void = () => {}): DepsResult {
   const projectDir = findProjectDir(projectDirOrNone);
   const raw = (parse(readFileSync(join(projectDir, 'dbt_project.yml'), 'utf8')) ?? {}) as Record<string, unknown>;
@@ -31,35 +32,58 @@ export function installDeps(projectDirOrNone: string | undefined, log: (line: st
     log('no packages to install (no packages.yml or dependencies.yml with packages:)');
     return result;
   }
+  const hash = packagesHash(projectDir);
+  const lock = readLock(projectDir);
   // resolve every package first (names, cycles, duplicates); install only when all resolve
   const staging = mkdtempSync(join(tmpdir(), 'tx-deps-'));
   try {
-    const plan = new Map<string, { dir: string; from: string; how: 'linked' | 'copied' | 'cloned'; spec: PackageSpec }>();
-    const visit = (baseDir: string, specList: PackageSpec[], chain: string[], displayBase: string): void => {
-      for (const spec of specList) {
-        const where = `${displayBase ? `${displayBase}/` : ''}${spec.file}${spec.line ? `:${spec.line}` : ''}`;
-        const fetched = fetchPackage(spec, baseDir, staging, where);
+    const plan = new Map<string, Planned>();
+    if (lock && lock.hash === hash) {
+      // package-lock.yml matches packages.yml: install exactly what it pins, as dbt does
+      log(`installing the packages pinned in ${PACKAGE_LOCK_FILE}`);
+      lock.packages.forEach((entry, i) => {
+        const spec = lockSpec(entry, i);
+        const fetched = fetchPackage(spec, projectDir, staging, `${PACKAGE_LOCK_FILE}, entry ${i + 1}`);
         const name = packageNameIn(fetched.dir, fetched.from);
-        if (name === rootName || chain.includes(name)) {
-          throw new TxError('PROJECT', `package \`${name}\` depends on itself: ${[...chain, name].join(' → ')}`, { file: spec.file, line: spec.line, hint: 'remove the entry that closes the cycle' });
-        }
-        const prev = plan.get(name);
-        if (prev) {
-          if (resolve(prev.dir) !== resolve(fetched.dir) && prev.from !== fetched.from) {
-            throw new TxError('DUPLICATE', `two packages are named \`${name}\`: ${prev.from} and ${fetched.from}`, { file: spec.file, line: spec.line, hint: 'keep one of them in packages.yml' });
+        if (!plan.has(name)) plan.set(name, { ...fetched, spec });
+      });
+    } else {
+      if (lock) log(`${PACKAGE_LOCK_FILE} was written for other packages than ${specs[0]!.file} lists: resolving them again`);
+      // breadth first, as dbt resolves: the project's packages, then theirs
+      let pending: { baseDir: string; specs: PackageSpec[]; chain: string[]; displayBase: string }[] = [{ baseDir: projectDir, specs, chain: rootName ? [rootName] : [], displayBase: '' }];
+      while (pending.length) {
+        const next: typeof pending = [];
+        for (const { baseDir, specs: list, chain, displayBase } of pending) {
+          for (const spec of list) {
+            const where = `${displayBase ? `${displayBase}/` : ''}${spec.file}${spec.line ? `:${spec.line}` : ''}`;
+            const fetched = fetchPackage(spec, baseDir, staging, where);
+            const name = packageNameIn(fetched.dir, fetched.from);
+            if (name === rootName || chain.includes(name)) {
+              throw new TxError('PROJECT', `package \`${name}\` depends on itself: ${[...chain, name].join(' → ')}`, { file: spec.file, line: spec.line, hint: 'remove the entry that closes the cycle' });
+            }
+            const prev = plan.get(name);
+            if (prev) {
+              if (resolve(prev.dir) !== resolve(fetched.dir) && prev.from !== fetched.from) {
+                throw new TxError('DUPLICATE', `two packages are named \`${name}\`: ${prev.from} and ${fetched.from}`, { file: spec.file, line: spec.line, hint: 'keep one of them in packages.yml' });
+              }
+              continue;
+            }
+            plan.set(name, { ...fetched, spec });
+            next.push({ baseDir: fetched.dir, specs: readPackageSpecs(fetched.dir, fetched.from), chain: [...chain, name], displayBase: fetched.from });
           }
-          continue;
         }
-        plan.set(name, { ...fetched, spec });
-        visit(fetched.dir, readPackageSpecs(fetched.dir, fetched.from), [...chain, name], fetched.from);
+        pending = next;
       }
-    };
-    visit(projectDir, specs, rootName ? [rootName] : [], '');
+      const entries = [...plan].map(([name, p]) => lockEntry(name, p));
+      writeFileAtomic(join(projectDir, PACKAGE_LOCK_FILE), lockText(entries, hash));
+      log(`wrote ${PACKAGE_LOCK_FILE}`);
+    }
 
+    // as dbt: the install folder holds exactly the packages installed now (a stale one would still load)
+    rmSync(installDir, { recursive: true, force: true });
     mkdirSync(installDir, { recursive: true });
     for (const [name, p] of plan) {
       const dest = join(installDir, name);
-      rmSync(dest, { recursive: true, force: true });
       if (p.how === 'linked') {
         try {
           symlinkSync(resolve(p.dir), dest, 'dir');
@@ -79,6 +103,56 @@ export function installDeps(projectDirOrNone: string | undefined, log: (line: st
   return result;
 }
 
+interface Fetched {
+  dir: string;
+  from: string;
+  how: 'linked' | 'copied' | 'cloned';
+  /** git packages: the commit checked out. */
+  commit?: string;
+}
+type Planned = Fetched & { spec: PackageSpec };
+
+/** A resolved package as package-lock.yml pins it (dbt's pinned package to_dict() and its name). */
+function lockEntry(name: string, p: Planned): LockEntry {
+  const e = new Map<string, unknown>();
+  switch (p.spec.kind) {
+    case 'local':
+      e.set('local', p.spec.source);
+      break;
+    case 'git':
+      e.set('git', p.spec.source);
+      e.set('revision', p.commit ?? (p.spec.raw.revision == null ? 'HEAD' : String(p.spec.raw.revision)));
+      if (p.spec.raw.subdirectory) e.set('subdirectory', String(p.spec.raw.subdirectory));
+      break;
+    case 'hub':
+      e.set('package', p.spec.source);
+      e.set('version', p.spec.raw.version);
+      break;
+    case 'tarball':
+      e.set('tarball', p.spec.source);
+      break;
+  }
+  e.set('name', name);
+  return e;
+}
+
+/** An entry of package-lock.yml as the spec to fetch. */
+function lockSpec(entry: LockEntry, i: number): PackageSpec {
+  const raw = Object.fromEntries([...entry].map(([k, v]) => [k, v === null || typeof v !== 'object' ? v : String(v)]));
+  for (const kind of ['local', 'git', 'tarball'] as const) if (typeof raw[kind] === 'string') return { kind, source: raw[kind] as string, raw, file: PACKAGE_LOCK_FILE };
+  if (typeof raw.package === 'string') return { kind: 'hub', source: raw.package, raw, file: PACKAGE_LOCK_FILE };
+  throw new TxError('PROJECT', `entry ${i + 1} of \`packages:\` in ${PACKAGE_LOCK_FILE} names no package (local:, git:, package: or tarball:)`, {
+    file: PACKAGE_LOCK_FILE,
+    hint: `delete ${PACKAGE_LOCK_FILE} and run tx deps to write it again`,
+  });
+}
+
+function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
 function renameOrCopy(from: string, to: string): void {
   try {
     renameSync(from, to);
@@ -88,7 +162,7 @@ function renameOrCopy(from: string, to: string): void {
 }
 
 /** Bring one package to a folder: local ones as they are, git ones cloned into the staging folder. */
-function fetchPackage(spec: PackageSpec, baseDir: string, staging: string, where: string): { dir: string; from: string; how: 'linked' | 'copied' | 'cloned' } {
+function fetchPackage(spec: PackageSpec, baseDir: string, staging: string, where: string): Fetched {
   switch (spec.kind) {
     case 'local': {
       const dir = resolve(baseDir, spec.source);
@@ -117,8 +191,9 @@ function fetchPackage(spec: PackageSpec, baseDir: string, staging: string, where
       if (!existsSync(join(dir, 'dbt_project.yml'))) {
         throw new TxError('PROJECT', `git package ${spec.source}${sub ? ` (subdirectory ${sub})` : ''} holds no dbt_project.yml`, { file: spec.file, line: spec.line });
       }
+      const commit = execFileSync('git', ['-C', dest, 'rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
       rmSync(join(dest, '.git'), { recursive: true, force: true });
-      return { dir, from: `${spec.source}${revision ? `@${revision}` : ''}`, how: 'cloned' };
+      return { dir, from: `${spec.source}${revision ? `@${revision}` : ''}`, how: 'cloned', commit };
     }
     case 'hub':
     case 'tarball': {

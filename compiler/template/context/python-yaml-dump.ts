@@ -370,7 +370,11 @@ class Emitter {
   private analysis: Analysis | null = null;
   private style: string | null = null;
 
-  constructor(private readonly events: Ev[]) {
+  /** `indentSequences`: block sequences inside mappings indented (a Dumper whose increase_indent passes indentless=False, as dbt's package-lock dumper). */
+  constructor(
+    private readonly events: Ev[],
+    private readonly indentSequences = false,
+  ) {
     this.state = () => this.expectStreamStart();
   }
 
@@ -526,7 +530,7 @@ class Emitter {
   }
 
   private expectBlockSequence(): void {
-    const indentless = this.mappingContext && !this.indention;
+    const indentless = this.mappingContext && !this.indention && !this.indentSequences;
     this.increaseIndent(false, indentless);
     this.state = () => this.expectBlockSequenceItem(true);
   }
@@ -806,7 +810,7 @@ class Emitter {
 }
 
 /** yaml.safe_dump(data, sort_keys=sortKeys): PyYAML's text, or RepresenterError. */
-export function yamlSafeDump(data: unknown, sortKeys: boolean): string {
+export function yamlSafeDump(data: unknown, sortKeys: boolean, opts: { indentSequences?: boolean } = {}): string {
   const node = new Representer(sortKeys).represent(data);
-  return new Emitter(serialize(node)).run();
+  return new Emitter(serialize(node), opts.indentSequences ?? false).run();
 }
