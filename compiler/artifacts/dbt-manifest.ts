@@ -5,7 +5,8 @@
  * sha256 checksums of the files, dbt-style config (defaults, `pre-hook`/`post-hook` lists,
  * upper-case test severity), `depends_on.macros`, `refs`, `sources`, generic tests with
  * `attached_node`, `column_name` and `test_metadata`, unit tests in `unit_tests`, macros and docs
- * blocks, disabled models and seeds in `disabled`.
+ * blocks, disabled models and seeds in `disabled`; a dbt project's groups, exposures, semantic
+ * models, metrics and saved queries (dbt-semantic.ts) with their graph edges and `group_map`.
  *
  * tx's own config keys (`exports`, `validate`, Hive options, …) stay in `config`, whose schema
  * allows extra keys; nothing tx-specific goes where the schema forbids it.
@@ -16,8 +17,10 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import { BUILTIN_MACROS } from '../compile/builtin-macros.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { propsKey, type ColumnProps, type SqlFile } from '../load/project-types.js';
+import { TxError } from '../errors.js';
 import { artifactMetadata } from './dbt-meta.js';
 import { macroBlocks, macroCalls, type MacroBlock } from './dbt-macros.js';
+import { groupMap, semanticResources } from './dbt-semantic.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -162,7 +165,7 @@ function dbtColumns(cols: ColumnProps[]): Obj {
         quote: null,
         config: { meta: c.meta ?? {}, tags: [] },
         tags: [],
-        granularity: null,
+        granularity: c.granularity ?? null,
         doc_blocks: [],
       },
     ]),
@@ -236,6 +239,13 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
 
   // under --defer a node's own relation, not the state's one its ref() reads (dbt writes no defer_relation)
   const ownRel = (n: GraphNode) => n.ownRelation?.relation ?? n.relation;
+  // a node's group: its config's; a generic test is in the group of the node it tests (its config's stays null), as in dbt
+  const groupOf = (n: GraphNode): string | null => {
+    const own = typeof n.config.group === 'string' ? n.config.group : null;
+    if (n.resourceType !== 'test' || n.test?.kind !== 'generic' || !n.test.attachedTo) return own;
+    const g = refOf(n.test.attachedTo)?.config.group;
+    return typeof g === 'string' ? g : null;
+  };
   const common = (n: GraphNode, dbtPath: string): Obj => ({
     database: ownRel(n)?.database ?? targetDatabase,
     schema: ownRel(n)?.schema ?? targetSchema,
@@ -253,7 +263,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     description: n.description ?? '',
     columns: dbtColumns(n.columns),
     meta: isObj(n.config.meta) ? n.config.meta : {},
-    group: null,
+    group: groupOf(n),
     docs: { show: true, node_color: null },
     patch_path: null,
     build_path: null,
@@ -311,7 +321,16 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       o.latest_version = null;
       o.deprecation_date = null;
       o.primary_key = [];
-      o.time_spine = null;
+      const ts = c.project.modelProps.get(propsKey(n.packageName, n.name))?.timeSpine;
+      o.time_spine = ts
+        ? {
+            standard_granularity_column: typeof ts.standard_granularity_column === 'string' ? ts.standard_granularity_column : null,
+            custom_granularities: (Array.isArray(ts.custom_granularities) ? ts.custom_granularities : []).map((g: unknown) => {
+              const x = isObj(g) ? g : {};
+              return { name: String(x.name), column_name: typeof x.column_name === 'string' ? x.column_name : null };
+            }),
+          }
+        : null;
       nodes[n.uniqueId] = o;
       // ephemeral models have no relation: dbt writes their would-be schema and alias, no relation name
     } else if (n.resourceType === 'snapshot') {
@@ -448,12 +467,44 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
   for (const f of c.project.models) disabledOf(f, 'model');
   for (const f of c.project.seeds) disabledOf(f, 'seed');
 
-  // ---- parent and child maps over everything in the graph
+  // ---- groups, exposures, semantic models, metrics, saved queries (dbt-only: written, not run)
+  const semantic = semanticResources(c, { project: p, createdAt, targetDatabase, targetSchema, nodes, sources, roots: [...paths.models, ...paths.seeds, ...(paths.snapshots ?? []), ...paths.tests] });
+  Object.assign(disabled, semantic.disabled);
+  const groupNames = new Set(Object.values(semantic.groups).map((g) => String((g as Obj).name)));
+  for (const n of c.nodes.values()) {
+    const g = n.config.group;
+    // (the root project's nodes: tx reads the groups of the root project's properties files)
+    if (g === undefined || g === null || n.packageName || (n.resourceType === 'test' && n.test?.kind === 'generic')) continue;
+    if (!groupNames.has(String(g))) {
+      throw new TxError('PROJECT', `${n.resourceType} \`${n.name}\`: invalid group \`${String(g)}\`, expected one of [${[...groupNames].map((x) => `'${x}'`).join(', ')}]`, {
+        file: n.path,
+        hint: 'declare the group under `groups:` in a properties file',
+      });
+    }
+  }
+
+  // ---- parent and child maps over everything in the graph, exposures, metrics, semantic models and saved queries too
   const parents: Record<string, string[]> = {};
   const children: Record<string, string[]> = {};
   for (const n of c.nodes.values()) {
     parents[n.uniqueId] = [...n.dependsOn];
     children[n.uniqueId] = c.dag.children(n.uniqueId);
+  }
+  for (const kind of [semantic.exposures, semantic.metrics, semantic.semantic_models, semantic.saved_queries]) {
+    for (const [id, o] of Object.entries(kind)) {
+      const deps = ((o as Obj).depends_on as { nodes: string[] }).nodes;
+      parents[id] = [...deps].sort();
+      children[id] ??= [];
+    }
+  }
+  for (const kind of [semantic.exposures, semantic.metrics, semantic.semantic_models, semantic.saved_queries]) {
+    for (const [id, o] of Object.entries(kind)) {
+      for (const d of ((o as Obj).depends_on as { nodes: string[] }).nodes) {
+        const list = children[d] ?? (children[d] = []);
+        if (!list.includes(id)) list.push(id);
+        list.sort();
+      }
+    }
   }
 
   const docsRel = (f: string) => relativeToRoots(f, [...paths.docs, ...paths.models]);
@@ -497,16 +548,16 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         { name: k, resource_type: 'doc', package_name: p, path: docsRel(v.file), original_file_path: v.file, unique_id: `doc.${p}.${k}`, block_contents: v.text },
       ]),
     ),
-    exposures: {},
-    metrics: {},
-    groups: {},
+    exposures: semantic.exposures,
+    metrics: semantic.metrics,
+    groups: semantic.groups,
     selectors: {},
     disabled,
     parent_map: parents,
     child_map: children,
-    group_map: {},
-    saved_queries: {},
-    semantic_models: {},
+    group_map: groupMap(semantic.groups, nodes, semantic.saved_queries, semantic.semantic_models, semantic.metrics),
+    saved_queries: semantic.saved_queries,
+    semantic_models: semantic.semantic_models,
     unit_tests: unitTests,
   };
 }

@@ -32,7 +32,8 @@ if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv and ensur
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const PY = join(REPO_ROOT, 'compiler', 'artifacts', 'python');
-const JAFFLE = join(REPO_ROOT, '..', 'shared', 'dbt', 'jaffle_shop');
+// ../shared beside the checkout (a worktree under wt/ finds it one level further up)
+const JAFFLE = [join(REPO_ROOT, '..', 'shared', 'dbt', 'jaffle_shop'), join(REPO_ROOT, '..', '..', 'shared', 'dbt', 'jaffle_shop')].find((d) => existsSync(d)) ?? join(REPO_ROOT, '..', 'shared', 'dbt', 'jaffle_shop');
 const CUSTOM_ENV = { DBT_ENV_CUSTOM_ENV_RUN_REASON: 'nightly-check' };
 
 function py(python: string, script: string, args: string[]): Obj {

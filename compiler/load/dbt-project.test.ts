@@ -133,9 +133,11 @@ describe('dbt_project.yml', () => {
     expect(p.vars).toEqual({ a: 1, b: 2 });
     expect(p.testsConfig).toEqual({ '+severity': 'warn' });
     const ignored = p.notes!.find((n) => n.includes('does not act on'))!;
-    for (const k of ['quoting', 'flags', 'query-comment', 'dbt-cloud', 'metrics']) expect(ignored).toContain(`\`${k}\``);
-    // tx acts on these now: dispatch (adapter.dispatch's search order) and packages-install-path (packages)
-    for (const k of ['dispatch', 'packages-install-path']) expect(ignored).not.toContain(`\`${k}\``);
+    for (const k of ['quoting', 'flags', 'query-comment', 'dbt-cloud']) expect(ignored).toContain(`\`${k}\``);
+    // tx acts on these now: dispatch (adapter.dispatch's search order), packages-install-path (packages),
+    // and the config blocks of the resources it writes to manifest.json
+    for (const k of ['dispatch', 'packages-install-path', 'metrics', 'semantic-models', 'saved-queries', 'exposures']) expect(ignored).not.toContain(`\`${k}\``);
+    expect(p.raw).toMatchObject({ metrics: { '+enabled': true }, 'semantic-models': { '+enabled': true }, 'saved-queries': { '+enabled': true }, exposures: { '+enabled': true } });
   });
 
   it('a templated config value is rendered with the project\'s vars, as a native value', () => {
@@ -229,7 +231,8 @@ describe('dbt_project.yml', () => {
         exposures: [{name: dash, type: dashboard, owner: {email: a@b.c}}]
       `),
     });
-    expect(p.notes!.join('\n')).toMatch(/does not run 1 semantic_models, 2 metrics, 1 saved_queries, 1 groups, 1 analyses, 1 exposures/);
+    expect(p.notes!.join('\n')).toMatch(/tx writes to manifest\.json and does not run 1 exposures, 1 groups, 2 metrics, 1 saved_queries, 1 semantic_models/);
+    expect(p.notes!.join('\n')).toMatch(/tx reads and does not use 1 analyses/);
     expect(p.dbtOnly!.metrics).toEqual([
       { name: 'm1', type: 'simple', original_file_path: 'models/sl.yml' },
       { name: 'm2', type: 'simple', original_file_path: 'models/sl.yml' },

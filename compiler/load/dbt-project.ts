@@ -49,6 +49,10 @@ const USED = [
   'on-run-end',
   'dispatch',
   'packages-install-path',
+  'exposures',
+  'metrics',
+  'semantic-models',
+  'saved-queries',
 ] as const;
 
 /** Keys dbt-core 1.10 documents that tx accepts and does not act on (yet). */
@@ -59,10 +63,6 @@ const IGNORED = [
   'flags',
   'query-comment',
   'dbt-cloud',
-  'metrics',
-  'semantic-models',
-  'saved-queries',
-  'exposures',
   'unit_tests',
   'restrict-access',
   'functions',
@@ -160,6 +160,12 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
   copy('on-run-start');
   copy('on-run-end');
   copy('sources');
+  // config blocks of the dbt-only resources: applied to them in manifest.json (compiler/artifacts/dbt-semantic.ts)
+  for (const k of ['exposures', 'metrics', 'semantic-models', 'saved-queries']) {
+    if (rendered[k] == null) continue;
+    if (!isObj(rendered[k])) fail([k], `\`${k}\` in dbt_project.yml must be a map of config`);
+    raw[k] = rendered[k];
+  }
   const paths: Obj = {};
   const pathKey = (from: string, to: string): void => {
     if (rendered[from] !== undefined) paths[to] = rendered[from];

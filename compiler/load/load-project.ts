@@ -81,7 +81,15 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const dbtOnly = own.dbtOnly;
   const unknownConfigKeys = own.unknownConfigKeys;
   if (unknownConfigKeys.length) notes.push(`properties files: config tx does not know, not applied: ${unknownConfigKeys.map((k) => `\`${k}\``).join(', ')}`);
-  if (dbtOnly.size) notes.push(`properties files: tx reads and does not run ${[...dbtOnly].map(([k, e]) => `${e.length} ${k}`).join(', ')}`);
+  // groups, exposures, metrics, semantic models and saved queries go to manifest.json as dbt writes them (compiler/artifacts/dbt-semantic.ts)
+  const listed = (keep: (k: string) => boolean) =>
+    [...dbtOnly]
+      .filter(([k]) => keep(k))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, e]) => `${e.length} ${k}`)
+      .join(', ');
+  if ([...dbtOnly.keys()].some((k) => k !== 'analyses')) notes.push(`properties files: tx writes to manifest.json and does not run ${listed((k) => k !== 'analyses')}`);
+  if (dbtOnly.has('analyses')) notes.push(`properties files: tx reads and does not use ${listed((k) => k === 'analyses')}`);
 
   const knownModelPaths = hierarchyPaths(own.models);
   const knownSeedPaths = hierarchyPaths(own.seeds);

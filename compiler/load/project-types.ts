@@ -17,6 +17,8 @@ export interface ColumnProps {
   name: string;
   description: string;
   dataType?: string;
+  /** dbt's `granularity` of a time spine column (day, hour, ...): kept for the manifest. */
+  granularity?: string;
   tests: TestSpec[];
   meta: Record<string, unknown>;
   line?: number;
@@ -40,6 +42,8 @@ export interface ModelProps {
   columns: ColumnProps[];
   tests: TestSpec[];
   meta: Record<string, unknown>;
+  /** dbt's `time_spine:` of a model (MetricFlow), as written: kept for the manifest. */
+  timeSpine?: Record<string, unknown>;
   file: string;
   line?: number;
   /** Declared in an installed package's properties file. */

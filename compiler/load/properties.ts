@@ -58,6 +58,7 @@ export function parseColumns(file: YamlFile, path: (string | number)[], list: un
       name,
       description: str(o.description),
       dataType: typeof o.data_type === 'string' ? o.data_type : undefined,
+      ...(typeof o.granularity === 'string' ? { granularity: o.granularity } : {}),
       tests: parseTests(file, [...path, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests), name),
       meta: asObj(o.meta),
       line: file.lineOf([...path, i]),
@@ -75,6 +76,7 @@ function parseModelLike(file: YamlFile, key: 'models' | 'seeds', list: unknown[]
       columns: parseColumns(file, [key, i, 'columns'], asArr(o.columns)),
       tests: parseTests(file, [key, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests)),
       meta: asObj(o.meta),
+      ...(o.time_spine && typeof o.time_spine === 'object' ? { timeSpine: asObj(o.time_spine) } : {}),
       file: file.path,
       line: file.lineOf([key, i]),
     };
