@@ -14,9 +14,14 @@ import { generateProject } from './generate-project.js';
  *   warm:    nothing changed since the previous compile (tx checks that and does nothing)
  *   1 edit:  one model changed since the previous compile (the content-hash cache serves the rest)
  * The rival: dbt-core 1.10 (`dbt compile`, dbt-duckdb, the cached venv ~/.cache/tx/dbt-core) on the
- * same project as a dbt project, which tx compiles too, in the same run.
+ * same project as a dbt project, which tx compiles too, in the same run. `--baseline DIR`: another
+ * built tx checkout (an earlier release: `git worktree add ../prev <commit> && cd ../prev && npm ci`)
+ * compiling the same projects cold, run by run alternating with this one, in the same run.
  *
- *   npm run bench:compile -- [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module]
+ * The bin is run as a user's `tx` runs it, an executable whose first line starts node (with the
+ * flags it names); `--entry module` runs dist/compiler/cli.js through `node` instead.
+ *
+ *   npm run bench:compile -- [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR]
  */
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -29,6 +34,12 @@ const runs = Number(opt('runs', '3'));
 const entry = opt('entry', 'bin');
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tx = entry === 'module' ? join(root, 'dist', 'compiler', 'cli.js') : join(root, 'dist', 'bin', 'tx.js');
+/** How a tx entry file is started: the bin as an executable (its shebang line), a module through node. */
+const txCmd = (file: string): string[] => (file.endsWith(join('bin', 'tx.js')) ? [file] : [process.execPath, file]);
+const baselineDir = opt('baseline', '');
+/** The baseline's entry: its bin when it has one (releases before the bundled bin have only the module). */
+const baseline = baselineDir ? [join(baselineDir, 'dist', 'bin', 'tx.js'), join(baselineDir, 'dist', 'compiler', 'cli.js')].find((f) => existsSync(f)) : undefined;
+if (baselineDir && !baseline) throw new Error(`--baseline ${baselineDir}: no dist/bin/tx.js or dist/compiler/cli.js there (build it: npm ci)`);
 const work = mkdtempSync(join(process.env.TX_BENCH_DIR ?? tmpdir(), 'tx-bench-compile-'));
 
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -52,7 +63,7 @@ function timed(cmd: string[], cwd?: string, env?: NodeJS.ProcessEnv): Run {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f2 = (x: number) => x.toFixed(2);
-const txCompile = (dir: string) => timed([process.execPath, tx, 'compile', '--project-dir', dir, '-q']);
+const txCompile = (dir: string, file = tx) => timed([...txCmd(file), 'compile', '--project-dir', dir, '-q']);
 
 loadLine('start');
 console.log(`tx ${entry === 'module' ? 'dist/compiler/cli.js' : 'dist/bin/tx.js'} on node ${process.version}; ${runs} fresh processes per figure, median; projects under ${work}`);
@@ -63,8 +74,8 @@ console.log(`tx ${entry === 'module' ? 'dist/compiler/cli.js' : 'dist/bin/tx.js'
   for (const f of ['project.yml', 'models', 'macros', 'seeds', 'tests', 'data']) if (existsSync(join(root, f))) cpSync(join(root, f), join(example, f), { recursive: true });
   const rows: [string, string[], string | undefined][] = [
     ['node -e 0 (the floor)', [process.execPath, '-e', '0'], undefined],
-    ['tx --version', [process.execPath, tx, '--version'], undefined],
-    ['tx ls (the example project)', [process.execPath, tx, 'ls'], example],
+    ['tx --version', [...txCmd(tx), '--version'], undefined],
+    ['tx ls (the example project)', [...txCmd(tx), 'ls'], example],
     ['npx tx --version', ['npx', '--no-install', 'tx', '--version'], root],
   ];
   console.log('\n| start-up | wall (s) | peak RSS (MB) |\n|---|---|---|');
@@ -88,7 +99,12 @@ for (const n of sizes) {
   const cold: Run[] = [];
   const warm: Run[] = [];
   const edit: Run[] = [];
+  const base: Run[] = [];
   for (let i = 0; i < runs; i++) {
+    if (baseline) {
+      rmSync(join(dir, 'target'), { recursive: true, force: true });
+      base.push(txCompile(dir, baseline));
+    }
     rmSync(join(dir, 'target'), { recursive: true, force: true });
     cold.push(txCompile(dir));
     warm.push(txCompile(dir));
@@ -98,6 +114,7 @@ for (const n of sizes) {
   const m = (rs: Run[]) => f2(median(rs.map((r) => r.s)));
   const r = (rs: Run[]) => median(rs.map((x) => x.rssMb)).toFixed(0);
   console.log(`| ${n.toLocaleString('en')} | ${m(cold)} | ${m(warm)} | ${m(edit)} | ${r(cold)} / ${r(warm)} / ${r(edit)} |`);
+  if (baseline) console.log(`|   baseline ${baselineDir}, cold | ${m(base)} | | | ${r(base)} |`);
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -120,7 +137,7 @@ if (dbtModels) {
       for (const p of ['target', 'logs', 'bench.duckdb']) rmSync(join(dir, p), { recursive: true, force: true });
       d.push(timed([dbt, 'compile', '--quiet'], dir, env));
       for (const p of ['target', 'logs', 'bench.duckdb']) rmSync(join(dir, p), { recursive: true, force: true });
-      t.push(timed([process.execPath, tx, 'compile', '-q'], dir, env));
+      t.push(timed([...txCmd(tx), 'compile', '-q'], dir, env));
     }
     const dm = median(d.map((r) => r.s));
     const tm = median(t.map((r) => r.s));

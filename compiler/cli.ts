@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 import { installDeps } from './commands/deps-command.js';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse as parseYamlText } from 'yaml';
 import { applyArtifactOptions, writeJsonEnabled } from './artifacts/artifact-options.js';
-import { writeCompiledSql, writeManifest } from './artifacts/artifacts.js';
+import { writeCompileArtifacts } from './artifacts/artifacts.js';
 import { compileProject, type CompiledProject, type CompileOptions } from './compile/compile-project.js';
 import { TxError } from './errors.js';
 import { findProjectDir, loadProject } from './load/load-project.js';
@@ -226,8 +226,7 @@ function main(argv: string[]): Command {
     const { ids } = picked;
     if (o.defer) compiled = await withDefer(compiled, picked, o, logger, 'compile');
     const targetDir = join(compiled.project.dir, compiled.project.targetPath);
-    writeManifest(compiled, targetDir);
-    writeCompiledSql(compiled, targetDir);
+    await writeCompileArtifacts(compiled, targetDir);
     const counts = new Map<string, number>();
     for (const id of ids) {
       const n = compiled.nodes.get(id)!;

@@ -10,6 +10,7 @@ import { compiledRelPath, manifestOf } from './dbt-manifest.js';
 
 export { compiledRelPath };
 import { artifactMetadata, invocationId } from './dbt-meta.js';
+import { FileWriter } from './file-writer.js';
 
 /** The hash of a compiled SQL file's content (`target/compiled/**.sql`, which ends with a newline). */
 export const sqlFileHash = (sql: string): string => hash('sha1', `${sql}\n`, 'base64');
@@ -58,19 +59,23 @@ export interface NodeResult {
 
 /**
  * target/manifest.json: dbt's manifest v12 (see dbt-manifest.ts), so tools that read dbt's
- * manifest read tx's.
+ * manifest read tx's. With a `writer`, the file is queued to it (written atomically in turn).
  */
-export function writeManifest(c: CompiledProject, targetDir: string): string {
+export function writeManifest(c: CompiledProject, targetDir: string, writer?: FileWriter): string {
   const path = join(targetDir, 'manifest.json');
   if (!writeJsonEnabled()) return path; // --no-write-json
-  writeFileAtomic(path, artifactJson(manifestOf(c)));
+  const text = artifactJson(manifestOf(c));
+  if (writer) writer.writeAtomic(path, scrub(text));
+  else writeFileAtomic(path, text);
   return path;
 }
+
 /**
  * target/compiled/<path>.sql for every node with SQL. A checksum index beside them means a
- * compile rewrites only what changed, which matters at 10,000 models.
+ * compile rewrites only what changed, which matters at 10,000 models. The index is queued last,
+ * so it is written only once every file it describes is (a writer stops at its first failure).
  */
-export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
+export function writeCompiledSql(c: CompiledProject, targetDir: string, writer?: FileWriter): void {
   const root = join(targetDir, 'compiled');
   const indexPath = join(root, '.index.json');
   let index: Record<string, string> = {};
@@ -80,24 +85,33 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
     index = {};
   }
   const next: Record<string, string> = {};
-  const dirs = new Set<string>();
   // The index lives inside the folder: if the folder is gone, so is the index.
   const haveRoot = existsSync(root);
+  const out = writer ?? new FileWriter(0);
   for (const n of c.nodes.values()) {
     if (!n.compiledSql) continue;
     const rel = compiledRelPath(c.project.name, n);
     const sum = n.compiledSqlHash ?? sqlFileHash(n.compiledSql);
     next[rel] = sum;
-    const abs = join(root, rel);
     if (index[rel] === sum && haveRoot) continue;
-    const dir = dirname(abs);
-    if (!dirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      dirs.add(dir);
-    }
-    writeFileSync(abs, scrub(`${n.compiledSql}\n`));
+    out.write(join(root, rel), scrub(`${n.compiledSql}\n`));
   }
-  writeFileAtomic(indexPath, JSON.stringify(next));
+  out.writeAtomic(indexPath, scrub(JSON.stringify(next)));
+}
+
+/**
+ * What every compile writes: the compiled SQL files (queued to a writer thread when there are
+ * many, so their system calls run beside the manifest's building on the main thread), then
+ * target/manifest.json. Resolves once every file is on disk.
+ */
+export async function writeCompileArtifacts(c: CompiledProject, targetDir: string): Promise<void> {
+  const writer = new FileWriter(c.nodes.size);
+  try {
+    writeCompiledSql(c, targetDir, writer);
+    writeManifest(c, targetDir, writer);
+  } finally {
+    await writer.done();
+  }
 }
 
 export function compiledPathOf(c: CompiledProject, n: GraphNode, kind: 'compiled' | 'run'): string {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeManifest, writeCompiledSql, writeRunResults, compiledPathOf, type NodeResult } from '../artifacts/artifacts.js';
+import { writeCompileArtifacts, writeRunResults, compiledPathOf, type NodeResult } from '../artifacts/artifacts.js';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { TxError } from '../errors.js';
@@ -83,8 +83,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   const { logger } = o;
   const order = o.plan ?? planNodes(c, o.command, o.select, o.exclude);
   const targetDir = join(c.project.dir, c.project.targetPath);
-  writeManifest(c, targetDir);
-  writeCompiledSql(c, targetDir);
+  await writeCompileArtifacts(c, targetDir);
 
   // Everything that can be checked without the warehouse is checked before it is touched.
   const sourceFiles = new Map<string, string[]>();
