@@ -10,7 +10,7 @@ import { writeCompileArtifacts } from './artifacts/artifacts.js';
 import { compileProject, type CompiledProject, type CompileOptions } from './compile/compile-project.js';
 import { TxError } from './errors.js';
 import { findProjectDir, loadProject } from './load/load-project.js';
-import { compileInputs, compileKey, deterministic, saveCompileState, upToDate } from './compile/up-to-date.js';
+import { compileInputs, compileInputsInBackground, compileKey, compileTargetDir, deterministic, hasCompileState, saveCompileState, upToDate } from './compile/up-to-date.js';
 import { txVersion } from './load/package-root.js';
 import { Logger, type LogFormat } from './log/logger.js';
 import { scrub } from './log/scrub.js';
@@ -214,7 +214,13 @@ function main(argv: string[]): Command {
       `Compiled ${counts.length ? counts.map(([k, v]) => `${v} ${k}${v === 1 ? '' : 's'}`).join(', ') : 'no selected nodes'} in ${((performance.now() - t0) / 1000).toFixed(2)}s${note} → ${relative(process.cwd(), targetDir) || '.'}/`;
     // nothing changed since the last compile (as make decides it): its output is still exact
     // (--defer asks the warehouse which relations exist: never the shortcut)
-    const inputs = o.writeJson !== false && !o.defer ? compileInputs(findProjectDir(o.projectDir), { ...o, argv: process.argv.slice(2) }) : undefined;
+    const fingerprintOpts = { ...o, argv: process.argv.slice(2) };
+    const projectDir = o.writeJson !== false && !o.defer ? findProjectDir(o.projectDir) : undefined;
+    const stateDir = projectDir ? compileTargetDir(projectDir, o) : undefined;
+    // With a saved state the fingerprint is taken first (it may make the compile unnecessary);
+    // without one (a first compile, a clean target/) it is taken while the compile runs.
+    let inputs = projectDir && stateDir && hasCompileState(stateDir) ? compileInputs(projectDir, fingerprintOpts) : undefined;
+    const background = projectDir && !inputs ? compileInputsInBackground(projectDir, fingerprintOpts) : undefined;
     const fresh = inputs && upToDate(inputs.targetDir, compileKey(inputs));
     if (inputs && fresh) {
       makeLogger(o, dirname(inputs.targetDir), relative(dirname(inputs.targetDir), inputs.logDir)).info(summary(Object.entries(fresh.counts), inputs.targetDir, ' (nothing changed since the last compile)'));
@@ -233,6 +239,7 @@ function main(argv: string[]): Command {
       counts.set(n.resourceType, (counts.get(n.resourceType) ?? 0) + 1);
     }
     logger.info(summary([...counts], targetDir));
+    inputs ??= await background;
     if (inputs && !inputs.racy && writeJsonEnabled() && inputs.targetDir === targetDir && !logger.warnings && deterministic(compiled)) saveCompileState(targetDir, compileKey(inputs), Object.fromEntries(counts));
   });
 

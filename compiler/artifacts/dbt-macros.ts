@@ -29,17 +29,45 @@ export function macroBlocks(text: string): MacroBlock[] {
   return out;
 }
 
-const JINJA = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
-const CALL = /(?<![.\w])([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+const isWordStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isWord = (c: number): boolean => isWordStart(c) || (c >= 48 && c <= 57);
+const WHITESPACE = /\s/;
 
-/** Names called as functions inside the Jinja tags of `text` that are in `known`, in first-use order. */
+/**
+ * Names called as functions inside the Jinja tags (`{{ … }}`, `{% … %}`) of `text` that are in
+ * `known`, in first-use order: a name followed by `(`, not preceded by `.` or a word character.
+ * A hand scan (no regex per tag): the manifest asks this of every model.
+ */
 export function macroCalls(text: string, known: ReadonlySet<string>): string[] {
   const out: string[] = [];
-  for (const tag of text.matchAll(JINJA)) {
-    for (const c of tag[0].matchAll(CALL)) {
-      const name = c[1]!;
-      if (known.has(name) && !out.includes(name)) out.push(name);
+  let i = 0;
+  for (;;) {
+    const open = text.indexOf('{', i);
+    if (open < 0) break;
+    const kind = text.charCodeAt(open + 1);
+    if (kind !== 123 && kind !== 37) {
+      i = open + 1;
+      continue;
     }
+    const close = text.indexOf(kind === 123 ? '}}' : '%}', open + 2);
+    if (close < 0) {
+      i = open + 1;
+      continue;
+    }
+    for (let j = open + 2; j < close; j++) {
+      if (!isWordStart(text.charCodeAt(j))) continue;
+      let k = j + 1;
+      while (k < close && isWord(text.charCodeAt(k))) k++;
+      const before = text.charCodeAt(j - 1);
+      let m = k;
+      while (m < close && WHITESPACE.test(text[m]!)) m++;
+      if (before !== 46 && !isWord(before) && text.charCodeAt(m) === 40) {
+        const name = text.slice(j, k);
+        if (known.has(name) && !out.includes(name)) out.push(name);
+      }
+      j = k - 1;
+    }
+    i = close + 2;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, stat, statSync, type Stats } from 'node:fs';
 import { hash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
@@ -59,10 +59,11 @@ function where(projectDir: string, o: { targetPath?: string; logPath?: string })
 }
 
 let newestMtime = 0;
+/** A file's line of the fingerprint: its path, size (or `d` for a folder) and mtime; `-` when it is missing. */
+const lineOf = (rel: string, st: Stats | undefined): string => (st ? `${rel}\u0000${st.isDirectory() ? 'd' : st.size}\u0000${st.mtimeMs}` : `${rel}\u0000-`);
 const statLine = (rel: string, st: Stats | undefined): string => {
-  if (!st) return `${rel}\u0000-`;
-  if (st.mtimeMs > newestMtime) newestMtime = st.mtimeMs;
-  return `${rel}\u0000${st.isDirectory() ? 'd' : st.size}\u0000${st.mtimeMs}`;
+  if (st && st.mtimeMs > newestMtime) newestMtime = st.mtimeMs;
+  return lineOf(rel, st);
 };
 const statOrNone = (p: string): Stats | undefined => {
   try {
@@ -72,8 +73,11 @@ const statOrNone = (p: string): Stats | undefined => {
   }
 };
 
-/** Every folder and file under the project (symlinks followed once), but its outputs and tooling. */
-function walkProject(w: Where, out: string[]): void {
+/**
+ * Every folder and file under the project (symlinks followed once), but its outputs and tooling:
+ * a folder as its line, a file as its path relative to the project (stat-ed by the caller).
+ */
+function walkProject(w: Where, out: string[], files: { at: number; rel: string }[]): void {
   const skip = new Set([w.targetDir, w.logDir, join(w.projectDir, 'node_modules')]);
   const seen = new Set<string>();
   const stack = [''];
@@ -93,7 +97,10 @@ function walkProject(w: Where, out: string[]): void {
       if (skip.has(p)) continue;
       const st = e.isSymbolicLink() ? statOrNone(p) : undefined;
       if (e.isDirectory() || st?.isDirectory()) stack.push(r);
-      else if (!NOT_READ.test(e.name)) out.push(statLine(r, st ?? statOrNone(p)));
+      else if (!NOT_READ.test(e.name)) {
+        files.push({ at: out.length, rel: r });
+        out.push(''); // the file's line, once stat-ed
+      }
     }
   }
 }
@@ -110,11 +117,8 @@ export interface Inputs {
   racy: boolean;
 }
 
-/**
- * The fingerprint of what a compile reads, or undefined when it cannot be taken. Taken before a
- * compile, so a file edited while it runs makes the next compile run again.
- */
-export function compileInputs(projectDir: string, o: { targetPath?: string; logPath?: string; profilesDir?: string; argv: string[] }): Inputs | undefined {
+/** The lines of a fingerprint before the project's files are stat-ed, and those files. */
+function startInputs(projectDir: string, o: { targetPath?: string; logPath?: string; profilesDir?: string; argv: string[] }) {
   const w = where(projectDir, o);
   if (!w) return undefined;
   const takenAt = Date.now();
@@ -126,12 +130,60 @@ export function compileInputs(projectDir: string, o: { targetPath?: string; logP
   lines.push(`env ${hash('sha1', JSON.stringify(env), 'base64')}`);
   const profileDirs = [o.profilesDir, process.env.DBT_PROFILES_DIR, projectDir, join(homedir(), '.dbt')].filter((d): d is string => !!d);
   for (const d of profileDirs) for (const f of ['profiles.yml', 'profiles.yaml']) lines.push(statLine(join(isAbsolute(d) ? d : resolve(d), f), statOrNone(join(resolve(d), f))));
+  const files: { at: number; rel: string }[] = [];
   try {
-    walkProject(w, lines);
+    walkProject(w, lines, files);
   } catch {
     return undefined;
   }
-  return { lines, targetDir: w.targetDir, logDir: w.logDir, racy: newestMtime >= takenAt - 50 };
+  return { w, takenAt, lines, files };
+}
+
+/**
+ * The fingerprint of what a compile reads, or undefined when it cannot be taken. Taken before a
+ * compile, so a file edited while it runs makes the next compile run again.
+ */
+export function compileInputs(projectDir: string, o: { targetPath?: string; logPath?: string; profilesDir?: string; argv: string[] }): Inputs | undefined {
+  const s = startInputs(projectDir, o);
+  if (!s) return undefined;
+  for (const f of s.files) s.lines[f.at] = statLine(f.rel, statOrNone(join(s.w.projectDir, f.rel)));
+  return { lines: s.lines, targetDir: s.w.targetDir, logDir: s.w.logDir, racy: newestMtime >= s.takenAt - 50 };
+}
+
+/**
+ * The same fingerprint, its files stat-ed on libuv's threads while the compile runs (when no
+ * earlier state can make the compile unnecessary, so nothing waits for it). As safe as taking it
+ * first: the clock is read before any file is, so a file changed after that, whether before or
+ * after its stat, has a time past it and makes the fingerprint racy (never saved).
+ */
+export function compileInputsInBackground(projectDir: string, o: { targetPath?: string; logPath?: string; profilesDir?: string; argv: string[] }): Promise<Inputs | undefined> {
+  const s = startInputs(projectDir, o);
+  if (!s) return Promise.resolve(undefined);
+  const { w, takenAt, lines, files } = s;
+  const newestBefore = newestMtime;
+  return new Promise((done) => {
+    let left = files.length;
+    let newest = newestBefore;
+    const finish = () => done({ lines, targetDir: w.targetDir, logDir: w.logDir, racy: newest >= takenAt - 50 });
+    if (left === 0) return finish();
+    for (const f of files) {
+      stat(join(w.projectDir, f.rel), (err, st) => {
+        if (!err && st.mtimeMs > newest) newest = st.mtimeMs;
+        lines[f.at] = lineOf(f.rel, err ? undefined : st);
+        if (--left === 0) finish();
+      });
+    }
+  });
+}
+
+/** Whether a saved state exists, so that a fingerprint could make this compile unnecessary. */
+export function hasCompileState(targetDir: string): boolean {
+  return existsSync(statePath(targetDir));
+}
+
+/** Where the fingerprint's state would be (the project's target folder), without loading the project. */
+export function compileTargetDir(projectDir: string, o: { targetPath?: string; logPath?: string }): string | undefined {
+  return where(projectDir, o)?.targetDir;
 }
 
 /** The key of inputs and of what the compile wrote (gone or touched since, and it runs again). */

@@ -64,41 +64,71 @@ export interface TemplateAst {
   source: string;
 }
 
-/** The expressions directly inside an expression (in source order). */
-export function childExprs(e: Expr): (Expr | null)[] {
+/**
+ * Visit `e` and every expression inside it, outermost first, then its parts in source order, without building a list per node: the compiler walks every model's tree.
+ */
+function visitExpr(e: Expr | null, onExpr: (e: Expr) => void): void {
+  if (!e) return;
+  onExpr(e);
   switch (e.k) {
     case 'const':
     case 'name':
-      return [];
+      return;
     case 'getattr':
-      return [e.o];
+      visitExpr(e.o, onExpr);
+      return;
     case 'getitem':
-      return [e.o, e.i];
+      visitExpr(e.o, onExpr);
+      visitExpr(e.i, onExpr);
+      return;
     case 'slice':
-      return [e.start, e.stop, e.step];
+      visitExpr(e.start, onExpr);
+      visitExpr(e.stop, onExpr);
+      visitExpr(e.step, onExpr);
+      return;
     case 'call':
-      return [e.f, ...callArgExprs(e)];
+      visitExpr(e.f, onExpr);
+      visitCallArgs(e, onExpr);
+      return;
     case 'filter':
     case 'test':
-      return [e.node, ...callArgExprs(e)];
+      visitExpr(e.node, onExpr);
+      visitCallArgs(e, onExpr);
+      return;
     case 'list':
     case 'tuple':
-      return e.items;
+      for (const x of e.items) visitExpr(x, onExpr);
+      return;
     case 'dict':
-      return e.items.flat();
+      for (const [k, v] of e.items) {
+        visitExpr(k, onExpr);
+        visitExpr(v, onExpr);
+      }
+      return;
     case 'cond':
-      return [e.test, e.a, e.b];
+      visitExpr(e.test, onExpr);
+      visitExpr(e.a, onExpr);
+      visitExpr(e.b, onExpr);
+      return;
     case 'bin':
-      return [e.a, e.b];
+      visitExpr(e.a, onExpr);
+      visitExpr(e.b, onExpr);
+      return;
     case 'un':
-      return [e.a];
+      visitExpr(e.a, onExpr);
+      return;
     case 'compare':
-      return [e.first, ...e.ops.map(([, x]) => x)];
+      visitExpr(e.first, onExpr);
+      for (const [, x] of e.ops) visitExpr(x, onExpr);
+      return;
   }
 }
 
-function callArgExprs(a: CallArgs): (Expr | null)[] {
-  return [...a.args, ...a.kw.map(([, x]) => x), a.dynArgs, a.dynKw];
+function visitCallArgs(a: CallArgs, onExpr: (e: Expr) => void): void {
+  for (const x of a.args) visitExpr(x, onExpr);
+  for (const [, x] of a.kw) visitExpr(x, onExpr);
+  visitExpr(a.dynArgs, onExpr);
+  visitExpr(a.dynKw, onExpr);
 }
 
 /**
@@ -106,11 +136,7 @@ function callArgExprs(a: CallArgs): (Expr | null)[] {
  * `onStmt` every statement before its parts; a false return from `onStmt` skips its parts.
  */
 export function walk(stmts: Stmt[], onExpr: (e: Expr) => void, onStmt: (s: Stmt) => boolean | void = () => true): void {
-  const visitE = (e: Expr | null): void => {
-    if (!e) return;
-    onExpr(e);
-    for (const c of childExprs(e)) visitE(c);
-  };
+  const visitE = (e: Expr | null): void => visitExpr(e, onExpr);
   for (const s of stmts) {
     if (onStmt(s) === false) continue;
     switch (s.k) {
