@@ -266,3 +266,212 @@ describe('properties files', () => {
     expect(e.hint).toMatch(/format/);
   });
 });
+
+describe('project defaults and load errors (exact)', () => {
+  it('a folder without a project file, given or found from the working directory', () => {
+    const fx = fixtureProject({ 'models/a.sql': 'select 1' });
+    made.push(fx);
+    fx.remove('project.yml');
+    let e: TxError | undefined;
+    try {
+      loadProject(fx.dir);
+    } catch (err) {
+      e = err as TxError;
+    }
+    expect([e?.code, e?.message, e?.hint, e?.exitCode]).toEqual([
+      'PROJECT',
+      `no project.yml or dbt_project.yml in ${fx.dir}`,
+      'pass --project-dir pointing at the folder that holds project.yml or dbt_project.yml',
+      2,
+    ]);
+    const cwd = process.cwd();
+    try {
+      process.chdir(join(fx.dir, 'models'));
+      e = undefined;
+      try {
+        loadProject();
+      } catch (err) {
+        e = err as TxError;
+      }
+      expect([e?.code, e?.message, e?.hint]).toEqual(['PROJECT', `no project.yml or dbt_project.yml in ${process.cwd()} or any parent folder`, 'run tx inside a project or pass --project-dir']);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('the project is found from a folder inside it', () => {
+    const fx = fixtureProject({ 'project.yml': 'name: inner\n', 'models/deep/a.sql': 'select 1' });
+    made.push(fx);
+    const cwd = process.cwd();
+    try {
+      process.chdir(join(fx.dir, 'models', 'deep'));
+      const p = loadProject();
+      expect([p.name, p.dir, p.models.map((m) => m.name)]).toEqual(['inner', process.cwd().replace(/[\\/]models[\\/]deep$/, ''), ['a']]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('an empty project.yml, or one that is not a map', () => {
+    for (const text of ['', '# nothing\n', 'just text\n']) {
+      const e = loadError({ 'project.yml': text });
+      expect([e.code, e.message, e.location]).toEqual(['PROJECT', 'project.yml is empty; it needs at least `name:`', { file: 'project.yml', line: 1, column: undefined }]);
+    }
+  });
+
+  it('every default, and every setting that replaces one', () => {
+    const d = load({ 'project.yml': 'name: d\n' });
+    expect([d.version, d.targetPath, d.logPath, d.cleanTargets, d.exportRoots, d.onRunStart, d.onRunEnd, d.vars]).toEqual([undefined, 'target', 'logs', ['target', 'logs'], ['output'], [], [], {}]);
+    expect(d.paths).toEqual({ models: ['models'], seeds: ['seeds'], macros: ['macros'], tests: ['tests'], docs: ['models'], snapshots: ['snapshots'] });
+    expect([d.modelsConfig, d.seedsConfig, d.testsConfig, d.snapshotsConfig, d.packages, d.dispatch, d.projectFile, d.profilesFile]).toEqual([{}, {}, {}, {}, [], [], 'project.yml', undefined]);
+    const p = load({
+      'project.yml': dedent(`
+        name: p
+        version: 2
+        target-path: out
+        log-path: l
+        export_roots: [exports]
+        paths:
+          models: sql
+          docs: [docs]
+          snapshots: snaps
+          tests: checks
+        on-run-start: "select 1"
+        data_tests:
+          +severity: warn
+        snapshots:
+          +enabled: true
+      `),
+      'sql/a.sql': 'select 1',
+    });
+    expect([p.version, p.targetPath, p.logPath, p.cleanTargets, p.exportRoots, p.onRunStart]).toEqual(['2', 'out', 'l', ['out', 'l'], ['exports'], ['select 1']]);
+    expect(p.paths).toEqual({ models: ['sql'], seeds: ['seeds'], macros: ['macros'], tests: ['checks'], docs: ['docs'], snapshots: ['snaps'] });
+    expect([p.testsConfig, p.snapshotsConfig]).toEqual([{ '+severity': 'warn' }, { '+enabled': true }]);
+    expect(load({ 'project.yml': 'name: q\nclean-targets: [build]\ntests:\n  +severity: warn\n' })).toMatchObject({ cleanTargets: ['build'], testsConfig: { '+severity': 'warn' } });
+    expect(load({ 'project.yml': 'name: q\npaths:\n  models: [m1, m2]\n' }).paths.docs).toEqual(['m1', 'm2']);
+  });
+
+  it('targets: the default DuckDB target, or the first target when there is no `duckdb` one', () => {
+    const p = load({ 'project.yml': 'name: t\ntargets:\n  pg: {type: postgres}\n  other: {type: duckdb}\n' });
+    expect([p.defaultTarget, p.targets]).toEqual(['pg', { pg: { type: 'postgres' }, other: { type: 'duckdb' } }]);
+    const q = load({ 'project.yml': 'name: t\ntargets:\n  pg: {type: postgres}\n  duckdb: {type: duckdb, path: x.duckdb}\n' });
+    expect([q.defaultTarget, q.targets.duckdb]).toEqual(['duckdb', { type: 'duckdb', path: 'x.duckdb' }]);
+    const r = load({ 'project.yml': 'name: t\ntarget: pg\ntargets:\n  duckdb: {type: duckdb}\n  pg: {type: postgres}\n' });
+    expect(r.defaultTarget).toBe('pg');
+  });
+
+  it('models, seeds, macros, generic and singular tests, snapshots, docs and properties files are found where they live', () => {
+    const p = load({
+      'project.yml': 'name: f\n',
+      'models/a.sql': 'select 1',
+      'models/a.md': '{% docs a_doc %}A{% enddocs %}',
+      'models/props.yml': 'version: 2\nmodels:\n  - name: a\n',
+      'seeds/s.csv': 'x\n1\n',
+      'seeds/t.tsv': 'y\n1\n',
+      'seeds/props.yaml': 'version: 2\nseeds:\n  - name: s\n',
+      'macros/m.sql': '{% macro m() %}1{% endmacro %}',
+      'tests/generic/g.sql': '{% test g(model) %}select 1{% endtest %}',
+      'tests/singular.sql': 'select 1 where false',
+      'snapshots/snap.sql': "{% snapshot snap %}{{ config(unique_key='id', strategy='check', check_cols='all') }}select 1 as id{% endsnapshot %}",
+    });
+    expect(p.models.map((m) => m.path)).toEqual(['models/a.sql']);
+    expect(p.seeds.map((m) => m.path)).toEqual(['seeds/s.csv', 'seeds/t.tsv']);
+    expect(p.macros.map((m) => m.path)).toEqual(['macros/m.sql', 'tests/generic/g.sql']);
+    expect(p.singularTests.map((m) => m.path)).toEqual(['tests/singular.sql']);
+    expect(p.propertyFiles).toEqual(['models/props.yml', 'seeds/props.yaml']);
+    expect([...p.modelProps.keys(), ...p.seedProps.keys()]).toEqual(['a', 's']);
+    expect(p.docs.size ?? Object.keys(p.docs).length).toBeGreaterThan(0);
+    expect(p.snapshots.map((s) => s.name)).toEqual(['snap']);
+  });
+
+  it('two seeds with one name, a source table defined twice, a model described twice: exact errors', () => {
+    let e = loadError({ 'project.yml': 'name: p\n', 'seeds/a/s.csv': 'x\n1\n', 'seeds/b/s.csv': 'x\n1\n' });
+    expect([e.code, e.message, e.hint, e.location.file]).toEqual(['DUPLICATE', 'two seeds are named `s`: seeds/a/s.csv and seeds/b/s.csv', 'seed names must be unique across the project; rename one', 'seeds/b/s.csv']);
+    e = loadError({ 'project.yml': 'name: p\n', 'models/a/m.sql': 'select 1', 'models/b/m.sql': 'select 1' });
+    expect([e.message, e.hint]).toEqual(['two models are named `m`: models/a/m.sql and models/b/m.sql', 'model names must be unique across the project; rename one']);
+    e = loadError({
+      'project.yml': 'name: p\n',
+      'models/one.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n',
+      'models/two.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: other\n      - name: events\n',
+    });
+    expect([e.code, e.message, e.location]).toEqual(['DUPLICATE', 'source table `raw.events` is defined twice (also in models/one.yml)', { file: 'models/two.yml', line: 6, column: undefined }]);
+    e = loadError({ 'project.yml': 'name: p\n', 'models/m.sql': 'select 1', 'models/one.yml': 'version: 2\nmodels:\n  - name: m\n', 'models/two.yml': 'version: 2\n\nmodels:\n  - name: m\n' });
+    expect([e.code, e.message, e.location]).toEqual(['DUPLICATE', 'model `m` is described twice (also in models/one.yml)', { file: 'models/two.yml', line: 4, column: undefined }]);
+    // seeds described twice: the last wins
+    const p = load({ 'project.yml': 'name: p\n', 'seeds/s.csv': 'x\n1\n', 'seeds/one.yml': 'version: 2\nseeds:\n  - name: s\n    description: one\n', 'seeds/two.yml': 'version: 2\nseeds:\n  - name: s\n    description: two\n' });
+    expect(p.seedProps.get('s')!.description).toBe('two');
+  });
+
+  it('the hierarchy knows nested folders, node paths and node names', () => {
+    const files = { 'models/a/b/c.sql': 'select 1', 'seeds/x/y.csv': 'v\n1\n' };
+    expect(() => load({ ...files, 'project.yml': 'name: p\nmodels:\n  p:\n    a:\n      b:\n        c: {+enabled: true}\n    c: {+enabled: true}\nseeds:\n  p:\n    x:\n      y: {+enabled: true}\n' })).not.toThrow();
+    expect(() => load({ ...files, 'project.yml': 'name: p\nmodels:\n  p:\n    a:\n      c: {+enabled: true}\n' })).toThrow('`c` in project.yml (models.p.a) is neither a config key nor a folder or model name');
+    expect(() => load({ ...files, 'project.yml': 'name: p\nmodels:\n  p:\n    b: {+enabled: true}\n' })).toThrow('`b` in project.yml (models.p) is neither a config key nor a folder or model name');
+    expect(() => load({ ...files, 'project.yml': 'name: p\nseeds:\n  p:\n    a: {+enabled: true}\n' })).toThrow('`a` in project.yml (seeds.p) is neither a config key nor a folder or seed name');
+    expect(() => load({ ...files, 'project.yml': 'name: p\nmodels:\n  p:\n    x: {+enabled: true}\n' })).toThrow('`x` in project.yml (models.p) is neither a config key nor a folder or model name');
+  });
+
+  it('unit tests and dbt-only entries of every properties file are gathered, each entry with its file', () => {
+    const p = load({
+      'project.yml': 'name: p\n',
+      'models/m.sql': 'select 1 as id',
+      'models/a.yml': 'version: 2\nmetrics:\n  - name: m1\nunit_tests:\n  - name: u1\n    model: m\n',
+      'models/b.yml': 'version: 2\nmetrics:\n  - name: m2\nexposures:\n  - name: e1\n',
+    });
+    expect(p.unitTests.map((u) => [u.name, u.file])).toEqual([['u1', 'models/a.yml']]);
+    expect(p.dbtOnly).toEqual({
+      metrics: [
+        { name: 'm1', original_file_path: 'models/a.yml' },
+        { name: 'm2', original_file_path: 'models/b.yml' },
+      ],
+      exposures: [{ name: 'e1', original_file_path: 'models/b.yml' }],
+    });
+    expect(p.notes).toContain('properties files: tx reads and does not run 2 metrics, 1 exposures');
+    expect(load({ 'project.yml': 'name: p\n', 'models/m.sql': 'select 1' }).notes.filter((n) => n.startsWith('properties files'))).toEqual([]);
+  });
+});
+
+describe('dbt projects: dispatch and the file named in errors', () => {
+  const dbtLoad = (files: Files) => {
+    const fx = fixtureProject(files);
+    made.push(fx);
+    fx.remove('project.yml');
+    return loadProject(fx.dir, { home: fx.dir, env: {} });
+  };
+  const dbtError = (files: Files): TxError => {
+    try {
+      dbtLoad(files);
+    } catch (e) {
+      if (e instanceof TxError) return e;
+      throw e;
+    }
+    throw new Error('expected loading the dbt project to fail');
+  };
+
+  it('dispatch: a list of macro_namespace and search_order', () => {
+    const p = dbtLoad({ 'dbt_project.yml': 'name: shop\ndispatch:\n  - macro_namespace: dbt_utils\n    search_order: [shop, dbt_utils]\n' });
+    expect(p.dispatch).toEqual([{ macroNamespace: 'dbt_utils', searchOrder: ['shop', 'dbt_utils'] }]);
+    expect(p.projectFile).toBe('dbt_project.yml');
+    expect(dbtLoad({ 'dbt_project.yml': 'name: shop\n' }).dispatch).toEqual([]);
+  });
+
+  it('a dispatch that is not a list, or an entry without a namespace or a search order', () => {
+    let e = dbtError({ 'dbt_project.yml': 'name: shop\n\ndispatch: dbt_utils\n' });
+    expect([e.code, e.message, e.location]).toEqual(['PROJECT', '`dispatch` in dbt_project.yml must be a list of {macro_namespace, search_order}', { file: 'dbt_project.yml', line: 3, column: undefined }]);
+    const need = (i: number) => `entry ${i} of \`dispatch\` needs \`macro_namespace\` (a package name) and \`search_order\` (a list of package names)`;
+    for (const bad of ['{search_order: [a]}', '{macro_namespace: 3, search_order: [a]}', '{macro_namespace: x}', '{macro_namespace: x, search_order: a}', '{macro_namespace: x, search_order: []}', 'null']) {
+      e = dbtError({ 'dbt_project.yml': `name: shop\ndispatch:\n  - {macro_namespace: ok, search_order: [ok]}\n  - ${bad}\n` });
+      expect([e.code, e.message, e.location]).toEqual(['PROJECT', need(2), { file: 'dbt_project.yml', line: 4, column: undefined }]);
+    }
+  });
+
+  it('errors about the project file name dbt_project.yml, not project.yml', () => {
+    const e = dbtError({ 'dbt_project.yml': 'name: shop\nmodels:\n  shop:\n    stagng:\n      +materialized: table\n', 'models/staging/a.sql': 'select 1' });
+    expect([e.code, e.message, e.hint, e.location]).toEqual([
+      'PROJECT',
+      '`stagng` in dbt_project.yml (models.shop) is neither a config key nor a folder or model name',
+      'did you mean `staging`?',
+      { file: 'dbt_project.yml', line: 4, column: undefined },
+    ]);
+  });
+});

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledProject } from '../compile/compile-project.js';
 import { TxError } from '../errors.js';
 import { compileFixture, dedent, fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
-import { selectNodes, withAttachedTests } from './selector.js';
+import { parseCriteria, selectNodes, specFromCli, withAttachedTests, type Criteria, type IndirectSelection } from './selector.js';
 
 //   countries (seed) ─┐
 //   raw.events ───────┼─▶ stg_a ─┐
@@ -307,5 +307,163 @@ describe.concurrent('tx ls (built CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown selector method `tags`/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe('parsing selectors (exact)', () => {
+  const crit = (over: Partial<Criteria>): Criteria => ({
+    kind: 'criteria',
+    raw: '',
+    method: 'fqn',
+    value: '',
+    parents: false,
+    parentsDepth: undefined,
+    children: false,
+    childrenDepth: undefined,
+    childrensParents: false,
+    indirect: undefined,
+    ...over,
+  });
+
+  it('every graph operator, with and without depths and methods', () => {
+    expect(parseCriteria('fct')).toEqual(crit({ raw: 'fct', value: 'fct' }));
+    expect(parseCriteria('+fct')).toEqual(crit({ raw: '+fct', value: 'fct', parents: true }));
+    expect(parseCriteria('fct+')).toEqual(crit({ raw: 'fct+', value: 'fct', children: true }));
+    expect(parseCriteria('12+tag:x+3', 'cautious')).toEqual(
+      crit({ raw: '12+tag:x+3', method: 'tag', value: 'x', parents: true, parentsDepth: 12, children: true, childrenDepth: 3, indirect: 'cautious' }),
+    );
+    expect(parseCriteria('config.materialized:table+')).toEqual(crit({ raw: 'config.materialized:table+', method: 'config.materialized', value: 'table', children: true }));
+    expect(parseCriteria('@source:raw.events')).toEqual(crit({ raw: '@source:raw.events', method: 'source', value: 'raw.events', childrensParents: true }));
+    // a colon at the start is no method
+    expect(parseCriteria(':x')).toEqual(crit({ raw: ':x', value: ':x' }));
+    // a value that contains the method's name
+    expect(parseCriteria('2+tag:tag')).toMatchObject({ method: 'tag', value: 'tag', parents: true, parentsDepth: 2 });
+  });
+
+  it('malformed operators: the selector and the forms', () => {
+    const forms = 'forms: name, +name, name+, 2+name, name+1, @name, tag:x, path:models/x, config.materialized:table, state:modified, result:error';
+    for (const bad of ['a+b+', 'fct++', '+', '', '@', 'a@b', '+@a']) {
+      let e: TxError | undefined;
+      try {
+        parseCriteria(bad);
+      } catch (err) {
+        e = err as TxError;
+      }
+      expect([e?.code, e?.message, e?.hint]).toEqual(['SELECTOR', `invalid selector \`${bad}\``, forms]);
+    }
+    for (const bad of ['@+a', '@a+', '@2+a', '@a+1']) {
+      let e: TxError | undefined;
+      try {
+        parseCriteria(bad);
+      } catch (err) {
+        e = err as TxError;
+      }
+      expect([e?.code, e?.message, e?.hint]).toEqual(['SELECTOR', `invalid selector \`${bad}\`: \`@\` cannot be combined with \`+\``, forms]);
+    }
+  });
+
+  it('--select and --exclude: words are a union, commas an intersection, exclude a difference', () => {
+    const i = (raw: string, parts: string[], expectExists = true, indirect?: IndirectSelection) => ({ kind: 'intersection', raw, expectExists, indirect, parts: parts.map((p) => parseCriteria(p, indirect)) });
+    expect(specFromCli(['a b,c', ' d  '], undefined)).toEqual({ kind: 'union', raw: 'a b,c  d  ', indirect: undefined, parts: [i('a', ['a']), i('b,c', ['b', 'c']), i('d', ['d'])] });
+    expect(specFromCli(undefined, undefined, 'buildable')).toEqual({
+      kind: 'union',
+      raw: 'fqn:* source:*',
+      indirect: 'buildable',
+      parts: [i('fqn:*', ['fqn:*'], false, 'buildable'), i('source:*', ['source:*'], false, 'buildable')],
+    });
+    expect(specFromCli([], ['x,'], 'empty')).toEqual({
+      kind: 'difference',
+      raw: '',
+      indirect: 'empty',
+      parts: [
+        { kind: 'union', raw: 'fqn:* source:*', indirect: 'empty', parts: [i('fqn:*', ['fqn:*'], false, 'empty'), i('source:*', ['source:*'], false, 'empty')] },
+        { kind: 'union', raw: 'x,', indirect: 'empty', parts: [i('x,', ['x'], true, 'empty')] },
+      ],
+    });
+    expect(specFromCli(['a'], [])).toMatchObject({ kind: 'union', raw: 'a' });
+    let e: TxError | undefined;
+    try {
+      specFromCli([','], undefined);
+    } catch (err) {
+      e = err as TxError;
+    }
+    expect([e?.code, e?.message]).toEqual(['SELECTOR', 'invalid selector `,`']);
+  });
+});
+
+describe('selector methods (exact)', () => {
+  it('errors: unknown method, no value, config without key, unknown resource type', () => {
+    const methods = 'tag, path, config, source, resource_type, test_type, fqn, file, package, test_name, exposure, state, result, source_status';
+    let e = selError(['tags:finance']);
+    expect([e.message, e.hint]).toEqual(['unknown selector method `tags` in `tags:finance`', 'did you mean `tag`?']);
+    e = selError(['zzzzzzzz:finance']);
+    expect([e.message, e.hint]).toEqual(['unknown selector method `zzzzzzzz` in `zzzzzzzz:finance`', `methods: ${methods}`]);
+    e = selError(['+tag:']);
+    expect([e.code, e.message]).toEqual(['SELECTOR', 'selector `+tag:` has no value after `tag:`']);
+    e = selError(['config:table']);
+    expect([e.code, e.message]).toEqual(['SELECTOR', '`config:` needs a key, e.g. config.materialized:table']);
+    e = selError(['resource_type:modle']);
+    expect([e.code, e.message, e.hint]).toEqual(['SELECTOR', 'unknown resource_type `modle`', 'did you mean `model`?']);
+    // a method's sub-key does not change which method it is
+    expect(sel(['tag.x:staging'])).toEqual(['stg_a', 'stg_b']);
+  });
+
+  it('globs: `*` and `?`; other characters are literal', () => {
+    expect(sel(['stg_?'])).toEqual(['stg_a', 'stg_b']);
+    expect(sel(['stg?a'])).toEqual(['stg_a']);
+    expect(sel(['stg.a'])).toEqual([]);
+    expect(sel(['st(g)_a'])).toEqual([]);
+    expect(sel(['tag:staging|finance'])).toEqual([]);
+    expect(sel(['tag:stag'])).toEqual([]);
+    expect(sel(['tag:taging'])).toEqual([]);
+  });
+
+  it('fqn: the name, the dotted fqn, a dotted prefix, a folder (not tests); sources as source.table', () => {
+    expect(sel(['sel.marts.fct'])).toEqual(['fct']);
+    expect(sel(['fqn:sel.marts'])).toEqual(['fct', 'other', 'rpt']);
+    expect(sel(['marts.stg_a'])).toEqual([]);
+    expect(sel(['staging'])).toEqual(['stg_a', 'stg_b']);
+    expect(sel(['raw.events'])).toEqual(['raw.events']);
+    expect(sel(['sel'])).toEqual([]);
+    expect(sel(['marts*'])).toEqual([]);
+    expect(sel(['sel.mart'])).toEqual([]);
+  });
+
+  it('path: and file:', () => {
+    expect(sel(['path:models/staging/'])).toEqual(['stg_a', 'stg_b']);
+    expect(sel(['path:models/stag'])).toEqual([]);
+    expect(sel(['path:models/*/rpt.sql'])).toEqual(['rpt']);
+    expect(sel(['file:rpt.sql'])).toEqual(['rpt']);
+    expect(sel(['path:rpt.sql'])).toEqual([]);
+    expect(sel(['file:models/marts/rpt.sql'])).toEqual(['rpt']);
+  });
+
+  it('config: lists match on any element, missing keys never', () => {
+    expect(sel(['config.tags:finance'])).toEqual(['fct']);
+    expect(sel(['config.tags:staging'])).toEqual(['stg_a', 'stg_b']);
+    expect(sel(['config.no_such_key:*'])).toEqual([]);
+    expect(sel(['config.materialized.x:*'])).toEqual([]);
+  });
+
+  it('source: source and table globs', () => {
+    expect(sel(['source:r*'])).toEqual(['raw.clicks', 'raw.events']);
+    expect(sel(['source:raw.c*'])).toEqual(['raw.clicks']);
+    expect(sel(['source:ra'])).toEqual([]);
+    expect(sel(['source:raw.event'])).toEqual([]);
+    expect(sel(['source:fct'])).toEqual([]);
+  });
+
+  it('a criterion that matches nothing is reported with near names', () => {
+    const missed: [string, string | undefined][] = [];
+    const ctx = { onNoMatch: (raw: string, hint: string | undefined) => missed.push([raw, hint]) };
+    selectNodes(c.nodes, c.dag, c.project.name, ['stg_c', 'tag:nothing', 'fct'], ['zzzzzzzz'], ctx);
+    expect(missed).toEqual([
+      ['stg_c', 'did you mean `stg_a`, `stg_b`?'],
+      ['tag:nothing', undefined],
+      ['zzzzzzzz', undefined],
+    ]);
+    missed.length = 0;
+    selectNodes(c.nodes, c.dag, c.project.name, undefined, undefined, ctx);
+    expect(missed).toEqual([]);
   });
 });
