@@ -380,8 +380,8 @@ describe('project defaults and load errors (exact)', () => {
     expect(p.singularTests.map((m) => m.path)).toEqual(['tests/singular.sql']);
     expect(p.propertyFiles).toEqual(['models/props.yml', 'seeds/props.yaml']);
     expect([...p.modelProps.keys(), ...p.seedProps.keys()]).toEqual(['a', 's']);
-    expect(p.docs.size ?? Object.keys(p.docs).length).toBeGreaterThan(0);
-    expect(p.snapshots.map((s) => s.name)).toEqual(['snap']);
+    expect([...p.docs.keys()]).toEqual(['a_doc']);
+    expect(p.snapshots!.map((s) => s.name)).toEqual(['snap']);
   });
 
   it('two seeds with one name, a source table defined twice, a model described twice: exact errors', () => {
@@ -427,7 +427,7 @@ describe('project defaults and load errors (exact)', () => {
       exposures: [{ name: 'e1', original_file_path: 'models/b.yml' }],
     });
     expect(p.notes).toContain('properties files: tx reads and does not run 2 metrics, 1 exposures');
-    expect(load({ 'project.yml': 'name: p\n', 'models/m.sql': 'select 1' }).notes.filter((n) => n.startsWith('properties files'))).toEqual([]);
+    expect(load({ 'project.yml': 'name: p\n', 'models/m.sql': 'select 1' }).notes!.filter((n) => n.startsWith('properties files'))).toEqual([]);
   });
 });
 
