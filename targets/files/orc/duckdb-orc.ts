@@ -3,6 +3,13 @@
  * session or from the Parquet files DuckDB staged). Rows stream chunk by chunk (DuckDB's 2,048-row
  * vectors) into the ORC writer, so memory is one stripe plus one chunk.
  *
+ * Columns travel as vectors, not values: numbers, dates and booleans straight from the chunk's
+ * typed data, BIGINT as int32 pairs, strings as UTF-8 bytes. A VARCHAR comes as DuckDB's
+ * `regexp_extract_all(s, '(?s).{1,12}')`, a list of pieces of at most 12 characters: DuckDB keeps
+ * a string of up to 12 bytes inside the vector, so the bytes are read without a call into DuckDB
+ * per value (a piece longer than 12 bytes, non-ASCII, takes that call). Other types go value by
+ * value.
+ *
  * | DuckDB | ORC |
  * |---|---|
  * | BOOLEAN | boolean |
@@ -16,10 +23,11 @@
  * | TIMESTAMP (any precision), TIMESTAMP WITH TIME ZONE | timestamp (UTC) |
  * | LIST, STRUCT, MAP, ARRAY, UNION, … | not written: a clear error naming the column |
  */
-import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBType, DuckDBVector } from '@duckdb/node-api';
 import { DuckDBTypeId } from '@duckdb/node-api';
+import { getStringBytes } from '@duckdb/node-api/lib/vectors/dataAccessors.js';
 import { OrcError } from './errors.js';
-import { OrcWriter, type OrcWriteOptions, type OrcWriteResult } from './writer.js';
+import { OrcWriter, type OrcVector, type OrcWriteOptions, type OrcWriteResult } from './writer.js';
 import type { OrcField, OrcType } from './types.js';
 
 type Conv = (v: unknown) => unknown;
@@ -42,56 +50,135 @@ function timestampConv(unitsPerSecond: bigint, field: 'micros' | 'millis' | 'nan
   };
 }
 
-/** The ORC type of a DuckDB column and the converter of its values; null when it needs a cast to text first. */
 const same: Conv = (v) => v;
 
-function mapType(name: string, t: DuckDBType): { type: OrcType; conv: Conv } | null {
+/** How a column's vectors become ORC vectors. */
+type Read = 'numbers' | 'int64' | 'boolean' | 'text' | 'values';
+
+/** The ORC type of a DuckDB column, how its vectors are read, and the converter of its values. */
+function mapType(name: string, t: DuckDBType): { type: OrcType; read: Read; conv: Conv } {
   const id = t.typeId;
   switch (id) {
     case DuckDBTypeId.BOOLEAN:
-      return { type: { kind: 'boolean' }, conv: same };
+      return { type: { kind: 'boolean' }, read: 'boolean', conv: same };
     case DuckDBTypeId.TINYINT:
-      return { type: { kind: 'byte' }, conv: same };
+      return { type: { kind: 'byte' }, read: 'numbers', conv: same };
     case DuckDBTypeId.SMALLINT:
     case DuckDBTypeId.UTINYINT:
-      return { type: { kind: 'short' }, conv: same };
+      return { type: { kind: 'short' }, read: 'numbers', conv: same };
     case DuckDBTypeId.INTEGER:
     case DuckDBTypeId.USMALLINT:
-      return { type: { kind: 'int' }, conv: same };
+      return { type: { kind: 'int' }, read: 'numbers', conv: same };
     case DuckDBTypeId.BIGINT:
+      return { type: { kind: 'long' }, read: 'int64', conv: same };
     case DuckDBTypeId.UINTEGER:
-      return { type: { kind: 'long' }, conv: same };
+      return { type: { kind: 'long' }, read: 'numbers', conv: same };
     case DuckDBTypeId.UBIGINT:
     case DuckDBTypeId.HUGEINT:
     case DuckDBTypeId.UHUGEINT:
-      return { type: { kind: 'decimal', precision: 38, scale: 0 }, conv: (v) => ({ unscaled: BigInt(v as bigint), scale: 0 }) };
+      return { type: { kind: 'decimal', precision: 38, scale: 0 }, read: 'values', conv: (v) => ({ unscaled: BigInt(v as bigint), scale: 0 }) };
     case DuckDBTypeId.FLOAT:
-      return { type: { kind: 'float' }, conv: same };
+      return { type: { kind: 'float' }, read: 'numbers', conv: same };
     case DuckDBTypeId.DOUBLE:
-      return { type: { kind: 'double' }, conv: same };
+      return { type: { kind: 'double' }, read: 'numbers', conv: same };
     case DuckDBTypeId.DECIMAL: {
       const d = t as unknown as { width: number; scale: number };
-      return { type: { kind: 'decimal', precision: d.width, scale: d.scale }, conv: (v) => ({ unscaled: (v as { value: bigint }).value, scale: d.scale }) };
+      return { type: { kind: 'decimal', precision: d.width, scale: d.scale }, read: 'values', conv: (v) => ({ unscaled: (v as { value: bigint }).value, scale: d.scale }) };
     }
     case DuckDBTypeId.VARCHAR:
-      return { type: { kind: 'string' }, conv: same };
+      return { type: { kind: 'string' }, read: 'text', conv: same };
     case DuckDBTypeId.BLOB:
-      return { type: { kind: 'binary' }, conv: (v) => (v as { bytes: Uint8Array }).bytes };
+      return { type: { kind: 'binary' }, read: 'values', conv: (v) => (v as { bytes: Uint8Array }).bytes };
     case DuckDBTypeId.DATE:
-      return { type: { kind: 'date' }, conv: same };
+      return { type: { kind: 'date' }, read: 'numbers', conv: same };
     case DuckDBTypeId.TIMESTAMP:
     case DuckDBTypeId.TIMESTAMP_TZ:
-      return { type: { kind: 'timestamp' }, conv: timestampConv(1_000_000n, 'micros') };
+      return { type: { kind: 'timestamp' }, read: 'values', conv: timestampConv(1_000_000n, 'micros') };
     case DuckDBTypeId.TIMESTAMP_MS:
-      return { type: { kind: 'timestamp' }, conv: timestampConv(1000n, 'millis') };
+      return { type: { kind: 'timestamp' }, read: 'values', conv: timestampConv(1000n, 'millis') };
     case DuckDBTypeId.TIMESTAMP_S:
-      return { type: { kind: 'timestamp' }, conv: timestampConv(1n, 'seconds') };
+      return { type: { kind: 'timestamp' }, read: 'values', conv: timestampConv(1n, 'seconds') };
     case DuckDBTypeId.TIMESTAMP_NS:
-      return { type: { kind: 'timestamp' }, conv: timestampConv(1_000_000_000n, 'nanos') };
+      return { type: { kind: 'timestamp' }, read: 'values', conv: timestampConv(1_000_000_000n, 'nanos') };
     default:
-      if (AS_TEXT.has(id)) return null;
+      if (AS_TEXT.has(id)) return { type: { kind: 'string' }, read: 'text', conv: same };
       throw new OrcError(`column ${name}: DuckDB type ${t.toString()} cannot be written to ORC by tx yet (primitive types only)`);
   }
+}
+
+// The vectors' typed data, as @duckdb/node-api 1.5 holds it (fields not in its typings). When a
+// release changes them, `typed` returns undefined and the column goes value by value.
+interface RawVector {
+  items?: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; length: number };
+  dataView?: DataView;
+  validity?: { data: BigUint64Array | null };
+}
+
+function validBits(v: RawVector): Uint8Array | undefined | false {
+  const val = v.validity;
+  if (!val || !('data' in val)) return false;
+  const d = val.data;
+  return d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : undefined;
+}
+
+function typed(vec: DuckDBVector, read: Read, n: number): OrcVector | undefined {
+  const raw = vec as unknown as RawVector;
+  const valid = validBits(raw);
+  if (valid === false) return undefined;
+  if (read === 'numbers') {
+    const items = raw.items;
+    if (!items || items.length !== n || typeof items[0] === 'bigint') return undefined;
+    return { numbers: items, valid };
+  }
+  if (read === 'int64') {
+    const items = raw.items;
+    if (!(items instanceof BigInt64Array) || items.length !== n) return undefined;
+    return { int64: new Int32Array(items.buffer, items.byteOffset, n * 2), valid };
+  }
+  if (read === 'boolean') {
+    const dv = raw.dataView;
+    if (!dv || dv.byteLength < n) return undefined;
+    return { numbers: new Uint8Array(dv.buffer, dv.byteOffset, n), valid };
+  }
+  return undefined;
+}
+
+/** A list-of-pieces vector (see the top) as UTF-8 bytes and offsets. */
+function textVector(vec: DuckDBVector, n: number): OrcVector | undefined {
+  const list = vec as unknown as RawVector & { entryData?: BigUint64Array; childVector?: DuckDBVector; getEntryOffset?: unknown };
+  const valid = validBits(list);
+  const entries = list.entryData;
+  const child = list.childVector as (RawVector & DuckDBVector) | undefined;
+  const dv = child?.dataView;
+  if (valid === false || !(entries instanceof BigUint64Array) || entries.length < n * 2 || !dv) return undefined;
+  const e32 = new Uint32Array(entries.buffer, entries.byteOffset, n * 4);
+  const bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
+    const off = e32[4 * i]!;
+    const len = e32[4 * i + 2]!;
+    for (let j = off; j < off + len; j++) total += dv.getUint32(j * 16, true);
+  }
+  const out = new Uint8Array(total);
+  const offsets = new Int32Array(n + 1);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    offsets[i] = at;
+    if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
+    const off = e32[4 * i]!;
+    const len = e32[4 * i + 2]!;
+    for (let j = off; j < off + len; j++) {
+      const k = dv.getUint32(j * 16, true);
+      if (k <= 12) {
+        const from = j * 16 + 4;
+        for (let b = 0; b < k; b++) out[at + b] = bytes[from + b]!;
+      } else out.set(getStringBytes(dv, j * 16), at);
+      at += k;
+    }
+  }
+  offsets[n] = at;
+  return { utf8: out, offsets, valid };
 }
 
 /**
@@ -99,37 +186,55 @@ function mapType(name: string, t: DuckDBType): { type: OrcType; conv: Conv } | n
  * removed and the error names the file and column.
  */
 export async function writeOrcFromDuckdb(conn: DuckDBConnection, sql: string, file: string, opts: OrcWriteOptions & { signal?: AbortSignal } = {}): Promise<OrcWriteResult> {
-  // The columns first (no rows), then the query with casts for the types ORC gets as text.
+  // The columns first (no rows), then the query with text columns as lists of pieces.
   const probe = await conn.stream(`select * from (${sql}) as __tx_orc limit 0`);
   const names = probe.columnNames();
   const types = names.map((_, i) => probe.columnType(i));
   const mapped = names.map((n, i) => mapType(n, types[i]!));
-  const select = mapped.some((m) => m === null) ? `select ${names.map((n, i) => (mapped[i] ? quote(n) : `cast(${quote(n)} as varchar) as ${quote(n)}`)).join(', ')} from (${sql}) as __tx_orc` : sql;
-  const fields: OrcField[] = names.map((n, i) => ({ name: n, type: mapped[i]?.type ?? { kind: 'string' } }));
-  const convs: Conv[] = mapped.map((m) => m?.conv ?? same);
+  const select = mapped.some((m) => m.read === 'text')
+    ? `select ${names
+        .map((n, i) => {
+          if (mapped[i]!.read !== 'text') return quote(n);
+          const text = types[i]!.typeId === DuckDBTypeId.VARCHAR ? quote(n) : `cast(${quote(n)} as varchar)`;
+          return `regexp_extract_all(${text}, '(?s).{1,12}') as ${quote(n)}`;
+        })
+        .join(', ')} from (${sql}) as __tx_orc`
+    : sql;
+  const fields: OrcField[] = names.map((n, i) => ({ name: n, type: mapped[i]!.type }));
   const writer = await OrcWriter.open(file, fields, opts);
+  let next: Promise<DuckDBDataChunk | null> | undefined;
   try {
     const result = await conn.stream(select);
     const width = names.length;
+    // DuckDB computes the next chunk on its threads while this one is encoded.
+    next = result.fetchChunk();
     for (;;) {
       if (opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-      const chunk = await result.fetchChunk();
+      const chunk = await next;
+      next = undefined;
       if (!chunk || chunk.rowCount === 0) break;
-      const cols = chunk.getColumns();
+      next = result.fetchChunk();
       const n = chunk.rowCount;
+      const vectors: OrcVector[] = [];
       for (let c = 0; c < width; c++) {
-        const conv = convs[c]!;
-        const col = cols[c]! as unknown[];
-        if (conv === same) continue;
-        for (let r = 0; r < n; r++) {
-          const v = col[r];
-          if (v !== null && v !== undefined) col[r] = conv(v);
+        const m = mapped[c]!;
+        const vec = chunk.getColumnVector(c);
+        let v = m.read === 'text' ? textVector(vec, n) : m.read === 'values' ? undefined : typed(vec, m.read, n);
+        if (!v) {
+          const values = new Array<unknown>(n);
+          for (let r = 0; r < n; r++) {
+            const x = vec.getItem(r) as unknown;
+            values[r] = x === null || x === undefined ? null : m.read === 'text' ? (x as { items: string[] }).items.join('') : m.read === 'boolean' ? x : m.conv(x);
+          }
+          v = { values };
         }
+        vectors.push(v);
       }
-      await writer.writeColumns(cols, n);
+      await writer.writeVectors(vectors, n);
     }
     return await writer.close();
   } catch (e) {
+    await next?.catch(() => undefined);
     await writer.abort();
     throw e;
   }

@@ -118,10 +118,19 @@ describe('corrupt ORC files', () => {
     const info2 = await openOrcFile(good);
     expect(info2.stripes.length).toBe(1);
     const tooBig = variant('stripe-huge.orc', (b) => {
-      // Stripe information: offset 3 (0x08 0x03), indexLength 0 (0x10 0x00), dataLength varint...
-      const at = b.indexOf(Buffer.from([0x08, 0x03, 0x10, 0x00, 0x18]), footerAt + s.footerLength);
-      b[at + 5] = b[at + 5]! | 0x7f; // a larger low group (same varint length)
-      b[at + 6] = 0x7f;
+      // Stripe information: offset 3 (0x08 0x03), indexLength (0x10 varint), dataLength varint...
+      const idx: number[] = [];
+      for (let v = s.indexLength; ; v = Math.floor(v / 128)) {
+        if (v < 0x80) {
+          idx.push(v);
+          break;
+        }
+        idx.push((v % 128) | 0x80);
+      }
+      const at = b.indexOf(Buffer.from([0x08, 0x03, 0x10, ...idx, 0x18]), footerAt + s.footerLength);
+      const data = at + 3 + idx.length;
+      b[data] = b[data]! | 0x7f; // a larger low group (same varint length)
+      b[data + 1] = 0x7f;
       return b;
     });
     const err = await readError(tooBig);

@@ -20,6 +20,7 @@
  * | struct | object; list: array; map: object (keys as text) |
  * | union | not supported (a clear error naming the column) |
  */
+import { isAscii } from 'node:buffer';
 import fs from 'node:fs';
 import { InStream, compressionFromKind, decompressAll, type OrcCompression } from './compression.js';
 import { OrcError, inFile } from './errors.js';
@@ -52,6 +53,8 @@ export interface OrcFileInfo {
   /** Top-level columns (the root struct's fields). */
   fields: { name: string; type: OrcType }[];
   metadata: Record<string, string>;
+  /** Rows per row group of the stripes' ROW_INDEX streams (0: no row index). */
+  rowIndexStride: number;
 }
 
 export interface OrcColumn {
@@ -185,7 +188,7 @@ async function readTail(fd: fs.promises.FileHandle, path: string): Promise<OrcFi
   for (const f of fields) check(f.type, f.name);
   const metadata: Record<string, string> = {};
   for (const m of footer.messages(5, 'user metadata')) metadata[m.string(1) ?? ''] = Buffer.from(m.bytes(2) ?? new Uint8Array()).toString('utf8');
-  return { path, bytes: size, compression, blockSize, version, writerVersion, rows, stripes, types: flat, fields, metadata };
+  return { path, bytes: size, compression, blockSize, version, writerVersion, rows, stripes, types: flat, fields, metadata, rowIndexStride: footer.num(8) ?? 0 };
 }
 
 function logical(t: OrcType): Pick<OrcColumn, 'type' | 'precision' | 'scale'> {
@@ -230,6 +233,10 @@ interface StripeContext {
   blockSize: number;
   timezone: string;
   stripeRows: number;
+  /** ROW_INDEX streams by column (not decoded unless asked for). */
+  indexes: Map<number, Uint8Array>;
+  /** Uncompressed bytes to skip at the start of a stream (set when reading from a row group's positions). */
+  skip?: Map<string, number>;
 }
 
 function stream(ctx: StripeContext, col: number, kind: number, name: string, required = true): InStream | undefined {
@@ -238,7 +245,10 @@ function stream(ctx: StripeContext, col: number, kind: number, name: string, req
     if (required) throw new OrcError(`corrupt stripe: column ${col} has no ${name} stream`);
     return undefined;
   }
-  return new InStream(data, ctx.compression, ctx.blockSize, name);
+  const s = new InStream(data, ctx.compression, ctx.blockSize, name);
+  const skip = ctx.skip?.get(`${col}:${kind}`);
+  if (skip) s.read(skip);
+  return s;
 }
 
 const tzFormats = new Map<string, Intl.DateTimeFormat>();
@@ -283,6 +293,12 @@ abstract class ColumnReader {
     return this.ctx.encodings[this.type.id!]!.kind;
   }
 
+  /** Skips the bits a row-group position names inside the first byte of boolean streams. */
+  skipBits(bits: Map<string, number>): void {
+    const p = bits.get(`${this.type.id}:${STREAM.PRESENT}`);
+    if (p && this.present) for (let i = 0; i < p; i++) this.present.next();
+  }
+
   protected requireV2(): void {
     const e = this.encoding();
     if (e === ENCODING.DIRECT || e === ENCODING.DICTIONARY) {
@@ -292,21 +308,81 @@ abstract class ColumnReader {
 
   abstract value(): unknown;
 
-  read(n: number): unknown[] {
+  /** One batch of n rows as a vector: typed where the column allows it. */
+  readVec(n: number): ColVec {
+    const { present, k } = this.presentBits(n);
+    return this.values(n, present, k);
+  }
+
+  /** The k present values of n rows (`present` absent: all are). Value by value unless overridden. */
+  protected values(n: number, present: Uint8Array | undefined, k: number): ColVec {
+    void k;
     const out = new Array<unknown>(n);
-    const p = this.present;
-    if (p) for (let i = 0; i < n; i++) out[i] = p.next() ? this.value() : null;
+    if (present) for (let i = 0; i < n; i++) out[i] = present[i] ? this.value() : null;
     else for (let i = 0; i < n; i++) out[i] = this.value();
-    return out;
+    return { vals: out };
+  }
+
+  /** One batch of n rows as values (rows' semantics: bigint for bigint columns, null for null). */
+  read(n: number): unknown[] {
+    return vecValues(this.readVec(n), n, this.type.kind === 'long');
+  }
+
+  /** Presence of n rows (absent: all present) and the count of present ones. */
+  protected presentBits(n: number): { present: Uint8Array | undefined; k: number } {
+    if (!this.present) return { present: undefined, k: n };
+    const present = new Uint8Array(n);
+    const k = this.present.readInto(present, n);
+    return { present: k === n ? undefined : present, k };
   }
 
   /** Presence of n values and the count of non-null ones. */
-  protected presence(n: number): { mask: boolean[] | undefined; k: number } {
-    if (!this.present) return { mask: undefined, k: n };
-    const mask = new Array<boolean>(n);
-    let k = 0;
-    for (let i = 0; i < n; i++) if ((mask[i] = this.present.next())) k++;
-    return { mask, k };
+  protected presence(n: number): { mask: Uint8Array | undefined; k: number } {
+    const { present, k } = this.presentBits(n);
+    return { mask: present, k };
+  }
+}
+
+/**
+ * A batch of one column. `nums`: numbers (a null row holds 0), with `big` holding the exact value
+ * of any bigint column value beyond 2^53 by row; or `vals`: values, null for null. `present`
+ * (1 = present) is absent when every row is.
+ */
+export interface ColVec {
+  nums?: Float64Array;
+  big?: Map<number, bigint>;
+  vals?: unknown[];
+  present?: Uint8Array;
+}
+
+/** A vector's values as rows carry them. */
+function vecValues(v: ColVec, n: number, bigint: boolean): unknown[] {
+  if (v.vals) return v.vals;
+  const nums = v.nums!;
+  const present = v.present;
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    if (present && !present[i]) out[i] = null;
+    else if (bigint) out[i] = v.big?.get(i) ?? BigInt(nums[i]!);
+    else out[i] = nums[i]!;
+  }
+  return out;
+}
+
+/** Spreads k packed values over n rows by presence (in place, from the end). */
+function scatter(nums: Float64Array, present: Uint8Array | undefined, n: number, k: number, big?: Map<number, bigint>): void {
+  if (!present) return;
+  let j = k - 1;
+  const moved = big && big.size ? new Map<number, bigint>() : undefined;
+  for (let i = n - 1; i >= 0; i--) {
+    if (present[i]) {
+      if (moved && big!.has(j)) moved.set(i, big!.get(j)!);
+      nums[i] = nums[j--]!;
+    } else nums[i] = 0;
+  }
+  if (moved) {
+    big!.clear();
+    for (const [i, x] of moved) big!.set(i, x);
   }
 }
 
@@ -314,6 +390,11 @@ class BooleanReader extends ColumnReader {
   private readonly d = new BooleanDecoder(stream(this.ctx, this.type.id!, STREAM.DATA, 'DATA')!);
   value(): unknown {
     return this.d.next();
+  }
+  override skipBits(bits: Map<string, number>): void {
+    super.skipBits(bits);
+    const d = bits.get(`${this.type.id}:${STREAM.DATA}`);
+    for (let i = 0; i < (d ?? 0); i++) this.d.next();
   }
 }
 
@@ -339,6 +420,13 @@ class IntReader extends ColumnReader {
     if (this.big) return typeof v === 'bigint' ? v : BigInt(v);
     return Number(v);
   }
+  protected override values(n: number, present: Uint8Array | undefined, k: number): ColVec {
+    const nums = new Float64Array(n);
+    const big = this.big ? new Map<number, bigint>() : undefined;
+    this.d.readInto(nums, 0, k, big);
+    scatter(nums, present, n, k, big);
+    return { nums, big: big?.size ? big : undefined, present };
+  }
 }
 
 class FloatReader extends ColumnReader {
@@ -346,6 +434,19 @@ class FloatReader extends ColumnReader {
   private readonly width = this.type.kind === 'float' ? 4 : 8;
   value(): unknown {
     return this.width === 4 ? this.s.readFloat() : this.s.readDouble();
+  }
+  protected override values(n: number, present: Uint8Array | undefined, k: number): ColVec {
+    const nums = new Float64Array(n);
+    const w = this.width;
+    const b = this.s.read(k * w);
+    if (w === 8 && b.byteOffset % 8 === 0) nums.set(new Float64Array(b.buffer, b.byteOffset, k));
+    else if (w === 4 && b.byteOffset % 4 === 0) nums.set(new Float32Array(b.buffer, b.byteOffset, k));
+    else {
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      for (let i = 0; i < k; i++) nums[i] = w === 8 ? dv.getFloat64(i * 8, true) : dv.getFloat32(i * 4, true);
+    }
+    scatter(nums, present, n, k);
+    return { nums, present };
   }
 }
 
@@ -385,6 +486,45 @@ class StringReader extends ColumnReader {
     }
     const n = this.lengths!.nextCount();
     return this.binary ? Buffer.from(this.data!.read(n)) : this.data!.readUtf8(n);
+  }
+
+  protected override values(n: number, present: Uint8Array | undefined, k: number): ColVec {
+    const out = new Array<unknown>(n);
+    const idx = new Int32Array(k);
+    if (this.dict) {
+      this.ids!.readCounts(idx, 0, k);
+      const dict = this.dict;
+      let j = 0;
+      for (let i = 0; i < n; i++) {
+        if (present && !present[i]) {
+          out[i] = null;
+          continue;
+        }
+        const id = idx[j++]!;
+        const v = dict[id];
+        if (v === undefined) throw new OrcError(`corrupt stripe: dictionary id ${id} beyond the dictionary's ${dict.length} entries`);
+        out[i] = v;
+      }
+      return { vals: out };
+    }
+    this.lengths!.readCounts(idx, 0, k);
+    let total = 0;
+    for (let j = 0; j < k; j++) total += idx[j]!;
+    const b = this.data!.read(total);
+    // ASCII (the common case): one string for the batch, values as its substrings.
+    const text = !this.binary && isAscii(b) ? b.toString('latin1', 0, total) : undefined;
+    let at = 0;
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      if (present && !present[i]) {
+        out[i] = null;
+        continue;
+      }
+      const len = idx[j++]!;
+      out[i] = text !== undefined ? text.substring(at, at + len) : this.binary ? Buffer.from(b.subarray(at, at + len)) : b.toString('utf8', at, at + len);
+      at += len;
+    }
+    return { vals: out };
   }
 }
 
@@ -507,6 +647,33 @@ class StructReader extends ColumnReader {
   value(): unknown {
     return this.read(1)[0];
   }
+  override readVec(n: number): ColVec {
+    return { vals: this.read(n) };
+  }
+  /** n rows as one vector per field (a null struct row is null in every field). */
+  readColumns(n: number, onChildError?: (name: string, e: unknown) => never): ColVec[] {
+    const { mask, k } = this.presence(n);
+    const out: ColVec[] = [];
+    for (let c = 0; c < this.children.length; c++) {
+      const child = this.children[c]!;
+      let v: ColVec;
+      try {
+        v = child.readVec(k);
+      } catch (e) {
+        if (onChildError) onChildError(this.names[c]!, e);
+        throw e;
+      }
+      if (mask) {
+        const packed = vecValues(v, k, child.type.kind === 'long');
+        const vals = new Array<unknown>(n);
+        let j = 0;
+        for (let i = 0; i < n; i++) vals[i] = mask[i] ? packed[j++] : null;
+        v = { vals };
+      }
+      out.push(v);
+    }
+    return out;
+  }
   override read(n: number, onChildError?: (name: string, e: unknown) => never): unknown[] {
     const { mask, k } = this.presence(n);
     const cols: unknown[][] = [];
@@ -543,6 +710,9 @@ class ListReader extends ColumnReader {
   }
   value(): unknown {
     return this.read(1)[0];
+  }
+  override readVec(n: number): ColVec {
+    return { vals: this.read(n) };
   }
   override read(n: number): unknown[] {
     const { mask, k } = this.presence(n);
@@ -620,6 +790,7 @@ function stripeContext(info: OrcFileInfo, stripe: OrcStripe, index: number, buf:
   const footerRaw = buf.subarray(stripe.indexLength + stripe.dataLength);
   const footer = ProtoMessage.parse(decompressAll(footerRaw, info.compression, info.blockSize, MAX_TAIL), `${what} footer`);
   const streams = new Map<string, Uint8Array>();
+  const indexes = new Map<number, Uint8Array>();
   let pos = 0;
   const limit = stripe.indexLength + stripe.dataLength;
   for (const s of footer.messages(1, `${what} stream`)) {
@@ -629,21 +800,18 @@ function stripeContext(info: OrcFileInfo, stripe: OrcStripe, index: number, buf:
     if (pos + length > limit) {
       throw new OrcError(`corrupt ${what}: its streams' lengths add up to more than the stripe's ${limit} bytes (stream of column ${column} at ${pos} claims ${length} bytes)`);
     }
-    if (kind !== STREAM.ROW_INDEX && kind !== STREAM.BLOOM_FILTER && kind !== STREAM.BLOOM_FILTER_UTF8) streams.set(`${column}:${kind}`, buf.subarray(pos, pos + length));
+    if (kind === STREAM.ROW_INDEX) indexes.set(column, buf.subarray(pos, pos + length));
+    else if (kind !== STREAM.BLOOM_FILTER && kind !== STREAM.BLOOM_FILTER_UTF8) streams.set(`${column}:${kind}`, buf.subarray(pos, pos + length));
     pos += length;
   }
   if (pos !== limit) throw new OrcError(`corrupt ${what}: its streams' lengths add up to ${pos} bytes, the stripe holds ${limit}`);
   const encodings = footer.messages(2, `${what} column encoding`).map((e) => ({ kind: e.num(1) ?? 0, dictionarySize: e.num(2) ?? 0 }));
   if (encodings.length < info.types.length) throw new OrcError(`corrupt ${what}: ${encodings.length} column encodings for ${info.types.length} columns`);
-  return { streams, encodings, compression: info.compression, blockSize: info.blockSize, timezone: footer.string(3) ?? '', stripeRows: stripe.rows };
+  return { streams, indexes, encodings, compression: info.compression, blockSize: info.blockSize, timezone: footer.string(3) ?? '', stripeRows: stripe.rows };
 }
 
-/**
- * Streams the rows of an ORC file in batches of `batchSize` rows (objects keyed by the top-level
- * column names). Errors name the file (and the column when one is at fault).
- */
-export async function* readOrcBatches(path: string, opts: OrcReadOptions = {}): AsyncGenerator<OrcRow[]> {
-  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 10_000));
+/** The root reader of each stripe with rows, in order. */
+async function* stripeRoots(path: string, opts: OrcReadOptions): AsyncGenerator<{ root: ColumnReader; rows: number; info: OrcFileInfo }> {
   const info = await openOrcFile(path);
   const fd = await fs.promises.open(path, 'r');
   try {
@@ -653,7 +821,7 @@ export async function* readOrcBatches(path: string, opts: OrcReadOptions = {}): 
       if (stripe.rows === 0) continue;
       const len = stripe.indexLength + stripe.dataLength + stripe.footerLength;
       if (len > MAX_STRIPE) throw new OrcError(`${path}: stripe ${si + 1} is ${len} bytes, more than tx reads at once`);
-      let root: StructReader | ColumnReader;
+      let root: ColumnReader;
       try {
         const buf = await readAt(fd, stripe.offset, len);
         const ctx = stripeContext(info, stripe, si, buf);
@@ -661,25 +829,209 @@ export async function* readOrcBatches(path: string, opts: OrcReadOptions = {}): 
       } catch (e) {
         throw inFile(e, path);
       }
-      let left = stripe.rows;
-      while (left > 0) {
-        const n = Math.min(batchSize, left);
-        let rows: unknown[];
-        try {
-          if (root instanceof StructReader) {
-            rows = root.read(n, (name, e) => {
-              throw inFile(e, path, name);
-            });
-          } else rows = root.read(n).map((v) => ({ value: v }));
-        } catch (e) {
-          throw inFile(e, path);
-        }
-        left -= n;
-        yield rows as OrcRow[];
-      }
+      yield { root, rows: stripe.rows, info };
     }
   } finally {
     await fd.close();
+  }
+}
+
+/**
+ * Streams the rows of an ORC file in batches of `batchSize` rows (objects keyed by the top-level
+ * column names). Errors name the file (and the column when one is at fault).
+ */
+export async function* readOrcBatches(path: string, opts: OrcReadOptions = {}): AsyncGenerator<OrcRow[]> {
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 10_000));
+  for await (const { root, rows } of stripeRoots(path, opts)) {
+    let left = rows;
+    while (left > 0) {
+      const n = Math.min(batchSize, left);
+      let out: unknown[];
+      try {
+        if (root instanceof StructReader) {
+          out = root.read(n, (name, e) => {
+            throw inFile(e, path, name);
+          });
+        } else out = root.read(n).map((v) => ({ value: v }));
+      } catch (e) {
+        throw inFile(e, path);
+      }
+      left -= n;
+      yield out as OrcRow[];
+    }
+  }
+}
+
+/** One top-level column of a batch from `readOrcColumnBatches`. */
+export interface OrcColumnVector {
+  name: string;
+  /** The ORC type's kind (`long`: nums hold bigint values as numbers, exact below 2^53; `big` holds the others). */
+  kind: string;
+  /**
+   * Numeric columns (tinyint…bigint, float, double): `nums`, a null row holding 0, and `big` for
+   * bigint values beyond 2^53. Others: `vals`, the values rows carry (null for null).
+   */
+  nums?: Float64Array;
+  big?: Map<number, bigint>;
+  vals?: unknown[];
+  /** 1 = present; absent when every row of the batch is. */
+  present?: Uint8Array;
+}
+
+/**
+ * Streams an ORC file in batches of `batchSize` rows as column vectors (no object per row): the
+ * fast way to read every value. Errors name the file (and the column when one is at fault).
+ */
+export async function* readOrcColumnBatches(path: string, opts: OrcReadOptions = {}): AsyncGenerator<{ rows: number; columns: OrcColumnVector[] }> {
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 10_000));
+  for await (const { root, rows, info } of stripeRoots(path, opts)) {
+    let left = rows;
+    while (left > 0) {
+      const n = Math.min(batchSize, left);
+      let vecs: ColVec[];
+      try {
+        if (root instanceof StructReader) {
+          vecs = root.readColumns(n, (name, e) => {
+            throw inFile(e, path, name);
+          });
+        } else vecs = [root.readVec(n)];
+      } catch (e) {
+        throw inFile(e, path);
+      }
+      left -= n;
+      yield { rows: n, columns: vecs.map((v, i) => ({ name: info.fields[i]!.name, kind: info.fields[i]!.type.kind, ...v })) };
+    }
+  }
+}
+
+/** One row group's entry in a column's ROW_INDEX. */
+export interface OrcRowIndexEntry {
+  positions: number[];
+  /** Values in the group (statistics' count) and whether it has nulls. */
+  count: number;
+  hasNull: boolean;
+}
+
+async function stripeAt(path: string, stripeNo: number): Promise<{ info: OrcFileInfo; ctx: StripeContext }> {
+  const info = await openOrcFile(path);
+  const stripe = info.stripes[stripeNo];
+  if (!stripe) throw new OrcError(`${path}: no stripe ${stripeNo + 1} (the file has ${info.stripes.length})`);
+  const fd = await fs.promises.open(path, 'r');
+  try {
+    const len = stripe.indexLength + stripe.dataLength + stripe.footerLength;
+    if (len > MAX_STRIPE) throw new OrcError(`${path}: stripe ${stripeNo + 1} is ${len} bytes, more than tx reads at once`);
+    const buf = await readAt(fd, stripe.offset, len);
+    return { info, ctx: stripeContext(info, stripe, stripeNo, buf) };
+  } catch (e) {
+    throw inFile(e, path);
+  } finally {
+    await fd.close();
+  }
+}
+
+function rowIndex(ctx: StripeContext, column: number): OrcRowIndexEntry[] {
+  const data = ctx.indexes.get(column);
+  if (!data) return [];
+  const msg = ProtoMessage.parse(decompressAll(data, ctx.compression, ctx.blockSize, MAX_TAIL), `column ${column} row index`);
+  return msg.messages(1, 'row index entry').map((e) => {
+    const st = e.message(2, 'row group statistics');
+    return { positions: e.packed(1).map(Number), count: st?.num(1) ?? 0, hasNull: st?.num(10) === 1 };
+  });
+}
+
+/** The ROW_INDEX of every column (by column id; [0] is the root) of stripe `stripeNo` (from 0). */
+export async function readOrcRowIndex(path: string, stripeNo: number): Promise<OrcRowIndexEntry[][]> {
+  const { info, ctx } = await stripeAt(path, stripeNo);
+  try {
+    return info.types.map((_, id) => rowIndex(ctx, id));
+  } catch (e) {
+    throw inFile(e, path);
+  }
+}
+
+/** The streams of a primitive column in the order of its row-index positions, and how many values each position's tail holds. */
+function positionStreams(t: OrcType, dictionary: boolean): [number, number][] {
+  switch (t.kind) {
+    case 'boolean':
+      return [[STREAM.DATA, 2]];
+    case 'float':
+    case 'double':
+      return [[STREAM.DATA, 0]];
+    case 'string':
+    case 'varchar':
+    case 'char':
+      return dictionary ? [[STREAM.DATA, 1]] : [[STREAM.DATA, 0], [STREAM.LENGTH, 1]];
+    case 'binary':
+      return [[STREAM.DATA, 0], [STREAM.LENGTH, 1]];
+    case 'decimal':
+      return [[STREAM.DATA, 0], [STREAM.SECONDARY, 1]];
+    case 'timestamp':
+    case 'timestamp_instant':
+      return [[STREAM.DATA, 1], [STREAM.SECONDARY, 1]];
+    case 'byte':
+    case 'short':
+    case 'int':
+    case 'long':
+    case 'date':
+      return [[STREAM.DATA, 1]];
+    default:
+      throw new OrcError(`column type ${typeName(t)}: row groups of nested columns are not read by position`);
+  }
+}
+
+/**
+ * The rows of one row group (`group` from 0) of stripe `stripeNo`, read from where the stripe's
+ * ROW_INDEX says the group starts in each stream (not from the stripe's start). Flat schemas;
+ * positions inside a run of values (which tx's writer never records) are refused.
+ */
+export async function readOrcRowGroup(path: string, stripeNo: number, group: number): Promise<OrcRow[]> {
+  const { info, ctx } = await stripeAt(path, stripeNo);
+  try {
+    const stride = info.rowIndexStride;
+    const rows = info.stripes[stripeNo]!.rows;
+    if (!stride) throw new OrcError('the file has no row index');
+    if (group < 0 || group * stride >= rows) throw new OrcError(`stripe ${stripeNo + 1} has no row group ${group}`);
+    const n = Math.min(stride, rows - group * stride);
+    const compressed = info.compression !== 'none';
+    const streams = new Map<string, Uint8Array>();
+    const skip = new Map<string, number>();
+    const bitSkips = new Map<string, number>();
+    for (const t of info.types.slice(1)) {
+      const entry = rowIndex(ctx, t.id!)[group];
+      if (!entry) throw new OrcError(`column ${t.id}: no row index entry for group ${group}`);
+      const pos = entry.positions;
+      let at = 0;
+      const take = (kind: number, tail: number): void => {
+        const key = `${t.id}:${kind}`;
+        const data = ctx.streams.get(key);
+        const co = compressed ? pos[at++]! : 0;
+        const uo = pos[at++]!;
+        const rest = pos.slice(at, at + tail);
+        at += tail;
+        if (data === undefined) return;
+        if (co > data.length) throw new OrcError(`column ${t.id}: row group ${group} starts past its stream`);
+        streams.set(key, data.subarray(co));
+        skip.set(key, uo);
+        // Byte-RLE / integer-RLE values into a run: tx's writer starts every group on a run.
+        if (rest[0]) throw new OrcError(`column ${t.id}: row group ${group} starts ${rest[0]} values into a run, which tx does not seek`);
+        if (tail === 2) bitSkips.set(key, rest[1] ?? 0);
+      };
+      if (ctx.streams.has(`${t.id}:${STREAM.PRESENT}`)) take(STREAM.PRESENT, 2);
+      const enc = ctx.encodings[t.id!]!.kind;
+      for (const [kind, tail] of positionStreams(t, enc === ENCODING.DICTIONARY_V2 || enc === ENCODING.DICTIONARY)) take(kind, tail);
+      // Dictionaries are read whole.
+      for (const kind of [STREAM.DICTIONARY_DATA, STREAM.LENGTH]) {
+        const key = `${t.id}:${kind}`;
+        if (!streams.has(key) && ctx.streams.has(key)) streams.set(key, ctx.streams.get(key)!);
+      }
+    }
+    const positioned: StripeContext = { ...ctx, streams, skip };
+    const root = columnReader(info.types[0]!, positioned);
+    if (!(root instanceof StructReader)) throw new OrcError('row groups are read for files whose root is a struct');
+    for (const child of root.children) child.skipBits(bitSkips);
+    return root.read(n) as OrcRow[];
+  } catch (e) {
+    throw inFile(e, path);
   }
 }
 

@@ -207,6 +207,16 @@ export class BooleanEncoder {
     this.bits = 0;
     this.bytes.finish();
   }
+
+  /** Writes out the buffered byte runs, keeping the bits of a partial byte (a row-index position). */
+  flushRuns(): void {
+    this.bytes.finish();
+  }
+
+  /** Bits of the current partial byte (0..7). */
+  get pendingBits(): number {
+    return this.bits;
+  }
 }
 
 export class BooleanDecoder {
@@ -225,6 +235,26 @@ export class BooleanDecoder {
     }
     this.bits--;
     return ((this.cur >>> this.bits) & 1) === 1;
+  }
+
+  /** n values into out (1 = true); returns how many are true. */
+  readInto(out: Uint8Array, n: number): number {
+    let trues = 0;
+    let cur = this.cur;
+    let bits = this.bits;
+    for (let i = 0; i < n; i++) {
+      if (bits === 0) {
+        cur = this.bytes.next();
+        bits = 8;
+      }
+      bits--;
+      const b = (cur >>> bits) & 1;
+      out[i] = b;
+      trues += b;
+    }
+    this.cur = cur;
+    this.bits = bits;
+    return trues;
   }
 }
 
@@ -332,7 +362,12 @@ export class IntRleV2Encoder {
 
   add(v: number | bigint): void {
     const i = this.n;
-    if (typeof v === 'number') {
+    if (typeof v === 'number' && v <= 0x3fffffff && v >= -0x40000000 && (v | 0) === v) {
+      // Small integers: zigzag in 32-bit arithmetic.
+      this.vals[i] = v;
+      this.hi[i] = 0;
+      this.lo[i] = this.signed ? ((v << 1) ^ (v >> 31)) >>> 0 : v;
+    } else if (typeof v === 'number') {
       this.vals[i] = v;
       if (this.signed) {
         const m = v >= 0 ? v * 2 : -v * 2;
@@ -523,9 +558,69 @@ function normal(v: bigint): number | bigint {
   return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
 }
 
+/**
+ * Unpacks `n` big-endian values of `w` bits (w <= 32, or 40/48/56 with values below 2^53) from
+ * `b` into out[at..]. Returns false when a value does not fit a double exactly (64-bit widths).
+ */
+function unpack(b: Uint8Array, n: number, w: number, out: Float64Array, at: number): boolean {
+  if (w === 8) {
+    for (let k = 0; k < n; k++) out[at + k] = b[k]!;
+  } else if (w === 16) {
+    for (let k = 0; k < n; k++) out[at + k] = (b[2 * k]! << 8) | b[2 * k + 1]!;
+  } else if (w === 32) {
+    for (let k = 0; k < n; k++) {
+      const i = 4 * k;
+      out[at + k] = ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+    }
+  } else if (w < 32) {
+    let bitPos = 0;
+    let k = 0;
+    if (w <= 24) {
+      // A 32-bit window holds any value (offset in its first byte <= 7, 7 + 24 <= 31).
+      const mask = (1 << w) - 1;
+      const last = b.length - 4;
+      for (; k < n; k++) {
+        const i = bitPos >>> 3;
+        if (i > last) break;
+        const win = ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+        out[at + k] = (win >>> (32 - (bitPos & 7) - w)) & mask;
+        bitPos += w;
+      }
+    }
+    for (; k < n; k++) {
+      let i = bitPos >>> 3;
+      const off = bitPos & 7;
+      let v = b[i]! & (0xff >>> off);
+      let got = 8 - off;
+      while (got < w) {
+        v = v * 256 + b[++i]!;
+        got += 8;
+      }
+      out[at + k] = got === w ? v : Math.floor(v / 2 ** (got - w));
+      bitPos += w;
+    }
+  } else {
+    // 40, 48, 56, 64: whole bytes.
+    const bytes = w >>> 3;
+    for (let k = 0; k < n; k++) {
+      const i = k * bytes;
+      let hi = 0;
+      for (let j = 0; j < bytes - 4; j++) hi = hi * 256 + b[i + j]!;
+      if (hi >= SAFE_HI) return false;
+      const j = i + bytes - 4;
+      out[at + k] = hi * TWO32 + (((b[j]! << 24) | (b[j + 1]! << 16) | (b[j + 2]! << 8) | b[j + 3]!) >>> 0);
+    }
+  }
+  return true;
+}
+
 /** Integer RLE v2 reader; `signed` undoes zigzag. Values beyond 2^53 come out as bigint. */
 export class IntRleV2Decoder {
+  /** The current run: in `nums`, or in `vals` when it holds values beyond 2^53 (`slow`). */
+  private nums = new Float64Array(512);
   private vals: (number | bigint)[] = [];
+  private slow = false;
+  private len = 0;
   private pos = 0;
   private readonly bits: BitReader;
   private readonly tmp = { hi: 0, lo: 0 };
@@ -538,8 +633,50 @@ export class IntRleV2Decoder {
   }
 
   next(): number | bigint {
-    if (this.pos >= this.vals.length) this.readRun();
-    return this.vals[this.pos++]!;
+    if (this.pos >= this.len) this.readRun();
+    return this.slow ? this.vals[this.pos++]! : this.nums[this.pos++]!;
+  }
+
+  /**
+   * Reads `n` values into out[at..]. A value beyond 2^53 goes exactly into `big` (by its index in
+   * `out`), its slot holding an approximation; without `big` it is a corrupt-stream error.
+   */
+  readInto(out: Float64Array, at: number, n: number, big?: Map<number, bigint>): void {
+    let done = 0;
+    while (done < n) {
+      if (this.pos >= this.len) this.readRun();
+      const take = Math.min(n - done, this.len - this.pos);
+      if (!this.slow) {
+        out.set(this.nums.subarray(this.pos, this.pos + take), at + done);
+      } else {
+        for (let k = 0; k < take; k++) {
+          const v = this.vals[this.pos + k]!;
+          if (typeof v === 'bigint') {
+            if (!big) this.corrupt(`value ${v} out of range`);
+            big.set(at + done + k, v);
+            out[at + done + k] = Number(v);
+          } else out[at + done + k] = v;
+        }
+      }
+      this.pos += take;
+      done += take;
+    }
+  }
+
+  /** Reads `n` non-negative values below 2^31 (lengths, dictionary ids) into out[at..]. */
+  readCounts(out: Int32Array | Float64Array, at: number, n: number): void {
+    let done = 0;
+    while (done < n) {
+      if (this.pos >= this.len) this.readRun();
+      const take = Math.min(n - done, this.len - this.pos);
+      for (let k = 0; k < take; k++) {
+        const v = this.slow ? this.vals[this.pos + k]! : this.nums[this.pos + k]!;
+        if (typeof v !== 'number' || !(v >= 0 && v < 2 ** 31)) this.corrupt(`length ${v} out of range`);
+        out[at + done + k] = v;
+      }
+      this.pos += take;
+      done += take;
+    }
   }
 
   /** A value that must be a non-negative safe integer (lengths, counts, dictionary ids). */
@@ -553,12 +690,21 @@ export class IntRleV2Decoder {
     throw new OrcError(`corrupt ${this.s.name} stream: ${why}`);
   }
 
+  /** nums[0..len) from unsigned values: zigzag undone when signed. */
+  private unzig(len: number): void {
+    if (!this.signed) return;
+    const v = this.nums;
+    for (let k = 0; k < len; k++) {
+      const u = v[k]!;
+      v[k] = u % 2 === 1 ? -(u + 1) / 2 : u / 2;
+    }
+  }
+
   private readRun(): void {
     const first = this.s.readByte();
     const enc = first >>> 6;
     this.pos = 0;
-    const out: (number | bigint)[] = [];
-    this.vals = out;
+    this.slow = false;
     if (enc === 0) {
       const bytes = ((first >>> 3) & 7) + 1;
       const count = (first & 7) + 3;
@@ -570,19 +716,38 @@ export class IntRleV2Decoder {
         else lo = (lo | (x << (b * 8))) >>> 0;
       }
       const v = fromParts(hi, lo, this.signed);
-      for (let k = 0; k < count; k++) out.push(v);
+      this.len = count;
+      if (typeof v === 'number') this.nums.fill(v, 0, count);
+      else {
+        this.slow = true;
+        this.vals = new Array<number | bigint>(count).fill(v);
+      }
       return;
     }
     const second = this.s.readByte();
     const len = (((first & 1) << 8) | second) + 1;
+    this.len = len;
     if (enc === 1) {
       const w = DECODED_WIDTH[(first >>> 1) & 31]!;
-      const t = this.tmp;
-      for (let k = 0; k < len; k++) {
-        this.bits.read(w, t);
-        out.push(fromParts(t.hi, t.lo, this.signed));
+      const nbytes = Math.ceil((len * w) / 8);
+      const b = this.s.read(nbytes);
+      if (unpack(b, len, w, this.nums, 0)) {
+        this.unzig(len);
+        return;
       }
-      this.bits.align();
+      // 64-bit values: exact, through hi/lo.
+      const out: (number | bigint)[] = [];
+      const bytes = w >>> 3;
+      for (let k = 0; k < len; k++) {
+        const i = k * bytes;
+        let hi = 0;
+        for (let j = 0; j < bytes - 4; j++) hi = (hi * 256 + b[i + j]!) >>> 0;
+        const j = i + bytes - 4;
+        const lo = ((b[j]! << 24) | (b[j + 1]! << 16) | (b[j + 2]! << 8) | b[j + 3]!) >>> 0;
+        out.push(fromParts(hi, lo, this.signed));
+      }
+      this.slow = true;
+      this.vals = out;
       return;
     }
     if (enc === 3) {
@@ -592,50 +757,68 @@ export class IntRleV2Decoder {
       const base = this.signed ? BigInt.asIntN(64, (ub >> 1n) ^ -(ub & 1n)) : BigInt.asUintN(64, ub);
       const db = this.s.varintBig();
       const deltaBase = (db >> 1n) ^ -(db & 1n);
-      // Deltas (w <= 64 bits each) first, then the values: in numbers when they stay exact.
-      const deltas: (number | bigint)[] = [];
-      if (w !== 0) {
-        const t = this.tmp;
-        for (let k = 2; k < len; k++) {
-          this.bits.read(w, t);
-          deltas.push(t.hi < SAFE_HI ? t.hi * TWO32 + t.lo : (BigInt(t.hi) << 32n) | BigInt(t.lo));
-        }
-        this.bits.align();
-      }
       const nb = Number(base);
       const nd = Number(deltaBase);
-      if (Math.abs(nb) < 2 ** 52 && Math.abs(nd) < 2 ** 52 && deltas.every((d) => typeof d === 'number')) {
+      const nums = this.nums;
+      let deltasOk = true;
+      let rawDeltas: Uint8Array | undefined;
+      if (w !== 0) {
+        rawDeltas = this.s.read(Math.ceil(((len - 2) * w) / 8));
+        deltasOk = unpack(rawDeltas, len - 2, w, nums, 2);
+      }
+      if (deltasOk && Math.abs(nb) < 2 ** 52 && Math.abs(nd) < 2 ** 52) {
         let prev = nb;
-        out.push(prev);
+        nums[0] = prev;
         let ok = true;
         if (len > 1) {
           prev += nd;
-          out.push(prev);
+          nums[1] = prev;
           for (let k = 2; k < len; k++) {
             if (w === 0) prev += nd;
-            else prev = nd < 0 ? prev - (deltas[k - 2] as number) : prev + (deltas[k - 2] as number);
+            else prev = nd < 0 ? prev - nums[k]! : prev + nums[k]!;
             if (!(prev > -(2 ** 52) && prev < 2 ** 52)) ok = false;
-            out.push(prev);
+            nums[k] = prev;
           }
         }
         if (ok) return;
-        out.length = 0;
       }
+      // Exact, in bigint.
+      const deltas: bigint[] = [];
+      if (rawDeltas) {
+        const tmp = new Float64Array(len);
+        if (unpack(rawDeltas, len - 2, w, tmp, 0)) for (let k = 0; k < len - 2; k++) deltas.push(BigInt(tmp[k]!));
+        else {
+          // 64-bit deltas: whole bytes.
+          const bytesPer = w >>> 3;
+          for (let k = 0; k < len - 2; k++) {
+            let d = 0n;
+            for (let j = 0; j < bytesPer; j++) d = (d << 8n) | BigInt(rawDeltas[k * bytesPer + j]!);
+            deltas.push(d);
+          }
+        }
+      }
+      const out: (number | bigint)[] = [];
       let prev = base;
       out.push(normal(prev));
-      if (len === 1) return;
-      prev += deltaBase;
-      out.push(normal(prev));
-      for (let k = 2; k < len; k++) {
-        if (w === 0) prev += deltaBase;
-        else {
-          const d = BigInt(deltas[k - 2]!);
-          prev = deltaBase < 0n ? prev - d : prev + d;
+      if (len > 1) {
+        prev += deltaBase;
+        out.push(normal(prev));
+        for (let k = 2; k < len; k++) {
+          if (w === 0) prev += deltaBase;
+          else {
+            const d = deltas[k - 2]!;
+            prev = deltaBase < 0n ? prev - d : prev + d;
+          }
+          out.push(normal(this.signed ? BigInt.asIntN(64, prev) : BigInt.asUintN(64, prev)));
         }
-        out.push(normal(this.signed ? BigInt.asIntN(64, prev) : BigInt.asUintN(64, prev)));
       }
+      this.slow = true;
+      this.vals = out;
       return;
     }
+    const out: (number | bigint)[] = [];
+    this.slow = true;
+    this.vals = out;
     // PATCHED_BASE
     const w = DECODED_WIDTH[(first >>> 1) & 31]!;
     const third = this.s.readByte();

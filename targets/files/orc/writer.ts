@@ -4,10 +4,19 @@
  * Each column encodes its values as they arrive (RLE v2 for integers, lengths and dates,
  * byte/boolean RLE, IEEE floats, DIRECT_V2 or DICTIONARY_V2 strings chosen per stripe, decimals
  * as zigzag varints with their scale, timestamps as seconds since 2015-01-01 UTC plus nanos with
- * ORC's trailing-zero encoding). When the encoded size of the buffered stripe passes
- * `stripeSizeBytes`, the stripe is compressed (NONE, ZLIB or SNAPPY, 3-byte chunk headers) and
- * written, so memory is bounded by one stripe. The writer time zone is UTC. No row index is
- * written (rowIndexStride 0, which every reader accepts: they then read whole stripes).
+ * ORC's trailing-zero encoding). Rows arrive as row arrays, column arrays or column vectors
+ * (`writeVectors`: typed data from a columnar source such as DuckDB's chunks, no object per
+ * value). When the encoded size of the buffered stripe passes `stripeSizeBytes`, the stripe is
+ * compressed (NONE, ZLIB or SNAPPY, 3-byte chunk headers) and written, so memory is bounded by
+ * one stripe. The writer time zone is UTC.
+ *
+ * Row index (rowIndexStride 10,000): each stripe starts with a ROW_INDEX stream per column
+ * holding, for each group of 10,000 rows, where the group starts in each of the column's streams
+ * (with compression: the compressed chunk's offset and the offset inside the decompressed chunk;
+ * then the values to skip in the run, always 0 because the encoders flush at each group's start,
+ * and for boolean streams the bits into the byte) and the group's statistics, in the order ORC's
+ * Java writer records them. Java readers (Spark, Hive, Trino) use it to skip row groups by a
+ * filter; pyarrow ignores it.
  *
  * Top-level columns are primitives: boolean, byte, short, int, long, float, double, string,
  * binary, decimal(p ≤ 38, s), date, timestamp. Values (null/undefined = null):
@@ -37,6 +46,7 @@ import {
   MIN_SECONDS,
   ORC_EPOCH,
   STREAM,
+  formatDate,
   formatTimestamp,
   parseDate,
   parseTimestamp,
@@ -61,9 +71,31 @@ export interface OrcWriteResult {
   stripes: number;
 }
 
+/**
+ * A column of a batch for `writeVectors`: plain values (as `writeColumns` takes them), or typed
+ * data straight from a columnar source (no value object per row). `valid` is a bit mask, least
+ * significant bit first (DuckDB's validity layout), 1 = present; absent = no nulls.
+ * - `numbers`: integers, floats and doubles, dates as days since 1970, booleans as 0/1;
+ * - `int64`: 64-bit integers as little-endian (low, high) int32 pairs;
+ * - `utf8`: strings as UTF-8 bytes, row i in `bytes[offsets[i] .. offsets[i + 1]]`.
+ */
+export type OrcVector =
+  | { values: readonly unknown[] }
+  | { numbers: ArrayLike<number>; valid?: Uint8Array }
+  | { int64: Int32Array; valid?: Uint8Array }
+  | { utf8: Uint8Array; offsets: Int32Array; valid?: Uint8Array };
+
+/** Rows per row group: each stripe's ROW_INDEX streams hold positions and statistics per group. */
+export const ROW_INDEX_STRIDE = 10_000;
+
+/** A stream's row-group starts: [uncompressed offset, ...what follows it in the position]. */
+type Start = number[];
+
 interface Stream {
   kind: number;
   data: Buffer;
+  /** One per row group, in the order of the column's positions (absent: the stream has none). */
+  starts?: Start[];
 }
 
 // ---------------------------------------------------------------------------
@@ -72,6 +104,19 @@ interface Stream {
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+
+/** a < b as bytes (UTF-8 byte order: what Java and C++ readers compare). */
+function bytesLess(a: Uint8Array, ao: number, al: number, b: Uint8Array, bo: number, bl: number): boolean {
+  const n = al < bl ? al : bl;
+  for (let i = 0; i < n; i++) {
+    const x = a[ao + i]!;
+    const y = b[bo + i]!;
+    if (x !== y) return x < y;
+  }
+  return al < bl;
+}
+
+type StatsKind = 'int' | 'double' | 'string' | 'date' | 'boolean' | 'binary' | 'none';
 
 class Stats {
   count = 0;
@@ -84,15 +129,13 @@ class Stats {
   // double
   dSum = 0;
   nan = false;
-  // string
-  sMin: string | undefined;
-  sMax: string | undefined;
-  minAscii = false;
-  maxAscii = false;
+  // string: UTF-8 bytes of the least and greatest values
+  sMin: Uint8Array | undefined;
+  sMax: Uint8Array | undefined;
   bytes = 0;
   trues = 0;
 
-  constructor(readonly kind: 'int' | 'double' | 'string' | 'date' | 'boolean' | 'binary' | 'none') {}
+  constructor(readonly kind: StatsKind) {}
 
   addInt(v: number | bigint): void {
     this.count++;
@@ -106,6 +149,20 @@ class Stats {
     }
   }
 
+  /** Folds in `count` safe integers with their min, max and (exact, < 2^52) sum. */
+  addInts(count: number, min: number, max: number, sum: number): void {
+    if (count === 0) return;
+    this.count += count;
+    if (this.min === undefined || min < this.min) this.min = min;
+    if (this.max === undefined || max > this.max) this.max = max;
+    if (this.sumBig !== undefined) this.sumBig += BigInt(sum);
+    else {
+      const s = this.sumN + sum;
+      if (Math.abs(s) < 2 ** 52) this.sumN = s;
+      else this.sumBig = BigInt(this.sumN) + BigInt(sum);
+    }
+  }
+
   addDouble(v: number): void {
     this.count++;
     if (Number.isNaN(v)) this.nan = true;
@@ -116,24 +173,19 @@ class Stats {
     }
   }
 
-  addString(v: string, bytes: number): void {
+  /** A string given as its UTF-8 bytes `buf[at .. at + len]`. */
+  addStringBytes(buf: Uint8Array, at: number, len: number): void {
     this.count++;
-    this.bytes += bytes;
-    // ASCII (as many bytes as characters) compares the same in UTF-16 and UTF-8 order.
-    const ascii = bytes === v.length;
-    if (this.sMin === undefined) {
-      this.sMin = v;
-      this.sMax = v;
-      this.minAscii = this.maxAscii = ascii;
+    this.bytes += len;
+    const mn = this.sMin;
+    if (mn === undefined) {
+      this.sMin = this.sMax = new Uint8Array(buf.subarray(at, at + len));
       return;
     }
-    if (ascii && this.minAscii ? v < this.sMin : utf8Less(v, this.sMin)) {
-      this.sMin = v;
-      this.minAscii = ascii;
-    }
-    if (ascii && this.maxAscii ? v > this.sMax! : utf8Less(this.sMax!, v)) {
-      this.sMax = v;
-      this.maxAscii = ascii;
+    if (bytesLess(buf, at, len, mn, 0, mn.length)) this.sMin = new Uint8Array(buf.subarray(at, at + len));
+    else {
+      const mx = this.sMax!;
+      if (bytesLess(mx, 0, mx.length, buf, at, len)) this.sMax = new Uint8Array(buf.subarray(at, at + len));
     }
   }
 
@@ -150,8 +202,8 @@ class Stats {
     }
     this.dSum += o.dSum;
     this.nan ||= o.nan;
-    if (o.sMin !== undefined && (this.sMin === undefined || utf8Less(o.sMin, this.sMin))) this.sMin = o.sMin;
-    if (o.sMax !== undefined && (this.sMax === undefined || utf8Less(this.sMax, o.sMax))) this.sMax = o.sMax;
+    if (o.sMin !== undefined && (this.sMin === undefined || bytesLess(o.sMin, 0, o.sMin.length, this.sMin, 0, this.sMin.length))) this.sMin = o.sMin;
+    if (o.sMax !== undefined && (this.sMax === undefined || bytesLess(this.sMax, 0, this.sMax.length, o.sMax, 0, o.sMax.length))) this.sMax = o.sMax;
     this.bytes += o.bytes;
     this.trues += o.trues;
   }
@@ -167,7 +219,7 @@ class Stats {
       } else if (this.kind === 'double' && !this.nan && this.min !== undefined) {
         p.message(3, new ProtoWriter().double(1, Number(this.min)).double(2, Number(this.max)).double(3, this.dSum));
       } else if (this.kind === 'string') {
-        p.message(4, new ProtoWriter().string(1, this.sMin).string(2, this.sMax).sint(3, this.bytes));
+        p.message(4, new ProtoWriter().bytesField(1, this.sMin).bytesField(2, this.sMax).sint(3, this.bytes));
       } else if (this.kind === 'boolean') {
         p.message(5, new ProtoWriter().packed(1, [this.trues]));
       } else if (this.kind === 'date') {
@@ -181,20 +233,36 @@ class Stats {
   }
 }
 
-/** a < b in UTF-8 byte order (what Java and C++ readers compare). */
-function utf8Less(a: string, b: string): boolean {
-  if (/[\ud800-\uffff]/.test(a) || /[\ud800-\uffff]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
-  return a < b;
-}
-
 // ---------------------------------------------------------------------------
 // Column writers
 // ---------------------------------------------------------------------------
 
+/** Row i of a typed vector is present. */
+function isValid(valid: Uint8Array | undefined, i: number): boolean {
+  return valid === undefined || ((valid[i >>> 3]! >>> (i & 7)) & 1) === 1;
+}
+
+/** Row i of any vector as a plain value (null when absent). */
+function vectorValue(v: OrcVector, i: number): unknown {
+  if ('values' in v) return v.values[i];
+  if (!isValid(v.valid, i)) return null;
+  if ('numbers' in v) return v.numbers[i];
+  if ('int64' in v) {
+    const lo = v.int64[2 * i]! >>> 0;
+    const hi = v.int64[2 * i + 1]!;
+    return hi >= -0x200000 && hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+  }
+  return Buffer.from(v.utf8.buffer, v.utf8.byteOffset + v.offsets[i]!, v.offsets[i + 1]! - v.offsets[i]!).toString('utf8');
+}
+
 abstract class ColumnWriter {
   readonly presentSink = new ByteSink();
   readonly present = new BooleanEncoder(this.presentSink);
-  stripeStats: Stats;
+  private presentStarts: Start[] = [];
+  /** The current row group's statistics. */
+  stats: Stats;
+  /** This stripe's row groups' statistics. */
+  groups: Stats[] = [];
   readonly fileStats: Stats;
   protected nulls = 0;
 
@@ -202,9 +270,9 @@ abstract class ColumnWriter {
     readonly id: number,
     readonly name: string,
     readonly type: OrcType,
-    statsKind: ConstructorParameters<typeof Stats>[0],
+    readonly statsKind: StatsKind,
   ) {
-    this.stripeStats = new Stats(statsKind);
+    this.stats = new Stats(statsKind);
     this.fileStats = new Stats(statsKind);
   }
 
@@ -212,17 +280,60 @@ abstract class ColumnWriter {
     if (v === null || v === undefined) {
       this.present.add(false);
       this.nulls++;
-      this.stripeStats.hasNull = true;
+      this.stats.hasNull = true;
       return;
     }
     this.present.add(true);
     this.value(v);
   }
 
+  /** Rows start..end-1 of a vector. Typed vectors take the fast paths of the subclasses. */
+  addRange(vec: OrcVector, start: number, end: number): void {
+    if ('values' in vec) {
+      const values = vec.values;
+      for (let i = start; i < end; i++) this.add(values[i]);
+    } else for (let i = start; i < end; i++) this.add(vectorValue(vec, i));
+  }
+
+  /** Presence of rows start..end-1 of a typed vector; returns how many are null. */
+  protected addPresence(valid: Uint8Array | undefined, start: number, end: number): number {
+    const p = this.present;
+    if (valid === undefined) {
+      for (let i = start; i < end; i++) p.add(true);
+      return 0;
+    }
+    let nulls = 0;
+    for (let i = start; i < end; i++) {
+      const ok = ((valid[i >>> 3]! >>> (i & 7)) & 1) === 1;
+      p.add(ok);
+      if (!ok) nulls++;
+    }
+    if (nulls) {
+      this.nulls += nulls;
+      this.stats.hasNull = true;
+    }
+    return nulls;
+  }
+
   protected abstract value(v: unknown): void;
   /** Encoded bytes buffered for this stripe. */
   abstract size(): number;
+  /** Records where the next row group starts in each data stream (encoders flushed first). */
+  protected abstract mark(): void;
   protected abstract dataStreams(): Stream[];
+
+  /** A row group starts: positions of every stream. */
+  startGroup(): void {
+    this.present.flushRuns();
+    this.presentStarts.push([this.presentSink.len, 0, this.present.pendingBits]);
+    this.mark();
+  }
+
+  /** A row group ends: its statistics are kept for the row index. */
+  endGroup(): void {
+    this.groups.push(this.stats);
+    this.stats = new Stats(this.statsKind);
+  }
 
   encoding(): { kind: number; dictionarySize?: number } {
     // Columns without integer RLE (boolean, byte, float, double) are DIRECT: Java readers refuse
@@ -236,18 +347,21 @@ abstract class ColumnWriter {
     this.present.finish();
     const present = this.presentSink.take();
     const out: Stream[] = [];
-    if (this.nulls > 0) out.push({ kind: STREAM.PRESENT, data: present });
+    if (this.nulls > 0) out.push({ kind: STREAM.PRESENT, data: present, starts: this.presentStarts });
     out.push(...this.dataStreams());
     this.nulls = 0;
+    this.presentStarts = [];
     return out;
   }
 
-  /** This stripe's statistics; folds them into the file's. */
-  takeStats(kind: ConstructorParameters<typeof Stats>[0]): Stats {
-    const s = this.stripeStats;
-    this.fileStats.merge(s);
-    this.stripeStats = new Stats(kind);
-    return s;
+  /** This stripe's statistics and its row groups'; folds them into the file's. */
+  takeStats(): { stripe: Stats; groups: Stats[] } {
+    const stripe = new Stats(this.statsKind);
+    for (const g of this.groups) stripe.merge(g);
+    this.fileStats.merge(stripe);
+    const groups = this.groups;
+    this.groups = [];
+    return { stripe, groups };
   }
 
   protected bad(v: unknown, why: string): never {
@@ -259,18 +373,39 @@ abstract class ColumnWriter {
 class BooleanWriter extends ColumnWriter {
   private readonly sink = new ByteSink();
   private readonly enc = new BooleanEncoder(this.sink);
+  private starts: Start[] = [];
   protected value(v: unknown): void {
     if (typeof v !== 'boolean') this.bad(v, 'is not a boolean');
     this.enc.add(v);
-    this.stripeStats.count++;
-    if (v) this.stripeStats.trues++;
+    this.stats.count++;
+    if (v) this.stats.trues++;
+  }
+  override addRange(vec: OrcVector, start: number, end: number): void {
+    if (!('numbers' in vec)) return super.addRange(vec, start, end);
+    const valid = vec.valid;
+    this.addPresence(valid, start, end);
+    const nums = vec.numbers;
+    for (let i = start; i < end; i++) {
+      if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
+      const v = nums[i]!;
+      if (v !== 0 && v !== 1) this.bad(v, 'is not a boolean (0 or 1)');
+      this.enc.add(v === 1);
+      this.stats.count++;
+      this.stats.trues += v;
+    }
   }
   size(): number {
     return this.sink.len + this.presentSink.len;
   }
+  protected mark(): void {
+    this.enc.flushRuns();
+    this.starts.push([this.sink.len, 0, this.enc.pendingBits]);
+  }
   protected dataStreams(): Stream[] {
     this.enc.finish();
-    return [{ kind: STREAM.DATA, data: this.sink.take() }];
+    const starts = this.starts;
+    this.starts = [];
+    return [{ kind: STREAM.DATA, data: this.sink.take(), starts }];
   }
 }
 
@@ -297,158 +432,388 @@ function toInteger(w: ColumnWriter & { bad(v: unknown, why: string): never }, v:
 class ByteWriter extends ColumnWriter {
   private readonly sink = new ByteSink();
   private readonly enc = new ByteRleEncoder(this.sink);
+  private starts: Start[] = [];
   protected value(v: unknown): void {
     const n = Number(toInteger(this as never, v, 'byte'));
     this.enc.add(n);
-    this.stripeStats.addInt(n);
+    this.stats.addInt(n);
   }
   size(): number {
     return this.sink.len + this.presentSink.len;
   }
+  protected mark(): void {
+    this.enc.finish();
+    this.starts.push([this.sink.len, 0]);
+  }
   protected dataStreams(): Stream[] {
     this.enc.finish();
-    return [{ kind: STREAM.DATA, data: this.sink.take() }];
+    const starts = this.starts;
+    this.starts = [];
+    return [{ kind: STREAM.DATA, data: this.sink.take(), starts }];
   }
 }
 
+/** Integers (and dates as days) through integer RLE v2. */
 class IntWriter extends ColumnWriter {
   private readonly sink = new ByteSink();
   private readonly enc = new IntRleV2Encoder(this.sink, true);
+  private starts: Start[] = [];
+  private readonly lo: number;
+  private readonly hi: number;
+  constructor(id: number, name: string, type: OrcType, statsKind: StatsKind) {
+    super(id, name, type, statsKind);
+    const r = INT_RANGE[type.kind];
+    this.lo = r ? r[0] : type.kind === 'date' ? MIN_DAYS : -Number.MAX_SAFE_INTEGER;
+    this.hi = r ? r[1] : type.kind === 'date' ? MAX_DAYS : Number.MAX_SAFE_INTEGER;
+  }
   protected value(v: unknown): void {
     const n = toInteger(this as never, v, this.type.kind);
     this.enc.add(n);
-    this.stripeStats.addInt(n);
+    this.stats.addInt(n);
+  }
+  override addRange(vec: OrcVector, start: number, end: number): void {
+    if (!('numbers' in vec) && !('int64' in vec)) return super.addRange(vec, start, end);
+    const valid = vec.valid;
+    this.addPresence(valid, start, end);
+    const enc = this.enc;
+    const lo = this.lo;
+    const hi = this.hi;
+    let count = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    const pairs = 'int64' in vec ? vec.int64 : undefined;
+    const nums = 'numbers' in vec ? vec.numbers : undefined;
+    for (let i = start; i < end; i++) {
+      if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
+      let v: number;
+      if (pairs) {
+        const h = pairs[2 * i + 1]!;
+        if (h < -0x200000 || h >= 0x200000) {
+          // Beyond 2^53: the slow, exact path.
+          this.flushRangeStats(count, min, max, sum);
+          count = 0;
+          min = Infinity;
+          max = -Infinity;
+          sum = 0;
+          this.value((BigInt(h) << 32n) | BigInt(pairs[2 * i]! >>> 0));
+          continue;
+        }
+        v = h * 4294967296 + (pairs[2 * i]! >>> 0);
+      } else v = nums![i]!;
+      if (!(v >= lo && v <= hi) || !Number.isInteger(v)) {
+        this.flushRangeStats(count, min, max, sum);
+        count = 0;
+        min = Infinity;
+        max = -Infinity;
+        sum = 0;
+        this.value(v);
+        continue;
+      }
+      enc.add(v);
+      count++;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+      if (sum > 2 ** 51 || sum < -(2 ** 51)) {
+        this.flushRangeStats(count, min, max, sum);
+        count = 0;
+        min = Infinity;
+        max = -Infinity;
+        sum = 0;
+      }
+    }
+    this.flushRangeStats(count, min, max, sum);
+  }
+  private flushRangeStats(count: number, min: number, max: number, sum: number): void {
+    this.stats.addInts(count, min, max, sum);
   }
   size(): number {
     return this.sink.len + this.presentSink.len + 8;
   }
+  protected mark(): void {
+    this.enc.finish();
+    this.starts.push([this.sink.len, 0]);
+  }
   protected dataStreams(): Stream[] {
     this.enc.finish();
-    return [{ kind: STREAM.DATA, data: this.sink.take() }];
+    const starts = this.starts;
+    this.starts = [];
+    return [{ kind: STREAM.DATA, data: this.sink.take(), starts }];
   }
 }
 
-class DateWriter extends ColumnWriter {
-  private readonly sink = new ByteSink();
-  private readonly enc = new IntRleV2Encoder(this.sink, true);
-  protected value(v: unknown): void {
+class DateWriter extends IntWriter {
+  protected override value(v: unknown): void {
     let days: number | null;
-    if (typeof v === 'string') days = parseDate(v);
+    if (typeof v === 'number') days = v;
+    else if (typeof v === 'string') days = parseDate(v);
     else if (v instanceof Date) days = Number.isNaN(v.getTime()) ? null : Math.floor(v.getTime() / 86_400_000);
     else if (v && typeof v === 'object' && typeof (v as { days?: unknown }).days === 'number') days = (v as { days: number }).days;
     else days = null;
     if (days === null || !Number.isInteger(days)) this.bad(v, 'is not a date');
-    if (days < MIN_DAYS || days > MAX_DAYS) this.bad(v, 'is outside the date range ORC readers share (0001-01-01 to 9999-12-31)');
-    this.enc.add(days);
-    this.stripeStats.addInt(days);
-  }
-  size(): number {
-    return this.sink.len + this.presentSink.len + 8;
-  }
-  protected dataStreams(): Stream[] {
-    this.enc.finish();
-    return [{ kind: STREAM.DATA, data: this.sink.take() }];
+    if (days < MIN_DAYS || days > MAX_DAYS) this.bad(typeof v === 'number' ? formatDate(v) : v, 'is outside the date range ORC readers share (0001-01-01 to 9999-12-31)');
+    super.value(days);
   }
 }
 
 class FloatWriter extends ColumnWriter {
   private readonly sink = new ByteSink();
+  private starts: Start[] = [];
+  private readonly width = this.type.kind === 'float' ? 4 : 8;
   protected value(v: unknown): void {
     if (typeof v !== 'number') this.bad(v, 'is not a number');
-    const width = this.type.kind === 'float' ? 4 : 8;
+    const width = this.width;
     this.sink.ensure(width);
     if (width === 4) this.sink.buf.writeFloatLE(v, this.sink.len);
     else this.sink.buf.writeDoubleLE(v, this.sink.len);
     this.sink.len += width;
-    this.stripeStats.addDouble(width === 4 ? Math.fround(v) : v);
+    this.stats.addDouble(width === 4 ? Math.fround(v) : v);
+  }
+  override addRange(vec: OrcVector, start: number, end: number): void {
+    if (!('numbers' in vec)) return super.addRange(vec, start, end);
+    const valid = vec.valid;
+    const nulls = this.addPresence(valid, start, end);
+    const width = this.width;
+    const sink = this.sink;
+    sink.ensure((end - start - nulls) * width);
+    const view = new DataView(sink.buf.buffer, sink.buf.byteOffset, sink.buf.length);
+    let at = sink.len;
+    const st = this.stats;
+    let min = st.min as number | undefined;
+    let max = st.max as number | undefined;
+    let dsum = st.dSum;
+    let count = 0;
+    let nan = false;
+    const nums = vec.numbers;
+    for (let i = start; i < end; i++) {
+      if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
+      let v = nums[i]!;
+      if (width === 4) {
+        view.setFloat32(at, v, true);
+        v = Math.fround(v);
+      } else view.setFloat64(at, v, true);
+      at += width;
+      count++;
+      if (v !== v) nan = true;
+      else {
+        if (min === undefined || v < min) min = v;
+        if (max === undefined || v > max) max = v;
+        dsum += v;
+      }
+    }
+    sink.len = at;
+    st.count += count;
+    st.min = min;
+    st.max = max;
+    st.dSum = dsum;
+    if (nan) st.nan = true;
   }
   size(): number {
     return this.sink.len + this.presentSink.len;
   }
+  protected mark(): void {
+    this.starts.push([this.sink.len]);
+  }
   protected dataStreams(): Stream[] {
-    return [{ kind: STREAM.DATA, data: this.sink.take() }];
+    const starts = this.starts;
+    this.starts = [];
+    return [{ kind: STREAM.DATA, data: this.sink.take(), starts }];
+  }
+}
+
+/**
+ * Distinct byte strings of a stripe, for dictionary encoding: an open-addressing hash table over
+ * the entries' UTF-8 bytes (kept in one buffer), so no JS string is made per value.
+ */
+class BytesDictionary {
+  readonly bytes = new ByteSink();
+  offsets = new Int32Array(1024);
+  size = 0;
+  private slots = new Int32Array(2048).fill(-1);
+  private hashes = new Int32Array(1024);
+
+  /** The id of `buf[at .. at + len]`, added when new. */
+  id(buf: Uint8Array, at: number, len: number): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ buf[at + i]!, 0x01000193);
+    const mask = this.slots.length - 1;
+    let s = h & mask;
+    const store = this.bytes;
+    for (;;) {
+      const e = this.slots[s]!;
+      if (e < 0) break;
+      if (this.hashes[e] === h) {
+        const eo = this.offsets[e]!;
+        const el = this.offsets[e + 1]! - eo;
+        if (el === len) {
+          const sb = store.buf;
+          let i = 0;
+          while (i < len && sb[eo + i] === buf[at + i]) i++;
+          if (i === len) return e;
+        }
+      }
+      s = (s + 1) & mask;
+    }
+    const id = this.size++;
+    if (this.size + 1 >= this.offsets.length) {
+      const o = new Int32Array(this.offsets.length * 2);
+      o.set(this.offsets);
+      this.offsets = o;
+      const hs = new Int32Array(this.hashes.length * 2);
+      hs.set(this.hashes);
+      this.hashes = hs;
+    }
+    this.hashes[id] = h;
+    store.ensure(len);
+    store.buf.set(buf.subarray(at, at + len), store.len);
+    store.len += len;
+    this.offsets[id + 1] = store.len;
+    this.slots[s] = id;
+    if (this.size * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.size; id++) {
+      let s = this.hashes[id]! & mask;
+      while (slots[s]! >= 0) s = (s + 1) & mask;
+      slots[s] = id;
+    }
+    this.slots = slots;
   }
 }
 
 /** Strings: DIRECT_V2 or, when values repeat enough within the stripe, DICTIONARY_V2. */
 class StringWriter extends ColumnWriter {
   private readonly data = new ByteSink();
-  private lengths: number[] = [];
-  private dict: Map<string, number> | undefined = new Map();
-  private ids: number[] = [];
-  private dictEntries: string[] = [];
+  private lengths = new Int32Array(1024);
+  private count = 0;
+  private dict: BytesDictionary | undefined = new BytesDictionary();
+  private ids = new Int32Array(1024);
   private mode = ENCODING.DIRECT_V2 as number;
   private dictSize = 0;
+  /** Per row group: values before it and its first byte in the data stream. */
+  private groupValues: number[] = [];
+  private groupBytes: number[] = [];
+
+  private push(at: number, n: number): void {
+    const k = this.count;
+    if (k >= this.lengths.length) {
+      const l = new Int32Array(k * 2);
+      l.set(this.lengths);
+      this.lengths = l;
+      if (this.dict) {
+        const d = new Int32Array(k * 2);
+        d.set(this.ids);
+        this.ids = d;
+      }
+    }
+    this.lengths[k] = n;
+    this.count = k + 1;
+    this.stats.addStringBytes(this.data.buf, at, n);
+    const dict = this.dict;
+    if (dict) {
+      this.ids[k] = dict.id(this.data.buf, at, n);
+      // Give up on the dictionary once most values are distinct.
+      if (dict.size > 4096 && dict.size > this.count * 0.6) {
+        this.dict = undefined;
+        this.ids = new Int32Array(0);
+      }
+    }
+  }
 
   protected value(v: unknown): void {
     if (typeof v !== 'string') this.bad(v, 'is not a string');
+    const at = this.data.len;
     const n = this.data.utf8(v);
-    this.lengths.push(n);
-    this.stripeStats.addString(v, n);
-    const dict = this.dict;
-    if (dict) {
-      let id = dict.get(v);
-      if (id === undefined) {
-        id = dict.size;
-        dict.set(v, id);
-        this.dictEntries.push(v);
-        // Give up on the dictionary once most values are distinct.
-        if (dict.size > 4096 && dict.size > this.lengths.length * 0.6) {
-          this.dict = undefined;
-          this.ids = [];
-          this.dictEntries = [];
-          return;
-        }
-      }
-      this.ids.push(id);
+    this.push(at, n);
+  }
+
+  override addRange(vec: OrcVector, start: number, end: number): void {
+    if (!('utf8' in vec)) return super.addRange(vec, start, end);
+    const valid = vec.valid;
+    this.addPresence(valid, start, end);
+    const { utf8, offsets } = vec;
+    const data = this.data;
+    for (let i = start; i < end; i++) {
+      if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
+      const from = offsets[i]!;
+      const n = offsets[i + 1]! - from;
+      data.ensure(n);
+      const at = data.len;
+      const buf = data.buf;
+      for (let j = 0; j < n; j++) buf[at + j] = utf8[from + j]!;
+      data.len = at + n;
+      this.push(at, n);
     }
   }
 
   size(): number {
-    return this.data.len + this.lengths.length * 2 + this.presentSink.len;
+    return this.data.len + this.count * 2 + this.presentSink.len;
+  }
+
+  protected mark(): void {
+    this.groupValues.push(this.count);
+    this.groupBytes.push(this.data.len);
   }
 
   override encoding(): { kind: number; dictionarySize?: number } {
     return this.mode === ENCODING.DICTIONARY_V2 ? { kind: this.mode, dictionarySize: this.dictSize } : { kind: this.mode };
   }
 
+  /** `values` through integer RLE v2, flushed at each row group's first value; their starts. */
+  private static rle(values: Int32Array, count: number, groupValues: number[]): { data: Buffer; starts: Start[] } {
+    const sink = new ByteSink();
+    const enc = new IntRleV2Encoder(sink, false);
+    const starts: Start[] = [];
+    let g = 0;
+    for (let i = 0; i <= count; i++) {
+      while (g < groupValues.length && groupValues[g] === i) {
+        enc.finish();
+        starts.push([sink.len, 0]);
+        g++;
+      }
+      if (i < count) enc.add(values[i]!);
+    }
+    enc.finish();
+    return { data: sink.take(), starts };
+  }
+
   protected dataStreams(): Stream[] {
     const dict = this.dict;
-    const useDict = dict !== undefined && this.lengths.length > 0 && dict.size <= this.lengths.length * 0.8;
+    const count = this.count;
+    const useDict = dict !== undefined && count > 0 && dict.size <= count * 0.8;
     let out: Stream[];
     if (useDict) {
-      const idSink = new ByteSink();
-      const idEnc = new IntRleV2Encoder(idSink, false);
-      for (const id of this.ids) idEnc.add(id);
-      idEnc.finish();
-      const dictData = new ByteSink();
-      const lenSink = new ByteSink();
-      const lenEnc = new IntRleV2Encoder(lenSink, false);
-      for (const e of this.dictEntries) lenEnc.add(dictData.utf8(e));
-      lenEnc.finish();
+      const ids = StringWriter.rle(this.ids, count, this.groupValues);
+      const dictLens = new Int32Array(dict.size);
+      for (let i = 0; i < dict.size; i++) dictLens[i] = dict.offsets[i + 1]! - dict.offsets[i]!;
+      const lens = StringWriter.rle(dictLens, dict.size, []);
       out = [
-        { kind: STREAM.DATA, data: idSink.take() },
-        { kind: STREAM.DICTIONARY_DATA, data: dictData.take() },
-        { kind: STREAM.LENGTH, data: lenSink.take() },
+        { kind: STREAM.DATA, data: ids.data, starts: ids.starts },
+        { kind: STREAM.DICTIONARY_DATA, data: dict.bytes.take() },
+        { kind: STREAM.LENGTH, data: lens.data },
       ];
       this.mode = ENCODING.DICTIONARY_V2;
       this.dictSize = dict.size;
       this.data.take();
     } else {
-      const lenSink = new ByteSink();
-      const lenEnc = new IntRleV2Encoder(lenSink, false);
-      for (const n of this.lengths) lenEnc.add(n);
-      lenEnc.finish();
+      const lens = StringWriter.rle(this.lengths, count, this.groupValues);
       out = [
-        { kind: STREAM.DATA, data: this.data.take() },
-        { kind: STREAM.LENGTH, data: lenSink.take() },
+        { kind: STREAM.DATA, data: this.data.take(), starts: this.groupBytes.map((b) => [b]) },
+        { kind: STREAM.LENGTH, data: lens.data, starts: lens.starts },
       ];
       this.mode = ENCODING.DIRECT_V2;
     }
-    this.lengths = [];
-    this.ids = [];
-    this.dictEntries = [];
-    this.dict = new Map();
+    this.count = 0;
+    if (this.lengths.length > 1 << 16) this.lengths = new Int32Array(1024);
+    this.ids = new Int32Array(this.lengths.length);
+    this.dict = new BytesDictionary();
+    this.groupValues = [];
+    this.groupBytes = [];
     return out;
   }
 }
@@ -457,22 +822,32 @@ class BinaryWriter extends ColumnWriter {
   private readonly data = new ByteSink();
   private readonly lenSink = new ByteSink();
   private readonly lens = new IntRleV2Encoder(this.lenSink, false);
+  private dataStarts: Start[] = [];
+  private lenStarts: Start[] = [];
   protected value(v: unknown): void {
     if (!(v instanceof Uint8Array)) this.bad(v, 'is not binary (Uint8Array)');
     this.data.bytes(v);
     this.lens.add(v.length);
-    this.stripeStats.count++;
-    this.stripeStats.bytes += v.length;
+    this.stats.count++;
+    this.stats.bytes += v.length;
   }
   size(): number {
     return this.data.len + this.lenSink.len + this.presentSink.len;
   }
+  protected mark(): void {
+    this.lens.finish();
+    this.dataStarts.push([this.data.len]);
+    this.lenStarts.push([this.lenSink.len, 0]);
+  }
   protected dataStreams(): Stream[] {
     this.lens.finish();
-    return [
-      { kind: STREAM.DATA, data: this.data.take() },
-      { kind: STREAM.LENGTH, data: this.lenSink.take() },
+    const out = [
+      { kind: STREAM.DATA, data: this.data.take(), starts: this.dataStarts },
+      { kind: STREAM.LENGTH, data: this.lenSink.take(), starts: this.lenStarts },
     ];
+    this.dataStarts = [];
+    this.lenStarts = [];
+    return out;
   }
 }
 
@@ -527,17 +902,27 @@ class DecimalWriter extends ColumnWriter {
     if (unscaled >= this.limit || unscaled <= -this.limit) this.bad(typeof v === 'object' ? String((v as { unscaled: bigint }).unscaled) : v, `does not fit decimal(${this.type.precision},${scale})`);
     writeSignedVarintBig(this.data, unscaled);
     this.scales.add(scale);
-    this.stripeStats.count++;
+    this.stats.count++;
   }
   size(): number {
     return this.data.len + this.scaleSink.len + this.presentSink.len;
   }
+  private dataStarts: Start[] = [];
+  private scaleStarts: Start[] = [];
+  protected mark(): void {
+    this.scales.finish();
+    this.dataStarts.push([this.data.len]);
+    this.scaleStarts.push([this.scaleSink.len, 0]);
+  }
   protected dataStreams(): Stream[] {
     this.scales.finish();
-    return [
-      { kind: STREAM.DATA, data: this.data.take() },
-      { kind: STREAM.SECONDARY, data: this.scaleSink.take() },
+    const out = [
+      { kind: STREAM.DATA, data: this.data.take(), starts: this.dataStarts },
+      { kind: STREAM.SECONDARY, data: this.scaleSink.take(), starts: this.scaleStarts },
     ];
+    this.dataStarts = [];
+    this.scaleStarts = [];
+    return out;
   }
 }
 
@@ -586,22 +971,33 @@ class TimestampWriter extends ColumnWriter {
     if (seconds < 0 && nanos > 999_999) seconds += 1;
     this.secs.add(seconds - ORC_EPOCH);
     this.nanos.add(encodeNanos(nanos));
-    this.stripeStats.count++;
+    this.stats.count++;
   }
   size(): number {
     return this.secSink.len + this.nanoSink.len + this.presentSink.len + 16;
   }
+  private secStarts: Start[] = [];
+  private nanoStarts: Start[] = [];
+  protected mark(): void {
+    this.secs.finish();
+    this.nanos.finish();
+    this.secStarts.push([this.secSink.len, 0]);
+    this.nanoStarts.push([this.nanoSink.len, 0]);
+  }
   protected dataStreams(): Stream[] {
     this.secs.finish();
     this.nanos.finish();
-    return [
-      { kind: STREAM.DATA, data: this.secSink.take() },
-      { kind: STREAM.SECONDARY, data: this.nanoSink.take() },
+    const out = [
+      { kind: STREAM.DATA, data: this.secSink.take(), starts: this.secStarts },
+      { kind: STREAM.SECONDARY, data: this.nanoSink.take(), starts: this.nanoStarts },
     ];
+    this.secStarts = [];
+    this.nanoStarts = [];
+    return out;
   }
 }
 
-const STATS_KIND: Partial<Record<string, ConstructorParameters<typeof Stats>[0]>> = {
+const STATS_KIND: Partial<Record<string, StatsKind>> = {
   boolean: 'boolean',
   byte: 'int',
   short: 'int',
@@ -714,39 +1110,85 @@ export class OrcWriter {
     return this.totalRows;
   }
 
+  /** Rows of the current row group so far; a group starts with its first row. */
+  private groupRows = 0;
+
+  private beforeRows(): void {
+    if (this.groupRows === 0) for (const c of this.columns) c.startGroup();
+  }
+
+  private afterRows(n: number): void {
+    this.groupRows += n;
+    this.stripeRows += n;
+    this.totalRows += n;
+    if (this.groupRows === ROW_INDEX_STRIDE) this.endGroup();
+  }
+
+  private endGroup(): void {
+    if (this.groupRows === 0) return;
+    for (const c of this.columns) c.endGroup();
+    this.groupSizes.push(this.groupRows);
+    this.groupRows = 0;
+  }
+
+  /** Rows in each finished row group of this stripe. */
+  private groupSizes: number[] = [];
+
   /** Adds rows (arrays of values in column order); writes a stripe whenever one is full. */
   async writeRows(rows: readonly (readonly unknown[])[]): Promise<void> {
     const cols = this.columns;
     const n = cols.length;
     for (const row of rows) {
       let i = 0;
+      this.beforeRows();
       try {
         for (; i < n; i++) cols[i]!.add(row[i]);
       } catch (e) {
         throw new OrcError(`${this.path}: row ${this.totalRows + 1}: ${(e as Error).message}`, { cause: e });
       }
-      this.stripeRows++;
-      this.totalRows++;
+      this.afterRows(1);
       if ((this.stripeRows & 1023) === 0 && this.bufferedBytes() >= this.stripeSize) await this.flushStripe();
     }
   }
 
   /** Adds `rowCount` rows given column by column (each array in column order); a stripe is written when full. */
   async writeColumns(columns: readonly (readonly unknown[])[], rowCount: number): Promise<void> {
+    await this.writeVectors(
+      columns.map((values) => ({ values })),
+      rowCount,
+    );
+  }
+
+  /**
+   * Adds `rowCount` rows given as column vectors (`OrcVector`: plain values or typed data); a
+   * stripe is written when full. The fast path of columnar sources (DuckDB result chunks).
+   */
+  async writeVectors(columns: readonly OrcVector[], rowCount: number): Promise<void> {
     const cols = this.columns;
     if (columns.length !== cols.length) throw new OrcError(`${this.path}: ${columns.length} columns given, the file has ${cols.length}`);
-    for (let c = 0; c < cols.length; c++) {
-      const w = cols[c]!;
-      const values = columns[c]!;
-      let r = 0;
-      try {
-        for (; r < rowCount; r++) w.add(values[r]);
-      } catch (e) {
-        throw new OrcError(`${this.path}: row ${this.totalRows + r + 1}: ${(e as Error).message}`, { cause: e });
+    let done = 0;
+    while (done < rowCount) {
+      this.beforeRows();
+      const take = Math.min(rowCount - done, ROW_INDEX_STRIDE - this.groupRows);
+      for (let c = 0; c < cols.length; c++) {
+        try {
+          cols[c]!.addRange(columns[c]!, done, done + take);
+        } catch (e) {
+          // Find the row: the values again, one by one, into a fresh writer of the column.
+          const probe = columnWriter(c + 1, this.fields[c]!);
+          for (let r = done; r < done + take; r++) {
+            try {
+              probe.addRange(columns[c]!, r, r + 1);
+            } catch (e2) {
+              throw new OrcError(`${this.path}: row ${this.totalRows + r - done + 1}: ${(e2 as Error).message}`, { cause: e2 });
+            }
+          }
+          throw new OrcError(`${this.path}: rows ${this.totalRows + 1} to ${this.totalRows + take}: ${(e as Error).message}`, { cause: e });
+        }
       }
+      this.afterRows(take);
+      done += take;
     }
-    this.stripeRows += rowCount;
-    this.totalRows += rowCount;
     if (this.bufferedBytes() >= this.stripeSize) await this.flushStripe();
   }
 
@@ -775,39 +1217,92 @@ export class OrcWriter {
     return compressStream(data, this.compression, this.blockSize);
   }
 
+  /**
+   * A stream's row-group position: the uncompressed offset becomes, with compression, the
+   * compressed chunk's start and the offset inside the chunk (ORC's two-part positions).
+   */
+  private position(start: Start, chunkStarts: number[], compressedLength: number): number[] {
+    const u = start[0]!;
+    const rest = start.slice(1);
+    if (this.compression === 'none') return [u, ...rest];
+    const k = Math.floor(u / this.blockSize);
+    return [k < chunkStarts.length ? chunkStarts[k]! : compressedLength, u - k * this.blockSize, ...rest];
+  }
+
   private async flushStripe(): Promise<void> {
     if (this.stripeRows === 0) return;
+    this.endGroup();
+    const groupSizes = this.groupSizes;
+    this.groupSizes = [];
     const footer = new ProtoWriter();
+    const index: Buffer[] = [];
     const body: Buffer[] = [];
+    let indexLength = 0;
     let dataLength = 0;
-    // Root struct: no streams.
+    const indexStreams: ProtoWriter[] = [];
+    const dataStreams: ProtoWriter[] = [];
+    const addIndex = (column: number, entries: ProtoWriter[]): void => {
+      const ri = new ProtoWriter();
+      for (const e of entries) ri.message(1, e);
+      const parts = this.compress(ri.finish());
+      let len = 0;
+      for (const p of parts) len += p.length;
+      index.push(...parts);
+      indexLength += len;
+      indexStreams.push(new ProtoWriter().uint(1, STREAM.ROW_INDEX).uint(2, column).uint(3, len));
+    };
+    // Root struct: no streams; its index holds each group's row count.
     const encodings: ProtoWriter[] = [new ProtoWriter().uint(1, ENCODING.DIRECT)];
     const stats: Stats[] = [];
     const rootStripe = new Stats('none');
     rootStripe.count = this.stripeRows;
     stats.push(rootStripe);
     this.rootStats.count += this.stripeRows;
+    addIndex(
+      0,
+      groupSizes.map((n) => {
+        const st = new Stats('none');
+        st.count = n;
+        return new ProtoWriter().message(2, st.proto());
+      }),
+    );
     for (const c of this.columns) {
+      const positions: number[][] = groupSizes.map(() => []);
       for (const s of c.streams()) {
         const parts = this.compress(s.data);
         let len = 0;
-        for (const p of parts) len += p.length;
+        const chunkStarts: number[] = [];
+        for (let i = 0; i < parts.length; i++) {
+          if (i % 2 === 0) chunkStarts.push(len);
+          len += parts[i]!.length;
+        }
+        if (s.starts) {
+          if (s.starts.length !== groupSizes.length) throw new OrcError(`${this.path}: internal error: column ${c.name} has ${s.starts.length} row-group positions for ${groupSizes.length} groups`);
+          s.starts.forEach((st, g) => positions[g]!.push(...this.position(st, chunkStarts, len)));
+        }
         body.push(...parts);
         dataLength += len;
-        footer.message(1, new ProtoWriter().uint(1, s.kind).uint(2, c.id).uint(3, len));
+        dataStreams.push(new ProtoWriter().uint(1, s.kind).uint(2, c.id).uint(3, len));
       }
       const enc = c.encoding();
       encodings.push(new ProtoWriter().uint(1, enc.kind).uint(2, enc.dictionarySize));
-      stats.push(c.takeStats(STATS_KIND[c.type.kind] ?? 'none'));
+      const { stripe, groups } = c.takeStats();
+      stats.push(stripe);
+      addIndex(
+        c.id,
+        groups.map((g, i) => new ProtoWriter().packed(1, positions[i]!).message(2, g.proto())),
+      );
     }
+    for (const s of indexStreams) footer.message(1, s);
+    for (const s of dataStreams) footer.message(1, s);
     for (const e of encodings) footer.message(2, e);
     footer.string(3, 'UTC');
     const footerParts = this.compress(footer.finish());
     let footerLength = 0;
     for (const p of footerParts) footerLength += p.length;
     const offset = this.offset;
-    await this.write([...body, ...footerParts]);
-    this.stripes.push({ offset, indexLength: 0, dataLength, footerLength, rows: this.stripeRows, stats });
+    await this.write([...index, ...body, ...footerParts]);
+    this.stripes.push({ offset, indexLength, dataLength, footerLength, rows: this.stripeRows, stats });
     this.stripeRows = 0;
   }
 
@@ -846,7 +1341,7 @@ export class OrcWriter {
       footer.uint(6, this.totalRows);
       footer.message(7, this.rootStats.proto());
       for (const c of this.columns) footer.message(7, c.fileStats.proto());
-      footer.uint(8, 0);
+      footer.uint(8, ROW_INDEX_STRIDE);
       // Dates and timestamps are proleptic Gregorian (as Spark 3, Arrow and java.time count them),
       // so Java readers do not shift days before 1582-10-15.
       footer.uint(11, 2);
