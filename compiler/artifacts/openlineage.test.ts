@@ -313,8 +313,8 @@ describe('a receiver or a config that does not work never fails or stalls the bu
     fx.remove('openlineage.yml');
   }, 90_000);
 
-  it('a failing node emits FAIL with its error message, and the invocation FAIL', async () => {
-    fx.write({ 'models/c.sql': 'select no_such_column from {{ ref(\'b\') }}\n' });
+  it('a failing node emits FAIL with its error message, and the invocation FAIL; a node skipped after it emits nothing, as dbt-ol', async () => {
+    fx.write({ 'models/c.sql': 'select no_such_column from {{ ref(\'b\') }}\n', 'models/d.sql': "select * from {{ ref('c') }}\n" });
     try {
       const r = await fx.tx('build');
       expect(r.code).toBe(1);
@@ -322,7 +322,12 @@ describe('a receiver or a config that does not work never fails or stalls the bu
       const fail = evs.find((e) => e.job.name === 'model.olbad.c' && e.eventType === 'FAIL')!;
       expect(fail.run.facets.errorMessage).toMatchObject({ programmingLanguage: 'SQL', message: expect.stringMatching(/no_such_column/) });
       expect(evs.filter((e) => e.job.name === 'olbad.build').map((e) => e.eventType)).toEqual(['START', 'FAIL']);
+      // skipped: in run_results.json, never started, so no run and no event (dbt-ol passes over skipped results)
+      const rr = fx.json<{ results: { unique_id: string; status: string }[] }>('target/run_results.json');
+      expect(rr.results.find((x) => x.unique_id === 'model.olbad.d')?.status).toBe('skipped');
+      expect(evs.filter((e) => e.job.name === 'model.olbad.d')).toEqual([]);
     } finally {
+      fx.remove('models/d.sql');
       fx.write(FILES);
     }
   }, 60_000);
