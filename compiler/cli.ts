@@ -17,6 +17,7 @@ import { scrub } from './log/scrub.js';
 import { runProject, type RunCommand } from './run/run-project.js';
 import { addDeferFlags, addSelectionFlags, deferRelations, selectForCli, stateFor, WarnPolicy, type SelectionCliOpts } from './commands/selection-flags.js';
 import type { SelectState } from './select/state.js';
+import { parseSampleWindow, pythonUtc, type SampleWindow } from './compile/sample-window.js';
 import { registerWorkflowCommands } from './commands/workflow-commands.js';
 import { formatRows, type OutputFormat } from './commands/show-output.js';
 import { registerSourceCommand } from './commands/source-command.js';
@@ -102,14 +103,16 @@ function addRunOptions(cmd: Command): Command {
 }
 
 type RunCliOpts = CommonOpts &
-  SelectionCliOpts & { threads?: string; failFast?: boolean; fullRefresh?: boolean; junitXml?: string; audit?: boolean; empty?: boolean };
+  SelectionCliOpts & { threads?: string; failFast?: boolean; fullRefresh?: boolean; junitXml?: string; audit?: boolean; empty?: boolean; sample?: string };
 
 let exitCode = 0;
 const controller = new AbortController();
 
 /** The flags of a run, as run_results.json `args` keeps them for `tx retry` (dbt's names). */
-function runArgs(o: RunCliOpts): Record<string, unknown> {
+function runArgs(o: RunCliOpts, sample?: SampleWindow): Record<string, unknown> {
   return {
+    // the window itself (a relative one resolved), so that retry reads the same rows
+    sample: sample ? { start: sample.start.toISOString(), end: sample.end.toISOString() } : null,
     selector: o.selector ?? null,
     resource_types: o.resourceType ?? [],
     exclude_resource_types: o.excludeResourceType ?? [],
@@ -153,11 +156,13 @@ async function withDefer(compiled: CompiledProject, picked: { ids: string[]; sta
 /** build, run, seed, test, export — and `tx retry`, which passes the nodes to re-run. */
 async function runCommand(command: RunCommand, o: RunCliOpts, retryIds?: string[]): Promise<void> {
   const policy = new WarnPolicy(o.warnError, o.warnErrorOptions);
-  let { compiled, logger } = await compileFrom(o, command, { empty: !!o.empty });
+  const sample = o.sample !== undefined ? parseSampleWindow(o.sample) : undefined;
+  let { compiled, logger } = await compileFrom(o, command, { empty: !!o.empty, sample });
   const threads = o.threads ? Number(o.threads) : Number(compiled.target.config.threads ?? cpus().length);
   if (!Number.isInteger(threads) || threads < 1) throw new TxError('USAGE', `--threads must be a positive integer, got ${o.threads}`);
   const picked = retryIds ? { ids: compiled.dag.order(new Set(retryIds.filter((id) => compiled.nodes.has(id)))), state: undefined } : selectForCli(compiled, command, o, logger, policy);
-  if (o.defer) compiled = await withDefer(compiled, picked, o, logger, command, { fullRefresh: !!o.fullRefresh, empty: !!o.empty });
+  if (sample) logger.info(`Sample mode: ref() and source() of nodes with event_time read ${pythonUtc(sample.start)} to ${pythonUtc(sample.end)}`);
+  if (o.defer) compiled = await withDefer(compiled, picked, o, logger, command, { fullRefresh: !!o.fullRefresh, empty: !!o.empty, sample });
   const { afterNodeHooks } = await import('./run/export-steps.js');
   const outcome = await runProject(compiled, {
     command,
@@ -169,7 +174,7 @@ async function runCommand(command: RunCommand, o: RunCliOpts, retryIds?: string[
     fullRefresh: !!o.fullRefresh,
     audit: o.audit !== false,
     warnAsError: policy.isError('LogTestResult'),
-    args: runArgs(o),
+    args: runArgs(o, sample),
     logger,
     signal: controller.signal,
     afterNode: command === 'build' || command === 'export' ? afterNodeHooks(compiled, logger, controller.signal) : undefined,
@@ -201,7 +206,10 @@ function main(argv: string[]): Command {
     const cmd = addRunOptions(addSelection(addCommon(program.command(name).description(desc))));
     if (name === 'test' || name === 'build') cmd.option('--junit-xml <path>', 'write the test results as JUnit XML (one test case per data test and unit test)');
     addDeferFlags(cmd);
-    if (name === 'build' || name === 'run') cmd.option('--empty', 'build every model with zero rows: ref() and source() read none (schema-only CI)');
+    if (name === 'build' || name === 'run') {
+      cmd.option('--empty', 'build every model with zero rows: ref() and source() read none (schema-only CI)');
+      cmd.option('--sample <window>', 'ref() and source() of nodes with event_time read only this window: "3 days" (hour, day, month, year) or "{start: ..., end: ...}"');
+    }
     if (name === 'build') cmd.option('--no-audit', 'publish each new version first and test it after (default: its error tests run on the new version before it is swapped in)');
     cmd.action(async (o: RunCliOpts) => runCommand(name, o));
   }

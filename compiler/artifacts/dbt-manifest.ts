@@ -367,7 +367,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         meta: s.meta ?? {},
         source_meta: {},
         tags: s.tags ?? [],
-        config: { enabled: true, event_time: null, freshness: f, meta: s.meta ?? {}, tags: s.tags ?? [], ...(s.maxRejectedRows !== undefined ? { max_rejected_rows: s.maxRejectedRows } : {}) },
+        config: { enabled: true, event_time: s.eventTime ?? null, freshness: f, meta: s.meta ?? {}, tags: s.tags ?? [], ...(s.maxRejectedRows !== undefined ? { max_rejected_rows: s.maxRejectedRows } : {}) },
         patch_path: null,
         unrendered_config: {},
         relation_name: n.relationName ?? null,

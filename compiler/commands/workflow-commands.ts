@@ -66,6 +66,7 @@ function optionsFrom(args: Record<string, unknown>, now: RetryOpts): Record<stri
     deferState: str(args.defer_state),
     favorState: args.favor_state === true,
     empty: args.empty === true,
+    sample: args.sample && typeof args.sample === 'object' ? JSON.stringify(args.sample) : undefined,
     failFast: args.fail_fast === true,
     fullRefresh: args.full_refresh === true,
     audit: args.audit !== false,

@@ -25,6 +25,7 @@ import { checkTestColumns } from './check-test-columns.js';
 import { seedFileProblem } from './check-seed-file.js';
 import { compileTests, renderTestWith } from './compile-tests.js';
 import { snapshotRelation } from './snapshot-relation.js';
+import { sampleFilter, type SampleWindow } from './sample-window.js';
 import { snapshotSpec, type SnapshotFile } from '../load/snapshots.js';
 import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './compile-cache.js';
 import { sqlFileHash } from '../artifacts/artifacts.js';
@@ -54,6 +55,8 @@ export interface CompileOptions {
   dbtGlobalMacros?: boolean;
   /** --empty: models read zero rows from their refs and sources (the compile cache is not used). */
   empty?: boolean;
+  /** --sample: models and snapshots read only the window's rows of refs and sources that have `event_time` (the compile cache is not used). */
+  sample?: SampleWindow;
 }
 
 /** The compiled project: every node rendered, the DAG, and the chosen target. */
@@ -304,7 +307,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   );
   // a dbt project whose templates may ask the warehouse renders models when they run: no cached SQL
   const introspective = dbtProject && ((project.packages ?? []).length > 0 || [...project.macros, ...project.models].some((m) => INTROSPECTION_RE.test(m.text)));
-  const cache = opts.noCache || opts.empty || introspective ? null : CompileCache.open(project, globalCacheKey(project, [vars, renderedVars, target.public, opts.env === undefined ? null : 'custom-env']));
+  const cache = opts.noCache || opts.empty || opts.sample || introspective ? null : CompileCache.open(project, globalCacheKey(project, [vars, renderedVars, target.public, opts.env === undefined ? null : 'custom-env']));
   const captures = new Map<string, CachedModel['capture']>();
   // Macros that read the environment or the clock make a model's output uncacheable.
   const impureMacros = new Set<string>();
@@ -535,8 +538,15 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   // ---- models, pass 2: render with real relations
   const workById = new Map(work.map((w) => [w.id, w]));
   // --empty: ref() and source() read no rows, as dbt renders a relation limited to 0
-  const limited = (r: Relation): RelationValue =>
-    opts.empty ? new RelationValue(r, `(select * from ${dialect.relationName(r)} where false limit 0) _dbt_limit_subq_${r.identifier.replace(/\W/g, '_')}`) : relationValue(r, dialect);
+  // --sample: a node with event_time is read within the window (dbt wraps the limited subquery, not the other way round;
+  // as dbt's adapters, an alias on every target but DuckDB)
+  const limited = (r: Relation, dep?: GraphNode): RelationValue => {
+    const alias = (ns: string) => ` _dbt_${ns}_subq_${r.identifier.replace(/\W/g, '_')}`;
+    const empty = opts.empty ? `(select * from ${dialect.relationName(r)} where false limit 0)${alias('limit')}` : undefined;
+    const eventTime = dep && opts.sample ? (dep.resourceType === 'source' ? dep.source?.eventTime : dep.config.event_time) : undefined;
+    if (typeof eventTime === 'string' && eventTime) return new RelationValue(r, `${sampleFilter(empty ?? dialect.relationName(r), eventTime, opts.sample!)}${target.config.type === 'duckdb' ? '' : alias('et_filter')}`);
+    return empty ? new RelationValue(r, empty) : relationValue(r, dialect);
+  };
   const renderOne = (w: ModelWork, isIncremental: boolean): string => {
     const node = nodes.get(w.id)!;
     const ephemeralDeps: string[] = [];
@@ -550,12 +560,12 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
         const r = { schema: '', identifier: EPHEMERAL_PREFIX + name };
         return new RelationValue(r, dialect.quoteIdentifier(r.identifier));
       }
-      return limited(dep.relation!);
+      return limited(dep.relation!, dep);
     });
     engine.setGlobal('source', (...args: unknown[]) => {
       const { pos } = splitArgs(args);
       const dep = nodes.get(sourceIndex.find(`${String(pos[0])}.${String(pos[1])}`, w.file.package)!)!;
-      return limited(dep.relation!);
+      return limited(dep.relation!, dep);
     });
     engine.setGlobal('is_incremental', () => isIncremental);
     engine.setGlobal('this', node.relation ? relationValue(node.relation, dialect) : new RelationValue({ schema: '', identifier: EPHEMERAL_PREFIX + node.name }, dialect.quoteIdentifier(EPHEMERAL_PREFIX + node.name)));

@@ -67,6 +67,8 @@ export interface SourceTable {
   tests: TestSpec[];
   freshness?: Record<string, unknown> | null;
   loadedAtField?: string;
+  /** config.event_time: the column --sample filters on. */
+  eventTime?: string;
   meta: Record<string, unknown>;
   tags: string[];
   file: string;

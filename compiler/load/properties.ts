@@ -135,6 +135,7 @@ export function parseProperties(file: YamlFile): ParsedProperties {
         tests: parseTests(file, ['sources', si, 'tables', ti, to.data_tests ? 'data_tests' : 'tests'], asArr(to.data_tests ?? to.tests)),
         freshness: (to.freshness ?? so.freshness) as SourceTable['freshness'],
         loadedAtField: str(to.loaded_at_field ?? so.loaded_at_field) || undefined,
+        eventTime: str(asObj(to.config).event_time ?? asObj(so.config).event_time) || undefined,
         meta: { ...asObj(so.meta), ...asObj(to.meta) },
         tags: [...asArr(so.tags), ...asArr(to.tags)].map(str),
         file: file.path,
