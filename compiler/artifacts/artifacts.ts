@@ -90,7 +90,7 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string, writer?:
   const out = writer ?? new FileWriter(0);
   for (const n of c.nodes.values()) {
     if (!n.compiledSql) continue;
-    const rel = compiledRelPath(c.project.name, n);
+    const rel = compiledRelPath(c.project.name, n, c.project.paths.snapshots ?? ['snapshots']);
     const sum = n.compiledSqlHash ?? sqlFileHash(n.compiledSql);
     next[rel] = sum;
     if (index[rel] === sum && haveRoot) continue;
@@ -115,7 +115,7 @@ export async function writeCompileArtifacts(c: CompiledProject, targetDir: strin
 }
 
 export function compiledPathOf(c: CompiledProject, n: GraphNode, kind: 'compiled' | 'run'): string {
-  const rel = compiledRelPath(c.project.name, n);
+  const rel = compiledRelPath(c.project.name, n, c.project.paths.snapshots ?? ['snapshots']);
   return join(c.project.targetPath, kind, rel);
 }
 

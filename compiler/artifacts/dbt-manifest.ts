@@ -95,14 +95,26 @@ const SNAPSHOT_CONFIG_DEFAULTS = (): Obj => ({
 
 /** A node's config as dbt writes it: dbt's defaults, then the node's own keys (tx's extras kept). */
 /**
- * A node's compiled file under target/compiled/ or target/run/: `<project>/<its path>`, and for a
- * generic test, as dbt writes it, `<project>/<its properties file>/<short name>.sql`.
+ * dbt's `path` of a snapshot: relative to its snapshot folder; for one declared in a properties
+ * file (dbt 1.9 YAML snapshots), `<that file>/<name>.sql`, as dbt writes it.
  */
-export function compiledRelPath(project: string, n: GraphNode): string {
+export function snapshotDbtPath(n: GraphNode, roots: readonly string[]): string {
+  const rel = relativeToRoots(n.path, roots);
+  return /\.ya?ml$/i.test(n.path) ? `${rel}/${n.name}.sql` : rel;
+}
+
+/**
+ * A node's compiled file under target/compiled/ or target/run/: `<project>/<its path>`, and for a
+ * generic test, as dbt writes it, `<project>/<its properties file>/<short name>.sql`; a YAML
+ * snapshot's is `<project>/<its properties file>/<dbt's path>` (dbt's get_target_write_path), so it
+ * never collides with the folder of the tests declared in the same file.
+ */
+export function compiledRelPath(project: string, n: GraphNode, snapshotRoots: readonly string[] = ['snapshots']): string {
   // a package's node: target/compiled/<package>/<path in the package>, as dbt writes it
   const pkg = n.packageName;
   const path = pkg && n.path.includes(`/${pkg}/`) ? n.path.slice(n.path.indexOf(`/${pkg}/`) + pkg.length + 2) : n.path;
   const top = pkg ?? project;
+  if (n.resourceType === 'snapshot' && /\.ya?ml$/i.test(n.path)) return `${top}/${path}/${snapshotDbtPath(n, snapshotRoots)}`;
   return n.resourceType === 'test' && n.test?.kind === 'generic' ? `${top}/${path}/${n.test.shortName ?? n.name}.sql` : `${top}/${path}`;
 }
 
@@ -228,7 +240,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       .filter((d): d is GraphNode => !!d && d.resourceType === 'source' && !!d.source)
       .map((d) => [d.source!.sourceName, d.source!.name]);
   };
-  const compiledRel = (n: GraphNode) => compiledRelPath(p, n);
+  const compiledRel = (n: GraphNode) => compiledRelPath(p, n, c.project.paths.snapshots ?? ['snapshots']);
   // a package's files: dbt writes their paths relative to the package's folder
   const pkgDirs = new Map((c.project.packages ?? []).map((x) => [x.name, posix.relative(c.project.dir.split('\\').join('/'), x.dir.split('\\').join('/'))]));
   const inPackage = (file: string, pkg?: string): string => {
@@ -335,7 +347,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       // ephemeral models have no relation: dbt writes their would-be schema and alias, no relation name
     } else if (n.resourceType === 'snapshot') {
       // dbt's SnapshotNode: a compiled node without a model's access, version and constraints
-      const o = common(n, relativeToRoots(n.path, c.project.paths.snapshots ?? ['snapshots']));
+      const o = common(n, snapshotDbtPath(n, c.project.paths.snapshots ?? ['snapshots']));
       compiled(n, o);
       const meta = (n.config as Obj).snapshot_meta_column_names;
       if (isObj(meta)) (o.config as Obj).snapshot_meta_column_names = { ...(SNAPSHOT_CONFIG_DEFAULTS().snapshot_meta_column_names as Obj), ...meta };

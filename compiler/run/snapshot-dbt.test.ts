@@ -7,13 +7,15 @@
  *   snapshot time, and the dbt_scd_id hashed from it) are compared as "a run-time value".
  * - tx's manifest.json and run_results.json with snapshot nodes pass dbt-artifacts-parser's
  *   ManifestV12 / RunResultsV6 models (extra keys forbidden), and the snapshot nodes say what dbt's say.
+ * - Data tests declared on snapshots: the same test nodes as dbt's; dbt publishes a failing snapshot
+ *   state and tests it after, tx's audit before publish keeps the previous state.
  * - Bad input: no unique_key, an unknown strategy, both hard-delete settings (exit 2, nothing run);
  *   a check_cols column that does not exist, an updated_at that is not a timestamp, duplicate keys
  *   in the source (exit 1, the error names the column or the key, the snapshot table untouched,
  *   its dependents skipped).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +99,58 @@ describe('snapshots: tx and dbt-core 1.10 (dbt-duckdb) leave the same tables', (
       rmSync(dbtDir, { recursive: true, force: true });
     }
   }, 600_000);
+
+  it.skipIf(noPython)('data tests on snapshots: the same test nodes as dbt; dbt publishes a failing snapshot state and tests after, tx keeps the previous one', async () => {
+    const files: Record<string, string> = {
+      ...DBT_FILES,
+      'snapshots/snapshots.yml': `${SNAPSHOT_FILES['snapshots/snapshots.yml']!}    columns:
+      - name: id
+        data_tests: [not_null]
+  - name: s_check
+    columns:
+      - name: status
+        data_tests:
+          - accepted_values: {values: ['s1', 's2']}
+`,
+    };
+    const dbtDir = mkdtempSync(join(tmpdir(), 'tx-snap-dbt-tests-'));
+    writeFiles(dbtDir, files);
+    const fx = fixtureProject(files, { dbFile: 'snaps.duckdb' });
+    const bad: Src[] = R1.map((r) => (r.id === 2 ? { ...r, status: 's9' } : r));
+    const dbt = (rows: Src[]) =>
+      spawnSync(dbtBin, ['build', '--vars', JSON.stringify({ rows }), '--profiles-dir', dbtDir, '--project-dir', dbtDir], { cwd: dbtDir, encoding: 'utf8', timeout: 300_000, env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' } });
+    type Results = { results: { unique_id: string; status: string }[] };
+    const testsOf = (r: Results) => Object.fromEntries(r.results.filter((x) => x.unique_id.startsWith('test.')).map((x) => [x.unique_id, x.status]));
+    const statuses = (dir: string) => testsOf(JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as Results);
+    const statusesIn = (read: Reader) => read("select distinct status from main.s_check order by 1");
+    try {
+      const d1 = dbt(R1);
+      expect(d1.status, `${d1.stdout}\n${d1.stderr}`).toBe(0);
+      const t1 = await fx.txWith({ timeoutMs: 300_000 }, 'build', '--vars', JSON.stringify({ rows: R1 }));
+      expect(t1.code, t1.output).toBe(0);
+      // the same test nodes (dbt's ids), attached to the same snapshots, passing
+      const theirs = statuses(dbtDir);
+      expect(Object.keys(theirs).sort()).toHaveLength(2);
+      expect(statuses(fx.dir)).toEqual(theirs);
+      const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as { nodes: Record<string, { attached_node?: string; depends_on: { nodes: string[] } }> };
+      const attached = (dir: string) => Object.fromEntries(Object.entries(manifest(dir).nodes).filter(([k]) => k.startsWith('test.')).map(([k, v]) => [k, [v.attached_node, v.depends_on.nodes]]));
+      expect(attached(fx.dir)).toEqual(attached(dbtDir));
+
+      // a snapshot state that fails its test: dbt publishes it and then fails the test; tx's audit keeps the previous state
+      const d2 = dbt(bad);
+      expect(d2.status).toBe(1);
+      const t2 = await fx.txWith({ timeoutMs: 300_000 }, 'build', '--vars', JSON.stringify({ rows: bad }));
+      expect(t2.code, t2.output).toBe(1);
+      const failing = Object.entries(statuses(dbtDir)).filter(([, v]) => v === 'fail').map(([k]) => k);
+      expect(failing).toHaveLength(1);
+      expect(Object.entries(statuses(fx.dir)).filter(([, v]) => v === 'fail').map(([k]) => k)).toEqual(failing);
+      expect((await statusesIn(pythonReader(dbtPython, join(dbtDir, 'snaps.duckdb')))).map((r) => r.status)).toEqual(['s1', 's9']);
+      expect((await statusesIn((sql) => queryDuckdb(fx.dbFile, sql))).map((r) => r.status)).toEqual(['s1']);
+    } finally {
+      fx.cleanup();
+      rmSync(dbtDir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
 
 describe('snapshot nodes in dbt artifacts', () => {
@@ -136,6 +190,9 @@ describe('snapshot nodes in dbt artifacts', () => {
       const y = m.nodes['snapshot.snaps.s_yaml']!;
       expect(y.raw_code).toBe("select * from {{ ref('src_a') }}");
       expect(y.description).toBe('every column checked');
+      // dbt 1.10's path of a YAML snapshot; its compiled file is where dbt writes it (target/run/snaps/snapshots/snapshots.yml/snapshots.yml/s_yaml.sql), beside its tests' folder
+      expect(y.path).toBe('snapshots.yml/s_yaml.sql');
+      expect(y.compiled_path).toBe('target/compiled/snaps/snapshots/snapshots.yml/snapshots.yml/s_yaml.sql');
       expect(y.config.snapshot_meta_column_names).toEqual({ dbt_valid_to: 'valid_to', dbt_valid_from: 'valid_from', dbt_scd_id: null, dbt_updated_at: null, dbt_is_deleted: null });
       expect(m.child_map['snapshot.snaps.s_invalidate']).toEqual(['model.snaps.current_a']);
       const rr = fx.json<{ results: { unique_id: string; status: string }[] }>('target/run_results.json');
