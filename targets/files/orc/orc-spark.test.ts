@@ -12,8 +12,10 @@ import { openHiveSession, type HiveSessionHandle } from '../../../testing/servic
 import { startSparkThriftServer, type HiveService } from '../../../testing/services/spark.js';
 import { createHiveTarget } from '../../hive/index.js';
 import type { TargetLog } from '../../target.js';
-import { OrcWriter, openOrcFile, readOrcFile, type OrcField } from './index.js';
-import { parseTimestamp } from './types.js';
+import { decompressAll } from './compression.js';
+import { OrcWriter, openOrcFile, readOrcFile, readOrcRowIndex, type OrcField } from './index.js';
+import { ProtoMessage } from './proto.js';
+import { STREAM, parseTimestamp } from './types.js';
 
 let hive: HiveService | null = null;
 let spark: HiveSessionHandle;
@@ -169,6 +171,67 @@ describe('Spark reads what tx writes', () => {
       expect(Number(r!.n), where).toBe(want);
     }
   });
+});
+
+describe("Spark seeks by tx's row index", () => {
+  for (const compression of ['none', 'zlib'] as const) {
+    sparkIt(`${compression}: a filter reads row group 4 of a one-stripe file from its positions; group 1's bytes are destroyed and never read`, async () => {
+      const folder = path.join(dir, `row_index_${compression}`);
+      fs.mkdirSync(folder, { recursive: true });
+      const file = path.join(folder, 'part-00000.orc');
+      const n = 40_000;
+      // 4 KiB compression chunks: group 4 starts deep inside each stream, many chunks in.
+      const w = await OrcWriter.open(file, FIELDS, { compression, blockSize: 4096 });
+      await w.writeRows(Array.from({ length: n }, (_, i) => rowFor(i)));
+      await w.close();
+      const info = await openOrcFile(file);
+      expect(info.stripes.length).toBe(1);
+      expect(info.rowIndexStride).toBe(10_000);
+      // The f64 column's DATA stream: zero its bytes before the chunk (or byte) where group 2 starts.
+      const col = FIELDS.findIndex((f) => f.name === 'f64') + 1;
+      const s = info.stripes[0]!;
+      const bytes = fs.readFileSync(file);
+      const footerAt = s.offset + s.indexLength + s.dataLength;
+      const footer = ProtoMessage.parse(decompressAll(bytes.subarray(footerAt, footerAt + s.footerLength), info.compression, info.blockSize, 1 << 20), 'stripe footer');
+      let at = s.offset;
+      let dataAt = -1;
+      let hasPresent = false;
+      for (const m of footer.messages(1, 'stream')) {
+        if (m.num(2) === col && m.num(1) === STREAM.DATA) dataAt = at;
+        if (m.num(2) === col && m.num(1) === STREAM.PRESENT) hasPresent = true;
+        at += m.num(3) ?? 0;
+      }
+      expect(dataAt).toBeGreaterThan(0);
+      const entries = (await readOrcRowIndex(file, 0))[col]!;
+      expect(entries.length).toBe(4);
+      // Positions: PRESENT (compressed: chunk, offset, 0, bits) then DATA (chunk, offset).
+      const dataStart = (g: number): number => entries[g]!.positions[(hasPresent ? (compression === 'none' ? 3 : 4) : 0)]!;
+      const cut = dataStart(1);
+      expect(cut).toBeGreaterThan(1000);
+      expect(dataStart(3)).toBeGreaterThan(cut);
+      bytes.fill(compression === 'none' ? 0xff : 0, dataAt, dataAt + cut);
+      fs.writeFileSync(file, bytes);
+      const table = `${db}.row_index_${compression}`;
+      await spark.query(`CREATE TABLE ${table} (${SPARK_TYPES}) USING orc LOCATION 'file://${folder}'`);
+      // Control: reading group 1 meets the destroyed bytes (an error or wrong doubles).
+      const wantSum = Array.from({ length: 5000 }, (_, i) => rowFor(i)[6] as number | null).reduce<number>((a, v) => a + (v === null || !Number.isFinite(v) ? 0 : v), 0);
+      const control = await spark.query(`SELECT CAST(sum(CASE WHEN isnan(f64) OR abs(f64) = double('infinity') THEN 0 ELSE f64 END) AS STRING) AS s FROM ${table} WHERE id < 5000`).then(
+        (r) => Number(r[0]!.s),
+        () => 'error',
+      );
+      expect(control).not.toBe(wantSum);
+      // Row group 4 only (the statistics exclude groups 1 to 3): every column from its positions.
+      const got = await spark.query(`SELECT ${FIELDS.map(sparkCol).join(', ')} FROM ${table} WHERE id BETWEEN 31000 AND 31009 ORDER BY id`);
+      expect(got.length).toBe(10);
+      for (const [c, f] of FIELDS.entries()) {
+        const exp = Array.from({ length: 10 }, (_, i) => expected(f.type.kind, rowFor(31000 + i)[c], f.type.scale));
+        expect(
+          got.map((r) => fromSpark(f.type.kind, r[`c_${f.name}`], f.type.scale)),
+          f.name,
+        ).toEqual(exp);
+      }
+    });
+  }
 });
 
 describe('tx reads what Spark writes', () => {
