@@ -7,7 +7,8 @@
  * one-line warnings, and the API key appears nowhere.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -185,6 +186,10 @@ describe.skipIf(noPython)('OpenLineage events of the example project', () => {
     expect([out.namespace, out.name]).toEqual([ns, 'healthcare.main.city_report']);
     expect(out.outputFacets.outputStatistics.rowCount).toBe(77);
     expect(city.job.facets.sql.query).toBe(docsManifest.nodes['model.healthcare.city_report'].compiled_code);
+    // schema facets: the output's fields are the model's columns, in order, with their descriptions
+    const cityNode = docsManifest.nodes['model.healthcare.city_report'];
+    expect(out.facets.schema.fields.map((f: Obj) => [f.name, f.description ?? ''])).toEqual(Object.values(cityNode.columns as Record<string, Obj>).map((c) => [c.name, c.description]));
+    for (const i of city.inputs) expect(i.facets.schema.fields.length, i.name).toBeGreaterThan(0);
     // every model's column lineage: the manifest's columns[].depends_on, as datasets and fields
     const datasetOf = (id: string) => {
       const n = docsManifest.nodes[id] ?? docsManifest.sources[id];
@@ -312,6 +317,20 @@ describe('a receiver or a config that does not work never fails or stalls the bu
     expect(fx.read('target/events-copy.jsonl')).toBe(fx.read('target/openlineage.jsonl'));
     fx.remove('openlineage.yml');
   }, 90_000);
+
+  it('OPENLINEAGE_CONFIG names a config file elsewhere; its console transport prints every event on stderr', async () => {
+    const cfgDir = mkdtempSync(join(tmpdir(), 'tx-ol-cfg-'));
+    try {
+      writeFileSync(join(cfgDir, 'ol.yml'), 'transport:\n  type: console\n');
+      const r = await fx.txWith({ env: { OPENLINEAGE_CONFIG: join(cfgDir, 'ol.yml') } }, 'build');
+      expect(r.code, r.output).toBe(0);
+      const printed = r.stderr.split('\n').filter((l) => l.startsWith('{') && l.includes('"eventType"'));
+      expect(printed.length).toBeGreaterThan(0);
+      expect(printed.join('\n')).toBe(fx.read('target/openlineage.jsonl').trimEnd());
+    } finally {
+      rmSync(cfgDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('a failing node emits FAIL with its error message, and the invocation FAIL; a node skipped after it emits nothing, as dbt-ol', async () => {
     fx.write({ 'models/c.sql': 'select no_such_column from {{ ref(\'b\') }}\n', 'models/d.sql': "select * from {{ ref('c') }}\n" });
