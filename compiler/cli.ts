@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env node
 import { installDeps } from './commands/deps-command.js';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -240,7 +240,7 @@ function main(argv: string[]): Command {
     const { ids } = picked;
     if (o.defer) compiled = await withDefer(compiled, picked, o, logger, 'compile');
     const targetDir = join(compiled.project.dir, compiled.project.targetPath);
-    await writeCompileArtifacts(compiled, targetDir);
+    writeCompileArtifacts(compiled, targetDir);
     const counts = new Map<string, number>();
     for (const id of ids) {
       const n = compiled.nodes.get(id)!;

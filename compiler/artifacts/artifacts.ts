@@ -10,7 +10,6 @@ import { compiledRelPath, manifestOf } from './dbt-manifest.js';
 
 export { compiledRelPath };
 import { artifactMetadata, invocationId } from './dbt-meta.js';
-import { FileWriter } from './file-writer.js';
 
 /** The hash of a compiled SQL file's content (`target/compiled/**.sql`, which ends with a newline). */
 export const sqlFileHash = (sql: string): string => hash('sha1', `${sql}\n`, 'base64');
@@ -59,23 +58,19 @@ export interface NodeResult {
 
 /**
  * target/manifest.json: dbt's manifest v12 (see dbt-manifest.ts), so tools that read dbt's
- * manifest read tx's. With a `writer`, the file is queued to it (written atomically in turn).
+ * manifest read tx's.
  */
-export function writeManifest(c: CompiledProject, targetDir: string, writer?: FileWriter): string {
+export function writeManifest(c: CompiledProject, targetDir: string): string {
   const path = join(targetDir, 'manifest.json');
   if (!writeJsonEnabled()) return path; // --no-write-json
-  const text = artifactJson(manifestOf(c));
-  if (writer) writer.writeAtomic(path, scrub(text));
-  else writeFileAtomic(path, text);
+  writeFileAtomic(path, artifactJson(manifestOf(c)));
   return path;
 }
-
 /**
  * target/compiled/<path>.sql for every node with SQL. A checksum index beside them means a
- * compile rewrites only what changed, which matters at 10,000 models. The index is queued last,
- * so it is written only once every file it describes is (a writer stops at its first failure).
+ * compile rewrites only what changed, which matters at 10,000 models.
  */
-export function writeCompiledSql(c: CompiledProject, targetDir: string, writer?: FileWriter): void {
+export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
   const root = join(targetDir, 'compiled');
   const indexPath = join(root, '.index.json');
   let index: Record<string, string> = {};
@@ -85,33 +80,30 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string, writer?:
     index = {};
   }
   const next: Record<string, string> = {};
+  const dirs = new Set<string>();
   // The index lives inside the folder: if the folder is gone, so is the index.
   const haveRoot = existsSync(root);
-  const out = writer ?? new FileWriter(0);
   for (const n of c.nodes.values()) {
     if (!n.compiledSql) continue;
     const rel = compiledRelPath(c.project.name, n, c.project.paths.snapshots ?? ['snapshots']);
     const sum = n.compiledSqlHash ?? sqlFileHash(n.compiledSql);
     next[rel] = sum;
+    const abs = join(root, rel);
     if (index[rel] === sum && haveRoot) continue;
-    out.write(join(root, rel), scrub(`${n.compiledSql}\n`));
+    const dir = dirname(abs);
+    if (!dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      dirs.add(dir);
+    }
+    writeFileSync(abs, scrub(`${n.compiledSql}\n`));
   }
-  out.writeAtomic(indexPath, scrub(JSON.stringify(next)));
+  writeFileAtomic(indexPath, JSON.stringify(next));
 }
 
-/**
- * What every compile writes: the compiled SQL files (queued to a writer thread when there are
- * many, so their system calls run beside the manifest's building on the main thread), then
- * target/manifest.json. Resolves once every file is on disk.
- */
-export async function writeCompileArtifacts(c: CompiledProject, targetDir: string): Promise<void> {
-  const writer = new FileWriter(c.nodes.size);
-  try {
-    writeCompiledSql(c, targetDir, writer);
-    writeManifest(c, targetDir, writer);
-  } finally {
-    await writer.done();
-  }
+/** What every compile writes: the compiled SQL files, then target/manifest.json. */
+export function writeCompileArtifacts(c: CompiledProject, targetDir: string): void {
+  writeCompiledSql(c, targetDir);
+  writeManifest(c, targetDir);
 }
 
 export function compiledPathOf(c: CompiledProject, n: GraphNode, kind: 'compiled' | 'run'): string {

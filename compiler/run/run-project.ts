@@ -83,7 +83,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   const { logger } = o;
   const order = o.plan ?? planNodes(c, o.command, o.select, o.exclude);
   const targetDir = join(c.project.dir, c.project.targetPath);
-  await writeCompileArtifacts(c, targetDir);
+  writeCompileArtifacts(c, targetDir);
 
   // Everything that can be checked without the warehouse is checked before it is touched.
   const sourceFiles = new Map<string, string[]>();
