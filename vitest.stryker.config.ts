@@ -24,6 +24,8 @@ export default defineConfig({
       'compiler/load/properties.test.ts',
       'compiler/load/validate.test.ts',
       'compiler/load/config-hierarchy.test.ts',
+      'targets/files/avro-reader-types.test.ts',
+      'compiler/template/jinja/py.test.ts',
     ],
     testTimeout: 120_000,
     hookTimeout: 600_000,
