@@ -94,6 +94,9 @@ const SNAPSHOT_CONFIG_DEFAULTS = (): Obj => ({
 });
 
 /** A node's config as dbt writes it: dbt's defaults, then the node's own keys (tx's extras kept). */
+/** A model version as dbt writes it in the manifest: a number when YAML gave one. */
+const versionValue = (v: string): string | number => (/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+
 /**
  * dbt's `path` of a snapshot: relative to its snapshot folder; for one declared in a properties
  * file (dbt 1.9 YAML snapshots), `<that file>/<name>.sql`, as dbt writes it.
@@ -323,14 +326,15 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         depends_on: { macros: [] },
       };
     } else if (n.resourceType === 'model') {
-      const pf = propsFile(n.name, 'model', n.packageName);
+      const pf = propsFile(n.version ? n.path.split('/').pop()!.replace(/\.sql$/, '') : n.name, 'model', n.packageName);
       const o = common(n, relativeToRoots(inPackage(n.path, n.packageName), paths.models));
       o.patch_path = pf ? `${n.packageName ?? p}://${pf}` : null;
       compiled(n, o);
       o.access = 'protected';
       o.constraints = [];
-      o.version = null;
-      o.latest_version = null;
+      // a model version: dbt writes `version` and `latest_version` as YAML gave them (numbers stay numbers)
+      o.version = n.version == null ? null : versionValue(n.version);
+      o.latest_version = n.latestVersion == null ? null : versionValue(n.latestVersion);
       o.deprecation_date = null;
       o.primary_key = [];
       const ts = c.project.modelProps.get(propsKey(n.packageName, n.name))?.timeSpine;

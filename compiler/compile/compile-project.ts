@@ -5,7 +5,7 @@ import { TxError, didYouMean } from '../errors.js';
 import { Dag } from '../graph/dag.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
 import { propsKey, type ModelProps, type NodeConfig, type Project, type SqlFile } from '../load/project-types.js';
-import { NameIndex } from './package-names.js';
+import { NameIndex, refTarget, versionKey } from './package-names.js';
 import { validateDefinition } from '../load/validate.js';
 import { formatFromPath } from '../load/properties.js';
 import { MAX_TEMPLATE_ERRORS, TemplateEngine, type PreparedTemplate } from '../template/template-engine.js';
@@ -439,7 +439,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       engine.setGlobal('ref', (...args: unknown[]) => {
         const { pos, kw } = splitArgs(args);
         const name = String(pos.length > 1 ? pos[1] : pos[0] ?? kw.name);
-        refs.push(name);
+        refs.push(refTarget(pos, kw).key);
         return new RelationValue({ schema: 'ref', identifier: name }, dialect.quoteIdentifier(name));
       });
       engine.setGlobal('source', (...args: unknown[]) => {
@@ -458,13 +458,19 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const config = mergeConfig(base, captured, rootOverride(snap ? 'snapshotsConfig' : 'modelsConfig', f.package, f.folders, f.name));
     if (config.enabled === false) return;
     if (snap) snapshotSpec(f.name, config, { file: f.path, line: snap.line });
-    const id = `${snap ? 'snapshot' : 'model'}.${fp}.${f.name}`;
-    const prevId = refIndex.inPackage(fp, f.name);
+    // a model version: `model.<package>.<name>.v<v>`, ref'd as `<name>.v<v>` (and as `<name>` when it is the latest)
+    const refName = f.versionOf ? versionKey(f.versionOf, f.version!) : f.name;
+    const id = `${snap ? 'snapshot' : 'model'}.${fp}.${f.versionOf ? `${f.versionOf}.v${f.version}` : f.name}`;
+    const prevId = refIndex.inPackage(fp, refName);
     if (prevId) {
       const what = snap ? `a snapshot and a ${prevId.split('.')[0]}` : 'a model and a seed';
       throw new TxError('DUPLICATE', `${what} are both named \`${f.name}\`${f.package ? ` in package \`${f.package}\`` : ''}`, { file: f.path, line: snap?.line, hint: 'ref() could not tell them apart; rename one' });
     }
-    refIndex.set(fp, f.name, id);
+    refIndex.set(fp, refName, id);
+    if (f.versionOf && f.version === f.latestVersion) {
+      if (refIndex.inPackage(fp, f.versionOf)) throw new TxError('DUPLICATE', `a model file is named \`${f.versionOf}\`, as the versioned model is`, { file: f.path, hint: 'ref() could not tell them apart; rename the file or list it among the versions' });
+      refIndex.set(fp, f.versionOf, id);
+    }
     const release = (): void => {
       prepared = undefined;
     };
@@ -499,14 +505,17 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       deps.push(id);
     }
     const materialized = String(w.config.materialized ?? 'view');
-    const relation = w.snap ? snapshotRelation(relationFor(w.file.name, w.config, 'snapshot'), w.config) : relationFor(w.file.name, w.config, 'model');
+    // a model version's relation is `<name>_v<v>` unless its config names one (dbt's generate_alias_name)
+    const vf = w.file;
+    const relation = w.snap ? snapshotRelation(relationFor(vf.name, w.config, 'snapshot'), w.config) : relationFor(vf.versionOf ? `${vf.versionOf}_v${vf.version}` : vf.name, w.config, 'model');
     nodes.set(w.id, {
       uniqueId: w.id,
       resourceType: w.snap ? 'snapshot' : 'model',
-      name: w.file.name,
-      packageName: w.file.package,
-      path: w.file.path,
-      fqn: [w.file.package ?? p, ...w.file.folders.slice(1), w.file.name],
+      name: vf.versionOf ?? vf.name,
+      packageName: vf.package,
+      ...(vf.versionOf ? { version: vf.version, latestVersion: vf.latestVersion } : {}),
+      path: vf.path,
+      fqn: [vf.package ?? p, ...vf.folders.slice(1), ...(vf.versionOf ? [vf.versionOf, `v${vf.version}`] : [vf.name])],
       folders: w.file.folders,
       relation: materialized === 'ephemeral' ? undefined : relation,
       relationName: materialized === 'ephemeral' ? undefined : dialect.relationName(relation),
@@ -554,7 +563,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     engine.setGlobal('ref', (...args: unknown[]) => {
       const { pos, kw } = splitArgs(args);
       const name = String(pos.length > 1 ? pos[1] : pos[0] ?? kw.name);
-      const dep = nodes.get(refIndex.find(name, w.file.package, pos.length > 1 ? String(pos[0]) : undefined) ?? refIndex.find(name, w.file.package)!)!;
+      const t = refTarget(pos, kw);
+      const dep = nodes.get(refIndex.find(t.key, w.file.package, t.pkg) ?? refIndex.find(t.key, w.file.package)!)!;
       if (dep.resourceType === 'model' && dep.config.materialized === 'ephemeral') {
         ephemeralDeps.push(dep.uniqueId);
         const r = { schema: '', identifier: EPHEMERAL_PREFIX + name };
@@ -781,7 +791,7 @@ function staticCapture(
     switch (c.name) {
       case 'ref':
         if (!c.args || !c.kw || !c.args.length || c.args.some((a) => typeof a !== 'string')) return null;
-        out.refs.push(String(c.args[c.args.length - 1]));
+        out.refs.push(refTarget(c.args, c.kw).key);
         break;
       case 'source':
         if (!c.args || c.args.length !== 2 || c.args.some((a) => typeof a !== 'string')) return null;

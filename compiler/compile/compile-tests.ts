@@ -3,7 +3,7 @@ import { MACRO_INFO } from '../template/jinja/compile.js';
 import type { Dag } from '../graph/dag.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
 import { propsKey, type ColumnProps, type NodeConfig, type Project, type TestSpec } from '../load/project-types.js';
-import type { NameIndex } from './package-names.js';
+import { refTarget, type NameIndex } from './package-names.js';
 import { validateDefinition } from '../load/validate.js';
 import type { TemplateEngine } from '../template/template-engine.js';
 import { Kwargs } from '../template/jinja/values.js';
@@ -132,7 +132,7 @@ function checkContracts(project: Project, nodes: Map<string, GraphNode>): void {
     if (n.resourceType !== 'model') continue;
     const c = n.config.contract as { enforced?: boolean } | undefined;
     if (!c?.enforced) continue;
-    const props = project.modelProps.get(propsKey(n.packageName, n.name));
+    const props = project.modelProps.get(propsKey(n.packageName, n.version ? n.path.split("/").pop()!.replace(/\.sql$/, "") : n.name));
     const file = props?.file ?? n.path;
     if (n.config.materialized === 'ephemeral') throw new TxError('PROJECT', `model \`${n.name}\` is ephemeral and cannot have an enforced contract (it is not a relation)`, { file, line: props?.line });
     if (!n.columns.length) {
@@ -164,6 +164,8 @@ export function compileTests(
   const p = project.name;
   // names seen from a package's test: the root project, that package, then any (dbt's search order)
   const findRef = (name: string, pkg?: string, explicit?: string): string | undefined => (index ? index.refs.find(name, pkg, explicit) : byName.get(name));
+  /** The key of a node's properties: a model version's are under its file's name. */
+  const propsName = (n: GraphNode): string => (n.version ? n.path.split('/').pop()!.replace(/\.sql$/, '') : n.name);
   const findSource = (key: string, pkg?: string): string | undefined => (index ? index.sources.find(key, pkg) : sourceIds.get(key));
   const pkgs = new Map((project.packages ?? []).map((x) => [x.name, x]));
   /** A test's config from dbt_project.yml `data_tests:` blocks: the package's own, then (root over package) the root's. */
@@ -185,9 +187,10 @@ export function compileTests(
     if (!isCall && !v.includes('{{') && !v.includes('{%')) return v;
     const where = `${spec.file} (argument \`${key}\` of test \`${spec.name}\`)`;
     engine.setGlobal('ref', (...args: unknown[]) => {
-      const { pos } = splitArgs(args);
+      const { pos, kw } = splitArgs(args);
       const name = String(pos.length > 1 ? pos[1] : pos[0]);
-      const id = findRef(name, pkg, pos.length > 1 ? String(pos[0]) : undefined);
+      const t = refTarget(pos, kw);
+      const id = findRef(t.key, pkg, t.pkg);
       if (!id) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` refers to \`${name}\`, which does not exist`, { file: spec.file, line: spec.line, hint: didYouMean(name, byName.keys()) });
       const dep = nodes.get(id)!;
       if (!dep.relation) throw new TxError('REF', `test \`${spec.name}\` argument \`${key}\` refers to ephemeral model \`${name}\`, which is not a relation`, { file: spec.file, line: spec.line });
@@ -355,10 +358,10 @@ export function compileTests(
       packageName: attached.packageName ?? p,
       testName,
       namespace: pkgOf0,
-      targetName: onSource ? `${attached.source!.sourceName}_${attached.source!.name}` : attached.name,
+      targetName: onSource ? `${attached.source!.sourceName}_${attached.source!.name}` : attached.version ? `${attached.name}_v${attached.version}` : attached.name,
       onSource,
       args: nameArgs,
-      modelArg: `{{ get_where_subquery(${onSource ? `source('${attached.source!.sourceName}', '${attached.source!.name}')` : `ref('${attached.name}')`}) }}`,
+      modelArg: `{{ get_where_subquery(${onSource ? `source('${attached.source!.sourceName}', '${attached.source!.name}')` : attached.version ? `ref('${attached.name}', version='${attached.version}')` : `ref('${attached.name}')`}) }}`,
       customName,
     });
     let name = names.name;
@@ -420,7 +423,7 @@ export function compileTests(
       const specs: TestSpec[] = [];
       let declared: ColumnProps[] = n.columns;
       if (n.resourceType === 'model') {
-        const props = project.modelProps.get(propsKey(n.packageName, n.name));
+        const props = project.modelProps.get(propsKey(n.packageName, propsName(n)));
         if (props) specs.push(...props.tests, ...props.columns.flatMap((c) => c.tests));
       } else if (n.resourceType === 'seed') {
         const props = project.seedProps.get(propsKey(n.packageName, n.name));
@@ -442,9 +445,10 @@ export function compileTests(
       const refs: string[] = [];
       const srcs: string[] = [];
       engine.setGlobal('ref', (...args: unknown[]) => {
-        const { pos } = splitArgs(args);
+        const { pos, kw } = splitArgs(args);
         const name = String(pos.length > 1 ? pos[1] : pos[0]);
-        const id = findRef(name, f.package, pos.length > 1 ? String(pos[0]) : undefined);
+        const t = refTarget(pos, kw);
+        const id = findRef(t.key, f.package, t.pkg);
         if (!id) throw new TxError('REF', `test \`${f.name}\` refers to \`${name}\`, which does not exist`, { file: f.path, line: lineOfCall(f.text, 'ref', name), hint: didYouMean(name, byName.keys()) });
         const dep = nodes.get(id)!;
         if (!dep.relation) throw new TxError('REF', `test \`${f.name}\` refers to ephemeral model \`${name}\`, which is not a relation`, { file: f.path, line: lineOfCall(f.text, 'ref', name) });

@@ -11,6 +11,9 @@ export interface GraphNode {
   name: string;
   /** The installed dbt package the node comes from; undefined for the root project's own. */
   packageName?: string;
+  /** A model version: its version, and the model's latest. */
+  version?: string;
+  latestVersion?: string;
   /** File the node comes from, relative to the project. */
   path: string;
   fqn: string[];

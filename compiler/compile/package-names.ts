@@ -39,3 +39,17 @@ export class NameIndex {
     for (const [k, v] of this.qualified) if (v === id) this.qualified.delete(k);
   }
 }
+
+/**
+ * What a `ref(...)` call names, from its positional and keyword arguments: the model (with
+ * `.v<version>` when `v=`/`version=` is given, the key a model version is registered under) and
+ * the package when two names are given.
+ */
+export function refTarget(pos: unknown[], kw: Record<string, unknown>): { key: string; pkg?: string } {
+  const name = String(pos.length > 1 ? pos[1] : pos[0] ?? kw.name);
+  const v = kw.v ?? kw.version;
+  return { key: v == null ? name : versionKey(name, String(v)), pkg: pos.length > 1 ? String(pos[0]) : undefined };
+}
+
+/** The key of version `v` of model `name`. */
+export const versionKey = (name: string, v: string): string => `${name}.v${v}`;

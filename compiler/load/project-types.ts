@@ -48,6 +48,23 @@ export interface ModelProps {
   line?: number;
   /** Declared in an installed package's properties file. */
   package?: string;
+  /** Model versions (`versions:`), as written; expanded per version file at load (compiler/load/model-versions.ts). */
+  versions?: ModelVersionProps[];
+  latestVersion?: string;
+}
+
+/** One entry of a model's `versions:`. */
+export interface ModelVersionProps {
+  /** `v`, as Python's str() prints it. */
+  v: string;
+  definedIn?: string;
+  config: Record<string, unknown>;
+  description?: string;
+  /** Absent: the model's columns. Present: its own, and `include`/`exclude` of the model's. */
+  columns?: (ColumnProps | { include: 'all' | string[]; exclude: string[] })[];
+  /** Absent: the model's tests. */
+  tests?: TestSpec[];
+  line?: number;
 }
 
 export interface SourceTable {
@@ -88,6 +105,10 @@ export interface SqlFile {
   folders: string[];
   /** The installed dbt package the file belongs to; undefined for the root project's own. */
   package?: string;
+  /** A version of a versioned model: the model's name, this file's version and the model's latest. */
+  versionOf?: string;
+  version?: string;
+  latestVersion?: string;
 }
 
 /** Key of a model's or seed's properties: its name in the root project, `<package>/<name>` in a package. */

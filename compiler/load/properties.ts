@@ -66,10 +66,40 @@ export function parseColumns(file: YamlFile, path: (string | number)[], list: un
   });
 }
 
+/** Python's str() of a version number as YAML wrote it (`v: 1` → `1`, `v: 1.5` → `1.5`). */
+const versionText = (v: unknown): string => (typeof v === 'number' ? String(v) : str(v));
+
 function parseModelLike(file: YamlFile, key: 'models' | 'seeds', list: unknown[]): ModelProps[] {
   return list.map((m, i) => {
     const o = asObj(m);
+    const versions = key === 'models' && Array.isArray(o.versions)
+      ? o.versions.map((x, vi) => {
+          const vo = asObj(x);
+          const vpath = [key, i, 'versions', vi];
+          const cols = Array.isArray(vo.columns)
+            ? vo.columns.map((c, ci) => {
+                const co = asObj(c);
+                if ('include' in co) {
+                  const inc = co.include;
+                  return { include: inc === 'all' || inc === '*' ? ('all' as const) : asArr(inc).map(str), exclude: asArr(co.exclude).map(str) };
+                }
+                return parseColumns(file, [...vpath, 'columns'], [c]).map((pc) => ({ ...pc, line: file.lineOf([...vpath, 'columns', ci]) }))[0]!;
+              })
+            : undefined;
+          const tl = vo.data_tests ?? vo.tests;
+          return {
+            v: versionText(vo.v),
+            definedIn: typeof vo.defined_in === 'string' ? vo.defined_in : undefined,
+            config: asObj(vo.config),
+            description: typeof vo.description === 'string' ? vo.description : undefined,
+            columns: cols,
+            tests: Array.isArray(tl) ? parseTests(file, [...vpath, vo.data_tests ? 'data_tests' : 'tests'], tl) : undefined,
+            line: file.lineOf(vpath),
+          };
+        })
+      : undefined;
     return {
+      ...(versions ? { versions, latestVersion: o.latest_version == null ? undefined : versionText(o.latest_version) } : {}),
       name: str(o.name),
       description: str(o.description),
       config: asObj(o.config),

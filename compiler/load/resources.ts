@@ -11,6 +11,7 @@ import { parseProperties } from './properties.js';
 import { propsKey, type ModelProps, type SourceTable, type SqlFile, type UnitTestSpec } from './project-types.js';
 import { scanFiles } from './scan-files.js';
 import { loadSnapshots, type SnapshotFile } from './snapshots.js';
+import { expandModelVersions } from './model-versions.js';
 import { readYaml } from './yaml-file.js';
 
 type Obj = Record<string, unknown>;
@@ -85,10 +86,12 @@ export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, p
     unitTests.push(...parsed.unitTests);
     for (const [k, entries] of Object.entries(parsed.dbtOnly)) dbtOnly.set(k, [...(dbtOnly.get(k) ?? []), ...entries.map((e) => ({ ...(e as Obj), original_file_path: f.path }))]);
   }
+  // model versions: one model file per version (compiler/load/model-versions.ts)
+  const versioned = expandModelVersions(models, modelProps, pkg);
   // snapshots: run by tx (compiler/load/snapshots.ts), so not among the dbt-only entries
   const snapshots = tag(loadSnapshots(dir, snapshotFiles, dbtOnly.get('snapshots') ?? []));
   dbtOnly.delete('snapshots');
-  return { models, seeds, macros, singularTests, snapshots, docs, modelProps, seedProps, sources, unitTests, ymlFiles, dbtOnly, unknownConfigKeys };
+  return { models: versioned, seeds, macros, singularTests, snapshots, docs, modelProps, seedProps, sources, unitTests, ymlFiles, dbtOnly, unknownConfigKeys };
 }
 
 function checkUnique(files: SqlFile[], kind: string): void {
