@@ -171,6 +171,27 @@ export class InStream {
     return this.read(4).readFloatLE(0);
   }
 
+  /** Unsigned LEB128 varint: a number below 2^49, else (read on exactly) a bigint. */
+  varint(): number | bigint {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      const b = this.curPos < this.cur.length ? this.cur[this.curPos++]! : this.readByte();
+      result += (b & 0x7f) * mul;
+      if (!(b & 0x80)) return result;
+      mul *= 128;
+    }
+    let big = BigInt(result);
+    let shift = 49n;
+    for (let i = 7; i < 19; i++) {
+      const b = this.readByte();
+      big |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return big;
+      shift += 7n;
+    }
+    throw new OrcError(`corrupt ${this.name} stream: varint too long`);
+  }
+
   /** Unsigned LEB128 varint (up to 64 bits) as a number when safe, else bigint. */
   varintBig(): bigint {
     let result = 0n;

@@ -2,7 +2,9 @@
  * tx's ORC files and Spark's (the Hive test server, ORC's Java implementation): Spark reads a
  * folder tx wrote through an external table `USING orc`, value for value; tx reads the part
  * files Spark writes (`USING orc` with zlib, `STORED AS ORC` with snappy, several stripes), value
- * for value against Spark's own SELECT; the Hive target loads an ORC source with rejects.
+ * for value against Spark's own SELECT; the Hive target loads an ORC source with rejects. Spark
+ * seeks by tx's row index: with one row group's bytes destroyed, a filter that excludes that
+ * group by its statistics still reads the right values from the group it seeks to.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -501,8 +501,33 @@ export class IntRleV2Encoder {
     }
     this.out.byte((1 << 6) | (encodeBitWidth(directWidth) << 1) | (((len - 1) >>> 8) & 1));
     this.out.byte((len - 1) & 0xff);
-    for (let k = i; k < i + len; k++) this.bits.write(this.hi[k]!, this.lo[k]!, directWidth);
-    this.bits.flush();
+    if (directWidth <= 24) this.pack24(i, len, directWidth);
+    else {
+      for (let k = i; k < i + len; k++) this.bits.write(this.hi[k]!, this.lo[k]!, directWidth);
+      this.bits.flush();
+    }
+  }
+
+  /** lo[i .. i + len) (each below 2^w, w <= 24) packed big-endian straight into the sink. */
+  private pack24(i: number, len: number, w: number): void {
+    const out = this.out;
+    out.ensure(Math.ceil((len * w) / 8));
+    const buf = out.buf;
+    let p = out.len;
+    const lo = this.lo;
+    let acc = 0;
+    let bits = 0;
+    for (let k = i; k < i + len; k++) {
+      acc = (acc << w) | lo[k]!;
+      bits += w;
+      while (bits >= 8) {
+        bits -= 8;
+        buf[p++] = (acc >>> bits) & 0xff;
+      }
+      acc &= (1 << bits) - 1;
+    }
+    if (bits > 0) buf[p++] = (acc << (8 - bits)) & 0xff;
+    out.len = p;
   }
 }
 
@@ -753,12 +778,12 @@ export class IntRleV2Decoder {
     if (enc === 3) {
       const code = (first >>> 1) & 31;
       const w = code === 0 ? 0 : DECODED_WIDTH[code]!;
-      const ub = this.s.varintBig();
-      const base = this.signed ? BigInt.asIntN(64, (ub >> 1n) ^ -(ub & 1n)) : BigInt.asUintN(64, ub);
-      const db = this.s.varintBig();
-      const deltaBase = (db >> 1n) ^ -(db & 1n);
-      const nb = Number(base);
-      const nd = Number(deltaBase);
+      // Base and delta base: numbers in the common case (below 2^49), else exact bigints.
+      const ubv = this.s.varint();
+      const dbv = this.s.varint();
+      const unzig = (u: number): number => (u % 2 === 1 ? -(u + 1) / 2 : u / 2);
+      const nb = typeof ubv === 'number' ? (this.signed ? unzig(ubv) : ubv) : Number.NaN;
+      const nd = typeof dbv === 'number' ? unzig(dbv) : Number.NaN;
       const nums = this.nums;
       let deltasOk = true;
       let rawDeltas: Uint8Array | undefined;
@@ -783,6 +808,10 @@ export class IntRleV2Decoder {
         if (ok) return;
       }
       // Exact, in bigint.
+      const ub = typeof ubv === 'bigint' ? ubv : BigInt(ubv);
+      const db = typeof dbv === 'bigint' ? dbv : BigInt(dbv);
+      const base = this.signed ? BigInt.asIntN(64, (ub >> 1n) ^ -(ub & 1n)) : BigInt.asUintN(64, ub);
+      const deltaBase = (db >> 1n) ^ -(db & 1n);
       const deltas: bigint[] = [];
       if (rawDeltas) {
         const tmp = new Float64Array(len);

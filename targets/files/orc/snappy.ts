@@ -17,82 +17,79 @@ function hash(v: number): number {
   return Math.imul(v, 0x1e35a7bd) >>> (32 - HASH_BITS);
 }
 
-class Out {
-  buf: Uint8Array;
-  pos = 0;
-  constructor(size: number) {
-    this.buf = new Uint8Array(size);
-  }
-  byte(b: number): void {
-    this.buf[this.pos++] = b;
-  }
-}
-
-function emitLiteral(out: Out, src: Uint8Array, start: number, end: number): void {
+/** Writes a literal src[start, end) at out[op]; returns the new op. */
+function literal(out: Uint8Array, op: number, src: Uint8Array, start: number, end: number): number {
   const n = end - start - 1;
-  if (n < 0) return;
-  if (n < 60) out.byte(n << 2);
+  if (n < 0) return op;
+  if (n < 60) out[op++] = n << 2;
   else if (n < 0x100) {
-    out.byte(60 << 2);
-    out.byte(n);
+    out[op++] = 60 << 2;
+    out[op++] = n;
   } else if (n < 0x10000) {
-    out.byte(61 << 2);
-    out.byte(n & 0xff);
-    out.byte(n >>> 8);
+    out[op++] = 61 << 2;
+    out[op++] = n & 0xff;
+    out[op++] = n >>> 8;
   } else if (n < 0x1000000) {
-    out.byte(62 << 2);
-    out.byte(n & 0xff);
-    out.byte((n >>> 8) & 0xff);
-    out.byte(n >>> 16);
+    out[op++] = 62 << 2;
+    out[op++] = n & 0xff;
+    out[op++] = (n >>> 8) & 0xff;
+    out[op++] = n >>> 16;
   } else {
-    out.byte(63 << 2);
-    out.byte(n & 0xff);
-    out.byte((n >>> 8) & 0xff);
-    out.byte((n >>> 16) & 0xff);
-    out.byte(n >>> 24);
+    out[op++] = 63 << 2;
+    out[op++] = n & 0xff;
+    out[op++] = (n >>> 8) & 0xff;
+    out[op++] = (n >>> 16) & 0xff;
+    out[op++] = n >>> 24;
   }
-  out.buf.set(src.subarray(start, end), out.pos);
-  out.pos += end - start;
+  const len = end - start;
+  if (len < 64) for (let i = 0; i < len; i++) out[op + i] = src[start + i]!;
+  else out.set(src.subarray(start, end), op);
+  return op + len;
 }
 
-function emitCopy2(out: Out, offset: number, len: number): void {
-  out.byte(2 | ((len - 1) << 2));
-  out.byte(offset & 0xff);
-  out.byte(offset >>> 8);
-}
-
-function emitCopy(out: Out, offset: number, len: number): void {
+/** Writes copies of `len` bytes from `offset` back; returns the new op. */
+function copy(out: Uint8Array, op: number, offset: number, len: number): number {
   while (len >= 68) {
-    emitCopy2(out, offset, 64);
+    out[op++] = 2 | (63 << 2);
+    out[op++] = offset & 0xff;
+    out[op++] = offset >>> 8;
     len -= 64;
   }
   if (len > 64) {
-    emitCopy2(out, offset, 60);
+    out[op++] = 2 | (59 << 2);
+    out[op++] = offset & 0xff;
+    out[op++] = offset >>> 8;
     len -= 60;
   }
-  if (len >= 12 || offset >= 2048) emitCopy2(out, offset, len);
-  else {
-    out.byte(1 | ((len - 4) << 2) | ((offset >>> 8) << 5));
-    out.byte(offset & 0xff);
+  if (len >= 12 || offset >= 2048) {
+    out[op++] = 2 | ((len - 1) << 2);
+    out[op++] = offset & 0xff;
+    out[op++] = offset >>> 8;
+  } else {
+    out[op++] = 1 | ((len - 4) << 2) | ((offset >>> 8) << 5);
+    out[op++] = offset & 0xff;
   }
+  return op;
 }
 
 export function snappyCompress(src: Uint8Array): Uint8Array {
-  const out = new Out(32 + src.length + Math.ceil(src.length / 6));
+  const out = new Uint8Array(32 + src.length + Math.ceil(src.length / 6));
+  let op = 0;
   // Preamble: uncompressed length as a varint.
   let n = src.length;
   while (n >= 0x80) {
-    out.byte((n & 0x7f) | 0x80);
+    out[op++] = (n & 0x7f) | 0x80;
     n = Math.floor(n / 128);
   }
-  out.byte(n);
+  out[op++] = n;
+  const tbl = table;
   for (let base = 0; base < src.length; base += FRAGMENT) {
     const end = Math.min(src.length, base + FRAGMENT);
     if (end - base < 15) {
-      emitLiteral(out, src, base, end);
+      op = literal(out, op, src, base, end);
       continue;
     }
-    table.fill(-1);
+    tbl.fill(-1);
     const limit = end - 15;
     let nextEmit = base;
     let ip = base + 1;
@@ -101,24 +98,24 @@ export function snappyCompress(src: Uint8Array): Uint8Array {
       let candidate: number;
       for (;;) {
         if (ip > limit) break outer;
-        const v = load32(src, ip);
-        const h = hash(v);
-        candidate = table[h]!;
-        table[h] = ip;
-        if (candidate >= base && load32(src, candidate) === v) break;
+        const v = src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24);
+        const h = Math.imul(v, 0x1e35a7bd) >>> (32 - HASH_BITS);
+        candidate = tbl[h]!;
+        tbl[h] = ip;
+        if (candidate >= base && (src[candidate]! | (src[candidate + 1]! << 8) | (src[candidate + 2]! << 16) | (src[candidate + 3]! << 24)) === v) break;
         ip += skip++ >> 5;
       }
-      emitLiteral(out, src, nextEmit, ip);
+      op = literal(out, op, src, nextEmit, ip);
       let matched = 4;
       while (ip + matched < end && src[candidate + matched] === src[ip + matched]) matched++;
-      emitCopy(out, ip - candidate, matched);
+      op = copy(out, op, ip - candidate, matched);
       ip += matched;
       nextEmit = ip;
-      if (ip <= limit) table[hash(load32(src, ip - 1))] = ip - 1;
+      if (ip <= limit) tbl[hash(load32(src, ip - 1))] = ip - 1;
     }
-    emitLiteral(out, src, nextEmit, end);
+    op = literal(out, op, src, nextEmit, end);
   }
-  return out.buf.subarray(0, out.pos);
+  return out.subarray(0, op);
 }
 
 export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array {
@@ -152,7 +149,7 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
       }
       n += 1;
       if (pos + n > src.length || op + n > len) bad('literal runs past the end');
-      if (n < 32) for (let i = 0; i < n; i++) out[op + i] = src[pos + i]!;
+      if (n < 64) for (let i = 0; i < n; i++) out[op + i] = src[pos + i]!;
       else out.set(src.subarray(pos, pos + n), op);
       pos += n;
       op += n;
@@ -176,8 +173,11 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
       pos += 4;
     }
     if (offset === 0 || offset > op || op + n > len) bad('copy outside the output');
-    if (offset >= n && n >= 32) out.copyWithin(op, op - offset, op - offset + n);
-    else for (let i = 0; i < n; i++) out[op + i] = out[op - offset + i]!;
+    if (offset >= n && n >= 64) out.copyWithin(op, op - offset, op - offset + n);
+    else {
+      const from = op - offset;
+      for (let i = 0; i < n; i++) out[op + i] = out[from + i]!;
+    }
     op += n;
   }
   if (op !== len) bad(`produced ${op} of ${len} bytes`);
