@@ -208,6 +208,16 @@ export interface EngineWriteRequest {
   /** CSV only. */
   header: boolean;
   delimiter: string;
+  /** The relation's columns, in order (the select list); empty = `*`. */
+  columns?: string[];
+  /** Constant columns added to every row (an export's `extra_columns`), replacing a column of that name. */
+  extraColumns?: { name: string; value: string; type: string }[];
+  /** Hive-style `col=value/` folders, one level per column (the columns leave the data files). */
+  partitionBy?: string[];
+  /** Target size of data files in bytes; undefined = as the engine writes them. */
+  fileSizeBytes?: number;
+  /** A folder URL the engine may create for a size sample (with fileSizeBytes); the caller removes it. */
+  scratchUrl?: string;
   node: string;
   signal?: AbortSignal;
 }

@@ -12,9 +12,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ExportError } from './export-error.js';
+import { errorMessage, ExportError } from './export-error.js';
 import type { ExportSpec } from './export-spec.js';
 import type { ExportRequest, ExportResult } from './index.js';
+import type { EngineWrittenFile } from '../target.js';
 import { discardLocal, planLocal, publishLocal } from './local-destination.js';
 import { buildManifest, manifestBytes, MANIFEST_NAME } from './manifest.js';
 import { sparkCompression } from '../hive/hive-engine-export.js';
@@ -24,8 +25,6 @@ export function engineRefusal(req: ExportRequest, spec: ExportSpec, url: string)
   const s = req.session;
   if (!s.engineReaches || !s.engineWriteFolder) return 'the target has no engine-side writer';
   if (!s.engineReaches(url)) return `${url} is not under the target's engine_paths`;
-  if (spec.partitionBy.length) return 'partition_by is written by tx (Spark\u2019s INSERT OVERWRITE DIRECTORY has no partitioning)';
-  if (spec.fileSizeBytes !== undefined) return 'file_size_mb is applied by tx';
   if (!sparkCompression(spec.format, spec.compression)) return `Spark has no ${spec.compression} codec for ${spec.format}`;
   return null;
 }
@@ -48,26 +47,48 @@ export async function toLocalByEngine(req: ExportRequest, spec: ExportSpec, dir:
         hint: 'set `mode: overwrite` on the export to replace the folder, or choose another path',
       });
     }
+    // The select list (extra_columns replace a column of their name) and a check of partition_by, as tx's own writer does.
+    const columns = (await req.session.columns(req.node.relation)).map((c) => c.name);
+    for (const p of spec.partitionBy) {
+      if (!columns.some((c) => c.toLowerCase() === p.toLowerCase()) && !spec.extraColumns.some((c) => c.name.toLowerCase() === p.toLowerCase())) {
+        throw new ExportError('EXPORT_CONFIG', `partition_by column \`${p}\` is not a column of ${req.node.relationName}`, { hint: `columns: ${columns.join(', ')}` });
+      }
+    }
     // The engine creates the folder itself (its commit protocol needs a folder that is not there).
     await fs.promises.rm(plan.stageDir, { recursive: true, force: true });
     const url = pathToFileURL(plan.stageDir).href;
-    const files = await req.session.engineWriteFolder!({
-      relation: req.node.relation,
-      url,
-      format: spec.format,
-      compression: spec.compression,
-      header: spec.header,
-      delimiter: spec.delimiter,
-      node: req.node.uniqueId,
-      signal: req.signal,
-    });
+    let files: EngineWrittenFile[];
+    try {
+      files = await req.session.engineWriteFolder!({
+        relation: req.node.relation,
+        url,
+        format: spec.format,
+        compression: spec.compression,
+        header: spec.header,
+        delimiter: spec.delimiter,
+        columns,
+        extraColumns: spec.extraColumns,
+        partitionBy: spec.partitionBy,
+        fileSizeBytes: spec.fileSizeBytes,
+        scratchUrl: pathToFileURL(path.join(plan.scratchDir, 'size-sample')).href,
+        node: req.node.uniqueId,
+        signal: req.signal,
+      });
+    } catch (e) {
+      if (req.signal?.aborted || e instanceof ExportError) throw e;
+      throw new ExportError('EXPORT_IO', `the Spark server could not write ${url} (the previous ${plan.finalDir} is kept): ${errorMessage(e).split('\n')[0]}`, {
+        hint: 'check that the server may write the export folder (disk space, permissions, a read-only mount)',
+      });
+    }
     if (!fs.existsSync(plan.stageDir)) {
       throw new ExportError('EXPORT_PATH', `the Spark server wrote ${url}, but tx does not see that folder on this machine`, {
         hint: 'engine-side exports to file:// need tx and the server on one file system; on a cluster export to a path tx sees, or remove file:// from engine_paths',
       });
     }
-    // Hadoop's local file system leaves `.name.crc` checksum files beside each file: not part of an export.
-    for (const f of await fs.promises.readdir(plan.stageDir)) if (f.startsWith('.') && f.endsWith('.crc')) await fs.promises.rm(path.join(plan.stageDir, f), { force: true });
+    // Hadoop's local file system leaves `.name.crc` checksum files beside each file (in partition folders too): not part of an export.
+    for (const f of await fs.promises.readdir(plan.stageDir, { recursive: true })) {
+      if (path.basename(f).startsWith('.') && f.endsWith('.crc')) await fs.promises.rm(path.join(plan.stageDir, f), { force: true });
+    }
     const manifest = manifestBytes(
       buildManifest({
         model: req.node.uniqueId,
@@ -75,7 +96,7 @@ export async function toLocalByEngine(req: ExportRequest, spec: ExportSpec, dir:
         destination: plan.finalDir,
         format: spec.format,
         compression: spec.compression,
-        partitionBy: [],
+        partitionBy: spec.partitionBy,
         files,
       }),
     );
@@ -89,7 +110,8 @@ export async function toLocalByEngine(req: ExportRequest, spec: ExportSpec, dir:
       ms: Date.now() - t0,
     };
   } finally {
-    await discardLocal(plan);
+    // On a folder that turned read-only the hidden temporaries cannot go: the next export of this folder sweeps them.
+    await discardLocal(plan).catch((e: unknown) => req.log.warn(`export ${spec.label}: could not remove the temporary folder beside ${plan.finalDir}: ${errorMessage(e)}`));
   }
 }
 

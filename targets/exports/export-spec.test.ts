@@ -110,6 +110,10 @@ describe('export entries', () => {
     fails({ format: 'csv' }, 'EXPORT_CONFIG', /needs `to:`/);
     fails({ to: 'o/', file_name: 'a/b' }, 'EXPORT_CONFIG', /plain file name/);
     fails({ to: 's3://bucket/a/../b' }, 'EXPORT_PATH', /\.\./);
+    // Cluster file systems: neither tx's uploader nor Spark's engine-side writer (tx renames the finished folder) reaches them.
+    const hdfs = fails({ to: 'hdfs:///data/out' }, 'EXPORT_CONFIG', /unsupported export destination `hdfs:\/\/\/data\/out`: tx does not write hdfs:\/\/ itself, and Spark writes engine-side exports only to folders tx also sees/);
+    expect(hdfs.hint).toMatch(/engine_paths/);
+    fails({ to: 'abfss://c@acct.dfs.core.windows.net/out' }, 'EXPORT_CONFIG', /unsupported export destination `abfss:\/\/.*`: tx does not write abfss:\/\//);
   });
 });
 

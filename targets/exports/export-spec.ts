@@ -205,6 +205,12 @@ export function parseDestination(to: string, projectDir: string): Destination {
     }
     return { kind: 'azure', container, prefix: relativeSegments(segs.join('/'), 'prefix').join('/'), account, serviceUrl, sas };
   }
+  if (/^(?:hdfs|abfss?|wasbs?|gs|viewfs):\/\//i.test(t)) {
+    throw configError(
+      `unsupported export destination \`${displayUri(t)}\`: tx does not write ${t.slice(0, t.indexOf('://') + 3)} itself, and Spark writes engine-side exports only to folders tx also sees (tx moves the finished folder into place)`,
+      'export to a folder on a mount the Spark server and tx share (a local path or file://… under the hive target\'s engine_paths), or to s3://, azure:// or target:NAME',
+    );
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t) && !lower.startsWith('file://')) {
     throw configError(`unsupported export destination \`${displayUri(t)}\``, 'use a local path, file://, s3://, azure://, https://ACCOUNT.blob.core.windows.net/... or target:NAME');
   }

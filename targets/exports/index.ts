@@ -201,9 +201,11 @@ export async function runExport(req: ExportRequest): Promise<ExportResult> {
         break;
       }
       case 's3':
+        if (req.session.engineReaches) req.log.info(`export ${label}: streamed through tx (engine-side exports go to local folders only; tx uploads to object stores itself)`);
         res = await toObjectStore(req, spec, new S3Sink(createS3Client(), dest.bucket, dest.prefix, Math.max(part ?? DEFAULT_PART_SIZE, 5 * 1024 * 1024)), retry, t0);
         break;
       case 'azure':
+        if (req.session.engineReaches) req.log.info(`export ${label}: streamed through tx (engine-side exports go to local folders only; tx uploads to object stores itself)`);
         res = await toObjectStore(req, spec, new AzureSink(createBlobServiceClient(dest), dest, retry, part ?? DEFAULT_BLOCK_SIZE), retry, t0);
         break;
       case 'target':

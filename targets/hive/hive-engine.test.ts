@@ -5,12 +5,15 @@
  * under `engine_paths` are written by Spark, all or nothing; `tx debug` probes the scratch space.
  * The example project on engine-side paths: hive-engine-project.test.ts.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { REPO_ROOT, copyProject, runCli } from '../../testing/fixture-project.js';
+import { REPO_ROOT, cliPath, copyProject, dedent, runCli, writeFiles } from '../../testing/fixture-project.js';
+import { serviceUnavailable } from '../../testing/services/require.js';
 import { startSparkThriftServer, type HiveService } from '../../testing/services/spark.js';
 import { createDuckdbTarget } from '../duckdb/index.js';
 import { runExport } from '../exports/index.js';
@@ -249,6 +252,286 @@ describe('hive target: engine-side sources and exports', () => {
     expect(fs.existsSync(path.join(roots[0]!, 'cancelled'))).toBe(false);
     expect(fs.readdirSync(roots[0]!).filter((f) => f.startsWith('.tx-tmp-cancelled'))).toEqual([]);
   }, 300_000);
+
+  /** An export request for runExport on this file's Spark session (or another session). */
+  function exportReq(rel: { schema: string; identifier: string }, spec: Record<string, unknown>, roots: string[], log: TargetLog, o: { signal?: AbortSignal; on?: TargetSession } = {}) {
+    return {
+      spec,
+      node: { name: rel.identifier, uniqueId: `model.test.${rel.identifier}`, relation: rel, relationName: d.relationName(rel) },
+      session: o.on ?? session,
+      projectDir: work,
+      exportRoots: roots,
+      renderTemplate: (s: string) => s,
+      openTarget: () => Promise.reject(new Error('no')),
+      log,
+      signal: o.signal,
+    };
+  }
+
+  /** Data files under `dir` (recursive, `/`-separated, no `_`/`.` names), sorted. */
+  function dataFiles(dir: string): string[] {
+    return (fs.readdirSync(dir, { recursive: true }) as string[])
+      .map((f) => f.split(path.sep).join('/'))
+      .filter((f) => fs.statSync(path.join(dir, f)).isFile() && !path.basename(f).startsWith('_') && !path.basename(f).startsWith('.'))
+      .sort();
+  }
+
+  /** The manifest lists every data file on disk, with its size and SHA-256; returns it. */
+  function checkManifest(dir: string): { rows: number; partition_by: string[]; files: { path: string; rows: number; bytes: number; sha256: string }[] } {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, '_manifest.json'), 'utf8'));
+    expect(fs.existsSync(path.join(dir, '_SUCCESS'))).toBe(true);
+    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(dataFiles(dir));
+    for (const f of manifest.files) {
+      const bytes = fs.readFileSync(path.join(dir, f.path));
+      expect({ path: f.path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }).toEqual({ path: f.path, bytes: f.bytes, sha256: f.sha256 });
+    }
+    return manifest;
+  }
+
+  test('partition_by and file_size_mb written by Spark: col=value/ folders as tx’s own writer names them, files near the size, the manifest lists every file', async () => {
+    // 3 regions, one with a `/` (escaped in its folder name), and nulls (Hive's default partition).
+    const rel = { schema, identifier: 'exp_part' };
+    const sql = `SELECT id, concat('name_', id, '_', repeat('x', CAST(id % 17 AS INT))) AS s, CAST(id * 1.5 AS DOUBLE) AS v,
+      CASE WHEN id % 10 = 0 THEN NULL WHEN id % 3 = 0 THEN 'north' WHEN id % 3 = 1 THEN 'south' ELSE 'far/east' END AS region
+      FROM range(0, 60000)`;
+    await session.materialize({ uniqueId: 'model.test.exp_part', relation: rel, sql, materialized: 'table', fullRefresh: false, options: {} });
+    const roots = [path.join(work, 'out-part')];
+    const logs: string[] = [];
+    const log: TargetLog = { statement: () => {}, info: (m) => logs.push(m), warn: (m) => logs.push(m) };
+    const all = canon(await session.connection.query(`SELECT * FROM ${d.relationName(rel)}`));
+    const regions = ['region=__HIVE_DEFAULT_PARTITION__', 'region=far%2Feast', 'region=north', 'region=south'];
+
+    // Parquet by region: one file per region (one task per value), the folder names tx's own writer uses.
+    const pq = path.join(roots[0]!, 'by_region');
+    await runExport(exportReq(rel, { to: url(roots[0]!), path: 'by_region', format: 'parquet', partition_by: 'region' }, roots, log));
+    expect(logs.filter((m) => /by_region.*written by the engine \(Spark\), no rows through tx/.test(m)), logs.join('\n')).toHaveLength(1);
+    const m1 = checkManifest(pq);
+    expect(m1.partition_by).toEqual(['region']);
+    expect(m1.rows).toBe(60000);
+    expect([...new Set(m1.files.map((f) => f.path.split('/')[0]))].sort()).toEqual(regions);
+    expect(m1.files.every((f) => f.path.split('/').length === 2)).toBe(true);
+    const back = await duck.connection.query(`select * from read_parquet('${pq}/**/*.parquet', hive_partitioning = true)`);
+    // DuckDB reads Hive's null folder and the escape as the values they stand for.
+    expect(canon(back.map((r) => ({ ...r, region: r.region === '__HIVE_DEFAULT_PARTITION__' || r.region === null ? null : decodeURIComponent(String(r.region)) })))).toEqual(all);
+    for (const f of m1.files) expect(Number((await duck.connection.query(`select count(*) as n from read_parquet('${path.join(pq, f.path)}')`))[0]!.n), f.path).toBe(f.rows);
+
+    // The same export streamed through tx (a session without engine_paths): the same folders, the same rows in each.
+    const plain = await createHiveTarget('hive_plain', targetConfig({ engine_paths: [] }), work).open({ log: quiet, threads: 1 });
+    try {
+      await runExport(exportReq(rel, { to: url(roots[0]!), path: 'by_region_streamed', format: 'parquet', partition_by: 'region' }, roots, log, { on: plain }));
+    } finally {
+      await plain.close();
+    }
+    const streamed = checkManifest(path.join(roots[0]!, 'by_region_streamed'));
+    const perFolder = (m: typeof m1) => Object.entries(m.files.reduce<Record<string, number>>((a, f) => ({ ...a, [f.path.split('/')[0]!]: (a[f.path.split('/')[0]!] ?? 0) + f.rows }), {})).sort();
+    expect(perFolder(m1)).toEqual(perFolder(streamed));
+
+    // CSV by region with file_size_mb: several files per region, none far over the size; rows add up.
+    const target = 0.1 * 1024 * 1024;
+    const csvDir = path.join(roots[0]!, 'sized');
+    await runExport(exportReq(rel, { to: url(roots[0]!), path: 'sized', format: 'csv', partition_by: ['region'], file_size_mb: 0.1 }, roots, log));
+    const m2 = checkManifest(csvDir);
+    expect(m2.rows).toBe(60000);
+    for (const r of regions) {
+      // Each region holds more than the size: several files, each under the size, and not one per task (few small ones).
+      const files = m2.files.filter((f) => f.path.startsWith(`${r}/`));
+      const bytes = files.reduce((a, f) => a + f.bytes, 0);
+      expect(bytes, r).toBeGreaterThan(target);
+      expect(files.length, r).toBeGreaterThanOrEqual(2);
+      expect(files.length, r).toBeLessThanOrEqual(Math.ceil(bytes / (target * 0.5)) + 1);
+    }
+    for (const f of m2.files) expect(f.bytes, f.path).toBeLessThan(target * 1.25);
+    const csvBack = await duck.connection.query(`select * from read_csv('${csvDir}/**/*.csv', hive_partitioning = true, header = true)`);
+    expect(csvBack.length).toBe(60000);
+    for (const f of m2.files) {
+      const lines = fs.readFileSync(path.join(csvDir, f.path), 'utf8').trimEnd().split('\n');
+      expect(lines[0], f.path).toBe('id,s,v'); // the partition column left the file
+      expect(lines.length - 1, f.path).toBe(f.rows);
+    }
+
+    // JSON lines, not partitioned, file_size_mb with an extra column: files near the size, each row with the extra column.
+    const jsonDir = path.join(roots[0]!, 'json_sized');
+    await runExport(exportReq(rel, { to: url(roots[0]!), path: 'json_sized', format: 'json', compression: 'gzip', file_size_mb: 0.1, extra_columns: { delivery_date: { value: '2026-12-05', type: 'date' } } }, roots, log));
+    const m3 = checkManifest(jsonDir);
+    expect(m3.rows).toBe(60000);
+    expect(m3.files.length).toBeGreaterThan(2);
+    for (const f of m3.files) expect(f.bytes, f.path).toBeLessThan(target * 1.25);
+    const small = m3.files.filter((f) => f.bytes < target * 0.3);
+    expect(small.length, JSON.stringify(m3.files.map((f) => f.bytes))).toBeLessThanOrEqual(1); // near the size, not one file per task
+    const jsonBack = await duck.connection.query(`select count(*) as n, count(distinct delivery_date) as d, min(delivery_date)::varchar as dd, sum(id) as s from read_json('${jsonDir}/*.json.gz')`);
+    expect(canon(jsonBack)).toEqual(canon([{ n: 60000, d: 1, dd: '2026-12-05', s: 1799970000 }]));
+
+    // A partition column the model lacks: the streamed path's message, nothing written.
+    await expect(runExport(exportReq(rel, { to: url(roots[0]!), path: 'nope', format: 'parquet', partition_by: 'state' }, roots, log))).rejects.toThrow(/partition_by column `state` is not a column of /);
+    expect(fs.existsSync(path.join(roots[0]!, 'nope'))).toBe(false);
+  }, 400_000);
+
+  test('an export whose folder turns read-only while Spark writes it: a clear error, nothing half written, the previous delivery intact; a path under a file is refused', async (ctx) => {
+    const disk = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-hive-ro-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', disk], { stdio: 'pipe' });
+    } catch (e) {
+      fs.rmSync(disk, { recursive: true, force: true });
+      serviceUnavailable('disk-full', `cannot mount a tmpfs for the read-only export test (not root?): ${String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim()}`);
+      return ctx.skip();
+    }
+    const roots = [disk];
+    const logs: string[] = [];
+    const log: TargetLog = { statement: () => {}, info: (m) => logs.push(m), warn: (m) => logs.push(m) };
+    /** Every file under the folder (manifest and markers too) with its content's hash. */
+    const snapshot = (dir: string) =>
+      (fs.readdirSync(dir, { recursive: true }) as string[])
+        .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+        .sort()
+        .map((f) => [f, createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')]);
+    try {
+      const rel = { schema, identifier: 'exp_ro' };
+      await session.materialize({ uniqueId: 'model.test.exp_ro', relation: rel, sql: 'SELECT id, id % 3 AS k, concat(\'v\', id) AS s FROM range(0, 3000)', materialized: 'table', fullRefresh: false, options: {} });
+      const spec = { to: url(disk), path: 'delivery', format: 'parquet', partition_by: 'k' };
+      await runExport(exportReq(rel, spec, roots, log));
+      const delivery = path.join(disk, 'delivery');
+      const before = snapshot(delivery);
+      expect(checkManifest(delivery).rows).toBe(3000);
+
+      // A path under a file: refused by tx before the engine is asked, the delivery untouched.
+      fs.writeFileSync(path.join(disk, 'afile'), 'x');
+      await expect(runExport(exportReq(rel, { ...spec, path: 'afile/sub' }, roots, log))).rejects.toThrow(/local export folder .*afile\/sub: .*afile is a file, not a folder/);
+
+      // The next delivery, from a relation whose rows take a while (its first stage sleeps): once Spark
+      // has set up its job in the hidden folder, the file system turns read-only under it.
+      const slow = { schema, identifier: 'exp_ro_slow' };
+      await session.connection.execute(
+        `CREATE OR REPLACE VIEW ${d.relationName(slow)} AS SELECT id, id % 3 AS k, concat('w', reflect('java.lang.Thread', 'sleep', CAST(3000 AS BIGINT))) AS s FROM range(0, 6, 1, 2)`,
+      );
+      const pending = runExport(exportReq(slow, spec, roots, log)).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      // tx has made its scratch folder and removed the stage name for Spark to create: from here on it only
+      // waits for the statement, whose first stage sleeps for seconds before Spark writes any file.
+      const handedToSpark = () => {
+        const names = fs.readdirSync(disk);
+        return names.some((f) => f.startsWith('.tx-scratch-delivery')) && !names.some((f) => f.startsWith('.tx-tmp-delivery'));
+      };
+      let ready = false;
+      for (let i = 0; i < 6000 && !ready; i++) {
+        ready = handedToSpark();
+        if (!ready) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(ready, 'tx handed the write to Spark').toBe(true);
+      execFileSync('mount', ['-o', 'remount,ro', disk], { stdio: 'pipe' });
+      const err = await pending;
+      expect(err).toBeInstanceOf(Error);
+      expect(err!.message).toMatch(/^export exp_ro_slow → .*: the Spark server could not write file:\/\/\/.*\/\.tx-tmp-delivery-[^ ]+ \(the previous .*\/delivery is kept\): /);
+      expect(String(err!.message).length).toBeLessThan(2000);
+      // The previous delivery, byte for byte; nothing new visible (only hidden temporaries, which the next export sweeps).
+      expect(snapshot(delivery)).toEqual(before);
+      expect(fs.readdirSync(disk).filter((f) => !f.startsWith('.')).sort()).toEqual(['afile', 'delivery']);
+
+      // Writable again: the next delivery replaces the old one whole.
+      execFileSync('mount', ['-o', 'remount,rw', disk], { stdio: 'pipe' });
+      await runExport(exportReq(slow, spec, roots, log));
+      const after = checkManifest(delivery);
+      expect(after.rows).toBe(6);
+      expect(await duck.connection.query(`select count(*) as n from read_parquet('${delivery}/**/*.parquet', hive_partitioning = true) where s like 'w%'`)).toEqual([{ n: 6n }]);
+    } finally {
+      execFileSync('umount', [disk], { stdio: 'pipe' });
+      fs.rmSync(disk, { recursive: true, force: true });
+    }
+  }, 400_000);
+
+  test('tx moves no data bytes: engine-side source and exports from the CLI open no data file and stage nothing in TMPDIR (strace), and its peak memory is flat from 100k to 1M rows', async (ctx) => {
+    const strace = spawnSync('strace', ['-V'], { encoding: 'utf8' });
+    if (strace.status !== 0) {
+      serviceUnavailable('hive', 'strace is not installed (Debian package strace), needed to watch which files tx opens');
+      return ctx.skip();
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-hive-nobytes-'));
+    try {
+      const data = path.join(dir, 'drops');
+      const tmp = path.join(dir, 'tmp');
+      fs.mkdirSync(tmp);
+      const hook = path.join(dir, 'rss-hook.mjs');
+      fs.writeFileSync(hook, "import fs from 'node:fs';\nprocess.on('exit', () => { if (process.env.TX_TEST_RSS_FILE) fs.writeFileSync(process.env.TX_TEST_RSS_FILE, String(process.resourceUsage().maxRSS)); });\n");
+      const src = `${schema}_drop`;
+      writeFiles(dir, {
+        'project.yml': `name: nobytes\ntarget: hive\ntargets:\n  hive:\n    type: hive\n    host: ${hive!.host}\n    port: ${hive!.port}\n    schema: ${schema}\n    auth: NONE\n    user: tx\n    engine_paths: ['file://']\n`,
+        'models/sources.yml': dedent(`
+          version: 2
+          sources:
+            - name: ${src}
+              tables:
+                - name: events
+                  path: "{{ var('events_path') }}"
+                  format: csv
+                  columns:
+                    - {name: id, data_type: bigint}
+                    - {name: who, data_type: string}
+                    - {name: amount, data_type: double}
+                    - {name: day, data_type: date}
+        `),
+        'models/events_copy.sql': `select * from {{ source('${src}', 'events') }}`,
+        'models/models.yml': dedent(`
+          version: 2
+          models:
+            - name: events_copy
+              config:
+                materialized: table
+                exports:
+                  - {to: output/, format: parquet, partition_by: day, path: events/parquet}
+                  - {to: output/, format: csv, file_size_mb: 1, path: events/csv}
+        `),
+      });
+      const run = async (rows: number) => {
+        // The vendor drop, written by Spark itself (a folder of CSV part files).
+        const drop = path.join(data, `rows-${rows}`);
+        await session.connection.execute(
+          `INSERT OVERWRITE DIRECTORY ${d.literal(url(drop))} USING csv OPTIONS (header 'true') SELECT id, concat('user_', id % 997) AS who, CAST(id % 1000 AS DOUBLE) * 1.25 AS amount, date_add(DATE'2026-01-01', CAST(id % 7 AS INT)) AS day FROM range(0, ${rows}, 1, 2)`,
+        );
+        const traceFile = path.join(dir, `trace-${rows}`);
+        const rssFile = path.join(dir, `rss-${rows}`);
+        const args = ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=open,openat,openat2,creat,mkdir,mkdirat,rename,renameat,renameat2', '-o', traceFile, process.execPath, cliPath()];
+        args.push('build', '--project-dir', dir, '--vars', JSON.stringify({ events_path: url(drop) }));
+        const env = { ...process.env, NO_COLOR: '1', TMPDIR: tmp, TX_TEST_RSS_FILE: rssFile, NODE_OPTIONS: `--import ${url(hook)}` };
+        delete env.TX_TARGET;
+        const r = spawnSync('strace', args, { env, encoding: 'utf8', timeout: 400_000, maxBuffer: 64 << 20 });
+        const output = `${r.stdout}\n${r.stderr}`;
+        expect(r.status, output).toBe(0);
+        expect(output).toMatch(new RegExp(`file source source\\.nobytes\\.${src}\\.events: read by the Spark server from file:///.*rows-${rows} \\(engine_paths\\), no rows through tx`));
+        expect(output).toMatch(/export events_copy → .*events\/parquet: written by the engine \(Spark\), no rows through tx/);
+        expect(output).toMatch(/export events_copy → .*events\/csv: written by the engine \(Spark\), no rows through tx/);
+        for (const e of ['parquet', 'csv']) expect(checkManifest(path.join(dir, 'output', 'events', e)).rows, e).toBe(rows);
+        // What tx's process (all its threads) opened or created, from strace.
+        const calls = fs
+          .readFileSync(traceFile, 'utf8')
+          .split('\n')
+          .map((l) => /^\d+\s+(\w+)\((?:[^"]*?)"([^"]+)"(.*)$/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => ({ call: m[1]!, file: m[2]!, rest: m[3]! }));
+        expect(calls.some((c) => c.file.includes('node_modules')), 'strace saw tx open its own modules').toBe(true);
+        const under = (root: string) => calls.filter((c) => c.file === root || c.file.startsWith(`${root}/`));
+        // The vendor drop: no file of it opened by tx (it lists the folder: a file:// path it sees is expanded as a local one).
+        expect(under(data).filter((c) => !/O_DIRECTORY/.test(c.rest)).map((c) => `${c.call} ${c.file}${c.rest}`)).toEqual([]);
+        // The export folders: tx only lists them, renames them into place and writes _manifest.json and _SUCCESS.
+        // (Folders are opened to be synced: the export folders, and the hidden ones renamed into place or removed since.)
+        const opened = under(path.join(dir, 'output')).filter((c) => /^open/.test(c.call) && !/O_DIRECTORY/.test(c.rest));
+        const folder = (f: string) => /^\.tx-(?:tmp|scratch|old)-[^/]+$/.test(path.basename(f)) || (fs.existsSync(f) && fs.statSync(f).isDirectory());
+        expect(opened.filter((c) => !['_SUCCESS', '_manifest.json'].includes(path.basename(c.file)) && !folder(c.file)).map((c) => `${c.call} ${c.file}${c.rest}`)).toEqual([]);
+        expect(opened.filter((c) => path.basename(c.file) === '_manifest.json').length).toBeGreaterThanOrEqual(2);
+        // No staging in tx's temp folder (no landing Parquet, no stage database, no CSV).
+        expect(under(tmp).filter((c) => c.call.startsWith('mkdir') || c.call === 'creat' || /O_CREAT/.test(c.rest)).map((c) => `${c.call} ${c.file}`)).toEqual([]);
+        expect(fs.readdirSync(tmp)).toEqual([]);
+        return Number(fs.readFileSync(rssFile, 'utf8')) / 1024;
+      };
+      const small = await run(100_000);
+      const big = await run(1_000_000);
+      console.log(`[engine-side] tx peak RSS for the whole build (source, model, two exports): ${small.toFixed(0)} MiB (100k rows), ${big.toFixed(0)} MiB (1M rows)`);
+      expect(big).toBeLessThan(small * 1.15 + 10);
+    } finally {
+      await session.connection.execute(`DROP DATABASE IF EXISTS ${d.quoteIdentifier(`${schema}_drop`)} CASCADE`).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 
   test('tx debug --target hive: a tiny write and read in scratch_dir; a scratch space the server cannot write is a clear error', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-hive-engine-debug-'));
