@@ -492,7 +492,7 @@ describe('hive target: engine-side sources and exports', () => {
         const rssFile = path.join(dir, `rss-${rows}`);
         const args = ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=open,openat,openat2,creat,mkdir,mkdirat,rename,renameat,renameat2', '-o', traceFile, process.execPath, cliPath()];
         args.push('build', '--project-dir', dir, '--vars', JSON.stringify({ events_path: url(drop) }));
-        const env = { ...process.env, NO_COLOR: '1', TMPDIR: tmp, TX_TEST_RSS_FILE: rssFile, NODE_OPTIONS: `--import ${url(hook)}` };
+        const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TMPDIR: tmp, TX_TEST_RSS_FILE: rssFile, NODE_OPTIONS: `--import ${url(hook)}` };
         delete env.TX_TARGET;
         const r = spawnSync('strace', args, { env, encoding: 'utf8', timeout: 400_000, maxBuffer: 64 << 20 });
         const output = `${r.stdout}\n${r.stderr}`;
