@@ -400,16 +400,16 @@ export class IntRleV2Encoder {
     this.flush();
   }
 
-  private eq(a: number, b: number): boolean {
-    return this.hi[a] === this.hi[b] && this.lo[a] === this.lo[b];
-  }
-
   private flush(): void {
     const n = this.n;
+    const hi = this.hi;
+    const lo = this.lo;
     let i = 0;
     while (i < n) {
       let j = i + 1;
-      while (j < n && this.eq(j, i)) j++;
+      const l0 = lo[i]!;
+      const h0 = hi[i]!;
+      while (j < n && lo[j] === l0 && hi[j] === h0) j++;
       const run = j - i;
       if (run >= 3) {
         if (run <= 10) this.shortRepeat(i, run);
@@ -417,8 +417,10 @@ export class IntRleV2Encoder {
         i = j;
         continue;
       }
+      // Literals up to where three equal values start.
       let k = i;
-      while (k < n && !(k + 2 < n && this.eq(k, k + 1) && this.eq(k, k + 2))) k++;
+      while (k + 2 < n && !(lo[k] === lo[k + 1] && lo[k] === lo[k + 2] && hi[k] === hi[k + 1] && hi[k] === hi[k + 2])) k++;
+      if (k + 2 >= n) k = n;
       this.literals(i, k - i);
       i = k;
     }
