@@ -123,6 +123,12 @@ describe.concurrent('slim CI: state:modified+ with --defer', () => {
     const d = await fx.tx('build', '--defer');
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/--defer needs --state DIR/);
+    // compile and show --defer read the state the same way
+    for (const args of [['compile', '--select', 'm_body'], ['show', '--select', 'm_body']]) {
+      const c = await fx.tx(...args, '--defer', '--state', 'other');
+      expect(c.code, args[0]).toBe(2);
+      expect(c.stderr, args[0]).toMatch(/manifest of project `another`, not of `slim`/);
+    }
     expect(fx.exists('target/wh.duckdb')).toBe(false);
   }, 400_000);
 });
@@ -167,6 +173,7 @@ describe.concurrent('tx retry', () => {
     const r = await fx.tx('retry');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no previous run: .*run_results\.json does not exist/);
+    expect(fx.exists('fx.duckdb')).toBe(false); // nothing built
   }, 400_000);
 });
 
@@ -248,6 +255,7 @@ describe.concurrent('run-operation, clone, parse', () => {
     const bad = await fx.tx('run-operation', 'recrd');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/no macro named `recrd`\n\s+hint: did you mean `record`\?/);
+    expect(await fx.query('select count(*)::int as n from main.ops_log', fx.path('target/ops.duckdb'))).toEqual([{ n: 2 }]); // nothing ran
     const badArgs = await fx.tx('run-operation', 'record', '--args', '[1, 2]');
     expect(badArgs.code).toBe(2);
     expect(badArgs.stderr).toMatch(/--args must be a mapping/);
