@@ -426,7 +426,7 @@ describe('project defaults and load errors (exact)', () => {
       ],
       exposures: [{ name: 'e1', original_file_path: 'models/b.yml' }],
     });
-    expect(p.notes).toContain('properties files: tx reads and does not run 2 metrics, 1 exposures');
+    expect(p.notes).toContain('properties files: tx writes to manifest.json and does not run 1 exposures, 2 metrics');
     expect(load({ 'project.yml': 'name: p\n', 'models/m.sql': 'select 1' }).notes!.filter((n) => n.startsWith('properties files'))).toEqual([]);
   });
 });
