@@ -143,8 +143,14 @@ function typed(vec: DuckDBVector, read: Read, n: number): OrcVector | undefined 
   return undefined;
 }
 
+/** Buffers a text column reuses chunk after chunk (the writer copies the bytes out at once). */
+interface Scratch {
+  bytes: Uint8Array;
+  offsets: Int32Array;
+}
+
 /** A list-of-pieces vector (see the top) as UTF-8 bytes and offsets. */
-function textVector(vec: DuckDBVector, n: number): OrcVector | undefined {
+function textVector(vec: DuckDBVector, n: number, scratch: Scratch): OrcVector | undefined {
   const list = vec as unknown as RawVector & { entryData?: BigUint64Array; childVector?: DuckDBVector; getEntryOffset?: unknown };
   const valid = validBits(list);
   const entries = list.entryData;
@@ -160,8 +166,10 @@ function textVector(vec: DuckDBVector, n: number): OrcVector | undefined {
     const len = e32[4 * i + 2]!;
     for (let j = off; j < off + len; j++) total += dv.getUint32(j * 16, true);
   }
-  const out = new Uint8Array(total);
-  const offsets = new Int32Array(n + 1);
+  if (scratch.bytes.length < total) scratch.bytes = new Uint8Array(Math.max(total, scratch.bytes.length * 2));
+  if (scratch.offsets.length < n + 1) scratch.offsets = new Int32Array(n + 1);
+  const out = scratch.bytes;
+  const offsets = scratch.offsets;
   let at = 0;
   for (let i = 0; i < n; i++) {
     offsets[i] = at;
@@ -202,6 +210,7 @@ export async function writeOrcFromDuckdb(conn: DuckDBConnection, sql: string, fi
     : sql;
   const fields: OrcField[] = names.map((n, i) => ({ name: n, type: mapped[i]!.type }));
   const writer = await OrcWriter.open(file, fields, opts);
+  const scratch: Scratch[] = names.map(() => ({ bytes: new Uint8Array(1 << 16), offsets: new Int32Array(2049) }));
   let next: Promise<DuckDBDataChunk | null> | undefined;
   try {
     const result = await conn.stream(select);
@@ -219,7 +228,7 @@ export async function writeOrcFromDuckdb(conn: DuckDBConnection, sql: string, fi
       for (let c = 0; c < width; c++) {
         const m = mapped[c]!;
         const vec = chunk.getColumnVector(c);
-        let v = m.read === 'text' ? textVector(vec, n) : m.read === 'values' ? undefined : typed(vec, m.read, n);
+        let v = m.read === 'text' ? textVector(vec, n, scratch[c]!) : m.read === 'values' ? undefined : typed(vec, m.read, n);
         if (!v) {
           const values = new Array<unknown>(n);
           for (let r = 0; r < n; r++) {

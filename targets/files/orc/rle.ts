@@ -61,11 +61,16 @@ export class ByteSink {
     return n;
   }
 
-  /** The bytes written so far (a copy) and an empty sink. */
+  /** The bytes written so far and an empty sink (large buffers are handed over, not copied). */
   take(): Buffer {
+    if (this.len > 1 << 16) {
+      const out = this.buf.subarray(0, this.len);
+      this.buf = Buffer.allocUnsafe(4096);
+      this.len = 0;
+      return out;
+    }
     const out = Buffer.from(this.buf.subarray(0, this.len));
     this.len = 0;
-    if (this.buf.length > 1 << 20) this.buf = Buffer.allocUnsafe(4096);
     return out;
   }
 
