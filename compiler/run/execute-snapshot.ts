@@ -1,4 +1,5 @@
-import type { NodeResult } from '../artifacts/artifacts.js';
+import { join } from 'node:path';
+import { compiledPathOf, writeFileAtomic, type NodeResult } from '../artifacts/artifacts.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { snapshotSpec } from '../load/snapshots.js';
 import { allowSecretEnvVars } from '../log/scrub.js';
@@ -19,6 +20,8 @@ export async function takeSnapshot(ctx: ExecContext, n: GraphNode, audit?: Audit
   const spec = snapshotSpec(n.name, n.config, { file: n.path });
   const relation = n.relation!;
   await ctx.session.ensureSchema(relation.schema, relation.database);
+  // its query under target/run, as a model's (a failed snapshot's message points there)
+  writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${n.compiledSql}\n`);
   const build: SnapshotBuild = {
     uniqueId: n.uniqueId,
     relation,

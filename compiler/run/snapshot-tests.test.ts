@@ -95,6 +95,9 @@ describe('data tests on snapshots', () => {
     for (const id of ['snapshot.sn.s_yaml', 'snapshot.sn.s_block']) expect(m.nodes[id]!.path, id).toBe(theirManifest.nodes[id]!.path);
     expect(existsSync(join(dbtDir, 'target/run/sn/snapshots/props.yml/props.yml/s_yaml.sql'))).toBe(true);
     expect(fx.read('target/compiled/sn/snapshots/props.yml/props.yml/s_yaml.sql')).toMatch(/"main"\."src"/);
+    // and under target/run, as dbt writes the snapshots' files there
+    expect(fx.read('target/run/sn/snapshots/props.yml/props.yml/s_yaml.sql')).toMatch(/"main"\."src"/);
+    expect(fx.read('target/run/sn/snapshots/s.sql')).toMatch(/"main"\."src"/);
     expect(fx.read('target/compiled/sn/snapshots/props.yml/not_null_s_yaml_id.sql')).toMatch(/"main"\."s_yaml"/);
     // each test ran after its snapshot: the tests read the snapshot tables
     expect(await fx.query('select count(*)::int as n from main.s_block')).toEqual([{ n: 2 }]);
