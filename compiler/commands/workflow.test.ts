@@ -270,6 +270,7 @@ describe.concurrent('run-operation, clone, parse', () => {
           {% call statement('make') %}create table if not exists main.stamps (label varchar, stamped_at timestamp){% endcall %}
           {% do run_query("insert into main.stamps select '" ~ label ~ "', " ~ dbt.current_timestamp()) %}
           {{ log('stamps: ' ~ run_query('select count(*) from main.stamps').columns[0].values()[0], info=True) }}
+          {{ log([label, 1, none, true], info=True) }}
         {% endmacro %}
       `),
     });
@@ -277,6 +278,7 @@ describe.concurrent('run-operation, clone, parse', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/stamps: 1/);
+    expect(r.stdout).toContain("['first', 1, None, True]"); // Python's str() of the message, as dbt logs it
     expect(r.stdout).toMatch(/Ran macro stamp: 3 statements against target dev/);
     expect(await fx.query('select label from main.stamps', fx.path('target/ops.duckdb'))).toEqual([{ label: 'first' }]);
     // the project's models still compile as a tx project's: dbt's macros are for the operation only

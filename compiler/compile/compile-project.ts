@@ -25,6 +25,7 @@ import { checkTestColumns } from './check-test-columns.js';
 import { seedFileProblem } from './check-seed-file.js';
 import { compileTests, renderTestWith } from './compile-tests.js';
 import { snapshotRelation } from './snapshot-relation.js';
+import { pyStr } from '../template/jinja/py.js';
 import { sampleFilter, type SampleWindow } from './sample-window.js';
 import { snapshotSpec, type SnapshotFile } from '../load/snapshots.js';
 import { CompileCache, globalCacheKey, quickHash, type CachedModel } from './compile-cache.js';
@@ -129,7 +130,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   engine.setGlobal('invocation_id', invocationId());
   engine.setGlobal('log', (...args: unknown[]) => {
     const { pos, kw } = splitArgs(args);
-    log(String(pos[0]), Boolean(pos[1] ?? kw.info));
+    // Python's str() of the message, as dbt's event coerces it (a list prints as ['a', 1])
+    log(pyStr(pos[0] ?? kw.msg), Boolean(pos[1] ?? kw.info));
     return '';
   });
   engine.setGlobal('doc', (name: unknown) => {
