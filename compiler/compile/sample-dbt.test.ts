@@ -5,6 +5,7 @@
  *   SQL is dbt's (`(select * from x where ts >= '...+00:00' and ts < '...+00:00')`), data tests read
  *   whole relations, and the manifest's `event_time` configs are dbt's;
  * - `run --sample "N days"`: the window ends now, as in dbt (rows made relative to now);
+ * - on PostgreSQL (dbt-postgres): the same rows, and the same SQL with dbt's subquery alias;
  * - bad windows are exit 2 with nothing built.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { dedent, fixtureProject, queryDuckdb, writeFiles, type Files, type FixtureProject } from '../../testing/fixture-project.js';
+import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
 import { provisionDbtCore } from '../../testing/services/dbt-venvs.js';
 import { findPython } from '../../testing/services/python-venv.js';
 import { serviceUnavailable } from '../../testing/services/require.js';
@@ -163,4 +166,56 @@ describe('--sample: tx and dbt-core 1.10', () => {
     }
     expect(fx.exists('bad.duckdb')).toBe(false);
   }, 400_000);
+});
+
+describe('--sample on PostgreSQL: tx and dbt-core 1.10 (dbt-postgres)', () => {
+  let svc: PostgresService;
+  const dbs: TestDatabase[] = [];
+  beforeAll(async () => {
+    svc = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    for (const d of dbs) await d.drop().catch(() => undefined);
+    await svc?.stop();
+  });
+
+  it.skipIf(noPython)('the same rows, and the same SQL with dbt-postgres\' subquery alias', async () => {
+    const profile = (db: string) => {
+      const u = new URL(svc.url);
+      return `samp:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${svc.host}\n      port: ${svc.port}\n      user: ${svc.user}\n      pass: "${decodeURIComponent(u.password) || 'unused-password'}"\n      dbname: ${db}\n      schema: samp\n      threads: 1\n`;
+    };
+    const txDb = await createTestDatabase(svc, 'tx_sample');
+    const dbtDb = await createTestDatabase(svc, 'dbt_sample');
+    dbs.push(txDb, dbtDb);
+    const files: Files = { ...FILES };
+    delete files['models/recent.sql'];
+    delete files['models/recent_down.sql'];
+    files['models/sources.yml'] = String(files['models/sources.yml']).replace('schema: main', 'schema: samp');
+    const dbtDir = mkdtempSync(join(tmpdir(), 'tx-sample-dbt-pg-'));
+    dirs.push(dbtDir);
+    writeFiles(dbtDir, { ...files, 'profiles.yml': profile(dbtDb.name) });
+    const fx = fixtureProject({ ...files, 'profiles.yml': profile(txDb.name) });
+    fixtures.push(fx);
+
+    dbt(dbtDir, 'seed');
+    dbt(dbtDir, 'build', '--sample', WINDOW);
+    expect((await fx.tx('seed')).code).toBe(0);
+    const b = await fx.tx('build', '--sample', WINDOW);
+    expect(b.code, b.output).toBe(0);
+
+    const ids = async (url: string, table: string) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        return (await c.query(`select * from samp.${table} order by 1`)).rows.map((r) => Object.values(r)[0]);
+      } finally {
+        await c.end();
+      }
+    };
+    expect(await ids(dbtDb.url, 'ev')).toEqual([2, 3]);
+    for (const t of TABLES) expect(await ids(txDb.url, t), t).toEqual(await ids(dbtDb.url, t));
+    const sql = (dir: string, db: string, model: string) => readFileSync(join(dir, 'target/compiled/samp/models', model), 'utf8').split(`"${db}".`).join('').trim();
+    for (const m of ['ev.sql', 'down.sql', 'orders.sql']) expect(sql(fx.dir, txDb.name, m), m).toBe(sql(dbtDir, dbtDb.name, m));
+    expect(sql(fx.dir, txDb.name, 'ev.sql')).toContain(') _dbt_et_filter_subq_events');
+  }, 600_000);
 });
