@@ -25,7 +25,7 @@ await build({
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
   // native bindings, drivers and SDKs load from node_modules, and only when a command needs them
-  external: ['@duckdb/node-api', 'pg', 'pg-copy-streams', 'pg-cursor', 'hive-driver', '@aws-sdk/*', '@azure/*', 'avsc', 'esbuild', 'ajv', 'ajv/*', 'playwright-core', 'markdown-it'],
+  external: ['@duckdb/node-api', 'libpg-query', 'pg', 'pg-copy-streams', 'pg-cursor', 'hive-driver', '@aws-sdk/*', '@azure/*', 'avsc', 'esbuild', 'ajv', 'ajv/*', 'playwright-core', 'markdown-it'],
   // bundled CommonJS (yaml, commander) calls require() for Node's own modules
   banner: { js: "import { createRequire as __txCreateRequire } from 'node:module'; const require = __txCreateRequire(import.meta.url);" },
   logLevel: 'error',

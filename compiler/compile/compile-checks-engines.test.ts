@@ -2,7 +2,10 @@
  * Compile-time checks of issue 13 on real engines (DuckDB, PostgreSQL, Hive on a Spark Thrift Server):
  * - a var value that closes a quote and adds `; drop table <schema>.sentinel; --` is refused by
  *   `tx compile` and `tx build` with exit 2 and file:line, nothing runs, and the sentinel table is
- *   still there; the same value through `| literal` builds and round-trips exactly;
+ *   still there; so is a var inside a `--` comment that ends it with a carriage return; the same
+ *   value through `| literal` builds and round-trips exactly;
+ * - on DuckDB and PostgreSQL their own parser decides: a model whose `;`s sit in a dollar quote, an
+ *   E'' string with an escaped quote and a nested comment, with one trailing `;`, builds;
  * - seeds: an empty (0-byte) file and a ragged row are exit 2 with file:line; a header-only file
  *   loads as an empty table with the header's columns, as in dbt.
  */
@@ -47,7 +50,10 @@ async function seeds(fx: FixtureProject, target: string, rowsOf: (table: string)
   expect(empty.stdout).not.toMatch(/loaded seed/);
 }
 
-async function refuses(fx: FixtureProject, target: string, schema: string, sentinelCount: () => Promise<number>): Promise<void> {
+/** `;` where only the engine's lexer knows they are inside something (DuckDB and PostgreSQL). */
+const ENGINE_SYNTAX = "select $q$a;b$q$ as s, E'it\\'s; fine' as t /* a /* nested ; */ still; a comment */ ;\n";
+
+async function refuses(fx: FixtureProject, target: string, schema: string, sentinelCount: () => Promise<number>, engineSyntax?: () => Promise<unknown[]>): Promise<void> {
   const vars = JSON.stringify({ status_filter: INJECTION.replace('SCHEMA', schema), safe_value: NASTY.replace(/SCHEMA/g, schema) });
   for (const command of ['compile', 'build']) {
     const r = await fx.txWith({ timeoutMs: 300_000 }, command, '--target', target, '--vars', vars);
@@ -58,11 +64,21 @@ async function refuses(fx: FixtureProject, target: string, schema: string, senti
     expect(r.stdout).not.toMatch(/OK created/); // nothing ran
     expect(await sentinelCount()).toBe(1);
   }
-  // the same values through `literal`: the unsafe model removed, the build runs and the value round-trips
   fx.remove('models/filtered.sql');
+  // a var inside a comment: a carriage return ends a `--` comment in every engine's lexer
+  fx.write({ 'models/noted.sql': "select 1 as id -- note: {{ var('note') }}\n" });
+  const noted = await fx.txWith({ timeoutMs: 300_000 }, 'build', '--target', target, '--vars', JSON.stringify({ ...JSON.parse(vars), note: `hi\r; drop table ${schema}.sentinel; --` }));
+  expect(noted.code, noted.output).toBe(2);
+  expect(noted.stderr).toContain(`models/noted.sql:1: the compiled SQL of model \`noted\` holds 2 statements: a \`;\` on line 1 ends the first, and \`drop table ${schema}.sentinel\` follows`);
+  expect(noted.stdout).not.toMatch(/OK created/);
+  expect(await sentinelCount()).toBe(1);
+  fx.remove('models/noted.sql');
+  if (engineSyntax) fx.write({ 'models/engine_syntax.sql': ENGINE_SYNTAX });
+  // the same values through `literal`: the unsafe model removed, the build runs and the value round-trips
   const ok = await fx.txWith({ timeoutMs: 300_000 }, 'build', '--target', target, '--vars', vars);
   expect(ok.code, ok.output).toBe(0);
   expect(await sentinelCount()).toBe(1);
+  if (engineSyntax) expect(await engineSyntax()).toEqual([{ s: 'a;b', t: "it's; fine" }]);
 }
 
 describe('DuckDB', () => {
@@ -75,7 +91,7 @@ describe('DuckDB', () => {
       await c.run('create table main.sentinel as select 1 as id');
       c.closeSync();
       db.closeSync();
-      await refuses(fx, 'duckdb', 'main', async () => (await fx.query("select count(*) as n from information_schema.tables where table_name = 'sentinel'"))[0]!.n as number);
+      await refuses(fx, 'duckdb', 'main', async () => (await fx.query("select count(*) as n from information_schema.tables where table_name = 'sentinel'"))[0]!.n as number, () => fx.query('select s, t from main.engine_syntax'));
       const rows = await fx.query('select s from main.safe order by s');
       expect(rows).toEqual([{ s: NASTY.replace('SCHEMA', 'main') }, { s: 'y' }]);
       await seeds(fx, 'duckdb', async (t) => Number((await fx.query(`select count(*) as n from main.${t}`))[0]!.n));
@@ -107,7 +123,7 @@ describe('PostgreSQL', () => {
     try {
       await admin!.query('create schema main; create table main.sentinel as select 1 as id');
       const count = async () => Number((await admin!.query("select count(*) as n from pg_tables where schemaname = 'main' and tablename = 'sentinel'")).rows[0].n);
-      await refuses(fx, 'postgres', 'main', count);
+      await refuses(fx, 'postgres', 'main', count, async () => (await admin!.query('select s, t from main.engine_syntax')).rows);
       const rows = (await admin!.query('select s from main.safe order by s')).rows;
       expect(rows.map((r) => r.s).sort()).toEqual([NASTY.replace('SCHEMA', 'main'), 'y'].sort());
       await seeds(fx, 'postgres', async (t) => Number((await admin!.query(`select count(*) as n from main.${t}`)).rows[0].n));

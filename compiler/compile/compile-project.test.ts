@@ -102,7 +102,7 @@ describe('templating', () => {
     });
     expect(compiledSql(c, 'inc')).not.toContain('where');
     expect(c.nodes.get('model.fx.inc')!.usesIsIncremental).toBe(true);
-    expect(c.renderModel('model.fx.inc', { isIncremental: true })).toContain('where id > (select max(id) from "main"."inc")');
+    expect(await c.renderModel('model.fx.inc', { isIncremental: true })).toContain('where id > (select max(id) from "main"."inc")');
   });
 
   it('run_started_at.strftime() and isoformat() use the run start time (UTC)', async () => {

@@ -18,7 +18,8 @@ import { BUILTIN_MACROS } from './builtin-macros.js';
 import { installDbtContext, type DbtRuntime, type WarehouseBridge } from './dbt-context.js';
 import { dbtGraph } from './dbt-graph.js';
 import { dbtGlobalMacroFiles } from '../template/dbt-global-macros.js';
-import { flavourOf, severalStatements } from './single-statement.js';
+import { flavourOf } from './single-statement.js';
+import { parsingEngineOf, StatementChecks, type Several } from './engine-statements.js';
 import { sqlLiteral } from './sql-literal.js';
 import { checkExports } from './check-exports.js';
 import { checkTestColumns } from './check-test-columns.js';
@@ -69,8 +70,10 @@ export interface CompiledProject {
   dialect: Dialect;
   runStartedAt: Date;
   /** Render a model again at run time (incremental models need `is_incremental()` true). */
-  renderModel(id: string, opts: { isIncremental: boolean }): string;
-  /** Render a node again as it runs (`execute` true, the warehouse reachable): nodes marked renderAtRun. */
+  renderModel(id: string, opts: { isIncremental: boolean }): Promise<string>;
+  /** Refuse SQL of node `id` rendered again as it runs when it holds several statements (the compile error, file:line). */
+  oneStatement(id: string, sql: string): Promise<void>;
+  /** Render a node again as it runs (`execute` true, the warehouse reachable): nodes marked renderAtRun. The caller checks oneStatement(). */
   renderAtRun(id: string, bridge: WarehouseBridge, opts: { isIncremental: boolean; over?: ReadonlyMap<string, Relation> }): string;
   /** Until called with undefined (run time), hooks and one-off strings render with execute true and reach the warehouse through `open`. */
   useWarehouse(open: (() => WarehouseBridge) | undefined): void;
@@ -165,15 +168,16 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   if (!engine.macros.has('literal')) engine.setGlobal('literal', (value: unknown) => sqlLiteral(value, dialect));
   const flavour = flavourOf(target.config.type);
   /** One statement per model and test: several (a var that closed a quote and added `; drop ...`) is an error before anything runs. */
-  const checkOneStatement = (sql: string, what: string, file: string): void => {
-    const several = severalStatements(sql, flavour);
-    if (!several) return;
-    throw new TxError('PROJECT', `the compiled SQL of ${what} ${several.problem}; a ${what.split(' ')[0]} is one query, and nothing was run`, {
+  // decided by DuckDB's or PostgreSQL's own parser (engine-statements.ts), the tokenizer elsewhere
+  const statementChecks = new StatementChecks(flavour, parsingEngineOf(target.config.type));
+  const severalError = (what: string, file: string) => (several: Several): TxError =>
+    new TxError('PROJECT', `the compiled SQL of ${what} ${several.problem}; a ${what.split(' ')[0]} is one query, and nothing was run`, {
       file,
       line: several.line,
       hint: "a var or env_var inside quotes can end the quote: write {{ var('x') | literal }} instead of '{{ var('x') }}' (README: Putting a value into SQL safely)",
     });
-  };
+  /** At compile time: checked with the rest before compileProject returns (statementChecks.settle()). */
+  const checkOneStatement = (sql: string, what: string, file: string): void => statementChecks.check(sql, severalError(what, file));
 
   const call = (name: string, ...args: unknown[]): string => engine.callMacro(name, args).trim();
   // The built-in naming macros run natively unless the project overrides them.
@@ -606,6 +610,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     if (!ephemeralIds.has(w.id)) w.release();
   }
   if (templateErrors.length) throw combineErrors(templateErrors, false);
+  await statementChecks.settle();
   function renderForCompile(w: ModelWork): void {
     const node = nodes.get(w.id)!;
     const deps = [node.relationName ?? '', ...w.refs.map((r) => nodes.get(refIndex.find(r, w.file.package)!)!), ...w.sources.map(([a, b]) => nodes.get(sourceIndex.find(`${a}.${b}`, w.file.package)!)!)];
@@ -633,7 +638,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   }
 
   // ---- tests
-  compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour, { refs: refIndex, sources: sourceIndex });
+  compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour, { refs: refIndex, sources: sourceIndex }, statementChecks);
+  await statementChecks.settle();
   // dbt renders tests when they run: in a project whose templates ask the warehouse, so does tx
   if (introspective) for (const n of nodes.values()) if (n.resourceType === 'test' && n.test?.kind !== 'unit') n.renderAtRun = true;
   dag.assertAcyclic(label);
@@ -668,10 +674,14 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     target,
     dialect,
     runStartedAt,
-    renderModel: (id, o) => {
+    renderModel: async (id, o) => {
       const sql = renderOne(workById.get(id)!, o.isIncremental);
-      checkOneStatement(sql, `model \`${nodes.get(id)!.name}\``, nodes.get(id)!.path);
+      await statementChecks.checkNow(sql, severalError(`model \`${nodes.get(id)!.name}\``, nodes.get(id)!.path));
       return sql;
+    },
+    oneStatement: (id, sql) => {
+      const node = nodes.get(id)!;
+      return statementChecks.checkNow(sql, severalError(`${node.resourceType === 'snapshot' ? 'snapshot' : node.resourceType === 'test' ? 'test' : 'model'} \`${node.name}\``, node.path));
     },
     renderAtRun: (id, bridge, o) => {
       runtime.execute = true;
@@ -680,9 +690,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       try {
         const node = nodes.get(id)!;
         if (node.resourceType === 'test') return renderTestWith(node, o.over ?? new Map());
-        const sql = renderOne(workById.get(id)!, o.isIncremental);
-        checkOneStatement(sql, `model \`${nodes.get(id)!.name}\``, nodes.get(id)!.path);
-        return sql;
+        // checked by the caller, which can wait for the parser: oneStatement()
+        return renderOne(workById.get(id)!, o.isIncremental);
       } finally {
         runtime.execute = false;
         runtime.bridge = undefined;

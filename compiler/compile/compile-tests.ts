@@ -15,7 +15,8 @@ import type { GraphNode, TestNodeInfo } from './nodes.js';
 import { lineOfCall, sha } from './compile-project.js';
 import { RelationValue, relationValue, splitArgs } from './template-context.js';
 import { genericTestNames } from './test-names.js';
-import { severalStatements, splitStatements, type SqlFlavour } from './single-statement.js';
+import { splitStatements, type SqlFlavour } from './single-statement.js';
+import { StatementChecks } from './engine-statements.js';
 
 const BUILTIN_FILE = '<tx built-in macros>';
 
@@ -94,12 +95,10 @@ function signaturesOf(project: Project): Map<string, MacroSignature> {
   return out;
 }
 
-/** Why `sql` is not one query, or undefined when it is. */
+/** Why `sql` is not a query, or undefined when it is (several statements are StatementChecks' to find: this looks at the first). */
 export function notAQuery(sql: string, flavour: SqlFlavour = 'postgres'): string | undefined {
   const { statements } = splitStatements(sql, flavour);
   if (!statements.length) return 'is empty; a singular test is a query that returns the failing rows';
-  const several = severalStatements(sql, flavour);
-  if (several) return `${several.problem}; a singular test is one query that returns the failing rows`;
   const text = sql
     .slice(statements[0]!.start, statements[0]!.end)
     .replace(/--[^\n]*/g, ' ')
@@ -160,6 +159,8 @@ export function compileTests(
   dialect: Dialect,
   flavour: SqlFlavour = 'postgres',
   index?: { refs: NameIndex; sources: NameIndex },
+  /** One statement per test: decided now (tokenizer) or when the caller settles them (the target's parser). */
+  statementChecks: StatementChecks = new StatementChecks(flavour, undefined),
 ): void {
   const p = project.name;
   // names seen from a package's test: the root project, that package, then any (dbt's search order)
@@ -347,8 +348,7 @@ export function compileTests(
     // a dbt test may render nothing while parsing (`{% if not execute %}{{ return('') }}`): it renders again when it runs
     const parsesEmpty = project.projectFile === 'dbt_project.yml' && engine.getGlobal('execute') === false;
     if (!sql.trim() && !parsesEmpty) throw fail(`${what} rendered to nothing; a test macro returns a query selecting the failing rows`);
-    const several = severalStatements(sql, flavour);
-    if (several) throw fail(`the compiled SQL of ${what} ${several.problem}; a test is one query, and nothing was run`, "a value inside quotes can end the quote: write {{ value | literal }} (README: Putting a value into SQL safely)");
+    statementChecks.check(sql, (several) => fail(`the compiled SQL of ${what} ${several.problem}; a test is one query, and nothing was run`, "a value inside quotes can end the quote: write {{ value | literal }} (README: Putting a value into SQL safely)"));
 
     // dbt's names and unique id (compile/test-names.ts); a second identical test gets `_2`
     const onSource = attached.resourceType === 'source' && !!attached.source;
@@ -472,17 +472,18 @@ export function compileTests(
       const blocks = testBlocks(f.package, f.folders, f.name);
       const config = { ...blocks.own, ...captured, ...blocks.root };
       if (config.enabled === false) continue;
+      statementChecks.check(
+        sql,
+        (several) =>
+          new TxError('PROJECT', `singular test \`${f.name}\` ${several.problem}; a singular test is one query that returns the failing rows, and nothing was run`, {
+            file: f.path,
+            line: several.line,
+            hint: "a var or env_var inside quotes can end the quote: write {{ var('x') | literal }} instead of '{{ var('x') }}' (README: Putting a value into SQL safely)",
+          }),
+      );
       const problem0 = notAQuery(sql, flavour);
       // a dbt test that renders nothing but comments while parsing renders again when it runs
       const problem = problem0?.startsWith('is empty') && project.projectFile === 'dbt_project.yml' ? undefined : problem0;
-      const several = severalStatements(sql, flavour);
-      if (several) {
-        throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}, and nothing was run`, {
-          file: f.path,
-          line: several.line,
-          hint: "a var or env_var inside quotes can end the quote: write {{ var('x') | literal }} instead of '{{ var('x') }}' (README: Putting a value into SQL safely)",
-        });
-      }
       if (problem) {
         const firstCode = f.text.split('\n').findIndex((l) => l.trim() && !l.trim().startsWith('--') && !/^\s*\{[{%#]/.test(l));
         throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}`, { file: f.path, line: firstCode >= 0 ? firstCode + 1 : 1 });

@@ -41,6 +41,13 @@ describe('splitStatements', () => {
     expect(count('select `a;b``c` from t -- ;\n', 'hive')).toBe(1);
   });
 
+  it('a carriage return ends a -- comment, as in every engine’s lexer', () => {
+    for (const f of ['duckdb', 'postgres', 'hive'] as const) {
+      expect(count('select 1 -- note\r; drop table main.sentinel', f)).toBe(2);
+      expect(count('select 1 -- note\r\n; ', f)).toBe(1);
+    }
+  });
+
   it('nested block comments (PostgreSQL, DuckDB, Spark 3)', () => {
     for (const f of ['duckdb', 'postgres', 'hive'] as const) {
       expect(count('select /* a /* b */ ; */ 1', f)).toBe(1);
@@ -116,7 +123,20 @@ const CORPUS = [
   '-- lead\nselect 1\n-- ; tail',
   "select U&'d\\0061t;a'",
   "select 'a' -- '; select 2\n; select 3",
+  'select 1 -- x\r; select 2',
 ];
+
+/** Random texts of the pieces a semicolon hides behind, between `select 1` and `; select 2` (a fixed seed: the same texts every run). */
+function randomTexts(n: number): string[] {
+  const pieces = ["'", '"', '$$', '$a$', ';', '--', '/*', '*/', '\n', '\r', 'E', 'e', '\\', ' ', 'x', 'U&', '1', '$1', '\f', '\v', 'b', 'X', 'N', '\u00a0'];
+  let seed = 12345;
+  const next = (m: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % m);
+  return Array.from({ length: n }, () => {
+    let s = 'select 1 ';
+    for (let j = 1 + next(7); j > 0; j--) s += pieces[next(pieces.length)];
+    return `${s} ; select 2`;
+  });
+}
 
 describe('agrees with DuckDB’s own parser', () => {
   it('every corpus case splits as extract_statements splits it', async () => {
@@ -136,6 +156,40 @@ describe('agrees with DuckDB’s own parser', () => {
         expect({ sql, n: count(sql, 'duckdb') }).toEqual({ sql, n: theirs });
       }
       expect(decided).toBe(CORPUS.length - 1);
+    } finally {
+      c.closeSync();
+      db.closeSync();
+    }
+  });
+});
+
+describe('agrees with the engines’ parsers on random text', () => {
+  it('every text DuckDB’s and PostgreSQL’s parsers read is one statement for the tokenizer exactly when it is for them', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const m = (await import('libpg-query')) as unknown as { loadModule(): Promise<void>; parseSync(s: string): { stmts?: unknown[] } };
+    await m.loadModule();
+    try {
+      const decided = { duckdb: 0, postgres: 0 };
+      for (const sql of randomTexts(10000)) {
+        let duck: number | undefined;
+        let pg: number | undefined;
+        try {
+          duck = (await c.extractStatements(sql)).count;
+        } catch {
+          // not DuckDB SQL
+        }
+        try {
+          pg = m.parseSync(sql).stmts?.length ?? 0;
+        } catch {
+          // not PostgreSQL SQL
+        }
+        if (duck !== undefined) (decided.duckdb++, expect({ sql, one: count(sql, 'duckdb') <= 1 }).toEqual({ sql, one: duck <= 1 }));
+        if (pg !== undefined) (decided.postgres++, expect({ sql, one: count(sql, 'postgres') <= 1 }).toEqual({ sql, one: pg <= 1 }));
+      }
+      // hundreds of texts are SQL to each (a comment or a string swallows the junk)
+      expect(decided.duckdb).toBeGreaterThan(500);
+      expect(decided.postgres).toBeGreaterThan(500);
     } finally {
       c.closeSync();
       db.closeSync();

@@ -7,11 +7,13 @@
  *   escapes; Hive/Spark '…' and "…" with backslash escapes, and Spark's raw r'…';
  * - quoted identifiers: "…" with "" doubled (PostgreSQL, DuckDB), `…` with `` doubled (Hive);
  * - dollar quotes $tag$…$tag$ (PostgreSQL, DuckDB; `$1` and `a$b` are not quotes);
- * - comments: `-- …` to the end of the line, and nested `/* … *\/` (PostgreSQL, DuckDB and
+ * - comments: `-- …` to the end of the line (a \n or a \r), and nested `/* … *\/` (PostgreSQL, DuckDB and
  *   Spark 3 all nest them).
  * A trailing semicolon, with only whitespace and comments after it, is one statement.
- * The DuckDB part is checked against DuckDB's own parser (extract_statements) and the PostgreSQL
- * part against the server's (a prepared statement refuses several commands) in the tests.
+ * It decides for Hive/Spark, and where DuckDB's or PostgreSQL's parser cannot read the text; on
+ * those two targets their own parser decides (engine-statements.ts). The DuckDB part is checked
+ * against DuckDB's parser (extract_statements) and the PostgreSQL part against the server's (a
+ * prepared statement refuses several commands) in the tests.
  */
 
 export type SqlFlavour = 'duckdb' | 'postgres' | 'hive';
@@ -73,10 +75,11 @@ export function splitStatements(sql: string, flavour: SqlFlavour): SplitResult {
   while (i < n) {
     const c = sql[i]!;
     const next = sql[i + 1];
-    // -- comment
+    // -- comment, to the end of the line: a \r ends it too (the lexers of PostgreSQL, DuckDB and Spark)
     if (c === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      advanceTo(end < 0 ? n : end);
+      let end = i + 2;
+      while (end < n && sql.charCodeAt(end) !== 10 && sql.charCodeAt(end) !== 13) end++;
+      advanceTo(end);
       continue;
     }
     // /* comment */, nested

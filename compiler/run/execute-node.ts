@@ -92,8 +92,10 @@ async function buildModel(ctx: ExecContext, n: GraphNode, audit?: Audit): Promis
   const fullRefresh = n.config.full_refresh === false ? false : ctx.fullRefresh || n.config.full_refresh === true;
   const incrementalNow = !!(mat === 'incremental' && n.usesIsIncremental && !fullRefresh && (await ctx.session.relationExists(relation)));
   // a dbt model that asks the warehouse while rendering renders now, in DAG order, with execute true
-  if (n.renderAtRun) sql = await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: incrementalNow }));
-  else if (incrementalNow) sql = ctx.compiled.renderModel(n.uniqueId, { isIncremental: true });
+  if (n.renderAtRun) {
+    sql = await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: incrementalNow }));
+    await ctx.compiled.oneStatement(n.uniqueId, sql);
+  } else if (incrementalNow) sql = await ctx.compiled.renderModel(n.uniqueId, { isIncremental: true });
   writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${sql}\n`);
   const contractCfg = n.config.contract as { enforced?: boolean } | undefined;
   const build: ModelBuild = {

@@ -132,7 +132,7 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
   await checkColumns(ctx, n, audit);
   const conn = audit?.conn ?? ctx.session.connection;
   let inner = n.renderAtRun
-    ? await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false, over: audit?.over }))
+    ? await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false, over: audit?.over })).then(async (sql) => (await ctx.compiled.oneStatement(n.uniqueId, sql), sql))
     : audit
       ? renderTestWith(n, audit.over)
       : n.compiledSql!;
