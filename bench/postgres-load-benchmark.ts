@@ -6,13 +6,15 @@
  *
  *   npm run build && node dist/bench/postgres-load-benchmark.js --rows 10M [--seed 42] [--runs 1] [--out bench/out]
  *        [--load-threads T]   (the loader's DuckDB threads; default as the target's: cores - 1, at most 4)
+ *        [--export true|false] (default true: then exports the loaded table to Parquet through COPY … TO STDOUT and
+ *                              through the row cursor, the path before it, and reports each one's MB/s of Parquet)
  *
  * PostgreSQL: TX_TEST_POSTGRES_URL, else the server on 127.0.0.1:5432, else an embedded one
  * (testing/services/postgres.ts). A fresh database per run, dropped at the end. The CSV is generated once per
  * (rows, seed) under --out and reused. Results go to <out>/postgres-load-<rows>.json.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,7 +23,9 @@ import { parse as parseYaml } from 'yaml';
 import { createTestDatabase, startPostgres } from '../testing/services/postgres.js';
 import { createPostgresTarget } from '../targets/postgres/index.js';
 import { connectionConfig } from '../targets/postgres/postgres-test-support.js';
-import type { LoadColumn, TargetLog } from '../targets/target.js';
+import type { LoadColumn, TargetLog, TargetSession } from '../targets/target.js';
+import { produceFiles, type FileSpec } from '../targets/exports/file-writer.js';
+import { streamOnly } from '../targets/exports/export-test-support.js';
 import { FACT_FILE_NAME, generateFactCsv } from './generate-fact-data.js';
 
 interface Args {
@@ -30,6 +34,8 @@ interface Args {
   runs: number;
   out: string;
   loadThreads: number;
+  /** Also export the loaded table to Parquet, through COPY and through the row cursor. */
+  export: boolean;
 }
 
 function parseCount(s: string): number {
@@ -39,7 +45,7 @@ function parseCount(s: string): number {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 10_000_000, seed: 42, runs: 1, out: 'bench/out', loadThreads: Math.min(4, Math.max(1, os.cpus().length - 1)) };
+  const a: Args = { rows: 10_000_000, seed: 42, runs: 1, out: 'bench/out', loadThreads: Math.min(4, Math.max(1, os.cpus().length - 1)), export: true };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const v = argv[++i];
@@ -49,7 +55,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--runs') a.runs = Number(v);
     else if (k === '--out') a.out = v;
     else if (k === '--load-threads') a.loadThreads = Number(v);
-    else throw new Error(`unknown option ${k} (use --rows N --seed S --runs R --out DIR --load-threads T)`);
+    else if (k === '--export') a.export = v !== 'false';
+    else throw new Error(`unknown option ${k} (use --rows N --seed S --runs R --out DIR --load-threads T --export true|false)`);
   }
   return a;
 }
@@ -91,6 +98,48 @@ async function childLoad(url: string, file: string, loadThreads: string): Promis
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Child mode: one export of the loaded table to a local Parquet file (snappy), either through `COPY … TO STDOUT`
+ * (the exporters' path for PostgreSQL) or through the row cursor (the path before it), then a JSON line.
+ */
+async function childExport(url: string, mode: string, outDir: string): Promise<void> {
+  const log: TargetLog = { statement: () => undefined, info: () => undefined, warn: (m) => console.error(m) };
+  const session = await createPostgresTarget('bench', connectionConfig(url, 'bench'), process.cwd()).open({ log, threads: 1 });
+  const c = session.connection;
+  const s: TargetSession = mode === 'cursor' ? { ...streamOnly(session), connection: { execute: c.execute.bind(c), query: c.query.bind(c), stream: c.stream.bind(c), close: c.close.bind(c) } } : session;
+  const relation = { schema: 'bench', identifier: 'fact_tx' };
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(join(outDir, 'out'), { recursive: true });
+  try {
+    const t0 = performance.now();
+    const r = await produceFiles({
+      session: s,
+      relation,
+      relationName: '"bench"."fact_tx"',
+      spec: { format: 'parquet', compression: 'snappy', header: true, delimiter: ',', partitionBy: [], fileSizeBytes: undefined, fileName: 'fact', extraColumns: [] } as FileSpec,
+      outDir: join(outDir, 'out'),
+      scratchDir: join(outDir, 'scratch'),
+      log,
+    });
+    const ms = performance.now() - t0;
+    const ru = process.resourceUsage();
+    const bytes = r.files.reduce((a, f) => a + f.bytes, 0);
+    process.stdout.write(`${JSON.stringify({ ms, rows: r.rows, bytes, maxRssKB: ru.maxRSS, cpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000 })}\n`);
+  } finally {
+    await session.close();
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+async function txExport(url: string, mode: 'copy' | 'cursor', outDir: string, adminUrl: string, database: string): Promise<Measured & { bytes: number }> {
+  const sampler = backendCpuSampler(adminUrl, database);
+  const r = await run(process.execPath, [fileURLToPath(import.meta.url), '--child-export', url, mode, outDir]);
+  const serverCpuMs = await sampler.stop();
+  if (r.code !== 0) throw new Error(`tx export (${mode}) failed:\n${r.stderr}`);
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; rows: number; bytes: number; maxRssKB: number; cpuMs: number };
+  return { ms: j.ms, rows: j.rows, bytes: j.bytes, maxRssMB: j.maxRssKB / 1024, clientCpuMs: j.cpuMs, serverCpuMs };
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
@@ -184,6 +233,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--child-load') return childLoad(process.argv[3]!, process.argv[4]!, process.argv[5]!);
+  if (process.argv[2] === '--child-export') return childExport(process.argv[3]!, process.argv[4]!, process.argv[5]!);
   const a = parseArgs(process.argv.slice(2));
   const dataDir = resolve(a.out, `fact-${a.rows}-${a.seed}`);
   const file = join(dataDir, FACT_FILE_NAME);
@@ -207,6 +257,18 @@ async function main(): Promise<void> {
       tx.push(await txLoad(db.url, file, a.loadThreads, svc.url, db.name));
       line('tx loader  ', i, tx.at(-1)!);
     }
+    // Exports of the loaded table to Parquet: through COPY … TO STDOUT, and through the row cursor (before).
+    const ex: Record<'copy' | 'cursor', (Measured & { bytes: number })[]> = { copy: [], cursor: [] };
+    if (a.export) {
+      for (let i = 0; i < a.runs; i++) {
+        for (const mode of ['copy', 'cursor'] as const) {
+          const m = await txExport(db.url, mode, join(resolve(a.out), `export-${mode}`), svc.url, db.name);
+          ex[mode].push(m);
+          line(`export ${mode.padEnd(6)}`, i, m);
+          console.log(`  ${(m.bytes / 1e6 / (m.ms / 1000)).toFixed(1)} MB/s of Parquet (${(m.bytes / 1e6).toFixed(0)} MB)`);
+        }
+      }
+    }
     const summary = (xs: Measured[]) => ({
       ms: median(xs.map((x) => x.ms)),
       clientCpuMs: median(xs.map((x) => x.clientCpuMs)),
@@ -227,6 +289,16 @@ async function main(): Promise<void> {
       ratio: t.ms / p.ms,
       cpuRatio: (t.clientCpuMs + t.serverCpuMs) / (p.clientCpuMs + p.serverCpuMs),
       loadAverage: os.loadavg(),
+      ...(a.export
+        ? {
+            export: Object.fromEntries(
+              (['copy', 'cursor'] as const).map((m) => {
+                const x = summary(ex[m]);
+                return [m, { ...x, bytes: ex[m][0]!.bytes, mbPerS: ex[m][0]!.bytes / 1e6 / (x.ms / 1000) }];
+              }),
+            ),
+          }
+        : {}),
     };
     mkdirSync(a.out, { recursive: true });
     writeFileSync(join(a.out, `postgres-load-${a.rows}.json`), `${JSON.stringify(result, null, 2)}\n`);
@@ -235,6 +307,15 @@ async function main(): Promise<void> {
         `= ${result.ratio.toFixed(2)}x wall, ${result.cpuRatio.toFixed(2)}x CPU (client + server); peak RSS tx ${result.tx.peakRssMB.toFixed(0)} MB, psql ${result.psql.peakRssMB.toFixed(0)} MB` +
         ` (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`,
     );
+    if (a.export) {
+      const c = summary(ex.copy);
+      const k = summary(ex.cursor);
+      const rate = (xs: { bytes: number }[], m: { ms: number }) => xs[0]!.bytes / 1e6 / (m.ms / 1000);
+      console.log(
+        `export to Parquet: COPY ${rate(ex.copy, c).toFixed(1)} MB/s (CPU client ${(c.clientCpuMs / 1000).toFixed(1)} s + server ${(c.serverCpuMs / 1000).toFixed(1)} s, peak RSS ${c.peakRssMB.toFixed(0)} MB)` +
+          ` vs row cursor ${rate(ex.cursor, k).toFixed(1)} MB/s (CPU client ${(k.clientCpuMs / 1000).toFixed(1)} s + server ${(k.serverCpuMs / 1000).toFixed(1)} s, peak RSS ${k.peakRssMB.toFixed(0)} MB): ${(k.ms / c.ms).toFixed(2)}x`,
+      );
+    }
   } finally {
     await db.drop().catch(() => undefined);
     await svc.stop();

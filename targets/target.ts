@@ -237,6 +237,12 @@ export interface TargetConnection {
   query(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<Row[]>;
   /** For large results: batches of rows, memory bounded by the batch size. */
   stream(sql: string, opts?: { batchSize?: number; signal?: AbortSignal }): AsyncIterable<Row[]>;
+  /**
+   * Optional (PostgreSQL): a query's rows as CSV into a local file, no row through JavaScript: every non-null
+   * value quoted, NULL an unquoted empty field, values in the warehouse's own text. Returns the row count.
+   * Exporters use it for columns whose text they can type exactly; otherwise they stream rows.
+   */
+  copyCsvToFile?(sql: string, file: string, opts?: { signal?: AbortSignal }): Promise<number>;
   close(): Promise<void>;
 }
 

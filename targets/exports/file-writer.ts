@@ -2,8 +2,9 @@
  * Produce an export's data files in a local folder, with DuckDB as the writer.
  *
  * - A session with `copyToFile` (DuckDB) writes with its own COPY: no rows cross into Node.
- * - Any other session (PostgreSQL, Hive) streams rows through `connection.stream` into a private
- *   disk-backed DuckDB (row-stager.ts) and COPYs from there: flat memory.
+ * - Any other session (PostgreSQL, Hive) fills a private disk-backed DuckDB and COPYs from there,
+ *   flat memory: PostgreSQL writes CSV with its own COPY into a local file that DuckDB types
+ *   (csv-stager.ts); other columns and warehouses stream rows through `connection.stream` (row-stager.ts).
  * - DuckDB cannot partition JSON, nor combine partitioning with part sizes; those are written
  *   one partition at a time. bzip2 is not a DuckDB codec: files are written plain to a scratch
  *   folder and compressed in Node (bzip2-encoder.ts) into the output folder.
@@ -20,6 +21,7 @@ import { ExportError, toExportError } from './export-error.js';
 import { fileExtension, type ExportSpec } from './export-spec.js';
 import { LocalDuckdb, quoteIdent, quoteLiteral } from './local-duckdb.js';
 import { castSelect, stageRows } from './row-stager.js';
+import { stageByCsvCopy } from './csv-stager.js';
 
 export interface ProducedFile {
   /** Path relative to the output folder, `/`-separated. */
@@ -184,8 +186,9 @@ export async function produceFiles(opts: {
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
         const t0 = Date.now();
-        const staged = await stageRows({ session, relation: opts.relation, relationName: opts.relationName, stage, table: 'rows', signal });
-        log.info(`export: streamed ${staged.rows} rows of ${opts.relationName} in ${Date.now() - t0} ms`);
+        const copied = await stageByCsvCopy({ session, relation: opts.relation, relationName: opts.relationName, stage, table: 'rows', dir: stageDir, signal });
+        const staged = copied ?? (await stageRows({ session, relation: opts.relation, relationName: opts.relationName, stage, table: 'rows', signal }));
+        log.info(`export: ${copied ? 'copied' : 'streamed'} ${staged.rows} rows of ${opts.relationName}${copied ? ' out as CSV' : ''} in ${Date.now() - t0} ms`);
         copier = localCopier(stage);
         select = castSelect('rows', staged.columns);
         sourceColumns = staged.columns.map((c) => c.name);

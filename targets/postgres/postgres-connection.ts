@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { createWriteStream, readFileSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { TargetError, type Row, type TargetConnection, type TargetLog } from '../target.js';
 import { pauseAfter } from '../failpoint.js';
 import { SqlDate, SqlTimestamp, SqlTimestampTz } from '../values/sql-values.js';
@@ -348,6 +348,20 @@ export class PgClient {
     });
   }
 
+  /** `COPY ... TO STDOUT` into `dest`, with backpressure; returns the rows copied. */
+  async copyOut(sql: string, dest: Writable, opts: RunOptions = {}): Promise<number> {
+    return this.guarded(sql, opts, async () => {
+      const stream = this.raw.query(copyTo(sql));
+      try {
+        await pipeline(stream, dest);
+      } catch (e) {
+        this.broken = true; // a COPY cut short (destination failed, or cancelled): do not reuse this session
+        throw e;
+      }
+      return stream.rowCount;
+    });
+  }
+
   /** Rows out through a server-side cursor, `batchSize` at a time. */
   async *cursor(sql: string, batchSize: number, opts: RunOptions = {}): AsyncGenerator<Row[]> {
     const signal = opts.signal ?? this.defaults.signal;
@@ -517,6 +531,18 @@ export class PostgresConnection implements TargetConnection {
           return (last?.rows ?? []) as Row[];
         }, opts),
       { signal: opts.signal },
+    );
+  }
+
+  /**
+   * A query's rows as CSV into a local file, for the exporters: `COPY (sql) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`,
+   * so every non-null value is quoted and NULL is an unquoted empty field, values in PostgreSQL's own text. Bytes
+   * only, no row crosses into JavaScript. Retried whole (the file written again) on transient errors.
+   */
+  async copyCsvToFile(sql: string, file: string, opts: { signal?: AbortSignal; node?: string } = {}): Promise<number> {
+    return this.retrying(
+      () => this.withClient((c) => c.copyOut(`COPY (${sql}) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`, createWriteStream(file), opts), opts),
+      { signal: opts.signal, what: 'exporting rows' },
     );
   }
 

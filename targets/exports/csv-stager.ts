@@ -1,0 +1,73 @@
+/**
+ * Stages a relation of a warehouse with a bulk CSV export (PostgreSQL's `COPY … TO STDOUT`) into the
+ * private DuckDB, without a row passing through JavaScript: the warehouse writes CSV into a local
+ * file, DuckDB reads it with every column as text and casts each to its stage type, exactly as
+ * row-stager.ts would append it. So the files written from the stage are the same either way.
+ *
+ * Only for columns whose text form DuckDB types exactly (numbers, booleans, text, dates, times,
+ * UUIDs, bytea as hex); any other column (arrays, JSON, intervals, user types) and an unknown
+ * column list leave the relation to row-stager.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Relation, TargetSession } from '../target.js';
+import { mapWarehouseType, type StagedColumn } from './row-stager.js';
+import { quoteIdent, quoteLiteral, type LocalDuckdb } from './local-duckdb.js';
+
+/** PostgreSQL types (as `format_type` spells them, upper-cased) whose CSV text DuckDB casts back to the row stager's values. */
+const EXACT_TEXT =
+  /^(BOOLEAN|SMALLINT|INTEGER|BIGINT|REAL|DOUBLE PRECISION|NUMERIC(\(\d+(,\d+)?\))?|TEXT|NAME|"CHAR"|CHARACTER VARYING(\(\d+\))?|CHARACTER(\(\d+\))?|DATE|TIMESTAMP(\(\d\))? WITHOUT TIME ZONE|TIMESTAMP(\(\d\))? WITH TIME ZONE|TIME(\(\d\))? WITHOUT TIME ZONE|UUID|BYTEA)$/;
+
+/** The warehouse-side expression for a column: bytea as hex digits, TIMESTAMPTZ as UTC text (PostgreSQL SQL). */
+function warehouseExpr(name: string, type: string, quote: (n: string) => string): string {
+  const c = quote(name);
+  if (type === 'BYTEA') return `encode(${c}, 'hex')`;
+  if (/^TIMESTAMP(\(\d\))? WITH TIME ZONE$/.test(type)) return `CASE WHEN isfinite(${c}) THEN (${c} AT TIME ZONE 'UTC')::text || '+00' ELSE ${c}::text END`;
+  return c;
+}
+
+/** The stage expression for a text column read from the CSV. */
+function stageExpr(col: StagedColumn): string {
+  const c = quoteIdent(col.name);
+  if (col.stage === 'BLOB') return `unhex(${c}) AS ${c}`;
+  if (col.stage === 'VARCHAR') return c;
+  return `CAST(${c} AS ${col.stage}) AS ${c}`;
+}
+
+/**
+ * Stages `relationName` into `table` through a CSV file in `dir` when the session can and every column's type
+ * qualifies; returns null otherwise (nothing done). The file is removed afterwards.
+ */
+export async function stageByCsvCopy(opts: {
+  session: TargetSession;
+  relation: Relation;
+  relationName: string;
+  stage: LocalDuckdb;
+  table: string;
+  dir: string;
+  signal?: AbortSignal;
+}): Promise<{ columns: StagedColumn[]; rows: number } | null> {
+  const copy = opts.session.connection.copyCsvToFile?.bind(opts.session.connection);
+  if (!copy) return null;
+  const declared = await opts.session.columns(opts.relation).catch(() => []);
+  if (!declared.length || !declared.every((c) => EXACT_TEXT.test(c.type.trim().toUpperCase()))) return null;
+  const columns: StagedColumn[] = declared.map((c) => ({ name: c.name, ...mapWarehouseType(c.type) }));
+  const file = path.join(opts.dir, `${opts.table}.csv`);
+  try {
+    const q = (n: string) => opts.session.dialect.quoteIdentifier(n);
+    const select = `SELECT ${declared.map((c) => `${warehouseExpr(c.name, c.type.trim().toUpperCase(), q)} AS ${q(c.name)}`).join(', ')} FROM ${opts.relationName}`;
+    const copied = await copy(select, file, { signal: opts.signal });
+    if (opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+    // Every non-null value is quoted by the warehouse: an unquoted empty field is NULL, a quoted one the empty string.
+    const spec = `{${columns.map((c) => `${quoteLiteral(c.name)}: 'VARCHAR'`).join(', ')}}`;
+    const read =
+      `read_csv(${quoteLiteral(file)}, columns = ${spec}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+      `allow_quoted_nulls = false, strict_mode = true, null_padding = false)`;
+    await opts.stage.run(`CREATE TABLE ${quoteIdent(opts.table)} AS SELECT ${columns.map(stageExpr).join(', ')} FROM ${read}`);
+    const rows = Number((await opts.stage.query(`SELECT count(*) AS n FROM ${quoteIdent(opts.table)}`))[0]!.n);
+    if (rows !== copied) throw new Error(`staged ${rows} rows of ${opts.relationName} where the warehouse sent ${copied}`);
+    return { columns, rows };
+  } finally {
+    await fs.promises.rm(file, { force: true });
+  }
+}
