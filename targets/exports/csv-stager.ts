@@ -36,7 +36,9 @@ function stageExpr(col: StagedColumn): string {
 
 /**
  * Stages `relationName` into `table` through a CSV file in `dir` when the session can and every column's type
- * qualifies; returns null otherwise (nothing done). The file is removed afterwards.
+ * qualifies; returns null otherwise (nothing done). With `view`, `table` is a view over the file (one pass of
+ * DuckDB for an export written by one COPY; the caller removes `file` after writing), else a table (for exports
+ * that read the rows several times) and the file is removed here.
  */
 export async function stageByCsvCopy(opts: {
   session: TargetSession;
@@ -45,14 +47,16 @@ export async function stageByCsvCopy(opts: {
   stage: LocalDuckdb;
   table: string;
   dir: string;
+  view?: boolean;
   signal?: AbortSignal;
-}): Promise<{ columns: StagedColumn[]; rows: number } | null> {
+}): Promise<{ columns: StagedColumn[]; rows: number; file?: string } | null> {
   const copy = opts.session.connection.copyCsvToFile?.bind(opts.session.connection);
   if (!copy) return null;
   const declared = await opts.session.columns(opts.relation).catch(() => []);
   if (!declared.length || !declared.every((c) => EXACT_TEXT.test(c.type.trim().toUpperCase()))) return null;
   const columns: StagedColumn[] = declared.map((c) => ({ name: c.name, ...mapWarehouseType(c.type) }));
   const file = path.join(opts.dir, `${opts.table}.csv`);
+  let keep = false;
   try {
     const q = (n: string) => opts.session.dialect.quoteIdentifier(n);
     const select = `SELECT ${declared.map((c) => `${warehouseExpr(c.name, c.type.trim().toUpperCase(), q)} AS ${q(c.name)}`).join(', ')} FROM ${opts.relationName}`;
@@ -63,11 +67,18 @@ export async function stageByCsvCopy(opts: {
     const read =
       `read_csv(${quoteLiteral(file)}, columns = ${spec}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
       `allow_quoted_nulls = false, strict_mode = true, null_padding = false)`;
-    await opts.stage.run(`CREATE TABLE ${quoteIdent(opts.table)} AS SELECT ${columns.map(stageExpr).join(', ')} FROM ${read}`);
+    const body = `SELECT ${columns.map(stageExpr).join(', ')} FROM ${read}`;
+    if (opts.view) {
+      // The rows are counted when written (COPY's count), and checked against `copied` by the caller's files.
+      await opts.stage.run(`CREATE VIEW ${quoteIdent(opts.table)} AS ${body}`);
+      keep = true;
+      return { columns, rows: copied, file };
+    }
+    await opts.stage.run(`CREATE TABLE ${quoteIdent(opts.table)} AS ${body}`);
     const rows = Number((await opts.stage.query(`SELECT count(*) AS n FROM ${quoteIdent(opts.table)}`))[0]!.n);
     if (rows !== copied) throw new Error(`staged ${rows} rows of ${opts.relationName} where the warehouse sent ${copied}`);
     return { columns, rows };
   } finally {
-    await fs.promises.rm(file, { force: true });
+    if (!keep) await fs.promises.rm(file, { force: true });
   }
 }

@@ -169,6 +169,8 @@ export async function produceFiles(opts: {
   await fs.promises.mkdir(writeDir, { recursive: true });
   const helper = await LocalDuckdb.open(undefined, '256MB');
   let stage: LocalDuckdb | undefined;
+  let stagedFile: string | undefined;
+  let copiedRows: number | undefined;
   try {
     // 1. Pick the writer and the SELECT it writes.
     let copier: Copier;
@@ -186,7 +188,10 @@ export async function produceFiles(opts: {
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
         const t0 = Date.now();
-        const copied = await stageByCsvCopy({ session, relation: opts.relation, relationName: opts.relationName, stage, table: 'rows', dir: stageDir, signal });
+        // One COPY writes an unpartitioned export: DuckDB reads PostgreSQL's CSV straight into the file writer.
+        const copied = await stageByCsvCopy({ session, relation: opts.relation, relationName: opts.relationName, stage, table: 'rows', dir: stageDir, view: !spec.partitionBy.length, signal });
+        stagedFile = copied?.file;
+        if (copied?.file) copiedRows = copied.rows;
         const staged = copied ?? (await stageRows({ session, relation: opts.relation, relationName: opts.relationName, stage, table: 'rows', signal }));
         log.info(`export: ${copied ? 'copied' : 'streamed'} ${staged.rows} rows of ${opts.relationName}${copied ? ' out as CSV' : ''} in ${Date.now() - t0} ms`);
         copier = localCopier(stage);
@@ -247,6 +252,10 @@ export async function produceFiles(opts: {
       }
     }
 
+    if (copiedRows !== undefined && totalRows !== copiedRows) {
+      throw new ExportError('EXPORT_FAILED', `wrote ${totalRows} rows of ${opts.relationName} where PostgreSQL sent ${copiedRows}`);
+    }
+
     // 3. Rows per file (only needed when there are several), bzip2, then hash.
     const written = await listFiles(writeDir);
     const rowsOf = new Map<string, number>();
@@ -287,5 +296,6 @@ export async function produceFiles(opts: {
   } finally {
     helper.close();
     stage?.close();
+    if (stagedFile) await fs.promises.rm(stagedFile, { force: true });
   }
 }
