@@ -8,7 +8,7 @@
  * table and view of the two databases is the same, row for row.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -168,6 +168,21 @@ describe('a local package\'s resources with tx', () => {
     expect(r.output).toMatch(/dbt_packages\/mypkg\/models\/broken\.sql/);
     expect(r.output).toMatch(/no_such_model/);
     await expect(queryDuckdb(bad.db, "select count(*) as n from information_schema.tables where table_schema <> 'information_schema'")).rejects.toThrow(/no DuckDB file/);
+  });
+});
+
+describe('two packages with the same name', () => {
+  it('tx deps: exit 2 naming packages.yml and its line, nothing installed', async () => {
+    const base = join(work, 'twins');
+    writeFiles(join(base, 'a'), { 'dbt_project.yml': "name: twin\nversion: '1.0'\nconfig-version: 2\n" });
+    writeFiles(join(base, 'b'), { 'dbt_project.yml': "name: twin\nversion: '1.0'\nconfig-version: 2\n" });
+    writeFiles(join(base, 'shop'), { 'dbt_project.yml': "name: shop\nversion: '1.0'\nconfig-version: 2\n", 'packages.yml': 'packages:\n  - local: ../a\n  - local: ../b\n' });
+    const r = await runCli(['deps'], { cwd: join(base, 'shop'), env });
+    expect(r.code).toBe(2);
+    expect(r.output).toMatch(/two packages are named `twin`/);
+    expect(r.output).toMatch(/packages\.yml:3/);
+    expect(existsSync(join(base, 'shop', 'dbt_packages'))).toBe(false);
+    expect(existsSync(join(base, 'shop', 'package-lock.yml'))).toBe(false);
   });
 });
 

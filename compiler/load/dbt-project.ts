@@ -407,13 +407,42 @@ export function findProfilesFile(dir: string, opts: DbtProjectOptions = {}): { f
 const PROFILE_KEYS: Record<string, Record<string, string>> = {
   duckdb: { type: 'type', path: 'path', schema: 'schema', database: 'database', threads: 'threads', extensions: 'extensions', settings: 'settings' },
   postgres: { type: 'type', host: 'host', port: 'port', user: 'user', pass: 'password', password: 'password', dbname: 'database', database: 'database', schema: 'schema', threads: 'threads', sslmode: 'sslmode', connect_timeout: 'connect_timeout' },
+  // dbt-spark, `method: thrift`: tx's Hive target (HiveServer2 / Spark Thrift Server), see sparkTarget()
+  spark: { type: 'type', method: 'method', host: 'host', port: 'port', user: 'user', password: 'password', schema: 'schema', database: 'database', auth: 'auth', threads: 'threads', use_ssl: 'use_ssl', connect_retries: 'retries', connect_timeout: 'connect_timeout', query_timeout: 'query_timeout', server_side_parameters: 'session_settings' },
 };
 
 /** Every key dbt-core 1.10's adapters accept in an output (credential fields, aliases, type, threads). */
 const DBT_PROFILE_KEYS: Record<string, string[]> = {
   duckdb: ['type', 'threads', 'database', 'schema', 'path', 'config_options', 'extensions', 'settings', 'secrets', 'external_root', 'use_credential_provider', 'attach', 'filesystems', 'remote', 'plugins', 'disable_transactions', 'keep_open', 'module_paths', 'retries', 'is_ducklake'],
   postgres: ['type', 'threads', 'database', 'dbname', 'schema', 'host', 'user', 'port', 'password', 'pass', 'connect_timeout', 'role', 'search_path', 'keepalives_idle', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'application_name', 'retries'],
+  spark: ['type', 'threads', 'method', 'host', 'port', 'user', 'password', 'schema', 'database', 'auth', 'kerberos_service_name', 'use_ssl', 'cluster', 'endpoint', 'token', 'organization', 'driver', 'connection_string_suffix', 'connect_retries', 'connect_timeout', 'retry_all', 'server_side_parameters', 'poll_interval', 'query_timeout', 'query_retries'],
 };
+
+/**
+ * A dbt-spark output as tx's Hive target, as dbt-spark reads it: `method: thrift` only (http, odbc
+ * and session need Databricks or a local Spark: left out with a note); `port` 443 when not given,
+ * dbt-spark's default; `database`, when given, must equal `schema`; `auth` as PyHive takes it
+ * (none given: NONE, SASL PLAIN; CUSTOM: PLAIN with the password); TLS (`use_ssl`) is refused.
+ * Returns the reason when the output is left out.
+ */
+function sparkTarget(t: Obj, at: { file: string; line?: number }, what: string): string | undefined {
+  const method = String(t.method ?? '');
+  delete t.method;
+  if (method !== 'thrift') return `method ${method || 'missing'}: tx connects with the thrift method only`;
+  const fail = (msg: string, hint?: string): never => {
+    throw new TxError('PROJECT', `${what}: ${msg}`, { ...at, hint });
+  };
+  if (t.schema == null || t.schema === '') fail('dbt-spark needs `schema` (the database to build in)');
+  if (t.database != null && String(t.database) !== String(t.schema)) fail(`on Spark, database must be omitted or have the same value as schema (schema ${String(t.schema)}, database ${String(t.database)})`);
+  delete t.database;
+  if (t.use_ssl === true || String(t.use_ssl).toLowerCase() === 'true') fail('use_ssl: tx\'s Hive target does not connect over TLS', 'reach the Thrift server over a TLS tunnel (stunnel, an SSH tunnel) and point host/port at it');
+  delete t.use_ssl;
+  if (t.port == null) t.port = 443;
+  const auth = t.auth == null ? 'NONE' : String(t.auth).toUpperCase();
+  t.auth = auth === 'CUSTOM' ? 'PLAIN' : auth;
+  t.type = 'hive';
+  return undefined;
+}
 
 function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOptions, notes: string[]): { targets?: Obj; target?: string; file?: string } {
   const found = findProfilesFile(dir, opts);
@@ -455,6 +484,13 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
         unused.push(`${tname}.${k}`);
       }
     }
+    if (type === 'spark') {
+      const left = sparkTarget(t, { file, line: py.lineOf([profileName, 'outputs', tname]) }, `output \`${tname}\` of profile \`${profileName}\` (type spark)`);
+      if (left) {
+        unmapped.push(`${tname} (type spark, ${left})`);
+        continue;
+      }
+    }
     if (type === 'duckdb') {
       if (t.path == null || t.path === ':memory:') t.path = defaultDuckdbPath(dir, name).path;
       if (t.schema == null) t.schema = 'main';
@@ -466,7 +502,7 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
   if (unmapped.length) notes.push(`${file}: outputs tx cannot build on (yet), left out: ${unmapped.join(', ')}`);
   if (unused.length) notes.push(`${file}: keys tx does not use (yet): ${unused.map((k) => `\`${k}\``).join(', ')}`);
   if (!Object.keys(targets).length) {
-    notes.push(`${file}: profile \`${profileName}\` has no duckdb or postgres output: building on the embedded DuckDB database ${defaultDuckdbPath(dir, name).path}`);
+    notes.push(`${file}: profile \`${profileName}\` has no duckdb, postgres or spark (thrift) output: building on the embedded DuckDB database ${defaultDuckdbPath(dir, name).path}`);
     return { file };
   }
   if (typeof profile.target === 'string' && !(profile.target in outputs)) {

@@ -37,7 +37,8 @@
         to_timestamp(to_unix_timestamp(add_months({{ spark__string_to_timestamp(from_date_or_timestamp) }}, {{ interval }} * {{ multiplier }})) + {{ clock_component }})
     {%- elif datepart in ('hour', 'minute', 'second', 'millisecond', 'microsecond') -%}
         {%- set multiplier = 3600 if datepart == 'hour' else 60 if datepart == 'minute' else 1 if datepart == 'second' else 1/1000000 if datepart == 'microsecond' else 1/1000 -%}
-        to_timestamp({{ spark__string_to_timestamp(from_date_or_timestamp) }}::double + {{ interval }} * {{ multiplier }})
+        {#- dbt-spark writes `::double`, which Databricks reads and Spark before 4.0 does not: cast() is the same value on both #}
+        to_timestamp(cast({{ spark__string_to_timestamp(from_date_or_timestamp) }} as double) + {{ interval }} * {{ multiplier }})
     {%- else -%}
         {{ exceptions.raise_compiler_error("macro dateadd not implemented for datepart ~ '" ~ datepart ~ "' ~ on Spark") }}
     {%- endif -%}
@@ -94,20 +95,31 @@
         (date_diff('{{ datepart }}', {{ first_date }}::timestamp, {{ second_date }}::timestamp))
     {%- endif -%}
 {%- endmacro %}
+{#- dbt-spark's rules: whole units between the two, then one more (or less) when a unit boundary lies between them -#}
 {% macro spark__datediff(first_date, second_date, datepart) -%}
-    {%- if datepart in ['day', 'week', 'month', 'quarter', 'year'] -%}
-        {%- set days -%}datediff(date({{ second_date }}), date({{ first_date }})){%- endset -%}
-        {%- if datepart == 'day' -%}{{ days }}
-        {%- elif datepart == 'week' -%}case when {{ first_date }} < {{ second_date }} then floor({{ days }} / 7) else ceil({{ days }} / 7) end
-        {%- elif datepart == 'month' -%}case when {{ first_date }} < {{ second_date }} then floor(months_between(date({{ second_date }}), date({{ first_date }}))) else ceil(months_between(date({{ second_date }}), date({{ first_date }}))) end
-        {%- elif datepart == 'quarter' -%}case when {{ first_date }} < {{ second_date }} then floor(months_between(date({{ second_date }}), date({{ first_date }})) / 3) else ceil(months_between(date({{ second_date }}), date({{ first_date }})) / 3) end
-        {%- else -%}case when {{ first_date }} < {{ second_date }} then floor(months_between(date({{ second_date }}), date({{ first_date }})) / 12) else ceil(months_between(date({{ second_date }}), date({{ first_date }})) / 12) end
-        {%- endif -%}
+    {%- set a = first_date -%}
+    {%- set b = second_date -%}
+    {%- set forward = a ~ ' < ' ~ b -%}
+    {%- set backward = a ~ ' > ' ~ b -%}
+    {%- if datepart == 'day' -%}
+        datediff({{ b }}, {{ a }})
+    {%- elif datepart == 'week' -%}
+        (case when {{ forward }} then floor(datediff({{ b }}, {{ a }}) / 7) else ceil(datediff({{ b }}, {{ a }}) / 7) end
+         + case when {{ forward }} and dayofweek({{ b }}) < dayofweek({{ a }}) then 1 when {{ backward }} and dayofweek({{ b }}) > dayofweek({{ a }}) then -1 else 0 end)
+    {%- elif datepart == 'month' -%}
+        (case when {{ forward }} then floor(months_between(date({{ b }}), date({{ a }}))) else ceil(months_between(date({{ b }}), date({{ a }}))) end
+         + case when {{ forward }} and dayofmonth({{ b }}) < dayofmonth({{ a }}) then 1 when {{ backward }} and dayofmonth({{ b }}) > dayofmonth({{ a }}) then -1 else 0 end)
+    {%- elif datepart == 'quarter' -%}
+        {%- set pos_b -%}(dayofyear({{ b }}) - (quarter({{ b }}) * 365/4)){%- endset -%}
+        {%- set pos_a -%}(dayofyear({{ a }}) - (quarter({{ a }}) * 365/4)){%- endset -%}
+        (case when {{ forward }} then floor(months_between(date({{ b }}), date({{ a }})) / 3) else ceil(months_between(date({{ b }}), date({{ a }})) / 3) end
+         + case when {{ forward }} and {{ pos_b }} < {{ pos_a }} then 1 when {{ backward }} and {{ pos_b }} > {{ pos_a }} then -1 else 0 end)
+    {%- elif datepart == 'year' -%}
+        (year({{ b }}) - year({{ a }}))
     {%- elif datepart in ['hour', 'minute', 'second'] -%}
         {%- set divisor = 3600 if datepart == 'hour' else 60 if datepart == 'minute' else 1 -%}
-        case when {{ first_date }} < {{ second_date }}
-            then ceil((unix_timestamp({{ second_date }}) - unix_timestamp({{ first_date }})) / {{ divisor }})
-            else floor((unix_timestamp({{ second_date }}) - unix_timestamp({{ first_date }})) / {{ divisor }}) end
+        {%- set seconds -%}(to_unix_timestamp(to_timestamp({{ b }})) - to_unix_timestamp(to_timestamp({{ a }}))){%- endset -%}
+        case when {{ forward }} then floor({{ seconds }} / {{ divisor }}) else ceil({{ seconds }} / {{ divisor }}) end
     {%- else -%}
         {{ exceptions.raise_compiler_error("macro datediff not implemented for datepart ~ '" ~ datepart ~ "' ~ on Spark") }}
     {%- endif -%}

@@ -47,6 +47,20 @@
     listagg({{ measure }}, {{ delimiter_text }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
     {%- endif -%}
 {%- endmacro %}
+{#- Spark before 4.0 has no listagg: collect_list, sorted by the order-by key (one expression, asc or desc) when there is one, then joined -#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- set m = modules.re.match('^\\s*order\\s+by\\s+(.+?)(\\s+(asc|desc))?\\s*$', order_by_clause or '', modules.re.IGNORECASE) if order_by_clause else none -%}
+    {%- if order_by_clause and not m -%}
+        {{ exceptions.raise_compiler_error("listagg on Spark takes an order_by_clause of one expression ('order by x' or 'order by x desc'), got: " ~ order_by_clause) }}
+    {%- endif -%}
+    {%- if m -%}
+        {%- set sorted -%}transform(array_sort(collect_list(named_struct('k', {{ m.group(1) }}, 'v', {{ measure }}))), x -> x.v){%- endset -%}
+        {%- set arr = 'reverse(' ~ sorted ~ ')' if (m.group(3) or '').lower() == 'desc' else sorted -%}
+    {%- else -%}
+        {%- set arr = 'collect_list(' ~ measure ~ ')' -%}
+    {%- endif -%}
+    array_join({% if limit_num %}slice({{ arr }}, 1, {{ limit_num }}){% else %}{{ arr }}{% endif %}, {{ delimiter_text }})
+{%- endmacro %}
 {% macro postgres__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
     {%- if limit_num -%}
     array_to_string((array_agg({{ measure }}{% if order_by_clause %} {{ order_by_clause }}{% endif %}))[1:{{ limit_num }}], {{ delimiter_text }})
