@@ -8,7 +8,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdbDialect as d } from '../../duckdb/duckdb-dialect.js';
 import { TargetError, type FileSourceLoad, type LoadColumn } from '../../target.js';
-import { openOrcFile, orcColumns, readOrcBatches } from './reader.js';
+import { openOrcFile, orcColumns, readOrcColumnBatches } from './reader.js';
 
 /** The first file's top-level columns as load columns (logical types; decimals with precision and scale). */
 export async function orcSourceColumns(l: Pick<FileSourceLoad, 'files'>): Promise<LoadColumn[]> {
@@ -63,15 +63,26 @@ export async function stageOrcRecords(
       const have = new Set(info.fields.map((x) => x.name.toLowerCase()));
       const missing = names.filter((n) => !have.has(n.toLowerCase()));
       if (missing.length) throw new TargetError(`${f}: columns missing from this ORC file: ${missing.join(', ')} (the source's other files have them)`);
-      const keys = names.map((n) => info.fields.find((x) => x.name.toLowerCase() === n.toLowerCase())!.name);
+      // The file's column of each name (of identical names the last, as rows kept it).
+      const at = names.map((n) => {
+        const exact = info.fields.find((x) => x.name.toLowerCase() === n.toLowerCase())!.name;
+        return info.fields.map((x) => x.name).lastIndexOf(exact);
+      });
       let line = 0;
-      for await (const batch of readOrcBatches(f, { batchSize: 5000, signal: l.signal })) {
-        for (const row of batch) {
+      // Column vectors (no object per row): numbers straight from Float64Arrays.
+      for await (const batch of readOrcColumnBatches(f, { batchSize: 5000, signal: l.signal })) {
+        const cols = at.map((i) => batch.columns[i]!);
+        for (let r = 0; r < batch.rows; r++) {
           line++;
-          for (const k of keys) {
-            const v = row[k];
-            if (v === null || v === undefined) appender.appendNull();
-            else appender.appendVarchar(text(v));
+          for (const c of cols) {
+            if (c.nums) {
+              if (c.present && !c.present[r]) appender.appendNull();
+              else appender.appendVarchar(String(c.big?.get(r) ?? c.nums[r]!));
+            } else {
+              const v = c.vals![r];
+              if (v === null || v === undefined) appender.appendNull();
+              else appender.appendVarchar(text(v));
+            }
           }
           appender.appendVarchar(f);
           appender.appendBigInt(BigInt(line));
