@@ -268,7 +268,7 @@ describe('properties files', () => {
 });
 
 describe('project defaults and load errors (exact)', () => {
-  it('a folder without a project file, given or found from the working directory', () => {
+  it('a folder without a project file', () => {
     const fx = fixtureProject({ 'models/a.sql': 'select 1' });
     made.push(fx);
     fx.remove('project.yml');
@@ -284,32 +284,6 @@ describe('project defaults and load errors (exact)', () => {
       'pass --project-dir pointing at the folder that holds project.yml or dbt_project.yml',
       2,
     ]);
-    const cwd = process.cwd();
-    try {
-      process.chdir(join(fx.dir, 'models'));
-      e = undefined;
-      try {
-        loadProject();
-      } catch (err) {
-        e = err as TxError;
-      }
-      expect([e?.code, e?.message, e?.hint]).toEqual(['PROJECT', `no project.yml or dbt_project.yml in ${process.cwd()} or any parent folder`, 'run tx inside a project or pass --project-dir']);
-    } finally {
-      process.chdir(cwd);
-    }
-  });
-
-  it('the project is found from a folder inside it', () => {
-    const fx = fixtureProject({ 'project.yml': 'name: inner\n', 'models/deep/a.sql': 'select 1' });
-    made.push(fx);
-    const cwd = process.cwd();
-    try {
-      process.chdir(join(fx.dir, 'models', 'deep'));
-      const p = loadProject();
-      expect([p.name, p.dir, p.models.map((m) => m.name)]).toEqual(['inner', process.cwd().replace(/[\\/]models[\\/]deep$/, ''), ['a']]);
-    } finally {
-      process.chdir(cwd);
-    }
   });
 
   it('an empty project.yml, or one that is not a map', () => {
