@@ -9,7 +9,8 @@
  * Rows land in a scratch table that is swapped in (with dependent views kept) in one transaction.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, createReadStream, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -150,13 +151,18 @@ interface OutColumn {
   name: string;
   pgType: string;
   duckExpr: string;
+  /** Written as text (quoted in the CSV). */
+  text: boolean;
 }
+
+/** DuckDB types written as numbers, booleans, dates or times: never a line `\.`, never quoted. */
+const NOT_TEXT = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\)|DATE|TIME|TIMESTAMP.*|INTERVAL|UUID)$/i;
 
 /**
  * Streams `selectSql` (DuckDB) into `copySql` (PostgreSQL COPY ... FROM STDIN (FORMAT csv)).
  * Both ends must succeed; on any failure the other end is stopped and nothing is left hanging.
  */
-async function pipeRows(duck: DuckDBConnection, selectSql: string, c: PgClient, copySql: string, signal?: AbortSignal): Promise<number> {
+async function pipeRows(duck: DuckDBConnection, selectSql: string, c: PgClient, copySql: string, quoted: string[], signal?: AbortSignal): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tx-pg-load-'));
   const fifo = join(dir, 'rows.csv');
   try {
@@ -181,7 +187,8 @@ async function pipeRows(duck: DuckDBConnection, selectSql: string, c: PgClient, 
     const onAbort = () => duck.interrupt();
     signal?.addEventListener('abort', onAbort, { once: true });
     const writing = duck
-      .run(`COPY (${selectSql}) TO ${lit(fifo)} (FORMAT csv, HEADER false, USE_TMP_FILE false)`)
+      // Text values quoted: a value `\.` alone on a line would otherwise end PostgreSQL's COPY data, silently.
+      .run(`COPY (${selectSql}) TO ${lit(fifo)} (FORMAT csv, HEADER false, USE_TMP_FILE false${quoted.length ? `, FORCE_QUOTE (${quoted.map(dq).join(', ')})` : ''})`)
       .then(
         () => undefined,
         (e: unknown) => {
@@ -227,6 +234,30 @@ async function pipeRows(duck: DuckDBConnection, selectSql: string, c: PgClient, 
 
 const REJECT_COLUMNS = ['source', 'file', 'line', 'column_name', 'error_type', 'reason', 'raw_line'];
 
+/**
+ * Declared types whose CSV text PostgreSQL reads to the very value DuckDB reads (text as it stands, integers, doubles:
+ * both parse exactly, and a text one accepts and the other refuses only fails the raw copy). Not: decimals (rounding),
+ * dates and timestamps (formats, zones), booleans, lengths (`varchar(n)` rules differ), anything else.
+ */
+const RAW_SAFE = new Set(['string', 'text', 'varchar', 'character varying', 'bigint', 'int8', 'integer', 'int', 'int4', 'smallint', 'int2', 'double', 'double precision', 'float8', 'float']);
+
+/** A typed CSV source whose files PostgreSQL can read itself: safe types only, UTF-8 without a byte-order mark. */
+async function rawCsvEligible(l: FileSourceLoad, cols: { type: string }[]): Promise<boolean> {
+  if (!cols.every((c) => RAW_SAFE.has(c.type.trim().toLowerCase().replace(/\s+/g, ' ')))) return false;
+  if (l.options.quote === '' || l.options.delimiter === '') return false;
+  for (const f of l.files) {
+    const h = await open(f, 'r');
+    try {
+      const { buffer, bytesRead } = await h.read(Buffer.alloc(3), 0, 3, 0);
+      // A BOM: DuckDB skips it, PostgreSQL would keep it in the first value.
+      if (bytesRead === 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) return false;
+    } finally {
+      await h.close();
+    }
+  }
+  return true;
+}
+
 export class PostgresLoader {
   private instance: Promise<DuckDBInstance> | undefined;
   private instanceDir: string | undefined;
@@ -268,6 +299,30 @@ export class PostgresLoader {
     return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   }
 
+  /** Creates the (empty) scratch table beside `relation` with the columns of `selectSql`. */
+  private async createScratch(
+    pg: PgClient,
+    duck: DuckDBConnection,
+    relation: Relation,
+    suffix: string,
+    selectSql: string,
+    declared: Map<string, string>,
+  ): Promise<{ scratch: string; scratchSql: string; cols: OutColumn[] }> {
+    const described = await this.describe(duck, selectSql);
+    const cols: OutColumn[] = described.map((x) => ({
+      name: x.name,
+      pgType: declared.get(x.name.toLowerCase()) ?? pgTypeForDuck(x.type),
+      duckExpr: duckOutputExpr(x.name, x.type),
+      text: !NOT_TEXT.test(x.type),
+    }));
+    const scratch = scratchName(relation.identifier, suffix);
+    const scratchSql = `${q(relation.schema)}.${q(scratch)}`;
+    await this.ensureSchema(pg, relation.schema);
+    await pg.run(`DROP TABLE IF EXISTS ${scratchSql}`);
+    await pg.run(`CREATE TABLE ${scratchSql} (${cols.map((x) => `${q(x.name)} ${x.pgType}`).join(', ')})`);
+    return { scratch, scratchSql, cols };
+  }
+
   /**
    * Creates the scratch table beside `relation`, pipes `selectSql` into it, and returns the scratch name and
    * row count. `declared` gives PostgreSQL types for declared columns; the rest follow DuckDB's inference.
@@ -281,22 +336,13 @@ export class PostgresLoader {
     declared: Map<string, string>,
     signal?: AbortSignal,
   ): Promise<{ scratch: string; rows: number }> {
-    const described = await this.describe(duck, selectSql);
-    const cols: OutColumn[] = described.map((x) => ({
-      name: x.name,
-      pgType: declared.get(x.name.toLowerCase()) ?? pgTypeForDuck(x.type),
-      duckExpr: duckOutputExpr(x.name, x.type),
-    }));
-    const scratch = scratchName(relation.identifier, suffix);
-    const scratchSql = `${q(relation.schema)}.${q(scratch)}`;
-    await this.ensureSchema(pg, relation.schema);
-    await pg.run(`DROP TABLE IF EXISTS ${scratchSql}`);
-    await pg.run(`CREATE TABLE ${scratchSql} (${cols.map((x) => `${q(x.name)} ${x.pgType}`).join(', ')})`);
+    const { scratch, scratchSql, cols } = await this.createScratch(pg, duck, relation, suffix, selectSql, declared);
     const rows = await pipeRows(
       duck,
       `SELECT ${cols.map((x) => x.duckExpr).join(', ')} FROM (${selectSql})`,
       pg,
       `COPY ${scratchSql} (${cols.map((x) => q(x.name)).join(', ')}) FROM STDIN (FORMAT csv)`,
+      cols.filter((x) => x.text).map((x) => x.name),
       signal,
     );
     return { scratch, rows };
@@ -399,6 +445,10 @@ export class PostgresLoader {
       const available = await this.duck(async (c) => (await this.describe(c, raw)).map((x) => x.name));
       read = typedCastRead(l, cols, raw, available, duckTypeFor);
     }
+    if (l.format === 'csv' && (await rawCsvEligible(l, cols))) {
+      const fast = await this.loadRawCsv(l, read, declared);
+      if (fast) return fast;
+    }
     const { typed, cleanup } = read;
     const rejectsOut = rejectRowsSql(l.uniqueId, read.rejects);
     const rejName = d.relationName(l.rejectsRelation);
@@ -417,7 +467,14 @@ export class PostgresLoader {
             `CREATE TABLE ${rejScratchSql} (source text, file text, line bigint, column_name text, error_type text, reason text, raw_line text, rejected_at timestamptz NOT NULL DEFAULT now())`,
             opts,
           );
-          const rejected = await pipeRows(duck, rejectsOut, pg, `COPY ${rejScratchSql} (${REJECT_COLUMNS.map(q).join(', ')}) FROM STDIN (FORMAT csv)`, l.signal);
+          const rejected = await pipeRows(
+            duck,
+            rejectsOut,
+            pg,
+            `COPY ${rejScratchSql} (${REJECT_COLUMNS.map(q).join(', ')}) FROM STDIN (FORMAT csv)`,
+            REJECT_COLUMNS.filter((x) => x !== 'line'),
+            l.signal,
+          );
           const sample = rejectSample(await pg.rows(`SELECT file, line, reason FROM ${rejScratchSql} ORDER BY file, line LIMIT 5`));
           const overLimit = rejectLimitError(l, main.rows, rejected, sample, rejName);
           // Audit before publish: the typed rows are tested in their scratch table beside the previous one.
@@ -432,6 +489,74 @@ export class PostgresLoader {
           for (const s of cleanup) await duck.run(s).catch(() => undefined);
           // Left only when the limit stopped the swap of the main table.
           if (!pg.broken) await pg.run(`DROP TABLE IF EXISTS ${q(l.relation.schema)}.${q(scratchName(l.relation.identifier, 'load'))}`).catch(() => undefined);
+        }
+      }),
+    );
+  }
+
+  /**
+   * The file's own bytes into `COPY … FROM STDIN`, as `psql \copy` sends them, while DuckDB reads the same file
+   * typed, exactly as the typed path would (every column cast, rejects kept). When DuckDB rejects nothing, PostgreSQL
+   * took every line and both counted the same rows, the rows are those the typed path would have landed (the types
+   * are only those whose text both engines read to the same value: rawCsvEligible), and the load is published with
+   * an empty rejects table. Otherwise nothing is published and null says: load through the typed path.
+   */
+  private async loadRawCsv(l: FileSourceLoad, read: TypedRead, declared: Map<string, string>): Promise<LoadResult | null> {
+    const delim = l.options.delimiter ?? ',';
+    const quote = l.options.quote ?? '"';
+    return this.attempt([l.relation, l.rejectsRelation], l.uniqueId, l.signal, (pg) =>
+      this.duck(async (duck) => {
+        const opts = { signal: l.signal };
+        let published = false;
+        try {
+          const { scratch, scratchSql, cols } = await this.createScratch(pg, duck, l.relation, 'load', read.typed, declared);
+          const names = cols.map((x) => q(x.name)).join(', ');
+          const copySql =
+            `COPY ${scratchSql} (${names}) FROM STDIN (FORMAT csv, HEADER ${l.options.header === false ? 'false' : 'true'}, ` +
+            `DELIMITER ${d.literal(delim)}, QUOTE ${d.literal(quote)}, ESCAPE ${d.literal(quote)}, FORCE_NULL (${names}))`;
+          // Every column counted, so DuckDB casts (and rejects) every value, as the typed path does.
+          const checking = duck
+            .runAndReadAll(`select count(*) as n, ${cols.map((x, i) => `count(${dq(x.name)}) as c${i}`).join(', ')} from (${read.typed})`)
+            .then((r) => ({ rows: Number(r.getRowObjectsJS()[0]!.n) }));
+          checking.catch(() => undefined);
+          let pgRows = 0;
+          let pgFailed = false;
+          try {
+            for (const f of l.files) pgRows += await pg.copyIn(copySql, createReadStream(f, { highWaterMark: 1 << 20 }), opts);
+          } catch (e) {
+            if (l.signal?.aborted) throw e;
+            pgFailed = true; // a value PostgreSQL reads differently: the typed path decides
+            duck.interrupt();
+          }
+          let duckRows = -1;
+          try {
+            duckRows = (await checking).rows;
+          } catch (e) {
+            if (!pgFailed) throw e;
+          }
+          if (pgFailed) return null;
+          const rejected = Number((await duck.runAndReadAll(`select count(*) as n from (${read.rejects})`)).getRowObjectsJS()[0]!.n);
+          if (rejected > 0 || duckRows !== pgRows) return null;
+          await this.ensureSchema(pg, l.rejectsRelation.schema);
+          const rejScratch = scratchName(l.rejectsRelation.identifier, 'load');
+          const rejScratchSql = `${q(l.rejectsRelation.schema)}.${q(rejScratch)}`;
+          await pg.run(`DROP TABLE IF EXISTS ${rejScratchSql}`, opts);
+          await pg.run(
+            `CREATE TABLE ${rejScratchSql} (source text, file text, line bigint, column_name text, error_type text, reason text, raw_line text, rejected_at timestamptz NOT NULL DEFAULT now())`,
+            opts,
+          );
+          if (l.audit) await l.audit({ ...l.relation, identifier: scratch }, this.auditConnection(pg, l.uniqueId, l.signal));
+          await pg.transaction(async () => {
+            await swapIn(pg, this.intro, l.rejectsRelation, rejScratch);
+            await swapIn(pg, this.intro, l.relation, scratch);
+          });
+          published = true;
+          return { rowsLoaded: pgRows, rowsRejected: 0, sampleRejects: [] };
+        } finally {
+          for (const s of read.cleanup) await duck.run(s).catch(() => undefined);
+          if (!published && !pg.broken) {
+            await pg.run(`DROP TABLE IF EXISTS ${q(l.relation.schema)}.${q(scratchName(l.relation.identifier, 'load'))}`).catch(() => undefined);
+          }
         }
       }),
     );
