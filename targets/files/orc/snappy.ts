@@ -83,6 +83,7 @@ export function snappyCompress(src: Uint8Array): Uint8Array {
   }
   out[op++] = n;
   const tbl = table;
+  const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   for (let base = 0; base < src.length; base += FRAGMENT) {
     const end = Math.min(src.length, base + FRAGMENT);
     if (end - base < 15) {
@@ -98,15 +99,16 @@ export function snappyCompress(src: Uint8Array): Uint8Array {
       let candidate: number;
       for (;;) {
         if (ip > limit) break outer;
-        const v = src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24);
+        const v = dv.getInt32(ip, true);
         const h = Math.imul(v, 0x1e35a7bd) >>> (32 - HASH_BITS);
         candidate = tbl[h]!;
         tbl[h] = ip;
-        if (candidate >= base && (src[candidate]! | (src[candidate + 1]! << 8) | (src[candidate + 2]! << 16) | (src[candidate + 3]! << 24)) === v) break;
+        if (candidate >= base && dv.getInt32(candidate, true) === v) break;
         ip += skip++ >> 5;
       }
       op = literal(out, op, src, nextEmit, ip);
       let matched = 4;
+      while (ip + matched + 4 <= end && dv.getInt32(candidate + matched, true) === dv.getInt32(ip + matched, true)) matched += 4;
       while (ip + matched < end && src[candidate + matched] === src[ip + matched]) matched++;
       op = copy(out, op, ip - candidate, matched);
       ip += matched;
