@@ -245,6 +245,8 @@ const RAW_SAFE = new Set(['string', 'text', 'varchar', 'character varying', 'big
 async function rawCsvEligible(l: FileSourceLoad, cols: { type: string }[]): Promise<boolean> {
   if (!cols.every((c) => RAW_SAFE.has(c.type.trim().toLowerCase().replace(/\s+/g, ' ')))) return false;
   if (l.options.quote === '' || l.options.delimiter === '') return false;
+  // Compressed files: DuckDB decompresses them, PostgreSQL would get the compressed bytes.
+  if ((l.options.compression && l.options.compression !== 'none') || l.files.some((f) => /\.(gz|gzip|zst|zstd|bz2|xz|zip)$/i.test(f))) return false;
   for (const f of l.files) {
     const h = await open(f, 'r');
     try {

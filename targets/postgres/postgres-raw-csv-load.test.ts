@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckdbTarget } from '../duckdb/index.js';
 import type { FileSourceLoad, LoadColumn, Row, TargetSession } from '../target.js';
@@ -150,6 +151,15 @@ describe('typed CSV sources through the raw COPY', () => {
     expect(allowed.pgResult).toEqual(allowed.duckResult);
     expect(allowed.pgResult).toMatchObject({ rowsLoaded: 1, rowsRejected: 2 });
     expect(await allowed.pgRows()).toEqual(await allowed.duckRows());
+  });
+
+  it('a gzip-compressed file keeps the typed path (PostgreSQL would get the compressed bytes)', async () => {
+    const file = write('packed.csv.gz', gzipSync('id,name,n,x,note\n1,a,1,1.5,z\n'));
+    const r = await both('packed', [file]);
+    expect(r.pgResult).toEqual(r.duckResult);
+    expect(r.pgResult).toMatchObject({ rowsLoaded: 1, rowsRejected: 0 });
+    expect(r.raw).toBe(false);
+    expect(await r.pgRows()).toEqual(await r.duckRows());
   });
 
   it('decimal, date, boolean and varchar(n) columns keep the typed path', async () => {
