@@ -8,6 +8,8 @@ import { parse as parseYamlText } from 'yaml';
 import { applyArtifactOptions, writeJsonEnabled } from './artifacts/artifact-options.js';
 import { writeCompileArtifacts } from './artifacts/artifacts.js';
 import { compileProject, type CompiledProject, type CompileOptions } from './compile/compile-project.js';
+import { semanticGraph } from './compile/semantic-nodes.js';
+import { propertiesFolders } from './compile/compile-tests.js';
 import { TxError } from './errors.js';
 import { findProjectDir, loadProject } from './load/load-project.js';
 import { compileInputs, compileInputsInBackground, compileKey, compileTargetDir, deterministic, hasCompileState, saveCompileState, upToDate } from './compile/up-to-date.js';
@@ -255,7 +257,7 @@ function main(argv: string[]): Command {
     .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json', 'name', 'path']).default('text'))
     .action(async (o: RunCliOpts & { output: string }) => {
       const { compiled, logger } = await compileFrom(o);
-      const { ids } = selectForCli(compiled, 'ls', o, logger);
+      const { ids, resources } = selectForCli(compiled, 'ls', o, logger);
       for (const id of ids) {
         const n = compiled.nodes.get(id)!;
         if (o.output === 'json') {
@@ -264,7 +266,20 @@ function main(argv: string[]): Command {
           );
         } else if (o.output === 'name') process.stdout.write(`${n.name}\n`);
         else if (o.output === 'path') process.stdout.write(`${n.path}\n`);
+        // as dbt ls: sources and unit tests by their selector, everything else by its fqn
+        else if (n.resourceType === 'source' && n.source) process.stdout.write(`source:${n.packageName ?? compiled.project.name}.${n.source.sourceName}.${n.name}\n`);
+        else if (n.test?.kind === 'unit') process.stdout.write(`unit_test:${n.packageName ?? compiled.project.name}.${n.name}\n`);
+        else if (n.test?.kind === 'generic') process.stdout.write(`${[n.fqn[0], ...propertiesFolders(n.path, [...compiled.project.paths.models, ...compiled.project.paths.seeds]), n.name].join('.')}\n`);
         else process.stdout.write(`${n.fqn.join('.')}\n`);
+      }
+      // exposures, metrics, semantic models and saved queries after the nodes, as dbt ls names them
+      const sem = semanticGraph(compiled).nodes;
+      for (const id of resources) {
+        const n = sem.get(id)!;
+        if (o.output === 'json') process.stdout.write(`${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: n.config, depends_on: n.dependsOn })}\n`);
+        else if (o.output === 'name') process.stdout.write(`${n.name}\n`);
+        else if (o.output === 'path') process.stdout.write(`${n.path}\n`);
+        else process.stdout.write(`${n.resourceType}:${n.packageName}.${n.name}\n`);
       }
     });
 

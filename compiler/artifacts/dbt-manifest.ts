@@ -20,7 +20,7 @@ import { propsKey, type ColumnProps, type SqlFile } from '../load/project-types.
 import { TxError } from '../errors.js';
 import { artifactMetadata } from './dbt-meta.js';
 import { macroBlocks, macroCalls, type MacroBlock } from './dbt-macros.js';
-import { groupMap, semanticResources } from './dbt-semantic.js';
+import { groupMap, semanticResources } from '../compile/dbt-semantic.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);

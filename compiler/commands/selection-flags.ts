@@ -111,7 +111,7 @@ export function stateFor(c: CompiledProject, dir: string | undefined): SelectSta
 }
 
 /** The CLI's one selection: every selecting command calls this. */
-export function selectForCli(c: CompiledProject, command: string, o: SelectionCliOpts, logger: Logger, policy = new WarnPolicy(o.warnError, o.warnErrorOptions)): { ids: string[]; state?: SelectState } {
+export function selectForCli(c: CompiledProject, command: string, o: SelectionCliOpts, logger: Logger, policy = new WarnPolicy(o.warnError, o.warnErrorOptions)): { ids: string[]; resources: string[]; state?: SelectState } {
   const state = stateFor(c, o.state);
   const sel = selectFor(c, command, {
     select: o.select,
@@ -123,7 +123,7 @@ export function selectForCli(c: CompiledProject, command: string, o: SelectionCl
     state,
   });
   for (const m of sel.noMatch) warnOrError(policy, logger, 'NoNodesForSelectionCriteria', `The selection criterion \`${m.criterion}\` does not match any enabled nodes`, m.hint);
-  return { ids: sel.ids, state };
+  return { ids: sel.ids, resources: sel.resources, state };
 }
 
 /** Model, seed and snapshot nodes --defer reads from the state's relations: unselected ones present there and (without --favor-state) missing here. */

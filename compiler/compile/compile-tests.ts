@@ -149,6 +149,19 @@ function checkContracts(project: Project, nodes: Map<string, GraphNode>): void {
 }
 
 /** Data tests as graph nodes: generic ones from properties files, singular ones from the tests folder, unit tests. */
+/** The folders of a generic test's properties file under the resource roots: dbt puts them in the test's fqn (`tx ls`, manifest.json). */
+export function propertiesFolders(file: string, roots: readonly string[]): string[] {
+  let rel = file;
+  for (const r of roots) {
+    const root = r.replace(/\/+$/, '');
+    if (root && file.startsWith(`${root}/`)) {
+      rel = file.slice(root.length + 1);
+      break;
+    }
+  }
+  return rel.split('/').slice(0, -1).filter((x) => x && x !== '.');
+}
+
 export function compileTests(
   project: Project,
   nodes: Map<string, GraphNode>,

@@ -1,13 +1,20 @@
 /**
  * dbt's `graph` context variable: the project's nodes and sources as plain dicts, with the keys
  * macros read (unique_id, name, resource_type, package_name, database, schema, alias, config,
- * depends_on, refs, sources, fqn, tags, columns, original_file_path, raw_code).
+ * depends_on, refs, sources, fqn, tags, columns, original_file_path, raw_code); and the project's
+ * exposures, metrics, semantic models, saved queries and groups as manifest.json holds them (dbt's
+ * flat_graph), read when a template first asks for one of them (the models are known by then).
  */
 import type { Project } from '../load/project-types.js';
 import type { GraphNode } from './nodes.js';
+import { semanticResourcesOf } from './semantic-nodes.js';
 
 export function dbtGraph(project: Project, nodes: Map<string, GraphNode>): Record<string, unknown> {
-  const out = { nodes: {} as Record<string, unknown>, sources: {} as Record<string, unknown>, exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {} };
+  const out = { nodes: {} as Record<string, unknown>, sources: {} as Record<string, unknown> } as Record<string, Record<string, unknown>>;
+  let semantic: ReturnType<typeof semanticResourcesOf> | undefined;
+  for (const key of ['exposures', 'metrics', 'groups', 'semantic_models', 'saved_queries'] as const) {
+    Object.defineProperty(out, key, { enumerable: true, configurable: true, get: () => (semantic ??= semanticResourcesOf(project, nodes))[key] });
+  }
   for (const n of nodes.values()) {
     const entry: Record<string, unknown> = {
       unique_id: n.uniqueId,

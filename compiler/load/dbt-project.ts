@@ -160,7 +160,7 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
   copy('on-run-start');
   copy('on-run-end');
   copy('sources');
-  // config blocks of the dbt-only resources: applied to them in manifest.json (compiler/artifacts/dbt-semantic.ts)
+  // config blocks of the dbt-only resources: applied to them in manifest.json (compiler/compile/dbt-semantic.ts)
   for (const k of ['exposures', 'metrics', 'semantic-models', 'saved-queries']) {
     if (rendered[k] == null) continue;
     if (!isObj(rendered[k])) fail([k], `\`${k}\` in dbt_project.yml must be a map of config`);

@@ -81,7 +81,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const dbtOnly = own.dbtOnly;
   const unknownConfigKeys = own.unknownConfigKeys;
   if (unknownConfigKeys.length) notes.push(`properties files: config tx does not know, not applied: ${unknownConfigKeys.map((k) => `\`${k}\``).join(', ')}`);
-  // groups, exposures, metrics, semantic models and saved queries go to manifest.json as dbt writes them (compiler/artifacts/dbt-semantic.ts)
+  // groups, exposures, metrics, semantic models and saved queries go to manifest.json as dbt writes them (compiler/compile/dbt-semantic.ts)
   const listed = (keep: (k: string) => boolean) =>
     [...dbtOnly]
       .filter(([k]) => keep(k))

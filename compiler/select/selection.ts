@@ -9,7 +9,8 @@ import { parse as parseYaml } from 'yaml';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { TxError, didYouMean } from '../errors.js';
-import { INDIRECT_SELECTION_MODES, NodeSelector, isResourceType, parseCriteria, specFromCli, type IndirectSelection, type SelectionSpec } from './selector.js';
+import { semanticGraph } from '../compile/semantic-nodes.js';
+import { INDIRECT_SELECTION_MODES, NodeSelector, RESOURCE_TYPES, isResourceType, parseCriteria, specFromCli, type IndirectSelection, type SelectionSpec } from './selector.js';
 import type { SelectState } from './state.js';
 
 export interface SelectionOptions {
@@ -26,6 +27,11 @@ export interface SelectionOptions {
 export interface Selection {
   /** The nodes the command runs, in DAG order. */
   ids: string[];
+  /**
+   * Selected exposures, metrics, semantic models and saved queries, by unique id: listed by `ls`
+   * (and any command without its own resource types), never run. Empty for build, run, seed, ...
+   */
+  resources: string[];
   /** Criteria that matched nothing, with near names (dbt's NoNodesForSelectionCriteria). */
   noMatch: { criterion: string; hint?: string }[];
 }
@@ -40,7 +46,7 @@ const COMMAND_TYPES: Record<string, string[]> = {
   snapshot: ['snapshot'],
   clone: ['model', 'seed', 'snapshot'],
 };
-const RESOURCE_TYPE_NAMES = ['model', 'seed', 'source', 'test', 'unit_test', 'snapshot'];
+const RESOURCE_TYPE_NAMES = RESOURCE_TYPES;
 
 function checkTypes(types: string[] | undefined, flag: string): string[] | undefined {
   if (!types?.length) return undefined;
@@ -58,7 +64,10 @@ export function selectFor(c: CompiledProject, command: string, o: SelectionOptio
     throw new TxError('USAGE', `--indirect-selection must be one of ${INDIRECT_SELECTION_MODES.join(', ')}, got \`${indirect}\``, { hint: didYouMean(indirect, INDIRECT_SELECTION_MODES) });
   }
   const noMatch: Selection['noMatch'] = [];
-  const selector = new NodeSelector(c.nodes, c.dag, c.project.name, {
+  // exposures, metrics, semantic models and saved queries join the selection graph (not the build graph)
+  const sem = semanticGraph(c);
+  const selector = new NodeSelector(c.nodes, sem.dag, c.project.name, {
+    semantic: sem.nodes,
     state: o.state,
     indirect: indirect as IndirectSelection,
     onNoMatch: (criterion, hint) => noMatch.push({ criterion, hint }),
@@ -84,7 +93,13 @@ export function selectFor(c: CompiledProject, command: string, o: SelectionOptio
     if (commandTypes && n.resourceType === 'source') return !!n.source?.path;
     return true;
   };
-  return { ids: c.dag.order(selected).filter((id) => keep(c.nodes.get(id)!)), noMatch };
+  const resources = commandTypes
+    ? []
+    : sem.dag.order(selected).filter((id) => {
+        const n = sem.nodes.get(id);
+        return !!n && (!include || include.includes(n.resourceType)) && !exclude?.includes(n.resourceType);
+      });
+  return { ids: c.dag.order(selected).filter((id) => c.nodes.has(id) && keep(c.nodes.get(id)!)), resources, noMatch };
 }
 
 // ------------------------------------------------------------------ selectors.yml

@@ -280,7 +280,7 @@ describe.concurrent('tx ls (built CLI)', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     // as dbt ls: a selected model brings its tests (eager indirect selection), exactly what `tx build` would run
-    expect([...lines].sort()).toEqual(['sel.countries', 'sel.marts.fct', 'sel.marts.rpt', 'sel.not_null_rpt_id', 'sel.staging.stg_a', 'sel.staging.stg_b']);
+    expect([...lines].sort()).toEqual(['sel.countries', 'sel.marts.fct', 'sel.marts.not_null_rpt_id', 'sel.marts.rpt', 'sel.staging.stg_a', 'sel.staging.stg_b']);
     expect(lines.indexOf('sel.marts.fct')).toBeGreaterThan(lines.indexOf('sel.staging.stg_a'));
     expect(lines.indexOf('sel.marts.rpt')).toBeGreaterThan(lines.indexOf('sel.marts.fct'));
     expect(fx.exists('sel.duckdb')).toBe(false);
@@ -393,7 +393,7 @@ describe('parsing selectors (exact)', () => {
 
 describe('selector methods (exact)', () => {
   it('errors: unknown method, no value, config without key, unknown resource type', () => {
-    const methods = 'tag, path, config, source, resource_type, test_type, fqn, file, package, test_name, exposure, state, result, source_status';
+    const methods = 'tag, path, config, source, resource_type, test_type, fqn, file, package, test_name, exposure, metric, semantic_model, saved_query, group, state, result, source_status';
     let e = selError(['tags:finance']);
     expect([e.message, e.hint]).toEqual(['unknown selector method `tags` in `tags:finance`', 'did you mean `tag`?']);
     e = selError(['zzzzzzzz:finance']);

@@ -1,10 +1,13 @@
 import { TxError, closest, didYouMean } from '../errors.js';
 import type { Dag } from '../graph/dag.js';
 import type { GraphNode } from '../compile/nodes.js';
+import type { SemanticNode } from '../compile/semantic-nodes.js';
 import { resultMatches, sourceStatusMatches, stateMatches, type SelectState } from './state.js';
 
-const METHODS = ['tag', 'path', 'config', 'source', 'resource_type', 'test_type', 'fqn', 'file', 'package', 'test_name', 'exposure', 'state', 'result', 'source_status'];
-const RESOURCE_TYPES = ['model', 'seed', 'source', 'test', 'unit_test', 'snapshot'];
+const METHODS = ['tag', 'path', 'config', 'source', 'resource_type', 'test_type', 'fqn', 'file', 'package', 'test_name', 'exposure', 'metric', 'semantic_model', 'saved_query', 'group', 'state', 'result', 'source_status'];
+export const RESOURCE_TYPES = ['model', 'seed', 'source', 'test', 'unit_test', 'snapshot', 'exposure', 'metric', 'semantic_model', 'saved_query'];
+/** The methods that name a dbt-only resource by `name` or `package.name` (dbt's ExposureSelectorMethod and its siblings). */
+const SEMANTIC_METHODS: Record<string, string> = { exposure: 'exposure', metric: 'metric', semantic_model: 'semantic model', saved_query: 'saved query' };
 
 /** dbt's --indirect-selection: which tests a selected node brings along. */
 export type IndirectSelection = 'eager' | 'cautious' | 'buildable' | 'empty';
@@ -35,6 +38,8 @@ export interface SelectContext {
   indirect?: IndirectSelection;
   /** A criterion from the command line or selectors.yml that matched nothing (dbt's NoNodesForSelectionCriteria). */
   onNoMatch?: (raw: string, hint: string | undefined) => void;
+  /** Exposures, metrics, semantic models and saved queries: selectable, with the DAG given to NodeSelector holding them. */
+  semantic?: ReadonlyMap<string, SemanticNode>;
 }
 
 function globToRegex(glob: string): RegExp {
@@ -54,24 +59,60 @@ function matchAtom(method: string, value: string, atom: string, nodes: Map<strin
   if (base === 'result') return resultMatches(value, nodes, ctx.state, atom);
   if (base === 'source_status') return sourceStatusMatches(value, nodes, ctx.state, atom);
   const re = globToRegex(value);
-  for (const n of nodes.values()) {
+  const semantic = ctx.semantic ?? new Map<string, SemanticNode>();
+  if (SEMANTIC_METHODS[base]) {
+    const parts = value.split('.');
+    if (parts.length > 2) {
+      const what = SEMANTIC_METHODS[base]!;
+      throw new TxError('SELECTOR', `invalid ${what} selector value \`${value}\` in \`${atom}\``, { hint: `write ${base}:NAME or ${base}:PACKAGE.NAME` });
+    }
+    const [pkg, name] = parts.length === 2 ? [globToRegex(parts[0]!), globToRegex(parts[1]!)] : [/^/, re];
+    for (const n of semantic.values()) if (n.resourceType === base && pkg.test(n.packageName) && name.test(n.name)) out.add(n.uniqueId);
+    return out;
+  }
+  if (base === 'resource_type' && !RESOURCE_TYPES.includes(value)) throw new TxError('SELECTOR', `unknown resource_type \`${value}\``, { hint: didYouMean(value, RESOURCE_TYPES) });
+  // dbt's non_source_nodes / all_nodes: names, tags, paths, files, packages and resource types find the semantic nodes too
+  for (const n of semantic.values()) {
     let hit = false;
     switch (base) {
       case 'fqn':
-        hit = re.test(n.name) || re.test(n.fqn.join('.')) || (n.resourceType === 'source' && re.test(`${n.fqn[1]}.${n.name}`));
-        if (!hit && value.includes('.')) hit = n.fqn.join('.').startsWith(`${value}.`) || n.fqn.slice(1).join('.').startsWith(`${value}.`);
-        // a folder name selects what is inside it
-        if (!hit && !value.includes('*')) hit = n.fqn.slice(1, -1).includes(value) && n.resourceType !== 'test';
+        hit = fqnMatches(n.fqn, n.name, value, re);
         break;
       case 'tag':
         hit = n.tags.some((t) => re.test(t));
         break;
       case 'path':
-      case 'file': {
-        const v = value.replace(/\/+$/, '');
-        hit = n.path === v || n.path.startsWith(`${v}/`) || re.test(n.path) || (method === 'file' && re.test(n.path.split('/').pop()!));
+      case 'file':
+        hit = pathMatches(n.path, value, re, method === 'file');
         break;
-      }
+      case 'resource_type':
+        hit = n.resourceType === value;
+        break;
+      case 'package':
+        hit = re.test(n.packageName);
+        break;
+      case 'group':
+        // dbt's groupable_nodes: the project's nodes and metrics
+        hit = n.resourceType === 'metric' && typeof n.config.group === 'string' && re.test(n.config.group);
+        break;
+      default:
+        hit = false;
+    }
+    if (hit) out.add(n.uniqueId);
+  }
+  for (const n of nodes.values()) {
+    let hit = false;
+    switch (base) {
+      case 'fqn':
+        hit = (n.resourceType === 'source' && re.test(`${n.fqn[1]}.${n.name}`)) || fqnMatches(n.fqn, n.name, value, re, n.resourceType === 'test');
+        break;
+      case 'tag':
+        hit = n.tags.some((t) => re.test(t));
+        break;
+      case 'path':
+      case 'file':
+        hit = pathMatches(n.path, value, re, method === 'file');
+        break;
       case 'config': {
         const key = method.split('.').slice(1).join('.');
         if (!key) throw new TxError('SELECTOR', `\`config:\` needs a key, e.g. config.materialized:table`);
@@ -86,8 +127,10 @@ function matchAtom(method: string, value: string, atom: string, nodes: Map<strin
         break;
       }
       case 'resource_type':
-        if (!RESOURCE_TYPES.includes(value)) throw new TxError('SELECTOR', `unknown resource_type \`${value}\``, { hint: didYouMean(value, RESOURCE_TYPES) });
         hit = isResourceType(n, value);
+        break;
+      case 'group':
+        hit = n.config.group !== undefined && n.config.group !== null && n.config.group !== '' && re.test(String(n.config.group));
         break;
       case 'test_type':
         if (!['generic', 'singular', 'unit', 'data'].includes(value)) throw new TxError('SELECTOR', `unknown test_type \`${value}\``, { hint: didYouMean(value, ['generic', 'singular', 'unit']) });
@@ -105,6 +148,19 @@ function matchAtom(method: string, value: string, atom: string, nodes: Map<strin
     if (hit) out.add(n.uniqueId);
   }
   return out;
+}
+
+/** dbt's fqn method on a name or dotted path (plus tx's folder rule: a folder name selects what is inside it, tests aside). */
+function fqnMatches(fqn: string[], name: string, value: string, re: RegExp, isTest = false): boolean {
+  if (re.test(name) || re.test(fqn.join('.'))) return true;
+  if (value.includes('.') && (fqn.join('.').startsWith(`${value}.`) || fqn.slice(1).join('.').startsWith(`${value}.`))) return true;
+  return !value.includes('*') && !isTest && fqn.slice(1, -1).includes(value);
+}
+
+/** path: a file or folder (or glob) of the project; file: a file name. */
+function pathMatches(path: string, value: string, re: RegExp, file: boolean): boolean {
+  const v = value.replace(/\/+$/, '');
+  return path === v || path.startsWith(`${v}/`) || re.test(path) || (file && re.test(path.split('/').pop()!));
 }
 
 /** A node's resource type as dbt names it: unit tests are `unit_test`, `test` means data tests. */
@@ -220,6 +276,8 @@ export class NodeSelector {
     const selected = new Set(base);
     for (const id of base) {
       if (c.childrensParents) {
+        // dbt's select_childrens_parents: the ancestors of the node and of its descendants
+        for (const u of this.dag.upstream(id)) selected.add(u);
         for (const d of this.dag.downstream(id)) {
           selected.add(d);
           for (const u of this.dag.upstream(d)) selected.add(u);

@@ -10,7 +10,7 @@
  */
 import { posix } from 'node:path';
 import { TxError } from '../errors.js';
-import type { CompiledProject } from '../compile/compile-project.js';
+import type { Project } from '../load/project-types.js';
 import { configFromHierarchy } from '../load/config-hierarchy.js';
 
 type Obj = Record<string, unknown>;
@@ -91,13 +91,31 @@ const metricInput = (v: unknown, file: string, what: string): Obj => {
   return { name: String(v.name), filter: whereFilter(v.filter), alias: strOrNull(v.alias), offset_window: timeWindow(v.offset_window, file, what), offset_to_grain: strOrNull(v.offset_to_grain) };
 };
 
-export function semanticResources(c: CompiledProject, input: SemanticInput): SemanticResources {
+/** Stable sort by file path as a top-down directory walk visits it: a folder's own files first, then its subfolders. */
+function walkOrder<T>(list: [T, string][]): [T, string][] {
+  const key = (f: string) => {
+    const parts = f.split('/');
+    return { dirs: parts.slice(0, -1), file: parts[parts.length - 1]! };
+  };
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return list
+    .map((x, i) => ({ x, i, k: key(x[1]) }))
+    .sort((a, b) => {
+      const n = Math.min(a.k.dirs.length, b.k.dirs.length);
+      for (let j = 0; j < n; j++) if (a.k.dirs[j] !== b.k.dirs[j]) return cmp(a.k.dirs[j]!, b.k.dirs[j]!);
+      return a.k.dirs.length - b.k.dirs.length || cmp(a.k.file, b.k.file) || a.i - b.i;
+    })
+    .map((e) => e.x);
+}
+
+export function semanticResources(c: { project: Project }, input: SemanticInput): SemanticResources {
   const p = input.project;
   const only = c.project.dbtOnly ?? {};
   const raw = c.project.raw as Obj;
   const out: SemanticResources = { exposures: {}, metrics: {}, groups: {}, semantic_models: {}, saved_queries: {}, disabled: {} };
 
-  const entries = (key: string): [Obj, string][] => (only[key] ?? []).map((e) => [e as Obj, String((e as Obj).original_file_path)]);
+  // in the order dbt reads properties files: a folder's files before its subfolders' (os.walk, top down), names sorted
+  const entries = (key: string): [Obj, string][] => walkOrder((only[key] ?? []).map((e) => [e as Obj, String((e as Obj).original_file_path)]));
   const place = (file: string, name: string) => {
     let rel = file;
     for (const r of input.roots) {
