@@ -242,3 +242,83 @@ describe('state: against an earlier manifest', () => {
     expect(() => r('result:errror')).toThrow(/unknown result status/);
   });
 });
+
+// a ─▶ b ─▶ exposure e1;  a ─▶ semantic model sm (measure m1) ─▶ metric met1 ─▶ saved query q1;  c alone
+// b and met1 are in group g1
+describe('exposures, metrics, semantic models, saved queries and groups (dbt-core graph/selector_methods.py)', () => {
+  let fs: FixtureProject;
+  let cs: CompiledProject;
+  beforeAll(async () => {
+    fs = fixtureProject({
+      'dbt_project.yml': 'name: sem\nconfig-version: 2\nprofile: sem\n',
+      'models/a.sql': 'select 1 as id',
+      'models/b.sql': "select * from {{ ref('a') }}",
+      'models/c.sql': 'select 2 as id',
+      'models/props.yml': dedent(`
+        version: 2
+        groups:
+          - name: g1
+            owner: {name: team}
+        models:
+          - name: b
+            config: {group: g1}
+        exposures:
+          - name: e1
+            type: dashboard
+            owner: {name: team}
+            depends_on: ["ref('b')"]
+        semantic_models:
+          - name: sm
+            model: ref('a')
+            entities: [{name: id, type: primary}]
+            measures: [{name: m1, agg: sum, expr: id}]
+        metrics:
+          - name: met1
+            label: Met 1
+            type: simple
+            type_params: {measure: m1}
+            config: {group: g1}
+        saved_queries:
+          - name: q1
+            query_params: {metrics: [met1]}
+      `),
+    });
+    fs.remove('project.yml');
+    cs = await compileProject(loadProject(fs.dir), { noCache: true });
+  });
+  afterAll(() => fs.cleanup());
+  const both = (command: string, o: SelectionOptions) => {
+    const r = selectFor(cs, command, o);
+    return { ids: r.ids.map((id) => cs.nodes.get(id)!.name).sort(), resources: [...r.resources].sort() };
+  };
+
+  it('+exposure:x lists the exposure and its parents; build and run get only the models', () => {
+    expect(both('ls', { select: ['+exposure:e1'] })).toEqual({ ids: ['a', 'b'], resources: ['exposure.sem.e1'] });
+    expect(both('build', { select: ['+exposure:e1'] })).toEqual({ ids: ['a', 'b'], resources: [] });
+    expect(both('run', { select: ['+exposure:sem.e1'] })).toEqual({ ids: ['a', 'b'], resources: [] });
+    expect(both('build', { select: ['exposure:e1'] })).toEqual({ ids: [], resources: [] });
+    expect(both('ls', { select: ['exposure:other.e1'] })).toEqual({ ids: [], resources: [] });
+  });
+  it('children and @ go through semantic models, metrics and saved queries', () => {
+    expect(both('ls', { select: ['a+'] }).resources).toEqual(['exposure.sem.e1', 'metric.sem.met1', 'saved_query.sem.q1', 'semantic_model.sem.sm']);
+    expect(both('ls', { select: ['metric:met1+'] })).toEqual({ ids: [], resources: ['metric.sem.met1', 'saved_query.sem.q1'] });
+    expect(both('ls', { select: ['+saved_query:q1'] })).toEqual({ ids: ['a'], resources: ['metric.sem.met1', 'saved_query.sem.q1', 'semantic_model.sem.sm'] });
+    expect(both('ls', { select: ['@semantic_model:sm'] })).toEqual({ ids: ['a'], resources: ['metric.sem.met1', 'saved_query.sem.q1', 'semantic_model.sem.sm'] });
+    // @ includes the node's own parents (dbt's select_childrens_parents)
+    expect(both('ls', { select: ['@b'] })).toEqual({ ids: ['a', 'b'], resources: ['exposure.sem.e1'] });
+  });
+  it('group: the nodes and metrics of a group; resource_type and --resource-type know the new types', () => {
+    expect(both('ls', { select: ['group:g1'] })).toEqual({ ids: ['b'], resources: ['metric.sem.met1'] });
+    expect(both('ls', { select: ['resource_type:semantic_model'] })).toEqual({ ids: [], resources: ['semantic_model.sem.sm'] });
+    expect(both('ls', { resourceTypes: ['exposure', 'saved_query'] })).toEqual({ ids: [], resources: ['exposure.sem.e1', 'saved_query.sem.q1'] });
+    expect(both('ls', { excludeResourceTypes: ['model', 'metric'] })).toEqual({ ids: [], resources: ['exposure.sem.e1', 'saved_query.sem.q1', 'semantic_model.sem.sm'] });
+    // a plain name finds an exposure too (dbt's fqn method covers every non-source node)
+    expect(both('ls', { select: ['e1'] })).toEqual({ ids: [], resources: ['exposure.sem.e1'] });
+  });
+  it('bad values are errors; a name that matches nothing is reported with near names', () => {
+    expect(() => selectFor(cs, 'ls', { select: ['metric:a.b.c'] })).toThrow(/invalid metric selector value `a\.b\.c`/);
+    expect(() => selectFor(cs, 'ls', { select: ['resource_type:metrics'] })).toThrow(/unknown resource_type `metrics`/);
+    expect(() => selectFor(cs, 'ls', { resourceTypes: ['exposures'] })).toThrow(/unknown resource type `exposures`/);
+    expect(selectFor(cs, 'ls', { select: ['exposure:e2'] }).noMatch).toEqual([{ criterion: 'exposure:e2', hint: 'did you mean `e1`?' }]);
+  });
+});

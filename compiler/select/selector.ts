@@ -266,8 +266,12 @@ export class NodeSelector {
   /** Near names of the nodes for a criterion that matched nothing. */
   private nearNames(spec: SelectionSpec): string | undefined {
     const c = spec.kind === 'criteria' ? spec : spec.parts.length === 1 && spec.parts[0]!.kind === 'criteria' ? spec.parts[0] : undefined;
-    if (!c || c.method !== 'fqn') return undefined;
-    const near = closest(c.value, new Set([...this.nodes.values()].filter((n) => n.resourceType !== 'test').map((n) => n.name)));
+    if (!c) return undefined;
+    let candidates: string[];
+    if (c.method === 'fqn') candidates = [...this.nodes.values()].filter((n) => n.resourceType !== 'test').map((n) => n.name);
+    else if (SEMANTIC_METHODS[c.method]) candidates = [...(this.ctx.semantic?.values() ?? [])].filter((n) => n.resourceType === c.method).map((n) => n.name);
+    else return undefined;
+    const near = closest(c.value.split('.').pop()!, new Set(candidates));
     return near.length ? `did you mean ${near.map((x) => `\`${x}\``).join(', ')}?` : undefined;
   }
 
