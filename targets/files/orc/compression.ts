@@ -65,12 +65,18 @@ export class InStream {
   private cur: Buffer = Buffer.alloc(0);
   private curPos = 0;
 
+  /** With `reuse`, snappy chunks decompress into one buffer, overwritten by the next chunk. */
+  private scratch: Uint8Array | undefined;
+
   constructor(
     private readonly data: Uint8Array,
     private readonly codec: OrcCompression,
     private readonly blockSize: number,
     readonly name: string,
-  ) {}
+    reuse = false,
+  ) {
+    if (reuse && codec === 'snappy') this.scratch = new Uint8Array(Math.min(blockSize, 1 << 20));
+  }
 
   /** The next decompressed chunk, or null at the end. */
   nextChunk(): Buffer | null {
@@ -100,7 +106,7 @@ export class InStream {
         throw new OrcError(`corrupt ${this.name} stream: zlib: ${(e as Error).message}`);
       }
     }
-    const out = snappyDecompress(body, this.blockSize);
+    const out = snappyDecompress(body, this.blockSize, this.scratch);
     return Buffer.from(out.buffer, out.byteOffset, out.length);
   }
 
@@ -136,7 +142,8 @@ export class InStream {
     while (need > 0) {
       if (!this.fill()) throw new OrcError(`corrupt ${this.name} stream: ends early`);
       const take = Math.min(need, this.cur.length - this.curPos);
-      parts.push(this.cur.subarray(this.curPos, this.curPos + take));
+      // A copy: the next chunk may overwrite this one's buffer.
+      parts.push(Buffer.from(this.cur.subarray(this.curPos, this.curPos + take)));
       this.curPos += take;
       need -= take;
     }

@@ -245,7 +245,8 @@ function stream(ctx: StripeContext, col: number, kind: number, name: string, req
     if (required) throw new OrcError(`corrupt stripe: column ${col} has no ${name} stream`);
     return undefined;
   }
-  const s = new InStream(data, ctx.compression, ctx.blockSize, name);
+  // Values are copied out of a chunk before the next is read, so chunks share one buffer.
+  const s = new InStream(data, ctx.compression, ctx.blockSize, name, true);
   const skip = ctx.skip?.get(`${col}:${kind}`);
   if (skip) s.read(skip);
   return s;

@@ -120,7 +120,8 @@ export function snappyCompress(src: Uint8Array): Uint8Array {
   return out.subarray(0, op);
 }
 
-export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array {
+/** Decompresses a block; into `into` (returning a view of it) when it is large enough. */
+export function snappyDecompress(src: Uint8Array, maxOutput: number, into?: Uint8Array): Uint8Array {
   let pos = 0;
   let len = 0;
   let mul = 1;
@@ -132,7 +133,8 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number): Uint8Array
     if (!(b & 0x80)) break;
   }
   if (len > maxOutput) throw new OrcError(`corrupt snappy block: claims ${len} bytes, more than the compression block size ${maxOutput}`);
-  const out = new Uint8Array(len);
+  // Every byte of the output is written (the end checks op === len), so a reused buffer needs no clearing.
+  const out = into && into.length >= len ? into.subarray(0, len) : new Uint8Array(len);
   const odv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let op = 0;
   const bad = (why: string): never => {
