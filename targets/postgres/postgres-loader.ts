@@ -526,9 +526,11 @@ export class PostgresLoader {
           try {
             for (const f of l.files) pgRows += await pg.copyIn(copySql, createReadStream(f, { highWaterMark: 1 << 20 }), opts);
           } catch (e) {
+            // Stop DuckDB's check before anything else uses its connection.
+            duck.interrupt();
+            await checking.catch(() => undefined);
             if (l.signal?.aborted) throw e;
             pgFailed = true; // a value PostgreSQL reads differently: the typed path decides
-            duck.interrupt();
           }
           let duckRows = -1;
           try {

@@ -162,6 +162,32 @@ describe('typed CSV sources through the raw COPY', () => {
     expect(await r.pgRows()).toEqual(await r.duckRows());
   });
 
+  it('cancelled during the raw COPY: a clear error, the previous table stays, no scratch table is left', async () => {
+    await both('cancel', [write('cancel-small.csv', 'id,name,n,x,note\n1,a,1,1,x\n')]);
+    const lines = ['id,name,n,x,note'];
+    for (let i = 0; i < 300_000; i++) lines.push(`${i},"name ${i}",${i % 1000},${i / 7},note ${i}`);
+    const file = write('cancel.csv', `${lines.join('\n')}\n`);
+    const ac = new AbortController();
+    // Cancel once the server is in the middle of the raw COPY.
+    const watcher = (async () => {
+      for (let i = 0; i < 6000 && !ac.signal.aborted; i++) {
+        const busy = await f.rows(`select 1 from pg_stat_activity where query like 'COPY %FORCE_NULL%' and state = 'active' and pid <> pg_backend_pid()`);
+        if (busy.length) return ac.abort();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const err = await f.session.loadFileSource(load('cancel', [file], 'raw', COLS, { signal: ac.signal })).catch((e: Error) => e);
+    await watcher;
+    expect(ac.signal.aborted).toBe(true);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/cancel/i);
+    expect(await f.rows(`select id::int from raw.cancel`)).toEqual([{ id: 1 }]);
+    expect(await f.rows(`select table_name from information_schema.tables where table_schema = 'raw' and table_name like '%cancel%' order by 1`)).toEqual([
+      { table_name: 'cancel' },
+      { table_name: 'cancel_rejects' },
+    ]);
+  });
+
   it('decimal, date, boolean and varchar(n) columns keep the typed path', async () => {
     const file = write('typed.csv', 'id,amount,day,flag,code\n1,1.005,2024-02-29,true,abc\n');
     const r = await both('typedonly', [file], [
