@@ -13,7 +13,19 @@ export function dbtGraph(project: Project, nodes: Map<string, GraphNode>): Recor
   const out = { nodes: {} as Record<string, unknown>, sources: {} as Record<string, unknown> } as Record<string, Record<string, unknown>>;
   let semantic: ReturnType<typeof semanticResourcesOf> | undefined;
   for (const key of ['exposures', 'metrics', 'groups', 'semantic_models', 'saved_queries'] as const) {
-    Object.defineProperty(out, key, { enumerable: true, configurable: true, get: () => (semantic ??= semanticResourcesOf(project, nodes))[key] });
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        try {
+          return (semantic ??= semanticResourcesOf(project, nodes))[key];
+        } catch {
+          // asked before every model is known (a reference not resolvable yet): empty for now, as dbt's
+          // graph is while it parses; a reference to nothing is reported by selection and the manifest
+          return {};
+        }
+      },
+    });
   }
   for (const n of nodes.values()) {
     const entry: Record<string, unknown> = {

@@ -38,6 +38,9 @@ const PROBE = [
   '',
 ].join('\n');
 
+/** A model whose config reads the graph: dbt parses it while the graph is still empty (tags `e0`). */
+const CONFIG_PROBE = "{{ config(tags=['e' ~ (graph.exposures | length)]) }}\nselect 1 as x\n";
+
 /** `ls` arguments compared line by line (each a list of argv words). */
 const LISTINGS: string[][] = [
   ['--select', '+exposure:weekly_revenue'],
@@ -72,6 +75,8 @@ const LISTINGS: string[][] = [
 
 /** What `dbt run --select +metric:order_total` would run. */
 const RUN_LISTING = ['--select', '+metric:order_total', '--resource-type', 'model'];
+
+const CONFIG_LISTING = ['--select', 'config_probe', '--output', 'json', '--output-keys', 'tags'];
 
 let fx: FixtureProject;
 let dbtDir: string;
@@ -113,12 +118,14 @@ beforeAll(async () => {
   fx.remove('project.yml');
   jaffleWithSemantics(fx.dir);
   writeFileSync(fx.path('models/graph_probe.sql'), PROBE);
+  writeFileSync(fx.path('models/config_probe.sql'), CONFIG_PROBE);
   dbtDir = mkdtempSync(join(tmpdir(), 'tx-dbt-semantic-select-'));
   jaffleWithSemantics(dbtDir);
   writeFileSync(join(dbtDir, 'models/graph_probe.sql'), PROBE);
+  writeFileSync(join(dbtDir, 'models/config_probe.sql'), CONFIG_PROBE);
   writeFileSync(join(dbtDir, 'profiles.yml'), `jaffle_shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${join(dbtDir, 'jaffle_shop.duckdb')}\n      threads: 2\n`);
   // the listings, then the model-only listing the run test compares with, then the compile of the probe
-  dbtLs = dbtInvocations([...[...LISTINGS, RUN_LISTING].map((a) => ['-q', 'ls', ...a]), ['-q', 'compile', '--select', 'graph_probe']]);
+  dbtLs = dbtInvocations([...[...LISTINGS, RUN_LISTING, CONFIG_LISTING].map((a) => ['-q', 'ls', ...a]), ['-q', 'compile', '--select', 'graph_probe']]);
 }, 600_000);
 
 afterAll(() => {
@@ -212,4 +219,14 @@ describe.skipIf(noPython)('graph.exposures, graph.metrics, graph.semantic_models
     expect(want).toContain("['order_total', 'order_count']");
     expect(readFileSync(fx.path('target/compiled/jaffle_shop/models/graph_probe.sql'), 'utf8').trimEnd()).toBe(want.trimEnd());
   }, 120_000);
+});
+
+describe.skipIf(noPython)('the graph while models are still being read', () => {
+  it('a config() that reads graph.exposures sees what dbt sees at parse time (an empty graph), and compiling goes on', async () => {
+    const want = (JSON.parse(dbtLs[LISTINGS.length + 1]![0]!) as { tags: string[] }).tags;
+    expect(want).toEqual(['e0']);
+    const t = await fx.tx('ls', '-q', '--select', 'config_probe', '--output', 'json');
+    expect(t.code, t.output).toBe(0);
+    expect((JSON.parse(t.stdout.trim()) as { tags: string[] }).tags).toEqual(want);
+  });
 });
