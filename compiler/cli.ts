@@ -264,7 +264,7 @@ function main(argv: string[]): Command {
           process.stdout.write(
             `${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: { materialized: n.config.materialized ?? null }, relation_name: n.relationName ?? null, depends_on: n.dependsOn })}\n`,
           );
-        } else if (o.output === 'name') process.stdout.write(`${n.name}\n`);
+        } else if (o.output === 'name') process.stdout.write(`${n.resourceType === 'source' && n.source ? `${n.source.sourceName}.` : ''}${n.name}\n`);
         else if (o.output === 'path') process.stdout.write(`${n.path}\n`);
         // as dbt ls: sources and unit tests by their selector, everything else by its fqn
         else if (n.resourceType === 'source' && n.source) process.stdout.write(`source:${n.packageName ?? compiled.project.name}.${n.source.sourceName}.${n.name}\n`);

@@ -361,7 +361,8 @@ describe.concurrent('source_status:fresher and --warn-error on tests', () => {
     expect((await fx.tx('source', 'freshness')).code).toBe(0);
     const r = await fx.tx('ls', '--select', 'source_status:fresher+', '--state', 'before', '--output', 'name');
     expect(r.stderr).toBe('');
-    expect(r.stdout.trim().split('\n').sort()).toEqual(['o', 'orders']);
+    // a source by dbt's search name, source.table
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['o', 'shop.orders']);
     const noState = await fx.tx('ls', '--select', 'source_status:fresher');
     expect(noState.code).toBe(2);
   }, 400_000);

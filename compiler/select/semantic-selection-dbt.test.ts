@@ -67,6 +67,8 @@ const LISTINGS: string[][] = [
   ['--select', 'semantic_model:pay*'],
   ['--select', '+exposure:churn_model,resource_type:metric'],
   ['--select', 'exposure:*', '--exclude', 'exposure:churn_model'],
+  ['--select', '+exposure:raw_orders_audit', '--output', 'name'],
+  ['--select', '+exposure:raw_orders_audit', '--output', 'path'],
   ['--resource-type', 'exposure'],
   ['--resource-type', 'metric', '--resource-type', 'semantic_model'],
   ['--select', '+exposure:weekly_revenue', '--exclude-resource-type', 'test'],
