@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledProject } from '../compile/compile-project.js';
 import { TxError } from '../errors.js';
 import { compileFixture, dedent, fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
-import { parseCriteria, selectNodes, specFromCli, withAttachedTests, type Criteria, type IndirectSelection } from './selector.js';
+import { NodeSelector, parseCriteria, selectNodes, specFromCli, withAttachedTests, type Criteria, type IndirectSelection } from './selector.js';
 
 //   countries (seed) ─┐
 //   raw.events ───────┼─▶ stg_a ─┐
@@ -465,5 +465,67 @@ describe('selector methods (exact)', () => {
     missed.length = 0;
     selectNodes(c.nodes, c.dag, c.project.name, undefined, undefined, ctx);
     expect(missed).toEqual([]);
+  });
+});
+
+describe('indirect selection: eager, cautious, buildable, empty', () => {
+  // m ─▶ n; a relationships test reads both n and m; not_null reads m only
+  let r: CompiledProject;
+  beforeAll(async () => {
+    r = await compileFixture({
+      'project.yml': 'name: ind\n',
+      'models/m.sql': 'select 1 as id',
+      'models/n.sql': "select * from {{ ref('m') }}",
+      'models/o.sql': 'select 2 as id',
+      'models/props.yml': dedent(`
+        version: 2
+        models:
+          - name: m
+            columns:
+              - name: id
+                tests: [not_null]
+          - name: n
+            columns:
+              - name: id
+                tests:
+                  - relationships:
+                      to: ref('m')
+                      field: id
+          - name: o
+            columns:
+              - name: id
+                tests:
+                  - relationships:
+                      to: ref('m')
+                      field: id
+      `),
+    });
+  });
+  const pick = (select: string[], mode: IndirectSelection, exclude?: string[]): string[] =>
+    [...new NodeSelector(r.nodes, r.dag, r.project.name).select(specFromCli(select, exclude, mode))].map((id) => r.nodes.get(id)!.name.replace(/_[0-9a-f]{6,}$/, '')).sort();
+
+  it('eager: every test on a selected node', () => {
+    expect(pick(['m'], 'eager')).toEqual(['m', 'not_null_m_id', 'relationships_n_id__id__ref_m_', 'relationships_o_id__id__ref_m_']);
+  });
+
+  it('cautious: only tests all of whose parents are selected', () => {
+    expect(pick(['m'], 'cautious')).toEqual(['m', 'not_null_m_id']);
+    expect(pick(['m', 'n'], 'cautious')).toEqual(['m', 'n', 'not_null_m_id', 'relationships_n_id__id__ref_m_']);
+    expect(pick(['n'], 'cautious')).toEqual(['n']);
+  });
+
+  it('buildable: also tests whose other parents are upstream of the selection', () => {
+    expect(pick(['n'], 'buildable')).toEqual(['n', 'relationships_n_id__id__ref_m_']);
+    expect(pick(['o'], 'buildable')).toEqual(['o']);
+    expect(pick(['m'], 'buildable')).toEqual(['m', 'not_null_m_id']);
+  });
+
+  it('empty: no tests at all', () => {
+    expect(pick(['m', 'n'], 'empty')).toEqual(['m', 'n']);
+  });
+
+  it('exclude removes tests the selection brought', () => {
+    expect(pick(['m'], 'eager', ['resource_type:test'])).toEqual(['m']);
+    expect(pick(['m', 'n'], 'cautious', ['o'])).toEqual(['m', 'n', 'not_null_m_id', 'relationships_n_id__id__ref_m_']);
   });
 });
