@@ -345,10 +345,10 @@ function main(argv: string[]): Command {
 
   program
     .command('deps')
-    .description('install the packages of packages.yml / dependencies.yml into dbt_packages/ (local and git packages)')
+    .description('install the packages of packages.yml / dependencies.yml into dbt_packages/ (local, git and tarball packages)')
     .option('--project-dir <dir>', 'folder holding dbt_project.yml')
-    .action((o: { projectDir?: string }) => {
-      installDeps(o.projectDir, (line) => process.stdout.write(`${line}\n`));
+    .action(async (o: { projectDir?: string }) => {
+      await installDeps(o.projectDir, (line) => process.stdout.write(`${line}\n`));
     });
 
   program

@@ -2,12 +2,12 @@
  * `tx deps`: install the packages of packages.yml / dependencies.yml into dbt_packages/, as
  * `dbt deps` does. `local:` packages are linked (a copy where links are not possible), `git:`
  * packages are cloned (any URL git reaches, a local bare repository included; `revision`,
- * `subdirectory`), their own packages installed too. Hub packages (`package: dbt-labs/dbt_utils`)
- * and tarballs need the network: when it cannot be reached the error names the package and says
- * how to vendor it. package-lock.yml is written and honoured as dbt does (package-lock.ts).
+ * `subdirectory`), `tarball:` packages downloaded (http/https) and unpacked under their `name:`,
+ * their own packages installed too. Hub packages (`package: dbt-labs/dbt_utils`) need the dbt
+ * hub: the error names the package and says how to vendor it. package-lock.yml is written and honoured as dbt does (package-lock.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -17,11 +17,11 @@ import { packageNameIn, packagesInstallPath, readPackageSpecs, type PackageSpec 
 import { PACKAGE_LOCK_FILE, lockText, packagesHash, readLock, type LockEntry } from './package-lock.js';
 
 export interface DepsResult {
-  installed: { name: string; from: string; how: 'linked' | 'copied' | 'cloned' }[];
+  installed: { name: string; from: string; how: 'linked' | 'copied' | 'cloned' | 'downloaded' }[];
 }
 
 /** Install every package (and their packages) of the project in `projectDir`, from package-lock.yml when it matches packages.yml. */
-export function installDeps(projectDirOrNone: string | undefined, log: (line: string) => void = () => {}): DepsResult {
+export async function installDeps(projectDirOrNone: string | undefined, log: (line: string) => void = () => {}): Promise<DepsResult> {
   const projectDir = findProjectDir(projectDirOrNone);
   const raw = (parse(readFileSync(join(projectDir, 'dbt_project.yml'), 'utf8')) ?? {}) as Record<string, unknown>;
   const rootName = String(raw.name ?? '');
@@ -41,12 +41,12 @@ export function installDeps(projectDirOrNone: string | undefined, log: (line: st
     if (lock && lock.hash === hash) {
       // package-lock.yml matches packages.yml: install exactly what it pins, as dbt does
       log(`installing the packages pinned in ${PACKAGE_LOCK_FILE}`);
-      lock.packages.forEach((entry, i) => {
+      for (const [i, entry] of lock.packages.entries()) {
         const spec = lockSpec(entry, i);
-        const fetched = fetchPackage(spec, projectDir, staging, `${PACKAGE_LOCK_FILE}, entry ${i + 1}`);
-        const name = packageNameIn(fetched.dir, fetched.from);
+        const fetched = await fetchPackage(spec, projectDir, staging, `${PACKAGE_LOCK_FILE}, entry ${i + 1}`);
+        const name = installName(spec, fetched);
         if (!plan.has(name)) plan.set(name, { ...fetched, spec });
-      });
+      }
     } else {
       if (lock) log(`${PACKAGE_LOCK_FILE} was written for other packages than ${specs[0]!.file} lists: resolving them again`);
       // breadth first, as dbt resolves: the project's packages, then theirs
@@ -56,8 +56,8 @@ export function installDeps(projectDirOrNone: string | undefined, log: (line: st
         for (const { baseDir, specs: list, chain, displayBase } of pending) {
           for (const spec of list) {
             const where = `${displayBase ? `${displayBase}/` : ''}${spec.file}${spec.line ? `:${spec.line}` : ''}`;
-            const fetched = fetchPackage(spec, baseDir, staging, where);
-            const name = packageNameIn(fetched.dir, fetched.from);
+            const fetched = await fetchPackage(spec, baseDir, staging, where);
+            const name = installName(spec, fetched);
             if (name === rootName || chain.includes(name)) {
               throw new TxError('PROJECT', `package \`${name}\` depends on itself: ${[...chain, name].join(' → ')}`, { file: spec.file, line: spec.line, hint: 'remove the entry that closes the cycle' });
             }
@@ -106,11 +106,17 @@ export function installDeps(projectDirOrNone: string | undefined, log: (line: st
 interface Fetched {
   dir: string;
   from: string;
-  how: 'linked' | 'copied' | 'cloned';
+  how: 'linked' | 'copied' | 'cloned' | 'downloaded';
   /** git packages: the commit checked out. */
   commit?: string;
 }
 type Planned = Fetched & { spec: PackageSpec };
+
+/** The folder name a package installs under: a tarball's `name:` (dbt's TarballPinnedPackage), else its dbt_project.yml name. */
+function installName(spec: PackageSpec, fetched: Fetched): string {
+  if (spec.kind === 'tarball') return String(spec.raw.name);
+  return packageNameIn(fetched.dir, fetched.from);
+}
 
 /** A resolved package as package-lock.yml pins it (dbt's pinned package to_dict() and its name). */
 function lockEntry(name: string, p: Planned): LockEntry {
@@ -161,8 +167,8 @@ function renameOrCopy(from: string, to: string): void {
   }
 }
 
-/** Bring one package to a folder: local ones as they are, git ones cloned into the staging folder. */
-function fetchPackage(spec: PackageSpec, baseDir: string, staging: string, where: string): Fetched {
+/** Bring one package to a folder: local ones as they are, git ones cloned and tarballs unpacked into the staging folder. */
+async function fetchPackage(spec: PackageSpec, baseDir: string, staging: string, where: string): Promise<Fetched> {
   switch (spec.kind) {
     case 'local': {
       const dir = resolve(baseDir, spec.source);
@@ -195,14 +201,59 @@ function fetchPackage(spec: PackageSpec, baseDir: string, staging: string, where
       rmSync(join(dest, '.git'), { recursive: true, force: true });
       return { dir, from: `${spec.source}${revision ? `@${revision}` : ''}`, how: 'cloned', commit };
     }
-    case 'hub':
-    case 'tarball': {
-      const what = spec.kind === 'hub' ? `hub package \`${spec.source}\`${spec.raw.version != null ? ` (version ${JSON.stringify(spec.raw.version)})` : ''}` : `tarball package ${spec.source}`;
-      throw new TxError('PROJECT', `cannot install ${what} (${where}): tx cannot reach ${spec.kind === 'hub' ? 'the dbt package hub (hub.getdbt.com)' : 'that URL'} from here`, {
+    case 'tarball':
+      return fetchTarball(spec, staging, where);
+    case 'hub': {
+      const what = `hub package \`${spec.source}\`${spec.raw.version != null ? ` (version ${JSON.stringify(spec.raw.version)})` : ''}`;
+      throw new TxError('PROJECT', `cannot install ${what} (${where}): tx cannot reach the dbt package hub (hub.getdbt.com) from here`, {
         file: spec.file,
         line: spec.line,
         hint: `vendor it: put the package's files in a folder (e.g. vendor/${spec.source.split('/').pop()}) and write \`- local: vendor/${spec.source.split('/').pop()}\` instead, or install it with \`dbt deps\` where the hub is reachable and copy dbt_packages/ here (tx reads packages already installed there)`,
       });
     }
   }
+}
+
+/**
+ * A `tarball:` package, as dbt-core 1.10 installs it (dbt/deps/tarball.py): `name:` is required
+ * and is the folder it installs under; the archive is downloaded, unpacked, and must hold exactly
+ * one top-level folder, the package.
+ */
+async function fetchTarball(spec: PackageSpec, staging: string, where: string): Promise<Fetched> {
+  const name = spec.raw.name;
+  if (typeof name !== 'string' || !name) {
+    throw new TxError('PROJECT', `tarball package ${spec.source} (${where}) has no \`name:\``, { file: spec.file, line: spec.line, hint: 'a tarball entry needs the package name it installs as: `name: <package>` under `tarball:`' });
+  }
+  const vendor = `vendor it: unpack the archive into a folder (e.g. vendor/${name}) and write \`- local: vendor/${name}\` instead`;
+  let body: Buffer;
+  try {
+    const res = await fetch(spec.source, { signal: AbortSignal.timeout(120_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
+    body = Buffer.from(await res.arrayBuffer());
+  } catch (e) {
+    const cause = (e as { cause?: { message?: string } }).cause?.message;
+    throw new TxError('PROJECT', `cannot download tarball package \`${name}\` from ${spec.source} (${where}): ${(e as Error).message}${cause ? ` (${cause})` : ''}`, { file: spec.file, line: spec.line, hint: `check the URL; without network access, ${vendor}` });
+  }
+  const dest = mkdtempSync(join(staging, 'tarball-'));
+  const archive = join(dest, `${name}.tar.gz`);
+  const out = join(dest, `${name}_untarred`);
+  mkdirSync(out);
+  writeFileSync(archive, body);
+  try {
+    // --no-same-owner/-permissions: as Python's tarfile data filter, never take owners from the archive
+    execFileSync('tar', ['-xzf', archive, '-C', out, '--no-same-owner', '--no-same-permissions'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim().split('\n').slice(-2).join(' ');
+    throw new TxError('PROJECT', `tarball package \`${name}\` from ${spec.source} (${where}) is not a .tar.gz archive: ${stderr}`, { file: spec.file, line: spec.line, hint: vendor });
+  }
+  rmSync(archive);
+  const top = readdirSync(out);
+  if (top.length !== 1 || !statSync(join(out, top[0]!)).isDirectory()) {
+    throw new TxError('PROJECT', `tarball package \`${name}\` from ${spec.source} (${where}) holds ${top.length} top-level entries; dbt needs exactly one folder: ${name}/<package files>`, { file: spec.file, line: spec.line });
+  }
+  const dir = join(out, top[0]!);
+  if (!existsSync(join(dir, 'dbt_project.yml'))) {
+    throw new TxError('PROJECT', `tarball package \`${name}\` from ${spec.source} holds no dbt_project.yml in ${top[0]}/`, { file: spec.file, line: spec.line });
+  }
+  return { dir, from: spec.source, how: 'downloaded' };
 }
