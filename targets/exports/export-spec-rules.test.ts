@@ -149,7 +149,16 @@ describe('parseDestination', () => {
   });
 
   it('other schemes are refused; file:// and paths are local, resolved against the project', () => {
-    for (const bad of ['gs://bucket/x', 'FTP://host/x', 'a+b.c-d://x']) {
+    for (const [bad, scheme] of [['gs://bucket/x', 'gs://'], ['HDFS://nn/x', 'HDFS://'], ['abfss://c@a.dfs.core.windows.net/x', 'abfss://']]) {
+      const e = err(() => parseDestination(bad, '/p'));
+      expect([e.code, e.message, e.hint]).toEqual(
+        cfg(
+          `unsupported export destination \`${bad}\`: tx does not write ${scheme} itself, and Spark writes engine-side exports only to folders tx also sees (tx moves the finished folder into place)`,
+          "export to a folder on a mount the Spark server and tx share (a local path or file://… under the hive target's engine_paths), or to s3://, azure:// or target:NAME",
+        ),
+      );
+    }
+    for (const bad of ['ftp://bucket/x', 'FTP://host/x', 'a+b.c-d://x']) {
       const e = err(() => parseDestination(bad, '/p'));
       expect([e.code, e.message, e.hint]).toEqual(
         cfg(`unsupported export destination \`${bad}\``, 'use a local path, file://, s3://, azure://, https://ACCOUNT.blob.core.windows.net/... or target:NAME'),
