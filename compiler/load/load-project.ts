@@ -130,6 +130,10 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     testsConfig,
     onRunStart: list(raw['on-run-start'], []),
     onRunEnd: list(raw['on-run-end'], []),
+    hookLines: {
+      onRunStart: list(raw['on-run-start'], []).map((_, i) => (Array.isArray(original['on-run-start']) ? pf.lineOf(['on-run-start', i]) : pf.lineOf(['on-run-start']))),
+      onRunEnd: list(raw['on-run-end'], []).map((_, i) => (Array.isArray(original['on-run-end']) ? pf.lineOf(['on-run-end', i]) : pf.lineOf(['on-run-end']))),
+    },
     exportRoots: list(raw.export_roots, ['output']),
     models,
     seeds,

@@ -143,6 +143,8 @@ export interface Project {
   testsConfig: Record<string, unknown>;
   onRunStart: string[];
   onRunEnd: string[];
+  /** The project file's line of each on-run-start / on-run-end hook (errors point at it). */
+  hookLines?: { onRunStart: (number | undefined)[]; onRunEnd: (number | undefined)[] };
   exportRoots: string[];
   models: SqlFile[];
   seeds: SqlFile[];

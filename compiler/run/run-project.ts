@@ -12,6 +12,7 @@ import { manifestOf } from '../artifacts/dbt-manifest.js';
 import { openLineageFor, type LineageColumns } from '../artifacts/openlineage.js';
 import type { Manifest } from '../docs/manifest-types.js';
 import { executeNode, type ExecContext } from './execute-node.js';
+import { renderWithWarehouse } from './sync-warehouse.js';
 import { auditPlan, executeAudited } from './audit.js';
 import { expandSourceFiles } from './file-source-files.js';
 import { schedule } from './scheduler.js';
@@ -166,10 +167,8 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   let done = 0;
   let results: NodeResult[] = [];
   try {
-    for (const h of c.project.onRunStart) {
-      const sql = allowSecretEnvVars(() => c.renderString(h, 'project.yml (on-run-start)')).trim();
-      if (sql) await session.connection.execute(sql, { node: 'on-run-start' });
-    }
+    // before any node: a hook that fails (its run_query included) stops the run with exit 2, nothing built
+    for (const [i, h] of c.project.onRunStart.entries()) await runProjectHook(ctx, 'on-run-start', i, h);
     results = await schedule({
       order: steps,
       threads: o.threads,
@@ -241,10 +240,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
       },
     });
     if (!o.signal.aborted) {
-      for (const h of c.project.onRunEnd) {
-        const sql = allowSecretEnvVars(() => c.renderString(h, 'project.yml (on-run-end)')).trim();
-        if (sql) await session.connection.execute(sql, { node: 'on-run-end' });
-      }
+      for (const [i, h] of c.project.onRunEnd.entries()) await runProjectHook(ctx, 'on-run-end', i, h);
     }
   } finally {
     await o.afterNode?.close?.().catch(() => undefined);
@@ -266,4 +262,48 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   );
   if (o.signal.aborted) logger.error('Cancelled: running statements were interrupted; tables being replaced keep their previous version.');
   return { results, exitCode: errors || o.signal.aborted ? 1 : 0 };
+}
+
+/**
+ * One on-run-start / on-run-end hook, rendered as dbt renders it: when it runs, `execute` true and
+ * the warehouse reachable (run_query, statement, adapter.*). A failure, in its templates or in
+ * the warehouse, names the project file and the hook's line; on-run-start fails before any node
+ * ran (exit 2, nothing built), on-run-end after the nodes (exit 1).
+ */
+async function runProjectHook(ctx: ExecContext, kind: 'on-run-start' | 'on-run-end', i: number, hook: string): Promise<void> {
+  const c = ctx.compiled;
+  const file = c.project.projectFile ?? 'project.yml';
+  const line = (kind === 'on-run-start' ? c.project.hookLines?.onRunStart : c.project.hookLines?.onRunEnd)?.[i];
+  const fail = (e: unknown): never => {
+    const inner = e instanceof TxError ? e : undefined;
+    const msg = ctx.logger.mask(inner ? inner.message : String((e as Error)?.message ?? e));
+    const at = inner?.location.line && inner.location.file === file ? ` (line ${inner.location.line} of the hook)` : '';
+    throw new TxError(kind === 'on-run-start' ? 'TARGET' : 'EXECUTION', `${kind} hook ${i + 1} failed${at}: ${msg}`, {
+      file,
+      line,
+      hint: inner?.hint ?? (kind === 'on-run-start' ? 'nothing was built: fix the hook (or the query it runs) and run again' : undefined),
+      cause: e,
+    });
+  };
+  let sql: string;
+  try {
+    sql = (
+      await renderWithWarehouse(ctx, (b) => {
+        c.useWarehouse(() => b);
+        try {
+          return allowSecretEnvVars(() => c.renderString(hook, file));
+        } finally {
+          c.useWarehouse(undefined);
+        }
+      })
+    ).trim();
+  } catch (e) {
+    return fail(e);
+  }
+  if (!sql) return;
+  try {
+    await ctx.session.connection.execute(sql, { signal: ctx.signal, node: kind });
+  } catch (e) {
+    fail(e);
+  }
 }
