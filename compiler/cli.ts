@@ -345,7 +345,7 @@ function main(argv: string[]): Command {
 
   program
     .command('deps')
-    .description('install the packages of packages.yml / dependencies.yml into dbt_packages/ (local, git and tarball packages)')
+    .description('install the packages of packages.yml / dependencies.yml into dbt_packages/ (local, git, tarball and hub packages)')
     .option('--project-dir <dir>', 'folder holding dbt_project.yml')
     .action(async (o: { projectDir?: string }) => {
       await installDeps(o.projectDir, (line) => process.stdout.write(`${line}\n`));

@@ -127,9 +127,11 @@ describe('dispatch, deps and run_query on DuckDB', () => {
     expect(notInstalled.output).toMatch(/packages\.yml lists 1 package, but 0 are installed[\s\S]*tx deps/);
 
     writeFileSync(join(app, 'packages.yml'), 'packages:\n  - package: dbt-labs/dbt_utils\n    version: [">=1.0.0"]\n');
-    const hub = await runCli(['deps', '--project-dir', app], { cwd: app });
+    // a hub that cannot be reached (a closed port on this machine; tests reach no other address)
+    const hub = await runCli(['deps', '--project-dir', app], { cwd: app, env: { DBT_PACKAGE_HUB_URL: 'http://127.0.0.1:9/' } });
     expect(hub.code).toBe(2);
     expect(hub.output).toContain('dbt-labs/dbt_utils');
+    expect(hub.output).toMatch(/cannot reach the dbt package hub at http:\/\/127\.0\.0\.1:9\/api\/v1\/index\.json/);
     expect(hub.output).toMatch(/vendor/);
 
     writeFileSync(join(app, 'packages.yml'), 'packages:\n  - local: ../nowhere\n');

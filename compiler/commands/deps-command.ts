@@ -3,8 +3,10 @@
  * `dbt deps` does. `local:` packages are linked (a copy where links are not possible), `git:`
  * packages are cloned (any URL git reaches, a local bare repository included; `revision`,
  * `subdirectory`), `tarball:` packages downloaded (http/https) and unpacked under their `name:`,
- * their own packages installed too. Hub packages (`package: dbt-labs/dbt_utils`) need the dbt
- * hub: the error names the package and says how to vendor it. package-lock.yml is written and honoured as dbt does (package-lock.ts).
+ * their own packages installed too. Hub packages (`package: dbt-labs/dbt_utils`) are resolved
+ * through the registry (hub-registry.ts: ranges of every requirer intersected) and downloaded
+ * once every requirer is known; an unreachable hub is an error saying how to vendor the package.
+ * package-lock.yml is written and honoured as dbt does (package-lock.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { parse } from 'yaml';
 import { TxError } from '../errors.js';
 import { findProjectDir } from '../load/load-project.js';
 import { packageNameIn, packagesInstallPath, readPackageSpecs, type PackageSpec } from '../load/packages.js';
+import { HubPackage, HubRegistry } from './hub-registry.js';
 import { PACKAGE_LOCK_FILE, lockText, packagesHash, readLock, type LockEntry } from './package-lock.js';
 
 export interface DepsResult {
@@ -38,12 +41,23 @@ export async function installDeps(projectDirOrNone: string | undefined, log: (li
   const staging = mkdtempSync(join(tmpdir(), 'tx-deps-'));
   try {
     const plan = new Map<string, Planned>();
+    const registry = new HubRegistry();
+    const hubs = new Map<string, { hp: HubPackage; name: string }>();
     if (lock && lock.hash === hash) {
       // package-lock.yml matches packages.yml: install exactly what it pins, as dbt does
       log(`installing the packages pinned in ${PACKAGE_LOCK_FILE}`);
       for (const [i, entry] of lock.packages.entries()) {
         const spec = lockSpec(entry, i);
-        const fetched = await fetchPackage(spec, projectDir, staging, `${PACKAGE_LOCK_FILE}, entry ${i + 1}`);
+        const where = `${PACKAGE_LOCK_FILE}, entry ${i + 1}`;
+        if (spec.kind === 'hub') {
+          const hp = new HubPackage(spec.source, spec.file, spec.line);
+          hp.add(spec.raw, where, spec.file, spec.line);
+          const { version, meta } = await hp.resolve(registry);
+          const dir = await downloadAndUntar(meta.tarball, meta.name, spec, staging, where);
+          if (!plan.has(meta.name)) plan.set(meta.name, { dir, from: `${spec.source}@${version}`, how: 'downloaded', spec, version });
+          continue;
+        }
+        const fetched = await fetchPackage(spec, projectDir, staging, where);
         const name = installName(spec, fetched);
         if (!plan.has(name)) plan.set(name, { ...fetched, spec });
       }
@@ -56,6 +70,25 @@ export async function installDeps(projectDirOrNone: string | undefined, log: (li
         for (const { baseDir, specs: list, chain, displayBase } of pending) {
           for (const spec of list) {
             const where = `${displayBase ? `${displayBase}/` : ''}${spec.file}${spec.line ? `:${spec.line}` : ''}`;
+            if (spec.kind === 'hub') {
+              // hub packages: every requirer's versions are gathered; the version is settled once all are known
+              const known = hubs.get(spec.source);
+              const hp = known?.hp ?? new HubPackage(spec.source, spec.file, spec.line);
+              hp.add(spec.raw, where, spec.file, spec.line);
+              const { version, meta } = await hp.resolve(registry);
+              if (known) continue;
+              const name = meta.name;
+              if (name === rootName || chain.includes(name)) {
+                throw new TxError('PROJECT', `package \`${name}\` depends on itself: ${[...chain, name].join(' → ')}`, { file: spec.file, line: spec.line, hint: 'remove the entry that closes the cycle' });
+              }
+              const prev = plan.get(name);
+              if (prev) throw new TxError('DUPLICATE', `two packages are named \`${name}\`: ${prev.from} and ${spec.source}`, { file: spec.file, line: spec.line, hint: 'keep one of them in packages.yml' });
+              hubs.set(spec.source, { hp, name });
+              plan.set(name, { dir: '', from: spec.source, how: 'downloaded', spec, version });
+              const display = `${spec.source}@${version}`;
+              next.push({ baseDir: staging, specs: hubSpecs(meta.packages, display), chain: [...chain, name], displayBase: '' });
+              continue;
+            }
             const fetched = await fetchPackage(spec, baseDir, staging, where);
             const name = installName(spec, fetched);
             if (name === rootName || chain.includes(name)) {
@@ -73,6 +106,14 @@ export async function installDeps(projectDirOrNone: string | undefined, log: (li
           }
         }
         pending = next;
+      }
+      // every requirer known: each hub package's version settled (a conflict stops here, nothing installed) and downloaded
+      for (const { hp, name } of hubs.values()) {
+        const { version, meta } = await hp.resolve(registry);
+        const p = plan.get(name)!;
+        p.version = version;
+        p.from = `${hp.pkg}@${version}`;
+        p.dir = await downloadAndUntar(meta.tarball, name, p.spec, staging, p.from);
       }
       const entries = [...plan].map(([name, p]) => lockEntry(name, p));
       writeFileAtomic(join(projectDir, PACKAGE_LOCK_FILE), lockText(entries, hash));
@@ -109,6 +150,8 @@ interface Fetched {
   how: 'linked' | 'copied' | 'cloned' | 'downloaded';
   /** git packages: the commit checked out. */
   commit?: string;
+  /** hub packages: the version resolved. */
+  version?: string;
 }
 type Planned = Fetched & { spec: PackageSpec };
 
@@ -132,7 +175,7 @@ function lockEntry(name: string, p: Planned): LockEntry {
       break;
     case 'hub':
       e.set('package', p.spec.source);
-      e.set('version', p.spec.raw.version);
+      e.set('version', p.version ?? p.spec.raw.version);
       break;
     case 'tarball':
       e.set('tarball', p.spec.source);
@@ -224,15 +267,21 @@ async function fetchTarball(spec: PackageSpec, staging: string, where: string): 
   if (typeof name !== 'string' || !name) {
     throw new TxError('PROJECT', `tarball package ${spec.source} (${where}) has no \`name:\``, { file: spec.file, line: spec.line, hint: 'a tarball entry needs the package name it installs as: `name: <package>` under `tarball:`' });
   }
+  const dir = await downloadAndUntar(spec.source, name, spec, staging, where);
+  return { dir, from: spec.source, how: 'downloaded' };
+}
+
+/** Download a .tar.gz and unpack it; it must hold one top-level folder (the package), as dbt requires. */
+async function downloadAndUntar(url: string, name: string, spec: PackageSpec, staging: string, where: string): Promise<string> {
   const vendor = `vendor it: unpack the archive into a folder (e.g. vendor/${name}) and write \`- local: vendor/${name}\` instead`;
   let body: Buffer;
   try {
-    const res = await fetch(spec.source, { signal: AbortSignal.timeout(120_000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());
     body = Buffer.from(await res.arrayBuffer());
   } catch (e) {
     const cause = (e as { cause?: { message?: string } }).cause?.message;
-    throw new TxError('PROJECT', `cannot download tarball package \`${name}\` from ${spec.source} (${where}): ${(e as Error).message}${cause ? ` (${cause})` : ''}`, { file: spec.file, line: spec.line, hint: `check the URL; without network access, ${vendor}` });
+    throw new TxError('PROJECT', `cannot download tarball package \`${name}\` from ${url} (${where}): ${(e as Error).message}${cause ? ` (${cause})` : ''}`, { file: spec.file, line: spec.line, hint: `check the URL; without network access, ${vendor}` });
   }
   const dest = mkdtempSync(join(staging, 'tarball-'));
   const archive = join(dest, `${name}.tar.gz`);
@@ -244,16 +293,25 @@ async function fetchTarball(spec: PackageSpec, staging: string, where: string): 
     execFileSync('tar', ['-xzf', archive, '-C', out, '--no-same-owner', '--no-same-permissions'], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const stderr = String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim().split('\n').slice(-2).join(' ');
-    throw new TxError('PROJECT', `tarball package \`${name}\` from ${spec.source} (${where}) is not a .tar.gz archive: ${stderr}`, { file: spec.file, line: spec.line, hint: vendor });
+    throw new TxError('PROJECT', `tarball package \`${name}\` from ${url} (${where}) is not a .tar.gz archive: ${stderr}`, { file: spec.file, line: spec.line, hint: vendor });
   }
   rmSync(archive);
   const top = readdirSync(out);
   if (top.length !== 1 || !statSync(join(out, top[0]!)).isDirectory()) {
-    throw new TxError('PROJECT', `tarball package \`${name}\` from ${spec.source} (${where}) holds ${top.length} top-level entries; dbt needs exactly one folder: ${name}/<package files>`, { file: spec.file, line: spec.line });
+    throw new TxError('PROJECT', `tarball package \`${name}\` from ${url} (${where}) holds ${top.length} top-level entries; dbt needs exactly one folder: ${name}/<package files>`, { file: spec.file, line: spec.line });
   }
   const dir = join(out, top[0]!);
   if (!existsSync(join(dir, 'dbt_project.yml'))) {
-    throw new TxError('PROJECT', `tarball package \`${name}\` from ${spec.source} holds no dbt_project.yml in ${top[0]}/`, { file: spec.file, line: spec.line });
+    throw new TxError('PROJECT', `tarball package \`${name}\` from ${url} holds no dbt_project.yml in ${top[0]}/`, { file: spec.file, line: spec.line });
   }
-  return { dir, from: spec.source, how: 'downloaded' };
+  return dir;
+}
+
+/** The `packages:` of a hub package's version (the registry's metadata) as specs. */
+function hubSpecs(list: Record<string, unknown>[], display: string): PackageSpec[] {
+  return list.map((raw) => {
+    for (const kind of ['local', 'git', 'tarball'] as const) if (typeof raw[kind] === 'string') return { kind, source: raw[kind] as string, raw, file: display };
+    if (typeof raw.package === 'string') return { kind: 'hub' as const, source: raw.package, raw, file: display };
+    throw new TxError('PROJECT', `${display}: the hub lists a package entry naming no package (${Object.keys(raw).join(', ')})`, { file: display });
+  });
 }
