@@ -3,7 +3,9 @@
  * renders them, when they run, with `execute` true and the warehouse reachable (a hook's
  * run_query answers from the warehouse); a run_query that fails in the warehouse stops the build
  * with exit 2, naming dbt_project.yml and the hook's line, the database's own message and the
- * query, and nothing is built. On embedded DuckDB and on PostgreSQL.
+ * query, and nothing is built. A model whose run_query fails renders when it runs (as in dbt), so
+ * that node fails, its result naming models/…:LINE and the database's message. On embedded
+ * DuckDB and on PostgreSQL.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,6 +92,18 @@ for (const t of cases) {
       expect(r.output).toMatch(t.dbMessage);
       expect(r.output).toMatch(/select \* from nosuch/);
       expect(r.output).not.toMatch(/OK created/);
+      expect(await env.relations()).toEqual([]);
+    }, 120_000);
+
+    it('a model whose run_query fails when it runs: that node fails naming models/bad.sql:2 and the database message, and is not built', async () => {
+      const dir = project(`model-${t.target}`, env.profile, 'select 41 + 1 as x');
+      writeFiles(dir, { 'models/bad.sql': "select 1 as z\n{% set r = run_query('select * from nosuch') %}\n", 'dbt_project.yml': "name: rq\nversion: '1.0'\nconfig-version: 2\nprofile: rq\n" });
+      const r = await runCli(['build', '--project-dir', dir, '--profiles-dir', dir, '--select', 'bad'], { cwd: dir, env: { DBT_PROFILES_DIR: undefined } });
+      // as in dbt: the model renders when it runs, so its failure is the node's (exit 1)
+      expect(r.code, r.output).toBe(1);
+      expect(r.output).toMatch(/ERROR model bad/);
+      expect(r.output).toMatch(/models\/bad\.sql:2: a query from a template failed in the warehouse/);
+      expect(r.output).toMatch(t.dbMessage);
       expect(await env.relations()).toEqual([]);
     }, 120_000);
 

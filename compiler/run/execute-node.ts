@@ -10,6 +10,7 @@ import { allowSecretEnvVars } from '../log/scrub.js';
 import type { Audit, ModelBuild, Relation, TargetSession } from '../../targets/target.js';
 import { firstRows, runTest } from './execute-test.js';
 import { renderWithWarehouse } from './sync-warehouse.js';
+import { TxError } from '../errors.js';
 import { takeSnapshot } from './execute-snapshot.js';
 import { valueText } from '../../targets/values/value-format.js';
 
@@ -93,7 +94,13 @@ async function buildModel(ctx: ExecContext, n: GraphNode, audit?: Audit): Promis
   const incrementalNow = !!(mat === 'incremental' && n.usesIsIncremental && !fullRefresh && (await ctx.session.relationExists(relation)));
   // a dbt model that asks the warehouse while rendering renders now, in DAG order, with execute true
   if (n.renderAtRun) {
-    sql = await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: incrementalNow }));
+    sql = await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: incrementalNow })).catch((e: unknown) => {
+      // the node's result names where its template failed (file:line), the run_query's own message after it
+      if (!(e instanceof TxError)) throw e;
+      const loc = e.location;
+      if (loc.file && !e.message.startsWith(loc.file)) throw new TxError(e.code, `${loc.file}${loc.line ? `:${loc.line}` : ''}: ${e.message}`, { hint: e.hint, cause: e });
+      throw e;
+    });
     await ctx.compiled.oneStatement(n.uniqueId, sql);
   } else if (incrementalNow) sql = await ctx.compiled.renderModel(n.uniqueId, { isIncremental: true });
   writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${sql}\n`);
