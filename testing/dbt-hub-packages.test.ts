@@ -5,7 +5,8 @@
  * downloads.tarball, require_dbt_version) is served here on 127.0.0.1 with tarballs built by
  * `tar`; tx deps and dbt deps (cached dbt-core 1.10 venv) are pointed at it on two copies of one
  * project and compared: the lock (byte for byte) and the versions installed. The ranges of the
- * root project and of a package requiring the same package are intersected; a prerelease and a
+ * root project and of a package requiring the same package are intersected (the packages of a
+ * version resolved before the range narrowed are gathered too, as dbt does); a prerelease and a
  * version whose require_dbt_version excludes dbt 1.10 are passed over. A version-range conflict
  * between two packages: exit 2 with dbt's message, naming both requirers, nothing installed.
  */
@@ -45,9 +46,13 @@ const versions: Record<string, Record<string, { packages: object[]; require_dbt_
     '1.1.0': { packages: [], files: marker('1.1.0') },
     // passed over: dbt 1.10 is outside its require_dbt_version
     '1.2.0': { packages: [], require_dbt_version: ['>=99.0.0'], files: marker('1.2.0') },
-    '2.0.0': { packages: [], files: marker('2.0.0') },
+    // resolved first (before hello narrows the range): dbt gathers its packages then, so extra is installed too
+    '2.0.0': { packages: [{ package: 'tx-test/extra', version: '1.0.0' }], files: marker('2.0.0') },
     // passed over: a prerelease, not asked for
     '2.1.0-b1': { packages: [], files: marker('2.1.0-b1') },
+  },
+  'tx-test/extra': {
+    '1.0.0': { packages: [], files: {} },
   },
   'tx-test/hello': {
     '1.0.0': {
@@ -126,8 +131,8 @@ describe.skipIf(noPython)('hub packages: tx deps against dbt-core 1.10 dbt deps,
     expect(d.code, d.output).toBe(0);
     expect(lockOf(txDir)).toBe(lockOf(dbtDir));
     expect(lockOf(txDir)).toMatch(/package: tx-test\/base\n\s+version: 1\.1\.0/);
-    expect(readdirSync(join(txDir, 'dbt_packages')).sort()).toEqual(['base', 'hello']);
-    expect(readdirSync(join(dbtDir, 'dbt_packages')).sort()).toEqual(['base', 'hello']);
+    expect(readdirSync(join(txDir, 'dbt_packages')).sort()).toEqual(readdirSync(join(dbtDir, 'dbt_packages')).sort());
+    expect(readdirSync(join(txDir, 'dbt_packages')).sort()).toEqual(['base', 'extra', 'hello']);
     expect(installedVersion(txDir, 'base')).toBe('1.1.0');
     expect(installedVersion(txDir, 'base')).toBe(installedVersion(dbtDir, 'base'));
     expect(installedVersion(txDir, 'hello')).toBe(installedVersion(dbtDir, 'hello'));

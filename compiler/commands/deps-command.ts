@@ -76,10 +76,14 @@ export async function installDeps(projectDirOrNone: string | undefined, log: (li
               const hp = known?.hp ?? new HubPackage(spec.source, spec.file, spec.line);
               hp.add(spec.raw, where, spec.file, spec.line);
               const { version, meta } = await hp.resolve(registry);
-              if (known) continue;
               const name = meta.name;
               if (name === rootName || chain.includes(name)) {
                 throw new TxError('PROJECT', `package \`${name}\` depends on itself: ${[...chain, name].join(' → ')}`, { file: spec.file, line: spec.line, hint: 'remove the entry that closes the cycle' });
+              }
+              if (known) {
+                // as dbt: each time a package is named, the packages of the version resolved so far are gathered again
+                next.push({ baseDir: staging, specs: hubSpecs(meta.packages, `${spec.source}@${version}`), chain: [...chain, name], displayBase: '' });
+                continue;
               }
               const prev = plan.get(name);
               if (prev) throw new TxError('DUPLICATE', `two packages are named \`${name}\`: ${prev.from} and ${spec.source}`, { file: spec.file, line: spec.line, hint: 'keep one of them in packages.yml' });
