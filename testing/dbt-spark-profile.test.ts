@@ -157,7 +157,7 @@ describe('a dbt project on Spark through a dbt-spark profile', () => {
     const differ = Object.entries(values).filter(([, [s, d]]) => s !== d).map(([n, [s, d]]) => `${n}: spark ${s}, duckdb ${d}`);
     expect(differ).toEqual([]);
     expect(Object.keys(values)).toHaveLength(MODELS.length);
-  }, 900_000);
+  }, 600_000);
 });
 
 /** A value's text as both engines print it: dates without a midnight time, numbers without trailing zeros, booleans lower case. */
