@@ -34,6 +34,7 @@ import { sqlFileHash } from '../artifacts/artifacts.js';
 import { invocationId } from '../artifacts/dbt-meta.js';
 import type { GraphNode } from './nodes.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
+import { externalSourceSql } from './duckdb-external-source.js';
 import { RelationValue, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
 import { DbtFlags, baseContextMembers, runStartedAt as runStartedAtValue } from '../template/context/base-context.js';
 
@@ -254,6 +255,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 
   // ---- sources
   const sourceIds = sourceIndex.plain;
+  const externalSources = new Map<string, string>();
   for (const s0 of project.sources) {
     const s = { ...s0 };
     if (s.path?.includes('{{')) {
@@ -274,6 +276,9 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const id = `source.${sp}.${s.sourceName}.${s.name}`;
     sourceIndex.set(sp, `${s.sourceName}.${s.name}`, id);
     const relation: Relation = { database: s.database, schema: s.schema, identifier: s.identifier };
+    // dbt-duckdb: a source with `external_location` renders as that location (a quoted path or a read_*() call)
+    const external = target.config.type === 'duckdb' ? externalSourceSql(s, s.database ?? (tDatabase || undefined)) : undefined;
+    if (external !== undefined) externalSources.set(id, external);
     nodes.set(id, {
       uniqueId: id,
       resourceType: 'source',
@@ -283,7 +288,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       fqn: [sp, s.sourceName, s.name],
       folders: [],
       relation,
-      relationName: dialect.relationName(relation),
+      relationName: external ?? dialect.relationName(relation),
       config: { enabled: true, tags: s.tags },
       tags: s.tags,
       description: s.description,
@@ -581,6 +586,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     engine.setGlobal('source', (...args: unknown[]) => {
       const { pos } = splitArgs(args);
       const dep = nodes.get(sourceIndex.find(`${String(pos[0])}.${String(pos[1])}`, w.file.package)!)!;
+      const external = externalSources.get(dep.uniqueId);
+      if (external !== undefined) return new RelationValue(dep.relation!, opts.empty ? `(select * from ${external} where false limit 0) _dbt_limit_subq_${dep.relation!.identifier.replace(/\W/g, '_')}` : external);
       return limited(dep.relation!, dep);
     });
     engine.setGlobal('is_incremental', () => isIncremental);

@@ -87,6 +87,8 @@ export interface SourceTable {
   /** config.event_time: the column --sample filters on. */
   eventTime?: string;
   meta: Record<string, unknown>;
+  /** The source's and table's `config:` merged (table wins), as written; dbt-duckdb reads `external_location` from it. */
+  config?: Record<string, unknown>;
   tags: string[];
   file: string;
   line?: number;

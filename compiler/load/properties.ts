@@ -167,6 +167,7 @@ export function parseProperties(file: YamlFile): ParsedProperties {
         loadedAtField: str(to.loaded_at_field ?? so.loaded_at_field) || undefined,
         eventTime: str(asObj(to.config).event_time ?? asObj(so.config).event_time) || undefined,
         meta: { ...asObj(so.meta), ...asObj(to.meta) },
+        ...(so.config || to.config ? { config: { ...asObj(so.config), ...asObj(to.config) } } : {}),
         tags: [...asArr(so.tags), ...asArr(to.tags)].map(str),
         file: file.path,
         line: file.lineOf(['sources', si, 'tables', ti]),
