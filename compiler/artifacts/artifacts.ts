@@ -83,7 +83,7 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
   const dirs = new Set<string>();
   // The index lives inside the folder: if the folder is gone, so is the index.
   const haveRoot = existsSync(root);
-  for (const n of c.nodes.values()) {
+  for (const n of [...c.nodes.values(), ...(c.analyses ?? [])]) {
     if (!n.compiledSql) continue;
     const rel = compiledRelPath(c.project.name, n, c.project.paths.snapshots ?? ['snapshots']);
     const sum = n.compiledSqlHash ?? sqlFileHash(n.compiledSql);

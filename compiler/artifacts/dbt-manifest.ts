@@ -117,6 +117,7 @@ export function compiledRelPath(project: string, n: GraphNode, snapshotRoots: re
   const pkg = n.packageName;
   const path = pkg && n.path.includes(`/${pkg}/`) ? n.path.slice(n.path.indexOf(`/${pkg}/`) + pkg.length + 2) : n.path;
   const top = pkg ?? project;
+  if (n.resourceType === 'analysis') return `${top}/${[...n.folders, path.split('/').pop()!].join('/')}`;
   if (n.resourceType === 'snapshot' && /\.ya?ml$/i.test(n.path)) return `${top}/${path}/${snapshotDbtPath(n, snapshotRoots)}`;
   return n.resourceType === 'test' && n.test?.kind === 'generic' ? `${top}/${path}/${n.test.shortName ?? n.name}.sql` : `${top}/${path}`;
 }
@@ -149,7 +150,7 @@ export function dbtConfig(n: GraphNode): Obj {
     out = baseConfig(n.resourceType === 'seed' ? 'seed' : n.resourceType === 'snapshot' ? 'snapshot' : 'view');
     if (n.resourceType === 'model') out.access = 'protected';
     else if (n.resourceType === 'snapshot') Object.assign(out, SNAPSHOT_CONFIG_DEFAULTS());
-    else {
+    else if (n.resourceType === 'seed') {
       out.delimiter = ',';
       out.quote_columns = null;
     }
@@ -272,7 +273,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     unique_id: n.uniqueId,
     fqn: n.fqn,
     alias: ownRel(n)?.identifier ?? n.name,
-    checksum: { name: 'sha256', checksum: n.resourceType === 'model' && n.rawSql !== undefined ? fileChecksum(n.rawSql) : n.checksum },
+    checksum: { name: 'sha256', checksum: (n.resourceType === 'model' || n.resourceType === 'analysis') && n.rawSql !== undefined ? fileChecksum(n.rawSql) : n.checksum },
     config: dbtConfig(n),
     tags: n.tags,
     description: n.description ?? '',
@@ -499,12 +500,29 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     }
   }
 
+  // analyses: compiled, never run (dbt writes them as nodes with a path under `analysis/`)
+  for (const n of c.analyses ?? []) {
+    const o = common(n, compiledRel(n).slice(`${n.packageName ?? p}/`.length));
+    o.relation_name = null;
+    compiled(n, o);
+    nodes[n.uniqueId] = o;
+  }
+
   // ---- parent and child maps over everything in the graph, exposures, metrics, semantic models and saved queries too
   const parents: Record<string, string[]> = {};
   const children: Record<string, string[]> = {};
   for (const n of c.nodes.values()) {
     parents[n.uniqueId] = [...n.dependsOn];
     children[n.uniqueId] = c.dag.children(n.uniqueId);
+  }
+  for (const n of c.analyses ?? []) {
+    parents[n.uniqueId] = [...n.dependsOn].sort();
+    children[n.uniqueId] = [];
+    for (const d of n.dependsOn) {
+      const list = children[d] ?? (children[d] = []);
+      if (!list.includes(n.uniqueId)) list.push(n.uniqueId);
+      list.sort();
+    }
   }
   for (const kind of [semantic.exposures, semantic.metrics, semantic.semantic_models, semantic.saved_queries]) {
     for (const [id, o] of Object.entries(kind)) {

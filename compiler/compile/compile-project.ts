@@ -66,6 +66,8 @@ export interface CompileOptions {
 export interface CompiledProject {
   project: Project;
   nodes: Map<string, GraphNode>;
+  /** dbt analyses (analysis-paths), compiled for manifest.json and target/compiled; not in the DAG, never run. */
+  analyses?: GraphNode[];
   dag: Dag;
   target: ResolvedTarget;
   dialect: Dialect;
@@ -638,6 +640,80 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   }
   cache?.save();
 
+  // ---- analyses (dbt's analysis-paths): compiled for manifest.json and target/compiled, never run
+  const analyses: GraphNode[] = [];
+  for (const f of project.analyses ?? []) {
+    const fp = f.package ?? p;
+    // dbt puts an analysis under `analysis/` in its fqn and path, whatever its analysis-paths folder; the models: blocks configure it
+    const folders = ['analysis', ...f.folders.slice(1)];
+    const config = mergeConfig({ materialized: 'view' }, ownBlocks('modelsConfig', f.package, [f.folders[0]!, ...folders], f.name));
+    const refs: string[] = [];
+    const srcs: [string, string][] = [];
+    const deps: string[] = [];
+    const ephemeralDeps: string[] = [];
+    const id = `analysis.${fp}.${f.name}`;
+    engine.setGlobal('config', Object.assign((...args: unknown[]) => {
+      const { pos, kw } = splitArgs(args);
+      Object.assign(config, normalizeHooks((pos[0] && typeof pos[0] === 'object' ? pos[0] : kw) as Record<string, unknown>));
+      return '';
+    }, { get: (k: string, d?: unknown) => config[k] ?? d, require: (k: string) => config[k] }));
+    engine.setGlobal('ref', (...args: unknown[]) => {
+      const { pos, kw } = splitArgs(args);
+      const t = refTarget(pos, kw);
+      const depId = refIndex.find(t.key, f.package, t.pkg) ?? refIndex.find(t.key, f.package);
+      if (!depId) throw new TxError('REF', `analysis \`${f.name}\` refs \`${t.key}\`, which does not exist`, { file: f.path, line: lineOfCall(f.text, 'ref', t.key), hint: didYouMean(t.key, [...nodes.values()].filter((n) => n.resourceType === 'model' || n.resourceType === 'seed' || n.resourceType === 'snapshot').map((n) => n.name)) });
+      const dep = nodes.get(depId)!;
+      refs.push(t.key);
+      if (!deps.includes(depId)) deps.push(depId);
+      if (dep.resourceType === 'model' && dep.config.materialized === 'ephemeral') {
+        ephemeralDeps.push(depId);
+        return new RelationValue({ schema: '', identifier: EPHEMERAL_PREFIX + dep.name }, dialect.quoteIdentifier(EPHEMERAL_PREFIX + dep.name));
+      }
+      return relationValue(dep.relation!, dialect);
+    });
+    engine.setGlobal('source', (...args: unknown[]) => {
+      const { pos } = splitArgs(args);
+      const key = `${String(pos[0])}.${String(pos[1])}`;
+      const depId = sourceIndex.find(key, f.package);
+      if (!depId) throw new TxError('REF', `analysis \`${f.name}\` uses source \`${key}\`, which is not declared`, { file: f.path, line: lineOfCall(f.text, 'source', String(pos[1])) });
+      const dep = nodes.get(depId)!;
+      srcs.push([String(pos[0]), String(pos[1])]);
+      if (!deps.includes(depId)) deps.push(depId);
+      return externalSources.get(depId) !== undefined ? new RelationValue(dep.relation!, externalSources.get(depId)!) : relationValue(dep.relation!, dialect);
+    });
+    engine.setGlobal('is_incremental', () => false);
+    engine.setGlobal('model', { name: f.name, unique_id: id, package_name: fp, config, path: f.path });
+    let sql: string;
+    try {
+      sql = engine.render(engine.prepare(f.text, f.path), f.package);
+    } catch (e) {
+      collect(e);
+      continue;
+    }
+    if (ephemeralDeps.length) sql = injectCtes(sql, ephemeralDeps, (eid) => ephemeralSql(eid));
+    analyses.push({
+      uniqueId: id,
+      resourceType: 'analysis',
+      name: f.name,
+      packageName: f.package,
+      path: f.path,
+      fqn: [fp, ...folders, f.name],
+      folders,
+      config,
+      tags: Array.isArray(config.tags) ? config.tags.map(String) : typeof config.tags === 'string' ? [config.tags] : [],
+      description: '',
+      columns: [],
+      // dbt reads a file stripped: raw_code and the checksum are of the stripped text
+      rawSql: f.text.trim(),
+      compiledSql: sql,
+      checksum: sha(f.text),
+      dependsOn: deps,
+      refs,
+      sources: srcs,
+    });
+  }
+  if (templateErrors.length) throw combineErrors(templateErrors, false);
+
   // ---- descriptions may use doc()
   for (const n of nodes.values()) {
     if (n.description.includes('{{')) n.description = engine.renderString(n.description, `${n.path} (description of ${n.name})`);
@@ -677,6 +753,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   return {
     project,
     nodes,
+    analyses,
     dag,
     target,
     dialect,

@@ -2,7 +2,7 @@ import type { Relation } from '../../targets/target.js';
 import type { ColumnProps, NodeConfig, SourceTable, TestSpec } from '../load/project-types.js';
 import type { UnitTestPlan } from '../testing/unit-tests.js';
 
-export type ResourceType = 'model' | 'seed' | 'source' | 'test' | 'snapshot';
+export type ResourceType = 'model' | 'seed' | 'source' | 'test' | 'snapshot' | 'analysis';
 
 /** A node of the DAG, compiled. This is what the manifest stores. */
 export interface GraphNode {

@@ -75,7 +75,8 @@ describe('dbt_project.yml', () => {
     expect(p.cleanTargets).toEqual(['target', 'dbt_modules', 'logs']);
     expect(configFromHierarchy(p.modelsConfig, p.name, ['models', 'staging'], 'stg').materialized).toBe('view');
     expect(configFromHierarchy(p.modelsConfig, p.name, ['models'], 'top').materialized).toBe('table');
-    expect(p.notes!.join('\n')).toMatch(/does not act on `analysis-paths`/);
+    // analysis-paths is read now (analyses are compiled into manifest.json): no note
+    expect(p.notes!.join('\n')).not.toMatch(/`analysis-paths`/);
     expect(p.notes!.join('\n')).toMatch(/no profiles\.yml found .*embedded DuckDB/);
     // the default target: embedded DuckDB in target/
     expect(p.targets.duckdb).toMatchObject({ type: 'duckdb', path: 'jaffle_shop.duckdb' });
@@ -136,7 +137,7 @@ describe('dbt_project.yml', () => {
     for (const k of ['quoting', 'flags', 'query-comment', 'dbt-cloud']) expect(ignored).toContain(`\`${k}\``);
     // tx acts on these now: dispatch (adapter.dispatch's search order), packages-install-path (packages),
     // and the config blocks of the resources it writes to manifest.json
-    for (const k of ['dispatch', 'packages-install-path', 'metrics', 'semantic-models', 'saved-queries', 'exposures']) expect(ignored).not.toContain(`\`${k}\``);
+    for (const k of ['analysis-paths', 'dispatch', 'packages-install-path', 'metrics', 'semantic-models', 'saved-queries', 'exposures']) expect(ignored).not.toContain(`\`${k}\``);
     expect(p.raw).toMatchObject({ metrics: { '+enabled': true }, 'semantic-models': { '+enabled': true }, 'saved-queries': { '+enabled': true }, exposures: { '+enabled': true } });
   });
 

@@ -44,6 +44,7 @@ const USED = [
   'data_tests',
   'sources',
   'snapshot-paths',
+  'analysis-paths',
   'snapshots',
   'on-run-start',
   'on-run-end',
@@ -57,7 +58,6 @@ const USED = [
 
 /** Keys dbt-core 1.10 documents that tx accepts and does not act on (yet). */
 const IGNORED = [
-  'analysis-paths',
   'asset-paths',
   'quoting',
   'flags',

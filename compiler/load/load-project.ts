@@ -5,6 +5,7 @@ import { configFromHierarchy, validateHierarchy } from './config-hierarchy.js';
 import { projectFileIn, translateDbtProject, type DbtProjectOptions } from './dbt-project.js';
 import type { Project, SqlFile } from './project-types.js';
 import { loadResources } from './resources.js';
+import { scanFiles } from './scan-files.js';
 import { loadInstalledPackages } from './packages.js';
 import { validateYaml } from './validate.js';
 import { defaultDuckdbPath } from './default-warehouse.js';
@@ -70,6 +71,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const seeds = [...own.seeds, ...packages.flatMap((x) => x.resources.seeds)];
   const macros = own.macros;
   const singularTests = [...own.singularTests, ...packages.flatMap((x) => x.resources.singularTests)];
+  const analyses = dbt ? scanFiles(dir, list(original['analysis-paths'], ['analyses']), ['.sql'], walked) : [];
   const snapshots = [...own.snapshots, ...packages.flatMap((x) => x.resources.snapshots)];
   const docs = own.docs;
   for (const x of packages) for (const [k, v] of x.resources.docs) if (!docs.has(k)) docs.set(k, v);
@@ -139,6 +141,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     seeds,
     macros,
     singularTests,
+    analyses,
     docs,
     modelProps,
     seedProps,

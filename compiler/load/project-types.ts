@@ -152,6 +152,8 @@ export interface Project {
   seeds: SqlFile[];
   macros: SqlFile[];
   singularTests: SqlFile[];
+  /** dbt analyses: `.sql` files under `analysis-paths` (compiled, never run). */
+  analyses?: SqlFile[];
   /** Generic test definitions under tests/generic are macros too; they are in `macros`. */
   docs: Map<string, { text: string; file: string }>;
   modelProps: Map<string, ModelProps>;

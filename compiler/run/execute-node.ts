@@ -227,5 +227,7 @@ export async function executeNode(ctx: ExecContext, n: GraphNode, audit?: Audit)
       return runTest(ctx, n);
     case 'snapshot':
       return takeSnapshot(ctx, n, audit);
+    case 'analysis':
+      throw new Error(`analysis \`${n.name}\` is compiled, never run`);
   }
 }
