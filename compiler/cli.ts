@@ -221,7 +221,7 @@ function main(argv: string[]): Command {
   addDeferFlags(addSelection(addCommon(program.command('compile').description('render every model to SQL and write target/manifest.json (no database; --defer asks it which relations exist)')))).action(async (o: RunCliOpts) => {
     const t0 = performance.now();
     const summary = (counts: [string, number][], targetDir: string, note = '') =>
-      `Compiled ${counts.length ? counts.map(([k, v]) => `${v} ${k}${v === 1 ? '' : 's'}`).join(', ') : 'no selected nodes'} in ${((performance.now() - t0) / 1000).toFixed(2)}s${note} → ${relative(process.cwd(), targetDir) || '.'}/`;
+      `Compiled ${counts.length ? counts.map(([k, v]) => `${v} ${v === 1 ? k : k === 'analysis' ? 'analyses' : `${k}s`}`).join(', ') : 'no selected nodes'} in ${((performance.now() - t0) / 1000).toFixed(2)}s${note} → ${relative(process.cwd(), targetDir) || '.'}/`;
     // nothing changed since the last compile (as make decides it): its output is still exact
     // (--defer asks the warehouse which relations exist: never the shortcut)
     const fingerprintOpts = { ...o, argv: process.argv.slice(2) };
@@ -248,6 +248,9 @@ function main(argv: string[]): Command {
       const n = compiled.nodes.get(id)!;
       counts.set(n.resourceType, (counts.get(n.resourceType) ?? 0) + 1);
     }
+    // analyses (compiled, never run) are selected through the selection graph, as exposures are
+    const analyses = picked.resources.filter((id) => id.startsWith('analysis.')).length;
+    if (analyses) counts.set('analysis', analyses);
     logger.info(summary([...counts], targetDir));
     inputs ??= await background;
     if (inputs && !inputs.racy && writeJsonEnabled() && inputs.targetDir === targetDir && !logger.warnings && deterministic(compiled)) saveCompileState(targetDir, compileKey(inputs), Object.fromEntries(counts));
@@ -279,6 +282,7 @@ function main(argv: string[]): Command {
         if (o.output === 'json') process.stdout.write(`${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: n.config, depends_on: n.dependsOn })}\n`);
         else if (o.output === 'name') process.stdout.write(`${n.name}\n`);
         else if (o.output === 'path') process.stdout.write(`${n.path}\n`);
+        else if (n.resourceType === 'analysis') process.stdout.write(`${n.fqn.join('.')}\n`);
         else process.stdout.write(`${n.resourceType}:${n.packageName}.${n.name}\n`);
       }
     });

@@ -69,6 +69,19 @@ describe('analyses with tx', () => {
     expect(results.results.filter((r) => r.unique_id.startsWith('analysis.'))).toEqual([]);
   });
 
+  it('tx compile --select and tx ls select analyses by name, tag, fqn and resource type', async () => {
+    const one = await runCli(['compile', '--select', 'big_payments'], { cwd: txDir, env });
+    expect(one.code, one.output).toBe(0);
+    expect(one.output).toMatch(/Compiled 1 analysis in /);
+    const all = await runCli(['compile', '--select', 'resource_type:analysis'], { cwd: txDir, env });
+    expect(all.output).toMatch(/Compiled 2 analyses in /);
+    expect(all.output).not.toMatch(/does not match any/);
+    const ls = await runCli(['ls', '--select', 'tag:finance', 'jaffle_shop.analysis.order_counts'], { cwd: txDir, env });
+    expect(ls.code, ls.output).toBe(0);
+    expect(ls.output).not.toMatch(/does not match any/);
+    expect(ls.stdout.trim().split('\n').filter((l) => l.startsWith('jaffle_shop.')).sort()).toEqual(['jaffle_shop.analysis.finance.big_payments', 'jaffle_shop.analysis.order_counts']);
+  });
+
   it('an analysis that refs a model that does not exist: exit 2 naming the file', async () => {
     const bad = copyOf('bad');
     writeFileSync(join(bad, 'analysis', 'order_counts.sql'), "select * from {{ ref('orderz') }}\n");
@@ -94,6 +107,8 @@ describe.skipIf(noPython)('analyses: tx equals dbt-core 1.10 + dbt-duckdb', () =
   }, 590_000);
 
   it('dbt compile writes the same analysis nodes, maps and compiled files', () => {
+    const txLs = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'compiler', 'cli.js'), 'ls', '--select', 'tag:finance', 'jaffle_shop.analysis.order_counts', '+order_counts', '--resource-type', 'analysis', 'model'], { cwd: txDir, env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(txLs.status, txLs.stdout + txLs.stderr).toBe(0);
     const r = spawnSync(join(venv.dir, 'bin', 'dbt'), ['compile', '--profiles-dir', dbtProfiles], { cwd: dbtDir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const mine = manifest(txDir);
@@ -103,6 +118,13 @@ describe.skipIf(noPython)('analyses: tx equals dbt-core 1.10 + dbt-duckdb', () =
     for (const parent of ['model.jaffle_shop.orders', 'model.jaffle_shop.customers', 'model.jaffle_shop.stg_payments']) {
       expect(mine.child_map[parent]!.filter((c) => c.startsWith('analysis.')), parent).toEqual(theirs.child_map[parent]!.filter((c) => c.startsWith('analysis.')));
     }
+    // dbt ls selects them as tx ls does
+    const lsArgs = ['ls', '--select', 'tag:finance', 'jaffle_shop.analysis.order_counts', '+order_counts', '--resource-type', 'analysis', 'model'];
+    const dbtLs = spawnSync(join(venv.dir, 'bin', 'dbt'), [...lsArgs, '--quiet', '--profiles-dir', dbtProfiles], { cwd: dbtDir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    expect(dbtLs.status, dbtLs.stdout + dbtLs.stderr).toBe(0);
+    const lines = (t: string) => t.trim().split('\n').filter((l) => /^jaffle_shop\./.test(l)).sort();
+    expect(lines(txLs.stdout)).toEqual(lines(dbtLs.stdout));
+    expect(lines(txLs.stdout)).toContain('jaffle_shop.analysis.finance.big_payments');
     for (const f of ['analysis/order_counts.sql', 'analysis/finance/big_payments.sql']) {
       const text = (dir: string) => readFileSync(join(dir, 'target', 'compiled', 'jaffle_shop', f), 'utf8').trim();
       expect(text(txDir), f).toBe(noCatalog(text(dbtDir)));

@@ -16,7 +16,8 @@ export const SEMANTIC_TYPES: SemanticType[] = ['exposure', 'metric', 'semantic_m
 /** What selection reads of an exposure, metric, semantic model or saved query. */
 export interface SemanticNode {
   uniqueId: string;
-  resourceType: SemanticType;
+  /** `analysis`: dbt's analyses join the selection graph too (compiled, never run). */
+  resourceType: SemanticType | 'analysis';
   name: string;
   packageName: string;
   fqn: string[];
@@ -55,7 +56,7 @@ export function semanticResourcesOf(project: Project, nodes: ReadonlyMap<string,
 const cache = new WeakMap<object, SemanticGraph>();
 
 /** The selection graph of a compiled project (computed once per compile). */
-export function semanticGraph(c: { project: Project; nodes: Map<string, GraphNode>; dag: Dag }): SemanticGraph {
+export function semanticGraph(c: { project: Project; nodes: Map<string, GraphNode>; dag: Dag; analyses?: GraphNode[] }): SemanticGraph {
   const hit = cache.get(c);
   if (hit) return hit;
   const empty = !Object.values(c.project.dbtOnly ?? {}).some((l) => l.length) ;
@@ -78,6 +79,9 @@ export function semanticGraph(c: { project: Project; nodes: Map<string, GraphNod
         dependsOn: ((o.depends_on as { nodes?: string[] } | undefined)?.nodes ?? []).map(String),
       });
     }
+  }
+  for (const a of c.analyses ?? []) {
+    nodes.set(a.uniqueId, { uniqueId: a.uniqueId, resourceType: 'analysis', name: a.name, packageName: a.packageName ?? c.project.name, fqn: a.fqn, path: a.path, tags: a.tags, config: a.config, dependsOn: a.dependsOn });
   }
   let dag = c.dag;
   if (nodes.size) {

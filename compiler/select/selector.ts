@@ -5,7 +5,7 @@ import type { SemanticNode } from '../compile/semantic-nodes.js';
 import { resultMatches, sourceStatusMatches, stateMatches, type SelectState } from './state.js';
 
 const METHODS = ['tag', 'path', 'config', 'source', 'resource_type', 'test_type', 'fqn', 'file', 'package', 'test_name', 'exposure', 'metric', 'semantic_model', 'saved_query', 'group', 'state', 'result', 'source_status'];
-export const RESOURCE_TYPES = ['model', 'seed', 'source', 'test', 'unit_test', 'snapshot', 'exposure', 'metric', 'semantic_model', 'saved_query'];
+export const RESOURCE_TYPES = ['model', 'seed', 'source', 'test', 'unit_test', 'snapshot', 'analysis', 'exposure', 'metric', 'semantic_model', 'saved_query'];
 /** The methods that name a dbt-only resource by `name` or `package.name` (dbt's ExposureSelectorMethod and its siblings). */
 const SEMANTIC_METHODS: Record<string, string> = { exposure: 'exposure', metric: 'metric', semantic_model: 'semantic model', saved_query: 'saved query' };
 
