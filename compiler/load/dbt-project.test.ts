@@ -348,11 +348,12 @@ describe('profiles.yml: bad input', () => {
     expect(e.location.line).toBe(2);
   });
 
-  it('dbt keys tx does not use (plugins, attach) are noted, not errors', () => {
+  it('dbt keys tx does not use (plugins, filesystems) are noted, not errors; attach is used', () => {
     const prof = emptyHome();
-    writeFileSync(join(prof, 'profiles.yml'), 'shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, plugins: [{module: excel}], attach: []}\n');
+    writeFileSync(join(prof, 'profiles.yml'), 'shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, plugins: [{module: excel}], filesystems: [], attach: []}\n');
     const p = load({ 'dbt_project.yml': 'name: shop\n' }, { profilesDir: prof });
-    expect(p.notes!.join('\n')).toMatch(/keys tx does not use \(yet\): `dev\.plugins`, `dev\.attach`/);
+    expect(p.notes!.join('\n')).toMatch(/keys tx does not use \(yet\): `dev\.plugins`, `dev\.filesystems`/);
+    expect(p.notes!.join('\n')).not.toMatch(/`dev\.attach`/);
     expect(p.profilesFile).toBe(join(prof, 'profiles.yml'));
   });
 });

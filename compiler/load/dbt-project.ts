@@ -405,7 +405,7 @@ export function findProfilesFile(dir: string, opts: DbtProjectOptions = {}): { f
 
 /** dbt's profile keys → tx's target keys, per adapter. */
 const PROFILE_KEYS: Record<string, Record<string, string>> = {
-  duckdb: { type: 'type', path: 'path', schema: 'schema', database: 'database', threads: 'threads', extensions: 'extensions', settings: 'settings' },
+  duckdb: { type: 'type', path: 'path', schema: 'schema', database: 'database', threads: 'threads', extensions: 'extensions', settings: 'settings', attach: 'attach' },
   postgres: { type: 'type', host: 'host', port: 'port', user: 'user', pass: 'password', password: 'password', dbname: 'database', database: 'database', schema: 'schema', threads: 'threads', sslmode: 'sslmode', connect_timeout: 'connect_timeout' },
   // dbt-spark, `method: thrift`: tx's Hive target (HiveServer2 / Spark Thrift Server), see sparkTarget()
   spark: { type: 'type', method: 'method', host: 'host', port: 'port', user: 'user', password: 'password', schema: 'schema', database: 'database', auth: 'auth', threads: 'threads', use_ssl: 'use_ssl', connect_retries: 'retries', connect_timeout: 'connect_timeout', query_timeout: 'query_timeout', server_side_parameters: 'session_settings' },
@@ -496,6 +496,8 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
       if (t.schema == null) t.schema = 'main';
       // dbt-duckdb names the database after the file; tx addresses relations without it
       delete t.database;
+      // dbt-duckdb's attach: a relative path is relative to the project folder, as tx's own path
+      if (t.attach != null) t.attach = duckdbAttach(t.attach, dir, { file, line: py.lineOf([profileName, 'outputs', tname, 'attach']) }, `output \`${tname}\` of profile \`${profileName}\``);
     }
     targets[tname] = t;
   }
@@ -519,4 +521,31 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
 
 function plural(n: number, w: string): string {
   return `${n} ${w}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * dbt-duckdb's `attach:` list ({path, alias, type, secret, read_only, options}) as the ATTACH
+ * statements dbt-duckdb runs when it opens the database (Attachment.to_sql).
+ */
+function duckdbAttach(v: unknown, dir: string, at: { file: string; line?: number }, what: string): string[] {
+  const fail = (msg: string): never => {
+    throw new TxError('PROJECT', `${what}: attach ${msg}`, at);
+  };
+  if (!Array.isArray(v)) fail('must be a list of {path, alias, type, read_only, ...}');
+  return (v as unknown[]).map((a, i) => {
+    if (!isObj(a) || typeof a.path !== 'string' || !a.path) return fail(`entry ${i + 1} needs a \`path\``);
+    const known = ['path', 'alias', 'type', 'secret', 'read_only', 'options', 'is_ducklake'];
+    for (const k of Object.keys(a)) if (!known.includes(k)) fail(`entry ${i + 1}: unknown key \`${k}\`${didYouMean(k, known) ? ` (${didYouMean(k, known)})` : ''}`);
+    const remote = /^[a-z][a-z0-9+.-]*:/i.test(a.path) && !/^[a-z]:[\\/]/i.test(a.path);
+    const path = remote || a.path === ':memory:' ? a.path : resolve(dir, a.path);
+    let sql = `ATTACH IF NOT EXISTS '${path.replace(/'/g, "''")}'`;
+    if (typeof a.alias === 'string' && a.alias) sql += ` AS ${a.alias}`;
+    const opts: string[] = [];
+    if (typeof a.type === 'string' && a.type) opts.push(`TYPE ${a.type}`);
+    if (typeof a.secret === 'string' && a.secret) opts.push(`SECRET ${a.secret}`);
+    if (a.read_only === true) opts.push('READ_ONLY');
+    if (isObj(a.options)) for (const [k, x] of Object.entries(a.options)) opts.push(`${k.toUpperCase()} ${typeof x === 'string' ? `'${x.replace(/'/g, "''")}'` : String(x)}`);
+    if (opts.length) sql += ` (${opts.join(', ')})`;
+    return sql;
+  });
 }

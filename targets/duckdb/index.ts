@@ -148,6 +148,26 @@ class DuckdbTarget implements Target {
     const instance = await openInstance(path, opts.threads, Number(this.config.lock_timeout ?? 10), (this.config.settings as Record<string, unknown>) ?? {});
     const pool = new DuckdbPool(instance, Math.max(1, opts.threads), opts.log);
     await pool.execute('load icu').catch(() => undefined);
+    try {
+      // dbt-duckdb's profile keys: extensions installed and loaded, databases attached (compiler/load/dbt-project.ts builds the ATTACH statements)
+      for (const ext of Array.isArray(this.config.extensions) ? this.config.extensions : []) {
+        const e = String(ext);
+        if (!/^[A-Za-z_][\w]*$/.test(e)) throw new TargetError(`extension \`${e}\` is not an extension name`);
+        await pool.execute(`install ${e}`).catch(() => undefined); // built in, or already installed: LOAD says if it is missing
+        await pool.execute(`load ${e}`).catch((err: Error) => {
+          throw new TargetError(`cannot load DuckDB extension ${e}: ${err.message}`, { cause: err });
+        });
+      }
+      for (const sql of Array.isArray(this.config.attach) ? this.config.attach.map(String) : []) {
+        await pool.execute(sql).catch((err: Error) => {
+          throw new TargetError(`${sql} failed: ${err.message}`, { cause: err });
+        });
+      }
+    } catch (e) {
+      await pool.close().catch(() => undefined);
+      instance.closeSync();
+      throw e;
+    }
     return new DuckdbSession(instance, pool);
   }
 
