@@ -354,6 +354,7 @@ describe('profiles.yml: bad input', () => {
     const p = load({ 'dbt_project.yml': 'name: shop\n' }, { profilesDir: prof });
     expect(p.notes!.join('\n')).toMatch(/keys tx does not use \(yet\): `dev\.plugins`, `dev\.filesystems`/);
     expect(p.notes!.join('\n')).not.toMatch(/`dev\.attach`/);
+    expect(p.notes!.join('\n')).toMatch(/dbt-duckdb `plugins` \(dev\) are not supported/);
     expect(p.profilesFile).toBe(join(prof, 'profiles.yml'));
   });
 });

@@ -503,6 +503,8 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
   }
   if (unmapped.length) notes.push(`${file}: outputs tx cannot build on (yet), left out: ${unmapped.join(', ')}`);
   if (unused.length) notes.push(`${file}: keys tx does not use (yet): ${unused.map((k) => `\`${k}\``).join(', ')}`);
+  const withPlugins = Object.entries(outputs).filter(([, o]) => isObj(o) && o.type === 'duckdb' && o.plugins != null).map(([k]) => k);
+  if (withPlugins.length) notes.push(`${file}: dbt-duckdb \`plugins\` (${withPlugins.join(', ')}) are not supported: tx runs no Python plugins, so a source with \`meta.plugin\` reads the relation of its name`);
   if (!Object.keys(targets).length) {
     notes.push(`${file}: profile \`${profileName}\` has no duckdb, postgres or spark (thrift) output: building on the embedded DuckDB database ${defaultDuckdbPath(dir, name).path}`);
     return { file };
