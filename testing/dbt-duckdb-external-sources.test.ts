@@ -126,5 +126,12 @@ describe.skipIf(noPython)('external sources: tx equals dbt-core 1.10 + dbt-duckd
       expect(mine.length, m).toBeGreaterThan(0);
       expect(mine, m).toEqual(await rows(dbtCopy.db, m));
     }
+    // --empty: the location wrapped in a zero-row subquery, as dbt-duckdb renders it (no alias on DuckDB)
+    const dbtEmpty = spawnSync(join(venv.dir, 'bin', 'dbt'), ['compile', '--empty', '--profiles-dir', dbtProfiles], { cwd: dbtCopy.dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    expect(dbtEmpty.status, dbtEmpty.stdout + dbtEmpty.stderr).toBe(0);
+    const txEmpty = await runCli(['build', '--empty'], { cwd: txCopy.dir, env });
+    expect(txEmpty.code, txEmpty.output).toBe(0);
+    expect(compiled(txCopy.dir, 'people_again')).toMatch(/where false limit 0/);
+    for (const m of MODELS) expect(compiled(txCopy.dir, m), m).toBe(compiled(dbtCopy.dir, m));
   }, 300_000);
 });

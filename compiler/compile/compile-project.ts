@@ -589,7 +589,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       const { pos } = splitArgs(args);
       const dep = nodes.get(sourceIndex.find(`${String(pos[0])}.${String(pos[1])}`, w.file.package)!)!;
       const external = externalSources.get(dep.uniqueId);
-      if (external !== undefined) return new RelationValue(dep.relation!, opts.empty ? `(select * from ${external} where false limit 0) _dbt_limit_subq_${dep.relation!.identifier.replace(/\W/g, '_')}` : external);
+      // --empty: dbt-duckdb's relation needs no subquery alias (require_alias False)
+      if (external !== undefined) return new RelationValue(dep.relation!, opts.empty ? `(select * from ${external} where false limit 0)` : external);
       return limited(dep.relation!, dep);
     });
     engine.setGlobal('is_incremental', () => isIncremental);
