@@ -117,3 +117,22 @@ describe.concurrent('tx compile when nothing changed', () => {
     expect((await fx.tx('compile', '--no-write-json')).stdout).not.toMatch(UNCHANGED);
   }, 120_000);
 });
+
+describe('the fingerprint of a first compile, taken on the stat worker', () => {
+  it('equals the one taken before a compile, line for line (files, folders, a symlinked folder, a missing profile)', async () => {
+    const { compileInputs, compileInputsInBackground, compileKey } = await import('./up-to-date.js');
+    const { symlinkSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const fx = project({ 'models/deep/er/c.sql': 'select 3 as z', 'seeds/s.csv': 'a\n1\n' });
+    mkdirSync(fx.path('elsewhere'), { recursive: true });
+    writeFileSync(fx.path('elsewhere/d.sql'), 'select 4 as w');
+    symlinkSync(fx.path('elsewhere'), fx.path('models/linked'));
+    const opts = { argv: ['compile'] };
+    const before = compileInputs(fx.dir, opts)!;
+    const background = (await compileInputsInBackground(fx.dir, opts))!;
+    expect(background).toBeDefined();
+    expect(background.lines).toEqual(before.lines);
+    expect(background.lines.some((l) => l.startsWith('models/linked/d.sql\u0000'))).toBe(true);
+    expect(background.lines.every((l) => l !== '')).toBe(true);
+    expect(compileKey(background)).toBe(compileKey(before));
+  });
+});

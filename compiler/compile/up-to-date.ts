@@ -1,10 +1,13 @@
-import { existsSync, readdirSync, readFileSync, realpathSync, stat, statSync, type Stats } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { hash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { parse as parseYaml } from 'yaml';
 import { writeFileAtomic } from '../artifacts/artifacts.js';
-import { txVersion } from '../load/package-root.js';
+import { packageRoot, txVersion } from '../load/package-root.js';
+import { lineOf } from './fingerprint-line.js';
 import type { CompiledProject } from './compile-project.js';
 
 /**
@@ -59,8 +62,6 @@ function where(projectDir: string, o: { targetPath?: string; logPath?: string })
 }
 
 let newestMtime = 0;
-/** A file's line of the fingerprint: its path, size (or `d` for a folder) and mtime; `-` when it is missing. */
-const lineOf = (rel: string, st: Stats | undefined): string => (st ? `${rel}\u0000${st.isDirectory() ? 'd' : st.size}\u0000${st.mtimeMs}` : `${rel}\u0000-`);
 const statLine = (rel: string, st: Stats | undefined): string => {
   if (st && st.mtimeMs > newestMtime) newestMtime = st.mtimeMs;
   return lineOf(rel, st);
@@ -150,29 +151,40 @@ export function compileInputs(projectDir: string, o: { targetPath?: string; logP
   return { lines: s.lines, targetDir: s.w.targetDir, logDir: s.w.logDir, racy: newestMtime >= s.takenAt - 50 };
 }
 
+/** The stat worker's file: beside this module when built; from the TypeScript sources (vitest), the built one. */
+function statWorkerFile(): string {
+  const here = fileURLToPath(new URL('./stat-worker.js', import.meta.url));
+  return existsSync(here) ? here : join(packageRoot(), 'dist', 'compiler', 'compile', 'stat-worker.js');
+}
+
 /**
- * The same fingerprint, its files stat-ed on libuv's threads while the compile runs (when no
- * earlier state can make the compile unnecessary, so nothing waits for it). As safe as taking it
- * first: the clock is read before any file is, so a file changed after that, whether before or
- * after its stat, has a time past it and makes the fingerprint racy (never saved).
+ * The same fingerprint, its files stat-ed on a worker thread (stat-worker.ts) while the compile
+ * runs, when no earlier state can make the compile unnecessary, so nothing waits for it. As safe
+ * as taking it first: the folders are walked and the clock is read before any file is, so a file
+ * changed after that, whether before or after its stat, has a time past it and makes the
+ * fingerprint racy (never saved); a file added or removed after the walk differs from the walk's
+ * list next time. Undefined when the worker fails (no fingerprint saved, the next compile runs).
  */
 export function compileInputsInBackground(projectDir: string, o: { targetPath?: string; logPath?: string; profilesDir?: string; argv: string[] }): Promise<Inputs | undefined> {
   const s = startInputs(projectDir, o);
   if (!s) return Promise.resolve(undefined);
   const { w, takenAt, lines, files } = s;
   const newestBefore = newestMtime;
+  const finish = (newest: number): Inputs => ({ lines, targetDir: w.targetDir, logDir: w.logDir, racy: newest >= takenAt - 50 });
+  if (files.length === 0) return Promise.resolve(finish(newestBefore));
   return new Promise((done) => {
-    let left = files.length;
-    let newest = newestBefore;
-    const finish = () => done({ lines, targetDir: w.targetDir, logDir: w.logDir, racy: newest >= takenAt - 50 });
-    if (left === 0) return finish();
-    for (const f of files) {
-      stat(join(w.projectDir, f.rel), (err, st) => {
-        if (!err && st.mtimeMs > newest) newest = st.mtimeMs;
-        lines[f.at] = lineOf(f.rel, err ? undefined : st);
-        if (--left === 0) finish();
-      });
+    let worker: Worker;
+    try {
+      worker = new Worker(statWorkerFile(), { workerData: { dir: w.projectDir, rels: files.map((f) => f.rel) } });
+    } catch {
+      return done(undefined);
     }
+    worker.once('message', (m: { lines: string[]; newest: number }) => {
+      for (let i = 0; i < files.length; i++) lines[files[i]!.at] = m.lines[i]!;
+      done(finish(Math.max(newestBefore, m.newest)));
+    });
+    worker.once('error', () => done(undefined));
+    worker.once('exit', () => done(undefined)); // a no-op after the message
   });
 }
 
