@@ -13,6 +13,8 @@ describe('macroCalls', () => {
   it('a name after a dot or inside a longer word is not a call; spaces before ( are', () => {
     expect(macroCalls('{{ dbt.cents(1) }} {{ mycents(2) }} {{ cents_x(3) }} {{ 9cents(4) }}', known)).toEqual([]);
     expect(macroCalls('{{ cents  (1) }} {{ x1\n(2) }}', known)).toEqual(['cents', 'x1']);
+    // every character JavaScript's \s matches may stand before the parenthesis: tab, CR, form feed, no-break and ideographic spaces
+    expect(macroCalls('{{ cents\t(1) }} {{ x1\r\n(2) }} {{ safe_div\f\u00a0\u3000(3) }} {{ ref\u200b(4) }}', known)).toEqual(['cents', 'x1', 'safe_div']);
   });
   it('a name not followed by ( or not known is not listed; an unclosed tag does not hide later ones', () => {
     expect(macroCalls('{{ cents }} {{ other(1) }} {{ ref }}', known)).toEqual([]);

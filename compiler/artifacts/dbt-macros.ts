@@ -32,6 +32,8 @@ export function macroBlocks(text: string): MacroBlock[] {
 const isWordStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isWord = (c: number): boolean => isWordStart(c) || (c >= 48 && c <= 57);
 const WHITESPACE = /\s/;
+/** JavaScript's `\s`, without a one-character string and a regex test for the ASCII ones. */
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || (c > 127 && WHITESPACE.test(String.fromCharCode(c)));
 
 /**
  * Names called as functions inside the Jinja tags (`{{ … }}`, `{% … %}`) of `text` that are in
@@ -60,7 +62,7 @@ export function macroCalls(text: string, known: ReadonlySet<string>): string[] {
       while (k < close && isWord(text.charCodeAt(k))) k++;
       const before = text.charCodeAt(j - 1);
       let m = k;
-      while (m < close && WHITESPACE.test(text[m]!)) m++;
+      while (m < close && isSpace(text.charCodeAt(m))) m++;
       if (before !== 46 && !isWord(before) && text.charCodeAt(m) === 40) {
         const name = text.slice(j, k);
         if (known.has(name) && !out.includes(name)) out.push(name);

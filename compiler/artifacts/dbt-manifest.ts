@@ -11,7 +11,7 @@
  * tx's own config keys (`exports`, `validate`, Hive options, …) stay in `config`, whose schema
  * allows extra keys; nothing tx-specific goes where the schema forbids it.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { CompiledProject } from '../compile/compile-project.js';
 import { BUILTIN_MACROS } from '../compile/builtin-macros.js';
@@ -24,7 +24,7 @@ import { groupMap, semanticResources } from '../compile/dbt-semantic.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = (s: string): string => hash('sha256', s, 'hex');
 /** dbt's file checksum: sha256 of the file's text without leading and trailing whitespace. */
 export const fileChecksum = (text: string): string => sha256(text.trim());
 
