@@ -170,7 +170,9 @@ describe('parseDestination', () => {
     expect(parseDestination('/abs/out', '/p')).toEqual({ kind: 'local', dir: '/abs/out' });
     expect(parseDestination('./out/./x', '/p')).toEqual({ kind: 'local', dir: '/p/out/x' });
     expect(parseDestination('out..x/y', '/p')).toEqual({ kind: 'local', dir: '/p/out..x/y' });
-    for (const bad of ['../x', 'a/../../b', 'a\\..\\b', '..']) {
+    // a file:// URL's `..` as written, though the URL parser resolves it away (file:///data/../x is /x)
+    expect(parseDestination('file:///data/..x/y', '/p')).toEqual({ kind: 'local', dir: '/data/..x/y' });
+    for (const bad of ['../x', 'a/../../b', 'a\\..\\b', '..', 'file:///data/../x', 'file:///data/%2e%2e/x', 'file://localhost/data/%2E./x']) {
       const e = err(() => parseDestination(bad, '/p'));
       expect([e.code, e.message, e.hint]).toEqual(['EXPORT_PATH', `export path \`${bad}\` contains \`..\``, "local exports write only under the project's export_roots (default `output/`)"]);
     }

@@ -215,12 +215,25 @@ export function parseDestination(to: string, projectDir: string): Destination {
     throw configError(`unsupported export destination \`${displayUri(t)}\``, 'use a local path, file://, s3://, azure://, https://ACCOUNT.blob.core.windows.net/... or target:NAME');
   }
   const p = lower.startsWith('file://') ? fileURLToPath(t) : t;
-  if (p.split(/[\\/]+/).includes('..')) {
+  // a file:// URL's `..` is checked as written (its %2e%2e too): fileURLToPath resolves it away
+  if (p.split(/[\\/]+/).includes('..') || (p !== t && urlPathSegments(t).includes('..'))) {
     throw new ExportError('EXPORT_PATH', `export path \`${t}\` contains \`..\``, {
       hint: 'local exports write only under the project\'s export_roots (default `output/`)',
     });
   }
   return { kind: 'local', dir: path.resolve(projectDir, p) };
+}
+
+/** The path segments of a file:// URL as written, percent escapes decoded (`%2e%2e` is `..`). */
+function urlPathSegments(url: string): string[] {
+  const path = url.slice('file://'.length).replace(/^[^/]*/, '').replace(/[?#].*$/, '');
+  return path.split(/[\\/]+/).map((seg) => {
+    try {
+      return decodeURIComponent(seg);
+    } catch {
+      return seg;
+    }
+  });
 }
 
 /** Join an object-store prefix and a relative path. */
