@@ -236,6 +236,8 @@ describe('audit before publish on DuckDB', () => {
     const dir = project(snapshotFiles(duck));
     expect((await duck.build(dir, { ver: 666 })).code).toBe(1);
     expect(outcomeOf(dir).status.snap).toBe('error');
+    // no previous version to keep: the message says the relation was not created
+    expect(outcomeOf(dir).message.snap).toMatch(/failed its audit \(accepted_values_snap_ver_\w+ failed\): not published, main\.snap was not created$/);
     expect(await duck.query(dir, "select table_name from information_schema.tables where table_name like 'snap%'")).toEqual([]);
     // tx build --no-audit takes the snapshot and tests it after
     const run = await runCli(['build', '--project-dir', dir, '--no-audit', '--select', 'src', 'snap+', '--vars', '{ver: 666}'], { cwd: dir });

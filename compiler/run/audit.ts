@@ -82,9 +82,10 @@ export async function executeAudited(ctx: ExecContext, n: GraphNode, tests: Grap
   } catch (e) {
     if (!(e instanceof AuditFailed)) throw e;
     const names = e.failed.map((r) => `${ctx.compiled.nodes.get(r.uniqueId)?.name ?? r.uniqueId} ${r.status === 'error' ? 'errored' : 'failed'}`);
-    const message = ctx.signal.aborted
-      ? `cancelled during the audit: not published, the previous version of ${relationText(ctx, n)} is kept`
-      : `the new version failed its audit (${names.join('; ')}): not published, the previous version of ${relationText(ctx, n)} is kept`;
+    // after the refused publish the relation is as it was: absent, this was its first build (unsure: it says kept)
+    const existed = n.relation && !ctx.signal.aborted ? await ctx.session.relationExists(n.relation).catch(() => true) : true;
+    const outcome = existed ? `the previous version of ${relationText(ctx, n)} is kept` : `${relationText(ctx, n)} was not created`;
+    const message = ctx.signal.aborted ? `cancelled during the audit: not published, ${outcome}` : `the new version failed its audit (${names.join('; ')}): not published, ${outcome}`;
     const node: NodeResult = {
       uniqueId: n.uniqueId,
       status: 'error',
