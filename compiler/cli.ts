@@ -351,8 +351,10 @@ function main(argv: string[]): Command {
     .command('deps')
     .description('install the packages of packages.yml / dependencies.yml into dbt_packages/ (local, git, tarball and hub packages)')
     .option('--project-dir <dir>', 'folder holding dbt_project.yml')
-    .action(async (o: { projectDir?: string }) => {
-      await installDeps(o.projectDir, (line) => process.stdout.write(`${line}\n`));
+    .option('--vars <yaml>', "vars for packages.yml's var() (YAML or JSON)")
+    .action(async (o: { projectDir?: string; vars?: string }) => {
+      // a git URL may hold a token read by env_var(): every line goes through the scrubber
+      await installDeps(o.projectDir, (line) => process.stdout.write(scrub(`${line}\n`)), { vars: parseVars(o.vars) });
     });
 
   program

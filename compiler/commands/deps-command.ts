@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { TxError } from '../errors.js';
 import { findProjectDir } from '../load/load-project.js';
-import { packageNameIn, packagesInstallPath, readPackageSpecs, type PackageSpec } from '../load/packages.js';
+import { packageNameIn, packagesInstallPath, packageValueRenderer, readPackageSpecs, type PackageRenderOptions, type PackageSpec } from '../load/packages.js';
 import { HubPackage, HubRegistry } from './hub-registry.js';
 import { PACKAGE_LOCK_FILE, lockText, packagesHash, readLock, type LockEntry } from './package-lock.js';
 
@@ -24,18 +24,19 @@ export interface DepsResult {
 }
 
 /** Install every package (and their packages) of the project in `projectDir`, from package-lock.yml when it matches packages.yml. */
-export async function installDeps(projectDirOrNone: string | undefined, log: (line: string) => void = () => {}): Promise<DepsResult> {
+export async function installDeps(projectDirOrNone: string | undefined, log: (line: string) => void = () => {}, opts: PackageRenderOptions = {}): Promise<DepsResult> {
   const projectDir = findProjectDir(projectDirOrNone);
   const raw = (parse(readFileSync(join(projectDir, 'dbt_project.yml'), 'utf8')) ?? {}) as Record<string, unknown>;
   const rootName = String(raw.name ?? '');
   const installDir = packagesInstallPath(projectDir, raw);
-  const specs = readPackageSpecs(projectDir);
+  const specs = readPackageSpecs(projectDir, '', { ...opts, refuseDependenciesTemplates: true });
   const result: DepsResult = { installed: [] };
   if (!specs.length) {
     log('no packages to install (no packages.yml or dependencies.yml with packages:)');
     return result;
   }
-  const hash = packagesHash(projectDir);
+  const hash = packagesHash(projectDir, opts);
+  const renderLock = packageValueRenderer(opts);
   const lock = readLock(projectDir);
   // resolve every package first (names, cycles, duplicates); install only when all resolve
   const staging = mkdtempSync(join(tmpdir(), 'tx-deps-'));
@@ -47,7 +48,7 @@ export async function installDeps(projectDirOrNone: string | undefined, log: (li
       // package-lock.yml matches packages.yml: install exactly what it pins, as dbt does
       log(`installing the packages pinned in ${PACKAGE_LOCK_FILE}`);
       for (const [i, entry] of lock.packages.entries()) {
-        const spec = lockSpec(entry, i);
+        const spec = lockSpec(entry, i, renderLock);
         const where = `${PACKAGE_LOCK_FILE}, entry ${i + 1}`;
         if (spec.kind === 'hub') {
           const hp = new HubPackage(spec.source, spec.file, spec.line);
@@ -106,7 +107,7 @@ export async function installDeps(projectDirOrNone: string | undefined, log: (li
               continue;
             }
             plan.set(name, { ...fetched, spec });
-            next.push({ baseDir: fetched.dir, specs: readPackageSpecs(fetched.dir, fetched.from), chain: [...chain, name], displayBase: fetched.from });
+            next.push({ baseDir: fetched.dir, specs: readPackageSpecs(fetched.dir, fetched.from, opts), chain: [...chain, name], displayBase: fetched.from });
           }
         }
         pending = next;
@@ -173,7 +174,8 @@ function lockEntry(name: string, p: Planned): LockEntry {
       e.set('local', p.spec.source);
       break;
     case 'git':
-      e.set('git', p.spec.source);
+      // as dbt's GitPinnedPackage.to_dict(): the URL as written (a token read by env_var() stays a template)
+      e.set('git', String(p.spec.unrendered?.git ?? p.spec.source));
       e.set('revision', p.commit ?? (p.spec.raw.revision == null ? 'HEAD' : String(p.spec.raw.revision)));
       if (p.spec.raw.subdirectory) e.set('subdirectory', String(p.spec.raw.subdirectory));
       break;
@@ -182,18 +184,19 @@ function lockEntry(name: string, p: Planned): LockEntry {
       e.set('version', p.version ?? p.spec.raw.version);
       break;
     case 'tarball':
-      e.set('tarball', p.spec.source);
+      e.set('tarball', String(p.spec.unrendered?.tarball ?? p.spec.source));
       break;
   }
   e.set('name', name);
   return e;
 }
 
-/** An entry of package-lock.yml as the spec to fetch. */
-function lockSpec(entry: LockEntry, i: number): PackageSpec {
-  const raw = Object.fromEntries([...entry].map(([k, v]) => [k, v === null || typeof v !== 'object' ? v : String(v)]));
-  for (const kind of ['local', 'git', 'tarball'] as const) if (typeof raw[kind] === 'string') return { kind, source: raw[kind] as string, raw, file: PACKAGE_LOCK_FILE };
-  if (typeof raw.package === 'string') return { kind: 'hub', source: raw.package, raw, file: PACKAGE_LOCK_FILE };
+/** An entry of package-lock.yml as the spec to fetch (rendered, as dbt renders the lock before installing from it). */
+function lockSpec(entry: LockEntry, i: number, render: (v: unknown, where: string) => unknown): PackageSpec {
+  const unrendered = Object.fromEntries([...entry].map(([k, v]) => [k, v === null || typeof v !== 'object' ? v : String(v)]));
+  const raw = render(unrendered, `${PACKAGE_LOCK_FILE} (packages[${i}])`) as Record<string, unknown>;
+  for (const kind of ['local', 'git', 'tarball'] as const) if (typeof raw[kind] === 'string') return { kind, source: raw[kind] as string, raw, unrendered, file: PACKAGE_LOCK_FILE };
+  if (typeof raw.package === 'string') return { kind: 'hub', source: raw.package, raw, unrendered, file: PACKAGE_LOCK_FILE };
   throw new TxError('PROJECT', `entry ${i + 1} of \`packages:\` in ${PACKAGE_LOCK_FILE} names no package (local:, git:, package: or tarball:)`, {
     file: PACKAGE_LOCK_FILE,
     hint: `delete ${PACKAGE_LOCK_FILE} and run tx deps to write it again`,

@@ -6,14 +6,16 @@
  * - `packages`: every resolved package, direct ones first then theirs (breadth first), each as
  *   its pinned package's to_dict() plus `name`: `local`, `git` + `revision` (the commit) +
  *   `subdirectory`, `package` + `version`, `tarball`; written by PyYAML with sorted keys and
- *   indented lists.
+ *   indented lists. `git` and `tarball` are written as in packages.yml, unrendered (an
+ *   env_var() holding a token stays a template), the others rendered, as dbt writes them; the
+ *   lock's entries are rendered again when installed from it.
  * When the lock's hash differs from the packages file's, `tx deps` resolves again and rewrites it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TxError } from '../errors.js';
-import { PACKAGE_FILES } from '../load/packages.js';
+import { PACKAGE_FILES, packageValueRenderer, type PackageRenderOptions } from '../load/packages.js';
 import { jsonDumps } from '../template/context/python-json.js';
 import { yamlSafeDump } from '../template/context/python-yaml-dump.js';
 import { yamlSafeLoad } from '../template/context/python-yaml-load.js';
@@ -26,18 +28,18 @@ export type LockEntry = Map<string, unknown>;
 const get = (m: unknown, k: string): unknown => (m instanceof Map ? m.get(k) : undefined);
 
 /** The entries of the packages file dbt reads (packages.yml, else dependencies.yml), with Python's value types. */
-function packageEntries(projectDir: string): Map<string, unknown>[] {
+function packageEntries(projectDir: string): { file: string; entries: Map<string, unknown>[] } {
   for (const f of PACKAGE_FILES) {
     const abs = join(projectDir, f);
     if (!existsSync(abs)) continue;
     const list = get(yamlSafeLoad(readFileSync(abs, 'utf8')), 'packages');
-    if (Array.isArray(list)) return list.filter((e): e is Map<string, unknown> => e instanceof Map);
+    if (Array.isArray(list)) return { file: f, entries: list.filter((e): e is Map<string, unknown> => e instanceof Map) };
   }
-  return [];
+  return { file: '', entries: [] };
 }
 
-/** dbt's PackageSpec.to_dict() of one entry: its kind's fields and defaults, and `unrendered`. */
-function specDict(e: Map<string, unknown>): Map<string, unknown> {
+/** dbt's PackageSpec.to_dict() of one entry (rendered): its kind's fields and defaults, and `unrendered`: the entry as written. */
+function specDict(e: Map<string, unknown>, unrendered: Map<string, unknown>): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const copy = (k: string, dflt?: unknown): void => {
     if (e.has(k)) out.set(k, e.get(k));
@@ -57,14 +59,17 @@ function specDict(e: Map<string, unknown>): Map<string, unknown> {
     copy('install_prerelease', false);
   }
   copy('name');
-  out.set('unrendered', e);
+  out.set('unrendered', unrendered);
   return out;
 }
 
-/** The `sha1_hash` dbt writes for the project's packages file. */
-export function packagesHash(projectDir: string): string {
-  const lines = packageEntries(projectDir)
-    .map((e) => jsonDumps(specDict(e), true))
+/** The `sha1_hash` dbt writes for the project's packages file (of its rendered entries, each with the entry as written). */
+export function packagesHash(projectDir: string, opts: PackageRenderOptions = {}): string {
+  const { file, entries } = packageEntries(projectDir);
+  // dbt renders packages.yml, not dependencies.yml
+  const render = file === 'dependencies.yml' ? (v: unknown) => v : packageValueRenderer(opts);
+  const lines = entries
+    .map((e, i) => jsonDumps(specDict(render(e, `packages[${i}]`) as Map<string, unknown>, e), true))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return createHash('sha1').update(lines.join('\n'), 'utf8').digest('hex');
 }

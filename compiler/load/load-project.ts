@@ -66,7 +66,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const walked = new Map<string, string[]>();
   const own = loadResources(dir, p, dbt, undefined, walked);
   // dbt packages installed in dbt_packages/ (tx deps or dbt deps): their macros, vars and resources
-  const packages = dbt ? loadInstalledPackages(dir, original, name) : [];
+  const packages = dbt ? loadInstalledPackages(dir, original, name, { vars: opts.vars, env: opts.env }) : [];
   const models = [...own.models, ...packages.flatMap((x) => x.resources.models)];
   const seeds = [...own.seeds, ...packages.flatMap((x) => x.resources.seeds)];
   const macros = own.macros;

@@ -6,6 +6,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { TxError, didYouMean } from '../errors.js';
+import { makeEnvVar, makeVar } from '../compile/template-context.js';
+import { allowSecretEnvVars } from '../log/scrub.js';
+import { baseContextMembers } from '../template/context/base-context.js';
+import { TemplateEngine } from '../template/template-engine.js';
 import type { SqlFile } from './project-types.js';
 import { loadResources, type Resources } from './resources.js';
 import { readYaml, type YamlFile } from './yaml-file.js';
@@ -16,9 +20,12 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 /** One entry of `packages:` in packages.yml or dependencies.yml. */
 export interface PackageSpec {
   kind: 'local' | 'git' | 'hub' | 'tarball';
-  /** What the entry names: the local path, git URL, hub package or tarball URL. */
+  /** What the entry names: the local path, git URL, hub package or tarball URL (rendered). */
   source: string;
+  /** The entry with its templates rendered (env_var(), var() of --vars). */
   raw: Obj;
+  /** The entry as written (package-lock.yml keeps git and tarball URLs unrendered, as dbt does). */
+  unrendered?: Obj;
   /** The file (relative to the project) and line of the entry. */
   file: string;
   line?: number;
@@ -49,8 +56,62 @@ export function packagesInstallPath(projectDir: string, raw: Obj): string {
   return resolve(projectDir, String(raw['packages-install-path'] ?? 'dbt_packages'));
 }
 
-/** The `packages:` entries of a project (packages.yml, else dependencies.yml); both with packages is an error, as in dbt. */
-export function readPackageSpecs(projectDir: string, displayDir = ''): PackageSpec[] {
+/** What packages.yml renders with: dbt's PackageRenderer context (--vars and the environment). */
+export interface PackageRenderOptions {
+  /** `--vars` (dbt renders packages.yml with the command line's vars only, not dbt_project.yml's). */
+  vars?: Obj;
+  env?: NodeJS.ProcessEnv;
+  /** `tx deps`: a template in the root project's dependencies.yml is an error (dbt leaves it unrendered). */
+  refuseDependenciesTemplates?: boolean;
+}
+
+const hasTemplate = (v: unknown): boolean =>
+  typeof v === 'string' ? v.includes('{{') || v.includes('{%') : Array.isArray(v) ? v.some(hasTemplate) : isObj(v) ? Object.values(v).some(hasTemplate) : false;
+
+/**
+ * Renders packages.yml / dependencies.yml / package-lock.yml values as dbt-core 1.10's
+ * PackageRenderer (a SecretRenderer): every string value (keys are not rendered) with the base
+ * context, `var()` of the command line's vars and `env_var()`, where secret variables
+ * (DBT_ENV_SECRET_*) may be read: their values are registered with the scrubber, so a git URL
+ * holding a token is masked in every log line and error. The result is a native value as dbt's
+ * native renderer gives it for `True`/`False`/`None`; digits stay text (a revision or version).
+ */
+export function packageValueRenderer(opts: PackageRenderOptions = {}): (v: unknown, where: string) => unknown {
+  let engine: TemplateEngine | undefined;
+  const get = (): TemplateEngine => {
+    if (!engine) {
+      engine = new TemplateEngine();
+      Object.assign(engine.env.globals, baseContextMembers());
+      engine.setGlobal('var', makeVar(opts.vars ?? {}));
+      engine.setGlobal('env_var', makeEnvVar(opts.env ?? process.env));
+    }
+    return engine;
+  };
+  const render = (v: unknown, where: string): unknown => {
+    if (typeof v === 'string') {
+      if (!v.includes('{{') && !v.includes('{%')) return v;
+      const out = allowSecretEnvVars(() => get().renderString(v, where));
+      const t = out.trim();
+      if (t === 'True' || t === 'true') return true;
+      if (t === 'False' || t === 'false') return false;
+      if (t === 'None' || t === 'none') return null;
+      return out;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => render(x, `${where}[${i}]`));
+    if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, render(x, `${where}.${String(k)}`)]));
+    if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, render(x, `${where}.${k}`)]));
+    return v;
+  };
+  return render;
+}
+
+/**
+ * The `packages:` entries of a project (packages.yml, else dependencies.yml), rendered; both with
+ * packages is an error, as in dbt. As dbt-core 1.10 (DbtProjectYamlRenderer.render_packages), the
+ * root project's dependencies.yml is not rendered; an installed package's is (`displayDir` set).
+ */
+export function readPackageSpecs(projectDir: string, displayDir = '', opts: PackageRenderOptions = {}): PackageSpec[] {
+  const renderer = packageValueRenderer(opts);
   const found: { file: string; yf: YamlFile }[] = [];
   for (const f of PACKAGE_FILES) {
     const abs = join(projectDir, f);
@@ -69,15 +130,26 @@ export function readPackageSpecs(projectDir: string, displayDir = ''): PackageSp
   }
   if (!found.length) return [];
   const { file, yf } = found[0]!;
+  const rootDependencies = !displayDir && file === 'dependencies.yml';
+  const render = rootDependencies ? (v: unknown) => v : renderer;
   const list = (yf.value as Obj).packages;
   if (!Array.isArray(list)) throw new TxError('PROJECT', `\`packages:\` in ${file} must be a list`, { file, line: yf.lineOf(['packages']) });
-  return list.map((e, i) => {
+  return list.map((u, i) => {
     const line = yf.lineOf(['packages', i]);
-    if (!isObj(e)) throw new TxError('PROJECT', `entry ${i + 1} of \`packages:\` in ${file} must be a map (local:, git:, package: or tarball:)`, { file, line });
-    if (typeof e.local === 'string') return { kind: 'local', source: e.local, raw: e, file, line };
-    if (typeof e.git === 'string') return { kind: 'git', source: e.git, raw: e, file, line };
-    if (typeof e.package === 'string') return { kind: 'hub', source: e.package, raw: e, file, line };
-    if (typeof e.tarball === 'string') return { kind: 'tarball', source: e.tarball, raw: e, file, line };
+    if (!isObj(u)) throw new TxError('PROJECT', `entry ${i + 1} of \`packages:\` in ${file} must be a map (local:, git:, package: or tarball:)`, { file, line });
+    if (rootDependencies && opts.refuseDependenciesTemplates && hasTemplate(u)) {
+      throw new TxError('PROJECT', `entry ${i + 1} of \`packages:\` in dependencies.yml holds a template ({{ ... }}): dbt does not render dependencies.yml, so it would be used as written`, {
+        file,
+        line,
+        hint: 'move the packages that use env_var() or var() to packages.yml, which dbt and tx render (dependencies.yml takes no Jinja)',
+      });
+    }
+    const e = render(u, `${file}${line ? `:${line}` : ''} (packages[${i}])`) as Obj;
+    const base = { raw: e, unrendered: u, file, line };
+    if (typeof e.local === 'string') return { kind: 'local', source: e.local, ...base };
+    if (typeof e.git === 'string') return { kind: 'git', source: e.git, ...base };
+    if (typeof e.package === 'string') return { kind: 'hub', source: e.package, ...base };
+    if (typeof e.tarball === 'string') return { kind: 'tarball', source: e.tarball, ...base };
     const keys = Object.keys(e);
     throw new TxError('PROJECT', `entry ${i + 1} of \`packages:\` in ${file} names no package (keys: ${keys.join(', ') || 'none'})`, {
       file,
@@ -104,8 +176,8 @@ const asList = (v: unknown, d: string[]): string[] => (v == null ? d : Array.isA
  * packages.yml lists more packages than are installed, the build stops and says to run `tx deps`,
  * as dbt does.
  */
-export function loadInstalledPackages(projectDir: string, raw: Obj, rootName: string): LoadedPackage[] {
-  const specs = readPackageSpecs(projectDir);
+export function loadInstalledPackages(projectDir: string, raw: Obj, rootName: string, opts: PackageRenderOptions = {}): LoadedPackage[] {
+  const specs = readPackageSpecs(projectDir, '', opts);
   const installDir = packagesInstallPath(projectDir, raw);
   const installed: string[] = [];
   if (existsSync(installDir) && statSync(installDir).isDirectory()) {
