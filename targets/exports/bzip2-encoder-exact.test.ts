@@ -74,6 +74,9 @@ describe('bzip2 encoder (exact)', () => {
     roundTrip(noise(30_000));
     roundTrip(Buffer.from('ab'.repeat(20_000)));
     roundTrip(Buffer.from('abc'.repeat(7_000) + 'x'.repeat(1000) + 'abd'.repeat(7_000)));
+    // Rotations tied past the first 16 bytes (the radix pass), in groups small and large, and periods around 16.
+    for (const p of [15, 16, 17, 33]) roundTrip(Buffer.from('abcdefghijklmnopqrstuvwxyz0123456789'.slice(0, p).repeat(3_000)));
+    roundTrip(Buffer.from(Array.from({ length: 4_000 }, (_, i) => `{"city":"SPRINGFIELD","state_name":"${['ILLINOIS', 'MISSOURI'][i % 2]}","n":${i % 40}}\n`).join('')));
   });
 
   it('the same bytes whatever the write sizes', () => {

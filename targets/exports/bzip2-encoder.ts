@@ -70,25 +70,52 @@ class BitWriter {
   }
 }
 
+/** Rotations' prefix length ranked by the first pass (LSD radix sort, two bytes a pass). */
+const PREFIX = 16;
+/** Tied groups this small are insertion-sorted in place; larger ones go through a typed-array sort. */
+const SMALL_GROUP = 16;
+
 /**
  * Sort the cyclic rotations of `block[0..n)`; returns the rotation start indices in order.
- * Larsson–Sadakane prefix doubling: bucket by the first two bytes, then each round re-sorts
- * only the groups still tied, by the rank of the rotation `h` further on. O(n log n).
+ * Larsson–Sadakane prefix doubling: rank every rotation by its first 16 bytes (LSD radix sort
+ * over the block extended cyclically, stable, so equal prefixes stay in index order), then each
+ * round re-sorts only the groups still tied, by the rank of the rotation `h` further on (ties by
+ * index). O(n log n). Where the block repeats itself (a period dividing n), equal rotations stay
+ * in index order.
  */
 function sortRotations(block: Uint8Array, n: number): Int32Array {
   const sa = new Int32Array(n);
   if (n <= 1) return sa;
   const rank = new Int32Array(n);
   const keys = new Int32Array(n);
-  // Bucket sort by the first two bytes.
-  const cnt = new Int32Array(65537);
-  for (let i = 0; i < n; i++) {
-    const key = (block[i]! << 8) | block[i + 1 === n ? 0 : i + 1]!;
-    rank[i] = key;
-    cnt[key + 1]!++;
+  const ext = new Uint8Array(n + PREFIX);
+  ext.set(block.subarray(0, n));
+  for (let i = n; i < n + PREFIX; i++) ext[i] = ext[i - n]!;
+  {
+    // LSD radix sort by the first PREFIX bytes; `keys` doubles as the scatter buffer.
+    for (let i = 0; i < n; i++) sa[i] = i;
+    const cnt = new Int32Array(65536);
+    let src = sa;
+    let dst = keys;
+    for (let d = PREFIX - 2; d >= 0; d -= 2) {
+      cnt.fill(0);
+      for (let i = 0; i < n; i++) cnt[(ext[i + d]! << 8) | ext[i + d + 1]!]!++;
+      let sum = 0;
+      for (let k = 0; k < 65536; k++) {
+        const c = cnt[k]!;
+        cnt[k] = sum;
+        sum += c;
+      }
+      for (let t = 0; t < n; t++) {
+        const i = src[t]!;
+        dst[cnt[(ext[i + d]! << 8) | ext[i + d + 1]!]!++] = i;
+      }
+      const x = src;
+      src = dst;
+      dst = x;
+    }
+    if (src !== sa) sa.set(src);
   }
-  for (let i = 1; i < 65537; i++) cnt[i]! += cnt[i - 1]!;
-  for (let i = 0; i < n; i++) sa[cnt[rank[i]!]!++] = i;
   // rank = index of the last member of the rotation's group; collect tied groups.
   let groups = new Int32Array(1024);
   let nGroups = 0;
@@ -101,38 +128,58 @@ function sortRotations(block: Uint8Array, n: number): Int32Array {
     groups[nGroups++] = s;
     groups[nGroups++] = e;
   };
-  {
-    for (let i = 0; i < n; i++) keys[i] = rank[sa[i]!]!;
-    for (let s = 0; s < n; ) {
-      let e = s;
-      while (e + 1 < n && keys[e + 1] === keys[s]) e++;
-      for (let j = s; j <= e; j++) rank[sa[j]!] = e;
-      if (e > s) pushGroup(s, e);
-      s = e + 1;
+  for (let s = 0; s < n; ) {
+    let e = s;
+    const a = sa[s]!;
+    while (e + 1 < n) {
+      const b = sa[e + 1]!;
+      let k = 0;
+      while (k < PREFIX && ext[a + k] === ext[b + k]) k++;
+      if (k < PREFIX) break;
+      e++;
     }
+    for (let j = s; j <= e; j++) rank[sa[j]!] = e;
+    if (e > s) pushGroup(s, e);
+    s = e + 1;
   }
   const SHIFT = 1048576; // 2^20 > max block length
   const scratch = new Float64Array(n);
-  for (let h = 2; nGroups > 0 && h < n; h *= 2) {
+  for (let h = PREFIX; nGroups > 0 && h < n; h *= 2) {
     const todo = groups.slice(0, nGroups);
     nGroups = 0;
     for (let g = 0; g < todo.length; g += 2) {
       const s = todo[g]!;
       const e = todo[g + 1]!;
       const m = e - s + 1;
-      for (let t = 0; t < m; t++) {
-        const j = sa[s + t]!;
-        let k = j + h;
-        if (k >= n) k -= n;
-        scratch[t] = rank[k]! * SHIFT + j;
-      }
-      const part = scratch.subarray(0, m);
-      part.sort();
-      for (let t = 0; t < m; t++) {
-        const v = part[t]!;
-        const key = (v / SHIFT) | 0;
-        sa[s + t] = v - key * SHIFT;
-        keys[t] = key;
+      if (m <= SMALL_GROUP) {
+        // Insertion sort by (rank h further on, index).
+        for (let t = 0; t < m; t++) {
+          const j = sa[s + t]!;
+          const k = j + h;
+          const key = rank[k >= n ? k - n : k]!;
+          let u = t - 1;
+          while (u >= 0 && (keys[u]! > key || (keys[u] === key && sa[s + u]! > j))) {
+            keys[u + 1] = keys[u]!;
+            sa[s + u + 1] = sa[s + u]!;
+            u--;
+          }
+          keys[u + 1] = key;
+          sa[s + u + 1] = j;
+        }
+      } else {
+        for (let t = 0; t < m; t++) {
+          const j = sa[s + t]!;
+          const k = j + h;
+          scratch[t] = rank[k >= n ? k - n : k]! * SHIFT + j;
+        }
+        const part = scratch.subarray(0, m);
+        part.sort();
+        for (let t = 0; t < m; t++) {
+          const v = part[t]!;
+          const key = (v / SHIFT) | 0;
+          sa[s + t] = v - key * SHIFT;
+          keys[t] = key;
+        }
       }
       // Split into subgroups by key; rank = subgroup end.
       let a = 0;
