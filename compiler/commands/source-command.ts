@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { Logger } from '../log/logger.js';
-import { sourceFreshness } from '../testing/source-freshness.js';
+import { sourceFreshness } from '../data-tests/source-freshness.js';
 import { selectForCli, type SelectionCliOpts } from './selection-flags.js';
 
 export interface SourceCommandDeps<O> {

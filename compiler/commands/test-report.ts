@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../artifacts/artifacts.js';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { Logger } from '../log/logger.js';
 import type { RunOutcome } from '../run/run-project.js';
-import { junitCases, junitXml, resultDetailLines } from '../testing/junit.js';
+import { junitCases, junitXml, resultDetailLines } from '../data-tests/junit.js';
 
 export interface TestReportOptions {
   command: string;

@@ -1,6 +1,6 @@
 import type { Relation } from '../../targets/target.js';
 import type { ColumnProps, NodeConfig, SourceTable, TestSpec } from '../load/project-types.js';
-import type { UnitTestPlan } from '../testing/unit-tests.js';
+import type { UnitTestPlan } from '../data-tests/unit-tests.js';
 
 export type ResourceType = 'model' | 'seed' | 'source' | 'test' | 'snapshot' | 'analysis';
 
