@@ -59,7 +59,7 @@ function makeLogger(o: CommonOpts, projectDir?: string, logPath = 'logs'): Logge
 }
 
 async function compileFrom(o: CommonOpts, command = 'compile', extra: Partial<CompileOptions> = {}): Promise<{ compiled: CompiledProject; logger: Logger }> {
-  const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile });
+  const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile, target: o.target });
   applyArtifactOptions(project, o); // --target-path, --log-path, --no-write-json
   const logger = makeLogger(o, project.dir, project.logPath);
   for (const note of project.notes ?? []) logger.warn(note);
@@ -327,7 +327,7 @@ function main(argv: string[]): Command {
   addCommon(program.command('debug').description('show versions, the project found, and whether the target is reachable')).action(async (o: CommonOpts) => {
     const out = (s: string) => process.stdout.write(`${s}\n`);
     out(`tx ${txVersion()}  node ${process.version}  ${process.platform}-${process.arch}`);
-    const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile });
+    const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile, target: o.target });
     out(`project: ${project.name} at ${project.dir} (${project.projectFile ?? 'project.yml'})`);
     out(`  ${project.models.length} models, ${project.seeds.length} seeds, ${project.sources.length} sources, ${project.macros.length} macro files, ${project.singularTests.length} singular tests`);
     out(`  targets: ${Object.keys(project.targets).join(', ')} (default: ${project.defaultTarget})`);

@@ -720,6 +720,16 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     if (n.description.includes('{{')) n.description = engine.renderString(n.description, `${n.path} (description of ${n.name})`);
     for (const c of n.columns) if (c.description.includes('{{')) c.description = engine.renderString(c.description, `${n.path} (description of ${n.name}.${c.name})`);
   }
+  // sources' descriptions too, as dbt renders them (var(), doc(), env_var())
+  for (const n of nodes.values()) {
+    const s = n.source;
+    if (!s) continue;
+    const where = `${s.file} (description of source ${s.sourceName}.${s.name})`;
+    if (s.description?.includes('{{')) s.description = engine.renderString(s.description, where);
+    if (s.sourceDescription?.includes('{{')) s.sourceDescription = engine.renderString(s.sourceDescription, where);
+    for (const c of s.columns ?? []) if (c.description?.includes('{{')) c.description = engine.renderString(c.description, `${s.file} (description of source column ${s.sourceName}.${s.name}.${c.name})`);
+    n.description = s.description;
+  }
 
   // ---- tests
   compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour, { refs: refIndex, sources: sourceIndex }, statementChecks);

@@ -91,6 +91,8 @@ export interface DbtProjectOptions {
   profilesDir?: string;
   /** --profile: instead of dbt_project.yml's `profile:` */
   profile?: string;
+  /** --target: the target properties files' templates see as `target` */
+  target?: string;
   env?: NodeJS.ProcessEnv;
   /** for tests: where `~/.dbt/` is */
   home?: string;

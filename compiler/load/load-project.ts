@@ -10,6 +10,10 @@ import { loadInstalledPackages } from './packages.js';
 import { validateYaml } from './validate.js';
 import { defaultDuckdbPath } from './default-warehouse.js';
 import { readYaml } from './yaml-file.js';
+import { makeEnvVar, makeVar } from '../compile/template-context.js';
+import { isSecretConfigKey } from '../log/scrub.js';
+import { baseContextMembers } from '../template/context/base-context.js';
+import { TemplateEngine } from '../template/template-engine.js';
 
 type Obj = Record<string, unknown>;
 const list = (v: unknown, dflt: string[]): string[] => (v == null ? dflt : Array.isArray(v) ? v.map(String) : [String(v)]);
@@ -64,9 +68,10 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   };
 
   const walked = new Map<string, string[]>();
-  const own = loadResources(dir, p, dbt, undefined, walked);
+  const propertiesEngine = dbt ? propertiesEngines(raw, name, opts) : undefined;
+  const own = loadResources(dir, p, dbt, undefined, walked, propertiesEngine?.(name, {}));
   // dbt packages installed in dbt_packages/ (tx deps or dbt deps): their macros, vars and resources
-  const packages = dbt ? loadInstalledPackages(dir, original, name, { vars: opts.vars, env: opts.env }) : [];
+  const packages = dbt ? loadInstalledPackages(dir, original, name, { vars: opts.vars, env: opts.env, propertiesEngine }) : [];
   const models = [...own.models, ...packages.flatMap((x) => x.resources.models)];
   const seeds = [...own.seeds, ...packages.flatMap((x) => x.resources.seeds)];
   const macros = own.macros;
@@ -164,6 +169,58 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
  * dbt_project.yml) and the root's blocks scoped to a package (`vars: {dbt_date: {...}}`) apply to
  * that package's nodes only, never to the root's: they are left out here.
  */
+/**
+ * The engines that render a dbt project's properties files (dbt's SchemaYamlContext): the base
+ * context, `var()` (--vars, then the root project's vars, for a package the root's block for it,
+ * then the package's own), `env_var()` (no secret variables), `target` (the --target output, no
+ * secrets) and `project_name`. Each is made when a file first holds a template.
+ */
+function propertiesEngines(raw: Obj, rootName: string, opts: DbtProjectOptions): (pkg: string, pkgVars: Obj) => () => TemplateEngine {
+  const env = opts.env ?? process.env;
+  const rootVars = (raw.vars ?? {}) as Obj;
+  let target: Obj | undefined;
+  const targetValue = (e: TemplateEngine): Obj => {
+    if (target) return target;
+    const targets = (raw.targets ?? {}) as Record<string, Obj>;
+    const tname = opts.target ?? env.TX_TARGET ?? String(raw.target ?? Object.keys(targets)[0] ?? 'duckdb');
+    const t = targets[tname] ?? { type: 'duckdb', schema: 'main' };
+    target = { name: tname, profile_name: String(raw.profile ?? rootName) };
+    for (const [k, v] of Object.entries(t)) {
+      if (isSecretConfigKey(k) || k === 'password') continue;
+      if (typeof v !== 'string' || !v.includes('{')) target[k] = v;
+      else if (!v.includes('SECRET')) {
+        try {
+          target[k] = e.renderString(v, `target ${k}`);
+        } catch {
+          /* a value that cannot render here is left out */
+        }
+      }
+    }
+    if (target.type === 'duckdb') target.schema ??= 'main';
+    if (target.type === 'postgres' && target.dbname === undefined && target.database !== undefined) target.dbname = target.database;
+    return target;
+  };
+  return (pkg, pkgVars) => {
+    let engine: TemplateEngine | undefined;
+    return () => {
+      if (engine) return engine;
+      const e = new TemplateEngine();
+      Object.assign(e.env.globals, baseContextMembers());
+      const scoped = pkg !== rootName && isObj(rootVars[pkg]) ? (rootVars[pkg] as Obj) : {};
+      const global = Object.fromEntries(Object.entries(rootVars).filter(([, v]) => !isObj(v)));
+      const vars = pkg === rootName ? { ...rootVars, ...(opts.vars ?? {}) } : { ...pkgVars, ...global, ...scoped, ...(opts.vars ?? {}) };
+      e.setGlobal('var', makeVar(vars));
+      e.setGlobal('env_var', makeEnvVar(env));
+      e.setGlobal('project_name', rootName);
+      e.setGlobal('target', targetValue(e));
+      engine = e;
+      return e;
+    };
+  };
+}
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 function packageVars(packages: { name: string; vars: Obj }[], rootVars: Obj): Obj {
   if (!packages.length) return rootVars;
   const scoped = new Set(packages.map((p) => p.name));

@@ -63,6 +63,8 @@ export interface PackageRenderOptions {
   env?: NodeJS.ProcessEnv;
   /** `tx deps`: a template in the root project's dependencies.yml is an error (dbt leaves it unrendered). */
   refuseDependenciesTemplates?: boolean;
+  /** The engine that renders a package's properties files (its own vars under the root's), made on first use. */
+  propertiesEngine?: (pkg: string, pkgVars: Obj) => () => TemplateEngine;
 }
 
 const hasTemplate = (v: unknown): boolean =>
@@ -204,6 +206,11 @@ export function loadInstalledPackages(projectDir: string, raw: Obj, rootName: st
     if (name === rootName) continue; // a package's integration tests installing their own project: the root wins
     if (seen.has(name)) throw new TxError('DUPLICATE', `two installed packages are named \`${name}\`: ${seen.get(name)} and ${display}`, { file: `${display}/dbt_project.yml` });
     seen.set(name, display);
+    const vars: Obj = {};
+    if (isObj(pr.vars)) {
+      for (const [k, v] of Object.entries(pr.vars)) if (k !== name) vars[k] = v;
+      if (isObj(pr.vars[name])) Object.assign(vars, pr.vars[name]);
+    }
     const under = (key: string, d: string[]): string[] => asList(pr[key], d).map((m) => `${display}/${m}`);
     const modelPaths = under('model-paths', ['models']);
     const resources = loadResources(
@@ -218,13 +225,10 @@ export function loadInstalledPackages(projectDir: string, raw: Obj, rootName: st
       },
       true,
       name,
+      undefined,
+      opts.propertiesEngine?.(name, vars),
     );
     const macros = resources.macros;
-    const vars: Obj = {};
-    if (isObj(pr.vars)) {
-      for (const [k, v] of Object.entries(pr.vars)) if (k !== name) vars[k] = v;
-      if (isObj(pr.vars[name])) Object.assign(vars, pr.vars[name]);
-    }
     const block = (k: string): Obj => (isObj(pr[k]) ? (pr[k] as Obj) : {});
     out.push({
       name,

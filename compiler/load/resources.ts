@@ -8,6 +8,8 @@ import { TxError } from '../errors.js';
 import { dropUnknownPropertyConfig } from './dbt-project.js';
 import { parseDocsBlocks } from './docs-blocks.js';
 import { parseProperties } from './properties.js';
+import { renderPropertiesFile } from './properties-render.js';
+import type { TemplateEngine } from '../template/template-engine.js';
 import { propsKey, type ModelProps, type SourceTable, type SqlFile, type UnitTestSpec } from './project-types.js';
 import { scanFiles } from './scan-files.js';
 import { loadSnapshots, type SnapshotFile } from './snapshots.js';
@@ -45,7 +47,7 @@ export interface Resources {
  * Read the resources under `paths` (relative to `dir`, the root project's folder). `pkg`: the
  * package they belong to (undefined for the root project's own).
  */
-export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, pkg?: string, walked: Map<string, string[]> = new Map()): Resources {
+export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, pkg?: string, walked: Map<string, string[]> = new Map(), propertiesEngine?: () => TemplateEngine): Resources {
   const tag = <T extends SqlFile>(files: T[]): T[] => (pkg ? files.map((f) => ({ ...f, package: pkg })) : files);
   const models = tag(scanFiles(dir, paths.models, ['.sql'], walked));
   const seeds = tag(scanFiles(dir, paths.seeds, ['.csv', '.tsv'], walked));
@@ -67,7 +69,9 @@ export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, p
   const dbtOnly = new Map<string, Obj[]>();
   const unknownConfigKeys: string[] = [];
   for (const f of ymlFiles) {
-    const yf = readYaml(f.absPath, f.path);
+    let yf = readYaml(f.absPath, f.path);
+    // dbt renders properties files' values when it reads them (properties-render.ts)
+    if (dbt && propertiesEngine) yf = { ...yf, value: renderPropertiesFile(yf.value, f.path, propertiesEngine) };
     if (dbt) unknownConfigKeys.push(...dropUnknownPropertyConfig(yf));
     const parsed = parseProperties(yf);
     for (const m of parsed.models) {
