@@ -21,6 +21,7 @@ import { ExportError, toExportError } from './export-error.js';
 import { fileExtension, type ExportSpec } from './export-spec.js';
 import { LocalDuckdb, quoteIdent, quoteLiteral } from './local-duckdb.js';
 import { castSelect, stageRows } from './row-stager.js';
+import { TailHash, type FileHash } from './tail-hash.js';
 import { stageByCsvCopy } from './csv-stager.js';
 
 export interface ProducedFile {
@@ -219,8 +220,18 @@ export async function produceFiles(opts: {
     const base: CopyToFileOptions = { format: spec.format === 'orc' ? 'parquet' : spec.format, compression: duckdbCompression(spec), header: spec.header, delimiter: spec.delimiter };
     let totalRows = 0;
     const partitioned = spec.partitionBy.length > 0;
+    // files hashed while they were written (tail-hash.ts), by their path relative to writeDir
+    const hashedWhileWritten = new Map<string, FileHash>();
     if (!partitioned && !spec.fileSizeBytes) {
-      totalRows = await copier.copy(select, path.join(writeDir, `${spec.fileName}${ext}`), base);
+      const file = path.join(writeDir, `${spec.fileName}${ext}`);
+      // the file as written is the file exported (not a stage for ORC or bzip2), and it is new
+      const tail = !orc && !bzip2 && !fs.existsSync(file) ? new TailHash(file) : undefined;
+      try {
+        totalRows = await copier.copy(select, file, base);
+      } finally {
+        const h = await tail?.finish();
+        if (h) hashedWhileWritten.set(`${spec.fileName}${ext}`, h);
+      }
     } else if (!partitioned) {
       totalRows = await copier.copy(select, writeDir, { ...base, fileSizeBytes: spec.fileSizeBytes });
       // DuckDB names parts data_N.ext; give them the export's name.
@@ -287,7 +298,7 @@ export async function produceFiles(opts: {
         await fs.promises.rm(path.join(writeDir, f));
       }
       const absPath = path.join(outDir, rel);
-      const { sha256, bytes } = await hashFile(absPath);
+      const { sha256, bytes } = (!orc && !bzip2 ? hashedWhileWritten.get(f) : undefined) ?? (await hashFile(absPath));
       files.push({ path: rel, absPath, rows: rowsOf.get(f) ?? 0, bytes, sha256 });
     }
     return { files, rows: totalRows };
