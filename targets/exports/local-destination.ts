@@ -40,20 +40,24 @@ async function lstatOrNull(p: string): Promise<fs.Stats | null> {
   }
 }
 
-const escapeError = (dir: string, roots: string[], why: string): ExportError =>
-  new ExportError('EXPORT_PATH', `local export folder ${dir} ${why}`, {
+const escapeError = (dir: string, roots: string[], why: string, what = 'folder'): ExportError =>
+  new ExportError('EXPORT_PATH', `local export ${what} ${dir} ${why}`, {
     hint: `local exports may only write under export_roots (${roots.join(', ') || 'none configured'}); add a root to project.yml \`export_roots:\` to allow another place`,
   });
 
-/** Check `dir` against the roots (lexically and through symlinks) and create its staging folders. */
-export async function planLocal(dir: string, exportRoots: string[]): Promise<LocalPlan> {
+/**
+ * Check `target` (a folder, or with `file` a file) against the roots, lexically and through
+ * symlinks, and create its parent folder. Returns the root it lies under.
+ */
+async function checkUnderRoot(dir: string, exportRoots: string[], file = false): Promise<{ finalDir: string; root: string }> {
   const finalDir = path.resolve(dir);
-  if (dir.split(/[\\/]+/).includes('..')) throw escapeError(dir, exportRoots, 'contains `..`');
+  const what = file ? 'file' : 'folder';
+  if (dir.split(/[\\/]+/).includes('..')) throw escapeError(dir, exportRoots, 'contains `..`', what);
   const roots = exportRoots.map((r) => path.resolve(r));
   const root = roots.filter((r) => inside(finalDir, r)).sort((a, b) => b.length - a.length)[0];
   if (!root) {
-    if (roots.includes(finalDir)) throw escapeError(finalDir, exportRoots, 'is an export root itself: export into a folder below it (set `path:`)');
-    throw escapeError(finalDir, exportRoots, 'is outside every export root');
+    if (roots.includes(finalDir)) throw escapeError(finalDir, exportRoots, 'is an export root itself: export into a folder below it (set `path:`)', what);
+    throw escapeError(finalDir, exportRoots, 'is outside every export root', what);
   }
   await fs.promises.mkdir(root, { recursive: true });
   const realRoot = await fs.promises.realpath(root);
@@ -65,19 +69,29 @@ export async function planLocal(dir: string, exportRoots: string[]): Promise<Loc
     cur = path.join(cur, rel[i]!);
     const st = await lstatOrNull(cur);
     if (!st) break;
+    const last = i === rel.length - 1;
     if (st.isSymbolicLink()) {
-      if (i === rel.length - 1) throw escapeError(finalDir, exportRoots, 'is a symlink; tx replaces export folders and will not follow one');
+      if (last) throw escapeError(finalDir, exportRoots, `is a symlink; tx replaces export ${what}s and will not follow one`, what);
       const real = await fs.promises.realpath(cur).catch(() => null);
-      if (!real || !insideOrSame(real, realRoot)) throw escapeError(finalDir, exportRoots, `goes through the symlink ${cur}, which leads outside its export root`);
+      if (!real || !insideOrSame(real, realRoot)) throw escapeError(finalDir, exportRoots, `goes through the symlink ${cur}, which leads outside its export root`, what);
+    } else if (last && file) {
+      if (!st.isFile()) throw new ExportError('EXPORT_PATH', `local export file ${finalDir} exists and is not a file; tx will not replace it`);
     } else if (!st.isDirectory()) {
-      throw new ExportError('EXPORT_PATH', `local export folder ${finalDir}: ${cur} is a file, not a folder`);
+      throw new ExportError('EXPORT_PATH', `local export ${what} ${finalDir}: ${cur} is a file, not a folder`);
     }
   }
   const parent = path.dirname(finalDir);
   await fs.promises.mkdir(parent, { recursive: true });
   const realParent = await fs.promises.realpath(parent);
-  if (!insideOrSame(realParent, realRoot)) throw escapeError(finalDir, exportRoots, 'resolves to outside its export root');
+  if (!insideOrSame(realParent, realRoot)) throw escapeError(finalDir, exportRoots, 'resolves to outside its export root', what);
   await sweepStale(parent, path.basename(finalDir));
+  return { finalDir, root };
+}
+
+/** Check `dir` against the roots (lexically and through symlinks) and create its staging folders. */
+export async function planLocal(dir: string, exportRoots: string[]): Promise<LocalPlan> {
+  const { finalDir, root } = await checkUnderRoot(dir, exportRoots);
+  const parent = path.dirname(finalDir);
   const tag = `${path.basename(finalDir)}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const stageDir = path.join(parent, `.tx-tmp-${tag}`);
   const scratchDir = path.join(parent, `.tx-scratch-${tag}`);
@@ -86,9 +100,43 @@ export async function planLocal(dir: string, exportRoots: string[]): Promise<Loc
   return { finalDir, stageDir, scratchDir, root };
 }
 
+/** One file published in place of another: written under a hidden name beside it, then renamed over it. */
+export interface LocalFilePlan {
+  finalFile: string;
+  /** The writer writes here; `publishLocalFile` renames it to finalFile. */
+  stageFile: string;
+  root: string;
+}
+
+/** Check `file` against the roots as planLocal checks a folder; the staged file is a hidden sibling. */
+export async function planLocalFile(file: string, exportRoots: string[]): Promise<LocalFilePlan> {
+  const { finalDir: finalFile, root } = await checkUnderRoot(file, exportRoots, true);
+  const tag = `${path.basename(finalFile)}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // the extension stays last, so a writer that reads it (DuckDB's COPY) sees the same name
+  const stageFile = path.join(path.dirname(finalFile), `.tx-tmp-${tag}${path.extname(finalFile)}`);
+  return { finalFile, stageFile, root };
+}
+
+/** Make the staged file durable and rename it over the final one (one step: readers see the old file or the new). */
+export async function publishLocalFile(plan: LocalFilePlan): Promise<void> {
+  const fh = await fs.promises.open(plan.stageFile, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fs.promises.rename(plan.stageFile, plan.finalFile);
+  await syncDir(path.dirname(plan.finalFile));
+}
+
+/** Remove the staged file (a no-op after publish). */
+export async function discardLocalFile(plan: LocalFilePlan): Promise<void> {
+  await fs.promises.rm(plan.stageFile, { force: true });
+}
+
 /** Remove leftovers of crashed exports of the same folder (their process is gone). */
 async function sweepStale(parent: string, name: string): Promise<void> {
-  const re = new RegExp(`^\\.tx-(?:tmp|scratch|old)-${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d+)-[0-9a-f]{8}$`);
+  const re = new RegExp(`^\\.tx-(?:tmp|scratch|old)-${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d+)-[0-9a-f]{8}(?:\\.[A-Za-z0-9]+)?$`);
   for (const e of await fs.promises.readdir(parent).catch(() => [] as string[])) {
     const m = re.exec(e);
     if (!m) continue;
@@ -129,10 +177,15 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Write the manifest, then `_SUCCESS`, into the staged folder, then move it into place. */
-export async function publishLocal(plan: LocalPlan, manifest: Buffer): Promise<void> {
-  await writeDurable(path.join(plan.stageDir, MANIFEST_NAME), manifest);
-  await writeDurable(path.join(plan.stageDir, SUCCESS_NAME), SUCCESS_BYTES);
+/**
+ * Write the manifest, then `_SUCCESS`, into the staged folder, then move it into place. Without a
+ * manifest (dbt-duckdb's external models, whose folders hold data files only) just the move.
+ */
+export async function publishLocal(plan: LocalPlan, manifest: Buffer | null): Promise<void> {
+  if (manifest) {
+    await writeDurable(path.join(plan.stageDir, MANIFEST_NAME), manifest);
+    await writeDurable(path.join(plan.stageDir, SUCCESS_NAME), SUCCESS_BYTES);
+  }
   await syncDir(plan.stageDir);
   const parent = path.dirname(plan.finalDir);
   const existing = await lstatOrNull(plan.finalDir);
