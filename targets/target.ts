@@ -77,8 +77,10 @@ export interface ModelBuild {
   relation: Relation;
   /** The compiled SELECT (ephemeral models already inlined as CTEs). */
   sql: string;
-  materialized: 'view' | 'table' | 'incremental';
+  materialized: 'view' | 'table' | 'incremental' | 'external';
   fullRefresh: boolean;
+  /** `external` (dbt-duckdb's materialization, DuckDB only): where and how the rows are written. */
+  external?: ExternalWrite;
   incremental?: {
     strategy: 'append' | 'delete+insert' | 'merge' | 'insert_overwrite';
     uniqueKey: string[];
@@ -92,6 +94,27 @@ export interface ModelBuild {
   signal?: AbortSignal;
   /** When set, the new version is audited beside the old one and published only if this resolves. */
   audit?: Audit;
+}
+
+/**
+ * dbt-duckdb's `external` materialization: the model's rows written by the engine's own COPY to a
+ * local file (or a folder of files), published atomically (targets/exports/local-destination.ts),
+ * and the relation a view reading them. Resolved by the compiler (compiler/compile/duckdb-external-model.ts).
+ */
+export interface ExternalWrite {
+  /** Absolute path of the file, or of the folder (`partition_by`, `per_thread_output`). */
+  location: string;
+  /** True when `location` is a folder of files. */
+  folder: boolean;
+  /** The COPY options as dbt-duckdb writes them, e.g. `format parquet, partition_by a`. */
+  copyOptions: string;
+  /** The view's reader and what follows the location in its call (`, union_by_name=False`). */
+  readFunction: 'read_parquet' | 'read_csv' | 'read_json';
+  /** The location, or its glob for a folder (`<location>/* /*.parquet`), absolute. */
+  readLocation: string;
+  readOptions: string;
+  /** Folders the location must stay inside (checked again through symlinks when writing). */
+  roots: string[];
 }
 
 /** Everything the snapshot materialization (SCD type 2, as dbt's) needs; see targets/snapshots/. */

@@ -35,6 +35,7 @@ import { invocationId } from '../artifacts/dbt-meta.js';
 import type { GraphNode } from './nodes.js';
 import { resolveTarget, type ResolvedTarget } from './resolve-target.js';
 import { externalSourceSql } from './duckdb-external-source.js';
+import { externalModel } from './duckdb-external-model.js';
 import { RelationValue, makeEnvVar, makeVar, relationValue, splitArgs } from './template-context.js';
 import { DbtFlags, baseContextMembers, runStartedAt as runStartedAtValue } from '../template/context/base-context.js';
 
@@ -758,6 +759,12 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   };
   // exports' destinations, before anything runs (a bad path is exit 2 at `tx compile`)
   checkExports(project, nodes, renderString);
+  // dbt-duckdb's external models: their location and formats, checked before anything runs
+  for (const n of nodes.values()) {
+    if (n.resourceType === 'model' && n.config.materialized === 'external') {
+      n.external = externalModel(n, { project, target: target.config as { type: string }, renderString, warn: (m) => log(m, true) });
+    }
+  }
   // a data test naming a column its seed or contracted model lacks: exit 2 before anything runs
   checkTestColumns(nodes, project.seeds);
 

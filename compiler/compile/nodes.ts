@@ -1,4 +1,4 @@
-import type { Relation } from '../../targets/target.js';
+import type { ExternalWrite, Relation } from '../../targets/target.js';
 import type { ColumnProps, NodeConfig, SourceTable, TestSpec } from '../load/project-types.js';
 import type { UnitTestPlan } from '../data-tests/unit-tests.js';
 
@@ -46,6 +46,8 @@ export interface GraphNode {
   usesIsIncremental?: boolean;
   /** Its template asked the warehouse (dbt's execute, run_query, ...): rendered again when it runs. */
   renderAtRun?: boolean;
+  /** `materialized: external` (dbt-duckdb's): the files it writes and the view over them. */
+  external?: ExternalWrite;
 }
 
 export interface TestNodeInfo {

@@ -407,7 +407,7 @@ export function findProfilesFile(dir: string, opts: DbtProjectOptions = {}): { f
 
 /** dbt's profile keys → tx's target keys, per adapter. */
 const PROFILE_KEYS: Record<string, Record<string, string>> = {
-  duckdb: { type: 'type', path: 'path', schema: 'schema', database: 'database', threads: 'threads', extensions: 'extensions', settings: 'settings', attach: 'attach' },
+  duckdb: { type: 'type', path: 'path', schema: 'schema', database: 'database', threads: 'threads', extensions: 'extensions', settings: 'settings', attach: 'attach', external_root: 'external_root' },
   postgres: { type: 'type', host: 'host', port: 'port', user: 'user', pass: 'password', password: 'password', dbname: 'database', database: 'database', schema: 'schema', threads: 'threads', sslmode: 'sslmode', connect_timeout: 'connect_timeout' },
   // dbt-spark, `method: thrift`: tx's Hive target (HiveServer2 / Spark Thrift Server), see sparkTarget()
   spark: { type: 'type', method: 'method', host: 'host', port: 'port', user: 'user', password: 'password', schema: 'schema', database: 'database', auth: 'auth', threads: 'threads', use_ssl: 'use_ssl', connect_retries: 'retries', connect_timeout: 'connect_timeout', query_timeout: 'query_timeout', server_side_parameters: 'session_settings' },

@@ -1,7 +1,7 @@
 import type { LoadedPackage } from './packages.js';
 /** The typed, validated project that `load` returns and every later stage reads. */
 
-export type Materialization = 'view' | 'table' | 'ephemeral' | 'incremental';
+export type Materialization = 'view' | 'table' | 'ephemeral' | 'incremental' | 'external';
 
 /** Model/seed/test config as merged from project.yml, properties files and config() calls. */
 export type NodeConfig = Record<string, unknown> & {

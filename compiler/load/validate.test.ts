@@ -68,7 +68,7 @@ describe('validateYaml', () => {
       message: 'invalid value "zzzzzzz" for `models.0.config.materialized` in properties',
       file: 'f.yml',
       line: 4,
-      hint: 'allowed: view, table, ephemeral, incremental',
+      hint: 'allowed: view, table, ephemeral, incremental, external',
     });
   });
 

@@ -111,6 +111,7 @@ async function buildModel(ctx: ExecContext, n: GraphNode, audit?: Audit): Promis
     sql,
     materialized: mat as ModelBuild['materialized'],
     fullRefresh,
+    external: n.external,
     incremental:
       mat === 'incremental'
         ? {

@@ -3,6 +3,7 @@ import { TargetError, type AuditConnection, type BuildResult, type ColumnInfo, t
 import type { DuckdbPool } from './duckdb-connection.js';
 import { duckdbDialect as d } from './duckdb-dialect.js';
 import type { DuckdbIntrospector } from './duckdb-introspector.js';
+import { materializeExternal } from './duckdb-external.js';
 
 /** Temporary relations tx builds beside the real one; a leftover from a killed run is dropped next time. */
 export const tmpRelation = (r: Relation, suffix: string): Relation => ({ ...r, identifier: `${r.identifier}__tx_${suffix}` });
@@ -54,6 +55,9 @@ export class DuckdbMaterializations {
   async materialize(b: ModelBuild): Promise<BuildResult> {
     if (b.materialized === 'view') return this.view(b);
     if (b.materialized === 'table') return this.table(b);
+    if (b.materialized === 'external') {
+      return materializeExternal(this.pool, this.intro, { inTransaction: (c, m, fn) => this.inTransaction(c, m, fn), auditConnection: (c, m) => this.auditConnection(c, m), checkContract: (c, m, r) => this.checkContract(c, m, r) }, b);
+    }
     return this.incremental(b);
   }
 

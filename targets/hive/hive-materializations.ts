@@ -127,6 +127,7 @@ export class HiveMaterializations {
   async materialize(b: ModelBuild): Promise<BuildResult> {
     if (b.materialized === 'view') return this.view(b);
     if (b.materialized === 'table') return this.table(b);
+    if (b.materialized === 'external') throw new TargetError('materialization `external` (dbt-duckdb\'s) is not supported on Hive: use `table` with `exports:`');
     return this.incremental(b);
   }
 
