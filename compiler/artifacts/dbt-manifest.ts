@@ -394,7 +394,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         doc_blocks: [],
       };
     } else if (n.resourceType === 'test' && n.test?.kind === 'unit') {
-      const raw = c.project.unitTests.find((u) => u.name === n.name && `model.${p}.${u.model}` === n.test!.attachedTo)?.raw ?? {};
+      const raw = c.project.unitTests.find((u) => u.name === n.name && `model.${u.package ?? p}.${u.model}` === n.test!.attachedTo)?.raw ?? {};
       const fixture = (x: unknown): Obj => {
         const o = isObj(x) ? x : {};
         return { ...(o.input !== undefined ? { input: String(o.input) } : {}), rows: o.rows ?? null, format: typeof o.format === 'string' ? o.format : 'dict', fixture: typeof o.fixture === 'string' ? o.fixture : null };
@@ -406,9 +406,9 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         expect: (({ input: _input, ...rest }) => rest)(fixture(raw.expect)),
         name: n.name,
         resource_type: 'unit_test',
-        package_name: p,
-        path: relativeToRoots(n.path, paths.models),
-        original_file_path: n.path,
+        package_name: n.packageName ?? p,
+        path: relativeToRoots(inPackage(n.path, n.packageName), paths.models),
+        original_file_path: inPackage(n.path, n.packageName),
         unique_id: n.uniqueId,
         fqn: n.fqn,
         description: n.description ?? '',

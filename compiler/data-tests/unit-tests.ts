@@ -169,13 +169,15 @@ function compileOne(
   const config = isObj(raw.config) ? raw.config : {};
   if (raw.config !== undefined && !isObj(raw.config)) throw err(`\`config\` of ${what} must be a map`, ['config']);
   if (config.enabled === false) return undefined;
-  const modelId = byName.get(spec.model);
+  // a package's unit test tests a model of that package first, as dbt resolves it
+  const pkg = spec.package ?? project.name;
+  const modelId = nodes.has(`model.${pkg}.${spec.model}`) ? `model.${pkg}.${spec.model}` : byName.get(spec.model);
   const model = modelId ? nodes.get(modelId) : undefined;
   if (!model || model.resourceType !== 'model') {
     const models = [...nodes.values()].filter((n) => n.resourceType === 'model').map((n) => n.name);
     throw err(`${what} tests model \`${spec.model}\`, which does not exist${project.models.some((m) => m.name === spec.model) ? ' (it is disabled)' : ''}`, ['model'], didYouMean(spec.model, models));
   }
-  const modelFile = project.models.find((m) => m.name === model.name)!;
+  const modelFile = project.models.find((m) => m.path === model.path) ?? project.models.find((m) => m.name === model.name)!;
 
   // ---- the model's inputs
   const inputs = new Map<string, InputRef>();
@@ -239,7 +241,7 @@ function compileOne(
   const exp = readFixture(project, file, raw.expect, ['expect'], lineOf, `\`expect\` of ${what}`, [], undefined);
 
   // ---- render the model over the fixture tables
-  const sql = renderModel(engine, modelFile.text, modelFile.path, model, oVars, oMacros, oEnv);
+  const sql = renderModel(engine, modelFile.text, modelFile.path, model, oVars, oMacros, oEnv, modelFile.package);
 
   const tags = [...new Set([...(Array.isArray(config.tags) ? config.tags.map(String) : config.tags ? [String(config.tags)] : [])])];
   const plan: UnitTestPlan = {
@@ -252,13 +254,14 @@ function compileOne(
     given,
     expect: { columns: exp.columns.map((c) => c.name), rows: exp.rows, sql: exp.sql, file, line: lineOf(['expect']) },
   };
-  const id = `unit_test.${project.name}.${model.name}.${spec.name}`;
+  const id = `unit_test.${pkg}.${model.name}.${spec.name}`;
   return {
     uniqueId: id,
     resourceType: 'test',
     name: spec.name,
     path: file,
-    fqn: [project.name, model.name, spec.name],
+    fqn: [pkg, model.name, spec.name],
+    ...(spec.package ? { packageName: spec.package } : {}),
     folders: [],
     config: { ...config, tags },
     tags,
@@ -408,6 +411,8 @@ function renderModel(
   vars: Obj,
   macros: Obj,
   envVars: Obj,
+  /** The package the model belongs to: its macros are seen unprefixed. */
+  pkg?: string,
 ): string {
   const names = ['ref', 'source', 'this', 'config', 'is_incremental', 'model', 'var', 'env_var', 'target', ...Object.keys(macros)];
   const saved = new Map(names.map((n) => [n, engine.getGlobal(n)]));
@@ -441,7 +446,7 @@ function renderModel(
       return Object.prototype.hasOwnProperty.call(envVars, name) ? String(envVars[name]) : origEnv(...args);
     });
     for (const [k, v] of Object.entries(macros)) if (k !== 'is_incremental') engine.setGlobal(k, () => v);
-    return engine.render(engine.prepare(text, path)).trim().replace(/;\s*$/, '');
+    return engine.render(engine.prepare(text, path), pkg).trim().replace(/;\s*$/, '');
   } finally {
     for (const [n, v] of saved) engine.setGlobal(n, v);
   }

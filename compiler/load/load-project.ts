@@ -83,7 +83,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const modelProps = new Map([...own.modelProps, ...packages.flatMap((x) => [...x.resources.modelProps])]);
   const seedProps = new Map([...own.seedProps, ...packages.flatMap((x) => [...x.resources.seedProps])]);
   const sources = [...own.sources, ...packages.flatMap((x) => x.resources.sources)];
-  const unitTests = own.unitTests;
+  const unitTests = [...own.unitTests, ...packages.flatMap((x) => x.resources.unitTests)];
   const ymlFiles = [...own.ymlFiles, ...packages.flatMap((x) => x.resources.ymlFiles)];
   const dbtOnly = own.dbtOnly;
   const unknownConfigKeys = own.unknownConfigKeys;

@@ -124,6 +124,8 @@ export interface UnitTestSpec {
   raw: Record<string, unknown>;
   file: string;
   line?: number;
+  /** The installed package whose properties file declares it (undefined: the root project). */
+  package?: string;
 }
 
 export interface Project {

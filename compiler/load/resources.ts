@@ -87,7 +87,7 @@ export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, p
       sourceKeys.set(key, s.file);
       sources.push(pkg ? { ...s, package: pkg } : s);
     }
-    unitTests.push(...parsed.unitTests);
+    unitTests.push(...(pkg ? parsed.unitTests.map((u) => ({ ...u, package: pkg })) : parsed.unitTests));
     for (const [k, entries] of Object.entries(parsed.dbtOnly)) dbtOnly.set(k, [...(dbtOnly.get(k) ?? []), ...entries.map((e) => ({ ...(e as Obj), original_file_path: f.path }))]);
   }
   // model versions: one model file per version (compiler/load/model-versions.ts)

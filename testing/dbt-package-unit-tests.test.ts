@@ -1,0 +1,147 @@
+/**
+ * A dbt package's unit tests (issue 12): declared in the package's properties files, they test
+ * the package's model (rendered with the package's macros unprefixed), get dbt's ids
+ * (`unit_test.<package>.<model>.<name>`) and run in `tx build` before the model, as dbt-core 1.10
+ * runs them. tx and dbt + dbt-duckdb build copies of the same project: `tx ls` and `dbt ls` list
+ * the same ids, and run_results.json gives every node the same status, also when the package's
+ * unit test fails (its model is skipped, the root's model after it too).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dedent, runCli, writeFiles } from './fixture-project.js';
+import { provisionDbtCore } from './services/dbt-venvs.js';
+import { findPython, type Venv } from './services/python-venv.js';
+import { serviceUnavailable } from './services/require.js';
+
+const noPython = (await findPython()) === null;
+if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10 + dbt-duckdb');
+
+const work = mkdtempSync(join(tmpdir(), 'tx-pkg-unit-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const env = { HOME: join(work, 'home'), DBT_PROFILES_DIR: undefined, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1' };
+
+const UNIT = (expected: number) =>
+  dedent(`
+    version: 2
+    unit_tests:
+      - name: doubles_x
+        model: pkg_doubled
+        given:
+          - input: ref('pkg_numbers')
+            rows:
+              - {id: 1, x: 2}
+              - {id: 2, x: 5}
+        expect:
+          rows:
+            - {id: 1, x2: 4}
+            - {id: 2, x2: ${expected}}
+  `);
+
+const PACKAGE = {
+  'dbt_project.yml': "name: upkg\nversion: '1.0'\nconfig-version: 2\nmodels:\n  upkg:\n    +materialized: table\n",
+  'seeds/pkg_numbers.csv': 'id,x\n1,3\n2,4\n',
+  'macros/double.sql': '{% macro double(col) %}({{ col }} * 2){% endmacro %}\n',
+  'models/pkg_doubled.sql': "select id, {{ double('x') }} as x2 from {{ ref('pkg_numbers') }}\n",
+  'models/unit.yml': UNIT(10),
+};
+
+const ROOT = (db: string) => ({
+  'dbt_project.yml': "name: uroot\nversion: '1.0'\nconfig-version: 2\nprofile: uroot\n",
+  'profiles.yml': `uroot:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${JSON.stringify(db)}\n      threads: 1\n`,
+  'packages.yml': 'packages:\n  - local: ../upkg\n',
+  'models/total.sql': "select sum(x2) as total from {{ ref('pkg_doubled') }}\n",
+  'models/unit.yml': dedent(`
+    version: 2
+    unit_tests:
+      - name: sums
+        model: total
+        given:
+          - input: ref('pkg_doubled')
+            rows: [{x2: 1}, {x2: 2}]
+        expect:
+          rows: [{total: 3}]
+  `),
+});
+
+function copyOf(name: string): string {
+  const base = join(work, name);
+  writeFiles(join(base, 'upkg'), PACKAGE);
+  writeFiles(join(base, 'root'), ROOT(join(base, `${name}.duckdb`)));
+  return join(base, 'root');
+}
+
+const idsOf = (stdout: string): string[] =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => (JSON.parse(l) as { unique_id: string }).unique_id)
+    .sort();
+const statuses = (dir: string): string[] =>
+  (JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as { results: { unique_id: string; status: string }[] }).results.map((r) => `${r.unique_id} ${r.status}`).sort();
+
+describe.skipIf(noPython)("a package's unit tests: tx against dbt-core 1.10 + dbt-duckdb", () => {
+  let venv: Venv;
+  const dbt = (dir: string, args: string[]) => spawnSync(join(venv.dir, 'bin', 'dbt'), [...args, '--profiles-dir', dir], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+  beforeAll(async () => {
+    venv = await provisionDbtCore();
+  }, 590_000);
+
+  it('the package\'s unit test is listed with dbt\'s id and passes; every node\'s status equals dbt\'s', async () => {
+    const txDir = copyOf('tx');
+    const dbtDir = copyOf('dbt');
+    expect((await runCli(['deps'], { cwd: txDir, env })).code).toBe(0);
+    const ls = await runCli(['ls', '--output', 'json'], { cwd: txDir, env });
+    expect(ls.code, ls.output).toBe(0);
+    expect(dbt(dbtDir, ['deps']).status).toBe(0);
+    const dls = dbt(dbtDir, ['ls', '--output', 'json', '--output-keys', 'unique_id']);
+    expect(dls.status, dls.stdout + dls.stderr).toBe(0);
+    expect(idsOf(ls.stdout)).toEqual(idsOf(dls.stdout));
+    expect(idsOf(ls.stdout)).toContain('unit_test.upkg.pkg_doubled.doubles_x');
+
+    const b = await runCli(['build'], { cwd: txDir, env });
+    expect(b.code, b.output).toBe(0);
+    const d = dbt(dbtDir, ['build']);
+    expect(d.status, d.stdout + d.stderr).toBe(0);
+    expect(statuses(txDir)).toEqual(statuses(dbtDir));
+    expect(statuses(txDir)).toContain('unit_test.upkg.pkg_doubled.doubles_x pass');
+    const manifest = JSON.parse(readFileSync(join(txDir, 'target', 'manifest.json'), 'utf8')) as { unit_tests: Record<string, { package_name: string; original_file_path: string }> };
+    const dm = JSON.parse(readFileSync(join(dbtDir, 'target', 'manifest.json'), 'utf8')) as typeof manifest;
+    const pick = (m: typeof manifest) => {
+      const u = m.unit_tests['unit_test.upkg.pkg_doubled.doubles_x']!;
+      return { package_name: u.package_name, original_file_path: u.original_file_path };
+    };
+    expect(pick(manifest)).toEqual(pick(dm));
+  }, 300_000);
+
+  it('a failing package unit test: its model and the root model after it are skipped, as dbt does', async () => {
+    const txDir = copyOf('tx-fail');
+    const dbtDir = copyOf('dbt-fail');
+    for (const dir of [txDir, dbtDir]) writeFileSync(join(dir, '..', 'upkg', 'models', 'unit.yml'), UNIT(11));
+    expect((await runCli(['deps'], { cwd: txDir, env })).code).toBe(0);
+    const b = await runCli(['build'], { cwd: txDir, env });
+    expect(b.code, b.output).toBe(1);
+    expect(b.output).toMatch(/doubles_x/);
+    expect(dbt(dbtDir, ['deps']).status).toBe(0);
+    const d = dbt(dbtDir, ['build']);
+    expect(d.status).toBe(1);
+    expect(statuses(txDir)).toEqual(statuses(dbtDir));
+    expect(statuses(txDir)).toContain('unit_test.upkg.pkg_doubled.doubles_x fail');
+    expect(statuses(txDir)).toContain('model.upkg.pkg_doubled skipped');
+  }, 300_000);
+});
+
+describe("a package's unit tests: bad input", () => {
+  it('a package unit test naming a model that does not exist: exit 2 naming the package file', async () => {
+    const dir = copyOf('bad-model');
+    writeFileSync(join(dir, '..', 'upkg', 'models', 'unit.yml'), UNIT(10).replace('model: pkg_doubled', 'model: pkg_doubeld'));
+    expect((await runCli(['deps'], { cwd: dir, env })).code).toBe(0);
+    const r = await runCli(['build'], { cwd: dir, env });
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toMatch(/dbt_packages\/upkg\/models\/unit\.yml/);
+    expect(r.output).toMatch(/pkg_doubeld/);
+    expect(r.output).toMatch(/pkg_doubled/);
+  });
+});
