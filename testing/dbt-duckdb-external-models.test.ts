@@ -176,6 +176,15 @@ describe('what tx refuses, and failures', () => {
     await refused('s3', ext(", location='s3://bucket/m.parquet'", 'select 1 as a'), /location `s3:\/\/bucket\/m\.parquet`: tx writes external models to local paths only/);
   });
 
+  it('on a target other than DuckDB: exit 2 before anything connects', async () => {
+    const pg = copyOf('pg', { 'dbt_project.yml': PROJECT['dbt_project.yml'], 'models/m.sql': ext(", location='out/m.parquet'", 'select 1 as a') });
+    writeFileSync(join(pg.dir, 'profiles.yml'), 'extm:\n  target: pg\n  outputs:\n    pg:\n      type: postgres\n      host: 127.0.0.1\n      port: 1\n      user: nobody\n      pass: x\n      dbname: nowhere\n      schema: s\n      threads: 1\n');
+    const r = await runCli(['compile'], { cwd: pg.dir, env });
+    expect(r.code, r.output).toBe(2);
+    expect(r.stderr).toMatch(/models\/m\.sql.*the external materialization is dbt-duckdb's and runs on DuckDB only \(target type postgres\)/s);
+    expect(existsSync(join(pg.dir, 'out'))).toBe(false);
+  });
+
   it('glue_register, plugin and use_fsspec are named as unsupported', async () => {
     await refused('glue', ext(', glue_register=true', 'select 1 as a'), /models\/m\.sql.*`glue_register` \(registering the files in the AWS Glue catalog\) is not supported by tx/s);
     await refused('plugin', ext(", plugin='delta'", 'select 1 as a'), /`plugin: delta` is not supported: tx runs no dbt-duckdb plugins/);
