@@ -2,9 +2,10 @@
  * files → Project: defaults, paths, the config hierarchy's validation, properties files,
  * docs blocks, file sources, and every load-time bad input with its file:line.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TxError } from '../errors.js';
 import { dedent, fixtureProject, REPO_ROOT, type Files, type FixtureProject } from '../../testing/fixture-project.js';
 import { loadProject } from './load-project.js';
@@ -447,5 +448,145 @@ describe('dbt projects: dispatch and the file named in errors', () => {
       'did you mean `staging`?',
       { file: 'dbt_project.yml', line: 4, column: undefined },
     ]);
+  });
+});
+
+describe('finding the project from the working directory', () => {
+  // process.cwd() is what tx starts from without --project-dir; Stryker runs suites in worker
+  // threads, where process.chdir() is not allowed, so the working directory is given this way.
+  const inCwd = <T>(cwd: string, f: () => T): T => {
+    const spy = vi.spyOn(process, 'cwd').mockReturnValue(cwd);
+    try {
+      return f();
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it('the nearest folder up from the working directory that holds a project file', () => {
+    const fx = fixtureProject({ 'project.yml': 'name: up\n', 'models/deep/er/a.sql': 'select 1' });
+    made.push(fx);
+    const dir = realpathSync(fx.dir);
+    const p = inCwd(join(dir, 'models', 'deep', 'er'), () => loadProject());
+    expect([p.dir, p.name, p.models.map((m) => m.path)]).toEqual([dir, 'up', ['models/deep/er/a.sql']]);
+    expect(inCwd(dir, () => loadProject()).dir).toBe(dir);
+  });
+
+  it('no project file in the working directory or any parent folder', () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'tx-noproject-')));
+    try {
+      let e: TxError | undefined;
+      try {
+        inCwd(dir, () => loadProject());
+      } catch (err) {
+        e = err as TxError;
+      }
+      expect([e?.code, e?.message, e?.hint, e?.exitCode]).toEqual(['PROJECT', `no project.yml or dbt_project.yml in ${dir} or any parent folder`, 'run tx inside a project or pass --project-dir', 2]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('load details: hooks, the old warehouse place, analyses', () => {
+  it('each hook keeps the line it is on in project.yml, for errors at run time', () => {
+    const p = load({ 'project.yml': 'name: h\non-run-start: "select 1"\non-run-end:\n  - select 2\n\n  - select 3\n' });
+    expect(p.hookLines).toEqual({ onRunStart: [2], onRunEnd: [4, 6] });
+    expect(load({ 'project.yml': 'name: h\n' }).hookLines).toEqual({ onRunStart: [], onRunEnd: [] });
+  });
+
+  it('a warehouse still at target/<name>.duckdb is read there, with a notice; configured targets get none', () => {
+    const p = load({ 'project.yml': 'name: w\n', 'target/w.duckdb': '' });
+    expect(p.targets).toEqual({ duckdb: { type: 'duckdb', path: 'target/w.duckdb', schema: 'main' } });
+    expect(p.notes).toEqual([
+      "the DuckDB warehouse is read from its old place target/w.duckdb; its default place is now w.duckdb (out of tx clean's way): move it there with `mv target/w.duckdb w.duckdb`",
+    ]);
+    const q = load({ 'project.yml': 'name: w\ntargets:\n  dev: {type: duckdb, path: dev.duckdb}\n', 'target/w.duckdb': '' });
+    expect([q.targets, q.notes]).toEqual([{ dev: { type: 'duckdb', path: 'dev.duckdb' } }, []]);
+  });
+
+  it('analyses are read from a dbt project only', () => {
+    expect(load({ 'project.yml': 'name: a\n', 'analyses/x.sql': 'select 1' }).analyses).toEqual([]);
+    const dbt = (files: Files) => {
+      const fx = fixtureProject(files);
+      made.push(fx);
+      fx.remove('project.yml');
+      return loadProject(fx.dir, { home: fx.dir, env: {} }).analyses!.map((f) => f.path);
+    };
+    expect(dbt({ 'dbt_project.yml': 'name: a\n', 'analyses/x.sql': 'select 1', 'an/y.sql': 'select 2' })).toEqual(['analyses/x.sql']);
+    expect(dbt({ 'dbt_project.yml': 'name: a\nanalysis-paths: [an]\n', 'analyses/x.sql': 'select 1', 'an/y.sql': 'select 2' })).toEqual(['an/y.sql']);
+  });
+});
+
+describe('installed dbt packages (dbt_packages/)', () => {
+  const PKG_PROJECT: Files = {
+    'dbt_project.yml': dedent(`
+      name: shop
+      vars: {pkg_a: {x: 1}, pkg_b: [1, 2], pkg_c: null, keep: 3}
+    `),
+    'models/root.sql': 'select 1',
+    'models/marts/m.sql': 'select 1',
+    'models/root.yml': 'version: 2\nmodels:\n  - name: root\nsources:\n  - name: raw\n    tables: [{name: r}]\n',
+    'models/root.md': '{% docs shared %}root{% enddocs %}',
+    'seeds/rs.csv': 'x\n1\n',
+    'seeds/props.yml': 'version: 2\nseeds:\n  - name: rs\n',
+    'tests/rt.sql': 'select 1 where false',
+    'snapshots/rsnap.sql': "{% snapshot rsnap %}{{ config(unique_key='id', strategy='check', check_cols='all') }}select 1 as id{% endsnapshot %}",
+    'dbt_packages/pkg_a/dbt_project.yml': 'name: pkg_a\n',
+    'dbt_packages/pkg_a/models/staging/pa.sql': 'select 1',
+    'dbt_packages/pkg_a/models/props.yml': 'version: 2\nmodels:\n  - name: pa\nsources:\n  - name: src\n    tables: [{name: t}]\n',
+    'dbt_packages/pkg_a/models/pa.md': '{% docs shared %}package{% enddocs %}\n{% docs own %}own{% enddocs %}',
+    'dbt_packages/pkg_a/seeds/ps.csv': 'x\n1\n',
+    'dbt_packages/pkg_a/seeds/props.yml': 'version: 2\nseeds:\n  - name: ps\n',
+    'dbt_packages/pkg_a/tests/pt.sql': 'select 1 where false',
+    'dbt_packages/pkg_a/snapshots/psnap.sql': "{% snapshot psnap %}{{ config(unique_key='id', strategy='check', check_cols='all') }}select 1 as id{% endsnapshot %}",
+    'dbt_packages/pkg_b/dbt_project.yml': 'name: pkg_b\n',
+    'dbt_packages/pkg_c/dbt_project.yml': 'name: pkg_c\n',
+    // a package's integration project installing the root itself: the root wins
+    'dbt_packages/self/dbt_project.yml': 'name: shop\n',
+    'dbt_packages/self/models/selfm.sql': 'select 1',
+  };
+  const dbtLoad = (files: Files) => {
+    const fx = fixtureProject(files);
+    made.push(fx);
+    fx.remove('project.yml');
+    return loadProject(fx.dir, { home: fx.dir, env: {} });
+  };
+
+  it("a package's models, seeds, tests, snapshots, sources, docs and properties join the root's, after them", () => {
+    const p = dbtLoad(PKG_PROJECT);
+    expect(p.packages!.map((x) => x.name)).toEqual(['pkg_a', 'pkg_b', 'pkg_c']);
+    expect(p.models.map((m) => m.path)).toEqual(['models/marts/m.sql', 'models/root.sql', 'dbt_packages/pkg_a/models/staging/pa.sql']);
+    expect(p.seeds.map((m) => m.path)).toEqual(['seeds/rs.csv', 'dbt_packages/pkg_a/seeds/ps.csv']);
+    expect(p.singularTests.map((m) => m.path)).toEqual(['tests/rt.sql', 'dbt_packages/pkg_a/tests/pt.sql']);
+    expect(p.snapshots!.map((m) => m.path)).toEqual(['snapshots/rsnap.sql', 'dbt_packages/pkg_a/snapshots/psnap.sql']);
+    expect(p.sources.map((s) => `${s.sourceName}.${s.name}`)).toEqual(['raw.r', 'src.t']);
+    expect([[...p.modelProps.keys()], [...p.seedProps.keys()]]).toEqual([['root', 'pkg_a/pa'], ['rs', 'pkg_a/ps']]);
+    expect(p.propertyFiles).toEqual(['models/root.yml', 'seeds/props.yml', 'dbt_packages/pkg_a/models/props.yml', 'dbt_packages/pkg_a/seeds/props.yml']);
+    // a docs block of the root keeps its text; the package adds the blocks the root lacks
+    expect([...p.docs].map(([k, v]) => [k, v.text])).toEqual([
+      ['shared', 'root'],
+      ['own', 'own'],
+    ]);
+  });
+
+  it("the root's vars scoped to a package (a map under its name) are the package's, not the root's", () => {
+    expect(dbtLoad(PKG_PROJECT).vars).toEqual({ pkg_b: [1, 2], pkg_c: null, keep: 3 });
+  });
+
+  it("a root config block naming a package is checked against the package's folders", () => {
+    const ok = dbtLoad({ ...PKG_PROJECT, 'dbt_project.yml': 'name: shop\nmodels:\n  pkg_a:\n    staging:\n      +materialized: table\nseeds:\n  pkg_a:\n    ps:\n      +enabled: true\n' });
+    expect(ok.modelsConfig).toEqual({ pkg_a: { staging: { '+materialized': 'table' } } });
+    const err = (yml: string): string => {
+      try {
+        dbtLoad({ ...PKG_PROJECT, 'dbt_project.yml': yml });
+      } catch (e) {
+        return (e as TxError).message;
+      }
+      throw new Error('expected the project to be refused');
+    };
+    // `marts` is a folder of the root, not of pkg_a
+    expect(err('name: shop\nmodels:\n  pkg_a:\n    marts:\n      +materialized: table\n')).toBe('`marts` in dbt_project.yml (models.pkg_a) is neither a config key nor a folder or model name');
+    expect(err('name: shop\nseeds:\n  pkg_a:\n    rs:\n      +enabled: true\n')).toBe('`rs` in dbt_project.yml (seeds.pkg_a) is neither a config key nor a folder or seed name');
   });
 });

@@ -266,6 +266,7 @@ describe('exposures, metrics, semantic models, saved queries and groups (dbt-cor
           - name: e1
             type: dashboard
             owner: {name: team}
+            tags: [dash]
             depends_on: ["ref('b')"]
         semantic_models:
           - name: sm
@@ -314,6 +315,18 @@ describe('exposures, metrics, semantic models, saved queries and groups (dbt-cor
     expect(both('ls', { excludeResourceTypes: ['model', 'metric'] })).toEqual({ ids: [], resources: ['exposure.sem.e1', 'saved_query.sem.q1', 'semantic_model.sem.sm'] });
     // a plain name finds an exposure too (dbt's fqn method covers every non-source node)
     expect(both('ls', { select: ['e1'] })).toEqual({ ids: [], resources: ['exposure.sem.e1'] });
+  });
+  it('tag, path, file and package find them too; exposure: only exposures; other methods none of them', () => {
+    const all = ['exposure.sem.e1', 'metric.sem.met1', 'saved_query.sem.q1', 'semantic_model.sem.sm'];
+    expect(both('ls', { select: ['tag:dash'] })).toEqual({ ids: [], resources: ['exposure.sem.e1'] });
+    expect(both('ls', { select: ['path:models/props.yml'] })).toEqual({ ids: [], resources: all });
+    expect(both('ls', { select: ['file:props.yml'] })).toEqual({ ids: [], resources: all });
+    expect(both('ls', { select: ['package:sem'] })).toEqual({ ids: ['a', 'b', 'c'], resources: all });
+    expect(both('ls', { select: ['package:other'] })).toEqual({ ids: [], resources: [] });
+    expect(both('ls', { select: ['exposure:met1'] })).toEqual({ ids: [], resources: [] });
+    // group:* is what has a group: the grouped model and metric
+    expect(both('ls', { select: ['group:*'] })).toEqual({ ids: ['b'], resources: ['metric.sem.met1'] });
+    for (const s of ['source:*', 'test_name:*', 'test_type:data', 'config.enabled:*']) expect(both('ls', { select: [s] }).resources).toEqual([]);
   });
   it('bad values are errors; a name that matches nothing is reported with near names', () => {
     expect(() => selectFor(cs, 'ls', { select: ['metric:a.b.c'] })).toThrow(/invalid metric selector value `a\.b\.c`/);

@@ -36,7 +36,7 @@ const FILES = {
   'data/clicks.csv': 'id\n1\n',
   'models/staging/stg_a.sql': "select e.* from {{ source('raw', 'events') }} e join {{ ref('countries') }} c on e.code = c.code",
   'models/staging/stg_b.sql': 'select 1 as id',
-  'models/marts/fct.sql': "{{ config(tags=['finance']) }}select * from {{ ref('stg_a') }} join {{ ref('stg_b') }} using (id)",
+  'models/marts/fct.sql': "{{ config(tags=['finance'], meta={'owner': {'team': 'fin'}}) }}select * from {{ ref('stg_a') }} join {{ ref('stg_b') }} using (id)",
   'models/marts/rpt.sql': "{{ config(materialized='view') }}select * from {{ ref('fct') }}",
   'models/marts/other.sql': "select * from {{ ref('stg_b') }}",
   'models/marts/props.yml': 'version: 2\nmodels:\n  - name: rpt\n    columns:\n      - name: id\n        tests: [not_null]\n',
@@ -498,7 +498,19 @@ describe('indirect selection: eager, cautious, buildable, empty', () => {
                   - relationships:
                       to: ref('m')
                       field: id
+          - name: p
+            columns:
+              - name: id
+                tests:
+                  - relationships:
+                      to: source('raw', 't')
+                      field: id
+        sources:
+          - name: raw
+            tables:
+              - name: t
       `),
+      'models/p.sql': 'select 3 as id',
     });
   });
   const pick = (select: string[], mode: IndirectSelection, exclude?: string[]): string[] =>
@@ -520,6 +532,17 @@ describe('indirect selection: eager, cautious, buildable, empty', () => {
     expect(pick(['m'], 'buildable')).toEqual(['m', 'not_null_m_id']);
   });
 
+  it("buildable (as dbt): a test's parents may also be any source, upstream or not", () => {
+    expect(pick(['p'], 'buildable')).toEqual(['p', 'relationships_p_id__id__source_raw_t_']);
+    expect(pick(['p'], 'cautious')).toEqual(['p']);
+  });
+
+  it('withAttachedTests: a test with several parents comes with any one of them', () => {
+    const names = (ids: Set<string>) => [...ids].map((id) => r.nodes.get(id)!.name.replace(/_[0-9a-f]{6,}$/, '')).sort();
+    const n = [...r.nodes.values()].find((x) => x.name === 'n')!.uniqueId;
+    expect(names(withAttachedTests(new Set([n]), r.nodes))).toEqual(['n', 'relationships_n_id__id__ref_m_']);
+  });
+
   it('empty: no tests at all', () => {
     expect(pick(['m', 'n'], 'empty')).toEqual(['m', 'n']);
   });
@@ -527,5 +550,68 @@ describe('indirect selection: eager, cautious, buildable, empty', () => {
   it('exclude removes tests the selection brought', () => {
     expect(pick(['m'], 'eager', ['resource_type:test'])).toEqual(['m']);
     expect(pick(['m', 'n'], 'cautious', ['o'])).toEqual(['m', 'n', 'not_null_m_id', 'relationships_n_id__id__ref_m_']);
+  });
+});
+
+describe('selector details (exact)', () => {
+  const err = (f: () => unknown): TxError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof TxError) return e;
+      throw e;
+    }
+    throw new Error('expected a TxError');
+  };
+
+  it('resource_type: knows every dbt resource type, also those the project has none of', () => {
+    for (const t of ['snapshot', 'analysis', 'exposure', 'metric', 'semantic_model', 'saved_query']) expect(sel([`resource_type:${t}`])).toEqual([]);
+  });
+
+  it('config: a nested key, dotted', () => {
+    expect(sel(['config.meta.owner.team:fin'])).toEqual(['fct']);
+    expect(sel(['config.meta.owner.team:other'])).toEqual([]);
+  });
+
+  it('source: matches sources only, never a model in a folder of that name', () => {
+    expect(sel(['source:marts'])).toEqual([]);
+    expect(sel(['source:*.fct'])).toEqual([]);
+  });
+
+  it('path: any number of trailing slashes', () => {
+    expect(sel(['path:models/staging//'])).toEqual(['stg_a', 'stg_b']);
+    expect(sel(['path:models/marts/rpt.sql/'])).toEqual(['rpt']);
+  });
+
+  it('test_type: a near miss suggests the type', () => {
+    expect(err(() => sel(['test_type:singulr'])).hint).toBe('did you mean `singular`?');
+    expect(err(() => sel(['test_type:unti'])).hint).toBe('did you mean `unit`?');
+  });
+
+  it('exposure:, metric:, ...: a value with more than two parts', () => {
+    const e = selError(['metric:a.b.c']);
+    expect([e.code, e.message, e.hint]).toEqual(['SELECTOR', 'invalid metric selector value `a.b.c` in `metric:a.b.c`', 'write metric:NAME or metric:PACKAGE.NAME']);
+  });
+
+  it('source_status: needs the sources.json of an earlier run', () => {
+    const e = selError(['source_status:fresher']);
+    expect([e.code, e.message]).toEqual(['USAGE', '`source_status:fresher` compares with an earlier sources.json, but no --state was given']);
+  });
+
+  it('a depth before `+` is parents only; a depth after it is children', () => {
+    expect(parseCriteria('2+a')).toMatchObject({ parents: true, parentsDepth: 2, children: false, childrenDepth: undefined });
+    expect(parseCriteria('a+12')).toMatchObject({ parents: false, children: true, childrenDepth: 12 });
+    expect(sel(['1+stg_a'])).toEqual(['countries', 'raw.events', 'stg_a']);
+  });
+
+  it('near names: for one criterion only, never a test, and none for semantic methods without semantic nodes', () => {
+    const missed: [string, string | undefined][] = [];
+    const ctx = { onNoMatch: (raw: string, hint: string | undefined) => missed.push([raw, hint]) };
+    selectNodes(c.nodes, c.dag, c.project.name, ['stg_c,tag:staging', 'not_null_rpt_i', 'exposure:nothing'], undefined, ctx);
+    expect(missed).toEqual([
+      ['stg_c,tag:staging', undefined],
+      ['not_null_rpt_i', undefined],
+      ['exposure:nothing', undefined],
+    ]);
   });
 });
