@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TxError } from '../errors.js';
 import { dedent, fixtureProject, REPO_ROOT, type Files, type FixtureProject } from '../../testing/fixture-project.js';
+import type { DbtProjectOptions } from './dbt-project.js';
 import { loadProject } from './load-project.js';
 import { formatFromPath } from './properties.js';
 
@@ -588,5 +589,64 @@ describe('installed dbt packages (dbt_packages/)', () => {
     // `marts` is a folder of the root, not of pkg_a
     expect(err('name: shop\nmodels:\n  pkg_a:\n    marts:\n      +materialized: table\n')).toBe('`marts` in dbt_project.yml (models.pkg_a) is neither a config key nor a folder or model name');
     expect(err('name: shop\nseeds:\n  pkg_a:\n    rs:\n      +enabled: true\n')).toBe('`rs` in dbt_project.yml (seeds.pkg_a) is neither a config key nor a folder or seed name');
+  });
+});
+
+describe("templates in a dbt project's properties files (the loader's side; testing/dbt-properties-templates.test.ts compares with dbt parse)", () => {
+  const FILES: Files = {
+    'dbt_project.yml': dedent(`
+      name: propt
+      profile: propt
+      vars: {raw_schema: main, prefix: shop, pkg_a: {scoped: from_root}, g: glob}
+    `),
+    'profiles.yml': dedent(`
+      propt:
+        target: dev
+        outputs:
+          dev: {type: duckdb, path: x.duckdb, threads: 1, password: pw}
+          pg: {type: postgres, host: h, database: dbx, user: "{{ env_var('PGU', 'anon') }}"}
+    `),
+    'models/m.sql': 'select 1',
+    'models/props.yml': dedent(`
+      version: 2
+      sources:
+        - name: raw
+          schema: "{{ var('raw_schema') }}"
+          meta:
+            owner: "{{ env_var('SRC_OWNER', 'nobody') }}"
+            t: "{{ target }}"
+            p: "{{ project_name }}"
+          tables:
+            - name: orders
+              identifier: "{{ var('prefix') }}_orders"
+      models:
+        - name: m
+          config:
+            materialized: "{{ var('mat', 'table') }}"
+    `),
+    'dbt_packages/pkg_a/dbt_project.yml': 'name: pkg_a\nvars: {own: pkgown, scoped: pkg_default}\n',
+    'dbt_packages/pkg_a/models/pa.sql': 'select 1',
+    'dbt_packages/pkg_a/models/props.yml': "version: 2\nmodels:\n  - name: pa\n    config:\n      meta: {v: \"{{ var('own') }}-{{ var('scoped') }}-{{ var('g') }}-{{ project_name }}\"}\n",
+  };
+  const loaded = (o: DbtProjectOptions) => {
+    const fx = fixtureProject(FILES);
+    made.push(fx);
+    fx.remove('project.yml');
+    const p = loadProject(fx.dir, { home: fx.dir, env: {}, ...o });
+    return { source: p.sources.map((s) => [s.schema, s.identifier, s.meta]), config: Object.fromEntries([...p.modelProps].map(([k, v]) => [k, v.config])) };
+  };
+
+  it('var(), env_var(), target (no password) and project_name; a package sees its vars, the root block for it, the root globals', () => {
+    expect(loaded({})).toEqual({
+      source: [['main', 'shop_orders', { owner: 'nobody', t: { name: 'dev', path: 'x.duckdb', profile_name: 'propt', schema: 'main', threads: 1, type: 'duckdb' }, p: 'propt' }]],
+      config: { m: { materialized: 'table' }, 'pkg_a/pa': { meta: { v: 'pkgown-from_root-glob-propt' } } },
+    });
+  });
+
+  it('--vars win everywhere; --target picks the output (a templated value rendered, dbname from database); env_var reads the environment', () => {
+    expect(loaded({ vars: { mat: 'view', scoped: 'cli' }, target: 'pg', env: { SRC_OWNER: 'team', PGU: 'u1' } })).toEqual({
+      source: [['main', 'shop_orders', { owner: 'team', t: { database: 'dbx', dbname: 'dbx', host: 'h', name: 'pg', profile_name: 'propt', type: 'postgres', user: 'u1' }, p: 'propt' }]],
+      config: { m: { materialized: 'view' }, 'pkg_a/pa': { meta: { v: 'pkgown-cli-glob-propt' } } },
+    });
   });
 });
