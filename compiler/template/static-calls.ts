@@ -16,38 +16,42 @@ export interface StaticCall {
   kw: Record<string, unknown> | null;
 }
 
-function literalValue(e: Expr): { ok: boolean; v?: unknown } {
+/** What literalValue gives for an expression that is not a literal. */
+const NOT_LITERAL: unique symbol = Symbol('not a literal');
+
+/** The value of a literal expression, or NOT_LITERAL (no object per call: every call's arguments pass here). */
+function literalValue(e: Expr): unknown {
   switch (e.k) {
     case 'const':
-      return { ok: true, v: e.v instanceof PyFloat ? e.v.value : e.v };
+      return e.v instanceof PyFloat ? e.v.value : e.v;
     case 'list':
     case 'tuple': {
       const out: unknown[] = [];
       for (const x of e.items) {
-        const r = literalValue(x);
-        if (!r.ok) return { ok: false };
-        out.push(r.v);
+        const v = literalValue(x);
+        if (v === NOT_LITERAL) return NOT_LITERAL;
+        out.push(v);
       }
-      return { ok: true, v: e.k === 'tuple' ? makeTuple(out) : out };
+      return e.k === 'tuple' ? makeTuple(out) : out;
     }
     case 'dict': {
       const out: Record<string, unknown> = {};
       for (const [k, v] of e.items) {
         const a = literalValue(k);
         const b = literalValue(v);
-        if (!a.ok || !b.ok || typeof a.v !== 'string') return { ok: false };
-        out[a.v] = b.v;
+        if (a === NOT_LITERAL || b === NOT_LITERAL || typeof a !== 'string') return NOT_LITERAL;
+        out[a] = b;
       }
-      return { ok: true, v: out };
+      return out;
     }
     case 'un':
       if (e.op === '-') {
-        const r = literalValue(e.a);
-        return r.ok && typeof r.v === 'number' ? { ok: true, v: -r.v } : { ok: false };
+        const v = literalValue(e.a);
+        return typeof v === 'number' ? -v : NOT_LITERAL;
       }
-      return { ok: false };
+      return NOT_LITERAL;
     default:
-      return { ok: false };
+      return NOT_LITERAL;
   }
 }
 
@@ -76,16 +80,16 @@ export function staticCalls(body: Stmt[]): { calls: StaticCall[]; names: Set<str
       const args: unknown[] = [];
       let ok = !e.dynArgs;
       for (const a of e.args) {
-        const r = literalValue(a);
-        if (!r.ok) ok = false;
-        args.push(r.v);
+        const v = literalValue(a);
+        if (v === NOT_LITERAL) ok = false;
+        args.push(v === NOT_LITERAL ? undefined : v);
       }
       const kw: Record<string, unknown> = {};
       let kwOk = !e.dynKw;
-      for (const [k, v] of e.kw) {
-        const r = literalValue(v);
-        if (!r.ok) kwOk = false;
-        kw[k] = r.v;
+      for (const [k, x] of e.kw) {
+        const v = literalValue(x);
+        if (v === NOT_LITERAL) kwOk = false;
+        kw[k] = v === NOT_LITERAL ? undefined : v;
       }
       calls.push({ name: e.f.n, args: ok ? args : null, kw: kwOk ? kw : null });
     },
