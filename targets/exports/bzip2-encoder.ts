@@ -7,7 +7,9 @@
  * file implements it after libbzip2's `compress.c`: RLE1 → BWT (cyclic prefix doubling)
  * → MTF/RLE2 → multi-table Huffman. Memory is one block (≤ 900 kB input) plus ~20 bytes
  * per block byte of sort arrays, whatever the stream length. Output is a single standard
- * bzip2 stream that `bzip2 -d`, Python's `bz2`, Hadoop's BZip2Codec and Spark read.
+ * bzip2 stream that `bzip2 -d`, Python's `bz2`, Hadoop's BZip2Codec and Spark read, byte for
+ * byte what libbzip2 writes (Python's `bz2.compress` at the same level), except for a block that
+ * repeats itself, where the two may point at different ones of its equal rotations.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 
@@ -81,7 +83,8 @@ const SMALL_GROUP = 16;
  * over the block extended cyclically, stable, so equal prefixes stay in index order), then each
  * round re-sorts only the groups still tied, by the rank of the rotation `h` further on (ties by
  * index). O(n log n). Where the block repeats itself (a period dividing n), equal rotations stay
- * in index order.
+ * in index order; bzip2 may point at any of them (libbzip2's own sort leaves them in an order of
+ * its own, so only there are the bytes not libbzip2's).
  */
 function sortRotations(block: Uint8Array, n: number): Int32Array {
   const sa = new Int32Array(n);
@@ -196,41 +199,74 @@ function sortRotations(block: Uint8Array, n: number): Int32Array {
   return sa;
 }
 
-/** Huffman code lengths for `freq`, no code longer than `maxLen` (libbzip2's scaling rule). */
+/**
+ * Huffman code lengths for `freq`, no code longer than `maxLen`: libbzip2's `BZ2_hbMakeCodeLengths`
+ * step for step (a binary heap of weights whose low 8 bits hold the subtree depth, so that of
+ * equal weights the shallower merges first; too long a code halves the weights and starts again),
+ * so that the lengths, and with them the stream, are the bytes libbzip2 writes.
+ */
 function codeLengths(freq: Int32Array, alphaSize: number, maxLen: number): Uint8Array {
   const lens = new Uint8Array(alphaSize);
-  const weight = new Float64Array(alphaSize);
-  for (let i = 0; i < alphaSize; i++) weight[i] = freq[i] === 0 ? 1 : freq[i]!;
+  // Nodes and heap entries count from 1; entry 0 is a sentinel of weight 0.
+  const heap = new Int32Array(alphaSize + 2);
+  const weight = new Int32Array(alphaSize * 2);
   const parent = new Int32Array(alphaSize * 2);
-  const w = new Float64Array(alphaSize * 2);
-  for (;;) {
-    // Simple O(a²) Huffman: alphabets are ≤ 258 symbols.
-    const alive: number[] = [];
-    for (let i = 0; i < alphaSize; i++) {
-      w[i] = weight[i]!;
-      parent[i] = -1;
-      alive.push(i);
+  for (let i = 0; i < alphaSize; i++) weight[i + 1] = (freq[i] === 0 ? 1 : freq[i]!) << 8;
+  let nHeap = 0;
+  const up = (z: number): void => {
+    const tmp = heap[z]!;
+    while (weight[tmp]! < weight[heap[z >> 1]!]!) {
+      heap[z] = heap[z >> 1]!;
+      z >>= 1;
     }
-    let next = alphaSize;
-    while (alive.length > 1) {
-      alive.sort((x, y) => w[x]! - w[y]! || x - y);
-      const a = alive.shift()!;
-      const b = alive.shift()!;
-      w[next] = w[a]! + w[b]!;
-      parent[a] = next;
-      parent[b] = next;
-      parent[next] = -1;
-      alive.push(next++);
+    heap[z] = tmp;
+  };
+  const pop = (): number => {
+    const top = heap[1]!;
+    heap[1] = heap[nHeap--]!;
+    let z = 1;
+    const tmp = heap[z]!;
+    for (;;) {
+      let y = z << 1;
+      if (y > nHeap) break;
+      if (y < nHeap && weight[heap[y + 1]!]! < weight[heap[y]!]!) y++;
+      if (weight[tmp]! < weight[heap[y]!]!) break;
+      heap[z] = heap[y]!;
+      z = y;
+    }
+    heap[z] = tmp;
+    return top;
+  };
+  for (;;) {
+    let nNodes = alphaSize;
+    nHeap = 0;
+    for (let i = 1; i <= alphaSize; i++) {
+      parent[i] = -1;
+      heap[++nHeap] = i;
+      up(nHeap);
+    }
+    while (nHeap > 1) {
+      const n1 = pop();
+      const n2 = pop();
+      nNodes++;
+      parent[n1] = nNodes;
+      parent[n2] = nNodes;
+      const w1 = weight[n1]!;
+      const w2 = weight[n2]!;
+      weight[nNodes] = ((w1 & ~0xff) + (w2 & ~0xff)) | (1 + Math.max(w1 & 0xff, w2 & 0xff));
+      parent[nNodes] = -1;
+      heap[++nHeap] = nNodes;
+      up(nHeap);
     }
     let tooLong = false;
-    for (let i = 0; i < alphaSize; i++) {
+    for (let i = 1; i <= alphaSize; i++) {
       let d = 0;
-      for (let j = i; parent[j]! >= 0; j = parent[j]!) d++;
-      lens[i] = d;
+      for (let k = i; parent[k]! >= 0; k = parent[k]!) d++;
+      lens[i - 1] = d;
       if (d > maxLen) tooLong = true;
     }
     if (!tooLong) return lens;
-    for (let i = 0; i < alphaSize; i++) weight[i] = 1 + Math.floor(weight[i]! / 2);
+    for (let i = 1; i <= alphaSize; i++) weight[i] = (1 + Math.floor((weight[i]! >> 8) / 2)) << 8;
   }
 }
 
@@ -275,11 +311,9 @@ export class Bzip2Encoder {
         this.runCh = b;
         this.runLen = 1;
       }
-      // n + (pending run ≤ 5 bytes) must stay within the block.
-      if (this.n >= this.blockMax) {
-        this.flushRun();
-        this.compressBlock();
-      }
+      // A full block is compressed at once, as libbzip2 does; the pending run (≤ 5 bytes once
+      // written, which the block keeps room for) goes into the next block.
+      if (this.n >= this.blockMax) this.compressBlock();
     }
   }
 

@@ -1,0 +1,208 @@
+/**
+ * The bzip2 encoder against libbzip2 itself, byte for byte: every input here is compressed by
+ * Python's `bz2.compress` at the same level (one Python process for all of them, in beforeAll)
+ * and the encoder must write exactly those bytes. Small, varied inputs (fast enough to run for
+ * every mutant): empty, single bytes, every byte value, runs around the run-length limits, text,
+ * seeded noise over several alphabets and lengths (every Huffman table count, many selectors),
+ * long zero runs after the move-to-front (RUNA/RUNB), and level-1 streams of several blocks cut
+ * at and around the block limit with a run pending.
+ *
+ * Where a block repeats itself, its equal rotations may be pointed at in either order, and
+ * libbzip2's sort picks one of its own: there the bytes must match but for the 24-bit origPtr,
+ * and the stream must decode to the input.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionMoto } from '../../testing/services/provision.js';
+import { serviceUnavailable } from '../../testing/services/require.js';
+import { Bzip2Encoder, createBzip2Stream } from './bzip2-encoder.js';
+import { bunzip2 } from './export-test-support.js';
+
+/** Deterministic pseudo-random bytes, each below `alphabet`, from `base`. */
+function noise(len: number, seed: number, alphabet = 256, base = 0): Buffer {
+  const b = Buffer.alloc(len);
+  let x = seed >>> 0;
+  for (let i = 0; i < len; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    b[i] = base + ((x >>> 16) % alphabet);
+  }
+  return b;
+}
+const text = (rows: number): Buffer =>
+  Buffer.from(Array.from({ length: rows }, (_, i) => `${i},CITY ${i % 97},${['CA', 'NY', 'TX'][i % 3]},${(i * 7919) % 100000}\n`).join(''));
+const run = (len: number, byte = 0x61): Buffer => Buffer.alloc(len, byte);
+const cat = (...parts: (Buffer | string)[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+
+/** Inputs whose blocks have no two equal rotations: the bytes are libbzip2's exactly. */
+const EXACT: [string, Buffer, number][] = [];
+const add = (name: string, data: Buffer, level = 9): void => void EXACT.push([name, data, level]);
+add('empty', Buffer.alloc(0));
+add('empty -1', Buffer.alloc(0), 1);
+add('one byte', Buffer.from('a'));
+for (const level of [1, 2, 3, 4, 5, 6, 7, 8]) add(`"hello" -${level}`, Buffer.from('hello world\n'), level);
+add('hello world', Buffer.from('hello world\n'));
+add('byte 0', Buffer.from([0]));
+add('byte 255', Buffer.from([255]));
+add('every byte value', Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
+add('every byte value, descending', Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i)));
+add('every byte value, shuffled, twice', cat(noise(300, 11), Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 113) % 256))));
+// runs of one byte, around the RLE1 limits (4 written as-is, 4..255 as 4 + count byte)
+for (const len of [4, 5, 6, 7, 8, 9, 100, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 300]) add(`run of ${len}`, run(len));
+for (const len of [1, 3, 4, 5, 255, 256, 259, 260, 511, 766]) add(`x + run of ${len} + y`, cat('x', run(len), 'y'));
+add('runs of every length 1..40', Buffer.concat(Array.from({ length: 40 }, (_, i) => run(i + 1, 0x41 + (i % 26)))));
+add('runs of bytes 0 and 255', cat(run(5, 0), run(260, 255), run(4, 0), 'z', run(3, 255)));
+add('runs of the byte equal to a run count', cat(run(4, 7), run(11, 7), run(11, 11), run(3, 4)));
+// text and its long move-to-front zero runs (RUNA/RUNB)
+add('csv text', text(1500));
+add('csv text -1', text(400), 1);
+add('repeated words', Buffer.from(Array.from({ length: 800 }, (_, i) => ['alpha', 'beta', 'gamma', 'delta'][(i * 7) % 4]).join(' ')));
+add('zero-run lengths 1..300', Buffer.concat(Array.from({ length: 300 }, (_, i) => cat(run(i + 1, 0x30), String.fromCharCode(0x61 + (i % 26))))));
+add('abc…abd', cat('abc'.repeat(1000), 'x'.repeat(300), 'abd'.repeat(1000)));
+// seeded noise: every count of Huffman tables (nMTF < 200, 600, 1200, 2400, more), many selectors
+for (const [len, alphabet, seed] of [
+  [10, 256, 1],
+  [150, 256, 2],
+  [190, 4, 3],
+  [450, 256, 4],
+  [580, 16, 5],
+  [1000, 256, 6],
+  [1150, 2, 7],
+  [2000, 256, 8],
+  [2300, 40, 9],
+  [5000, 256, 10],
+  [8000, 3, 11],
+  [20_000, 256, 12],
+] as [number, number, number][]) {
+  add(`noise ${len} of ${alphabet}`, noise(len, seed, alphabet));
+}
+add('noise in the high bytes only', noise(3000, 13, 64, 192));
+add('noise in one 16-byte range', noise(900, 14, 16, 0x70));
+add('noise over scattered ranges', Buffer.from([...noise(2000, 15, 256)].map((v) => (v & 0x8f) | 0x20)));
+add('skewed: long code lengths', Buffer.concat(Array.from({ length: 24 }, (_, i) => run(Math.round(1.6 ** i), i * 9 + 1))).subarray(0, 60_000));
+add('skewed noise', Buffer.from([...noise(30_000, 16, 65536)].map((v) => Math.min(255, Math.floor(-Math.log2((v + 1) / 65537) * 12)))));
+// level 1 (blocks of 99,981 RLE1 bytes): several blocks, cut with a run pending
+add('text and noise over three level-1 blocks', cat(text(4000), noise(150_000, 17)), 1);
+for (const at of [99_975, 99_978, 99_980, 99_981, 99_982]) add(`noise ${at} then a run, level 1`, cat(noise(at, 18), run(40, 0x63)), 1);
+add('noise 99,981 then one byte, level 1', cat(noise(99_981, 18), 'q'), 1);
+add('noise 99,980 then a run of 4, level 1', cat(noise(99_980, 18), run(4, 0x63)), 1);
+
+/** Inputs whose block repeats itself: the bytes are libbzip2's but for the origPtr. */
+const PERIODIC: [string, Buffer][] = [
+  ['run of 2', run(2)],
+  ['run of 3', run(3)],
+  ['ab × 1000', Buffer.from('ab'.repeat(1000))],
+  ['ababa × 20', Buffer.from('ababa'.repeat(20))],
+  ['run of 510 (two RLE1 runs of 255)', run(510)],
+  ['hello world × 300', Buffer.from('hello world '.repeat(300))],
+];
+
+/** libbzip2's bytes for [data, level]: one Python process for all of them. */
+function pythonCompress(python: string, inputs: [Buffer, number][]): Buffer[] {
+  const script = [
+    'import base64, bz2, json, sys',
+    'out = [base64.b64encode(bz2.compress(base64.b64decode(d), l)).decode() for d, l in json.load(sys.stdin)]',
+    'json.dump(out, sys.stdout)',
+  ].join('\n');
+  const input = JSON.stringify(inputs.map(([d, l]) => [d.toString('base64'), l]));
+  const out = JSON.parse(execFileSync(python, ['-c', script], { input, maxBuffer: 1 << 28 }).toString()) as string[];
+  return out.map((s) => Buffer.from(s, 'base64'));
+}
+
+function compress(data: Buffer, level = 9, chunk = data.length || 1): Buffer {
+  const enc = new Bzip2Encoder(level);
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < data.length; i += chunk) {
+    enc.write(data.subarray(i, i + chunk));
+    parts.push(enc.take());
+  }
+  parts.push(enc.end());
+  return Buffer.concat(parts);
+}
+
+/** Where two streams first differ, for a readable failure. */
+function firstDiff(a: Buffer, b: Buffer): string {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i === a.length && i === b.length ? 'same' : `differ at byte ${i} of ${a.length} / ${b.length}`;
+}
+
+/** The stream with the first block's origPtr (bits 113..136) zeroed. */
+function withoutOrigPtr(bz: Buffer): Buffer {
+  const out = Buffer.from(bz);
+  for (let bit = 113; bit < 137; bit++) out[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  return out;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-bz2-python-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+let expected: Buffer[] | null = null;
+let expectedPeriodic: Buffer[] = [];
+beforeAll(async () => {
+  let python: string | null = null;
+  try {
+    python = (await provisionMoto()).venv.python;
+  } catch (e) {
+    serviceUnavailable('python', `no cached Python venv with bz2 for the bzip2 comparison: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (python === null) return; // every test skips
+  const all = pythonCompress(python, [...EXACT.map(([, d, l]): [Buffer, number] => [d, l]), ...PERIODIC.map(([, d]): [Buffer, number] => [d, 9])]);
+  expected = all.slice(0, EXACT.length);
+  expectedPeriodic = all.slice(EXACT.length);
+}, 600_000);
+
+describe('bzip2 encoder = libbzip2 (Python bz2.compress), byte for byte', () => {
+  it('writes libbzip2\'s bytes for every input', (ctx) => {
+    if (!expected) return ctx.skip();
+    const wrong: string[] = [];
+    EXACT.forEach(([name, data, level], i) => {
+      const d = firstDiff(compress(data, level), expected![i]!);
+      if (d !== 'same') wrong.push(`${name}: ${d}`);
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('the same bytes whatever the write sizes', (ctx) => {
+    if (!expected) return ctx.skip();
+    for (const name of ['csv text', 'runs of every length 1..40', 'noise 99,981 then one byte, level 1']) {
+      const i = EXACT.findIndex(([n]) => n === name);
+      const [, data, level] = EXACT[i]!;
+      for (const chunk of name.includes('level 1') ? [4093] : [1, 7, 256]) {
+        expect(firstDiff(compress(data, level, chunk), expected[i]!), `${name} in chunks of ${chunk}`).toBe('same');
+      }
+    }
+  });
+
+  it('the Transform stream writes the same bytes', async (ctx) => {
+    if (!expected) return ctx.skip();
+    for (const [name, level] of [
+      ['csv text', 9],
+      ['csv text -1', 1],
+    ] as [string, number][]) {
+      const i = EXACT.findIndex(([n]) => n === name);
+      const data = EXACT[i]![1];
+      const out: Buffer[] = [];
+      await pipeline(Readable.from([data.subarray(0, 100), data.subarray(100)]), level === 9 ? createBzip2Stream() : createBzip2Stream(level), async (src: AsyncIterable<Buffer>) => {
+        for await (const c of src) out.push(c);
+      });
+      expect(firstDiff(Buffer.concat(out), expected[i]!), name).toBe('same');
+    }
+  });
+
+  it('a block that repeats itself: libbzip2\'s bytes but for the origPtr, and it decodes', (ctx) => {
+    if (!expected) return ctx.skip();
+    PERIODIC.forEach(([name, data], i) => {
+      const ours = compress(data);
+      expect(firstDiff(withoutOrigPtr(ours), withoutOrigPtr(expectedPeriodic[i]!)), name).toBe('same');
+      const file = path.join(dir, `periodic-${i}.bz2`);
+      fs.writeFileSync(file, ours);
+      bunzip2(file, `${file}.out`);
+      expect(fs.readFileSync(`${file}.out`).equals(data), name).toBe(true);
+    });
+  });
+});
