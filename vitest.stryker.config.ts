@@ -28,6 +28,7 @@ export default defineConfig({
       'compiler/template/jinja/py.test.ts',
       'compiler/template/jinja/py-compare.test.ts',
       'targets/exports/bzip2-encoder-exact.test.ts',
+      'targets/exports/bzip2-encoder-python.test.ts',
     ],
     testTimeout: 120_000,
     hookTimeout: 600_000,
