@@ -16,6 +16,7 @@ import { compileInputs, compileInputsInBackground, compileKey, compileTargetDir,
 import { txVersion } from './load/package-root.js';
 import { Logger, type LogFormat } from './log/logger.js';
 import { scrub } from './log/scrub.js';
+import { ignoredFlagsNote, stripDbtGlobalFlags } from './dbt-global-flags.js';
 import { runProject, type RunCommand } from './run/run-project.js';
 import { addDeferFlags, addSelectionFlags, deferRelations, selectForCli, stateFor, WarnPolicy, type SelectionCliOpts } from './commands/selection-flags.js';
 import type { SelectState } from './select/state.js';
@@ -411,8 +412,11 @@ async function entry(): Promise<void> {
   });
   const program = main(process.argv);
   const debug = process.argv.includes('--debug');
+  // dbt's global flags pasted from a dbt command line: kept where the command has them, else one note
+  const { argv, ignored } = stripDbtGlobalFlags(process.argv, program);
+  if (ignored.length) process.stderr.write(`${ignoredFlagsNote(ignored, argv.slice(2).find((a) => program.commands.some((c) => c.name() === a || c.aliases().includes(a))))}\n`);
   try {
-    await program.parseAsync(process.argv);
+    await program.parseAsync(argv);
     process.exitCode = controller.signal.aborted ? 130 : exitCode;
   } catch (e) {
     const err = e as { code?: string; exitCode?: number };
