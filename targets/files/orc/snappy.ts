@@ -120,41 +120,46 @@ export function snappyCompress(src: Uint8Array): Uint8Array {
   return out.subarray(0, op);
 }
 
+function bad(why: string): never {
+  throw new OrcError(`corrupt snappy block: ${why}`);
+}
+
 /** Decompresses a block; into `into` (returning a view of it) when it is large enough. */
 export function snappyDecompress(src: Uint8Array, maxOutput: number, into?: Uint8Array): Uint8Array {
   let pos = 0;
   let len = 0;
   let mul = 1;
+  const srcLen = src.length;
   for (let i = 0; ; i++) {
-    if (i >= 5 || pos >= src.length) throw new OrcError('corrupt snappy block: bad length preamble');
+    if (i >= 5 || pos >= srcLen) bad('bad length preamble');
     const b = src[pos++]!;
     len += (b & 0x7f) * mul;
     mul *= 128;
     if (!(b & 0x80)) break;
   }
-  if (len > maxOutput) throw new OrcError(`corrupt snappy block: claims ${len} bytes, more than the compression block size ${maxOutput}`);
+  if (len > maxOutput) bad(`claims ${len} bytes, more than the compression block size ${maxOutput}`);
   // Every byte of the output is written (the end checks op === len), so a reused buffer needs no clearing.
   const out = into && into.length >= len ? into.subarray(0, len) : new Uint8Array(len);
   const odv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let op = 0;
-  const bad = (why: string): never => {
-    throw new OrcError(`corrupt snappy block: ${why}`);
-  };
-  while (pos < src.length) {
+  while (pos < srcLen) {
     const tag = src[pos++]!;
     const kind = tag & 3;
     if (kind === 0) {
       let n = tag >>> 2;
       if (n >= 60) {
         const bytes = n - 59;
-        if (pos + bytes > src.length) bad('truncated literal length');
-        n = 0;
-        for (let i = 0; i < bytes; i++) n += src[pos + i]! * 2 ** (8 * i);
+        if (pos + bytes > srcLen) bad('truncated literal length');
+        n = src[pos]!;
+        if (bytes > 1) n |= src[pos + 1]! << 8;
+        if (bytes > 2) n |= src[pos + 2]! << 16;
+        if (bytes > 3) n += src[pos + 3]! * 16777216;
         pos += bytes;
       }
       n += 1;
-      if (pos + n > src.length || op + n > len) bad('literal runs past the end');
-      if (n < 64) for (let i = 0; i < n; i++) out[op + i] = src[pos + i]!;
+      if (pos + n > srcLen || op + n > len) bad('literal runs past the end');
+      // Short literals byte by byte; from 32 bytes the native copy wins.
+      if (n < 32) for (let i = 0; i < n; i++) out[op + i] = src[pos + i]!;
       else out.set(src.subarray(pos, pos + n), op);
       pos += n;
       op += n;
@@ -163,24 +168,24 @@ export function snappyDecompress(src: Uint8Array, maxOutput: number, into?: Uint
     let n: number;
     let offset: number;
     if (kind === 1) {
-      if (pos >= src.length) bad('truncated copy');
+      if (pos >= srcLen) bad('truncated copy');
       n = ((tag >>> 2) & 7) + 4;
       offset = ((tag >>> 5) << 8) | src[pos++]!;
     } else if (kind === 2) {
-      if (pos + 2 > src.length) bad('truncated copy');
+      if (pos + 2 > srcLen) bad('truncated copy');
       n = (tag >>> 2) + 1;
       offset = src[pos]! | (src[pos + 1]! << 8);
       pos += 2;
     } else {
-      if (pos + 4 > src.length) bad('truncated copy');
+      if (pos + 4 > srcLen) bad('truncated copy');
       n = (tag >>> 2) + 1;
       offset = load32(src, pos);
       pos += 4;
     }
     if (offset === 0 || offset > op || op + n > len) bad('copy outside the output');
-    if (offset >= n && n >= 64) out.copyWithin(op, op - offset, op - offset + n);
+    const from = op - offset;
+    if (offset >= n && n >= 64) out.copyWithin(op, from, from + n);
     else {
-      const from = op - offset;
       let i = 0;
       // Four bytes at a time where the source lies wholly behind them (offset >= 4).
       if (offset >= 4) for (; i + 4 <= n; i += 4) odv.setInt32(op + i, odv.getInt32(from + i, true), true);
