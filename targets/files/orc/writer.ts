@@ -484,6 +484,15 @@ class IntWriter extends ColumnWriter {
     let sum = 0;
     const pairs = 'int64' in vec ? vec.int64 : undefined;
     const nums = 'numbers' in vec ? vec.numbers : undefined;
+    // Integer typed arrays hold integers: no per-value check.
+    const integral =
+      pairs !== undefined ||
+      nums instanceof Int32Array ||
+      nums instanceof Int16Array ||
+      nums instanceof Int8Array ||
+      nums instanceof Uint32Array ||
+      nums instanceof Uint16Array ||
+      nums instanceof Uint8Array;
     for (let i = start; i < end; i++) {
       if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
       let v: number;
@@ -501,7 +510,7 @@ class IntWriter extends ColumnWriter {
         }
         v = h * 4294967296 + (pairs[2 * i]! >>> 0);
       } else v = nums![i]!;
-      if (!(v >= lo && v <= hi) || !Number.isInteger(v)) {
+      if (!(v >= lo && v <= hi) || (!integral && !Number.isInteger(v))) {
         this.flushRangeStats(count, min, max, sum);
         count = 0;
         min = Infinity;
@@ -738,6 +747,27 @@ class StringWriter extends ColumnWriter {
     this.addPresence(valid, start, end);
     const { utf8, offsets } = vec;
     const data = this.data;
+    const o0 = offsets[start]!;
+    const total = offsets[end]! - o0;
+    // The range's bytes in one copy when they are exactly its present rows' bytes (offsets rise
+    // and null rows hold none); else row by row.
+    let whole = total >= 0;
+    for (let i = start; whole && i < end; i++) {
+      const len = offsets[i + 1]! - offsets[i]!;
+      if (len < 0 || (len !== 0 && valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0)) whole = false;
+    }
+    if (whole) {
+      data.ensure(total);
+      const base = data.len - o0;
+      data.buf.set(utf8.subarray(o0, o0 + total), data.len);
+      data.len += total;
+      for (let i = start; i < end; i++) {
+        if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
+        const from = offsets[i]!;
+        this.push(base + from, offsets[i + 1]! - from);
+      }
+      return;
+    }
     for (let i = start; i < end; i++) {
       if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
       const from = offsets[i]!;
