@@ -9,9 +9,11 @@
  * whole DAG and attached its handlers (it sets window.__txReady then), measured from navigation
  * start. Needs Debian's chromium (.ci/install-chromium).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { launchChromium } from '../compiler/docs/browser-fixture.js';
 import { generateDocs } from '../compiler/docs/generate.js';
 import type { Manifest, ManifestNode, RunResult, RunResults } from '../compiler/docs/manifest-types.js';
@@ -174,6 +176,21 @@ async function main(): Promise<void> {
     `tx docs generate: ${genS.toFixed(2)} s (${Object.entries(report.timings).map(([k, v]) => `${k} ${v} ms`).join(', ')}); layout ${report.layoutEngine}; ` +
       `site ${(dirSize(site) / 1e6).toFixed(1)} MB, data/index.js ${indexKb.toFixed(0)} KB`,
   );
+
+  // as a user runs it: `tx docs generate` in fresh processes (the bin), median of --runs; the
+  // artifacts folder is the target path of an empty project beside it
+  const proj = join(OUT, 'bench-project');
+  mkdirSync(proj, { recursive: true });
+  writeFileSync(join(proj, 'project.yml'), 'name: bench\n');
+  const bin = fileURLToPath(new URL('../bin/tx.js', import.meta.url));
+  const fresh: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    const p = spawnSync(bin, ['docs', 'generate', '--project-dir', proj, '--target-path', '..', '--no-catalog', '-q'], { encoding: 'utf8' });
+    if (p.status !== 0) throw new Error(`tx docs generate exited ${p.status}: ${p.stderr}`);
+    fresh.push((performance.now() - t0) / 1000);
+  }
+  console.log(`tx docs generate, fresh processes (dist/bin/tx.js): ${median(fresh).toFixed(2)} s median of ${RUNS} (runs: ${fresh.map((x) => x.toFixed(2)).join(', ')}); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
   const sizes = new Map<string, number>();
   const walk = (dir: string, rel: string): void => {
