@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse as parseYamlText } from 'yaml';
 import { applyArtifactOptions, writeJsonEnabled } from './artifacts/artifact-options.js';
-import { writeCompileArtifacts } from './artifacts/artifacts.js';
+import { writeCompileArtifacts, writeFileAtomic } from './artifacts/artifacts.js';
 import { compileProject, type CompiledProject, type CompileOptions } from './compile/compile-project.js';
 import { semanticGraph } from './compile/semantic-nodes.js';
 import { propertiesFolders } from './compile/compile-tests.js';
@@ -15,8 +15,9 @@ import { findProjectDir, loadProject } from './load/load-project.js';
 import { compileInputs, compileInputsInBackground, compileKey, compileTargetDir, deterministic, hasCompileState, saveCompileState, upToDate } from './compile/up-to-date.js';
 import { txVersion } from './load/package-root.js';
 import { Logger, type LogFormat } from './log/logger.js';
-import { scrub } from './log/scrub.js';
+import { anySecrets, containsSecret, scrub } from './log/scrub.js';
 import { ignoredFlagsNote, stripDbtGlobalFlags } from './dbt-global-flags.js';
+import { lsKey, saveLs } from './commands/ls-cache.js';
 import { runProject, type RunCommand } from './run/run-project.js';
 import { addDeferFlags, addSelectionFlags, deferRelations, selectForCli, stateFor, WarnPolicy, type SelectionCliOpts } from './commands/selection-flags.js';
 import type { SelectState } from './select/state.js';
@@ -53,6 +54,15 @@ function parseVars(text: string | undefined): Record<string, unknown> {
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new TxError('USAGE', '--vars must be a mapping', { hint: `e.g. --vars '{key: value}'` });
   return v as Record<string, unknown>;
+}
+
+/** The project folder, or undefined where findProjectDir fails (the command reports that itself). */
+function projectDirOrNone(dir: string | undefined): string | undefined {
+  try {
+    return findProjectDir(dir);
+  } catch {
+    return undefined;
+  }
 }
 
 function makeLogger(o: CommonOpts, projectDir?: string, logPath = 'logs'): Logger {
@@ -109,6 +119,8 @@ type RunCliOpts = CommonOpts &
   SelectionCliOpts & { threads?: string; failFast?: boolean; fullRefresh?: boolean; junitXml?: string; audit?: boolean; empty?: boolean; sample?: string };
 
 let exitCode = 0;
+/** Whether commander parses the command line as typed (no dbt global flag moved or dropped). */
+let argvAsTyped = false;
 const controller = new AbortController();
 
 /** The flags of a run, as run_results.json `args` keeps them for `tx retry` (dbt's names). */
@@ -260,31 +272,50 @@ function main(argv: string[]): Command {
   addSelection(addCommon(program.command('ls').alias('list').description('list the selected nodes')))
     .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json', 'name', 'path']).default('text'))
     .action(async (o: RunCliOpts & { output: string }) => {
+      // the fingerprint of what this listing reads, taken while it runs: its output is saved under
+      // it for the bin's shortcut (commands/ls-cache.ts); never with --state (artifacts outside the project)
+      const projectDir = o.writeJson !== false && !o.state ? projectDirOrNone(o.projectDir) : undefined;
+      const background = projectDir ? compileInputsInBackground(projectDir, { ...o, argv: process.argv.slice(2) }) : undefined;
       const { compiled, logger } = await compileFrom(o);
       const { ids, resources } = selectForCli(compiled, 'ls', o, logger);
+      let out = '';
       for (const id of ids) {
         const n = compiled.nodes.get(id)!;
         if (o.output === 'json') {
-          process.stdout.write(
-            `${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: { materialized: n.config.materialized ?? null }, relation_name: n.relationName ?? null, depends_on: n.dependsOn })}\n`,
-          );
-        } else if (o.output === 'name') process.stdout.write(`${n.resourceType === 'source' && n.source ? `${n.source.sourceName}.` : ''}${n.name}\n`);
-        else if (o.output === 'path') process.stdout.write(`${n.path}\n`);
+          out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: { materialized: n.config.materialized ?? null }, relation_name: n.relationName ?? null, depends_on: n.dependsOn })}\n`;
+        } else if (o.output === 'name') out += `${n.resourceType === 'source' && n.source ? `${n.source.sourceName}.` : ''}${n.name}\n`;
+        else if (o.output === 'path') out += `${n.path}\n`;
         // as dbt ls: sources and unit tests by their selector, everything else by its fqn
-        else if (n.resourceType === 'source' && n.source) process.stdout.write(`source:${n.packageName ?? compiled.project.name}.${n.source.sourceName}.${n.name}\n`);
-        else if (n.test?.kind === 'unit') process.stdout.write(`unit_test:${n.packageName ?? compiled.project.name}.${n.name}\n`);
-        else if (n.test?.kind === 'generic') process.stdout.write(`${[n.fqn[0], ...propertiesFolders(n.path, [...compiled.project.paths.models, ...compiled.project.paths.seeds]), n.name].join('.')}\n`);
-        else process.stdout.write(`${n.fqn.join('.')}\n`);
+        else if (n.resourceType === 'source' && n.source) out += `source:${n.packageName ?? compiled.project.name}.${n.source.sourceName}.${n.name}\n`;
+        else if (n.test?.kind === 'unit') out += `unit_test:${n.packageName ?? compiled.project.name}.${n.name}\n`;
+        else if (n.test?.kind === 'generic') out += `${[n.fqn[0], ...propertiesFolders(n.path, [...compiled.project.paths.models, ...compiled.project.paths.seeds]), n.name].join('.')}\n`;
+        else out += `${n.fqn.join('.')}\n`;
       }
       // exposures, metrics, semantic models and saved queries after the nodes, as dbt ls names them
       const sem = semanticGraph(compiled).nodes;
       for (const id of resources) {
         const n = sem.get(id)!;
-        if (o.output === 'json') process.stdout.write(`${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: n.config, depends_on: n.dependsOn })}\n`);
-        else if (o.output === 'name') process.stdout.write(`${n.name}\n`);
-        else if (o.output === 'path') process.stdout.write(`${n.path}\n`);
-        else if (n.resourceType === 'analysis') process.stdout.write(`${n.fqn.join('.')}\n`);
-        else process.stdout.write(`${n.resourceType}:${n.packageName}.${n.name}\n`);
+        if (o.output === 'json') out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: n.config, depends_on: n.dependsOn })}\n`;
+        else if (o.output === 'name') out += `${n.name}\n`;
+        else if (o.output === 'path') out += `${n.path}\n`;
+        else if (n.resourceType === 'analysis') out += `${n.fqn.join('.')}\n`;
+        else out += `${n.resourceType}:${n.packageName}.${n.name}\n`;
+      }
+      process.stdout.write(out);
+      const inputs = await background;
+      const p = compiled.project;
+      if (
+        inputs &&
+        argvAsTyped &&
+        !inputs.racy &&
+        p.dir === projectDir &&
+        inputs.targetDir === join(p.dir, p.targetPath) &&
+        inputs.logDir === join(p.dir, p.logPath) &&
+        !logger.lines &&
+        deterministic(compiled) &&
+        !(anySecrets() && containsSecret(out))
+      ) {
+        saveLs(inputs.targetDir, lsKey(inputs, projectDir!), out, writeFileAtomic);
       }
     });
 
@@ -414,6 +445,8 @@ async function entry(): Promise<void> {
   const debug = process.argv.includes('--debug');
   // dbt's global flags pasted from a dbt command line: kept where the command has them, else one note
   const { argv, ignored } = stripDbtGlobalFlags(process.argv, program);
+  // a command line rewritten (flags moved, a note written) is not the one `tx ls` saves its output under
+  argvAsTyped = !ignored.length && argv.length === process.argv.length && argv.every((a, i) => a === process.argv[i]);
   if (ignored.length) process.stderr.write(`${ignoredFlagsNote(ignored, argv.slice(2).find((a) => program.commands.some((c) => c.name() === a || c.aliases().includes(a))))}\n`);
   try {
     await program.parseAsync(argv);

@@ -58,8 +58,11 @@ export class Logger implements TargetLog {
   /** A console line (and the log file). `data` goes into the JSON form. */
   /** Warnings and errors logged so far (a compile that warned is never skipped as up to date). */
   warnings = 0;
+  /** Lines logged so far, of any level (a `tx ls` that logged one is never served from its cache). */
+  lines = 0;
 
   line(level: Level, msg: string, data?: Record<string, unknown>): void {
+    this.lines++;
     if (level === 'warn' || level === 'error') this.warnings++;
     this.warnShortSecrets();
     const m = scrub(msg);
@@ -86,6 +89,7 @@ export class Logger implements TargetLog {
 
   /** Every statement sent to a warehouse, with its duration: log file only. */
   statement(sql: string, ms: number, node?: string): void {
+    this.lines++;
     this.toFile('debug', 'statement', { node, ms: Math.round(ms * 100) / 100, sql });
   }
 }
