@@ -173,22 +173,6 @@ class Stats {
     }
   }
 
-  /** A string given as its UTF-8 bytes `buf[at .. at + len]`. */
-  addStringBytes(buf: Uint8Array, at: number, len: number): void {
-    this.count++;
-    this.bytes += len;
-    const mn = this.sMin;
-    if (mn === undefined) {
-      this.sMin = this.sMax = new Uint8Array(buf.subarray(at, at + len));
-      return;
-    }
-    if (bytesLess(buf, at, len, mn, 0, mn.length)) this.sMin = new Uint8Array(buf.subarray(at, at + len));
-    else {
-      const mx = this.sMax!;
-      if (bytesLess(mx, 0, mx.length, buf, at, len)) this.sMax = new Uint8Array(buf.subarray(at, at + len));
-    }
-  }
-
   merge(o: Stats): void {
     this.count += o.count;
     this.hasNull ||= o.hasNull;
@@ -707,6 +691,30 @@ class StringWriter extends ColumnWriter {
   /** Per row group: values before it and its first byte in the data stream. */
   private groupValues: number[] = [];
   private groupBytes: number[] = [];
+  /** The current group's statistics: values, bytes, and where its least and greatest values lie in `data`. */
+  private gCount = 0;
+  private gBytes = 0;
+  private minAt = -1;
+  private minLen = 0;
+  private maxAt = -1;
+  private maxLen = 0;
+
+  override endGroup(): void {
+    const st = this.stats;
+    if (this.gCount > 0) {
+      st.count += this.gCount;
+      st.bytes += this.gBytes;
+      const buf = this.data.buf;
+      const mn = new Uint8Array(buf.subarray(this.minAt, this.minAt + this.minLen));
+      const mx = new Uint8Array(buf.subarray(this.maxAt, this.maxAt + this.maxLen));
+      if (st.sMin === undefined || bytesLess(mn, 0, mn.length, st.sMin, 0, st.sMin.length)) st.sMin = mn;
+      if (st.sMax === undefined || bytesLess(st.sMax, 0, st.sMax.length, mx, 0, mx.length)) st.sMax = mx;
+    }
+    this.gCount = 0;
+    this.gBytes = 0;
+    this.minAt = this.maxAt = -1;
+    super.endGroup();
+  }
 
   private push(at: number, n: number): void {
     const k = this.count;
@@ -722,7 +730,21 @@ class StringWriter extends ColumnWriter {
     }
     this.lengths[k] = n;
     this.count = k + 1;
-    this.stats.addStringBytes(this.data.buf, at, n);
+    // The group's least and greatest values as places in the data stream; copied out when the
+    // group ends (sorted data would otherwise copy a new greatest value at every row).
+    this.gCount++;
+    this.gBytes += n;
+    const buf = this.data.buf;
+    if (this.minAt < 0) {
+      this.minAt = this.maxAt = at;
+      this.minLen = this.maxLen = n;
+    } else if (bytesLess(buf, at, n, buf, this.minAt, this.minLen)) {
+      this.minAt = at;
+      this.minLen = n;
+    } else if (bytesLess(buf, this.maxAt, this.maxLen, buf, at, n)) {
+      this.maxAt = at;
+      this.maxLen = n;
+    }
     const dict = this.dict;
     if (dict) {
       this.ids[k] = dict.id(this.data.buf, at, n);
