@@ -238,7 +238,8 @@ function main(argv: string[]): Command {
     // nothing changed since the last compile (as make decides it): its output is still exact
     // (--defer asks the warehouse which relations exist: never the shortcut)
     const fingerprintOpts = { ...o, argv: process.argv.slice(2) };
-    const projectDir = o.writeJson !== false && !o.defer ? findProjectDir(o.projectDir) : undefined;
+    // (--state reads another run's artifacts, which the fingerprint does not cover: never the shortcut either)
+    const projectDir = o.writeJson !== false && !o.defer && !o.state ? findProjectDir(o.projectDir) : undefined;
     const stateDir = projectDir ? compileTargetDir(projectDir, o) : undefined;
     // With a saved state the fingerprint is taken first (it may make the compile unnecessary);
     // without one (a first compile, a clean target/) it is taken while the compile runs.

@@ -4,7 +4,7 @@
  * properties file, vars, the environment, a deleted manifest; templates that read the clock or
  * an environment variable never take the shortcut.
  */
-import { existsSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
 
@@ -116,6 +116,34 @@ describe.concurrent('tx compile when nothing changed', () => {
     await fx.tx('compile', '--no-write-json');
     expect((await fx.tx('compile', '--no-write-json')).stdout).not.toMatch(UNCHANGED);
   }, 120_000);
+});
+
+describe('tx compile --state', () => {
+  it('never takes the shortcut: the state folder (here outside the project) is not in the fingerprint', async () => {
+    const { mkdtempSync, copyFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const fx = project();
+    const prod = mkdtempSync(join(tmpdir(), 'tx-state-'));
+    try {
+      expect((await fx.tx('compile')).code).toBe(0);
+      copyFileSync(fx.path('target/manifest.json'), join(prod, 'manifest.json'));
+      const args = ['compile', '--select', 'state:modified', '--state', prod];
+      const first = await fx.tx(...args);
+      expect(first.stdout).toMatch(/no selected nodes/);
+      // the state changes (another production run) while the project does not
+      const m = JSON.parse(readFileSync(join(prod, 'manifest.json'), 'utf8')) as { nodes: Record<string, { raw_code: string; checksum: { checksum: string } }> };
+      m.nodes['model.fresh.b']!.checksum.checksum = 'different';
+      m.nodes['model.fresh.b']!.raw_code = 'select 0';
+      writeFileSync(join(prod, 'manifest.json'), JSON.stringify(m));
+      const second = await fx.tx(...args);
+      expect(second.code).toBe(0);
+      expect(second.stdout).not.toMatch(UNCHANGED);
+      expect(second.stdout).toMatch(/Compiled 1 model in/);
+    } finally {
+      rmSync(prod, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the fingerprint of a first compile, taken on the stat worker', () => {
