@@ -280,12 +280,18 @@ function main(argv: string[]): Command {
       const { compiled, logger } = await compileFrom(o);
       const { ids, resources } = selectForCli(compiled, 'ls', o, logger);
       let out = '';
+      // as dbt ls: a package's files by their path inside the package (original_file_path)
+      const pkgDirs = new Map((compiled.project.packages ?? []).map((x) => [x.name, relative(compiled.project.dir, x.dir).split('\\').join('/')]));
+      const original = (file: string, pkg?: string): string => {
+        const d = pkg ? pkgDirs.get(pkg) : undefined;
+        return d && file.startsWith(`${d}/`) ? file.slice(d.length + 1) : file;
+      };
       for (const id of ids) {
         const n = compiled.nodes.get(id)!;
         if (o.output === 'json') {
-          out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: { materialized: n.config.materialized ?? null }, relation_name: n.relationName ?? null, depends_on: n.dependsOn })}\n`;
+          out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, package_name: n.packageName ?? compiled.project.name, ...(n.source ? { source_name: n.source.sourceName } : {}), unique_id: n.uniqueId, original_file_path: original(n.path, n.packageName), path: n.path, tags: n.tags, config: { materialized: n.config.materialized ?? null }, relation_name: n.relationName ?? null, depends_on: n.dependsOn })}\n`;
         } else if (o.output === 'name') out += `${n.resourceType === 'source' && n.source ? `${n.source.sourceName}.` : ''}${n.name}\n`;
-        else if (o.output === 'path') out += `${n.path}\n`;
+        else if (o.output === 'path') out += `${original(n.path, n.packageName)}\n`;
         // as dbt ls: sources and unit tests by their selector, everything else by its fqn
         else if (n.resourceType === 'source' && n.source) out += `source:${n.packageName ?? compiled.project.name}.${n.source.sourceName}.${n.name}\n`;
         else if (n.test?.kind === 'unit') out += `unit_test:${n.packageName ?? compiled.project.name}.${n.name}\n`;
@@ -296,9 +302,9 @@ function main(argv: string[]): Command {
       const sem = semanticGraph(compiled).nodes;
       for (const id of resources) {
         const n = sem.get(id)!;
-        if (o.output === 'json') out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, unique_id: n.uniqueId, path: n.path, tags: n.tags, config: n.config, depends_on: n.dependsOn })}\n`;
+        if (o.output === 'json') out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, package_name: n.packageName, unique_id: n.uniqueId, original_file_path: original(n.path, n.packageName), path: n.path, tags: n.tags, config: n.config, depends_on: n.dependsOn })}\n`;
         else if (o.output === 'name') out += `${n.name}\n`;
-        else if (o.output === 'path') out += `${n.path}\n`;
+        else if (o.output === 'path') out += `${original(n.path, n.packageName)}\n`;
         else if (n.resourceType === 'analysis') out += `${n.fqn.join('.')}\n`;
         else out += `${n.resourceType}:${n.packageName}.${n.name}\n`;
       }

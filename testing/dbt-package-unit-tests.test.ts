@@ -3,7 +3,8 @@
  * the package's model (rendered with the package's macros unprefixed), get dbt's ids
  * (`unit_test.<package>.<model>.<name>`) and run in `tx build` before the model, as dbt-core 1.10
  * runs them. tx and dbt + dbt-duckdb build copies of the same project: `tx ls` and `dbt ls` list
- * the same ids, and run_results.json gives every node the same status, also when the package's
+ * the same ids, each with the same package_name and original_file_path (a package's file relative
+ * to the package's folder, also in `ls --output path`), and run_results.json gives every node the same status, also when the package's
  * unit test fails (its model is skipped, the root's model after it too).
  */
 import { spawnSync } from 'node:child_process';
@@ -46,6 +47,7 @@ const PACKAGE = {
   'macros/double.sql': '{% macro double(col) %}({{ col }} * 2){% endmacro %}\n',
   'models/pkg_doubled.sql': "select id, {{ double('x') }} as x2 from {{ ref('pkg_numbers') }}\n",
   'models/unit.yml': UNIT(10),
+  'models/schema.yml': 'version: 2\nmodels:\n  - name: pkg_doubled\n    columns:\n      - name: x2\n        data_tests: [not_null]\n',
 };
 
 const ROOT = (db: string) => ({
@@ -100,6 +102,23 @@ describe.skipIf(noPython)("a package's unit tests: tx against dbt-core 1.10 + db
     expect(dls.status, dls.stdout + dls.stderr).toBe(0);
     expect(idsOf(ls.stdout)).toEqual(idsOf(dls.stdout));
     expect(idsOf(ls.stdout)).toContain('unit_test.upkg.pkg_doubled.doubles_x');
+    // each node's file as dbt ls names it: a package's relative to the package's folder
+    const fileOf = (stdout: string) =>
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { unique_id: string; original_file_path: string; package_name: string })
+        .map((x) => `${x.unique_id} ${x.package_name} ${x.original_file_path}`)
+        .sort();
+    const dfiles = dbt(dbtDir, ['ls', '--output', 'json']);
+    expect(dfiles.status, dfiles.stdout + dfiles.stderr).toBe(0);
+    expect(fileOf(ls.stdout)).toEqual(fileOf(dfiles.stdout));
+    expect(fileOf(ls.stdout)).toContain('model.upkg.pkg_doubled upkg models/pkg_doubled.sql');
+    const paths = await runCli(['ls', '--output', 'path'], { cwd: txDir, env });
+    const dpaths = dbt(dbtDir, ['ls', '--output', 'path', '--quiet']);
+    const lines = (t: string) => t.split('\n').filter((l) => /\.(sql|yml|csv)$/.test(l)).sort();
+    expect(lines(paths.stdout)).toEqual(lines(dpaths.stdout));
+    expect(lines(paths.stdout)).not.toContain('dbt_packages/upkg/models/pkg_doubled.sql');
 
     const b = await runCli(['build'], { cwd: txDir, env });
     expect(b.code, b.output).toBe(0);
