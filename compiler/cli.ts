@@ -451,10 +451,10 @@ async function entry(): Promise<void> {
   const program = main(process.argv);
   const debug = process.argv.includes('--debug');
   // dbt's global flags pasted from a dbt command line: kept where the command has them, else one note
-  const { argv, ignored } = stripDbtGlobalFlags(process.argv, program);
+  const { argv, ignored, command } = stripDbtGlobalFlags(process.argv, program);
   // a command line rewritten (flags moved, a note written) is not the one `tx ls` saves its output under
   argvAsTyped = !ignored.length && argv.length === process.argv.length && argv.every((a, i) => a === process.argv[i]);
-  if (ignored.length) process.stderr.write(`${ignoredFlagsNote(ignored, argv.slice(2).find((a) => program.commands.some((c) => c.name() === a || c.aliases().includes(a))))}\n`);
+  if (ignored.length) process.stderr.write(`${ignoredFlagsNote(ignored, command)}\n`);
   try {
     await program.parseAsync(argv);
     process.exitCode = controller.signal.aborted ? 130 : exitCode;

@@ -80,12 +80,13 @@ function accepted(cmd: Command): Set<string> {
  * `argv` (process.argv) with dbt's global flags the command does not have taken out, and those it
  * has moved after the command name. `ignored` lists what was taken out, as written.
  */
-export function stripDbtGlobalFlags(argv: string[], program: Command): { argv: string[]; ignored: string[] } {
+export function stripDbtGlobalFlags(argv: string[], program: Command): { argv: string[]; ignored: string[]; command?: string } {
   const head = argv.slice(0, 2);
   const args = argv.slice(2);
   // the command: the first argument naming one (dbt's value flags before it skip their value)
   let cmdIndex = -1;
   let cmd: Command | undefined;
+  const path: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--') break;
@@ -93,9 +94,13 @@ export function stripDbtGlobalFlags(argv: string[], program: Command): { argv: s
       if (VALUE_NAMES.has(a)) i++;
       continue;
     }
-    cmd = program.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    const sub = (cmd ?? program).commands.find((c) => c.name() === a || c.aliases().includes(a));
+    if (!sub) break;
+    // nested commands (`docs generate`, `source freshness`): the innermost one names the flags
+    cmd = sub;
     cmdIndex = i;
-    break;
+    path.push(sub.name());
+    if (!sub.commands.length) break;
   }
   const has = cmd ? accepted(cmd) : new Set<string>();
   const ignored: string[] = [];
@@ -135,7 +140,7 @@ export function stripDbtGlobalFlags(argv: string[], program: Command): { argv: s
     const at = out.indexOf(args[cmdIndex]!);
     out.splice(at + 1, 0, ...before);
   }
-  return { argv: [...head, ...out], ignored };
+  return { argv: [...head, ...out], ignored, command: path.length ? path.join(' ') : undefined };
 }
 
 /** The one note naming the dbt flags tx took out. */

@@ -58,6 +58,12 @@ describe("dbt's global flags on tx's command line", () => {
     expect(d.stderr).not.toMatch(/note: dbt flags/);
   });
 
+  it('a nested command (docs generate) keeps the flags it has (--warn-error) and names itself in the note', async () => {
+    const r = await runCli(['docs', 'generate', '--select', 'nothing_here', '--warn-error', '--no-version-check'], { cwd: fx.dir });
+    expect(r.code, r.output).toBe(1); // --warn-error kept: the empty selection's warning is an error
+    expect(r.stderr).toMatch(/^note: dbt flags that mean nothing to tx docs generate, ignored: --no-version-check$/m);
+  });
+
   it('no dbt flag: no note', async () => {
     const r = await runCli(['ls'], { cwd: fx.dir });
     expect(r.stderr).not.toMatch(/note: dbt flags/);

@@ -4,7 +4,8 @@
  *   server_side_parameters; env_var() in it) becomes tx's Hive target, and an unchanged dbt
  *   project builds on a real Spark Thrift Server; what dbt-spark refuses (database other than
  *   schema) and what tx cannot do (TLS) are exit 2 naming profiles.yml and the line; other
- *   methods (http, odbc, session) are left out with a note;
+ *   methods (http, odbc, session) and dbt-hive outputs are left out with a note, and are exit 2
+ *   naming the file, output and method when they are the output in use;
  * - each `dbt.*` cross-database macro is one model built on Spark through that profile, and its
  *   value equals the value tx builds on DuckDB from the same model (which
  *   testing/dbt-cross-db-macros.test.ts proves equal to dbt-duckdb's).
@@ -112,14 +113,39 @@ describe('spark profile outputs: what dbt-spark refuses and what tx cannot do', 
     expect(r2.code).toBe(2);
     expect(r2.output).toMatch(/use_ssl/);
   });
-  it('a typo\'d key is an error with did-you-mean; method http is left out with a note', async () => {
+  it('a typo\'d key is an error with did-you-mean', async () => {
     const r = await compile(`type: spark\nmethod: thrift\nhost: h\nuser: u\nschmea: a`);
     expect(r.code).toBe(2);
     expect(r.output).toMatch(/unknown key `schmea`.*type spark/);
     expect(r.output).toMatch(/schema/);
-    const r2 = await compile(`type: spark\nmethod: http\nhost: h\ntoken: t\ncluster: c\nschema: a`);
-    expect(r2.code, r2.output).toBe(0);
-    expect(r2.output).toMatch(/spark \(type spark, method http: tx connects with the thrift method only\)/);
+  });
+  it('the output in use with method http, odbc or session: exit 2 naming profiles.yml, the output and the method', async () => {
+    for (const method of ['http', 'odbc', 'session']) {
+      const r = await compile(`type: spark\nmethod: ${method}\nhost: h\ntoken: t\ncluster: c\nschema: a`);
+      expect(r.code, r.output).toBe(2);
+      expect(r.output).toMatch(/profiles\.yml:5/);
+      expect(r.output).toMatch(new RegExp(`output \`spark\` of profile \`xdb\` is one tx cannot build on: type spark, method ${method}: tx connects with the thrift method only`));
+      expect(r.output).toMatch(/method: thrift/);
+    }
+  });
+  it('a dbt-hive output, or a misspelt type, in use: exit 2 saying what to write', async () => {
+    const r = await compile(`type: hive\nhost: h\nport: 10000\nschema: a\nauth_type: ldap`);
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toMatch(/output `spark` of profile `xdb` is one tx cannot build on: type hive \(dbt-hive\)/);
+    expect(r.output).toMatch(/type: spark`, `method: thrift`/);
+    const r2 = await compile(`type: postgress\nhost: h\nuser: u\ndbname: d\nschema: a`);
+    expect(r2.code, r2.output).toBe(2);
+    expect(r2.output).toMatch(/type postgress/);
+    expect(r2.output).toMatch(/did you mean `postgres`/i);
+  });
+  it('an http output that is not in use is left out with a note; the thrift one builds', async () => {
+    const dir = project(`mixed-${Math.random().toString(36).slice(2, 8)}`, `xdb:\n  target: duck\n  outputs:\n    duck: {type: duckdb}\n    dbx: {type: spark, method: http, host: h, token: t, cluster: c, schema: a}\n`);
+    const r = await runCli(['ls'], { cwd: dir, env: { HOME: home, DBT_PROFILES_DIR: undefined } });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/dbx \(type spark, method http: tx connects with the thrift method only\)/);
+    const r2 = await runCli(['ls', '--target', 'dbx'], { cwd: dir, env: { HOME: home, DBT_PROFILES_DIR: undefined } });
+    expect(r2.code, r2.output).toBe(2);
+    expect(r2.output).toMatch(/output `dbx` of profile `xdb`/);
   });
 });
 

@@ -85,7 +85,7 @@ export function registerWorkflowCommands<O>(program: Command, deps: WorkflowDeps
     .option('--warn-error', 'treat warnings as errors (and retry tests that warned)')
     .option('--state <dir>', 'read run_results.json from this folder instead of the target path')
     .action(async (o: RetryOpts) => {
-      const project = loadProject(o.projectDir, { profilesDir: o.profilesDir, profile: o.profile });
+      const project = loadProject(o.projectDir, { profilesDir: o.profilesDir, profile: o.profile, target: (o as { target?: string }).target });
       applyArtifactOptions(project, o);
       const dir = o.state ? resolve(project.dir, o.state) : join(project.dir, project.targetPath);
       const prev = previousRun(join(dir, 'run_results.json'), o);

@@ -467,12 +467,19 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
   const targets: Obj = {};
   const unmapped: string[] = [];
   const unused: string[] = [];
+  // outputs tx cannot build on: an error when it is the one this command uses (--target, else the profile's target)
+  const leftOut = new Map<string, { reason: string; hint: string }>();
   for (const [tname, out] of Object.entries(outputs)) {
     if (!isObj(out)) continue;
     const type = String(out.type ?? '');
     const keys = PROFILE_KEYS[type];
     if (!keys) {
       unmapped.push(`${tname} (type ${type || 'missing'})`);
+      const near = didYouMean(type, Object.keys(PROFILE_KEYS));
+      leftOut.set(tname, {
+        reason: type === 'hive' ? 'type hive (dbt-hive): tx does not read dbt-hive outputs' : `type ${type || 'missing'}: tx builds on duckdb, postgres and spark (thrift) outputs`,
+        hint: near && type ? near : type === 'hive' ? 'point a dbt-spark output at the HiveServer2/Thrift server instead: `type: spark`, `method: thrift`, host, port, schema, user (tx\'s Hive target)' : 'use a duckdb, postgres or spark (method: thrift) output, or pass --target with one',
+      });
       continue;
     }
     const t: Obj = {};
@@ -490,6 +497,10 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
       const left = sparkTarget(t, { file, line: py.lineOf([profileName, 'outputs', tname]) }, `output \`${tname}\` of profile \`${profileName}\` (type spark)`);
       if (left) {
         unmapped.push(`${tname} (type spark, ${left})`);
+        leftOut.set(tname, {
+          reason: `type spark, ${left}`,
+          hint: 'http and odbc reach Databricks and session runs a local Spark: tx reaches Spark through its Thrift server; add an output with `method: thrift` (host, port, schema) and pass --target with it',
+        });
         continue;
       }
     }
@@ -507,6 +518,15 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
   if (unused.length) notes.push(`${file}: keys tx does not use (yet): ${unused.map((k) => `\`${k}\``).join(', ')}`);
   const withPlugins = Object.entries(outputs).filter(([, o]) => isObj(o) && o.type === 'duckdb' && o.plugins != null).map(([k]) => k);
   if (withPlugins.length) notes.push(`${file}: dbt-duckdb \`plugins\` (${withPlugins.join(', ')}) are not supported: tx runs no Python plugins, so a source with \`meta.plugin\` reads the relation of its name`);
+  const chosen = opts.target ?? (typeof profile.target === 'string' ? profile.target : undefined);
+  const bad = chosen !== undefined ? leftOut.get(chosen) : undefined;
+  if (bad) {
+    throw new TxError('PROJECT', `output \`${chosen}\` of profile \`${profileName}\` is one tx cannot build on: ${bad.reason}`, {
+      file,
+      line: py.lineOf([profileName, 'outputs', chosen!, 'type']),
+      hint: bad.hint,
+    });
+  }
   if (!Object.keys(targets).length) {
     notes.push(`${file}: profile \`${profileName}\` has no duckdb, postgres or spark (thrift) output: building on the embedded DuckDB database ${defaultDuckdbPath(dir, name).path}`);
     return { file };
