@@ -36,8 +36,11 @@ const fail = (text: string, kind: 'models' | 'seeds' = 'models', known: Set<stri
 describe('configKeys', () => {
   it('the config keys of models, seeds and tests come from the shipped schema', () => {
     expect(configKeys('models').slice(0, 4)).toEqual(['materialized', 'enabled', 'schema', 'database']);
+    expect(configKeys('seeds')).toContain('quote_columns');
+    expect(configKeys('models')).not.toContain('quote_columns');
+    // dbt-duckdb's external models take a delimiter too
     expect(configKeys('seeds')).toContain('delimiter');
-    expect(configKeys('models')).not.toContain('delimiter');
+    expect(configKeys('models')).toContain('delimiter');
     expect(configKeys('tests')).toContain('severity');
     expect(configKeys('tests')).not.toContain('materialized');
   });
@@ -159,8 +162,8 @@ describe('validateHierarchy', () => {
     expect(fail('models:\n  +post-hook: 3\n').message).toBe('`post_hook` must be string in project.yml models');
     expect(fail('models:\n  pre-hook: 3\n').message).toBe('`pre_hook` must be string in project.yml models');
     // seeds have their own keys
-    expect(() => validate('seeds:\n  +delimiter: ";"\n', 'seeds', new Set())).not.toThrow();
-    expect(fail('models:\n  +delimiter: ";"\n').message).toBe('unknown config key `+delimiter` in project.yml (models)');
+    expect(() => validate('seeds:\n  +quote_columns: true\n', 'seeds', new Set())).not.toThrow();
+    expect(fail('models:\n  +quote_columns: true\n').message).toBe('unknown config key `+quote_columns` in project.yml (models)');
   });
 });
 
