@@ -9,7 +9,7 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { AuditError, type Audit } from '../../targets/target.js';
 import { executeNode, type ExecContext } from './execute-node.js';
-import { runTest } from './execute-test.js';
+import { prepareAuditSchemas, runTest } from './execute-test.js';
 
 /** Whether `n` is published through a side version tx can audit: tables, incremental models, views, seeds, file sources, snapshots. */
 export function auditable(n: GraphNode): boolean {
@@ -71,6 +71,7 @@ export async function executeAudited(ctx: ExecContext, n: GraphNode, tests: Grap
     if (failed.length || ctx.signal.aborted) throw new AuditFailed(failed);
   };
   try {
+    await prepareAuditSchemas(ctx, tests);
     const r = await executeNode(ctx, n, audit);
     if (!called) {
       // a way of publishing with no side version (a file source read in place as a view): tested after, as without audit

@@ -127,6 +127,38 @@ function auditRelation(ctx: ExecContext, n: GraphNode): Relation {
   return { schema, identifier };
 }
 
+/**
+ * The store_failures schema, created once per session and outside any build transaction: two
+ * transactions creating the same schema at once conflict (DuckDB: "Catalog write-write conflict";
+ * PostgreSQL: a duplicate key), which failed a build that audited two nodes at the same time.
+ */
+const auditSchemas = new WeakMap<TargetSession, Map<string, Promise<void>>>();
+
+function ensureAuditSchema(ctx: ExecContext, schema: string): Promise<void> {
+  let bySchema = auditSchemas.get(ctx.session);
+  if (!bySchema) auditSchemas.set(ctx.session, (bySchema = new Map()));
+  let p = bySchema.get(schema);
+  if (!p) {
+    p = ctx.session.ensureSchema(schema);
+    bySchema.set(schema, p);
+    p.catch(() => bySchema!.delete(schema));
+  }
+  return p;
+}
+
+const ensuredAuditSchema = (ctx: ExecContext, schema: string) => auditSchemas.get(ctx.session)?.get(schema);
+
+/**
+ * Before a node is built and audited: the schemas its store_failures tests write to exist. Called
+ * while the node holds no connection (the audit itself runs on the build's connection, and the
+ * session's pool may have no other one free then).
+ */
+export async function prepareAuditSchemas(ctx: ExecContext, tests: GraphNode[]): Promise<void> {
+  for (const t of tests) {
+    if (t.config.store_failures === true && t.test?.kind !== 'unit') await ensureAuditSchema(ctx, auditRelation(ctx, t).schema);
+  }
+}
+
 async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt: string, audit?: AuditRun): Promise<NodeResult> {
   const c = n.config;
   await checkColumns(ctx, n, audit);
@@ -148,10 +180,12 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
     const store = auditRelation(ctx, n);
     if (audit) {
       // on the build's connection: the session's pool may have no other connection free
-      await conn.execute(`create schema if not exists ${ctx.session.dialect.quoteIdentifier(store.schema)}`, { signal: ctx.signal, node: n.uniqueId });
+      const ensured = ensuredAuditSchema(ctx, store.schema);
+      if (ensured) await ensured;
+      else await conn.execute(`create schema if not exists ${ctx.session.dialect.quoteIdentifier(store.schema)}`, { signal: ctx.signal, node: n.uniqueId });
       await conn.execute(`drop table if exists ${rel(store)}`, { signal: ctx.signal, node: n.uniqueId });
     } else {
-      await ctx.session.ensureSchema(store.schema);
+      await ensureAuditSchema(ctx, store.schema);
       await ctx.session.dropRelation(store);
     }
     await conn.execute(`create table ${rel(store)} as\n${inner}`, { signal: ctx.signal, node: n.uniqueId });
