@@ -12,7 +12,8 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import { TxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { selectFor } from '../select/selection.js';
-import { loadState, type ManifestJson, type SelectState } from '../select/state.js';
+import { loadState } from '../select/load-state.js';
+import type { ManifestJson, SelectState } from '../select/state.js';
 import type { Relation } from '../../targets/target.js';
 import { createTarget } from '../../targets/registry.js';
 

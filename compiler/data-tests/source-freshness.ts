@@ -20,6 +20,7 @@ import type { Logger } from '../log/logger.js';
 import { artifactMetadata } from '../artifacts/dbt-meta.js';
 import { writeJsonEnabled } from '../artifacts/artifact-options.js';
 import { selectNodes } from '../select/selector.js';
+import { stateMethods } from '../select/state.js';
 import { createTarget } from '../../targets/registry.js';
 
 const PERIODS: Record<string, number> = { minute: 60, hour: 3600, day: 86400 };
@@ -129,7 +130,7 @@ export interface FreshnessOptions {
 export async function sourceFreshness(c: CompiledProject, o: FreshnessOptions): Promise<{ results: FreshnessResult[]; exitCode: number }> {
   const { logger } = o;
   const t0 = performance.now();
-  const selected = o.ids ? new Set(o.ids) : selectNodes(c.nodes, c.dag, c.project.name, o.select, o.exclude);
+  const selected = o.ids ? new Set(o.ids) : selectNodes(c.nodes, c.dag, c.project.name, o.select, o.exclude, { stateMethods: stateMethods(undefined) });
   const checks: { n: GraphNode; criteria: FreshnessCriteria }[] = [];
   for (const id of c.dag.order(selected)) {
     const n = c.nodes.get(id)!;

@@ -1,11 +1,24 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../load/package-root.js';
 
 let cached: string | undefined;
+
+/** How esbuild builds the site's script: one minified classic script for browsers, no Node APIs to resolve. */
+export const BROWSER_BUILD = {
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  minify: true,
+  write: false,
+  legalComments: 'eof',
+  logLevel: 'silent',
+  sourcemap: false,
+} as const;
 
 /**
  * The site's script: compiler/docs/site/main (as tsc emitted it to dist/, or the
@@ -25,30 +38,22 @@ export async function bundleSiteScript(): Promise<string> {
   const onDisk = entry.endsWith('.js') ? bundleCacheFile(dirname(entry)) : undefined;
   if (onDisk && existsSync(onDisk)) return (cached = readFileSync(onDisk, 'utf8'));
   const { build } = await import('esbuild');
-  const r = await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2020',
-    minify: true,
-    write: false,
-    legalComments: 'eof',
-    logLevel: 'silent',
-    sourcemap: false,
-  });
+  const r = await build({ ...BROWSER_BUILD, entryPoints: [entry] });
   cached = r.outputFiles[0]!.text;
   if (onDisk) saveBundle(onDisk, cached);
   return cached;
 }
 
-/** `.app-bundle-<hash>.js` in `dir`: the hash of the site's modules there, dagre's code and esbuild's package.json. */
+/**
+ * `.app-bundle-<hash>.js` in `dir`: the hash of the modules the bundle takes in (main.js and what it imports,
+ * to any depth: the site's modules and the compiler's selector), dagre's code and esbuild's package.json.
+ */
 function bundleCacheFile(dir: string): string | undefined {
   try {
     const h = createHash('sha256');
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.js') && !x.startsWith('.')).sort()) {
-      h.update(`${f}\0`);
-      h.update(readFileSync(join(dir, f)));
+    for (const f of importedModules(join(dir, 'main.js'))) {
+      h.update(`${relative(dir, f)}\0`);
+      h.update(readFileSync(f));
     }
     const req = createRequire(join(dir, 'main.js'));
     h.update(readFileSync(req.resolve('@dagrejs/dagre')));
@@ -57,6 +62,19 @@ function bundleCacheFile(dir: string): string | undefined {
   } catch {
     return undefined; // no cache: bundle every time
   }
+}
+
+/** `file` and the modules it imports by relative path (tsc's output: `from './x.js'`), to any depth, sorted. */
+function importedModules(file: string): string[] {
+  const seen = new Set<string>();
+  const stack = [file];
+  while (stack.length) {
+    const f = stack.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const m of readFileSync(f, 'utf8').matchAll(/\b(?:from|import)\s*['"](\.\.?\/[^'"]+)['"]/g)) stack.push(resolve(dirname(f), m[1]!));
+  }
+  return [...seen].sort();
 }
 
 /** Write the bundle atomically and drop older ones; a folder tx cannot write to just means no cache. */

@@ -11,7 +11,7 @@ import type { GraphNode } from '../compile/nodes.js';
 import { TxError, didYouMean } from '../errors.js';
 import { semanticGraph } from '../compile/semantic-nodes.js';
 import { INDIRECT_SELECTION_MODES, NodeSelector, RESOURCE_TYPES, isResourceType, parseCriteria, specFromCli, type IndirectSelection, type SelectionSpec } from './selector.js';
-import type { SelectState } from './state.js';
+import { stateMethods, type SelectState } from './state.js';
 
 export interface SelectionOptions {
   select?: string[];
@@ -68,7 +68,7 @@ export function selectFor(c: CompiledProject, command: string, o: SelectionOptio
   const sem = semanticGraph(c);
   const selector = new NodeSelector(c.nodes, sem.dag, c.project.name, {
     semantic: sem.nodes,
-    state: o.state,
+    stateMethods: stateMethods(o.state),
     indirect: indirect as IndirectSelection,
     onNoMatch: (criterion, hint) => noMatch.push({ criterion, hint }),
   });

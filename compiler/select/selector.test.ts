@@ -7,6 +7,7 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import { TxError } from '../errors.js';
 import { compileFixture, dedent, fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
 import { NodeSelector, parseCriteria, selectNodes, specFromCli, withAttachedTests, type Criteria, type IndirectSelection } from './selector.js';
+import { stateMethods } from './state.js';
 
 //   countries (seed) ─┐
 //   raw.events ───────┼─▶ stg_a ─┐
@@ -594,8 +595,15 @@ describe('selector details (exact)', () => {
   });
 
   it('source_status: needs the sources.json of an earlier run', () => {
-    const e = selError(['source_status:fresher']);
+    const e = err(() => selectNodes(c.nodes, c.dag, c.project.name, ['source_status:fresher'], undefined, { stateMethods: stateMethods(undefined) }));
     expect([e.code, e.message]).toEqual(['USAGE', '`source_status:fresher` compares with an earlier sources.json, but no --state was given']);
+  });
+
+  it('state:, result:, source_status: without the --state methods (the docs site): a usage error, nothing selected', () => {
+    for (const s of ['state:modified', 'state:modified.body', 'result:error', 'source_status:fresher']) {
+      const e = selError([s]);
+      expect([e.code, e.message]).toEqual(['USAGE', `\`${s}\` compares with an earlier run, but this selection has no --state artifacts`]);
+    }
   });
 
   it('a depth before `+` is parents only; a depth after it is children', () => {

@@ -1,8 +1,33 @@
+/**
+ * tx's selector syntax (dbt's): `2+tag:x+1`, `@m`, `config.materialized:table`, space = union, comma =
+ * intersection, with dbt's indirect selection of tests. A pure module over a plain graph (no file or Node
+ * API): the CLI selects on the compiled DAG with it, and the docs site bundles it for the browser and
+ * selects on its node index (compiler/docs/site/index-selection.ts). The methods that compare with an
+ * earlier run (`state:modified`, `result:error`, `source_status:fresher`) come from the caller
+ * (state.ts's stateMethods, over the --state artifacts).
+ */
 import { TxError, closest, didYouMean } from '../errors.js';
-import type { Dag } from '../graph/dag.js';
-import type { GraphNode } from '../compile/nodes.js';
+import type { TestNodeInfo } from '../compile/nodes.js';
 import type { SemanticNode } from '../compile/semantic-nodes.js';
-import { resultMatches, sourceStatusMatches, stateMatches, type SelectState } from './state.js';
+
+/** What selection reads of a node: the compiler's GraphNode has it, and so does a node of the docs site's index. */
+export interface SelectableNode {
+  uniqueId: string;
+  name: string;
+  resourceType: string;
+  fqn: readonly string[];
+  path: string;
+  tags: readonly string[];
+  config: Readonly<Record<string, unknown>>;
+  dependsOn: readonly string[];
+  test?: Pick<TestNodeInfo, 'kind' | 'testName' | 'attachedTo'>;
+}
+
+/** What the graph operators (`+`, `@`) read of the DAG: the compiler's Dag has it. */
+export interface SelectableGraph {
+  upstream(id: string, depth?: number): Iterable<string>;
+  downstream(id: string, depth?: number): Iterable<string>;
+}
 
 const METHODS = ['tag', 'path', 'config', 'source', 'resource_type', 'test_type', 'fqn', 'file', 'package', 'test_name', 'exposure', 'metric', 'semantic_model', 'saved_query', 'group', 'state', 'result', 'source_status'];
 export const RESOURCE_TYPES = ['model', 'seed', 'source', 'test', 'unit_test', 'snapshot', 'analysis', 'exposure', 'metric', 'semantic_model', 'saved_query'];
@@ -32,9 +57,15 @@ export type SelectionSpec =
   | Criteria
   | { kind: 'union' | 'intersection' | 'difference'; parts: SelectionSpec[]; raw: string; expectExists?: boolean; indirect?: IndirectSelection };
 
-/** What selection needs beyond the graph: the --state artifacts, the indirect selection mode, and where to report empty criteria. */
+/** A selector method that reads an earlier run's artifacts: the ids of `nodes` it matches for `method:value` (`atom` as written). */
+export type StateMethod = (method: string, value: string, atom: string, nodes: ReadonlyMap<string, SelectableNode>) => Set<string>;
+/** The methods a StateMethod answers (`state.modified.body:...` is method `state.modified.body` of `state`). */
+const STATE_METHODS = ['state', 'result', 'source_status'];
+
+/** What selection needs beyond the graph: the --state methods, the indirect selection mode, and where to report empty criteria. */
 export interface SelectContext {
-  state?: SelectState;
+  /** state:, result: and source_status: (state.ts's stateMethods over the --state artifacts); without them, those methods are a usage error. */
+  stateMethods?: Readonly<Record<string, StateMethod>>;
   indirect?: IndirectSelection;
   /** A criterion from the command line or selectors.yml that matched nothing (dbt's NoNodesForSelectionCriteria). */
   onNoMatch?: (raw: string, hint: string | undefined) => void;
@@ -48,16 +79,18 @@ function globToRegex(glob: string): RegExp {
 }
 
 /** Nodes matching one method and value (no graph operators). */
-function matchAtom(method: string, value: string, atom: string, nodes: Map<string, GraphNode>, projectName: string, ctx: SelectContext): Set<string> {
+function matchAtom(method: string, value: string, atom: string, nodes: ReadonlyMap<string, SelectableNode>, projectName: string, ctx: SelectContext): Set<string> {
   const out = new Set<string>();
   const base = method.split('.')[0]!;
   if (!METHODS.includes(base)) {
     throw new TxError('SELECTOR', `unknown selector method \`${method}\` in \`${atom}\``, { hint: didYouMean(method, METHODS) ?? `methods: ${METHODS.join(', ')}` });
   }
   if (!value) throw new TxError('SELECTOR', `selector \`${atom}\` has no value after \`${method}:\``);
-  if (base === 'state') return stateMatches(method === 'state' ? value : `${method.slice(6)}.${value}`, nodes, ctx.state, atom);
-  if (base === 'result') return resultMatches(value, nodes, ctx.state, atom);
-  if (base === 'source_status') return sourceStatusMatches(value, nodes, ctx.state, atom);
+  if (STATE_METHODS.includes(base)) {
+    const m = ctx.stateMethods?.[base];
+    if (!m) throw new TxError('USAGE', `\`${atom}\` compares with an earlier run, but this selection has no --state artifacts`);
+    return m(method, value, atom, nodes);
+  }
   const re = globToRegex(value);
   const semantic = ctx.semantic ?? new Map<string, SemanticNode>();
   if (SEMANTIC_METHODS[base]) {
@@ -151,7 +184,7 @@ function matchAtom(method: string, value: string, atom: string, nodes: Map<strin
 }
 
 /** dbt's fqn method on a name or dotted path (plus tx's folder rule: a folder name selects what is inside it, tests aside). */
-function fqnMatches(fqn: string[], name: string, value: string, re: RegExp, isTest = false): boolean {
+function fqnMatches(fqn: readonly string[], name: string, value: string, re: RegExp, isTest = false): boolean {
   if (re.test(name) || re.test(fqn.join('.'))) return true;
   if (value.includes('.') && (fqn.join('.').startsWith(`${value}.`) || fqn.slice(1).join('.').startsWith(`${value}.`))) return true;
   return !value.includes('*') && !isTest && fqn.slice(1, -1).includes(value);
@@ -164,7 +197,7 @@ function pathMatches(path: string, value: string, re: RegExp, file: boolean): bo
 }
 
 /** A node's resource type as dbt names it: unit tests are `unit_test`, `test` means data tests. */
-export function isResourceType(n: GraphNode, type: string): boolean {
+export function isResourceType(n: SelectableNode, type: string): boolean {
   return type === 'unit_test' ? n.test?.kind === 'unit' : type === 'test' ? n.resourceType === 'test' && n.test?.kind !== 'unit' : n.resourceType === type;
 }
 
@@ -217,22 +250,22 @@ export function specFromCli(select: string[] | undefined, exclude: string[] | un
 }
 
 /** Tests, and the nodes each test reads (its parents), indexed once per graph. */
-function testsByParent(nodes: Map<string, GraphNode>): Map<string, GraphNode[]> {
-  const out = new Map<string, GraphNode[]>();
+function testsByParent(nodes: ReadonlyMap<string, SelectableNode>): Map<string, SelectableNode[]> {
+  const out = new Map<string, SelectableNode[]>();
   for (const n of nodes.values()) {
     if (n.resourceType !== 'test') continue;
     for (const p of parentsOf(n)) out.set(p, [...(out.get(p) ?? []), n]);
   }
   return out;
 }
-const parentsOf = (n: GraphNode): string[] => (n.dependsOn.length ? n.dependsOn : n.test?.attachedTo ? [n.test.attachedTo] : []);
+const parentsOf = (n: SelectableNode): readonly string[] => (n.dependsOn.length ? n.dependsOn : n.test?.attachedTo ? [n.test.attachedTo] : []);
 
 /** Evaluates a SelectionSpec on one graph with dbt's rules of direct and indirect (test) selection. */
 export class NodeSelector {
-  private tests?: Map<string, GraphNode[]>;
+  private tests?: Map<string, SelectableNode[]>;
   constructor(
-    private readonly nodes: Map<string, GraphNode>,
-    private readonly dag: Dag,
+    private readonly nodes: ReadonlyMap<string, SelectableNode>,
+    private readonly dag: SelectableGraph,
     private readonly projectName: string,
     private readonly ctx: SelectContext = {},
   ) {}
@@ -340,8 +373,8 @@ export class NodeSelector {
 
 /** Resolve --select / --exclude into node ids, without bringing tests along. Space = union, comma = intersection. */
 export function selectNodes(
-  nodes: Map<string, GraphNode>,
-  dag: Dag,
+  nodes: ReadonlyMap<string, SelectableNode>,
+  dag: SelectableGraph,
   projectName: string,
   select: string[] | undefined,
   exclude: string[] | undefined,
@@ -351,7 +384,7 @@ export function selectNodes(
 }
 
 /** Add the tests attached to selected nodes (a model selects its tests), unless excluded. */
-export function withAttachedTests(selected: Set<string>, nodes: Map<string, GraphNode>, excluded: Set<string> = new Set()): Set<string> {
+export function withAttachedTests(selected: Set<string>, nodes: ReadonlyMap<string, SelectableNode>, excluded: Set<string> = new Set()): Set<string> {
   const out = new Set(selected);
   for (const n of nodes.values()) {
     if (n.resourceType !== 'test' || excluded.has(n.uniqueId)) continue;

@@ -2,12 +2,11 @@
  * --state: the artifacts of an earlier run (manifest.json, run_results.json, sources.json) and the
  * selector methods that compare against them — `state:new|old|modified[.body|.configs|.relation|
  * .persisted_descriptions|.macros|.contract]|unmodified`, `result:<status>`, `source_status:fresher` —
- * with dbt-core's rules (graph/selector_methods.py StateSelectorMethod, nodes.py same_*).
+ * with dbt-core's rules (graph/selector_methods.py StateSelectorMethod, nodes.py same_*). No file access
+ * here (load-state.ts reads the folder), so the selector stays a pure module the docs site bundles too.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { TxError, didYouMean } from '../errors.js';
-import type { GraphNode } from '../compile/nodes.js';
+import type { StateMethod } from './selector.js';
 
 type Obj = Record<string, unknown>;
 
@@ -20,7 +19,7 @@ export interface ManifestJson {
   unit_tests?: Record<string, Obj>;
 }
 
-interface ResultsJson {
+export interface ResultsJson {
   results: { unique_id: string; status: string; max_loaded_at?: string }[];
   args?: Obj;
 }
@@ -36,53 +35,6 @@ export interface SelectState {
   sourcesCurrent?: ResultsJson;
   /** The current project's manifest, built on first use. */
   current?: () => ManifestJson;
-}
-
-/** The newest manifest schema tx reads (dbt 1.8–1.10 write v12). */
-export const MANIFEST_SCHEMA_MAX = 12;
-
-function readJson<T>(path: string, what: string): T {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (e) {
-    throw new TxError('USAGE', `--state: ${what} is not valid JSON: ${(e as Error).message.split('\n')[0]}`, { file: path, hint: 'point --state at the target/ folder of a finished tx or dbt run' });
-  }
-}
-
-/** Read the --state folder; a missing, empty, foreign or too-new state is a usage error (exit 2), never "select everything". */
-export function loadState(dir: string, o: { projectDir: string; projectName: string; currentSourcesPath?: string }): SelectState {
-  const abs = resolve(o.projectDir, dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-    throw new TxError('USAGE', `--state folder \`${dir}\` does not exist`, { hint: 'save the target/ folder of a production run (manifest.json, run_results.json) and pass its path' });
-  }
-  const state: SelectState = { dir };
-  const mf = join(abs, 'manifest.json');
-  if (existsSync(mf)) {
-    const m = readJson<ManifestJson>(mf, 'manifest.json');
-    if (!m || typeof m !== 'object' || !m.metadata || typeof m.nodes !== 'object') {
-      throw new TxError('USAGE', `--state: \`${join(dir, 'manifest.json')}\` is not a dbt/tx manifest (no metadata or nodes)`);
-    }
-    const v = /manifest\/v(\d+)\.json/.exec(m.metadata.dbt_schema_version ?? '');
-    if (!v) throw new TxError('USAGE', `--state: \`${join(dir, 'manifest.json')}\` names no manifest schema version`, { hint: 'it must come from tx or dbt 1.5+' });
-    if (Number(v[1]) > MANIFEST_SCHEMA_MAX) {
-      throw new TxError('USAGE', `--state: the manifest has schema version v${v[1]}, newer than the v${MANIFEST_SCHEMA_MAX} this tx reads`, { hint: 'use a tx (or dbt) of the same version for both runs' });
-    }
-    if (m.metadata.project_name && m.metadata.project_name !== o.projectName) {
-      throw new TxError('USAGE', `--state holds the manifest of project \`${m.metadata.project_name}\`, not of \`${o.projectName}\``, { hint: 'point --state at artifacts of this project' });
-    }
-    m.sources ??= {};
-    m.macros ??= {};
-    state.manifest = m;
-  }
-  const rr = join(abs, 'run_results.json');
-  if (existsSync(rr)) state.runResults = readJson<ResultsJson>(rr, 'run_results.json');
-  const sj = join(abs, 'sources.json');
-  if (existsSync(sj)) state.sources = readJson<ResultsJson>(sj, 'sources.json');
-  if (o.currentSourcesPath && existsSync(o.currentSourcesPath)) state.sourcesCurrent = readJson<ResultsJson>(o.currentSourcesPath, 'sources.json');
-  if (!state.manifest && !state.runResults && !state.sources) {
-    throw new TxError('USAGE', `--state folder \`${dir}\` holds no manifest.json, run_results.json or sources.json`, { hint: 'an empty state would select everything; save the target/ folder of a finished run there' });
-  }
-  return state;
 }
 
 const STATE_CHECKS = ['new', 'old', 'modified', 'unmodified', 'modified.body', 'modified.configs', 'modified.persisted_descriptions', 'modified.relation', 'modified.macros', 'modified.contract'];
@@ -127,7 +79,7 @@ function sameContract(n: Obj, o: Obj): boolean {
 }
 
 /** Selector `state:<check>`: nodes compared with the --state manifest. */
-export function stateMatches(check: string, nodes: Map<string, GraphNode>, state: SelectState | undefined, atom: string): Set<string> {
+export function stateMatches(check: string, nodes: ReadonlyMap<string, unknown>, state: SelectState | undefined, atom: string): Set<string> {
   if (!STATE_CHECKS.includes(check)) {
     throw new TxError('SELECTOR', `unknown state selector \`${atom}\``, { hint: didYouMean(check, STATE_CHECKS) ?? `one of: ${STATE_CHECKS.map((c) => `state:${c}`).join(', ')}` });
   }
@@ -206,7 +158,7 @@ export function stateMatches(check: string, nodes: Map<string, GraphNode>, state
 const RESULT_STATUSES = ['success', 'error', 'fail', 'warn', 'pass', 'skipped', 'runtime error'];
 
 /** Selector `result:<status>`: nodes with that status in the --state run_results.json. */
-export function resultMatches(status: string, nodes: Map<string, GraphNode>, state: SelectState | undefined, atom: string): Set<string> {
+export function resultMatches(status: string, nodes: ReadonlyMap<string, unknown>, state: SelectState | undefined, atom: string): Set<string> {
   if (!RESULT_STATUSES.includes(status)) throw new TxError('SELECTOR', `unknown result status in \`${atom}\``, { hint: didYouMean(status, RESULT_STATUSES) ?? `one of: ${RESULT_STATUSES.join(', ')}` });
   if (!state?.runResults) {
     throw new TxError('USAGE', `\`${atom}\` reads an earlier run_results.json, but ${state ? `--state ${state.dir} holds none` : 'no --state was given'}`, { hint: 'pass --state DIR with the target/ folder of that run' });
@@ -216,7 +168,7 @@ export function resultMatches(status: string, nodes: Map<string, GraphNode>, sta
 }
 
 /** Selector `source_status:fresher`: sources whose newest load (current sources.json) is later than in the --state sources.json. */
-export function sourceStatusMatches(value: string, nodes: Map<string, GraphNode>, state: SelectState | undefined, atom: string): Set<string> {
+export function sourceStatusMatches(value: string, nodes: ReadonlyMap<string, unknown>, state: SelectState | undefined, atom: string): Set<string> {
   if (value !== 'fresher') throw new TxError('SELECTOR', `unknown source status in \`${atom}\``, { hint: 'source_status:fresher' });
   if (!state?.sources) {
     throw new TxError('USAGE', `\`${atom}\` compares with an earlier sources.json, but ${state ? `--state ${state.dir} holds none` : 'no --state was given'}`, { hint: 'run `tx source freshness` in both runs' });
@@ -229,4 +181,13 @@ export function sourceStatusMatches(value: string, nodes: Map<string, GraphNode>
   const out = new Set<string>();
   for (const [id, t] of now) if (nodes.has(id) && !erred.has(id) && (!before.has(id) || t > before.get(id)!)) out.add(id);
   return out;
+}
+
+/** The selector methods over `state` (undefined: no --state given, which each method reports), for SelectContext.stateMethods. */
+export function stateMethods(state: SelectState | undefined): Record<string, StateMethod> {
+  return {
+    state: (method, value, atom, nodes) => stateMatches(method === 'state' ? value : `${method.slice(6)}.${value}`, nodes, state, atom),
+    result: (_method, value, atom, nodes) => resultMatches(value, nodes, state, atom),
+    source_status: (_method, value, atom, nodes) => sourceStatusMatches(value, nodes, state, atom),
+  };
 }

@@ -7,7 +7,7 @@ import { GraphView, STATUS_COLOURS, TYPE_COLOURS, type GraphModel } from './grap
 import { clear, h, trustedHtml } from './dom.js';
 import { highlightSql } from './highlight.js';
 import { layoutGraph } from './layout.js';
-import { SelectorError, selGraphFromIndex, selectIndexes, type SelGraph } from './selector.js';
+import { indexSelector, selectionErrorText } from './index-selection.js';
 import { CHUNK_SIZE, unpackData, type SiteIndex, type SiteNode, type TxWindow } from './site-data.js';
 
 const w = window as unknown as Window & TxWindow & { __txReady?: number; __txDebug?: unknown };
@@ -37,7 +37,7 @@ for (let k = 0; k < idx.edges.length; k += 2) {
   parents[idx.edges[k + 1]!]!.push(idx.edges[k]!);
 }
 const lowerNames = idx.nodes.name.map((n) => n.toLowerCase());
-const selGraph: SelGraph = selGraphFromIndex(idx);
+const selectIndexes = indexSelector(idx);
 
 // ------------------------------------------------------------------ node details, loaded on demand
 const chunks = new Map<number, Promise<SiteNode[]>>();
@@ -455,10 +455,10 @@ function graphPage(params: URLSearchParams): void {
 
   let subset: Set<number>;
   try {
-    subset = selectIndexes(selGraph, select ? [select] : undefined, exclude ? [exclude] : undefined);
+    subset = selectIndexes(select ? [select] : undefined, exclude ? [exclude] : undefined);
   } catch (e) {
     info.className = 'err';
-    info.textContent = e instanceof SelectorError ? e.message : String(e);
+    info.textContent = selectionErrorText(e);
     return;
   }
   const explicitTests = /resource_type:test|test_type:|test_name:/.test(select);

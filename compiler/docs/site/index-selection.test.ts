@@ -1,19 +1,23 @@
 /**
- * The browser's selector (a port over the site index) answers exactly as tx's own
- * selectNodes does on the compiled example project.
+ * The site's selection, bundled for the browser as the site's script is (esbuild, platform browser) and run
+ * in a bare JavaScript context (no require, no process, no Node API), answers exactly as tx's own selectNodes
+ * does on the compiled example project: the site runs the compiler's selector, not a copy of it.
  */
+import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeManifest } from '../../artifacts/artifacts.js';
 import { compileProject, type CompiledProject } from '../../compile/compile-project.js';
 import { loadProject } from '../../load/load-project.js';
 import { selectNodes } from '../../select/selector.js';
+import { BROWSER_BUILD } from '../bundle.js';
 import { buildSiteData } from '../build-site-data.js';
 import type { Manifest } from '../manifest-types.js';
-import { selGraphFromIndex, selectIndexes, SelectorError } from './selector.js';
+import type * as IndexSelection from './index-selection.js';
 import type { SiteIndex } from './site-data.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -21,6 +25,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 let compiled: CompiledProject;
 let index: SiteIndex;
 let tmp: string;
+let site: typeof IndexSelection;
+let bundleText: string;
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'tx-sel-'));
@@ -28,6 +34,9 @@ beforeAll(async () => {
   writeManifest(compiled, tmp);
   const manifest = JSON.parse(readFileSync(join(tmp, 'manifest.json'), 'utf8')) as Manifest;
   index = buildSiteData({ manifest, runResults: null, catalog: null, warnings: [] }, new Map()).index;
+  const r = await build({ ...BROWSER_BUILD, entryPoints: [fileURLToPath(new URL('./index-selection.ts', import.meta.url))], globalName: 'txSelection' });
+  bundleText = r.outputFiles[0]!.text;
+  site = (runInNewContext(`${bundleText};txSelection`, {}) as typeof IndexSelection);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -60,19 +69,41 @@ const SELECTORS: [string[] | undefined, string[] | undefined][] = [
   [undefined, ['tag:staging']],
 ];
 
-describe('selector port', () => {
+describe('selection on the site index (the bundled selector)', () => {
   it.each(SELECTORS)('%j minus %j selects what tx selects', (select, exclude) => {
     const expected = [...selectNodes(compiled.nodes, compiled.dag, compiled.project.name, select, exclude)].sort();
     // exports are nodes of the site only (from a model's config): leave them out of the comparison
-    const got = [...selectIndexes(selGraphFromIndex(index), select, exclude)].map((i) => index.nodes.id[i]!).filter((id) => !id.startsWith('export.')).sort();
+    const got = [...site.indexSelector(index)(select, exclude)].map((i) => index.nodes.id[i]!).filter((id) => !id.startsWith('export.')).sort();
     expect(got).toEqual(expected);
     expect(got.length).toBeGreaterThan(0);
   });
 
-  it('rejects what tx rejects, with a message', () => {
-    const g = selGraphFromIndex(index);
-    expect(() => selectIndexes(g, ['colour:red'], undefined)).toThrow(SelectorError);
-    expect(() => selectIndexes(g, ['resource_type:snapshotz'], undefined)).toThrow(/unknown resource_type/);
-    expect(() => selectNodes(compiled.nodes, compiled.dag, compiled.project.name, ['colour:red'], undefined)).toThrow();
+  it('rejects what tx rejects, with its message and hint', () => {
+    const select = site.indexSelector(index);
+    const errorText = (sel: string): string => {
+      try {
+        select([sel], undefined);
+      } catch (e) {
+        return site.selectionErrorText(e);
+      }
+      return 'no error';
+    };
+    expect(errorText('colour:red')).toMatch(/^unknown selector method `colour` in `colour:red` \(methods: tag, path, /);
+    expect(errorText('resource_type:snapshotz')).toBe('unknown resource_type `snapshotz` (did you mean `snapshot`?)');
+    expect(errorText('@+city_report')).toMatch(/`@` cannot be combined with `\+`/);
+    // the site has no earlier run to compare with
+    expect(errorText('state:modified+')).toBe('`state:modified+` compares with an earlier run, but this selection has no --state artifacts');
+    expect(() => selectNodes(compiled.nodes, compiled.dag, compiled.project.name, ['colour:red'], undefined)).toThrow(/unknown selector method `colour`/);
+  });
+
+  it('selects everything on an empty selection, and nothing but the excluded goes', () => {
+    const select = site.indexSelector(index);
+    expect(select(undefined, undefined).size).toBe(index.nodes.id.length);
+    expect(select(['  '], undefined).size).toBe(index.nodes.id.length);
+    expect(select(undefined, ['city_report']).size).toBe(index.nodes.id.length - 1);
+  });
+
+  it('bundles without a Node module', () => {
+    expect(bundleText).not.toMatch(/\brequire\(|node:/);
   });
 });
