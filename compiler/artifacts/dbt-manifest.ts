@@ -182,7 +182,7 @@ function dbtColumns(cols: ColumnProps[]): Obj {
         config: { meta: c.meta ?? {}, tags: [] },
         tags: [],
         granularity: c.granularity ?? null,
-        doc_blocks: [],
+        doc_blocks: c.docBlocks ?? [],
       },
     ]),
   );
@@ -254,7 +254,8 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
   const compiledPath = (n: GraphNode) => posix.join(c.project.targetPath.split('\\').join('/'), 'compiled', compiledRel(n));
 
   // under --defer a node's own relation, not the state's one its ref() reads (dbt writes no defer_relation)
-  const ownRel = (n: GraphNode) => n.ownRelation?.relation ?? n.relation;
+  // a data test's: where store_failures writes (dbt's `<schema>_dbt_test__audit`)
+  const ownRel = (n: GraphNode) => n.ownRelation?.relation ?? n.relation ?? n.test?.store;
   // a node's group: its config's; a generic test is in the group of the node it tests (its config's stays null), as in dbt
   const groupOf = (n: GraphNode): string | null => {
     const own = typeof n.config.group === 'string' ? n.config.group : null;
@@ -287,7 +288,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     created_at: createdAt,
     relation_name: n.ownRelation?.relationName ?? n.relationName ?? null,
     raw_code: n.rawSql ?? '',
-    doc_blocks: [],
+    doc_blocks: n.docBlocks ?? [],
   });
   // set property by property on the node's object (one shape for all nodes: 10,000 models stay fast)
   const compiled = (n: GraphNode, o: Obj): Obj => {
@@ -303,6 +304,31 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     o.extra_ctes = [];
     o.contract = { enforced: (n.config.contract as Obj | undefined)?.enforced === true, alias_types: true, checksum: null };
     return o;
+  };
+
+  // dbt's inferred primary key (ModelNode.infer_primary_key): the columns with both a unique and a not_null
+  // test, else those with a unique test (unique_combination_of_columns counts as unique). tx reads no
+  // constraints, and a disabled test is not in its graph, so neither of dbt's other two sources applies.
+  const testsOf = new Map<string, GraphNode[]>();
+  for (const t of c.nodes.values()) {
+    if (t.resourceType !== 'test' || t.test?.kind !== 'generic' || !t.test.attachedTo) continue;
+    const list = testsOf.get(t.test.attachedTo);
+    if (list) list.push(t);
+    else testsOf.set(t.test.attachedTo, [t]);
+  }
+  const primaryKeyOf = (id: string): string[] => {
+    const unique = new Set<string>();
+    const notNull = new Set<string>();
+    for (const t of testsOf.get(id) ?? []) {
+      const combo = t.test!.args?.combination_of_columns;
+      const cols = t.test!.column != null ? [t.test!.column] : Array.isArray(combo) ? combo.map(String) : [];
+      for (const col of cols) {
+        if (t.test!.testName === 'unique' || t.test!.testName === 'unique_combination_of_columns') unique.add(col);
+        else if (t.test!.testName === 'not_null') notNull.add(col);
+      }
+    }
+    const both = [...notNull].filter((x) => unique.has(x));
+    return both.length ? both : [...unique];
   };
 
   const nodes: Obj = {};
@@ -337,7 +363,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       o.version = n.version == null ? null : versionValue(n.version);
       o.latest_version = n.latestVersion == null ? null : versionValue(n.latestVersion);
       o.deprecation_date = null;
-      o.primary_key = [];
+      o.primary_key = primaryKeyOf(n.uniqueId);
       const ts = c.project.modelProps.get(propsKey(n.packageName, n.name))?.timeSpine;
       o.time_spine = ts
         ? {
@@ -391,7 +417,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         created_at: createdAt,
         unrendered_database: null,
         unrendered_schema: null,
-        doc_blocks: [],
+        doc_blocks: n.docBlocks ?? [],
       };
     } else if (n.resourceType === 'test' && n.test?.kind === 'unit') {
       const raw = c.project.unitTests.find((u) => u.name === n.name && `model.${u.package ?? p}.${u.model}` === n.test!.attachedTo)?.raw ?? {};

@@ -141,11 +141,25 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     log(pyStr(pos[0] ?? kw.msg), Boolean(pos[1] ?? kw.info));
     return '';
   });
-  engine.setGlobal('doc', (name: unknown) => {
-    const d = project.docs.get(String(name));
-    if (!d) throw new TxError('REF', `doc(\`${String(name)}\`) names no docs block`, { hint: didYouMean(String(name), project.docs.keys()) });
+  // doc('name') or doc('package', 'name'); while a description renders, the blocks it reads are kept (dbt's doc_blocks)
+  let docsRead: string[] | undefined;
+  engine.setGlobal('doc', (...args: unknown[]) => {
+    const name = String(args.length > 1 ? args[1] : args[0]);
+    const d = project.docs.get(name);
+    if (!d) throw new TxError('REF', `doc(\`${name}\`) names no docs block`, { hint: didYouMean(name, project.docs.keys()) });
+    const id = `doc.${project.name}.${name}`;
+    if (docsRead && !docsRead.includes(id)) docsRead.push(id);
     return d.text;
   });
+  /** A description rendered, with the docs blocks it read. */
+  const renderDescription = (text: string, where: string): { text: string; docBlocks: string[] } => {
+    docsRead = [];
+    try {
+      return { text: engine.renderString(text, where), docBlocks: docsRead };
+    } finally {
+      docsRead = undefined;
+    }
+  };
 
   const target = resolveTarget(project, opts.target, engine);
   const dialect = await loadDialect(target.config.type);
@@ -718,22 +732,29 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
 
   // ---- descriptions may use doc()
   for (const n of nodes.values()) {
-    if (n.description.includes('{{')) n.description = engine.renderString(n.description, `${n.path} (description of ${n.name})`);
-    for (const c of n.columns) if (c.description.includes('{{')) c.description = engine.renderString(c.description, `${n.path} (description of ${n.name}.${c.name})`);
+    if (n.description.includes('{{')) ({ text: n.description, docBlocks: n.docBlocks } = renderDescription(n.description, `${n.path} (description of ${n.name})`));
+    for (const c of n.columns) if (c.description.includes('{{')) ({ text: c.description, docBlocks: c.docBlocks } = renderDescription(c.description, `${n.path} (description of ${n.name}.${c.name})`));
   }
   // sources' descriptions too, as dbt renders them (var(), doc(), env_var())
   for (const n of nodes.values()) {
     const s = n.source;
     if (!s) continue;
     const where = `${s.file} (description of source ${s.sourceName}.${s.name})`;
-    if (s.description?.includes('{{')) s.description = engine.renderString(s.description, where);
+    if (s.description?.includes('{{')) ({ text: s.description, docBlocks: n.docBlocks } = renderDescription(s.description, where));
     if (s.sourceDescription?.includes('{{')) s.sourceDescription = engine.renderString(s.sourceDescription, where);
-    for (const c of s.columns ?? []) if (c.description?.includes('{{')) c.description = engine.renderString(c.description, `${s.file} (description of source column ${s.sourceName}.${s.name}.${c.name})`);
+    for (const c of s.columns ?? []) if (c.description?.includes('{{')) ({ text: c.description, docBlocks: c.docBlocks } = renderDescription(c.description, `${s.file} (description of source column ${s.sourceName}.${s.name}.${c.name})`));
     n.description = s.description;
   }
 
   // ---- tests
   compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour, { refs: refIndex, sources: sourceIndex }, statementChecks);
+  // a data test's relation, where store_failures keeps its failing rows: dbt's `schema: dbt_test__audit` by
+  // default, through generate_schema_name and generate_alias_name as a model's (`main_dbt_test__audit.<test name>`)
+  for (const n of nodes.values()) {
+    if (n.resourceType !== 'test' || !n.test || n.test.kind === 'unit') continue;
+    if (n.config.schema == null || n.config.schema === '') n.config.schema = 'dbt_test__audit';
+    n.test.store = relationFor(n.name, n.config, 'test');
+  }
   await statementChecks.settle();
   // dbt renders tests when they run: in a project whose templates ask the warehouse, so does tx
   if (introspective) for (const n of nodes.values()) if (n.resourceType === 'test' && n.test?.kind !== 'unit') n.renderAtRun = true;

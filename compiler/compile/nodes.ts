@@ -29,6 +29,8 @@ export interface GraphNode {
   config: NodeConfig;
   tags: string[];
   description: string;
+  /** The docs blocks its description renders through doc(): dbt's `doc_blocks`. */
+  docBlocks?: string[];
   columns: ColumnProps[];
   rawSql?: string;
   compiledSql?: string;
@@ -64,6 +66,8 @@ export interface TestNodeInfo {
   attachedTo?: string;
   spec?: TestSpec;
   severity: 'error' | 'warn';
+  /** Data tests: the relation store_failures writes (dbt's `<target schema>_dbt_test__audit.<test name>` by default). */
+  store?: Relation;
   /** Columns each relation must have; checked against the built relation before the test runs. */
   columnChecks?: { nodeId: string; columns: string[] }[];
   /** Unit tests: the model's SQL over fixture tables, the fixtures and the expected rows. */

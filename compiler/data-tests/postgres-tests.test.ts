@@ -75,8 +75,8 @@ describe('data tests and contracts on PostgreSQL', () => {
     expect(res.get('unique_report_id')!.status).toBe('pass');
     expect(res.get('not_null_report_city')).toMatchObject({ status: 'fail', failures: 1 });
     expect(res.get('after')!.status).toBe('skipped');
-    expect(r.output).toContain('failing rows stored in app_tx_test__audit.not_null_report_city');
-    expect(await rows('select id from app_tx_test__audit.not_null_report_city')).toEqual([{ id: 2 }]);
+    expect(r.output).toContain('failing rows stored in app_dbt_test__audit.not_null_report_city');
+    expect(await rows('select id from app_dbt_test__audit.not_null_report_city')).toEqual([{ id: 2 }]);
     // audited before publish: the failing first version of report was never created
     expect(res.get('report')!.status).toBe('error');
     expect(await rows("select table_name from information_schema.tables where table_schema = 'app' and table_name = 'report'")).toEqual([]);

@@ -149,13 +149,13 @@ describe('store_failures', () => {
     const fx = project('- not_null:\n    config: {store_failures: true}');
     const r = fx.tx('build');
     expect(r.code).toBe(1);
-    expect(r.output).toContain('failing rows stored in main_tx_test__audit.not_null_orders_amount');
-    const rows = await fx.query('select id from main_tx_test__audit.not_null_orders_amount order by id');
+    expect(r.output).toContain('failing rows stored in main_dbt_test__audit.not_null_orders_amount');
+    const rows = await fx.query('select id from main_dbt_test__audit.not_null_orders_amount order by id');
     expect(rows.map((x) => Number(x.id))).toEqual([3, 6, 9]);
     // fixed data: the table is replaced, now empty
     fx.write('models/orders.sql', "{{ config(materialized='table') }}\nselect 1 as id, 5 as amount, 'ok' as status\n");
     const again = fx.tx('build');
     expect(again.code, again.output).toBe(0);
-    expect(await fx.query('select count(*) as n from main_tx_test__audit.not_null_orders_amount')).toEqual([{ n: 0n }]);
+    expect(await fx.query('select count(*) as n from main_dbt_test__audit.not_null_orders_amount')).toEqual([{ n: 0n }]);
   });
 });

@@ -22,6 +22,8 @@ export interface ColumnProps {
   tests: TestSpec[];
   meta: Record<string, unknown>;
   line?: number;
+  /** The docs blocks its description renders through doc(): dbt's `doc_blocks` (`doc.<package>.<name>`). */
+  docBlocks?: string[];
 }
 
 /** A data test as written in a properties file, before it becomes a graph node. */

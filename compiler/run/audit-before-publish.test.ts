@@ -251,18 +251,18 @@ describe('audit before publish on DuckDB', () => {
     expect((await duck.build(dir, { ver: 1 })).code, JSON.stringify(outcomeOf(dir).message)).toBe(0);
     const run = await runCli(['build', '--project-dir', dir, '--select', 'm_inc+', '--vars', '{ver: 666}'], { cwd: dir });
     expect(run.code, run.output).toBe(1);
-    expect(run.output).toMatch(/FAIL accepted_values_m_inc_ver\w*: 1 failing row in m_inc\.ver .*; failing rows not kept in main_tx_test__audit\.accepted_values_m_inc_ver\w*: the audit ran inside the build's transaction, which rolled back/);
-    const stored = await duck.query(dir, "select table_name from information_schema.tables where table_schema = 'main_tx_test__audit' and table_name like 'accepted_values_m_inc%'");
+    expect(run.output).toMatch(/FAIL accepted_values_m_inc_ver\w*: 1 failing row in m_inc\.ver .*; failing rows not kept in main_dbt_test__audit\.accepted_values_m_inc_ver\w*: the audit ran inside the build's transaction, which rolled back/);
+    const stored = await duck.query(dir, "select table_name from information_schema.tables where table_schema = 'main_dbt_test__audit' and table_name like 'accepted_values_m_inc%'");
     expect(stored.length).toBe(1);
-    expect(await duck.query(dir, `select * from main_tx_test__audit.${String(stored[0]!.table_name)}`)).toEqual([]);
+    expect(await duck.query(dir, `select * from main_dbt_test__audit.${String(stored[0]!.table_name)}`)).toEqual([]);
     // a table's audit runs outside any transaction: its failing rows are stored
     const t = await runCli(['build', '--project-dir', dir, '--select', 'm', '--vars', '{ver: 666}'], { cwd: dir });
-    expect(t.output).toMatch(/FAIL accepted_values_m_ver\w*: .*; failing rows stored in main_tx_test__audit\.accepted_values_m_ver/);
+    expect(t.output).toMatch(/FAIL accepted_values_m_ver\w*: .*; failing rows stored in main_dbt_test__audit\.accepted_values_m_ver/);
   }, 120_000);
 
   it('store_failures on many nodes audited at once: the audit schema is created once, before any build transaction (a race failed CI)', async () => {
     // Eight incremental models and eight tables, each with a store_failures test, built by 4 threads on a fresh database:
-    // every audit wants main_tx_test__audit; two transactions creating it at once conflict in DuckDB's catalog.
+    // every audit wants main_dbt_test__audit; two transactions creating it at once conflict in DuckDB's catalog.
     const files: Record<string, string> = { 'project.yml': `name: auditproof\nvars:\n  ver: 1\n${duck.targetYml}\ndata_tests:\n  +store_failures: true\n` };
     const yml: string[] = ['version: 2', 'models:'];
     for (let i = 0; i < 8; i++) {
@@ -275,10 +275,10 @@ describe('audit before publish on DuckDB', () => {
       const dir = project(files);
       const run = await runCli(['build', '--project-dir', dir, '--threads', '4', '--select', 'inc_*', 'tab_*'], { cwd: dir });
       expect(run.code, run.output).toBe(0);
-      const stored = await duck.query(dir, "select count(*) as n from information_schema.tables where table_schema = 'main_tx_test__audit'");
+      const stored = await duck.query(dir, "select count(*) as n from information_schema.tables where table_schema = 'main_dbt_test__audit'");
       expect(Number(stored[0]!.n)).toBe(16);
       // deterministic: the schema is created by one statement, not by each audit on its own connection
-      const creates = readFileSync(join(dir, 'logs', 'tx.log'), 'utf8').split('\n').filter((l) => l.includes('create schema if not exists \\"main_tx_test__audit\\"'));
+      const creates = readFileSync(join(dir, 'logs', 'tx.log'), 'utf8').split('\n').filter((l) => l.includes('create schema if not exists \\"main_dbt_test__audit\\"'));
       expect(creates.length).toBe(1);
     }
   }, 180_000);

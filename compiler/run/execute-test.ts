@@ -117,14 +117,16 @@ async function checkColumns(ctx: ExecContext, n: GraphNode, audit?: AuditRun): P
   }
 }
 
-/** Audit relation for store_failures: `<target schema>_tx_test__audit.<test name>` (config `schema`/`alias` override). */
+/**
+ * Where store_failures keeps a test's failing rows: the test's relation, named as dbt names it
+ * (`<target schema>_dbt_test__audit.<test name>`; config `schema`/`alias` and the project's
+ * generate_schema_name apply). A name over 63 characters is cut and hashed (PostgreSQL's limit).
+ */
 function auditRelation(ctx: ExecContext, n: GraphNode): Relation {
   const c = n.config;
-  const base = String(ctx.compiled.target.public.schema ?? 'main');
-  const schema = `${base}_${typeof c.schema === 'string' && c.schema ? c.schema : 'tx_test__audit'}`;
-  let identifier = typeof c.alias === 'string' && c.alias ? c.alias : n.name;
-  if (identifier.length > 63) identifier = `${identifier.slice(0, 54)}_${createHash('sha1').update(identifier).digest('hex').slice(0, 8)}`;
-  return { schema, identifier };
+  const store = n.test?.store ?? { schema: `${String(ctx.compiled.target.public.schema ?? 'main')}_${typeof c.schema === 'string' && c.schema ? c.schema : 'dbt_test__audit'}`, identifier: n.name };
+  const identifier = store.identifier.length > 63 ? `${store.identifier.slice(0, 54)}_${createHash('sha1').update(store.identifier).digest('hex').slice(0, 8)}` : store.identifier;
+  return { ...store, identifier };
 }
 
 /**

@@ -14,12 +14,17 @@ FIELDS = [
     "test_metadata.name", "test_metadata.kwargs.column_name", "config.materialized", "config.severity",
     "config.enabled", "description", "language", "patch_path", "source_name", "identifier", "loader",
     "docs", "group", "access", "contract.enforced", "compiled", "extra_ctes_injected",
+    "config.schema", "primary_key", "doc_blocks", "columns.*.doc_blocks",
 ]
 # keys tx never writes because they describe dbt features tx does not have, or machine-specific values
 KEY_EXEMPT = {"build_path", "unrendered_config_call_dict", "config_call_dict", "defer_relation"}
 
 
 def get(d, dotted):
+    if ".*." in dotted:  # one value per key of a mapping: columns.*.doc_blocks
+        head, tail = dotted.split(".*.", 1)
+        m = get(d, head)
+        return {k: get(v, tail) for k, v in m.items()} if isinstance(m, dict) else m
     for part in dotted.split("."):
         if not isinstance(d, dict) or part not in d:
             return "<absent>"
@@ -59,8 +64,6 @@ def main(dbt_dir, tx_dir):
             a, b = get(dn, f), get(tn, f)
             if f == "checksum" and dn["resource_type"] == "test":
                 continue  # dbt writes no checksum for a generic test; tx the sha256 of its SQL
-            if f == "schema" and dn["resource_type"] == "test":
-                continue  # dbt's tests would store failures in <schema>_dbt_test__audit; tx stores none
             if f == "path" and dn["resource_type"] == "test" and "test_metadata" in dn:
                 continue  # generic test file names: dbt hashes long ones
             if f == "depends_on.nodes" and dn["resource_type"] == "test":
