@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse as parseYamlText } from 'yaml';
 import { applyArtifactOptions, writeJsonEnabled } from './artifacts/artifact-options.js';
-import { writeCompileArtifacts, writeFileAtomic } from './artifacts/artifacts.js';
+import { writeCompileArtifactsAsync, writeFileAtomic } from './artifacts/artifacts.js';
 import { compileProject, type CompiledProject, type CompileOptions } from './compile/compile-project.js';
 import { semanticGraph } from './compile/semantic-nodes.js';
 import { propertiesFolders } from './compile/compile-tests.js';
@@ -256,7 +256,7 @@ function main(argv: string[]): Command {
     const { ids } = picked;
     if (o.defer) compiled = await withDefer(compiled, picked, o, logger, 'compile');
     const targetDir = join(compiled.project.dir, compiled.project.targetPath);
-    writeCompileArtifacts(compiled, targetDir);
+    await writeCompileArtifactsAsync(compiled, targetDir);
     const counts = new Map<string, number>();
     for (const id of ids) {
       const n = compiled.nodes.get(id)!;

@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { hash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
-import { txVersion } from '../load/package-root.js';
+import { packageRoot, txVersion } from '../load/package-root.js';
 import { scrub } from '../log/scrub.js';
 import { writeJsonEnabled } from './artifact-options.js';
 import { compiledRelPath, manifestOf } from './dbt-manifest.js';
@@ -66,11 +68,15 @@ export function writeManifest(c: CompiledProject, targetDir: string): string {
   writeFileAtomic(path, artifactJson(manifestOf(c)));
   return path;
 }
-/**
- * target/compiled/<path>.sql for every node with SQL. A checksum index beside them means a
- * compile rewrites only what changed, which matters at 10,000 models.
- */
-export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
+/** What a compile writes under target/compiled/: the files that changed (scrubbed) and the index beside them. */
+interface CompiledSqlPlan {
+  /** Path, text, path, text, ...: each file to write, in node order. */
+  files: string[];
+  indexPath: string;
+  indexText: string;
+}
+
+function planCompiledSql(c: CompiledProject, targetDir: string): CompiledSqlPlan {
   const root = join(targetDir, 'compiled');
   const indexPath = join(root, '.index.json');
   let index: Record<string, string> = {};
@@ -80,7 +86,7 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
     index = {};
   }
   const next: Record<string, string> = {};
-  const dirs = new Set<string>();
+  const files: string[] = [];
   // The index lives inside the folder: if the folder is gone, so is the index.
   const haveRoot = existsSync(root);
   for (const n of [...c.nodes.values(), ...(c.analyses ?? [])]) {
@@ -88,22 +94,138 @@ export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
     const rel = compiledRelPath(c.project.name, n, c.project.paths.snapshots ?? ['snapshots']);
     const sum = n.compiledSqlHash ?? sqlFileHash(n.compiledSql);
     next[rel] = sum;
-    const abs = join(root, rel);
     if (index[rel] === sum && haveRoot) continue;
+    files.push(join(root, rel), scrub(`${n.compiledSql}\n`));
+  }
+  return { files, indexPath, indexText: scrub(JSON.stringify(next)) };
+}
+
+/** Write a file atomically whose text is already scrubbed. */
+function writeScrubbedAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Write what planCompiledSql planned, on this thread. */
+function writePlan(plan: CompiledSqlPlan): void {
+  const dirs = new Set<string>();
+  for (let i = 0; i < plan.files.length; i += 2) {
+    const abs = plan.files[i]!;
     const dir = dirname(abs);
     if (!dirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
       dirs.add(dir);
     }
-    writeFileSync(abs, scrub(`${n.compiledSql}\n`));
+    writeFileSync(abs, plan.files[i + 1]!);
   }
-  writeFileAtomic(indexPath, JSON.stringify(next));
+  writeScrubbedAtomic(plan.indexPath, plan.indexText);
+}
+
+/**
+ * target/compiled/<path>.sql for every node with SQL. A checksum index beside them means a
+ * compile rewrites only what changed, which matters at 10,000 models.
+ */
+export function writeCompiledSql(c: CompiledProject, targetDir: string): void {
+  writePlan(planCompiledSql(c, targetDir));
 }
 
 /** What every compile writes: the compiled SQL files, then target/manifest.json. */
 export function writeCompileArtifacts(c: CompiledProject, targetDir: string): void {
   writeCompiledSql(c, targetDir);
   writeManifest(c, targetDir);
+}
+
+/**
+ * From this many compiled files to write, writeCompileArtifactsAsync writes them on a worker
+ * thread: below it, the worker's start-up (~30 ms of the other core, and the texts
+ * copied to it) is not won back.
+ */
+export const WRITE_WORKER_MIN = 2000;
+
+/** The write worker's file: beside this module when built; from the bundled bin or the TypeScript sources (vitest), the built one. */
+function writeWorkerFile(): string {
+  const here = fileURLToPath(new URL('./write-worker.js', import.meta.url));
+  return existsSync(here) ? here : join(packageRoot(), 'dist', 'compiler', 'artifacts', 'write-worker.js');
+}
+
+/** A system error as the worker reported it (code, syscall and path kept, as writeFileSync throws it). */
+function workerError(e: { message: string; stack?: string; code?: string; errno?: number; syscall?: string; path?: string }): Error {
+  const err = new Error(e.message) as NodeJS.ErrnoException;
+  for (const k of ['code', 'errno', 'syscall', 'path'] as const) if (e[k] !== undefined) Object.assign(err, { [k]: e[k] });
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+/**
+ * writeCompileArtifacts with the same files, bytes and order of completion (the compiled files
+ * and their index, then manifest.json), on a large project with a worker thread
+ * (write-worker.ts) writing target/compiled/ while this thread builds, serializes and writes
+ * manifest.json (to its temporary name, renamed once the worker is done). The files' text goes to
+ * the worker as UTF-8 bytes in transferred buffers (nothing copied, no string built there). A
+ * write error of the worker is thrown here, and manifest.json is then left as it was.
+ */
+export async function writeCompileArtifactsAsync(c: CompiledProject, targetDir: string, min = WRITE_WORKER_MIN): Promise<void> {
+  const plan = planCompiledSql(c, targetDir);
+  const n = plan.files.length / 2;
+  let worker: Worker | undefined;
+  if (n >= min) {
+    try {
+      worker = new Worker(writeWorkerFile());
+    } catch {
+      worker = undefined;
+    }
+  }
+  if (!worker) {
+    writePlan(plan);
+    writeManifest(c, targetDir);
+    return;
+  }
+  const w = worker;
+  // a write error (thrown as it is), or the worker itself failed (its file missing, out of memory): written here then
+  const done = new Promise<{ writeError?: Error; crashed?: true }>((resolve) => {
+    w.once('message', (m: { ok?: true; error?: Parameters<typeof workerError>[0] }) => resolve(m.error ? { writeError: workerError(m.error) } : {}));
+    w.once('error', () => resolve({ crashed: true }));
+    w.once('exit', () => resolve({ crashed: true })); // a no-op after the message
+  });
+  // batches: the worker writes the first while later ones are encoded
+  const BATCH = 1000;
+  for (let i = 0; i < n; i += BATCH) {
+    const end = Math.min(n, i + BATCH);
+    let bytes = 0;
+    for (let j = i; j < end; j++) bytes += Buffer.byteLength(plan.files[2 * j + 1]!);
+    const buf = Buffer.allocUnsafeSlow(bytes);
+    const paths: string[] = [];
+    const ends = new Uint32Array(end - i);
+    let at = 0;
+    for (let j = i; j < end; j++) {
+      paths.push(plan.files[2 * j]!);
+      at += buf.write(plan.files[2 * j + 1]!, at);
+      ends[j - i] = at;
+    }
+    w.postMessage({ paths, ends, bytes: buf.buffer }, [buf.buffer]);
+  }
+  w.postMessage({ atomic: [plan.indexPath, plan.indexText] });
+  w.postMessage({ end: true });
+  const manifestPath = join(targetDir, 'manifest.json');
+  let tmp: string | undefined;
+  try {
+    if (writeJsonEnabled()) {
+      const text = scrub(artifactJson(manifestOf(c)));
+      mkdirSync(targetDir, { recursive: true });
+      tmp = `${manifestPath}.tmp-${process.pid}`;
+      writeFileSync(tmp, text);
+    }
+    const r = await done;
+    if (r.writeError) throw r.writeError;
+    if (r.crashed) writePlan(plan);
+  } catch (e) {
+    await done;
+    if (tmp) rmSync(tmp, { force: true });
+    throw e;
+  }
+  if (tmp) renameSync(tmp, manifestPath);
 }
 
 export function compiledPathOf(c: CompiledProject, n: GraphNode, kind: 'compiled' | 'run'): string {
