@@ -3,13 +3,16 @@
  * writer and reader, beside DuckDB's Parquet writer and reader on the same data. Each phase runs in
  * a fresh process, so its peak RSS is its own. Not run by CI; do not run it while others test.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/orc-benchmark.js [--rows 10000000] [--dir /tmp/orcbench] [--compression snappy]
+ *   npx tsc -p tsconfig.json && node dist/bench/orc-benchmark.js [--rows 10000000] [--dir /tmp/orcbench] [--compression snappy] [--runs 3]
  *
  * Phases: prepare (the rows, in a DuckDB file), parquet-write (DuckDB COPY … (FORMAT parquet,
  * COMPRESSION snappy)), orc-write (tx: DuckDB result chunks → OrcWriter, the export path),
  * parquet-read (DuckDB, every column aggregated), orc-read (tx's reader, column vectors from
  * readOrcColumnBatches, every value touched), orc-read-rows (the same through row objects).
- * MB/s is file bytes over wall time; DuckDB uses 2 threads, tx's writer and reader one.
+ * MB/s is file bytes over wall time; DuckDB uses 2 threads. Each phase runs `--runs` times (default
+ * 3) in fresh processes, the rounds interleaved (every phase once, then again), and the table shows
+ * the median run (by wall time) with the range; the load average is printed at start and end, with
+ * a warning when the machine is busy.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { readOrcBatches, readOrcColumnBatches } from '../targets/files/orc/reader.js';
 import type { OrcCompression } from '../targets/files/orc/compression.js';
+import { loadLine, median } from './bench-support.js';
 
 const self = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
@@ -132,7 +136,7 @@ async function phase(name: string, dir: string, rows: number, compression: OrcCo
   const cpu = process.cpuUsage(cpu0);
   const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   const bytes = typeof extra.bytes === 'number' ? extra.bytes : 0;
-  return { phase: name, rows, seconds: Number(seconds.toFixed(2)), mbPerS: bytes ? Number((bytes / 1e6 / seconds).toFixed(1)) : undefined, rowsPerS: Math.round(rows / seconds), cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)), maxRssMb, ...extra };
+  return { phase: name, rows, seconds: Number(seconds.toFixed(3)), mbPerS: bytes ? Number((bytes / 1e6 / seconds).toFixed(1)) : undefined, rowsPerS: Math.round(rows / seconds), cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)), maxRssMb, ...extra };
 }
 
 async function main(): Promise<void> {
@@ -145,25 +149,39 @@ async function main(): Promise<void> {
     return;
   }
   fs.mkdirSync(dir, { recursive: true });
-  const results: Record<string, unknown>[] = [];
-  for (const p of ['prepare', 'parquet-write', 'orc-write', 'parquet-read', 'orc-read', 'orc-read-rows']) {
+  const runs = Math.max(1, Number(arg('--runs', '3')));
+  console.log(loadLine('start'));
+  const once = (p: string): Record<string, unknown> => {
     const out = execFileSync(process.execPath, [self, '--phase', p, '--rows', String(rows), '--dir', dir, '--compression', compression], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const r = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
-    results.push(r);
     console.error(JSON.stringify(r));
-  }
-  console.log('| phase | rows | seconds | CPU seconds | MB/s | rows/s | file MB | peak RSS MB |');
-  console.log('|---|---|---|---|---|---|---|---|');
+    return r;
+  };
+  once('prepare');
+  const phases = ['parquet-write', 'orc-write', 'parquet-read', 'orc-read', 'orc-read-rows'];
+  const all = new Map<string, Record<string, unknown>[]>(phases.map((p) => [p, []]));
+  // Rounds interleaved, so a change in the machine's load falls on every phase alike.
+  for (let i = 0; i < runs; i++) for (const p of phases) all.get(p)!.push(once(p));
+  const results = phases.map((p): Record<string, unknown> => {
+    const rs = all.get(p)!;
+    const m = median(rs.map((r) => r.seconds as number));
+    const pick = rs.find((r) => r.seconds === m) ?? [...rs].sort((a, b) => (a.seconds as number) - (b.seconds as number))[rs.length >> 1]!;
+    const secs = rs.map((r) => r.seconds as number);
+    return { ...pick, range: `${Math.min(...secs)} to ${Math.max(...secs)}`, rowsPerS: Math.round(rows / m), seconds: m };
+  });
+  console.log(`\nmedian of ${runs} fresh processes per phase (rounds interleaved); ${rows.toLocaleString('en')} rows, ${compression}`);
+  console.log('| phase | rows | seconds (median) | range | CPU seconds | MB/s | rows/s | file MB | peak RSS MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    if (r.phase === 'prepare') continue;
     const mb = typeof r.bytes === 'number' ? (r.bytes / 1e6).toFixed(1) : '';
-    console.log(`| ${String(r.phase)} | ${Number(r.rows).toLocaleString('en')} | ${String(r.seconds)} | ${String(r.cpuSeconds)} | ${String(r.mbPerS ?? '')} | ${Number(r.rowsPerS).toLocaleString('en')} | ${mb} | ${String(r.maxRssMb)} |`);
+    console.log(`| ${String(r.phase)} | ${Number(r.rows).toLocaleString('en')} | ${String(r.seconds)} | ${String(r.range)} | ${String(r.cpuSeconds)} | ${String(r.mbPerS ?? '')} | ${Number(r.rowsPerS).toLocaleString('en')} | ${mb} | ${String(r.maxRssMb)} |`);
   }
   const get = (p: string) => results.find((r) => r.phase === p)!;
   const ratio = (a: string, b: string) => ((get(a).rowsPerS as number) / (get(b).rowsPerS as number)).toFixed(2);
   console.log(
-    `\nORC write rate / Parquet write rate: ${ratio('orc-write', 'parquet-write')}; ORC read / Parquet read: ${ratio('orc-read', 'parquet-read')} (column vectors), ${ratio('orc-read-rows', 'parquet-read')} (row objects) (rows/s)`,
+    `\nORC write rate / Parquet write rate: ${ratio('orc-write', 'parquet-write')}; ORC read / Parquet read: ${ratio('orc-read', 'parquet-read')} (column vectors), ${ratio('orc-read-rows', 'parquet-read')} (row objects) (rows/s, medians)`,
   );
+  console.log(loadLine('end'));
 }
 
 await main();
