@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openOrcFile, readOrcFile, writeOrcFile, type OrcCompression, type OrcField } from './index.js';
+import { openOrcFile, readOrcColumnBatches, readOrcFile, writeOrcFile, type OrcCompression, type OrcField } from './index.js';
+import { readAheadCounts } from './read-ahead.js';
 import { parseTimestamp } from './types.js';
 import { runPython } from './pyarrow-support.js';
 import { PY_READ, PY_WRITE } from './pyarrow-scripts.js';
@@ -253,6 +254,18 @@ describe('pyarrow writes, tx reads', () => {
       expect(rows.map((r) => (r.m === null ? null : Object.fromEntries(Object.entries(r.m as object).map(([k, v]) => [k, Number(v)]))))).toEqual(maps);
       expect(rows.map((r) => (r.st === null ? null : { a: Number((r.st as { a: bigint }).a), b: (r.st as { b: string }).b }))).toEqual(structs);
       expect(rows.map((r) => (r.bin === null ? null : (r.bin as Buffer).toString('hex')))).toEqual(bins);
+      // The read-ahead worker (numeric columns on a worker thread) gives pyarrow's file the same
+      // vectors as one thread.
+      const vectors = async (threads: number): Promise<unknown[]> => {
+        const out: unknown[] = [];
+        for await (const b of readOrcColumnBatches(file, { batchSize: 3000, threads })) out.push(b);
+        return out;
+      };
+      const started = readAheadCounts.started;
+      const two = await vectors(1);
+      expect(readAheadCounts.started).toBe(started + 1);
+      expect(readAheadCounts.open).toBe(0);
+      expect(two).toEqual(await vectors(0));
     });
   }
 });
