@@ -10,9 +10,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relationsOf, runCli, writeFiles } from './fixture-project.js';
+import { queryRows } from './postgres-scratch.js';
 import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from './services/postgres.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tx-run-query-'));
@@ -54,15 +54,7 @@ const cases: {
       svc ??= await startPostgres();
       const db: TestDatabase = await createTestDatabase(svc, 'tx_run_query');
       const u = new URL(db.url);
-      const q = async (sql: string) => {
-        const c = new pg.Client({ connectionString: db.url });
-        await c.connect();
-        try {
-          return (await c.query(sql)).rows as Record<string, unknown>[];
-        } finally {
-          await c.end();
-        }
-      };
+      const q = (sql: string) => queryRows(db.url, sql);
       await q('create schema rq');
       return {
         profile: `      type: postgres\n      host: ${u.hostname}\n      port: ${u.port || 5432}\n      user: ${decodeURIComponent(u.username)}\n      pass: ${JSON.stringify(decodeURIComponent(u.password) || 'unused')}\n      dbname: ${db.name}\n      schema: rq\n`,

@@ -5,32 +5,18 @@
  * the unchanged parent from prod.
  */
 import { cpSync } from 'node:fs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
-import { dedent, fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
+import { fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
+import { postgresTargets, scratchDatabase, type ScratchDatabase } from '../../testing/postgres-scratch.js';
 
-let svc: PostgresService;
-let db: TestDatabase;
+let pgdb: ScratchDatabase;
 let fx: FixtureProject;
 let env: Record<string, string>;
 beforeAll(async () => {
-  svc = await startPostgres();
-  db = await createTestDatabase(svc, 'tx_slim_ci');
-  const u = new URL(db.url);
-  env = { PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: db.name };
-  const target = (schema: string) => dedent(`
-    ${schema}:
-      type: postgres
-      host: "{{ env_var('PGHOST') }}"
-      port: "{{ env_var('PGPORT') }}"
-      user: "{{ env_var('PGUSER') }}"
-      password: "{{ env_var('PGPASSWORD', '') }}"
-      database: "{{ env_var('PGDATABASE') }}"
-      schema: ${schema}
-  `);
+  pgdb = await scratchDatabase('tx_slim_ci');
+  env = pgdb.env;
   fx = fixtureProject({
-    'project.yml': `name: slimpg\ntarget: prod\ntargets:\n${[target('prod'), target('ci')].map((t) => t.replace(/^/gm, '  ')).join('\n')}\nmodels:\n  slimpg:\n    +materialized: table\n`,
+    'project.yml': `name: slimpg\ntarget: prod\ntargets:\n${postgresTargets([['prod', 'prod'], ['ci', 'ci']])}\nmodels:\n  slimpg:\n    +materialized: table\n`,
     'macros/fmt.sql': '{% macro fmt(c) %}upper({{ c }}){% endmacro %}',
     'models/base.sql': "select 1 as id, 'ann'::text as name union all select 2, 'bob'",
     'models/m_body.sql': "select id, name from {{ ref('base') }}",
@@ -41,19 +27,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   fx?.cleanup();
-  await db?.drop().catch(() => undefined);
-  await svc?.stop();
+  await pgdb?.close();
 });
 
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows as Record<string, unknown>[];
-  } finally {
-    await c.end();
-  }
-}
+const rows = (sql: string) => pgdb.rows(sql);
 
 describe('slim CI on PostgreSQL', () => {
   it('state:modified+ --defer builds exactly the changed models and their children, reading the parent from prod', async () => {

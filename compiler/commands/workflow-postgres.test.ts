@@ -10,53 +10,30 @@
  *   did-you-mean, exit 2, nothing run.
  */
 import { cpSync } from 'node:fs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
 import { dedent, fixtureProject, type Files, type FixtureProject } from '../../testing/fixture-project.js';
+import { postgresTargets, scratchDatabase, type ScratchDatabase } from '../../testing/postgres-scratch.js';
 
-let svc: PostgresService;
-let db: TestDatabase;
+let pgdb: ScratchDatabase;
 let env: Record<string, string>;
 const fixtures: FixtureProject[] = [];
 beforeAll(async () => {
-  svc = await startPostgres();
-  db = await createTestDatabase(svc, 'tx_workflow_pg');
-  const u = new URL(db.url);
-  env = { PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: db.name };
+  pgdb = await scratchDatabase('tx_workflow_pg');
+  env = pgdb.env;
 });
 afterAll(async () => {
   for (const f of fixtures) f.cleanup();
-  await db?.drop().catch(() => undefined);
-  await svc?.stop();
+  await pgdb?.close();
 });
 
 /** A tx project whose targets are schemas of the test database. */
 function project(name: string, schemas: string[], files: Files, extra = ''): FixtureProject {
-  const target = (schema: string) => dedent(`
-    ${schema}:
-      type: postgres
-      host: "{{ env_var('PGHOST') }}"
-      port: "{{ env_var('PGPORT') }}"
-      user: "{{ env_var('PGUSER') }}"
-      password: "{{ env_var('PGPASSWORD', '') }}"
-      database: "{{ env_var('PGDATABASE') }}"
-      schema: ${schema}
-  `);
-  const fx = fixtureProject({ 'project.yml': `name: ${name}\ntarget: ${schemas[0]}\ntargets:\n${schemas.map((s) => target(s).replace(/^/gm, '  ')).join('\n')}\n${extra}`, ...files });
+  const fx = fixtureProject({ 'project.yml': `name: ${name}\ntarget: ${schemas[0]}\ntargets:\n${postgresTargets(schemas.map((s) => [s, s]))}\n${extra}`, ...files });
   fixtures.push(fx);
   return fx;
 }
 
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows as Record<string, unknown>[];
-  } finally {
-    await c.end();
-  }
-}
+const rows = (sql: string) => pgdb.rows(sql);
 
 type Results = { results: { unique_id: string; status: string }[]; args: Record<string, unknown> };
 const nameOf = (id: string): string => (id.startsWith('test.') ? id.split('.')[2]! : id.split('.').pop()!);

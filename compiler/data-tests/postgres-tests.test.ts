@@ -2,34 +2,17 @@
  * Data tests, store_failures, the build gate and an enforced contract on PostgreSQL (a real server:
  * see testing/services/postgres.ts), through the CLI.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
+import { postgresTargets, scratchDatabase, type ScratchDatabase } from '../../testing/postgres-scratch.js';
 import { Fixture } from './test-fixture.js';
 
-let svc: PostgresService;
-let db: TestDatabase;
+let pgdb: ScratchDatabase;
 let fx: Fixture;
 
 beforeAll(async () => {
-  svc = await startPostgres();
-  db = await createTestDatabase(svc, 'tx_data_tests');
-  const u = new URL(db.url);
-  const env = { PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: db.name };
+  pgdb = await scratchDatabase('tx_data_tests');
   fx = new Fixture({
-    'project.yml': `
-      name: fx
-      target: pg
-      targets:
-        pg:
-          type: postgres
-          host: "{{ env_var('PGHOST') }}"
-          port: "{{ env_var('PGPORT') }}"
-          user: "{{ env_var('PGUSER') }}"
-          password: "{{ env_var('PGPASSWORD', '') }}"
-          database: "{{ env_var('PGDATABASE') }}"
-          schema: app
-      `,
+    'project.yml': `name: fx\ntarget: pg\ntargets:\n${postgresTargets([['pg', 'app']])}\n`,
     'models/report.sql': "{{ config(materialized='table') }}\nselect 1 as id, 'x'::text as city union all select 2, null\n",
     'models/after.sql': "{{ config(materialized='table') }}\nselect count(*) as n from {{ ref('report') }}\n",
     'models/p.yml': `
@@ -47,23 +30,14 @@ beforeAll(async () => {
                 - not_null: {config: {store_failures: true}}
       `,
   });
-  fx.env = env;
+  fx.env = pgdb.env;
 });
 afterAll(async () => {
   fx?.cleanup();
-  await db?.drop().catch(() => undefined);
-  await svc?.stop();
+  await pgdb?.close();
 });
 
-async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows as Record<string, unknown>[];
-  } finally {
-    await c.end();
-  }
-}
+const rows = (sql: string) => pgdb.rows(sql);
 
 const tx = (...args: string[]) => fx.tx(...args);
 

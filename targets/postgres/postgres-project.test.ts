@@ -8,23 +8,20 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, copyProject, queryDuckdb, runCli } from '../../testing/fixture-project.js';
-import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
+import { scratchDatabase, type ScratchDatabase } from '../../testing/postgres-scratch.js';
 import { PG_TYPES } from './postgres-connection.js';
 
-let svc: PostgresService;
-let db: TestDatabase;
+let pgdb: ScratchDatabase;
 let dir: string;
 beforeAll(async () => {
-  svc = await startPostgres();
-  db = await createTestDatabase(svc, 'tx_pg_project');
+  pgdb = await scratchDatabase('tx_pg_project');
   // A copy of the project, so this run's target/ folder and DuckDB file are its own.
   dir = mkdtempSync(join(tmpdir(), 'tx-pg-project-'));
   // TX_TEST_PROJECT_DIR: try a modified copy of the project instead of the repository's.
   copyProject(dir, process.env.TX_TEST_PROJECT_DIR ?? REPO_ROOT);
 });
 afterAll(async () => {
-  await db?.drop().catch(() => undefined);
-  await svc?.stop();
+  await pgdb?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -41,21 +38,13 @@ function canon(rows: Record<string, unknown>[]): string[] {
 
 describe('the example project on PostgreSQL', () => {
   it('builds, and both reports equal DuckDB’s', async () => {
-    const u = new URL(db.url);
-    const env = {
-      PGHOST: u.hostname,
-      PGPORT: u.port || '5432',
-      PGUSER: decodeURIComponent(u.username),
-      PGPASSWORD: decodeURIComponent(u.password),
-      PGDATABASE: db.name,
-    };
-    const onPg = await runCli(['build', '--project-dir', dir, '--target', 'postgres'], { env, timeoutMs: 300_000 });
+    const onPg = await runCli(['build', '--project-dir', dir, '--target', 'postgres'], { env: pgdb.env, timeoutMs: 300_000 });
     expect(onPg.output).toMatch(/Finished build/);
     expect(onPg.code, onPg.output).toBe(0);
     const onDuck = await runCli(['build', '--project-dir', dir, '--target', 'duckdb'], { timeoutMs: 300_000 });
     expect(onDuck.code, onDuck.output).toBe(0);
 
-    const client = new pg.Client({ connectionString: db.url, types: PG_TYPES });
+    const client = new pg.Client({ connectionString: pgdb.db.url, types: PG_TYPES });
     await client.connect();
     try {
       for (const report of ['city_report', 'top_prescribers']) {

@@ -7,16 +7,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedent, queryDuckdb, runCli, writeFiles } from '../../../testing/fixture-project.js';
-import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../../testing/services/postgres.js';
+import { postgresTargets, scratchDatabase, type ScratchDatabase } from '../../../testing/postgres-scratch.js';
 import { runPython } from './pyarrow-support.js';
 import { PY_WRITE } from './pyarrow-scripts.js';
 
 let dir: string;
-let svc: PostgresService;
-let db: TestDatabase;
+let pgdb: ScratchDatabase;
 
 /** Spark-style part files: part-0000N-<uuid>-c000.snappy.orc, _SUCCESS and .crc files. */
 export async function writeParts(folder: string, parts: { rows: number; start: number }[]): Promise<string[]> {
@@ -52,27 +50,13 @@ export async function writeParts(folder: string, parts: { rows: number; start: n
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-orc-src-'));
-  svc = await startPostgres();
-  db = await createTestDatabase(svc, 'tx_orc_src');
+  pgdb = await scratchDatabase('tx_orc_src');
   await writeParts(path.join(dir, 'data', 'parts'), [
     { rows: 1200, start: 0 },
     { rows: 800, start: 1200 },
   ]);
   writeFiles(dir, {
-    'project.yml': dedent(`
-      name: orcsrc
-      target: dev
-      targets:
-        dev: {type: duckdb, path: target/dev.duckdb}
-        pg:
-          type: postgres
-          host: "{{ env_var('PGHOST') }}"
-          port: "{{ env_var('PGPORT') }}"
-          user: "{{ env_var('PGUSER') }}"
-          password: "{{ env_var('PGPASSWORD', '') }}"
-          database: "{{ env_var('PGDATABASE') }}"
-          schema: orcsrc
-    `),
+    'project.yml': `name: orcsrc\ntarget: dev\ntargets:\n  dev: {type: duckdb, path: target/dev.duckdb}\n${postgresTargets([['pg', 'orcsrc']])}\n`,
     'models/sources.yml': dedent(`
       version: 2
       sources:
@@ -97,8 +81,7 @@ beforeAll(async () => {
   });
 }, 600_000);
 afterAll(async () => {
-  await db?.drop().catch(() => undefined);
-  await svc?.stop();
+  await pgdb?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -124,22 +107,14 @@ describe('ORC sources', () => {
   });
 
   it('on PostgreSQL: the same rows, rejects and types', async () => {
-    const u = new URL(db.url);
-    const env = { PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password), PGDATABASE: db.name };
-    const r = await runCli(['build', '--project-dir', dir, '--target', 'pg'], { env, timeoutMs: 300_000 });
+    const r = await runCli(['build', '--project-dir', dir, '--target', 'pg'], { env: pgdb.env, timeoutMs: 300_000 });
     expect(r.code, r.output).toBe(0);
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      const s = await client.query(`select n::int as n, named::int as named, first_day::text as first_day, last_at::text as last_at from orcsrc.summary`);
-      expect(s.rows[0]).toEqual({ n: 1992, named: 1792, first_day: '2024-01-01', last_at: EXPECTED.last_at });
-      const rej = await client.query(`select line::int as line, reason from vendor.parts__rejects order by file, line limit 1`);
-      expect(rej.rows[0]).toEqual({ line: 8, reason: 'code: value does not fit INTEGER: x' });
-      const g = await client.query(`select n::int as n from orcsrc.globbed_summary`);
-      expect(g.rows[0].n).toBe(2000);
-    } finally {
-      await client.end();
-    }
+    const s = await pgdb.rows(`select n::int as n, named::int as named, first_day::text as first_day, last_at::text as last_at from orcsrc.summary`);
+    expect(s[0]).toEqual({ n: 1992, named: 1792, first_day: '2024-01-01', last_at: EXPECTED.last_at });
+    const rej = await pgdb.rows(`select line::int as line, reason from vendor.parts__rejects order by file, line limit 1`);
+    expect(rej[0]).toEqual({ line: 8, reason: 'code: value does not fit INTEGER: x' });
+    const g = await pgdb.rows(`select n::int as n from orcsrc.globbed_summary`);
+    expect(g[0]!.n).toBe(2000);
   });
 
   it('a corrupt part file fails the load with the file named; the previous table is kept', async () => {
