@@ -5,20 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TxError } from '../errors.js';
+import { thrown } from '../../testing/thrown.js';
 import { parseYaml } from './yaml-file.js';
 import { configFromHierarchy, configKeys, validateHierarchy } from './config-hierarchy.js';
 
 type Obj = Record<string, unknown>;
 
-function errorOf(fn: () => unknown): TxError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TxError) return e;
-    throw e;
-  }
-  throw new Error('expected a TxError');
-}
+const errorOf = (fn: () => unknown): TxError => thrown(fn, TxError);
 
 const MODEL_PATHS = new Set(['staging', 'staging/stg_orders', 'stg_orders', 'marts', 'marts/core', 'marts/core/orders', 'orders']);
 

@@ -4,21 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TxError } from '../errors.js';
+import { thrown } from '../../testing/thrown.js';
 import { parseYaml } from './yaml-file.js';
 import { formatFromPath, parseProperties, parseTests } from './properties.js';
 
 const F = 'models/schema.yml';
 const parse = (text: string) => parseProperties(parseYaml(text, F));
 
-function errorOf(fn: () => unknown): TxError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TxError) return e;
-    throw e;
-  }
-  throw new Error('expected a TxError');
-}
+const errorOf = (fn: () => unknown): TxError => thrown(fn, TxError);
 
 describe('parseProperties', () => {
   it('an empty file has nothing', () => {

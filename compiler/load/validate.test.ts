@@ -5,18 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TxError } from '../errors.js';
+import { thrown } from '../../testing/thrown.js';
 import { parseYaml } from './yaml-file.js';
 import { loadSchema, validateDefinition, validateYaml } from './validate.js';
 
-function errorOf(fn: () => unknown): TxError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TxError) return e;
-    throw e;
-  }
-  throw new Error('expected a TxError');
-}
+const errorOf = (fn: () => unknown): TxError => thrown(fn, TxError);
 
 /** message, location and hint of validating `text` as `name`. */
 function check(name: 'project' | 'properties', text: string) {

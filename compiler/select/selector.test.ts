@@ -8,6 +8,7 @@ import { TxError } from '../errors.js';
 import { compileFixture, dedent, fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
 import { NodeSelector, parseCriteria, selectNodes, specFromCli, withAttachedTests, type Criteria, type IndirectSelection } from './selector.js';
 import { stateMethods } from './state.js';
+import { thrown } from '../../testing/thrown.js';
 
 //   countries (seed) ─┐
 //   raw.events ───────┼─▶ stg_a ─┐
@@ -555,15 +556,7 @@ describe('indirect selection: eager, cautious, buildable, empty', () => {
 });
 
 describe('selector details (exact)', () => {
-  const err = (f: () => unknown): TxError => {
-    try {
-      f();
-    } catch (e) {
-      if (e instanceof TxError) return e;
-      throw e;
-    }
-    throw new Error('expected a TxError');
-  };
+  const err = (f: () => unknown): TxError => thrown(f, TxError);
 
   it('resource_type: knows every dbt resource type, also those the project has none of', () => {
     for (const t of ['snapshot', 'analysis', 'exposure', 'metric', 'semantic_model', 'saved_query']) expect(sel([`resource_type:${t}`])).toEqual([]);

@@ -12,22 +12,15 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Bzip2Encoder, createBzip2Stream } from './bzip2-encoder.js';
+import { compress as compressInChunks } from './bzip2-python-support.js';
 import { bunzip2 } from './export-test-support.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-bz2-exact-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 let n = 0;
-function compress(data: Buffer, level = 9, chunk = 4096): Buffer {
-  const enc = new Bzip2Encoder(level);
-  const parts: Uint8Array[] = [];
-  for (let i = 0; i < data.length; i += chunk) {
-    enc.write(data.subarray(i, i + chunk));
-    parts.push(enc.take());
-  }
-  parts.push(enc.end());
-  return Buffer.concat(parts);
-}
+/** The encoder's stream for `data`, written 4 KiB at a time unless told. */
+const compress = (data: Buffer, level = 9, chunk = 4096): Buffer => compressInChunks(data, level, chunk);
 /** Decompressed by bzip2 (or Python's bz2 where there is no bzip2). */
 function decompress(bz: Buffer): Buffer {
   const file = path.join(dir, `${n++}.bz2`);

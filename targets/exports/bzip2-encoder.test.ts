@@ -8,21 +8,15 @@ import { pipeline } from 'node:stream/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { provisionMoto } from '../../testing/services/provision.js';
 import { serviceUnavailable } from '../../testing/services/require.js';
-import { Bzip2Encoder, createBzip2Stream } from './bzip2-encoder.js';
+import { createBzip2Stream } from './bzip2-encoder.js';
+import { compress } from './bzip2-python-support.js';
 import { bunzip2 } from './export-test-support.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-bz2-test-'));
 
 /** Compress with our encoder, decompress with an independent decoder, compare. */
 function roundTrip(name: string, data: Buffer, level = 9, chunk = 65536): Buffer {
-  const enc = new Bzip2Encoder(level);
-  const parts: Uint8Array[] = [];
-  for (let i = 0; i < data.length; i += chunk) {
-    enc.write(data.subarray(i, i + chunk));
-    parts.push(enc.take());
-  }
-  parts.push(enc.end());
-  const compressed = Buffer.concat(parts);
+  const compressed = compress(data, level, chunk);
   const file = path.join(dir, `${name}.bz2`);
   fs.writeFileSync(file, compressed);
   const out = path.join(dir, name);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExportError } from './export-error.js';
 import { fileExtension, joinKey, parseDestination, parseExportSpec, type SpecContext } from './export-spec.js';
+import { thrown } from '../../testing/thrown.js';
 
 const VARS: Record<string, string> = { day: '2024-05-01', empty: '', yes: 'True', no: 'FALSE ', tbl: 'hist', sch: 'arch', run: 'r1' };
 /** Renders `{{ name }}` from VARS and drops `{% ... %}`; counts its calls. */
@@ -21,15 +22,7 @@ const ctx: SpecContext = {
 };
 const spec = (raw: Record<string, unknown>) => parseExportSpec(raw, ctx);
 
-function err(fn: () => unknown): ExportError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ExportError) return e;
-    throw e;
-  }
-  throw new Error('expected an ExportError');
-}
+const err = (fn: () => unknown): ExportError => thrown(fn, ExportError);
 /** [code, message, hint] of parsing `raw`. */
 const fails = (raw: unknown) => {
   const e = err(() => parseExportSpec(raw as Record<string, unknown>, ctx));
