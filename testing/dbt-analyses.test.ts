@@ -7,22 +7,19 @@
  * parent and child maps, and compiled files. `tx build` runs none of them.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, noPythonFor, readArtifact, runDbt, writeProfiles } from './dbt-reference.js';
 import { REPO_ROOT, runCli, writeFiles, type TxRun } from './fixture-project.js';
-import { provisionDbtCore } from './services/dbt-venvs.js';
-import { findPython, type Venv } from './services/python-venv.js';
-import { serviceUnavailable } from './services/require.js';
 
 const FIXTURE = resolve(REPO_ROOT, '..', 'shared', 'dbt', 'jaffle_shop');
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10 + dbt-duckdb');
+const noPython = await noPythonFor('dbt-core 1.10 + dbt-duckdb');
 
 const work = mkdtempSync(join(tmpdir(), 'tx-analyses-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const env = { HOME: join(work, 'home'), DBT_PROFILES_DIR: undefined, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1' };
+const env = dbtEnv(work);
 
 const ANALYSES = {
   'analysis/order_counts.sql': "select customer_id, count(*) as n\nfrom {{ ref('orders') }}\ngroup by 1\n",
@@ -37,7 +34,7 @@ function copyOf(name: string): string {
   return dir;
 }
 type Manifest = { nodes: Record<string, Record<string, unknown>>; parent_map: Record<string, string[]>; child_map: Record<string, string[]> };
-const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest;
+const manifest = (dir: string) => readArtifact<Manifest>(dir);
 // tx names DuckDB relations without the catalog ("main"."orders"), dbt-duckdb with it ("jaffle_shop"."main"."orders")
 const noCatalog = (s: unknown) => (typeof s === 'string' ? s.replaceAll('"jaffle_shop".', '') : s);
 const FIELDS = ['name', 'resource_type', 'package_name', 'path', 'original_file_path', 'fqn', 'alias', 'checksum', 'config', 'tags', 'raw_code', 'refs', 'sources', 'depends_on', 'compiled_path', 'compiled', 'relation_name', 'database', 'schema', 'language'];
@@ -93,23 +90,21 @@ describe('analyses with tx', () => {
 });
 
 describe.skipIf(noPython)('analyses: tx equals dbt-core 1.10 + dbt-duckdb', () => {
-  let venv: Venv;
+  const venv = dbtCoreVenv();
   const dbtDir = copyOf('dbt');
   const dbtProfiles = join(work, 'dbt-profiles');
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-    mkdirSync(dbtProfiles, { recursive: true });
+  beforeAll(() => {
     // the database file is jaffle_shop.duckdb, as tx's, so both name the same catalog
-    writeFileSync(
-      join(dbtProfiles, 'profiles.yml'),
+    writeProfiles(
+      dbtProfiles,
       `jaffle_shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${JSON.stringify(join(dbtProfiles, 'jaffle_shop.duckdb'))}\n      threads: 1\n      config_options: {storage_compatibility_version: v1.5.0}\n`,
     );
-  }, 590_000);
+  });
 
   it('dbt compile writes the same analysis nodes, maps and compiled files', () => {
     const txLs = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'compiler', 'cli.js'), 'ls', '--select', 'tag:finance', 'jaffle_shop.analysis.order_counts', '+order_counts', '--resource-type', 'analysis', 'model'], { cwd: txDir, env: { ...process.env, ...env }, encoding: 'utf8' });
     expect(txLs.status, txLs.stdout + txLs.stderr).toBe(0);
-    const r = spawnSync(join(venv.dir, 'bin', 'dbt'), ['compile', '--profiles-dir', dbtProfiles], { cwd: dbtDir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    const r = runDbt(venv(), dbtDir, ['compile'], { env, profilesDir: dbtProfiles });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const mine = manifest(txDir);
     const theirs = manifest(dbtDir);
@@ -120,7 +115,7 @@ describe.skipIf(noPython)('analyses: tx equals dbt-core 1.10 + dbt-duckdb', () =
     }
     // dbt ls selects them as tx ls does
     const lsArgs = ['ls', '--select', 'tag:finance', 'jaffle_shop.analysis.order_counts', '+order_counts', '--resource-type', 'analysis', 'model'];
-    const dbtLs = spawnSync(join(venv.dir, 'bin', 'dbt'), [...lsArgs, '--quiet', '--profiles-dir', dbtProfiles], { cwd: dbtDir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    const dbtLs = runDbt(venv(), dbtDir, [...lsArgs, '--quiet'], { env, profilesDir: dbtProfiles });
     expect(dbtLs.status, dbtLs.stdout + dbtLs.stderr).toBe(0);
     const lines = (t: string) => t.trim().split('\n').filter((l) => /^jaffle_shop\./.test(l)).sort();
     expect(lines(txLs.stdout)).toEqual(lines(dbtLs.stdout));

@@ -8,22 +8,19 @@
  * rows, and the downstream table is the same row for row. Then what tx refuses, and that a failing
  * model leaves no file (and the previous one whole).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt, writeProfiles } from './dbt-reference.js';
 import { cliPath, duckdbMemory, queryDuckdb, runCli, writeFiles, type Row, type TxRun } from './fixture-project.js';
-import { provisionDbtCore } from './services/dbt-venvs.js';
-import { findPython, type Venv } from './services/python-venv.js';
-import { serviceUnavailable } from './services/require.js';
 
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10 + dbt-duckdb');
+const noPython = await noPythonFor('dbt-core 1.10 + dbt-duckdb');
 
 const work = mkdtempSync(join(tmpdir(), 'tx-extmodel-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const env = { HOME: join(work, 'home'), DBT_PROFILES_DIR: undefined, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1' };
+const env = dbtEnv(work);
 
 const ext = (cfg: string, sql: string) => `{{ config(materialized='external'${cfg}) }}\n${sql}\n`;
 const PROJECT = {
@@ -110,19 +107,17 @@ describe('external models with tx', () => {
 });
 
 describe.skipIf(noPython)('external models: tx equals dbt-core 1.10 + dbt-duckdb', () => {
-  let venv: Venv;
+  const venv = dbtCoreVenv();
   const dbtCopy = copyOf('dbt');
   const dbtProfiles = join(work, 'dbt-profiles');
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-    mkdirSync(dbtProfiles, { recursive: true });
-    writeFileSync(join(dbtProfiles, 'profiles.yml'), profile(dbtCopy.db));
+  beforeAll(() => {
+    writeProfiles(dbtProfiles, profile(dbtCopy.db));
     // dbt-duckdb's COPY does not create the folders a file goes into (tx does)
     for (const d of ['lake', 'out']) mkdirSync(join(dbtCopy.dir, d), { recursive: true });
-  }, 590_000);
+  });
 
   it('the same files with the same rows, and the same downstream tables', async () => {
-    const r = spawnSync(join(venv.dir, 'bin', 'dbt'), ['build', '--profiles-dir', dbtProfiles], { cwd: dbtCopy.dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    const r = runDbt(venv(), dbtCopy.dir, ['build'], { env, profilesDir: dbtProfiles });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(build.code, build.output).toBe(0);
     for (const d of ['lake', 'out']) expect(listing(join(txCopy.dir, d)), d).toEqual(listing(join(dbtCopy.dir, d)));

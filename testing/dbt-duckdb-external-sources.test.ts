@@ -6,22 +6,18 @@
  * model is the same text, the manifests give the sources the same relation_name, and every
  * table holds the same rows.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, noPythonFor, readArtifact, runDbt, writeProfiles } from './dbt-reference.js';
 import { dedent, queryDuckdb, runCli, writeFiles, type Row, type TxRun } from './fixture-project.js';
-import { provisionDbtCore } from './services/dbt-venvs.js';
-import { findPython, type Venv } from './services/python-venv.js';
-import { serviceUnavailable } from './services/require.js';
 
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10 + dbt-duckdb');
+const noPython = await noPythonFor('dbt-core 1.10 + dbt-duckdb');
 
 const work = mkdtempSync(join(tmpdir(), 'tx-extsrc-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const env = { HOME: join(work, 'home'), DBT_PROFILES_DIR: undefined, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1' };
+const env = dbtEnv(work);
 
 const MODELS = ['people_orders', 'people_again', 'people_template'];
 const PROJECT = {
@@ -69,7 +65,7 @@ function copyOf(name: string): { dir: string; db: string } {
 const compiled = (dir: string, model: string) => readFileSync(join(dir, 'target', 'compiled', 'ext', 'models', `${model}.sql`), 'utf8').trim();
 type Manifest = { sources: Record<string, { relation_name: string }> };
 const sourceRelations = (dir: string) =>
-  Object.entries((JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest).sources)
+  Object.entries(readArtifact<Manifest>(dir).sources)
     .map(([id, s]) => `${id} ${s.relation_name}`)
     .sort();
 
@@ -106,17 +102,15 @@ describe('external sources with tx', () => {
 });
 
 describe.skipIf(noPython)('external sources: tx equals dbt-core 1.10 + dbt-duckdb', () => {
-  let venv: Venv;
+  const venv = dbtCoreVenv();
   const dbtCopy = copyOf('dbt');
   const dbtProfiles = join(work, 'dbt-profiles');
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-    mkdirSync(dbtProfiles, { recursive: true });
-    writeFileSync(join(dbtProfiles, 'profiles.yml'), profile(dbtCopy.db));
-  }, 590_000);
+  beforeAll(() => {
+    writeProfiles(dbtProfiles, profile(dbtCopy.db));
+  });
 
   it('same compiled SQL, same source relation_name, same rows', async () => {
-    const r = spawnSync(join(venv.dir, 'bin', 'dbt'), ['build', '--profiles-dir', dbtProfiles], { cwd: dbtCopy.dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    const r = runDbt(venv(), dbtCopy.dir, ['build'], { env, profilesDir: dbtProfiles });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     for (const m of MODELS) expect(compiled(txCopy.dir, m), m).toBe(compiled(dbtCopy.dir, m));
     expect(sourceRelations(txCopy.dir)).toEqual(sourceRelations(dbtCopy.dir));
@@ -127,7 +121,7 @@ describe.skipIf(noPython)('external sources: tx equals dbt-core 1.10 + dbt-duckd
       expect(mine, m).toEqual(await rows(dbtCopy.db, m));
     }
     // --empty: the location wrapped in a zero-row subquery, as dbt-duckdb renders it (no alias on DuckDB)
-    const dbtEmpty = spawnSync(join(venv.dir, 'bin', 'dbt'), ['compile', '--empty', '--profiles-dir', dbtProfiles], { cwd: dbtCopy.dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    const dbtEmpty = runDbt(venv(), dbtCopy.dir, ['compile', '--empty'], { env, profilesDir: dbtProfiles });
     expect(dbtEmpty.status, dbtEmpty.stdout + dbtEmpty.stderr).toBe(0);
     const txEmpty = await runCli(['build', '--empty'], { cwd: txCopy.dir, env });
     expect(txEmpty.code, txEmpty.output).toBe(0);

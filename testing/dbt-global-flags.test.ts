@@ -9,14 +9,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, noPythonFor } from './dbt-reference.js';
 import { DBT_GLOBAL_FLAG_NAMES } from '../compiler/dbt-global-flags.js';
 import { fixtureProject, runCli, type FixtureProject } from './fixture-project.js';
-import { provisionDbtCore } from './services/dbt-venvs.js';
-import { findPython, type Venv } from './services/python-venv.js';
-import { serviceUnavailable } from './services/require.js';
 
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10');
+const noPython = await noPythonFor('dbt-core 1.10');
 
 let fx: FixtureProject;
 beforeAll(() => {
@@ -77,14 +74,11 @@ describe("dbt's global flags on tx's command line", () => {
 });
 
 describe.skipIf(noPython)('the flags are dbt-core 1.10\'s', () => {
-  let venv: Venv;
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-  }, 590_000);
+  const venv = dbtCoreVenv();
 
   it("the flags tx accepts are exactly dbt's global flags (the cli group's options, --version aside)", () => {
     const py = 'import json\nfrom dbt.cli.main import cli\nprint(json.dumps(sorted({o for p in cli.params for o in [*p.opts, *p.secondary_opts]})))';
-    const r = spawnSync(join(venv.dir, 'bin', 'python'), ['-c', py], { encoding: 'utf8', env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' }, timeout: 120_000 });
+    const r = spawnSync(join(venv().dir, 'bin', 'python'), ['-c', py], { encoding: 'utf8', env: { ...process.env, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' }, timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     const dbt = (JSON.parse(r.stdout) as string[]).filter((f) => !['--version', '-v', '-V'].includes(f));
     expect([...DBT_GLOBAL_FLAG_NAMES].sort()).toEqual(dbt.sort());

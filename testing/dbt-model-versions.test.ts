@@ -6,22 +6,18 @@
  * list the same unique ids (test ids included), the manifests give each version the same name,
  * fqn, version and latest_version, and every relation of the two databases is the same.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, lsIds, noPythonFor, readArtifact, runDbt, writeProfiles } from './dbt-reference.js';
 import { dedent, queryDuckdb, runCli, writeFiles, type Row, type TxRun } from './fixture-project.js';
-import { provisionDbtCore } from './services/dbt-venvs.js';
-import { findPython, type Venv } from './services/python-venv.js';
-import { serviceUnavailable } from './services/require.js';
 
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10 + dbt-duckdb');
+const noPython = await noPythonFor('dbt-core 1.10 + dbt-duckdb');
 
 const work = mkdtempSync(join(tmpdir(), 'tx-versions-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const env = { HOME: join(work, 'home'), DBT_PROFILES_DIR: undefined, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1' };
+const env = dbtEnv(work);
 
 const PROJECT = {
   'dbt_project.yml': "name: verp\nversion: '1.0'\nconfig-version: 2\nprofile: verp\n",
@@ -66,12 +62,6 @@ function copyOf(name: string): { dir: string; db: string } {
   return { dir, db: join(dir, `${name}.duckdb`) };
 }
 
-const idsOf = (stdout: string): string[] =>
-  stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => (JSON.parse(l) as { unique_id: string }).unique_id)
-    .sort();
 type Manifest = { nodes: Record<string, { name: string; fqn: string[]; version: unknown; latest_version: unknown; alias: string }> };
 const versionsIn = (m: Manifest) =>
   Object.entries(m.nodes)
@@ -92,7 +82,7 @@ describe('model versions with tx', () => {
   it('builds every version, its tests, and the models that ref them: 11 of 11', () => {
     expect(build.code, build.output).toBe(0);
     expect(build.output).toMatch(/OK=11 WARN=0 ERROR=0 SKIP=0/);
-    expect(idsOf(ls.stdout)).toEqual(expect.arrayContaining(['model.verp.dim_people.v1', 'model.verp.dim_people.v2', 'model.verp.dim_people.v3']));
+    expect(lsIds(ls.stdout)).toEqual(expect.arrayContaining(['model.verp.dim_people.v1', 'model.verp.dim_people.v2', 'model.verp.dim_people.v3']));
   });
 
   it('a ref to a version that does not exist, and a version without its file: exit 2 naming the file', async () => {
@@ -115,24 +105,21 @@ describe('model versions with tx', () => {
 });
 
 describe.skipIf(noPython)('model versions: tx equals dbt-core 1.10 + dbt-duckdb', () => {
-  let venv: Venv;
+  const venv = dbtCoreVenv();
   const dbtCopy = copyOf('dbt');
   const dbtProfiles = join(work, 'dbt-profiles');
-  const dbt = (args: string[]) =>
-    spawnSync(join(venv.dir, 'bin', 'dbt'), [...args, '--profiles-dir', dbtProfiles], { cwd: dbtCopy.dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-    mkdirSync(dbtProfiles, { recursive: true });
-    writeFileSync(join(dbtProfiles, 'profiles.yml'), profile(dbtCopy.db));
-  }, 590_000);
+  const dbt = (args: string[]) => runDbt(venv(), dbtCopy.dir, args, { env, profilesDir: dbtProfiles });
+  beforeAll(() => {
+    writeProfiles(dbtProfiles, profile(dbtCopy.db));
+  });
 
   it('dbt ls lists the same unique ids; the manifests agree on name, fqn, version, latest_version and alias', () => {
     const r = dbt(['ls', '--output', 'json', '--output-keys', 'unique_id']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    const dbtIds = idsOf(r.stdout);
+    const dbtIds = lsIds(r.stdout);
     expect(dbtIds).toHaveLength(11);
-    expect(idsOf(ls.stdout)).toEqual(dbtIds);
-    const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest;
+    expect(lsIds(ls.stdout)).toEqual(dbtIds);
+    const manifest = (dir: string) => readArtifact<Manifest>(dir);
     expect(versionsIn(manifest(txCopy.dir))).toEqual(versionsIn(manifest(dbtCopy.dir)));
   }, 300_000);
 

@@ -7,24 +7,19 @@
  * dbt-duckdb on copies of the same project: `tx ls` and `dbt ls` list the same ids, and every
  * table and view of the two databases is the same, row for row.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, lsIds, noPythonFor, runDbt, writeProfiles } from './dbt-reference.js';
 import { dedent, queryDuckdb, runCli, writeFiles, type Row, type TxRun } from './fixture-project.js';
-import { provisionDbtCore } from './services/dbt-venvs.js';
-import { findPython, type Venv } from './services/python-venv.js';
-import { serviceUnavailable } from './services/require.js';
 
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10 + dbt-duckdb');
+const noPython = await noPythonFor('dbt-core 1.10 + dbt-duckdb');
 
 const work = mkdtempSync(join(tmpdir(), 'tx-pkg-res-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const home = join(work, 'home');
-const env = { HOME: home, DBT_PROFILES_DIR: undefined, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1' };
+const env = dbtEnv(work);
 
 /** The package: a seed (typed by its own dbt_project.yml), a macro, models in folders, a source, generic and singular tests, a snapshot. */
 const PACKAGE = {
@@ -133,12 +128,6 @@ beforeAll(async () => {
   ls = await runCli(['ls', '--output', 'json'], { cwd: txCopy.dir, env });
 }, 240_000);
 
-const idsOf = (stdout: string): string[] =>
-  stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => (JSON.parse(l) as { unique_id: string }).unique_id)
-    .sort();
 
 describe('a local package\'s resources with tx', () => {
   it('tx deps installs it; tx build builds its seed, models, snapshot and tests: 11 of 11', () => {
@@ -149,7 +138,7 @@ describe('a local package\'s resources with tx', () => {
 
   it('unique ids carry the package name', () => {
     expect(ls.code, ls.output).toBe(0);
-    const ids = idsOf(ls.stdout);
+    const ids = lsIds(ls.stdout);
     expect(ids).toContain('model.mypkg.product_sales');
     expect(ids).toContain('seed.mypkg.pkg_products');
     expect(ids).toContain('source.mypkg.raw.sales');
@@ -187,16 +176,13 @@ describe('two packages with the same name', () => {
 });
 
 describe.skipIf(noPython)('a local package: tx equals dbt-core 1.10 + dbt-duckdb', () => {
-  let venv: Venv;
+  const venv = dbtCoreVenv();
   const dbtCopy = copyOf('dbt');
   const dbtProfiles = join(work, 'dbt-profiles');
-  const dbt = (args: string[]) =>
-    spawnSync(join(venv.dir, 'bin', 'dbt'), [...args, '--profiles-dir', dbtProfiles], { cwd: dbtCopy.dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+  const dbt = (args: string[]) => runDbt(venv(), dbtCopy.dir, args, { env, profilesDir: dbtProfiles });
 
   beforeAll(async () => {
-    venv = await provisionDbtCore();
-    mkdirSync(dbtProfiles, { recursive: true });
-    writeFileSync(join(dbtProfiles, 'profiles.yml'), profile(dbtCopy.db));
+    writeProfiles(dbtProfiles, profile(dbtCopy.db));
     await makeSource(dbtCopy.db);
   }, 590_000);
 
@@ -205,9 +191,9 @@ describe.skipIf(noPython)('a local package: tx equals dbt-core 1.10 + dbt-duckdb
     expect(d.status, d.stdout + d.stderr).toBe(0);
     const r = dbt(['ls', '--output', 'json', '--output-keys', 'unique_id']);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    const dbtIds = idsOf(r.stdout);
+    const dbtIds = lsIds(r.stdout);
     expect(dbtIds).toHaveLength(12);
-    expect(idsOf(ls.stdout)).toEqual(dbtIds);
+    expect(lsIds(ls.stdout)).toEqual(dbtIds);
   }, 300_000);
 
   it('dbt build passes 11 of 11; every relation equals tx\'s: schema, kind, columns and types, rows in any order', async () => {

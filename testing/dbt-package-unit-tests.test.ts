@@ -7,22 +7,18 @@
  * to the package's folder, also in `ls --output path`), and run_results.json gives every node the same status, also when the package's
  * unit test fails (its model is skipped, the root's model after it too).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, lsIds, noPythonFor, readArtifact, runDbt, runStatuses } from './dbt-reference.js';
 import { dedent, runCli, writeFiles } from './fixture-project.js';
-import { provisionDbtCore } from './services/dbt-venvs.js';
-import { findPython, type Venv } from './services/python-venv.js';
-import { serviceUnavailable } from './services/require.js';
 
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10 + dbt-duckdb');
+const noPython = await noPythonFor('dbt-core 1.10 + dbt-duckdb');
 
 const work = mkdtempSync(join(tmpdir(), 'tx-pkg-unit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const env = { HOME: join(work, 'home'), DBT_PROFILES_DIR: undefined, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1' };
+const env = dbtEnv(work);
 
 const UNIT = (expected: number) =>
   dedent(`
@@ -75,21 +71,10 @@ function copyOf(name: string): string {
   return join(base, 'root');
 }
 
-const idsOf = (stdout: string): string[] =>
-  stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => (JSON.parse(l) as { unique_id: string }).unique_id)
-    .sort();
-const statuses = (dir: string): string[] =>
-  (JSON.parse(readFileSync(join(dir, 'target', 'run_results.json'), 'utf8')) as { results: { unique_id: string; status: string }[] }).results.map((r) => `${r.unique_id} ${r.status}`).sort();
 
 describe.skipIf(noPython)("a package's unit tests: tx against dbt-core 1.10 + dbt-duckdb", () => {
-  let venv: Venv;
-  const dbt = (dir: string, args: string[]) => spawnSync(join(venv.dir, 'bin', 'dbt'), [...args, '--profiles-dir', dir], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-  }, 590_000);
+  const venv = dbtCoreVenv();
+  const dbt = (dir: string, args: string[]) => runDbt(venv(), dir, args, { env });
 
   it('the package\'s unit test is listed with dbt\'s id and passes; every node\'s status equals dbt\'s', async () => {
     const txDir = copyOf('tx');
@@ -100,8 +85,8 @@ describe.skipIf(noPython)("a package's unit tests: tx against dbt-core 1.10 + db
     expect(dbt(dbtDir, ['deps']).status).toBe(0);
     const dls = dbt(dbtDir, ['ls', '--output', 'json', '--output-keys', 'unique_id']);
     expect(dls.status, dls.stdout + dls.stderr).toBe(0);
-    expect(idsOf(ls.stdout)).toEqual(idsOf(dls.stdout));
-    expect(idsOf(ls.stdout)).toContain('unit_test.upkg.pkg_doubled.doubles_x');
+    expect(lsIds(ls.stdout)).toEqual(lsIds(dls.stdout));
+    expect(lsIds(ls.stdout)).toContain('unit_test.upkg.pkg_doubled.doubles_x');
     // each node's file as dbt ls names it: a package's relative to the package's folder
     const fileOf = (stdout: string) =>
       stdout
@@ -124,10 +109,10 @@ describe.skipIf(noPython)("a package's unit tests: tx against dbt-core 1.10 + db
     expect(b.code, b.output).toBe(0);
     const d = dbt(dbtDir, ['build']);
     expect(d.status, d.stdout + d.stderr).toBe(0);
-    expect(statuses(txDir)).toEqual(statuses(dbtDir));
-    expect(statuses(txDir)).toContain('unit_test.upkg.pkg_doubled.doubles_x pass');
-    const manifest = JSON.parse(readFileSync(join(txDir, 'target', 'manifest.json'), 'utf8')) as { unit_tests: Record<string, { package_name: string; original_file_path: string }> };
-    const dm = JSON.parse(readFileSync(join(dbtDir, 'target', 'manifest.json'), 'utf8')) as typeof manifest;
+    expect(runStatuses(txDir)).toEqual(runStatuses(dbtDir));
+    expect(runStatuses(txDir)).toContain('unit_test.upkg.pkg_doubled.doubles_x pass');
+    const manifest = readArtifact<{ unit_tests: Record<string, { package_name: string; original_file_path: string }> }>(txDir);
+    const dm = readArtifact<typeof manifest>(dbtDir);
     const pick = (m: typeof manifest) => {
       const u = m.unit_tests['unit_test.upkg.pkg_doubled.doubles_x']!;
       return { package_name: u.package_name, original_file_path: u.original_file_path };
@@ -146,9 +131,9 @@ describe.skipIf(noPython)("a package's unit tests: tx against dbt-core 1.10 + db
     expect(dbt(dbtDir, ['deps']).status).toBe(0);
     const d = dbt(dbtDir, ['build']);
     expect(d.status).toBe(1);
-    expect(statuses(txDir)).toEqual(statuses(dbtDir));
-    expect(statuses(txDir)).toContain('unit_test.upkg.pkg_doubled.doubles_x fail');
-    expect(statuses(txDir)).toContain('model.upkg.pkg_doubled skipped');
+    expect(runStatuses(txDir)).toEqual(runStatuses(dbtDir));
+    expect(runStatuses(txDir)).toContain('unit_test.upkg.pkg_doubled.doubles_x fail');
+    expect(runStatuses(txDir)).toContain('model.upkg.pkg_doubled skipped');
   }, 300_000);
 });
 

@@ -7,33 +7,22 @@
  * installs from the lock. Bad input: a variable that is not set, a git URL that cannot be
  * cloned (the error masks the secret), a template in dependencies.yml (dbt does not render it).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt } from './dbt-reference.js';
 import { dedent, runCli, writeFiles } from './fixture-project.js';
-import { provisionDbtCore } from './services/dbt-venvs.js';
-import { findPython, type Venv } from './services/python-venv.js';
-import { serviceUnavailable } from './services/require.js';
 
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10');
+const noPython = await noPythonFor('dbt-core 1.10');
 
 const work = mkdtempSync(join(tmpdir(), 'tx-pkg-envvar-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** The secret: a folder name (the bare repository's parent), read by env_var() in the git URL. */
 const SECRET = 'hush-s3cr3t-token-4711';
 const repos = join(work, SECRET);
-const env = {
-  HOME: join(work, 'home'),
-  DBT_PROFILES_DIR: undefined,
-  DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
-  DO_NOT_TRACK: '1',
-  NO_COLOR: '1',
-  DBT_ENV_SECRET_REPO_ROOT: repos,
-  GPKG_REVISION: 'v1',
-};
+const env = dbtEnv(work, { DBT_ENV_SECRET_REPO_ROOT: repos, GPKG_REVISION: 'v1' });
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd, encoding: 'utf8' }).trim();
 
 // a bare repository holding package gpkg (tag v1), under the secret folder
@@ -72,14 +61,11 @@ const installed = (dir: string) => readdirSync(join(dir, 'dbt_packages')).sort()
 const lockOf = (dir: string) => readFileSync(join(dir, 'package-lock.yml'), 'utf8');
 
 describe.skipIf(noPython)('env_var() and var() in packages.yml: tx deps against dbt-core 1.10 dbt deps', () => {
-  let venv: Venv;
+  const venv = dbtCoreVenv();
   const dbtDeps = (dir: string, ...args: string[]) => {
-    const r = spawnSync(join(venv.dir, 'bin', 'dbt'), ['deps', '--profiles-dir', dir, ...args], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    const r = runDbt(venv(), dir, ['deps', ...args], { env });
     expect(r.status, r.stdout + r.stderr).toBe(0);
   };
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-  }, 590_000);
 
   it('a git URL from a secret variable, a revision and a local path from templates: the lock dbt writes, byte for byte; no secret in any output', async () => {
     const txDir = copy('tx');
@@ -136,7 +122,7 @@ describe.skipIf(noPython)('env_var() and var() in packages.yml: tx deps against 
     expect(r.output).toMatch(/move the packages that use env_var\(\) or var\(\) to packages\.yml/);
     expect(existsSync(join(txDir, 'dbt_packages'))).toBe(false);
     // dbt takes the template as the URL and fails
-    const d = spawnSync(join(venv.dir, 'bin', 'dbt'), ['deps', '--profiles-dir', dbtDir], { cwd: dbtDir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    const d = runDbt(venv(), dbtDir, ['deps'], { env });
     expect(d.status).not.toBe(0);
     expect(d.stdout + d.stderr).toContain("file://{{ env_var('DBT_ENV_SECRET_REPO_ROOT') }}/gpkg.git");
   }, 300_000);

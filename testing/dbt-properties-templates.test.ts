@@ -7,22 +7,18 @@
  * dbt-core 1.10 + dbt-duckdb parses a copy; the manifests' rendered fields are equal. Bad input: a
  * var that has no value, a secret variable in a properties file.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, noPythonFor, readArtifact, runDbt } from './dbt-reference.js';
 import { dedent, queryDuckdb, runCli, writeFiles } from './fixture-project.js';
-import { provisionDbtCore } from './services/dbt-venvs.js';
-import { findPython, type Venv } from './services/python-venv.js';
-import { serviceUnavailable } from './services/require.js';
 
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10 + dbt-duckdb');
+const noPython = await noPythonFor('dbt-core 1.10 + dbt-duckdb');
 
 const work = mkdtempSync(join(tmpdir(), 'tx-props-tpl-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const env = { HOME: join(work, 'home'), DBT_PROFILES_DIR: undefined, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1', SRC_OWNER: 'team-data' };
+const env = dbtEnv(work, { SRC_OWNER: 'team-data' });
 
 const PROPS = dedent(`
   version: 2
@@ -74,7 +70,7 @@ const PROJECT = (db: string) => ({
 
 type Node = { schema?: string; identifier?: string; meta?: unknown; config?: Record<string, unknown>; tags?: string[]; relation_name?: string; description?: string };
 type Manifest = { nodes: Record<string, Node>; sources: Record<string, Node> };
-const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest;
+const manifestOf = (dir: string) => readArtifact<Manifest>(dir);
 const picked = (m: Manifest) => {
   const s = m.sources['source.propt.raw.orders']!;
   const n = m.nodes['model.propt.order_count']!;
@@ -85,17 +81,14 @@ const picked = (m: Manifest) => {
 };
 
 describe.skipIf(noPython)('templates in properties files: tx against dbt-core 1.10 parse', () => {
-  let venv: Venv;
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-  }, 590_000);
+  const venv = dbtCoreVenv();
 
   it('sources and models: the manifest fields dbt renders, rendered the same; the build reads the templated source', async () => {
     const txDir = join(work, 'tx');
     const dbtDir = join(work, 'dbt');
     writeFiles(txDir, PROJECT(join(txDir, 'tx.duckdb')));
     writeFiles(dbtDir, PROJECT(join(dbtDir, 'dbt.duckdb')));
-    const d = spawnSync(join(venv.dir, 'bin', 'dbt'), ['parse', '--profiles-dir', dbtDir], { cwd: dbtDir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    const d = runDbt(venv(), dbtDir, ['parse'], { env });
     expect(d.status, d.stdout + d.stderr).toBe(0);
     const b = await runCli(['build'], { cwd: txDir, env });
     expect(b.code, b.output).toBe(0);

@@ -77,7 +77,7 @@ describe('the test gate', () => {
   it('no server starts at import time', () => {
     // a service start or fixture at the top level of a file (not inside a hook or a test),
     // also inside a top-level try block
-    const start = /await\s+(?:start\w+|pgFixture|createTestDatabase|ensureVenv|provision\w+)\s*\(/;
+    const start = /await\s+(?:start\w+|pgFixture|scratchDatabase|createTestDatabase|ensureVenv|provision\w+)\s*\(/;
     expect(linesMatching(/^(?!\s)(?!\/\/|\*).*/, (_m, line) => start.test(line))).toEqual([]);
     expect(linesMatching(/^try\s*\{/)).toEqual([]);
   });

@@ -5,14 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { provisionDbtCore } from '../../testing/services/dbt-venvs.js';
-import { findPython, type Venv } from '../../testing/services/python-venv.js';
-import { serviceUnavailable } from '../../testing/services/require.js';
+import { describe, expect, it } from 'vitest';
+import { dbtCoreVenv, noPythonFor } from '../../testing/dbt-reference.js';
 import { filterInstallable, parseVersion, rangeString, reduceVersions, resolveToSpecificVersion, VersionsNotCompatible } from './dbt-semver.js';
 
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10');
+const noPython = await noPythonFor('dbt-core 1.10');
 
 const available = ['0.9.0', '1.0.0', '1.0.1', '1.1.0-rc1', '1.1.0', '1.10.0', '2.0.0-b1', '2.0.0', '2.0.0-b2', '10.0.0'];
 const cases: string[][] = [
@@ -41,10 +38,7 @@ function tx(versions: string[], prerelease: boolean): unknown {
 }
 
 describe.skipIf(noPython)("hub version ranges: tx against dbt_common's semver", () => {
-  let venv: Venv;
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-  }, 590_000);
+  const venv = dbtCoreVenv();
 
   it('reduces, picks and filters as dbt does', () => {
     const script = `
@@ -63,7 +57,7 @@ for versions, pre in cases:
 print(json.dumps(out))
 `;
     const all = cases.flatMap((c) => [[c, false], [c, true]] as [string[], boolean][]);
-    const dbt = JSON.parse(execFileSync(join(venv.dir, 'bin', 'python'), ['-c', script, JSON.stringify([available, all])], { encoding: 'utf8' })) as unknown[];
+    const dbt = JSON.parse(execFileSync(join(venv().dir, 'bin', 'python'), ['-c', script, JSON.stringify([available, all])], { encoding: 'utf8' })) as unknown[];
     expect(all.map(([c, pre]) => tx(c, pre))).toEqual(dbt);
   });
 });

@@ -5,41 +5,33 @@
  * tests (112 tests: package tests, source tests, names of 64 characters and more, expressions,
  * lists and maps as arguments) list the same unique ids and names.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt } from '../../testing/dbt-reference.js';
 import { REPO_ROOT, runCli } from '../../testing/fixture-project.js';
-import { provisionDbtCore } from '../../testing/services/dbt-venvs.js';
-import { findPython, type Venv } from '../../testing/services/python-venv.js';
-import { serviceUnavailable } from '../../testing/services/require.js';
+import type { Venv } from '../../testing/services/python-venv.js';
 import { synthesizeTestNames } from './test-names.js';
 
 const SHARED = resolve(REPO_ROOT, '..', 'shared', 'dbt');
-const noPython = (await findPython()) === null;
-if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv (TX_TEST_PYTHON) for dbt-core 1.10');
+const noPython = await noPythonFor('dbt-core 1.10');
 
 const work = mkdtempSync(join(tmpdir(), 'tx-test-names-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 // a profile dbt and tx both read; the password is long enough that neither masks it in ids
-const env = {
-  HOME: join(work, 'home'),
-  DBT_PROFILES_DIR: undefined,
+const env = dbtEnv(work, {
   POSTGRES_HOST: '127.0.0.1',
   POSTGRES_PORT: '5432',
   POSTGRES_USER: 'postgres',
   DBT_ENV_SECRET_POSTGRES_PASS: 'not-a-real-password-1234',
   POSTGRES_DATABASE: 'test',
   POSTGRES_SCHEMA: 'dbt_utils_it',
-  DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
-  DO_NOT_TRACK: '1',
-  NO_COLOR: '1',
-};
+});
 
 function dbtIds(venv: Venv, dir: string, pre: string[][] = []): string[] {
-  const run = (args: string[]) => spawnSync(join(venv.dir, 'bin', 'dbt'), [...args, '--profiles-dir', dir], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+  const run = (args: string[]) => runDbt(venv, dir, args, { env });
   for (const a of pre) expect(run(a).status, a.join(' ')).toBe(0);
   const r = run(['ls', '--resource-type', 'test', '--output', 'json', '--output-keys', 'unique_id', 'name']);
   expect(r.status, r.stdout + r.stderr).toBe(0);
@@ -77,16 +69,13 @@ describe('synthesized names (dbt rules)', () => {
 });
 
 describe.skipIf(noPython)('unique ids equal dbt-core 1.10\'s', () => {
-  let venv: Venv;
-  beforeAll(async () => {
-    venv = await provisionDbtCore();
-  }, 590_000);
+  const venv = dbtCoreVenv();
 
   it('jaffle_shop: the 20 tests', async () => {
     const dir = join(work, 'jaffle_shop');
     cpSync(join(SHARED, 'jaffle_shop'), dir, { recursive: true });
     writeFileSync(join(dir, 'profiles.yml'), `jaffle_shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${JSON.stringify(join(dir, 'dbt.duckdb'))}\n`);
-    const dbt = dbtIds(venv, dir);
+    const dbt = dbtIds(venv(), dir);
     expect(dbt).toHaveLength(20);
     expect(dbt.some((l) => l.startsWith('test.jaffle_shop.accepted_values_orders_status__placed__shipped__completed__return_pending__returned.'))).toBe(true);
     expect(await txIds(dir)).toEqual(dbt);
@@ -97,7 +86,7 @@ describe.skipIf(noPython)('unique ids equal dbt-core 1.10\'s', () => {
     cpSync(join(SHARED, 'dbt_utils'), root, { recursive: true });
     const dir = join(root, 'integration_tests');
     // `dbt deps` installs the local package (../) into dbt_packages/, which tx then reads
-    const dbt = dbtIds(venv, dir, [['deps']]);
+    const dbt = dbtIds(venv(), dir, [['deps']]);
     expect(dbt.length).toBeGreaterThanOrEqual(100);
     expect(dbt.some((l) => / dbt_utils_/.test(l))).toBe(true);
     expect(dbt.some((l) => l.split(' ')[1]!.length >= 64)).toBe(true);
