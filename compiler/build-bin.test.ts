@@ -5,23 +5,19 @@
  * command needs them.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../testing/fixture-project.js';
+import { tempDirs } from '../testing/temp-dirs.js';
 
 const BIN = join(REPO_ROOT, 'dist', 'bin', 'tx.js');
 const CLI = join(REPO_ROOT, 'dist', 'compiler', 'cli.js');
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('tx-bin-');
 
 /** A copy of the example project at the repository root. */
 function exampleProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tx-bin-'));
-  dirs.push(dir);
+  const dir = tempDir();
   for (const f of ['project.yml', 'models', 'macros', 'seeds', 'tests', 'data']) {
     if (existsSync(join(REPO_ROOT, f))) cpSync(join(REPO_ROOT, f), join(dir, f), { recursive: true });
   }

@@ -10,25 +10,16 @@
  * nothing changed, and never after a change.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyProject, REPO_ROOT } from '../../testing/fixture-project.js';
+import { tempDirs } from '../../testing/temp-dirs.js';
 
 const BIN = join(REPO_ROOT, 'dist', 'bin', 'tx.js');
 const CLI = join(REPO_ROOT, 'dist', 'compiler', 'cli.js');
 const MARK = 'SERVED FROM ls.json\n';
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'tx-ls-cache-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('tx-ls-cache-');
 
 /** Every file's mtime moved `secondsAgo` back: a listing right after a copy or edit is not "racy" (fingerprint.ts). */
 function age(dir: string, secondsAgo = 10): void {
