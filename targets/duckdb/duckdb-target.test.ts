@@ -253,3 +253,40 @@ describe('the database file', () => {
     }
   });
 });
+
+describe('settings', () => {
+  const setting = async (s: TargetSession, name: string) => String((await s.connection.query(`select current_setting('${name}') as v`))[0]!.v);
+
+  it('take effect, those DuckDB ignores at start-up too (disabled_compression_methods), on every connection of the pool', async () => {
+    const s = await createDuckdbTarget('set', { type: 'duckdb', path: join(dir, 'set.duckdb'), settings: { disabled_compression_methods: 'fsst', memory_limit: '1GB', preserve_insertion_order: false } }, dir).open({ log, threads: 3 });
+    try {
+      // three at once: each on its own connection of the pool
+      const seen = await Promise.all([0, 1, 2].map(() => setting(s, 'disabled_compression_methods')));
+      expect(seen).toEqual(['FSST', 'FSST', 'FSST']);
+      expect(await setting(s, 'preserve_insertion_order')).toBe('false');
+      expect(await setting(s, 'memory_limit')).toMatch(/^953\.6 MiB$/);
+      // and the storage follows: no FSST segment in a table of repetitive long strings
+      await s.connection.execute("create table strs as select 'prescriber number ' || (i % 5000) || ' of the city of somewhere' as s from range(300000) t(i)");
+      await s.connection.execute('checkpoint');
+      expect(await s.connection.query("select distinct compression from pragma_storage_info('strs') where compression ilike 'fsst%'")).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a bad value is a clear error when the database opens', async () => {
+    const open = createDuckdbTarget('bad', { type: 'duckdb', path: join(dir, 'bad.duckdb'), settings: { disabled_compression_methods: 'nope' } }, dir).open({ log, threads: 1 });
+    await expect(open).rejects.toThrow(/cannot (open DuckDB database .*bad.duckdb|apply DuckDB setting disabled_compression_methods)/);
+  });
+
+  it('one that only start-up takes (access_mode) is given there and not refused after', async () => {
+    const path = join(dir, 'ro.duckdb');
+    await (await createDuckdbTarget('rw', { type: 'duckdb', path }, dir).open({ log, threads: 1 })).close();
+    const s = await createDuckdbTarget('ro', { type: 'duckdb', path, settings: { access_mode: 'READ_ONLY' } }, dir).open({ log, threads: 1 });
+    try {
+      await expect(s.connection.execute('create table x as select 1 as a')).rejects.toThrow(/read-only/i);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -56,6 +56,21 @@ async function openInstance(path: string, threads: number, lockTimeoutS: number,
   }
 }
 
+/**
+ * `settings` again, with SET GLOBAL once the database is open: DuckDB accepts some options at
+ * start-up and ignores them there (`disabled_compression_methods` reads back empty). One that can
+ * only be given at start-up (access_mode, ...) was given there; any other error stops the open.
+ */
+async function applySettings(pool: DuckdbPool, settings: Record<string, unknown>): Promise<void> {
+  for (const [k, v] of Object.entries(settings)) {
+    if (!/^[A-Za-z_][\w]*$/.test(k)) throw new TargetError(`setting \`${k}\` is not a DuckDB setting name`);
+    await pool.execute(`set global ${k} = ${d.literal(String(v))}`).catch((err: Error) => {
+      if (/while database is running|cannot be changed|Cannot change/i.test(err.message)) return;
+      throw new TargetError(`cannot apply DuckDB setting ${k} = ${String(v)}: ${err.message}`, { cause: err });
+    });
+  }
+}
+
 class DuckdbSession implements TargetSession {
   readonly dialect = duckdbDialect;
   private readonly intro: DuckdbIntrospector;
@@ -149,6 +164,7 @@ class DuckdbTarget implements Target {
     const pool = new DuckdbPool(instance, Math.max(1, opts.threads), opts.log);
     await pool.execute('load icu').catch(() => undefined);
     try {
+      await applySettings(pool, (this.config.settings as Record<string, unknown>) ?? {});
       // dbt-duckdb's profile keys: extensions installed and loaded, databases attached (compiler/load/dbt-project.ts builds the ATTACH statements)
       for (const ext of Array.isArray(this.config.extensions) ? this.config.extensions : []) {
         const e = String(ext);
