@@ -12,6 +12,7 @@ import { semanticGraph } from './compile/semantic-nodes.js';
 import { propertiesFolders } from './compile/compile-tests.js';
 import { TxError } from './errors.js';
 import { findProjectDir, loadProject } from './load/load-project.js';
+import { DBT_COMPATIBLE_TEXT } from './load/dbt-project.js';
 import { compileInputs, compileInputsInBackground, compileKey, compileTargetDir, deterministic, hasCompileState, saveCompileState, upToDate } from './compile/up-to-date.js';
 import { txVersion } from './load/package-root.js';
 import { Logger, type LogFormat } from './log/logger.js';
@@ -69,11 +70,11 @@ function makeLogger(o: CommonOpts, projectDir?: string, logPath = 'logs'): Logge
   return new Logger({ format: o.logFormat, file: projectDir ? join(projectDir, logPath, 'tx.log') : undefined, debug: o.debug, quiet: o.quiet });
 }
 
-async function compileFrom(o: CommonOpts, command = 'compile', extra: Partial<CompileOptions> = {}): Promise<{ compiled: CompiledProject; logger: Logger }> {
+async function compileFrom(o: CommonOpts, command = 'compile', extra: Partial<CompileOptions> = {}, sayNotes = true): Promise<{ compiled: CompiledProject; logger: Logger }> {
   const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile, target: o.target });
   applyArtifactOptions(project, o); // --target-path, --log-path, --no-write-json
   const logger = makeLogger(o, project.dir, project.logPath);
-  for (const note of project.notes ?? []) logger.warn(note);
+  if (sayNotes) for (const note of project.notes ?? []) logger.warn(note);
   const compiled = await compileProject(project, {
     target: o.target,
     vars: parseVars(o.vars),
@@ -370,7 +371,18 @@ function main(argv: string[]): Command {
     out(`project: ${project.name} at ${project.dir} (${project.projectFile ?? 'project.yml'})`);
     out(`  ${project.models.length} models, ${project.seeds.length} seeds, ${project.sources.length} sources, ${project.macros.length} macro files, ${project.singularTests.length} singular tests`);
     out(`  targets: ${Object.keys(project.targets).join(', ')} (default: ${project.defaultTarget})`);
-    const { compiled } = await compileFrom(o);
+    if (project.projectFile === 'dbt_project.yml') {
+      // the migration report: what tx found of the dbt project, and each note once (what it will not run or use)
+      out(`migration report (a dbt project, read as dbt-core ${DBT_COMPATIBLE_TEXT} reads it):`);
+      out(`  dbt_project.yml: ${join(project.dir, 'dbt_project.yml')}`);
+      out(`  profiles.yml: ${project.profilesFile ?? 'none found: the embedded DuckDB database'}`);
+      const pkgs = project.packages ?? [];
+      out(`  packages: ${pkgs.length ? pkgs.map((x) => `${x.name} (${relative(project.dir, x.dir)})`).join(', ') : 'none installed'}`);
+      const notes = project.notes ?? [];
+      out(notes.length ? `  notes (${notes.length}):` : '  notes: none, tx reads and runs all of it');
+      for (const n of notes) out(`    - ${n}`);
+    }
+    const { compiled } = await compileFrom(o, 'compile', {}, project.projectFile !== 'dbt_project.yml');
     const target = await createTarget(compiled.target.name, compiled.target.config, project.dir);
     try {
       out(`target ${compiled.target.name}: OK, ${await target.ping()}`);

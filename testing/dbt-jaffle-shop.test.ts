@@ -110,7 +110,7 @@ describe('dbt projects through the CLI', () => {
   };
   const noProfile = { env: { HOME: home, DBT_PROFILES_DIR: undefined } };
 
-  it('seeds typed as dbt types them, `null` read as null; a templated +enabled renders with the vars', async () => {
+  it('seeds typed as dbt types them, `null` read as null; a templated +enabled renders with --vars only, as dbt renders dbt_project.yml', async () => {
     const fx = dbtProject({
       'dbt_project.yml': dedent(`
         name: shop
@@ -124,14 +124,15 @@ describe('dbt projects through the CLI', () => {
       'models/base.sql': "select * from {{ ref('s') }}",
       'models/extra/more.sql': "select 1 as x",
     });
-    const r = await fx.txWith(noProfile, 'build');
+    // --vars reach dbt_project.yml's templates: `more` is disabled
+    const r = await fx.txWith(noProfile, 'build', '--vars', '{load_extra: false}');
     expect(r.code, r.output).toBe(0);
     const cols = await fx.query("select column_name, data_type from information_schema.columns where table_name = 's' order by ordinal_position");
     expect(cols.map((c) => `${String(c.column_name)} ${String(c.data_type)}`)).toEqual(['id INTEGER', 'price DOUBLE', 'day DATE', 'name VARCHAR', 'flag BOOLEAN']);
     expect(await fx.query('select count(*) as n from main.s where id is null and name is null')).toEqual([{ n: 1 }]);
     expect(await fx.query("select count(*) as n from information_schema.tables where table_name = 'more'")).toEqual([{ n: 0 }]);
-    // --vars win over the project's vars
-    const again = await fx.txWith(noProfile, 'build', '--vars', '{load_extra: true}');
+    // the project's own vars are not visible in dbt_project.yml (dbt renders it with --vars only): the default, true
+    const again = await fx.txWith(noProfile, 'build');
     expect(again.code, again.output).toBe(0);
     expect(await fx.query('select x from main.more')).toEqual([{ x: 1 }]);
   });

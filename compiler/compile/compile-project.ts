@@ -130,7 +130,23 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   engine.setGlobal('flags', new DbtFlags({ WHICH: opts.command ?? 'compile', FULL_REFRESH: opts.fullRefresh ?? false, INVOCATION_COMMAND: `tx ${opts.command ?? 'compile'}` }));
   const vars = { ...project.vars, ...(opts.vars ?? {}) };
   const log = opts.log ?? (() => {});
-  engine.setGlobal('var', makeVar(vars, (s, where) => engine.renderString(s, `project.yml (${where})`)));
+  // a package's node sees, as in dbt (ModelConfiguredVar), its package's own vars under the root
+  // project's (its global ones and its block for the package) under --vars; a root node the root's
+  const pkgVars = new Map<string, Record<string, unknown>>();
+  const rootRawVars = ((project.raw.vars ?? {}) as Record<string, unknown>);
+  const varsOfNode = (): Record<string, unknown> => {
+    const pkg = engine.templatePackage;
+    const lp = pkg ? project.packages?.find((x) => x.name === pkg) : undefined;
+    if (!lp) return vars;
+    let v = pkgVars.get(lp.name);
+    if (!v) {
+      const scoped = rootRawVars[lp.name];
+      v = { ...lp.vars, ...project.vars, ...(scoped && typeof scoped === 'object' && !Array.isArray(scoped) ? (scoped as Record<string, unknown>) : {}), ...(opts.vars ?? {}) };
+      pkgVars.set(lp.name, v);
+    }
+    return v;
+  };
+  engine.setGlobal('var', makeVar(varsOfNode, (s, where) => engine.renderString(s, `project.yml (${where})`)));
   engine.setGlobal('env_var', makeEnvVar(opts.env ?? process.env));
   engine.setGlobal('run_started_at', runStartedAtValue(runStartedAt.getTime()));
   // the same UUID as every artifact's metadata.invocation_id and the OpenLineage parent run, as in dbt
@@ -854,6 +870,8 @@ function normalizeHooks(c: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+const isPlainObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 function mergeConfig(...parts: (Record<string, unknown> | undefined)[]): NodeConfig {
   const out: NodeConfig = {};
   for (const p of parts) {
@@ -863,6 +881,8 @@ function mergeConfig(...parts: (Record<string, unknown> | undefined)[]): NodeCon
       const v = p[k0];
       const k = k0 === 'pre-hook' ? 'pre_hook' : k0 === 'post-hook' ? 'post_hook' : k0;
       if (k === 'tags') out.tags = [...new Set([...(out.tags ?? []), ...(Array.isArray(v) ? v.map(String) : [String(v)])])];
+      // meta is updated key by key, as dbt merges it (MergeBehavior.Update)
+      else if (k === 'meta' && isPlainObj(v) && isPlainObj(out.meta)) out.meta = { ...out.meta, ...v };
       else out[k] = v;
     }
   }

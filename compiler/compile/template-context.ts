@@ -116,10 +116,11 @@ export function relationValue(r: Relation, dialect: Dialect): RelationValue {
  * `var(name, default)` over CLI vars then project vars. A string value may itself be a
  * template (`"{{ env_var('BUCKET', 'x') }}"`), rendered when read.
  */
-export function makeVar(vars: Record<string, unknown>, render?: (s: string, where: string) => string): (...args: unknown[]) => unknown {
+export function makeVar(varsOf: Record<string, unknown> | (() => Record<string, unknown>), render?: (s: string, where: string) => string): (...args: unknown[]) => unknown {
   return (...args) => {
     const { pos, kw } = splitArgs(args);
     const name = String(pos[0]);
+    const vars = typeof varsOf === 'function' ? varsOf() : varsOf;
     if (Object.prototype.hasOwnProperty.call(vars, name)) {
       const v = vars[name];
       return render && typeof v === 'string' && v.includes('{{') ? render(v, `var ${name}`) : v;

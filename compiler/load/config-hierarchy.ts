@@ -96,6 +96,8 @@ export function configFromHierarchy(tree: Obj, projectName: string, folders: str
       if (isMap && !k.startsWith('+') && k !== 'meta' && k !== 'contract' && k !== 'validate' && k !== 'docs' && k !== 'tblproperties') continue;
       const bare = normKey(k);
       if (bare === 'tags') out.tags = [...((out.tags as string[]) ?? []), ...(Array.isArray(v) ? v : [v])];
+      // meta is updated key by key from level to level, as dbt merges it
+      else if (bare === 'meta' && isMap && out.meta !== null && typeof out.meta === 'object' && !Array.isArray(out.meta)) out.meta = { ...(out.meta as Obj), ...(v as Obj) };
       else out[bare] = v;
     }
   };

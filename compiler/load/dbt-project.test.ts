@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TxError } from '../errors.js';
 import { dedent, fixtureProject, type Files, type FixtureProject } from '../../testing/fixture-project.js';
 import { configFromHierarchy } from './config-hierarchy.js';
-import { findProfilesFile, nativeValue } from './dbt-project.js';
+import { findProfilesFile } from './dbt-project.js';
 import { inferDbtSeedTypes, parseCsvRows } from './dbt-seed-types.js';
 import { loadProject } from './load-project.js';
 
@@ -141,7 +141,7 @@ describe('dbt_project.yml', () => {
     expect(p.raw).toMatchObject({ metrics: { '+enabled': true }, 'semantic-models': { '+enabled': true }, 'saved-queries': { '+enabled': true }, exposures: { '+enabled': true } });
   });
 
-  it('a templated config value is rendered with the project\'s vars, as a native value', () => {
+  it('a templated config value is rendered with --vars (not the project\'s vars, as in dbt), as a native value', () => {
     const files: Files = {
       'dbt_project.yml': dedent(`
         name: tpl
@@ -156,13 +156,14 @@ describe('dbt_project.yml', () => {
     };
     const p = load(files);
     const cfg = configFromHierarchy(p.modelsConfig, 'tpl', ['models'], 'a');
-    expect(cfg.enabled).toBe(true);
+    // the project's vars are not visible in dbt_project.yml: the default
+    expect(cfg.enabled).toBe(false);
     expect(cfg.schema).toBe('schema');
     // hooks render when they run
     expect(cfg.post_hook).toBe('{{ this }}');
-    // --vars win
-    const q = load(files, { vars: { load_source_data: false } });
-    expect(configFromHierarchy(q.modelsConfig, 'tpl', ['models'], 'a').enabled).toBe(false);
+    // --vars are
+    const q = load(files, { vars: { load_source_data: true } });
+    expect(configFromHierarchy(q.modelsConfig, 'tpl', ['models'], 'a').enabled).toBe(true);
   });
 
   it('a config block naming another project is a warning, not an error', () => {
@@ -348,13 +349,21 @@ describe('profiles.yml: bad input', () => {
     expect(e.location.line).toBe(2);
   });
 
-  it('dbt keys tx does not use (plugins, filesystems) are noted, not errors; attach is used', () => {
+  it('dbt-duckdb keys tx cannot honour (plugins, filesystems, secrets) are one note each, never an error nor a value; attach is used', () => {
     const prof = emptyHome();
-    writeFileSync(join(prof, 'profiles.yml'), 'shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, plugins: [{module: excel}], filesystems: [], attach: []}\n');
+    writeFileSync(
+      join(prof, 'profiles.yml'),
+      'shop:\n  target: dev\n  outputs:\n    dev: {type: duckdb, plugins: [{module: excel}], filesystems: [{fs: s3}], secrets: [{type: s3, secret: hush-hush-value}], attach: [], keep_open: true}\n    other: {type: duckdb, filesystems: []}\n',
+    );
     const p = load({ 'dbt_project.yml': 'name: shop\n' }, { profilesDir: prof });
-    expect(p.notes!.join('\n')).toMatch(/keys tx does not use \(yet\): `dev\.plugins`, `dev\.filesystems`/);
-    expect(p.notes!.join('\n')).not.toMatch(/`dev\.attach`/);
-    expect(p.notes!.join('\n')).toMatch(/dbt-duckdb `plugins` \(dev\) are not supported/);
+    const notes = p.notes!.join('\n');
+    expect(notes).toMatch(/dbt-duckdb `plugins` \(dev\) are not supported: tx runs no Python plugins/);
+    expect(notes).toMatch(/dbt-duckdb `filesystems` \(dev, other\) are not supported: they are Python fsspec filesystems/);
+    expect(notes).toMatch(/dbt-duckdb `secrets` \(dev\) are not created/);
+    for (const k of ['plugins', 'filesystems', 'secrets']) expect(p.notes!.filter((n) => n.includes(`\`${k}\``)).length, k).toBe(1);
+    // other keys tx does not use stay in the one generic note
+    expect(notes).toMatch(/keys tx does not use \(yet\): `dev\.keep_open`/);
+    expect(notes).not.toMatch(/`dev\.attach`|hush-hush-value/);
     expect(p.profilesFile).toBe(join(prof, 'profiles.yml'));
   });
 });
@@ -396,18 +405,6 @@ describe('seed types as dbt infers them', () => {
     expect(parseCsvRows("a;b\n'1;2';3\n", ';', "'")).toEqual([
       ['a', 'b'],
       ['1;2', '3'],
-    ]);
-  });
-
-  it('native values of rendered strings', () => {
-    expect([nativeValue('False'), nativeValue('True'), nativeValue('None'), nativeValue('3'), nativeValue('1.5'), nativeValue("['a', 'b']"), nativeValue('text')]).toEqual([
-      false,
-      true,
-      null,
-      3,
-      1.5,
-      ['a', 'b'],
-      'text',
     ]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * dbt projects as they are: `dbt_project.yml` read with dbt-core 1.10's keys and mapped onto
  * tx's project model, `require-dbt-version` checked against the dbt version tx is compatible
- * with, templated values rendered with the project's vars (as dbt's project renderer does), and
+ * with, templated values rendered with --vars and env_var() (as dbt's project renderer does), and
  * `profiles.yml` found where dbt looks for it.
  */
 import { existsSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { TxError, closest, didYouMean } from '../errors.js';
 import { makeEnvVar, makeVar } from '../compile/template-context.js';
 import { baseContextMembers } from '../template/context/base-context.js';
 import { TemplateEngine } from '../template/template-engine.js';
+import { renderNative, useNativeFilters } from './properties-render.js';
 import { configKeys } from './config-hierarchy.js';
 import { readYaml, type YamlFile } from './yaml-file.js';
 import { defaultDuckdbPath } from './default-warehouse.js';
@@ -144,10 +145,8 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
   for (const [k, v] of Object.entries(srcVars)) if (k !== name) vars[k] = v;
   if (isObj(srcVars[name])) Object.assign(vars, srcVars[name]);
 
-  const renderVars = { ...vars, ...(opts.vars ?? {}) };
-  const renderer = new ValueRenderer(renderVars, opts.env ?? process.env);
-  const rendered: Obj = {};
-  for (const [k, v] of Object.entries(src)) rendered[k] = UNRENDERED_TOP.has(k) ? v : renderer.render(v, [k], pf.path);
+  // rendered as dbt renders dbt_project.yml: --vars only (the project's own vars are not visible here)
+  const rendered = renderDbtProjectYaml(src, pf.path, { vars: opts.vars, env: opts.env });
 
   const raw: Obj = { name };
   const copy = (from: string, to: string = from): void => {
@@ -331,60 +330,54 @@ export function checkRequireDbtVersion(value: unknown, pf: YamlFile): void {
 
 // ---------------------------------------------------------------- rendering
 
-/**
- * Renders templated strings of dbt_project.yml with var() and env_var(), and turns the output
- * into a native value as dbt's native renderer does (`False` → false, `3` → 3).
- */
-class ValueRenderer {
-  private engine?: TemplateEngine;
-  constructor(
-    private readonly vars: Obj,
-    private readonly env: NodeJS.ProcessEnv,
-  ) {}
+/** dbt's DbtProjectYamlRenderer.should_render_keypath: what dbt leaves for later (hooks, vars) or never renders. */
+function shouldRenderProjectKeypath(path: (string | number)[]): boolean {
+  const first = path[0];
+  if (first === undefined) return true;
+  if (UNRENDERED_TOP.has(String(first))) return false;
+  if (['seeds', 'models', 'snapshots', 'tests', 'data_tests'].includes(String(first))) {
+    // dbt strips "+ " from every part of the keypath and looks for a hook key anywhere in it
+    for (const part of path) if (typeof part === 'string' && HOOK_KEYS.has(part.replace(/^[+ ]+/, ''))) return false;
+  }
+  return true;
+}
 
-  render(v: unknown, path: string[], file: string): unknown {
-    if (HOOK_KEYS.has(path[path.length - 1] ?? '')) return v;
+/**
+ * A dbt_project.yml (the root's or an installed package's) rendered as dbt-core 1.10's
+ * DbtProjectYamlRenderer renders it when the project is loaded: every string value except hooks,
+ * `vars`, `on-run-*` and `query-comment`, with the base context, `var()` of the command line's
+ * vars only (neither the project's `vars:` nor a package's own are visible there; dbt loads a
+ * package's dbt_project.yml with no vars at all) and `env_var()`. One `{{ expression }}` keeps its
+ * value's type (`{{ var('x', false) }}` is false), constant text stays text (`{{ 3 }}` is "3"),
+ * and an env var is text (`as_number`, `as_bool` convert it), as dbt's native renderer gives them.
+ */
+export function renderDbtProjectYaml(src: Obj, file: string, opts: { vars?: Obj; env?: NodeJS.ProcessEnv } = {}): Obj {
+  let engine: TemplateEngine | undefined;
+  const get = (): TemplateEngine => {
+    if (!engine) {
+      engine = new TemplateEngine();
+      Object.assign(engine.env.globals, baseContextMembers());
+      engine.setGlobal('var', makeVar(opts.vars ?? {}));
+      engine.setGlobal('env_var', makeEnvVar(opts.env ?? process.env));
+      useNativeFilters(engine);
+    }
+    return engine;
+  };
+  const render = (v: unknown, path: (string | number)[]): unknown => {
     if (typeof v === 'string') {
       if (!v.includes('{{') && !v.includes('{%')) return v;
-      return nativeValue(this.get().renderString(v, `${file} (${path.join('.')})`));
+      if (!shouldRenderProjectKeypath(path)) return v;
+      return renderNative(get(), v, `${file} (${path.join('.')})`);
     }
-    if (Array.isArray(v)) return v.map((x, i) => this.render(x, [...path, String(i)], file));
+    if (Array.isArray(v)) return v.map((x, i) => render(x, [...path, i]));
     if (isObj(v)) {
       const out: Obj = {};
-      for (const [k, x] of Object.entries(v)) out[k] = this.render(x, [...path, k], file);
+      for (const [k, x] of Object.entries(v)) out[k] = render(x, [...path, k]);
       return out;
     }
     return v;
-  }
-
-  private get(): TemplateEngine {
-    if (!this.engine) {
-      const e = new TemplateEngine();
-      Object.assign(e.env.globals, baseContextMembers());
-      e.setGlobal('var', makeVar(this.vars));
-      e.setGlobal('env_var', makeEnvVar(this.env));
-      this.engine = e;
-    }
-    return this.engine;
-  }
-}
-
-/** A rendered string as dbt's native renderer would return it. */
-export function nativeValue(s: string): unknown {
-  const t = s.trim();
-  if (t === 'True' || t === 'true') return true;
-  if (t === 'False' || t === 'false') return false;
-  if (t === 'None' || t === 'none') return null;
-  if (/^-?\d+$/.test(t)) return Number(t);
-  if (/^-?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
-  if ((t.startsWith('[') && t.endsWith(']')) || (t.startsWith('{') && t.endsWith('}'))) {
-    try {
-      return JSON.parse(t.replace(/'/g, '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null')) as unknown;
-    } catch {
-      return s;
-    }
-  }
-  return s;
+  };
+  return render(src, []) as Obj;
 }
 
 // ---------------------------------------------------------------- profiles.yml
@@ -411,6 +404,13 @@ const PROFILE_KEYS: Record<string, Record<string, string>> = {
   postgres: { type: 'type', host: 'host', port: 'port', user: 'user', pass: 'password', password: 'password', dbname: 'database', database: 'database', schema: 'schema', threads: 'threads', sslmode: 'sslmode', connect_timeout: 'connect_timeout' },
   // dbt-spark, `method: thrift`: tx's Hive target (HiveServer2 / Spark Thrift Server), see sparkTarget()
   spark: { type: 'type', method: 'method', host: 'host', port: 'port', user: 'user', password: 'password', schema: 'schema', database: 'database', auth: 'auth', threads: 'threads', use_ssl: 'use_ssl', connect_retries: 'retries', connect_timeout: 'connect_timeout', query_timeout: 'query_timeout', server_side_parameters: 'session_settings' },
+};
+
+/** dbt-duckdb keys tx cannot honour (Python objects, or secrets it does not create): said once each, with what to do. */
+const DUCKDB_OWN_NOTES: Record<string, string> = {
+  plugins: 'are not supported: tx runs no Python plugins, so a source with `meta.plugin` reads the relation of its name',
+  filesystems: 'are not supported: they are Python fsspec filesystems and tx runs no Python; read remote files through DuckDB\'s own httpfs/azure extensions (`extensions:` and `settings:` in the output)',
+  secrets: 'are not created: tx does not turn them into DuckDB secrets; give S3 credentials as `settings:` (s3_region, s3_access_key_id, s3_secret_access_key from env_var())',
 };
 
 /** Every key dbt-core 1.10's adapters accept in an output (credential fields, aliases, type, threads). */
@@ -469,6 +469,7 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
   const unused: string[] = [];
   // outputs tx cannot build on: an error when it is the one this command uses (--target, else the profile's target)
   const leftOut = new Map<string, { reason: string; hint: string }>();
+  const duckdbOwn: Record<string, string[]> = {};
   for (const [tname, out] of Object.entries(outputs)) {
     if (!isObj(out)) continue;
     const type = String(out.type ?? '');
@@ -486,6 +487,7 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
     for (const [k, v] of Object.entries(out)) {
       const to = keys[k];
       if (to) t[to] = v;
+      else if (type === 'duckdb' && DUCKDB_OWN_NOTES[k]) (duckdbOwn[k] ??= []).push(tname);
       else if (DBT_PROFILE_KEYS[type]!.includes(k)) unused.push(`${tname}.${k}`);
       else {
         const hint = didYouMean(k, DBT_PROFILE_KEYS[type]!);
@@ -516,8 +518,8 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
   }
   if (unmapped.length) notes.push(`${file}: outputs tx cannot build on (yet), left out: ${unmapped.join(', ')}`);
   if (unused.length) notes.push(`${file}: keys tx does not use (yet): ${unused.map((k) => `\`${k}\``).join(', ')}`);
-  const withPlugins = Object.entries(outputs).filter(([, o]) => isObj(o) && o.type === 'duckdb' && o.plugins != null).map(([k]) => k);
-  if (withPlugins.length) notes.push(`${file}: dbt-duckdb \`plugins\` (${withPlugins.join(', ')}) are not supported: tx runs no Python plugins, so a source with \`meta.plugin\` reads the relation of its name`);
+  // dbt-duckdb's Python-side keys: one note each, naming the outputs (never a value: secrets hold credentials)
+  for (const [k, outs] of Object.entries(duckdbOwn)) notes.push(`${file}: dbt-duckdb \`${k}\` (${outs.join(', ')}) ${DUCKDB_OWN_NOTES[k]}`);
   const chosen = opts.target ?? (typeof profile.target === 'string' ? profile.target : undefined);
   const bad = chosen !== undefined ? leftOut.get(chosen) : undefined;
   if (bad) {

@@ -10,6 +10,7 @@ import { loadInstalledPackages } from './packages.js';
 import { validateYaml } from './validate.js';
 import { defaultDuckdbPath } from './default-warehouse.js';
 import { readYaml } from './yaml-file.js';
+import { useNativeFilters } from './properties-render.js';
 import { makeEnvVar, makeVar } from '../compile/template-context.js';
 import { isSecretConfigKey } from '../log/scrub.js';
 import { baseContextMembers } from '../template/context/base-context.js';
@@ -213,6 +214,7 @@ function propertiesEngines(raw: Obj, rootName: string, opts: DbtProjectOptions):
       e.setGlobal('env_var', makeEnvVar(env));
       e.setGlobal('project_name', rootName);
       e.setGlobal('target', targetValue(e));
+      useNativeFilters(e);
       engine = e;
       return e;
     };

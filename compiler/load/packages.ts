@@ -12,6 +12,7 @@ import { baseContextMembers } from '../template/context/base-context.js';
 import { TemplateEngine } from '../template/template-engine.js';
 import type { SqlFile } from './project-types.js';
 import { loadResources, type Resources } from './resources.js';
+import { renderDbtProjectYaml } from './dbt-project.js';
 import { readYaml, type YamlFile } from './yaml-file.js';
 
 type Obj = Record<string, unknown>;
@@ -200,7 +201,8 @@ export function loadInstalledPackages(projectDir: string, raw: Obj, rootName: st
   for (const d of installed) {
     const display = relative(projectDir, d).split('\\').join('/');
     const yf = readYaml(join(d, 'dbt_project.yml'), `${display}/dbt_project.yml`);
-    const pr = (isObj(yf.value) ? yf.value : {}) as Obj;
+    // rendered as dbt loads a package's dbt_project.yml: env_var() and no vars at all (not even --vars)
+    const pr = (isObj(yf.value) ? renderDbtProjectYaml(yf.value, `${display}/dbt_project.yml`, { env: opts.env }) : {}) as Obj;
     const name = typeof pr.name === 'string' ? pr.name : '';
     if (!name) throw new TxError('PROJECT', `${display}/dbt_project.yml has no \`name:\``, { file: `${display}/dbt_project.yml`, line: 1 });
     if (name === rootName) continue; // a package's integration tests installing their own project: the root wins

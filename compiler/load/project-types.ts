@@ -21,6 +21,8 @@ export interface ColumnProps {
   granularity?: string;
   tests: TestSpec[];
   meta: Record<string, unknown>;
+  /** its tags, then its config's (dbt 1.10) */
+  tags?: string[];
   line?: number;
   /** The docs blocks its description renders through doc(): dbt's `doc_blocks` (`doc.<package>.<name>`). */
   docBlocks?: string[];

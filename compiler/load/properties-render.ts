@@ -14,6 +14,7 @@
  * text. Descriptions are rendered later, with doc(), as for models (compile-project.ts).
  */
 import { TemplateEngine } from '../template/template-engine.js';
+import { PyError } from '../template/jinja/values.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
@@ -125,4 +126,75 @@ export function renderPropertiesFile(value: unknown, file: string, engine: () =>
     });
   }
   return changed ? out : value;
+}
+
+/**
+ * Python's ast.literal_eval on the text a native filter gets, for what dbt's renderers meet:
+ * numbers (no leading zeros, `_` separators), True/False/None, quoted strings, and lists, tuples
+ * and dicts of them. `undefined` where Python raises (the text is then kept as it is).
+ */
+export function pyLiteralEval(text: string): unknown {
+  const t = text.replace(/^[ \t]+/, '').trimEnd();
+  if (t === 'True') return true;
+  if (t === 'False') return false;
+  if (t === 'None') return null;
+  if (/^[-+]?(0|[1-9](_?\d)*)$/.test(t)) return Number(t.replace(/_/g, ''));
+  if (/^[-+]?((\d(_?\d)*)?\.\d(_?\d)*|\d(_?\d)*\.?)([eE][-+]?\d+)?$/.test(t) && /[.eE]/.test(t)) return Number(t.replace(/_/g, ''));
+  if (/^'(?:[^'\\\n]|\\.)*'$|^"(?:[^"\\\n]|\\.)*"$/.test(t)) {
+    try {
+      return JSON.parse(`"${t.slice(1, -1).replace(/\\'/g, "'").replace(/(?<!\\)"/g, '\\"')}"`) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (/^[[({][\s\S]*[\])}]$/.test(t)) {
+    // strings become JSON strings; True/False/None outside strings become JSON's words
+    let out = '';
+    for (let i = 0; i < t.length; ) {
+      const c = t[i]!;
+      if (c === "'" || c === '"') {
+        let j = i + 1;
+        while (j < t.length && t[j] !== c) j += t[j] === '\\' ? 2 : 1;
+        const v = pyLiteralEval(t.slice(i, j + 1));
+        if (typeof v !== 'string') return undefined;
+        out += JSON.stringify(v);
+        i = j + 1;
+      } else if (/[A-Za-z_]/.test(c)) {
+        const w = /^[A-Za-z_]\w*/.exec(t.slice(i))![0];
+        const j = { True: 'true', False: 'false', None: 'null' }[w];
+        if (!j) return undefined;
+        out += j;
+        i += w.length;
+      } else {
+        out += c === '(' ? '[' : c === ')' ? ']' : c;
+        i++;
+      }
+    }
+    try {
+      return JSON.parse(out.replace(/,\s*([\]}])/g, '$1')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * dbt's native-mode filters (dbt_common.clients.jinja: as_bool, as_number, as_native): the value
+ * read as a Python literal, an error when as_bool/as_number do not get a bool/number; as_text
+ * stays text. For the engines of the native renderers (dbt_project.yml, properties files).
+ */
+export function useNativeFilters(engine: TemplateEngine): void {
+  const f = engine.env.filters as Record<string, (env: unknown, value: unknown, args: unknown[], kwargs: Map<string, unknown>) => unknown>;
+  const make = (kind: 'bool' | 'number' | 'native') => (_env: unknown, value: unknown): unknown => {
+    if (typeof value !== 'string') return value;
+    const v = pyLiteralEval(value);
+    const result = v === undefined ? value : v;
+    if (kind === 'bool' && typeof result !== 'boolean') throw new PyError('JinjaRenderingError', `Could not convert value '${value}' into type 'bool'`);
+    if (kind === 'number' && typeof result !== 'number') throw new PyError('JinjaRenderingError', `Could not convert value '${value}' into type 'number'`);
+    return result;
+  };
+  f.as_bool = make('bool');
+  f.as_number = make('number');
+  f.as_native = make('native');
 }

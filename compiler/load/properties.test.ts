@@ -58,7 +58,7 @@ describe('parseProperties', () => {
       {
         name: 'orders',
         description: 'One row per order',
-        config: { materialized: 'table' },
+        config: { materialized: 'table', meta: { owner: 'ann' } }, // the top-level meta merged in, as dbt does
         meta: { owner: 'ann' },
         file: F,
         line: 3,

@@ -60,11 +60,16 @@ export function parseColumns(file: YamlFile, path: (string | number)[], list: un
       dataType: typeof o.data_type === 'string' ? o.data_type : undefined,
       ...(typeof o.granularity === 'string' ? { granularity: o.granularity } : {}),
       tests: parseTests(file, [...path, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests), name),
-      meta: asObj(o.meta),
+      // dbt 1.10: a column's config.meta updates its meta, config.tags follow its tags
+      meta: { ...asObj(o.meta), ...asObj(asObj(o.config).meta) },
+      ...(o.tags != null || asObj(o.config).tags != null ? { tags: [...new Set([...tagList(o.tags), ...tagList(asObj(o.config).tags)])] } : {}),
       line: file.lineOf([...path, i]),
     };
   });
 }
+
+const tagList = (v: unknown): string[] => (v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const isNonEmpty = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0;
 
 /** Python's str() of a version number as YAML wrote it (`v: 1` → `1`, `v: 1.5` → `1.5`). */
 const versionText = (v: unknown): string => (typeof v === 'number' ? String(v) : str(v));
@@ -98,11 +103,22 @@ function parseModelLike(file: YamlFile, key: 'models' | 'seeds', list: unknown[]
           };
         })
       : undefined;
+    // a top-level meta is the config's, as dbt-core 1.10 merges it; both is dbt's error
+    const config = asObj(o.config);
+    if (isNonEmpty(o.meta)) {
+      if (config.meta != null) {
+        throw new TxError('PROJECT', `found meta dictionary in 'config' dictionary and as top-level key (${key.slice(0, -1)} \`${str(o.name)}\`)`, {
+          file: file.path,
+          line: file.lineOf([key, i, 'meta']),
+          hint: "remove the top-level key and define it under 'config' dictionary only (dbt's error too)",
+        });
+      }
+    }
     return {
       ...(versions ? { versions, latestVersion: o.latest_version == null ? undefined : versionText(o.latest_version) } : {}),
       name: str(o.name),
       description: str(o.description),
-      config: asObj(o.config),
+      config: isNonEmpty(o.meta) ? { ...config, meta: o.meta } : config,
       columns: parseColumns(file, [key, i, 'columns'], asArr(o.columns)),
       tests: parseTests(file, [key, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests)),
       meta: asObj(o.meta),

@@ -41,6 +41,8 @@ export class TemplateEngine {
   readonly namespaces = new Map<string, Record<string, unknown>>();
   /** The packages whose macros are running, innermost last: a package's macros see its own unprefixed, as in dbt. */
   private readonly packageStack: (string | null)[] = [];
+  /** The package of each template being rendered (render(t, pkg)), innermost last. */
+  private readonly templatePackages: (string | undefined)[] = [];
 
   constructor() {
     this.env = new Environment({ undefinedOutput: 'error' });
@@ -143,13 +145,21 @@ export class TemplateEngine {
   render(t: PreparedTemplate, pkg?: string): string {
     this.renders++;
     if (pkg) this.packageStack.push(pkg);
+    // a template rendered inside another (a var's template) belongs to the same package
+    this.templatePackages.push(pkg ?? this.templatePackage);
     try {
       return t.template.render({});
     } catch (e) {
       throw this.toTxError(e, t.path);
     } finally {
       if (pkg) this.packageStack.pop();
+      this.templatePackages.pop();
     }
+  }
+
+  /** The installed package of the template being rendered (a package's node), undefined for the root project's. */
+  get templatePackage(): string | undefined {
+    return this.templatePackages[this.templatePackages.length - 1];
   }
 
   /** Call a macro from tx's own code; its value as Python's str(), errors as TxError. */
