@@ -183,6 +183,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   // dbt's adapter, api, execute, statement results, graph and exceptions (dbt-context.ts)
   const runtime: DbtRuntime = { execute: false, results: new Map(), introspected: false };
   let graphValue: Record<string, unknown> | undefined;
+  let graphSize = -1;
   installDbtContext({
     engine,
     dialect,
@@ -193,7 +194,15 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     rootMacros,
     runtime,
     log,
-    graph: () => (graphValue ??= dbtGraph(project, nodes)),
+    // made again while nodes are still being added (a node rendered in pass 1 saw a partial graph, and
+    // the same value was given at run time): at run time every node is in it, as in dbt's
+    graph: () => {
+      if (!graphValue || graphSize !== nodes.size) {
+        graphValue = dbtGraph(project, nodes);
+        graphSize = nodes.size;
+      }
+      return graphValue;
+    },
   });
   for (const [name, ns] of engine.namespaces) if (!(name in engine.env.globals)) engine.setGlobal(name, ns);
   if (dbtProject && !(project.name in engine.env.globals)) engine.setGlobal(project.name, Object.fromEntries([...rootMacros].map((n) => [n, engine.getGlobal(n)])));

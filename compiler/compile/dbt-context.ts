@@ -50,6 +50,8 @@ export class DbtColumn {
     readonly char_size: number | null = null,
     readonly numeric_precision: number | null = null,
     readonly numeric_scale: number | null = null,
+    /** the adapter's Column class: duckdb and postgres as dbt-duckdb / dbt-postgres write data_type */
+    private readonly adapter?: string,
   ) {}
   get name(): string {
     return this.column;
@@ -58,7 +60,10 @@ export class DbtColumn {
     return this.quoteFn(this.column);
   }
   get data_type(): string {
-    if (this.is_string() && this.char_size != null) return `character varying(${this.char_size})`;
+    // dbt's Column: a string is character varying(size), 256 when the size is not known; PostgresColumn
+    // keeps text and an unsized character varying as they are
+    if (this.is_string() && this.adapter === 'postgres' && (this.dtype.toLowerCase() === 'text' || (this.dtype.toLowerCase() === 'character varying' && this.char_size == null))) return this.dtype;
+    if (this.is_string() && (this.char_size != null || this.adapter === 'duckdb' || this.adapter === 'postgres')) return `character varying(${this.string_size()})`;
     if (this.is_numeric() && this.numeric_precision != null && this.numeric_scale != null) return `${this.dtype}(${this.numeric_precision},${this.numeric_scale})`;
     return this.dtype;
   }
@@ -241,13 +246,13 @@ export function installDbtContext(o: ContextOptions): void {
     get_columns_in_relation: (r: unknown) => {
       const w = warehouse();
       if (!w) return [];
-      return w.columns(asRelation(r)).map((c) => columnOf(c, quote));
+      return w.columns(asRelation(r)).map((c) => columnOf(c, quote, o.targetType));
     },
     get_missing_columns: (from: unknown, to: unknown) => {
       const w = warehouse();
       if (!w) return [];
       const have = new Set(w.columns(asRelation(to)).map((c) => c.name.toLowerCase()));
-      return w.columns(asRelation(from)).filter((c) => !have.has(c.name.toLowerCase())).map((c) => columnOf(c, quote));
+      return w.columns(asRelation(from)).filter((c) => !have.has(c.name.toLowerCase())).map((c) => columnOf(c, quote, o.targetType));
     },
     expand_target_column_types: () => '',
     drop_relation: (r: unknown) => {
@@ -305,11 +310,14 @@ export function installDbtContext(o: ContextOptions): void {
   engine.setGlobal('raise_compiler_error', exceptions.raise_compiler_error);
 }
 
-function columnOf(c: ColumnInfo, quote: (s: string) => string): DbtColumn {
+function columnOf(col: ColumnInfo, quote: (s: string) => string, targetType?: string): DbtColumn {
+  // dbt-postgres reads information_schema.columns: its type names are lower-case (`integer`, `double precision`)
+  const c = targetType === 'postgres' ? { ...col, type: col.type.toLowerCase() } : col;
   const m = /^(.*?)\s*\((\d+)(?:\s*,\s*(\d+))?\)\s*$/.exec(c.type);
   const base = m ? m[1]! : c.type;
   const lower = base.toLowerCase();
-  if (m && /char|string|text/.test(lower)) return new DbtColumn(c.name, base, quote, Number(m[2]));
-  if (m && /numeric|decimal/.test(lower)) return new DbtColumn(c.name, base, quote, null, Number(m[2]), m[3] == null ? 0 : Number(m[3]));
-  return new DbtColumn(c.name, c.type, quote);
+  if (m && /char|string|text/.test(lower)) return new DbtColumn(c.name, base, quote, Number(m[2]), null, null, targetType);
+  // dbt-duckdb keeps DECIMAL(p,s) whole as the dtype (information_schema's data_type)
+  if (m && /numeric|decimal/.test(lower) && targetType !== 'duckdb') return new DbtColumn(c.name, base, quote, null, Number(m[2]), m[3] == null ? 0 : Number(m[3]), targetType);
+  return new DbtColumn(c.name, c.type, quote, null, null, null, targetType);
 }

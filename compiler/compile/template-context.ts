@@ -87,7 +87,9 @@ export class DbtRelation extends RelationValue {
   }
   incorporate(...args: unknown[]): DbtRelation {
     const { kw } = splitArgs(args);
-    const path = (kw.path ?? {}) as Record<string, unknown>;
+    // path={'identifier': ...} is a Jinja dict (a Map); a host object works too
+    const given = kw.path;
+    const path: Record<string, unknown> = given instanceof Map ? Object.fromEntries([...(given as Map<unknown, unknown>)].map(([k, v]) => [String(k), v])) : ((given ?? {}) as Record<string, unknown>);
     const r: Relation = {
       database: path.database === undefined ? this.database : path.database == null ? undefined : String(path.database),
       schema: path.schema === undefined ? this.schema : String(path.schema),
