@@ -4,6 +4,10 @@
  * (the cached venv the S3 tests use), one Python process for all the inputs of a suite.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { provisionMoto } from '../../testing/services/provision.js';
 import { serviceUnavailable } from '../../testing/services/require.js';
 import { Bzip2Encoder } from './bzip2-encoder.js';
@@ -45,8 +49,20 @@ export function firstDiff(a: Buffer, b: Buffer): string {
 /**
  * libbzip2's bytes for each [data, level], from one Python process; null (after
  * serviceUnavailable, which throws when TX_TEST_REQUIRE names python) without the cached venv.
+ * The answer is kept in the temp dir under the SHA-256 of the request, so that the suites'
+ * reruns (a mutation run reruns them ~740 times) ask Python once per machine, not each time:
+ * the venv's start-up probe imports moto, seconds on a loaded machine.
  */
 export async function libbzip2Bytes(inputs: [Buffer, number][]): Promise<Buffer[] | null> {
+  const input = JSON.stringify(inputs.map(([d, l]) => [d.toString('base64'), l]));
+  const key = createHash('sha256').update(input).digest('hex').slice(0, 32);
+  const cache = path.join(os.tmpdir(), `tx-libbzip2-${key}.json`);
+  const parse = (json: string): Buffer[] => (JSON.parse(json) as string[]).map((s) => Buffer.from(s, 'base64'));
+  try {
+    return parse(fs.readFileSync(cache, 'utf8'));
+  } catch {
+    // not computed on this machine yet (or unreadable): ask libbzip2
+  }
   let python: string | null = null;
   try {
     python = (await provisionMoto()).venv.python;
@@ -59,7 +75,10 @@ export async function libbzip2Bytes(inputs: [Buffer, number][]): Promise<Buffer[
     'out = [base64.b64encode(bz2.compress(base64.b64decode(d), l)).decode() for d, l in json.load(sys.stdin)]',
     'json.dump(out, sys.stdout)',
   ].join('\n');
-  const input = JSON.stringify(inputs.map(([d, l]) => [d.toString('base64'), l]));
-  const out = JSON.parse(execFileSync(python, ['-c', script], { input, maxBuffer: 1 << 28 }).toString()) as string[];
-  return out.map((s) => Buffer.from(s, 'base64'));
+  const json = execFileSync(python, ['-c', script], { input, maxBuffer: 1 << 28 }).toString();
+  const out = parse(json);
+  const tmp = `${cache}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, json);
+  fs.renameSync(tmp, cache);
+  return out;
 }
