@@ -72,6 +72,8 @@ export interface EngineSourceDeps {
   conn: HiveConnection;
   /** Lands the rows of a Spark query beside `relation` and swaps it in; `before` runs before the swap. */
   replaceWithQuery(relation: Relation, sql: string, node: string, before?: () => Promise<void>): Promise<void>;
+  /** A warning for the run's log. */
+  warn?(message: string): void;
 }
 
 type Sample = NonNullable<LoadResult['sampleRejects']>;
@@ -270,9 +272,23 @@ export class HiveEngineSource {
     const before = async (): Promise<void> => {
       const tmp = { ...l.relation, identifier: `${l.relation.identifier}__tx_load` };
       loaded = Number((await this.q(`SELECT count(*) AS n FROM ${d.relationName(tmp)}`, node, l.signal))[0]?.n ?? 0);
-      rejected = Number((await this.q(`SELECT count(*) AS n FROM ${r.src} WHERE ${bad}`, node, l.signal))[0]?.n ?? 0);
-      await this.deps.replaceWithQuery(l.rejectsRelation, rejected ? this.rejectsSql(l, r, bad) : this.emptyRejectsSql(l), node);
-      if (rejected) sample = rejectSample(await this.q(`SELECT file, line, reason FROM ${d.relationName(l.rejectsRelation)} ORDER BY file, line LIMIT 5`, node));
+      // Whether any row was rejected, without parsing the files a second time: every record of the files is
+      // either loaded or rejected, so rejects = records - loaded. `count(*)` of a CSV view needs no column,
+      // so Spark only splits lines (the same records: header and blank lines dropped as in the typed read),
+      // and Parquet/ORC answer from their footers. JSON and Avro keep the full count (their pruned count is
+      // not relied on).
+      const pruned = l.format === 'csv' || l.format === 'parquet' || l.format === 'orc';
+      const any = pruned
+        ? Number((await this.q(`SELECT count(*) AS n FROM ${q(raw)}`, node, l.signal))[0]?.n ?? 0) - loaded
+        : Number((await this.q(`SELECT count(*) AS n FROM ${r.src} WHERE ${bad}`, node, l.signal))[0]?.n ?? 0);
+      await this.deps.replaceWithQuery(l.rejectsRelation, any ? this.rejectsSql(l, r, bad) : this.emptyRejectsSql(l), node);
+      if (any) {
+        // The rejects as written (one row per rejected record) are the count.
+        const rows = await this.q(`SELECT count(*) AS n FROM ${d.relationName(l.rejectsRelation)}`, node, l.signal);
+        rejected = Number(rows[0]?.n ?? 0);
+        if (pruned && rejected !== any) this.deps.warn?.(`file source ${l.uniqueId}: ${any} records not loaded but ${rejected} rejected rows recorded (the reject count is the recorded rows)`);
+        sample = rejectSample(await this.q(`SELECT file, line, reason FROM ${d.relationName(l.rejectsRelation)} ORDER BY file, line LIMIT 5`, node));
+      }
       const over = rejectLimitError(l, loaded, rejected, sample, d.relationName(l.rejectsRelation));
       if (over) throw over;
     };

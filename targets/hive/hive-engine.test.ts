@@ -152,6 +152,39 @@ describe('hive target: engine-side sources and exports', () => {
     expect(await session.connection.query(`SELECT count(*) AS n FROM ${d.relationName({ schema, identifier: 'sales_csv' })}`)).toEqual(before);
   }, 400_000);
 
+  test('a CSV without rejected rows is parsed once: rejects = records - loaded (a count that splits lines only), equal to the client loader with blank lines and quoted fields', async () => {
+    const dir = path.join(work, 'clean-csv');
+    fs.mkdirSync(dir, { recursive: true });
+    const columns = [
+      { name: 'id', type: 'integer' },
+      { name: 'name', type: 'string' },
+      { name: 'amount', type: 'double' },
+    ];
+    fs.writeFileSync(path.join(dir, 'a.csv'), 'id,name,amount\n1,a,10.5\n\n2,"b, c",11\n3,"d ""q""",\n');
+    fs.writeFileSync(path.join(dir, 'b.csv'), 'id,name,amount\n4,,12\n 5 ,e,13\n');
+    const statements: string[] = [];
+    const log: TargetLog = { statement: (sql) => statements.push(sql), info: () => {}, warn: () => {} };
+    const own = await createHiveTarget('hive', targetConfig(), work).open({ log, threads: 1 });
+    try {
+      const base = { files: [path.join(dir, 'a.csv'), path.join(dir, 'b.csv')], format: 'csv' as const, columns, options: { header: true }, maxRejectedRows: 0 };
+      const uniqueId = 'source.test.vendor.clean_csv';
+      const onSpark = await own.loadFileSource({ ...base, files: base.files.map((f) => `${f}.not-read-by-tx`), location: url(dir), uniqueId, relation: { schema, identifier: 'clean_csv' }, rejectsRelation: { schema, identifier: 'clean_csv__rejects' } });
+      const onDuck = await duck.loadFileSource({ ...base, uniqueId, relation: { schema: 'main', identifier: 'clean_csv' }, rejectsRelation: { schema: 'main', identifier: 'clean_csv__rejects' } });
+      expect({ loaded: onSpark.rowsLoaded, rejected: onSpark.rowsRejected }).toEqual({ loaded: onDuck.rowsLoaded, rejected: onDuck.rowsRejected });
+      expect(onSpark).toMatchObject({ rowsLoaded: 5, rowsRejected: 0 });
+      expect(canon(await own.connection.query(`SELECT id, name, amount FROM ${d.relationName({ schema, identifier: 'clean_csv' })}`))).toEqual(
+        canon(await duck.connection.query('SELECT id, name, amount FROM main.clean_csv')),
+      );
+      expect(await own.connection.query(`SELECT count(*) AS n FROM ${d.relationName({ schema, identifier: 'clean_csv__rejects' })}`)).toEqual([{ n: 0n }]);
+      // The typed read (the CTAS) is the only statement that parses the rows' fields; the count of records needs none.
+      const parsing = statements.filter((q) => /_corrupt_record/.test(q) && /FROM `tx_src_/.test(q) && !/^CREATE OR REPLACE TEMPORARY VIEW/.test(q));
+      expect(parsing.map((q) => q.split('\n')[0])).toEqual([`CREATE TABLE ${d.relationName({ schema, identifier: 'clean_csv__tx_load' })}`]);
+      expect(statements.some((q) => /^SELECT count\(\*\) AS n FROM `tx_src_[a-z0-9]+`$/.test(q))).toBe(true);
+    } finally {
+      await own.close();
+    }
+  }, 300_000);
+
   test('bad input: a path the server cannot read, a header that does not match, mixed formats, Avro without spark-avro', async () => {
     const dir = path.join(work, 'bad');
     fs.mkdirSync(dir, { recursive: true });

@@ -32,7 +32,7 @@ import {
   type TypedRead,
 } from '../files/duckdb-file-readers.js';
 import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
-import { AuditError, TargetError, type Audit, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
+import { AuditError, TargetError, type Audit, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad, type TargetLog } from '../target.js';
 import type { HiveConnection } from './hive-connection.js';
 import { hiveDialect as d } from './hive-dialect.js';
 import type { HiveIntrospector } from './hive-introspector.js';
@@ -124,8 +124,9 @@ export class HiveLoader {
     private readonly mat: HiveMaterializations,
     private readonly cfg: HiveLoadConfig,
     private readonly spark: () => boolean,
+    log?: TargetLog,
   ) {
-    this.engine = new HiveEngineSource({ conn, replaceWithQuery: (r, sql, node, before) => this.replaceWithQuery(r, sql, node, before) });
+    this.engine = new HiveEngineSource({ conn, replaceWithQuery: (r, sql, node, before) => this.replaceWithQuery(r, sql, node, before), warn: (m) => log?.warn(m) });
   }
 
   /** How a file source travels: `engine` when the server reads its path itself, else `client`. */
@@ -284,7 +285,7 @@ export class HiveLoader {
       // Audit before publish: the loaded rows are tested in `__tx_load`, beside the previous table.
       if (audit) {
         const opts = (o?: { signal?: AbortSignal; node?: string }) => ({ signal: o?.signal ?? signal, node: o?.node ?? node });
-        await audit(tmp, { query: (q, o) => this.conn.query(q, opts(o)), execute: (q, o) => this.conn.execute(q, opts(o)), columns: (r) => this.intro.columns(r) });
+        await audit(tmp, { query: (q, o) => this.conn.query(q, opts(o)), execute: (q, o) => this.conn.execute(q, opts(o)), columns: this.intro.auditColumns() });
       }
       const existing = await this.intro.details(relation);
       await this.mat.swap({ uniqueId: node }, tmp, relation, existing);
