@@ -53,6 +53,8 @@ export interface AuditConnection {
   printRows?(sql: string, opts?: { signal?: AbortSignal; node?: string }): Promise<Row[]>;
   /** Set when the audit runs inside the build's open transaction: what it writes (stored failures) is rolled back if the audit fails. */
   inTransaction?: boolean;
+  /** How many of the audit's tests may run at once on this connection (default 1: one after another). */
+  concurrency?: number;
 }
 
 /**

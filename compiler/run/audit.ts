@@ -63,10 +63,19 @@ export async function executeAudited(ctx: ExecContext, n: GraphNode, tests: Grap
     called = true;
     results = [];
     const over = new Map([[n.uniqueId, side]]);
-    for (const t of tests) {
-      if (ctx.signal.aborted) break;
-      results.push(await runTest(ctx, t, { over, conn }));
-    }
+    // Tests read the side version only, so a connection that runs statements at once (Hive's session) takes
+    // several: their round trips overlap instead of adding up. Results keep the tests' order.
+    const width = Math.max(1, Math.min(tests.length, Math.floor(conn.concurrency ?? 1)));
+    const slots: (NodeResult | undefined)[] = new Array(tests.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < tests.length && !ctx.signal.aborted) {
+        const i = next++;
+        slots[i] = await runTest(ctx, tests[i]!, { over, conn });
+      }
+    };
+    await Promise.all(Array.from({ length: width }, worker));
+    results = slots.filter((r): r is NodeResult => r !== undefined);
     const failed = results.filter((r) => r.status === 'fail' || r.status === 'error');
     if (failed.length || ctx.signal.aborted) throw new AuditFailed(failed);
   };

@@ -168,6 +168,32 @@ export class HiveIntrospector {
     }
   }
 
+  /**
+   * `columns` for one audit: the side version does not change while its tests run, so each relation
+   * is described once per audit instead of once per test (a missing relation is asked again).
+   */
+  auditColumns(): (r: Relation) => Promise<ColumnInfo[]> {
+    const seen = new Map<string, Promise<ColumnInfo[]>>();
+    return (r) => {
+      const key = d.relationName(r).toLowerCase();
+      let p = seen.get(key);
+      if (!p) {
+        p = this.columns(r).then(
+          (cols) => {
+            if (!cols.length) seen.delete(key);
+            return cols;
+          },
+          (e: unknown) => {
+            seen.delete(key);
+            throw e;
+          },
+        );
+        seen.set(key, p);
+      }
+      return p;
+    };
+  }
+
   /** Kind, columns, partitioning, storage; undefined when the relation does not exist. */
   async details(r: Relation): Promise<RelationDetails | undefined> {
     let rows: Row[];

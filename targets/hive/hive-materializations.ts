@@ -122,6 +122,8 @@ export class HiveMaterializations {
     private readonly log: TargetLog,
     /** True on the Spark Thrift Server (`USING fmt`); false on Apache Hive (`STORED AS fmt`). */
     private readonly spark: () => boolean,
+    /** Tests of one audit run at once, up to this many (the session runs statements concurrently). */
+    private readonly auditConcurrency = 1,
   ) {}
 
   async materialize(b: ModelBuild): Promise<BuildResult> {
@@ -146,7 +148,8 @@ export class HiveMaterializations {
     return {
       query: (sql, o) => this.conn.query(sql, opts(o)),
       execute: (sql, o) => this.conn.execute(sql, opts(o)),
-      columns: (r) => this.intro.columns(r),
+      columns: this.intro.auditColumns(),
+      concurrency: this.auditConcurrency,
     };
   }
 

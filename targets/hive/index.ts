@@ -190,13 +190,14 @@ class HiveSession implements TargetSession {
     readonly connection: HiveConnection,
     settings: HiveTargetSettings,
     private readonly log: TargetLog,
+    threads: number = settings.threads,
   ) {
     this.enginePaths = settings.enginePaths;
     const spark = (): boolean => connection.serverInfo()?.spark ?? true;
     this.intro = new HiveIntrospector(connection);
     this.snapshotDefaults = { tables: settings.tables, log };
-    this.mat = new HiveMaterializations(connection, this.intro, settings.tables, log, spark);
-    this.loader = new HiveLoader(connection, this.intro, this.mat, settings.load, spark);
+    this.mat = new HiveMaterializations(connection, this.intro, settings.tables, log, spark, threads);
+    this.loader = new HiveLoader(connection, this.intro, this.mat, settings.load, spark, log);
   }
 
   async ensureSchema(schema: string): Promise<void> {
@@ -248,7 +249,7 @@ class HiveTarget implements Target {
   async open(opts: { log: TargetLog; threads: number }): Promise<TargetSession> {
     const conn = new HiveConnection(this.settings.connection, opts.log);
     await conn.open();
-    return new HiveSession(conn, this.settings, opts.log);
+    return new HiveSession(conn, this.settings, opts.log, opts.threads || this.settings.threads);
   }
 
   /** `tx debug`: engine-side reads and writes (see hiveEngineCheck). */
