@@ -32,6 +32,8 @@ export interface SplitResult {
   separatorLines: number[];
   /** An unterminated quote or comment: what it is and the line it starts on. */
   unterminated?: { what: string; line: number };
+  /** The `;`s outside every comment, string, quoted identifier and dollar quote (a trailing one too). */
+  bareSemicolons: number;
 }
 
 /** The flavour of a target type (unknown types get the strictest mix: PostgreSQL's rules). */
@@ -54,6 +56,7 @@ export function splitStatements(sql: string, flavour: SqlFlavour): SplitResult {
   let stmtLine = 1;
   let hasContent = false;
   let pendingSeparator: number | undefined;
+  let bareSemicolons = 0;
 
   const advanceTo = (j: number): void => {
     for (let k = i; k < j && k < n; k++) if (sql.charCodeAt(k) === 10) line++;
@@ -61,7 +64,7 @@ export function splitStatements(sql: string, flavour: SqlFlavour): SplitResult {
   };
   const unterminated = (what: string, at: number): SplitResult => {
     if (hasContent) statements.push({ start: stmtStart, end: n, line: stmtLine });
-    return { statements, separatorLines, unterminated: { what, line: at } };
+    return { statements, separatorLines, unterminated: { what, line: at }, bareSemicolons };
   };
   const content = (): void => {
     if (!hasContent) {
@@ -97,6 +100,7 @@ export function splitStatements(sql: string, flavour: SqlFlavour): SplitResult {
       continue;
     }
     if (c === ';') {
+      bareSemicolons++;
       if (hasContent) {
         statements.push({ start: stmtStart, end: i, line: stmtLine });
         pendingSeparator = line;
@@ -139,7 +143,7 @@ export function splitStatements(sql: string, flavour: SqlFlavour): SplitResult {
     advanceTo(i + 1);
   }
   if (hasContent) statements.push({ start: stmtStart, end: n, line: stmtLine });
-  return { statements, separatorLines };
+  return { statements, separatorLines, bareSemicolons };
 }
 
 /**
