@@ -317,7 +317,7 @@ function columnOf(col: ColumnInfo, quote: (s: string) => string, targetType?: st
   const base = m ? m[1]! : c.type;
   const lower = base.toLowerCase();
   if (m && /char|string|text/.test(lower)) return new DbtColumn(c.name, base, quote, Number(m[2]), null, null, targetType);
-  // dbt-duckdb keeps DECIMAL(p,s) whole as the dtype (information_schema's data_type)
-  if (m && /numeric|decimal/.test(lower) && targetType !== 'duckdb') return new DbtColumn(c.name, base, quote, null, Number(m[2]), m[3] == null ? 0 : Number(m[3]), targetType);
+  // dbt-duckdb (information_schema's data_type) and dbt-spark (DESCRIBE's) keep DECIMAL(p,s) whole as the dtype
+  if (m && /numeric|decimal/.test(lower) && targetType !== 'duckdb' && targetType !== 'hive') return new DbtColumn(c.name, base, quote, null, Number(m[2]), m[3] == null ? 0 : Number(m[3]), targetType);
   return new DbtColumn(c.name, c.type, quote, null, null, null, targetType);
 }
