@@ -18,7 +18,7 @@ import { txVersion } from './load/package-root.js';
 import { Logger, type LogFormat } from './log/logger.js';
 import { anySecrets, containsSecret, scrub } from './log/scrub.js';
 import { ignoredFlagsNote, stripDbtGlobalFlags } from './dbt-global-flags.js';
-import { lsKey, saveLs } from './commands/ls-cache.js';
+import { lsKey, saveLs, takenInputs } from './commands/ls-cache.js';
 import { runProject, type RunCommand } from './run/run-project.js';
 import { addDeferFlags, addSelectionFlags, deferRelations, selectForCli, stateFor, WarnPolicy, type SelectionCliOpts } from './commands/selection-flags.js';
 import type { SelectState } from './select/state.js';
@@ -277,7 +277,10 @@ function main(argv: string[]): Command {
       // the fingerprint of what this listing reads, taken while it runs: its output is saved under
       // it for the bin's shortcut (commands/ls-cache.ts); never with --state (artifacts outside the project)
       const projectDir = o.writeJson !== false && !o.state ? projectDirOrNone(o.projectDir) : undefined;
-      const background = projectDir ? compileInputsInBackground(projectDir, { ...o, argv: process.argv.slice(2) }) : undefined;
+      // (the bin's lookup took one already when it found nothing saved: that one, not a second walk)
+      const argv = process.argv.slice(2);
+      const taken = projectDir ? takenInputs(projectDir, o, argv) : undefined;
+      const background = taken ? Promise.resolve(taken) : projectDir ? compileInputsInBackground(projectDir, { ...o, argv }) : undefined;
       const { compiled, logger } = await compileFrom(o);
       const { ids, resources } = selectForCli(compiled, 'ls', o, logger);
       let out = '';

@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyProject, REPO_ROOT } from '../../testing/fixture-project.js';
 import { tempDirs } from '../../testing/temp-dirs.js';
+import { compileInputs } from '../compile/up-to-date.js';
+import { lsFromCache, takenInputs } from './ls-cache.js';
 
 const BIN = join(REPO_ROOT, 'dist', 'bin', 'tx.js');
 const CLI = join(REPO_ROOT, 'dist', 'compiler', 'cli.js');
@@ -204,5 +206,29 @@ describe.concurrent('tx ls from its saved output', () => {
   it('answers --version and -v as the CLI does', () => {
     const dir = tempDir();
     for (const flag of ['--version', '-v']) expect(run(BIN, [flag], dir)).toEqual(run(CLI, [flag], dir));
+  });
+});
+
+describe('the fingerprint a missed lookup took', () => {
+  it('is handed to the ls command once, for the same folder, options and command line only, and equals one taken afresh', async () => {
+    const dir = example();
+    const argv = ['ls', '--project-dir', dir, '--output', 'name'];
+    expect(await lsFromCache(argv)).toBe(false); // nothing saved yet: nothing written, the fingerprint kept
+    const taken = takenInputs(dir, {}, argv);
+    expect(taken).toBeDefined();
+    expect(taken).toEqual(compileInputs(dir, { argv }));
+    expect(takenInputs(dir, {}, argv)).toBeUndefined(); // once
+    // options or a command line read otherwise by commander: not this fingerprint
+    for (const [o, a] of [
+      [{ profilesDir: dir }, argv],
+      [{ targetPath: 'elsewhere' }, argv],
+      [{ logPath: 'l' }, argv],
+      [{}, [...argv, '-q']],
+    ] as const) {
+      expect(await lsFromCache(argv)).toBe(false);
+      expect(takenInputs(dir, o, [...a]), JSON.stringify(o)).toBeUndefined();
+    }
+    expect(await lsFromCache(argv)).toBe(false);
+    expect(takenInputs(join(dir, 'models'), {}, argv)).toBeUndefined();
   });
 });

@@ -75,6 +75,23 @@ function optionValue(argv: string[], name: string): string | undefined {
   return v;
 }
 
+/** The fingerprint a missed lookup took, for the ls command to save its output under (see takenInputs). */
+let taken: { projectDir: string; targetPath?: string; logPath?: string; profilesDir?: string; argv: string[]; inputs: Inputs } | undefined;
+
+/**
+ * The fingerprint lsFromCache took in this process and found nothing saved under (a first `tx ls`,
+ * or one after an edit), when it was taken for the same project folder, options and command line
+ * as the ls command now read them: taken before the listing, it is as good as one taken while it
+ * runs (a file changed since has a newer time, or makes it racy), and taking it again would cost
+ * a second walk of the project. Handed out once.
+ */
+export function takenInputs(projectDir: string, o: { targetPath?: string; logPath?: string; profilesDir?: string }, argv: string[]): Inputs | undefined {
+  const t = taken;
+  taken = undefined;
+  if (!t || t.projectDir !== projectDir || t.targetPath !== o.targetPath || t.logPath !== o.logPath || t.profilesDir !== o.profilesDir) return undefined;
+  return JSON.stringify(t.argv) === JSON.stringify(argv) ? t.inputs : undefined;
+}
+
 /**
  * When `argv` (after `tx`) is a `tx ls` whose saved output is still exact: write it and return
  * true. Otherwise false, having written nothing: the command runs in full.
@@ -98,7 +115,10 @@ export async function lsFromCache(argv: string[]): Promise<boolean> {
   if (!inputs) return false;
   const key = lsKey(inputs, projectDir);
   const saved = readSaved(inputs.targetDir).find((e) => e.key === key);
-  if (!saved) return false;
+  if (!saved) {
+    taken = { projectDir, targetPath: o.targetPath, logPath: o.logPath, profilesDir: o.profilesDir, argv, inputs };
+    return false;
+  }
   // as the full command's logger would: the log folder exists after any command
   mkdirSync(inputs.logDir, { recursive: true });
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
