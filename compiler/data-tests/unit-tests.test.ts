@@ -198,3 +198,54 @@ describe('fixtures that do not fit the model: exit 2 with file:line', () => {
     expect(r.code, r.output).toBe(2);
   });
 });
+
+describe('a unit test whose inputs declare their columns', () => {
+  const files = (slow: string) => ({
+    'models/slow.sql': slow,
+    'models/doubled.sql': "select x * 2 as x2 from {{ ref('slow') }}\n",
+    'models/props.yml': `
+models:
+  - name: slow
+    columns:
+      - {name: x, data_type: bigint}
+unit_tests:
+  - name: doubles
+    model: doubled
+    given:
+      - input: ref('slow')
+        rows: [{x: 1}, {x: 4}]
+    expect:
+      rows: [{x2: 2}, {x2: 8}]
+`,
+  });
+  const timing = (r: { timing?: { started_at: string; completed_at: string }[] } | undefined) => r!.timing![0]!;
+
+  it('is worked out while its input builds (it reads nothing of the warehouse), and is reported after it, as in dbt', () => {
+    // a second or more of work in DuckDB
+    const fx = new Fixture(files("{{ config(materialized='table') }}\nselect count(distinct hash(range * 7919))::bigint as x from range(40000000)\n"));
+    fixtures.push(fx);
+    const r = fx.tx('build', '--threads', '1');
+    expect(r.code, r.output).toBe(0);
+    const res = fx.results();
+    const unit = timing(res.get('doubles') as never);
+    const slow = timing(res.get('slow') as never);
+    // finished before the only thread was free of its input
+    expect(Date.parse(unit.completed_at)).toBeLessThan(Date.parse(slow.completed_at));
+    const lines = r.output.split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(at(/OK .*main\.slow/)).toBeGreaterThanOrEqual(0);
+    expect(at(/OK .*main\.slow/)).toBeLessThan(at(/PASS doubles/));
+    expect(at(/PASS doubles/)).toBeLessThan(at(/OK .*main\.doubled/));
+  });
+
+  it('is skipped when its input fails, as in dbt, though it was worked out', () => {
+    const fx = new Fixture(files("select x from no_such_relation\n"));
+    fixtures.push(fx);
+    const r = fx.tx('build');
+    expect(r.code, r.output).toBe(1);
+    const res = fx.results();
+    expect(res.get('slow')!.status).toBe('error');
+    expect(res.get('doubles')!.status).toBe('skipped');
+    expect(res.get('doubled')!.status).toBe('skipped');
+  });
+});

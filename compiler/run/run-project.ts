@@ -169,6 +169,21 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
   try {
     // before any node: a hook that fails (its run_query included) stops the run with exit 2, nothing built
     for (const [i, h] of c.project.onRunStart.entries()) await runProjectHook(ctx, 'on-run-start', i, h);
+    // A unit test whose inputs all declare their columns reads nothing of the warehouse (its fixtures
+    // are in a private database): it is worked out ahead, one at a time, while the inputs build, and
+    // its step, still after the inputs as in dbt (skipped when one fails), only takes the result.
+    const ahead = new Map<string, Promise<NodeResult>>();
+    if (unitFirst) {
+      let chain: Promise<unknown> = Promise.resolve();
+      for (const id of steps) {
+        const n = c.nodes.get(id);
+        if (n?.test?.kind !== 'unit' || !n.test.unit || n.test.unit.given.some((f) => f.columnsFrom)) continue;
+        const p = chain.then(() => (o.signal.aborted ? Promise.reject(new Error('cancelled')) : executeNode(ctx, n)));
+        p.catch(() => undefined); // awaited (and reported) by its step, or never when it is skipped
+        chain = p.catch(() => undefined);
+        ahead.set(id, p);
+      }
+    }
     results = await schedule({
       order: steps,
       threads: o.threads,
@@ -197,7 +212,7 @@ export async function runProject(c: CompiledProject, o: RunOptions): Promise<Run
         if (afterOf.has(id)) return o.afterNode!.run(c.nodes.get(afterOf.get(id)!)!, session);
         const tests = audited.get(id);
         if (tests) return executeAudited(ctx, c.nodes.get(id)!, tests.map((t) => c.nodes.get(t)!));
-        const r = await executeNode(ctx, c.nodes.get(id)!);
+        const r = await (ahead.get(id) ?? executeNode(ctx, c.nodes.get(id)!));
         // --warn-error (or LogTestResult in --warn-error-options): a test that would warn fails, as in dbt
         return r.status === 'warn' && o.warnAsError ? { ...r, status: 'fail' as const, message: r.message.replace(/^WARN\b/, 'FAIL') } : r;
       },
