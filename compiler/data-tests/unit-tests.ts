@@ -24,6 +24,7 @@ import { TxError, didYouMean } from '../errors.js';
 import type { Dag } from '../graph/dag.js';
 import type { ColumnProps, Project, UnitTestSpec } from '../load/project-types.js';
 import { readYaml, type YamlFile } from '../load/yaml-file.js';
+import { unitTestFiles } from '../load/properties.js';
 import type { TemplateEngine } from '../template/template-engine.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { RelationValue, splitArgs } from '../compile/template-context.js';
@@ -130,7 +131,8 @@ export function compileUnitTests(
   };
   const seen = new Set<string>();
   for (const spec of project.unitTests) {
-    const y = yamlOf(spec.file);
+    // the file as the loader parsed it (a spec made elsewhere: read again)
+    const y = unitTestFiles.get(spec) ?? yamlOf(spec.file);
     const list = isObj(y.value) && Array.isArray(y.value.unit_tests) ? (y.value.unit_tests as unknown[]) : [];
     let index = list.findIndex((_, i) => y.lineOf(['unit_tests', i]) === spec.line);
     if (index < 0) index = list.findIndex((u) => isObj(u) && u.name === spec.name);

@@ -143,6 +143,9 @@ export function formatFromPath(path: string): SourceTable['format'] | undefined 
   return FORMAT_BY_EXT.find(([re]) => re.test(path))?.[1];
 }
 
+/** The properties file a unit test was read from, parsed: compileUnitTests takes its lines from it instead of parsing the file again. */
+export const unitTestFiles = new WeakMap<UnitTestSpec, YamlFile>();
+
 export function parseProperties(file: YamlFile): ParsedProperties {
   if (file.value == null) return { models: [], seeds: [], sources: [], unitTests: [], dbtOnly: {} };
   validateYaml('properties', file);
@@ -192,7 +195,9 @@ export function parseProperties(file: YamlFile): ParsedProperties {
   });
   const unitTests: UnitTestSpec[] = asArr(root.unit_tests).map((u, i) => {
     const o = asObj(u);
-    return { name: str(o.name), model: str(o.model), raw: o, file: file.path, line: file.lineOf(['unit_tests', i]) };
+    const spec: UnitTestSpec = { name: str(o.name), model: str(o.model), raw: o, file: file.path, line: file.lineOf(['unit_tests', i]) };
+    unitTestFiles.set(spec, file);
+    return spec;
   });
   return {
     models: parseModelLike(file, 'models', asArr(root.models)),
