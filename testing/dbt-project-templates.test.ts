@@ -221,6 +221,42 @@ describe.skipIf(noPython)('dbt_project.yml templates and properties meta: tx aga
   }, 300_000);
 });
 
+describe.skipIf(noPython)('config keys tx does not know: kept in the node\'s config, as dbt keeps them', () => {
+  it('dbt_project.yml blocks (+ folder levels) and a properties file\'s config: the same manifest config and config.get() as dbt compile', async () => {
+    const proj = (dir: string) => {
+      writeFiles(dir, {
+        'dbt_project.yml': "name: c1\nversion: '1.0'\nconfig-version: 2\nprofile: c1\nmodels:\n  c1:\n    +my_custom_key: top\n    +snowflake_warehouse: wh\n    sub:\n      +my_custom_key: sub\nseeds:\n  c1:\n    +seed_custom: 5\n",
+        'profiles.yml': `c1:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${JSON.stringify(join(dir, 'c1.duckdb'))}\n`,
+        'models/sub/m.sql': "select '{{ config.get(\"my_custom_key\") }}' as k, '{{ config.get(\"other_custom\", \"dflt\") }}' as o\n",
+        'models/n.sql': "select '{{ config.get(\"other_custom\") }}' as o\n",
+        'models/n.yml': 'version: 2\nmodels:\n  - name: n\n    config:\n      other_custom: [1, 2]\n      materialized: table\n',
+        'seeds/s.csv': 'a\n1\n',
+      });
+      return dir;
+    };
+    const venv = await provisionDbtCore();
+    const dbtDir = proj(join(work, 'custom-dbt'));
+    const txDir = proj(join(work, 'custom-tx'));
+    const d = spawnSync(join(venv.dir, 'bin', 'dbt'), ['compile', '--profiles-dir', dbtDir], { cwd: dbtDir, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300_000 });
+    expect(d.status, d.stdout + d.stderr).toBe(0);
+    const t = await runCli(['compile'], { cwd: txDir, env });
+    expect(t.code, t.output).toBe(0);
+    expect(t.output).toMatch(/dbt_project\.yml: config tx does not know, kept in the nodes' config \(config\.get, manifest\.json\) and not acted on: `models\.c1\.\+my_custom_key`/);
+    expect(t.output).toMatch(/properties files: config tx does not know, kept in the node's config \(config\.get, manifest\.json\) and not acted on: `models\/n\.yml: models\.n\.config\.other_custom`/);
+    const keys = ['my_custom_key', 'snowflake_warehouse', 'other_custom', 'seed_custom', 'materialized'];
+    const pick = (dir: string) => {
+      const m = JSON.parse(readFileSync(join(dir, 'target', 'manifest.json'), 'utf8')) as Manifest;
+      return Object.fromEntries(Object.entries(m.nodes).map(([k, n]) => [k, Object.fromEntries(keys.map((x) => [x, n.config[x] ?? null]))]));
+    };
+    expect(pick(txDir)).toEqual(pick(dbtDir));
+    expect(pick(dbtDir)['model.c1.m']).toMatchObject({ my_custom_key: 'sub', snowflake_warehouse: 'wh' });
+    for (const f of ['sub/m.sql', 'n.sql']) {
+      const sql = (dir: string) => readFileSync(join(dir, 'target', 'compiled', 'c1', 'models', f), 'utf8').trim();
+      expect(sql(txDir), f).toBe(sql(dbtDir));
+    }
+  }, 300_000);
+});
+
 describe('tx debug: the migration report of a dbt project', () => {
   it('names dbt_project.yml, profiles.yml and the packages, and each dbt-duckdb key tx cannot honour once, never a secret', async () => {
     const dir = join(work, 'debug');

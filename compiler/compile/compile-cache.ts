@@ -27,9 +27,9 @@ interface CacheFile {
 export const quickHash = (s: string): string => hash('sha1', s, 'base64');
 
 export function globalCacheKey(project: Project, parts: unknown[]): string {
-  const h: string[] = [txVersion(), JSON.stringify(project.raw)];
+  const h: string[] = [txVersion(), JSON.stringify(project.raw), JSON.stringify(project.extraConfig ?? null)];
   for (const m of project.macros) h.push(m.path, m.text);
-  for (const [k, v] of project.modelProps) h.push(k, JSON.stringify(v.config));
+  for (const [k, v] of project.modelProps) h.push(k, JSON.stringify(v.config), JSON.stringify(v.extraConfig ?? null));
   for (const s of project.sources) h.push(`${s.sourceName}.${s.name}`, s.schema, s.identifier, s.database ?? '');
   for (const p of parts) h.push(JSON.stringify(p));
   return quickHash(h.join('\u0000'));

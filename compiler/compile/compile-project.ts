@@ -257,13 +257,18 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   type Kind = 'modelsConfig' | 'seedsConfig' | 'testsConfig' | 'snapshotsConfig';
   const ownBlocks = (kind: Kind, pkg: string | undefined, folders: string[], name: string): Record<string, unknown> =>
     pkg ? configFromHierarchy(pkgs.get(pkg)?.[kind] ?? {}, pkg, folders, name, true) : configFromHierarchy(project[kind] ?? {}, p, folders, name);
+  // dbt_project.yml's config keys tx does not know (the root's blocks): in the node's config, not acted on
+  const extraOf = (kind: 'models' | 'seeds', pkg: string | undefined, folders: string[], name: string): Record<string, unknown> | undefined => {
+    const tree = project.extraConfig?.[kind] as Record<string, unknown> | undefined;
+    return tree ? configFromHierarchy(tree, pkg ?? p, folders, name, !!pkg) : undefined;
+  };
   const rootOverride = (kind: Kind, pkg: string | undefined, folders: string[], name: string): Record<string, unknown> | undefined =>
     pkg ? configFromHierarchy(project[kind] ?? {}, pkg, folders, name, true) : undefined;
 
   // ---- seeds
   for (const s of project.seeds) {
     const props = project.seedProps.get(propsKey(s.package, s.name));
-    const config = mergeConfig(ownBlocks('seedsConfig', s.package, s.folders, s.name), props?.config, rootOverride('seedsConfig', s.package, s.folders, s.name));
+    const config = mergeConfig(extraOf('seeds', s.package, s.folders, s.name), ownBlocks('seedsConfig', s.package, s.folders, s.name), props?.extraConfig, props?.config, rootOverride('seedsConfig', s.package, s.folders, s.name));
     if (props?.config) validateDefinition('seed_config', props.config, props.file, props.line, `seed \`${s.name}\` config`);
     if (config.enabled === false) continue;
     // an empty file, ragged rows, a quote never closed: exit 2 with file:line before anything runs
@@ -444,7 +449,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const fp = f.package ?? p;
     const base = snap
       ? mergeConfig({ materialized: 'snapshot' }, ownBlocks('snapshotsConfig', f.package, f.folders, f.name), snap.declared)
-      : mergeConfig({ materialized: 'view' }, ownBlocks('modelsConfig', f.package, f.folders, f.name), props?.config);
+      : mergeConfig({ materialized: 'view' }, extraOf('models', f.package, f.folders, f.name), ownBlocks('modelsConfig', f.package, f.folders, f.name), props?.extraConfig, props?.config);
     let prepared: PreparedTemplate | undefined;
     const tpl = (): PreparedTemplate => (prepared ??= engine.prepare(f.text, f.path));
     const textHash = sha(f.text);

@@ -250,7 +250,7 @@ describe('properties files of a dbt project', () => {
       'models/a.yml': 'version: 2\nmodels:\n  - name: a\n    config: {materialized: table, on_configuration_change: apply, snowflake_warehouse: big}\n',
     });
     expect(p.modelProps.get('a')!.config).toEqual({ materialized: 'table' });
-    expect(p.notes!.join('\n')).toMatch(/config tx does not know, not applied: `models\/a\.yml: models\.a\.config\.on_configuration_change`, `models\/a\.yml: models\.a\.config\.snowflake_warehouse`/);
+    expect(p.notes!.join('\n')).toMatch(/config tx does not know, kept in the node's config \(config\.get, manifest\.json\) and not acted on: `models\/a\.yml: models\.a\.config\.on_configuration_change`, `models\/a\.yml: models\.a\.config\.snowflake_warehouse`/);
     const e = loadError({
       'dbt_project.yml': 'name: pc\n',
       'models/a.sql': 'select 1 as id',

@@ -106,6 +106,8 @@ export interface DbtProjectTranslation {
   notes: string[];
   /** the profiles.yml used, if any */
   profilesFile?: string;
+  /** config keys tx does not know, per block (`models`, `seeds`, ...), as hierarchies: they go into the nodes' config */
+  extraConfig?: Obj;
 }
 
 /** dbt's project renderer leaves these unrendered (they render at run time). */
@@ -180,11 +182,14 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
   if (Object.keys(paths).length) raw.paths = paths;
   if (Object.keys(vars).length) raw.vars = vars;
 
+  const extraConfig: Obj = {};
   for (const kind of ['models', 'seeds', 'tests', 'data_tests'] as const) {
     const tree = rendered[kind];
     if (tree == null) continue;
     if (!isObj(tree)) fail([kind], `\`${kind}\` in dbt_project.yml must be a map of config`);
-    raw[kind] = configBlock(kind, tree as Obj, name, notes, (k) => existsSync(join(resolve(dir, String(src['packages-install-path'] ?? 'dbt_packages')), k, 'dbt_project.yml')));
+    const extra: Obj = {};
+    raw[kind] = configBlock(kind, tree as Obj, name, notes, (k) => existsSync(join(resolve(dir, String(src['packages-install-path'] ?? 'dbt_packages')), k, 'dbt_project.yml')), extra);
+    if (Object.keys(extra).length) extraConfig[kind] = extra;
   }
 
   if (rendered.snapshots != null) {
@@ -199,7 +204,7 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
     raw.targets = profile.targets;
     raw.target = profile.target;
   }
-  return { raw, notes, profilesFile: profile.file };
+  return { raw, notes, profilesFile: profile.file, extraConfig };
 }
 
 /**
@@ -207,7 +212,7 @@ export function translateDbtProject(pf: YamlFile, dir: string, opts: DbtProjectO
  * package configures that package's nodes (kept); a block naming another project is a warning (dbt warns too: its packages are not installed here); a key far from
  * every config key tx knows is dropped with a note (a near one stays, for did-you-mean).
  */
-function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Obj, project: string, notes: string[], installed: (name: string) => boolean = () => false): Obj {
+function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Obj, project: string, notes: string[], installed: (name: string) => boolean = () => false, extra: Obj = {}): Obj {
   const keys = new Set(configKeys(kind === 'data_tests' ? 'tests' : kind));
   const bare = (k: string): string => {
     const b = k.startsWith('+') ? k.slice(1) : k;
@@ -220,8 +225,13 @@ function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Ob
       const b = bare(k);
       if (k.startsWith('+') || !isObj(v)) {
         // a config value: unknown and far from every known key → not applied, said once
-        if (!keys.has(b) && !closest(b, keys).length) dropped.push([kind, ...path, k].join('.'));
-        else out[k] = v;
+        if (!keys.has(b) && !closest(b, keys).length) {
+          dropped.push([kind, ...path, k].join('.'));
+          // kept for the node's config (config.get, manifest.json), as dbt keeps a key it does not know
+          let at = extra;
+          for (const part of path) at = (at[part] ??= {}) as Obj;
+          at[k.startsWith('+') ? k : `+${k}`] = v;
+        } else out[k] = v;
       } else if (keys.has(b)) {
         out[k] = v; // a map-valued config (meta, docs, ...) or a folder of that name: the hierarchy check decides
       } else if (path.length === 0 && k !== project && !installed(k)) {
@@ -233,7 +243,7 @@ function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Ob
     return out;
   };
   const result = walk(tree, []);
-  if (dropped.length) notes.push(`dbt_project.yml: config tx does not know, kept in the file and not applied: ${dropped.map((d) => `\`${d}\``).join(', ')}`);
+  if (dropped.length) notes.push(`dbt_project.yml: config tx does not know, kept in the nodes' config (config.get, manifest.json) and not acted on: ${dropped.map((d) => `\`${d}\``).join(', ')}`);
   return result;
 }
 
@@ -242,6 +252,9 @@ function configBlock(kind: 'models' | 'seeds' | 'tests' | 'data_tests', tree: Ob
  * knows (an adapter's or a package's own) are taken out before validation and returned as
  * `file: models.x.config.key`; a key near a known one stays, for the did-you-mean error.
  */
+/** Where a properties entry keeps the config keys taken out for validation. */
+export const EXTRA_CONFIG = Symbol('tx.extraConfig');
+
 export function dropUnknownPropertyConfig(file: YamlFile): string[] {
   const dropped: string[] = [];
   if (!isObj(file.value)) return dropped;
@@ -254,6 +267,8 @@ export function dropUnknownPropertyConfig(file: YamlFile): string[] {
       for (const k of Object.keys(entry.config)) {
         if (keys.has(k) || closest(k, keys).length) continue;
         dropped.push(`${file.path}: ${kind}.${String(entry.name)}.config.${k}`);
+        // kept for the node's config, out of validation's way
+        Object.defineProperty(entry, EXTRA_CONFIG, { value: { ...((entry as Record<symbol, Obj>)[EXTRA_CONFIG] ?? {}), [k]: entry.config[k] }, configurable: true, enumerable: false });
         delete entry.config[k];
       }
     }

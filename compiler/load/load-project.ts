@@ -46,12 +46,14 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   if (pf.value == null || typeof pf.value !== 'object') throw new TxError('PROJECT', `${projectFile} is empty; it needs at least \`name:\``, { file: projectFile, line: 1 });
   const notes: string[] = [];
   let profilesFile: string | undefined;
+  let extraConfig: Obj | undefined;
   const original = pf.value as Obj;
   if (dbt) {
     const t = translateDbtProject(pf, dir, opts);
     pf = { ...pf, value: t.raw };
     notes.push(...t.notes);
     profilesFile = t.profilesFile;
+    extraConfig = t.extraConfig;
   }
   const raw = pf.value as Obj;
   const name = String(raw.name);
@@ -88,7 +90,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const ymlFiles = [...own.ymlFiles, ...packages.flatMap((x) => x.resources.ymlFiles)];
   const dbtOnly = own.dbtOnly;
   const unknownConfigKeys = own.unknownConfigKeys;
-  if (unknownConfigKeys.length) notes.push(`properties files: config tx does not know, not applied: ${unknownConfigKeys.map((k) => `\`${k}\``).join(', ')}`);
+  if (unknownConfigKeys.length) notes.push(`properties files: config tx does not know, kept in the node's config (config.get, manifest.json) and not acted on: ${unknownConfigKeys.map((k) => `\`${k}\``).join(', ')}`);
   // groups, exposures, metrics, semantic models and saved queries go to manifest.json as dbt writes them (compiler/compile/dbt-semantic.ts)
   const listed = (keep: (k: string) => boolean) =>
     [...dbtOnly]
@@ -135,6 +137,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
     defaultTarget,
     modelsConfig,
     seedsConfig,
+    ...(extraConfig && Object.keys(extraConfig).length ? { extraConfig } : {}),
     testsConfig,
     onRunStart: list(raw['on-run-start'], []),
     onRunEnd: list(raw['on-run-end'], []),

@@ -43,6 +43,8 @@ export interface ModelProps {
   name: string;
   description: string;
   config: Record<string, unknown>;
+  /** dbt projects: config keys tx does not know, kept for the node's config (not validated) */
+  extraConfig?: Record<string, unknown>;
   columns: ColumnProps[];
   tests: TestSpec[];
   meta: Record<string, unknown>;
@@ -148,6 +150,8 @@ export interface Project {
   /** dbt-style config hierarchies from project.yml. */
   modelsConfig: Record<string, unknown>;
   seedsConfig: Record<string, unknown>;
+  /** dbt projects: dbt_project.yml's config keys tx does not know, as hierarchies per block (models, seeds) */
+  extraConfig?: Record<string, unknown>;
   testsConfig: Record<string, unknown>;
   onRunStart: string[];
   onRunEnd: string[];

@@ -2,6 +2,7 @@ import { TxError } from '../errors.js';
 import type { ColumnProps, ModelProps, SourceTable, TestSpec, UnitTestSpec } from './project-types.js';
 import type { YamlFile } from './yaml-file.js';
 import { validateYaml } from './validate.js';
+import { EXTRA_CONFIG } from './dbt-project.js';
 
 /** Keys of a test entry that are config, not arguments of the test. */
 const TEST_CONFIG_KEYS = new Set(['severity', 'where', 'limit', 'warn_if', 'error_if', 'tags', 'enabled', 'store_failures', 'meta', 'fail_calc', 'alias', 'schema']);
@@ -119,6 +120,7 @@ function parseModelLike(file: YamlFile, key: 'models' | 'seeds', list: unknown[]
       name: str(o.name),
       description: str(o.description),
       config: isNonEmpty(o.meta) ? { ...config, meta: o.meta } : config,
+      ...((o as Record<symbol, unknown>)[EXTRA_CONFIG] ? { extraConfig: (o as Record<symbol, Record<string, unknown>>)[EXTRA_CONFIG] } : {}),
       columns: parseColumns(file, [key, i, 'columns'], asArr(o.columns)),
       tests: parseTests(file, [key, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests)),
       meta: asObj(o.meta),
