@@ -248,7 +248,7 @@ describe('hive target on the Spark Thrift Server', () => {
         } catch (e) {
           const m = (e as Error).message;
           if (/TABLE_OR_VIEW_NOT_FOUND/.test(m)) seen.push('missing');
-          else if (/FileNotFound|does not exist/.test(m)) {
+          else if (/FileNotFound|does not exist|Encountered error while reading file/.test(m)) {
             // Spark caches a table's file listing per session: a session that read the table
             // before the swap must REFRESH it (README: "What a reader sees during the swap").
             seen.push('stale');
