@@ -12,6 +12,7 @@ import { makeTuple, PY_REPR, PY_STR } from '../template/jinja/values.js';
 import { pyStr } from '../template/jinja/py.js';
 import { DbtRelation, splitArgs } from './template-context.js';
 import { dbtExceptions } from './dbt-exceptions.js';
+import { alterColumnTypeSql, stringExpansions } from '../../targets/string-expansion.js';
 
 /** The warehouse as templates see it at run time: synchronous calls. */
 export interface WarehouseBridge {
@@ -84,7 +85,14 @@ export class DbtColumn {
   }
   string_size(): number {
     if (!this.is_string()) throw new TxError('TEMPLATE', 'Called string_size() on non-string field!');
-    return this.char_size ?? 256;
+    return this.dtype === 'text' ? 256 : (this.char_size ?? 256);
+  }
+  /** dbt's Column.can_expand_to; SparkColumn's (dbt-spark) is true for any two strings. */
+  can_expand_to(...args: unknown[]): boolean {
+    const { pos, kw } = splitArgs(args);
+    const other = (pos[0] ?? kw.other_column) as DbtColumn;
+    if (!this.is_string() || !other?.is_string?.()) return false;
+    return this.adapter === 'hive' || other.string_size() > this.string_size();
   }
   [PY_STR](): string {
     return `<Column ${this.column} (${this.dtype})>`;
@@ -182,14 +190,8 @@ export function installDbtContext(o: ContextOptions): void {
     return engine.macroOf(pkg, name);
   };
   const dependencies = new Set(['dbt', o.rootProject, ...o.packages]);
-  const dispatch = (...args: unknown[]): unknown => {
-    const { pos, kw } = splitArgs(args);
-    const name = String(pos[0] ?? kw.macro_name);
-    const ns = (pos[1] ?? kw.macro_namespace ?? null) as string | null;
-    if (name.includes('.')) {
-      throw new TxError('TEMPLATE', `In adapter.dispatch, got a macro name of "${name}", but "." is not a valid macro name component. Did you mean \`adapter.dispatch("${name.split('.').pop()}", macro_namespace="${name.split('.')[0]}")\`?`);
-    }
-    if (pos[2] != null || kw.packages != null) throw new TxError('TEMPLATE', 'adapter.dispatch: the `packages` argument was removed in dbt 1.0; use the `dispatch:` config in dbt_project.yml');
+  /** The macro dispatch finds for `name` in namespace `ns`, and the names it tried. */
+  const resolve = (name: string, ns: string | null): { macro?: (...a: unknown[]) => unknown; attempts: string[] } => {
     let search: (string | null)[];
     if (ns == null) search = [null];
     else {
@@ -202,9 +204,21 @@ export function installDbtContext(o: ContextOptions): void {
         const n = `${prefix}__${name}`;
         const m = lookup(pkg, n);
         attempts.push(pkg === null ? n : `${pkg}.${n}`);
-        if (m) return m;
+        if (m) return { macro: m, attempts };
       }
     }
+    return { attempts };
+  };
+  const dispatch = (...args: unknown[]): unknown => {
+    const { pos, kw } = splitArgs(args);
+    const name = String(pos[0] ?? kw.macro_name);
+    const ns = (pos[1] ?? kw.macro_namespace ?? null) as string | null;
+    if (name.includes('.')) {
+      throw new TxError('TEMPLATE', `In adapter.dispatch, got a macro name of "${name}", but "." is not a valid macro name component. Did you mean \`adapter.dispatch("${name.split('.').pop()}", macro_namespace="${name.split('.')[0]}")\`?`);
+    }
+    if (pos[2] != null || kw.packages != null) throw new TxError('TEMPLATE', 'adapter.dispatch: the `packages` argument was removed in dbt 1.0; use the `dispatch:` config in dbt_project.yml');
+    const { macro, attempts } = resolve(name, ns);
+    if (macro) return macro;
     throw new TxError('TEMPLATE', `In dispatch: No macro named '${name}' found within namespace: '${ns ?? 'None'}'\n    Searched for: ${attempts.map((a) => `'${a}'`).join(', ')}`, {
       hint: ns ? `define ${prefixes.map((p) => `${p}__${name}`).join(' or ')} in package \`${ns}\` or in this project (with a dispatch: search_order naming it)` : undefined,
     });
@@ -254,7 +268,25 @@ export function installDbtContext(o: ContextOptions): void {
       const have = new Set(w.columns(asRelation(to)).map((c) => c.name.toLowerCase()));
       return w.columns(asRelation(from)).filter((c) => !have.has(c.name.toLowerCase())).map((c) => columnOf(c, quote, o.targetType));
     },
-    expand_target_column_types: () => '',
+    // dbt-adapters SQLAdapter.expand_column_types: widen the target's strings that are narrower than the goal's,
+    // through the project's `alter_column_type` macro when it has one (as dbt's execute_macro finds it), else
+    // dbt's default__alter_column_type statements
+    expand_target_column_types: (...args: unknown[]) => {
+      const { pos, kw } = splitArgs(args);
+      const from = asRelation(pos[0] ?? kw.from_relation);
+      const to = asRelation(pos[1] ?? kw.to_relation);
+      // dbt-spark: DESCRIBE's type names are never strings by Column's rules, nothing is altered
+      // returns None, as dbt's does
+      if (o.targetType === 'hive') return null;
+      const w = warehouse();
+      if (!w) return null;
+      for (const e of stringExpansions(w.columns(to), w.columns(from), o.targetType)) {
+        const own = o.rootMacros.has('alter_column_type') ? (engine.getGlobal('alter_column_type') as (...a: unknown[]) => unknown) : resolve('alter_column_type', 'dbt').macro;
+        if (own) own(relation(to, 'table'), e.name, e.to);
+        else for (const sql of alterColumnTypeSql(dialect.relationName(to), e.name, e.to, quote)) w.execute(sql);
+      }
+      return null;
+    },
     drop_relation: (r: unknown) => {
       const w = warehouse();
       if (w) w.drop(asRelation(r));

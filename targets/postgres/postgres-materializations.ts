@@ -3,6 +3,7 @@ import type { PgClient, PostgresConnection } from './postgres-connection.js';
 import { applyGrants, captureGrants, withDependentsDetached } from './postgres-dependents.js';
 import { postgresDialect as d, scratchName } from './postgres-dialect.js';
 import type { PgColumn, PostgresIntrospector } from './postgres-introspector.js';
+import { alterColumnTypeSql, canExpandTo, stringExpansions } from '../string-expansion.js';
 
 const q = d.quoteIdentifier;
 
@@ -213,12 +214,17 @@ export class PostgresMaterializations {
       const deltaOid = Number((await c.rows<{ oid: number }>(`SELECT pg_catalog.to_regclass($1)::oid AS oid`, [delta]))[0]!.oid);
       await this.checkContract(c, b, deltaOid);
       const newCols = await this.intro.columnsOf(c, deltaOid);
-      const oldCols = await this.intro.columnsOf(c, found.oid);
+      // dbt's expand_target_column_types, before the schema is compared: the target's strings narrower than the
+      // new rows' are widened (in the transaction below), and compared as widened
+      const expansions = stringExpansions(await this.intro.columnsOf(c, found.oid), newCols, 'postgres');
+      const widened = new Map(expansions.map((e) => [e.name, e.to]));
+      const oldCols = (await this.intro.columnsOf(c, found.oid)).map((x) => (widened.has(x.name) ? { ...x, type: widened.get(x.name)! } : x));
       const oldBy = new Map(oldCols.map((x) => [x.name, x]));
       const newNames = new Set(newCols.map((x) => x.name));
       const added = newCols.filter((x) => !oldBy.has(x.name));
       const removed = oldCols.filter((x) => !newNames.has(x.name));
-      const changed = newCols.filter((x) => oldBy.has(x.name) && oldBy.get(x.name)!.type !== x.type);
+      // dbt's diff_column_data_types: a new string narrower than the target's is no change
+      const changed = newCols.filter((x) => oldBy.has(x.name) && oldBy.get(x.name)!.type !== x.type && !canExpandTo(x.type, oldBy.get(x.name)!.type));
       if (added.length + removed.length + changed.length > 0 && inc.onSchemaChange === 'fail') {
         throw new TargetError(
           `on_schema_change is fail and the schema of ${name} changed: ${[
@@ -237,6 +243,12 @@ export class PostgresMaterializations {
       }
       let rows = 0;
       await c.transaction(async () => {
+        if (expansions.length) {
+          // dbt's default__alter_column_type drops the old column with CASCADE; views reading it are kept here instead
+          await withDependentsDetached(c, found.oid, async () => {
+            for (const e of expansions) for (const sql of alterColumnTypeSql(name, e.name, e.to, q)) await c.run(sql);
+          });
+        }
         const sync = inc.onSchemaChange === 'sync_all_columns';
         if (sync || inc.onSchemaChange === 'append_new_columns') {
           for (const a of added) await c.run(`ALTER TABLE ${name} ADD COLUMN ${q(a.name)} ${a.type}`);

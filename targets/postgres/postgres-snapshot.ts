@@ -13,6 +13,8 @@ import { mergeSql, type SnapshotDialect } from '../snapshots/snapshot-sql.js';
 import type { PgClient, PostgresConnection } from './postgres-connection.js';
 import { postgresDialect as d, scratchName } from './postgres-dialect.js';
 import type { PostgresIntrospector } from './postgres-introspector.js';
+import { withDependentsDetached } from './postgres-dependents.js';
+import { alterColumnTypeSql, stringExpansions } from '../string-expansion.js';
 
 /** dbt-postgres: `now()::timestamp without time zone`, md5 over varchar casts. */
 export const postgresSnapshotDialect: SnapshotDialect = { quote: d.quoteIdentifier, stringType: 'varchar', now: 'now()::timestamp without time zone' };
@@ -65,9 +67,19 @@ export async function postgresSnapshot(conn: PostgresConnection, intro: Postgres
       await run(`drop table if exists ${stagingName}`);
       try {
         await run(`create table ${stagingName} as\n${prepared.stagingSql}`);
-        const cols = changeColumns(b, await intro.columns(c, staging), prepared.targetColumns);
+        const stagingCols = await intro.columns(c, staging);
+        const cols = changeColumns(b, stagingCols, prepared.targetColumns);
         const m = mergeSql(b, target, stagingName, cols.insert.map((x) => d.quoteIdentifier(x.name)));
+        // dbt's snapshot calls expand_target_column_types(staging, target): strings narrower than the staging's widen
+        const expansions = stringExpansions(await intro.columns(c, b.relation), stagingCols, 'postgres');
         const counts = await c.transaction(async () => {
+          const found = expansions.length ? await intro.find(c, b.relation) : undefined;
+          if (found) {
+            // dbt's default__alter_column_type drops the old column with CASCADE; views reading it are kept here instead
+            await withDependentsDetached(c, found.oid, async () => {
+              for (const e of expansions) for (const sql of alterColumnTypeSql(target, e.name, e.to, d.quoteIdentifier)) await run(sql);
+            });
+          }
           for (const col of cols.add) await run(`alter table ${target} add column ${d.quoteIdentifier(col.name)} ${col.type.toLowerCase()}`);
           const closed = (await run(m.close)).rowCount ?? 0;
           const inserted = (await run(m.insert)).rowCount ?? 0;
