@@ -5,7 +5,7 @@
  * command needs them.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../testing/fixture-project.js';
@@ -24,8 +24,8 @@ function exampleProject(): string {
   return dir;
 }
 
-const run = (entry: string, args: string[], cwd: string) => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+const run = (entry: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}) => {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extraEnv };
   delete env.TX_TARGET;
   const r = spawnSync(process.execPath, [entry, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -69,5 +69,42 @@ describe('the bundled bin (dist/bin/tx.js)', () => {
     expect(docs.stderr).toBe('');
     expect(docs.code).toBe(0);
     expect(readFileSync(join(a, 'target', 'docs', 'index.html'), 'utf8')).toContain('<script');
+  }, 240_000);
+
+  it('runs the CLI through a code cache per command, written once, and ignores data V8 rejects', () => {
+    const a = exampleProject();
+    const cache = tempDir();
+    const env = { XDG_CACHE_HOME: cache };
+    const dir = join(cache, 'tx', 'code-cache');
+    const files = () => (existsSync(dir) ? readdirSync(dir).sort() : []);
+    const expected = run(CLI, ['ls', '--output', 'json'], exampleProject()).stdout;
+    // the saved listing removed: every ls runs the CLI
+    const ls = () => {
+      rmSync(join(a, 'target', 'cache', 'ls.json'), { force: true });
+      return run(BIN, ['ls', '--output', 'json'], a, env);
+    };
+
+    expect(run(BIN, ['ls', '--output', 'json'], a, { ...env, TX_NO_CODE_CACHE: '1' }).stdout).toBe(expected);
+    expect(files()).toEqual([]);
+    expect(ls().stdout).toBe(expected);
+    const [lsFile] = files();
+    expect(lsFile).toMatch(/^cli-[0-9a-f]{32}-ls\.bin$/);
+    const written = readFileSync(join(dir, lsFile!));
+    expect(written.length).toBeGreaterThan(1000);
+
+    // read, not written again
+    expect(ls().stdout).toBe(expected);
+    expect(readFileSync(join(dir, lsFile!)).equals(written)).toBe(true);
+
+    // another command has its own file
+    expect(run(BIN, ['compile', '-q'], a, env).code).toBe(0);
+    expect(files()).toEqual([lsFile, lsFile!.replace(/-ls\.bin$/, '-compile.bin')].sort());
+
+    // data V8 rejects (not a code cache at all) is ignored and written again
+    writeFileSync(join(dir, lsFile!), 'not a code cache');
+    const r = ls();
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(expected);
+    expect(readFileSync(join(dir, lsFile!)).length).toBeGreaterThan(1000);
   }, 240_000);
 });

@@ -1,0 +1,101 @@
+/**
+ * The bundled CLI (dist/bin/cli.cjs, built by build-bin.ts) run with a V8 code cache: Node 20 has
+ * no module.enableCompileCache, so the bin compiles the bundle itself (vm.Script) with the
+ * bytecode a previous run saved, and V8 skips parsing and compiling the functions that run used.
+ * A first `tx ls` spends about a quarter of its time compiling tx's code otherwise.
+ *
+ * The cache is a file under $XDG_CACHE_HOME/tx/code-cache (~/.cache/tx/code-cache) named by the
+ * hash of the bundle's text, Node's and V8's versions, the architecture and Node's flags (another
+ * tx, another Node or other flags read another file), and by the command, whose functions it
+ * holds. V8 checks the data itself as well (its version, flags and the source); data it rejects
+ * is ignored and written again. The cache is written when a run found none (or a rejected one),
+ * when the process exits, so it holds the functions that run compiled. Any error reading or
+ * writing it is ignored: the bundle then runs as it would without. TX_NO_CODE_CACHE=1 runs
+ * without reading or writing it.
+ *
+ * This file imports nothing but Node.
+ */
+import { hash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** The folder of the cache files. */
+export function codeCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tx', 'code-cache');
+}
+
+/**
+ * The cache file of a bundle's text, for this Node, V8, architecture and flags, and the command
+ * (`ls`, `compile`, ...: each compiles other functions; anything else is `other`).
+ */
+export function codeCacheFile(source: string, command: string | undefined): string {
+  const key = hash('sha256', [hash('sha256', source, 'hex'), process.version, process.versions.v8, process.arch, process.execArgv.join(' ')].join('\n'), 'hex');
+  const cmd = command && /^[a-z][a-z-]{0,23}$/.test(command) ? command : 'other';
+  return join(codeCacheDir(), `cli-${key.slice(0, 32)}-${cmd}.bin`);
+}
+
+/** Cache files of other bundles or Nodes unused this long are removed when a new one is written. */
+const STALE_MS = 30 * 24 * 3600 * 1000;
+
+function save(file: string, data: Buffer): void {
+  try {
+    const dir = dirname(file);
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, file); // a reader sees the old file or the whole new one
+    const now = Date.now();
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (p !== file && f.startsWith('cli-') && now - statSync(p).atimeMs > STALE_MS) rmSync(p, { force: true });
+    }
+  } catch {
+    // a read-only or full home: run without the cache
+  }
+}
+
+/**
+ * Run the CommonJS bundle `file` (as Node's require would: its own require, module, __filename,
+ * __dirname) through the code cache. False when there is no such file (tx run from dist/compiler/,
+ * not the bundle): the caller imports the module CLI instead.
+ */
+export function runCachedBundle(file: string): boolean {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  const useCache = process.env.TX_NO_CODE_CACHE !== '1';
+  const cacheFile = useCache ? codeCacheFile(source, process.argv[2]) : '';
+  let cachedData: Buffer | undefined;
+  if (useCache) {
+    try {
+      cachedData = readFileSync(cacheFile);
+    } catch {
+      cachedData = undefined;
+    }
+  }
+  // the same wrapper as Node's CommonJS loader (a shebang line is no JavaScript)
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source.startsWith('#!') ? `//${source}` : source}\n});`;
+  const script = new Script(wrapped, {
+    filename: file,
+    cachedData,
+  }); // no importModuleDynamically: the bundle has no import() (build-bin.ts), which Node 20 would run only with --experimental-vm-modules
+  if (useCache && (!cachedData || script.cachedDataRejected)) {
+    process.once('exit', () => {
+      try {
+        save(cacheFile, script.createCachedData());
+      } catch {
+        // nothing to save
+      }
+    });
+  }
+  const fn = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+  const module = { exports: {} };
+  fn.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return true;
+}
