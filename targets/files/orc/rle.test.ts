@@ -73,6 +73,15 @@ describe('integer RLE v2, random round trips', () => {
         const back = decode([...bytes], values.length, signed);
         const norm = (v: number | bigint) => (typeof v === 'bigint' && v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v);
         expect(back.map(norm)).toEqual(values.map(norm));
+        // The bulk form (safe integers only) writes the same bytes as value by value.
+        if (values.every((v) => typeof v === 'number')) {
+          const sink = new ByteSink();
+          const e = new IntRleV2Encoder(sink, signed);
+          const src = Float64Array.from(values as number[]);
+          for (let at = 0; at < src.length; at += 700) e.addSafe(src, at, Math.min(src.length, at + 700));
+          e.finish();
+          expect(sink.take().equals(bytes)).toBe(true);
+        }
       });
     }
   }
@@ -100,6 +109,24 @@ describe('byte and boolean RLE, snappy', () => {
     be.finish();
     const bd = new BooleanDecoder(stream(bs.take()));
     expect(bools.map(() => bd.next())).toEqual(bools);
+    // addTrues(n) is n times add(true), at any bit offset.
+    for (const [before, n] of [[0, 0], [0, 5], [3, 5], [3, 30], [7, 1], [1, 2049]] as const) {
+      const one = new ByteSink();
+      const oe = new BooleanEncoder(one);
+      const bulk = new ByteSink();
+      const ue = new BooleanEncoder(bulk);
+      for (let i = 0; i < before; i++) {
+        oe.add(i % 2 === 0);
+        ue.add(i % 2 === 0);
+      }
+      for (let i = 0; i < n; i++) oe.add(true);
+      ue.addTrues(n);
+      oe.add(false);
+      ue.add(false);
+      oe.finish();
+      ue.finish();
+      expect([...bulk.take()]).toEqual([...one.take()]);
+    }
   });
 
   it('snappy round trips text, repeats and random bytes, and refuses to inflate past its cap', () => {

@@ -206,6 +206,31 @@ export class BooleanEncoder {
     }
   }
 
+  /** `count` true values: whole bytes at once. */
+  addTrues(count: number): void {
+    this.trues += count;
+    this.count += count;
+    let left = count;
+    let cur = this.cur;
+    let bits = this.bits;
+    while (left > 0 && bits !== 0) {
+      cur = (cur << 1) | 1;
+      left--;
+      if (++bits === 8) {
+        this.bytes.add(cur);
+        cur = 0;
+        bits = 0;
+      }
+    }
+    for (; left >= 8; left -= 8) this.bytes.add(0xff);
+    if (left > 0) {
+      cur = (1 << left) - 1;
+      bits = left;
+    }
+    this.cur = cur;
+    this.bits = bits;
+  }
+
   finish(): void {
     if (this.bits > 0) this.bytes.add(this.cur << (8 - this.bits));
     this.cur = 0;
@@ -374,23 +399,7 @@ export class IntRleV2Encoder {
       this.lo[i] = this.signed ? ((v << 1) ^ (v >> 31)) >>> 0 : v;
     } else if (typeof v === 'number') {
       this.vals[i] = v;
-      if (this.signed) {
-        const m = v >= 0 ? v * 2 : -v * 2;
-        let hi = Math.floor(m / TWO32);
-        let lo = m - hi * TWO32;
-        if (v < 0) {
-          if (lo === 0) {
-            lo = 0xffffffff;
-            hi -= 1;
-          } else lo -= 1;
-        }
-        this.hi[i] = hi;
-        this.lo[i] = lo;
-      } else {
-        const hi = Math.floor(v / TWO32);
-        this.hi[i] = hi;
-        this.lo[i] = v - hi * TWO32;
-      }
+      this.setWide(i, v);
     } else {
       const u = this.signed ? BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)) : BigInt.asUintN(64, v);
       this.hi[i] = Number(u >> 32n);
@@ -399,6 +408,53 @@ export class IntRleV2Encoder {
       else this.allSafe = false;
     }
     if (++this.n === MAX_RUN) this.flush();
+  }
+
+  /**
+   * Adds src[from .. to): safe integers (the caller checked), non-negative when the encoder is
+   * unsigned. The bulk form of `add`, with no per-value call or type test.
+   */
+  addSafe(src: Float64Array | Int32Array, from: number, to: number): void {
+    const vals = this.vals;
+    const hi = this.hi;
+    const lo = this.lo;
+    const signed = this.signed;
+    let i = this.n;
+    for (let k = from; k < to; k++) {
+      const v = src[k]!;
+      vals[i] = v;
+      if (v <= 0x3fffffff && v >= -0x40000000) {
+        hi[i] = 0;
+        lo[i] = signed ? ((v << 1) ^ (v >> 31)) >>> 0 : v;
+      } else this.setWide(i, v);
+      if (++i === MAX_RUN) {
+        this.n = i;
+        this.flush();
+        i = 0;
+      }
+    }
+    this.n = i;
+  }
+
+  /** hi/lo of a safe integer beyond 30 bits (zigzagged when signed). */
+  private setWide(i: number, v: number): void {
+    if (this.signed) {
+      const m = v >= 0 ? v * 2 : -v * 2;
+      let hi = Math.floor(m / TWO32);
+      let lo = m - hi * TWO32;
+      if (v < 0) {
+        if (lo === 0) {
+          lo = 0xffffffff;
+          hi -= 1;
+        } else lo -= 1;
+      }
+      this.hi[i] = hi;
+      this.lo[i] = lo;
+    } else {
+      const hi = Math.floor(v / TWO32);
+      this.hi[i] = hi;
+      this.lo[i] = v - hi * TWO32;
+    }
   }
 
   finish(): void {
@@ -463,11 +519,16 @@ export class IntRleV2Encoder {
   }
 
   private literals(i: number, len: number): void {
-    let maxBits = 0;
+    // The widest value's bit length is the bit length of all values OR-ed.
+    let hiOr = 0;
+    let loOr = 0;
+    const his = this.hi;
+    const los = this.lo;
     for (let k = i; k < i + len; k++) {
-      const b = bitLen(this.hi[k]!, this.lo[k]!);
-      if (b > maxBits) maxBits = b;
+      hiOr |= his[k]!;
+      loOr |= los[k]!;
     }
+    const maxBits = bitLen(hiOr, loOr);
     const directWidth = closestFixedBits(maxBits);
     if (len >= 3 && this.allSafe) {
       const v = this.vals;

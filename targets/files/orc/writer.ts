@@ -283,7 +283,7 @@ abstract class ColumnWriter {
   protected addPresence(valid: Uint8Array | undefined, start: number, end: number): number {
     const p = this.present;
     if (valid === undefined) {
-      for (let i = start; i < end; i++) p.add(true);
+      p.addTrues(end - start);
       return 0;
     }
     let nulls = 0;
@@ -455,14 +455,20 @@ class IntWriter extends ColumnWriter {
     this.enc.add(n);
     this.stats.addInt(n);
   }
+  /** Present values of the range being added, before they go to the encoder in one call. */
+  private scratch = new Float64Array(2048);
+
   override addRange(vec: OrcVector, start: number, end: number): void {
     if (!('numbers' in vec) && !('int64' in vec)) return super.addRange(vec, start, end);
     const valid = vec.valid;
     this.addPresence(valid, start, end);
-    const enc = this.enc;
+    if (this.scratch.length < end - start) this.scratch = new Float64Array(end - start);
+    const out = this.scratch;
     const lo = this.lo;
     const hi = this.hi;
-    let count = 0;
+    // Values go to `out` (k of them) with their statistics; a value the fast path cannot take
+    // (beyond 2^53, out of range, not an integer) goes after those before it through `value`.
+    let k = 0;
     let min = Infinity;
     let max = -Infinity;
     let sum = 0;
@@ -480,46 +486,38 @@ class IntWriter extends ColumnWriter {
     for (let i = start; i < end; i++) {
       if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
       let v: number;
+      let slow: number | bigint | undefined;
       if (pairs) {
         const h = pairs[2 * i + 1]!;
-        if (h < -0x200000 || h >= 0x200000) {
-          // Beyond 2^53: the slow, exact path.
-          this.flushRangeStats(count, min, max, sum);
-          count = 0;
-          min = Infinity;
-          max = -Infinity;
-          sum = 0;
-          this.value((BigInt(h) << 32n) | BigInt(pairs[2 * i]! >>> 0));
-          continue;
-        }
+        if (h < -0x200000 || h >= 0x200000) slow = (BigInt(h) << 32n) | BigInt(pairs[2 * i]! >>> 0);
         v = h * 4294967296 + (pairs[2 * i]! >>> 0);
       } else v = nums![i]!;
-      if (!(v >= lo && v <= hi) || (!integral && !Number.isInteger(v))) {
-        this.flushRangeStats(count, min, max, sum);
-        count = 0;
+      if (slow === undefined && (!(v >= lo && v <= hi) || (!integral && !Number.isInteger(v)))) slow = v;
+      if (slow !== undefined) {
+        this.enc.addSafe(out, 0, k);
+        this.stats.addInts(k, min, max, sum);
+        k = 0;
         min = Infinity;
         max = -Infinity;
         sum = 0;
-        this.value(v);
+        this.value(slow);
         continue;
       }
-      enc.add(v);
-      count++;
+      out[k++] = v;
       if (v < min) min = v;
       if (v > max) max = v;
       sum += v;
       if (sum > 2 ** 51 || sum < -(2 ** 51)) {
-        this.flushRangeStats(count, min, max, sum);
-        count = 0;
+        this.enc.addSafe(out, 0, k);
+        this.stats.addInts(k, min, max, sum);
+        k = 0;
         min = Infinity;
         max = -Infinity;
         sum = 0;
       }
     }
-    this.flushRangeStats(count, min, max, sum);
-  }
-  private flushRangeStats(count: number, min: number, max: number, sum: number): void {
-    this.stats.addInts(count, min, max, sum);
+    this.enc.addSafe(out, 0, k);
+    this.stats.addInts(k, min, max, sum);
   }
   size(): number {
     return this.sink.len + this.presentSink.len + 8;
@@ -625,6 +623,8 @@ class BytesDictionary {
   size = 0;
   private slots = new Int32Array(2048).fill(-1);
   private hashes = new Int32Array(1024);
+  /** Per entry: the stamp of the last row group that held it (StringWriter's statistics). */
+  seen = new Int32Array(1024);
 
   /** The id of `buf[at .. at + len]`, added when new. */
   id(buf: Uint8Array, at: number, len: number): number {
@@ -656,6 +656,9 @@ class BytesDictionary {
       const hs = new Int32Array(this.hashes.length * 2);
       hs.set(this.hashes);
       this.hashes = hs;
+      const sn = new Int32Array(this.seen.length * 2);
+      sn.set(this.seen);
+      this.seen = sn;
     }
     this.hashes[id] = h;
     store.ensure(len);
@@ -698,6 +701,8 @@ class StringWriter extends ColumnWriter {
   private minLen = 0;
   private maxAt = -1;
   private maxLen = 0;
+  /** The current row group's stamp: a dictionary entry already stamped with it is no new minimum or maximum. */
+  private stamp = 1;
 
   override endGroup(): void {
     const st = this.stats;
@@ -713,21 +718,29 @@ class StringWriter extends ColumnWriter {
     this.gCount = 0;
     this.gBytes = 0;
     this.minAt = this.maxAt = -1;
+    this.stamp++;
     super.endGroup();
   }
 
-  private push(at: number, n: number): void {
-    const k = this.count;
-    if (k >= this.lengths.length) {
-      const l = new Int32Array(k * 2);
-      l.set(this.lengths);
-      this.lengths = l;
-      if (this.dict) {
-        const d = new Int32Array(k * 2);
-        d.set(this.ids);
-        this.ids = d;
-      }
+  /** Room for `m` more values in `lengths` and `ids`. */
+  private reserve(m: number): void {
+    const need = this.count + m;
+    if (need <= this.lengths.length) return;
+    let size = this.lengths.length * 2;
+    while (size < need) size *= 2;
+    const l = new Int32Array(size);
+    l.set(this.lengths);
+    this.lengths = l;
+    if (this.dict) {
+      const d = new Int32Array(size);
+      d.set(this.ids);
+      this.ids = d;
     }
+  }
+
+  private push(at: number, n: number): void {
+    this.reserve(1);
+    const k = this.count;
     this.lengths[k] = n;
     this.count = k + 1;
     // The group's least and greatest values as places in the data stream; copied out when the
@@ -781,13 +794,63 @@ class StringWriter extends ColumnWriter {
     if (whole) {
       data.ensure(total);
       const base = data.len - o0;
-      data.buf.set(utf8.subarray(o0, o0 + total), data.len);
+      const buf = data.buf;
+      buf.set(utf8.subarray(o0, o0 + total), data.len);
       data.len += total;
+      this.reserve(end - start);
+      // push(), inlined: a dictionary entry is compared with the group's least and greatest
+      // values only the first time the group holds it.
+      const lengths = this.lengths;
+      const ids = this.ids;
+      let dict = this.dict;
+      const stamp = this.stamp;
+      let k = this.count;
+      let gCount = this.gCount;
+      let gBytes = this.gBytes;
+      let minAt = this.minAt;
+      let minLen = this.minLen;
+      let maxAt = this.maxAt;
+      let maxLen = this.maxLen;
       for (let i = start; i < end; i++) {
         if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
         const from = offsets[i]!;
-        this.push(base + from, offsets[i + 1]! - from);
+        const n = offsets[i + 1]! - from;
+        const at = base + from;
+        lengths[k++] = n;
+        gCount++;
+        gBytes += n;
+        if (dict !== undefined) {
+          const id = dict.id(buf, at, n);
+          ids[k - 1] = id;
+          const seen = dict.seen;
+          const known = seen[id] === stamp;
+          seen[id] = stamp;
+          // Give up on the dictionary once most values are distinct.
+          if (dict.size > 4096 && dict.size > k * 0.6) {
+            dict = undefined;
+            this.dict = undefined;
+            this.ids = new Int32Array(0);
+          }
+          if (known) continue;
+        }
+        if (minAt < 0) {
+          minAt = maxAt = at;
+          minLen = maxLen = n;
+        } else if (bytesLess(buf, at, n, buf, minAt, minLen)) {
+          minAt = at;
+          minLen = n;
+        } else if (bytesLess(buf, maxAt, maxLen, buf, at, n)) {
+          maxAt = at;
+          maxLen = n;
+        }
       }
+      this.count = k;
+      this.gCount = gCount;
+      this.gBytes = gBytes;
+      this.minAt = minAt;
+      this.minLen = minLen;
+      this.maxAt = maxAt;
+      this.maxLen = maxLen;
       return;
     }
     for (let i = start; i < end; i++) {
@@ -821,15 +884,14 @@ class StringWriter extends ColumnWriter {
     const sink = new ByteSink();
     const enc = new IntRleV2Encoder(sink, false);
     const starts: Start[] = [];
-    let g = 0;
-    for (let i = 0; i <= count; i++) {
-      while (g < groupValues.length && groupValues[g] === i) {
-        enc.finish();
-        starts.push([sink.len, 0]);
-        g++;
-      }
-      if (i < count) enc.add(values[i]!);
+    let at = 0;
+    for (const g of groupValues) {
+      enc.addSafe(values, at, g);
+      at = g;
+      enc.finish();
+      starts.push([sink.len, 0]);
     }
+    enc.addSafe(values, at, count);
     enc.finish();
     return { data: sink.take(), starts };
   }
