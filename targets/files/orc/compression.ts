@@ -129,6 +129,24 @@ export class InStream {
     return this.cur[this.curPos++]!;
   }
 
+  /** The buffer the last `take` left its bytes in. */
+  span: Uint8Array = this.cur;
+
+  /**
+   * `n` bytes at span[at .. at + n), `at` returned: in the current chunk when it holds them (no
+   * object made), else in a copy.
+   */
+  take(n: number): number {
+    const at = this.curPos;
+    if (at + n <= this.cur.length) {
+      this.curPos = at + n;
+      this.span = this.cur;
+      return at;
+    }
+    this.span = this.read(n);
+    return 0;
+  }
+
   /** `n` bytes; a view into the current chunk when it holds them, else a copy. */
   read(n: number): Buffer {
     if (this.curPos + n <= this.cur.length) {

@@ -655,18 +655,19 @@ function normal(v: bigint): number | bigint {
  * Unpacks `n` big-endian values of `w` bits (w <= 32, or 40/48/56 with values below 2^53) from
  * `b` into out[at..]. Returns false when a value does not fit a double exactly (64-bit widths).
  */
-function unpack(b: Uint8Array, n: number, w: number, out: Float64Array, at: number): boolean {
+function unpack(b: Uint8Array, bo: number, n: number, w: number, out: Float64Array, at: number): boolean {
   if (w === 8) {
-    for (let k = 0; k < n; k++) out[at + k] = b[k]!;
+    for (let k = 0; k < n; k++) out[at + k] = b[bo + k]!;
   } else if (w === 16) {
-    for (let k = 0; k < n; k++) out[at + k] = (b[2 * k]! << 8) | b[2 * k + 1]!;
+    for (let k = 0; k < n; k++) out[at + k] = (b[bo + 2 * k]! << 8) | b[bo + 2 * k + 1]!;
   } else if (w === 32) {
     for (let k = 0; k < n; k++) {
-      const i = 4 * k;
+      const i = bo + 4 * k;
       out[at + k] = ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
     }
   } else if (w < 32) {
-    let bitPos = 0;
+    // Bits past the run's last byte may be read inside the window, never used.
+    let bitPos = bo * 8;
     let k = 0;
     if (w <= 24) {
       // A 32-bit window holds any value (offset in its first byte <= 7, 7 + 24 <= 31).
@@ -696,7 +697,7 @@ function unpack(b: Uint8Array, n: number, w: number, out: Float64Array, at: numb
     // 40, 48, 56, 64: whole bytes.
     const bytes = w >>> 3;
     for (let k = 0; k < n; k++) {
-      const i = k * bytes;
+      const i = bo + k * bytes;
       let hi = 0;
       for (let j = 0; j < bytes - 4; j++) hi = hi * 256 + b[i + j]!;
       if (hi >= SAFE_HI) return false;
@@ -740,7 +741,10 @@ export class IntRleV2Decoder {
       if (this.pos >= this.len) this.readRun();
       const take = Math.min(n - done, this.len - this.pos);
       if (!this.slow) {
-        out.set(this.nums.subarray(this.pos, this.pos + take), at + done);
+        const nums = this.nums;
+        const from = this.pos;
+        const to = at + done;
+        for (let k = 0; k < take; k++) out[to + k] = nums[from + k]!;
       } else {
         for (let k = 0; k < take; k++) {
           const v = this.vals[this.pos + k]!;
@@ -784,9 +788,17 @@ export class IntRleV2Decoder {
   }
 
   /** nums[0..len) from unsigned values: zigzag undone when signed. */
-  private unzig(len: number): void {
+  private unzig(len: number, w: number): void {
     if (!this.signed) return;
     const v = this.nums;
+    if (w <= 32) {
+      // Below 2^32: zigzag undone in 32-bit arithmetic.
+      for (let k = 0; k < len; k++) {
+        const u = v[k]!;
+        v[k] = (u >>> 1) ^ -(u & 1);
+      }
+      return;
+    }
     for (let k = 0; k < len; k++) {
       const u = v[k]!;
       v[k] = u % 2 === 1 ? -(u + 1) / 2 : u / 2;
@@ -823,16 +835,17 @@ export class IntRleV2Decoder {
     if (enc === 1) {
       const w = DECODED_WIDTH[(first >>> 1) & 31]!;
       const nbytes = Math.ceil((len * w) / 8);
-      const b = this.s.read(nbytes);
-      if (unpack(b, len, w, this.nums, 0)) {
-        this.unzig(len);
+      const bo = this.s.take(nbytes);
+      const b = this.s.span;
+      if (unpack(b, bo, len, w, this.nums, 0)) {
+        this.unzig(len, w);
         return;
       }
       // 64-bit values: exact, through hi/lo.
       const out: (number | bigint)[] = [];
       const bytes = w >>> 3;
       for (let k = 0; k < len; k++) {
-        const i = k * bytes;
+        const i = bo + k * bytes;
         let hi = 0;
         for (let j = 0; j < bytes - 4; j++) hi = (hi * 256 + b[i + j]!) >>> 0;
         const j = i + bytes - 4;
@@ -856,8 +869,10 @@ export class IntRleV2Decoder {
       let deltasOk = true;
       let rawDeltas: Uint8Array | undefined;
       if (w !== 0) {
-        rawDeltas = this.s.read(Math.ceil(((len - 2) * w) / 8));
-        deltasOk = unpack(rawDeltas, len - 2, w, nums, 2);
+        const nbytes = Math.ceil(((len - 2) * w) / 8);
+        const bo = this.s.take(nbytes);
+        rawDeltas = this.s.span.subarray(bo, bo + nbytes);
+        deltasOk = unpack(rawDeltas, 0, len - 2, w, nums, 2);
       }
       if (deltasOk && Math.abs(nb) < 2 ** 52 && Math.abs(nd) < 2 ** 52) {
         let prev = nb;
@@ -883,7 +898,7 @@ export class IntRleV2Decoder {
       const deltas: bigint[] = [];
       if (rawDeltas) {
         const tmp = new Float64Array(len);
-        if (unpack(rawDeltas, len - 2, w, tmp, 0)) for (let k = 0; k < len - 2; k++) deltas.push(BigInt(tmp[k]!));
+        if (unpack(rawDeltas, 0, len - 2, w, tmp, 0)) for (let k = 0; k < len - 2; k++) deltas.push(BigInt(tmp[k]!));
         else {
           // 64-bit deltas: whole bytes.
           const bytesPer = w >>> 3;
