@@ -166,19 +166,32 @@ function pieceLength(dv: DataView, valid: Uint8Array | undefined, j: number): nu
   return valid !== undefined && ((valid[j >>> 3]! >>> (j & 7)) & 1) === 0 ? 0 : dv.getUint32(j * 16, true);
 }
 
-/** A text column's three piece vectors (see the top) as UTF-8 bytes and offsets. */
-function textVector(first: DuckDBVector, second: DuckDBVector, rest: DuckDBVector, n: number, scratch: Scratch): OrcVector | undefined {
+/**
+ * Whether a chunk's third piece vector (the rest past 24 characters) can hold anything: only when
+ * some second piece is 12 characters, so at least 12 bytes. When none is, the list vector (all
+ * null) is not fetched at all, which costs about as much as the two other pieces together.
+ */
+function mayHaveRest(second: DuckDBVector, n: number): boolean {
+  const dv = (second as unknown as RawVector).dataView;
+  if (!dv || dv.byteLength < n * 16) return true;
+  for (let i = 0; i < n; i++) if (dv.getUint32(i * 16, true) >= 12) return true;
+  return false;
+}
+
+/** A text column's piece vectors (see the top; `rest` absent when mayHaveRest said no) as UTF-8 bytes and offsets. */
+function textVector(first: DuckDBVector, second: DuckDBVector, rest: DuckDBVector | undefined, n: number, scratch: Scratch): OrcVector | undefined {
   const a = first as unknown as RawVector;
   const b = second as unknown as RawVector;
-  const list = rest as unknown as RawVector & { entryData?: BigUint64Array; childVector?: DuckDBVector };
+  const list = rest as (RawVector & { entryData?: BigUint64Array; childVector?: DuckDBVector }) | undefined;
   const valid = validBits(a);
   const bValid = validBits(b);
-  const rValid = validBits(list);
+  // No list: every row's rest is null (an all-zero validity mask).
+  const rValid = list ? validBits(list) : new Uint8Array((n + 7) >>> 3);
   const adv = a.dataView;
   const bdv = b.dataView;
-  const entries = list.entryData;
-  const child = list.childVector as (RawVector & DuckDBVector) | undefined;
-  const cdv = child?.dataView;
+  const entries = list ? list.entryData : new BigUint64Array(n * 2);
+  const child = list?.childVector as (RawVector & DuckDBVector) | undefined;
+  const cdv = list ? child?.dataView : new DataView(new ArrayBuffer(0));
   if (valid === false || bValid === false || rValid === false || !adv || !bdv || !(entries instanceof BigUint64Array) || entries.length < n * 2 || !cdv) return undefined;
   if (adv.byteLength < n * 16 || bdv.byteLength < n * 16) return undefined;
   const e32 = new Uint32Array(entries.buffer, entries.byteOffset, n * 4);
@@ -260,8 +273,12 @@ export async function writeOrcFromDuckdb(conn: DuckDBConnection, sql: string, fi
       for (let c = 0; c < mapped.length; c++) {
         const m = mapped[c]!;
         const vec = chunk.getColumnVector(at[c]!);
-        const text = m.read === 'text' ? [vec, chunk.getColumnVector(at[c]! + 1), chunk.getColumnVector(at[c]! + 2)] : undefined;
-        let v = text ? textVector(text[0]!, text[1]!, text[2]!, n, scratch[c]!) : m.read === 'values' ? undefined : typed(vec, m.read, n);
+        let text: [DuckDBVector, DuckDBVector, DuckDBVector | undefined] | undefined;
+        if (m.read === 'text') {
+          const second = chunk.getColumnVector(at[c]! + 1);
+          text = [vec, second, mayHaveRest(second, n) ? chunk.getColumnVector(at[c]! + 2) : undefined];
+        }
+        let v = text ? textVector(text[0], text[1], text[2], n, scratch[c]!) : m.read === 'values' ? undefined : typed(vec, m.read, n);
         if (!v) {
           const values = new Array<unknown>(n);
           for (let r = 0; r < n; r++) {
@@ -269,7 +286,7 @@ export async function writeOrcFromDuckdb(conn: DuckDBConnection, sql: string, fi
             if (x === null || x === undefined) values[r] = null;
             else if (text) {
               const second = text[1]!.getItem(r) as string | null;
-              const rest = text[2]!.getItem(r) as { items: string[] } | null;
+              const rest = (text[2] ?? chunk.getColumnVector(at[c]! + 2)).getItem(r) as { items: string[] } | null;
               values[r] = (x as string) + (second ?? '') + (rest ? rest.items.join('') : '');
             } else values[r] = m.read === 'boolean' ? x : m.conv(x);
           }
