@@ -534,14 +534,20 @@ export class IntRleV2Encoder {
       const v = this.vals;
       const d0 = v[i + 1]! - v[i]!;
       let fixed = true;
-      let inc = true;
-      let dec = true;
+      // A delta equal to the first has its sign: only other deltas are tested below.
+      let inc = d0 >= 0;
+      let dec = d0 <= 0;
       let maxDelta = 0;
+      // Stops as soon as the run can be neither FIXED_DELTA nor a monotonic DELTA (unsorted data).
+      const decreasing = d0 < 0;
       for (let k = i + 1; k < i + len; k++) {
         const d = v[k]! - v[k - 1]!;
-        if (d !== d0) fixed = false;
-        if (d < 0) inc = false;
-        if (d > 0) dec = false;
+        if (d !== d0) {
+          fixed = false;
+          if (d < 0) inc = false;
+          if (d > 0) dec = false;
+          if (!inc && !(dec && decreasing)) break;
+        }
         const a = Math.abs(d);
         if (k > i + 1 && a > maxDelta) maxDelta = a;
       }
