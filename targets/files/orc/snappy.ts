@@ -13,10 +13,6 @@ function load32(b: Uint8Array, i: number): number {
   return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 }
 
-function hash(v: number): number {
-  return Math.imul(v, 0x1e35a7bd) >>> (32 - HASH_BITS);
-}
-
 /** Writes a literal src[start, end) at out[op]; returns the new op. */
 function literal(out: Uint8Array, op: number, src: Uint8Array, start: number, end: number): number {
   const n = end - start - 1;
@@ -113,7 +109,8 @@ export function snappyCompress(src: Uint8Array): Uint8Array {
       op = copy(out, op, ip - candidate, matched);
       ip += matched;
       nextEmit = ip;
-      if (ip <= limit) tbl[hash(load32(src, ip - 1))] = ip - 1;
+      // The hash of the 4 bytes at ip - 1 (signed or not, Math.imul takes the same bits).
+      if (ip <= limit) tbl[Math.imul(dv.getInt32(ip - 1, true), 0x1e35a7bd) >>> (32 - HASH_BITS)] = ip - 1;
     }
     op = literal(out, op, src, nextEmit, end);
   }
