@@ -568,6 +568,36 @@ class FloatWriter extends ColumnWriter {
     const width = this.width;
     const sink = this.sink;
     sink.ensure((end - start - nulls) * width);
+    const nums = vec.numbers;
+    if (valid === undefined && width === 8 && nums instanceof Float64Array) {
+      // No nulls, doubles as little-endian IEEE already: one copy, then the statistics.
+      sink.buf.set(new Uint8Array(nums.buffer, nums.byteOffset + start * 8, (end - start) * 8), sink.len);
+      sink.len += (end - start) * 8;
+      const st = this.stats;
+      let mn = Infinity;
+      let mx = -Infinity;
+      let dsum = st.dSum;
+      let seen = 0;
+      let nan = false;
+      for (let i = start; i < end; i++) {
+        const v = nums[i]!;
+        if (v !== v) nan = true;
+        else {
+          seen++;
+          if (v < mn) mn = v;
+          if (v > mx) mx = v;
+          dsum += v;
+        }
+      }
+      st.count += end - start;
+      if (seen > 0) {
+        if (st.min === undefined || mn < st.min) st.min = mn;
+        if (st.max === undefined || mx > st.max) st.max = mx;
+      }
+      st.dSum = dsum;
+      if (nan) st.nan = true;
+      return;
+    }
     const view = new DataView(sink.buf.buffer, sink.buf.byteOffset, sink.buf.length);
     let at = sink.len;
     const st = this.stats;
@@ -576,7 +606,6 @@ class FloatWriter extends ColumnWriter {
     let dsum = st.dSum;
     let count = 0;
     let nan = false;
-    const nums = vec.numbers;
     for (let i = start; i < end; i++) {
       if (valid !== undefined && ((valid[i >>> 3]! >>> (i & 7)) & 1) === 0) continue;
       let v = nums[i]!;
