@@ -6,7 +6,7 @@
  * chunk) for everything else. Code that a command loads later
  * (drivers, exporters, the docs site) stays in chunks imported only when needed, and the
  * database drivers and cloud SDKs stay in node_modules. The CLI is also bundled as one CommonJS
- * file, dist/bin/cli.cjs, which the bin runs with a V8 code cache (bin-code-cache.ts); its ESM
+ * file, dist/bin/cli.cjs, which the bin runs with a V8 code cache (load/code-cache.ts); its ESM
  * chunk stays for a bin without it. `npm run build` runs it after tsc.
  */
 import { renameSync, rmSync } from 'node:fs';
@@ -39,7 +39,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
 });
-// The CLI again as one CommonJS file, which the bin runs through a V8 code cache (bin-code-cache.ts:
+// The CLI again as one CommonJS file, which the bin runs through a V8 code cache (load/code-cache.ts:
 // vm.Script takes cached data, ES modules cannot in Node 20). Its modules' own code runs only when first
 // needed, as esbuild's lazy module wrappers; the drivers' static imports become require() there.
 await build({

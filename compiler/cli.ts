@@ -491,6 +491,6 @@ async function entry(): Promise<void> {
   }
 }
 
-// not awaited: the bundled bin runs this file as CommonJS (bin-code-cache.ts), which has no
+// not awaited: the bundled bin runs this file as CommonJS (load/code-cache.ts), which has no
 // top-level await; a rejection is an uncaught error (printed, exit code 1), as it was awaited
 void entry();

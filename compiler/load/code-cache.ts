@@ -1,11 +1,12 @@
 /**
- * The bundled CLI (dist/bin/cli.cjs, built by build-bin.ts) run with a V8 code cache: Node 20 has
- * no module.enableCompileCache, so the bin compiles the bundle itself (vm.Script) with the
- * bytecode a previous run saved, and V8 skips parsing and compiling the functions that run used.
- * A first `tx ls` spends about a quarter of its time compiling tx's code otherwise.
+ * tx's CommonJS bundles run with a V8 code cache: the bundled CLI (dist/bin/cli.cjs, built by
+ * build-bin.ts) and the precompiled validators (dist/validators.cjs). Node 20 has no
+ * module.enableCompileCache, so they are compiled here (vm.Script) with the bytecode a previous
+ * run saved, and V8 skips parsing and compiling the functions that run used. A first `tx ls`
+ * spends about a quarter of its time compiling tx's code otherwise.
  *
  * The cache is a file under $XDG_CACHE_HOME/tx/code-cache (~/.cache/tx/code-cache) named by the
- * hash of the bundle's text, Node's and V8's versions, the architecture and Node's flags (another
+ * bundle's name and the hash of its text, Node's and V8's versions, the architecture and Node's flags (another
  * tx, another Node or other flags read another file), and by the command, whose functions it
  * holds. V8 checks the data itself as well (its version, flags and the source); data it rejects
  * is ignored and written again. The cache is written when a run found none (or a rejected one),
@@ -19,7 +20,7 @@ import { hash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 /** The folder of the cache files. */
@@ -28,14 +29,14 @@ export function codeCacheDir(): string {
 }
 
 /**
- * The cache file of a bundle's text, for this Node, V8, architecture and flags, and the command
- * (`ls`, `compile`, ...: each compiles other functions; anything else is `other`).
+ * The cache file of a bundle (`cli.cjs`) and its text, for this Node, V8, architecture and flags,
+ * and the command (`ls`, `compile`, ...: each compiles other functions; anything else is `other`).
  */
-export function codeCacheFile(source: string, command: string | undefined): string {
+export function codeCacheFile(file: string, source: string, command: string | undefined): string {
   // sha1 of the 1.5 MB text: 1.5 ms, half of sha256's (a key, not a signature: V8 checks the source too)
   const key = hash('sha256', [hash('sha1', source, 'hex'), process.version, process.versions.v8, process.arch, process.execArgv.join(' ')].join('\n'), 'hex');
   const cmd = command && /^[a-z][a-z-]{0,23}$/.test(command) ? command : 'other';
-  return join(codeCacheDir(), `cli-${key.slice(0, 32)}-${cmd}.bin`);
+  return join(codeCacheDir(), `${basename(file).replace(/\.c?js$/, '')}-${key.slice(0, 32)}-${cmd}.bin`);
 }
 
 /** Cache files of other bundles or Nodes unused this long are removed when a new one is written. */
@@ -51,7 +52,7 @@ function save(file: string, data: Buffer): void {
     const now = Date.now();
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
-      if (p !== file && f.startsWith('cli-') && now - statSync(p).atimeMs > STALE_MS) rmSync(p, { force: true });
+      if (p !== file && f.endsWith('.bin') && now - statSync(p).atimeMs > STALE_MS) rmSync(p, { force: true });
     }
   } catch {
     // a read-only or full home: run without the cache
@@ -59,22 +60,23 @@ function save(file: string, data: Buffer): void {
 }
 
 /**
- * Run the CommonJS bundle `file` (as Node's require would: its own require, module, __filename,
- * __dirname) through the code cache. False when there is no such file (tx run from dist/compiler/,
- * not the bundle): the caller imports the module CLI instead.
+ * The exports of the CommonJS file `file`, run as Node's require would (its own require, module,
+ * __filename, __dirname; not in require's cache) through the code cache. Undefined when there is
+ * no such file (the bin run from dist/compiler/, a checkout without a build): the caller loads
+ * the module otherwise.
  */
-export function runCachedBundle(file: string): boolean {
+export function requireCached(file: string): unknown {
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
   let cacheFile: string | undefined;
   let cachedData: Buffer | undefined;
   if (process.env.TX_NO_CODE_CACHE !== '1') {
     try {
-      cacheFile = codeCacheFile(source, process.argv[2]); // homedir() throws without a home
+      cacheFile = codeCacheFile(file, source, process.argv[2]); // homedir() throws without a home
       cachedData = readFileSync(cacheFile);
     } catch {
       cachedData = undefined;
@@ -85,7 +87,7 @@ export function runCachedBundle(file: string): boolean {
   const script = new Script(wrapped, {
     filename: file,
     cachedData,
-  }); // no importModuleDynamically: the bundle has no import() (build-bin.ts), which Node 20 would run only with --experimental-vm-modules
+  }); // no importModuleDynamically: the bundles have no import() (build-bin.ts), which Node 20 would run only with --experimental-vm-modules
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     const to = cacheFile;
     process.once('exit', () => {
@@ -96,8 +98,8 @@ export function runCachedBundle(file: string): boolean {
       }
     });
   }
-  const fn = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
-  const module = { exports: {} };
-  fn.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  return true;
+  const fn = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
+  const module: { exports: unknown } = { exports: {} };
+  fn.call(module.exports, module.exports as object, createRequire(file), module, file, dirname(file));
+  return module.exports;
 }
