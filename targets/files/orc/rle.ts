@@ -61,11 +61,15 @@ export class ByteSink {
     return n;
   }
 
-  /** The bytes written so far and an empty sink (large buffers are handed over, not copied). */
+  /**
+   * The bytes written so far and an empty sink (large buffers are handed over, not copied). The
+   * next buffer has the same capacity, so the next stripe's column does not grow by doubling
+   * copies again (pages untouched until written).
+   */
   take(): Buffer {
     if (this.len > 1 << 16) {
       const out = this.buf.subarray(0, this.len);
-      this.buf = Buffer.allocUnsafe(4096);
+      this.buf = Buffer.allocUnsafe(this.buf.length);
       this.len = 0;
       return out;
     }
