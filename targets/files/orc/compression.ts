@@ -23,13 +23,33 @@ export function compressionFromKind(kind: number): OrcCompression {
   throw new OrcError(name ? `compression ${name} is not supported (tx reads NONE, ZLIB and SNAPPY)` : `unknown compression kind ${kind}`);
 }
 
+/** ZLIB settings per stream: deflate's level and strategy. */
+export interface ZlibSettings {
+  level: number;
+  strategy: number;
+}
+
+/** Deflate's default (level 6): file tails and stripe footers, as ORC's Java writer keeps them. */
+export const ZLIB_DEFAULT: ZlibSettings = { level: 6, strategy: zlib.constants.Z_DEFAULT_STRATEGY };
+
+/**
+ * What ORC's Java writer uses under its default compression strategy (SPEED) for a stream kind:
+ * DATA and DICTIONARY_DATA at level 2; LENGTH, PRESENT, SECONDARY and ROW_INDEX (small integers,
+ * easily compressed) at level 1, FILTERED.
+ */
+export function zlibForStream(kind: number): ZlibSettings {
+  // 1 DATA, 3 DICTIONARY_DATA, 7 and 8 bloom filters.
+  if (kind === 1 || kind === 3 || kind === 7 || kind === 8) return { level: 2, strategy: zlib.constants.Z_DEFAULT_STRATEGY };
+  return { level: 1, strategy: zlib.constants.Z_FILTERED };
+}
+
 /** Frame (and compress) a whole stream. */
-export function compressStream(data: Uint8Array, codec: OrcCompression, blockSize: number, zlibLevel = 6): Buffer[] {
+export function compressStream(data: Uint8Array, codec: OrcCompression, blockSize: number, settings: ZlibSettings = ZLIB_DEFAULT): Buffer[] {
   if (codec === 'none') return [Buffer.from(data.buffer, data.byteOffset, data.length)];
   const out: Buffer[] = [];
   for (let start = 0; start < data.length; start += blockSize) {
     const chunk = data.subarray(start, Math.min(data.length, start + blockSize));
-    const packed = codec === 'zlib' ? zlib.deflateRawSync(chunk, { level: zlibLevel }) : snappyCompress(chunk);
+    const packed = codec === 'zlib' ? zlib.deflateRawSync(chunk, settings) : snappyCompress(chunk);
     const original = packed.length >= chunk.length;
     const body = original ? chunk : packed;
     const header = Buffer.alloc(3);

@@ -33,7 +33,7 @@
  * | timestamp | Date, 'YYYY-MM-DD HH:MM:SS[.fffffffff]', or { seconds: number, nanos: number } (epoch, UTC) |
  */
 import fs from 'node:fs';
-import { COMPRESSION_KIND, compressStream, type OrcCompression } from './compression.js';
+import { COMPRESSION_KIND, compressStream, zlibForStream, type OrcCompression } from './compression.js';
 import { OrcError } from './errors.js';
 import { ProtoWriter } from './proto.js';
 import { BooleanEncoder, ByteRleEncoder, ByteSink, IntRleV2Encoder, writeSignedVarintBig } from './rle.js';
@@ -1356,8 +1356,9 @@ export class OrcWriter {
     this.offset += total;
   }
 
-  private compress(data: Buffer): Buffer[] {
-    return compressStream(data, this.compression, this.blockSize);
+  /** Compresses a stream of `kind` (ZLIB settings by kind, as ORC's Java writer), or a footer (no kind: deflate's default). */
+  private compress(data: Buffer, kind?: number): Buffer[] {
+    return compressStream(data, this.compression, this.blockSize, kind === undefined ? undefined : zlibForStream(kind));
   }
 
   /**
@@ -1387,7 +1388,7 @@ export class OrcWriter {
     const addIndex = (column: number, entries: ProtoWriter[]): void => {
       const ri = new ProtoWriter();
       for (const e of entries) ri.message(1, e);
-      const parts = this.compress(ri.finish());
+      const parts = this.compress(ri.finish(), STREAM.ROW_INDEX);
       let len = 0;
       for (const p of parts) len += p.length;
       index.push(...parts);
@@ -1412,7 +1413,7 @@ export class OrcWriter {
     for (const c of this.columns) {
       const positions: number[][] = groupSizes.map(() => []);
       for (const s of c.streams()) {
-        const parts = this.compress(s.data);
+        const parts = this.compress(s.data, s.kind);
         let len = 0;
         const chunkStarts: number[] = [];
         for (let i = 0; i < parts.length; i++) {
