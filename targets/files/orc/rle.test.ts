@@ -56,6 +56,8 @@ describe('integer RLE v2, random round trips', () => {
     sequence: (i) => 1_000_000_000 + i * 3,
     decreasing: (i) => 5_000_000 - i * (1 + (i % 4)),
     wide: () => Math.floor((rnd() - 0.5) * 2 ** 53),
+    thirtyBits: () => Math.floor((rnd() - 0.5) * 2 ** 30),
+    fortyBits: () => Math.floor((rnd() - 0.5) * 2 ** 40),
     int64: () => big(),
     extremes: (i) => [-(2n ** 63n), 2n ** 63n - 1n, 0, -1, 1][i % 5]!,
     outliers: (i) => (i % 97 === 0 ? 2n ** 62n + BigInt(i) : i % 7),

@@ -580,10 +580,69 @@ export class IntRleV2Encoder {
     this.out.byte((1 << 6) | (encodeBitWidth(directWidth) << 1) | (((len - 1) >>> 8) & 1));
     this.out.byte((len - 1) & 0xff);
     if (directWidth <= 24) this.pack24(i, len, directWidth);
-    else {
-      for (let k = i; k < i + len; k++) this.bits.write(this.hi[k]!, this.lo[k]!, directWidth);
-      this.bits.flush();
+    else this.packWide(i, len, directWidth);
+  }
+
+  /**
+   * hi/lo[i .. i + len) (each below 2^w, 24 < w <= 64) packed big-endian straight into the sink,
+   * in pieces of at most 16 bits so the accumulator stays below 2^23.
+   */
+  private packWide(i: number, len: number, w: number): void {
+    const out = this.out;
+    out.ensure(Math.ceil((len * w) / 8));
+    const buf = out.buf;
+    let p = out.len;
+    const his = this.hi;
+    const los = this.lo;
+    // The bits above the low 32 (w > 32: 8 to 32 of them, in two pieces) or above the low 16 (w < 32).
+    const top = w > 32 ? w - 32 : w - 16;
+    const topHi = top > 16 ? top - 16 : 0;
+    const topLo = top - topHi;
+    let acc = 0;
+    let bits = 0;
+    for (let k = i; k < i + len; k++) {
+      const lo = los[k]!;
+      let piece: number;
+      if (w > 32) {
+        const hi = his[k]!;
+        if (topHi > 0) {
+          acc = (acc << topHi) | (hi >>> 16);
+          bits += topHi;
+          while (bits >= 8) {
+            bits -= 8;
+            buf[p++] = (acc >>> bits) & 0xff;
+          }
+          acc &= (1 << bits) - 1;
+        }
+        piece = topHi > 0 ? hi & 0xffff : hi;
+        acc = (acc << topLo) | piece;
+        bits += topLo;
+        while (bits >= 8) {
+          bits -= 8;
+          buf[p++] = (acc >>> bits) & 0xff;
+        }
+        acc &= (1 << bits) - 1;
+        acc = (acc << 16) | (lo >>> 16);
+        bits += 16;
+      } else {
+        acc = (acc << top) | (lo >>> 16);
+        bits += top;
+      }
+      while (bits >= 8) {
+        bits -= 8;
+        buf[p++] = (acc >>> bits) & 0xff;
+      }
+      acc &= (1 << bits) - 1;
+      acc = (acc << 16) | (lo & 0xffff);
+      bits += 16;
+      while (bits >= 8) {
+        bits -= 8;
+        buf[p++] = (acc >>> bits) & 0xff;
+      }
+      acc &= (1 << bits) - 1;
     }
+    if (bits > 0) buf[p++] = (acc << (8 - bits)) & 0xff;
+    out.len = p;
   }
 
   /** lo[i .. i + len) (each below 2^w, w <= 24) packed big-endian straight into the sink. */
