@@ -340,42 +340,6 @@ function bitLen(hi: number, lo: number): number {
   return hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(lo);
 }
 
-class BitWriter {
-  private cur = 0;
-  private bits = 0;
-  constructor(private readonly out: ByteSink) {}
-
-  write32(x: number, w: number): void {
-    while (w > 0) {
-      const space = 8 - this.bits;
-      if (w >= space) {
-        const take = (x >>> (w - space)) & ((1 << space) - 1);
-        this.out.byte(((this.cur << space) | take) & 0xff);
-        this.cur = 0;
-        this.bits = 0;
-        w -= space;
-      } else {
-        this.cur = (this.cur << w) | (x & ((1 << w) - 1));
-        this.bits += w;
-        w = 0;
-      }
-    }
-  }
-
-  write(hi: number, lo: number, w: number): void {
-    if (w > 32) {
-      this.write32(hi, w - 32);
-      this.write32(lo, 32);
-    } else this.write32(lo, w);
-  }
-
-  flush(): void {
-    if (this.bits > 0) this.out.byte((this.cur << (8 - this.bits)) & 0xff);
-    this.cur = 0;
-    this.bits = 0;
-  }
-}
-
 const MAX_RUN = 512;
 
 /** Integer RLE v2 writer; `signed` zigzag-encodes values. */
@@ -383,16 +347,16 @@ export class IntRleV2Encoder {
   private hi = new Uint32Array(MAX_RUN);
   private lo = new Uint32Array(MAX_RUN);
   private vals = new Float64Array(MAX_RUN);
+  /** A DELTA run's deltas (hi, lo) before they are packed. */
+  private dhi = new Uint32Array(MAX_RUN);
+  private dlo = new Uint32Array(MAX_RUN);
   private allSafe = true;
   private n = 0;
-  private readonly bits: BitWriter;
 
   constructor(
     readonly out: ByteSink,
     readonly signed: boolean,
-  ) {
-    this.bits = new BitWriter(out);
-  }
+  ) {}
 
   add(v: number | bigint): void {
     const i = this.n;
@@ -567,33 +531,35 @@ export class IntRleV2Encoder {
           this.out.byte((len - 1) & 0xff);
           this.writeBase(i);
           this.signedVarint(d0);
+          const dhi = this.dhi;
+          const dlo = this.dlo;
           for (let k = i + 2; k < i + len; k++) {
             const a = Math.abs(v[k]! - v[k - 1]!);
             const hi = Math.floor(a / TWO32);
-            this.bits.write(hi, a - hi * TWO32, w);
+            dhi[k - i - 2] = hi;
+            dlo[k - i - 2] = a - hi * TWO32;
           }
-          this.bits.flush();
+          if (w <= 24) this.pack24(dlo, 0, len - 2, w);
+          else this.packWide(dhi, dlo, 0, len - 2, w);
           return;
         }
       }
     }
     this.out.byte((1 << 6) | (encodeBitWidth(directWidth) << 1) | (((len - 1) >>> 8) & 1));
     this.out.byte((len - 1) & 0xff);
-    if (directWidth <= 24) this.pack24(i, len, directWidth);
-    else this.packWide(i, len, directWidth);
+    if (directWidth <= 24) this.pack24(this.lo, i, len, directWidth);
+    else this.packWide(this.hi, this.lo, i, len, directWidth);
   }
 
   /**
    * hi/lo[i .. i + len) (each below 2^w, 24 < w <= 64) packed big-endian straight into the sink,
    * in pieces of at most 16 bits so the accumulator stays below 2^23.
    */
-  private packWide(i: number, len: number, w: number): void {
+  private packWide(his: Uint32Array, los: Uint32Array, i: number, len: number, w: number): void {
     const out = this.out;
     out.ensure(Math.ceil((len * w) / 8));
     const buf = out.buf;
     let p = out.len;
-    const his = this.hi;
-    const los = this.lo;
     // The bits above the low 32 (w > 32: 8 to 32 of them, in two pieces) or above the low 16 (w < 32).
     const top = w > 32 ? w - 32 : w - 16;
     const topHi = top > 16 ? top - 16 : 0;
@@ -646,12 +612,11 @@ export class IntRleV2Encoder {
   }
 
   /** lo[i .. i + len) (each below 2^w, w <= 24) packed big-endian straight into the sink. */
-  private pack24(i: number, len: number, w: number): void {
+  private pack24(lo: Uint32Array, i: number, len: number, w: number): void {
     const out = this.out;
     out.ensure(Math.ceil((len * w) / 8));
     const buf = out.buf;
     let p = out.len;
-    const lo = this.lo;
     let acc = 0;
     let bits = 0;
     for (let k = i; k < i + len; k++) {
