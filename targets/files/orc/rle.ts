@@ -714,6 +714,22 @@ function unpack(b: Uint8Array, bo: number, n: number, w: number, out: Float64Arr
         out[at + k] = (win >>> (32 - (bitPos & 7) - w)) & mask;
         bitPos += w;
       }
+    } else {
+      // 25 to 31 bits: a 32-bit window, and the low bits of a fifth byte when the value reaches it.
+      const mask = 2 ** w - 1;
+      const last = b.length - 5;
+      for (; k < n; k++) {
+        const i = bitPos >>> 3;
+        if (i > last) break;
+        const win = ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+        const end = (bitPos & 7) + w;
+        if (end <= 32) out[at + k] = (win >>> (32 - end)) & mask;
+        else {
+          const extra = end - 32;
+          out[at + k] = (((win << extra) | (b[i + 4]! >>> (8 - extra))) >>> 0) & mask;
+        }
+        bitPos += w;
+      }
     }
     for (; k < n; k++) {
       let i = bitPos >>> 3;
