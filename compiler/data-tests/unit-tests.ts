@@ -124,7 +124,7 @@ export function compileUnitTests(
   const yamlOf = (file: string): YamlFile => {
     let y = yamlCache.get(file);
     if (!y) {
-      y = readYaml(join(project.dir, file), file);
+      y = readYaml(join(project.dir, file), file, project.projectFile === 'dbt_project.yml' ? 'pyyaml' : 'yaml-1.2');
       yamlCache.set(file, y);
     }
     return y;

@@ -276,6 +276,22 @@ export function dropUnknownPropertyConfig(file: YamlFile): string[] {
   return dropped;
 }
 
+/** The top-level keys of a properties file (schemas/properties.schema.json). */
+const PROPERTIES_TOP_LEVEL = new Set(['version', 'models', 'seeds', 'sources', 'macros', 'exposures', 'semantic_models', 'metrics', 'saved_queries', 'groups', 'analyses', 'snapshots', 'unit_tests']);
+
+/**
+ * Other top-level keys of a dbt properties file (often a holder of YAML anchors, `_defaults: &d`)
+ * are taken out, as dbt-core 1.10 ignores them (with its custom-top-level-key deprecation); their
+ * `file: key` names are returned for a note.
+ */
+export function dropCustomTopLevelKeys(file: YamlFile): string[] {
+  if (!isObj(file.value)) return [];
+  // a near miss of a known key (`modles`) stays, for validation's did-you-mean error
+  const dropped = Object.keys(file.value).filter((k) => !PROPERTIES_TOP_LEVEL.has(k) && !closest(k, PROPERTIES_TOP_LEVEL).length);
+  for (const k of dropped) delete file.value[k];
+  return dropped.map((k) => `${file.path}: ${k}`);
+}
+
 // ---------------------------------------------------------------- require-dbt-version
 
 type Ver = [number, number, number];
@@ -468,7 +484,7 @@ function profileTargets(src: Obj, dir: string, name: string, opts: DbtProjectOpt
     return {};
   }
   const file = found.file;
-  const py = readYaml(file, file);
+  const py = readYaml(file, file, 'pyyaml');
   const profileName = opts.profile ?? (typeof src.profile === 'string' ? src.profile : name);
   const all = isObj(py.value) ? py.value : {};
   const profile = all[profileName];

@@ -42,7 +42,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const dir = findProjectDir(projectDir);
   const projectFile = projectFileIn(dir)!;
   const dbt = projectFile === 'dbt_project.yml';
-  let pf = readYaml(join(dir, projectFile), projectFile);
+  let pf = readYaml(join(dir, projectFile), projectFile, dbt ? 'pyyaml' : 'yaml-1.2');
   if (pf.value == null || typeof pf.value !== 'object') throw new TxError('PROJECT', `${projectFile} is empty; it needs at least \`name:\``, { file: projectFile, line: 1 });
   const notes: string[] = [];
   let profilesFile: string | undefined;
@@ -90,6 +90,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const ymlFiles = [...own.ymlFiles, ...packages.flatMap((x) => x.resources.ymlFiles)];
   const dbtOnly = own.dbtOnly;
   const unknownConfigKeys = own.unknownConfigKeys;
+  if (own.customTopLevelKeys.length) notes.push(`properties files: top-level keys that are not properties, ignored as dbt ignores them: ${own.customTopLevelKeys.map((k) => `\`${k}\``).join(', ')}`);
   if (unknownConfigKeys.length) notes.push(`properties files: config tx does not know, kept in the node's config (config.get, manifest.json) and not acted on: ${unknownConfigKeys.map((k) => `\`${k}\``).join(', ')}`);
   // groups, exposures, metrics, semantic models and saved queries go to manifest.json as dbt writes them (compiler/compile/dbt-semantic.ts)
   const listed = (keep: (k: string) => boolean) =>

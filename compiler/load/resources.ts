@@ -5,7 +5,7 @@
  * properties are keyed by `propsKey(package, name)` so two packages may name a model alike.
  */
 import { TxError } from '../errors.js';
-import { dropUnknownPropertyConfig } from './dbt-project.js';
+import { dropCustomTopLevelKeys, dropUnknownPropertyConfig } from './dbt-project.js';
 import { parseDocsBlocks } from './docs-blocks.js';
 import { parseProperties } from './properties.js';
 import { renderPropertiesFile } from './properties-render.js';
@@ -41,6 +41,8 @@ export interface Resources {
   ymlFiles: SqlFile[];
   dbtOnly: Map<string, Obj[]>;
   unknownConfigKeys: string[];
+  /** dbt projects: properties files' top-level keys dbt ignores (`file: key`) */
+  customTopLevelKeys: string[];
 }
 
 /**
@@ -68,10 +70,12 @@ export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, p
   const sourceKeys = new Map<string, string>();
   const dbtOnly = new Map<string, Obj[]>();
   const unknownConfigKeys: string[] = [];
+  const customTopLevelKeys: string[] = [];
   for (const f of ymlFiles) {
-    let yf = readYaml(f.absPath, f.path);
+    let yf = readYaml(f.absPath, f.path, dbt ? 'pyyaml' : 'yaml-1.2');
     // dbt renders properties files' values when it reads them (properties-render.ts)
     if (dbt && propertiesEngine) yf = { ...yf, value: renderPropertiesFile(yf.value, f.path, propertiesEngine) };
+    if (dbt) customTopLevelKeys.push(...dropCustomTopLevelKeys(yf));
     if (dbt) unknownConfigKeys.push(...dropUnknownPropertyConfig(yf));
     const parsed = parseProperties(yf);
     for (const m of parsed.models) {
@@ -95,7 +99,7 @@ export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, p
   // snapshots: run by tx (compiler/load/snapshots.ts), so not among the dbt-only entries
   const snapshots = tag(loadSnapshots(dir, snapshotFiles, dbtOnly.get('snapshots') ?? []));
   dbtOnly.delete('snapshots');
-  return { models: versioned, seeds, macros, singularTests, snapshots, docs, modelProps, seedProps, sources, unitTests, ymlFiles, dbtOnly, unknownConfigKeys };
+  return { models: versioned, seeds, macros, singularTests, snapshots, docs, modelProps, seedProps, sources, unitTests, ymlFiles, dbtOnly, unknownConfigKeys, customTopLevelKeys };
 }
 
 function checkUnique(files: SqlFile[], kind: string): void {

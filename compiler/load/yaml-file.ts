@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { TxError } from '../errors.js';
+import { constructPython, YamlError } from '../template/context/python-yaml-load.js';
+import { PyFloat, isTuple } from '../template/jinja/values.js';
+import { pyStr } from '../template/jinja/py.js';
 
 /** A parsed YAML file that can say on which line any value sits. */
 export interface YamlFile {
@@ -10,9 +13,36 @@ export interface YamlFile {
   lineOf(path: (string | number)[]): number | undefined;
 }
 
-export function parseYaml(text: string, path: string): YamlFile {
+/**
+ * How a file's scalars are read: tx's own files as YAML 1.2 (the `yaml` package's core schema); a dbt
+ * project's files (dbt_project.yml, properties, packages.yml, profiles.yml) as dbt reads them, with
+ * PyYAML's SafeLoader: YAML 1.1's `yes`/`no`/`on`/`off` booleans, `0777` octals, `1_000` ints,
+ * sexagesimal `1:30`, `1e3` a string, `<<` merge keys.
+ */
+export type YamlDialect = 'yaml-1.2' | 'pyyaml';
+
+/**
+ * A Python value from PyYAML as tx's loader holds values: dicts as plain objects (non-string keys
+ * as Python's str() of them), tuples and sets as arrays, floats as numbers, dates and datetimes as
+ * Python's str() of them (what `{{ var(...) }}` prints in dbt).
+ */
+function plain(v: unknown): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v) || isTuple(v)) return (v as unknown[]).map(plain);
+  if (v instanceof Set) return [...v].map(plain);
+  if (v instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of v) out[typeof k === 'string' ? k : pyStr(k)] = plain(x);
+    return out;
+  }
+  return pyStr(v);
+}
+
+export function parseYaml(text: string, path: string, dialect: YamlDialect = 'yaml-1.2'): YamlFile {
   const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const py = dialect === 'pyyaml';
+  const doc: Document = parseDocument(text, py ? { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.1', schema: 'failsafe' } : { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     // linePos is only filled in with prettyErrors; the offset always is.
@@ -23,7 +53,15 @@ export function parseYaml(text: string, path: string): YamlFile {
       column: pos?.col,
     });
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let value: unknown;
+  if (py) {
+    try {
+      value = plain(constructPython(doc.contents as YamlNode | null, text));
+    } catch (e) {
+      if (!(e instanceof YamlError)) throw e;
+      throw new TxError('YAML', `YAML error: ${e.message}`, { file: path });
+    }
+  } else value = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const lineOf = (p: (string | number)[]): number | undefined => {
     for (let n = p.length; n >= 0; n--) {
       const sub = p.slice(0, n);
@@ -45,6 +83,6 @@ export function parseYaml(text: string, path: string): YamlFile {
   return { path, value, lineOf };
 }
 
-export function readYaml(absPath: string, displayPath: string): YamlFile {
-  return parseYaml(readFileSync(absPath, 'utf8'), displayPath);
+export function readYaml(absPath: string, displayPath: string, dialect: YamlDialect = 'yaml-1.2'): YamlFile {
+  return parseYaml(readFileSync(absPath, 'utf8'), displayPath, dialect);
 }

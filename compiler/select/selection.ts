@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../load/yaml-file.js';
 import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { TxError, didYouMean } from '../errors.js';
@@ -115,8 +115,10 @@ function readSelectors(dir: string): SelectorDef[] | undefined {
   if (!existsSync(file)) return undefined;
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
+    // a dbt project's selectors.yml is read as dbt reads it (PyYAML: `default: yes` is true)
+    doc = parseYaml(readFileSync(file, 'utf8'), 'selectors.yml', existsSync(join(dir, 'dbt_project.yml')) ? 'pyyaml' : 'yaml-1.2').value;
   } catch (e) {
+    if (e instanceof TxError) throw e;
     throw new TxError('YAML', `selectors.yml: ${(e as Error).message.split('\n')[0]}`, { file: 'selectors.yml' });
   }
   const list = (doc as { selectors?: unknown } | null)?.selectors;

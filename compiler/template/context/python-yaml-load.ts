@@ -235,6 +235,11 @@ class Constructor {
   }
 }
 
+/** The Python value PyYAML's SafeLoader constructs for one node of a document parsed from `source` (YAML 1.1, failsafe schema). */
+export function constructPython(node: YamlNode | null | undefined, source: string): unknown {
+  return new Constructor(source).construct(node);
+}
+
 /** yaml.safe_load(text): Python values, or a YamlError. */
 export function yamlSafeLoad(text: string): unknown {
   if (NON_PRINTABLE.test(text)) throw new YamlError('ReaderError', 'unacceptable character');
