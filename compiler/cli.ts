@@ -12,7 +12,8 @@ import { semanticGraph } from './compile/semantic-nodes.js';
 import { propertiesFolders } from './compile/compile-tests.js';
 import { TxError } from './errors.js';
 import { findProjectDir, loadProject } from './load/load-project.js';
-import { DBT_COMPATIBLE_TEXT } from './load/dbt-project.js';
+import { DBT_COMPATIBLE_TEXT, projectFileIn } from './load/dbt-project.js';
+import { parseYaml } from './load/yaml-file.js';
 import { compileInputs, compileInputsInBackground, compileKey, compileTargetDir, deterministic, hasCompileState, saveCompileState, upToDate } from './compile/up-to-date.js';
 import { txVersion } from './load/package-root.js';
 import { Logger, type LogFormat } from './log/logger.js';
@@ -45,11 +46,19 @@ interface CommonOpts {
   profile?: string;
 }
 
-function parseVars(text: string | undefined): Record<string, unknown> {
+/** --vars: YAML (or JSON); in a dbt project read as dbt reads it (PyYAML: `{flag: yes}` is true). */
+function parseVars(text: string | undefined, projectDir: string | undefined): Record<string, unknown> {
   if (!text) return {};
+  let dbt = false;
+  try {
+    const dir = projectDirOrNone(projectDir);
+    dbt = dir !== undefined && projectFileIn(dir) === 'dbt_project.yml';
+  } catch {
+    // a folder with both project files: loading the project says so
+  }
   let v: unknown;
   try {
-    v = parseYamlText(text);
+    v = dbt ? parseYaml(text, '--vars', 'pyyaml').value : parseYamlText(text);
   } catch (e) {
     throw new TxError('USAGE', `--vars is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { hint: `e.g. --vars '{presc_fact_path: /data/fact.csv}'` });
   }
@@ -71,13 +80,13 @@ function makeLogger(o: CommonOpts, projectDir?: string, logPath = 'logs'): Logge
 }
 
 async function compileFrom(o: CommonOpts, command = 'compile', extra: Partial<CompileOptions> = {}, sayNotes = true): Promise<{ compiled: CompiledProject; logger: Logger }> {
-  const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile, target: o.target });
+  const project = loadProject(o.projectDir, { vars: parseVars(o.vars, o.projectDir), profilesDir: o.profilesDir, profile: o.profile, target: o.target });
   applyArtifactOptions(project, o); // --target-path, --log-path, --no-write-json
   const logger = makeLogger(o, project.dir, project.logPath);
   if (sayNotes) for (const note of project.notes ?? []) logger.warn(note);
   const compiled = await compileProject(project, {
     target: o.target,
-    vars: parseVars(o.vars),
+    vars: parseVars(o.vars, o.projectDir),
     log: (msg, info) => (info ? logger.info(msg) : logger.debug(msg)),
     command,
     fullRefresh: !!(o as { fullRefresh?: boolean }).fullRefresh,
@@ -139,7 +148,7 @@ function runArgs(o: RunCliOpts, sample?: SampleWindow): Record<string, unknown> 
     favor_state: !!o.favorState,
     empty: !!o.empty,
     fail_fast: !!o.failFast,
-    vars: parseVars(o.vars),
+    vars: parseVars(o.vars, o.projectDir),
     warn_error: !!o.warnError,
     warn_error_options: o.warnErrorOptions ?? null,
     audit: o.audit !== false,
@@ -159,7 +168,7 @@ async function withDefer(compiled: CompiledProject, picked: { ids: string[]; sta
   if (!rels.size) return compiled;
   const deferred = await compileProject(compiled.project, {
     target: o.target,
-    vars: parseVars(o.vars),
+    vars: parseVars(o.vars, o.projectDir),
     log: (msg, info) => (info ? logger.info(msg) : logger.debug(msg)),
     command,
     ...extra,
@@ -370,7 +379,7 @@ function main(argv: string[]): Command {
   addCommon(program.command('debug').description('show versions, the project found, and whether the target is reachable')).action(async (o: CommonOpts) => {
     const out = (s: string) => process.stdout.write(`${s}\n`);
     out(`tx ${txVersion()}  node ${process.version}  ${process.platform}-${process.arch}`);
-    const project = loadProject(o.projectDir, { vars: parseVars(o.vars), profilesDir: o.profilesDir, profile: o.profile, target: o.target });
+    const project = loadProject(o.projectDir, { vars: parseVars(o.vars, o.projectDir), profilesDir: o.profilesDir, profile: o.profile, target: o.target });
     out(`project: ${project.name} at ${project.dir} (${project.projectFile ?? 'project.yml'})`);
     out(`  ${project.models.length} models, ${project.seeds.length} seeds, ${project.sources.length} sources, ${project.macros.length} macro files, ${project.singularTests.length} singular tests`);
     out(`  targets: ${Object.keys(project.targets).join(', ')} (default: ${project.defaultTarget})`);
@@ -408,7 +417,7 @@ function main(argv: string[]): Command {
     .option('--vars <yaml>', "vars for packages.yml's var() (YAML or JSON)")
     .action(async (o: { projectDir?: string; vars?: string }) => {
       // a git URL may hold a token read by env_var(): every line goes through the scrubber
-      await installDeps(o.projectDir, (line) => process.stdout.write(scrub(`${line}\n`)), { vars: parseVars(o.vars) });
+      await installDeps(o.projectDir, (line) => process.stdout.write(scrub(`${line}\n`)), { vars: parseVars(o.vars, o.projectDir) });
     });
 
   program

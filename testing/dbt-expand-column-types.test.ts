@@ -6,7 +6,8 @@
  * varchar(256), a wider column fed narrower strings stays, the snapshot's column widens the same way,
  * and a model calling the member directly widens another model's table: information_schema's columns
  * and the rows are the same. On DuckDB (dbt-duckdb) strings have no size: the same calls change
- * nothing and raise nothing.
+ * nothing and raise nothing. On Spark (tx's Hive target; dbt-spark's Column never takes DESCRIBE's
+ * `string`/`varchar(n)` for a string, so dbt-spark alters nothing) the direct call alters nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,9 @@ import { queryDuckdb, runCli, writeFiles } from './fixture-project.js';
 import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt } from './dbt-reference.js';
 import { queryRows, scratchDatabase, type ScratchDatabase } from './postgres-scratch.js';
 import { startPostgres, type PostgresService } from './services/postgres.js';
+import { openHiveSession, type HiveSessionHandle } from './services/hive-client.js';
+import { skipEachWithout } from './services/service-suite.js';
+import { startSparkThriftServer, type HiveService } from './services/spark.js';
 
 const noPython = await noPythonFor('dbt-core 1.10 with dbt-postgres and dbt-duckdb');
 
@@ -138,5 +142,41 @@ describe.skipIf(noPython)('expand_target_column_types: tx equals dbt-core 1.10',
     expect(got).toEqual(ref);
     expect(ref[0]!.filter((c) => c.table_name === 'events').map((c) => c.column_name)).toEqual(['name', 'id', 'note', 'code']);
     expect(ref[2]).toEqual([{ returned_none: 'True', n: 1 }]);
+  }, 900_000);
+});
+
+describe('expand_target_column_types on Spark (dbt-spark thrift profile): alters nothing', () => {
+  let hive: HiveService | null = null;
+  let session: HiveSessionHandle | undefined;
+  const schema = `tx_widen_${Math.random().toString(36).slice(2, 8)}`;
+  beforeAll(async () => {
+    hive = await startSparkThriftServer();
+    if (hive) session = await openHiveSession(hive.host, hive.port);
+  }, 300_000);
+  afterAll(async () => {
+    await session?.execute(`drop database if exists ${schema} cascade`).catch(() => undefined);
+    await session?.close();
+  });
+  skipEachWithout(() => hive);
+
+  it('the direct call returns None and raises nothing; the narrow table keeps its column type', async () => {
+    const profile = `widen:\n  target: spark\n  outputs:\n    spark:\n      type: spark\n      method: thrift\n      host: ${hive!.host}\n      port: ${hive!.port}\n      user: tx\n      schema: ${schema}\n      threads: 1\n`;
+    const dir = join(work, 'spark-tx');
+    const all = files(profile);
+    writeFiles(dir, {
+      'dbt_project.yml': all['dbt_project.yml']!,
+      'profiles.yml': profile,
+      'models/narrow.sql': "select cast('ab' as varchar(4)) as label, 1 as n\n",
+      'models/wide_src.sql': "select cast('a label of thirty characters....' as string) as label, 1 as n\n",
+      'models/direct.sql': all['models/direct.sql']!,
+    });
+    const types = async () => (await session!.query(`describe ${schema}.narrow`)).map((r) => `${String(r.col_name)} ${String(r.data_type)}`);
+    for (const args of [['build'], ['build', '--vars', '{wide: true}']]) {
+      const t = await runCli(args, { cwd: dir, env, timeoutMs: 600_000 });
+      expect(t.code, t.output).toBe(0);
+    }
+    // Spark's CTAS keeps no string size: varchar(4) lands as string
+    expect(await types()).toEqual(['label string', 'n int']);
+    expect((await session!.query(`select * from ${schema}.direct`)).map((r) => ({ ...r }))).toEqual([{ returned_none: 'True', n: 1 }]);
   }, 900_000);
 });

@@ -3,7 +3,7 @@
  * `persist_docs: {relation: yes}` is true, a var `0777` is 511 and `1_000` is 1000, `1e3` is text,
  * and `<<: *anchor` merges. One project, copied unchanged, is compiled by dbt-core 1.10 +
  * dbt-duckdb and by tx: the same nodes are enabled, the compiled SQL is the same, and the configs
- * read from the YAML are the same.
+ * read from the YAML are the same; so with `--vars '{flag: NO}'`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,5 +96,14 @@ describe.skipIf(noPython)('YAML 1.1 in dbt projects: tx equals dbt-core 1.10', (
     };
     expect(picked(got)).toEqual(picked(ref));
     expect(picked(ref)).toEqual({ persist: { relation: true, columns: false }, tags: ['merged'] });
+
+    // --vars too is read with PyYAML
+    const vars = ['compile', '--vars', '{flag: NO, mode: 010}', '--select', 'vars_model'];
+    const d2 = runDbt(venv(), dbtDir, vars, { env });
+    expect(d2.status, d2.stdout + d2.stderr).toBe(0);
+    const t2 = await runCli(vars, { cwd: txDir, env, timeoutMs: 180_000 });
+    expect(t2.code, t2.output).toBe(0);
+    expect(compiled(txDir)).toBe(compiled(dbtDir));
+    expect(compiled(dbtDir)).toMatch(/^select 'False' as flag, 8 as mode, .* False as is_bool$/);
   }, 600_000);
 });

@@ -6,6 +6,7 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import type { WarehouseBridge } from '../compile/dbt-context.js';
 import { TxError, closest } from '../errors.js';
 import { parse as parseYaml } from 'yaml';
+import { parseYaml as parseDbtYaml } from '../load/yaml-file.js';
 import { macroBlocks } from '../artifacts/dbt-macros.js';
 import type { Logger } from '../log/logger.js';
 import { bridgeFor } from '../run/sync-warehouse.js';
@@ -30,7 +31,8 @@ export async function runOperation(c: CompiledProject, macro: string, argsText: 
   let args: unknown = {};
   if (argsText) {
     try {
-      args = parseYaml(argsText) ?? {};
+      // as dbt reads --args (PyYAML) in a dbt project
+      args = (c.project.projectFile === 'dbt_project.yml' ? parseDbtYaml(argsText, '--args', 'pyyaml').value : parseYaml(argsText)) ?? {};
     } catch (e) {
       throw new TxError('USAGE', `--args is not valid YAML: ${(e as Error).message.split('\n')[0]}`, { hint: `e.g. --args '{table: orders, days: 7}'` });
     }
