@@ -213,6 +213,22 @@ describe('incremental', () => {
   });
   const all = async (name: string, order = 'k1, k2') => f.rows(`select * from tx_test.${name} order by ${order}`);
 
+  it("widens a narrower string column as dbt's expand_target_column_types does, keeping the views that read it", async () => {
+    const t = rel('inc_widen');
+    await f.session.materialize(build(t, `select 'short'::varchar(5) as name, 1 as id, 'abcd'::varchar(10) as code`, inc('append', [], 'fail')));
+    await f.admin.query(`create view tx_test.v_on_widen as select name from tx_test.inc_widen`);
+    // name: 5 -> 20 (on_schema_change fail: a widened column is no change); code: 8 < 10 stays 10 (no change either)
+    const r = await f.session.materialize(build(t, `select 'a much longer name!'::varchar(20) as name, 2 as id, 'abcdefgh'::varchar(8) as code`, inc('append', [], 'fail')));
+    expect(r).toEqual({ action: 'incremental append', rowsAffected: 1 });
+    // dbt's add/update/drop/rename moves the widened column to the end
+    expect(await f.session.columns(t)).toEqual([
+      { name: 'id', type: 'INTEGER' },
+      { name: 'code', type: 'CHARACTER VARYING(10)' },
+      { name: 'name', type: 'CHARACTER VARYING(20)' },
+    ]);
+    expect(await f.rows(`select * from tx_test.v_on_widen order by name desc`)).toEqual([{ name: 'short' }, { name: 'a much longer name!' }]);
+  });
+
   it('first run creates the table; append adds rows', async () => {
     const t = rel('inc_append');
     expect((await f.session.materialize(build(t, `select 1 as k1, 'a' as k2, 10 as v`, inc('append')))).action).toBe('created table');
