@@ -764,10 +764,15 @@ export class HiveConnection implements TargetConnection {
     const live = this.live;
     this.live = null;
     if (!live || live.dead) return;
+    // At most 5 s for the server's answer; the timer is cleared when it answers, or its pending
+    // callback would keep Node's event loop, and so the tx process, alive for the rest of the 5 s.
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([this.guard(live, live.session.close()), sleep(5000)]);
+      await Promise.race([this.guard(live, live.session.close()), new Promise<void>((r) => (timer = setTimeout(r, 5000)))]);
     } catch {
       /* the server may be gone already */
+    } finally {
+      clearTimeout(timer);
     }
     live.dead = 'closed';
     try {

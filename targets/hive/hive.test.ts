@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import avro from 'avsc';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import { REPO_ROOT, copyProject, queryDuckdb, runCli } from '../../testing/fixture-project.js';
 import { freePort } from '../../testing/services/free-port.js';
 import { serviceUnavailable } from '../../testing/services/require.js';
@@ -271,6 +271,27 @@ describe('hive target on the Spark Thrift Server', () => {
     expect(await reader.query(`SELECT count(*) AS n FROM ${table}`)).toEqual([{ n: 300n }]);
     await reader.close();
     expect(await count(session, 'swapped')).toBe(300);
+  });
+
+  test('closing a connection leaves no timer behind (a pending one kept the tx process alive 5 s after a build)', async () => {
+    const c = new HiveConnection(
+      { host: hive!.host, port: hive!.port, auth: 'NONE', sessionSettings: {}, connectTimeoutMs: 30_000, queryTimeoutMs: 0, retries: 0 },
+      captureLog(),
+    );
+    await c.open();
+    expect(await c.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    // Every timer close() sets is cleared before it returns (the server answers at once here).
+    const set = vi.spyOn(globalThis, 'setTimeout');
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      await c.close();
+      const timers = set.mock.results.map((r) => r.value as unknown);
+      const clearedTimers = new Set(cleared.mock.calls.map((a) => a[0] as unknown));
+      expect(timers.filter((t) => !clearedTimers.has(t))).toEqual([]);
+    } finally {
+      set.mockRestore();
+      cleared.mockRestore();
+    }
   });
 
   test('table options: partition_by, clustered_by + buckets, tblproperties, file_format', async () => {
