@@ -3,7 +3,8 @@
  * `persist_docs: {relation: yes}` is true, a var `0777` is 511 and `1_000` is 1000, `1e3` is text,
  * and `<<: *anchor` merges. One project, copied unchanged, is compiled by dbt-core 1.10 +
  * dbt-duckdb and by tx: the same nodes are enabled, the compiled SQL is the same, and the configs
- * read from the YAML are the same; so with `--vars '{flag: NO}'`.
+ * read from the YAML are the same; so with `--vars '{flag: NO}'`. A key written twice: the last wins,
+ * with dbt's warning.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,5 +106,52 @@ describe.skipIf(noPython)('YAML 1.1 in dbt projects: tx equals dbt-core 1.10', (
     expect(t2.code, t2.output).toBe(0);
     expect(compiled(txDir)).toBe(compiled(dbtDir));
     expect(compiled(dbtDir)).toMatch(/^select 'False' as flag, 8 as mode, .* False as is_bool$/);
+  }, 600_000);
+
+  it('a key written twice: the last one is used, with dbt-core 1.10\'s warning, where tx once refused the file', async () => {
+    const files = (db: string) => ({
+      'dbt_project.yml': dedent(`
+        name: dup
+        version: '1.0'
+        config-version: 2
+        profile: dup
+        vars:
+          color: red
+          color: blue
+      `),
+      'profiles.yml': `dup:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${JSON.stringify(db)}\n      threads: 1\n`,
+      'models/a.sql': "select '{{ var(\"color\") }}' as color\n",
+      'models/b.sql': 'select 2 as id\n',
+      'models/props.yml': dedent(`
+        version: 2
+        models:
+          - name: a
+            config:
+              tags: [first]
+        models:
+          - name: b
+            config:
+              tags: [second]
+              tags: [third]
+      `),
+    });
+    const txDir = join(work, 'tx-dup');
+    const dbtDir = join(work, 'dbt-dup');
+    writeFiles(txDir, files(join(txDir, 'tx.duckdb')));
+    writeFiles(dbtDir, files(join(dbtDir, 'dbt.duckdb')));
+    const d = runDbt(venv(), dbtDir, ['compile'], { env });
+    expect(d.status, d.stdout + d.stderr).toBe(0);
+    expect(d.stdout + d.stderr).toContain('DuplicateYAMLKeysDeprecation: 3 occurrences');
+    const t = await runCli(['compile'], { cwd: txDir, env, timeoutMs: 180_000 });
+    expect(t.code, t.output).toBe(0);
+    expect(t.output).toContain("Duplicate 'color' key found in yaml file dbt_project.yml (line 7)");
+    expect(t.output).toContain("Duplicate 'models' key found in yaml file models/props.yml (line 6)");
+    expect(t.output).toContain("Duplicate 'tags' key found in yaml file models/props.yml (line 10)");
+    const compiled = (dir: string) => readFileSync(join(dir, 'target', 'compiled', 'dup', 'models', 'a.sql'), 'utf8').trim();
+    expect(compiled(txDir)).toBe(compiled(dbtDir));
+    expect(compiled(dbtDir)).toBe("select 'blue' as color");
+    const tags = (m: Manifest) => Object.fromEntries(Object.entries(m.nodes).map(([k, n]) => [k, n.config?.tags]));
+    expect(tags(readArtifact<Manifest>(txDir))).toEqual(tags(readArtifact<Manifest>(dbtDir)));
+    expect(tags(readArtifact<Manifest>(dbtDir))).toEqual({ 'model.dup.a': [], 'model.dup.b': ['third'] });
   }, 600_000);
 });

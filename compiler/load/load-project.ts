@@ -9,7 +9,7 @@ import { scanFiles } from './scan-files.js';
 import { loadInstalledPackages } from './packages.js';
 import { validateYaml } from './validate.js';
 import { defaultDuckdbPath } from './default-warehouse.js';
-import { readYaml } from './yaml-file.js';
+import { duplicateKeyNotes, readYaml } from './yaml-file.js';
 import { useNativeFilters } from './properties-render.js';
 import { makeEnvVar, makeVar } from '../compile/template-context.js';
 import { isSecretConfigKey } from '../log/scrub.js';
@@ -45,6 +45,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   let pf = readYaml(join(dir, projectFile), projectFile, dbt ? 'pyyaml' : 'yaml-1.2');
   if (pf.value == null || typeof pf.value !== 'object') throw new TxError('PROJECT', `${projectFile} is empty; it needs at least \`name:\``, { file: projectFile, line: 1 });
   const notes: string[] = [];
+  notes.push(...duplicateKeyNotes(pf));
   let profilesFile: string | undefined;
   let extraConfig: Obj | undefined;
   const original = pf.value as Obj;
@@ -90,6 +91,7 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const ymlFiles = [...own.ymlFiles, ...packages.flatMap((x) => x.resources.ymlFiles)];
   const dbtOnly = own.dbtOnly;
   const unknownConfigKeys = own.unknownConfigKeys;
+  notes.push(...own.duplicateKeys, ...packages.flatMap((x) => x.resources.duplicateKeys));
   if (own.customTopLevelKeys.length) notes.push(`properties files: top-level keys that are not properties, ignored as dbt ignores them: ${own.customTopLevelKeys.map((k) => `\`${k}\``).join(', ')}`);
   if (unknownConfigKeys.length) notes.push(`properties files: config tx does not know, kept in the node's config (config.get, manifest.json) and not acted on: ${unknownConfigKeys.map((k) => `\`${k}\``).join(', ')}`);
   // groups, exposures, metrics, semantic models and saved queries go to manifest.json as dbt writes them (compiler/compile/dbt-semantic.ts)

@@ -14,7 +14,7 @@ import { propsKey, type ModelProps, type SourceTable, type SqlFile, type UnitTes
 import { scanFiles } from './scan-files.js';
 import { loadSnapshots, type SnapshotFile } from './snapshots.js';
 import { expandModelVersions } from './model-versions.js';
-import { readYaml } from './yaml-file.js';
+import { duplicateKeyNotes, readYaml } from './yaml-file.js';
 
 type Obj = Record<string, unknown>;
 
@@ -43,6 +43,8 @@ export interface Resources {
   unknownConfigKeys: string[];
   /** dbt projects: properties files' top-level keys dbt ignores (`file: key`) */
   customTopLevelKeys: string[];
+  /** dbt projects: keys written twice in a properties file (dbt-core's warning text) */
+  duplicateKeys: string[];
 }
 
 /**
@@ -71,8 +73,10 @@ export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, p
   const dbtOnly = new Map<string, Obj[]>();
   const unknownConfigKeys: string[] = [];
   const customTopLevelKeys: string[] = [];
+  const duplicateKeys: string[] = [];
   for (const f of ymlFiles) {
     let yf = readYaml(f.absPath, f.path, dbt ? 'pyyaml' : 'yaml-1.2');
+    duplicateKeys.push(...duplicateKeyNotes(yf));
     // dbt renders properties files' values when it reads them (properties-render.ts)
     if (dbt && propertiesEngine) yf = { ...yf, value: renderPropertiesFile(yf.value, f.path, propertiesEngine) };
     if (dbt) customTopLevelKeys.push(...dropCustomTopLevelKeys(yf));
@@ -99,7 +103,7 @@ export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, p
   // snapshots: run by tx (compiler/load/snapshots.ts), so not among the dbt-only entries
   const snapshots = tag(loadSnapshots(dir, snapshotFiles, dbtOnly.get('snapshots') ?? []));
   dbtOnly.delete('snapshots');
-  return { models: versioned, seeds, macros, singularTests, snapshots, docs, modelProps, seedProps, sources, unitTests, ymlFiles, dbtOnly, unknownConfigKeys, customTopLevelKeys };
+  return { models: versioned, seeds, macros, singularTests, snapshots, docs, modelProps, seedProps, sources, unitTests, ymlFiles, dbtOnly, unknownConfigKeys, customTopLevelKeys, duplicateKeys };
 }
 
 function checkUnique(files: SqlFile[], kind: string): void {

@@ -11,6 +11,12 @@ export interface YamlFile {
   value: unknown;
   /** 1-based line of the node at `path` (keys and indexes), or of the nearest ancestor. */
   lineOf(path: (string | number)[]): number | undefined;
+  /**
+   * A dbt project's file (PyYAML): keys written twice in one mapping, with the line of the later one.
+   * PyYAML keeps the last value and dbt-core 1.10 warns ("Duplicate 'models' key found in yaml file
+   * …"), so tx does both; tx's own YAML 1.2 files refuse them.
+   */
+  duplicateKeys: { key: string; line: number }[];
 }
 
 /**
@@ -42,7 +48,7 @@ function plain(v: unknown): unknown {
 export function parseYaml(text: string, path: string, dialect: YamlDialect = 'yaml-1.2'): YamlFile {
   const lineCounter = new LineCounter();
   const py = dialect === 'pyyaml';
-  const doc: Document = parseDocument(text, py ? { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.1', schema: 'failsafe' } : { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc: Document = parseDocument(text, py ? { lineCounter, prettyErrors: false, uniqueKeys: false, version: '1.1', schema: 'failsafe' } : { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     // linePos is only filled in with prettyErrors; the offset always is.
@@ -80,7 +86,35 @@ export function parseYaml(text: string, path: string, dialect: YamlDialect = 'ya
     }
     return undefined;
   };
-  return { path, value, lineOf };
+  return { path, value, lineOf, duplicateKeys: py ? duplicateKeysOf(doc, lineCounter) : [] };
+}
+
+/** Keys written twice in one mapping anywhere in the document (scalar keys, compared as written). */
+function duplicateKeysOf(doc: Document, lineCounter: LineCounter): { key: string; line: number }[] {
+  const out: { key: string; line: number }[] = [];
+  const seen = new Set<YamlNode>();
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object' || seen.has(node as YamlNode)) return;
+    seen.add(node as YamlNode);
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const it of node.items) {
+        if (isScalar(it.key)) {
+          const k = String(it.key.value);
+          if (keys.has(k) && k !== '<<') out.push({ key: k, line: it.key.range ? lineCounter.linePos(it.key.range[0]).line : 0 });
+          keys.add(k);
+        }
+        walk(it.value);
+      }
+    } else if (isSeq(node)) for (const it of node.items) walk(it);
+  };
+  walk(doc.contents);
+  return out;
+}
+
+/** dbt-core 1.10's warning for each key written twice in a dbt project's file. */
+export function duplicateKeyNotes(yf: YamlFile): string[] {
+  return yf.duplicateKeys.map((d) => `Duplicate '${d.key}' key found in yaml file ${yf.path} (line ${d.line}): the last one is used, as dbt does`);
 }
 
 export function readYaml(absPath: string, displayPath: string, dialect: YamlDialect = 'yaml-1.2'): YamlFile {
