@@ -178,7 +178,7 @@ function dbtColumns(cols: ColumnProps[]): Obj {
         meta: c.meta ?? {},
         data_type: c.dataType ?? null,
         constraints: [],
-        quote: null,
+        quote: c.quote ?? null,
         config: { meta: c.meta ?? {}, tags: c.tags ?? [] },
         tags: c.tags ?? [],
         granularity: c.granularity ?? null,

@@ -337,15 +337,19 @@ export function compileTests(
         columnChecks.push({ nodeId: toNode.uniqueId, columns: [field] });
       }
     }
-    if (builtin && testName === 'relationships') rendered.field = dialect.quoteIdentifier(String(args.field));
-    if (builtin && testName === 'unique_combination_of_columns') rendered.combination_of_columns = (args.combination_of_columns as string[]).map((c) => dialect.quoteIdentifier(c));
+    // tx's own projects: column names quoted. A dbt project: as dbt passes them, quoted only where the
+    // column says `quote: true`, so `name: CustomerID` matches an unquoted (case-folded) column.
+    const dbtNames = project.projectFile === 'dbt_project.yml';
+    const ident = (c: string, quote?: boolean): string => (dbtNames && quote !== true ? c : dialect.quoteIdentifier(c));
+    if (builtin && testName === 'relationships') rendered.field = ident(String(args.field));
+    if (builtin && testName === 'unique_combination_of_columns') rendered.combination_of_columns = (args.combination_of_columns as string[]).map((c) => ident(c));
 
     let model: unknown = attached.relation
       ? relationValue(attached.relation, dialect)
       : new RelationValue({ schema: '', identifier: `__dbt__cte__${attached.name}` }, `(${(attached.compiledSql ?? '').trim()}) as ${dialect.quoteIdentifier(`__dbt__cte__${attached.name}`)}`);
     if (typeof config.where === 'string' && config.where.trim()) model = `(select * from ${String(model)} where ${config.where}) as tx_where`;
     const callArgs: Record<string, unknown> = { ...rendered, model };
-    if (column && takesColumn) callArgs.column_name = dialect.quoteIdentifier(column);
+    if (column && takesColumn) callArgs.column_name = ident(column, spec.columnQuote);
     let sql: string;
     // config() inside a test macro (dbt_utils sets fail_calc, where, ...) configures the test, as in dbt
     const fromMacro: Record<string, unknown> = {};
@@ -365,7 +369,8 @@ export function compileTests(
 
     // dbt's names and unique id (compile/test-names.ts); a second identical test gets `_2`
     const onSource = attached.resourceType === 'source' && !!attached.source;
-    const nameArgs: Record<string, unknown> = { ...spec.args, ...(column ? { column_name: column } : {}) };
+    // dbt names a test after the column name as passed: quoted where the column says `quote: true`
+    const nameArgs: Record<string, unknown> = { ...spec.args, ...(column ? { column_name: dbtNames && spec.columnQuote === true ? dialect.quoteIdentifier(column) : column } : {}) };
     if (customName) delete nameArgs.name;
     const names = genericTestNames({
       packageName: attached.packageName ?? p,

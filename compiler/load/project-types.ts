@@ -26,6 +26,8 @@ export interface ColumnProps {
   line?: number;
   /** The docs blocks its description renders through doc(): dbt's `doc_blocks` (`doc.<package>.<name>`). */
   docBlocks?: string[];
+  /** `quote: true | false` as written (dbt's manifest `quote`; unset is null). */
+  quote?: boolean;
 }
 
 /** A data test as written in a properties file, before it becomes a graph node. */
@@ -37,6 +39,8 @@ export interface TestSpec {
   file: string;
   line?: number;
   column?: string;
+  /** The column's `quote:` (dbt: a generic test gets the column name quoted only when it is true). */
+  columnQuote?: boolean;
 }
 
 export interface ModelProps {

@@ -25,10 +25,11 @@ const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
 
 /** Parse a test list (`tests:` or `data_tests:`) into TestSpecs. */
-export function parseTests(file: YamlFile, path: (string | number)[], list: unknown[], column?: string): TestSpec[] {
+export function parseTests(file: YamlFile, path: (string | number)[], list: unknown[], column?: string, columnQuote?: boolean): TestSpec[] {
+  const q = columnQuote === undefined ? {} : { columnQuote };
   return list.map((entry, i) => {
     const line = file.lineOf([...path, i]);
-    if (typeof entry === 'string') return { name: entry, args: {}, config: {}, file: file.path, line, column };
+    if (typeof entry === 'string') return { name: entry, args: {}, config: {}, file: file.path, line, column, ...q };
     const o = asObj(entry);
     const keys = Object.keys(o);
     if (keys.length !== 1) {
@@ -47,7 +48,7 @@ export function parseTests(file: YamlFile, path: (string | number)[], list: unkn
       else if (TEST_CONFIG_KEYS.has(k)) config[k] = v;
       else args[k] = v;
     }
-    return { name, args, config, file: file.path, line, column };
+    return { name, args, config, file: file.path, line, column, ...q };
   });
 }
 
@@ -60,7 +61,8 @@ export function parseColumns(file: YamlFile, path: (string | number)[], list: un
       description: str(o.description),
       dataType: typeof o.data_type === 'string' ? o.data_type : undefined,
       ...(typeof o.granularity === 'string' ? { granularity: o.granularity } : {}),
-      tests: parseTests(file, [...path, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests), name),
+      tests: parseTests(file, [...path, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests), name, typeof o.quote === 'boolean' ? o.quote : undefined),
+      ...(typeof o.quote === 'boolean' ? { quote: o.quote } : {}),
       // dbt 1.10: a column's config.meta updates its meta, config.tags follow its tags
       meta: { ...asObj(o.meta), ...asObj(asObj(o.config).meta) },
       ...(o.tags != null || asObj(o.config).tags != null ? { tags: [...new Set([...tagList(o.tags), ...tagList(asObj(o.config).tags)])] } : {}),
