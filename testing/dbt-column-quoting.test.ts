@@ -91,5 +91,5 @@ describe.skipIf(noPython)('generic tests on a dbt project: column names quoted a
     };
     expect(quotes(txDir)).toEqual(quotes(dbtDir));
     expect(quotes(dbtDir)).toEqual([{ CustomerID: null, MixedName: true }, { CustomerID: false }]);
-  }, 900_000);
+  }, 600_000);
 });

@@ -113,7 +113,7 @@ describe.skipIf(noPython)('expand_target_column_types: tx equals dbt-core 1.10',
         { id: 2, code: 'abcdefgh', name: 'a much longer name!', note: 'a note longer than three' },
       ]);
       expect(ref.direct).toEqual([{ returned_none: 'True', n: 1 }]);
-    }, 900_000);
+    }, 600_000);
   });
 
   it('on DuckDB (dbt-duckdb): strings have no size, nothing is altered and nothing fails', async () => {
@@ -142,7 +142,7 @@ describe.skipIf(noPython)('expand_target_column_types: tx equals dbt-core 1.10',
     expect(got).toEqual(ref);
     expect(ref[0]!.filter((c) => c.table_name === 'events').map((c) => c.column_name)).toEqual(['name', 'id', 'note', 'code']);
     expect(ref[2]).toEqual([{ returned_none: 'True', n: 1 }]);
-  }, 900_000);
+  }, 600_000);
 });
 
 describe('expand_target_column_types on Spark (dbt-spark thrift profile): alters nothing', () => {
@@ -178,5 +178,5 @@ describe('expand_target_column_types on Spark (dbt-spark thrift profile): alters
     // Spark's CTAS keeps no string size: varchar(4) lands as string
     expect(await types()).toEqual(['label string', 'n int']);
     expect((await session!.query(`select * from ${schema}.direct`)).map((r) => ({ ...r }))).toEqual([{ returned_none: 'True', n: 1 }]);
-  }, 900_000);
+  }, 600_000);
 });
