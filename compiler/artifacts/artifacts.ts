@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, writevSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { hash } from 'node:crypto';
@@ -8,32 +8,16 @@ import type { GraphNode } from '../compile/nodes.js';
 import { packageRoot, txVersion } from '../load/package-root.js';
 import { scrub } from '../log/scrub.js';
 import { writeJsonEnabled } from './artifact-options.js';
-import { compiledRelPath, manifestOf } from './dbt-manifest.js';
+import { artifactJson, jsonReplacer } from './artifact-json.js';
+import { compiledRelPath, manifestBytes } from './dbt-manifest.js';
+
+export { artifactJson, jsonReplacer };
 
 export { compiledRelPath };
 import { artifactMetadata, invocationId } from './dbt-meta.js';
 
 /** The hash of a compiled SQL file's content (`target/compiled/**.sql`, which ends with a newline). */
 export const sqlFileHash = (sql: string): string => hash('sha1', `${sql}\n`, 'base64');
-
-/** JSON.stringify replacer: bigints as numbers when exact, else strings. */
-export function jsonReplacer(_k: string, v: unknown): unknown {
-  if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v.toString();
-  return v;
-}
-
-/**
- * JSON text of an artifact: V8's plain stringify (several times faster than one with a replacer
- * over a 30 MB manifest), and the bigint-aware replacer only when a bigint is in there.
- */
-export function artifactJson(v: unknown): string {
-  try {
-    return JSON.stringify(v);
-  } catch (e) {
-    if (e instanceof TypeError && /BigInt/i.test(e.message)) return JSON.stringify(v, jsonReplacer);
-    throw e;
-  }
-}
 
 /** Write a file atomically (temp name, then rename), so a reader never sees half of it. */
 export function writeFileAtomic(path: string, text: string): void {
@@ -65,9 +49,36 @@ export interface NodeResult {
 export function writeManifest(c: CompiledProject, targetDir: string): string {
   const path = join(targetDir, 'manifest.json');
   if (!writeJsonEnabled()) return path; // --no-write-json
-  writeFileAtomic(path, artifactJson(manifestOf(c)));
+  const tmp = `${path}.tmp-${process.pid}`;
+  mkdirSync(targetDir, { recursive: true });
+  try {
+    writeBlocks(tmp, manifestBytes(c, scrub)); // no secret reaches a file (compiler/log/scrub.ts)
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  renameSync(tmp, path);
   return path;
 }
+
+/** Write blocks of bytes one after the other to a new file (writev, up to 1,024 blocks a call). */
+function writeBlocks(path: string, blocks: Buffer[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (let i = 0; i < blocks.length; i += 1024) {
+      const batch = blocks.slice(i, i + 1024);
+      const want = batch.reduce((n, b) => n + b.length, 0);
+      let done = writevSync(fd, batch);
+      if (done === want) continue;
+      // a short write: the rest of the batch, as many times as it takes
+      const rest = Buffer.concat(batch);
+      while (done < want) done += writeSync(fd, rest, done, want - done);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** What a compile writes under target/compiled/: the files that changed (scrubbed) and the index beside them. */
 interface CompiledSqlPlan {
   /** Path, text, path, text, ...: each file to write, in node order. */
@@ -212,10 +223,10 @@ export async function writeCompileArtifactsAsync(c: CompiledProject, targetDir: 
   let tmp: string | undefined;
   try {
     if (writeJsonEnabled()) {
-      const text = scrub(artifactJson(manifestOf(c)));
+      const blocks = manifestBytes(c, scrub);
       mkdirSync(targetDir, { recursive: true });
       tmp = `${manifestPath}.tmp-${process.pid}`;
-      writeFileSync(tmp, text);
+      writeBlocks(tmp, blocks);
     }
     const r = await done;
     if (r.writeError) throw r.writeError;

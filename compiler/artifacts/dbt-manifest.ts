@@ -11,13 +11,14 @@
  * tx's own config keys (`exports`, `validate`, Hive options, …) stay in `config`, whose schema
  * allows extra keys; nothing tx-specific goes where the schema forbids it.
  */
-import { createHash, hash } from 'node:crypto';
+import { createHash, hash, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import type { CompiledProject } from '../compile/compile-project.js';
 import { BUILTIN_MACROS } from '../compile/builtin-macros.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { propsKey, type ColumnProps, type SqlFile } from '../load/project-types.js';
 import { TxError } from '../errors.js';
+import { artifactJson } from './artifact-json.js';
 import { artifactMetadata } from './dbt-meta.js';
 import { macroBlocks, macroCalls, type MacroBlock } from './dbt-macros.js';
 import { groupMap, semanticResources } from '../compile/dbt-semantic.js';
@@ -196,12 +197,97 @@ function freshness(v: unknown): Obj | null {
 }
 
 const built = new WeakMap<CompiledProject, Obj>();
+const clocks = new WeakMap<CompiledProject, Date>();
+/** One compile's manifest time: the object and the text written of it say the same generated_at and created_at. */
+function clockOf(c: CompiledProject): Date {
+  let d = clocks.get(c);
+  if (!d) clocks.set(c, (d = new Date()));
+  return d;
+}
 
-/** The manifest of a compiled project, built once per compile (writeManifest and the lineage events share it). */
+/** The manifest of a compiled project, built once per compile (state selection and column lineage share it). */
 export function manifestOf(c: CompiledProject): Obj {
   let m = built.get(c);
-  if (!m) built.set(c, (m = buildManifest(c)));
+  if (!m) built.set(c, (m = buildManifest(c, clockOf(c))));
   return m;
+}
+
+/** Where buildManifest puts a node, source or unit test: in its section of the manifest object, or serialized on the spot (manifestBytes). */
+type Put = (section: Obj, id: string, o: Obj) => void;
+const keep: Put = (section, id, o) => {
+  section[id] = o;
+};
+/** What the rest of buildManifest reads of a node, source or unit test already put (semantic models' refs, group_map). */
+const STUB_KEYS = ['name', 'resource_type', 'alias', 'schema', 'database', 'relation_name', 'group', 'source_name'] as const;
+
+/**
+ * Text appended as UTF-8 into blocks of memory outside V8's heap: the garbage collector neither
+ * copies nor traces it, and no string of the whole is ever built.
+ */
+class ByteBlocks {
+  readonly blocks: Buffer[] = [];
+  /** How many entries were added (the separator goes before all but the first). */
+  count = 0;
+  private block = Buffer.allocUnsafeSlow(0);
+  private at = 0;
+  add(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (this.block.length - this.at < text.length * 3) {
+      this.seal();
+      this.block = Buffer.allocUnsafeSlow(Math.max(1 << 20, text.length * 3));
+    }
+    this.at += this.block.write(text, this.at);
+  }
+  /** The blocks, each cut to what was written. */
+  seal(): Buffer[] {
+    if (this.at > 0) this.blocks.push(this.block.subarray(0, this.at));
+    this.block = Buffer.allocUnsafeSlow(0);
+    this.at = 0;
+    return this.blocks;
+  }
+}
+
+/**
+ * target/manifest.json as UTF-8 blocks: the bytes of clean(artifactJson(manifestOf(c)))
+ * (manifest-json.test.ts), produced without holding the whole object or its text. Each node,
+ * source and unit test is serialized as soon as it is built, passed through `clean` (the secret
+ * scrubber) and copied out of the heap, so the tens of thousands of small objects of a big
+ * project die young instead of being promoted and traced; what the rest of the manifest reads of
+ * them is kept in a small stub. When something else built the object already, it is used.
+ */
+export function manifestBytes(c: CompiledProject, clean: (text: string) => string = (t) => t): Buffer[] {
+  const done = built.get(c);
+  if (done) return [Buffer.from(clean(artifactJson(done)))];
+  const parts = new Map<Obj, ByteBlocks>();
+  const put: Put = (section, id, o) => {
+    const stub: Obj = {};
+    for (const k of STUB_KEYS) if (o[k] !== undefined) stub[k] = o[k];
+    let out = parts.get(section);
+    if (!out) parts.set(section, (out = new ByteBlocks()));
+    out.add(clean(`${out.count++ ? ',' : ''}${JSON.stringify(id)}:${artifactJson(o)}`));
+    section[id] = stub;
+  };
+  const m = buildManifest(c, clockOf(c), put);
+  // each streamed section stands in the object as a unique string, where its blocks go
+  const mark = `\u0000tx-manifest-${randomUUID()}:`;
+  const sections = new Map<string, ByteBlocks>();
+  for (const key of ['nodes', 'sources', 'unit_tests']) {
+    const out = parts.get(m[key] as Obj);
+    if (!out) continue;
+    m[key] = mark + key;
+    sections.set(JSON.stringify(mark + key), out);
+  }
+  // the placeholders are found before the text is cleaned (a secret could be part of one)
+  const text = artifactJson(m);
+  const cuts = [...sections].map(([placeholder, out]) => ({ at: text.indexOf(placeholder), placeholder, out })).sort((a, b) => a.at - b.at);
+  const blocks: Buffer[] = [];
+  let from = 0;
+  for (const { at, placeholder, out } of cuts) {
+    blocks.push(Buffer.from(`${clean(text.slice(from, at))}{`), ...out.seal(), Buffer.from('}'));
+    from = at + placeholder.length;
+  }
+  blocks.push(Buffer.from(clean(text.slice(from))));
+  return blocks;
 }
 
 /**
@@ -216,7 +302,7 @@ function duckdbCatalog(c: CompiledProject): string | null {
 }
 
 /** The manifest v12 of a compiled project. */
-export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj {
+export function buildManifest(c: CompiledProject, generatedAt = new Date(), put: Put = keep): Obj {
   const p = c.project.name;
   const createdAt = generatedAt.getTime() / 1000;
   const targetSchema = String(c.target.public.schema ?? 'main');
@@ -345,13 +431,13 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     if (n.resourceType === 'seed') {
       const pf = propsFile(n.name, 'seed', n.packageName);
       const text = seedText.get(n.path);
-      nodes[n.uniqueId] = {
+      put(nodes, n.uniqueId, {
         ...common(n, relativeToRoots(inPackage(n.path, n.packageName), paths.seeds)),
         ...(text !== undefined ? { checksum: { name: 'sha256', checksum: fileChecksum(text) } } : {}),
         patch_path: pf ? `${n.packageName ?? p}://${pf}` : null,
         root_path: c.project.dir,
         depends_on: { macros: [] },
-      };
+      });
     } else if (n.resourceType === 'model') {
       const pf = propsFile(n.version ? n.path.split('/').pop()!.replace(/\.sql$/, '') : n.name, 'model', n.packageName);
       const o = common(n, relativeToRoots(inPackage(n.path, n.packageName), paths.models));
@@ -374,7 +460,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
             }),
           }
         : null;
-      nodes[n.uniqueId] = o;
+      put(nodes, n.uniqueId, o);
       // ephemeral models have no relation: dbt writes their would-be schema and alias, no relation name
     } else if (n.resourceType === 'snapshot') {
       // dbt's SnapshotNode: a compiled node without a model's access, version and constraints
@@ -382,11 +468,11 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       compiled(n, o);
       const meta = (n.config as Obj).snapshot_meta_column_names;
       if (isObj(meta)) (o.config as Obj).snapshot_meta_column_names = { ...(SNAPSHOT_CONFIG_DEFAULTS().snapshot_meta_column_names as Obj), ...meta };
-      nodes[n.uniqueId] = o;
+      put(nodes, n.uniqueId, o);
     } else if (n.resourceType === 'source' && n.source) {
       const s = n.source;
       const f = freshness(s.freshness);
-      sources[n.uniqueId] = {
+      put(sources, n.uniqueId, {
         database: s.database ?? targetDatabase,
         schema: s.schema,
         name: s.name,
@@ -418,7 +504,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         unrendered_database: null,
         unrendered_schema: null,
         doc_blocks: n.docBlocks ?? [],
-      };
+      });
     } else if (n.resourceType === 'test' && n.test?.kind === 'unit') {
       const raw = c.project.unitTests.find((u) => u.name === n.name && `model.${u.package ?? p}.${u.model}` === n.test!.attachedTo)?.raw ?? {};
       const fixture = (x: unknown): Obj => {
@@ -426,7 +512,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         return { ...(o.input !== undefined ? { input: String(o.input) } : {}), rows: o.rows ?? null, format: typeof o.format === 'string' ? o.format : 'dict', fixture: typeof o.fixture === 'string' ? o.fixture : null };
       };
       const model = refOf(n.test.attachedTo!)!;
-      unitTests[n.uniqueId] = {
+      put(unitTests, n.uniqueId, {
         model: model.name,
         given: (Array.isArray(raw.given) ? raw.given : []).map(fixture),
         expect: (({ input: _input, ...rest }) => rest)(fixture(raw.expect)),
@@ -446,7 +532,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
         created_at: createdAt,
         versions: null,
         version: null,
-      };
+      });
     } else if (n.resourceType === 'test' && n.test?.kind === 'generic') {
       const t = n.test;
       const attached = t.attachedTo ? refOf(t.attachedTo) : undefined;
@@ -458,7 +544,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
       if (t.shortName && t.shortName !== n.name) o.alias = t.shortName;
       o.raw_code = `{{ ${t.namespace ? `${t.namespace}.` : ''}test_${t.testName}(**_dbt_generic_test_kwargs) }}`;
       compiled(n, o);
-      nodes[n.uniqueId] = Object.assign(o, {
+      put(nodes, n.uniqueId, Object.assign(o, {
         column_name: t.column ?? null,
         file_key_name: attached ? (attached.resourceType === 'source' && attached.source ? `sources.${attached.source.sourceName}` : `${attached.resourceType}s.${attached.name}`) : null,
         attached_node: t.attachedTo ?? null,
@@ -467,13 +553,13 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
           kwargs: { ...(t.args ?? {}), ...(t.column ? { column_name: t.column } : {}), model: `{{ get_where_subquery(${call}) }}` },
           namespace: t.namespace ?? null,
         },
-      });
+      }));
     } else if (n.resourceType === 'test') {
       // singular tests: dbt's schema has no attached_node for them
       const text = singularText.get(n.path);
       const o = common(n, relativeToRoots(inPackage(n.path, n.packageName), paths.tests));
       if (text !== undefined) o.checksum = { name: 'sha256', checksum: fileChecksum(text) };
-      nodes[n.uniqueId] = compiled(n, o);
+      put(nodes, n.uniqueId, compiled(n, o));
     }
   }
 
@@ -531,7 +617,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date()): Obj
     const o = common(n, compiledRel(n).slice(`${n.packageName ?? p}/`.length));
     o.relation_name = null;
     compiled(n, o);
-    nodes[n.uniqueId] = o;
+    put(nodes, n.uniqueId, o);
   }
 
   // ---- parent and child maps over everything in the graph, exposures, metrics, semantic models and saved queries too
