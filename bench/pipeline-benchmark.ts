@@ -11,13 +11,15 @@
  *
  * Also the typed load alone: tx's load node time (run_results.json) against the DuckDB
  * statement's time, and the peak RSS of every run. `--curve 1M,10M,30M` adds one tx build per
- * size to show peak memory as rows grow. The load average is printed at start and end.
+ * size to show peak memory as rows grow; `--memory-limit 1GB` sets DuckDB's memory_limit in the
+ * copied example's target settings (DuckDB then spills to disk past it) for every tx build of the
+ * run. The load average is printed at start and end.
  *
- *   npm run bench:pipeline -- [--rows 5M,10M] [--runs 3] [--curve 1M,10M,30M] [--no-spark] [--data DIR]
+ *   npm run bench:pipeline -- [--rows 5M,10M] [--runs 3] [--curve 1M,10M,30M] [--memory-limit 1GB] [--no-spark] [--data DIR]
  *
  * Generated files are kept in --data (default $TMPDIR/tx-bench-data) and reused.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,6 +146,16 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
   const project = join(work, 'project');
   copyProject(project, root);
+  const memoryLimit = argValue(args, '--memory-limit', '');
+  if (memoryLimit) {
+    if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) throw new Error(`--memory-limit ${memoryLimit}: expected a size such as 1GB or 512MB`);
+    const yml = join(project, 'project.yml');
+    const text = readFileSync(yml, 'utf8');
+    const settings = 'settings: {disabled_compression_methods: fsst}';
+    if (!text.includes(settings)) throw new Error(`--memory-limit: the example's project.yml no longer has \`${settings}\``);
+    writeFileSync(yml, text.replace(settings, `settings: {disabled_compression_methods: fsst, memory_limit: '${memoryLimit}'}`));
+    console.log(`tx builds with DuckDB's memory_limit at ${memoryLimit}`);
+  }
   const table: string[] = [];
   const notes: string[] = [];
   try {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedent, runCli, writeFiles } from './fixture-project.js';
-import { dbtCoreVenv, dbtEnv, noPythonFor, readArtifact, runDbt } from './dbt-reference.js';
+import { dbtCoreVenv, dbtEnv, dbtPostgresProfile, noPythonFor, readArtifact, runDbt } from './dbt-reference.js';
 import { scratchDatabase, type ScratchDatabase } from './postgres-scratch.js';
 import { startPostgres, type PostgresService } from './services/postgres.js';
 
@@ -64,8 +64,7 @@ describe.skipIf(noPython)('generic tests on a dbt project: column names quoted a
   });
 
   it('on PostgreSQL: the same tests pass in tx and dbt, and the manifest keeps each column\'s quote', async () => {
-    const profile = (db: string) =>
-      `quoting:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${svc.host}\n      port: ${svc.port}\n      user: ${svc.user}\n      pass: "${decodeURIComponent(new URL(svc.url).password) || 'unused-password'}"\n      dbname: ${db}\n      schema: quoting\n      threads: 1\n`;
+    const profile = (db: string) => dbtPostgresProfile('quoting', svc, db, 'quoting');
     const txDb = await scratchDatabase('tx_quoting', svc);
     const dbtDb = await scratchDatabase('dbt_quoting', svc);
     dbs.push(txDb, dbtDb);

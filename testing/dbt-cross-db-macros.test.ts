@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDuckdb, runCli } from './fixture-project.js';
+import { dbtPostgresProfile } from './dbt-reference.js';
 import { provisionDbtCore } from './services/dbt-venvs.js';
 import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from './services/postgres.js';
 import { findPython } from './services/python-venv.js';
@@ -130,10 +131,7 @@ describe.skipIf(noPython)('dbt.* cross-database macros: tx equals dbt-core 1.10'
       await svc?.stop();
     });
     it('builds the same values', async () => {
-      const profile = (db: string) => {
-        const u = new URL(svc.url);
-        return `xdb:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${svc.host}\n      port: ${svc.port}\n      user: ${svc.user}\n      pass: "${decodeURIComponent(u.password) || 'unused-password'}"\n      dbname: ${db}\n      schema: xdb\n      threads: 1\n`;
-      };
+      const profile = (db: string) => dbtPostgresProfile('xdb', svc, db, 'xdb');
       const txDb = await createTestDatabase(svc, 'tx_xdb');
       const dbtDb = await createTestDatabase(svc, 'dbt_xdb');
       dbs.push(txDb, dbtDb);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDuckdb, runCli, writeFiles } from './fixture-project.js';
-import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt } from './dbt-reference.js';
+import { dbtCoreVenv, dbtEnv, dbtPostgresProfile, noPythonFor, runDbt } from './dbt-reference.js';
 import { queryRows, scratchDatabase, type ScratchDatabase } from './postgres-scratch.js';
 import { startPostgres, type PostgresService } from './services/postgres.js';
 import { openHiveSession, type HiveSessionHandle } from './services/hive-client.js';
@@ -78,8 +78,7 @@ describe.skipIf(noPython)('expand_target_column_types: tx equals dbt-core 1.10',
     });
 
     it('widens the incremental, snapshot and directly named columns as dbt does, with the same rows', async () => {
-      const profile = (db: string) =>
-        `widen:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${svc.host}\n      port: ${svc.port}\n      user: ${svc.user}\n      pass: "${decodeURIComponent(new URL(svc.url).password) || 'unused-password'}"\n      dbname: ${db}\n      schema: widen\n      threads: 1\n`;
+      const profile = (db: string) => dbtPostgresProfile('widen', svc, db, 'widen');
       const txDb = await scratchDatabase('tx_widen', svc);
       const dbtDb = await scratchDatabase('dbt_widen', svc);
       dbs.push(txDb, dbtDb);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDuckdb, runCli, writeFiles } from './fixture-project.js';
+import { dbtPostgresProfile } from './dbt-reference.js';
 import { provisionDbtCore } from './services/dbt-venvs.js';
 import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from './services/postgres.js';
 import { openHiveSession, type HiveSessionHandle } from './services/hive-client.js';
@@ -91,10 +92,7 @@ describe.skipIf(noPython)('run-time introspection: tx equals dbt-core 1.10', () 
     });
 
     it('the same row, the same schema created and table dropped', async () => {
-      const profile = (db: string) => {
-        const u = new URL(svc.url);
-        return `intro:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${svc.host}\n      port: ${svc.port}\n      user: ${svc.user}\n      pass: "${decodeURIComponent(u.password) || 'unused-password'}"\n      dbname: ${db}\n      schema: intro\n      threads: 1\n`;
-      };
+      const profile = (db: string) => dbtPostgresProfile('intro', svc, db, 'intro');
       const txDb = await createTestDatabase(svc, 'tx_intro');
       const dbtDb = await createTestDatabase(svc, 'dbt_intro');
       dbs.push(txDb, dbtDb);

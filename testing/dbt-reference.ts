@@ -48,6 +48,16 @@ export interface DbtRunOptions {
   timeoutMs?: number;
 }
 
+/**
+ * profiles.yml text for dbt-postgres and tx alike: profile `name`, target `dev`, the service's host,
+ * port and user, its password (or a placeholder: dbt requires one, trust auth ignores it),
+ * database `dbname`, `schema`, one thread.
+ */
+export function dbtPostgresProfile(name: string, svc: { url: string; host: string; port: number; user: string }, dbname: string, schema: string): string {
+  const pass = decodeURIComponent(new URL(svc.url).password) || 'unused-password';
+  return `${name}:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${svc.host}\n      port: ${svc.port}\n      user: ${svc.user}\n      pass: "${pass}"\n      dbname: ${dbname}\n      schema: ${schema}\n      threads: 1\n`;
+}
+
 /** `dbt <args> --profiles-dir ...` from `venv` in the project `dir`, with `o.env` over this process's environment. */
 export function runDbt(venv: Venv, dir: string, args: string[], o: DbtRunOptions): SpawnSyncReturns<string> {
   return spawnSync(join(venv.dir, 'bin', 'dbt'), [...args, '--profiles-dir', o.profilesDir ?? dir], {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { dbtPostgresProfile } from '../../testing/dbt-reference.js';
 import { dedent, fixtureProject, queryDuckdb, writeFiles, type Files, type FixtureProject } from '../../testing/fixture-project.js';
 import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from '../../testing/services/postgres.js';
 import { provisionDbtCore } from '../../testing/services/dbt-venvs.js';
@@ -180,10 +181,7 @@ describe('--sample on PostgreSQL: tx and dbt-core 1.10 (dbt-postgres)', () => {
   });
 
   it.skipIf(noPython)('the same rows, and the same SQL with dbt-postgres\' subquery alias', async () => {
-    const profile = (db: string) => {
-      const u = new URL(svc.url);
-      return `samp:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      host: ${svc.host}\n      port: ${svc.port}\n      user: ${svc.user}\n      pass: "${decodeURIComponent(u.password) || 'unused-password'}"\n      dbname: ${db}\n      schema: samp\n      threads: 1\n`;
-    };
+    const profile = (db: string) => dbtPostgresProfile('samp', svc, db, 'samp');
     const txDb = await createTestDatabase(svc, 'tx_sample');
     const dbtDb = await createTestDatabase(svc, 'dbt_sample');
     dbs.push(txDb, dbtDb);
