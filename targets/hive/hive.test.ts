@@ -152,6 +152,31 @@ describe('hive target on the Spark Thrift Server', () => {
     expect(await target.ping()).toMatch(/^Spark SQL 3\.5\.\d+ \(HiveServer2 at 127\.0\.0\.1:\d+, auth NONE\)$/);
   });
 
+  test('ensureSchema asks the server once per database per session, also when called at once', async () => {
+    const conn = session.connection;
+    const real = conn.execute.bind(conn);
+    const creates: string[] = [];
+    conn.execute = ((sql: string, o?: Parameters<typeof real>[1]) => {
+      if (/^CREATE DATABASE/i.test(sql)) creates.push(sql);
+      return real(sql, o);
+    }) as typeof conn.execute;
+    const other = `${schema}_once`;
+    try {
+      await session.ensureSchema(schema); // beforeAll made sure of it already
+      await Promise.all([session.ensureSchema(other), session.ensureSchema(other), session.ensureSchema(other.toUpperCase())]);
+      await session.ensureSchema(other);
+      expect(creates).toEqual([`CREATE DATABASE IF NOT EXISTS ${d.quoteIdentifier(other)}`]);
+      expect((await conn.query(`SHOW DATABASES LIKE ${d.literal(other)}`)).length).toBe(1);
+      // a failed attempt is not remembered: an invalid name fails each time it is asked
+      await expect(session.ensureSchema('bad`name; nope')).rejects.toThrow();
+      await expect(session.ensureSchema('bad`name; nope')).rejects.toThrow();
+      expect(creates.length).toBe(3);
+    } finally {
+      conn.execute = real;
+      await real(`DROP DATABASE IF EXISTS ${d.quoteIdentifier(other)} CASCADE`).catch(() => undefined);
+    }
+  });
+
   test('creates the database when missing and quotes identifiers with backticks', async () => {
     // beforeAll's ensureSchema created the database.
     expect((await session.connection.query(`SHOW DATABASES LIKE ${d.literal(schema)}`)).length).toBe(1);

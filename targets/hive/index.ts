@@ -200,8 +200,22 @@ class HiveSession implements TargetSession {
     this.loader = new HiveLoader(connection, this.intro, this.mat, settings.load, spark, log);
   }
 
-  async ensureSchema(schema: string): Promise<void> {
-    await this.connection.execute(`CREATE DATABASE IF NOT EXISTS ${d.quoteIdentifier(schema)}`);
+  /**
+   * The databases this session has made sure of. CREATE DATABASE IF NOT EXISTS runs once per
+   * database per session, as dbt creates a run's schemas once: on Spark each call is a round trip of
+   * about 0.1 s, and a build asked once per node. Names are case-insensitive in Hive. A failed
+   * attempt is forgotten, so the next call tries again.
+   */
+  private readonly ensured = new Map<string, Promise<void>>();
+  ensureSchema(schema: string): Promise<void> {
+    const key = schema.toLowerCase();
+    let p = this.ensured.get(key);
+    if (!p) {
+      p = this.connection.execute(`CREATE DATABASE IF NOT EXISTS ${d.quoteIdentifier(schema)}`).then(() => undefined);
+      this.ensured.set(key, p);
+      p.catch(() => this.ensured.delete(key));
+    }
+    return p;
   }
   async relationExists(r: Relation): Promise<boolean> {
     return (await this.intro.kind(r)) !== undefined;
