@@ -10,11 +10,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { dedent, runCli, writeFiles } from './fixture-project.js';
 import { dbtCoreVenv, dbtEnv, dbtPostgresProfile, noPythonFor, readArtifact, runDbt } from './dbt-reference.js';
-import { scratchDatabase, type ScratchDatabase } from './postgres-scratch.js';
-import { startPostgres, type PostgresService } from './services/postgres.js';
+import { postgresForSuite } from './postgres-scratch.js';
 
 const noPython = await noPythonFor('dbt-core 1.10 with dbt-postgres');
 
@@ -53,21 +52,12 @@ type Manifest = { nodes: Record<string, { columns?: Record<string, { quote: bool
 
 describe.skipIf(noPython)('generic tests on a dbt project: column names quoted as dbt quotes them', () => {
   const venv = dbtCoreVenv();
-  let svc: PostgresService;
-  const dbs: ScratchDatabase[] = [];
-  beforeAll(async () => {
-    svc = await startPostgres();
-  }, 120_000);
-  afterAll(async () => {
-    for (const x of dbs) await x.close();
-    await svc?.stop();
-  });
+  const pg = postgresForSuite();
 
   it('on PostgreSQL: the same tests pass in tx and dbt, and the manifest keeps each column\'s quote', async () => {
-    const profile = (db: string) => dbtPostgresProfile('quoting', svc, db, 'quoting');
-    const txDb = await scratchDatabase('tx_quoting', svc);
-    const dbtDb = await scratchDatabase('dbt_quoting', svc);
-    dbs.push(txDb, dbtDb);
+    const profile = (db: string) => dbtPostgresProfile('quoting', pg.svc(), db, 'quoting');
+    const txDb = await pg.scratch('tx_quoting');
+    const dbtDb = await pg.scratch('dbt_quoting');
     const txDir = join(work, 'tx');
     const dbtDir = join(work, 'dbt');
     writeFiles(txDir, files(profile(txDb.db.name)));

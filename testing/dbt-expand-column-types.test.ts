@@ -16,8 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDuckdb, runCli, writeFiles } from './fixture-project.js';
 import { dbtCoreVenv, dbtEnv, dbtPostgresProfile, noPythonFor, runDbt } from './dbt-reference.js';
-import { queryRows, scratchDatabase, type ScratchDatabase } from './postgres-scratch.js';
-import { startPostgres, type PostgresService } from './services/postgres.js';
+import { postgresForSuite, queryRows } from './postgres-scratch.js';
 import { openHiveSession, type HiveSessionHandle } from './services/hive-client.js';
 import { skipEachWithout } from './services/service-suite.js';
 import { startSparkThriftServer, type HiveService } from './services/spark.js';
@@ -67,21 +66,12 @@ describe.skipIf(noPython)('expand_target_column_types: tx equals dbt-core 1.10',
   const venv = dbtCoreVenv();
 
   describe('on PostgreSQL (dbt-postgres)', () => {
-    let svc: PostgresService;
-    const dbs: ScratchDatabase[] = [];
-    beforeAll(async () => {
-      svc = await startPostgres();
-    }, 120_000);
-    afterAll(async () => {
-      for (const x of dbs) await x.close();
-      await svc?.stop();
-    });
+    const pg = postgresForSuite();
 
     it('widens the incremental, snapshot and directly named columns as dbt does, with the same rows', async () => {
-      const profile = (db: string) => dbtPostgresProfile('widen', svc, db, 'widen');
-      const txDb = await scratchDatabase('tx_widen', svc);
-      const dbtDb = await scratchDatabase('dbt_widen', svc);
-      dbs.push(txDb, dbtDb);
+      const profile = (db: string) => dbtPostgresProfile('widen', pg.svc(), db, 'widen');
+      const txDb = await pg.scratch('tx_widen');
+      const dbtDb = await pg.scratch('dbt_widen');
       const txDir = join(work, 'pg-tx');
       const dbtDir = join(work, 'pg-dbt');
       writeFiles(txDir, files(profile(txDb.db.name)));

@@ -4,6 +4,7 @@
  * through env_var(), the target's YAML, and rows of a query for assertions.
  */
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { dedent } from './fixture-project.js';
 import { createTestDatabase, startPostgres, type PostgresService, type TestDatabase } from './services/postgres.js';
 
@@ -30,6 +31,34 @@ export async function scratchDatabase(prefix: string, svc?: PostgresService): Pr
     close: async () => {
       await db.drop().catch(() => undefined);
       if (!svc) await server.stop();
+    },
+  };
+}
+
+/**
+ * Called in a describe: the test server started before its tests (or found) and stopped after them,
+ * and scratch databases on it that are dropped after them.
+ */
+export function postgresForSuite(): { svc: () => PostgresService; scratch: (prefix: string) => Promise<ScratchDatabase> } {
+  let server: PostgresService | undefined;
+  const made: ScratchDatabase[] = [];
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    for (const x of made) await x.close();
+    await server?.stop();
+  });
+  const svc = (): PostgresService => {
+    if (!server) throw new Error('PostgreSQL is not started yet: call postgresForSuite() in a describe and its functions in the tests');
+    return server;
+  };
+  return {
+    svc,
+    scratch: async (prefix) => {
+      const x = await scratchDatabase(prefix, svc());
+      made.push(x);
+      return x;
     },
   };
 }
