@@ -249,7 +249,7 @@ class ByteBlocks {
 
 /**
  * target/manifest.json as UTF-8 blocks: the bytes of clean(artifactJson(manifestOf(c)))
- * (manifest-json.test.ts), produced without holding the whole object or its text. Each node,
+ * (manifest-bytes.test.ts), produced without holding the whole object or its text. Each node,
  * source and unit test is serialized as soon as it is built, passed through `clean` (the secret
  * scrubber) and copied out of the heap, so the tens of thousands of small objects of a big
  * project die young instead of being promoted and traced; what the rest of the manifest reads of
