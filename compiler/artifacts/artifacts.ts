@@ -23,8 +23,13 @@ export const sqlFileHash = (sql: string): string => hash('sha1', `${sql}\n`, 'ba
 export function writeFileAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, scrub(text)); // no secret reaches a file (compiler/log/scrub.ts)
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, scrub(text)); // no secret reaches a file (compiler/log/scrub.ts)
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export interface NodeResult {
@@ -53,11 +58,11 @@ export function writeManifest(c: CompiledProject, targetDir: string): string {
   mkdirSync(targetDir, { recursive: true });
   try {
     writeBlocks(tmp, manifestBytes(c, scrub)); // no secret reaches a file (compiler/log/scrub.ts)
+    renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
-  renameSync(tmp, path);
   return path;
 }
 
@@ -236,7 +241,13 @@ export async function writeCompileArtifactsAsync(c: CompiledProject, targetDir: 
     if (tmp) rmSync(tmp, { force: true });
     throw e;
   }
-  if (tmp) renameSync(tmp, manifestPath);
+  if (!tmp) return;
+  try {
+    renameSync(tmp, manifestPath);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export function compiledPathOf(c: CompiledProject, n: GraphNode, kind: 'compiled' | 'run'): string {

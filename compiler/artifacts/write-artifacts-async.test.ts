@@ -100,4 +100,20 @@ describe('writeCompileArtifactsAsync', () => {
     // the one-thread writer fails the same way
     expect(() => writeCompileArtifacts(c, target)).toThrow(expect.objectContaining({ code: expect.stringMatching(/^(EEXIST|ENOTDIR)$/) }));
   });
+
+  it('a manifest.json that cannot be replaced (a folder in its place) is an error that leaves no temporary file, in both writers', async () => {
+    const dir = project(FILES);
+    dirs.push(dir);
+    const c = await compileProject(loadProject(dir), { noCache: true });
+    for (const [name, write] of [
+      ['async', (t: string) => writeCompileArtifactsAsync(c, t, 1)],
+      ['sync', async (t: string) => writeCompileArtifacts(c, t)],
+    ] as const) {
+      const target = join(dir, `target-${name}`);
+      mkdirSync(join(target, 'manifest.json', 'in-the-way'), { recursive: true });
+      await expect(write(target), name).rejects.toMatchObject({ syscall: 'rename' });
+      expect(readdirSync(target).filter((f) => f.includes('.tmp-')), name).toEqual([]);
+      expect(readdirSync(join(target, 'manifest.json')), name).toEqual(['in-the-way']);
+    }
+  });
 });
