@@ -38,7 +38,8 @@ const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || (c > 
 /**
  * Names called as functions inside the Jinja tags (`{{ … }}`, `{% … %}`) of `text` that are in
  * `known`, in first-use order: a name followed by `(`, not preceded by `.` or a word character.
- * A hand scan (no regex per tag): the manifest asks this of every model.
+ * A hand scan from each `(` of a tag back to the name before it (no regex, no look at tags
+ * without a call): the manifest asks this of every model.
  */
 export function macroCalls(text: string, known: ReadonlySet<string>): string[] {
   const out: string[] = [];
@@ -56,18 +57,17 @@ export function macroCalls(text: string, known: ReadonlySet<string>): string[] {
       i = open + 1;
       continue;
     }
-    for (let j = open + 2; j < close; j++) {
-      if (!isWordStart(text.charCodeAt(j))) continue;
-      let k = j + 1;
-      while (k < close && isWord(text.charCodeAt(k))) k++;
-      const before = text.charCodeAt(j - 1);
-      let m = k;
-      while (m < close && isSpace(text.charCodeAt(m))) m++;
-      if (before !== 46 && !isWord(before) && text.charCodeAt(m) === 40) {
-        const name = text.slice(j, k);
-        if (known.has(name) && !out.includes(name)) out.push(name);
-      }
-      j = k - 1;
+    const from = open + 2;
+    for (let paren = text.indexOf('(', from); paren >= 0 && paren < close; paren = text.indexOf('(', paren + 1)) {
+      // the word before the `(` (spaces between them allowed): the whole run of word characters
+      let end = paren;
+      while (end > from && isSpace(text.charCodeAt(end - 1))) end--;
+      let start = end;
+      while (start > from && isWord(text.charCodeAt(start - 1))) start--;
+      // a run that starts with a digit is no name; a name after `.` is an attribute
+      if (start === end || !isWordStart(text.charCodeAt(start)) || text.charCodeAt(start - 1) === 46) continue;
+      const name = text.slice(start, end);
+      if (known.has(name) && !out.includes(name)) out.push(name);
     }
     i = close + 2;
   }

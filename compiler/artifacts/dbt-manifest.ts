@@ -337,7 +337,12 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), put:
     const d = pkg ? pkgDirs.get(pkg) : undefined;
     return d && file.startsWith(`${d}/`) ? file.slice(d.length + 1) : file;
   };
-  const compiledPath = (n: GraphNode) => posix.join(c.project.targetPath.split('\\').join('/'), 'compiled', compiledRel(n));
+  // posix.join per node was a tenth of building the nodes: the folder once, a clean relative path appended as it is
+  const compiledDir = posix.join(c.project.targetPath.split('\\').join('/'), 'compiled');
+  const compiledPath = (n: GraphNode) => {
+    const rel = compiledRel(n);
+    return rel === '' || /(^|\/)\.{1,2}(\/|$)|\/\/|^\/|\/$/.test(rel) ? posix.join(compiledDir, rel) : `${compiledDir}/${rel}`;
+  };
 
   // under --defer a node's own relation, not the state's one its ref() reads (dbt writes no defer_relation)
   // a data test's: where store_failures writes (dbt's `<schema>_dbt_test__audit`)
