@@ -65,6 +65,18 @@ describe('Dag', () => {
     for (const n of g.nodes()) for (const p of g.parents(n)) expect(order.indexOf(p)).toBeLessThan(order.indexOf(n));
   });
 
+  it('orders again after a node or edge is added, and a caller changing the order it got changes nothing', () => {
+    const g = diamond();
+    const first = g.order();
+    first.reverse();
+    first.push('x');
+    expect(g.order()).toEqual(['a', 'e', 'b', 'c', 'd']);
+    g.add('0', []);
+    expect(g.order()).toEqual(['0', 'a', 'e', 'b', 'c', 'd']);
+    g.add('a', ['d2']);
+    expect(g.order()).toEqual(['0', 'd2', 'e', 'a', 'b', 'c', 'd']);
+  });
+
   it('names the whole cycle, with labels, and a hint', () => {
     const g = new Dag();
     g.add('ok', []);

@@ -11,6 +11,8 @@ export class Dag {
   // which was a third of `tx compile`. `toGraphlib()` hands one out to those who want its algorithms.
   private readonly parentsOf = new Map<string, string[]>();
   private readonly childrenOf = new Map<string, string[]>();
+  /** The whole graph's topological order, kept until a node or edge is added (selection and the run ask it several times). */
+  private sorted?: string[];
 
   private node(id: string): void {
     if (!this.parentsOf.has(id)) {
@@ -21,6 +23,7 @@ export class Dag {
 
   /** Add a node; `deps` are the ids it depends on (added too when missing). */
   add(id: string, deps: readonly string[]): void {
+    this.sorted = undefined;
     this.node(id);
     const ps = this.parentsOf.get(id)!;
     for (const d of deps) {
@@ -133,6 +136,11 @@ export class Dag {
 
   /** Topological order (Kahn, stable by id) restricted to `subset` (all nodes when absent). */
   order(subset?: Set<string>): string[] {
+    const all = (this.sorted ??= this.kahn());
+    return subset ? all.filter((n) => subset.has(n)) : [...all];
+  }
+
+  private kahn(): string[] {
     const indeg = new Map<string, number>();
     for (const n of this.parentsOf.keys()) indeg.set(n, this.parents(n).length);
     const ready = [...indeg].filter(([, d]) => d === 0).map(([n]) => n).sort();
@@ -146,6 +154,6 @@ export class Dag {
         if (d === 0) ready.push(c);
       }
     }
-    return subset ? out.filter((n) => subset.has(n)) : out;
+    return out;
   }
 }

@@ -328,6 +328,16 @@ export function tokenize(src: string): Token[] {
       }
       // strings
       if (ch === 39 || ch === 34) {
+        // the usual string, without a backslash up to its closing quote: no regex, nothing to decode
+        const close = src.indexOf(ch === 39 ? "'" : '"', p + 1);
+        if (close > 0) {
+          const body = src.slice(p + 1, close);
+          if (!body.includes('\\')) {
+            tokens.push({ type: 'string', value: body, at: p });
+            p = close + 1;
+            continue;
+          }
+        }
         STRING_RE.lastIndex = p;
         const sm = STRING_RE.exec(src);
         if (!sm) throw new LexError('unexpected char ' + JSON.stringify(src[p]) + ' at ' + p, p);
