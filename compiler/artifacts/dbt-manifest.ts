@@ -248,6 +248,55 @@ class ByteBlocks {
 }
 
 /**
+ * Whether a config holds only JSON data (strings, finite numbers, booleans, null, arrays, plain
+ * objects; no undefined, which JSON drops but dbtConfig may read): its JSON then tells its dbt
+ * config apart.
+ */
+function jsonData(v: unknown, depth = 0): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (typeof v !== 'object' || depth > 32) return false;
+  if (Array.isArray(v)) return v.every((x) => jsonData(x, depth + 1));
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const x of Object.values(v as object)) if (!jsonData(x, depth + 1)) return false;
+  return true;
+}
+
+/**
+ * Models' dbt configs serialized once per distinct config (a project's 10,000 models have a
+ * handful): a model's entry holds a placeholder where manifestBytes puts the text. A config that
+ * is not plain JSON data is built and serialized with its node, as before.
+ */
+class ConfigMemo {
+  private readonly mark = `\u0000tx-config-${randomUUID()}-`;
+  private readonly byKey = new Map<string, number>();
+  private readonly texts: string[] = [];
+  /** The placeholder of model `n`'s config, or undefined to build it with the node. */
+  placeholder(n: GraphNode): string | undefined {
+    const own = n.config as Obj;
+    if (!jsonData(own)) return undefined;
+    // what dbtConfig reads: the node's own config, and its tags when the config sets them
+    const key = `${JSON.stringify(own)}\u0000${own.tags !== undefined ? JSON.stringify(n.tags) : ''}`;
+    let at = this.byKey.get(key);
+    if (at === undefined) {
+      this.byKey.set(key, (at = this.texts.length));
+      this.texts.push(artifactJson(dbtConfig(n)));
+    }
+    return `${this.mark}${at}`;
+  }
+  /** `text` (an entry's JSON) with its config's placeholder replaced by the config's text. */
+  fill(text: string, placeholder: string): string {
+    const quoted = JSON.stringify(placeholder);
+    const at = text.indexOf(quoted);
+    return `${text.slice(0, at)}${this.texts[Number(placeholder.slice(this.mark.length))]!}${text.slice(at + quoted.length)}`;
+  }
+  owns(v: unknown): v is string {
+    return typeof v === 'string' && v.startsWith(this.mark);
+  }
+}
+
+/**
  * target/manifest.json as UTF-8 blocks: the bytes of clean(artifactJson(manifestOf(c)))
  * (manifest-bytes.test.ts), produced without holding the whole object or its text. Each node,
  * source and unit test is serialized as soon as it is built, passed through `clean` (the secret
@@ -264,10 +313,12 @@ export function manifestBytes(c: CompiledProject, clean: (text: string) => strin
     for (const k of STUB_KEYS) if (o[k] !== undefined) stub[k] = o[k];
     let out = parts.get(section);
     if (!out) parts.set(section, (out = new ByteBlocks()));
-    out.add(clean(`${out.count++ ? ',' : ''}${JSON.stringify(id)}:${artifactJson(o)}`));
+    const json = configs.owns(o.config) ? configs.fill(artifactJson(o), o.config) : artifactJson(o);
+    out.add(clean(`${out.count++ ? ',' : ''}${JSON.stringify(id)}:${json}`));
     section[id] = stub;
   };
-  const m = buildManifest(c, clockOf(c), put);
+  const configs = new ConfigMemo();
+  const m = buildManifest(c, clockOf(c), put, configs);
   // each streamed section stands in the object as a unique string, where its blocks go
   const mark = `\u0000tx-manifest-${randomUUID()}:`;
   const sections = new Map<string, ByteBlocks>();
@@ -302,7 +353,7 @@ function duckdbCatalog(c: CompiledProject): string | null {
 }
 
 /** The manifest v12 of a compiled project. */
-export function buildManifest(c: CompiledProject, generatedAt = new Date(), put: Put = keep): Obj {
+export function buildManifest(c: CompiledProject, generatedAt = new Date(), put: Put = keep, configs?: ConfigMemo): Obj {
   const p = c.project.name;
   const createdAt = generatedAt.getTime() / 1000;
   const targetSchema = String(c.target.public.schema ?? 'main');
@@ -366,7 +417,8 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), put:
     fqn: n.fqn,
     alias: ownRel(n)?.identifier ?? n.name,
     checksum: { name: 'sha256', checksum: (n.resourceType === 'model' || n.resourceType === 'analysis') && n.rawSql !== undefined ? fileChecksum(n.rawSql) : n.checksum },
-    config: dbtConfig(n),
+    // (a model's, for manifestBytes: a placeholder of its config serialized once)
+    config: (n.resourceType === 'model' && configs?.placeholder(n)) || dbtConfig(n),
     tags: n.tags,
     description: n.description ?? '',
     columns: dbtColumns(n.columns),

@@ -96,6 +96,39 @@ describe('manifestBytes', () => {
     expect(streamed).toBe(whole);
   });
 
+  it('models sharing a config, and configs that differ only where dbtConfig looks: the same bytes', async () => {
+    // a model's config is serialized once per distinct config: each node must still get its own
+    const dir = tempDir();
+    const files: Record<string, string> = {
+      'dbt_project.yml': "name: cfg\nversion: '1.0'\nmodels:\n  cfg:\n    +materialized: table\n    hooked:\n      +post-hook: \"grant select on {{ this }} to s3cr3t-value\"\n    odd:\n      +meta: {ratio: .nan, big: 1e400}\n    odd2:\n      +meta: {ratio: null, big: null}\n",
+      'models/props.yml': 'version: 2\nmodels:\n  - name: t2\n    config: {contract: {enforced: true}}\n    columns:\n      - name: x\n        data_type: int\n',
+    };
+    for (let i = 0; i < 30; i++) files[`models/same/m${i}.sql`] = `select ${i} as x`;
+    Object.assign(files, {
+      'models/t1.sql': "{{ config(tags=['b', 'a']) }}select 1 as x",
+      'models/t2.sql': "{{ config(tags=['a', 'b']) }}select 1 as x",
+      'models/t3.sql': "{{ config(tags='a', pre_hook=['select 1', 'select 2']) }}select 1 as x",
+      'models/t4.sql': "{{ config(tags=['a'], pre_hook='select 1') }}select 1 as x",
+      'models/t5.sql': "{{ config(materialized='view', docs={'show': false}) }}select 1 as x",
+      'models/hooked/h1.sql': 'select 1 as x',
+      'models/hooked/h2.sql': 'select 2 as x',
+      'models/odd/o1.sql': 'select 1 as x',
+      'models/odd2/o2.sql': 'select 1 as x',
+    });
+    writeFiles(dir, files);
+    registerSecret('s3cr3t-value', 'test');
+    const { streamed, whole } = await both(dir, scrub);
+    const m = JSON.parse(streamed) as { nodes: Record<string, { config: Record<string, unknown> }> };
+    expect(m.nodes['model.cfg.t1']!.config.tags).toEqual(['b', 'a']);
+    expect(m.nodes['model.cfg.t2']!.config.tags).toEqual(['a', 'b']);
+    expect(m.nodes['model.cfg.t2']!.config.contract).toEqual({ enforced: true, alias_types: true });
+    expect(m.nodes['model.cfg.t3']!.config['pre-hook']).toHaveLength(2);
+    expect(m.nodes['model.cfg.t5']!.config.materialized).toBe('view');
+    expect(m.nodes['model.cfg.m7']!.config.materialized).toBe('table');
+    expect(streamed).not.toContain('s3cr3t-value');
+    expect(streamed).toBe(whole);
+  });
+
   it('secrets are scrubbed as in the whole text, also one that is a word of the placeholder', async () => {
     registerSecret('s3cr3t-value', 'test');
     registerSecret('manifest', 'test');
