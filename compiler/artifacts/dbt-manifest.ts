@@ -416,7 +416,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), put:
     unique_id: n.uniqueId,
     fqn: n.fqn,
     alias: ownRel(n)?.identifier ?? n.name,
-    checksum: { name: 'sha256', checksum: (n.resourceType === 'model' || n.resourceType === 'analysis') && n.rawSql !== undefined ? fileChecksum(n.rawSql) : n.checksum },
+    checksum: { name: 'sha256', checksum: (n.resourceType === 'model' || n.resourceType === 'analysis') && n.rawSql !== undefined ? (n.rawChecksum ?? fileChecksum(n.rawSql)) : n.checksum },
     // (a model's, for manifestBytes: a placeholder of its config serialized once)
     config: (n.resourceType === 'model' && configs?.placeholder(n)) || dbtConfig(n),
     tags: n.tags,

@@ -84,6 +84,30 @@ describe('compile cache', () => {
     }
   });
 
+  it('recompiles a model whose text changed only in the whitespace around it (its dbt checksum did not change)', async () => {
+    const dir = project({ 'project.yml': 'name: c\n', 'models/a.sql': 'select 1 as x', 'models/w.sql': '   ' });
+    for (const [a, w] of [['\n\nselect 1 as x\n', ' \t'], ['select 1 as x\n', '\n'], ['\tselect 1 as x', '   '], ['select 1 as x', '']]) {
+      writeFileSync(join(dir, 'models', 'a.sql'), a!);
+      writeFileSync(join(dir, 'models', 'w.sql'), w!);
+      const got = await compiled(dir);
+      expect(got).toEqual(await fresh(dir));
+    }
+  });
+
+  it('recompiles a model when a dependency with a long relation name is renamed (its key is hashed)', async () => {
+    const long = (v: string) => `a_${'x'.repeat(140)}_${v}`;
+    const dir = project({
+      'project.yml': 'name: c\n',
+      'models/a.sql': `{{ config(alias='${long('v1')}') }}select 1 as x`,
+      'models/b.sql': "select * from {{ ref('a') }}",
+    });
+    expect((await compiled(dir)).b).toContain(long('v1'));
+    writeFileSync(join(dir, 'models', 'a.sql'), `{{ config(alias='${long('v2')}') }}select 1 as x`);
+    const after = await compiled(dir);
+    expect(after.b).toContain(long('v2'));
+    expect(after).toEqual(await fresh(dir));
+  });
+
   it('recompiles a model when what it refers to is renamed, though its own text did not change', async () => {
     const dir = project({
       'project.yml': 'name: c\n',

@@ -94,6 +94,22 @@ const EPHEMERAL_PREFIX = '__tx_cte__';
 const BUILTIN_FILE = '<tx built-in macros>';
 export const sha = (s: string): string => hash('sha256', s, 'hex');
 
+/**
+ * A file's compile-cache key from dbt's checksum of it (`trimmedSha`, sha256 of text.trim()): the
+ * checksum alone when nothing surrounds the text, else with the whitespace around it (the
+ * compiled SQL keeps it), so one hash of the file serves both.
+ */
+export function textKey(text: string, trimmedSha: string): string {
+  const start = text.length - text.trimStart().length;
+  const end = text.trimEnd().length;
+  if (start === 0 && end === text.length) return trimmedSha;
+  if (end <= start) return `${trimmedSha}:${JSON.stringify([text, ''])}`;
+  return `${trimmedSha}:${JSON.stringify([text.slice(0, start), text.slice(end)])}`;
+}
+
+/** The render cache's key of a model's dependencies' relations: short ones as they are ('=' first: never a base64 hash's start), long ones hashed. */
+export const depsKey = (joined: string): string => (joined.length <= 120 ? `=${joined}` : quickHash(joined));
+
 interface ModelWork {
   file: SqlFile;
   id: string;
@@ -102,6 +118,8 @@ interface ModelWork {
   /** Drop the parsed template (parsed again if the model is rendered again at run time). */
   release(): void;
   textHash: string;
+  /** dbt's checksum of the file (sha256 of its trimmed text). */
+  rawChecksum: string;
   /** Whether its output may be cached (no env_var(), clock or dynamic capture). */
   cacheable: boolean;
   props?: ModelProps;
@@ -452,7 +470,10 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       : mergeConfig({ materialized: 'view' }, extraOf('models', f.package, f.folders, f.name), ownBlocks('modelsConfig', f.package, f.folders, f.name), props?.extraConfig, props?.config);
     let prepared: PreparedTemplate | undefined;
     const tpl = (): PreparedTemplate => (prepared ??= engine.prepare(f.text, f.path));
-    const textHash = sha(f.text);
+    // dbt's checksum of the file (sha256 of its text without the whitespace around it), and the
+    // compile cache's key: that checksum with the whitespace itself, which the compiled SQL keeps
+    const rawChecksum = sha(f.text.trim());
+    const textHash = textKey(f.text, rawChecksum);
     const fromCache = snap ? undefined : cache?.capture(f.path, textHash);
     let cacheable = !!fromCache;
     const captured: Record<string, unknown> = {};
@@ -532,7 +553,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const release = (): void => {
       prepared = undefined;
     };
-    work.push({ file: f, id, tpl, release, textHash, cacheable, props, config, refs, sources, usesIsIncremental, snap });
+    work.push({ file: f, id, tpl, release, textHash, rawChecksum, cacheable, props, config, refs, sources, usesIsIncremental, snap });
     if (cacheable) captures.set(f.path, { config: captured, refs, sources, usesIsIncremental });
   }
 
@@ -583,6 +604,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       columns: w.props?.columns ?? w.snap?.columns ?? [],
       rawSql: w.file.text,
       checksum: w.textHash,
+      rawChecksum: w.rawChecksum,
       dependsOn: [...new Set(deps)],
       refs: [...new Set(w.refs)],
       sources: w.sources,
@@ -670,7 +692,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     const node = nodes.get(w.id)!;
     const deps = [node.relationName ?? '', ...w.refs.map((r) => nodes.get(refIndex.find(r, w.file.package)!)!), ...w.sources.map(([a, b]) => nodes.get(sourceIndex.find(`${a}.${b}`, w.file.package)!)!)];
     const hasEphemeral = deps.some((d) => typeof d !== 'string' && d.resourceType === 'model' && d.config.materialized === 'ephemeral');
-    const depKey = quickHash(deps.map((d) => (typeof d === 'string' ? d : d.relationName ?? '')).join('\u0000'));
+    const depKey = depsKey(deps.map((d) => (typeof d === 'string' ? d : d.relationName ?? '')).join('\u0000'));
     const cached = w.cacheable && !hasEphemeral ? cache?.render(w.file.path, w.textHash, depKey) : undefined;
     runtime.introspected = false;
     node.compiledSql = cached?.sql ?? renderOne(w, false);

@@ -37,6 +37,8 @@ export interface GraphNode {
   /** Hash of the compiled SQL file, when known from the compile cache (not in the manifest). */
   compiledSqlHash?: string;
   checksum: string;
+  /** dbt's checksum of a model's file (sha256 of its trimmed text), when the compile took it. */
+  rawChecksum?: string;
   dependsOn: string[];
   /** Macros used, for the docs site. */
   refs: string[];
