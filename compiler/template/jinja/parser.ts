@@ -20,6 +20,9 @@ export class SyntaxErr extends LexError {
 }
 
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+/** Operators and names after an operand that parseOr's levels (or … **) go on with. */
+const BINARY_OPS = new Set([...COMPARE_OPS, '+', '-', '~', '*', '/', '//', '%', '**']);
+const BINARY_NAMES = new Set(['or', 'and', 'in', 'not']);
 const ASSIGN_END = new Set(['in']);
 
 const BLOCK_NAMES: Record<string, string> = {
@@ -57,6 +60,8 @@ class Parser {
   private readonly stack: string[] = [];
   private readonly stackAt: number[] = [];
   private readonly endStack: string[][] = [];
+  /** An operand parseOr read ahead (and where it began): parsePow takes it instead of reading one. */
+  private pending: { e: Expr; at: number } | undefined;
 
   constructor(private readonly toks: Token[]) {}
 
@@ -571,6 +576,15 @@ class Parser {
   }
 
   private parseOr(): Expr {
+    // most expressions are one operand (a name, a call, a literal): read it, and when no operator
+    // follows, skip the nine levels below that would each hand it back unchanged
+    if (!this.isName('not')) {
+      const at = this.cur.at;
+      const e = this.parseUnary();
+      const t = this.cur;
+      if (!(t.type === 'op' ? BINARY_OPS.has(t.value) : t.type === 'name' && BINARY_NAMES.has(t.value))) return e;
+      this.pending = { e, at };
+    }
     let a = this.parseAnd();
     while (this.isName('or')) {
       const at = this.next().at;
@@ -589,7 +603,7 @@ class Parser {
   }
 
   private parseNot(): Expr {
-    if (this.isName('not')) {
+    if (!this.pending && this.isName('not')) {
       const at = this.next().at;
       return { k: 'un', op: 'not', a: this.parseNot(), at };
     }
@@ -597,7 +611,7 @@ class Parser {
   }
 
   private parseCompare(): Expr {
-    const at = this.cur.at;
+    const at = this.pending?.at ?? this.cur.at;
     const first = this.parseMath1();
     const ops: [string, Expr][] = [];
     for (;;) {
@@ -646,7 +660,11 @@ class Parser {
   }
 
   private parsePow(): Expr {
-    let a = this.parseUnary();
+    let a: Expr;
+    if (this.pending) {
+      a = this.pending.e;
+      this.pending = undefined;
+    } else a = this.parseUnary();
     while (this.isOp('**')) {
       const t = this.next();
       a = { k: 'bin', op: '**', a, b: this.parseUnary(), at: t.at };
