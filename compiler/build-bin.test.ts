@@ -5,7 +5,7 @@
  * command needs them.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../testing/fixture-project.js';
@@ -109,5 +109,19 @@ describe('the bundled bin (dist/bin/tx.js)', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(expected);
     expect(readFileSync(join(dir, lsFile!)).length).toBeGreaterThan(1000);
+
+    // when a file is written: another bundle's unused for 30 days, and a dead writer's temporary file, go;
+    // a recent temporary file (a writer still at it) and a recently used file stay
+    const old = Date.now() / 1000 - 31 * 24 * 3600;
+    const hourAgo = Date.now() / 1000 - 2 * 3600;
+    for (const [f, t] of [['cli-0000-ls.bin', old], ['cli-1111-ls.bin', Date.now() / 1000], ['cli-2222-ls.bin.tmp-4242', hourAgo], ['cli-3333-ls.bin.tmp-4343', Date.now() / 1000]] as const) {
+      writeFileSync(join(dir, f), 'x');
+      utimesSync(join(dir, f), t, t);
+    }
+    writeFileSync(join(dir, lsFile!), 'not a code cache');
+    expect(ls().stdout).toBe(expected);
+    expect(files()).toEqual(expect.arrayContaining(['cli-1111-ls.bin', 'cli-3333-ls.bin.tmp-4343', lsFile]));
+    expect(files()).not.toContain('cli-0000-ls.bin');
+    expect(files()).not.toContain('cli-2222-ls.bin.tmp-4242');
   }, 240_000);
 });

@@ -41,21 +41,25 @@ export function codeCacheFile(file: string, source: string, command: string | un
 
 /** Cache files of other bundles or Nodes unused this long are removed when a new one is written. */
 const STALE_MS = 30 * 24 * 3600 * 1000;
+/** A temporary file this old was left by a writer that died (a killed process, a full disk). */
+const DEAD_TMP_MS = 3600 * 1000;
 
 function save(file: string, data: Buffer): void {
+  const tmp = `${file}.tmp-${process.pid}`;
   try {
     const dir = dirname(file);
     mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
     writeFileSync(tmp, data);
     renameSync(tmp, file); // a reader sees the old file or the whole new one
     const now = Date.now();
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
-      if (p !== file && f.endsWith('.bin') && now - statSync(p).atimeMs > STALE_MS) rmSync(p, { force: true });
+      if (p === file) continue;
+      if (f.endsWith('.bin') ? now - statSync(p).atimeMs > STALE_MS : /\.bin\.tmp-\d+$/.test(f) && now - statSync(p).mtimeMs > DEAD_TMP_MS) rmSync(p, { force: true });
     }
   } catch {
-    // a read-only or full home: run without the cache
+    // a read-only or full home: run without the cache (and leave no half-written file)
+    rmSync(tmp, { force: true });
   }
 }
 
