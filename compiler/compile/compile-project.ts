@@ -101,9 +101,9 @@ export const sha = (s: string): string => hash('sha256', s, 'hex');
  */
 export function textKey(text: string, trimmedSha: string): string {
   const start = text.length - text.trimStart().length;
-  const end = text.trimEnd().length;
+  // (all whitespace: all of it before the empty text)
+  const end = Math.max(start, text.trimEnd().length);
   if (start === 0 && end === text.length) return trimmedSha;
-  if (end <= start) return `${trimmedSha}:${JSON.stringify([text, ''])}`;
   return `${trimmedSha}:${JSON.stringify([text.slice(0, start), text.slice(end)])}`;
 }
 
