@@ -31,9 +31,11 @@ const tempDir = () => {
 };
 
 /** The streamed bytes (taken first: nothing built yet) and the whole object's, of one compile. */
-async function both(dir: string, clean: (t: string) => string = (t) => t): Promise<{ streamed: string; whole: string }> {
+async function both(dir: string, clean?: (t: string) => string): Promise<{ streamed: string; whole: string }> {
   const c = await compileProject(loadProject(dir), { noCache: true });
+  // no cleaner: each entry written in pieces; scrub without secrets too; with secrets, entries joined and cleaned
   const streamed = Buffer.concat(manifestBytes(c, clean)).toString('utf8');
+  clean ??= (t) => t;
   const whole = clean(artifactJson(manifestOf(c)));
   // once the object exists it is used as it is
   expect(Buffer.concat(manifestBytes(c, clean)).toString('utf8')).toBe(whole);
@@ -139,5 +141,17 @@ describe('manifestBytes', () => {
     expect(streamed).toContain('the password is *****');
     expect(streamed).toBe(whole);
     JSON.parse(streamed);
+  });
+
+  it('scrub with no secret registered (entries written in pieces) and a cleaner of its own (entries joined): the same bytes', async () => {
+    const dir = tempDir();
+    writeFiles(dir, MIXED);
+    const plain = await both(dir, scrub);
+    expect(plain.streamed).toContain('the password is s3cr3t-value');
+    expect(plain.streamed).toBe(plain.whole);
+    const upper = (t: string) => t.replace(/password/g, 'PASSWORD');
+    const { streamed, whole } = await both(dir, upper);
+    expect(streamed).toContain('the PASSWORD is');
+    expect(streamed).toBe(whole);
   });
 });
