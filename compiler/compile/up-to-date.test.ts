@@ -146,7 +146,7 @@ describe('tx compile --state', () => {
   });
 });
 
-describe('the fingerprint of a first compile, taken on the stat worker', () => {
+describe('the fingerprint of a first compile, taken while it runs (on the stat worker from STAT_WORKER_MIN files)', () => {
   it('equals the one taken before a compile, line for line (files, folders, a symlinked folder, a missing profile)', async () => {
     const { compileInputs, compileInputsInBackground, compileKey } = await import('./up-to-date.js');
     const { symlinkSync, mkdirSync, writeFileSync } = await import('node:fs');
@@ -156,11 +156,15 @@ describe('the fingerprint of a first compile, taken on the stat worker', () => {
     symlinkSync(fx.path('elsewhere'), fx.path('models/linked'));
     const opts = { argv: ['compile'] };
     const before = compileInputs(fx.dir, opts)!;
-    const background = (await compileInputsInBackground(fx.dir, opts))!;
-    expect(background).toBeDefined();
-    expect(background.lines).toEqual(before.lines);
-    expect(background.lines.some((l) => l.startsWith('models/linked/d.sql\u0000'))).toBe(true);
-    expect(background.lines.every((l) => l !== '')).toBe(true);
-    expect(compileKey(background)).toBe(compileKey(before));
+    // on the worker (from 0 files), and on this thread (a small project, below STAT_WORKER_MIN)
+    for (const workerMin of [0, undefined]) {
+      const background = (await compileInputsInBackground(fx.dir, opts, workerMin))!;
+      expect(background).toBeDefined();
+      expect(background.lines).toEqual(before.lines);
+      expect(background.lines.some((l) => l.startsWith('models/linked/d.sql\u0000'))).toBe(true);
+      expect(background.lines.every((l) => l !== '')).toBe(true);
+      expect(background.racy).toBe(before.racy);
+      expect(compileKey(background)).toBe(compileKey(before));
+    }
   });
 });

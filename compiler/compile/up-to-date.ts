@@ -41,6 +41,9 @@ function statWorkerFile(): string {
   return existsSync(here) ? here : join(packageRoot(), 'dist', 'compiler', 'compile', 'stat-worker.js');
 }
 
+/** From this many files, compileInputsInBackground stats them on a worker thread. */
+export const STAT_WORKER_MIN = 1000;
+
 /**
  * The same fingerprint, its files stat-ed on a worker thread (stat-worker.ts) while the compile
  * runs, when no earlier state can make the compile unnecessary, so nothing waits for it. As safe
@@ -49,13 +52,24 @@ function statWorkerFile(): string {
  * fingerprint racy (never saved); a file added or removed after the walk differs from the walk's
  * list next time. Undefined when the worker fails (no fingerprint saved, the next compile runs).
  */
-export function compileInputsInBackground(projectDir: string, o: FingerprintOpts): Promise<Inputs | undefined> {
+export function compileInputsInBackground(projectDir: string, o: FingerprintOpts, workerMin = STAT_WORKER_MIN): Promise<Inputs | undefined> {
   const s = startInputs(projectDir, o, parseYaml);
   if (!s) return Promise.resolve(undefined);
   const { w, takenAt, lines, files } = s;
   const newestBefore = s.newest;
   const finish = (newest: number): Inputs => ({ lines, targetDir: w.targetDir, logDir: w.logDir, racy: newest >= takenAt - 50 });
   if (files.length === 0) return Promise.resolve(finish(newestBefore));
+  // A small project is stat-ed here at once: its files take a few milliseconds, less than the
+  // worker's start-up, and a compile that finishes first would wait for it.
+  if (files.length < workerMin) {
+    let newest = newestBefore;
+    for (const f of files) {
+      const st = statOrNone(join(w.projectDir, f.rel));
+      if (st && st.mtimeMs > newest) newest = st.mtimeMs;
+      lines[f.at] = statLine(f.rel, st);
+    }
+    return Promise.resolve(finish(newest));
+  }
   return new Promise((done) => {
     let worker: Worker;
     try {
