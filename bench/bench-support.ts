@@ -7,12 +7,114 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
-/** `load average 1.2 0.8 0.5 (2 cores)`, with a warning when the 1-minute figure is above the cores. */
+/** CPU time so far, in seconds: the whole machine's busy time (all cores) and this benchmark's own. */
+export interface CpuSnapshot {
+  /** performance.now() when taken, in ms. */
+  at: number;
+  /** Non-idle time of every core summed (user, nice, system, irq, softirq, steal), from /proc/stat. */
+  busy: number;
+  /** This process's CPU time and that of its descendants, running or exited, from /proc. */
+  own: number;
+}
+
+/** Linux reports /proc times in clock ticks of 1/100 s (USER_HZ). */
+const TICK = 100;
+
+/** A process's parent and its CPU ticks with those of its exited, waited-for children (stat fields 4 and 14 to 17). */
+function procCpu(stat: string): { ppid: number; ticks: number } {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3
+  return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
+}
+
+/**
+ * The CPU snapshot now; undefined where /proc is not Linux's. Its own time is this process's and
+ * its children's: those still running (each with what it has waited for) and those exited (in
+ * this process's cutime and cstime once waited for), so a child counts once whether it runs or not.
+ */
+export function cpuSnapshot(): CpuSnapshot | undefined {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const busy = cpu[0]! + cpu[1]! + cpu[2]! + cpu[5]! + cpu[6]! + (cpu[7] ?? 0);
+    const parent = new Map<number, number>();
+    const ticks = new Map<number, number>();
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const p = procCpu(readFileSync(`/proc/${name}/stat`, 'utf8'));
+        parent.set(Number(name), p.ppid);
+        ticks.set(Number(name), p.ticks);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    let own = procCpu(readFileSync('/proc/self/stat', 'utf8')).ticks;
+    for (const [pid, t] of ticks) {
+      for (let q = parent.get(pid); q !== undefined && q > 1; q = parent.get(q)) {
+        if (q === process.pid) {
+          own += t;
+          break;
+        }
+      }
+    }
+    if (![busy, own].every(Number.isFinite)) return undefined;
+    return { at: performance.now(), busy: busy / TICK, own: own / TICK };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cores that other processes kept busy between two snapshots: the machine's busy time less the benchmark's own, over the wall time. */
+export function otherCores(from: CpuSnapshot, to: CpuSnapshot): number {
+  const wall = (to.at - from.at) / 1000;
+  if (wall <= 0) return 0;
+  return Math.max(0, to.busy - from.busy - (to.own - from.own)) / wall;
+}
+
+/** Above this many cores used by other processes, the figures are not a quiet machine's. */
+export const OTHER_CORES_BUSY = 0.5;
+
+let lastSnapshot: CpuSnapshot | undefined;
+
+/** Sleep without using the CPU. */
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * `start: load average 1.2 0.8 0.5 (2 cores); other processes used 0.02 cores since the last line`,
+ * with a warning when the machine is busy. The load average counts the benchmark's own processes too (a 2-core
+ * PySpark run lifts it above 2 by itself), so the CPU time other processes used since the last
+ * line decides: a load average above the cores from the benchmark alone is said to be so, and
+ * other processes using more than OTHER_CORES_BUSY cores give the warning. The first line samples
+ * half a second. Without Linux's /proc, the load average alone decides.
+ */
 export function loadLine(when: string): string {
+  let from = lastSnapshot;
+  let span = 'since the last line';
+  if (!from) {
+    from = cpuSnapshot();
+    if (from) sleepMs(500);
+    span = 'in the last 0.5 s';
+  }
+  const now = cpuSnapshot();
+  lastSnapshot = now;
+  const other = from && now ? otherCores(from, now) : undefined;
   const [one, five, fifteen] = os.loadavg();
   const cores = os.cpus().length;
-  const busy = one! > cores ? `  WARNING: load ${one!.toFixed(1)} is above the ${cores} cores: the machine is busy, figures are not a quiet machine's` : '';
-  return `${when}: load average ${one!.toFixed(2)} ${five!.toFixed(2)} ${fifteen!.toFixed(2)} (${cores} cores)${busy}`;
+  const otherText = other === undefined ? '' : `; other processes used ${other.toFixed(2)} cores ${span}`;
+  return `${when}: load average ${one!.toFixed(2)} ${five!.toFixed(2)} ${fifteen!.toFixed(2)} (${cores} cores)${otherText}${loadVerdict(one!, cores, other)}`;
+}
+
+/**
+ * What a load line says of the machine: a warning when other processes used more than
+ * OTHER_CORES_BUSY cores (or, not known, when the 1-minute load average is above the cores); a
+ * note when the load average is above the cores from the benchmark's own processes alone.
+ */
+export function loadVerdict(loadAverage: number, cores: number, other: number | undefined): string {
+  const busy = "  WARNING: the machine is busy, figures are not a quiet machine's";
+  if (other === undefined) return loadAverage > cores ? `  WARNING: load ${loadAverage.toFixed(1)} is above the ${cores} cores: the machine is busy, figures are not a quiet machine's` : '';
+  if (other > OTHER_CORES_BUSY) return busy;
+  return loadAverage > cores ? ` (the load average above the ${cores} cores is this benchmark's own processes)` : '';
 }
 
 /** The highest 1-minute load average seen by `sampleLoad` calls (for "under load X"). */

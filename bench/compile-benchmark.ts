@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateProject } from './generate-project.js';
+import { loadLine } from './bench-support.js';
 
 /**
  * `tx compile` and start-up, as a user runs them: a fresh process per run, wall time and peak RSS
@@ -42,12 +43,6 @@ const baseline = baselineDir ? [join(baselineDir, 'dist', 'bin', 'tx.js'), join(
 if (baselineDir && !baseline) throw new Error(`--baseline ${baselineDir}: no dist/bin/tx.js or dist/compiler/cli.js there (build it: npm ci)`);
 const work = mkdtempSync(join(process.env.TX_BENCH_DIR ?? tmpdir(), 'tx-bench-compile-'));
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-function loadLine(when: string): void {
-  const l1 = loadavg()[0]!;
-  console.log(`load average at ${when}: ${load()} (${cpus().length} cores)${l1 > cpus().length ? '  WARNING: the machine is busy; these are not a quiet machine\'s figures' : ''}`);
-}
-
 interface Run {
   s: number;
   rssMb: number;
@@ -65,7 +60,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const f2 = (x: number) => x.toFixed(2);
 const txCompile = (dir: string, file = tx) => timed([...txCmd(file), 'compile', '--project-dir', dir, '-q']);
 
-loadLine('start');
+console.log(loadLine('start'));
 console.log(`tx ${entry === 'module' ? 'dist/compiler/cli.js' : 'dist/bin/tx.js'} on node ${process.version}; ${runs} fresh processes per figure, median; projects under ${work}`);
 
 // ---- start-up
@@ -155,5 +150,5 @@ if (dbtModels) {
     console.log(`tx is ${(dm / tm).toFixed(1)}x faster`);
   }
 }
-loadLine('end');
+console.log(loadLine('end'));
 rmSync(work, { recursive: true, force: true });
