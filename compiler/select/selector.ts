@@ -260,6 +260,29 @@ function testsByParent(nodes: ReadonlyMap<string, SelectableNode>): Map<string, 
 }
 const parentsOf = (n: SelectableNode): readonly string[] => (n.dependsOn.length ? n.dependsOn : n.test?.attachedTo ? [n.test.attachedTo] : []);
 
+/** The union of `sets`: the one set itself when only one is not empty. */
+function unionOf(sets: Set<string>[]): Set<string> {
+  const some = sets.filter((s) => s.size);
+  if (some.length <= 1) return some[0] ?? new Set();
+  const out = new Set<string>();
+  for (const s of some) for (const x of s) out.add(x);
+  return out;
+}
+
+/** The parts' sets combined as the spec says: union, intersection, or the first less the rest. */
+function combine(kind: Exclude<SelectionSpec['kind'], 'criteria'>, sets: Set<string>[]): Set<string> {
+  if (sets.length <= 1) return sets[0] ?? new Set();
+  if (kind === 'union') return unionOf(sets);
+  const [first, ...rest] = sets;
+  const out = new Set<string>();
+  if (kind === 'intersection') {
+    for (const x of first!) if (rest.every((s) => s.has(x))) out.add(x);
+    return out;
+  }
+  for (const x of first!) if (!rest.some((s) => s.has(x))) out.add(x);
+  return out;
+}
+
 /** Evaluates a SelectionSpec on one graph with dbt's rules of direct and indirect (test) selection. */
 export class NodeSelector {
   private tests?: Map<string, SelectableNode[]>;
@@ -281,19 +304,9 @@ export class NodeSelector {
   private recurse(spec: SelectionSpec): [Set<string>, Set<string>] {
     if (spec.kind === 'criteria') return this.criteria(spec);
     const bundles = spec.parts.map((p) => this.recurse(p));
-    const combine = (sets: Set<string>[]): Set<string> => {
-      if (!sets.length) return new Set();
-      if (spec.kind === 'union') return new Set(sets.flatMap((s) => [...s]));
-      if (spec.kind === 'intersection') return new Set([...sets[0]!].filter((x) => sets.slice(1).every((s) => s.has(x))));
-      const rest = new Set(sets.slice(1).flatMap((s) => [...s]));
-      return new Set([...sets[0]!].filter((x) => !rest.has(x)));
-    };
-    const direct = this.incorporate(
-      combine(bundles.map((b) => b[0])),
-      combine(bundles.map(([d, i]) => new Set([...d, ...i]))),
-      this.mode(spec),
-    );
-    const indirect = combine(bundles.map(([d, i]) => new Set([...d, ...i])));
+    // each part's direct and indirect nodes together (the sets are this call's own: none is changed after)
+    const indirect = combine(spec.kind, bundles.map(([d, i]) => (i.size ? unionOf([d, i]) : d)));
+    const direct = this.incorporate(combine(spec.kind, bundles.map((b) => b[0])), indirect, this.mode(spec));
     if (spec.expectExists && direct.size === 0) this.ctx.onNoMatch?.(spec.raw, this.nearNames(spec));
     return [direct, indirect];
   }
@@ -312,7 +325,8 @@ export class NodeSelector {
 
   private criteria(c: Criteria): [Set<string>, Set<string>] {
     const base = matchAtom(c.method, c.value, c.raw, this.nodes, this.projectName, this.ctx);
-    const selected = new Set(base);
+    // graph operators add to a copy (the loop reads base); without them, base is the selection
+    const selected = c.parents || c.children || c.childrensParents ? new Set(base) : base;
     for (const id of base) {
       if (c.childrensParents) {
         // dbt's select_childrens_parents: the ancestors of the node and of its descendants
@@ -358,8 +372,8 @@ export class NodeSelector {
 
   /** dbt's incorporate_indirect_nodes: under cautious/buildable, tests kept aside join once all their parents are selected. */
   private incorporate(direct: Set<string>, indirect: Set<string>, mode: IndirectSelection): Set<string> {
+    if (mode !== 'cautious' && mode !== 'buildable') return direct;
     const selected = new Set(direct);
-    if (mode !== 'cautious' && mode !== 'buildable') return selected;
     const allowed = mode === 'buildable' ? this.selectedAndParents(selected, false) : selected;
     for (const id of indirect) {
       if (selected.has(id)) continue;

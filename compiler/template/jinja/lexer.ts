@@ -190,6 +190,10 @@ export function decodeEscapes(s: string): string {
   return out;
 }
 
+/** `raw %}` after a `{%`, and the `{% endraw %}` that closes it (one object each: a regex literal in the loop is a new object per tag). */
+const RAW_OPEN = /\s*raw\s*(-?)%\}/y;
+const RAW_CLOSE = /\{%(-?)\s*endraw\s*(-?)%\}/g;
+
 /**
  * Tokenize a (normalised) template. Text is emitted as `data` tokens with whitespace
  * control already applied.
@@ -236,11 +240,11 @@ export function tokenize(src: string): Token[] {
 
     // raw blocks: {% raw %} ... {% endraw %}
     if (kind === '%') {
-      const m = /\s*raw\s*(-?)%\}/y;
+      const m = RAW_OPEN;
       m.lastIndex = p;
       const rm = m.exec(src);
       if (rm) {
-        const endRe = /\{%(-?)\s*endraw\s*(-?)%\}/g;
+        const endRe = RAW_CLOSE;
         endRe.lastIndex = m.lastIndex;
         const em = endRe.exec(src);
         if (!em) throw new LexError('Missing end of raw directive', start);
