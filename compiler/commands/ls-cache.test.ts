@@ -231,4 +231,39 @@ describe('the fingerprint a missed lookup took', () => {
     expect(await lsFromCache(argv)).toBe(false);
     expect(takenInputs(join(dir, 'models'), {}, argv)).toBeUndefined();
   });
+
+  it('reaches the ls command through the bin, whose lookup and CLI are two bundles: the project is not walked twice', () => {
+    // 1,100 more files, so that a fingerprint taken by the ls command stats them on a worker thread;
+    // a preload notes each worker started (the stat worker is the only one a listing starts)
+    const dir = example();
+    mkdirSync(join(dir, 'assets'));
+    for (let i = 0; i < 1100; i++) writeFileSync(join(dir, 'assets', `f${i}.txt`), 'x');
+    age(dir);
+    const log = join(tempDir(), 'workers.log');
+    const preload = join(tempDir(), 'note-workers.cjs');
+    writeFileSync(
+      preload,
+      `const wt = require('node:worker_threads'); const fs = require('node:fs'); const W = wt.Worker;
+wt.Worker = class extends W { constructor(file, o) { fs.appendFileSync(${JSON.stringify(log)}, String(file) + '\\n'); super(file, o); } };
+require('node:module').syncBuiltinESMExports();
+`,
+    );
+    const env = { ...baseEnv(), NODE_OPTIONS: `--require ${preload}` };
+    const workers = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+    // the module CLI has no lookup: its ls takes the fingerprint itself, on the stat worker
+    const cli = run(CLI, ['ls'], dir, env);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(workers().filter((w) => w.includes('stat-worker'))).toHaveLength(1);
+    rmSync(log);
+    rmSync(lsFile(dir), { force: true });
+    // the bin's lookup finds nothing saved and hands its fingerprint to the ls command: no second walk
+    const bin = run(BIN, ['ls'], dir, env);
+    expect(bin.code, bin.stderr).toBe(0);
+    expect(bin.stdout).toBe(cli.stdout);
+    expect(workers()).toEqual([]);
+    // and the listing was saved under it: the next ls is served from ls.json
+    expect(saved(dir).length).toBe(1);
+    mark(dir);
+    expect(run(BIN, ['ls'], dir, env).stdout).toBe(MARK);
+  });
 });

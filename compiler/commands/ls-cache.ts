@@ -75,8 +75,14 @@ function optionValue(argv: string[], name: string): string | undefined {
   return v;
 }
 
-/** The fingerprint a missed lookup took, for the ls command to save its output under (see takenInputs). */
-let taken: { projectDir: string; targetPath?: string; logPath?: string; profilesDir?: string; argv: string[]; inputs: Inputs } | undefined;
+/**
+ * The fingerprint a missed lookup took, for the ls command to save its output under (see
+ * takenInputs). It is kept on globalThis, not in this module: the bin's lookup and the CLI it then
+ * loads are two bundles, each with its own copy of this module.
+ */
+const TAKEN = Symbol.for('tx.ls-cache.taken');
+type Taken = { projectDir: string; targetPath?: string; logPath?: string; profilesDir?: string; argv: string[]; inputs: Inputs };
+const slot = globalThis as { [TAKEN]?: Taken };
 
 /**
  * The fingerprint lsFromCache took in this process and found nothing saved under (a first `tx ls`,
@@ -86,8 +92,8 @@ let taken: { projectDir: string; targetPath?: string; logPath?: string; profiles
  * a second walk of the project. Handed out once.
  */
 export function takenInputs(projectDir: string, o: { targetPath?: string; logPath?: string; profilesDir?: string }, argv: string[]): Inputs | undefined {
-  const t = taken;
-  taken = undefined;
+  const t = slot[TAKEN];
+  slot[TAKEN] = undefined;
   if (!t || t.projectDir !== projectDir || t.targetPath !== o.targetPath || t.logPath !== o.logPath || t.profilesDir !== o.profilesDir) return undefined;
   return JSON.stringify(t.argv) === JSON.stringify(argv) ? t.inputs : undefined;
 }
@@ -116,7 +122,7 @@ export async function lsFromCache(argv: string[]): Promise<boolean> {
   const key = lsKey(inputs, projectDir);
   const saved = readSaved(inputs.targetDir).find((e) => e.key === key);
   if (!saved) {
-    taken = { projectDir, targetPath: o.targetPath, logPath: o.logPath, profilesDir: o.profilesDir, argv, inputs };
+    slot[TAKEN] = { projectDir, targetPath: o.targetPath, logPath: o.logPath, profilesDir: o.profilesDir, argv, inputs };
     return false;
   }
   // as the full command's logger would: the log folder exists after any command
