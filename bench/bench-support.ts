@@ -7,67 +7,75 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
-/** CPU time so far, in seconds: the whole machine's busy time (all cores) and this benchmark's own. */
+/** One process's CPU time, and whether it is this benchmark's own: this process or a descendant. */
+interface ProcCpu {
+  /** utime + stime of all its threads, in clock ticks. */
+  ticks: number;
+  ours: boolean;
+}
+
+/** The CPU time of every process at a moment, by `pid:starttime` (a pid can be reused, its start cannot). */
 export interface CpuSnapshot {
   /** performance.now() when taken, in ms. */
   at: number;
-  /** Non-idle time of every core summed (user, nice, system, irq, softirq, steal), from /proc/stat. */
-  busy: number;
-  /** This process's CPU time and that of its descendants, running or exited, from /proc. */
-  own: number;
+  procs: Map<string, ProcCpu>;
 }
 
 /** Linux reports /proc times in clock ticks of 1/100 s (USER_HZ). */
 const TICK = 100;
 
-/** A process's parent and its CPU ticks with those of its exited, waited-for children (stat fields 4 and 14 to 17). */
-function procCpu(stat: string): { ppid: number; ticks: number } {
+/** A process's parent, its own CPU ticks (not its children's) and its start (stat fields 4, 14, 15 and 22). */
+function procStat(stat: string): { ppid: number; ticks: number; start: string } {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3
-  return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
+  return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: f[19]! };
 }
 
 /**
- * The CPU snapshot now; undefined where /proc is not Linux's. Its own time is this process's and
- * its children's: those still running (each with what it has waited for) and those exited (in
- * this process's cutime and cstime once waited for), so a child counts once whether it runs or not.
+ * Every process's CPU time now, each marked as this benchmark's own or not; undefined where /proc
+ * is not Linux's. Each process counts its own threads only, so nothing counts twice, and a
+ * process's time stays with its pid whoever its parent becomes: PySpark's JVM, orphaned when its
+ * Python exits without waiting for it, would be lost from any parent's children's time.
  */
 export function cpuSnapshot(): CpuSnapshot | undefined {
   try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const busy = cpu[0]! + cpu[1]! + cpu[2]! + cpu[5]! + cpu[6]! + (cpu[7] ?? 0);
     const parent = new Map<number, number>();
-    const ticks = new Map<number, number>();
+    const info = new Map<number, { ticks: number; start: string }>();
     for (const name of readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue;
       try {
-        const p = procCpu(readFileSync(`/proc/${name}/stat`, 'utf8'));
+        const p = procStat(readFileSync(`/proc/${name}/stat`, 'utf8'));
+        if (!Number.isFinite(p.ticks)) continue;
         parent.set(Number(name), p.ppid);
-        ticks.set(Number(name), p.ticks);
+        info.set(Number(name), p);
       } catch {
         // gone meanwhile
       }
     }
-    let own = procCpu(readFileSync('/proc/self/stat', 'utf8')).ticks;
-    for (const [pid, t] of ticks) {
-      for (let q = parent.get(pid); q !== undefined && q > 1; q = parent.get(q)) {
-        if (q === process.pid) {
-          own += t;
-          break;
-        }
-      }
+    if (!info.has(process.pid)) return undefined;
+    const procs = new Map<string, ProcCpu>();
+    for (const [pid, p] of info) {
+      let ours = pid === process.pid;
+      for (let q = parent.get(pid); !ours && q !== undefined && q > 1; q = parent.get(q)) ours = q === process.pid;
+      procs.set(`${pid}:${p.start}`, { ticks: p.ticks, ours });
     }
-    if (![busy, own].every(Number.isFinite)) return undefined;
-    return { at: performance.now(), busy: busy / TICK, own: own / TICK };
+    return { at: performance.now(), procs };
   } catch {
     return undefined;
   }
 }
 
-/** The cores that other processes kept busy between two snapshots: the machine's busy time less the benchmark's own, over the wall time. */
+/**
+ * The cores that other processes kept busy between two snapshots: the CPU time since `from` of
+ * every process that is not the benchmark's at `to`, over the wall time. A process that started
+ * and ended between the two is not seen (a busy machine's load is long-lived work), nor is the
+ * kernel's interrupt time.
+ */
 export function otherCores(from: CpuSnapshot, to: CpuSnapshot): number {
   const wall = (to.at - from.at) / 1000;
   if (wall <= 0) return 0;
-  return Math.max(0, to.busy - from.busy - (to.own - from.own)) / wall;
+  let ticks = 0;
+  for (const [key, p] of to.procs) if (!p.ours) ticks += Math.max(0, p.ticks - (from.procs.get(key)?.ticks ?? 0));
+  return ticks / TICK / wall;
 }
 
 /** Above this many cores used by other processes, the figures are not a quiet machine's. */

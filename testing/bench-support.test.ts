@@ -3,52 +3,73 @@
  * load average their own processes raise, decides whether figures are a quiet machine's.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDirs } from './temp-dirs.js';
 import { cpuSnapshot, loadLine, loadVerdict, otherCores, OTHER_CORES_BUSY, type CpuSnapshot } from '../bench/bench-support.js';
 
-/** A child that uses `ms` milliseconds of CPU (whatever the load), saying `half` halfway. */
-const burn = (ms: number): [string, string[]] => [
-  process.execPath,
-  ['-e', `const cpu=()=>{const u=process.cpuUsage();return (u.user+u.system)/1000};const b=cpu();let said=false;while(cpu()-b<${ms}){if(!said&&cpu()-b>=${ms / 2}){said=true;process.stdout.write('half\\n')}}`],
-];
+const tempDir = tempDirs('tx-bench-support-');
 
-describe('the benchmarks\' own CPU time', () => {
-  it('counts a child that has exited', () => {
-    const a = cpuSnapshot()!;
-    const [cmd, args] = burn(400);
-    expect(spawnSync(cmd, args).status).toBe(0);
-    const b = cpuSnapshot()!;
-    // the child's 0.4 s of CPU is the benchmark's, and the machine's busy time holds it too
-    expect(b.own - a.own).toBeGreaterThanOrEqual(0.38);
-    expect(b.busy - a.busy).toBeGreaterThanOrEqual(0.38);
+/** Node code that uses `ms` milliseconds of CPU (whatever the load), calling `half()` halfway. */
+const burnCode = (ms: number, half: string) =>
+  `const cpu=()=>{const u=process.cpuUsage();return (u.user+u.system)/1000};const b=cpu();let said=false;while(cpu()-b<${ms}){if(!said&&cpu()-b>=${ms / 2}){said=true;${half}}}`;
+
+/** Wait until `test()` holds, checking every 20 ms. */
+async function until(test: () => boolean): Promise<void> {
+  while (!test()) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** The snapshot's entry of process `pid`. */
+const entryOf = (s: CpuSnapshot, pid: number) => [...s.procs].find(([k]) => k.startsWith(`${pid}:`))?.[1];
+
+describe('whose CPU time a snapshot counts as the benchmark\'s own', () => {
+  it('this process and a grandchild, running: ours, with the CPU it used', async () => {
+    // node → node → the burner, which prints its pid halfway through
+    const burner = burnCode(600, "process.stdout.write(String(process.pid) + '\\n')");
+    const child = spawn(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(burner)}], { stdio: 'inherit' })`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const exited = new Promise((done) => child.once('exit', done));
+    const pid = Number(String(await new Promise((done) => child.stdout.once('data', done))).trim());
+    const s = cpuSnapshot()!;
+    await exited;
+    expect(entryOf(s, process.pid)?.ours).toBe(true);
+    expect(entryOf(s, child.pid!)?.ours).toBe(true);
+    const grandchild = entryOf(s, pid)!;
+    expect(grandchild.ours).toBe(true);
+    expect(grandchild.ticks / 100).toBeGreaterThanOrEqual(0.28);
   });
 
-  it('counts a child while it runs, and once it has exited, once', async () => {
-    const a = cpuSnapshot()!;
-    const [cmd, args] = burn(600);
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    const exited = new Promise((done) => child.once('exit', done));
-    await new Promise((done) => child.stdout.once('data', done));
-    const running = cpuSnapshot()!;
-    await exited;
-    const after = cpuSnapshot()!;
-    // running: its first 0.3 s counted already; exited: the rest, not the whole again
-    expect(running.own - a.own).toBeGreaterThanOrEqual(0.28);
-    expect(after.own - running.own).toBeGreaterThanOrEqual(0.28);
-    expect(after.own - running.own).toBeLessThan(0.5);
-    expect(after.own - a.own).toBeLessThan(0.9);
+  it('a process left by a child that exited without waiting for it (as PySpark leaves its JVM): not ours', async () => {
+    const dir = tempDir();
+    const pidFile = join(dir, 'pid');
+    const halfFile = join(dir, 'half');
+    const orphan = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));${burnCode(600, `require('fs').writeFileSync(${JSON.stringify(halfFile)}, '')`)}`;
+    const parent = spawnSync(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(orphan)}], { detached: true, stdio: 'ignore' }).unref()`]);
+    expect(parent.status).toBe(0);
+    await until(() => existsSync(halfFile));
+    const s = cpuSnapshot()!;
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const left = entryOf(s, pid)!;
+    expect(left.ours).toBe(false);
+    expect(left.ticks / 100).toBeGreaterThanOrEqual(0.28);
   });
 });
 
 describe('other processes\' cores between two snapshots', () => {
-  const at = (ms: number, busy: number, own: number): CpuSnapshot => ({ at: ms, busy, own });
-  it('is the machine\'s busy time less the benchmark\'s own, over the wall time', () => {
-    expect(otherCores(at(0, 10, 3), at(2000, 14, 5))).toBeCloseTo(1);
-    expect(otherCores(at(0, 10, 3), at(1000, 12, 5))).toBe(0);
+  const snap = (ms: number, procs: [string, number, boolean][]): CpuSnapshot => ({ at: ms, procs: new Map(procs.map(([k, ticks, ours]) => [k, { ticks, ours }])) });
+  it('is the CPU time since the first of every process not the benchmark\'s, over the wall time', () => {
+    const from = snap(0, [['1:5', 100, false], ['7:9', 50, true], ['8:9', 10, false]]);
+    // 1: 100 more ticks (1 s); 7 (ours): ignored; 8: gone; 20: new since, 50 ticks counted whole
+    const to = snap(2000, [['1:5', 200, false], ['7:9', 250, true], ['20:30', 50, false]]);
+    expect(otherCores(from, to)).toBeCloseTo(0.75);
   });
-  it('is never negative (ticks read at slightly different moments), nor divided by no time', () => {
-    expect(otherCores(at(0, 10, 3), at(1000, 10.5, 4))).toBe(0);
-    expect(otherCores(at(5, 10, 3), at(5, 20, 3))).toBe(0);
+  it('counts a process of the benchmark orphaned since from its time at the first snapshot', () => {
+    expect(otherCores(snap(0, [['7:9', 300, true]]), snap(1000, [['7:9', 350, false]]))).toBeCloseTo(0.5);
+  });
+  it('tells a reused pid apart by its start, is never negative, nor divided by no time', () => {
+    expect(otherCores(snap(0, [['4:1', 500, false]]), snap(1000, [['4:2', 30, false]]))).toBeCloseTo(0.3);
+    expect(otherCores(snap(0, [['4:1', 500, false]]), snap(1000, [['4:1', 400, false]]))).toBe(0);
+    expect(otherCores(snap(5, [['4:1', 0, false]]), snap(5, [['4:1', 100, false]]))).toBe(0);
   });
 });
 
