@@ -23,11 +23,36 @@ export interface CpuSnapshot {
 
 /** Linux reports /proc times in clock ticks of 1/100 s (USER_HZ). */
 const TICK = 100;
+const PAGE = 4096;
 
-/** A process's parent, its own CPU ticks (not its children's) and its start (stat fields 4, 14, 15 and 22). */
-function procStat(stat: string): { ppid: number; ticks: number; start: string } {
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3
-  return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: f[19]! };
+/** A process as /proc/<pid>/stat gives it: its parent, its own CPU ticks (not its children's), its start and its RSS (fields 4, 14, 15, 22 and 24). */
+interface ProcStat {
+  ppid: number;
+  ticks: number;
+  start: string;
+  rssBytes: number;
+}
+
+/** Every process now, by pid (those gone while the folder is read are left out). */
+function readProcs(): Map<number, ProcStat> {
+  const out = new Map<number, ProcStat>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3
+      out.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: f[19]!, rssBytes: Number(f[21]) * PAGE });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Whether process `pid` is `root` or one of its descendants. */
+function within(procs: ReadonlyMap<number, ProcStat>, pid: number, root: number): boolean {
+  for (let q: number | undefined = pid; q !== undefined && q > 1; q = procs.get(q)?.ppid) if (q === root) return true;
+  return false;
 }
 
 /**
@@ -38,26 +63,10 @@ function procStat(stat: string): { ppid: number; ticks: number; start: string } 
  */
 export function cpuSnapshot(): CpuSnapshot | undefined {
   try {
-    const parent = new Map<number, number>();
-    const info = new Map<number, { ticks: number; start: string }>();
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const p = procStat(readFileSync(`/proc/${name}/stat`, 'utf8'));
-        if (!Number.isFinite(p.ticks)) continue;
-        parent.set(Number(name), p.ppid);
-        info.set(Number(name), p);
-      } catch {
-        // gone meanwhile
-      }
-    }
-    if (!info.has(process.pid)) return undefined;
+    const all = readProcs();
+    if (!all.has(process.pid)) return undefined;
     const procs = new Map<string, ProcCpu>();
-    for (const [pid, p] of info) {
-      let ours = pid === process.pid;
-      for (let q = parent.get(pid); !ours && q !== undefined && q > 1; q = parent.get(q)) ours = q === process.pid;
-      procs.set(`${pid}:${p.start}`, { ticks: p.ticks, ours });
-    }
+    for (const [pid, p] of all) if (Number.isFinite(p.ticks)) procs.set(`${pid}:${p.start}`, { ticks: p.ticks, ours: within(all, pid, process.pid) });
     return { at: performance.now(), procs };
   } catch {
     return undefined;
@@ -119,9 +128,9 @@ export function loadLine(when: string): string {
  * note when the load average is above the cores from the benchmark's own processes alone.
  */
 export function loadVerdict(loadAverage: number, cores: number, other: number | undefined): string {
-  const busy = "  WARNING: the machine is busy, figures are not a quiet machine's";
-  if (other === undefined) return loadAverage > cores ? `  WARNING: load ${loadAverage.toFixed(1)} is above the ${cores} cores: the machine is busy, figures are not a quiet machine's` : '';
-  if (other > OTHER_CORES_BUSY) return busy;
+  const busy = "the machine is busy, figures are not a quiet machine's";
+  if (other === undefined) return loadAverage > cores ? `  WARNING: load ${loadAverage.toFixed(1)} is above the ${cores} cores: ${busy}` : '';
+  if (other > OTHER_CORES_BUSY) return `  WARNING: ${busy}`;
   return loadAverage > cores ? ` (the load average above the ${cores} cores is this benchmark's own processes)` : '';
 }
 
@@ -144,32 +153,12 @@ export interface ProcessRun {
   stdout: string;
 }
 
-const PAGE = 4096;
 
 /** The summed RSS in bytes of `pid` and all its descendants, from /proc. */
 export function treeRss(pid: number): number {
-  const parent = new Map<number, number>();
-  const rss = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parent.set(Number(name), Number(f[1]));
-      rss.set(Number(name), Number(f[21]) * PAGE);
-    } catch {
-      // gone meanwhile
-    }
-  }
+  const procs = readProcs();
   let sum = 0;
-  for (const [p, bytes] of rss) {
-    for (let q: number | undefined = p; q !== undefined && q > 1; q = parent.get(q)) {
-      if (q === pid) {
-        sum += bytes;
-        break;
-      }
-    }
-  }
+  for (const [p, x] of procs) if (within(procs, p, pid)) sum += x.rssBytes;
   return sum;
 }
 
