@@ -154,8 +154,15 @@ describe('the fingerprint of a first compile, taken while it runs (on the stat w
     mkdirSync(fx.path('elsewhere'), { recursive: true });
     writeFileSync(fx.path('elsewhere/d.sql'), 'select 4 as w');
     symlinkSync(fx.path('elsewhere'), fx.path('models/linked'));
+    // everything a minute old, so that neither fingerprint is racy by the clock (files just written
+    // are, and the two are taken at different moments)
+    const { readdirSync, utimesSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const old = Date.now() / 1000 - 60;
+    for (const f of [...(readdirSync(fx.dir, { recursive: true }) as string[]), '']) utimesSync(join(fx.dir, f), old, old);
     const opts = { argv: ['compile'] };
     const before = compileInputs(fx.dir, opts)!;
+    expect(before.racy).toBe(false);
     // on the worker (from 0 files), and on this thread (a small project, below STAT_WORKER_MIN)
     for (const workerMin of [0, undefined]) {
       const background = (await compileInputsInBackground(fx.dir, opts, workerMin))!;
