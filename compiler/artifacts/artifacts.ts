@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { hash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { packageRoot, txVersion } from '../load/package-root.js';
 import { scrub } from '../log/scrub.js';
 import { writeJsonEnabled } from './artifact-options.js';
 import { artifactJson, jsonReplacer } from './artifact-json.js';
-import { compiledRelPath, manifestBytes } from './dbt-manifest.js';
+import { compiledRelPath, manifestStream } from './dbt-manifest.js';
 
 export { artifactJson, jsonReplacer };
 
@@ -57,7 +57,7 @@ export function writeManifest(c: CompiledProject, targetDir: string): string {
   const tmp = `${path}.tmp-${process.pid}`;
   mkdirSync(targetDir, { recursive: true });
   try {
-    writeBlocks(tmp, manifestBytes(c, scrub)); // no secret reaches a file (compiler/log/scrub.ts)
+    writeManifestFile(tmp, c); // no secret reaches a file (compiler/log/scrub.ts)
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -66,19 +66,14 @@ export function writeManifest(c: CompiledProject, targetDir: string): string {
   return path;
 }
 
-/** Write blocks of bytes one after the other to a new file (writev, up to 1,024 blocks a call). */
-function writeBlocks(path: string, blocks: Buffer[]): void {
+/** manifest.json's bytes (scrubbed) into a new file, written as they are made (manifestStream). */
+function writeManifestFile(path: string, c: CompiledProject): void {
   const fd = openSync(path, 'w');
   try {
-    for (let i = 0; i < blocks.length; i += 1024) {
-      const batch = blocks.slice(i, i + 1024);
-      const want = batch.reduce((n, b) => n + b.length, 0);
-      let done = writevSync(fd, batch);
-      if (done === want) continue;
-      // a short write: the rest of the batch, as many times as it takes
-      const rest = Buffer.concat(batch);
-      while (done < want) done += writeSync(fd, rest, done, want - done);
-    }
+    manifestStream(c, scrub, (bytes) => {
+      // a short write (a full disk says ENOSPC on the next call): the rest, as many times as it takes
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+    });
   } finally {
     closeSync(fd);
   }
@@ -228,10 +223,9 @@ export async function writeCompileArtifactsAsync(c: CompiledProject, targetDir: 
   let tmp: string | undefined;
   try {
     if (writeJsonEnabled()) {
-      const blocks = manifestBytes(c, scrub);
       mkdirSync(targetDir, { recursive: true });
       tmp = `${manifestPath}.tmp-${process.pid}`;
-      writeBlocks(tmp, blocks);
+      writeManifestFile(tmp, c);
     }
     const r = await done;
     if (r.writeError) throw r.writeError;

@@ -221,16 +221,29 @@ type Put = (section: Obj, id: string, o: Obj) => void;
 const keep: Put = (section, id, o) => {
   section[id] = o;
 };
+/** How manifestStream builds the manifest: each entry put where it is serialized, configs serialized once, its head and nodes section made beforehand. */
+interface Streamed {
+  put: Put;
+  configs: ConfigMemo;
+  metadata: Obj;
+  nodes: Obj;
+}
 /** What the rest of buildManifest reads of a node, source or unit test already put (semantic models' refs, group_map). */
 const STUB_KEYS = ['name', 'resource_type', 'alias', 'schema', 'database', 'relation_name', 'group', 'source_name'] as const;
+
+/** Where a streamed section's entries go, as UTF-8. */
+interface Sink {
+  /** How many entries were added (the separator goes before all but the first). */
+  count: number;
+  add(text: string): void;
+}
 
 /**
  * Text appended as UTF-8 into blocks of memory outside V8's heap: the garbage collector neither
  * copies nor traces it, and no string of the whole is ever built.
  */
-class ByteBlocks {
+class ByteBlocks implements Sink {
   readonly blocks: Buffer[] = [];
-  /** How many entries were added (the separator goes before all but the first). */
   count = 0;
   private block = Buffer.allocUnsafeSlow(0);
   private at = 0;
@@ -248,6 +261,36 @@ class ByteBlocks {
     this.block = Buffer.allocUnsafeSlow(0);
     this.at = 0;
     return this.blocks;
+  }
+}
+
+/**
+ * Text encoded as UTF-8 into one block, reused: when it is full its bytes go to `emit`, which is
+ * done with them when it returns. Fresh memory costs a page fault per 4 kB page the first time it
+ * is written: the nodes of 10,000 models are 31 MB, about 8,000 faults, 40 to 60 ms of a cold
+ * compile on this VM, and as much resident memory; one block of 1 MB faults once.
+ */
+class StreamedBlocks implements Sink {
+  count = 0;
+  private readonly block: Buffer;
+  private at = 0;
+  constructor(
+    private readonly emit: (bytes: Buffer) => void,
+    size: number,
+  ) {
+    this.block = Buffer.allocUnsafeSlow(size);
+  }
+  add(text: string): void {
+    if (this.block.length - this.at < text.length * 3) {
+      this.flush();
+      // longer than the block: encoded on its own
+      if (this.block.length < text.length * 3) return this.emit(Buffer.from(text));
+    }
+    this.at += this.block.write(text, this.at);
+  }
+  flush(): void {
+    if (this.at > 0) this.emit(this.block.subarray(0, this.at));
+    this.at = 0;
   }
 }
 
@@ -302,21 +345,40 @@ class ConfigMemo {
 
 /**
  * target/manifest.json as UTF-8 blocks: the bytes of clean(artifactJson(manifestOf(c)))
- * (manifest-bytes.test.ts), produced without holding the whole object or its text. Each node,
- * source and unit test is serialized as soon as it is built, passed through `clean` (the secret
- * scrubber) and copied out of the heap, so the tens of thousands of small objects of a big
- * project die young instead of being promoted and traced; what the rest of the manifest reads of
- * them is kept in a small stub. When something else built the object already, it is used.
+ * (manifest-bytes.test.ts). manifestStream's bytes, each block copied.
  */
-export function manifestBytes(c: CompiledProject, clean: (text: string) => string = identity): Buffer[] {
+export function manifestBytes(c: CompiledProject, clean: (text: string) => string = identity, blockSize?: number): Buffer[] {
+  const blocks: Buffer[] = [];
+  manifestStream(c, clean, (b) => blocks.push(Buffer.from(b)), blockSize);
+  return blocks;
+}
+
+/**
+ * target/manifest.json's bytes, clean(artifactJson(manifestOf(c))), handed to `emit` in order
+ * (to write them to a file: emit must be done with a block when it returns, the next bytes may
+ * overwrite it), produced without holding the whole object or its text. The manifest's head
+ * (its metadata) goes first; then each node is serialized as soon as it is built, passed through
+ * `clean` (the secret scrubber) and encoded into one reused block, so the tens of thousands of
+ * small objects of a big project die young instead of being promoted and traced, and the
+ * section is never in memory whole. Sources and unit tests (interleaved with the nodes as they
+ * are built) are kept as bytes outside the heap until their place comes. What the rest of the
+ * manifest reads of a node is kept in a small stub. When something else built the object
+ * already, it is used.
+ */
+export function manifestStream(c: CompiledProject, clean: (text: string) => string, emit: (bytes: Buffer) => void, blockSize = 1 << 20): void {
   const done = built.get(c);
-  if (done) return [Buffer.from(clean(artifactJson(done)))];
-  const parts = new Map<Obj, ByteBlocks>();
+  if (done) return emit(Buffer.from(clean(artifactJson(done))));
   // With nothing to mask, an entry's pieces are written one after the other: joined, they make a
   // string of pieces (a rope) that V8 encodes to UTF-8 several times slower than flat strings
   // (31 MB at 10,000 models: about 55 ms against 12). A secret could span two pieces, so with
   // secrets each entry is joined and cleaned whole.
   const cleaning = clean === scrub ? anySecrets() : clean !== identity;
+  const metadata = manifestMetadata(c, clockOf(c));
+  // what artifactJson of the whole object starts with: metadata is its first key, nodes its second (checked below)
+  const head = `{"metadata":${artifactJson(metadata)},"nodes":`;
+  emit(Buffer.from(`${clean(head)}{`));
+  const nodes: Obj = {};
+  const parts = new Map<Obj, Sink>([[nodes, new StreamedBlocks(emit, blockSize)]]);
   const put: Put = (section, id, o) => {
     const stub: Obj = {};
     for (const k of STUB_KEYS) if (o[k] !== undefined) stub[k] = o[k];
@@ -333,27 +395,30 @@ export function manifestBytes(c: CompiledProject, clean: (text: string) => strin
     section[id] = stub;
   };
   const configs = new ConfigMemo();
-  const m = buildManifest(c, clockOf(c), put, configs);
-  // each streamed section stands in the object as a unique string, where its blocks go
+  const m = buildManifest(c, clockOf(c), { put, configs, metadata, nodes });
+  (parts.get(nodes) as StreamedBlocks).flush();
+  // each streamed section stands in the object as a unique string, where its bytes go
   const mark = `\u0000tx-manifest-${randomUUID()}:`;
-  const sections = new Map<string, ByteBlocks>();
+  const sections = new Map<string, ByteBlocks | undefined>();
   for (const key of ['nodes', 'sources', 'unit_tests']) {
     const out = parts.get(m[key] as Obj);
     if (!out) continue;
     m[key] = mark + key;
-    sections.set(JSON.stringify(mark + key), out);
+    sections.set(JSON.stringify(mark + key), out instanceof ByteBlocks ? out : undefined);
   }
   // the placeholders are found before the text is cleaned (a secret could be part of one)
   const text = artifactJson(m);
   const cuts = [...sections].map(([placeholder, out]) => ({ at: text.indexOf(placeholder), placeholder, out })).sort((a, b) => a.at - b.at);
-  const blocks: Buffer[] = [];
-  let from = 0;
-  for (const { at, placeholder, out } of cuts) {
-    blocks.push(Buffer.from(`${clean(text.slice(from, at))}{`), ...out.seal(), Buffer.from('}'));
+  if (cuts[0]?.out !== undefined || text.slice(0, cuts[0].at) !== head) throw new Error('manifest.json: the head written first is not the manifest\'s (metadata, then nodes)');
+  let from = cuts[0].at + cuts[0].placeholder.length;
+  emit(Buffer.from('}'));
+  for (const { at, placeholder, out } of cuts.slice(1)) {
+    emit(Buffer.from(`${clean(text.slice(from, at))}{`));
+    for (const b of out!.seal()) emit(b);
+    emit(Buffer.from('}'));
     from = at + placeholder.length;
   }
-  blocks.push(Buffer.from(clean(text.slice(from))));
-  return blocks;
+  emit(Buffer.from(clean(text.slice(from))));
 }
 
 /**
@@ -367,8 +432,24 @@ function duckdbCatalog(c: CompiledProject): string | null {
   return posix.basename(path.replace(/\\/g, '/')).replace(/\.[^.]*$/, '');
 }
 
+/** The manifest's `metadata`, its first key (manifestStream writes it before any node is built). */
+export function manifestMetadata(c: CompiledProject, generatedAt: Date): Obj {
+  const p = c.project.name;
+  return {
+    ...artifactMetadata('manifest', generatedAt),
+    project_name: p,
+    project_id: createHash('md5').update(p).digest('hex'),
+    user_id: null,
+    send_anonymous_usage_stats: false,
+    adapter_type: String(c.target.config.type),
+    quoting: { database: true, schema: true, identifier: true, column: null },
+  };
+}
+
 /** The manifest v12 of a compiled project. */
-export function buildManifest(c: CompiledProject, generatedAt = new Date(), put: Put = keep, configs?: ConfigMemo): Obj {
+export function buildManifest(c: CompiledProject, generatedAt = new Date(), streamed?: Streamed): Obj {
+  const { put, configs } = streamed ?? { put: keep, configs: undefined };
+  const metadata = streamed?.metadata ?? manifestMetadata(c, generatedAt);
   const p = c.project.name;
   const createdAt = generatedAt.getTime() / 1000;
   const targetSchema = String(c.target.public.schema ?? 'main');
@@ -489,7 +570,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), put:
     return both.length ? both : [...unique];
   };
 
-  const nodes: Obj = {};
+  const nodes: Obj = streamed?.nodes ?? {};
   const sources: Obj = {};
   const unitTests: Obj = {};
   const propsFile = (name: string, kind: 'model' | 'seed', pkg?: string) => {
@@ -727,15 +808,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), put:
 
   const docsRel = (f: string) => relativeToRoots(f, [...paths.docs, ...paths.models]);
   return {
-    metadata: {
-      ...artifactMetadata('manifest', generatedAt),
-      project_name: p,
-      project_id: createHash('md5').update(p).digest('hex'),
-      user_id: null,
-      send_anonymous_usage_stats: false,
-      adapter_type: String(c.target.config.type),
-      quoting: { database: true, schema: true, identifier: true, column: null },
-    },
+    metadata,
     nodes,
     sources,
     macros: Object.fromEntries(

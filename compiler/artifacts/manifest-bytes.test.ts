@@ -1,5 +1,6 @@
 /**
- * manifestBytes (manifest.json serialized node by node, out of V8's heap) gives exactly the bytes
+ * manifestBytes (manifest.json serialized node by node, out of V8's heap, its nodes through one
+ * reused block of 1 MB or, here too, of 64 bytes) gives exactly the bytes
  * of the manifest object serialized whole, on projects that exercise every section it streams
  * and everything that reads a streamed node back (semantic models' refs, group_map): the example
  * project, jaffle_shop with every dbt-only resource, and a project of escapes, sources, seeds,
@@ -35,8 +36,11 @@ async function both(dir: string, clean?: (t: string) => string): Promise<{ strea
   const c = await compileProject(loadProject(dir), { noCache: true });
   // no cleaner: each entry written in pieces; scrub without secrets too; with secrets, entries joined and cleaned
   const streamed = Buffer.concat(manifestBytes(c, clean)).toString('utf8');
+  // a block of 64 bytes: flushed before nearly every entry, and most entries too long for it
+  const tiny = Buffer.concat(manifestBytes(c, clean, 64)).toString('utf8');
   clean ??= (t) => t;
   const whole = clean(artifactJson(manifestOf(c)));
+  expect(tiny).toBe(whole);
   // once the object exists it is used as it is
   expect(Buffer.concat(manifestBytes(c, clean)).toString('utf8')).toBe(whole);
   return { streamed, whole };
