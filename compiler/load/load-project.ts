@@ -262,11 +262,19 @@ function renameFileInErrors<T>(f: () => T): T {
 /** Folder paths and node paths, relative to their resource root, for hierarchy validation. */
 function hierarchyPaths(files: SqlFile[]): Set<string> {
   const out = new Set<string>();
+  let folder: string | undefined;
   for (const f of files) {
-    const folders = f.folders.slice(1);
-    for (let i = 1; i <= folders.length; i++) out.add(folders.slice(0, i).join('/'));
-    out.add([...folders, f.name].join('/'));
+    const folders = f.folders;
     out.add(f.name);
+    if (folders.length < 2) continue;
+    // the folders under the root as a path, and each of its parents: once per run of a folder's files (they are sorted)
+    const sub = folders.length === 2 ? folders[1]! : folders.slice(1).join('/');
+    if (sub !== folder) {
+      folder = sub;
+      for (let i = 2; i < folders.length; i++) out.add(folders.slice(1, i).join('/'));
+      out.add(sub);
+    }
+    out.add(`${sub}/${f.name}`);
   }
   return out;
 }
