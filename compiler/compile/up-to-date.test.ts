@@ -111,6 +111,29 @@ describe.concurrent('tx compile when nothing changed', () => {
     expect((await fx.tx('compile')).stdout).not.toMatch(UNCHANGED);
   }, 120_000);
 
+  it('a Python virtual environment in the project (a folder with pyvenv.cfg) is not walked: a change there is no change', async () => {
+    const fx = project({
+      'venv/pyvenv.cfg': 'home = /usr/bin\n',
+      'venv/lib/python3.11/site-packages/dbt/main.py': 'print(1)\n',
+      // a pyvenv.cfg elsewhere than at a folder's top is an ordinary file
+      'models/notes/pyvenv.cfg/readme.txt': 'a folder by that name\n',
+    });
+    const { compileInputs } = await import('./up-to-date.js');
+    const lines = compileInputs(fx.dir, { argv: ['compile'] })!.lines;
+    expect(lines).toContain('venv/');
+    expect(lines.some((l) => l.startsWith('venv/lib'))).toBe(false);
+    expect(lines.some((l) => l.startsWith('models/notes/pyvenv.cfg/readme.txt\u0000'))).toBe(true);
+    const first = await fx.tx('compile');
+    expect(first.code, first.stderr).toBe(0);
+    expect((await fx.tx('compile')).stdout).toMatch(UNCHANGED);
+    fx.write({ 'venv/lib/python3.11/site-packages/dbt/main.py': 'print(2)  # upgraded\n', 'venv/lib/python3.11/site-packages/new.py': '' });
+    expect((await fx.tx('compile')).stdout).toMatch(UNCHANGED);
+    // the project's own files still count
+    fx.write({ 'models/a.sql': 'select {{ twice(5) }} as x' });
+    expect((await fx.tx('compile')).stdout).not.toMatch(UNCHANGED);
+    expect(compiled(fx, 'a')).toBe('select 5 * 2 as x');
+  }, 120_000);
+
   it('--no-write-json never takes the shortcut (there is no manifest to trust)', async () => {
     const fx = project();
     await fx.tx('compile', '--no-write-json');
