@@ -7,16 +7,15 @@
  *   (csv-stager.ts); other columns and warehouses stream rows through `connection.stream` (row-stager.ts).
  * - DuckDB cannot partition JSON, nor combine partitioning with part sizes; those are written
  *   one partition at a time. bzip2 is not a DuckDB codec: files are written plain to a scratch
- *   folder and compressed in Node (bzip2-encoder.ts) into the output folder.
+ *   folder and compressed into the output folder (bzip2-file.ts: the system's bzip2, else tx's encoder).
  * Then every file is measured: rows, bytes, sha256.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { CopyToFileOptions, LogicalType, Relation, TargetLog, TargetSession } from '../target.js';
 import { writeOrcFromDuckdb } from '../files/orc/duckdb-orc.js';
-import { createBzip2Stream } from './bzip2-encoder.js';
+import { bzip2File } from './bzip2-file.js';
 import { ExportError, toExportError } from './export-error.js';
 import { fileExtension, type ExportSpec } from './export-spec.js';
 import { LocalDuckdb, quoteIdent, quoteLiteral } from './local-duckdb.js';
@@ -294,7 +293,7 @@ export async function produceFiles(opts: {
         rel = `${f}.bz2`;
         const dst = path.join(outDir, rel);
         await fs.promises.mkdir(path.dirname(dst), { recursive: true });
-        await pipeline(fs.createReadStream(path.join(writeDir, f), { highWaterMark: 1 << 20 }), createBzip2Stream(9), fs.createWriteStream(dst), { signal });
+        await bzip2File(path.join(writeDir, f), dst, signal);
         await fs.promises.rm(path.join(writeDir, f));
       }
       const absPath = path.join(outDir, rel);
