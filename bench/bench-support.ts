@@ -56,17 +56,30 @@ function within(procs: ReadonlyMap<number, ProcStat>, pid: number, root: number)
 }
 
 /**
- * Every process's CPU time now, each marked as this benchmark's own or not; undefined where /proc
- * is not Linux's. Each process counts its own threads only, so nothing counts twice, and a
- * process's time stays with its pid whoever its parent becomes: PySpark's JVM, orphaned when its
- * Python exits without waiting for it, would be lost from any parent's children's time.
+ * Processes (`pid:starttime`) seen as the benchmark's: in a snapshot, or in the tree of a process
+ * runProcess runs (sampled every 100 ms). They stay the benchmark's once orphaned: PySpark's JVM
+ * outlives its Python, which does not wait for it, and was counted as another process's load.
+ */
+const adopted = new Set<string>();
+
+/**
+ * Every process's CPU time now, each marked as this benchmark's own or not (this process, a
+ * descendant, or once seen as one); undefined where /proc is not Linux's. Each process counts its
+ * own threads only, so nothing counts twice, and a process's time stays with its pid whoever its
+ * parent becomes (an orphan's time is in no parent's children's time).
  */
 export function cpuSnapshot(): CpuSnapshot | undefined {
   try {
     const all = readProcs();
     if (!all.has(process.pid)) return undefined;
     const procs = new Map<string, ProcCpu>();
-    for (const [pid, p] of all) if (Number.isFinite(p.ticks)) procs.set(`${pid}:${p.start}`, { ticks: p.ticks, ours: within(all, pid, process.pid) });
+    for (const [pid, p] of all) {
+      if (!Number.isFinite(p.ticks)) continue;
+      const key = `${pid}:${p.start}`;
+      const ours = adopted.has(key) || within(all, pid, process.pid);
+      if (ours) adopted.add(key);
+      procs.set(key, { ticks: p.ticks, ours });
+    }
     return { at: performance.now(), procs };
   } catch {
     return undefined;
@@ -154,11 +167,15 @@ export interface ProcessRun {
 }
 
 
-/** The summed RSS in bytes of `pid` and all its descendants, from /proc. */
+/** The summed RSS in bytes of `pid` and all its descendants, from /proc; each of them is the benchmark's from now on (cpuSnapshot). */
 export function treeRss(pid: number): number {
   const procs = readProcs();
   let sum = 0;
-  for (const [p, x] of procs) if (within(procs, p, pid)) sum += x.rssBytes;
+  for (const [p, x] of procs) {
+    if (!within(procs, p, pid)) continue;
+    sum += x.rssBytes;
+    adopted.add(`${p}:${x.start}`);
+  }
   return sum;
 }
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from './temp-dirs.js';
-import { cpuSnapshot, loadLine, loadVerdict, otherCores, OTHER_CORES_BUSY, type CpuSnapshot } from '../bench/bench-support.js';
+import { cpuSnapshot, loadLine, loadVerdict, otherCores, OTHER_CORES_BUSY, runProcess, type CpuSnapshot } from '../bench/bench-support.js';
 
 const tempDir = tempDirs('tx-bench-support-');
 
@@ -39,7 +39,7 @@ describe('whose CPU time a snapshot counts as the benchmark\'s own', () => {
     expect(grandchild.ticks / 100).toBeGreaterThanOrEqual(0.28);
   });
 
-  it('a process left by a child that exited without waiting for it (as PySpark leaves its JVM): not ours', async () => {
+  it('a process orphaned before the benchmark ever saw it as its own: not ours', async () => {
     const dir = tempDir();
     const pidFile = join(dir, 'pid');
     const halfFile = join(dir, 'half');
@@ -52,6 +52,22 @@ describe('whose CPU time a snapshot counts as the benchmark\'s own', () => {
     const left = entryOf(s, pid)!;
     expect(left.ours).toBe(false);
     expect(left.ticks / 100).toBeGreaterThanOrEqual(0.28);
+  });
+
+  it('a process of a runProcess child, left running when the child exits (as PySpark leaves its JVM): still ours', async () => {
+    const dir = tempDir();
+    const pidFile = join(dir, 'pid');
+    const halfFile = join(dir, 'half');
+    const orphan = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));${burnCode(1200, `require('fs').writeFileSync(${JSON.stringify(halfFile)}, '')`)}`;
+    // the parent lives long enough for runProcess's 100 ms sampling to see the burner in its tree, then exits without waiting for it
+    const run = await runProcess(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(orphan)}], { detached: true, stdio: 'ignore' }).unref(); setTimeout(() => {}, 500)`]);
+    expect(run.status).toBe(0);
+    await until(() => existsSync(halfFile));
+    const s = cpuSnapshot()!;
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const left = entryOf(s, pid)!;
+    expect(left).toBeDefined();
+    expect(left.ours).toBe(true);
   });
 });
 
