@@ -1,12 +1,16 @@
 /**
  * bzip2File: the system's bzip2 where there is one, tx's encoder otherwise or when told, the same
- * bytes either way; a bzip2 that fails or is interrupted is an error, not a silent fallback.
+ * bytes either way; a bzip2 that fails or is interrupted is an error, not a silent fallback; a full
+ * disk is the export's disk-full error with either.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { serviceUnavailable } from '../../testing/services/require.js';
+import { skipEachWithout } from '../../testing/services/service-suite.js';
+import { toExportError } from './export-error.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-bz2-file-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -90,6 +94,41 @@ describe('bzip2File', () => {
       const m = await fresh();
       if (how === 'builtin') process.env.TX_BZIP2 = 'builtin';
       await expect(m.bzip2File(path.join(dir, 'gone.json'), path.join(dir, 'gone.bz2'))).rejects.toMatchObject({ code: 'ENOENT' });
+    }
+  });
+});
+
+describe('bzip2File on a full disk', () => {
+  const disk = path.join(dir, 'tiny');
+  let mounted = false;
+  beforeAll(() => {
+    fs.mkdirSync(disk, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=100k', 'tmpfs', disk], { stdio: 'pipe' });
+      mounted = true;
+    } catch (e) {
+      // a loud skip, or a failure when TX_TEST_REQUIRE names disk-full (.ci/run does)
+      serviceUnavailable('disk-full', `cannot mount a 100 kB tmpfs for the bzip2 disk-full test (not root?): ${String((e as { stderr?: unknown }).stderr ?? (e as Error).message).trim()}`);
+    }
+  });
+  skipEachWithout(() => (mounted ? true : null));
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [disk]);
+  });
+
+  it("is the export's disk-full error with either compressor", async () => {
+    for (const how of ['system', 'builtin']) {
+      const m = await fresh();
+      if (how === 'builtin') process.env.TX_BZIP2 = 'builtin';
+      const err = await m.bzip2File(input, path.join(disk, `${how}.bz2`)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, how).toBeDefined();
+      const x = toExportError(err, 'export cities');
+      expect(x.code, how).toBe('EXPORT_IO');
+      expect(x.hint, how).toMatch(/the disk is full/);
+      fs.rmSync(path.join(disk, `${how}.bz2`), { force: true });
     }
   });
 });
