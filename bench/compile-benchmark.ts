@@ -25,6 +25,15 @@ import { loadLine } from './bench-support.js';
  *   npm run bench:compile -- [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR]
  */
 const args = process.argv.slice(2);
+// every argument is a known `--name value` pair: `-- 50000` alone would silently measure the default sizes
+const KNOWN = new Set(['sizes', 'dbt', 'runs', 'entry', 'baseline']);
+for (let i = 0; i < args.length; i += 2) {
+  const name = args[i]!.startsWith('--') ? args[i]!.slice(2) : '';
+  if (!KNOWN.has(name) || args[i + 1] === undefined) {
+    console.error(`compile-benchmark: unexpected argument ${JSON.stringify(args[i])}; usage: [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR]`);
+    process.exit(2);
+  }
+}
 const opt = (name: string, dflt: string): string => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
