@@ -79,9 +79,9 @@ export const statOrNone = (p: string): Stats | undefined => {
 
 /**
  * Every folder and file under the project (symlinks followed once), but its outputs and tooling
- * (target, logs, node_modules, hidden entries, Python virtual environments: a folder holding a
- * pyvenv.cfg is its line alone): a folder as its line, a file as its path relative to the project
- * (stat-ed by the caller).
+ * (target, logs, node_modules, hidden entries, Python environments: a folder holding a pyvenv.cfg
+ * file or a conda-meta folder is its line alone): a folder as its line, a file as its path relative
+ * to the project (stat-ed by the caller).
  */
 function walkProject(w: Where, out: string[], files: { at: number; rel: string }[]): void {
   const skip = new Set([w.targetDir, w.logDir, join(w.projectDir, 'node_modules')]);
@@ -96,8 +96,8 @@ function walkProject(w: Where, out: string[], files: { at: number; rel: string }
     const entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // a folder is its entries (each a line below): its own mtime moves when target/ or logs/ appear
     out.push(`${rel || '.'}/`);
-    // a Python virtual environment (`python -m venv venv` in a dbt project is common): tens of thousands of files no compile reads
-    if (rel && entries.some((e) => e.name === 'pyvenv.cfg' && !e.isDirectory())) continue;
+    // a Python environment (`python -m venv venv`, or a conda env, in a dbt project is common): tens of thousands of files no compile reads
+    if (rel && entries.some((e) => (e.name === 'pyvenv.cfg' && !e.isDirectory()) || (e.name === 'conda-meta' && e.isDirectory()))) continue;
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;

@@ -111,10 +111,15 @@ describe.concurrent('tx compile when nothing changed', () => {
     expect((await fx.tx('compile')).stdout).not.toMatch(UNCHANGED);
   }, 120_000);
 
-  it('a Python virtual environment in the project (a folder with pyvenv.cfg) is not walked: a change there is no change', async () => {
+  it('a Python environment in the project (a folder with pyvenv.cfg, or with a conda-meta folder) is not walked: a change there is no change', async () => {
     const fx = project({
       'venv/pyvenv.cfg': 'home = /usr/bin\n',
       'venv/lib/python3.11/site-packages/dbt/main.py': 'print(1)\n',
+      // a conda environment: its conda-meta folder says so
+      'conda-env/conda-meta/history': '==> 2026-12-01 <==\n',
+      'conda-env/lib/python3.11/site.py': 'x = 1\n',
+      // a file named conda-meta is not a conda environment
+      'models/more/conda-meta': 'just a file\n',
       // a pyvenv.cfg elsewhere than at a folder's top is an ordinary file
       'models/notes/pyvenv.cfg/readme.txt': 'a folder by that name\n',
     });
@@ -122,11 +127,14 @@ describe.concurrent('tx compile when nothing changed', () => {
     const lines = compileInputs(fx.dir, { argv: ['compile'] })!.lines;
     expect(lines).toContain('venv/');
     expect(lines.some((l) => l.startsWith('venv/lib'))).toBe(false);
+    expect(lines).toContain('conda-env/');
+    expect(lines.some((l) => l.startsWith('conda-env/lib') || l.startsWith('conda-env/conda-meta'))).toBe(false);
+    expect(lines.some((l) => l.startsWith('models/more/conda-meta\u0000'))).toBe(true);
     expect(lines.some((l) => l.startsWith('models/notes/pyvenv.cfg/readme.txt\u0000'))).toBe(true);
     const first = await fx.tx('compile');
     expect(first.code, first.stderr).toBe(0);
     expect((await fx.tx('compile')).stdout).toMatch(UNCHANGED);
-    fx.write({ 'venv/lib/python3.11/site-packages/dbt/main.py': 'print(2)  # upgraded\n', 'venv/lib/python3.11/site-packages/new.py': '' });
+    fx.write({ 'venv/lib/python3.11/site-packages/dbt/main.py': 'print(2)  # upgraded\n', 'venv/lib/python3.11/site-packages/new.py': '', 'conda-env/lib/python3.11/site.py': 'x = 2\n' });
     expect((await fx.tx('compile')).stdout).toMatch(UNCHANGED);
     // the project's own files still count
     fx.write({ 'models/a.sql': 'select {{ twice(5) }} as x' });
