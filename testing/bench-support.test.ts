@@ -20,6 +20,25 @@ async function until(test: () => boolean): Promise<void> {
   while (!test()) await new Promise((r) => setTimeout(r, 20));
 }
 
+/**
+ * Node code for a parent that starts a detached burner of `ms` ms of CPU and exits `lingerMs`
+ * later without waiting for it; `halfway()` waits until the burner is half done and gives its pid.
+ */
+function orphanBurner(ms: number, lingerMs: number): { parentCode: string; halfway: () => Promise<number> } {
+  const dir = tempDir();
+  const pidFile = join(dir, 'pid');
+  const halfFile = join(dir, 'half');
+  const orphan = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));${burnCode(ms, `require('fs').writeFileSync(${JSON.stringify(halfFile)}, '')`)}`;
+  const spawnIt = `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(orphan)}], { detached: true, stdio: 'ignore' }).unref()`;
+  return {
+    parentCode: lingerMs ? `${spawnIt}; setTimeout(() => {}, ${lingerMs})` : spawnIt,
+    halfway: async () => {
+      await until(() => existsSync(halfFile));
+      return Number(readFileSync(pidFile, 'utf8'));
+    },
+  };
+}
+
 /** The snapshot's entry of process `pid`. */
 const entryOf = (s: CpuSnapshot, pid: number) => [...s.procs].find(([k]) => k.startsWith(`${pid}:`))?.[1];
 
@@ -40,32 +59,20 @@ describe('whose CPU time a snapshot counts as the benchmark\'s own', () => {
   });
 
   it('a process orphaned before the benchmark ever saw it as its own: not ours', async () => {
-    const dir = tempDir();
-    const pidFile = join(dir, 'pid');
-    const halfFile = join(dir, 'half');
-    const orphan = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));${burnCode(600, `require('fs').writeFileSync(${JSON.stringify(halfFile)}, '')`)}`;
-    const parent = spawnSync(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(orphan)}], { detached: true, stdio: 'ignore' }).unref()`]);
-    expect(parent.status).toBe(0);
-    await until(() => existsSync(halfFile));
-    const s = cpuSnapshot()!;
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    const left = entryOf(s, pid)!;
+    const b = orphanBurner(600, 0);
+    expect(spawnSync(process.execPath, ['-e', b.parentCode]).status).toBe(0);
+    const pid = await b.halfway();
+    const left = entryOf(cpuSnapshot()!, pid)!;
     expect(left.ours).toBe(false);
     expect(left.ticks / 100).toBeGreaterThanOrEqual(0.28);
   });
 
   it('a process of a runProcess child, left running when the child exits (as PySpark leaves its JVM): still ours', async () => {
-    const dir = tempDir();
-    const pidFile = join(dir, 'pid');
-    const halfFile = join(dir, 'half');
-    const orphan = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));${burnCode(1200, `require('fs').writeFileSync(${JSON.stringify(halfFile)}, '')`)}`;
     // the parent lives long enough for runProcess's 100 ms sampling to see the burner in its tree, then exits without waiting for it
-    const run = await runProcess(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(orphan)}], { detached: true, stdio: 'ignore' }).unref(); setTimeout(() => {}, 500)`]);
-    expect(run.status).toBe(0);
-    await until(() => existsSync(halfFile));
-    const s = cpuSnapshot()!;
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    const left = entryOf(s, pid)!;
+    const b = orphanBurner(1200, 500);
+    expect((await runProcess(process.execPath, ['-e', b.parentCode])).status).toBe(0);
+    const pid = await b.halfway();
+    const left = entryOf(cpuSnapshot()!, pid)!;
     expect(left).toBeDefined();
     expect(left.ours).toBe(true);
   });
