@@ -3,7 +3,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateProject } from './generate-project.js';
+import { generateProject, generateProperties } from './generate-project.js';
 import { loadLine } from './bench-support.js';
 
 /**
@@ -22,15 +22,19 @@ import { loadLine } from './bench-support.js';
  * The bin is run as a user's `tx` runs it, an executable whose first line starts node (with the
  * flags it names); `--entry module` runs dist/compiler/cli.js through `node` instead.
  *
- *   npm run bench:compile -- [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR]
+ * `--properties N`: N models with a properties file describing each (a description and three described
+ * columns: 3 MB of YAML at 10,000), compiled cold with the project's YAML parsed (TX_NO_YAML_CACHE=1)
+ * and read back from the cache of parsed YAML files (compiler/load/yaml-cache.ts), run by run alternating.
+ *
+ *   npm run bench:compile -- [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR] [--properties 10000]
  */
 const args = process.argv.slice(2);
 // every argument is a known `--name value` pair: `-- 50000` alone would silently measure the default sizes
-const KNOWN = new Set(['sizes', 'dbt', 'runs', 'entry', 'baseline']);
+const KNOWN = new Set(['sizes', 'dbt', 'runs', 'entry', 'baseline', 'properties']);
 for (let i = 0; i < args.length; i += 2) {
   const name = args[i]!.startsWith('--') ? args[i]!.slice(2) : '';
   if (!KNOWN.has(name) || args[i + 1] === undefined) {
-    console.error(`compile-benchmark: unexpected argument ${JSON.stringify(args[i])}; usage: [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR]`);
+    console.error(`compile-benchmark: unexpected argument ${JSON.stringify(args[i])}; usage: [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR] [--properties 10000]`);
     process.exit(2);
   }
 }
@@ -67,7 +71,7 @@ function timed(cmd: string[], cwd?: string, env?: NodeJS.ProcessEnv): Run {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f2 = (x: number) => x.toFixed(2);
-const txCompile = (dir: string, file = tx) => timed([...txCmd(file), 'compile', '--project-dir', dir, '-q']);
+const txCompile = (dir: string, file = tx, env?: NodeJS.ProcessEnv) => timed([...txCmd(file), 'compile', '--project-dir', dir, '-q'], undefined, env);
 
 console.log(loadLine('start'));
 console.log(`tx ${entry === 'module' ? 'dist/compiler/cli.js' : 'dist/bin/tx.js'} on node ${process.version}; ${runs} fresh processes per figure, median; projects under ${work}`);
@@ -127,6 +131,30 @@ for (const n of sizes) {
   const r = (rs: Run[]) => median(rs.map((x) => x.rssMb)).toFixed(0);
   console.log(`| ${n.toLocaleString('en')} | ${m(cold)} | ${m(warm)} | ${m(edit)} | ${r(cold)} / ${r(warm)} / ${r(edit)} |`);
   if (baseline) console.log(`|   baseline ${baselineDir}, cold | ${m(base)} | | | ${r(base)} |`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// ---- a documented project: its YAML parsed, or served by the cache of parsed YAML files
+const propertiesModels = Number(opt('properties', '0'));
+if (propertiesModels) {
+  const dir = join(work, `props${propertiesModels}`);
+  generateProject(dir, propertiesModels);
+  generateProperties(dir, propertiesModels);
+  const parsed: Run[] = [];
+  const served: Run[] = [];
+  rmSync(join(dir, 'target'), { recursive: true, force: true });
+  txCompile(dir); // the cache filled
+  for (let i = 0; i < runs; i++) {
+    rmSync(join(dir, 'target'), { recursive: true, force: true });
+    parsed.push(txCompile(dir, tx, { ...process.env, TX_NO_YAML_CACHE: '1' }));
+    rmSync(join(dir, 'target'), { recursive: true, force: true });
+    served.push(txCompile(dir));
+  }
+  const m = (rs: Run[]) => f2(median(rs.map((r) => r.s)));
+  const r = (rs: Run[]) => median(rs.map((x) => x.rssMb)).toFixed(0);
+  console.log(`\n| ${propertiesModels.toLocaleString('en')} models and their properties file, cold | wall (s) | peak RSS (MB) |\n|---|---|---|`);
+  console.log(`| YAML parsed (TX_NO_YAML_CACHE=1) | ${m(parsed)} | ${r(parsed)} |`);
+  console.log(`| YAML from the cache of parsed files | ${m(served)} | ${r(served)} |`);
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -64,3 +64,16 @@ where amount >= {{ var('min_amount', 0) }} or amount < 0
     writeFileSync(join(dir, 'models', 'layer', `m${i}.sql`), sql);
   }
 }
+
+/**
+ * A properties file describing every model of a generated project (a description and three
+ * described columns each), as dbt projects document their models: models/layer/props.yml.
+ */
+export function generateProperties(dir: string, models: number): void {
+  const out = ['version: 2', 'models:'];
+  for (let i = 0; i < models; i++) {
+    out.push(`  - name: m${i}`, `    description: "Synthetic model ${i}, described for the docs site."`, '    columns:');
+    for (const c of ['id', 'amount', 'label']) out.push(`      - name: ${c}`, `        description: "The ${c} of model ${i}."`);
+  }
+  writeFileSync(join(dir, 'models', 'layer', 'props.yml'), `${out.join('\n')}\n`);
+}

@@ -13,6 +13,7 @@ import { propertiesFolders } from './compile/compile-tests.js';
 import { TxError } from './errors.js';
 import { findProjectDir, loadProject } from './load/load-project.js';
 import { DBT_COMPATIBLE_TEXT, projectFileIn } from './load/dbt-project.js';
+import { enableYamlCache } from './load/yaml-cache.js';
 import { parseYaml } from './load/yaml-file.js';
 import { compileInputs, compileInputsInBackground, compileKey, compileTargetDir, deterministic, hasCompileState, saveCompileState, upToDate } from './compile/up-to-date.js';
 import { txVersion } from './load/package-root.js';
@@ -473,6 +474,8 @@ async function entry(): Promise<void> {
     throw e;
   });
   const program = main(process.argv);
+  // a project's parsed YAML files kept between runs (load/yaml-cache.ts)
+  enableYamlCache();
   const debug = process.argv.includes('--debug');
   // dbt's global flags pasted from a dbt command line: kept where the command has them, else one note
   const { argv, ignored, command } = stripDbtGlobalFlags(process.argv, program);

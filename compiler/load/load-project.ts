@@ -10,6 +10,7 @@ import { loadInstalledPackages } from './packages.js';
 import { validateYaml } from './validate.js';
 import { defaultDuckdbPath } from './default-warehouse.js';
 import { duplicateKeyNotes, readYaml } from './yaml-file.js';
+import { openYamlCache } from './yaml-cache.js';
 import { useNativeFilters } from './properties-render.js';
 import { makeEnvVar, makeVar } from '../compile/template-context.js';
 import { isSecretConfigKey } from '../log/scrub.js';
@@ -42,7 +43,8 @@ export function loadProject(projectDir?: string, opts: DbtProjectOptions = {}): 
   const dir = findProjectDir(projectDir);
   const projectFile = projectFileIn(dir)!;
   const dbt = projectFile === 'dbt_project.yml';
-  let pf = readYaml(join(dir, projectFile), projectFile, dbt ? 'pyyaml' : 'yaml-1.2');
+  openYamlCache(dir);
+  let pf = readYaml(join(dir, projectFile), projectFile, dbt ? 'pyyaml' : 'yaml-1.2', true);
   if (pf.value == null || typeof pf.value !== 'object') throw new TxError('PROJECT', `${projectFile} is empty; it needs at least \`name:\``, { file: projectFile, line: 1 });
   const notes: string[] = [];
   notes.push(...duplicateKeyNotes(pf));

@@ -166,7 +166,7 @@ export function readPackageSpecs(projectDir: string, displayDir = '', opts: Pack
 export function packageNameIn(dir: string, display: string): string {
   const pf = join(dir, 'dbt_project.yml');
   if (!existsSync(pf)) throw new TxError('PROJECT', `${display} holds no dbt_project.yml, so it is not a dbt package`, { file: display });
-  const yf = readYaml(pf, `${display}/dbt_project.yml`, 'pyyaml');
+  const yf = readYaml(pf, `${display}/dbt_project.yml`, 'pyyaml', true);
   const name = isObj(yf.value) ? yf.value.name : undefined;
   if (typeof name !== 'string' || !name) throw new TxError('PROJECT', `${display}/dbt_project.yml has no \`name:\``, { file: `${display}/dbt_project.yml`, line: 1 });
   return name;
@@ -200,7 +200,7 @@ export function loadInstalledPackages(projectDir: string, raw: Obj, rootName: st
   const seen = new Map<string, string>();
   for (const d of installed) {
     const display = relative(projectDir, d).split('\\').join('/');
-    const yf = readYaml(join(d, 'dbt_project.yml'), `${display}/dbt_project.yml`, 'pyyaml');
+    const yf = readYaml(join(d, 'dbt_project.yml'), `${display}/dbt_project.yml`, 'pyyaml', true);
     // rendered as dbt loads a package's dbt_project.yml: env_var() and no vars at all (not even --vars)
     const pr = (isObj(yf.value) ? renderDbtProjectYaml(yf.value, `${display}/dbt_project.yml`, { env: opts.env }) : {}) as Obj;
     const name = typeof pr.name === 'string' ? pr.name : '';

@@ -75,7 +75,7 @@ export function loadResources(dir: string, paths: ResourcePaths, dbt: boolean, p
   const customTopLevelKeys: string[] = [];
   const duplicateKeys: string[] = [];
   for (const f of ymlFiles) {
-    let yf = readYaml(f.absPath, f.path, dbt ? 'pyyaml' : 'yaml-1.2');
+    let yf = readYaml(f.absPath, f.path, dbt ? 'pyyaml' : 'yaml-1.2', true);
     duplicateKeys.push(...duplicateKeyNotes(yf));
     // dbt renders properties files' values when it reads them (properties-render.ts)
     if (dbt && propertiesEngine) yf = { ...yf, value: renderPropertiesFile(yf.value, f.path, propertiesEngine) };

@@ -99,7 +99,7 @@ export function loadSnapshots(
   for (const e of yamlEntries) {
     const file = String(e.original_file_path ?? '');
     let yf = files.get(file);
-    if (!yf && file) files.set(file, (yf = readYaml(`${dir}/${file}`, file, 'pyyaml')));
+    if (!yf && file) files.set(file, (yf = readYaml(`${dir}/${file}`, file, 'pyyaml', true)));
     const list = yf && isObj(yf.value) && Array.isArray(yf.value.snapshots) ? (yf.value.snapshots as unknown[]) : [];
     const idx = list.findIndex((x) => isObj(x) && x.name === e.name);
     const line = yf?.lineOf(['snapshots', idx < 0 ? 0 : idx]);

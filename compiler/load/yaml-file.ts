@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { TxError } from '../errors.js';
 import { constructPython, YamlError } from '../template/context/python-yaml-load.js';
 import { PyFloat, isTuple } from '../template/jinja/values.js';
 import { pyStr } from '../template/jinja/py.js';
+import { cachedYaml, jsonExact, keepYaml, type YamlEntry } from './yaml-cache.js';
 
 /** A parsed YAML file that can say on which line any value sits. */
 export interface YamlFile {
@@ -46,6 +47,11 @@ function plain(v: unknown): unknown {
 }
 
 export function parseYaml(text: string, path: string, dialect: YamlDialect = 'yaml-1.2'): YamlFile {
+  return parseDoc(text, path, dialect).file;
+}
+
+/** parseYaml, with the document and its line counter. */
+function parseDoc(text: string, path: string, dialect: YamlDialect): { file: YamlFile; doc: Document; lineCounter: LineCounter } {
   const lineCounter = new LineCounter();
   const py = dialect === 'pyyaml';
   const doc: Document = parseDocument(text, py ? { lineCounter, prettyErrors: false, uniqueKeys: false, version: '1.1', schema: 'failsafe' } : { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -86,7 +92,66 @@ export function parseYaml(text: string, path: string, dialect: YamlDialect = 'ya
     }
     return undefined;
   };
-  return { path, value, lineOf, duplicateKeys: py ? duplicateKeysOf(doc, lineCounter) : [] };
+  return { file: { path, value, lineOf, duplicateKeys: py ? duplicateKeysOf(doc, lineCounter) : [] }, doc, lineCounter };
+}
+
+/**
+ * What yaml-cache.ts keeps of a parsed file: its value, and for every path to a node what lineOf
+ * answers for exactly that path (lineOf of a longer path is then its longest prefix's). Undefined
+ * when JSON cannot hold it as it is: aliases and merge keys (shared objects), or a value JSON
+ * changes (an infinity, NaN, -0).
+ */
+export function yamlEntry(f: YamlFile, doc: Document, lineCounter: LineCounter): YamlEntry | undefined {
+  if (!jsonExact(f.value)) return undefined;
+  const lines: Record<string, number> = {};
+  let shared = false;
+  const at = (n: unknown): number | undefined => {
+    const range = (n as YamlNode | undefined)?.range;
+    return range ? lineCounter.linePos(range[0]).line : undefined;
+  };
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (shared) return;
+    if (isAlias(node)) {
+      shared = true;
+      return;
+    }
+    const line = at(node);
+    if (line !== undefined) lines[JSON.stringify(path)] ??= line;
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const it of node.items) {
+        if (isAlias(it.key) || (isScalar(it.key) && it.key.value === '<<')) {
+          shared = true;
+          return;
+        }
+        // lineOf finds a key's first pair (yaml's getIn), and a scalar key's own line
+        if (!isScalar(it.key) || seen.has(it.key.value)) continue;
+        seen.add(it.key.value);
+        const k = it.key.value;
+        if (typeof k !== 'string' && typeof k !== 'number') continue;
+        const sub = [...path, k];
+        // (the key's own line first: the value's is the answer only when the key has none)
+        const keyLine = at(it.key);
+        if (keyLine !== undefined) lines[JSON.stringify(sub)] = keyLine;
+        walk(it.value, sub);
+      }
+    } else if (isSeq(node)) node.items.forEach((it, i) => walk(it, [...path, i]));
+  };
+  walk(doc.contents, []);
+  if (shared) return undefined;
+  return { value: f.value, lines, duplicateKeys: f.duplicateKeys };
+}
+
+/** A YamlFile from a kept entry: lineOf answers from its table as the document would. */
+function fromEntry(path: string, e: YamlEntry): YamlFile {
+  const lineOf = (p: (string | number)[]): number | undefined => {
+    for (let n = p.length; n >= 0; n--) {
+      const line = e.lines[JSON.stringify(p.slice(0, n))];
+      if (line !== undefined) return line;
+    }
+    return undefined;
+  };
+  return { path, value: e.value, lineOf, duplicateKeys: e.duplicateKeys };
 }
 
 /** Keys written twice in one mapping anywhere in the document (scalar keys, compared as written). */
@@ -117,6 +182,18 @@ export function duplicateKeyNotes(yf: YamlFile): string[] {
   return yf.duplicateKeys.map((d) => `Duplicate '${d.key}' key found in yaml file ${yf.path} (line ${d.line}): the last one is used, as dbt does`);
 }
 
-export function readYaml(absPath: string, displayPath: string, dialect: YamlDialect = 'yaml-1.2'): YamlFile {
-  return parseYaml(readFileSync(absPath, 'utf8'), displayPath, dialect);
+/**
+ * A YAML file, read and parsed. `cached`: a project's own file (never a profiles file), which the
+ * CLI's cache of parsed files (yaml-cache.ts) may serve when its text is unchanged.
+ */
+export function readYaml(absPath: string, displayPath: string, dialect: YamlDialect = 'yaml-1.2', cached = false): YamlFile {
+  const text = readFileSync(absPath, 'utf8');
+  if (!cached) return parseYaml(text, displayPath, dialect);
+  const kept = cachedYaml(text, dialect);
+  if (kept) return fromEntry(displayPath, kept);
+  const { file, doc, lineCounter } = parseDoc(text, displayPath, dialect);
+  const entry = yamlEntry(file, doc, lineCounter);
+  // kept as JSON text: the value handed out now stays this run's own
+  if (entry) keepYaml(text, dialect, entry);
+  return file;
 }
