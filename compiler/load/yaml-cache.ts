@@ -23,10 +23,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { txVersion } from './package-root.js';
 
-/** A parsed file as kept: its value, each node's line by path (JSON of the path), its duplicate keys. */
+/** A parsed file as kept: its value, each node's line by path (`lines[i]` for the JSON of a path, `paths[i]`), its duplicate keys. */
 export interface YamlEntry {
   value: unknown;
-  lines: Record<string, number>;
+  paths: string[];
+  lines: number[];
   duplicateKeys: { key: string; line: number }[];
 }
 
@@ -115,7 +116,7 @@ export function cachedYaml(text: string, dialect: string): YamlEntry | undefined
   if (json === undefined) return undefined;
   try {
     const e = JSON.parse(json) as YamlEntry;
-    if (!e || typeof e.lines !== 'object' || !Array.isArray(e.duplicateKeys)) return undefined;
+    if (!e || !Array.isArray(e.paths) || !Array.isArray(e.lines) || e.paths.length !== e.lines.length || !Array.isArray(e.duplicateKeys)) return undefined;
     // (a file gone from the project leaves with the next write, when something new is kept)
     s.used.set(key, json);
     return e;

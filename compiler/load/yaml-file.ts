@@ -103,50 +103,55 @@ function parseDoc(text: string, path: string, dialect: YamlDialect): { file: Yam
  */
 export function yamlEntry(f: YamlFile, doc: Document, lineCounter: LineCounter): YamlEntry | undefined {
   if (!jsonExact(f.value)) return undefined;
-  const lines: Record<string, number> = {};
+  // (a Map: 100,000 paths as an object's keys cost more to intern than to parse the file)
+  const lines = new Map<string, number>();
   let shared = false;
   const at = (n: unknown): number | undefined => {
     const range = (n as YamlNode | undefined)?.range;
     return range ? lineCounter.linePos(range[0]).line : undefined;
   };
-  const walk = (node: unknown, path: (string | number)[]): void => {
+  // `open`: the path's JSON without its closing bracket (`["models",0`), so a child's key is one concatenation, as JSON.stringify(path) spells it
+  const walk = (node: unknown, open: string): void => {
     if (shared) return;
     if (isAlias(node)) {
       shared = true;
       return;
     }
     const line = at(node);
-    if (line !== undefined) lines[JSON.stringify(path)] ??= line;
+    if (line !== undefined && !lines.has(`${open}]`)) lines.set(`${open}]`, line);
+    const sep = open.length === 1 ? '' : ',';
     if (isMap(node)) {
-      const seen = new Set<unknown>();
       for (const it of node.items) {
         if (isAlias(it.key) || (isScalar(it.key) && it.key.value === '<<')) {
           shared = true;
           return;
         }
-        // lineOf finds a key's first pair (yaml's getIn), and a scalar key's own line
-        if (!isScalar(it.key) || seen.has(it.key.value)) continue;
-        seen.add(it.key.value);
-        const k = it.key.value;
+        // lineOf finds a key's first pair (yaml's getIn), and a scalar key's own line (a parsed key always has one)
+        const k = isScalar(it.key) ? it.key.value : undefined;
         if (typeof k !== 'string' && typeof k !== 'number') continue;
-        const sub = [...path, k];
-        // (the key's own line first: the value's is the answer only when the key has none)
+        const sub = `${open}${sep}${JSON.stringify(k)}`;
         const keyLine = at(it.key);
-        if (keyLine !== undefined) lines[JSON.stringify(sub)] = keyLine;
+        if (keyLine === undefined || lines.has(`${sub}]`)) continue;
+        lines.set(`${sub}]`, keyLine);
         walk(it.value, sub);
       }
-    } else if (isSeq(node)) node.items.forEach((it, i) => walk(it, [...path, i]));
+    } else if (isSeq(node)) node.items.forEach((it, i) => walk(it, `${open}${sep}${i}`));
   };
-  walk(doc.contents, []);
+  walk(doc.contents, '[');
   if (shared) return undefined;
-  return { value: f.value, lines, duplicateKeys: f.duplicateKeys };
+  return { value: f.value, paths: [...lines.keys()], lines: [...lines.values()], duplicateKeys: f.duplicateKeys };
 }
 
 /** A YamlFile from a kept entry: lineOf answers from its table as the document would. */
 function fromEntry(path: string, e: YamlEntry): YamlFile {
+  let byPath: Map<string, number> | undefined;
   const lineOf = (p: (string | number)[]): number | undefined => {
+    if (!byPath) {
+      byPath = new Map();
+      for (let i = 0; i < e.paths.length; i++) byPath.set(e.paths[i]!, e.lines[i]!);
+    }
     for (let n = p.length; n >= 0; n--) {
-      const line = e.lines[JSON.stringify(p.slice(0, n))];
+      const line = byPath.get(JSON.stringify(p.slice(0, n)));
       if (line !== undefined) return line;
     }
     return undefined;
