@@ -175,6 +175,8 @@ describe('the CLI keeps a project\'s parsed YAML between runs', () => {
     const [file] = cacheFiles(home);
     expect(file).toMatch(/[0-9a-f]{32}\.json$/);
     const written = readFileSync(file!, 'utf8');
+    // the user's alone
+    expect(statSync(file!).mode & 0o777).toBe(0o600);
     // every YAML file of the example: the project file and the properties files
     expect(Object.keys((JSON.parse(written) as { entries: object }).entries).length).toBe(yamlFiles(dir).filter((f) => !f.includes('/target/')).length);
     const mtime = statSync(file!).mtimeMs;

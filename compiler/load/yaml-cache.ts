@@ -146,8 +146,9 @@ function save(s: Store): void {
   const tmp = `${s.file}.tmp-${process.pid}`;
   try {
     const dir = yamlCacheDir();
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, JSON.stringify({ entries: Object.fromEntries(s.used) }));
+    // (the user's alone, as the project files it copies may not be everyone's to read)
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, JSON.stringify({ entries: Object.fromEntries(s.used) }), { mode: 0o600 });
     renameSync(tmp, s.file); // a reader sees the old file or the whole new one
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     if (files.length > MAX_FILES) {
