@@ -59,7 +59,11 @@ function save(file: string, data: Buffer): void {
     }
   } catch {
     // a read-only or full home: run without the cache (and leave no half-written file)
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // (its folder is not one: nothing was written)
+    }
   }
 }
 

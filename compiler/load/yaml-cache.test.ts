@@ -16,6 +16,7 @@ import { parseYaml, readYaml, type YamlDialect } from './yaml-file.js';
 
 const tempDir = tempDirs('tx-yaml-cache-');
 const CLI = join(REPO_ROOT, 'dist', 'compiler', 'cli.js');
+const BIN = join(REPO_ROOT, 'dist', 'bin', 'tx.js');
 const SHARED_DBT = join(REPO_ROOT, '..', 'shared', 'dbt');
 
 /** Every YAML file under `dir` (skipping hidden folders, target/ and node_modules). */
@@ -139,12 +140,12 @@ describe('parsed YAML kept by content', () => {
 });
 
 describe('the CLI keeps a project\'s parsed YAML between runs', () => {
-  const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv) => {
+  const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv, entry = CLI) => {
     const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
     delete e.TX_TARGET;
     delete e.TX_NO_YAML_CACHE;
     Object.assign(e, env);
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: e, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [entry, ...args], { cwd, env: e, encoding: 'utf8', timeout: 120_000 });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const example = (): string => {
@@ -251,6 +252,26 @@ describe('the CLI keeps a project\'s parsed YAML between runs', () => {
     appendFileSync(join(dir, 'models', 'a.sql'), '-- edited\n');
     expect(run(['ls', '--profiles-dir', dir], dir, { XDG_CACHE_HOME: home }).stdout).toBe(r.stdout);
     expect(readFileSync(cacheFiles(home)[0]!, 'utf8')).not.toContain('never-in-the-cache-5531');
+  }, 240_000);
+
+  it('a cache folder that cannot be written changes nothing: same listing, no message, exit 0', () => {
+    const dir = example();
+    const home = tempDir();
+    // where the folder should be, a file: mkdir fails
+    writeFileSync(join(home, 'tx'), 'not a folder');
+    const expected = run(['ls', '--output', 'json'], dir, { XDG_CACHE_HOME: home, TX_NO_YAML_CACHE: '1' });
+    rmSync(join(dir, 'target', 'cache', 'ls.json'), { force: true });
+    const r = run(['ls', '--output', 'json'], dir, { XDG_CACHE_HOME: home });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(expected.stdout);
+    // the bin too, whose code cache (load/code-cache.ts) lives in the same folder
+    rmSync(join(dir, 'target', 'cache', 'ls.json'), { force: true });
+    const b = run(['ls', '--output', 'json'], dir, { XDG_CACHE_HOME: home }, BIN);
+    expect(b.stderr).toBe('');
+    expect(b.code).toBe(0);
+    expect(b.stdout).toBe(expected.stdout);
+    expect(readFileSync(join(home, 'tx'), 'utf8')).toBe('not a folder');
   }, 240_000);
 
   it('keeps its folder bounded: the oldest files beyond 256 go when one is written', () => {

@@ -157,7 +157,11 @@ function save(s: Store): void {
     }
   } catch {
     // a read-only or full home: no cache (and no half-written file)
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // (its folder is not one: nothing was written)
+    }
   }
 }
 
