@@ -14,18 +14,18 @@
  * writing it is ignored: the bundle then runs as it would without. TX_NO_CODE_CACHE=1 runs
  * without reading or writing it.
  *
- * This file imports nothing but Node.
+ * This file imports nothing but Node (and user-cache.ts, which imports nothing but Node).
  */
 import { hash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { userCacheDir, writeCacheFile } from './user-cache.js';
 
 /** The folder of the cache files. */
 export function codeCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tx', 'code-cache');
+  return userCacheDir('code-cache');
 }
 
 /**
@@ -45,12 +45,10 @@ const STALE_MS = 30 * 24 * 3600 * 1000;
 const DEAD_TMP_MS = 3600 * 1000;
 
 function save(file: string, data: Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}`;
+  // a read-only or full home: run without the cache
+  if (!writeCacheFile(file, data)) return;
   try {
     const dir = dirname(file);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, data);
-    renameSync(tmp, file); // a reader sees the old file or the whole new one
     const now = Date.now();
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
@@ -58,12 +56,7 @@ function save(file: string, data: Buffer): void {
       if (f.endsWith('.bin') ? now - statSync(p).atimeMs > STALE_MS : /\.bin\.tmp-\d+$/.test(f) && now - statSync(p).mtimeMs > DEAD_TMP_MS) rmSync(p, { force: true });
     }
   } catch {
-    // a read-only or full home: run without the cache (and leave no half-written file)
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // (its folder is not one: nothing was written)
-    }
+    // another process removing the same files: theirs to finish
   }
 }
 

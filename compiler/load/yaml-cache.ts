@@ -17,11 +17,12 @@
  * The CLI turns it on (enableYamlCache); TX_NO_YAML_CACHE=1 turns it off.
  */
 import { hash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lineOf } from '../compile/fingerprint-line.js';
 import { txVersion } from './package-root.js';
+import { userCacheDir, writeCacheFile } from './user-cache.js';
 
 /** A parsed file as kept: its value, each node's line by path (`lines[i]` for the JSON of a path, `paths[i]`), its duplicate keys. */
 export interface YamlEntry {
@@ -49,7 +50,7 @@ let identity: string | undefined;
 
 /** The folder of the cache files. */
 export function yamlCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tx', 'yaml');
+  return userCacheDir('yaml');
 }
 
 /** Let loadProject keep parsed files (the CLI does; a library caller or a test does not unless it asks). */
@@ -70,14 +71,8 @@ export function openYamlCache(projectDir: string): void {
   store = { file, saved: undefined, used: new Map(), dirty: false };
 }
 
-function statLine(file: string | undefined): string {
-  try {
-    const st = statSync(file ?? '');
-    return `${file} ${st.size} ${st.mtimeMs}`;
-  } catch {
-    return `${file} none`;
-  }
-}
+/** A file as the compile fingerprint sees it (path, size, mtime). */
+const statLine = (file: string | undefined): string => lineOf(file ?? '', file ? statSync(file, { throwIfNoEntry: false }) : undefined);
 
 /** tx itself: its version, the file the process runs and this module's file (a rebuilt tx keys every entry anew). */
 function txIdentity(): string {
@@ -143,25 +138,17 @@ function markDirty(s: Store): void {
 
 function save(s: Store): void {
   s.dirty = false;
-  const tmp = `${s.file}.tmp-${process.pid}`;
+  // (the user's alone, as the project files it copies may not be everyone's to read; a read-only or full home: no cache)
+  if (!writeCacheFile(s.file, JSON.stringify({ entries: Object.fromEntries(s.used) }), true)) return;
   try {
     const dir = yamlCacheDir();
-    // (the user's alone, as the project files it copies may not be everyone's to read)
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, JSON.stringify({ entries: Object.fromEntries(s.used) }), { mode: 0o600 });
-    renameSync(tmp, s.file); // a reader sees the old file or the whole new one
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     if (files.length > MAX_FILES) {
       const byAge = files.map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs })).sort((a, b) => a.t - b.t);
       for (const { f } of byAge.slice(0, files.length - MAX_FILES)) rmSync(join(dir, f), { force: true });
     }
   } catch {
-    // a read-only or full home: no cache (and no half-written file)
-    try {
-      rmSync(tmp, { force: true });
-    } catch {
-      // (its folder is not one: nothing was written)
-    }
+    // another process removing the same files: theirs to finish
   }
 }
 
