@@ -22,13 +22,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineOf } from '../compile/fingerprint-line.js';
 import { txVersion } from './package-root.js';
-import { userCacheDir, writeCacheFile } from './user-cache.js';
+import { DEAD_TMP_MS, isTempOf, userCacheDir, writeCacheFile } from './user-cache.js';
 
-/** A parsed file as kept: its value, each node's line by path (`lines[i]` for the JSON of a path, `paths[i]`), its duplicate keys. */
+/**
+ * The lines of a file's nodes, as a tree mirroring its value: a node's line, or a node with children
+ * as [its line (null: none), its children by the JSON of their key or index (`"name"`, `0`)].
+ */
+export type LineTree = number | null | [number | null, Record<string, LineTree>];
+
+/** A parsed file as kept: its value, its nodes' lines, its duplicate keys. */
 export interface YamlEntry {
   value: unknown;
-  paths: string[];
-  lines: number[];
+  lines: LineTree;
   duplicateKeys: { key: string; line: number }[];
 }
 
@@ -82,7 +87,7 @@ function txIdentity(): string {
   } catch {
     self = undefined;
   }
-  return (identity ??= ['tx yaml 1', txVersion(), statLine(process.argv[1]), statLine(self)].join('\n'));
+  return (identity ??= ['tx yaml 2', txVersion(), statLine(process.argv[1]), statLine(self)].join('\n'));
 }
 
 /** The key of a text read in a dialect. */
@@ -111,13 +116,18 @@ export function cachedYaml(text: string, dialect: string): YamlEntry | undefined
   if (json === undefined) return undefined;
   try {
     const e = JSON.parse(json) as YamlEntry;
-    if (!e || !Array.isArray(e.paths) || !Array.isArray(e.lines) || e.paths.length !== e.lines.length || !Array.isArray(e.duplicateKeys)) return undefined;
+    if (!e || typeof e !== 'object' || !validTree(e.lines) || !Array.isArray(e.duplicateKeys)) return undefined;
     // (a file gone from the project leaves with the next write, when something new is kept)
     s.used.set(key, json);
     return e;
   } catch {
     return undefined;
   }
+}
+
+/** Whether `t` looks like a tree of lines at its root (lineInTree reads a damaged one as no lines below). */
+function validTree(t: unknown): t is LineTree {
+  return t === null || typeof t === 'number' || (Array.isArray(t) && t.length === 2 && (t[0] === null || typeof t[0] === 'number') && !!t[1] && typeof t[1] === 'object');
 }
 
 /** Keep a newly parsed file's entry (nothing when the cache is off). */
@@ -142,7 +152,11 @@ function save(s: Store): void {
   if (!writeCacheFile(s.file, JSON.stringify({ entries: Object.fromEntries(s.used) }), true)) return;
   try {
     const dir = yamlCacheDir();
-    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    const names = readdirSync(dir);
+    const now = Date.now();
+    // a killed process's temporary file
+    for (const f of names) if (isTempOf(f, '.json') && now - statSync(join(dir, f)).mtimeMs > DEAD_TMP_MS) rmSync(join(dir, f), { force: true });
+    const files = names.filter((f) => f.endsWith('.json'));
     if (files.length > MAX_FILES) {
       const byAge = files.map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs })).sort((a, b) => a.t - b.t);
       for (const { f } of byAge.slice(0, files.length - MAX_FILES)) rmSync(join(dir, f), { force: true });

@@ -4,7 +4,7 @@ import { TxError } from '../errors.js';
 import { constructPython, YamlError } from '../template/context/python-yaml-load.js';
 import { PyFloat, isTuple } from '../template/jinja/values.js';
 import { pyStr } from '../template/jinja/py.js';
-import { cachedYaml, jsonExact, keepYaml, type YamlEntry } from './yaml-cache.js';
+import { cachedYaml, jsonExact, keepYaml, type LineTree, type YamlEntry } from './yaml-cache.js';
 
 /** A parsed YAML file that can say on which line any value sits. */
 export interface YamlFile {
@@ -96,67 +96,85 @@ function parseDoc(text: string, path: string, dialect: YamlDialect): { file: Yam
 }
 
 /**
- * What yaml-cache.ts keeps of a parsed file: its value, and for every path to a node what lineOf
- * answers for exactly that path (lineOf of a longer path is then its longest prefix's). Undefined
- * when JSON cannot hold it as it is: aliases and merge keys (shared objects), or a value JSON
- * changes (an infinity, NaN, -0).
+ * What yaml-cache.ts keeps of a parsed file: its value, and the line lineOf answers for each path
+ * to a node, as a tree mirroring the value (lineOf of a longer path is then its longest prefix's).
+ * Undefined when JSON cannot hold it as it is: aliases and merge keys (shared objects), or a value
+ * JSON changes (an infinity, NaN, -0).
  */
 export function yamlEntry(f: YamlFile, doc: Document, lineCounter: LineCounter): YamlEntry | undefined {
   if (!jsonExact(f.value)) return undefined;
-  // (a Map: 100,000 paths as an object's keys cost more to intern than to parse the file)
-  const lines = new Map<string, number>();
   let shared = false;
   const at = (n: unknown): number | undefined => {
     const range = (n as YamlNode | undefined)?.range;
     return range ? lineCounter.linePos(range[0]).line : undefined;
   };
-  // `open`: the path's JSON without its closing bracket (`["models",0`), so a child's key is one concatenation, as JSON.stringify(path) spells it
-  const walk = (node: unknown, open: string): void => {
-    if (shared) return;
+  // `line`: a map value's key line, which lineOf gives for the value's path (yaml's getIn finds a key's first pair)
+  const walk = (node: unknown, line: number | undefined): LineTree | undefined => {
+    if (shared) return undefined;
     if (isAlias(node)) {
       shared = true;
-      return;
+      return undefined;
     }
-    const line = at(node);
-    if (line !== undefined && !lines.has(`${open}]`)) lines.set(`${open}]`, line);
-    const sep = open.length === 1 ? '' : ',';
+    const own = line ?? at(node) ?? null;
+    const children: Record<string, LineTree> = {};
+    let any = false;
     if (isMap(node)) {
       for (const it of node.items) {
         if (isAlias(it.key) || (isScalar(it.key) && it.key.value === '<<')) {
           shared = true;
-          return;
+          return undefined;
         }
-        // lineOf finds a key's first pair (yaml's getIn), and a scalar key's own line (a parsed key always has one)
+        // a scalar key's own line (a parsed key always has one); the first of two equal keys
         const k = isScalar(it.key) ? it.key.value : undefined;
         if (typeof k !== 'string' && typeof k !== 'number') continue;
-        const sub = `${open}${sep}${JSON.stringify(k)}`;
+        const key = JSON.stringify(k);
         const keyLine = at(it.key);
-        if (keyLine === undefined || lines.has(`${sub}]`)) continue;
-        lines.set(`${sub}]`, keyLine);
-        walk(it.value, sub);
+        if (keyLine === undefined || key in children) continue;
+        children[key] = walk(it.value, keyLine) ?? keyLine;
+        any = true;
       }
-    } else if (isSeq(node)) node.items.forEach((it, i) => walk(it, `${open}${sep}${i}`));
+    } else if (isSeq(node)) {
+      node.items.forEach((it, i) => {
+        const sub = walk(it, undefined);
+        if (sub !== undefined) {
+          children[String(i)] = sub;
+          any = true;
+        }
+      });
+    }
+    if (shared) return undefined;
+    return any ? [own, children] : own === null ? undefined : own;
   };
-  walk(doc.contents, '[');
+  const lines = walk(doc.contents, undefined);
   if (shared) return undefined;
-  return { value: f.value, paths: [...lines.keys()], lines: [...lines.values()], duplicateKeys: f.duplicateKeys };
+  return { value: f.value, lines: lines ?? null, duplicateKeys: f.duplicateKeys };
 }
 
-/** A YamlFile from a kept entry: lineOf answers from its table as the document would. */
-function fromEntry(path: string, e: YamlEntry): YamlFile {
-  let byPath: Map<string, number> | undefined;
-  const lineOf = (p: (string | number)[]): number | undefined => {
-    if (!byPath) {
-      byPath = new Map();
-      for (let i = 0; i < e.paths.length; i++) byPath.set(e.paths[i]!, e.lines[i]!);
-    }
-    for (let n = p.length; n >= 0; n--) {
-      const line = byPath.get(JSON.stringify(p.slice(0, n)));
-      if (line !== undefined) return line;
-    }
-    return undefined;
+/**
+ * The line of `path` in a tree of lines (yamlEntry): that of the longest prefix of the path whose
+ * node has one. A step is the JSON of a key or index, as a path's own JSON spells it.
+ */
+export function lineInTree(tree: LineTree, path: readonly (string | number)[]): number | undefined {
+  const lineOfNode = (n: LineTree): number | undefined => {
+    const line = Array.isArray(n) ? n[0] : n;
+    return typeof line === 'number' ? line : undefined;
   };
-  return { path, value: e.value, lineOf, duplicateKeys: e.duplicateKeys };
+  let node = tree;
+  let best = lineOfNode(node);
+  for (const step of path) {
+    const children = Array.isArray(node) ? node[1] : undefined;
+    const key = JSON.stringify(step);
+    const child = children && typeof children === 'object' && Object.hasOwn(children, key) ? children[key] : undefined;
+    if (child === undefined) break;
+    best = lineOfNode(child) ?? best;
+    node = child;
+  }
+  return best;
+}
+
+/** A YamlFile from a kept entry: lineOf answers from its tree of lines as the document would. */
+function fromEntry(path: string, e: YamlEntry): YamlFile {
+  return { path, value: e.value, lineOf: (p) => lineInTree(e.lines, p), duplicateKeys: e.duplicateKeys };
 }
 
 /** Keys written twice in one mapping anywhere in the document (scalar keys, compared as written). */
