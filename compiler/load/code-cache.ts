@@ -21,7 +21,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { userCacheDir, writeCacheFile } from './user-cache.js';
+import { DEAD_TMP_MS, isTempOf, userCacheDir, writeCacheFile } from './user-cache.js';
 
 /** The folder of the cache files. */
 export function codeCacheDir(): string {
@@ -41,8 +41,6 @@ export function codeCacheFile(file: string, source: string, command: string | un
 
 /** Cache files of other bundles or Nodes unused this long are removed when a new one is written. */
 const STALE_MS = 30 * 24 * 3600 * 1000;
-/** A temporary file this old was left by a writer that died (a killed process, a full disk). */
-const DEAD_TMP_MS = 3600 * 1000;
 
 function save(file: string, data: Buffer): void {
   // a read-only or full home: run without the cache
@@ -53,7 +51,7 @@ function save(file: string, data: Buffer): void {
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
       if (p === file) continue;
-      if (f.endsWith('.bin') ? now - statSync(p).atimeMs > STALE_MS : /\.bin\.tmp-\d+$/.test(f) && now - statSync(p).mtimeMs > DEAD_TMP_MS) rmSync(p, { force: true });
+      if (f.endsWith('.bin') ? now - statSync(p).atimeMs > STALE_MS : isTempOf(f, '.bin') && now - statSync(p).mtimeMs > DEAD_TMP_MS) rmSync(p, { force: true });
     }
   } catch {
     // another process removing the same files: theirs to finish

@@ -7,6 +7,15 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
+/** A temporary file this old was left by a writer that died (a killed process, a full disk): the next write removes it. */
+export const DEAD_TMP_MS = 3600 * 1000;
+
+/** Whether `name` is a temporary file writeCacheFile makes for a file ending in `ext` (`x.json.tmp-123`). */
+export function isTempOf(name: string, ext: string): boolean {
+  const at = name.lastIndexOf('.tmp-');
+  return at > 0 && name.slice(0, at).endsWith(ext) && /^\d+$/.test(name.slice(at + 5));
+}
+
 /** The folder `name` of tx's user cache. */
 export function userCacheDir(name: string): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tx', name);

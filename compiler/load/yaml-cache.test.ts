@@ -6,7 +6,7 @@
  * broken cache file ignored, TX_NO_YAML_CACHE honoured, and a profiles file never written.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../testing/fixture-project.js';
@@ -274,13 +274,21 @@ describe('the CLI keeps a project\'s parsed YAML between runs', () => {
     expect(readFileSync(join(home, 'tx'), 'utf8')).toBe('not a folder');
   }, 240_000);
 
-  it('keeps its folder bounded: the oldest files beyond 256 go when one is written', () => {
+  it('keeps its folder bounded: the oldest files beyond 256 go when one is written, and a killed writer\'s temporary file after an hour', () => {
     const home = tempDir();
     const d = join(home, 'tx', 'yaml');
     mkdirSync(d, { recursive: true });
     for (let i = 0; i < 300; i++) writeFileSync(join(d, `old${String(i).padStart(3, '0')}.json`), '{"entries":{}}');
+    // temporary files of writers that died: one two hours old goes, one just written (a writer still at work) stays
+    const twoHoursAgo = Date.now() / 1000 - 7200;
+    for (const f of ['dead.json.tmp-4242', 'live.json.tmp-4343', 'notes.txt.tmp-4444']) writeFileSync(join(d, f), '{');
+    utimesSync(join(d, 'dead.json.tmp-4242'), twoHoursAgo, twoHoursAgo);
+    utimesSync(join(d, 'notes.txt.tmp-4444'), twoHoursAgo, twoHoursAgo);
     const dir = example();
     expect(run(['ls'], dir, { XDG_CACHE_HOME: home }).code).toBe(0);
     expect(readdirSync(d).filter((f) => f.endsWith('.json'))).toHaveLength(256);
+    expect(readdirSync(d)).not.toContain('dead.json.tmp-4242');
+    // (not a cache file's: left alone)
+    expect(readdirSync(d)).toEqual(expect.arrayContaining(['live.json.tmp-4343', 'notes.txt.tmp-4444']));
   }, 240_000);
 });
