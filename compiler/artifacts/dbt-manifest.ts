@@ -579,6 +579,8 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
   };
 
   const seedText = new Map(c.project.seeds.map((f) => [f.path, f.text]));
+  // the folders of a properties file, for the fqn of each of its generic tests
+  const testFolders = new Map<string, string[]>();
   const singularText = new Map(c.project.singularTests.map((f) => [f.path, f.text]));
   for (const n of c.nodes.values()) {
     if (n.resourceType === 'seed') {
@@ -691,7 +693,8 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
       const attached = t.attachedTo ? refOf(t.attachedTo) : undefined;
       const call = attached?.resourceType === 'source' && attached.source ? `source('${attached.source.sourceName}', '${attached.source.name}')` : `ref('${attached?.name ?? ''}')`;
       // dbt's fqn of a generic test: the project, the folders of its properties file, its name
-      const folders = posix.dirname(relativeToRoots(n.path, [...paths.models, ...paths.seeds])).split('/').filter((x) => x && x !== '.');
+      let folders = testFolders.get(n.path);
+      if (!folders) testFolders.set(n.path, (folders = posix.dirname(relativeToRoots(n.path, [...paths.models, ...paths.seeds])).split('/').filter((x) => x && x !== '.')));
       const o = common(n, `${t.shortName ?? n.name}.sql`);
       o.fqn = [p, ...folders, n.name];
       if (t.shortName && t.shortName !== n.name) o.alias = t.shortName;
