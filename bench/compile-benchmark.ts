@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateProject, generateProperties } from './generate-project.js';
+import { generateProject, generateProperties, generateTests } from './generate-project.js';
 import { loadLine } from './bench-support.js';
 
 /**
@@ -26,15 +26,18 @@ import { loadLine } from './bench-support.js';
  * columns: 3 MB of YAML at 10,000), compiled cold with the project's YAML parsed (TX_NO_YAML_CACHE=1)
  * and read back from the cache of parsed YAML files (compiler/load/yaml-cache.ts), run by run alternating.
  *
- *   npm run bench:compile -- [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR] [--properties 10000]
+ * `--tests N`: N models, each with three generic data tests in a properties file (3N tests), compiled
+ * cold, and by the baseline too when there is one, run by run alternating.
+ *
+ *   npm run bench:compile -- [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR] [--properties 10000] [--tests 10000]
  */
 const args = process.argv.slice(2);
 // every argument is a known `--name value` pair: `-- 50000` alone would silently measure the default sizes
-const KNOWN = new Set(['sizes', 'dbt', 'runs', 'entry', 'baseline', 'properties']);
+const KNOWN = new Set(['sizes', 'dbt', 'runs', 'entry', 'baseline', 'properties', 'tests']);
 for (let i = 0; i < args.length; i += 2) {
   const name = args[i]!.startsWith('--') ? args[i]!.slice(2) : '';
   if (!KNOWN.has(name) || args[i + 1] === undefined) {
-    console.error(`compile-benchmark: unexpected argument ${JSON.stringify(args[i])}; usage: [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR] [--properties 10000]`);
+    console.error(`compile-benchmark: unexpected argument ${JSON.stringify(args[i])}; usage: [--sizes 1000,10000,50000] [--dbt 2000] [--runs 3] [--entry bin|module] [--baseline DIR] [--properties 10000] [--tests 10000]`);
     process.exit(2);
   }
 }
@@ -156,6 +159,34 @@ if (propertiesModels) {
   console.log(`| YAML parsed (TX_NO_YAML_CACHE=1) | ${m(parsed)} | ${r(parsed)} |`);
   console.log(`| YAML from the cache of parsed files | ${m(served)} | ${r(served)} |`);
   rmSync(dir, { recursive: true, force: true });
+}
+
+// ---- a tested project: three generic data tests per model
+const testedModels = Number(opt('tests', '0'));
+if (testedModels) {
+  const dirs = { tx: join(work, `tests${testedModels}`), baseline: join(work, `tests${testedModels}-baseline`) };
+  for (const dir of Object.values(dirs)) {
+    generateProject(dir, testedModels);
+    generateTests(dir, testedModels);
+  }
+  const runsOf: Record<'tx' | 'baseline', Run[]> = { tx: [], baseline: [] };
+  const sides = baseline ? (['tx', 'baseline'] as const) : (['tx'] as const);
+  // (each side its own copy: the cache of parsed YAML files is keyed by tx itself, and filled by a first run)
+  for (const side of sides) txCompile(dirs[side], side === 'tx' ? tx : baseline);
+  let manifestMb = 0;
+  for (let i = 0; i < runs; i++) {
+    for (const side of sides) {
+      rmSync(join(dirs[side], 'target'), { recursive: true, force: true });
+      runsOf[side].push(txCompile(dirs[side], side === 'tx' ? tx : baseline));
+      if (side === 'tx') manifestMb = statSync(join(dirs.tx, 'target', 'manifest.json')).size / 1e6;
+    }
+  }
+  const m = (rs: Run[]) => f2(median(rs.map((r) => r.s)));
+  const r = (rs: Run[]) => median(rs.map((x) => x.rssMb)).toFixed(0);
+  console.log(`\n| ${testedModels.toLocaleString('en')} models and ${(3 * testedModels).toLocaleString('en')} generic tests, cold | wall (s) | peak RSS (MB) |\n|---|---|---|`);
+  console.log(`| tx (manifest.json ${manifestMb.toFixed(0)} MB) | ${m(runsOf.tx)} | ${r(runsOf.tx)} |`);
+  if (baseline) console.log(`| baseline ${baselineDir} | ${m(runsOf.baseline)} | ${r(runsOf.baseline)} |`);
+  for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
 }
 
 // ---- dbt-core, same project, same run

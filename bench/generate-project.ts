@@ -77,3 +77,17 @@ export function generateProperties(dir: string, models: number): void {
   }
   writeFileSync(join(dir, 'models', 'layer', 'props.yml'), `${out.join('\n')}\n`);
 }
+
+/**
+ * A properties file giving every model of a generated project three generic data tests, as dbt
+ * projects test their models (`unique` and `not_null` on id, `accepted_values` on label):
+ * models/layer/tests.yml, 3 × models tests.
+ */
+export function generateTests(dir: string, models: number): void {
+  const out = ['version: 2', 'models:'];
+  for (let i = 0; i < models; i++) {
+    out.push(`  - name: m${i}`, '    columns:', '      - name: id', '        data_tests: [unique, not_null]', '      - name: label', '        data_tests:', '          - accepted_values:');
+    out.push("              values: ['a', 'b', 'c']");
+  }
+  writeFileSync(join(dir, 'models', 'layer', 'tests.yml'), `${out.join('\n')}\n`);
+}
