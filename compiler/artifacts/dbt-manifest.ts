@@ -3,7 +3,7 @@
  * (dagster-dbt, Cosmos, Elementary, data catalogs) reads it. Field by field as dbt fills it:
  * `path` relative to the resource folder and `original_file_path` relative to the project,
  * sha256 checksums of the files, dbt-style config (defaults, `pre-hook`/`post-hook` lists,
- * upper-case test severity), `depends_on.macros`, `refs`, `sources`, generic tests with
+ * a test's severity as written, `ERROR` when unset), `depends_on.macros`, `refs`, `sources`, generic tests with
  * `attached_node`, `column_name` and `test_metadata`, unit tests in `unit_tests`, macros and docs
  * blocks, disabled models and seeds in `disabled`; a dbt project's groups, exposures, semantic
  * models, metrics and saved queries (dbt-semantic.ts) with their graph edges and `group_map`.
@@ -48,9 +48,10 @@ function relativeToRoots(file: string, roots: readonly string[]): string {
   return file;
 }
 
-function hooks(v: unknown): { sql: string; transaction: boolean; index: number }[] {
+function hooks(v: unknown): { sql: string; transaction: boolean; index: number | null }[] {
   const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
-  return list.map((h, index) => (isObj(h) ? { sql: String(h.sql ?? ''), transaction: h.transaction !== false, index } : { sql: String(h), transaction: true, index }));
+  // (dbt's config holds no index: get_hook_dict leaves it unset, and get_hook gives it when the hook runs)
+  return list.map((h) => (isObj(h) ? { sql: String(h.sql ?? ''), transaction: h.transaction !== false, index: typeof h.index === 'number' ? h.index : null } : { sql: String(h), transaction: true, index: null }));
 }
 
 /** dbt's defaults of a model's or seed's config (a fresh object each call: one shape, no spreads). */
@@ -62,6 +63,7 @@ const baseConfig = (materialized: string): Obj => ({
   tags: [],
   meta: {},
   group: null,
+  materialized,
   incremental_strategy: null,
   batch_size: null,
   lookback: 1,
@@ -81,7 +83,6 @@ const baseConfig = (materialized: string): Obj => ({
   contract: { enforced: false, alias_types: true },
   event_time: null,
   concurrent_batches: null,
-  materialized,
 });
 
 /** SnapshotConfig's own keys, as dbt writes them when unset. */
@@ -150,7 +151,11 @@ export function dbtConfig(n: GraphNode): Obj {
     out = { enabled: true, event_time: null, freshness: null, meta: {}, tags: [] };
   } else {
     out = baseConfig(n.resourceType === 'seed' ? 'seed' : n.resourceType === 'snapshot' ? 'snapshot' : 'view');
-    if (n.resourceType === 'model') out.access = 'protected';
+    // ModelConfig's own keys after NodeConfig's
+    if (n.resourceType === 'model') {
+      out.access = 'protected';
+      out.freshness = null;
+    }
     else if (n.resourceType === 'snapshot') Object.assign(out, SNAPSHOT_CONFIG_DEFAULTS());
     else if (n.resourceType === 'seed') {
       out.delimiter = ',';
@@ -161,12 +166,14 @@ export function dbtConfig(n: GraphNode): Obj {
     if (k === 'pre_hook' || k === 'pre-hook') out['pre-hook'] = hooks(v);
     else if (k === 'post_hook' || k === 'post-hook') out['post-hook'] = hooks(v);
     else if (k === 'tags') out.tags = n.tags;
-    else if (k === 'severity') out.severity = String(v).toUpperCase();
+    // (dbt keeps a test's severity as written, `error` or `warn`; its default is `ERROR`)
+    else if (k === 'severity') out.severity = String(v);
     else if (k === 'contract' && isObj(v)) out.contract = { enforced: v.enforced === true, alias_types: v.alias_types !== false };
     else if (k === 'docs' && isObj(v)) out.docs = { show: v.show !== false, node_color: v.node_color ?? null };
     else if (v !== undefined) out[k] = v;
   }
-  if (n.resourceType === 'test') out.severity = n.test?.severity === 'warn' ? 'WARN' : 'ERROR';
+  // a generic test's long name: dbt's config aliases it to the short name its relation and file take
+  if (n.resourceType === 'test' && n.test?.kind === 'generic' && n.test.shortName && n.test.shortName !== n.name && out.alias === null) out.alias = n.test.shortName;
   return out;
 }
 

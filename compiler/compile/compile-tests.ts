@@ -324,12 +324,13 @@ export function compileTests(
     const columnChecks: NonNullable<TestNodeInfo['columnChecks']> = ownColumns.length ? [{ nodeId: attached.uniqueId, columns: ownColumns }] : [];
 
     // ---- render arguments (ref/source become relations and dependencies)
-    const deps = new Set<string>([attached.uniqueId]);
+    // the nodes its arguments ref(), then the node it tests: dbt's depends_on order (the test's kwargs, `model` last)
+    const argDepIds: string[] = [];
     const rendered: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(args)) {
       const argDeps: string[] = [];
       rendered[k] = renderArg(v, spec, k, argDeps, attached.packageName);
-      argDeps.forEach((d) => deps.add(d));
+      argDepIds.push(...argDeps);
       if (builtin && testName === 'relationships' && k === 'to') {
         const toNode = nodes.get(argDeps[0]!)!;
         const field = String(args.field);
@@ -347,6 +348,7 @@ export function compileTests(
     if (builtin && testName === 'relationships') rendered.field = ident(String(args.field));
     if (builtin && testName === 'unique_combination_of_columns') rendered.combination_of_columns = (args.combination_of_columns as string[]).map((c) => ident(c));
 
+    const deps = new Set<string>([...argDepIds, attached.uniqueId]);
     let model: unknown = attached.relation
       ? relationValue(attached.relation, dialect)
       : new RelationValue({ schema: '', identifier: `__dbt__cte__${attached.name}` }, `(${(attached.compiledSql ?? '').trim()}) as ${dialect.quoteIdentifier(`__dbt__cte__${attached.name}`)}`);
