@@ -21,6 +21,7 @@ import { Logger, type LogFormat } from './log/logger.js';
 import { anySecrets, containsSecret, scrub } from './log/scrub.js';
 import { ignoredFlagsNote, stripDbtGlobalFlags } from './dbt-global-flags.js';
 import { lsKey, saveLs, takenInputs } from './commands/ls-cache.js';
+import { dbtLsJson } from './commands/ls-output-keys.js';
 import { runProject, type RunCommand } from './run/run-project.js';
 import { addDeferFlags, addSelectionFlags, deferRelations, selectForCli, stateFor, WarnPolicy, type SelectionCliOpts } from './commands/selection-flags.js';
 import type { SelectState } from './select/state.js';
@@ -283,7 +284,8 @@ function main(argv: string[]): Command {
 
   addSelection(addCommon(program.command('ls').alias('list').description('list the selected nodes')))
     .addOption(new Option('--output <format>', 'text or json').choices(['text', 'json', 'name', 'path']).default('text'))
-    .action(async (o: RunCliOpts & { output: string }) => {
+    .option('--output-keys <keys...>', "with --output json: print these keys of each node's manifest.json entry, as dbt ls prints them (e.g. name unique_id depends_on config)")
+    .action(async (o: RunCliOpts & { output: string; outputKeys?: string[] }) => {
       // the fingerprint of what this listing reads, taken while it runs: its output is saved under
       // it for the bin's shortcut (commands/ls-cache.ts); never with --state (artifacts outside the project)
       const projectDir = o.writeJson !== false && !o.state ? projectDirOrNone(o.projectDir) : undefined;
@@ -300,27 +302,32 @@ function main(argv: string[]): Command {
         const d = pkg ? pkgDirs.get(pkg) : undefined;
         return d && file.startsWith(`${d}/`) ? file.slice(d.length + 1) : file;
       };
-      for (const id of ids) {
-        const n = compiled.nodes.get(id)!;
-        if (o.output === 'json') {
-          out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, package_name: n.packageName ?? compiled.project.name, ...(n.source ? { source_name: n.source.sourceName } : {}), unique_id: n.uniqueId, original_file_path: original(n.path, n.packageName), path: n.path, tags: n.tags, config: { materialized: n.config.materialized ?? null }, relation_name: n.relationName ?? null, depends_on: n.dependsOn })}\n`;
-        } else if (o.output === 'name') out += `${n.resourceType === 'source' && n.source ? `${n.source.sourceName}.` : ''}${n.name}\n`;
-        else if (o.output === 'path') out += `${original(n.path, n.packageName)}\n`;
-        // as dbt ls: sources and unit tests by their selector, everything else by its fqn
-        else if (n.resourceType === 'source' && n.source) out += `source:${n.packageName ?? compiled.project.name}.${n.source.sourceName}.${n.name}\n`;
-        else if (n.test?.kind === 'unit') out += `unit_test:${n.packageName ?? compiled.project.name}.${n.name}\n`;
-        else if (n.test?.kind === 'generic') out += `${[n.fqn[0], ...propertiesFolders(n.path, [...compiled.project.paths.models, ...compiled.project.paths.seeds]), n.name].join('.')}\n`;
-        else out += `${n.fqn.join('.')}\n`;
-      }
-      // exposures, metrics, semantic models and saved queries after the nodes, as dbt ls names them
-      const sem = semanticGraph(compiled).nodes;
-      for (const id of resources) {
-        const n = sem.get(id)!;
-        if (o.output === 'json') out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, package_name: n.packageName, unique_id: n.uniqueId, original_file_path: original(n.path, n.packageName), path: n.path, tags: n.tags, config: n.config, depends_on: n.dependsOn })}\n`;
-        else if (o.output === 'name') out += `${n.name}\n`;
-        else if (o.output === 'path') out += `${original(n.path, n.packageName)}\n`;
-        else if (n.resourceType === 'analysis') out += `${n.fqn.join('.')}\n`;
-        else out += `${n.resourceType}:${n.packageName}.${n.name}\n`;
+      // --output-keys: dbt ls's own lines (commands/ls-output-keys.ts)
+      const dbtLines = o.output === 'json' && o.outputKeys?.length ? dbtLsJson(compiled, [...ids, ...resources], o.outputKeys) : undefined;
+      if (dbtLines !== undefined) out = dbtLines;
+      else {
+        for (const id of ids) {
+          const n = compiled.nodes.get(id)!;
+          if (o.output === 'json') {
+            out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, package_name: n.packageName ?? compiled.project.name, ...(n.source ? { source_name: n.source.sourceName } : {}), unique_id: n.uniqueId, original_file_path: original(n.path, n.packageName), path: n.path, tags: n.tags, config: { materialized: n.config.materialized ?? null }, relation_name: n.relationName ?? null, depends_on: n.dependsOn })}\n`;
+          } else if (o.output === 'name') out += `${n.resourceType === 'source' && n.source ? `${n.source.sourceName}.` : ''}${n.name}\n`;
+          else if (o.output === 'path') out += `${original(n.path, n.packageName)}\n`;
+          // as dbt ls: sources and unit tests by their selector, everything else by its fqn
+          else if (n.resourceType === 'source' && n.source) out += `source:${n.packageName ?? compiled.project.name}.${n.source.sourceName}.${n.name}\n`;
+          else if (n.test?.kind === 'unit') out += `unit_test:${n.packageName ?? compiled.project.name}.${n.name}\n`;
+          else if (n.test?.kind === 'generic') out += `${[n.fqn[0], ...propertiesFolders(n.path, [...compiled.project.paths.models, ...compiled.project.paths.seeds]), n.name].join('.')}\n`;
+          else out += `${n.fqn.join('.')}\n`;
+        }
+        // exposures, metrics, semantic models and saved queries after the nodes, as dbt ls names them
+        const sem = semanticGraph(compiled).nodes;
+        for (const id of resources) {
+          const n = sem.get(id)!;
+          if (o.output === 'json') out += `${JSON.stringify({ name: n.name, resource_type: n.resourceType, package_name: n.packageName, unique_id: n.uniqueId, original_file_path: original(n.path, n.packageName), path: n.path, tags: n.tags, config: n.config, depends_on: n.dependsOn })}\n`;
+          else if (o.output === 'name') out += `${n.name}\n`;
+          else if (o.output === 'path') out += `${original(n.path, n.packageName)}\n`;
+          else if (n.resourceType === 'analysis') out += `${n.fqn.join('.')}\n`;
+          else out += `${n.resourceType}:${n.packageName}.${n.name}\n`;
+        }
       }
       process.stdout.write(out);
       const inputs = await background;
@@ -334,7 +341,9 @@ function main(argv: string[]): Command {
         inputs.logDir === join(p.dir, p.logPath) &&
         !logger.lines &&
         deterministic(compiled) &&
-        !(anySecrets() && containsSecret(out))
+        !(anySecrets() && containsSecret(out)) &&
+        // (a node's created_at is this run's clock)
+        !o.outputKeys?.includes('created_at')
       ) {
         saveLs(inputs.targetDir, lsKey(inputs, projectDir!), out, writeFileAtomic);
       }
