@@ -29,6 +29,22 @@ export function dbtEnv(work: string, extra: DbtEnv = {}): DbtEnv {
   return { HOME: join(work, 'home'), DBT_PROFILES_DIR: undefined, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false', DO_NOT_TRACK: '1', NO_COLOR: '1', ...extra };
 }
 
+/**
+ * dbtEnv for dbt_utils' integration tests (../shared/dbt/dbt_utils/integration_tests), whose
+ * profiles.yml reads its PostgreSQL connection from these variables (`dbt ls` and `tx ls` connect to
+ * nothing); the password is long enough that neither tool masks it in names and ids.
+ */
+export function dbtUtilsIntegrationEnv(work: string, schema: string): DbtEnv {
+  return dbtEnv(work, {
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_PORT: '5432',
+    POSTGRES_USER: 'postgres',
+    DBT_ENV_SECRET_POSTGRES_PASS: 'not-a-real-password-1234',
+    POSTGRES_DATABASE: 'test',
+    POSTGRES_SCHEMA: schema,
+  });
+}
+
 /** Called in a describe: dbt-core 1.10's venv is provisioned (or taken from the cache) before its tests; the result gives it to them. */
 export function dbtCoreVenv(): () => Venv {
   let venv: Venv | undefined;

@@ -11,7 +11,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt } from '../../testing/dbt-reference.js';
+import { dbtCoreVenv, dbtUtilsIntegrationEnv, noPythonFor, runDbt } from '../../testing/dbt-reference.js';
 import { REPO_ROOT, runCli } from '../../testing/fixture-project.js';
 
 const SHARED = resolve(REPO_ROOT, '..', 'shared', 'dbt');
@@ -20,15 +20,7 @@ const noPython = await noPythonFor('dbt-core 1.10');
 const work = mkdtempSync(join(tmpdir(), 'tx-ls-output-keys-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-// the dbt_utils profile reads these (dbt ls connects to nothing); the password long enough that neither tool masks it in names
-const env = dbtEnv(work, {
-  POSTGRES_HOST: '127.0.0.1',
-  POSTGRES_PORT: '5432',
-  POSTGRES_USER: 'postgres',
-  DBT_ENV_SECRET_POSTGRES_PASS: 'not-a-real-password-1234',
-  POSTGRES_DATABASE: 'test',
-  POSTGRES_SCHEMA: 'dbt_utils_ls',
-});
+const env = dbtUtilsIntegrationEnv(work, 'dbt_utils_ls');
 
 /** The keys Cosmos asks for, and the rest of dbt ls's default keys. */
 const KEYS = ['name', 'unique_id', 'resource_type', 'original_file_path', 'tags', 'config', 'package_name', 'alias', 'source_name'];

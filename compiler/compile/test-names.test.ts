@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt } from '../../testing/dbt-reference.js';
+import { dbtCoreVenv, dbtUtilsIntegrationEnv, noPythonFor, runDbt } from '../../testing/dbt-reference.js';
 import { REPO_ROOT, runCli } from '../../testing/fixture-project.js';
 import type { Venv } from '../../testing/services/python-venv.js';
 import { synthesizeTestNames } from './test-names.js';
@@ -20,15 +20,7 @@ const noPython = await noPythonFor('dbt-core 1.10');
 const work = mkdtempSync(join(tmpdir(), 'tx-test-names-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-// a profile dbt and tx both read; the password is long enough that neither masks it in ids
-const env = dbtEnv(work, {
-  POSTGRES_HOST: '127.0.0.1',
-  POSTGRES_PORT: '5432',
-  POSTGRES_USER: 'postgres',
-  DBT_ENV_SECRET_POSTGRES_PASS: 'not-a-real-password-1234',
-  POSTGRES_DATABASE: 'test',
-  POSTGRES_SCHEMA: 'dbt_utils_it',
-});
+const env = dbtUtilsIntegrationEnv(work, 'dbt_utils_it');
 
 function dbtIds(venv: Venv, dir: string, pre: string[][] = []): string[] {
   const run = (args: string[]) => runDbt(venv, dir, args, { env });
