@@ -76,4 +76,17 @@ describe('macroBlocks', () => {
       ['test_t', ['model', 'column_name']],
     ]);
   });
+  it("reads defaults holding parentheses, brackets, quotes and commas (dbt_utils' get_column_values was missed)", () => {
+    const text = [
+      "{% macro get_column_values(table, column, order_by='count(*) desc', max_records=none) -%}a{% endmacro %}",
+      "{% macro m2(values=['a, b', \"c)\"], opts={'k': (1, 2)}, q='it\\'s') %}b{% endmacro %}",
+      '{% macro broken(a %}never closed',
+    ].join('\n');
+    const b = macroBlocks(text);
+    expect(b.map((x) => [x.name, x.args])).toEqual([
+      ['get_column_values', ['table', 'column', 'order_by', 'max_records']],
+      ['m2', ['values', 'opts', 'q']],
+    ]);
+    expect(b[0]!.sql).toBe("{% macro get_column_values(table, column, order_by='count(*) desc', max_records=none) -%}a{% endmacro %}");
+  });
 });

@@ -13,18 +13,54 @@ export interface MacroBlock {
   args: string[];
 }
 
-const BLOCK = /\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s*-?%\}[\s\S]*?\{%-?\s*end(?:macro|test)\s*-?%\}/g;
+/** A block's opening tag up to its argument list's `(`. */
+const OPEN = /\{%-?\s*(macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+/** The rest of the opening tag after the argument list. */
+const OPEN_END = /\s*-?%\}/y;
+const END = /\{%-?\s*end(?:macro|test)\s*-?%\}/g;
 
-/** Every macro block of a file's text. */
+/**
+ * Every macro block of a file's text. A default may hold parentheses, brackets, quotes and commas
+ * (`order_by='count(*) desc'`, `values=['a', 'b']`): the argument list ends at the `)` that closes
+ * it, and arguments are cut at its top-level commas.
+ */
 export function macroBlocks(text: string): MacroBlock[] {
   const out: MacroBlock[] = [];
-  for (const m of text.matchAll(BLOCK)) {
-    const name = m[1] === 'test' ? `test_${m[2]!}` : m[2]!;
-    const args = m[3]!
-      .split(',')
-      .map((a) => a.split('=')[0]!.trim())
-      .filter(Boolean);
-    out.push({ name, sql: m[0], args });
+  OPEN.lastIndex = 0;
+  for (let m = OPEN.exec(text); m; m = OPEN.exec(text)) {
+    const start = OPEN.lastIndex;
+    const cuts = [start - 1];
+    let depth = 1;
+    let quote = '';
+    let i = start;
+    for (; i < text.length && depth > 0; i++) {
+      const ch = text[i]!;
+      if (quote) {
+        if (ch === '\\') i++;
+        else if (ch === quote) quote = '';
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === '(' || ch === '[' || ch === '{') depth++;
+      else if (ch === ')' || ch === ']' || ch === '}') depth--;
+      else if (ch === ',' && depth === 1) cuts.push(i);
+    }
+    if (depth > 0) break;
+    cuts.push(i - 1);
+    OPEN_END.lastIndex = i;
+    const close = OPEN_END.exec(text);
+    if (!close) {
+      OPEN.lastIndex = i;
+      continue;
+    }
+    END.lastIndex = OPEN_END.lastIndex;
+    const end = END.exec(text);
+    if (!end) break;
+    const args: string[] = [];
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const arg = text.slice(cuts[k]! + 1, cuts[k + 1]).split('=')[0]!.trim();
+      if (arg) args.push(arg);
+    }
+    out.push({ name: m[1] === 'test' ? `test_${m[2]!}` : m[2]!, sql: text.slice(m.index, END.lastIndex), args });
+    OPEN.lastIndex = END.lastIndex;
   }
   return out;
 }
