@@ -467,8 +467,25 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
   const macros: MacroEntry[] = [];
   for (const b of macroBlocks(BUILTIN_MACROS)) macros.push({ ...b, uniqueId: `macro.${BUILTIN_PACKAGE}.${b.name}`, packageName: BUILTIN_PACKAGE, file: 'compiler/compile/builtin-macros.ts' });
   for (const f of c.project.macros) for (const b of macroBlocks(f.text)) macros.push({ ...b, uniqueId: `macro.${p}.${b.name}`, packageName: p, file: f.path });
+  // the installed packages' macros, as dbt lists them (their files by their path inside the package)
+  for (const pkg of c.project.packages ?? []) for (const f of pkg.macros) for (const b of macroBlocks(f.text)) macros.push({ ...b, uniqueId: `macro.${pkg.name}.${b.name}`, packageName: pkg.name, file: f.path });
   const macroIds = new Map<string, string>();
-  for (const m of macros) if (!macroIds.has(m.name) || m.packageName === p) macroIds.set(m.name, m.uniqueId);
+  // (a bare name calls the root project's macro, else a built-in; a package's, called by its namespace, is not one of these)
+  for (const m of macros) if (m.packageName === p || (m.packageName === BUILTIN_PACKAGE && !macroIds.has(m.name))) macroIds.set(m.name, m.uniqueId);
+  const macroIdSet = new Set(macros.map((m) => m.uniqueId));
+  // a package's macro calls its own package's macros by their bare names
+  const packageMacroIds = new Map<string, Map<string, string>>();
+  for (const m of macros) {
+    if (m.packageName === p || m.packageName === BUILTIN_PACKAGE) continue;
+    let byName = packageMacroIds.get(m.packageName);
+    if (!byName) packageMacroIds.set(m.packageName, (byName = new Map()));
+    byName.set(m.name, m.uniqueId);
+  }
+  const macroDeps = (m: MacroEntry): string[] => {
+    const own = packageMacroIds.get(m.packageName);
+    if (!own) return macrosUsed(m.sql, m.name);
+    return macroCalls(m.sql, new Set(own.keys())).filter((x) => x !== m.name).map((x) => own.get(x)!);
+  };
   const macroNames = new Set(macroIds.keys());
   const macrosUsed = (text: string | undefined, self?: string) => (text ? macroCalls(text, macroNames).filter((x) => x !== self).map((x) => macroIds.get(x)!) : []);
 
@@ -536,13 +553,20 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
     raw_code: n.rawSql ?? '',
     doc_blocks: n.docBlocks ?? [],
   });
+  // a generic test's macro: `dbt_utils.equality`'s in dbt_utils, a package's own test in that package, else the project's or a built-in
+  const testMacro = (n: GraphNode): string[] => {
+    const ns = n.test!.namespace;
+    const own = ns ? `macro.${ns}.test_${n.test!.testName}` : undefined;
+    const id = own && macroIdSet.has(own) ? own : macroIds.get(`test_${n.test!.testName}`);
+    return id ? [id] : [];
+  };
   // set property by property on the node's object (one shape for all nodes: 10,000 models stay fast)
   const compiled = (n: GraphNode, o: Obj): Obj => {
     o.language = 'sql';
     o.refs = refsOf(n);
     o.sources = sourcesOf(n);
     o.metrics = [];
-    o.depends_on = { macros: n.test?.kind === 'generic' ? [macroIds.get(`test_${n.test.testName}`)].filter(Boolean) : macrosUsed(n.rawSql), nodes: n.dependsOn };
+    o.depends_on = { macros: n.test?.kind === 'generic' ? testMacro(n) : macrosUsed(n.rawSql), nodes: n.dependsOn };
     o.compiled_path = n.compiledSql ? compiledPath(n) : null;
     o.compiled = !!n.compiledSql;
     o.compiled_code = n.compiledSql ?? null;
@@ -828,11 +852,12 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
           name: m.name,
           resource_type: 'macro',
           package_name: m.packageName,
-          path: m.packageName === p ? relativeToRoots(m.file, [...paths.macros, ...paths.tests]) : m.file,
-          original_file_path: m.file,
+          // (dbt's path of a macro is its file's in the project or package, macros/ included)
+          path: m.packageName === BUILTIN_PACKAGE ? m.file : inPackage(m.file, m.packageName),
+          original_file_path: m.packageName === BUILTIN_PACKAGE ? m.file : inPackage(m.file, m.packageName),
           unique_id: m.uniqueId,
           macro_sql: m.sql,
-          depends_on: { macros: macrosUsed(m.sql, m.name) },
+          depends_on: { macros: macroDeps(m) },
           description: '',
           meta: {},
           docs: { show: true, node_color: null },
