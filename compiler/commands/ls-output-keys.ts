@@ -12,6 +12,7 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import { manifestOf } from '../artifacts/dbt-manifest.js';
 import { jsonDumps } from '../template/context/python-json.js';
 import { scrub } from '../log/scrub.js';
+import { strCmp } from '../template/jinja/py.js';
 
 /** The manifest's sections that hold what `tx ls` selects, in the order dbt's ListTask looks in them. */
 const SECTIONS = ['nodes', 'sources', 'exposures', 'metrics', 'semantic_models', 'saved_queries', 'unit_tests'] as const;
@@ -22,7 +23,7 @@ export function dbtLsJson(compiled: CompiledProject, ids: readonly string[], key
   const wanted = new Set(keys);
   let out = '';
   // (dbt sorts the unique ids as Python sorts str: by code point)
-  for (const id of [...new Set(ids)].sort(byCodePoint)) {
+  for (const id of [...new Set(ids)].sort(strCmp)) {
     const entry = SECTIONS.map((s) => manifest[s]?.[id]).find((e) => e !== undefined);
     if (!entry) continue;
     const picked: Record<string, unknown> = {};
@@ -30,15 +31,4 @@ export function dbtLsJson(compiled: CompiledProject, ids: readonly string[], key
     out += `${jsonDumps(picked, false)}\n`;
   }
   return scrub(out);
-}
-
-/** Python's order of str: by code point (JavaScript's `<` compares UTF-16 code units). */
-function byCodePoint(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d) return d;
-  }
-  return x.length - y.length;
 }

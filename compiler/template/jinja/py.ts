@@ -445,7 +445,8 @@ function notSupported(op: string, a: unknown, b: unknown): PyError {
   return new PyError('TypeError', `'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
 }
 
-function strCmp(a: string, b: string): number {
+/** Python's order of two str: by code point (JavaScript's `<` compares UTF-16 code units). */
+export function strCmp(a: string, b: string): number {
   // Code point order: UTF-16 order differs only across surrogates.
   if (a === b) return 0;
   const n = Math.min(a.length, b.length);
