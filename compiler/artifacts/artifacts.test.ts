@@ -144,13 +144,16 @@ describe('manifest.json (dbt manifest v12)', () => {
     });
     const test = Object.values(manifest.nodes as Record<string, Obj>).find((n) => n.resource_type === 'test')!;
     expect(test.depends_on.nodes).toEqual(['model.art.a']);
-    expect(test.depends_on.macros).toEqual(['macro.tx.test_not_null']);
+    // dbt's own not_null, as dbt names it (listed alone: dbt renders no get_where_subquery for it)
+    expect(test.depends_on.macros).toEqual(['macro.dbt.test_not_null']);
     expect(test).toMatchObject({ attached_node: 'model.art.a', column_name: 'id', file_key_name: 'models.a', original_file_path: 'models/props.yml', refs: [{ name: 'a', package: null, version: null }] });
     expect(test.test_metadata).toEqual({ name: 'not_null', kwargs: { column_name: 'id', model: "{{ get_where_subquery(ref('a')) }}" }, namespace: null });
     expect(test.config).toMatchObject({ severity: 'ERROR', materialized: 'test' });
     expect(test.compiled_code).toMatch(/"main"\."a"/);
-    // the built-in generic test is a macro of package tx
-    expect(manifest.macros['macro.tx.test_not_null']).toMatchObject({ resource_type: 'macro', package_name: 'tx', macro_sql: expect.stringContaining('is null') });
+    // the built-in generic test is tx's macro under dbt's name (package dbt); a test dbt has not, tx's
+    expect(manifest.macros['macro.dbt.test_not_null']).toMatchObject({ resource_type: 'macro', package_name: 'dbt', path: 'compiler/compile/builtin-macros.ts', macro_sql: expect.stringContaining('is null') });
+    expect(manifest.macros['macro.tx.test_not_null']).toBeUndefined();
+    expect(manifest.macros['macro.tx.test_accepted_range']).toMatchObject({ package_name: 'tx' });
   });
 
   it('parent and child maps follow the DAG', () => {

@@ -2,7 +2,7 @@
  * macroCalls: which known macros a piece of Jinja calls (the manifest's depends_on.macros).
  */
 import { describe, expect, it } from 'vitest';
-import { macroBlocks, macroCalls } from './dbt-macros.js';
+import { macroBlocks, macroCalls, macroCallsInOrder } from './dbt-macros.js';
 
 const known = new Set(['cents', 'safe_div', 'ref', 'x1']);
 
@@ -88,5 +88,27 @@ describe('macroBlocks', () => {
       ['m2', ['values', 'opts', 'q']],
     ]);
     expect(b[0]!.sql).toBe("{% macro get_column_values(table, column, order_by='count(*) desc', max_records=none) -%}a{% endmacro %}");
+  });
+});
+
+describe('macroCallsInOrder', () => {
+  // a bare name: the project's or dbt's; `ns.name`: that package's (dbt's, dbt_utils')
+  const known: Record<string, string> = { safe_cast: 'macro.dbt.safe_cast', type_string: 'macro.dbt.type_string', mine: 'macro.p.mine' };
+  const spaces: Record<string, Record<string, string>> = { dbt: { dateadd: 'macro.dbt.dateadd', current_timestamp: 'macro.dbt.current_timestamp', type_timestamp: 'macro.dbt.type_timestamp' }, dbt_utils: { star: 'macro.dbt_utils.star' } };
+  const resolve = (ns: string | null, name: string) => (ns === null ? known[name] : spaces[ns]?.[name]);
+
+  it('lists calls as Jinja finishes them: arguments first, then the call; each once', () => {
+    expect(macroCallsInOrder("cast({{ dbt.dateadd('hour', -23, dbt.current_timestamp()) }} as {{ dbt.type_timestamp() }})", resolve)).toEqual(['macro.dbt.current_timestamp', 'macro.dbt.dateadd', 'macro.dbt.type_timestamp']);
+    expect(macroCallsInOrder(`{{ safe_cast("'a'", type_string()) }}, {{ safe_cast("'b'", type_string()) }}, {{ mine() }}`, resolve)).toEqual(['macro.dbt.type_string', 'macro.dbt.safe_cast', 'macro.p.mine']);
+    // a call inside a set block's tag, a namespaced one across lines
+    expect(macroCallsInOrder("{% set cols = dbt_utils.star(\n  from=ref('a')\n) %}select {{ mine() }}", resolve)).toEqual(['macro.dbt_utils.star', 'macro.p.mine']);
+  });
+
+  it("leaves out what is no macro: ref(), an attribute's method, text outside tags, a parenthesis inside a string", () => {
+    expect(macroCallsInOrder("select mine() from {{ ref('x') }} where {{ x.mine() }} and {{ a.dbt.dateadd() }}", resolve)).toEqual([]);
+    // the `)` inside the string does not end safe_cast's arguments early
+    expect(macroCallsInOrder(`{{ safe_cast("f(')')", type_string()) }}`, resolve)).toEqual(['macro.dbt.type_string', 'macro.dbt.safe_cast']);
+    expect(macroCallsInOrder('{{ unknown(mine()) }} {{ nope.star() }}', resolve)).toEqual(['macro.p.mine']);
+    expect(macroCallsInOrder('{{ mine( }}', resolve)).toEqual(['macro.p.mine']);
   });
 });

@@ -109,3 +109,76 @@ export function macroCalls(text: string, known: ReadonlySet<string>): string[] {
   }
   return out;
 }
+
+/** Where the string literal starting at `i` (a quote) ends: the index after its closing quote, or `end`. */
+function skipString(text: string, i: number, end: number): number {
+  const q = text.charCodeAt(i);
+  for (let j = i + 1; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 92) j++;
+    else if (c === q) return j + 1;
+  }
+  return end;
+}
+
+/** The index of the `)` closing the `(` at `open`, inside [open, end); `end` when there is none. */
+function closingParen(text: string, open: number, end: number): number {
+  let depth = 0;
+  for (let j = open; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 39 || c === 34) j = skipString(text, j, end) - 1;
+    else if (c === 40) depth++;
+    else if (c === 41 && --depth === 0) return j;
+  }
+  return end;
+}
+
+/**
+ * The macros a template calls, as dbt-core lists them in a node's `depends_on.macros`: each call
+ * inside a Jinja tag of `text` that `resolve` names (a bare `name(`, or `ns.name(` with `ns` a
+ * package, `dbt` or the project), in the order Jinja finishes the calls (a call's arguments before
+ * the call: `dbt.dateadd('day', -1, dbt.current_timestamp())` lists current_timestamp first), each
+ * once. Read from the text, so a call in a branch the render did not take is listed too.
+ */
+export function macroCallsInOrder(text: string, resolve: (ns: string | null, name: string) => string | undefined): string[] {
+  const calls: { id: string; end: number }[] = [];
+  let i = 0;
+  for (;;) {
+    const open = text.indexOf('{', i);
+    if (open < 0) break;
+    const kind = text.charCodeAt(open + 1);
+    if (kind !== 123 && kind !== 37) {
+      i = open + 1;
+      continue;
+    }
+    const close = text.indexOf(kind === 123 ? '}}' : '%}', open + 2);
+    if (close < 0) {
+      i = open + 1;
+      continue;
+    }
+    const from = open + 2;
+    for (let paren = text.indexOf('(', from); paren >= 0 && paren < close; paren = text.indexOf('(', paren + 1)) {
+      let end = paren;
+      while (end > from && isSpace(text.charCodeAt(end - 1))) end--;
+      let start = end;
+      while (start > from && isWord(text.charCodeAt(start - 1))) start--;
+      if (start === end || !isWordStart(text.charCodeAt(start))) continue;
+      let ns: string | null = null;
+      if (text.charCodeAt(start - 1) === 46) {
+        // `ns.name(`: the word before the dot, itself no attribute
+        const dot = start - 1;
+        let nsStart = dot;
+        while (nsStart > from && isWord(text.charCodeAt(nsStart - 1))) nsStart--;
+        if (nsStart === dot || !isWordStart(text.charCodeAt(nsStart)) || text.charCodeAt(nsStart - 1) === 46) continue;
+        ns = text.slice(nsStart, dot);
+      }
+      const id = resolve(ns, text.slice(start, end));
+      if (id) calls.push({ id, end: closingParen(text, paren, close) });
+    }
+    i = close + 2;
+  }
+  calls.sort((a, b) => a.end - b.end);
+  const out: string[] = [];
+  for (const c of calls) if (!out.includes(c.id)) out.push(c.id);
+  return out;
+}

@@ -21,7 +21,8 @@ import { TxError } from '../errors.js';
 import { artifactJson } from './artifact-json.js';
 import { anySecrets, scrub } from '../log/scrub.js';
 import { artifactMetadata } from './dbt-meta.js';
-import { macroBlocks, macroCalls, type MacroBlock } from './dbt-macros.js';
+import { macroBlocks, macroCalls, macroCallsInOrder, type MacroBlock } from './dbt-macros.js';
+import { dbtGlobalMacroFiles } from '../template/dbt-global-macros.js';
 import { groupMap, semanticResources } from '../compile/dbt-semantic.js';
 
 type Obj = Record<string, unknown>;
@@ -30,13 +31,24 @@ const sha256 = (s: string): string => hash('sha256', s, 'hex');
 /** dbt's file checksum: sha256 of the file's text without leading and trailing whitespace. */
 export const fileChecksum = (text: string): string => sha256(text.trim());
 
-/** The package built-in macros belong to (dbt's are `macro.dbt.*`). */
+/** The package tx's own built-in macros belong to (those dbt-core defines too are dbt's: DBT_DEFINED). */
 export const BUILTIN_PACKAGE = 'tx';
+
+/** tx's built-in macros that dbt-core's global project defines too: `macro.dbt.<name>`, as dbt lists them. */
+const DBT_DEFINED = new Set(['generate_schema_name', 'generate_alias_name', 'generate_database_name', 'test_not_null', 'test_unique', 'test_accepted_values', 'test_relationships']);
+
+/** The dbt adapter whose macros (`postgres__dateadd`, package dbt_postgres) a target of each type runs. */
+const ADAPTER_OF_TARGET: Record<string, string> = { postgres: 'postgres', duckdb: 'duckdb', hive: 'spark', spark: 'spark' };
+
+/** The generic tests dbt-core parses without rendering them (its depends_on.macros is the test's macro alone). */
+const UNRENDERED_TESTS = new Set(['macro.dbt.test_unique', 'macro.dbt.test_not_null']);
 
 interface MacroEntry extends MacroBlock {
   uniqueId: string;
   packageName: string;
   file: string;
+  /** tx's (package tx) or tx's copy of dbt's (package dbt): its file is tx's, not the project's. */
+  builtin?: true;
 }
 
 /** `models/staging/x.sql` → `staging/x.sql`: dbt's `path` is relative to the resource folder. */
@@ -463,20 +475,71 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
   const targetDatabase = c.target.public.database == null ? duckdbCatalog(c) : String(c.target.public.database);
   const paths = c.project.paths;
 
-  // ---- macros: built-ins (package tx), then the project's (a project macro overrides a built-in)
+  // ---- macros: built-ins (package tx, or dbt for those dbt defines too; a dbt project's also dbt's
+  // global macros as tx ships them), then the project's (a project macro overrides a built-in)
   const macros: MacroEntry[] = [];
-  for (const b of macroBlocks(BUILTIN_MACROS)) macros.push({ ...b, uniqueId: `macro.${BUILTIN_PACKAGE}.${b.name}`, packageName: BUILTIN_PACKAGE, file: 'compiler/compile/builtin-macros.ts' });
+  for (const b of macroBlocks(BUILTIN_MACROS)) {
+    const pkg = DBT_DEFINED.has(b.name) ? 'dbt' : BUILTIN_PACKAGE;
+    macros.push({ ...b, uniqueId: `macro.${pkg}.${b.name}`, packageName: pkg, file: 'compiler/compile/builtin-macros.ts', builtin: true });
+  }
+  if (c.project.projectFile === 'dbt_project.yml') {
+    const have = new Set(macros.map((m) => m.uniqueId));
+    // an adapter's implementation (`postgres__dateadd`) is its adapter package's, as dbt lists it, and
+    // only the target's adapter's is listed (the others are not installed in a dbt project)
+    const adapter = ADAPTER_OF_TARGET[String(c.target.config.type)];
+    for (const f of dbtGlobalMacroFiles()) {
+      for (const b of macroBlocks(f.text)) {
+        const prefix = b.name.includes('__') ? b.name.slice(0, b.name.indexOf('__')) : '';
+        const pkg = prefix && prefix !== 'default' ? (prefix === adapter ? `dbt_${prefix}` : undefined) : 'dbt';
+        if (!pkg) continue;
+        const uniqueId = `macro.${pkg}.${b.name}`;
+        if (have.has(uniqueId)) continue;
+        have.add(uniqueId);
+        macros.push({ ...b, uniqueId, packageName: pkg, file: `compiler/template/dbt-global-macros/${posix.basename(f.path)}`, builtin: true });
+      }
+    }
+  }
   for (const f of c.project.macros) for (const b of macroBlocks(f.text)) macros.push({ ...b, uniqueId: `macro.${p}.${b.name}`, packageName: p, file: f.path });
   // the installed packages' macros, as dbt lists them (their files by their path inside the package)
   for (const pkg of c.project.packages ?? []) for (const f of pkg.macros) for (const b of macroBlocks(f.text)) macros.push({ ...b, uniqueId: `macro.${pkg.name}.${b.name}`, packageName: pkg.name, file: f.path });
   const macroIds = new Map<string, string>();
   // (a bare name calls the root project's macro, else a built-in; a package's, called by its namespace, is not one of these)
-  for (const m of macros) if (m.packageName === p || (m.packageName === BUILTIN_PACKAGE && !macroIds.has(m.name))) macroIds.set(m.name, m.uniqueId);
+  for (const m of macros) if (m.packageName === p || (m.builtin && !macroIds.has(m.name))) macroIds.set(m.name, m.uniqueId);
   const macroIdSet = new Set(macros.map((m) => m.uniqueId));
+  /** Each package's macros by name (`dbt`, the project's, each installed package's): `ns.name(` calls. */
+  const byPackage = new Map<string, Map<string, string>>();
+  for (const m of macros) {
+    let names = byPackage.get(m.packageName);
+    if (!names) byPackage.set(m.packageName, (names = new Map()));
+    if (!names.has(m.name)) names.set(m.name, m.uniqueId);
+  }
+  /**
+   * A macro's id as dbt-core's MacroResolver finds it for a node of package `local`: that package's
+   * own (a package's node), else the root project's, else an installed package's (the last listed),
+   * else a built-in (dbt's, or tx's).
+   */
+  const installed = (c.project.packages ?? []).map((x) => x.name);
+  const resolveMacro = (name: string, local: string | undefined): string | undefined => {
+    const own = local && local !== p ? byPackage.get(local)?.get(name) : undefined;
+    if (own) return own;
+    const root = byPackage.get(p)?.get(name);
+    if (root) return root;
+    for (let i = installed.length - 1; i >= 0; i--) {
+      const id = byPackage.get(installed[i]!)?.get(name);
+      if (id) return id;
+    }
+    return macroIds.get(name);
+  };
+  /** A node's depends_on.macros: its template's calls of macros (bare names: its package's, the project's, a built-in). */
+  const nodeMacros = (n: GraphNode): string[] => {
+    if (!n.rawSql) return [];
+    const local = n.packageName && n.packageName !== p ? byPackage.get(n.packageName) : undefined;
+    return macroCallsInOrder(n.rawSql, (ns, name) => (ns === null ? local?.get(name) ?? macroIds.get(name) : byPackage.get(ns)?.get(name)));
+  };
   // a package's macro calls its own package's macros by their bare names
   const packageMacroIds = new Map<string, Map<string, string>>();
   for (const m of macros) {
-    if (m.packageName === p || m.packageName === BUILTIN_PACKAGE) continue;
+    if (m.packageName === p || m.builtin) continue;
     let byName = packageMacroIds.get(m.packageName);
     if (!byName) packageMacroIds.set(m.packageName, (byName = new Map()));
     byName.set(m.name, m.uniqueId);
@@ -553,12 +616,15 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
     raw_code: n.rawSql ?? '',
     doc_blocks: n.docBlocks ?? [],
   });
-  // a generic test's macro: `dbt_utils.equality`'s in dbt_utils, a package's own test in that package, else the project's or a built-in
+  // a generic test's macros, as dbt-core 1.10 lists them: its test macro found by name as its
+  // MacroResolver finds it (the namespace is not asked: a project's `test_equality` is listed for
+  // `dbt_utils.equality`), then, for every test dbt renders at parse time (all but its own unique
+  // and not_null), get_where_subquery, which renders the test's `model` argument
   const testMacro = (n: GraphNode): string[] => {
-    const ns = n.test!.namespace;
-    const own = ns ? `macro.${ns}.test_${n.test!.testName}` : undefined;
-    const id = own && macroIdSet.has(own) ? own : macroIds.get(`test_${n.test!.testName}`);
-    return id ? [id] : [];
+    const id = resolveMacro(`test_${n.test!.testName}`, n.packageName);
+    if (!id) return [];
+    const where = UNRENDERED_TESTS.has(id) ? undefined : resolveMacro('get_where_subquery', n.packageName);
+    return where && macroIdSet.has(where) ? [id, where] : [id];
   };
   // set property by property on the node's object (one shape for all nodes: 10,000 models stay fast)
   const compiled = (n: GraphNode, o: Obj): Obj => {
@@ -566,7 +632,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
     o.refs = refsOf(n);
     o.sources = sourcesOf(n);
     o.metrics = [];
-    o.depends_on = { macros: n.test?.kind === 'generic' ? testMacro(n) : macrosUsed(n.rawSql), nodes: n.dependsOn };
+    o.depends_on = { macros: n.test?.kind === 'generic' ? testMacro(n) : nodeMacros(n), nodes: n.dependsOn };
     o.compiled_path = n.compiledSql ? compiledPath(n) : null;
     o.compiled = !!n.compiledSql;
     o.compiled_code = n.compiledSql ?? null;
@@ -853,8 +919,8 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
           resource_type: 'macro',
           package_name: m.packageName,
           // (dbt's path of a macro is its file's in the project or package, macros/ included)
-          path: m.packageName === BUILTIN_PACKAGE ? m.file : inPackage(m.file, m.packageName),
-          original_file_path: m.packageName === BUILTIN_PACKAGE ? m.file : inPackage(m.file, m.packageName),
+          path: m.builtin ? m.file : inPackage(m.file, m.packageName),
+          original_file_path: m.builtin ? m.file : inPackage(m.file, m.packageName),
           unique_id: m.uniqueId,
           macro_sql: m.sql,
           depends_on: { macros: macroDeps(m) },

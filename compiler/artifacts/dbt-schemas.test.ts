@@ -305,7 +305,7 @@ describe.skipIf(noPython)('the example project: semantic truth', () => {
       const attached = example.manifest.nodes[t.attached_node] ?? example.manifest.sources[t.attached_node];
       expect(attached, t.unique_id).toBeDefined();
       expect(t.depends_on.nodes, t.unique_id).toContain(t.attached_node);
-      expect(t.depends_on.macros[0], t.unique_id).toMatch(/^macro\.(tx|healthcare)\.test_/);
+      expect(t.depends_on.macros[0], t.unique_id).toMatch(/^macro\.(dbt|tx|healthcare)\.test_/);
       if (t.column_name) {
         expect(t.test_metadata.kwargs.column_name, t.unique_id).toBe(t.column_name);
         expect(Object.keys(attached.columns).map((c) => c.toLowerCase()), t.unique_id).toContain(t.column_name.toLowerCase());

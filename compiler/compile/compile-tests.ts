@@ -433,6 +433,8 @@ export function compileTests(
         for (const [k, v] of Object.entries(args)) if (typeof v === 'string' || Array.isArray(v)) again[k] = renderArg(v, spec, k, [], attached.packageName);
         if (builtin && testName === 'relationships') again.field = rendered.field;
         if (builtin && testName === 'unique_combination_of_columns') again.combination_of_columns = rendered.combination_of_columns;
+        // the test's config, as when it compiled (get_where_subquery reads `where`; withOverride restores the global)
+        engine.setGlobal('config', Object.assign(() => '', { get: (k: string, d?: unknown) => fromMacro[k] ?? config[k] ?? d, require: (k: string) => fromMacro[k] ?? config[k] }));
         let m: unknown = attached.relation ? relationValue(relOf(attached), dialect) : model; // an ephemeral model: its subquery
         if (typeof config.where === 'string' && config.where.trim()) m = `(select * from ${String(m)} where ${config.where}) as tx_where`;
         return String(macro(kw({ ...callArgs, ...again, model: m })) ?? '').trim();

@@ -43,3 +43,18 @@
   {% endif %}
   {% do return(config_store_failures) %}
 {% endmacro %}
+
+{#- A generic test's `model` argument: the relation, or, when the test's config has `where`, a
+    subquery of it filtered by that condition (dispatched, so an adapter or project may override). -#}
+{% macro get_where_subquery(relation) -%}
+  {% do return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) %}
+{%- endmacro %}
+
+{% macro default__get_where_subquery(relation) -%}
+  {%- set condition = config.get('where', '') -%}
+  {%- if not condition -%}
+    {% do return(relation) %}
+  {%- endif -%}
+  {%- set subquery -%}(select * from {{ relation }} where {{ condition }}) dbt_subquery{%- endset -%}
+  {% do return(subquery) %}
+{%- endmacro %}
