@@ -394,3 +394,23 @@ describe('formatFromPath', () => {
     expect(formatFromPath(path)).toBeUndefined();
   });
 });
+
+describe('tests: and data_tests: in one entry', () => {
+  // dbt-core 1.10 refuses it ("Invalid test config: cannot have both 'tests' and 'data_tests' defined"); tx read data_tests and dropped tests
+  const both = (where: string) => {
+    const e = errorOf(() => parse(where));
+    expect(e.code).toBe('PROJECT');
+    expect(e.message).toBe('an entry has both `tests:` and `data_tests:` (its test list under two names)');
+    return e.location.line;
+  };
+  it('is an error naming the line of `tests:`, on a model, a column, a version and a source table', () => {
+    expect(both('models:\n  - name: m\n    data_tests: [unique]\n    tests: [not_null]\n')).toBe(4);
+    expect(both('models:\n  - name: m\n    columns:\n      - name: id\n        tests: [not_null]\n        data_tests: [unique]\n')).toBe(5);
+    expect(both('models:\n  - name: m\n    versions:\n      - v: 1\n        data_tests: [unique]\n        tests: []\n')).toBe(6);
+    expect(both('sources:\n  - name: s\n    tables:\n      - name: t\n        tests: [x]\n        data_tests: [y]\n')).toBe(5);
+  });
+  it('either name alone is the test list', () => {
+    expect(parse('models:\n  - name: m\n    tests: [unique]\n').models[0]!.tests.map((t) => t.name)).toEqual(['unique']);
+    expect(parse('models:\n  - name: m\n    data_tests: [not_null]\n').models[0]!.tests.map((t) => t.name)).toEqual(['not_null']);
+  });
+});

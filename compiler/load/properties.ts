@@ -24,6 +24,17 @@ const asObj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray
 const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
 
+/**
+ * The test list of a properties entry: `data_tests:` or its older name `tests:`, and the key it is
+ * under. Both in one entry is an error, as in dbt-core 1.10 ("cannot have both"), naming the line.
+ */
+export function testListOf(file: YamlFile, path: (string | number)[], o: Obj): { key: 'data_tests' | 'tests'; list: unknown } {
+  if ('data_tests' in o && 'tests' in o) {
+    throw new TxError('PROJECT', 'an entry has both `tests:` and `data_tests:` (its test list under two names)', { file: file.path, line: file.lineOf([...path, 'tests']), hint: 'keep one: `data_tests:` is the name dbt 1.8 and later use' });
+  }
+  return 'data_tests' in o ? { key: 'data_tests', list: o.data_tests } : { key: 'tests', list: o.tests };
+}
+
 /** Parse a test list (`tests:` or `data_tests:`) into TestSpecs. */
 export function parseTests(file: YamlFile, path: (string | number)[], list: unknown[], column?: string, columnQuote?: boolean): TestSpec[] {
   const q = columnQuote === undefined ? {} : { columnQuote };
@@ -56,12 +67,13 @@ export function parseColumns(file: YamlFile, path: (string | number)[], list: un
   return list.map((c, i) => {
     const o = asObj(c);
     const name = str(o.name);
+    const tl = testListOf(file, [...path, i], o);
     return {
       name,
       description: str(o.description),
       dataType: typeof o.data_type === 'string' ? o.data_type : undefined,
       ...(typeof o.granularity === 'string' ? { granularity: o.granularity } : {}),
-      tests: parseTests(file, [...path, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests), name, typeof o.quote === 'boolean' ? o.quote : undefined),
+      tests: parseTests(file, [...path, i, tl.key], asArr(tl.list), name, typeof o.quote === 'boolean' ? o.quote : undefined),
       ...(typeof o.quote === 'boolean' ? { quote: o.quote } : {}),
       // dbt 1.10: a column's config.meta updates its meta, config.tags follow its tags
       meta: { ...asObj(o.meta), ...asObj(asObj(o.config).meta) },
@@ -94,14 +106,14 @@ function parseModelLike(file: YamlFile, key: 'models' | 'seeds', list: unknown[]
                 return parseColumns(file, [...vpath, 'columns'], [c]).map((pc) => ({ ...pc, line: file.lineOf([...vpath, 'columns', ci]) }))[0]!;
               })
             : undefined;
-          const tl = vo.data_tests ?? vo.tests;
+          const { key: tk, list: tl } = testListOf(file, vpath, vo);
           return {
             v: versionText(vo.v),
             definedIn: typeof vo.defined_in === 'string' ? vo.defined_in : undefined,
             config: asObj(vo.config),
             description: typeof vo.description === 'string' ? vo.description : undefined,
             columns: cols,
-            tests: Array.isArray(tl) ? parseTests(file, [...vpath, vo.data_tests ? 'data_tests' : 'tests'], tl) : undefined,
+            tests: Array.isArray(tl) ? parseTests(file, [...vpath, tk], tl) : undefined,
             line: file.lineOf(vpath),
           };
         })
@@ -124,7 +136,7 @@ function parseModelLike(file: YamlFile, key: 'models' | 'seeds', list: unknown[]
       config: isNonEmpty(o.meta) ? { ...config, meta: o.meta } : config,
       ...((o as Record<symbol, unknown>)[EXTRA_CONFIG] ? { extraConfig: (o as Record<symbol, Record<string, unknown>>)[EXTRA_CONFIG] } : {}),
       columns: parseColumns(file, [key, i, 'columns'], asArr(o.columns)),
-      tests: parseTests(file, [key, i, o.data_tests ? 'data_tests' : 'tests'], asArr(o.data_tests ?? o.tests)),
+      tests: ((tl) => parseTests(file, [key, i, tl.key], asArr(tl.list)))(testListOf(file, [key, i], o)),
       meta: asObj(o.meta),
       ...(o.time_spine && typeof o.time_spine === 'object' ? { timeSpine: asObj(o.time_spine) } : {}),
       file: file.path,
@@ -185,7 +197,7 @@ export function parseProperties(file: YamlFile): ParsedProperties {
         options: asObj(to.options),
         maxRejectedRows: typeof to.max_rejected_rows === 'number' ? to.max_rejected_rows : undefined,
         columns: parseColumns(file, ['sources', si, 'tables', ti, 'columns'], asArr(to.columns)),
-        tests: parseTests(file, ['sources', si, 'tables', ti, to.data_tests ? 'data_tests' : 'tests'], asArr(to.data_tests ?? to.tests)),
+        tests: ((tl) => parseTests(file, ['sources', si, 'tables', ti, tl.key], asArr(tl.list)))(testListOf(file, ['sources', si, 'tables', ti], to)),
         freshness: (to.freshness ?? so.freshness) as SourceTable['freshness'],
         loadedAtField: str(to.loaded_at_field ?? so.loaded_at_field) || undefined,
         eventTime: str(asObj(to.config).event_time ?? asObj(so.config).event_time) || undefined,

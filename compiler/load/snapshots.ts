@@ -11,7 +11,7 @@
  */
 import { TxError, didYouMean } from '../errors.js';
 import type { ColumnProps, SqlFile, TestSpec } from './project-types.js';
-import { parseColumns, parseTests } from './properties.js';
+import { parseColumns, parseTests, testListOf } from './properties.js';
 import { readYaml, type YamlFile } from './yaml-file.js';
 
 type Obj = Record<string, unknown>;
@@ -161,9 +161,10 @@ function columnsOf(v: unknown, yf: YamlFile | undefined, idx: number): ColumnPro
 
 /** Snapshot-level data tests of a properties entry (`data_tests:` or `tests:`), as a model's. */
 function testsOf(e: Obj, yf: YamlFile | undefined, idx: number): TestSpec[] {
-  const list = e.data_tests ?? e.tests;
-  if (!Array.isArray(list) || !yf || idx < 0) return [];
-  return parseTests(yf, ['snapshots', idx, e.data_tests ? 'data_tests' : 'tests'], list);
+  if (!yf || idx < 0) return [];
+  const { key, list } = testListOf(yf, ['snapshots', idx], e);
+  if (!Array.isArray(list)) return [];
+  return parseTests(yf, ['snapshots', idx, key], list);
 }
 
 /** The snapshot's settings, as dbt's strategies read them from config. */
