@@ -293,7 +293,8 @@ function main(argv: string[]): Command {
       const argv = process.argv.slice(2);
       const taken = projectDir ? takenInputs(projectDir, o, argv) : undefined;
       const background = taken ? Promise.resolve(taken) : projectDir ? compileInputsInBackground(projectDir, { ...o, argv }) : undefined;
-      const { compiled, logger } = await compileFrom(o);
+      // (dbt's flags.WHICH of `dbt ls` is list)
+      const { compiled, logger } = await compileFrom(o, 'list');
       const { ids, resources } = selectForCli(compiled, 'ls', o, logger);
       let out = '';
       // as dbt ls: a package's files by their path inside the package (original_file_path)

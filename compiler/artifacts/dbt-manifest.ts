@@ -618,12 +618,14 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
   });
   // a generic test's macros, as dbt-core 1.10 lists them: its test macro found by name as its
   // MacroResolver finds it (the namespace is not asked: a project's `test_equality` is listed for
-  // `dbt_utils.equality`), then, for every test dbt renders at parse time (all but its own unique
-  // and not_null), get_where_subquery, which renders the test's `model` argument
+  // `dbt_utils.equality`), then get_where_subquery, which renders the test's `model` argument: by
+  // every command that compiles, and by `dbt parse` and `dbt ls` for every test but dbt's own
+  // unique and not_null, which dbt parses without rendering them
+  const atParse = c.command === 'parse' || c.command === 'list';
   const testMacro = (n: GraphNode): string[] => {
     const id = resolveMacro(`test_${n.test!.testName}`, n.packageName);
     if (!id) return [];
-    const where = UNRENDERED_TESTS.has(id) ? undefined : resolveMacro('get_where_subquery', n.packageName);
+    const where = atParse && UNRENDERED_TESTS.has(id) ? undefined : resolveMacro('get_where_subquery', n.packageName);
     return where && macroIdSet.has(where) ? [id, where] : [id];
   };
   // set property by property on the node's object (one shape for all nodes: 10,000 models stay fast)

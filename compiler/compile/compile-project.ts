@@ -73,6 +73,8 @@ export interface CompiledProject {
   target: ResolvedTarget;
   dialect: Dialect;
   runStartedAt: Date;
+  /** The command it was compiled for (dbt's flags.WHICH): `parse` and `list` write manifest.json as dbt parses, the others as dbt compiles. */
+  command?: string;
   /** Render a model again at run time (incremental models need `is_incremental()` true). */
   renderModel(id: string, opts: { isIncremental: boolean }): Promise<string>;
   /** Refuse SQL of node `id` rendered again as it runs when it holds several statements (the compile error, file:line). */
@@ -846,6 +848,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     nodes,
     analyses,
     dag,
+    command: opts.command,
     target,
     dialect,
     runStartedAt,

@@ -352,7 +352,7 @@ export function compileTests(
     let model: unknown = attached.relation
       ? relationValue(attached.relation, dialect)
       : new RelationValue({ schema: '', identifier: `__dbt__cte__${attached.name}` }, `(${(attached.compiledSql ?? '').trim()}) as ${dialect.quoteIdentifier(`__dbt__cte__${attached.name}`)}`);
-    if (typeof config.where === 'string' && config.where.trim()) model = `(select * from ${String(model)} where ${config.where}) as tx_where`;
+    if (typeof config.where === 'string' && config.where.trim()) model = `(select * from ${String(model)} where ${config.where}) dbt_subquery`;
     const callArgs: Record<string, unknown> = { ...rendered, model };
     if (column && takesColumn) callArgs.column_name = ident(column, spec.columnQuote);
     let sql: string;
@@ -436,7 +436,7 @@ export function compileTests(
         // the test's config, as when it compiled (get_where_subquery reads `where`; withOverride restores the global)
         engine.setGlobal('config', Object.assign(() => '', { get: (k: string, d?: unknown) => fromMacro[k] ?? config[k] ?? d, require: (k: string) => fromMacro[k] ?? config[k] }));
         let m: unknown = attached.relation ? relationValue(relOf(attached), dialect) : model; // an ephemeral model: its subquery
-        if (typeof config.where === 'string' && config.where.trim()) m = `(select * from ${String(m)} where ${config.where}) as tx_where`;
+        if (typeof config.where === 'string' && config.where.trim()) m = `(select * from ${String(m)} where ${config.where}) dbt_subquery`;
         return String(macro(kw({ ...callArgs, ...again, model: m })) ?? '').trim();
       }),
     );

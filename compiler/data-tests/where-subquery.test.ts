@@ -1,13 +1,20 @@
 /**
- * `get_where_subquery`, dbt's global macro, in a dbt project's own generic test: the relation
- * filtered by the test's `where` config (dbt's `(select * from r where c) dbt_subquery`), the
- * relation itself without one. dbt-core 1.10 compiles the same test to the same SQL but for its
- * relation's database part and tx's inner `tx_where` alias (checked by hand; tx applies `where` to
- * `model` itself, so a test that calls the macro on `model` filters twice, as dbt does).
+ * A generic test's `where` config and `get_where_subquery`, dbt's global macro, in a dbt project's
+ * own generic test, against dbt-core 1.10 (dbt-duckdb) on the same project: tx compiles the project's
+ * test to dbt's SQL (its `model` is `(select * from r where c) dbt_subquery`, and a test that calls
+ * the macro on it filters again, as dbt's does), but for the relation's database part, which
+ * dbt-duckdb writes and tx leaves out; a built-in test reads the same filtered relation; the filtered test passes and the other fails on the rows; manifest.json lists
+ * the project's test macro and dbt's get_where_subquery, as dbt's.
  */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt } from '../../testing/dbt-reference.js';
 import { dedent, fixtureProject } from '../../testing/fixture-project.js';
 
+const noPython = await noPythonFor('dbt-core 1.10');
+const work = mkdtempSync(join(tmpdir(), 'tx-where-subquery-'));
 const fx = fixtureProject({
   'dbt_project.yml': 'name: wsq\nprofile: wsq\nconfig-version: 2\n',
   'profiles.yml': 'wsq:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: wsq.duckdb, schema: main, threads: 1}\n',
@@ -31,25 +38,54 @@ const fx = fixtureProject({
                     where: "status = 'placed'"
               - no_neg:
                   name: all_not_negative
+          - name: id
+            data_tests:
+              - not_null:
+                  name: placed_id_not_null
+                  config:
+                    where: "status = 'placed'"
   `),
 }, { dbFile: 'wsq.duckdb' });
-afterAll(() => fx.cleanup());
+afterAll(() => {
+  fx.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
 
-describe('get_where_subquery in a generic test', () => {
-  it("filters by the test's where, as dbt's macro does; without one it is the relation", async () => {
+const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+describe.skipIf(noPython)("a generic test's where, and get_where_subquery, as dbt-core 1.10 compiles them", () => {
+  const venv = dbtCoreVenv();
+
+  it('the same SQL as dbt (but the database part), the rows it finds, dbt depends_on.macros', async () => {
+    // dbt's own database file (its DuckDB's storage version is not tx's)
+    const profiles = join(work, 'profiles');
+    mkdirSync(profiles, { recursive: true });
+    writeFileSync(join(profiles, 'profiles.yml'), `wsq:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: ${JSON.stringify(join(work, 'wsq.duckdb'))}, schema: main, threads: 1}\n`);
+    const d = runDbt(venv(), fx.dir, ['compile', '--target-path', 'dbt_target'], { env: dbtEnv(work), profilesDir: profiles });
+    expect(d.status, d.stdout + d.stderr).toBe(0);
     const r = await fx.tx('build');
     // the returned order (-5) is outside the placed rows: only the unfiltered test fails
-    expect(r.code, r.stdout + r.stderr).toBe(1);
     const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(1);
     expect(out).toMatch(/PASS placed_not_negative/);
     expect(out).toMatch(/FAIL all_not_negative/);
-    const sql = (name: string) => fx.read(`target/compiled/wsq/models/props.yml/${name}.sql`).replace(/\s+/g, ' ').trim();
-    expect(sql('placed_not_negative')).toBe(`select * from (select * from (select * from "main"."o" where status = 'placed') as tx_where where status = 'placed') dbt_subquery where amount < 0`);
-    expect(sql('all_not_negative')).toBe('select * from "main"."o" where amount < 0');
-    // listed as dbt lists it: the project's test macro, then dbt's get_where_subquery (a macro manifest.json lists)
-    const m = fx.json<{ nodes: Record<string, { name: string; depends_on: { macros: string[] } }>; macros: Record<string, { package_name: string }> }>('target/manifest.json');
-    const t = Object.values(m.nodes).find((n) => n.name === 'placed_not_negative')!;
-    expect(t.depends_on.macros).toEqual(['macro.wsq.test_no_neg', 'macro.dbt.get_where_subquery']);
-    expect(m.macros['macro.dbt.get_where_subquery']?.package_name).toBe('dbt');
-  }, 120_000);
+    expect(out).toMatch(/PASS placed_id_not_null/);
+    const compiled = (t: string) => ({ dbt: flat(fx.read(`dbt_target/compiled/wsq/models/props.yml/${t}.sql`)).replaceAll('"wsq"."main".', '"main".'), tx: flat(fx.read(`target/compiled/wsq/models/props.yml/${t}.sql`)) });
+    // the project's own test: dbt's SQL
+    for (const t of ['placed_not_negative', 'all_not_negative']) expect(compiled(t).tx, t).toBe(compiled(t).dbt);
+    // tx's built-in not_null keeps every column of a failing row (tx shows them; dbt's selects the
+    // column): the same filtered relation under it
+    const nn = compiled('placed_id_not_null');
+    const from = `from (select * from "main"."o" where status = 'placed') dbt_subquery where id is null`;
+    expect(nn.dbt).toContain(from);
+    expect(nn.tx).toContain(from);
+    expect(flat(fx.read('target/compiled/wsq/models/props.yml/placed_not_negative.sql'))).toContain(`(select * from (select * from "main"."o" where status = 'placed') dbt_subquery where status = 'placed') dbt_subquery`);
+    type M = { nodes: Record<string, { name: string; resource_type: string; depends_on: { macros: string[] } }>; macros: Record<string, { package_name: string }> };
+    const dbtM = JSON.parse(readFileSync(fx.path('dbt_target/manifest.json'), 'utf8')) as M;
+    const txM = fx.json<M>('target/manifest.json');
+    const macrosOf = (m: M) => Object.fromEntries(Object.values(m.nodes).filter((n) => n.resource_type === 'test').map((n) => [n.name, n.depends_on.macros]));
+    expect(macrosOf(txM)).toEqual(macrosOf(dbtM));
+    expect(macrosOf(txM).placed_not_negative).toEqual(['macro.wsq.test_no_neg', 'macro.dbt.get_where_subquery']);
+    expect(txM.macros['macro.dbt.get_where_subquery']?.package_name).toBe('dbt');
+  }, 600_000);
 });
