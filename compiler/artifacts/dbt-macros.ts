@@ -72,13 +72,14 @@ const WHITESPACE = /\s/;
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || (c > 127 && WHITESPACE.test(String.fromCharCode(c)));
 
 /**
- * Names called as functions inside the Jinja tags (`{{ … }}`, `{% … %}`) of `text` that are in
- * `known`, in first-use order: a name followed by `(`, not preceded by `.` or a word character.
- * A hand scan from each `(` of a tag back to the name before it (no regex, no look at tags
- * without a call): the manifest asks this of every model.
+ * Each call inside the Jinja tags (`{{ … }}`, `{% … %}`) of `text`, in text order: `visit(ns, name,
+ * paren, close)` for a name followed by `(` (spaces between allowed), `ns` the word before it when
+ * it is `ns.name(` (null for a bare name), `paren` the `(`'s index, `close` the tag's end. A longer
+ * attribute chain (`a.b.name(`) and a run starting with a digit are no calls. A hand scan from each
+ * `(` of a tag back to the name before it (no regex, no look at tags without a call): the manifest
+ * asks this of every model.
  */
-export function macroCalls(text: string, known: ReadonlySet<string>): string[] {
-  const out: string[] = [];
+function forEachCall(text: string, visit: (ns: string | null, name: string, paren: number, close: number) => void): void {
   let i = 0;
   for (;;) {
     const open = text.indexOf('{', i);
@@ -95,18 +96,36 @@ export function macroCalls(text: string, known: ReadonlySet<string>): string[] {
     }
     const from = open + 2;
     for (let paren = text.indexOf('(', from); paren >= 0 && paren < close; paren = text.indexOf('(', paren + 1)) {
-      // the word before the `(` (spaces between them allowed): the whole run of word characters
+      // the word before the `(`: the whole run of word characters
       let end = paren;
       while (end > from && isSpace(text.charCodeAt(end - 1))) end--;
       let start = end;
       while (start > from && isWord(text.charCodeAt(start - 1))) start--;
-      // a run that starts with a digit is no name; a name after `.` is an attribute
-      if (start === end || !isWordStart(text.charCodeAt(start)) || text.charCodeAt(start - 1) === 46) continue;
-      const name = text.slice(start, end);
-      if (known.has(name) && !out.includes(name)) out.push(name);
+      if (start === end || !isWordStart(text.charCodeAt(start))) continue;
+      let ns: string | null = null;
+      if (text.charCodeAt(start - 1) === 46) {
+        // `ns.name(`: the word before the dot, itself no attribute
+        const dot = start - 1;
+        let nsStart = dot;
+        while (nsStart > from && isWord(text.charCodeAt(nsStart - 1))) nsStart--;
+        if (nsStart === dot || !isWordStart(text.charCodeAt(nsStart)) || text.charCodeAt(nsStart - 1) === 46) continue;
+        ns = text.slice(nsStart, dot);
+      }
+      visit(ns, text.slice(start, end), paren, close);
     }
     i = close + 2;
   }
+}
+
+/**
+ * Names called as functions inside the Jinja tags of `text` that are in `known`, in first-use
+ * order: bare names only (a name after `.` is an attribute).
+ */
+export function macroCalls(text: string, known: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  forEachCall(text, (ns, name) => {
+    if (ns === null && known.has(name) && !out.includes(name)) out.push(name);
+  });
   return out;
 }
 
@@ -142,41 +161,10 @@ function closingParen(text: string, open: number, end: number): number {
  */
 export function macroCallsInOrder(text: string, resolve: (ns: string | null, name: string) => string | undefined): string[] {
   const calls: { id: string; end: number }[] = [];
-  let i = 0;
-  for (;;) {
-    const open = text.indexOf('{', i);
-    if (open < 0) break;
-    const kind = text.charCodeAt(open + 1);
-    if (kind !== 123 && kind !== 37) {
-      i = open + 1;
-      continue;
-    }
-    const close = text.indexOf(kind === 123 ? '}}' : '%}', open + 2);
-    if (close < 0) {
-      i = open + 1;
-      continue;
-    }
-    const from = open + 2;
-    for (let paren = text.indexOf('(', from); paren >= 0 && paren < close; paren = text.indexOf('(', paren + 1)) {
-      let end = paren;
-      while (end > from && isSpace(text.charCodeAt(end - 1))) end--;
-      let start = end;
-      while (start > from && isWord(text.charCodeAt(start - 1))) start--;
-      if (start === end || !isWordStart(text.charCodeAt(start))) continue;
-      let ns: string | null = null;
-      if (text.charCodeAt(start - 1) === 46) {
-        // `ns.name(`: the word before the dot, itself no attribute
-        const dot = start - 1;
-        let nsStart = dot;
-        while (nsStart > from && isWord(text.charCodeAt(nsStart - 1))) nsStart--;
-        if (nsStart === dot || !isWordStart(text.charCodeAt(nsStart)) || text.charCodeAt(nsStart - 1) === 46) continue;
-        ns = text.slice(nsStart, dot);
-      }
-      const id = resolve(ns, text.slice(start, end));
-      if (id) calls.push({ id, end: closingParen(text, paren, close) });
-    }
-    i = close + 2;
-  }
+  forEachCall(text, (ns, name, paren, close) => {
+    const id = resolve(ns, name);
+    if (id) calls.push({ id, end: closingParen(text, paren, close) });
+  });
   calls.sort((a, b) => a.end - b.end);
   const out: string[] = [];
   for (const c of calls) if (!out.includes(c.id)) out.push(c.id);
