@@ -268,6 +268,11 @@ export interface TargetConnection {
    * Exporters use it for columns whose text they can type exactly; otherwise they stream rows.
    */
   copyCsvToFile?(sql: string, file: string, opts?: { signal?: AbortSignal }): Promise<number>;
+  /**
+   * Optional (PostgreSQL): the same CSV into a stream as the warehouse sends it (for a reader working at the same
+   * time). Never retried once the COPY has started: bytes may already have gone. Returns the row count.
+   */
+  copyCsvOut?(sql: string, dest: NodeJS.WritableStream, opts?: { signal?: AbortSignal }): Promise<number>;
   close(): Promise<void>;
 }
 

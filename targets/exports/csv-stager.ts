@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Relation, TargetSession } from '../target.js';
+import { landCsv } from './csv-pipe.js';
 import { mapWarehouseType, type StagedColumn } from './row-stager.js';
 import { quoteIdent, quoteLiteral, type LocalDuckdb } from './local-duckdb.js';
 
@@ -35,10 +36,18 @@ function stageExpr(col: StagedColumn): string {
 }
 
 /**
+ * What was staged: the columns and either the rows the warehouse sent or, for a view over a named pipe the
+ * warehouse is still writing, `piped`: call it once the one statement reading the view has settled (with its error
+ * if it failed); it returns the rows sent or throws the warehouse's error, then the reader's.
+ */
+export type CsvStage = { columns: StagedColumn[]; file?: string } & ({ rows: number; piped?: undefined } | { rows?: undefined; piped: (readError?: unknown) => Promise<number> });
+
+/**
  * Stages `relationName` into `table` through a CSV file in `dir` when the session can and every column's type
  * qualifies; returns null otherwise (nothing done). With `view`, `table` is a view over the file (one pass of
- * DuckDB for an export written by one COPY; the caller removes `file` after writing), else a table (for exports
- * that read the rows several times) and the file is removed here.
+ * DuckDB for an export written by one COPY; the caller removes `file` after writing): a named pipe the warehouse
+ * is still writing when its CSV outgrew csv-pipe.ts's threshold (then `piped`, see CsvStage). Else a table (for
+ * exports that read the rows several times) and the file is removed here.
  */
 export async function stageByCsvCopy(opts: {
   session: TargetSession;
@@ -49,8 +58,11 @@ export async function stageByCsvCopy(opts: {
   dir: string;
   view?: boolean;
   signal?: AbortSignal;
-}): Promise<{ columns: StagedColumn[]; rows: number; file?: string } | null> {
+  /** Called once if a piped CSV stops before its end (the warehouse failed): interrupt the view's reader. */
+  onPipeFailure?: () => void;
+}): Promise<CsvStage | null> {
   const copy = opts.session.connection.copyCsvToFile?.bind(opts.session.connection);
+  const copyOut = opts.session.connection.copyCsvOut?.bind(opts.session.connection);
   if (!copy) return null;
   const declared = await opts.session.columns(opts.relation).catch(() => []);
   if (!declared.length || !declared.every((c) => EXACT_TEXT.test(c.type.trim().toUpperCase()))) return null;
@@ -60,8 +72,14 @@ export async function stageByCsvCopy(opts: {
   try {
     const q = (n: string) => opts.session.dialect.quoteIdentifier(n);
     const select = `SELECT ${declared.map((c) => `${warehouseExpr(c.name, c.type.trim().toUpperCase(), q)} AS ${q(c.name)}`).join(', ')} FROM ${opts.relationName}`;
-    const copied = await copy(select, file, { signal: opts.signal });
-    if (opts.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+    // A view is read once: the CSV can flow into it while the warehouse still writes (csv-pipe.ts).
+    const landed = opts.view && copyOut ? await landCsv({ copyOut: (dest) => copyOut(select, dest, { signal: opts.signal }), dir: opts.dir, name: opts.table, onFailure: opts.onPipeFailure }) : null;
+    const piped = landed?.kind === 'pipe' ? landed.finish : undefined;
+    const copied = landed?.kind === 'file' ? landed.rows : piped ? undefined : await copy(select, file, { signal: opts.signal });
+    if (opts.signal?.aborted) {
+      await piped?.(new Error('cancelled')).catch(() => undefined);
+      throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+    }
     // Every non-null value is quoted by the warehouse: an unquoted empty field is NULL, a quoted one the empty string.
     const spec = `{${columns.map((c) => `${quoteLiteral(c.name)}: 'VARCHAR'`).join(', ')}}`;
     const read =
@@ -70,9 +88,14 @@ export async function stageByCsvCopy(opts: {
     const body = `SELECT ${columns.map(stageExpr).join(', ')} FROM ${read}`;
     if (opts.view) {
       // The rows are counted when written (COPY's count), and checked against `copied` by the caller's files.
-      await opts.stage.run(`CREATE VIEW ${quoteIdent(opts.table)} AS ${body}`);
+      try {
+        await opts.stage.run(`CREATE VIEW ${quoteIdent(opts.table)} AS ${body}`);
+      } catch (e) {
+        if (piped) await piped(e);
+        throw e;
+      }
       keep = true;
-      return { columns, rows: copied, file };
+      return piped ? { columns, file, piped } : { columns, rows: copied!, file };
     }
     await opts.stage.run(`CREATE TABLE ${quoteIdent(opts.table)} AS ${body}`);
     const rows = Number((await opts.stage.query(`SELECT count(*) AS n FROM ${quoteIdent(opts.table)}`))[0]!.n);

@@ -167,10 +167,14 @@ export async function produceFiles(opts: {
   const orc = spec.format === 'orc';
   const writeDir = bzip2 ? path.join(scratchDir, 'plain') : orc ? path.join(scratchDir, 'orc-stage') : outDir;
   await fs.promises.mkdir(writeDir, { recursive: true });
+  // What a failed write leaves (a COPY interrupted part-way through a piped CSV) is removed: only what this call made.
+  const before = new Set(await fs.promises.readdir(writeDir));
   const helper = await LocalDuckdb.open(undefined, '256MB');
   let stage: LocalDuckdb | undefined;
   let stagedFile: string | undefined;
   let copiedRows: number | undefined;
+  /** The view's CSV still arriving through a pipe (csv-pipe.ts): settled once the one COPY reading it has. */
+  let piped: ((readError?: unknown) => Promise<number>) | undefined;
   try {
     // 1. Pick the writer and the SELECT it writes.
     let copier: Copier;
@@ -189,11 +193,31 @@ export async function produceFiles(opts: {
       try {
         const t0 = Date.now();
         // One COPY writes an unpartitioned export: DuckDB reads PostgreSQL's CSV straight into the file writer.
-        const copied = await stageByCsvCopy({ session, relation: opts.relation, relationName: opts.relationName, stage, table: 'rows', dir: stageDir, view: !spec.partitionBy.length, signal });
+        const copied = await stageByCsvCopy({
+          session,
+          relation: opts.relation,
+          relationName: opts.relationName,
+          stage,
+          table: 'rows',
+          dir: stageDir,
+          view: !spec.partitionBy.length,
+          signal,
+          onPipeFailure: () => stage?.interrupt(),
+        });
         stagedFile = copied?.file;
         if (copied?.file) copiedRows = copied.rows;
+        if (copied?.piped) {
+          // Counted when the COPY below has read it all.
+          const finish = copied.piped;
+          piped = async (readError?: unknown) => {
+            piped = undefined;
+            const n = await finish(readError);
+            log.info(`export: copied ${n} rows of ${opts.relationName} out as CSV, piped into the writer, in ${Date.now() - t0} ms`);
+            return n;
+          };
+        }
         const staged = copied ?? (await stageRows({ session, relation: opts.relation, relationName: opts.relationName, stage, table: 'rows', signal }));
-        log.info(`export: ${copied ? 'copied' : 'streamed'} ${staged.rows} rows of ${opts.relationName}${copied ? ' out as CSV' : ''} in ${Date.now() - t0} ms`);
+        if (!piped) log.info(`export: ${copied ? 'copied' : 'streamed'} ${staged.rows} rows of ${opts.relationName}${copied ? ' out as CSV' : ''} in ${Date.now() - t0} ms`);
         copier = localCopier(stage);
         select = castSelect('rows', staged.columns);
         sourceColumns = staged.columns.map((c) => c.name);
@@ -262,6 +286,7 @@ export async function produceFiles(opts: {
       }
     }
 
+    if (piped) copiedRows = await piped();
     if (copiedRows !== undefined && totalRows !== copiedRows) {
       throw new ExportError('EXPORT_FAILED', `wrote ${totalRows} rows of ${opts.relationName} where PostgreSQL sent ${copiedRows}`);
     }
@@ -302,7 +327,13 @@ export async function produceFiles(opts: {
     }
     return { files, rows: totalRows };
   } catch (err) {
-    throw toExportError(err, `writing ${spec.format} files of ${opts.relationName}`);
+    // A piped CSV's COPY still open: the warehouse's error comes first (the read may have failed because of it).
+    let cause = err;
+    if (piped) await piped(err).catch((e: unknown) => (cause = e));
+    for (const f of await fs.promises.readdir(writeDir).catch(() => [])) {
+      if (!before.has(f)) await fs.promises.rm(path.join(writeDir, f), { recursive: true, force: true });
+    }
+    throw toExportError(cause, `writing ${spec.format} files of ${opts.relationName}`);
   } finally {
     helper.close();
     stage?.close();

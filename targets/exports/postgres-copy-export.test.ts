@@ -17,6 +17,7 @@ let fx: PgFixture | undefined;
 let session: TargetSession;
 const EDGE = rel('edge');
 const NESTED = rel('nested');
+const BIG = rel('big');
 
 beforeAll(async () => {
   fx = await pgFixture('tx_pgcopy');
@@ -44,6 +45,11 @@ beforeAll(async () => {
       FROM generate_series(5, 6000) i`);
   await fx.admin.query(`CREATE VIEW tx_test.fails AS SELECT id, 100 / (id - 3000) AS q FROM tx_test.edge`);
   await fx.admin.query(`CREATE TABLE tx_test.nested AS SELECT 1 AS id, ARRAY[1,2] AS xs, '{"a": 1}'::jsonb AS j, interval '1 hour' AS iv`);
+  // More CSV than PIPE_FROM: piped into DuckDB while PostgreSQL still sends it (csv-pipe.ts).
+  await fx.admin.query(`CREATE TABLE tx_test.big AS
+      SELECT i AS id, 'row ' || i || ', "quoted"' || chr(10) || repeat('é', i % 40) AS note, i * 0.5 AS half, (i % 7 = 0) AS flag
+      FROM generate_series(1, 40000) i`);
+  await fx.admin.query(`CREATE VIEW tx_test.big_fails AS SELECT id, note, 100 / (id - 39000) AS q FROM tx_test.big`);
 }, 120_000);
 
 afterAll(async () => {
@@ -148,6 +154,78 @@ describe('exports out of PostgreSQL through COPY', () => {
     const again = await exportWith(session, EDGE, 'csv');
     expect(again.log.some((l) => /copied 6000 rows/.test(l))).toBe(true);
   });
+
+  it('a CSV larger than a pipe holds is piped into the writer while PostgreSQL sends it: the same Parquet file as from the row cursor', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-pgcopy-'));
+    const viaPipe = await exportWith(session, BIG, 'parquet', dir);
+    expect(viaPipe.log.some((l) => /copied 40000 rows .* out as CSV, piped into the writer/.test(l))).toBe(true);
+    const a = await parquetContent(viaPipe.file);
+    const b = await parquetContent((await exportWith(cursorOnly(session), BIG, 'parquet')).file);
+    expect(a.rows).toHaveLength(40000);
+    expect(a).toEqual(b);
+    // the pipe is gone
+    expect(fs.existsSync(path.join(dir, 'scratch', 'stage', 'rows.csv'))).toBe(false);
+  });
+
+  it('PostgreSQL failing after the pipe has started fails the export with its error, leaves no file, and the session goes on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-pgcopy-'));
+    await expect(exportWith(session, rel('big_fails'), 'parquet', dir)).rejects.toThrow(/division by zero/);
+    expect(fs.readdirSync(path.join(dir, 'out'))).toEqual([]);
+    expect(fs.existsSync(path.join(dir, 'scratch', 'stage', 'rows.csv'))).toBe(false);
+    const again = await exportWith(session, BIG, 'csv');
+    expect(again.log.some((l) => /copied 40000 rows/.test(l))).toBe(true);
+  }, 60_000);
+
+  it('a writer failing before it reads the pipe fails the export with its own error instead of waiting for PostgreSQL forever', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-pgcopy-'));
+    // The output file's name taken by a folder: DuckDB's COPY cannot open it.
+    fs.mkdirSync(path.join(dir, 'out', 'edge.parquet'), { recursive: true });
+    const log = recordingLog();
+    const failing = produceFiles({
+      session,
+      relation: BIG,
+      relationName: `"${BIG.schema}"."${BIG.identifier}"`,
+      spec: { ...SPEC, format: 'parquet', compression: 'snappy' } as FileSpec,
+      outDir: path.join(dir, 'out'),
+      scratchDir: path.join(dir, 'scratch'),
+      log,
+    });
+    await expect(failing).rejects.toThrow(/edge\.parquet/);
+    expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['edge.parquet']);
+    const again = await exportWith(session, BIG, 'csv');
+    expect(again.log.some((l) => /copied 40000 rows/.test(l))).toBe(true);
+  }, 60_000);
+
+  it('cancelling an export while its CSV is piped stops both ends and leaves no file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-pgcopy-'));
+    fs.mkdirSync(path.join(dir, 'out'));
+    const ac = new AbortController();
+    // Two seconds of CSV: cancelled once it flows through the pipe.
+    const slow = rel('big_slow');
+    await fx!.admin.query(`CREATE OR REPLACE VIEW tx_test.big_slow AS SELECT b.*, CASE WHEN b.id % 2000 = 0 THEN (SELECT 1 FROM pg_sleep(0.1)) END AS pause FROM tx_test.big b`);
+    const running = produceFiles({
+      session,
+      relation: slow,
+      relationName: `"${slow.schema}"."${slow.identifier}"`,
+      spec: { ...SPEC, format: 'parquet', compression: 'snappy' } as FileSpec,
+      outDir: path.join(dir, 'out'),
+      scratchDir: path.join(dir, 'scratch'),
+      log: recordingLog(),
+      signal: ac.signal,
+    });
+    const fifo = path.join(dir, 'scratch', 'stage', 'rows.csv');
+    const started = Date.now();
+    while (!fs.statSync(fifo, { throwIfNoEntry: false })?.isFIFO() || Date.now() - started < 100) {
+      if (Date.now() - started > 30_000) throw new Error('the CSV never went into a pipe');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    ac.abort();
+    await expect(running).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(fs.readdirSync(path.join(dir, 'out'))).toEqual([]);
+    const again = await exportWith(session, BIG, 'csv');
+    expect(again.log.some((l) => /copied 40000 rows/.test(l))).toBe(true);
+  }, 60_000);
 
   it('a relation with arrays, JSON or intervals is exported through the row cursor, unchanged', async () => {
     const r = await exportWith(session, NESTED, 'json');

@@ -541,9 +541,14 @@ export class PostgresConnection implements TargetConnection {
    */
   async copyCsvToFile(sql: string, file: string, opts: { signal?: AbortSignal; node?: string } = {}): Promise<number> {
     return this.retrying(
-      () => this.withClient((c) => c.copyOut(`COPY (${sql}) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`, createWriteStream(file), opts), opts),
+      () => this.withClient((c) => c.copyOut(`COPY (${sql}) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`, createWriteStream(file, { highWaterMark: 1 << 20 }), opts), opts),
       { signal: opts.signal, what: 'exporting rows' },
     );
+  }
+
+  /** `COPY (sql) TO STDOUT` as CSV into `dest`, as copyCsvToFile writes it, but never retried: bytes may be gone. */
+  async copyCsvOut(sql: string, dest: Writable, opts: { signal?: AbortSignal; node?: string } = {}): Promise<number> {
+    return this.withClient((c) => c.copyOut(`COPY (${sql}) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`, dest, opts), opts);
   }
 
   /** Rows out through a server-side cursor; a retry happens only before the first batch was handed out. */
