@@ -12,8 +12,9 @@
  * Also the typed load alone: tx's load node time (run_results.json) against the DuckDB
  * statement's time, and the peak RSS of every run. `--curve 1M,10M,30M` adds one tx build per
  * size to show peak memory as rows grow; `--memory-limit 1GB` sets DuckDB's memory_limit in the
- * copied example's target settings (DuckDB then spills to disk past it) for every tx build of the
- * run. The load average is printed at start and end.
+ * copied example's target settings in place of the example's own (512MB; DuckDB spills to disk past
+ * it) for every tx build of the run, `--memory-limit default` leaves DuckDB's default (80% of RAM).
+ * The load average is printed at start and end.
  *
  *   npm run bench:pipeline -- [--rows 5M,10M] [--runs 3] [--curve 1M,10M,30M] [--memory-limit 1GB] [--no-spark] [--data DIR]
  *
@@ -148,12 +149,13 @@ async function main(): Promise<void> {
   copyProject(project, root);
   const memoryLimit = argValue(args, '--memory-limit', '');
   if (memoryLimit) {
-    if (!/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) throw new Error(`--memory-limit ${memoryLimit}: expected a size such as 1GB or 512MB`);
+    if (memoryLimit !== 'default' && !/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) throw new Error(`--memory-limit ${memoryLimit}: expected a size such as 1GB or 512MB, or default (DuckDB's own, 80% of RAM)`);
     const yml = join(project, 'project.yml');
     const text = readFileSync(yml, 'utf8');
-    const settings = 'settings: {disabled_compression_methods: fsst}';
-    if (!text.includes(settings)) throw new Error(`--memory-limit: the example's project.yml no longer has \`${settings}\``);
-    writeFileSync(yml, text.replace(settings, `settings: {disabled_compression_methods: fsst, memory_limit: '${memoryLimit}'}`));
+    const settings = /settings: \{disabled_compression_methods: fsst, memory_limit: [^}]*\}/;
+    if (!settings.test(text)) throw new Error(`--memory-limit: the example's project.yml no longer has \`${String(settings)}\``);
+    const limit = memoryLimit === 'default' ? '' : `, memory_limit: '${memoryLimit}'`;
+    writeFileSync(yml, text.replace(settings, `settings: {disabled_compression_methods: fsst${limit}}`));
     console.log(`tx builds with DuckDB's memory_limit at ${memoryLimit}`);
   }
   const table: string[] = [];
