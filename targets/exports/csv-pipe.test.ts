@@ -47,6 +47,23 @@ async function readAll(file: string): Promise<Buffer> {
 }
 
 const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tx-csv-pipe-'));
+
+/** A long CSV (22 MB) landed in a pipe; `stopped` gives the producer's error once it was stopped, else undefined. */
+async function landLong(): Promise<{ r: Awaited<ReturnType<typeof landCsv>>; stopped: () => unknown }> {
+  let stoppedWith: unknown;
+  const produce = producer(2_000_000);
+  const r = await landCsv({
+    copyOut: (dest) =>
+      produce(dest).catch((e: unknown) => {
+        stoppedWith = e;
+        throw e;
+      }),
+    dir: dir(),
+    name: 'rows',
+    pipeFrom: 64 * 1024,
+  });
+  return { r, stopped: () => stoppedWith };
+}
 const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`still waiting after ${ms} ms`)), ms))]);
 
@@ -90,37 +107,15 @@ describe.skipIf(!pipes)('landCsv', () => {
   });
 
   it('a reader that never opens the pipe: finish with its error returns at once, with that error, and stops the producer', async () => {
-    const d = dir();
-    let stoppedWith: unknown;
-    const produce = producer(2_000_000);
-    const r = await landCsv({
-      copyOut: (dest) => produce(dest).catch((e: unknown) => {
-        stoppedWith = e;
-        throw e;
-      }),
-      dir: d,
-      name: 'rows',
-      pipeFrom: 64 * 1024,
-    });
+    const { r, stopped } = await landLong();
     expect(r?.kind).toBe('pipe');
     await expect(within(r!.kind === 'pipe' ? r!.finish(new Error('the reader failed')) : Promise.resolve(0), 5_000)).rejects.toThrow('the reader failed');
-    expect(stoppedWith).toBeDefined();
+    expect(stopped()).toBeDefined();
     expect(fs.existsSync(r!.file)).toBe(false);
   });
 
   it('a reader that stops part-way: finish with its error throws it and the producer is stopped, not left blocked', async () => {
-    const d = dir();
-    let stoppedWith: unknown;
-    const produce = producer(2_000_000);
-    const r = await landCsv({
-      copyOut: (dest) => produce(dest).catch((e: unknown) => {
-        stoppedWith = e;
-        throw e;
-      }),
-      dir: d,
-      name: 'rows',
-      pipeFrom: 64 * 1024,
-    });
+    const { r, stopped } = await landLong();
     expect(r?.kind).toBe('pipe');
     // read 256 kB, then close the pipe (reading on the thread pool: the producer runs on this thread)
     const rs = fs.createReadStream(r!.file);
@@ -134,7 +129,7 @@ describe.skipIf(!pipes)('landCsv', () => {
       rs.on('close', () => res());
     });
     await expect(within(r!.kind === 'pipe' ? r!.finish(new Error('the reader stopped')) : Promise.resolve(0), 5_000)).rejects.toThrow('the reader stopped');
-    expect(stoppedWith).toBeDefined();
+    expect(stopped()).toBeDefined();
   });
 
   it('a producer failing before it wrote anything (no connection) fails landCsv instead of leaving it waiting', async () => {

@@ -87,6 +87,20 @@ async function exportWith(
   return { file: r.files[0]!.absPath, files: r.files.map((f) => f.path).sort(), log: log.lines };
 }
 
+/** A Parquet export of `relation` into `<dir>/out`, whose folder the caller has prepared (exportWith makes it). */
+function parquetInto(dir: string, relation: typeof EDGE, signal?: AbortSignal): ReturnType<typeof produceFiles> {
+  return produceFiles({
+    session,
+    relation,
+    relationName: `"${relation.schema}"."${relation.identifier}"`,
+    spec: { ...SPEC, format: 'parquet', compression: 'snappy' } as FileSpec,
+    outDir: path.join(dir, 'out'),
+    scratchDir: path.join(dir, 'scratch'),
+    log: recordingLog(),
+    signal,
+  });
+}
+
 /** Schema and every row of a Parquet file, values as DuckDB prints them. */
 async function parquetContent(file: string): Promise<{ schema: unknown[]; rows: unknown[] }> {
   const db = await LocalDuckdb.open();
@@ -180,16 +194,7 @@ describe('exports out of PostgreSQL through COPY', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tx-pgcopy-'));
     // The output file's name taken by a folder: DuckDB's COPY cannot open it.
     fs.mkdirSync(path.join(dir, 'out', 'edge.parquet'), { recursive: true });
-    const log = recordingLog();
-    const failing = produceFiles({
-      session,
-      relation: BIG,
-      relationName: `"${BIG.schema}"."${BIG.identifier}"`,
-      spec: { ...SPEC, format: 'parquet', compression: 'snappy' } as FileSpec,
-      outDir: path.join(dir, 'out'),
-      scratchDir: path.join(dir, 'scratch'),
-      log,
-    });
+    const failing = parquetInto(dir, BIG);
     await expect(failing).rejects.toThrow(/edge\.parquet/);
     expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['edge.parquet']);
     const again = await exportWith(session, BIG, 'csv');
@@ -203,16 +208,7 @@ describe('exports out of PostgreSQL through COPY', () => {
     // Two seconds of CSV: cancelled once it flows through the pipe.
     const slow = rel('big_slow');
     await fx!.admin.query(`CREATE OR REPLACE VIEW tx_test.big_slow AS SELECT b.*, CASE WHEN b.id % 2000 = 0 THEN (SELECT 1 FROM pg_sleep(0.1)) END AS pause FROM tx_test.big b`);
-    const running = produceFiles({
-      session,
-      relation: slow,
-      relationName: `"${slow.schema}"."${slow.identifier}"`,
-      spec: { ...SPEC, format: 'parquet', compression: 'snappy' } as FileSpec,
-      outDir: path.join(dir, 'out'),
-      scratchDir: path.join(dir, 'scratch'),
-      log: recordingLog(),
-      signal: ac.signal,
-    });
+    const running = parquetInto(dir, slow, ac.signal);
     const fifo = path.join(dir, 'scratch', 'stage', 'rows.csv');
     const started = Date.now();
     while (!fs.statSync(fifo, { throwIfNoEntry: false })?.isFIFO() || Date.now() - started < 100) {
