@@ -11,6 +11,7 @@ import {
   typedCsvRead,
   untypedReaderSql,
   type TypedRead,
+  chooseCsvRead,
 } from '../files/duckdb-file-readers.js';
 import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
 import { AuditError, TargetError, type Audit, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
@@ -109,7 +110,10 @@ export class DuckdbLoader {
 
   /** Typed CSV: DuckDB casts each value to its declared type; rows that don't fit land in the rejects table. */
   private async loadTypedCsv(l: FileSourceLoad): Promise<LoadResult> {
-    return this.loadTyped(l, typedCsvRead(l, l.columns!, d.typeName));
+    const read = await chooseCsvRead(typedCsvRead(l, l.columns!, d.typeName), (sql) =>
+      this.pool.with(async (c) => Number((await this.pool.run(c, sql, { signal: l.signal, node: l.uniqueId })).rows?.[0]?.n ?? 1)),
+    );
+    return this.loadTyped(l, read);
   }
 
   /** Lands the typed rows; before the swap, lands the rejects beside the source and enforces max_rejected_rows. */

@@ -30,6 +30,7 @@ import {
   typedCsvRead,
   untypedReaderSql,
   type TypedRead,
+  chooseCsvRead,
 } from '../files/duckdb-file-readers.js';
 import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
 import { AuditError, TargetError, type Audit, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad, type TargetLog } from '../target.js';
@@ -339,7 +340,7 @@ export class HiveLoader {
           const rows = await this.replaceWith(c, l.relation, sql, cols, l.uniqueId, this.useValues(), l.signal, undefined, l.audit);
           return { rowsLoaded: rows, rowsRejected: 0 };
         }
-        if (l.format === 'csv') return await this.typedLoad(c, l, typedCsvRead(l, l.columns, dd.typeName));
+        if (l.format === 'csv') return await this.typedLoad(c, l, await chooseCsvRead(typedCsvRead(l, l.columns, dd.typeName), async (sql) => Number((await c.runAndReadAll(sql)).getRowObjectsJS()[0]?.n ?? 1)));
         return await this.loadTypedOther(c, l);
       } catch (e) {
         throw wrapFileError(e, l);

@@ -549,6 +549,22 @@ describe('hive target on the Spark Thrift Server', () => {
     await expect(session.loadFileSource({ ...load, maxRejectedRows: 1 })).rejects.toThrow(/3 of 5 rows of source\.test\.vendor\.sales were rejected \(max_rejected_rows: 1\); they are in `[^`]+`\.`sales__rejects`/);
     expect(await count(session, 'sales')).toBe(2);
 
+    // A `decimal` column (DECIMAL(38,9)): plain values through the fast read, exact to the last digit;
+    // a value it cannot take (1e40) through the exact read, rejected with its line.
+    const dec = path.join(dir, 'dec.csv');
+    fs.writeFileSync(dec, 'id,amount\n1,12.5\n2,-123456789.000000001\n3,1e40\n4,\n');
+    const decLoad = { ...load, relation: rel('sales_dec'), rejectsRelation: rel('sales_dec__rejects'), files: [dec], columns: [columns[0]!, { name: 'amount', type: 'decimal' }] };
+    expect(await session.loadFileSource(decLoad)).toMatchObject({ rowsLoaded: 3, rowsRejected: 1 });
+    expect(await session.connection.query(`SELECT id, CAST(amount AS STRING) AS amount FROM ${d.relationName(rel('sales_dec'))} ORDER BY id`)).toEqual([
+      { id: 1, amount: '12.500000000' },
+      { id: 2, amount: '-123456789.000000001' },
+      { id: 4, amount: null },
+    ]);
+    expect((await session.connection.query(`SELECT line FROM ${d.relationName(rel('sales_dec__rejects'))}`)).map((r) => Number(r.line))).toEqual([4]);
+    fs.writeFileSync(dec, 'id,amount\n1,12.5\n2,-123456789.000000001\n');
+    expect(await session.loadFileSource(decLoad)).toMatchObject({ rowsLoaded: 2, rowsRejected: 0 });
+    expect(await session.connection.query(`SELECT CAST(sum(amount) AS STRING) AS s FROM ${d.relationName(rel('sales_dec'))}`)).toEqual([{ s: '-123456776.500000001' }]);
+
     // Parquet with declared types: values that do not fit are rejected with their row number.
     const pq = path.join(dir, 'c.parquet');
     const { DuckDBInstance } = await import('@duckdb/node-api');

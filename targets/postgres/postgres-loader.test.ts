@@ -175,6 +175,38 @@ describe('file sources', () => {
     ]);
   });
 
+  it('CSV with a `decimal` column (DECIMAL(38,9)): plain values through the fast read, others through the exact one, as on DuckDB', async () => {
+    const cols = [
+      { name: 'id', type: 'integer' },
+      { name: 'amount', type: 'decimal' },
+    ];
+    const load = (file: string, relation: Relation, rejects: Relation): FileSourceLoad => ({ ...csvLoad([file], relation, rejects, 5), columns: cols });
+    await f.session.ensureSchema('src');
+    const plain = write('dec_plain.csv', ['id,amount', '1,12.5', '2,-0.000000001', '3,123456789.123456789', '4,', ''].join('\n'));
+    const other = write('dec_other.csv', ['id,amount', '1,12.5', '2,1e40', '3,99999999999999999999999999999.123456789', ''].join('\n'));
+    for (const [file, name] of [
+      [plain, 'dec_plain'],
+      [other, 'dec_other'],
+    ] as const) {
+      const pr = await f.session.loadFileSource(load(file, rel(name, 'src'), rel(`${name}_rejects`, 'src')));
+      const dr = await duck.loadFileSource(load(file, rel(name, 'main'), rel(`${name}_rejects`, 'main')));
+      expect(canonResult(pr)).toEqual(canonResult(dr));
+      expect(canon(await pgRejects(rel(`${name}_rejects`, 'src')))).toEqual(canon(await duckRejects(rel(`${name}_rejects`, 'main'))));
+    }
+    const text = async (r: Relation) => (await f.session.connection.query(`select id, amount::text as a from ${f.session.dialect.relationName(r)} order by id`)).map((x) => [Number(x.id), x.a]);
+    expect(await text(rel('dec_plain', 'src'))).toEqual([
+      [1, '12.500000000'],
+      [2, '-0.000000001'],
+      [3, '123456789.123456789'],
+      [4, null],
+    ]);
+    expect(await text(rel('dec_other', 'src'))).toEqual([
+      [1, '12.500000000'],
+      [3, '99999999999999999999999999999.123456789'],
+    ]);
+    expect((await pgRejects(rel('dec_other_rejects', 'src'))).map((x) => [x.line, x.column_name])).toEqual([[3n, 'amount']]);
+  });
+
   it('CSV: over max_rejected_rows the load fails, the rejects are kept and the previous table stays', async () => {
     const good = write('limit.csv', 'id,name,amount,day\n1,a,1,2021-01-01\n');
     await f.session.loadFileSource(csvLoad([good], rel('limited', 'src'), rel('limited_rejects', 'src')));

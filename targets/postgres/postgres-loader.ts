@@ -28,6 +28,7 @@ import {
   typedCsvRead,
   untypedReaderSql,
   type TypedRead,
+  chooseCsvRead,
 } from '../files/duckdb-file-readers.js';
 import { orcSourceColumns, stageOrcRecords } from '../files/orc/orc-source.js';
 import { AuditError, TargetError, type Audit, type AuditConnection, type FileSourceLoad, type LoadResult, type Relation, type SeedLoad } from '../target.js';
@@ -440,7 +441,7 @@ export class PostgresLoader {
     const cols = l.columns!;
     const declared = new Map(cols.map((c) => [c.name.toLowerCase(), d.typeName(c.type)]));
     let read: TypedRead;
-    if (l.format === 'csv') read = typedCsvRead(l, cols, duckTypeFor);
+    if (l.format === 'csv') read = await chooseCsvRead(typedCsvRead(l, cols, duckTypeFor), (sql) => this.duck(async (c) => Number((await c.runAndReadAll(sql)).getRowObjectsJS()[0]?.n ?? 1)));
     else {
       const raw = stagedRaw ?? positionedRowsSql(l);
       if (!raw) throw new TargetError(`format ${l.format} needs a loader that tx does not have on PostgreSQL`);
