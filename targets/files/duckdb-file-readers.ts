@@ -120,9 +120,10 @@ export function typedCsvRead(l: Pick<FileSourceLoad, 'files' | 'uniqueId' | 'opt
     const pattern = `-?[0-9]{1,${18 - w.scale}}${w.scale ? `(\\.[0-9]{1,${w.scale}})?` : ''}`;
     return `(${q(name)} is not null and not regexp_full_match(${q(name)}, ${d.literal(pattern)}))`;
   });
+  // 1 when some value is not plain (LIMIT lets DuckDB stop scanning early), else 0
   const check =
-    `select count(*) as n from read_csv(${fileList(l.files)}, header = ${header}, delim = ${d.literal(delim)}, quote = ${d.literal(quote)}, escape = ${d.literal(quote)}, ` +
-    `columns = ${text}, auto_detect = false, null_padding = false, ignore_errors = true) where ${plain.join(' or ')}`;
+    `select count(*) as n from (select 1 from read_csv(${fileList(l.files)}, header = ${header}, delim = ${d.literal(delim)}, quote = ${d.literal(quote)}, escape = ${d.literal(quote)}, ` +
+    `columns = ${text}, auto_detect = false, null_padding = false, ignore_errors = true) where ${plain.join(' or ')} limit 1)`;
   return { ...exact, fast: { check, read: csvRead(l, cols, typeName, csv, wide) } };
 }
 
