@@ -98,7 +98,7 @@ export function wideDecimal(duckType: string): { precision: number; scale: numbe
  * columns read as text and cast through DECIMAL(18, s), and the check that allows it: no value
  * of theirs but plain digits that fit DECIMAL(18, s) without rounding (`-?d{1,18-s}(.d{1,s})?`),
  * which both reads turn into the same number. Any other value (an exponent, spaces, more digits,
- * a quoted empty string) and the exact read runs, with its rejects and their line numbers.
+ * a byte beyond ASCII) and the exact read runs, with its rejects and their line numbers.
  * chooseCsvRead runs the check.
  */
 export function typedCsvRead(l: Pick<FileSourceLoad, 'files' | 'uniqueId' | 'options'>, cols: LoadColumn[], typeName: DuckTypeName): TypedRead {
@@ -113,17 +113,23 @@ export function typedCsvRead(l: Pick<FileSourceLoad, 'files' | 'uniqueId' | 'opt
     const w = wideDecimal(typeName(c.type));
     return w ? [[c.name, w] as const] : [];
   }));
-  if (!wide.size) return exact;
+  // the scan reads bytes as Latin-1 (below): a delimiter or quote beyond ASCII would not split the same
+  if (!wide.size || /[^\x00-\x7f]/.test(delim + quote)) return exact;
   const q = d.quoteIdentifier;
   const text = `{${cols.map((c) => `${d.literal(c.name)}: 'VARCHAR'`).join(', ')}}`;
   const plain = [...wide].map(([name, w]) => {
     const pattern = `-?[0-9]{1,${18 - w.scale}}${w.scale ? `(\\.[0-9]{1,${w.scale}})?` : ''}`;
     return `(${q(name)} is not null and not regexp_full_match(${q(name)}, ${d.literal(pattern)}))`;
   });
-  // 1 when some value is not plain (LIMIT lets DuckDB stop scanning early), else 0
+  // 1 when some value is not plain (LIMIT lets DuckDB stop scanning early), else 0. The bytes are read
+  // as Latin-1, which every byte is: a value with any byte beyond ASCII (UTF-8 text, or bytes that are
+  // not UTF-8) is not plain, so the fast read never gets text DuckDB would refuse as not UTF-8 in such
+  // a column (its typed read calls that a failed cast; reading it as text, DuckDB 1.5 can even fail
+  // internally when a query reads only that column). Rows split the same: UTF-8 puts no ASCII byte
+  // inside a character, and the delimiter and quote are ASCII.
   const check =
     `select count(*) as n from (select 1 from read_csv(${fileList(l.files)}, header = ${header}, delim = ${d.literal(delim)}, quote = ${d.literal(quote)}, escape = ${d.literal(quote)}, ` +
-    `columns = ${text}, auto_detect = false, null_padding = false, ignore_errors = true) where ${plain.join(' or ')} limit 1)`;
+    `columns = ${text}, auto_detect = false, null_padding = false, ignore_errors = true, encoding = 'latin-1') where ${plain.join(' or ')} limit 1)`;
   return { ...exact, fast: { check, read: csvRead(l, cols, typeName, csv, wide) } };
 }
 
@@ -178,7 +184,14 @@ function csvRead(
  */
 export async function chooseCsvRead(read: TypedRead, count: (sql: string) => Promise<number>): Promise<TypedRead> {
   if (!read.fast) return read;
-  return (await count(read.fast.check)) === 0 ? read.fast.read : { typed: read.typed, rejects: read.rejects, cleanup: read.cleanup };
+  const exact = { typed: read.typed, rejects: read.rejects, cleanup: read.cleanup };
+  let n: number;
+  try {
+    n = await count(read.fast.check);
+  } catch {
+    return exact; // a file the scan cannot read: the exact read fails on it as it always did, with the loader's message
+  }
+  return n === 0 ? read.fast.read : exact;
 }
 
 /** Every row of Parquet or JSON files with `__tx_file` and `__tx_line`, for typing by casts; null for other formats. */

@@ -125,6 +125,37 @@ describe('typed CSV with a wide decimal: the fast read where it is safe, the exa
     ]);
   });
 
+  it('bytes beyond ASCII in a wide column send the load through the exact read; elsewhere they do not, and both reads agree', async () => {
+    const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const more: LoadColumn[] = [
+      { name: 'id', type: 'bigint' },
+      { name: 'amount', type: 'decimal' },
+      { name: 'name', type: 'varchar' },
+    ];
+    const files = {
+      // not UTF-8 in the decimal column: DuckDB's typed read calls it a failed cast; read as text it would be an encoding error
+      notUtf8: bytes('id,amount,name\n1,12.5,a\n2,', [0xff, 0xfe], ',b\n3,7,c\n'),
+      // UTF-8 text in the decimal column
+      accented: bytes('id,amount,name\n1,12.5,a\n2,12\u00e9,b\n'),
+      // not UTF-8 in a text column, the decimals plain: the fast read, the same rows and rejects
+      textColumn: bytes('id,amount,name\n1,12.5,a\n2,3,', [0xc3, 0x28], '\n3,4.25,\u00e9t\u00e9\n'),
+    };
+    const chosen: Record<string, boolean> = {};
+    for (const [name, content] of Object.entries(files)) {
+      const f = join(dir, `${name}.csv`);
+      writeFileSync(f, content);
+      const read = typedCsvRead(load(f), more, typeName);
+      const exact = await run(read);
+      const pick = await chooseCsvRead(read, count);
+      chosen[name] = pick === read.fast!.read;
+      if (chosen[name]) expect(await run(pick)).toEqual(exact);
+    }
+    expect(chosen).toEqual({ notUtf8: false, accented: false, textColumn: true });
+    // a delimiter beyond ASCII: no fast read (the scan reads the bytes as Latin-1)
+    const semi = csvFile('id\u00a7amount\n1\u00a712.5\n');
+    expect(typedCsvRead({ files: [semi], uniqueId: 's', options: { delimiter: '\u00a7' } }, cols, typeName).fast).toBeUndefined();
+  });
+
   it('a file without a wide decimal has no fast read', () => {
     const read = typedCsvRead(load(csvFile('id,v\n1,2\n')), [{ name: 'id', type: 'bigint' }, { name: 'v', type: 'decimal(18,2)' }], typeName);
     expect(read.fast).toBeUndefined();
