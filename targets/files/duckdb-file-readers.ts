@@ -76,7 +76,7 @@ function lengthChecks(cols: LoadColumn[]): { bad: string; reason: string } | nul
 
 /**
  * A declared DECIMAL wider than 18 digits whose scale leaves at least one digit before the
- * point: DuckDB 1.5's CSV reader parses text into such a 128-bit decimal 40 to 50 times slower
+ * point: DuckDB 1.5's CSV reader parses text into such a 128-bit decimal 18 to 45 times slower
  * than into a 64-bit DECIMAL(18, s) (1,000,000 values: 2.6 s against 0.06 s), and `decimal`
  * or `numeric` without a precision is DECIMAL(38,9).
  */
