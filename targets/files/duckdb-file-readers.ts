@@ -127,11 +127,14 @@ export function typedCsvRead(l: Pick<FileSourceLoad, 'files' | 'uniqueId' | 'opt
   // a column (its typed read calls that a failed cast; reading it as text, DuckDB 1.5 can even fail
   // internally when a query reads only that column). Rows split the same: UTF-8 puts no ASCII byte
   // inside a character, and the delimiter and quote are ASCII.
-  const check =
-    `select count(*) as n from (select 1 from read_csv(${fileList(l.files)}, header = ${header}, delim = ${d.literal(delim)}, quote = ${d.literal(quote)}, escape = ${d.literal(quote)}, ` +
-    `columns = ${text}, auto_detect = false, null_padding = false, ignore_errors = true, encoding = 'latin-1') where ${plain.join(' or ')} limit 1)`;
+  const check = `select count(*) as n from (select 1 from read_csv(${fileList(l.files)}, ${csvOptions(csv, text)}, encoding = 'latin-1') where ${plain.join(' or ')} limit 1)`;
   return { ...exact, fast: { check, read: csvRead(l, cols, typeName, csv, wide) } };
 }
+
+/** read_csv's options for a typed read of the declared columns `colsSpec` (`{'name': 'TYPE', …}`), skipping rows it cannot read. */
+const csvOptions = (csv: { delim: string; quote: string; header: boolean }, colsSpec: string): string =>
+  `header = ${csv.header}, delim = ${d.literal(csv.delim)}, quote = ${d.literal(csv.quote)}, escape = ${d.literal(csv.quote)}, ` +
+  `columns = ${colsSpec}, auto_detect = false, null_padding = false, ignore_errors = true`;
 
 /** The typed CSV read of typedCsvRead; the columns in `wide` read as text and cast through DECIMAL(18, scale). */
 function csvRead(
@@ -141,15 +144,13 @@ function csvRead(
   csv: { delim: string; quote: string; header: boolean; tag: string },
   wide: Map<string, { scale: number }>,
 ): TypedRead {
-  const { delim, quote, header, tag } = csv;
+  const { delim, tag } = csv;
   const q = d.quoteIdentifier;
   const colsSpec = `{${cols.map((c) => `${d.literal(c.name)}: ${d.literal(wide.has(c.name) ? 'VARCHAR' : typeName(c.type))}`).join(', ')}}`;
   const select = wide.size
     ? `select ${cols.map((c) => (wide.has(c.name) ? `cast(cast(${q(c.name)} as DECIMAL(18,${wide.get(c.name)!.scale})) as ${typeName(c.type)}) as ${q(c.name)}` : q(c.name))).join(', ')}`
     : 'select *';
-  const options =
-    `header = ${header}, delim = ${d.literal(delim)}, quote = ${d.literal(quote)}, escape = ${d.literal(quote)}, ` +
-    `columns = ${colsSpec}, auto_detect = false, null_padding = false, ignore_errors = true`;
+  const options = csvOptions(csv, colsSpec);
   const read = `${select} from read_csv(${fileList(l.files)}, ${options}, store_rejects = true, rejects_table = ${d.literal(tag)}, rejects_scan = ${d.literal(`${tag}_scan`)})`;
   const lengths = lengthChecks(cols);
   // One rejected row per file line, with every reason DuckDB gave for it, ordered so that the
