@@ -150,8 +150,10 @@ describe('manifest.json (dbt manifest v12)', () => {
     expect(test.test_metadata).toEqual({ name: 'not_null', kwargs: { column_name: 'id', model: "{{ get_where_subquery(ref('a')) }}" }, namespace: null });
     expect(test.config).toMatchObject({ severity: 'ERROR', materialized: 'test' });
     expect(test.compiled_code).toMatch(/"main"\."a"/);
-    // the built-in generic test is tx's macro under dbt's name (package dbt); a test dbt has not, tx's
-    expect(manifest.macros['macro.dbt.test_not_null']).toMatchObject({ resource_type: 'macro', package_name: 'dbt', path: 'compiler/compile/builtin-macros.ts', macro_sql: expect.stringContaining('is null') });
+    // the built-in generic test is tx's macro under dbt's name (package dbt), dispatching as dbt's to
+    // default__test_not_null (tx's SQL, package dbt too); a test dbt has not, tx's
+    expect(manifest.macros['macro.dbt.test_not_null']).toMatchObject({ resource_type: 'macro', package_name: 'dbt', path: 'compiler/compile/builtin-macros.ts', macro_sql: expect.stringContaining("adapter.dispatch('test_not_null', 'dbt')") });
+    expect(manifest.macros['macro.dbt.default__test_not_null']).toMatchObject({ resource_type: 'macro', package_name: 'dbt', path: 'compiler/compile/builtin-macros.ts', macro_sql: expect.stringContaining('is null') });
     expect(manifest.macros['macro.tx.test_not_null']).toBeUndefined();
     expect(manifest.macros['macro.tx.test_accepted_range']).toMatchObject({ package_name: 'tx' });
   });

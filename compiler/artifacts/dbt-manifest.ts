@@ -14,7 +14,7 @@
 import { createHash, hash, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import type { CompiledProject } from '../compile/compile-project.js';
-import { BUILTIN_MACROS } from '../compile/builtin-macros.js';
+import { BUILTIN_DBT_TEST_MACROS, BUILTIN_MACROS } from '../compile/builtin-macros.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { propsKey, type ColumnProps, type SqlFile } from '../load/project-types.js';
 import { TxError } from '../errors.js';
@@ -35,7 +35,7 @@ export const fileChecksum = (text: string): string => sha256(text.trim());
 export const BUILTIN_PACKAGE = 'tx';
 
 /** tx's built-in macros that dbt-core's global project defines too: `macro.dbt.<name>`, as dbt lists them. */
-const DBT_DEFINED = new Set(['generate_schema_name', 'generate_alias_name', 'generate_database_name', 'test_not_null', 'test_unique', 'test_accepted_values', 'test_relationships']);
+const DBT_DEFINED = new Set(['generate_schema_name', 'generate_alias_name', 'generate_database_name', 'test_not_null', 'test_unique', 'test_accepted_values', 'test_relationships', 'default__test_not_null', 'default__test_unique', 'default__test_accepted_values', 'default__test_relationships']);
 
 /** The dbt adapter whose macros (`postgres__dateadd`, package dbt_postgres) a target of each type runs. */
 const ADAPTER_OF_TARGET: Record<string, string> = { postgres: 'postgres', duckdb: 'duckdb', hive: 'spark', spark: 'spark' };
@@ -478,7 +478,7 @@ export function buildManifest(c: CompiledProject, generatedAt = new Date(), stre
   // ---- macros: built-ins (package tx, or dbt for those dbt defines too; a dbt project's also dbt's
   // global macros as tx ships them), then the project's (a project macro overrides a built-in)
   const macros: MacroEntry[] = [];
-  for (const b of macroBlocks(BUILTIN_MACROS)) {
+  for (const b of [...macroBlocks(BUILTIN_MACROS), ...macroBlocks(BUILTIN_DBT_TEST_MACROS)]) {
     const pkg = DBT_DEFINED.has(b.name) ? 'dbt' : BUILTIN_PACKAGE;
     macros.push({ ...b, uniqueId: `macro.${pkg}.${b.name}`, packageName: pkg, file: 'compiler/compile/builtin-macros.ts', builtin: true });
   }

@@ -14,7 +14,7 @@ import type { Stmt } from '../template/jinja/ast.js';
 import { Kwargs } from '../template/jinja/values.js';
 import type { Dialect, Relation } from '../../targets/target.js';
 import { loadDialect } from '../../targets/registry.js';
-import { BUILTIN_MACROS } from './builtin-macros.js';
+import { BUILTIN_DBT_TEST_MACROS, BUILTIN_MACROS } from './builtin-macros.js';
 import { installDbtContext, type DbtRuntime, type WarehouseBridge } from './dbt-context.js';
 import { dbtGraph } from './dbt-graph.js';
 import { dbtGlobalMacroFiles } from '../template/dbt-global-macros.js';
@@ -138,6 +138,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   const runStartedAt = opts.runStartedAt ?? new Date();
   const engine = new TemplateEngine();
   engine.addMacroFile(BUILTIN_MACROS, BUILTIN_FILE);
+  // dbt's default__test_<name>, in the `dbt` namespace the built-in tests dispatch to
+  engine.addMacroFile(BUILTIN_DBT_TEST_MACROS, BUILTIN_FILE, { name: 'dbt', global: true });
   // a dbt project: dbt's global macros (`dbt.*` and flat), then its packages' (namespaced), then its own
   const dbtProject = project.projectFile === 'dbt_project.yml';
   if (dbtProject || opts.dbtGlobalMacros) for (const m of dbtGlobalMacroFiles()) engine.addMacroFile(m.text, m.path, { name: 'dbt', global: true });
