@@ -194,6 +194,22 @@ export function compileTests(
   const saved = new Map(['ref', 'source', 'config'].map((g) => [g, engine.getGlobal(g)]));
   checkContracts(project, nodes);
 
+  // A generic test's `model` is get_where_subquery(relation), as in dbt. dbt's macro as tx ships it
+  // gives the relation, or `(select * from r where <where>) dbt_subquery`: built here as a string,
+  // with no render per test. A project's own get_where_subquery (dbt documents overriding it, say to
+  // fill placeholders in `where`), its `<adapter>__`/`default__get_where_subquery`, or a dispatch:
+  // entry for the dbt namespace (a package's) is called instead, with the test's config in `config`.
+  const shippedMacro = (name: string): boolean => !!engine.macros.get(name)?.file.startsWith('<dbt global macros>/');
+  const whereMacro = engine.getGlobal('get_where_subquery');
+  const whereByMacro =
+    typeof whereMacro === 'function' &&
+    (!shippedMacro('get_where_subquery') || (project.dispatch ?? []).some((d) => d.macroNamespace === 'dbt') || [...engine.macros.keys()].some((n) => n.endsWith('__get_where_subquery') && !shippedMacro(n)));
+  /** The `model` argument of a generic test on `relation` whose config is `config` (set as the `config` global before this is called). */
+  const modelArgument = (relation: unknown, config: Record<string, unknown>): unknown => {
+    if (whereByMacro) return (whereMacro as (...a: unknown[]) => unknown)(relation);
+    return typeof config.where === 'string' && config.where.trim() ? `(select * from ${String(relation)} where ${config.where}) dbt_subquery` : relation;
+  };
+
   /** Render one argument value: ref()/source() become relations (and dependencies), `{{ }}` is rendered. */
   const renderArg = (v: unknown, spec: TestSpec, key: string, deps: string[], pkg?: string): unknown => {
     if (Array.isArray(v)) return v.map((x) => renderArg(x, spec, key, deps, pkg));
@@ -349,18 +365,16 @@ export function compileTests(
     if (builtin && testName === 'unique_combination_of_columns') rendered.combination_of_columns = (args.combination_of_columns as string[]).map((c) => ident(c));
 
     const deps = new Set<string>([...argDepIds, attached.uniqueId]);
-    let model: unknown = attached.relation
+    const relation: unknown = attached.relation
       ? relationValue(attached.relation, dialect)
       : new RelationValue({ schema: '', identifier: `__dbt__cte__${attached.name}` }, `(${(attached.compiledSql ?? '').trim()}) as ${dialect.quoteIdentifier(`__dbt__cte__${attached.name}`)}`);
-    if (typeof config.where === 'string' && config.where.trim()) model = `(select * from ${String(model)} where ${config.where}) dbt_subquery`;
-    const callArgs: Record<string, unknown> = { ...rendered, model };
-    if (column && takesColumn) callArgs.column_name = ident(column, spec.columnQuote);
+    const columnArg: Record<string, unknown> = column && takesColumn ? { column_name: ident(column, spec.columnQuote) } : {};
     let sql: string;
     // config() inside a test macro (dbt_utils sets fail_calc, where, ...) configures the test, as in dbt
     const fromMacro: Record<string, unknown> = {};
     engine.setGlobal('config', Object.assign((...a: unknown[]) => (Object.assign(fromMacro, splitArgs(a).kw), ''), { get: (k: string, d?: unknown) => fromMacro[k] ?? config[k] ?? d, require: (k: string) => fromMacro[k] ?? config[k] }));
     try {
-      sql = String(macro(kw(callArgs)) ?? '');
+      sql = String(macro(kw({ ...rendered, ...columnArg, model: modelArgument(relation, config) })) ?? '');
       for (const [k, v] of Object.entries(fromMacro)) if (!(k in spec.config)) config[k] = v;
     } catch (e) {
       throw e instanceof TxError
@@ -435,9 +449,8 @@ export function compileTests(
         if (builtin && testName === 'unique_combination_of_columns') again.combination_of_columns = rendered.combination_of_columns;
         // the test's config, as when it compiled (get_where_subquery reads `where`; withOverride restores the global)
         engine.setGlobal('config', Object.assign(() => '', { get: (k: string, d?: unknown) => fromMacro[k] ?? config[k] ?? d, require: (k: string) => fromMacro[k] ?? config[k] }));
-        let m: unknown = attached.relation ? relationValue(relOf(attached), dialect) : model; // an ephemeral model: its subquery
-        if (typeof config.where === 'string' && config.where.trim()) m = `(select * from ${String(m)} where ${config.where}) dbt_subquery`;
-        return String(macro(kw({ ...callArgs, ...again, model: m })) ?? '').trim();
+        const m = modelArgument(attached.relation ? relationValue(relOf(attached), dialect) : relation, config); // an ephemeral model: its subquery
+        return String(macro(kw({ ...rendered, ...columnArg, ...again, model: m })) ?? '').trim();
       }),
     );
   };

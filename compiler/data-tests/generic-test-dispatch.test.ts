@@ -6,6 +6,8 @@
  * (dbt-duckdb) on the same project: each test's failing-row count, its status, and (for the
  * overridden ones) its compiled SQL but for the relation's database part, with and without the
  * `dispatch:` entry. Without dbt: the same project on tx alone, and a tx project (project.yml).
+ * A test's `model` argument is `get_where_subquery(relation)`, as in dbt: a project's own (dbt's docs
+ * override it to fill placeholders in `where`), flat or as `duckdb__get_where_subquery`, is called.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -158,5 +160,76 @@ describe.skipIf(noPython)('generic tests dispatch as in dbt-core 1.10 (dbt-duckd
     // the overridden tests compile to dbt's SQL; relationships (tx's anti-join) only finds the same rows
     const overridden = ['not_null_i_status', 'not_null_i_id', 'unique_i_id', ...(withDispatch ? ['accepted_values_i_status__ok__bad'] : [])];
     for (const t of overridden) expect(compiledTest(fx, 'target', t), t).toBe(compiledTest(fx, 'dbt_target', t));
+  }, 600_000);
+});
+
+/** A project overriding get_where_subquery (flat, or for the adapter) to fill a placeholder of `where`, as dbt's docs show. */
+function whereProject(how: 'flat' | 'adapter'): FixtureProject {
+  const name = how === 'flat' ? 'get_where_subquery' : 'duckdb__get_where_subquery';
+  const fx = fixtureProject(
+    {
+      'dbt_project.yml': 'name: gws\nprofile: gws\nconfig-version: 2\n',
+      'profiles.yml': 'gws:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: gws.duckdb, schema: main, threads: 1}\n',
+      'seeds/s.csv': 'id,status\n1,a\n2,\n3,b\n',
+      'models/m.sql': "select * from {{ ref('s') }}\n",
+      'macros/where.sql': dedent(`
+        {% macro ${name}(relation) -%}
+          {% set where = config.get('where') %}
+          {% if where %}
+            {% set where = where | replace('__skip_id__', '2') %}
+            {%- set filtered -%}(select * from {{ relation }} where {{ where }}) dbt_subquery{%- endset -%}
+            {% do return(filtered) %}
+          {%- else -%}
+            {% do return(relation) %}
+          {%- endif -%}
+        {%- endmacro %}
+      `),
+      'models/props.yml': dedent(`
+        version: 2
+        models:
+          - name: m
+            columns:
+              - name: status
+                data_tests:
+                  - not_null:
+                      config:
+                        where: "id <> __skip_id__"
+              - name: id
+                data_tests: [unique]
+      `),
+    },
+    { dbFile: 'gws.duckdb', prefix: 'tx-where-override-' },
+  );
+  fixtures.push(fx);
+  return fx;
+}
+const gwsTest = (fx: FixtureProject, targetDir: string, name: string) => flat(fx.read(`${targetDir}/compiled/gws/models/props.yml/${name}.sql`)).replaceAll('"gws"."main".', '"main".');
+
+describe("a project's get_where_subquery (tx alone)", () => {
+  it.each(['flat', 'adapter'] as const)('%s: the placeholder filled, the row it names left out; a test without where reads the relation', async (how) => {
+    const fx = whereProject(how);
+    const r = await fx.tx('build');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(gwsTest(fx, 'target', 'not_null_m_status')).toBe('select * from (select * from "main"."m" where id <> 2) dbt_subquery where status is null');
+    expect(gwsTest(fx, 'target', 'unique_m_id')).toContain('from "main"."m"');
+  }, 120_000);
+});
+
+describe.skipIf(noPython)("a project's get_where_subquery, as dbt-core 1.10 calls it", () => {
+  const venv = dbtCoreVenv();
+  it.each(['flat', 'adapter'] as const)('%s: the same outcomes and the same relation under the test', async (how) => {
+    const fx = whereProject(how);
+    const profiles = join(work, `profiles-gws-${how}`);
+    mkdirSync(profiles, { recursive: true });
+    writeFileSync(join(profiles, 'profiles.yml'), `gws:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: ${JSON.stringify(join(profiles, 'gws.duckdb'))}, schema: main, threads: 1}\n`);
+    const d = runDbt(venv(), fx.dir, ['build', '--target-path', 'dbt_target'], { env: dbtEnv(work), profilesDir: profiles });
+    expect(d.status, d.stdout + d.stderr).toBe(0);
+    const r = await fx.tx('build');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(outcomes(fx.json<Results>('target/run_results.json'))).toEqual(outcomes(fx.json<Results>('dbt_target/run_results.json')));
+    // dbt's not_null selects the column, tx's every column: the same relation under both
+    const under = 'from (select * from "main"."m" where id <> 2) dbt_subquery where status is null';
+    expect(gwsTest(fx, 'dbt_target', 'not_null_m_status')).toContain(under);
+    expect(gwsTest(fx, 'target', 'not_null_m_status')).toContain(under);
   }, 600_000);
 });
