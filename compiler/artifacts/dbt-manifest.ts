@@ -184,6 +184,12 @@ export function dbtConfig(n: GraphNode): Obj {
     else if (k === 'docs' && isObj(v)) out.docs = { show: v.show !== false, node_color: v.node_color ?? null };
     else if (v !== undefined) out[k] = v;
   }
+  // store_failures and store_failures_as settle each other, as dbt-core's TestConfig.__post_init__ does
+  if (n.resourceType === 'test') {
+    const as = out.store_failures_as;
+    if (as === null || as === undefined) out.store_failures_as = out.store_failures === true ? 'table' : out.store_failures === false ? 'ephemeral' : null;
+    else out.store_failures = as === 'ephemeral' ? false : true;
+  }
   // a generic test's long name: dbt's config aliases it to the short name its relation and file take
   if (n.resourceType === 'test' && n.test?.kind === 'generic' && n.test.shortName && n.test.shortName !== n.name && out.alias === null) out.alias = n.test.shortName;
   return out;

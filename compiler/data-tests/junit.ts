@@ -43,7 +43,7 @@ export function resultDetailLines(r: NodeResult): string[] {
     lines.push(`first ${rows.length} failing row${rows.length === 1 ? '' : 's'}:`);
     for (const row of rows) lines.push(`  ${Object.entries(row).map(([k, v]) => `${k}=${fmt(v)}`).join(', ')}`);
   }
-  if (typeof d.failures_relation === 'string') lines.push(`failing rows stored in ${d.failures_relation}`);
+  if (typeof d.failures_relation === 'string') lines.push(d.failures_as === 'view' ? `failing rows in the view ${d.failures_relation}` : `failing rows stored in ${d.failures_relation}`);
   return lines;
 }
 

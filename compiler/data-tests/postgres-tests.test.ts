@@ -73,3 +73,34 @@ describe('data tests and contracts on PostgreSQL', () => {
     expect(await rows('select * from app.after')).toEqual([{ n: '1' }]);
   });
 });
+
+describe('store_failures_as: view on PostgreSQL', () => {
+  it("a view of the failing rows over the published table survives the table's next swap; a table replaces it and back", async () => {
+    const v = new Fixture({
+      'project.yml': `name: fxv\ntarget: pg\ntargets:\n${postgresTargets([['pg', 'sv']])}\nvars:\n  extra: 0\n`,
+      'models/r.sql': "{{ config(materialized='table') }}\nselect 1 as id, 'x'::text as city union all select 2, null\n{% if var('extra') %}union all select 3, null{% endif %}\n",
+      'models/p.yml': 'models:\n  - name: r\n    columns:\n      - name: city\n        data_tests:\n          - not_null: {config: {store_failures_as: view, severity: warn}}\n',
+    });
+    v.env = pgdb.env;
+    try {
+      const first = v.tx('build');
+      expect(first.code, first.output).toBe(0);
+      expect(first.output).toContain('failing rows in the view sv_dbt_test__audit.not_null_r_city');
+      expect(await rows("select table_type from information_schema.tables where table_schema = 'sv_dbt_test__audit'")).toEqual([{ table_type: 'VIEW' }]);
+      // PostgreSQL binds a view to its table: the swap of r keeps the view, which reads the new rows
+      const second = v.tx('build', '--vars', '{extra: 1}');
+      expect(second.code, second.output).toBe(0);
+      expect(await rows('select id from sv_dbt_test__audit.not_null_r_city order by id')).toEqual([{ id: 2 }, { id: 3 }]);
+      v.write('models/p.yml', 'models:\n  - name: r\n    columns:\n      - name: city\n        data_tests:\n          - not_null: {config: {store_failures_as: table, severity: warn}}\n');
+      const table = v.tx('build');
+      expect(table.code, table.output).toBe(0);
+      expect(await rows("select table_type from information_schema.tables where table_schema = 'sv_dbt_test__audit'")).toEqual([{ table_type: 'BASE TABLE' }]);
+      v.write('models/p.yml', 'models:\n  - name: r\n    columns:\n      - name: city\n        data_tests:\n          - not_null: {config: {store_failures_as: view, severity: warn}}\n');
+      const view = v.tx('build');
+      expect(view.code, view.output).toBe(0);
+      expect(await rows("select table_type from information_schema.tables where table_schema = 'sv_dbt_test__audit'")).toEqual([{ table_type: 'VIEW' }]);
+    } finally {
+      v.cleanup();
+    }
+  });
+});

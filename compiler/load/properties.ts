@@ -5,7 +5,7 @@ import { validateYaml } from './validate.js';
 import { EXTRA_CONFIG } from './dbt-project.js';
 
 /** Keys of a test entry that are config, not arguments of the test. */
-const TEST_CONFIG_KEYS = new Set(['severity', 'where', 'limit', 'warn_if', 'error_if', 'tags', 'enabled', 'store_failures', 'meta', 'fail_calc', 'alias', 'schema']);
+const TEST_CONFIG_KEYS = new Set(['severity', 'where', 'limit', 'warn_if', 'error_if', 'tags', 'enabled', 'store_failures', 'store_failures_as', 'meta', 'fail_calc', 'alias', 'schema']);
 
 export interface ParsedProperties {
   models: ModelProps[];

@@ -9,7 +9,7 @@ import type { CompiledProject } from '../compile/compile-project.js';
 import type { GraphNode } from '../compile/nodes.js';
 import { AuditError, type Audit } from '../../targets/target.js';
 import { executeNode, type ExecContext } from './execute-node.js';
-import { prepareAuditSchemas, runTest } from './execute-test.js';
+import { prepareAuditSchemas, publishedTestSql, runTest, storeFailuresView } from './execute-test.js';
 
 /** Whether `n` is published through a side version tx can audit: tables, incremental models, views, seeds, file sources, snapshots. */
 export function auditable(n: GraphNode): boolean {
@@ -88,7 +88,7 @@ export async function executeAudited(ctx: ExecContext, n: GraphNode, tests: Grap
       for (const t of tests) after.push(await runTest(ctx, t));
       return [{ ...r, message: `${r.message} (tested after publish: no side version to audit)` }, ...after];
     }
-    return [{ ...r, message: `${r.message} (audited: ${tests.length} test${tests.length === 1 ? '' : 's'} passed before publish)` }, ...results];
+    return [{ ...r, message: `${r.message} (audited: ${tests.length} test${tests.length === 1 ? '' : 's'} passed before publish)` }, ...(await viewsAfterPublish(ctx, results, true))];
   } catch (e) {
     if (!(e instanceof AuditFailed)) throw e;
     const names = e.failed.map((r) => `${ctx.compiled.nodes.get(r.uniqueId)?.name ?? r.uniqueId} ${r.status === 'error' ? 'errored' : 'failed'}`);
@@ -105,6 +105,36 @@ export async function executeAudited(ctx: ExecContext, n: GraphNode, tests: Grap
       completedAt: new Date().toISOString(),
       details: { audit: { failed: e.failed.map((r) => r.uniqueId), published: false } },
     };
-    return [node, ...results];
+    return [node, ...(await viewsAfterPublish(ctx, results, false))];
   }
+}
+
+/**
+ * store_failures_as: view under an audit: the view of each test's query over the published relations,
+ * made once the new version is published (over the side version it would outlive what it reads); none
+ * when the new version was refused, and the test's line says so.
+ */
+async function viewsAfterPublish(ctx: ExecContext, results: NodeResult[], published: boolean): Promise<NodeResult[]> {
+  const out: NodeResult[] = [];
+  for (const r of results) {
+    const details = r.details as Record<string, unknown> | undefined;
+    if (details?.failures_view !== 'after publish') {
+      out.push(r);
+      continue;
+    }
+    const { failures_view: _pending, ...rest } = details;
+    const pending = /; a view of the failing rows is made in \S+ once the new version is published$/;
+    const t = ctx.compiled.nodes.get(r.uniqueId)!;
+    if (!published || ctx.signal.aborted) {
+      out.push({ ...r, details: rest, message: r.message.replace(pending, '; no view of the failing rows: the new version was not published') });
+      continue;
+    }
+    try {
+      const name = await storeFailuresView(ctx, t, publishedTestSql(t));
+      out.push({ ...r, details: { ...rest, failures_relation: name, failures_as: 'view' }, message: r.message.replace(pending, `; failing rows in the view ${name}`) });
+    } catch (e) {
+      out.push({ ...r, status: 'error', details: rest, message: `${r.message.replace(pending, '')}; the view of its failing rows could not be made: ${(e as Error).message}` });
+    }
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { NodeResult } from '../artifacts/artifacts.js';
 import { compiledPathOf, writeFileAtomic } from '../artifacts/artifacts.js';
 import type { GraphNode } from '../compile/nodes.js';
+import type { NodeConfig } from '../load/project-types.js';
 import { TxError, didYouMean } from '../errors.js';
 import { formatDiff, runUnitTest } from '../data-tests/unit-test-runner.js';
 import { withWarehouseColumns } from '../data-tests/unit-test-columns.js';
@@ -130,6 +131,17 @@ function auditRelation(ctx: ExecContext, n: GraphNode): Relation {
 }
 
 /**
+ * How a data test keeps its failing rows, as dbt-core 1.10's TestConfig settles it: `store_failures_as`
+ * (`table`, `view`, or `ephemeral`: not kept) when set, whatever `store_failures` says; else a table
+ * when `store_failures` is true.
+ */
+export function storeFailuresAs(c: NodeConfig): 'table' | 'view' | undefined {
+  const as = c.store_failures_as;
+  if (as === undefined || as === null) return c.store_failures === true ? 'table' : undefined;
+  return as === 'table' || as === 'view' ? as : undefined;
+}
+
+/**
  * The store_failures schema, created once per session and outside any build transaction: two
  * transactions creating the same schema at once conflict (DuckDB: "Catalog write-write conflict";
  * PostgreSQL: a duplicate key), which failed a build that audited two nodes at the same time.
@@ -157,7 +169,7 @@ const ensuredAuditSchema = (ctx: ExecContext, schema: string) => auditSchemas.ge
  */
 export async function prepareAuditSchemas(ctx: ExecContext, tests: GraphNode[]): Promise<void> {
   for (const t of tests) {
-    if (t.config.store_failures === true && t.test?.kind !== 'unit') await ensureAuditSchema(ctx, auditRelation(ctx, t).schema);
+    if (storeFailuresAs(t.config) && t.test?.kind !== 'unit') await ensureAuditSchema(ctx, auditRelation(ctx, t).schema);
   }
 }
 
@@ -177,7 +189,15 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
   const failures = Number(rows[0]?.failures ?? 0);
   const details: Record<string, unknown> = {};
   const rel = (r: Relation) => ctx.session.dialect.relationName(r);
-  if (c.store_failures === true) {
+  const storeAs = storeFailuresAs(c);
+  if (storeAs === 'view' && audit) {
+    // a view of the test's query reads the relations by name: made once the new version is
+    // published (storeFailuresView), never over the side version the audit reads
+    details.failures_view = 'after publish';
+  } else if (storeAs === 'view') {
+    details.failures_relation = await storeFailuresView(ctx, n, inner);
+    details.failures_as = 'view';
+  } else if (storeAs === 'table') {
     // Replaced on every run, so the table always holds this run's failing rows.
     const store = auditRelation(ctx, n);
     if (audit) {
@@ -185,7 +205,10 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
       const ensured = ensuredAuditSchema(ctx, store.schema);
       if (ensured) await ensured;
       else await conn.execute(`create schema if not exists ${ctx.session.dialect.quoteIdentifier(store.schema)}`, { signal: ctx.signal, node: n.uniqueId });
-      await conn.execute(`drop table if exists ${rel(store)}`, { signal: ctx.signal, node: n.uniqueId });
+      const dropTable = `drop table if exists ${rel(store)}`;
+      // a view kept there by an earlier store_failures_as: view (outside a transaction, where a failed statement can be followed)
+      if (audit.conn.inTransaction) await conn.execute(dropTable, { signal: ctx.signal, node: n.uniqueId });
+      else await conn.execute(dropTable, { signal: ctx.signal, node: n.uniqueId }).catch(() => conn.execute(`drop view if exists ${rel(store)}`, { signal: ctx.signal, node: n.uniqueId }));
     } else {
       await ensureAuditSchema(ctx, store.schema);
       await ctx.session.dropRelation(store);
@@ -208,13 +231,16 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
   const on = model ? ` in ${model}${column ? `.${column}` : ''}` : '';
   // inside the build's transaction (incremental models and snapshots on DuckDB and PostgreSQL), a failed audit rolls the stored rows back
   const storedIn = details.failures_relation as string | undefined;
+  const viewLater = details.failures_view === 'after publish' ? `; a view of the failing rows is made in ${rel(auditRelation(ctx, n)).replace(/"/g, '')} once the new version is published` : '';
   const rolledBack = !!storedIn && status === 'fail' && !!audit?.conn.inTransaction;
   if (rolledBack) delete details.failures_relation;
   const stored = storedIn
     ? rolledBack
       ? `; failing rows not kept in ${storedIn}: the audit ran inside the build's transaction, which rolled back`
-      : `; failing rows stored in ${storedIn}`
-    : '';
+      : storeAs === 'view'
+        ? `; failing rows in the view ${storedIn}`
+        : `; failing rows stored in ${storedIn}`
+    : viewLater;
   const message =
     status === 'pass'
       ? `${n.name}${failures ? ` (${failures} failing row${failures === 1 ? '' : 's'}, under the threshold)` : ''}${stored}`
@@ -229,6 +255,24 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
     failures,
     details: { ...details, ...(sample.length ? { sample } : {}), test: { kind: n.test?.kind, model: model ?? null, column: column ?? null, file: loc.file, line: loc.line ?? null, severity } },
   };
+}
+
+/**
+ * store_failures_as: view: `<audit schema>.<test name>` becomes a view of the test's query (`sql`, over
+ * the published relations), replacing whatever was there (a table of an earlier store_failures).
+ */
+export async function storeFailuresView(ctx: ExecContext, n: GraphNode, sql: string): Promise<string> {
+  const store = auditRelation(ctx, n);
+  await ensureAuditSchema(ctx, store.schema);
+  await ctx.session.dropRelation(store);
+  await ctx.session.connection.execute(`create view ${ctx.session.dialect.relationName(store)} as\n${sql}`, { signal: ctx.signal, node: n.uniqueId });
+  return ctx.session.dialect.relationName(store).replace(/"/g, '');
+}
+
+/** A data test's query as it runs on the published relations (its `limit` applied). */
+export function publishedTestSql(n: GraphNode): string {
+  const inner = n.compiledSql!;
+  return typeof n.config.limit === 'number' ? `select * from (\n${inner}\n) as tx_limited limit ${Math.floor(n.config.limit)}` : inner;
 }
 
 async function runUnit(ctx: ExecContext, n: GraphNode, t0: number, startedAt: string): Promise<NodeResult> {
