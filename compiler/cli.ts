@@ -492,10 +492,20 @@ async function entry(): Promise<void> {
   // a command line rewritten (flags moved, a note written) is not the one `tx ls` saves its output under
   argvAsTyped = !ignored.length && argv.length === process.argv.length && argv.every((a, i) => a === process.argv[i]);
   if (ignored.length) process.stderr.write(`${ignoredFlagsNote(ignored, command)}\n`);
+  // Node ends a process whose event loop is empty with exit code 0, even while the command still
+  // awaits something that can no longer happen: a wait nobody will answer must not pass for success
+  let settled = false;
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write('Error: tx stopped before the command finished: it was waiting for something nothing was left to do (an internal deadlock in tx). What the output above reports is done; nothing after it ran. Please report this with the command and --debug output.\n');
+    process.exit(1);
+  });
   try {
     await program.parseAsync(argv);
+    settled = true;
     process.exitCode = controller.signal.aborted ? 130 : exitCode;
   } catch (e) {
+    settled = true;
     const err = e as { code?: string; exitCode?: number };
     if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
       process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;

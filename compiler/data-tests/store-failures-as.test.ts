@@ -129,6 +129,36 @@ describe('store_failures_as (tx alone)', () => {
     expect(await fx.query("select table_type from information_schema.tables where table_schema = 'main_dbt_test__audit'")).toEqual([{ table_type: 'VIEW' }]);
   }, 120_000);
 
+  // with one thread (the profile's threads: 1), the audit's render asks the warehouse on the connection the
+  // build holds: asked on the session's own, it waited for ever and tx ended with exit 0 and nothing built
+  it("an audited test that reads the warehouse to write its query, one thread: it renders on the build's connection, and its view again over the published table", async () => {
+    const fx = fixtureProject({
+      'dbt_project.yml': 'name: sfr\nprofile: sfr\nconfig-version: 2\n',
+      'profiles.yml': 'sfr:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: sfr.duckdb, schema: main, threads: 1}\n',
+      'models/t.sql': "{{ config(materialized='table') }}\nselect 1 as id, 'a' as name\n",
+      // the query names the relation's columns, which only the warehouse knows
+      'tests/generic/no_nulls.sql': dedent(`
+        {% test no_nulls(model) %}
+        {%- set cols = adapter.get_columns_in_relation(model) -%}
+        select * from {{ model }} where {% for c in cols %}{{ c.name }} is null{% if not loop.last %} or {% endif %}{% endfor %}{% if not cols %}1 = 0{% endif %}
+        {% endtest %}
+      `),
+      'models/props.yml': 'version: 2\nmodels:\n  - name: t\n    data_tests:\n      - no_nulls:\n          config: {store_failures_as: view}\n',
+    });
+    fixtures.push(fx);
+    const r = await fx.tx('build');
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/OK created table main\.t \(audited: 1 test passed before publish\)/);
+    expect(fx.read('target/run/sfr/models/props.yml/no_nulls_t_.sql')).toMatch(/"main"\."t__tx_new" where id is null or name is null/);
+    const views = await fx.query("select sql from duckdb_views() where schema_name = 'main_dbt_test__audit'");
+    expect(views.length).toBe(1);
+    // (DuckDB keeps a view's SQL as it prints it: upper case, parenthesised)
+    const sql = String(views[0]!.sql).replace(/["()]/g, '');
+    expect(sql).toMatch(/id is null or name is null/i);
+    expect(sql).toMatch(/\bmain\.t\b/);
+    expect(sql).not.toMatch(/__tx/);
+  }, 120_000);
+
   it('a value dbt does not accept: exit 2 naming the file and line, nothing run', async () => {
     const fx = project();
     fx.write({ 'models/props.yml': 'version: 2\nmodels:\n  - name: m\n    columns:\n      - name: id\n        data_tests:\n          - unique:\n              config: {store_failures_as: tabel}\n' });

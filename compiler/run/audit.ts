@@ -130,7 +130,7 @@ async function viewsAfterPublish(ctx: ExecContext, results: NodeResult[], publis
       continue;
     }
     try {
-      const name = await storeFailuresView(ctx, t, publishedTestSql(t));
+      const name = await storeFailuresView(ctx, t, await publishedTestSql(ctx, t));
       out.push({ ...r, details: { ...rest, failures_relation: name, failures_as: 'view' }, message: r.message.replace(pending, `; failing rows in the view ${name}`) });
     } catch (e) {
       out.push({ ...r, status: 'error', details: rest, message: `${r.message.replace(pending, '')}; the view of its failing rows could not be made: ${(e as Error).message}` });

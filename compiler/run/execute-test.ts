@@ -173,12 +173,29 @@ export async function prepareAuditSchemas(ctx: ExecContext, tests: GraphNode[]):
   }
 }
 
+/**
+ * The session as a test rendered during an audit sees it: its questions to the warehouse (queries,
+ * columns, whether a relation exists) go to the audit's connection, which the build holds. Asked of the
+ * session's own connection they would wait for it while the build waits for the test: with one
+ * thread, for ever.
+ */
+function onAuditConnection(session: TargetSession, conn: AuditConnection): TargetSession {
+  const connection = Object.create(session.connection) as TargetSession['connection'];
+  connection.query = (sql, opts) => conn.query(sql, opts);
+  connection.execute = (sql, opts) => conn.execute(sql, opts);
+  const s = Object.create(session) as TargetSession;
+  Object.defineProperty(s, 'connection', { value: connection });
+  s.columns = (r) => conn.columns(r);
+  s.relationExists = async (r) => (await conn.columns(r)).length > 0;
+  return s;
+}
+
 async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt: string, audit?: AuditRun): Promise<NodeResult> {
   const c = n.config;
   await checkColumns(ctx, n, audit);
   const conn = audit?.conn ?? ctx.session.connection;
   let inner = n.renderAtRun
-    ? await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false, over: audit?.over })).then(async (sql) => (await ctx.compiled.oneStatement(n.uniqueId, sql), sql))
+    ? await renderWithWarehouse(audit ? { compiled: ctx.compiled, session: onAuditConnection(ctx.session, audit.conn) } : ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false, over: audit?.over })).then(async (sql) => (await ctx.compiled.oneStatement(n.uniqueId, sql), sql))
     : audit
       ? renderTestWith(n, audit.over)
       : n.compiledSql!;
@@ -269,9 +286,9 @@ export async function storeFailuresView(ctx: ExecContext, n: GraphNode, sql: str
   return ctx.session.dialect.relationName(store).replace(/"/g, '');
 }
 
-/** A data test's query as it runs on the published relations (its `limit` applied). */
-export function publishedTestSql(n: GraphNode): string {
-  const inner = n.compiledSql!;
+/** A data test's query as it runs on the published relations (rendered again where it reads the warehouse; its `limit` applied). */
+export async function publishedTestSql(ctx: ExecContext, n: GraphNode): Promise<string> {
+  const inner = n.renderAtRun ? await renderWithWarehouse(ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false })) : n.compiledSql!;
   return typeof n.config.limit === 'number' ? `select * from (\n${inner}\n) as tx_limited limit ${Math.floor(n.config.limit)}` : inner;
 }
 
