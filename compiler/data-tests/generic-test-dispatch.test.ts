@@ -9,11 +9,11 @@
  * A test's `model` argument is `get_where_subquery(relation)`, as in dbt: a project's own (dbt's docs
  * override it to fill placeholders in `where`), flat or as `duckdb__get_where_subquery`, is called.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt } from '../../testing/dbt-reference.js';
+import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt, writeProfiles } from '../../testing/dbt-reference.js';
 import { dedent, fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
 
 const noPython = await noPythonFor('dbt-core 1.10');
@@ -23,6 +23,12 @@ afterAll(() => {
   for (const f of fixtures) f.cleanup();
   rmSync(work, { recursive: true, force: true });
 });
+
+/** dbt's profiles folder for profile `name`: its own database file (its DuckDB's storage version is not tx's). */
+const dbtProfiles = (folder: string, name: string): string => {
+  const dir = join(work, folder);
+  return writeProfiles(dir, `${name}:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: ${JSON.stringify(join(dir, `${name}.duckdb`))}, schema: main, threads: 1}\n`);
+};
 
 const DISPATCH = 'dispatch:\n  - macro_namespace: dbt\n    search_order: [tdp, shim, dbt]\n';
 
@@ -144,9 +150,7 @@ describe.skipIf(noPython)('generic tests dispatch as in dbt-core 1.10 (dbt-duckd
   it.each([true, false])('dispatch: for the dbt namespace %s: the same outcomes and the same SQL of the overridden tests', async (withDispatch) => {
     const fx = project(withDispatch);
     // dbt's own database file (its DuckDB's storage version is not tx's)
-    const profiles = join(work, `profiles-${withDispatch}`);
-    mkdirSync(profiles, { recursive: true });
-    writeFileSync(join(profiles, 'profiles.yml'), `tdp:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: ${JSON.stringify(join(profiles, 'tdp.duckdb'))}, schema: main, threads: 1}\n`);
+    const profiles = dbtProfiles(`profiles-${withDispatch}`, 'tdp');
     const env = dbtEnv(work);
     const deps = runDbt(venv(), fx.dir, ['deps'], { env, profilesDir: profiles });
     expect(deps.status, deps.stdout + deps.stderr).toBe(0);
@@ -219,9 +223,7 @@ describe.skipIf(noPython)("a project's get_where_subquery, as dbt-core 1.10 call
   const venv = dbtCoreVenv();
   it.each(['flat', 'adapter'] as const)('%s: the same outcomes and the same relation under the test', async (how) => {
     const fx = whereProject(how);
-    const profiles = join(work, `profiles-gws-${how}`);
-    mkdirSync(profiles, { recursive: true });
-    writeFileSync(join(profiles, 'profiles.yml'), `gws:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: ${JSON.stringify(join(profiles, 'gws.duckdb'))}, schema: main, threads: 1}\n`);
+    const profiles = dbtProfiles(`profiles-gws-${how}`, 'gws');
     const d = runDbt(venv(), fx.dir, ['build', '--target-path', 'dbt_target'], { env: dbtEnv(work), profilesDir: profiles });
     expect(d.status, d.stdout + d.stderr).toBe(0);
     const r = await fx.tx('build');

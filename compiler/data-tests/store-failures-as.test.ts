@@ -7,11 +7,11 @@
  * refused; a bad value is a clear error before anything runs.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt } from '../../testing/dbt-reference.js';
+import { dbtCoreVenv, dbtEnv, noPythonFor, runDbt, writeProfiles } from '../../testing/dbt-reference.js';
 import { dedent, fixtureProject, type FixtureProject } from '../../testing/fixture-project.js';
 
 const noPython = await noPythonFor('dbt-core 1.10');
@@ -73,6 +73,14 @@ const STORED = [
   'status_as_wins_over_false VIEW 2',
 ];
 
+/** `<relation> <kind> <rows>` of each relation in tx's audit schema, by name. */
+async function storedFailures(fx: FixtureProject): Promise<string[]> {
+  const rows = await fx.query("select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1");
+  const out: string[] = [];
+  for (const x of rows) out.push(`${String(x.table_name)} ${String(x.table_type)} ${Number((await fx.query(`select count(*) as n from main_dbt_test__audit.${String(x.table_name)}`))[0]!.n)}`);
+  return out;
+}
+
 type Manifest = { nodes: Record<string, { name: string; resource_type: string; config: { store_failures: unknown; store_failures_as: unknown } }> };
 const keys = (m: Manifest) =>
   Object.fromEntries(
@@ -86,9 +94,7 @@ describe('store_failures_as (tx alone)', () => {
     const fx = project();
     const r = await fx.tx('build');
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const rows = await fx.query("select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1");
-    const stored: string[] = [];
-    for (const x of rows) stored.push(`${String(x.table_name)} ${String(x.table_type)} ${Number((await fx.query(`select count(*) as n from main_dbt_test__audit.${String(x.table_name)}`))[0]!.n)}`);
+    const stored = await storedFailures(fx);
     expect(stored).toEqual(STORED);
     expect(r.stdout + r.stderr).toMatch(/failing rows in the view main_dbt_test__audit\.status_as_view/);
     expect(r.stdout + r.stderr).toMatch(/failing rows stored in main_dbt_test__audit\.status_as_table/);
@@ -174,9 +180,8 @@ describe.skipIf(noPython)('store_failures_as as dbt-core 1.10 (dbt-duckdb) keeps
   it('the same relations, kinds and rows in the audit schema; the same two keys in manifest.json', async () => {
     const fx = project();
     const profiles = join(work, 'profiles');
-    mkdirSync(profiles, { recursive: true });
     const dbtDb = join(profiles, 'sfa.duckdb');
-    writeFileSync(join(profiles, 'profiles.yml'), `sfa:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: ${JSON.stringify(dbtDb)}, schema: main, threads: 1}\n`);
+    writeProfiles(profiles, `sfa:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: ${JSON.stringify(dbtDb)}, schema: main, threads: 1}\n`);
     const d = runDbt(venv(), fx.dir, ['build', '--target-path', 'dbt_target'], { env: dbtEnv(work), profilesDir: profiles });
     expect(d.status, d.stdout + d.stderr).toBe(0);
     // dbt's database file, read with the venv's own duckdb (its storage version is not tx's)
@@ -185,9 +190,7 @@ describe.skipIf(noPython)('store_failures_as as dbt-core 1.10 (dbt-duckdb) keeps
     expect(dbtStored).toEqual(STORED);
     const r = await fx.tx('build');
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const rows = await fx.query("select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by 1");
-    const stored: string[] = [];
-    for (const x of rows) stored.push(`${String(x.table_name)} ${String(x.table_type)} ${Number((await fx.query(`select count(*) as n from main_dbt_test__audit.${String(x.table_name)}`))[0]!.n)}`);
+    const stored = await storedFailures(fx);
     expect(stored).toEqual(dbtStored);
     expect(keys(fx.json<Manifest>('target/manifest.json'))).toEqual(keys(fx.json<Manifest>('dbt_target/manifest.json')));
   }, 600_000);
