@@ -803,7 +803,7 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
   }
 
   // ---- tests
-  compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour, { refs: refIndex, sources: sourceIndex }, statementChecks);
+  compileTests(project, nodes, dag, byName, sourceIds, engine, dialect, flavour, { refs: refIndex, sources: sourceIndex }, statementChecks, runtime);
   // a data test's relation, where store_failures keeps its failing rows: dbt's `schema: dbt_test__audit` by
   // default, through generate_schema_name and generate_alias_name as a model's (`main_dbt_test__audit.<test name>`)
   for (const n of nodes.values()) {

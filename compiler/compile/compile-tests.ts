@@ -17,6 +17,7 @@ import { RelationValue, relationValue, splitArgs } from './template-context.js';
 import { genericTestNames } from './test-names.js';
 import { splitStatements, type SqlFlavour } from './single-statement.js';
 import { StatementChecks } from './engine-statements.js';
+import type { DbtRuntime } from './dbt-context.js';
 
 const BUILTIN_FILE = '<tx built-in macros>';
 
@@ -174,8 +175,22 @@ export function compileTests(
   index?: { refs: NameIndex; sources: NameIndex },
   /** One statement per test: decided now (tokenizer) or when the caller settles them (the target's parser). */
   statementChecks: StatementChecks = new StatementChecks(flavour, undefined),
+  /** Set by a render that read `execute` or asked the warehouse: such a test renders again when it runs (in a dbt project that asks the warehouse anywhere, every test does). */
+  runtime?: Pick<DbtRuntime, 'introspected'>,
 ): void {
   const p = project.name;
+  /** Runs a test's render; whether it read `execute` or asked the warehouse. */
+  const introspecting = <T>(render: () => T): { value: T; introspected: boolean } => {
+    if (!runtime) return { value: render(), introspected: false };
+    const before = runtime.introspected;
+    runtime.introspected = false;
+    try {
+      const value = render();
+      return { value, introspected: runtime.introspected };
+    } finally {
+      runtime.introspected = before;
+    }
+  };
   // names seen from a package's test: the root project, that package, then any (dbt's search order)
   const findRef = (name: string, pkg?: string, explicit?: string): string | undefined => (index ? index.refs.find(name, pkg, explicit) : byName.get(name));
   /** The key of a node's properties: a model version's are under its file's name. */
@@ -373,8 +388,9 @@ export function compileTests(
     // config() inside a test macro (dbt_utils sets fail_calc, where, ...) configures the test, as in dbt
     const fromMacro: Record<string, unknown> = {};
     engine.setGlobal('config', Object.assign((...a: unknown[]) => (Object.assign(fromMacro, splitArgs(a).kw), ''), { get: (k: string, d?: unknown) => fromMacro[k] ?? config[k] ?? d, require: (k: string) => fromMacro[k] ?? config[k] }));
+    let introspected: boolean;
     try {
-      sql = String(macro(kw({ ...rendered, ...columnArg, model: modelArgument(relation, config) })) ?? '');
+      ({ value: sql, introspected } = introspecting(() => String(macro(kw({ ...rendered, ...columnArg, model: modelArgument(relation, config) })) ?? '')));
       for (const [k, v] of Object.entries(fromMacro)) if (!(k in spec.config)) config[k] = v;
     } catch (e) {
       throw e instanceof TxError
@@ -382,7 +398,7 @@ export function compileTests(
         : new TxError('TEMPLATE', `${what} failed to render: ${(e as Error).message}`, { file: spec.file, line: spec.line });
     }
     // a dbt test may render nothing while parsing (`{% if not execute %}{{ return('') }}`): it renders again when it runs
-    const parsesEmpty = project.projectFile === 'dbt_project.yml' && engine.getGlobal('execute') === false;
+    const parsesEmpty = (project.projectFile === 'dbt_project.yml' || introspected) && engine.getGlobal('execute') === false;
     if (!sql.trim() && !parsesEmpty) throw fail(`${what} rendered to nothing; a test macro returns a query selecting the failing rows`);
     statementChecks.check(sql, (several) => fail(`the compiled SQL of ${what} ${several.problem}; a test is one query, and nothing was run`, "a value inside quotes can end the quote: write {{ value | literal }} (README: Putting a value into SQL safely)"));
 
@@ -439,6 +455,7 @@ export function compileTests(
       refs: [],
       sources: [],
       test: info,
+      ...(introspected ? { renderAtRun: true } : {}),
     });
     dag.add(id, [...deps]);
     testRenderers.set(nodes.get(id)!, (over) =>
@@ -504,7 +521,7 @@ export function compileTests(
       const captured: Record<string, unknown> = {};
       engine.setGlobal('config', Object.assign((...args: unknown[]) => (Object.assign(captured, splitArgs(args).kw), ''), { get: (k: string, d?: unknown) => captured[k] ?? d }));
       const globals = ['ref', 'source', 'config'].map((g) => [g, engine.getGlobal(g)] as const);
-      const sql = engine.render(engine.prepare(f.text, f.path), f.package).trim().replace(/;\s*$/, '');
+      const { value: sql, introspected } = introspecting(() => engine.render(engine.prepare(f.text, f.path), f.package).trim().replace(/;\s*$/, ''));
       const configLine = lineOfCall(f.text, 'config', '');
       checkTestConfig(captured, f.path, configLine, `config() of test \`${f.name}\``);
       const blocks = testBlocks(f.package, f.folders, f.name);
@@ -521,7 +538,7 @@ export function compileTests(
       );
       const problem0 = notAQuery(sql, flavour);
       // a dbt test that renders nothing but comments while parsing renders again when it runs
-      const problem = problem0?.startsWith('is empty') && project.projectFile === 'dbt_project.yml' ? undefined : problem0;
+      const problem = problem0?.startsWith('is empty') && (project.projectFile === 'dbt_project.yml' || introspected) ? undefined : problem0;
       if (problem) {
         const firstCode = f.text.split('\n').findIndex((l) => l.trim() && !l.trim().startsWith('--') && !/^\s*\{[{%#]/.test(l));
         throw new TxError('PROJECT', `singular test \`${f.name}\` ${problem}`, { file: f.path, line: firstCode >= 0 ? firstCode + 1 : 1 });
@@ -549,6 +566,7 @@ export function compileTests(
         refs: [],
         sources: [],
         test: { kind: 'singular', severity: severityOf(config), attachedTo: deps[0] },
+        ...(introspected ? { renderAtRun: true } : {}),
       });
       dag.add(id, deps);
       testRenderers.set(nodes.get(id)!, (over) =>

@@ -153,3 +153,69 @@ describe('built-in, custom and singular tests on good and bad rows', () => {
     expect(fx.results().size).toBe(12);
   });
 });
+
+// A tx project (project.yml): a test whose macro asks the warehouse (adapter.get_columns_in_relation)
+// or reads `execute` renders again when it runs, as in a dbt project. Rendered only at compile,
+// where nothing is asked, `no_null_columns` saw no columns and selected nothing: a pass on null rows.
+describe('tests that ask the warehouse render again when they run (tx project)', () => {
+  let fx: Fixture;
+  beforeAll(() => {
+    fx = new Fixture({
+      'models/good.sql': "{{ config(materialized='table') }}\nselect 1 as id, 'a' as name\n",
+      'models/bad.sql': "{{ config(materialized='table') }}\nselect 1 as id, 'a' as name union all select 2, null union all select null, 'c'\n",
+      'models/props.yml': `
+        version: 2
+        models:
+          - name: good
+            data_tests: [no_null_columns, only_when_executing]
+          - name: bad
+            data_tests: [no_null_columns, only_when_executing]
+        `,
+      'macros/no_null_columns.sql': `
+        {% test no_null_columns(model) %}
+        {% set cols = adapter.get_columns_in_relation(model) %}
+        select * from {{ model }} where {% for c in cols %}{{ c.name }} is null{% if not loop.last %} or {% endif %}{% else %}false{% endfor %}
+        {% endtest %}
+        `,
+      // renders nothing while compiling: allowed, since it renders again when it runs
+      'macros/only_when_executing.sql': `
+        {% test only_when_executing(model) %}
+        {% if not execute %}{{ return('') }}{% endif %}
+        select * from {{ model }} where id > 1
+        {% endtest %}
+        `,
+      'tests/bad_has_no_null_names.sql': "-- depends_on: {{ ref('bad') }}\n{% if execute %}\nselect * from {{ ref('bad') }} where name is null\n{% endif %}\n",
+    });
+  });
+  afterAll(() => fx.cleanup());
+
+  it('fail on the rows the query run against the built table selects, pass on good rows', () => {
+    const r = fx.tx('build', '--no-audit');
+    expect(r.code, r.output).toBe(1);
+    const results = fx.results();
+    const status = (prefix: string) => {
+      const r = find(results, prefix);
+      return [r.status, r.failures];
+    };
+    expect(status('no_null_columns_good')).toEqual(['pass', 0]);
+    expect(status('no_null_columns_bad')).toEqual(['fail', 2]);
+    expect(status('only_when_executing_good')).toEqual(['pass', 0]);
+    expect(status('only_when_executing_bad')).toEqual(['fail', 1]);
+    expect(results.get('bad_has_no_null_names')?.status).toBe('fail');
+    expect(results.get('bad_has_no_null_names')?.failures).toBe(1);
+    // compiled without the warehouse; run with its columns
+    const ran = fx.read(`target/run/fx/models/props.yml/${[...results.keys()].find((k) => k.startsWith('no_null_columns_bad'))}.sql`);
+    expect(ran).toMatch(/where id is null or name is null/);
+  });
+
+  it('gate the publish: the audit renders them against the new version', () => {
+    fx.write('models/bad.sql', "{{ config(materialized='table') }}\nselect 1 as id, 'a' as name union all select 5, null\n");
+    const r = fx.tx('build');
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toMatch(/ERROR model bad[\s\S]*failed its audit/);
+    // the previous version of bad (3 rows) is still the published one
+    const t = fx.tx('test', '--select', 'bad');
+    expect(fx.results().get('bad_has_no_null_names')?.failures, t.output).toBe(1);
+    expect(find(fx.results(), 'only_when_executing_bad').failures).toBe(1);
+  });
+});
