@@ -1,12 +1,16 @@
 /**
  * Differential tests of py.ts / py-methods.ts / py-format.ts: cases are data (tagged JSON values
- * and an operation), run once through python3 (CPython with jinja2's sandboxed environment, as dbt
- * runs templates; one process per batch) and once through tx, and the two outcomes compared: str,
+ * and an operation), run once through the Python of the cached dbt-core venv (CPython with jinja2's
+ * sandboxed environment at the version dbt-core 1.10 installs, as dbt runs templates; one process per
+ * batch) and once through tx, and the two outcomes compared: str,
  * repr and type name of the result, or the exception's type and message.
  */
 
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { provisionDbtCore } from '../../../testing/services/dbt-venvs.js';
+import { findPython } from '../../../testing/services/python-venv.js';
+import { serviceUnavailable } from '../../../testing/services/require.js';
 import {
   Kwargs,
   Markup,
@@ -179,15 +183,21 @@ for c in json.load(sys.stdin):
 print(json.dumps(res))
 `;
 
-/** Run the cases through python3 (one process for the whole batch). */
+// Python (for the cached venv) is a test service: skipped loudly without it, unless TX_TEST_REQUIRE names python.
+const noPython = (await findPython()) === null;
+if (noPython) serviceUnavailable('python', 'no Python >= 3.8 with venv and ensurepip (TX_TEST_PYTHON) for the reference jinja2 of dbt-core 1.10');
+/** The venv's python: its jinja2 and markupsafe are dbt-core 1.10's (the first python3 on PATH may have none, or others). */
+let python = '';
+
+/** Run the cases through the venv's Python (one process for the whole batch). */
 function runPython(cases: Case[]): Outcome[] {
-  const r = spawnSync('python3', ['-c', PYTHON], {
+  const r = spawnSync(python, ['-c', PYTHON], {
     input: JSON.stringify(cases),
     encoding: 'utf8',
     maxBuffer: 1 << 28,
     env: { ...process.env, PYTHONHASHSEED: '0', PYTHONIOENCODING: 'utf-8' },
   });
-  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${python} failed: ${r.stderr ?? r.error}`);
   return JSON.parse(r.stdout) as Outcome[];
 }
 
@@ -874,7 +884,10 @@ function run(cases: Case[]): void {
   expect(compared).toBeGreaterThan(cases.length * 0.8);
 }
 
-describe('Python value semantics, differential against python3', () => {
+describe.skipIf(noPython)('Python value semantics, differential against the Python of dbt-core 1.10', () => {
+  beforeAll(async () => {
+    python = (await provisionDbtCore()).python;
+  });
   it('str, repr, truth, len, iteration, unary operators', () => run(unaryCases()));
   it('binary operators, ==, ordering and `in` across types', () => run(binaryCases()));
   it('int and float arithmetic', () => run(arithmeticCases()));
