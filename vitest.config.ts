@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One Spark Thrift Server for the whole run (a JVM takes tens of seconds and 1-2 GiB to start),
@@ -15,6 +16,11 @@ export default defineConfig({
     // A stray .only fails the run under CI (.ci/run sets CI=true) instead of shrinking it.
     allowOnly: !process.env.CI,
     pool: 'forks',
+    // Two test files at a time on a 2-core machine (vitest's default, cores - 1, runs one): a file
+    // spends much of its time waiting on dbt-core, Spark, PostgreSQL or an object store, and one
+    // worker left a third of the CPU idle. Every file works in its own temporary folders, schemas
+    // and databases, and provisioning in ~/.cache/tx is under a lock. TX_TEST_WORKERS overrides.
+    maxWorkers: Number(process.env.TX_TEST_WORKERS) || Math.max(2, availableParallelism() - 1),
     globalSetup: ['testing/services/global-setup.ts'],
   },
 });
