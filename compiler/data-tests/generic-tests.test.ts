@@ -218,4 +218,13 @@ describe('tests that ask the warehouse render again when they run (tx project)',
     expect(fx.results().get('bad_has_no_null_names')?.failures, t.output).toBe(1);
     expect(find(fx.results(), 'only_when_executing_bad').failures).toBe(1);
   });
+
+  it('one that renders nothing when it runs too: an error naming it, not the database\'s syntax error', () => {
+    fx.write('tests/never.sql', "-- depends_on: {{ ref('good') }}\n{% if execute and var('never', false) %}select 1{% endif %}\n");
+    const r = fx.tx('test', '--select', 'never');
+    // the project's error, as when a test renders nothing while compiling
+    expect(r.code, r.output).toBe(2);
+    expect(r.output).toMatch(/ERROR test never: tests\/never\.sql: test `never` rendered to nothing when it ran; a test is a query selecting the failing rows/);
+    fx.remove('tests/never.sql');
+  });
 });

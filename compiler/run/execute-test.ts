@@ -10,6 +10,7 @@ import { formatDiff, runUnitTest } from '../data-tests/unit-test-runner.js';
 import { withWarehouseColumns } from '../data-tests/unit-test-columns.js';
 import type { AuditConnection, ColumnInfo, Relation, Row, TargetSession } from '../../targets/target.js';
 import { renderTestWith } from '../compile/compile-tests.js';
+import { flavourOf, splitStatements } from '../compile/single-statement.js';
 import type { ExecContext } from './execute-node.js';
 
 const now = () => new Date().toISOString();
@@ -195,7 +196,15 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
   await checkColumns(ctx, n, audit);
   const conn = audit?.conn ?? ctx.session.connection;
   let inner = n.renderAtRun
-    ? await renderWithWarehouse(audit ? { compiled: ctx.compiled, session: onAuditConnection(ctx.session, audit.conn) } : ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false, over: audit?.over })).then(async (sql) => (await ctx.compiled.oneStatement(n.uniqueId, sql), sql))
+    ? await renderWithWarehouse(audit ? { compiled: ctx.compiled, session: onAuditConnection(ctx.session, audit.conn) } : ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false, over: audit?.over })).then(async (sql) => {
+        // it may render nothing while compiling (`{% if execute %}`), but not when it runs
+        if (!splitStatements(sql, flavourOf(String(ctx.compiled.target.config.type))).statements.length) {
+          writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${sql}\n`);
+          throw new TxError('PROJECT', `test \`${n.name}\` rendered to nothing when it ran; a test is a query selecting the failing rows`, { file: n.path });
+        }
+        await ctx.compiled.oneStatement(n.uniqueId, sql);
+        return sql;
+      })
     : audit
       ? renderTestWith(n, audit.over)
       : n.compiledSql!;
