@@ -104,3 +104,41 @@ describe('store_failures_as: view on PostgreSQL', () => {
     }
   });
 });
+
+// An incremental model's audit runs inside its build transaction; a test that asks the warehouse
+// (here for the model's columns) must ask on that transaction's connection, where the column the
+// new version adds exists. Asked on another connection, it saw the committed table: no `note`
+// column, so the test checked `id` only, passed, and a version with null notes was published.
+describe('an audited test that asks the warehouse, inside an incremental build on PostgreSQL', () => {
+  it("sees the transaction's new column: the test fails, the version is refused, the table keeps its previous state", async () => {
+    const v = new Fixture({
+      'project.yml': `name: fxi\ntarget: pg\ntargets:\n${postgresTargets([['pg', 'inc']])}\nvars:\n  v: 1\n`,
+      'models/events.sql': `
+        {{ config(materialized='incremental', on_schema_change='append_new_columns') }}
+        {% if var('v') == 1 %}select 1 as id{% else %}select 2 as id, null::text as note{% endif %}
+        `,
+      'models/p.yml': `
+        models:
+          - name: events
+            data_tests: [no_null_columns]
+        `,
+      'macros/no_null_columns.sql': `
+        {% test no_null_columns(model) %}
+        select * from {{ model }} where {% for c in adapter.get_columns_in_relation(model) %}{{ c.name }} is null or {% endfor %}false
+        {% endtest %}
+        `,
+    });
+    v.env = pgdb.env;
+    try {
+      const first = v.tx('build');
+      expect(first.code, first.output).toBe(0);
+      const second = v.tx('build', '--vars', '{v: 2}');
+      expect(second.code, second.output).toBe(1);
+      expect(second.output).toMatch(/ERROR model events[\s\S]*failed its audit/);
+      expect(await rows("select column_name from information_schema.columns where table_schema = 'inc' and table_name = 'events' order by 1")).toEqual([{ column_name: 'id' }]);
+      expect(await rows('select id from inc.events')).toEqual([{ id: 1 }]);
+    } finally {
+      v.cleanup();
+    }
+  });
+});

@@ -178,7 +178,8 @@ export async function prepareAuditSchemas(ctx: ExecContext, tests: GraphNode[]):
  * The session as a test rendered during an audit sees it: its questions to the warehouse (queries,
  * columns, whether a relation exists) go to the audit's connection, which the build holds. Asked of the
  * session's own connection they would wait for it while the build waits for the test: with one
- * thread, for ever.
+ * thread, for ever. Asked of another connection (PostgreSQL's worker bridge), they would not see
+ * what the build's transaction changed.
  */
 function onAuditConnection(session: TargetSession, conn: AuditConnection): TargetSession {
   const connection = Object.create(session.connection) as TargetSession['connection'];
@@ -196,7 +197,7 @@ async function runDataTest(ctx: ExecContext, n: GraphNode, t0: number, startedAt
   await checkColumns(ctx, n, audit);
   const conn = audit?.conn ?? ctx.session.connection;
   let inner = n.renderAtRun
-    ? await renderWithWarehouse(audit ? { compiled: ctx.compiled, session: onAuditConnection(ctx.session, audit.conn) } : ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false, over: audit?.over })).then(async (sql) => {
+    ? await renderWithWarehouse(audit ? { compiled: ctx.compiled, session: onAuditConnection(ctx.session, audit.conn) } : ctx, (b) => ctx.compiled.renderAtRun(n.uniqueId, b, { isIncremental: false, over: audit?.over }), { replay: !!audit }).then(async (sql) => {
         // it may render nothing while compiling (`{% if execute %}`), but not when it runs
         if (!splitStatements(sql, flavourOf(String(ctx.compiled.target.config.type))).statements.length) {
           writeFileAtomic(join(ctx.compiled.project.dir, compiledPathOf(ctx.compiled, n, 'run')), `${sql}\n`);

@@ -142,13 +142,16 @@ const MAX_ROUNDS = 10_000;
 
 /**
  * Render with `execute` true and the warehouse reachable: on PostgreSQL through the worker
- * bridge (one render), on other targets by replay on the run's own session.
+ * bridge (one render), on other targets by replay on the run's own session. `replay`: by replay on
+ * PostgreSQL too, for a session whose connection the worker cannot share (an audit inside a build
+ * transaction: only that connection sees the new version).
  */
 export async function renderWithWarehouse(
   ctx: { compiled: { target: { name: string; config: TargetConfig }; project: { dir: string } }; session: TargetSession },
   render: (bridge: WarehouseBridge) => string,
+  opts: { replay?: boolean } = {},
 ): Promise<string> {
-  if (ctx.compiled.target.config.type === 'postgres') return render(bridgeFor(ctx.compiled));
+  if (ctx.compiled.target.config.type === 'postgres' && !opts.replay) return render(bridgeFor(ctx.compiled));
   const bridge = new ReplayBridge();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     try {
