@@ -640,6 +640,8 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     if (typeof eventTime === 'string' && eventTime) return new RelationValue(r, `${sampleFilter(empty ?? dialect.relationName(r), eventTime, opts.sample!)}${target.config.type === 'duckdb' ? '' : alias('et_filter')}`);
     return empty ? new RelationValue(r, empty) : relationValue(r, dialect);
   };
+  /** Set while a node renders as it runs: a ref() then must name a node it was compiled to depend on. */
+  let renderingAtRun = false;
   const renderOne = (w: ModelWork, isIncremental: boolean): string => {
     const node = nodes.get(w.id)!;
     const ephemeralDeps: string[] = [];
@@ -648,7 +650,18 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
       const { pos, kw } = splitArgs(args);
       const name = String(pos.length > 1 ? pos[1] : pos[0] ?? kw.name);
       const t = refTarget(pos, kw);
-      const dep = nodes.get(refIndex.find(t.key, w.file.package, t.pkg) ?? refIndex.find(t.key, w.file.package)!)!;
+      const depId = refIndex.find(t.key, w.file.package, t.pkg) ?? refIndex.find(t.key, w.file.package);
+      // (at compile, capture has refused an unknown name already; as it runs, a ref() the compile did not see may name anything)
+      if (depId === undefined) throw new TxError('REF', `ref to \`${t.key}\`, which does not exist`, { file: w.file.path, hint: didYouMean(t.key, byName.keys()) });
+      const dep = nodes.get(depId)!;
+      // A ref() the compile did not see (inside {% if execute %}, or is_incremental(), with a name it
+      // computes): the DAG does not order the two nodes, so this one could read the other's previous
+      // version. dbt refuses it the same way (RefBadContextError).
+      if (renderingAtRun && !node.dependsOn.includes(dep.uniqueId)) {
+        throw new TxError('REF', `${node.resourceType} \`${node.name}\` refers to \`${dep.name}\` only as it runs, so tx could not know to build \`${dep.name}\` first (a ref() inside {% if execute %}, is_incremental() or a loop over query results, with a name it computes); add the line \`-- depends_on: {{ ref('${dep.name}') }}\` at the top of the ${node.resourceType}, as dbt asks`, {
+          file: w.file.path,
+        });
+      }
       if (dep.resourceType === 'model' && dep.config.materialized === 'ephemeral') {
         ephemeralDeps.push(dep.uniqueId);
         const r = { schema: '', identifier: EPHEMERAL_PREFIX + name };
@@ -855,7 +868,13 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
     dialect,
     runStartedAt,
     renderModel: async (id, o) => {
-      const sql = renderOne(workById.get(id)!, o.isIncremental);
+      renderingAtRun = true;
+      let sql: string;
+      try {
+        sql = renderOne(workById.get(id)!, o.isIncremental);
+      } finally {
+        renderingAtRun = false;
+      }
       await statementChecks.checkNow(sql, severalError(`model \`${nodes.get(id)!.name}\``, nodes.get(id)!.path));
       return sql;
     },
@@ -871,8 +890,10 @@ export async function compileProject(project: Project, opts: CompileOptions = {}
         const node = nodes.get(id)!;
         if (node.resourceType === 'test') return renderTestWith(node, o.over ?? new Map());
         // checked by the caller, which can wait for the parser: oneStatement()
+        renderingAtRun = true;
         return renderOne(workById.get(id)!, o.isIncremental);
       } finally {
+        renderingAtRun = false;
         runtime.execute = false;
         runtime.bridge = undefined;
       }
