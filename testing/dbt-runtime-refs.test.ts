@@ -1,6 +1,7 @@
 /**
  * A ref() the compile does not see: inside `{% if execute %}` or `is_incremental()`, with a name the
- * template computes, so neither dbt's parse nor tx's capture records the dependency. Then the DAG
+ * template computes (in a singular test, any name), so neither dbt's parse nor tx's capture records
+ * the dependency. Then the DAG
  * does not order the two models, and the model could read its parent's previous version (or none).
  * dbt-core refuses it as the model runs (RefBadContextError: "unable to infer all dependencies ...
  * add -- depends_on: {{ ref(...) }}"); so does tx. The same project built by tx and by dbt-core 1.10
@@ -27,6 +28,8 @@ const files = (withHint: boolean): Record<string, string> => ({
   'models/a.sql': "{{ config(materialized='table') }}\nselect 1 as id union all select 2\n",
   // refers to a only as it runs
   'models/c.sql': `${withHint ? "-- depends_on: {{ ref('a') }}\n" : ''}{{ config(materialized='table') }}\n${computed}\n{% if execute %}\nselect id from {{ ref(parent) }}\n{% else %}\nselect 0 as id\n{% endif %}\n`,
+  // a singular test: its refs are what its render calls while compiling, so even a literal one here is unseen
+  'tests/a_has_no_negative_ids.sql': `${withHint ? "-- depends_on: {{ ref('a') }}\n" : ''}{% if execute %}\nselect * from {{ ref('a') }} where id < 0\n{% endif %}\n`,
   // refers to a only in its incremental branch (the second build)
   'models/e.sql': `${withHint ? "-- depends_on: {{ ref('a') }}\n" : ''}{{ config(materialized='incremental') }}\n${computed}\nselect 10 as id\n{% if is_incremental() %}\nunion all select id + 100 from {{ ref(parent) }}\n{% endif %}\n`,
 });
@@ -54,12 +57,15 @@ describe.skipIf(noPython)('a ref() seen only as the model runs: tx against dbt-c
     const dbtDir = project('dbt', false);
     const t1 = await tx(txDir, ['build']);
     const d1 = dbt(dbtDir, ['build']);
-    expect(t1.code, t1.output).toBe(1);
+    // a data test that errors for its project's sake is exit 2 in tx (test-report.ts), dbt says 1
+    expect(t1.code, t1.output).toBe(2);
     expect(d1.status, d1.stdout + d1.stderr).toBe(1);
     expect(runStatuses(txDir)).toEqual(runStatuses(dbtDir));
-    expect(runStatuses(txDir)).toEqual(['model.rr.a success', 'model.rr.c error', 'model.rr.e success']);
+    expect(runStatuses(txDir)).toEqual(['model.rr.a success', 'model.rr.c error', 'model.rr.e success', 'test.rr.a_has_no_negative_ids error']);
     expect(messages(dbtDir).c).toMatch(/unable to infer all dependencies for the model "c"[\s\S]*-- depends_on: \{\{ ref\('a'\) \}\}/);
     expect(messages(txDir).c).toMatch(/model `c` refers to `a` only as it runs[\s\S]*-- depends_on: \{\{ ref\('a'\) \}\}/);
+    expect(messages(dbtDir).a_has_no_negative_ids).toMatch(/unable to infer all dependencies for the model "a_has_no_negative_ids"/);
+    expect(messages(txDir).a_has_no_negative_ids).toMatch(/test `a_has_no_negative_ids` refers to `a` only as it runs[\s\S]*-- depends_on: \{\{ ref\('a'\) \}\}/);
 
     const t2 = await tx(txDir, ['build', '--select', 'e']);
     const d2 = dbt(dbtDir, ['build', '--select', 'e']);

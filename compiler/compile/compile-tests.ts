@@ -499,6 +499,8 @@ export function compileTests(
     for (const f of project.singularTests) {
       const refs: string[] = [];
       const srcs: string[] = [];
+      /** Set once the test is compiled: a ref() its compile did not see is then refused, as a model's (compile-project.ts). */
+      let compiled = false;
       engine.setGlobal('ref', (...args: unknown[]) => {
         const { pos, kw } = splitArgs(args);
         const name = String(pos.length > 1 ? pos[1] : pos[0]);
@@ -507,6 +509,12 @@ export function compileTests(
         if (!id) throw new TxError('REF', `test \`${f.name}\` refers to \`${name}\`, which does not exist`, { file: f.path, line: lineOfCall(f.text, 'ref', name), hint: didYouMean(name, byName.keys()) });
         const dep = nodes.get(id)!;
         if (!dep.relation) throw new TxError('REF', `test \`${f.name}\` refers to ephemeral model \`${name}\`, which is not a relation`, { file: f.path, line: lineOfCall(f.text, 'ref', name) });
+        if (compiled) {
+          if (!refs.includes(id)) {
+            throw new TxError('REF', `test \`${f.name}\` refers to \`${dep.name}\` only as it runs, so tx could not know to run it after \`${dep.name}\` (a ref() inside {% if execute %} or a loop over query results); add the line \`-- depends_on: {{ ref('${dep.name}') }}\` at the top of the test, as dbt asks`, { file: f.path });
+          }
+          return relationValue(relOf(dep), dialect);
+        }
         refs.push(id);
         return relationValue(relOf(dep), dialect);
       });
@@ -546,6 +554,7 @@ export function compileTests(
       const id = `test.${f.package ?? p}.${f.name}`;
       if (nodes.has(id)) throw new TxError('DUPLICATE', `two tests are named \`${f.name}\``, { file: f.path, hint: 'a singular test and a generic test share this name; rename the file' });
       const deps = [...new Set([...refs, ...srcs])];
+      compiled = true;
       const tags = tagsOf(config as NodeConfig);
       nodes.set(id, {
         uniqueId: id,
