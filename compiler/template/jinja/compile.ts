@@ -9,6 +9,7 @@ import { walk, type CallArgs, type Expr, type Param, type Stmt, type Target } fr
 import type { FilterEnv, FilterFn, TestFn } from './filters.js';
 import * as py from './py.js';
 import { NotImplemented, binaryDunder, compareDunder } from '../context/dunder.js';
+import { CONTEXT_FILTERS, IMPOSSIBLE, freshCopy, hasSafeRepr, mayFold, unwritableName, writtenNegative } from './fold.js';
 import { Kwargs, Markup, PY_REPR, PY_STR, PyError, Undefined, isKwargs, isPlainObject, makeTuple } from './values.js';
 
 /** Variables of one scope; `parent` is the enclosing scope. */
@@ -58,6 +59,8 @@ export interface Runtime extends FilterEnv {
 export interface RenderState {
   rt: Runtime;
   ctx: Record<string, unknown>;
+  /** Set while the compiler evaluates a constant expression as jinja2's as_const does (fold.ts). */
+  folding?: boolean;
 }
 
 /**
@@ -276,12 +279,47 @@ const EMPTY_KW: Map<string, unknown> = new Map();
 export class Compiler {
   /** How many `for` loops enclose the code being compiled (within the current macro). */
   private loopDepth = 0;
+  /** Constant expressions' values (IMPOSSIBLE where jinja2's as_const fails), each evaluated once. */
+  private readonly consts = new Map<Expr, unknown>();
+  /** A runtime for folding: its filters and tests, and no variable (resolve raises Impossible). */
+  private readonly foldRt: Runtime | undefined;
 
   constructor(
     readonly tpl: TemplateInfo,
     private readonly checkFilter: (name: string, at: number) => void,
     private readonly checkTest: (name: string, at: number) => void,
-  ) {}
+    /** The environment, for constant folding as jinja2 folds (none: nothing is folded). */
+    rt?: Runtime,
+  ) {
+    if (rt) {
+      const folding = Object.create(rt) as Runtime;
+      Object.defineProperty(folding, 'resolve', {
+        value: () => {
+          throw IMPOSSIBLE;
+        },
+      });
+      this.foldRt = folding;
+    }
+  }
+
+  /**
+   * The value jinja2's as_const gives `e` (fold.ts), with `fn` its closure; IMPOSSIBLE when it
+   * has none. Evaluated once per node, in folding mode: no variable, no call, a constant slice
+   * through getitem.
+   */
+  private constValue(e: Expr, fn: EvalFn): unknown {
+    if (e.k === 'const') return e.v;
+    if (!this.foldRt || !mayFold(e)) return IMPOSSIBLE;
+    if (this.consts.has(e)) return this.consts.get(e);
+    let v: unknown;
+    try {
+      v = fn(new Frame(null), { rt: this.foldRt, ctx: Object.create(null) as Record<string, unknown>, folding: true });
+    } catch {
+      v = IMPOSSIBLE;
+    }
+    this.consts.set(e, v);
+    return v;
+  }
 
   /** A compile-time error at an offset of this template. */
   fail(type: string, message: string, at: number): never {
@@ -318,7 +356,10 @@ export class Compiler {
         return () => text;
       }
       case 'out': {
-        const e = this.expr(s.e);
+        let e = this.expr(s.e);
+        // jinja2 prints a constant expression as it compiles, whatever its value (an undefined one too)
+        const c = this.constValue(s.e, e);
+        if (c !== IMPOSSIBLE) e = () => c;
         return this.guard(startOf(s.e), (f, st) => {
           const v = e(f, st);
           if (typeof v === 'string') return v;
@@ -656,7 +697,24 @@ export class Compiler {
     };
   }
 
+  /** An expression's closure; a constant one (jinja2's optimizer folds it) gives its value. */
   expr(e: Expr): EvalFn {
+    const fn = this.exprClosure(e);
+    const v = this.constValue(e, fn);
+    if (v === IMPOSSIBLE || (e.k !== 'const' && !hasSafeRepr(v))) return fn;
+    // an infinite or NaN float is written `inf` / `nan` in jinja2's generated source: a NameError as it runs
+    const unwritable = unwritableName(v);
+    if (unwritable !== undefined) {
+      return (f, st) => {
+        if (st.folding) return v;
+        throw new PyError('NameError', `name '${unwritable}' is not defined`);
+      };
+    }
+    if (e.k === 'const') return fn;
+    return Array.isArray(v) || v instanceof Map || v instanceof Set ? () => freshCopy(v) : () => v;
+  }
+
+  private exprClosure(e: Expr): EvalFn {
     switch (e.k) {
       case 'const': {
         const v = e.v;
@@ -695,7 +753,10 @@ export class Compiler {
           const a = sl.start ? this.expr(sl.start) : null;
           const b = sl.stop ? this.expr(sl.stop) : null;
           const c = sl.step ? this.expr(sl.step) : null;
-          return this.guard(e.at, (f, st) => py.sliceOf(o(f, st), a ? a(f, st) : null, b ? b(f, st) : null, c ? c(f, st) : null));
+          // a constant slice goes through getitem, which makes a failed one undefined (fold.ts)
+          return this.guard(e.at, (f, st) =>
+            st.folding ? py.getItem(o(f, st), new py.PySlice(a ? a(f, st) : null, b ? b(f, st) : null, c ? c(f, st) : null)) : py.sliceOf(o(f, st), a ? a(f, st) : null, b ? b(f, st) : null, c ? c(f, st) : null),
+          );
         }
         const i = this.expr(e.i);
         return this.guard(e.at, (f, st) => py.getItem(o(f, st), i(f, st)));
@@ -710,7 +771,9 @@ export class Compiler {
         const node = this.expr(e.node);
         const args = this.args(e);
         const name = e.name;
+        const contextual = CONTEXT_FILTERS.has(name);
         return this.guard(e.at, (f, st) => {
+          if (contextual && st.folding) throw IMPOSSIBLE;
           const v = node(f, st);
           const { pos, kw } = args(f, st);
           return st.rt.filterFn(name)!(st.rt, v, pos, kw);
@@ -744,7 +807,13 @@ export class Compiler {
         const test = this.expr(e.test);
         const a = this.expr(e.a);
         const b = e.b ? this.expr(e.b) : null;
-        return this.guard(e.at, (f, st) => (py.truthy(test(f, st)) ? a(f, st) : b ? b(f, st) : INLINE_IF_FALSE));
+        return this.guard(e.at, (f, st) => {
+          if (py.truthy(test(f, st))) return a(f, st);
+          if (b) return b(f, st);
+          // "if we evaluate to an undefined object, we better do that at runtime" (jinja2)
+          if (st.folding) throw IMPOSSIBLE;
+          return INLINE_IF_FALSE;
+        });
       }
       case 'un': {
         const a = this.expr(e.a);
@@ -791,8 +860,19 @@ export class Compiler {
             return this.guard(e.at, (f, st) => arith('//', py.floordiv, a(f, st), b(f, st)));
           case '%':
             return this.guard(e.at, (f, st) => checkLen(arith('%', py.mod, a(f, st), b(f, st)), st));
-          case '**':
+          case '**': {
+            // a folded negative left operand is written `-2` in jinja2's generated source, where
+            // `-2 ** x` is -(2 ** x) (fold.ts)
+            const left = this.constValue(e.a, a);
+            // (with a constant exponent too jinja2 computes the power as it compiles: only one tx
+            // cannot, a complex number, gets here, and raises)
+            if (left !== IMPOSSIBLE && hasSafeRepr(left) && writtenNegative(left) && this.constValue(e.b, b) === IMPOSSIBLE) {
+              const abs = py.neg(left);
+              // (as_const computes the power itself: the source is not involved)
+              return this.guard(e.at, (f, st) => (st.folding ? arith('**', py.pow, left, b(f, st)) : py.neg(arith('**', py.pow, abs, b(f, st)))));
+            }
             return this.guard(e.at, (f, st) => arith('**', py.pow, a(f, st), b(f, st)));
+          }
           case '~':
             return this.guard(e.at, (f, st) => {
               const x = a(f, st);
@@ -855,6 +935,7 @@ export class Compiler {
     const args = this.args(e);
     // an error in a call points at the start of the callee (`boom(` rather than its parenthesis)
     return this.guard(startOf(e.f), (f, st) => {
+      if (st.folding) throw IMPOSSIBLE;
       const callee = fn(f, st);
       const { pos, kw } = args(f, st);
       return callValue(callee, pos, kw.size ? kw : null);

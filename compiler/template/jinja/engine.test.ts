@@ -39,10 +39,13 @@ describe('template errors carry type, file, line and column', () => {
     ['{{ none() }}', 'TypeError', "'NoneType' object is not callable", 1, 4],
     ['{% macro m(a, a) %}{% endmacro %}', 'SyntaxError', "duplicate argument 'a' in function definition", 1, 15],
     ['{% include "x.sql" %}', 'TypeError', 'no loader for this environment specified', 1, 4],
+    // Python gives a complex number (-1) ** 0.5; tx has none and says so rather than print a wrong value
+    ['\n{{ -1 ** 0.5 }}', 'ValueError', "(-1) ** 0.5 is a complex number in Python, which tx's templates do not support", 2, 7],
+    ['{% set h = 0.5 %}{{ (n - 3) ** h }}', 'ValueError', '(-1) ** 0.5 is a complex number in Python', 1, 29],
   ];
   for (const [src, type, msg, line, column] of cases) {
     it(`${type}: ${JSON.stringify(src)}`, () => {
-      const e = errorOf(src);
+      const e = errorOf(src, { ctx: { n: 2 } });
       expect(e.pyType).toBe(type);
       expect(e.message).toContain(msg);
       expect(e.file).toBe('models/m.sql');

@@ -115,6 +115,7 @@ export class Environment implements Runtime {
         (n, at) => {
           if (!this.tests[n]) throw syntaxAt('TemplateAssertionError', `No test named '${n}'.`, info, at);
         },
+        this,
       );
       try {
         return compiler.block(body);

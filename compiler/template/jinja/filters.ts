@@ -29,6 +29,7 @@ import {
   isTuple,
   makeTuple,
 } from './values.js';
+import { PyBytes } from './py-bytes.js';
 import {
   DictView,
   PyRange,
@@ -49,7 +50,9 @@ import {
   pyMethod,
   pyRepr,
   pyStr,
+  sliceOf,
   strRepr,
+  sub,
   toPyKey,
   truthy,
   typeName,
@@ -1002,6 +1005,7 @@ function jsonKey(k: unknown): string | null {
   if (typeof k === 'string') return k;
   if (k instanceof Markup) return k.value;
   if (isIntValue(k)) return pyStr(k);
+  if (typeof k === 'bigint') return k.toString();
   if (isFloatValue(k)) return jsonFloat(numberOrUndef(k)!);
   if (k === true) return 'true';
   if (k === false) return 'false';
@@ -1017,6 +1021,7 @@ function jsonDumps(value: unknown, indent: string | null): string {
     if (x === true) return 'true';
     if (x === false) return 'false';
     if (typeof x === 'number') return Number.isInteger(x) ? pyStr(x) : jsonFloat(x);
+    if (typeof x === 'bigint') return x.toString();
     if (x instanceof PyFloat) return jsonFloat(x.value);
     if (x instanceof Markup) return jsonString(x.value);
     const isArr = Array.isArray(x);
@@ -1682,7 +1687,7 @@ function doLast(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<st
   if (Array.isArray(seq)) items = seq;
   else if (typeof seq === 'string') items = codePoints(seq);
   else if (seq instanceof Markup) items = codePoints(seq.value).map((c) => new Markup(c));
-  else if (isDict(seq) || seq instanceof PyRange || seq instanceof DictView || seq instanceof Undefined)
+  else if (isDict(seq) || seq instanceof PyRange || seq instanceof DictView || seq instanceof Undefined || seq instanceof PyBytes)
     items = Array.from(iterate(seq));
   else throw new PyError('TypeError', `'${typeName(seq)}' object is not reversible`);
   if (items.length === 0) return new Undefined('', 'No last item, sequence was empty.');
@@ -1812,7 +1817,7 @@ function doReplace(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map
   const o = sstr(old);
   const w = sstr(nw);
   if (n < 0) {
-    if (o === '') return codePoints(str).length === str.length ? w + str.split('').join(w) + w : w + codePoints(str).join(w) + w;
+    if (o === '') return str === '' ? w : codePoints(str).length === str.length ? w + str.split('').join(w) + w : w + codePoints(str).join(w) + w;
     return str.split(o).join(w);
   }
   if (n === 0) return str;
@@ -2020,7 +2025,12 @@ function doTruncate(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Ma
   if (!compare('>=', length, endLen)) throw new PyError('AssertionError', `expected length >= ${endLen}, got ${pyStr(length)}`);
   if (!compare('>=', lw, 0)) throw new PyError('AssertionError', `expected leeway >= 0, got ${pyStr(lw)}`);
   if (compare('<=', len(s), add(length, lw))) return s;
-  if (!isStr(s)) throw new PyError('TypeError', `unsupported operand type(s) for +: '${typeName(s)}' and '${typeName(end)}'`);
+  if (!isStr(s)) {
+    // jinja2 slices it and then adds `end` (killwords) or calls .rsplit on the slice: as Python fails there
+    const head = sliceOf(s, null, sub(length, endLen), null);
+    if (truthy(killwords)) return add(head, end);
+    throw new PyError('AttributeError', `'${typeName(head)}' object has no attribute 'rsplit'`);
+  }
   const str = rawStr(s);
   const n = intArg(length) - endLen;
   // Markup + str escapes the str.
@@ -2128,6 +2138,11 @@ function doWordwrap(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Ma
   );
   const wrap = wrapstring === null || wrapstring === undefined ? '\n' : sstr(wrapstring);
   if (s instanceof Undefined) throw undefinedError(s);
+  // bytes split into lines, and then textwrap's str patterns refuse them
+  if (s instanceof PyBytes) {
+    if (s.size === 0) return '';
+    throw new PyError('TypeError', 'cannot use a string pattern on a bytes-like object');
+  }
   if (!isStr(s)) throw new PyError('AttributeError', `'${typeName(s)}' object has no attribute 'splitlines'`);
   return pySplitlines(rawStr(s))
     .map((line) => {

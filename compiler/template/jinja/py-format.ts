@@ -5,7 +5,8 @@
  */
 
 import { Markup, PyError, PyFloat, Undefined, isPlainObject, isTuple, PY_REPR } from './values.js';
-import { floatRepr, getAttr, getItem, intRepr, pyRepr, pyStr, typeName } from './py.js';
+import { PyBytes } from './py-bytes.js';
+import { PyRange, floatRepr, getAttr, getItem, intRepr, pyRepr, pyStr, typeName } from './py.js';
 
 // ---------------------------------------------------------------------------------------------
 // Decimal digits of a double
@@ -339,7 +340,7 @@ function assembleNumber(
 // ---------------------------------------------------------------------------------------------
 // format(value, spec)
 
-function formatInt(n: number, spec: Spec, value: unknown): string {
+function formatInt(n: number | bigint, spec: Spec, value: unknown): string {
   let type = spec.type;
   if (spec.precision !== undefined && 'bcdoxXn'.includes(type)) {
     throw new PyError('ValueError', 'Precision not allowed in integer format specifier');
@@ -347,7 +348,11 @@ function formatInt(n: number, spec: Spec, value: unknown): string {
   if (spec.z && 'bcdoxXn'.includes(type)) {
     throw new PyError('ValueError', 'Negative zero coercion (z) not allowed in integer format specifier');
   }
-  if ('eEfFgG%'.includes(type) && type !== '') return formatFloat(n, spec);
+  if ('eEfFgG%'.includes(type) && type !== '') {
+    const f = Number(n);
+    if (!Number.isFinite(f)) throw new PyError('OverflowError', 'int too large to convert to float');
+    return formatFloat(f, spec);
+  }
   if (type === '') type = 'd';
   if (!'bcdoxXn'.includes(type)) {
     throw new PyError('ValueError', `Unknown format code ${codeName(type)} for object of type '${typeName(value)}'`);
@@ -358,8 +363,9 @@ function formatInt(n: number, spec: Spec, value: unknown): string {
   if (type === 'c') {
     if (spec.sign) throw new PyError('ValueError', "Sign not allowed with integer format specifier 'c'");
     if (spec.alt) throw new PyError('ValueError', "Alternate form (#) not allowed with integer format specifier 'c'");
+    if (typeof n === 'bigint' && (n >= 2n ** 63n || n < -(2n ** 63n))) throw new PyError('OverflowError', 'Python int too large to convert to C long');
     if (n < 0 || n > 0x10ffff) throw new PyError('OverflowError', '%c arg not in range(0x110000)');
-    return pad(String.fromCodePoint(n), spec.zero && !spec.fill ? { ...spec, fill: '0' } : spec, '>', cpLength);
+    return pad(String.fromCodePoint(Number(n)), spec.zero && !spec.fill ? { ...spec, fill: '0' } : spec, '>', cpLength);
   }
   const negative = n < 0;
   const a = negative ? -n : n;
@@ -388,7 +394,7 @@ function formatInt(n: number, spec: Spec, value: unknown): string {
       every = 4;
       break;
     default:
-      digits = intRepr(a);
+      digits = typeof a === 'bigint' ? a.toString() : intRepr(a);
   }
   return assembleNumber(spec, negative, prefix, digits, '', every);
 }
@@ -452,7 +458,7 @@ export function formatValue(value: unknown, spec: string): string {
     return formatStr(s, parseSpec(spec, value, 's'), value);
   }
   if (typeof value === 'boolean') return formatInt(value ? 1 : 0, parseSpec(spec, value, 'd'), value);
-  if (typeof value === 'number' && Number.isInteger(value)) return formatInt(value, parseSpec(spec, value, 'd'), value);
+  if ((typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint') return formatInt(value, parseSpec(spec, value, 'd'), value);
   if (typeof value === 'number' || value instanceof PyFloat) {
     const x = typeof value === 'number' ? value : value.value;
     const sp = parseSpec(spec, value, '');
@@ -648,12 +654,19 @@ export function strFormatMap(fmt: string, mapping: unknown): string {
 // printf-style formatting
 
 function isMappingArg(x: unknown): boolean {
-  // CPython: PyMapping_Check(args) && !tuple && !str -- a list or a dict.
-  return x instanceof Map || isPlainObject(x) || (Array.isArray(x) && !isTuple(x));
+  // CPython: PyMapping_Check(args) && !tuple && !str -- anything with __getitem__: a list, a dict,
+  // a range, jinja2's Undefined ('abc' % undefined_name is 'abc')
+  return x instanceof Map || isPlainObject(x) || (Array.isArray(x) && !isTuple(x)) || x instanceof PyRange || x instanceof Undefined || x instanceof PyBytes;
 }
 
 function realNumber(x: unknown): number | undefined {
   if (typeof x === 'number') return x;
+  if (typeof x === 'bigint') {
+    // Python's float(int): exact when it fits, rounded, and an error past the largest float
+    const f = Number(x);
+    if (!Number.isFinite(f)) throw new PyError('OverflowError', 'int too large to convert to float');
+    return f;
+  }
   if (x instanceof PyFloat) return x.value;
   if (typeof x === 'boolean') return x ? 1 : 0;
   return undefined;
@@ -708,6 +721,9 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
       if (depth > 0) throw new PyError('ValueError', 'incomplete format key');
       const key = fmt.slice(i + 1, j - 1);
       if (Array.isArray(dict)) throw new PyError('TypeError', 'list indices must be integers or slices, not str');
+      if (dict instanceof PyRange) throw new PyError('TypeError', 'range indices must be integers or slices, not str');
+      if (dict instanceof PyBytes) throw new PyError('TypeError', 'byte indices must be integers or slices, not str');
+      if (dict instanceof Undefined) throw new PyError(dict.exc, dict.hint);
       const d = dict as Map<unknown, unknown> | Record<string, unknown>;
       const has = d instanceof Map ? d.has(key) : Object.prototype.hasOwnProperty.call(d, key);
       if (!has) throw new PyError('KeyError', pyRepr(key));
@@ -777,7 +793,11 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
       // str() of jinja2's Undefined is '' and its repr() is 'Undefined'; numbers refuse it
       if (conv === 's') value = '';
       else if (conv === 'r' || conv === 'a') value = new UndefinedRepr();
-      else throw new PyError(value.exc, value.hint);
+      // %x, %o and %X want __index__, which Undefined lacks (a TypeError); %d, %f, … call its __int__ or __float__, which raise
+      else if (conv === 'x' || conv === 'X' || conv === 'o') throw new PyError('TypeError', `%${conv} format: an integer is required, not Undefined`);
+      else if (conv === 'c') throw new PyError('TypeError', '%c requires int or char');
+      else if ('diufFeEgG'.includes(conv)) throw new PyError(value.exc, value.hint);
+      // (an unknown conversion is the ValueError below)
     }
     let body: string;
     let sign = '';
@@ -799,6 +819,14 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
       case 'd':
       case 'i':
       case 'u': {
+        if (typeof value === 'bigint') {
+          // an int beyond 2**53, exact
+          numeric = true;
+          if (value < 0n) sign = '-';
+          body = (value < 0n ? -value : value).toString();
+          if (prec > body.length) body = zeros(prec - body.length) + body;
+          break;
+        }
         const x = realNumber(value);
         if (x === undefined) {
           throw new PyError('TypeError', `%${conv} format: a real number is required, not ${typeName(value)}`);
@@ -819,13 +847,13 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
       case 'x':
       case 'X':
       case 'o': {
-        if (!(typeof value === 'number' && Number.isInteger(value)) && typeof value !== 'boolean') {
+        if (!(typeof value === 'number' && Number.isInteger(value)) && typeof value !== 'boolean' && typeof value !== 'bigint') {
           throw new PyError('TypeError', `%${conv} format: an integer is required, not ${typeName(value)}`);
         }
         const x = typeof value === 'boolean' ? (value ? 1 : 0) : value;
         numeric = true;
         if (x < 0) sign = '-';
-        const a = Math.abs(x);
+        const a = typeof x === 'bigint' ? (x < 0n ? -x : x) : Math.abs(x);
         body = conv === 'o' ? a.toString(8) : a.toString(16);
         if (conv === 'X') body = body.toUpperCase();
         if (prec > body.length) body = zeros(prec - body.length) + body;
@@ -849,6 +877,8 @@ export function percentFormat(fmt: string, args: unknown, wrap?: (arg: unknown) 
         if (typeof value === 'string') {
           if (cpLength(value) !== 1) throw new PyError('TypeError', '%c requires int or char');
           body = value;
+        } else if (typeof value === 'bigint') {
+          throw new PyError('OverflowError', '%c arg not in range(0x110000)');
         } else if (typeof value === 'number' && Number.isInteger(value)) {
           if (value < 0 || value > 0x10ffff) throw new PyError('OverflowError', '%c arg not in range(0x110000)');
           body = String.fromCodePoint(value);

@@ -29,6 +29,7 @@ import {
 } from './py.js';
 import { strFormat, strFormatMap } from './py-format.js';
 import { encodeStr } from './py-bytes.js';
+import { normInt } from './py-bigint.js';
 
 type Dict = Map<unknown, unknown> | Record<string, unknown>;
 type Method<T> = (self: T, pos: unknown[], kw: Map<string, unknown> | undefined) => unknown;
@@ -1092,7 +1093,54 @@ const FLOAT_METHODS: Record<string, Method<number>> = {
     arity('float.conjugate', pos, kw, 0, 0, 'none');
     return pyFloat(x);
   },
+  hex: (x, pos, kw) => {
+    arity('float.hex', pos, kw, 0, 0, 'none');
+    return floatHex(x);
+  },
+  as_integer_ratio: (x, pos, kw) => {
+    arity('float.as_integer_ratio', pos, kw, 0, 0, 'none');
+    if (Number.isNaN(x)) throw new PyError('ValueError', 'cannot convert NaN to integer ratio');
+    if (!Number.isFinite(x)) throw new PyError('OverflowError', 'cannot convert Infinity to integer ratio');
+    const { sign, mantissa, exponent } = floatParts(x);
+    if (mantissa === 0n) return makeTuple([0, 1]);
+    // mantissa * 2**exponent in lowest terms (the denominator a power of two)
+    let n = mantissa;
+    let e = exponent;
+    while (e < 0 && (n & 1n) === 0n) {
+      n >>= 1n;
+      e++;
+    }
+    const num = e >= 0 ? n << BigInt(e) : n;
+    const den = e >= 0 ? 1n : 1n << BigInt(-e);
+    return makeTuple([normInt(sign ? -num : num), normInt(den)]);
+  },
 };
+
+/** A finite double as sign, integer mantissa and power of two (x = ±mantissa * 2**exponent), from its bits. */
+function floatParts(x: number): { sign: boolean; mantissa: bigint; exponent: number; biased: number; fraction: bigint } {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, x);
+  const bits = dv.getBigUint64(0);
+  const sign = bits >> 63n === 1n;
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  // a subnormal has no implicit leading 1 and the exponent of the smallest normal
+  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+  return { sign, mantissa, exponent: (biased === 0 ? 1 : biased) - 1075, biased, fraction };
+}
+
+/** Python's float.hex(): `0x1.<13 hex digits>p±e`, subnormals as `0x0.…p-1022`. */
+function floatHex(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  const { sign, biased, fraction } = floatParts(x);
+  const s = sign ? '-' : '';
+  if (biased === 0 && fraction === 0n) return `${s}0x0.0p+0`;
+  const digits = fraction.toString(16).padStart(13, '0');
+  if (biased === 0) return `${s}0x0.${digits}p-1022`;
+  const e = biased - 1023;
+  return `${s}0x1.${digits}p${e < 0 ? '-' : '+'}${Math.abs(e)}`;
+}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import {
 import { methodOf } from './py-methods.js';
 import { percentFormat } from './py-format.js';
 import { NOT_BIG, bigBinary, bigCompare, normInt } from './py-bigint.js';
+import { PyBytes } from './py-bytes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Kinds
@@ -75,6 +76,7 @@ export function typeName(x: unknown): string {
   if (x instanceof Markup) return 'Markup';
   if (x instanceof DictView) return x.kind;
   if (x instanceof PyRange) return 'range';
+  if (x instanceof PyBytes) return 'bytes';
   const name = (x as { constructor?: { name?: string } }).constructor?.name;
   if (typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') return 'generator';
   return name && name !== 'Object' ? name : 'object';
@@ -359,7 +361,7 @@ export function truthy(x: unknown): boolean {
   if (x instanceof Map || x instanceof Set) return x.size > 0;
   if (x instanceof Undefined) return false;
   if (x instanceof Markup) return x.value.length > 0;
-  if (x instanceof DictView || x instanceof PyRange) return x.size > 0;
+  if (x instanceof DictView || x instanceof PyRange || x instanceof PyBytes) return x.size > 0;
   if (isPlainObject(x)) {
     for (const _ in x) return true;
     return false;
@@ -748,6 +750,11 @@ function repeatCount(n: unknown): number | undefined {
 
 function repeatSeq(seq: unknown, n: number): unknown {
   if (n > 0 && n * len(seq) > 2 ** 28) throw new PyError('MemoryError', '');
+  if (seq instanceof PyBytes) {
+    const out = new Uint8Array(Math.max(0, n) * seq.size);
+    for (let i = 0; i < n; i++) out.set(seq.data, i * seq.size);
+    return new PyBytes(out);
+  }
   if (typeof seq === 'string') return n <= 0 ? '' : seq.repeat(n);
   if (seq instanceof Markup) return new Markup(n <= 0 ? '' : seq.value.repeat(n));
   const arr = seq as unknown[];
@@ -757,7 +764,7 @@ function repeatSeq(seq: unknown, n: number): unknown {
 }
 
 function isSeq(x: unknown): boolean {
-  return typeof x === 'string' || Array.isArray(x) || x instanceof Markup;
+  return typeof x === 'string' || Array.isArray(x) || x instanceof Markup || x instanceof PyBytes;
 }
 
 /** markupsafe's escape of a str. */
@@ -820,6 +827,13 @@ export function add(a: unknown, b: unknown): unknown {
       throw new PyError('TypeError', `can only concatenate list (not "${typeName(b)}") to list`);
     return [...a, ...b];
   }
+  if (a instanceof PyBytes) {
+    if (!(b instanceof PyBytes)) throw new PyError('TypeError', `can't concat ${typeName(b)} to bytes`);
+    const out = new Uint8Array(a.size + b.size);
+    out.set(a.data);
+    out.set(b.data, a.size);
+    return new PyBytes(out);
+  }
   throw unsupported('+', a, b);
 }
 
@@ -847,7 +861,7 @@ export function sub(a: unknown, b: unknown): unknown {
 /** Multiply two ints exactly where the result fits in a double's integers. */
 function intMul(a: number, b: number): number {
   const r = a * b;
-  if (Number.isSafeInteger(r)) return r;
+  if (Number.isSafeInteger(r)) return r + 0;
   if (!Number.isFinite(r)) throw intTooLarge();
   return Number(BigInt(a) * BigInt(b));
 }
@@ -868,7 +882,8 @@ export function mul(a: unknown, b: unknown): unknown {
   }
   if (typeof a === 'number' && typeof b === 'number' && Number.isInteger(a) && Number.isInteger(b)) {
     const r = a * b;
-    return Number.isSafeInteger(r) ? r : bigBinary('*', a, b);
+    // (an int has no negative zero: -1 * 0 is 0)
+    return Number.isSafeInteger(r) ? r + 0 : bigBinary('*', a, b);
   }
   checkUndef(a, b);
   const nums = bothNums(a, b);
@@ -1150,8 +1165,8 @@ export function pow(a: unknown, b: unknown): unknown {
   }
   if (x === 0 && y < 0) throw new PyError('ZeroDivisionError', '0.0 cannot be raised to a negative power');
   if (x < 0 && !Number.isInteger(y) && Number.isFinite(y) && Number.isFinite(x)) {
-    // Python returns a complex number here; tx has none.
-    throw new PyError('ValueError', 'math domain error');
+    // Python returns a complex number here; tx has none, and says so.
+    throw new PyError('ValueError', `(${pyRepr(a)}) ** ${pyRepr(b)} is a complex number in Python, which tx's templates do not support`);
   }
   const r = cPow(x, y);
   if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y))
@@ -1194,7 +1209,6 @@ export function contains(container: unknown, item: unknown): boolean {
     const s = typeof container === 'string' ? container : container.value;
     if (typeof item === 'string') return s.includes(item);
     if (item instanceof Markup) return s.includes(item.value);
-    if (item instanceof Undefined) throw undefinedError(item);
     throw new PyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`);
   }
   if (container instanceof Undefined) return false; // iterates as empty
@@ -1237,7 +1251,7 @@ export function len(x: unknown): number {
   if (isPlainObject(x)) return Object.keys(x).length;
   if (x instanceof Undefined) return 0;
   if (x instanceof Markup) return len(x.value);
-  if (x instanceof DictView || x instanceof PyRange) return x.size;
+  if (x instanceof DictView || x instanceof PyRange || x instanceof PyBytes) return x.size;
   throw new PyError('TypeError', `object of type '${typeName(x)}' has no len()`);
 }
 
@@ -1270,6 +1284,8 @@ export function iterate(x: unknown): Iterable<unknown> {
   if (x instanceof Undefined) return EMPTY;
   if (isPlainObject(x)) return Object.keys(x);
   if (x instanceof Markup) return codePoints(x.value);
+  // bytes iterate as their byte values (ints)
+  if (x instanceof PyBytes) return x.data;
   if (x !== null && typeof x === 'object' && typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function')
     return x as Iterable<unknown>;
   throw new PyError('TypeError', `'${typeName(x)}' object is not iterable`);
@@ -1299,15 +1315,26 @@ export function pyIndex(obj: unknown, key: unknown): unknown {
       return obj[i];
     }
     const s = typeof obj === 'string' ? obj : obj.value;
+    let ch: string;
     if (!SURROGATE.test(s)) {
       if (i < 0) i += s.length;
       if (i < 0 || i >= s.length) throw new PyError('IndexError', 'string index out of range');
-      return s[i];
+      ch = s[i]!;
+    } else {
+      const cps = Array.from(s);
+      if (i < 0) i += cps.length;
+      if (i < 0 || i >= cps.length) throw new PyError('IndexError', 'string index out of range');
+      ch = cps[i]!;
     }
-    const cps = Array.from(s);
-    if (i < 0) i += cps.length;
-    if (i < 0 || i >= cps.length) throw new PyError('IndexError', 'string index out of range');
-    return cps[i];
+    // markupsafe: an item of Markup is Markup
+    return obj instanceof Markup ? new Markup(ch) : ch;
+  }
+  if (obj instanceof PyBytes) {
+    let i = indexOf(key);
+    if (i === undefined) throw new PyError('TypeError', `byte indices must be integers or slices, not ${typeName(key)}`);
+    if (i < 0) i += obj.data.length;
+    if (i < 0 || i >= obj.data.length) throw new PyError('IndexError', 'index out of range');
+    return obj.data[i];
   }
   if (obj instanceof Map || isPlainObject(obj)) {
     const v = dictLookup(obj, key);
@@ -1327,7 +1354,7 @@ export function pyIndex(obj: unknown, key: unknown): unknown {
 /** jinja2's Undefined for a missing attribute or item of obj. */
 export function missingOf(obj: unknown, name: unknown): Undefined {
   if (typeof name === 'string') return new Undefined(name, `${strRepr(objectTypeRepr(obj))} has no attribute ${strRepr(name)}`);
-  return new Undefined(pyStr(name), `${objectTypeRepr(obj)} has no element ${pyRepr(name)}`);
+  return new Undefined(name instanceof Undefined ? 'Undefined' : pyStr(name), `${objectTypeRepr(obj)} has no element ${pyRepr(name)}`);
 }
 
 function unsafeUndefined(obj: unknown, name: string): Undefined {
@@ -1523,7 +1550,7 @@ export class PySlice {
 
 function sliceBound(x: unknown): number | null {
   if (x === null || x === undefined) return null;
-  if (x instanceof Undefined) throw undefinedError(x);
+  // (Undefined has no __index__)
   const n = indexOf(x);
   if (n === undefined) throw new PyError('TypeError', 'slice indices must be integers or None or have an __index__ method');
   return n;
@@ -1598,6 +1625,10 @@ export function sliceOf(obj: unknown, start: unknown, stop: unknown, step: unkno
     // A range sliced is a range.
     const [a, b, st] = sliceIndices(obj.size, start, stop, step);
     return new PyRange(obj.at(a), obj.at(b), obj.step * st);
+  }
+  if (obj instanceof PyBytes) {
+    const d = obj.data;
+    return new PyBytes(Uint8Array.from(isStepOne(step) ? (([a, b]) => (a < b ? d.subarray(a, b) : []))(sliceBounds1(d.length, start, stop)) : sliceIndexes(d.length, start, stop, step).map((i) => d[i]!)));
   }
   if (obj instanceof Map || isPlainObject(obj)) throw new PyError('TypeError', "unhashable type: 'slice'");
   throw new PyError('TypeError', `'${typeName(obj)}' object is not subscriptable`);

@@ -3,6 +3,7 @@
  * (see values.ts), errors included as PyError with Python's exception type.
  */
 
+import { PyBytes } from './py-bytes.js';
 import { Kwargs, Markup, PY_MAPPING, PyError, PyFloat, Undefined, isPlainObject } from './values.js';
 import { PyRange, checkHashable, compare, contains, eq, mod, pyStr, type CompareOp } from './py.js';
 import type { FilterEnv, TestFn } from './filters.js';
@@ -102,7 +103,7 @@ function isNumber(x: unknown): boolean {
 }
 
 function isInteger(x: unknown): boolean {
-  return typeof x === 'number' && Number.isInteger(x);
+  return (typeof x === 'number' && Number.isInteger(x)) || typeof x === 'bigint';
 }
 
 function isFloat(x: unknown): boolean {
@@ -125,7 +126,8 @@ function isSequence(x: unknown): boolean {
     Array.isArray(x) ||
     isDict(x) ||
     x instanceof Undefined ||
-    x instanceof PyRange
+    x instanceof PyRange ||
+    x instanceof PyBytes
   );
 }
 

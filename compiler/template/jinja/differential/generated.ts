@@ -118,6 +118,59 @@ export function generatedCases(): Case[] {
     "{'items': 1}['items']", "{'items': 1}.items is callable", "{'keys': 5}.keys is callable", "{'nokey': 5}.nokey", '"abc".length', "'abcdef'[1:5:2]",
   ]);
 
+  // ------------------------------------------------------------------ constant folding (found by fuzz.ts)
+  // jinja2 evaluates a constant expression as it compiles: a constant slice goes through getitem
+  // (a failed one is undefined), a `{{ }}` of a constant prints whatever its value, a folded
+  // negative number before `**` is written `-2` into Python source (so -(2 ** x)), and an infinite
+  // float is written `inf` (a NameError where it runs)
+  exprs('fold', [
+    '(2)[0:0]', '(1.5)[1:]', 'none[1:]', 'true[:2]', "({'a': 1})[::-1]", '((2)[0:0] is defined) ~ f', '((2)[1:] | string) ~ 1',
+    '[(2)[0:0] is undefined, 1]', '(true and (2)[1:]) is defined', '(false)[1:-1] is true', '((false is le(3)) in (2)[::2])',
+    '-2 ** fi', '(-2) ** fi', '(0 - 2) ** fi', '-2.5 ** fi', '-2 ** 2', '(-1) ** n', '-1 ** -1', '(-1)|abs ** fi',
+    '1e400', '1e400 + 1', '[1e400]', '(1e400).hex()', 'fi + 1e400', '(1e400 - 1e400)', 'n[0:0]', 'l[u:]',
+  ]);
+  add('fold', '{% set z = 0 %}{{ -0.0 ** z }}|{{ -0.0 ** 0 }}');
+  add('fold', '{% set v = (2)[0:0] %}{{ v }}');
+  add('fold', '{% set x = [1e400] %}{{ x }}');
+  add('fold', '{% set y = 1e400 - 1e400 %}{{ y }}');
+  add('fold', '{% for i in range(2) %}{% set x = [1] %}{% do x.append(i) %}{{ x }}{% endfor %}');
+  add('fold', '{% macro m(b=[], c={}) %}{% do b.append(1) %}{% do c.update({1: 2}) %}{{ b }}{{ c }}{% endmacro %}{{ dbt_macro__m() }}{{ dbt_macro__m() }}');
+  add('fold', '{% if (2)[0:0] is defined %}a{% else %}b{% endif %}|{{ 1 if false }}|{{ false and undefined_name }}');
+  exprs('undefop', [
+    "'abc' % undefined_name", "'abc' % range(3)", "'%(a)s' % range(3)", "'%(a)s' % undefined_name", "'%x' % undefined_name", "'%o' % undefined_name",
+    "'%X' % undefined_name", "'%c' % undefined_name", "'%d' % undefined_name", "'%y' % undefined_name", "'%r' % undefined_name",
+    "undefined_name in 'Hello'", "undefined_name is in('abc')", 'undefined_name in [1]', "'a' in undefined_name", '(1, 2)[undefined_name]',
+    'd[undefined_name]', "'ab'[undefined_name]", "undefined_name | replace('', '-')", "'' | replace('', '-')", "'ab' | replace('', '-')",
+  ]);
+  exprs('bigdiv', [
+    '1 / -(3 ** 42)', '(3 ** 42) / 7', '(10 ** 30) / (3 ** 20)', '(2 ** 60 + 1) / 3', '(10 ** 400) / 3', '1 / (10 ** 400)', '(10 ** 400) / (10 ** 399)',
+    '-(2 ** 70) / 3', '(2 ** 53 + 1) / 1', '12345678901234567890123 / 98765432109876543', '7 / (10 ** 330)', 'true / ((0 - 3) ** n)',
+  ]);
+  exprs('bigfmt', [
+    "''.encode() | last | string", "'ab'.encode() | last", "'ab'.encode() | first", "'ab'.encode() | reverse | list", "'ab'.encode() | sort",
+    '(3 ** 42) | tojson', '{(3 ** 42): 1} | tojson', '[-(3 ** 42)] | tojson', "'%d' % (3 ** 42)", "'%05d|%-30d|%+d' % (3 ** 42, -(3 ** 42), 3 ** 42)",
+    "'%x' % (3 ** 42)", "'%#X' % -(3 ** 42)", "'%o' % (3 ** 42)", "'%.3e' % (3 ** 42)", "'%f' % (10 ** 400)", "'%c' % (3 ** 42)", "'%.30d' % (3 ** 42)",
+  ]);
+  exprs('bytesint', [
+    "-1 * 'q'.encode()[0:0]", "'ab'.encode() * 2", "2 * 'ab'.encode()", "'a'.encode() + 'b'.encode()", "'a'.encode() + 'b'", '(-1 * false) | float', '-1 * 0',
+    "'{:.1f}'.format(false * -1)", '0 * -2.5', "'{:>25}'.format(12345678901 ** 2)", "'{:,}'.format(3 ** 42)", "'{:x}'.format(-(3 ** 42))",
+    "'{:.3e}'.format(3 ** 42)", "'{:c}'.format(3 ** 42)", '((0 - 3) ** 42) is integer', "'{:_b}'.format(2 ** 60)",
+  ]);
+  add('bytesint', "{% if ''.encode() %}y{% else %}n{% endif %}|{% if 'a'.encode() %}y{% endif %}");
+  exprs('bytesint', ["'%r' % (n,) % u.encode()", "u.encode() | wordwrap(5)", "'' .encode() | wordwrap(5)", "'%(a)s' % 'a'.encode()"]);
+  exprs('truncseq', [
+    "range(1, 5) | list | truncate(3, false, '', 0)", "range(1, 5) | list | truncate(3, true, '', 0)", "(1, 2, 3, 4, 5) | truncate(3, true, '', 0)",
+    "range(9) | truncate(3, false, '', 0)", "{'a': 1, 'b': 2, 'c': 3, 'd': 4} | truncate(3, false, '', 0)", "range(9) | truncate(3, true, '', 0)",
+  ]);
+  exprs('bytesmarkup', [
+    "'a,b'.encode() | list", "'ab'.encode() | sum(start=10)", "'ab'.encode() is sequence", "'abc'.encode()[1]", "'abc'.encode()[-1]",
+    "'abc'.encode()[1:]", "'abcd'.encode()[::2]", "'abc'.encode()[5]", "'abc'.encode() | length", "('<a>' | escape)[0]",
+    "(('<a>' | escape)[0],)", "(('<a>' | escape)[1:],)",
+    '(2.0).hex()', '(-0.5).hex()', '(0.0).hex()', '(-0.0).hex()', '(0.1).hex()', '(5e-324).hex()', '(1e308).hex()',
+    '(0.1).as_integer_ratio()', '(-0.5).as_integer_ratio()', '(0.0).as_integer_ratio()', '(1e300).as_integer_ratio()', '(3.0).as_integer_ratio()',
+    "(1.5).hex(1)", 'f.as_integer_ratio()', 'fi.hex()',
+  ]);
+
   // ------------------------------------------------------------------ str methods
   const strMethods = [
     "s.upper()", "s.lower()", "s.title()", "'hello world'.capitalize()", "s.swapcase()", "'ß'.upper()", "'İ'.lower()",
