@@ -3,7 +3,8 @@
  * template rendered by Python's jinja2 as dbt configures it (render.py) and by tx, compared byte
  * for byte. Expected output is never written here: it comes from jinja2 in the same run.
  *
- *   part 1  generated.ts: templates covering each construct, method, filter and test
+ *   part 1  generated.ts: templates covering each construct, method, filter and test; fuzz.ts:
+ *           seeded random templates combining them
  *   part 2  every macro file of dbt_utils and dbt_date, and of dbt's own global project and the
  *           duckdb and postgres adapters, rendered as a template; their macros called with
  *           representative arguments; dbt_utils' integration-test models and tests
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Encoded } from './codec.js';
 import { GENERATED_MACRO_FILES, generatedCases, generatedMacroCallCases } from './generated.js';
+import { fuzzCases } from './fuzz.js';
 import { macroCallCases } from './macro-calls.js';
 
 export interface Case {
@@ -86,7 +88,7 @@ export function buildCorpus(): Corpus {
     packageOf('project', [path.join(EXAMPLE_PROJECT, 'macros')], EXAMPLE_PROJECT),
     { name: 'gen', files: GENERATED_MACRO_FILES },
   ];
-  const cases: Case[] = [...generatedCases(), ...generatedMacroCallCases()];
+  const cases: Case[] = [...generatedCases(), ...generatedMacroCallCases(), ...fuzzCases()];
 
   // Part 2: every macro file rendered as a template (the definitions render to whitespace).
   for (const pkg of packages) {
