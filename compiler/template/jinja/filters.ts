@@ -326,6 +326,21 @@ function pyFloatOf(x: unknown): number {
   if (typeof x === 'string') return parsePyFloat(x);
   if (x instanceof Markup) return parsePyFloat(x.value);
   if (x instanceof Undefined) throw undefinedError(x);
+  if (typeof x === 'bigint') {
+    const f = Number(x);
+    if (!Number.isFinite(f)) throw new PyError('OverflowError', 'int too large to convert to float');
+    return f;
+  }
+  // float(b'1.5') reads the bytes as ASCII text
+  if (x instanceof PyBytes) {
+    try {
+      if (x.data.some((c) => c > 127)) throw new PyError('ValueError', '');
+      return parsePyFloat(String.fromCharCode(...x.data));
+    } catch (e) {
+      if (e instanceof PyError && e.type === 'ValueError') throw new PyError('ValueError', `could not convert string to float: ${pyRepr(x)}`);
+      throw e;
+    }
+  }
   throw new PyError('TypeError', `float() argument must be a string or a real number, not '${typeName(x)}'`);
 }
 

@@ -1187,7 +1187,7 @@ export function neg(a: unknown): unknown {
 
 /** Python's +a. */
 export function pos(a: unknown): unknown {
-  if (isIntNumber(a)) return a;
+  if (isIntNumber(a) || typeof a === 'bigint') return a;
   if (a instanceof Undefined) throw undefinedError(a);
   if (a instanceof PyFloat) return a;
   if (typeof a === 'number') return pyFloat(a);

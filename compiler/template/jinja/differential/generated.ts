@@ -157,6 +157,8 @@ export function generatedCases(): Case[] {
     "'{:.3e}'.format(3 ** 42)", "'{:c}'.format(3 ** 42)", '((0 - 3) ** 42) is integer', "'{:_b}'.format(2 ** 60)",
   ]);
   add('bytesint', "{% if ''.encode() %}y{% else %}n{% endif %}|{% if 'a'.encode() %}y{% endif %}");
+  exprs('bytesint', ['+(3 ** n)', '-(3 ** n)', "'1.5'.encode() | float", "' 2 '.encode() | float", "'x'.encode() | float", "'é'.encode() | float(7)",
+    "'a\\nb'.encode() | filesizeformat(true)", "'2048'.encode() | filesizeformat", '(3 ** 42) | float', '(10 ** 400) | float', '(3 ** 42) | filesizeformat']);
   exprs('bytesint', ["'%r' % (n,) % u.encode()", "u.encode() | wordwrap(5)", "'' .encode() | wordwrap(5)", "'%(a)s' % 'a'.encode()"]);
   exprs('truncseq', [
     "range(1, 5) | list | truncate(3, false, '', 0)", "range(1, 5) | list | truncate(3, true, '', 0)", "(1, 2, 3, 4, 5) | truncate(3, true, '', 0)",
