@@ -697,6 +697,10 @@ export class PyTime {
       tzname: typeof name === 'string' ? name : null,
     });
   }
+  /** format(t, spec): strftime(spec), str(t) for an empty spec, as Python's time.__format__. */
+  __format__(spec: unknown): string {
+    return typeof spec === 'string' && spec !== '' ? this.strftime(spec) : this[PY_STR]();
+  }
   replace(...args: unknown[]): PyTime {
     const [h, mi, s, us, tz, fold] = bind(
       'replace',

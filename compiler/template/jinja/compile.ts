@@ -8,7 +8,7 @@
 import { walk, type CallArgs, type Expr, type Param, type Stmt, type Target } from './ast.js';
 import type { FilterEnv, FilterFn, TestFn } from './filters.js';
 import * as py from './py.js';
-import { NotImplemented, binaryDunder, compareDunder } from '../context/dunder.js';
+import { NotImplemented, binaryDunder, compareDunder, unaryDunder } from '../context/dunder.js';
 import { CONTEXT_FILTERS, IMPOSSIBLE, freshCopy, hasSafeRepr, mayFold, unwritableName, writtenNegative } from './fold.js';
 import { Kwargs, Markup, PY_REPR, PY_STR, PyError, Undefined, isKwargs, isPlainObject, makeTuple } from './values.js';
 
@@ -818,8 +818,17 @@ export class Compiler {
       case 'un': {
         const a = this.expr(e.a);
         if (e.op === 'not') return this.guard(e.at, (f, st) => !py.truthy(a(f, st)));
-        if (e.op === '-') return this.guard(e.at, (f, st) => py.neg(a(f, st)));
-        return this.guard(e.at, (f, st) => py.pos(a(f, st)));
+        // a host object's __neg__ / __pos__ (timedelta) first
+        const dunder = e.op === '-' ? '__neg__' : '__pos__';
+        const op = e.op === '-' ? py.neg : py.pos;
+        return this.guard(e.at, (f, st) => {
+          const x = a(f, st);
+          if (isHostObject(x)) {
+            const r = unaryDunder(dunder, x);
+            if (r !== NotImplemented) return r;
+          }
+          return op(x);
+        });
       }
       case 'bin': {
         const a = this.expr(e.a);

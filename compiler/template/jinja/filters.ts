@@ -30,6 +30,7 @@ import {
   makeTuple,
 } from './values.js';
 import { PyBytes } from './py-bytes.js';
+import { NotImplemented, unaryDunder } from '../context/dunder.js';
 import {
   DictView,
   PyRange,
@@ -1398,9 +1399,13 @@ const P_S: Param = ['s', REQUIRED];
 function doAbs(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
   oneArg('abs', args, kwargs);
   if (isIntValue(value)) return value < 0 ? -value : value;
+  if (typeof value === 'bigint') return value < 0n ? -value : value;
   if (value instanceof PyFloat) return new PyFloat(Math.abs(value.value));
   if (typeof value === 'number') return new PyFloat(Math.abs(value));
   if (typeof value === 'boolean') return value ? 1 : 0;
+  // a host object's __abs__ (timedelta)
+  const r = unaryDunder('__abs__', value);
+  if (r !== NotImplemented) return r;
   throw new PyError('TypeError', `bad operand type for abs(): '${typeName(value)}'`);
 }
 

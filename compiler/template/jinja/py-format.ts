@@ -465,6 +465,9 @@ export function formatValue(value: unknown, spec: string): string {
     if (sp.type === '' || 'eEfFgGn%'.includes(sp.type)) return formatFloat(x, sp);
     throw new PyError('ValueError', `Unknown format code ${codeName(sp.type)} for object of type 'float'`);
   }
+  // a host object's own __format__ (a date formats through strftime: '{:%Y}'.format(d))
+  const own = value !== null && typeof value === 'object' ? (value as { __format__?: unknown }).__format__ : undefined;
+  if (typeof own === 'function') return String((own as (s: string) => unknown).call(value, spec));
   // Anything else formats as object.__format__ does: str() for an empty spec (above), else an error.
   throw new PyError('TypeError', `unsupported format string passed to ${typeName(value)}.__format__`);
 }

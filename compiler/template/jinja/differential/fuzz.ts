@@ -65,6 +65,15 @@ function rng(seed: number): () => number {
 
 const NAMES = Object.keys(CONTEXT);
 const LITERALS = ['0', '1', '2', '-1', '3', '10', '0.5', '1.0', '-2.5', '1e3', "''", "'a'", "'ab'", "'Hello'", "'x,y'", "' pad '", "'3'", "'2.5'", "'é'", 'true', 'false', 'none', '[]', '[1, 2]', "['b', 'a']", '(1, 2)', '(1,)', "{'a': 1}", '{}', 'undefined_name'];
+/** Globals of jinja2 and of dbt's base context, called. */
+const CALLS = [
+  'range(3)', 'dict(a=1, b=2)', "namespace(a=1).a", 'zip(l, ls) | list', "cycler('a', 'b').next()", "joiner(', ')()",
+  'modules.datetime.date(2024, 1, 31)', 'modules.datetime.date(2024, 1, 31).isoformat()', "modules.datetime.datetime(2024, 2, 29, 13, 5).strftime('%Y-%m-%d %H:%M')",
+  'modules.datetime.timedelta(days=3, hours=4)', 'modules.datetime.date(2024, 3, 1) - modules.datetime.timedelta(days=1)', "modules.re.sub('[aeiou]', '_', s)",
+  "modules.re.findall('o', s)", "modules.re.split(',', csv)", "tojson({'b': 1, 'a': [1, 2]})", 'fromjson(\'{"a": [1, 2.5, null]}\')', "toyaml({'a': [1, 'x']})",
+  "fromyaml('a: [1, 2]')", 'modules.itertools.chain(l, [4]) | list', 'set([3, 1, 2]) | list', "local_md5('x')", "as_bool('true')", "as_number('3')",
+  "as_native('[1, 2]')", "as_text(3)", 'modules.itertools.islice(l, 2) | list', "modules.re.match('H(.)', s).group(1)", 'modules.datetime.date(2024, 1, 31).weekday()',
+];
 const SMALL = ['0', '1', '2', '3', '-1'];
 const BASES = ['0', '1', '2', '3', '-1', '-2', '(0 - 3)', '-0.0', '1.5'];
 /** Exponents that keep a power small and real (a context name keeps it from being folded). */
@@ -114,7 +123,8 @@ class Gen {
     return this.r() < p;
   }
   atom(): string {
-    return this.chance(0.6) ? this.pick(NAMES) : this.pick(LITERALS);
+    const k = this.r();
+    return k < 0.55 ? this.pick(NAMES) : k < 0.9 ? this.pick(LITERALS) : this.pick(CALLS);
   }
   expr(depth: number): string {
     if (depth <= 0) return this.atom();

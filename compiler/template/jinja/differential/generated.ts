@@ -160,6 +160,12 @@ export function generatedCases(): Case[] {
   exprs('bytesint', ['+(3 ** n)', '-(3 ** n)', "'1.5'.encode() | float", "' 2 '.encode() | float", "'x'.encode() | float", "'é'.encode() | float(7)",
     "'a\\nb'.encode() | filesizeformat(true)", "'2048'.encode() | filesizeformat", '(3 ** 42) | float', '(10 ** 400) | float', '(3 ** 42) | filesizeformat']);
   exprs('bytesint', ["'%r' % (n,) % u.encode()", "u.encode() | wordwrap(5)", "'' .encode() | wordwrap(5)", "'%(a)s' % 'a'.encode()"]);
+  exprs('hostops', [
+    '-modules.datetime.timedelta(days=3, hours=4)', '+modules.datetime.timedelta(days=3, hours=4)', 'modules.datetime.timedelta(days=-1) | abs',
+    '(-(3 ** 42)) | abs', "'{:.1f}'.format(modules.datetime.date(2024, 1, 31))", "'{:%Y/%m}'.format(modules.datetime.date(2024, 1, 31))",
+    "'{:%H:%M}'.format(modules.datetime.datetime(2024, 1, 31, 5, 6))", "'{:%H}'.format(modules.datetime.time(7, 8))", "'{:>5}'.format(modules.datetime.timedelta(days=1))",
+    "'{}'.format(modules.datetime.timedelta(days=1))", '-modules.datetime.date(2024, 1, 1)', "'{:%Y}'.format(modules.datetime.datetime(2024, 1, 31)) ~ '!'",
+  ]);
   exprs('truncseq', [
     "range(1, 5) | list | truncate(3, false, '', 0)", "range(1, 5) | list | truncate(3, true, '', 0)", "(1, 2, 3, 4, 5) | truncate(3, true, '', 0)",
     "range(9) | truncate(3, false, '', 0)", "{'a': 1, 'b': 2, 'c': 3, 'd': 4} | truncate(3, false, '', 0)", "range(9) | truncate(3, true, '', 0)",
