@@ -8,6 +8,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { semicolonsHidden, severalStatementsParsed, StatementChecks } from './engine-statements.js';
+import { seededRandom } from '../../testing/seeded-random.js';
 
 type Count = (sql: string) => Promise<number | 'error'>;
 const counts: Record<'duckdb' | 'postgres', Count> = {} as never;
@@ -35,17 +36,6 @@ beforeAll(async () => {
   };
 });
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
 describe('semicolonsHidden: where the tokenizer answers for the parser', () => {
@@ -99,7 +89,7 @@ describe('semicolonsHidden: where the tokenizer answers for the parser', () => {
 
   it('random texts from the characters lexers treat specially: whenever the tokenizer hides every `;`, neither parser finds two statements', async () => {
     const atoms = [';', ';', ';', "'", "'", "''", '"', '""', '/*', '*/', '/', '*', '-', '--', '\n', '\r', ' ', '\t', '\f', 'e', 'E', 'U&', 'x', 'n', 'é', '(', ')', ',', '1', 'select 1 ', '$', '\\'] as const;
-    const r = rng(17);
+    const r = seededRandom(17);
     let hiddenSeen = 0;
     for (let k = 0; k < 30000; k++) {
       const parts: string[] = [k % 2 ? 'select 1 as a ' : ''];
@@ -119,7 +109,7 @@ describe('semicolonsHidden: where the tokenizer answers for the parser', () => {
 
   it('random comments and quotes holding `;`s after `select 1 as a`: hidden, and exactly one statement to both parsers', async () => {
     const inner = [';', ';', "''", '""', '/*', '*/', '--', '\r', '\n', '*', '/', '-', ' ', 'e', "'", '"', 'é'] as const;
-    const r = rng(13);
+    const r = seededRandom(13);
     const text = (n: number, not: string[]): string => {
       let s = '';
       for (let j = 0; j < n; j++) s += pick(r, inner.filter((x) => !not.includes(x)));

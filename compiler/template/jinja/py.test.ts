@@ -50,6 +50,7 @@ import {
   type CompareOp,
 } from './py.js';
 import { formatValue, strFormat } from './py-format.js';
+import { seededRandom } from '../../../testing/seeded-random.js';
 
 /** A Python value as JSON: ints and str as is, {f} float, {t} tuple, {d} dict, {o} plain object, {s} set. */
 type V =
@@ -596,18 +597,6 @@ function formatCases(): Case[] {
   return out;
 }
 
-/** A seeded generator, so the random cases are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomFloat(r: () => number): number {
   const kind = r();
   if (kind < 0.3) return Math.round((r() - 0.5) * 10 ** Math.floor(r() * 8)) / 10 ** Math.floor(r() * 6);
@@ -617,7 +606,7 @@ function randomFloat(r: () => number): number {
 }
 
 function randomCases(): Case[] {
-  const r = rng(20261204);
+  const r = seededRandom(20261204);
   const out: Case[] = [];
   const specs = ['', '.0f', '.1f', '.2f', '.3f', '.6f', '.12f', '.0e', '.1e', '.3e', '.16e', 'g', '.1g', '.2g', '.4g', '.10g', '.17g', '.3', '.12', '%', ',.2f', 'e', 'f'];
   for (let i = 0; i < 400; i++) {
@@ -737,7 +726,7 @@ function rangeAndFormatCases(): Case[] {
 /** Sets of ints iterate and print in CPython's hash-table order. */
 function setOrderCases(): Case[] {
   const out: Case[] = [];
-  const r = rng(42);
+  const r = seededRandom(42);
   const sets: V[] = [s(3, 1, 2), s(8, 16, 0, 24), s(-1, -2), s(-1, -2, -3, 5), s(100, 7, 1000, 3, 64, 9), s(true, 2, f('3.0')), s(2 ** 40, 5, -(2 ** 33))];
   for (let k = 0; k < 60; k++) {
     const n = 1 + Math.floor(r() * 40);
@@ -781,7 +770,7 @@ function randomValue(r: () => number, depth = 0): V {
 }
 
 function randomOperatorCases(): Case[] {
-  const r = rng(Number(process.env['TX_PY_FUZZ_SEED'] ?? 7));
+  const r = seededRandom(Number(process.env['TX_PY_FUZZ_SEED'] ?? 7));
   const out: Case[] = [];
   const ops = ['+', '-', '*', '/', '//', '%', '**', '~'];
   for (let i = 0; i < Number(process.env['TX_PY_FUZZ_N'] ?? 3000); i++) {
@@ -806,7 +795,7 @@ const METHOD_NAMES: Record<string, string[]> = {
 };
 
 function randomMethodCases(): Case[] {
-  const r = rng(Number(process.env['TX_PY_FUZZ_SEED'] ?? 99));
+  const r = seededRandom(Number(process.env['TX_PY_FUZZ_SEED'] ?? 99));
   const out: Case[] = [];
   for (let i = 0; i < Number(process.env['TX_PY_FUZZ_N'] ?? 3000); i++) {
     const kind = (['str', 'str', 'list', 'dict', 'set'] as const)[Math.floor(r() * 5)]!;
@@ -831,7 +820,7 @@ function randomMethodCases(): Case[] {
 }
 
 function randomFormatCases(): Case[] {
-  const r = rng(Number(process.env['TX_PY_FUZZ_SEED'] ?? 5));
+  const r = seededRandom(Number(process.env['TX_PY_FUZZ_SEED'] ?? 5));
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const out: Case[] = [];
   const values = (): V => pick<V>([0, 7, -42, 1234567, true, f(String((r() - 0.5) * 10 ** Math.floor(r() * 12 - 4))), f('0.5'), f('-0.0'), f('nan'), 'abc', '', null]);
@@ -855,7 +844,7 @@ function randomFormatCases(): Case[] {
 }
 
 function randomStrFormatCases(): Case[] {
-  const r = rng(Number(process.env['TX_PY_FUZZ_SEED'] ?? 11));
+  const r = seededRandom(Number(process.env['TX_PY_FUZZ_SEED'] ?? 11));
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const out: Case[] = [];
   // Fields whose lookups find nothing would print an Undefined (jinja2 prints '', tx raises): the

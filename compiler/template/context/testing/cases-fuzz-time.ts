@@ -1,17 +1,7 @@
 /** Seeded random datetimes, formats and zones for modules.datetime / modules.pytz. */
+import { seededRandom } from '../../../../testing/seeded-random.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const r = rng(42);
+const r = seededRandom(42);
 const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 

@@ -2,17 +2,7 @@
  * Seeded random values (nested lists and dicts of awkward strings, numbers, None, booleans)
  * written as Python literals, for toyaml/tojson/fromyaml round trips against dbt-core.
  */
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../../testing/seeded-random.js';
 
 const PIECES = [
   'a', 'word', 'yes', 'no', 'null', '~', '-', ':', ': ', ' #', '#', '"', "'", '\\n', '\\t', ' ', '  ', 'é', '☃', '😀',
@@ -48,7 +38,7 @@ function value(r: () => number, depth: number): string {
   return pyStrLit(r);
 }
 
-const r = rng(20261204);
+const r = seededRandom(20261204);
 const VALUES = Array.from({ length: 150 }, () => value(r, 3));
 
 export const FUZZ_CASES: string[] = [

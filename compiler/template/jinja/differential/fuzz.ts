@@ -14,54 +14,22 @@
 import type { Encoded } from './codec.js';
 import { py } from './codec.js';
 import type { Case } from './corpus.js';
+import { SHARED } from './generated.js';
+import { seededRandom } from '../../../../testing/seeded-random.js';
 
 /** How many random templates the suite compares by default. */
 export const FUZZ_CASES = 600;
 
+/** generated.ts's shared values, and a few more strings and floats. */
 const CONTEXT: Record<string, Encoded> = {
-  s: 'Hello World',
-  e: '',
-  u: 'naïve café – 日本語',
+  ...SHARED,
   csv: 'a,b,,c',
   q: 'it\'s "q" <b>&amp;</b>',
   nl: 'a\nb\r\nc\td ',
   title: 'hello wORLD-foo_bar 3rd',
-  n: 42,
-  neg: -7,
-  z: 0,
-  f: 3.75,
-  fi: py.float(2),
   nf: py.float(-0.5),
-  big: 12345678901,
-  t: true,
-  no: false,
-  nil: null,
-  l: [3, 1, 2],
-  ls: ['b', 'a', 'C', 'a'],
-  el: [],
   mixed: [1, 'a', null, true, 1.5],
-  nested: { a: [1, { b: [2, 3] }], c: { d: null } },
-  d: { b: 2, a: 1, c: 3 },
-  ed: {},
-  tup: py.tuple(1, 'two', 3.5),
-  users: [
-    { name: 'ann', age: 31, city: 'Oslo' },
-    { name: 'bob', age: 25, city: 'Rome' },
-    { name: 'cid', age: 31, city: 'Oslo' },
-  ],
 };
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = Object.keys(CONTEXT);
 const LITERALS = ['0', '1', '2', '-1', '3', '10', '0.5', '1.0', '-2.5', '1e3', "''", "'a'", "'ab'", "'Hello'", "'x,y'", "' pad '", "'3'", "'2.5'", "'é'", 'true', 'false', 'none', '[]', '[1, 2]', "['b', 'a']", '(1, 2)', '(1,)', "{'a': 1}", '{}', 'undefined_name'];
@@ -179,7 +147,7 @@ class Gen {
 
 /** `count` random templates from `seed`, as cases of part 1. */
 export function fuzzCases(count = Number(process.env.TX_DIFF_FUZZ ?? FUZZ_CASES), seed = Number(process.env.TX_DIFF_FUZZ_SEED ?? 20261208)): Case[] {
-  const g = new Gen(rng(seed));
+  const g = new Gen(seededRandom(seed));
   const cases: Case[] = [];
   for (let i = 0; i < count; i++) cases.push({ id: `fuzz:${i}`, part: 1, name: 'fuzz.sql', source: g.template(), context: CONTEXT });
   return cases;

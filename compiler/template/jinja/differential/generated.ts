@@ -12,7 +12,7 @@ import type { Case } from './corpus.js';
 type Ctx = Record<string, Encoded>;
 
 /** Values handed in through the context, shared by many cases. */
-const SHARED: Ctx = {
+export const SHARED: Ctx = {
   s: 'Hello World',
   e: '',
   u: 'naïve café – 日本語 🎉',
