@@ -30,6 +30,7 @@ import {
   makeTuple,
 } from './values.js';
 import { PyBytes } from './py-bytes.js';
+import { normInt } from './py-bigint.js';
 import { NotImplemented, unaryDunder } from '../context/dunder.js';
 import {
   DictView,
@@ -348,7 +349,7 @@ function pyFloatOf(x: unknown): number {
 const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** Python's int(str, base). */
-function parsePyInt(str: string, base: number): number {
+function parsePyInt(str: string, base: number): number | bigint {
   const bad = (): PyError => new PyError('ValueError', `invalid literal for int() with base ${base}: ${strRepr(str)}`);
   if (base !== 0 && (base < 2 || base > 36)) throw new PyError('ValueError', 'int() base must be >= 2 and <= 36, or 0');
   let s = asciiDigits(pyStrip(str));
@@ -380,8 +381,8 @@ function parsePyInt(str: string, base: number): number {
     if (d < 0 || d >= b) throw bad();
     big = big * bb + BigInt(d);
   }
-  const n = Number(big);
-  return neg ? (n === 0 ? 0 : -n) : n;
+  // exact: a number to 2**53, a big int beyond ('ff…' | int(0, 16) of an md5)
+  return normInt(neg ? -big : big);
 }
 
 /** Python's int(x) for a non-str x. */
@@ -1648,7 +1649,7 @@ function doIndent(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<
 
 function doInt(_env: FilterEnv, value: unknown, args: unknown[], kwargs: Map<string, unknown>): unknown {
   const [v, dflt, base] = bind('do_int', [P_VALUE, ['default', 0], ['base', 10]], value, args, kwargs);
-  if (isIntValue(v)) return v;
+  if (isIntValue(v) || typeof v === 'bigint') return v;
   try {
     if (isStr(v)) {
       if (!isIntValue(base) && typeof base !== 'boolean') {

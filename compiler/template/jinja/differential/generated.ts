@@ -166,6 +166,10 @@ export function generatedCases(): Case[] {
     "'{:%H:%M}'.format(modules.datetime.datetime(2024, 1, 31, 5, 6))", "'{:%H}'.format(modules.datetime.time(7, 8))", "'{:>5}'.format(modules.datetime.timedelta(days=1))",
     "'{}'.format(modules.datetime.timedelta(days=1))", '-modules.datetime.date(2024, 1, 1)', "'{:%Y}'.format(modules.datetime.datetime(2024, 1, 31)) ~ '!'",
   ]);
+  exprs('bigint', [
+    "local_md5('x') | int(0, 16)", "'-ffffffffffffffffffff' | int(0, 16)", "'123456789012345678901234567890' | int", '(3 ** 42) | int', "'0x' ~ local_md5('x') | int(0, 0)",
+    "'1_000_000_000_000_000_000' | int",
+  ]);
   exprs('truncseq', [
     "range(1, 5) | list | truncate(3, false, '', 0)", "range(1, 5) | list | truncate(3, true, '', 0)", "(1, 2, 3, 4, 5) | truncate(3, true, '', 0)",
     "range(9) | truncate(3, false, '', 0)", "{'a': 1, 'b': 2, 'c': 3, 'd': 4} | truncate(3, false, '', 0)", "range(9) | truncate(3, true, '', 0)",
