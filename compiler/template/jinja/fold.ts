@@ -4,13 +4,15 @@
  * parts are all constant (`as_const`: no variable, no call, no filter that takes the context)
  * and, when the value has a "safe repr", writes that repr into the generated Python source in
  * its place; a `{{ }}` whose expression is constant is printed at compile time whatever its
- * value. Two things then differ from evaluating the same expression as it runs:
+ * value. Three things then differ from evaluating the same expression as it runs:
  *
  * - a constant subscript with a slice goes through `environment.getitem`, which turns a
  *   TypeError or LookupError into an undefined value: `{{ (2)[1:] }}` prints '' where
  *   `{% set n = 2 %}{{ n[1:] }}` raises "'int' object is not subscriptable";
  * - a folded negative number is written as `-2`, so `-2 ** x` in the generated source is
- *   Python's `-(2 ** x)`: `{{ (-2) ** n }}` with n = 2 is -4 in jinja2.
+ *   Python's `-(2 ** x)`: `{{ (-2) ** n }}` with n = 2 is -4 in jinja2;
+ * - an infinite or NaN float is written `inf` or `nan`, names Python does not know: a NameError
+ *   where that code runs (`{% set x = [1e400] %}`), though `{{ 1e400 }}` prints `inf`.
  *
  * The compiler (compile.ts) asks `mayFold` before it evaluates a node's closures at compile
  * time in folding mode, and keeps the value when `hasSafeRepr`.
